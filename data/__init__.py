@@ -1,0 +1,1 @@
+"""Zone definitions shipped with geozones (installed as ``geozones.data``)."""

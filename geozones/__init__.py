@@ -1,0 +1,18 @@
+"""geozones: check proposals against meteorological-station protection zones.
+
+>>> import geozones
+>>> geozones.check("POINT (111.5745 35.5054)", height=10).verdict
+'pass'
+"""
+
+from .check import Assessment, CheckResult, Finding, assess, check
+from .errors import GeozonesError
+from .kinds import KINDS
+from .station import Station, load_station
+from .zones import ZONES, StationFrame
+
+__all__ = [
+    "check", "assess", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
+    "Station", "load_station", "StationFrame", "ZONES",
+]
+__version__ = "0.1.0"

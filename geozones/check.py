@@ -1,0 +1,329 @@
+"""Checking proposals against a station's zones: ``assess`` for arrays, ``check`` for one.
+
+There is one code path. :func:`assess` measures and evaluates whole arrays of geometries
+(shapely 2 vectorised functions, numpy over the rule table); :func:`check` is ``assess`` on a
+single row, wrapped in a :class:`CheckResult` with findings and assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from .coords import crs_label, parse_crs, to_frame
+from .errors import GeometryError, InputError
+from .i18n import KIND_NAMES, name, t
+from .kinds import HEIGHT_KINDS, KINDS, normalize_kind
+from .rules import NA, VERDICTS, RuleOutcomes, evaluate
+from .station import Station, load_station
+from .zones import ZONES, Measurements, StationFrame
+
+__all__ = ["assess", "check", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS"]
+
+DEFAULT_CRS = "EPSG:4326"
+
+
+def _round(value: float | None, ndigits: int = 3) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), ndigits)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Finding:
+    """One rule that applies to a proposal, with its outcome and numbers."""
+
+    rule: str
+    severity: str          #: "fail", "review" or "pass" (the rule is met)
+    article: str
+    message: str
+    quote: str
+    distance_m: float | None = None
+    allowed_height_m: float | None = None
+    height_m: float | None = None
+    exceedance_m: float | None = None
+
+
+@dataclass
+class Assessment:
+    """Results for n proposals, as arrays (shape (n,)) plus the per-rule matrices.
+
+    ``verdict_code`` uses the rule outcome codes (PASS, REVIEW, FAIL) and 0 for rows whose
+    geometry could not be assessed (see ``problems``).
+    """
+
+    station: Station
+    kinds: np.ndarray
+    height_m: np.ndarray
+    measurements: Measurements
+    outcomes: RuleOutcomes
+    problems: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Rows whose geometry was assessed."""
+        return self.measurements.zone >= 0
+
+    @property
+    def verdict_code(self) -> np.ndarray:
+        return np.where(self.ok, self.outcomes.verdict_code(), 0).astype(np.int8)
+
+    @property
+    def verdict(self) -> np.ndarray:
+        """"pass", "review", "fail", or None for rows not assessed."""
+        names = np.array([None, *VERDICTS], dtype=object)
+        return names[self.verdict_code]
+
+    @property
+    def zone(self) -> np.ndarray:
+        names = np.array([*ZONES, None], dtype=object)
+        return names[self.measurements.zone]  # -1 indexes the trailing None
+
+    @property
+    def max_height_m(self) -> np.ndarray:
+        """Permitted height; NaN where no height rule applies or the kind has no height. [m]"""
+        mh = self.outcomes.max_height_m()
+        return np.where(np.isin(self.kinds, list(HEIGHT_KINDS)), mh, np.nan)
+
+    @property
+    def exceedance_m(self) -> np.ndarray:
+        """Height above the permitted height, 0 when within it; NaN when either is unknown. [m]"""
+        with np.errstate(invalid="ignore"):
+            return np.maximum(self.height_m - self.max_height_m, 0.0)
+
+    def flagged_rules(self, i: int) -> list[str]:
+        """Ids of the rules row ``i`` breaks or that flag it for review."""
+        col = self.outcomes.outcome[:, i]
+        return [r.id for r, o in zip(self.outcomes.rules, col) if o > 1]
+
+    def findings(self, i: int, lang: str = "en") -> list[Finding]:
+        """The findings of row ``i``: one per rule that applies."""
+        out: list[Finding] = []
+        kind = self.kinds[i]
+        kind_name = name(KIND_NAMES, kind, lang)
+        h = float(self.height_m[i])
+        for j, rule in enumerate(self.outcomes.rules):
+            code = int(self.outcomes.outcome[j, i])
+            if code == NA:
+                continue
+            severity = VERDICTS[code - 1]
+            d = float(self.outcomes.distance_m[j, i])
+            allowed = float(self.outcomes.allowed_m[j, i])
+            exc = max(h - allowed, 0.0) if np.isfinite(h) and np.isfinite(allowed) else np.nan
+            if rule.limit == "forbid":
+                msg = (t("finding_body", lang, kind=kind_name) if rule.within_m == 0
+                       else t("finding_forbid", lang, kind=kind_name, d=_fmt(d), within=_fmt(rule.within_m)))
+            elif rule.limit == "advise":
+                msg = t("finding_advise", lang, kind=kind_name, d=_fmt(d))
+            elif not np.isfinite(h):
+                msg = t("finding_height_unknown", lang, d=_fmt(d), allowed=_fmt(allowed))
+            else:
+                key = {"pass": "finding_height_pass", "fail": "finding_height_fail",
+                       "review": "finding_height_review"}[severity]
+                msg = t(key, lang, d=_fmt(d), allowed=_fmt(allowed), h=_fmt(h), exc=_fmt(exc))
+            out.append(Finding(
+                rule=rule.id, severity=severity, article=rule.article, message=msg,
+                quote=rule.quote_zh if lang == "zh" else rule.quote_en,
+                distance_m=_round(d), allowed_height_m=_round(allowed),
+                height_m=_round(h), exceedance_m=_round(exc),
+            ))
+        return out
+
+    def assumptions(self, i: int | None = None, lang: str = "en") -> list[str]:
+        """What the results rest on (for row ``i``, or for the whole batch)."""
+        s = self.station
+        notes = [t("assume_flat", lang)]
+        if s.position_is_default:
+            notes.append(t("assume_position", lang, lat=s.latitude_deg, lon=s.longitude_deg,
+                           source=s.position_source))
+        notes.append(t("assume_rotation", lang, rot=_fmt(s.field_rotation_deg),
+                       source=s.sources.get("field", "")))
+        if s.prevailing_wind_from_deg is None:
+            notes.append(t("assume_no_wind", lang, general=_fmt(s.general_m),
+                           upwind=_fmt(s.general_upwind_m)))
+        rows = slice(None) if i is None else slice(i, i + 1)
+        ids = [r.id for r in self.outcomes.rules]
+        if "general_height" in ids:
+            applied = self.outcomes.outcome[ids.index("general_height"), rows] != NA
+            if applied.any():
+                notes.append(t("assume_general_height", lang))
+        limited = np.isfinite(self.max_height_m[rows]) & np.isnan(self.height_m[rows])
+        if limited.any():
+            notes.append(t("assume_no_height", lang))
+        return notes
+
+
+def _kinds_array(kind: Any, n: int) -> np.ndarray:
+    values = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
+    out = np.empty(n, dtype=object)
+    for value in np.unique(values.astype(str)):
+        k = normalize_kind(value)
+        if k is None:
+            raise InputError("kind_unknown", kind=value, choices=", ".join(KINDS))
+        out[values.astype(str) == value] = k
+    return out
+
+
+def _heights_array(height: Any, n: int) -> np.ndarray:
+    if height is None:
+        return np.full(n, np.nan)
+    h = np.broadcast_to(np.asarray(height, dtype=float), (n,)).copy()
+    bad = np.isinf(h) | (h < 0)
+    if bad.any():
+        raise InputError("height_invalid", value=h[bad][0])
+    return h
+
+
+def assess_local(frame: StationFrame, geoms: np.ndarray, kinds: np.ndarray,
+                 height_m: np.ndarray, problems: np.ndarray | None = None) -> Assessment:
+    """Measure and evaluate geometries already in the station frame (the pure core).
+
+    ``kinds`` must already be normalised (see :mod:`geozones.kinds`); ``height_m`` is in
+    metres above the field ground, NaN when unknown.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    m = frame.measure(geoms)
+    outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
+                        m.sun_distance_m, m.in_general, m.in_protected)
+    if problems is None:
+        problems = np.full(len(geoms), None, dtype=object)
+    return Assessment(frame.station, kinds, np.asarray(height_m, dtype=float), m, outcomes, problems)
+
+
+def assess(
+    geoms: Sequence[Any] | np.ndarray,
+    kind: Any = "building",
+    height_m: Any = None,
+    *,
+    crs: Any = DEFAULT_CRS,
+    axis_order: str = "xy",
+    station: Station | None = None,
+    frame: StationFrame | None = None,
+    anchors_m: Sequence[tuple[float, float]] = ((0.0, 0.0),),
+) -> Assessment:
+    """Check many proposals at once.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries (or WKT strings), in ``crs``
+    kind : str or array of str
+        Kind(s) of proposal; any name in :data:`geozones.kinds.KIND_ALIASES`.
+    height_m : float, array of float, or None
+        Height of the top above the observation-field ground; NaN/None when unknown. [m]
+    crs : str or pyproj.CRS
+        CRS of ``geoms`` (default EPSG:4326, longitude first).
+    axis_order : {"xy", "yx"}
+        "yx" when coordinates are northing/latitude first.
+    station, frame : the station (default: the shipped Jiangxian station), or its frame.
+
+    Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
+    :class:`~geozones.errors.CoordinateError` that says why.
+    """
+    if frame is None:
+        frame = StationFrame(station or load_station())
+    arr = np.asarray(geoms, dtype=object).reshape(-1)
+    if arr.size and isinstance(arr[0], str):
+        arr = shapely.from_wkt(arr, on_invalid="raise")
+    n = len(arr)
+    kinds = _kinds_array(kind, n)
+    heights = _heights_array(height_m, n)
+    local, problems = to_frame(arr, parse_crs(crs), frame.crs, anchors_m,
+                               frame.station.plausible_radius_m, axis_order)
+    return assess_local(frame, local, kinds, heights, problems)
+
+
+@dataclass
+class CheckResult:
+    """The answer for one proposal; ``to_dict()`` gives the ``--json`` output."""
+
+    verdict: str
+    zone: str
+    distance_m: float
+    max_height_m: float | None
+    height_m: float | None
+    exceedance_m: float | None
+    in_sun_sector: bool
+    sun_distance_m: float | None
+    kind: str
+    station: str
+    findings: list[Finding] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    crs: str = DEFAULT_CRS
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check(
+    geometry: Any,
+    height: float | None = None,
+    kind: str = "building",
+    crs: Any = DEFAULT_CRS,
+    *,
+    station: Station | None = None,
+    axis_order: str = "xy",
+    lang: str = "en",
+    extra_assumptions: Sequence[str] = (),
+) -> CheckResult:
+    """Check one proposal against the station's zones.
+
+    Parameters
+    ----------
+    geometry : shapely geometry or WKT string, in ``crs``
+        Polygon, multipolygon, line or point.
+    height : float, optional
+        Height of the top above the observation-field ground. [m]
+    kind : str
+        One of :data:`geozones.kinds.KINDS` (or an alias such as 道路).
+    crs : str or pyproj.CRS
+        CRS of the coordinates (default EPSG:4326, longitude first).
+
+    Raises
+    ------
+    GeometryError, CoordinateError, InputError
+        When the geometry is empty or unreadable, or its coordinates cannot be meant.
+
+    Examples
+    --------
+    >>> r = check("POINT (111.5745 35.5054)", height=10)
+    >>> r.zone, r.verdict
+    ('control', 'pass')
+    """
+    if isinstance(geometry, str):
+        try:
+            geometry = shapely.from_wkt(geometry)
+        except shapely.errors.GEOSException:
+            raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
+    if geometry is None or geometry.is_empty:
+        raise GeometryError("geometry_empty", what="geometry")
+    crs_obj = parse_crs(crs)
+    a = assess([geometry], kind, height, crs=crs_obj, axis_order=axis_order, station=station)
+    if a.problems[0] is not None:
+        raise a.problems[0]
+    m = a.measurements
+    return CheckResult(
+        verdict=str(a.verdict[0]),
+        zone=str(a.zone[0]),
+        distance_m=_round(m.distance_m[0]),
+        max_height_m=_round(a.max_height_m[0]),
+        height_m=_round(a.height_m[0]),
+        exceedance_m=_round(a.exceedance_m[0]),
+        in_sun_sector=bool(m.in_sun_sector[0]),
+        sun_distance_m=_round(m.sun_distance_m[0]),
+        kind=str(a.kinds[0]),
+        station=a.station.id,
+        findings=a.findings(0, lang),
+        assumptions=[*extra_assumptions, *a.assumptions(0, lang)],
+        crs=crs_label(crs_obj),
+    )

@@ -1,0 +1,165 @@
+"""Coordinates in, metres out: CRS parsing, axis order, and refusal of impossible coordinates.
+
+Every input CRS is honoured. Coordinates are read easting/longitude first (``axis_order="xy"``,
+the GIS convention) unless the user says ``"yx"`` (northing/latitude first: the EPSG
+authority order of EPSG:4326 and EPSG:4546/4525, and how Chinese surveyors write X, Y).
+
+Coordinates that land far from every zone set are refused, and the refusal names the likely
+mistake by trying the usual ones: swapped axes, the Gauss-Krüger zone prefix (EPSG:4525 vs
+EPSG:4546), degrees labelled as metres or metres as degrees.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as _PyprojCRSError
+
+from .errors import CoordinateError, CRSError
+
+__all__ = ["AXIS_ORDERS", "parse_crs", "to_frame", "from_frame", "diagnose"]
+
+AXIS_ORDERS: tuple[str, ...] = ("xy", "yx")
+
+#: Interpretations tried, in order, when coordinates land far from every zone set.
+#: (CRS or None for "the given one", swap axes?)
+_CANDIDATES: tuple[tuple[str | None, bool], ...] = (
+    (None, True),
+    ("EPSG:4546", False),
+    ("EPSG:4546", True),
+    ("EPSG:4525", False),
+    ("EPSG:4525", True),
+    ("EPSG:4326", False),
+    ("EPSG:4326", True),
+)
+
+
+def parse_crs(value: object) -> CRS:
+    """A :class:`pyproj.CRS` from user input (``EPSG:4546``, ``4546``, WKT, PROJ string)."""
+    if isinstance(value, CRS):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        return CRS.from_user_input(text)
+    except _PyprojCRSError:
+        raise CRSError("crs_unknown", crs=text) from None
+
+
+def crs_label(crs: CRS) -> str:
+    """``EPSG:4546`` where there is a code, else the CRS name."""
+    code = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{code}" if code else crs.name
+
+
+@lru_cache(maxsize=64)
+def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+
+
+def _transform(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool) -> np.ndarray:
+    tr = _transformer(src.to_wkt(), dst.to_wkt())
+
+    def fn(x, y):
+        if swap:
+            x, y = y, x
+        with np.errstate(all="ignore"):
+            return tr.transform(x, y, errcheck=False)
+
+    return shapely.transform(geoms, fn, interleaved=False)
+
+
+def _reach_m(local: np.ndarray, anchors_m: np.ndarray) -> np.ndarray:
+    """Distance from each geometry's bounding-box centre to the nearest anchor. [m]"""
+    b = shapely.bounds(local)
+    cx = (b[:, 0] + b[:, 2]) / 2
+    cy = (b[:, 1] + b[:, 3]) / 2
+    d = np.hypot(cx[:, None] - anchors_m[None, :, 0], cy[:, None] - anchors_m[None, :, 1])
+    d = d.min(axis=1)
+    # A non-finite coordinate (pyproj's answer to an impossible input) is infinitely far.
+    finite = np.isfinite(b).all(axis=1)
+    return np.where(finite, d, np.inf)
+
+
+def to_frame(
+    geoms: np.ndarray,
+    crs: CRS,
+    frame_crs: CRS,
+    anchors_m: Sequence[tuple[float, float]] = ((0.0, 0.0),),
+    plausible_radius_m: float = 50000.0,
+    axis_order: str = "xy",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Transform geometries from ``crs`` into the metric frame and flag impossible ones.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries, in ``crs``.
+    crs : pyproj.CRS
+        The CRS the coordinates are in.
+    frame_crs : pyproj.CRS
+        The station frame (see :class:`geozones.zones.StationFrame`).
+    anchors_m : sequence of (x, y)
+        Centres of the loaded zone sets in the frame. [m]
+    plausible_radius_m : float
+        A geometry whose centre is farther than this from every anchor is refused. [m]
+    axis_order : {"xy", "yx"}
+        "yx" when the first coordinate is northing/latitude.
+
+    Returns
+    -------
+    local : ndarray of geometries in the frame (None where refused)
+    problems : ndarray of object, None or a :class:`CoordinateError` per geometry
+    """
+    if axis_order not in AXIS_ORDERS:
+        raise CoordinateError("axis_order", value=axis_order)
+    geoms = np.asarray(geoms, dtype=object)
+    anchors = np.asarray(anchors_m, dtype=float).reshape(-1, 2)
+    local = _transform(geoms, crs, frame_crs, axis_order == "yx")
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    far = present & (_reach_m(local, anchors) > plausible_radius_m)
+    problems = np.full(len(geoms), None, dtype=object)
+    for i in np.flatnonzero(far):
+        problems[i] = diagnose(geoms[i], crs, frame_crs, anchors, plausible_radius_m, axis_order)
+        local[i] = None
+    return local, problems
+
+
+def from_frame(geoms: np.ndarray, frame_crs: CRS, crs: CRS) -> np.ndarray:
+    """Transform geometries from the metric frame back into ``crs`` (x/lon first)."""
+    return _transform(np.asarray(geoms, dtype=object), frame_crs, crs, False)
+
+
+def diagnose(geom, crs: CRS, frame_crs: CRS, anchors: np.ndarray,
+             plausible_radius_m: float, axis_order: str = "xy") -> CoordinateError:
+    """Name the likely mistake behind coordinates that land far from every zone set."""
+    given = crs_label(crs)
+    swapped_now = axis_order == "yx"
+    arr = np.array([geom], dtype=object)
+    for cand, swap in _CANDIDATES:
+        cand_crs = crs if cand is None else parse_crs(cand)
+        if cand is not None and cand_crs == crs:
+            continue
+        total_swap = swap != swapped_now
+        local = _transform(arr, cand_crs, frame_crs, total_swap)
+        if _reach_m(local, anchors)[0] <= plausible_radius_m:
+            if cand is None:
+                key = "coords_swapped_geo" if crs.is_geographic else "coords_swapped_projected"
+                return CoordinateError(key, crs=given, order="xy" if swapped_now else "yx")
+            order = "yx" if total_swap else "xy"
+            return CoordinateError("coords_other_crs", crs=given, fit=cand, order=order)
+    x, y = shapely.get_coordinates(geom)[0]
+    if crs.is_geographic and (abs(x) > 180 or abs(y) > 90):
+        return CoordinateError("coords_not_degrees", crs=given, x=f"{x:.6g}", y=f"{y:.6g}")
+    if crs.is_projected and abs(x) <= 180 and abs(y) <= 90:
+        return CoordinateError("coords_are_degrees", crs=given, x=f"{x:.6g}", y=f"{y:.6g}")
+    local = _transform(arr, crs, frame_crs, swapped_now)
+    km = _reach_m(local, anchors)[0] / 1000.0
+    return CoordinateError(
+        "coords_far", crs=given, km="?" if not np.isfinite(km) else f"{km:,.0f}",
+        limit_km=f"{plausible_radius_m / 1000:,.0f}",
+    )

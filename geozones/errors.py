@@ -1,0 +1,64 @@
+"""The exceptions geozones raises.
+
+One root, :class:`GeozonesError`; each subclass also inherits the builtin it resembles so
+callers can catch either. The command line turns any of them into a one-line message and a
+non-zero exit code; nothing here knows about the command line.
+"""
+
+__all__ = [
+    "GeozonesError",
+    "InputError",
+    "CRSError",
+    "CoordinateError",
+    "StationFileError",
+    "GeometryError",
+    "OutputError",
+]
+
+
+class GeozonesError(Exception):
+    """Root of every error geozones raises on purpose.
+
+    Raised with a message key of :mod:`geozones.i18n` and its parameters, so the same error
+    reads in English (``str(err)``) or Chinese (``err.localized("zh")``).
+    """
+
+    exit_code = 1
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.localized("en"))
+
+    def localized(self, lang: str = "en") -> str:
+        from .i18n import t
+
+        return t(self.key, lang, **self.params)
+
+
+class InputError(GeozonesError, ValueError):
+    """An input (option, file, column) cannot be used as given."""
+
+    exit_code = 2
+
+
+class CRSError(InputError):
+    """A coordinate reference system is unknown or does not fit the coordinates."""
+
+
+class CoordinateError(InputError):
+    """Coordinates that cannot be meant: swapped axes, degrees vs metres, far from every zone."""
+
+
+class GeometryError(InputError):
+    """A geometry that cannot be parsed or is empty."""
+
+
+class StationFileError(InputError):
+    """A station or zone-set file is missing a field or has a value of the wrong kind."""
+
+
+class OutputError(GeozonesError, OSError):
+    """An output cannot be written (exists already, unknown format, no permission)."""
+
+    exit_code = 3

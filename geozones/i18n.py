@@ -1,0 +1,225 @@
+"""Every user-visible string, in English and Chinese (``lang="zh"``).
+
+``t(key, lang, **params)`` formats one message; unknown languages fall back to English.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "t", "name", "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES"]
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+VERDICT_NAMES = {
+    "pass": {"en": "pass", "zh": "通过"},
+    "review": {"en": "review", "zh": "需审查"},
+    "fail": {"en": "fail", "zh": "不通过"},
+    "error": {"en": "error", "zh": "错误"},
+}
+ZONE_NAMES = {
+    "body": {"en": "observation field (body)", "zh": "观测场本体"},
+    "protection": {"en": "construction protection range (0-50 m)", "zh": "建设保护范围"},
+    "control": {"en": "construction control belt (50-1000 m)", "zh": "建设控制地带"},
+    "general": {"en": "general protection zone", "zh": "一般保护区"},
+    "outside": {"en": "outside the protection zones", "zh": "保护区外"},
+    "sunrise": {"en": "sunrise sector", "zh": "日出方向"},
+    "sunset": {"en": "sunset sector", "zh": "日落方向"},
+}
+KIND_NAMES = {
+    "building": {"en": "building", "zh": "建筑物"},
+    "structure": {"en": "structure", "zh": "构筑物"},
+    "road": {"en": "road", "zh": "道路"},
+    "railway": {"en": "railway", "zh": "铁路"},
+    "water": {"en": "water body", "zh": "水体"},
+    "pollution": {"en": "pollution source", "zh": "污染源"},
+    "earthworks": {"en": "earthworks", "zh": "爆破/钻探/采石/取土"},
+    "vegetation": {"en": "vegetation", "zh": "植物"},
+    "industrial": {"en": "industrial facility", "zh": "工矿设施"},
+    "transmitter": {"en": "radio transmitter", "zh": "无线电发射台"},
+    "powerline": {"en": "high-voltage line", "zh": "高压输电线"},
+}
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    # --- errors -------------------------------------------------------------------------
+    "station_field": {
+        "en": "station file {path}: field {field} must be {expected}; fix that field",
+        "zh": "站点文件 {path}：字段 {field} 应为 {expected}，请修改该字段",
+    },
+    "station_missing": {
+        "en": "station file {path} does not exist: pass --station with the path of a station file",
+        "zh": "站点文件 {path} 不存在：请用 --station 指定站点文件路径",
+    },
+    "station_syntax": {
+        "en": "station file {path} is not valid TOML ({why}): fix the line named",
+        "zh": "站点文件 {path} 不是有效的 TOML（{why}）：请修改所指的行",
+    },
+    "crs_unknown": {
+        "en": "unknown CRS '{crs}': give an EPSG code such as EPSG:4326 (lon/lat degrees) or EPSG:4546 (CGCS2000 Gauss-Krüger zone 37)",
+        "zh": "无法识别的坐标系“{crs}”：请给出 EPSG 代码，如 EPSG:4326（经纬度）或 EPSG:4546（CGCS2000 高斯-克吕格 37 带）",
+    },
+    "axis_order": {
+        "en": "axis order '{value}' unknown: use xy (easting/longitude first) or yx (northing/latitude first)",
+        "zh": "坐标轴顺序“{value}”无效：请用 xy（先东坐标/经度）或 yx（先北坐标/纬度）",
+    },
+    "coords_swapped_geo": {
+        "en": "coordinates in {crs} look like latitude and longitude swapped: put longitude first, or pass --axis-order {order}",
+        "zh": "{crs} 坐标似乎经纬度颠倒：请先写经度，或使用 --axis-order {order}",
+    },
+    "coords_swapped_projected": {
+        "en": "coordinates in {crs} look like northing first (surveyor X = northing): pass --axis-order {order}, or swap them",
+        "zh": "{crs} 坐标似乎是北坐标在前（测量 X 为北坐标）：请使用 --axis-order {order}，或交换坐标顺序",
+    },
+    "coords_other_crs": {
+        "en": "coordinates do not fit {crs} but fit {fit} (axis order {order}): pass --crs {fit} --axis-order {order}",
+        "zh": "坐标与 {crs} 不符，但与 {fit}（轴序 {order}）相符：请使用 --crs {fit} --axis-order {order}",
+    },
+    "coords_not_degrees": {
+        "en": "coordinates ({x}, {y}) are not degrees although {crs} is geographic: they look like projected metres; pass the CRS they are in, e.g. --crs EPSG:4546",
+        "zh": "坐标 ({x}, {y}) 不是度，但 {crs} 是地理坐标系：它们像投影坐标（米），请指定实际坐标系，如 --crs EPSG:4546",
+    },
+    "coords_are_degrees": {
+        "en": "coordinates ({x}, {y}) look like degrees although {crs} is projected (metres): pass --crs EPSG:4326",
+        "zh": "坐标 ({x}, {y}) 像是经纬度，但 {crs} 是投影坐标系（米）：请使用 --crs EPSG:4326",
+    },
+    "coords_far": {
+        "en": "the site is {km} km from the nearest station or pilot area (more than {limit_km} km): check --crs (given {crs}) and the axis order",
+        "zh": "该地块距最近的气象站或试点区 {km} 公里（超过 {limit_km} 公里）：请检查 --crs（当前 {crs}）和坐标轴顺序",
+    },
+    "geometry_parse": {
+        "en": "{what}: '{text}' is neither WKT nor an existing file: give WKT such as 'POLYGON((lon lat, ...))' or the path of a GeoJSON/GPKG/Shapefile/KML file",
+        "zh": "{what}：“{text}”既不是 WKT 也不是已存在的文件：请给出 WKT（如 'POLYGON((经度 纬度, ...))'）或 GeoJSON/GPKG/Shapefile/KML 文件路径",
+    },
+    "geometry_empty": {
+        "en": "{what}: the geometry is empty: give a point, line or polygon with coordinates",
+        "zh": "{what}：几何为空：请给出有坐标的点、线或面",
+    },
+    "file_read": {
+        "en": "cannot read {path}: {why}; check that it is a complete GeoJSON/GPKG/Shapefile/KML file",
+        "zh": "无法读取 {path}：{why}；请检查文件是否为完整的 GeoJSON/GPKG/Shapefile/KML",
+    },
+    "file_no_features": {
+        "en": "{path} has no features with a geometry: give a file with at least one",
+        "zh": "{path} 中没有带几何的要素：请提供至少含一个要素的文件",
+    },
+    "file_no_crs": {
+        "en": "{path} has no CRS: pass --crs with the CRS its coordinates are in",
+        "zh": "{path} 没有坐标系信息：请用 --crs 指定其坐标系",
+    },
+    "crs_conflict": {
+        "en": "{path} is in {file_crs} but --crs says {crs}: drop --crs (the file's own CRS is used) or reproject the file",
+        "zh": "{path} 的坐标系是 {file_crs}，但 --crs 指定为 {crs}：请去掉 --crs（将使用文件自带坐标系）或先重投影",
+    },
+    "kind_unknown": {
+        "en": "unknown kind '{kind}': use one of {choices}",
+        "zh": "未知类型“{kind}”：请使用 {choices} 之一",
+    },
+    "height_invalid": {
+        "en": "height {value}: must be a finite number of metres ≥ 0",
+        "zh": "高度 {value}：应为不小于 0 的有限数值（米）",
+    },
+    "output_exists": {
+        "en": "{path} exists: pass --overwrite to replace it, or choose another output",
+        "zh": "{path} 已存在：如需覆盖请加 --overwrite，或换一个输出文件",
+    },
+    "output_format": {
+        "en": "cannot tell the format of {path} from its extension: use one of {choices}",
+        "zh": "无法从扩展名判断 {path} 的格式：请使用 {choices} 之一",
+    },
+    "output_write": {
+        "en": "cannot write {path}: {why}",
+        "zh": "无法写入 {path}：{why}",
+    },
+    # --- findings -----------------------------------------------------------------------
+    "finding_forbid": {
+        "en": "{kind} at {d} m from the fence, within {within} m: prohibited.",
+        "zh": "{kind}距观测场围栏 {d} 米，位于 {within} 米范围内：禁止。",
+    },
+    "finding_body": {
+        "en": "{kind} touches or lies inside the observation field: prohibited.",
+        "zh": "{kind}触及或位于观测场内：禁止。",
+    },
+    "finding_advise": {
+        "en": "{kind} at {d} m from the fence, inside the protected area: advisable to avoid; needs the meteorological authority's consent (Art. 7, 14).",
+        "zh": "{kind}距观测场围栏 {d} 米，位于探测环境保护范围内：不宜建设，须事先征得气象主管机构书面同意（第七、十四条）。",
+    },
+    "finding_height_pass": {
+        "en": "D = {d} m allows {allowed} m; proposed {h} m: complies.",
+        "zh": "D = {d} 米，允许高度 {allowed} 米；拟建 {h} 米：符合。",
+    },
+    "finding_height_fail": {
+        "en": "D = {d} m allows {allowed} m; proposed {h} m exceeds it by {exc} m.",
+        "zh": "D = {d} 米，允许高度 {allowed} 米；拟建 {h} 米，超出 {exc} 米。",
+    },
+    "finding_height_review": {
+        "en": "D = {d} m allows {allowed} m; proposed {h} m exceeds it by {exc} m: needs the meteorological authority's consent.",
+        "zh": "D = {d} 米，允许高度 {allowed} 米；拟建 {h} 米，超出 {exc} 米：须征得气象主管机构同意。",
+    },
+    "finding_height_unknown": {
+        "en": "D = {d} m allows {allowed} m; height not given, so compliance cannot be confirmed.",
+        "zh": "D = {d} 米，允许高度 {allowed} 米；未给出高度，无法确认是否符合。",
+    },
+    # --- assumptions --------------------------------------------------------------------
+    "assume_flat": {
+        "en": "Flat ground: heights are taken as above the observation-field ground (no DEM given).",
+        "zh": "假定地面平坦：高度按高于观测场地面计（未提供 DEM）。",
+    },
+    "assume_position": {
+        "en": "Station position is the default ({lat:.4f} N, {lon:.4f} E) from {source}; replace it with the surveyed fence in the station file.",
+        "zh": "气象站位置采用默认值（北纬 {lat:.4f}，东经 {lon:.4f}），来源：{source}；请在站点文件中改为实测位置。",
+    },
+    "assume_no_wind": {
+        "en": "Prevailing wind direction unknown: the general zone is modelled as {general} m all round; the {upwind} m upwind sector is not drawn.",
+        "zh": "主导风向未知：一般保护区按四周 {general} 米计，未划定上风方 {upwind} 米扇区。",
+    },
+    "assume_rotation": {
+        "en": "Field rotation {rot}° from north (source: {source}).",
+        "zh": "观测场方位按偏北 {rot}° 计（来源：{source}）。",
+    },
+    "assume_no_height": {
+        "en": "Height not given: height limits are reported but compliance with them is not confirmed.",
+        "zh": "未给出高度：仅给出限高，未判断是否符合。",
+    },
+    "assume_union": {
+        "en": "{path} has {n} features: they are checked together as one proposal (use `geozones screen` to check each).",
+        "zh": "{path} 含 {n} 个要素：按一个项目合并检查（逐个检查请用 `geozones screen`）。",
+    },
+    "assume_crs_default": {
+        "en": "No CRS given: coordinates read as {crs}.",
+        "zh": "未指定坐标系：坐标按 {crs} 读取。",
+    },
+    "assume_general_height": {
+        "en": "General zone height read as H ≤ D / 10 at review severity (Art. 13 (1) says only 'meet the national basic station standard').",
+        "zh": "一般保护区高度按 H ≤ D/10 判定，超出为“需审查”（第十三条第(1)项仅要求“满足国家基本气象站标准”）。",
+    },
+    # --- report -------------------------------------------------------------------------
+    "report_title": {"en": "geozones check — {station}", "zh": "geozones 检查 — {station}"},
+    "report_verdict": {"en": "Verdict", "zh": "结论"},
+    "report_zone": {"en": "Zone", "zh": "所在区域"},
+    "report_distance": {"en": "Distance from fence", "zh": "距观测场围栏"},
+    "report_max_height": {"en": "Permitted height", "zh": "允许高度"},
+    "report_height": {"en": "Proposed height", "zh": "拟建高度"},
+    "report_exceedance": {"en": "Exceedance", "zh": "超出"},
+    "report_sun": {"en": "In sunrise/sunset sector", "zh": "位于日出/日落方向"},
+    "report_findings": {"en": "Rules that apply", "zh": "适用条款"},
+    "report_assumptions": {"en": "Assumptions", "zh": "假定"},
+    "report_none": {"en": "none", "zh": "无"},
+    "report_unlimited": {"en": "no height limit", "zh": "无高度限制"},
+    "report_yes": {"en": "yes", "zh": "是"},
+    "report_no": {"en": "no", "zh": "否"},
+    "report_no_rules": {"en": "No rule of the station applies here.", "zh": "该处不适用气象站的任何条款。"},
+    "unit_m": {"en": "m", "zh": "米"},
+}
+
+
+def t(key: str, lang: str = "en", **params: object) -> str:
+    """The message ``key`` in ``lang`` with ``params`` filled in."""
+    entry = _MESSAGES[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**params) if params else text
+
+
+def name(table: dict[str, dict[str, str]], key: str, lang: str = "en") -> str:
+    """A display name from one of the name tables (verdicts, zones, kinds)."""
+    entry = table.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["en"]

@@ -1,0 +1,258 @@
+"""The rule table and its one evaluator.
+
+A rule is a row of the station file (``[[rules]]``): which kinds it concerns, where it applies
+(a distance band from the fence, the sun sectors, the general zone) and what it limits. The
+evaluator below reads rows; adding a rule is a row, not a new branch.
+
+Outcomes are small integers so whole columns can be combined with numpy: ``NA`` (the rule does
+not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from .errors import StationFileError
+from .kinds import HEIGHT_KINDS, KINDS
+
+__all__ = [
+    "Rule",
+    "RuleOutcomes",
+    "WHERE",
+    "LIMITS",
+    "SEVERITIES",
+    "VERDICTS",
+    "NA",
+    "PASS",
+    "REVIEW",
+    "FAIL",
+    "parse_rule",
+    "evaluate",
+]
+
+#: Where a rule applies (the ``where`` field of a rule row).
+WHERE: tuple[str, ...] = ("band", "sun_sector", "general", "protected")
+#: What a rule limits (the ``limit`` field).
+LIMITS: tuple[str, ...] = ("forbid", "advise", "ratio", "angle", "fixed")
+#: What breaking a rule means (the ``severity`` field): Art. 7, 14 of the Jiangxian plan.
+SEVERITIES: tuple[str, ...] = ("fail", "review")
+#: Verdict names, indexed by outcome code minus one.
+VERDICTS: tuple[str, ...] = ("pass", "review", "fail")
+
+NA, PASS, REVIEW, FAIL = 0, 1, 2, 3
+_SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL}
+
+#: Heights within this of a limit count as meeting it (floating-point noise in D × ratio). [m]
+HEIGHT_TOLERANCE_M = 1e-6
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule row. Distances in metres from the fence; ``None`` means unbounded."""
+
+    id: str
+    kinds: frozenset[str]
+    where: str
+    limit: str
+    severity: str
+    article: str
+    quote_zh: str
+    quote_en: str
+    beyond_m: float | None = None
+    within_m: float | None = None
+    ratio: float | None = None
+    angle_deg: float | None = None
+    height_m: float | None = None
+
+    @property
+    def limits_height(self) -> bool:
+        """True when the rule sets a permitted height (including 0 for ``forbid``)."""
+        return self.limit != "advise" and bool(self.kinds & HEIGHT_KINDS)
+
+    def allowed_height_m(self, distance_m: np.ndarray) -> np.ndarray:
+        """Permitted height at distance ``distance_m`` from the fence. [m]
+
+        ``forbid`` gives 0 (nothing may stand), ``advise`` NaN (no limit).
+        """
+        d = np.asarray(distance_m, dtype=float)
+        if self.limit == "ratio":
+            return d * self.ratio
+        if self.limit == "angle":
+            return d * np.tan(np.radians(self.angle_deg))
+        if self.limit == "fixed":
+            return np.full_like(d, self.height_m)
+        if self.limit == "forbid":
+            return np.zeros_like(d)
+        return np.full_like(d, np.nan)
+
+
+def _number(row: Mapping, field: str, where: str, *, positive: bool = False) -> float:
+    value = row.get(field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise StationFileError("station_field", field=f"{where}.{field}", expected="a number")
+    if positive and not value > 0:
+        raise StationFileError("station_field", field=f"{where}.{field}", expected="a number > 0")
+    return float(value)
+
+
+def _text(row: Mapping, field: str, where: str, choices: tuple[str, ...] | None = None) -> str:
+    value = row.get(field)
+    if not isinstance(value, str) or (choices and value not in choices):
+        expected = "one of " + ", ".join(choices) if choices else "text"
+        raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
+    return value
+
+
+def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> Rule:
+    """Build a :class:`Rule` from a station-file row, naming the field that is wrong.
+
+    ``zone_bounds_m`` maps the names a row may use for ``beyond``/``within`` (``body``,
+    ``protection``, ``control``, ``general``) to metres.
+    """
+    where = f"rules[{index}]"
+    rid = _text(row, "id", where)
+    where = f"rules[{index}] ({rid})"
+    kinds = row.get("kinds")
+    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+        raise StationFileError(
+            "station_field", field=f"{where}.kinds", expected="a list of kinds from " + ", ".join(KINDS)
+        )
+
+    def bound(name: str) -> float | None:
+        value = row.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value not in zone_bounds_m:
+                raise StationFileError(
+                    "station_field", field=f"{where}.{name}",
+                    expected="metres or one of " + ", ".join(zone_bounds_m),
+                )
+            return float(zone_bounds_m[value])
+        return _number(row, name, where)
+
+    rule_where = _text(row, "where", where, WHERE)
+    limit = _text(row, "limit", where, LIMITS)
+    fields = dict(
+        id=rid,
+        kinds=frozenset(kinds),
+        where=rule_where,
+        limit=limit,
+        severity=_text(row, "severity", where, SEVERITIES),
+        article=_text(row, "article", where),
+        quote_zh=_text(row, "quote_zh", where),
+        quote_en=_text(row, "quote_en", where),
+        beyond_m=bound("beyond"),
+        within_m=bound("within"),
+    )
+    if rule_where == "band" and fields["within_m"] is None:
+        raise StationFileError("station_field", field=f"{where}.within", expected="metres or a zone name")
+    if limit == "ratio":
+        fields["ratio"] = _number(row, "ratio", where, positive=True)
+    elif limit == "angle":
+        fields["angle_deg"] = _number(row, "angle_deg", where, positive=True)
+    elif limit == "fixed":
+        fields["height_m"] = _number(row, "height_m", where)
+    return Rule(**fields)
+
+
+@dataclass
+class RuleOutcomes:
+    """Per-rule results for n proposals; row ``i`` of each matrix is ``rules[i]``.
+
+    Attributes
+    ----------
+    rules : tuple of Rule
+    outcome : ndarray of int8, shape (n_rules, n)
+        NA, PASS, REVIEW or FAIL.
+    distance_m : ndarray of float, shape (n_rules, n)
+        The distance D the rule used (to the part in the sun sector for ``sun_sector``). [m]
+    allowed_m : ndarray of float, shape (n_rules, n)
+        Permitted height under the rule; NaN where it sets none or does not apply. [m]
+    """
+
+    rules: tuple[Rule, ...]
+    outcome: np.ndarray
+    distance_m: np.ndarray
+    allowed_m: np.ndarray
+
+    def verdict_code(self) -> np.ndarray:
+        """Worst outcome per proposal (PASS when no rule applies)."""
+        if not len(self.rules):
+            return np.full(self.outcome.shape[1], PASS, dtype=np.int8)
+        return np.maximum(self.outcome.max(axis=0), PASS).astype(np.int8)
+
+    def max_height_m(self) -> np.ndarray:
+        """The lowest permitted height over the applicable rules; NaN where none limits. [m]"""
+        if not len(self.rules):
+            return np.full(self.outcome.shape[1], np.nan)
+        with np.errstate(all="ignore"):
+            allowed = np.where(np.isnan(self.allowed_m), np.inf, self.allowed_m).min(axis=0)
+        return np.where(np.isinf(allowed), np.nan, allowed)
+
+
+def evaluate(
+    rules: tuple[Rule, ...],
+    kinds: np.ndarray,
+    height_m: np.ndarray,
+    distance_m: np.ndarray,
+    sun_distance_m: np.ndarray,
+    in_general: np.ndarray,
+    in_protected: np.ndarray,
+) -> RuleOutcomes:
+    """Evaluate every rule for n proposals at once.
+
+    Parameters
+    ----------
+    rules : tuple of Rule
+    kinds : ndarray of str, shape (n,)
+        Kind of each proposal (see :data:`geozones.kinds.KINDS`).
+    height_m : ndarray of float, shape (n,)
+        Height H of the top above the observation-field ground; NaN when unknown. [m]
+    distance_m : ndarray of float, shape (n,)
+        Horizontal distance D from the fence to the nearest point. [m]
+    sun_distance_m : ndarray of float, shape (n,)
+        D to the nearest point of the part inside a sun sector; NaN when no part is. [m]
+    in_general, in_protected : ndarray of bool, shape (n,)
+        In the general zone beyond the core; anywhere in the core or general zone.
+    """
+    n = len(distance_m)
+    shape = (len(rules), n)
+    outcome = np.zeros(shape, dtype=np.int8)
+    used_d = np.full(shape, np.nan)
+    allowed = np.full(shape, np.nan)
+    height_m = np.asarray(height_m, dtype=float)
+    known = ~np.isnan(height_m)
+    is_height_kind = np.isin(kinds, list(HEIGHT_KINDS))
+    for i, rule in enumerate(rules):
+        d = distance_m
+        if rule.where == "band":
+            applies = d <= rule.within_m
+            if rule.beyond_m is not None:
+                applies &= d > rule.beyond_m
+        elif rule.where == "sun_sector":
+            d = sun_distance_m
+            applies = ~np.isnan(d)
+        elif rule.where == "general":
+            applies = np.asarray(in_general, dtype=bool).copy()
+        else:  # "protected"
+            applies = np.asarray(in_protected, dtype=bool).copy()
+        applies &= np.isin(kinds, list(rule.kinds))
+        severity = _SEVERITY_CODE[rule.severity]
+        used_d[i] = np.where(applies, d, np.nan)
+        if rule.limit in ("forbid", "advise"):
+            outcome[i] = np.where(applies, severity, NA)
+            if rule.limit == "forbid":
+                allowed[i] = np.where(applies & is_height_kind, 0.0, np.nan)
+            continue
+        limit = rule.allowed_height_m(d)
+        allowed[i] = np.where(applies & is_height_kind, limit, np.nan)
+        with np.errstate(invalid="ignore"):
+            exceeds = height_m > limit + HEIGHT_TOLERANCE_M
+        # Height unknown: the limit cannot be confirmed, so the authority must look (REVIEW).
+        code = np.where(known, np.where(exceeds, severity, PASS), REVIEW)
+        outcome[i] = np.where(applies, code, NA)
+    return RuleOutcomes(tuple(rules), outcome, used_d, allowed)

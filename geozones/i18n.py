@@ -210,11 +210,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+class _Params(dict):
+    """Format parameters; one not (yet) given shows as ``?`` instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def t(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in."""
     entry = _MESSAGES[key]
     text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text.format_map(_Params(params))
 
 
 def name(table: dict[str, dict[str, str]], key: str, lang: str = "en") -> str:

@@ -221,12 +221,22 @@ def evaluate(
     """
     n = len(distance_m)
     shape = (len(rules), n)
+    # Kinds as small integers, so each rule's kind test is one table lookup.
+    kind_index = {k: i for i, k in enumerate(KINDS)}
+    uniq, inverse = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
+    kind_code = np.array([kind_index.get(u, len(KINDS)) for u in uniq], dtype=np.int16)[inverse]
+
+    def kind_mask(members) -> np.ndarray:
+        table = np.zeros(len(KINDS) + 1, dtype=bool)
+        table[[kind_index[k] for k in members]] = True
+        return table[kind_code]
+
     outcome = np.zeros(shape, dtype=np.int8)
     used_d = np.full(shape, np.nan)
     allowed = np.full(shape, np.nan)
     height_m = np.asarray(height_m, dtype=float)
     known = ~np.isnan(height_m)
-    is_height_kind = np.isin(kinds, list(HEIGHT_KINDS))
+    is_height_kind = kind_mask(HEIGHT_KINDS)
     for i, rule in enumerate(rules):
         d = distance_m
         if rule.where == "band":
@@ -240,7 +250,7 @@ def evaluate(
             applies = np.asarray(in_general, dtype=bool).copy()
         else:  # "protected"
             applies = np.asarray(in_protected, dtype=bool).copy()
-        applies &= np.isin(kinds, list(rule.kinds))
+        applies &= kind_mask(rule.kinds)
         severity = _SEVERITY_CODE[rule.severity]
         used_d[i] = np.where(applies, d, np.nan)
         if rule.limit in ("forbid", "advise"):

@@ -1,0 +1,43 @@
+"""The zones as GIS layers (GeoDataFrames), for export and maps."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from .coords import parse_crs
+from .i18n import ZONE_NAMES, name
+from .zones import StationFrame
+
+__all__ = ["zone_layer"]
+
+_ARTICLES = {
+    "body": "Art. 12.1", "protection": "Art. 12.2", "control": "Art. 12.3",
+    "general": "Art. 11, 13", "sunrise": "Art. 12.3 ⑦", "sunset": "Art. 12.3 ⑦",
+}
+
+
+def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
+               sector_radius_m: float = 5000.0) -> gpd.GeoDataFrame:
+    """One feature per zone band and per sun sector, in ``crs``.
+
+    Columns: ``zone`` (id), ``name`` (in ``lang``), ``name_zh``, ``from_m``/``to_m`` (distance
+    band from the fence [m]; sectors: 0 to ``sector_radius_m`` from the field centre),
+    ``article``, ``station``. Sectors overlap the bands; the bands do not overlap each other.
+    """
+    s = frame.station
+    bounds = {
+        "body": (0.0, 0.0), "protection": (0.0, s.protection_m),
+        "control": (s.protection_m, s.control_m), "general": (s.control_m, s.general_extent_m),
+        "sunrise": (0.0, sector_radius_m), "sunset": (0.0, sector_radius_m),
+    }
+    polys = frame.zone_polygons(sector_radius_m)
+    rows = [
+        {
+            "zone": z, "name": name(ZONE_NAMES, z, lang), "name_zh": name(ZONE_NAMES, z, "zh"),
+            "from_m": bounds[z][0], "to_m": bounds[z][1], "article": _ARTICLES[z],
+            "station": s.id,
+        }
+        for z, _ in polys
+    ]
+    gdf = gpd.GeoDataFrame(rows, geometry=[g for _, g in polys], crs=frame.crs)
+    return gdf.to_crs(parse_crs(crs))

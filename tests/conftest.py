@@ -1,0 +1,90 @@
+"""Shared fixtures and geometries for the tests.
+
+Proposals are placed in the station frame (metres, x east, y north, origin at the field
+centre) so that their distance D to the 25 m field's fence is known by construction:
+a point at (0, 12.5 + D) is D metres north of the fence; north (azimuth 0°) is outside both
+sun sectors, east (azimuth 90°) is inside the sunrise sector.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point, Polygon
+
+from geozones.check import assess_local
+from geozones.coords import from_frame
+from geozones.kinds import normalize_kinds
+from geozones.station import load_station
+from geozones.zones import StationFrame
+
+HALF = 12.5          # half the 25 m field [m]
+TAN5 = math.tan(math.radians(5.0))
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def station():
+    return load_station()
+
+
+@pytest.fixture(scope="session")
+def frame(station):
+    return StationFrame(station)
+
+
+def north(d: float) -> Point:
+    """A point ``d`` metres north of the fence."""
+    return Point(0.0, HALF + d)
+
+
+def east(d: float) -> Point:
+    """A point ``d`` metres east of the fence (in the sunrise sector)."""
+    return Point(HALF + d, 0.0)
+
+
+def square_north(d: float, size: float = 10.0) -> Polygon:
+    """A ``size`` m square footprint whose south edge is ``d`` m north of the fence."""
+    y0 = HALF + d
+    return shapely.box(-size / 2, y0, size / 2, y0 + size)
+
+
+def at_azimuth(az_deg: float, r: float) -> Point:
+    """A point at azimuth ``az_deg`` (clockwise from north), ``r`` m from the field centre."""
+    a = math.radians(az_deg)
+    return Point(r * math.sin(a), r * math.cos(a))
+
+
+def run(frame, geoms, kind="building", height=np.nan):
+    """Assess local geometries; returns the Assessment."""
+    geoms = np.atleast_1d(np.asarray(geoms, dtype=object))
+    n = len(geoms)
+    kinds = normalize_kinds(np.broadcast_to(np.asarray(kind, dtype=object), (n,)))
+    heights = np.broadcast_to(np.asarray(height, dtype=float), (n,)).copy()
+    return assess_local(frame, geoms, kinds, heights)
+
+
+def one(frame, geom, kind="building", height=np.nan):
+    """Verdict, zone, max height and flagged rules for one local geometry."""
+    a = run(frame, [geom], kind, height)
+    mh = a.max_height_m[0]
+    return {
+        "verdict": a.verdict[0],
+        "zone": a.zone[0],
+        "distance": a.measurements.distance_m[0],
+        "max_height": None if np.isnan(mh) else mh,
+        "rules": a.flagged_rules(0),
+        "applied": [f.rule for f in a.findings(0)],
+        "sun": bool(a.measurements.in_sun_sector[0]),
+    }
+
+
+def to_wgs84(frame, geom):
+    """A local geometry in EPSG:4326 (lon, lat)."""
+    from pyproj import CRS
+
+    return from_frame(np.array([geom], dtype=object), frame.crs, CRS.from_epsg(4326))[0]

@@ -1,0 +1,105 @@
+"""CRS handling: the same proposal in three CRSs, axis orders, and refused coordinates."""
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+
+import geozones
+from geozones.coords import from_frame, parse_crs
+from geozones.errors import CoordinateError, CRSError
+
+from conftest import HALF, square_north
+
+
+def _in(frame, geom, epsg):
+    return from_frame(np.array([geom], dtype=object), frame.crs, CRS.from_epsg(epsg))[0]
+
+
+def _swap(geom):
+    return shapely.transform(geom, lambda c: c[:, ::-1])
+
+
+def test_station_position_in_gauss_kruger(frame):
+    # Worked by hand with the Gauss-Krüger series on GRS80 (φ = 35.504°, Δλ = 0.571°):
+    # N = a / sqrt(1 − e² sin²φ) = 6 385 347 m; E ≈ 500 000 + N cosφ Δλ (1 + ...) = 551 804.2;
+    # N ≈ meridian arc 3 930 509.3 + N tanφ (Δλ cosφ)² / 2 = 3 930 659.2.
+    # (RULES.md §3 says "about E 551 413, N 3 930 213"; that is ~400 m off.)
+    p = _in(frame, shapely.Point(0, 0), 4546)
+    assert p.x == pytest.approx(551804.2, abs=0.5) and p.y == pytest.approx(3930659.2, abs=0.5)
+    p37 = _in(frame, shapely.Point(0, 0), 4525)
+    assert p37.x == pytest.approx(37551804.2, abs=0.5) and p37.y == pytest.approx(p.y, abs=0.01)
+
+
+def test_same_answer_in_three_crs(frame):
+    local = square_north(300.0)
+    results = [geozones.check(_in(frame, local, epsg), height=29.0, crs=f"EPSG:{epsg}")
+               for epsg in (4326, 4546, 4525)]
+    for r in results:
+        assert r.distance_m == pytest.approx(300.0, abs=0.01)
+        assert r.max_height_m == pytest.approx(30.0, abs=0.001)
+        assert r.verdict == "pass"
+    assert max(r.distance_m for r in results) - min(r.distance_m for r in results) < 0.01
+
+
+def test_cgcs2000_geographic_equals_wgs84(frame):
+    g = _in(frame, square_north(300.0), 4326)
+    assert geozones.check(g, height=1, crs="EPSG:4490").distance_m == pytest.approx(300.0, abs=0.01)
+
+
+def test_northing_first_with_axis_order(frame):
+    g = _swap(_in(frame, square_north(300.0), 4546))
+    r = geozones.check(g, height=1, crs="EPSG:4546", axis_order="yx")
+    assert r.distance_m == pytest.approx(300.0, abs=0.01)
+    with pytest.raises(CoordinateError, match="northing first.*--axis-order yx"):
+        geozones.check(g, height=1, crs="EPSG:4546")
+
+
+def test_latitude_first_refused_with_hint(frame):
+    g = _swap(_in(frame, square_north(300.0), 4326))
+    with pytest.raises(CoordinateError, match="latitude and longitude swapped"):
+        geozones.check(g, height=1)
+    assert geozones.check(g, height=1, axis_order="yx").distance_m == pytest.approx(300, abs=0.01)
+
+
+@pytest.mark.parametrize("given, epsg, fit", [
+    ("EPSG:4326", 4546, "EPSG:4546"),     # projected metres labelled as degrees
+    ("EPSG:4546", 4525, "EPSG:4525"),     # zone prefix present, CRS without it
+    ("EPSG:4525", 4546, "EPSG:4546"),     # zone prefix missing, CRS with it
+    ("EPSG:4546", 4326, "EPSG:4326"),     # degrees labelled as metres
+])
+def test_wrong_crs_names_the_right_one(frame, given, epsg, fit):
+    g = _in(frame, square_north(300.0), epsg)
+    with pytest.raises(CoordinateError, match=f"fit {fit}"):
+        geozones.check(g, height=1, crs=given)
+
+
+def test_far_site_refused(frame):
+    with pytest.raises(CoordinateError, match=r"site is 6\d\d km"):
+        geozones.check("POINT (116.4 39.9)", height=1)  # Beijing
+
+
+def test_far_site_zh_message(frame):
+    with pytest.raises(CoordinateError) as info:
+        geozones.check("POINT (116.4 39.9)", height=1)
+    assert "公里" in info.value.localized("zh")
+
+
+def test_unknown_crs():
+    with pytest.raises(CRSError, match="unknown CRS 'EPSG:99999'"):
+        parse_crs("EPSG:99999")
+    assert parse_crs("4546").to_epsg() == 4546
+
+
+def test_batch_flags_bad_rows_only(frame):
+    good = _in(frame, square_north(300.0), 4326)
+    a = geozones.assess([good, _swap(good), good], "building", 5.0)
+    assert list(a.zone) == ["control", None, "control"]
+    assert a.problems[0] is None and a.problems[2] is None
+    assert "swapped" in str(a.problems[1])
+
+
+def test_field_corner_distance_in_wgs84(frame):
+    # A point 30 m east and 40 m north of the NE fence corner is 50 m from the fence.
+    p = _in(frame, shapely.Point(HALF + 30, HALF + 40), 4326)
+    assert geozones.check(p, kind="road").distance_m == pytest.approx(50.0, abs=0.01)

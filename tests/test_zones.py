@@ -1,0 +1,98 @@
+"""Zone geometry: distances from the fence, round corners, sector edges, straddling."""
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from conftest import HALF, TAN5, at_azimuth, one, run
+
+
+def test_distance_round_corner(frame):
+    # 30 m east and 40 m north of the NE corner: D = 50 m exactly (3-4-5), the band's corner.
+    p = Point(HALF + 30.0, HALF + 40.0)
+    assert one(frame, p)["distance"] == pytest.approx(50.0, abs=1e-9)
+    assert one(frame, p, "road")["zone"] == "protection"
+    q = Point(HALF + 30.01, HALF + 40.0)
+    assert one(frame, q, "road")["zone"] == "control"
+
+
+def test_lines_polygons_points_multis_accepted(frame):
+    geoms = [
+        Point(0, HALF + 100),
+        LineString([(-50, HALF + 100), (50, HALF + 100)]),
+        shapely.box(-5, HALF + 100, 5, HALF + 110),
+        shapely.MultiPolygon([shapely.box(-5, HALF + 100, 5, HALF + 110),
+                              shapely.box(-5, HALF + 300, 5, HALF + 310)]),
+        shapely.MultiLineString([[(0, HALF + 100), (0, HALF + 120)]]),
+        shapely.MultiPoint([(0, HALF + 100), (0, HALF + 500)]),
+    ]
+    a = run(frame, geoms, "building", 5.0)
+    np.testing.assert_allclose(a.measurements.distance_m, 100.0)
+    assert list(a.zone) == ["control"] * len(geoms)
+
+
+def test_polygon_with_hole_around_field(frame):
+    # A ring-shaped parcel whose hole contains the field: D is to the inner ring.
+    donut = shapely.Polygon(shapely.box(-500, -500, 500, 500).exterior.coords,
+                            [shapely.box(-HALF - 80, -HALF - 80, HALF + 80, HALF + 80).exterior.coords])
+    assert one(frame, donut)["distance"] == pytest.approx(80.0)
+
+
+def test_sector_edges(frame):
+    start, end = frame.sun_azimuths["sunrise"]
+    r = 800.0
+    assert not one(frame, at_azimuth(start - 0.05, r))["sun"]
+    assert one(frame, at_azimuth(start + 0.05, r))["sun"]
+    assert one(frame, at_azimuth(end - 0.05, r))["sun"]
+    assert not one(frame, at_azimuth(end + 0.05, r))["sun"]
+    s0, s1 = frame.sun_azimuths["sunset"]
+    assert one(frame, at_azimuth((s0 + s1) / 2, r))["sun"]
+    assert not one(frame, at_azimuth(180.0, r))["sun"]
+
+
+def test_straddling_footprint_measured_to_part_inside_sector(frame):
+    # A segment at y = 200 m from x = 100 to 500 m crosses the sunrise sector's northern edge
+    # (azimuth A0 ≈ 60.06°) where x = 200 tan A0. Its nearest point to the fence overall is
+    # (100, 200); the nearest point of the part inside the sector is on the edge ray.
+    a0 = frame.sun_azimuths["sunrise"][0]
+    x_edge = 200.0 * math.tan(math.radians(a0))
+    d_all = math.hypot(100.0 - HALF, 200.0 - HALF)
+    d_sun = math.hypot(x_edge - HALF, 200.0 - HALF)
+    seg = LineString([(100.0, 200.0), (500.0, 200.0)])
+    a = run(frame, [seg], "building", 10.0)
+    assert a.measurements.distance_m[0] == pytest.approx(d_all, abs=1e-6)
+    assert a.measurements.sun_distance_m[0] == pytest.approx(d_sun, abs=1e-3)
+    # permitted: min(D/10, D_sun tan 5°) = min(20.69, 33.56) here, so 1/10 governs
+    assert a.max_height_m[0] == pytest.approx(min(d_all / 10, d_sun * TAN5), abs=1e-3)
+
+
+def test_straddling_sun_limit_governs(frame):
+    # Same shape farther out: y = 2000 m, x from 1000 to 5000. Outside 1000 m the 1/10 rule
+    # only reviews; the sun limit uses the distance to the part inside the sector.
+    a0 = frame.sun_azimuths["sunrise"][0]
+    x_edge = 2000.0 * math.tan(math.radians(a0))
+    d_sun = math.hypot(x_edge - HALF, 2000.0 - HALF)
+    seg = LineString([(1000.0, 2000.0), (5000.0, 2000.0)])
+    a = run(frame, [seg], "building", 300.0)
+    assert a.max_height_m[0] == pytest.approx(d_sun * TAN5, abs=1e-2)
+    assert a.verdict[0] == "pass"  # 300 m < 3989 tan 5° ≈ 349 m
+
+
+def test_empty_geometry_is_not_assessed(frame):
+    a = run(frame, [shapely.Point(), None], "building", 5.0)
+    assert list(a.zone) == [None, None]
+    assert list(a.verdict) == [None, None]
+
+
+def test_zone_polygons_do_not_overlap(frame):
+    polys = dict(frame.zone_polygons())
+    bands = ["body", "protection", "control", "general"]
+    for i, a in enumerate(bands):
+        for b in bands[i + 1:]:
+            assert polys[a].intersection(polys[b]).area < 1e-6
+    # protection band area: (25 + 2·50)² − 4·50² + π·50² − 25² (minus the field)
+    expected = (25 + 100) ** 2 - 4 * 50 ** 2 + math.pi * 50 ** 2 - 25 ** 2
+    assert polys["protection"].area == pytest.approx(expected, rel=1e-3)

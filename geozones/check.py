@@ -8,6 +8,7 @@ single row, wrapped in a :class:`CheckResult` with findings and assumptions.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
@@ -17,12 +18,13 @@ from pyproj import CRS
 from .coords import crs_label, parse_crs, to_frame
 from .errors import GeometryError, InputError
 from .i18n import KIND_NAMES, name, t
-from .kinds import HEIGHT_KINDS, KINDS, normalize_kind
-from .rules import NA, VERDICTS, RuleOutcomes, evaluate
+from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_use
+from .pilot import PilotArea, PilotOutcomes, evaluate_pilot, load_pilots
+from .rules import NA, PASS, VERDICTS, RuleOutcomes, evaluate
 from .station import Station, load_station
 from .zones import ZONES, Measurements, StationFrame
 
-__all__ = ["assess", "check", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS"]
+__all__ = ["assess", "check", "ZoneSet", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS"]
 
 DEFAULT_CRS = "EPSG:4326"
 
@@ -35,6 +37,40 @@ def _round(value: float | None, ndigits: int = 3) -> float | None:
 
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+class ZoneSet:
+    """The station and the pilot areas a check runs against, prepared once.
+
+    ``pilots=None`` loads the shipped pilot areas (``data/pilots``); ``()`` uses none.
+    """
+
+    def __init__(self, station: Station | None = None,
+                 pilots: Sequence[PilotArea] | None = None,
+                 frame: StationFrame | None = None) -> None:
+        self.frame = frame or StationFrame(station or load_station())
+        self.pilots: tuple[PilotArea, ...] = load_pilots() if pilots is None else tuple(pilots)
+
+    @property
+    def station(self) -> Station:
+        return self.frame.station
+
+    @cached_property
+    def pilot_boundaries(self) -> tuple:
+        """Each pilot boundary in the station frame (metres)."""
+        from pyproj import CRS
+
+        from .coords import _transform
+
+        return tuple(
+            _transform(np.array([p.boundary], dtype=object), CRS.from_epsg(4326), self.frame.crs, False)[0]
+            for p in self.pilots
+        )
+
+    @cached_property
+    def anchors_m(self) -> list[tuple[float, float]]:
+        """Where proposals may plausibly be: the station and each pilot area's centre. [m]"""
+        return [(0.0, 0.0)] + [(b.centroid.x, b.centroid.y) for b in self.pilot_boundaries]
 
 
 @dataclass
@@ -66,6 +102,10 @@ class Assessment:
     measurements: Measurements
     outcomes: RuleOutcomes
     problems: np.ndarray
+    pilot: PilotOutcomes | None = None
+    uses: np.ndarray | None = None
+    use_assumed: np.ndarray | None = None
+    storeys_given: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -76,8 +116,26 @@ class Assessment:
         return self.measurements.zone >= 0
 
     @property
-    def verdict_code(self) -> np.ndarray:
+    def station_verdict_code(self) -> np.ndarray:
         return np.where(self.ok, self.outcomes.verdict_code(), 0).astype(np.int8)
+
+    @property
+    def pilot_verdict_code(self) -> np.ndarray:
+        if self.pilot is None:
+            return np.where(self.ok, PASS, 0).astype(np.int8)
+        return np.where(self.ok, self.pilot.verdict_code(), 0).astype(np.int8)
+
+    @property
+    def verdict_code(self) -> np.ndarray:
+        """Worst of the station's and the pilot area's outcomes; 0 where not assessed."""
+        return np.maximum(self.station_verdict_code, self.pilot_verdict_code)
+
+    @property
+    def in_pilot(self) -> np.ndarray:
+        """True where the proposal touches a pilot area."""
+        if self.pilot is None:
+            return np.zeros(len(self), dtype=bool)
+        return self.pilot.inside >= 0
 
     @property
     def verdict(self) -> np.ndarray:
@@ -103,9 +161,54 @@ class Assessment:
             return np.maximum(self.height_m - self.max_height_m, 0.0)
 
     def flagged_rules(self, i: int) -> list[str]:
-        """Ids of the rules row ``i`` breaks or that flag it for review."""
+        """Ids of the rules (station and pilot) row ``i`` breaks or that flag it for review."""
         col = self.outcomes.outcome[:, i]
-        return [r.id for r, o in zip(self.outcomes.rules, col) if o > 1]
+        ids = [r.id for r, o in zip(self.outcomes.rules, col) if o > 1]
+        k = -1 if self.pilot is None else int(self.pilot.inside[i])
+        if k >= 0:
+            pcol = self.pilot.outcome[k][:, i]
+            ids += [r.id for r, o in zip(self.pilot.pilots[k].rules, pcol) if o > 1]
+        return ids
+
+    def pilot_findings(self, i: int, lang: str = "en") -> list[Finding]:
+        """Findings of the pilot area row ``i`` is in (empty outside every area)."""
+        k = -1 if self.pilot is None else int(self.pilot.inside[i])
+        if k < 0:
+            return []
+        pilot = self.pilot.pilots[k]
+        n = float(self.pilot.storeys[i])
+        out = []
+        for j, rule in enumerate(pilot.rules):
+            code = int(self.pilot.outcome[k][j, i])
+            if code == NA:
+                continue
+            above = _fmt(rule.storeys_above) if rule.storeys_above is not None else ""
+            at_most = _fmt(rule.storeys_at_most) if rule.storeys_at_most is not None else ""
+            if np.isnan(n):
+                msg = t("pilot_storeys_unknown", lang, above=above)
+            else:
+                msg = t(f"pilot_storeys_{rule.severity}", lang, n=_fmt(n), above=above, at_most=at_most)
+            severity = "info" if rule.severity == "info" else VERDICTS[code - 1]
+            out.append(Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
+                               quote=rule.quote_zh if lang == "zh" else rule.quote_en))
+        return out
+
+    def pilot_assumptions(self, i: int, lang: str = "en") -> list[str]:
+        k = -1 if self.pilot is None else int(self.pilot.inside[i])
+        if k < 0:
+            return []
+        pilot = self.pilot.pilots[k]
+        notes = []
+        if pilot.provisional:
+            notes.append(t("assume_provisional", lang, name=pilot.name_zh if lang == "zh" else pilot.name,
+                           src=pilot.boundary_source))
+        if self.use_assumed is not None and self.use_assumed[i]:
+            notes.append(t("assume_use", lang))
+        n = self.pilot.storeys[i]
+        if self.storeys_given is not None and np.isnan(self.storeys_given[i]) and not np.isnan(n):
+            notes.append(t("assume_storeys", lang, h=_fmt(self.height_m[i]),
+                           sh=_fmt(pilot.storey_height_m), n=_fmt(n)))
+        return notes
 
     def findings(self, i: int, lang: str = "en") -> list[Finding]:
         """The findings of row ``i``: one per rule that applies."""
@@ -185,20 +288,62 @@ def _heights_array(height: Any, n: int) -> np.ndarray:
     return h
 
 
-def assess_local(frame: StationFrame, geoms: np.ndarray, kinds: np.ndarray,
-                 height_m: np.ndarray, problems: np.ndarray | None = None) -> Assessment:
+def _uses_array(use: Any, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised uses, and where residential was assumed for a building without one."""
+    n = len(kinds)
+    raw = np.broadcast_to(np.asarray(use, dtype=object), (n,))
+    out = np.full(n, None, dtype=object)
+    given = ~np.equal(raw, None)  # noqa: E711
+    for value in np.unique(raw[given].astype(str)):
+        u = normalize_use(value)
+        if u is None:
+            raise InputError("use_unknown", use=value, choices=", ".join(USES))
+        out[given & (raw.astype(str) == value)] = u
+    assumed = ~given & (kinds == "building")
+    out[assumed] = "residential"
+    return out, assumed
+
+
+def _storeys_array(storeys: Any, n: int) -> np.ndarray:
+    if storeys is None:
+        return np.full(n, np.nan)
+    s = np.broadcast_to(np.asarray(storeys, dtype=float), (n,)).copy()
+    bad = ~np.isnan(s) & ((s < 1) | (s != np.floor(s)))
+    if bad.any():
+        raise InputError("floors_invalid", value=s[bad][0])
+    return s
+
+
+def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.ndarray,
+                 height_m: np.ndarray, problems: np.ndarray | None = None, *,
+                 uses: np.ndarray | None = None, use_assumed: np.ndarray | None = None,
+                 storeys: np.ndarray | None = None) -> Assessment:
     """Measure and evaluate geometries already in the station frame (the pure core).
 
     ``kinds`` must already be normalised (see :mod:`geozones.kinds`); ``height_m`` is in
-    metres above the field ground, NaN when unknown.
+    metres above the field ground, NaN when unknown; ``uses`` and ``storeys`` feed the pilot
+    rules (None: residential for buildings; storeys from height).
     """
+    if isinstance(zones, StationFrame):
+        zones = ZoneSet(frame=zones, pilots=())
+    frame = zones.frame
     geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    height_m = np.asarray(height_m, dtype=float)
     m = frame.measure(geoms)
     outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
                         m.sun_distance_m, m.in_general, m.in_protected)
     if problems is None:
-        problems = np.full(len(geoms), None, dtype=object)
-    return Assessment(frame.station, kinds, np.asarray(height_m, dtype=float), m, outcomes, problems)
+        problems = np.full(n, None, dtype=object)
+    if uses is None:
+        uses, use_assumed = _uses_array(None, kinds)
+    storeys = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
+    pilot = None
+    if zones.pilots:
+        pilot = evaluate_pilot(zones.pilots, zones.pilot_boundaries, geoms, kinds, uses,
+                               storeys, height_m)
+    return Assessment(frame.station, kinds, height_m, m, outcomes, problems, pilot, uses,
+                      use_assumed, storeys)
 
 
 def assess(
@@ -209,8 +354,9 @@ def assess(
     crs: Any = DEFAULT_CRS,
     axis_order: str = "xy",
     station: Station | None = None,
-    frame: StationFrame | None = None,
-    anchors_m: Sequence[tuple[float, float]] = ((0.0, 0.0),),
+    zones: ZoneSet | None = None,
+    use: Any = None,
+    storeys: Any = None,
 ) -> Assessment:
     """Check many proposals at once.
 
@@ -225,22 +371,32 @@ def assess(
         CRS of ``geoms`` (default EPSG:4326, longitude first).
     axis_order : {"xy", "yx"}
         "yx" when coordinates are northing/latitude first.
-    station, frame : the station (default: the shipped Jiangxian station), or its frame.
+    station : the station (default: the shipped Jiangxian station), when ``zones`` is None.
+    zones : ZoneSet
+        Station and pilot areas, prepared once (default: shipped station and pilots).
+    use : str or array, optional
+        Building use for the pilot rules (residential, public, other; Chinese accepted).
+    storeys : int or array, optional
+        Storeys for the pilot rules; NaN/None: estimated from height.
 
     Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
     :class:`~geozones.errors.CoordinateError` that says why.
     """
-    if frame is None:
-        frame = StationFrame(station or load_station())
+    if zones is None:
+        zones = ZoneSet(station)
+    frame = zones.frame
     arr = np.asarray(geoms, dtype=object).reshape(-1)
     if arr.size and isinstance(arr[0], str):
         arr = shapely.from_wkt(arr, on_invalid="raise")
     n = len(arr)
     kinds = _kinds_array(kind, n)
     heights = _heights_array(height_m, n)
-    local, problems = to_frame(arr, parse_crs(crs), frame.crs, anchors_m,
+    uses, use_assumed = _uses_array(use, kinds)
+    storeys_arr = _storeys_array(storeys, n)
+    local, problems = to_frame(arr, parse_crs(crs), frame.crs, zones.anchors_m,
                                frame.station.plausible_radius_m, axis_order)
-    return assess_local(frame, local, kinds, heights, problems)
+    return assess_local(zones, local, kinds, heights, problems, uses=uses,
+                        use_assumed=use_assumed, storeys=storeys_arr)
 
 
 @dataclass
@@ -260,6 +416,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     crs: str = DEFAULT_CRS
+    pilot: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -272,7 +429,10 @@ def check(
     crs: Any = DEFAULT_CRS,
     *,
     station: Station | None = None,
+    zones: ZoneSet | None = None,
     axis_order: str = "xy",
+    use: str | None = None,
+    floors: int | None = None,
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
 ) -> CheckResult:
@@ -288,6 +448,13 @@ def check(
         One of :data:`geozones.kinds.KINDS` (or an alias such as 道路).
     crs : str or pyproj.CRS
         CRS of the coordinates (default EPSG:4326, longitude first).
+    zones : ZoneSet, optional
+        Station and pilot areas (default: the shipped ones, or ``station`` with them).
+    use, floors : optional
+        Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
+
+    The top-level ``verdict`` is the worst of the station's rules and the pilot area's;
+    ``pilot`` holds the pilot area's own part.
 
     Raises
     ------
@@ -308,7 +475,8 @@ def check(
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
     crs_obj = parse_crs(crs)
-    a = assess([geometry], kind, height, crs=crs_obj, axis_order=axis_order, station=station)
+    a = assess([geometry], kind, height, crs=crs_obj, axis_order=axis_order,
+               zones=zones or ZoneSet(station), use=use, storeys=floors)
     if a.problems[0] is not None:
         raise a.problems[0]
     m = a.measurements
@@ -324,6 +492,27 @@ def check(
         kind=str(a.kinds[0]),
         station=a.station.id,
         findings=a.findings(0, lang),
-        assumptions=[*extra_assumptions, *a.assumptions(0, lang)],
+        assumptions=[*extra_assumptions, *a.assumptions(0, lang), *a.pilot_assumptions(0, lang)],
         crs=crs_label(crs_obj),
+        pilot=_pilot_dict(a, 0, lang),
     )
+
+
+def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:
+    if a.pilot is None:
+        return None
+    k = int(a.pilot.inside[i])
+    if k < 0:
+        return {"inside": False, "id": None, "name": None, "verdict": "pass", "storeys": None,
+                "findings": []}
+    p = a.pilot.pilots[k]
+    return {
+        "inside": True,
+        "id": p.id,
+        "name": p.name_zh if lang == "zh" else p.name,
+        "verdict": VERDICTS[int(a.pilot_verdict_code[i]) - 1],
+        "storeys": _round(a.pilot.storeys[i], 0),
+        "use": a.uses[i] if a.uses is not None else None,
+        "provisional_boundary": p.provisional,
+        "findings": [asdict(f) for f in a.pilot_findings(i, lang)],
+    }

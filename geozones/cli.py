@@ -52,6 +52,31 @@ def _station(_ctx, _param, value: str | None):
     return load_station(value)
 
 
+def _pilots(ctx: click.Context, _param, value: str | None):
+    """Load the pilot areas (with a replacement boundary) and print its warnings."""
+    from .i18n import t
+    from .pilot import boundary_warnings, load_pilots
+
+    pilots = load_pilots(boundary=value)
+    if value is not None:
+        lang = ctx.meta.get(_LANG_KEY, "en")
+        for pilot in pilots[:1]:
+            for key, params in boundary_warnings(pilot):
+                click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {t(key, lang, **params)}", err=True)
+    return pilots
+
+
+def _use(_ctx, _param, value: str | None) -> str | None:
+    from .kinds import USES, normalize_use
+
+    if value is None:
+        return None
+    use = normalize_use(value)
+    if use is None:
+        raise click.BadParameter(f"'{value}' is not a use: use one of {', '.join(USES)}")
+    return use
+
+
 # --- shared options, defined once ----------------------------------------------------------
 lang_opt = click.option(
     "--lang", type=click.Choice(LANGS), default="en", show_default=True, is_eager=True,
@@ -71,6 +96,11 @@ axis_opt = click.option(
     help="xy: easting/longitude first; yx: northing/latitude first (surveyor X, Y).",
 )
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+pilot_opt = click.option(
+    "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
+    help="Pilot-area boundary (Shapefile/GPKG/GeoJSON, any CRS) replacing the shipped, "
+         "provisional Pinglu boundary.",
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,16 +117,23 @@ def main() -> None:
               help="Height of the top above the observation-field ground [m].")
 @click.option("--kind", default="building", show_default=True, callback=_kind,
               help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese names accepted).")
+@click.option("--use", default=None, callback=_use,
+              help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
+                   "Default: residential for buildings, stated in the output.")
+@click.option("--floors", type=click.IntRange(min=1), default=None,
+              help="Storeys (pilot-area rules); default: height ÷ storey height, rounded.")
 @crs_opt
 @axis_opt
 @station_opt
+@pilot_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
-def check(footprint, height, kind, crs, axis_order, station, as_json, lang):
+def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
     Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
     """
+    from .check import ZoneSet
     from .check import check as run_check
     from .i18n import t
     from .io import read_footprint
@@ -106,8 +143,9 @@ def check(footprint, height, kind, crs, axis_order, station, as_json, lang):
         raise InputError("height_invalid", value=height)
     geom, geom_crs, notes = read_footprint(footprint, crs)
     result = run_check(
-        geom, height=height, kind=kind, crs=geom_crs, station=station, axis_order=axis_order,
-        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes],
+        geom, height=height, kind=kind, crs=geom_crs, zones=ZoneSet(station, pilots),
+        axis_order=axis_order, use=use, floors=floors, lang=lang,
+        extra_assumptions=[t(k, lang, **p) for k, p in notes],
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -14,6 +14,7 @@ VERDICT_NAMES = {
     "review": {"en": "review", "zh": "需审查"},
     "fail": {"en": "fail", "zh": "不通过"},
     "error": {"en": "error", "zh": "错误"},
+    "info": {"en": "info", "zh": "提示"},
 }
 ZONE_NAMES = {
     "body": {"en": "observation field (body)", "zh": "观测场本体"},
@@ -128,6 +129,66 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "cannot write {path}: {why}",
         "zh": "无法写入 {path}：{why}",
     },
+    "boundary_missing": {
+        "en": "pilot boundary {path} does not exist: pass --pilot-boundary with an existing file",
+        "zh": "试点边界文件 {path} 不存在：请用 --pilot-boundary 指定已存在的文件",
+    },
+    "boundary_no_crs": {
+        "en": "pilot boundary {path} has no CRS: save it with its CRS (a .prj for a shapefile) and try again",
+        "zh": "试点边界 {path} 没有坐标系信息：请带坐标系保存（shapefile 需 .prj）后重试",
+    },
+    "boundary_not_polygon": {
+        "en": "pilot boundary {path} is not a polygon layer: give a file of polygons",
+        "zh": "试点边界 {path} 不是面图层：请提供面要素文件",
+    },
+    "boundary_invalid": {
+        "en": "pilot boundary {path} is not a valid polygon ({why}): repair it in GIS (e.g. Fix geometries) and try again",
+        "zh": "试点边界 {path} 不是有效的面（{why}）：请在 GIS 中修复几何后重试",
+    },
+    "boundary_area": {
+        "en": "pilot boundary {path}: geodesic area {area} km², not {expected} km² (off by more than {tol}); check it is the right boundary",
+        "zh": "试点边界 {path}：椭球面积 {area} 平方公里，而非 {expected} 平方公里（偏差超过 {tol}）；请确认边界是否正确",
+    },
+    "boundary_gcj": {
+        "en": "pilot boundary {path} looks shifted into GCJ-02 (about {shift} m off against the {ref}): convert it to WGS84 before use",
+        "zh": "试点边界 {path} 似乎是 GCJ-02（火星坐标，相对{ref}偏移约 {shift} 米）：请先转换为 WGS84",
+    },
+    "use_unknown": {
+        "en": "unknown use '{use}': use one of {choices}",
+        "zh": "未知用途“{use}”：请使用 {choices} 之一",
+    },
+    "floors_invalid": {
+        "en": "floors {value}: must be a whole number ≥ 1",
+        "zh": "层数 {value}：应为不小于 1 的整数",
+    },
+    "pilot_storeys_fail": {
+        "en": "{n} storeys, more than {above}: not allowed without strict justification.",
+        "zh": "{n} 层，超过 {above} 层：未经严格论证不得建设。",
+    },
+    "pilot_storeys_review": {
+        "en": "{n} storeys, above the {above}-storey norm.",
+        "zh": "{n} 层，高于以 {above} 层为主的要求。",
+    },
+    "pilot_storeys_info": {
+        "en": "{n} storeys (at most {at_most}): this applies.",
+        "zh": "{n} 层（不超过 {at_most} 层）：适用本条。",
+    },
+    "pilot_storeys_unknown": {
+        "en": "Storeys unknown (give floors or a height): at most {above} cannot be confirmed.",
+        "zh": "层数未知（请给出层数或高度）：无法确认是否不超过 {above} 层。",
+    },
+    "assume_storeys": {
+        "en": "Storeys estimated from height: round({h} m ÷ {sh} m) = {n}.",
+        "zh": "层数由高度估算：{h} 米 ÷ {sh} 米取整 = {n} 层。",
+    },
+    "assume_use": {
+        "en": "Use not given: treated as residential, the use the pilot rules concern.",
+        "zh": "未给出用途：按居住建筑计（试点条款针对住宅）。",
+    },
+    "assume_provisional": {
+        "en": "The {name} boundary is PROVISIONAL (the official one is not published): {src}.",
+        "zh": "{name}边界为临时边界（官方边界未公布）：{src}。",
+    },
     # --- findings -----------------------------------------------------------------------
     "finding_forbid": {
         "en": "{kind} at {d} m from the fence, within {within} m: prohibited.",
@@ -205,6 +266,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "report_unlimited": {"en": "no height limit", "zh": "无高度限制"},
     "report_yes": {"en": "yes", "zh": "是"},
     "report_no": {"en": "no", "zh": "否"},
+    "report_pilot": {"en": "Pilot area", "zh": "试点范围"},
+    "report_pilot_outside": {"en": "outside every pilot area", "zh": "不在试点范围内"},
+    "report_storeys": {"en": "storeys", "zh": "层"},
     "report_no_rules": {"en": "No rule of the station applies here.", "zh": "该处不适用气象站的任何条款。"},
     "unit_m": {"en": "m", "zh": "米"},
 }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KINDS", "HEIGHT_KINDS", "KIND_ALIASES", "normalize_kind", "normalize_kinds"]
+__all__ = ["KINDS", "HEIGHT_KINDS", "KIND_ALIASES", "USES", "USE_ALIASES", "normalize_kind",
+           "normalize_kinds", "normalize_use"]
 
 #: Every kind a proposal may have, in the order they are documented.
 KINDS: tuple[str, ...] = (
@@ -83,3 +84,27 @@ def normalize_kinds(values: object) -> np.ndarray:
     out = mapped[inverse.reshape(arr.shape)]
     out[np.equal(arr, None)] = None  # noqa: E711 - elementwise test for missing values
     return out
+
+
+#: Building uses the pilot-area rules distinguish (Pinglu plan §2 (3), (8)).
+USES: tuple[str, ...] = ("residential", "public", "other")
+
+USE_ALIASES: dict[str, str] = {
+    "residential": "residential", "housing": "residential", "house": "residential",
+    "dwelling": "residential", "居住": "residential", "住宅": "residential",
+    "居住建筑": "residential", "住房": "residential", "r": "residential",
+    "public": "public", "commercial": "public", "公共": "public", "公共建筑": "public",
+    "公建": "public", "商业": "public", "办公": "public", "b": "public",
+    "other": "other", "industrial": "other", "其他": "other", "工业": "other",
+}
+
+
+def normalize_use(value: object) -> str | None:
+    """Return the use ``value`` names (``residential``, ``public``, ``other``) or ``None``.
+
+    >>> normalize_use("住宅"), normalize_use("Public"), normalize_use(None)
+    ('residential', 'public', None)
+    """
+    if value is None:
+        return None
+    return USE_ALIASES.get(str(value).strip().lower())

@@ -47,6 +47,19 @@ def format_check(result: CheckResult, lang: str = "en", station_name: str = "") 
         lines.append(f"  {mark} [{name(VERDICT_NAMES, f.severity, lang)}] {f.rule} — {f.article}")
         lines.append(f"      “{f.quote}”")
         lines.append(f"      {f.message}")
+    if result.pilot is not None:
+        p = result.pilot
+        if not p["inside"]:
+            lines += ["", f"{L('report_pilot')}: {L('report_pilot_outside')}"]
+        else:
+            storeys = "" if p["storeys"] is None else f", {p['storeys']:.0f} {L('report_storeys')}"
+            lines += ["", f"{L('report_pilot')}: {p['name']} — "
+                          f"{name(VERDICT_NAMES, p['verdict'], lang).upper()}{storeys}"]
+            for f in p["findings"]:
+                mark = {"fail": "✗", "review": "!", "pass": "✓", "info": "i"}[f["severity"]]
+                lines.append(f"  {mark} [{name(VERDICT_NAMES, f['severity'], lang)}] {f['rule']} — {f['article']}")
+                lines.append(f"      “{f['quote']}”")
+                lines.append(f"      {f['message']}")
     lines += ["", L("report_assumptions") + ":"]
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)

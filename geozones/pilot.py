@@ -1,0 +1,346 @@
+"""Pilot areas (a boundary and the building rules that apply inside it), as data.
+
+The shipped pilot is Pinglu's county-town green low-carbon pilot area (平陆, "Pingtu" on the
+design card): ``data/pilots/pinglu.toml`` with its PROVISIONAL boundary
+``data/pilots/pinglu.geojson`` (21.13 km², Pinglu plan §1 (4)). Rules inside it concern
+residential buildings by storeys (§2 (3), (8)); outside the area none of them apply.
+
+A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import shapely
+from pyproj import CRS, Geod
+from shapely.geometry.base import BaseGeometry
+
+from .errors import InputError, StationFileError
+from .kinds import USES
+from .rules import FAIL, NA, PASS, REVIEW
+
+__all__ = [
+    "PilotRule", "PilotArea", "PilotOutcomes", "load_pilot", "load_pilots", "read_boundary",
+    "boundary_warnings", "geodesic_area_km2", "evaluate_pilot", "storeys_from_height",
+    "low_rise_share", "PILOT_SCHEMA",
+]
+
+PILOT_SCHEMA = "geozones.pilot/1"
+PILOT_SEVERITIES = ("fail", "review", "info")
+_CODE = {"fail": FAIL, "review": REVIEW, "info": PASS}
+
+
+@dataclass(frozen=True)
+class PilotRule:
+    """A storey rule: applies to ``uses`` when ``storeys_above < n <= storeys_at_most``."""
+
+    id: str
+    uses: frozenset[str]
+    severity: str
+    article: str
+    quote_zh: str
+    quote_en: str
+    storeys_above: float | None = None
+    storeys_at_most: float | None = None
+
+
+@dataclass(frozen=True)
+class PilotArea:
+    """A pilot area: boundary (WGS84 lon/lat) and its rules."""
+
+    id: str
+    name: str
+    name_zh: str
+    boundary: BaseGeometry
+    boundary_source: str
+    provisional: bool
+    area_km2: float
+    area_warn_fraction: float
+    reference_lonlat: tuple[float, float]
+    reference_name: str
+    storey_height_m: float
+    low_rise_storeys: int
+    low_rise_share_target: float
+    rules: tuple[PilotRule, ...]
+    source: str = ""
+
+
+def geodesic_area_km2(geom: BaseGeometry) -> float:
+    """Area on the WGS84 ellipsoid of a lon/lat polygon. [km²]"""
+    area, _ = Geod(ellps="WGS84").geometry_area_perimeter(geom)
+    return abs(area) / 1e6
+
+
+def storeys_from_height(height_m: np.ndarray, storey_height_m: float) -> np.ndarray:
+    """Storeys estimated from height: ``round(height / storey height)``, at least 1.
+
+    >>> storeys_from_height(np.array([18.0, 19.4, 19.6, 1.0]), 3.0).tolist()
+    [6.0, 6.0, 7.0, 1.0]
+    """
+    h = np.asarray(height_m, dtype=float)
+    return np.where(np.isnan(h), np.nan, np.maximum(np.floor(h / storey_height_m + 0.5), 1.0))
+
+
+def read_boundary(path: str | Path) -> tuple[BaseGeometry, str]:
+    """Read a boundary file (any vector format, any CRS) as a valid WGS84 lon/lat polygon.
+
+    Returns ``(polygon, description)``; raises :class:`InputError` naming the problem.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("boundary_missing", path=str(path))
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
+    if gdf.crs is None:
+        raise InputError("boundary_no_crs", path=str(path))
+    geoms = gdf.geometry.values
+    geoms = geoms[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
+    if not len(geoms):
+        raise InputError("file_no_features", path=str(path))
+    types = set(shapely.get_type_id(geoms))
+    if not types <= {3, 6}:  # Polygon, MultiPolygon
+        raise InputError("boundary_not_polygon", path=str(path))
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        raise InputError("boundary_invalid", path=str(path),
+                         why=shapely.is_valid_reason(geoms[bad][0]))
+    wgs = gdf.set_geometry(gdf.geometry).to_crs(4326).geometry.values
+    wgs = wgs[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
+    boundary = shapely.union_all(wgs)
+    return boundary, str(path)
+
+
+def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:
+    """Warnings about a boundary: area off by more than the tolerance; GCJ-02 look.
+
+    GCJ-02 test: the reference point is where the boundary is expected to be centred (the
+    county seat). When the offset from it to the boundary's centroid matches the local
+    WGS84→GCJ-02 shift (coordTransform) to within half the shift's length, the boundary was
+    probably copied from a Chinese web map and needs converting to WGS84. A boundary centred
+    far (more than a few hundred metres) from the reference point cannot be judged this way.
+    """
+    import coordTransform
+
+    out: list[tuple[str, dict[str, Any]]] = []
+    area = geodesic_area_km2(pilot.boundary)
+    if abs(area / pilot.area_km2 - 1.0) > pilot.area_warn_fraction:
+        out.append(("boundary_area", {"path": pilot.boundary_source, "area": f"{area:.2f}",
+                                      "expected": f"{pilot.area_km2:.2f}",
+                                      "tol": f"{pilot.area_warn_fraction:.0%}"}))
+    lon, lat = pilot.reference_lonlat
+    glon, glat = coordTransform.wgs84_to_gcj02(lon, lat)
+    c = pilot.boundary.centroid
+    # offsets as local east/north metres (small distances: a flat approximation is enough)
+    m_lat = 111_320.0
+    m_lon = m_lat * np.cos(np.radians(lat))
+    offset = np.array([(c.x - lon) * m_lon, (c.y - lat) * m_lat])
+    shift_v = np.array([(glon - lon) * m_lon, (glat - lat) * m_lat])
+    shift = float(np.hypot(*shift_v))
+    if np.hypot(*(offset - shift_v)) < 0.5 * shift:
+        out.append(("boundary_gcj", {"path": pilot.boundary_source, "shift": f"{shift:,.0f}",
+                                     "ref": pilot.reference_name}))
+    return out
+
+
+def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
+    where = f"rules[{i}]"
+
+    def need(field: str, kind: type | tuple[type, ...], expected: str):
+        v = row.get(field)
+        if not isinstance(v, kind) or isinstance(v, bool):
+            raise StationFileError("station_field", path=path, field=f"{where}.{field}", expected=expected)
+        return v
+
+    uses = need("uses", list, "a list of uses from " + ", ".join(USES))
+    if not uses or any(u not in USES for u in uses):
+        raise StationFileError("station_field", path=path, field=f"{where}.uses",
+                               expected="a list of uses from " + ", ".join(USES))
+    severity = need("severity", str, "one of " + ", ".join(PILOT_SEVERITIES))
+    if severity not in PILOT_SEVERITIES:
+        raise StationFileError("station_field", path=path, field=f"{where}.severity",
+                               expected="one of " + ", ".join(PILOT_SEVERITIES))
+    above = row.get("storeys_above")
+    at_most = row.get("storeys_at_most")
+    for name, v in (("storeys_above", above), ("storeys_at_most", at_most)):
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise StationFileError("station_field", path=path, field=f"{where}.{name}", expected="a number")
+    if above is None and at_most is None:
+        raise StationFileError("station_field", path=path, field=f"{where}.storeys_above",
+                               expected="a number (or storeys_at_most)")
+    return PilotRule(
+        id=need("id", str, "text"), uses=frozenset(uses), severity=severity,
+        article=need("article", str, "text"), quote_zh=need("quote_zh", str, "text"),
+        quote_en=need("quote_en", str, "text"),
+        storeys_above=None if above is None else float(above),
+        storeys_at_most=None if at_most is None else float(at_most),
+    )
+
+
+def load_pilot(path: str | Path, boundary: str | Path | None = None) -> PilotArea:
+    """Read a pilot file; ``boundary`` replaces the boundary it names."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise StationFileError("station_missing", path=str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+    p = str(path)
+    if doc.get("schema") != PILOT_SCHEMA:
+        raise StationFileError("station_field", path=p, field="schema", expected=f'"{PILOT_SCHEMA}"')
+    t = doc.get("pilot")
+    if not isinstance(t, dict):
+        raise StationFileError("station_field", path=p, field="[pilot]", expected="a table")
+
+    def num(key: str, low: float = 0.0) -> float:
+        v = t.get(key)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > low:
+            raise StationFileError("station_field", path=p, field=f"[pilot].{key}", expected=f"a number > {low:g}")
+        return float(v)
+
+    def text(key: str) -> str:
+        v = t.get(key)
+        if not isinstance(v, str):
+            raise StationFileError("station_field", path=p, field=f"[pilot].{key}", expected="text")
+        return v
+
+    ref = t.get("reference_lonlat")
+    if not (isinstance(ref, list) and len(ref) == 2 and all(isinstance(v, (int, float)) for v in ref)):
+        raise StationFileError("station_field", path=p, field="[pilot].reference_lonlat",
+                               expected="[longitude, latitude] in WGS84 degrees")
+    rows = doc.get("rules")
+    if not isinstance(rows, list) or not rows:
+        raise StationFileError("station_field", path=p, field="[[rules]]", expected="at least one rule row")
+    boundary_path = Path(boundary) if boundary is not None else path.parent / text("boundary")
+    poly, desc = read_boundary(boundary_path)
+    if boundary is None:
+        desc = f"data/pilots/{boundary_path.name}"
+    provisional = boundary is None and _provisional(boundary_path)
+    return PilotArea(
+        id=text("id"), name=text("name"), name_zh=text("name_zh"), boundary=poly,
+        boundary_source=desc, provisional=provisional, area_km2=num("area_km2"),
+        area_warn_fraction=num("area_warn_fraction"),
+        reference_lonlat=(float(ref[0]), float(ref[1])),
+        reference_name=text("reference_name"), storey_height_m=num("storey_height_m"),
+        low_rise_storeys=int(num("low_rise_storeys")),
+        low_rise_share_target=num("low_rise_share_target"),
+        rules=tuple(_parse_rule(r, i, p) for i, r in enumerate(rows)),
+        source=str(t.get("source", "")),
+    )
+
+
+def _provisional(path: Path) -> bool:
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return bool(doc["features"][0]["properties"].get("provisional", False))
+    except (ValueError, KeyError, IndexError, OSError):
+        return False
+
+
+def shipped_pilot_paths() -> list[Path]:
+    """Every pilot file shipped in ``data/pilots``."""
+    folder = Path(str(resources.files("geozones.data") / "pilots"))
+    return sorted(folder.glob("*.toml"))
+
+
+def load_pilots(boundary: str | Path | None = None, paths: Sequence[str | Path] | None = None
+                ) -> tuple[PilotArea, ...]:
+    """The shipped pilot areas (or those in ``paths``); ``boundary`` replaces the boundary of
+    the first one (Pinglu, the only one shipped)."""
+    files = [Path(p) for p in paths] if paths is not None else shipped_pilot_paths()
+    return tuple(load_pilot(f, boundary if i == 0 else None) for i, f in enumerate(files))
+
+
+@dataclass
+class PilotOutcomes:
+    """Pilot results for n proposals.
+
+    inside : index of the pilot area each proposal touches, -1 for none.
+    storeys : storeys used (given, or estimated from height); NaN when unknown.
+    outcome : per pilot, an (n_rules, n) int8 matrix (NA, PASS, REVIEW, FAIL).
+    """
+
+    pilots: tuple[PilotArea, ...]
+    inside: np.ndarray
+    storeys: np.ndarray
+    outcome: tuple[np.ndarray, ...]
+
+    def verdict_code(self) -> np.ndarray:
+        code = np.full(len(self.inside), PASS, dtype=np.int8)
+        for k, m in enumerate(self.outcome):
+            if len(m):
+                sel = self.inside == k
+                code[sel] = np.maximum(m[:, sel].max(axis=0), PASS)
+        return code
+
+
+def evaluate_pilot(pilots: Sequence[PilotArea], local_boundaries: Sequence[BaseGeometry],
+                   geoms: np.ndarray, kinds: np.ndarray, uses: np.ndarray,
+                   storeys: np.ndarray, height_m: np.ndarray) -> PilotOutcomes:
+    """Evaluate the pilot rules for n proposals (geometries in the same frame as the
+    boundaries). A proposal is inside when any part of it touches the area (edge included).
+
+    ``uses`` is an object array (``residential``/``public``/``other``); storeys NaN where not
+    given, then estimated from height with the pilot's storey height.
+    """
+    n = len(geoms)
+    inside = np.full(n, -1, dtype=np.int16)
+    storeys = np.asarray(storeys, dtype=float).copy()
+    outcomes = []
+    for k, (pilot, poly) in enumerate(zip(pilots, local_boundaries)):
+        shapely.prepare(poly)
+        hit = (inside < 0) & shapely.intersects(poly, geoms)
+        inside[hit] = k
+        est = storeys_from_height(height_m, pilot.storey_height_m)
+        fill = hit & np.isnan(storeys)
+        storeys[fill] = est[fill]
+        known = ~np.isnan(storeys)
+        m = np.zeros((len(pilot.rules), n), dtype=np.int8)
+        for j, rule in enumerate(pilot.rules):
+            concerned = hit & (kinds == "building") & np.isin(uses, list(rule.uses))
+            with np.errstate(invalid="ignore"):
+                band = np.ones(n, dtype=bool)
+                if rule.storeys_above is not None:
+                    band &= storeys > rule.storeys_above
+                if rule.storeys_at_most is not None:
+                    band &= storeys <= rule.storeys_at_most
+            m[j] = np.where(concerned & known & band, _CODE[rule.severity], NA)
+            if rule.severity == "fail" and rule.storeys_at_most is None:
+                # Storeys unknown: the cap cannot be confirmed, so the authority must look.
+                m[j] = np.where(concerned & ~known, REVIEW, m[j])
+        outcomes.append(m)
+    return PilotOutcomes(tuple(pilots), inside, storeys, tuple(outcomes))
+
+
+def low_rise_share(floor_area_m2: np.ndarray, storeys: np.ndarray, low_rise_storeys: int
+                   ) -> tuple[float | None, float]:
+    """Share of floor area in buildings of at most ``low_rise_storeys`` storeys.
+
+    Returns ``(share, total floor area [m²])``; share is None when there is no floor area.
+    Rows with unknown storeys are left out of both sums.
+    """
+    a = np.asarray(floor_area_m2, dtype=float)
+    s = np.asarray(storeys, dtype=float)
+    ok = ~(np.isnan(a) | np.isnan(s))
+    total = float(a[ok].sum())
+    if total <= 0:
+        return None, 0.0
+    return float(a[ok & (s <= low_rise_storeys)].sum()) / total, total
+
+
+def with_boundary(pilot: PilotArea, boundary: BaseGeometry, source: str) -> PilotArea:
+    """A copy of ``pilot`` with another boundary (WGS84)."""
+    return replace(pilot, boundary=boundary, boundary_source=source, provisional=False)

@@ -117,6 +117,22 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "height {value}: must be a finite number of metres ≥ 0",
         "zh": "高度 {value}：应为不小于 0 的有限数值（米）",
     },
+    "input_missing": {
+        "en": "input {path} does not exist: check the path",
+        "zh": "输入文件 {path} 不存在：请检查路径",
+    },
+    "csv_no_wkt": {
+        "en": "{path} is a CSV: name its geometry column with --wkt-column (WKT text)",
+        "zh": "{path} 是 CSV：请用 --wkt-column 指定几何列（WKT 文本）",
+    },
+    "column_missing": {
+        "en": "{path} has no column '{column}': its columns are {columns}",
+        "zh": "{path} 中没有“{column}”列：现有列为 {columns}",
+    },
+    "output_is_input": {
+        "en": "the output {path} is the input: choose another output (the input is never modified)",
+        "zh": "输出 {path} 与输入相同：请换一个输出文件（不会修改输入文件）",
+    },
     "output_exists": {
         "en": "{path} exists: pass --overwrite to replace it, or choose another output",
         "zh": "{path} 已存在：如需覆盖请加 --overwrite，或换一个输出文件",
@@ -189,6 +205,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The {name} boundary is PROVISIONAL (the official one is not published): {src}.",
         "zh": "{name}边界为临时边界（官方边界未公布）：{src}。",
     },
+    "row_not_number": {"en": "{what} '{value}' is not a number", "zh": "{what}“{value}”不是数值"},
+    "row_negative": {"en": "{what} {value} is negative or infinite", "zh": "{what} {value} 为负数或无穷大"},
+    "row_floors": {"en": "floors {value} is not a whole number ≥ 1", "zh": "层数 {value} 不是不小于 1 的整数"},
+    "row_unknown": {"en": "{what} '{value}' unknown (use {choices})", "zh": "{what}“{value}”无法识别（可用：{choices}）"},
+    "row_geom_unreadable": {"en": "geometry unreadable", "zh": "几何无法读取"},
+    "row_geom_empty": {"en": "empty or null geometry", "zh": "几何为空"},
+    "word_height": {"en": "height", "zh": "高度"},
+    "word_floors": {"en": "floors", "zh": "层数"},
+    "word_kind": {"en": "kind", "zh": "类型"},
+    "word_use": {"en": "use", "zh": "用途"},
     # --- findings -----------------------------------------------------------------------
     "finding_forbid": {
         "en": "{kind} at {d} m from the fence, within {within} m: prohibited.",

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import shapely
 
 from .coords import crs_label, parse_crs
@@ -143,3 +144,252 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
         except Exception as exc:
             raise OutputError("output_write", path=str(dest), why=str(exc).splitlines()[0]) from None
     return Path(dest)
+
+
+# --- streamed tables (batch screening) -------------------------------------------------------
+
+#: DBF language-driver ids (header byte 29) that name a Chinese code page.
+_DBF_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030", 0x78: "BIG5"}
+
+
+def sniff_shapefile_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> tuple[str, str]:
+    """The text encoding of a shapefile's attributes, and how it was decided.
+
+    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936);
+    a sample of the DBF (field names and records) that decodes as UTF-8; one that decodes as
+    GB18030 (a superset of GBK and GB2312); else ISO-8859-1, which decodes anything.
+    """
+    shp = Path(path)
+    cpg = shp.with_suffix(".cpg")
+    if cpg.exists():
+        text = cpg.read_text(encoding="ascii", errors="replace").strip()
+        if text:
+            return text, ".cpg"
+    dbf = shp.with_suffix(".dbf")
+    if not dbf.exists():
+        return "UTF-8", "default (no .dbf)"
+    with open(dbf, "rb") as fh:
+        raw = fh.read(sample_bytes)
+    if len(raw) > 29 and raw[29] in _DBF_LDID_CHINESE:
+        return _DBF_LDID_CHINESE[raw[29]], "DBF language driver"
+    body = raw[32:]
+    if all(b < 0x80 for b in body):
+        return "UTF-8", "ASCII only"
+    try:
+        body.decode("utf-8")
+        return "UTF-8", "decodes as UTF-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(body) - 4:  # a character cut by the sample's end
+            return "UTF-8", "decodes as UTF-8"
+    try:
+        body.decode("gb18030")
+        return "GB18030", "decodes as GB18030 (no .cpg)"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(body) - 4:
+            return "GB18030", "decodes as GB18030 (no .cpg)"
+    return "ISO-8859-1", "fallback"
+
+
+class TableSource:
+    """A table of features read in chunks: ``crs``, ``n_rows`` (None if unknown),
+    ``columns``, ``encoding`` and ``chunks()`` yielding ``(attributes DataFrame,
+    geometry array, raw geometry array)`` where unreadable geometries are None in the
+    geometry array but present (bytes or text) in the raw one.
+    """
+
+    def __init__(self, path, *, layer=None, encoding=None, wkt_column=None, crs=None,
+                 chunk_size=100_000):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError("input_missing", path=str(path))
+        self.layer = layer
+        self.chunk_size = chunk_size
+        self.wkt_column = wkt_column
+        self.encoding = encoding
+        self.encoding_source = "--encoding" if encoding else ""
+        ext = self.path.suffix.lower()
+        self.kind = "csv" if ext in (".csv", ".txt", ".tsv") else (
+            "parquet" if ext in (".parquet", ".geoparquet") else "gdal")
+        self._given_crs = crs
+        self._open()
+
+    # -- opening ----------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self.kind == "csv":
+            if not self.wkt_column:
+                raise InputError("csv_no_wkt", path=str(self.path))
+            import pandas as pd
+
+            try:
+                head = pd.read_csv(self.path, nrows=0, encoding=self.encoding or "utf-8")
+            except UnicodeDecodeError:
+                self.encoding = "GB18030"
+                self.encoding_source = "decodes as GB18030"
+                head = pd.read_csv(self.path, nrows=0, encoding=self.encoding)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+            if self.wkt_column not in head.columns:
+                raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
+                                 columns=", ".join(map(str, head.columns)))
+            self.columns = [c for c in head.columns if c != self.wkt_column]
+            self.n_rows = None
+            self.crs = parse_crs(self._given_crs or "EPSG:4326")
+            self.crs_assumed = self._given_crs is None
+            self.encoding = self.encoding or "utf-8"
+            return
+        if self.kind == "parquet":
+            import json
+
+            import pyarrow.parquet as pq
+
+            try:
+                self._pq = pq.ParquetFile(self.path)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+            meta = self._pq.schema_arrow.metadata or {}
+            geo = json.loads(meta.get(b"geo", b"{}") or b"{}")
+            self._geom_col = geo.get("primary_column", "geometry")
+            names = self._pq.schema_arrow.names
+            if self._geom_col not in names:
+                raise InputError("column_missing", path=str(self.path), column=self._geom_col,
+                                 columns=", ".join(names))
+            col_meta = geo.get("columns", {}).get(self._geom_col, {})
+            self._geom_encoding = col_meta.get("encoding", "WKB").upper()
+            file_crs = col_meta.get("crs", "OGC:CRS84" if geo else None)
+            self.crs = self._resolve_crs(None if file_crs is None else parse_crs(
+                file_crs if isinstance(file_crs, str) else __import__("json").dumps(file_crs)))
+            self.columns = [c for c in names if c != self._geom_col]
+            self.n_rows = self._pq.metadata.num_rows
+            self.encoding = "utf-8"
+            return
+        import pyogrio
+
+        if self.path.suffix.lower() == ".shp" and not self.encoding:
+            self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
+        try:
+            info = pyogrio.read_info(self.path, layer=self.layer, encoding=self.encoding)
+        except Exception as exc:
+            raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+        self.columns = list(info["fields"])
+        self.n_rows = int(info["features"]) if info["features"] >= 0 else None
+        self.crs = self._resolve_crs(None if info["crs"] is None else parse_crs(info["crs"]))
+        self.encoding = self.encoding or info.get("encoding") or "UTF-8"
+        self.geometry_type = info.get("geometry_type")
+
+    def _resolve_crs(self, file_crs):
+        self.crs_assumed = False
+        if file_crs is None:
+            if self._given_crs is None:
+                raise InputError("file_no_crs", path=str(self.path))
+            return parse_crs(self._given_crs)
+        if self._given_crs is not None and parse_crs(self._given_crs) != file_crs:
+            raise InputError("crs_conflict", path=str(self.path), file_crs=crs_label(file_crs),
+                             crs=crs_label(parse_crs(self._given_crs)))
+        return file_crs
+
+    # -- reading ----------------------------------------------------------------------------
+    def chunks(self):
+        if self.kind == "csv":
+            yield from self._csv_chunks()
+        elif self.kind == "parquet":
+            yield from self._parquet_chunks()
+        else:
+            yield from self._gdal_chunks()
+
+    def _csv_chunks(self):
+        import pandas as pd
+
+        reader = pd.read_csv(self.path, chunksize=self.chunk_size, encoding=self.encoding,
+                             dtype=str, keep_default_na=False)
+        for df in reader:
+            raw = df.pop(self.wkt_column).to_numpy(dtype=object)
+            text = np.where(raw == "", None, raw)
+            geoms = shapely.from_wkt(text, on_invalid="ignore")
+            yield df.reset_index(drop=True), geoms, text
+
+    def _parquet_chunks(self):
+        for batch in self._pq.iter_batches(batch_size=self.chunk_size):
+            df = batch.to_pandas()
+            raw = df.pop(self._geom_col).to_numpy(dtype=object)
+            if self._geom_encoding == "WKB":
+                geoms = shapely.from_wkb(raw, on_invalid="ignore")
+            else:
+                raise InputError("file_read", path=str(self.path),
+                                 why=f"geometry encoding {self._geom_encoding} is not supported (use WKB)")
+            yield df.reset_index(drop=True), geoms, raw
+
+    def _gdal_chunks(self):
+        import pyogrio
+
+        try:
+            with pyogrio.open_arrow(self.path, layer=self.layer, encoding=self.encoding,
+                                    batch_size=self.chunk_size, use_pyarrow=True) as (meta, reader):
+                geom_name = meta["geometry_name"] or "wkb_geometry"
+                for batch in reader:
+                    df = batch.to_pandas()
+                    raw = df.pop(geom_name).to_numpy(dtype=object) if geom_name in df else \
+                        np.full(len(df), None, dtype=object)
+                    geoms = shapely.from_wkb(raw, on_invalid="ignore")
+                    yield df.reset_index(drop=True), geoms, raw
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+
+class ChunkWriter:
+    """Writes GeoDataFrame chunks to one output, in order, through :func:`atomic_output`."""
+
+    def __init__(self, tmp_path: Path, driver: str, crs, encoding: str = "UTF-8",
+                 layer: str | None = None) -> None:
+        self.path = tmp_path
+        self.driver = driver
+        self.crs = crs
+        self.encoding = encoding
+        self.layer = layer
+        self.rows = 0
+        self._pq_writer = None
+        self._schema = None
+
+    def write(self, gdf) -> None:
+        if self.driver == "Parquet":
+            self._write_parquet(gdf)
+        elif self.driver == "CSV":
+            df = gdf.to_wkt()
+            df.to_csv(self.path, mode="a" if self.rows else "w", header=not self.rows,
+                      index=False, encoding=self.encoding)
+        else:
+            import pyogrio
+
+            kwargs: dict[str, Any] = {}
+            if self.driver == "ESRI Shapefile":
+                kwargs["encoding"] = "UTF-8"
+            else:
+                kwargs["geometry_type"] = "Unknown"
+            if self.layer and self.driver == "GPKG":
+                kwargs["layer"] = self.layer
+            pyogrio.write_dataframe(gdf, self.path, driver=self.driver, append=self.rows > 0,
+                                    **kwargs)
+        self.rows += len(gdf)
+
+    def _write_parquet(self, gdf) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table(gdf.to_arrow(geometry_encoding="WKB"))
+        if self._pq_writer is None:
+            self._schema = table.schema
+            self._pq_writer = pq.ParquetWriter(self.path, self._schema)
+        else:
+            table = table.cast(self._schema.remove_metadata()).replace_schema_metadata(self._schema.metadata)
+        self._pq_writer.write_table(table)
+
+    def close(self) -> None:
+        if self._pq_writer is not None:
+            self._pq_writer.close()

@@ -63,3 +63,37 @@ def format_check(result: CheckResult, lang: str = "en", station_name: str = "") 
     lines += ["", L("report_assumptions") + ":"]
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)
+
+
+def format_summary(summary, lang: str = "en") -> str:
+    """The terminal summary of a screening run."""
+    zh = lang == "zh"
+    lines = [(f"已筛查 {summary.rows:,} 行 → {summary.output}" if zh
+              else f"screened {summary.rows:,} rows → {summary.output}")]
+    if summary.encoding:
+        lines.append(("属性编码：" if zh else "attribute encoding: ") + str(summary.encoding))
+    order = ["fail", "review", "pass", "error"]
+    counts = "  ".join(f"{name(VERDICT_NAMES, v, lang)} {summary.verdicts.get(v, 0):,}" for v in order)
+    lines.append(("结论：" if zh else "verdicts: ") + counts)
+    if summary.worst:
+        lines.append("超出最多的行：" if zh else "worst exceedances:")
+        for exc, row, verdict, ident in sorted(summary.worst, reverse=True)[:5]:
+            who = f" ({summary.id_column}={ident})" if summary.id_column else ""
+            lines.append(f"  row {row}{who}: +{exc:,.2f} {t('unit_m', lang)} ({name(VERDICT_NAMES, verdict, lang)})")
+    if summary.error_rows:
+        lines.append((f"出错行：{summary.error_rows:,}" if zh else f"rows with errors: {summary.error_rows:,}"))
+        for row, status, ident in summary.errors[:5]:
+            who = f" ({summary.id_column}={ident})" if summary.id_column else ""
+            lines.append(f"  row {row}{who}: {status}")
+    share = summary.pilot_low_rise_share
+    if share is not None:
+        target = summary.pilot_low_rise_target or 0.0
+        ok = share >= target
+        if zh:
+            lines.append(f"试点范围内住宅：{summary.pilot_low_rise_storeys} 层及以下建筑面积占 {share:.1%}"
+                         f"（目标 ≥ {target:.0%}，{'达到' if ok else '未达到'}）")
+        else:
+            lines.append(f"pilot-area housing: {share:.1%} of floor area in buildings of "
+                         f"≤ {summary.pilot_low_rise_storeys} storeys (target ≥ {target:.0%}: "
+                         f"{'met' if ok else 'not met'})")
+    return "\n".join(lines)

@@ -1,0 +1,398 @@
+"""Batch screening: every row of a parcel file checked, the answer written beside it.
+
+The table is read and written in chunks (bounded memory); each chunk goes through the same
+core as ``geozones check`` (:func:`geozones.check.assess`), so a row's verdict equals what
+``check`` says for it. Nothing is lost: rows in = rows out, in order, every input column
+kept, and each row gets a ``gz_status``: ``ok``, ``repaired`` (invalid geometry repaired
+with ``shapely.make_valid``), optionally followed by ``; height missing``, or
+``error: <why>``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .check import ZoneSet, assess
+from .coords import parse_crs
+from .errors import InputError, OutputError
+from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
+from .io import ChunkWriter, TableSource, atomic_output, driver_for
+from .kinds import KINDS, USES, normalize_kind, normalize_use
+from .pilot import low_rise_share
+
+__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file"]
+
+#: Columns added to every row, in order.
+COLUMNS: tuple[str, ...] = (
+    "gz_verdict", "gz_zone", "gz_distance_m", "gz_max_height_m", "gz_height_m",
+    "gz_exceedance_m", "gz_in_pilot", "gz_storeys", "gz_rules", "gz_message", "gz_status",
+)
+#: Shapefile field names are at most 10 characters: the documented short names.
+SHAPEFILE_NAMES: dict[str, str] = {
+    "gz_verdict": "gz_verdict", "gz_zone": "gz_zone", "gz_distance_m": "gz_dist_m",
+    "gz_max_height_m": "gz_maxh_m", "gz_height_m": "gz_h_m", "gz_exceedance_m": "gz_exc_m",
+    "gz_in_pilot": "gz_pilot", "gz_storeys": "gz_storey", "gz_rules": "gz_rules",
+    "gz_message": "gz_msg", "gz_status": "gz_status",
+}
+_DBF_TEXT_MAX = 254
+
+
+@dataclass
+class ScreenOptions:
+    """How to read heights, kinds and uses from the table (see ``geozones screen --help``)."""
+
+    height_field: str | None = None
+    floors_field: str | None = None
+    storey_height_m: float = 3.0
+    default_height_m: float | None = None
+    kind_field: str | None = None
+    default_kind: str = "building"
+    use_field: str | None = None
+    default_use: str | None = None
+    axis_order: str = "xy"
+    lang: str = "en"
+
+
+@dataclass
+class ScreenSummary:
+    """What a screening run did: counts, the worst exceedances, errors, pilot share."""
+
+    rows: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    worst: list[tuple[float, int, str, str]] = field(default_factory=list)  # (exceedance, row, verdict, id)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)       # first errors (row, why, id)
+    id_column: str | None = None
+    error_rows: int = 0
+    pilot_floor_area_m2: float = 0.0
+    pilot_low_rise_area_m2: float = 0.0
+    pilot_low_rise_target: float | None = None
+    pilot_low_rise_storeys: int | None = None
+    encoding: str | None = None
+    output: str = ""
+
+    @property
+    def pilot_low_rise_share(self) -> float | None:
+        if self.pilot_floor_area_m2 <= 0:
+            return None
+        return self.pilot_low_rise_area_m2 / self.pilot_floor_area_m2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "verdicts": self.verdicts, "statuses": self.statuses,
+            "id_column": self.id_column,
+            "worst_exceedances": [{"row": r, "id": i, "exceedance_m": round(e, 3), "verdict": v}
+                                  for e, r, v, i in sorted(self.worst, reverse=True)],
+            "error_rows": self.error_rows,
+            "errors": [{"row": r, "id": i, "status": s} for r, s, i in self.errors],
+            "pilot_residential_floor_area_m2": round(self.pilot_floor_area_m2, 1),
+            "pilot_low_rise_share": None if self.pilot_low_rise_share is None
+            else round(self.pilot_low_rise_share, 4),
+            "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
+            "pilot_low_rise_target": self.pilot_low_rise_target,
+            "encoding": self.encoding, "output": self.output,
+        }
+
+
+def _numeric(df: pd.DataFrame, column: str | None, what: str, path: str, lang: str = "en"
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Column as floats, and per row an error text (None when fine or empty)."""
+    n = len(df)
+    errors = np.full(n, None, dtype=object)
+    if column is None:
+        return np.full(n, np.nan), errors
+    if column not in df.columns:
+        raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    text = raw.astype(str).str.strip()
+    empty = raw.isna().to_numpy() | text.isin(["", "nan", "None", "NaN", "<NA>"]).to_numpy()
+    bad = np.isnan(values) & ~empty
+    word = t(f"word_{what}", lang)
+    for i in np.flatnonzero(bad):
+        errors[i] = t("row_not_number", lang, what=word, value=text.iloc[i])
+    neg = ~np.isnan(values) & ((values < 0) | np.isinf(values))
+    for i in np.flatnonzero(neg):
+        errors[i] = t("row_negative", lang, what=word, value=f"{values[i]:g}")
+    values[bad | neg] = np.nan
+    return values, errors
+
+
+def _mapped(df: pd.DataFrame, column: str | None, default: str | None, normalize: Callable,
+            what: str, choices: tuple[str, ...], path: str, lang: str = "en"
+            ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(df)
+    errors = np.full(n, None, dtype=object)
+    out = np.full(n, default, dtype=object)
+    if column is None:
+        return out, errors
+    if column not in df.columns:
+        raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
+    raw = df[column].astype(object).where(df[column].notna(), None).to_numpy()
+    text = np.array(["" if v is None else str(v).strip() for v in raw], dtype=object)
+    for value in np.unique(text):
+        rows = text == value
+        if value == "":
+            continue
+        mapped = normalize(value)
+        if mapped is None:
+            errors[rows] = t("row_unknown", lang, what=t(f"word_{what}", lang), value=value,
+                             choices=", ".join(choices))
+        else:
+            out[rows] = mapped
+    return out, errors
+
+
+def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
+                 opts: ScreenOptions, path: str = "input") -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The ``gz_*`` columns for one chunk (same row order), computed by the core.
+
+    Returns ``(columns, geometry to write, residential)``: the geometry is the input's, or
+    the repaired one where the input's could not be read at all; ``residential`` marks the
+    rows the pilot's residential rules concern.
+    """
+    written = np.asarray(geoms, dtype=object).copy()
+    n = len(df)
+    status = np.full(n, "ok", dtype=object)
+    error = np.full(n, None, dtype=object)
+
+    # geometry: unreadable -> try to fix the ring; invalid -> make_valid; empty -> error
+    unreadable = np.array([g is None and r is not None for g, r in zip(geoms, raw)], dtype=bool)
+    geoms = geoms.copy()
+    for i in np.flatnonzero(unreadable):
+        fixed = None
+        try:
+            fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
+                     else shapely.from_wkt(raw[i], on_invalid="fix"))
+        except Exception:
+            fixed = None
+        if fixed is None or fixed.is_empty:
+            error[i] = t("row_geom_unreadable", opts.lang)
+        else:
+            geoms[i] = shapely.make_valid(fixed)
+            written[i] = geoms[i]
+            status[i] = "repaired"
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    error[missing & np.equal(error, None)] = t("row_geom_empty", opts.lang)  # noqa: E711
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        status[invalid] = "repaired"
+
+    heights, h_err = _numeric(df, opts.height_field, "height", path, opts.lang)
+    floors, f_err = _numeric(df, opts.floors_field, "floors", path, opts.lang)
+    whole = ~np.isnan(floors) & ((floors < 1) | (floors != np.floor(floors)))
+    for i in np.flatnonzero(whole):
+        f_err[i] = t("row_floors", opts.lang, value=f"{floors[i]:g}")
+    floors[whole] = np.nan
+    from_floors = np.isnan(heights) & ~np.isnan(floors)
+    heights[from_floors] = floors[from_floors] * opts.storey_height_m
+    if opts.default_height_m is not None:
+        heights[np.isnan(heights) & np.equal(h_err, None) & np.equal(f_err, None)] = opts.default_height_m  # noqa: E711
+    kinds, k_err = _mapped(df, opts.kind_field, opts.default_kind, normalize_kind, "kind", KINDS,
+                           path, opts.lang)
+    uses, u_err = _mapped(df, opts.use_field, opts.default_use, normalize_use, "use", USES, path,
+                          opts.lang)
+    for errs in (h_err, f_err, k_err, u_err):
+        take = np.equal(error, None) & ~np.equal(errs, None)  # noqa: E711
+        error[take] = errs[take]
+
+    ok = np.equal(error, None)  # noqa: E711
+    a = assess(np.where(ok, geoms, None), np.where(ok, kinds, "building"), heights,
+               crs=crs, axis_order=opts.axis_order, zones=zones,
+               use=np.where(ok, uses, None), storeys=floors)
+    for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
+        error[i] = a.problems[i].localized(opts.lang)
+    ok = np.equal(error, None)  # noqa: E711
+
+    verdict = np.where(ok, a.verdict, "error").astype(object)
+    zone = np.where(ok, a.zone, None)
+    max_h = np.where(ok, a.max_height_m, np.nan)
+    exc = np.where(ok, a.exceedance_m, np.nan)
+    height_kind = np.isin(kinds, ["building", "structure", "vegetation"])
+    no_height = ok & height_kind & np.isnan(heights)
+    status[no_height] = status[no_height] + "; height missing"
+    status[~ok] = np.array(["error: " + str(e) for e in error[~ok]], dtype=object)
+    rules = np.array([",".join(a.flagged_rules(i)) if ok[i] else "" for i in range(n)], dtype=object)
+    messages = _messages(a, ok, verdict, zone, max_h, exc, opts.lang)
+    residential = ok & (kinds == "building") & (a.uses == "residential")
+    columns = pd.DataFrame({
+        "gz_verdict": verdict,
+        "gz_zone": zone,
+        "gz_distance_m": np.round(np.where(ok, a.measurements.distance_m, np.nan), 3),
+        "gz_max_height_m": np.round(max_h, 3),
+        "gz_height_m": np.round(np.where(ok, heights, np.nan), 3),
+        "gz_exceedance_m": np.round(exc, 3),
+        "gz_in_pilot": np.where(ok, a.in_pilot, False),
+        "gz_storeys": np.where(ok & a.in_pilot, a.pilot.storeys if a.pilot is not None else np.nan, np.nan),
+        "gz_rules": rules,
+        "gz_message": messages,
+        "gz_status": status,
+    })
+    return columns, written, residential
+
+
+def _messages(a, ok, verdict, zone, max_h, exc, lang: str) -> np.ndarray:
+    """One short line per row: verdict, zone, permitted height, the worst rule's article."""
+    out = np.empty(len(verdict), dtype=object)
+    unit = "米" if lang == "zh" else "m"
+    limit_word = "限高" if lang == "zh" else "max"
+    over_word = "超出" if lang == "zh" else "over by"
+    for i in range(len(verdict)):
+        if not ok[i]:
+            out[i] = ""
+            continue
+        parts = [name(VERDICT_NAMES, verdict[i], lang), name(ZONE_NAMES, zone[i], lang)]
+        if not np.isnan(max_h[i]):
+            parts.append(f"{limit_word} {max_h[i]:.2f} {unit}")
+        if not np.isnan(exc[i]) and exc[i] > 0:
+            parts.append(f"{over_word} {exc[i]:.2f} {unit}")
+        if a.pilot is not None and a.pilot.inside[i] >= 0:
+            p = a.pilot.pilots[int(a.pilot.inside[i])]
+            storeys = a.pilot.storeys[i]
+            label = p.name_zh if lang == "zh" else p.name
+            if not np.isnan(storeys):
+                label += f" {storeys:.0f}{'层' if lang == 'zh' else ' storeys'}"
+            parts.append(label)
+        flagged = a.flagged_rules(i)
+        if flagged:
+            articles = {r.id: r.article for r in a.outcomes.rules}
+            if a.pilot is not None:
+                for p in a.pilot.pilots:
+                    articles.update({r.id: r.article for r in p.rules})
+            parts.append("; ".join(f"{r} ({articles[r]})" for r in flagged))
+        out[i] = " · ".join(parts)
+    return out
+
+
+def _floor_areas(geoms: np.ndarray, crs, zones: ZoneSet, storeys: np.ndarray) -> np.ndarray:
+    """Footprint area × storeys [m²], areas measured in the station frame."""
+    from .coords import _transform
+
+    local = _transform(geoms, parse_crs(crs), zones.frame.crs, False)
+    return shapely.area(local) * storeys
+
+
+def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
+                layer: str | None = None, encoding: str | None = None,
+                wkt_column: str | None = None, crs: str | None = None,
+                chunk_size: int = 100_000, overwrite: bool = False,
+                progress: Callable[[int, int | None], None] | None = None) -> ScreenSummary:
+    """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
+
+    The output is written to a temporary file and moved into place only when complete; the
+    input is never modified. ``progress(done, total)`` is called after each chunk (total is
+    None when the format cannot tell the row count in advance).
+    """
+    src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
+                      crs=crs, chunk_size=chunk_size)
+    out = Path(output_path)
+    if out.resolve() == Path(input_path).resolve():
+        raise OutputError("output_is_input", path=str(out))
+    driver = driver_for(out)
+    summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
+                            output=str(out))
+    pilot = zones.pilots[0] if zones.pilots else None
+    if pilot is not None:
+        summary.pilot_low_rise_storeys = pilot.low_rise_storeys
+        summary.pilot_low_rise_target = pilot.low_rise_share_target
+    verdict_counts: dict[str, int] = {}
+    status_counts: dict[str, int] = {}
+    with atomic_output(out, overwrite) as tmp:
+        writer = ChunkWriter(tmp, driver, src.crs, layer=layer or "screened")
+        try:
+            for df, geoms, raw in src.chunks():
+                gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
+                                                        str(input_path))
+                base = df.drop(columns=[c for c in df.columns if str(c) in COLUMNS
+                                        or str(c) in SHAPEFILE_NAMES.values()])
+                cols = gz
+                if driver == "ESRI Shapefile":
+                    cols = gz.rename(columns=SHAPEFILE_NAMES)
+                    for c in ("gz_msg", "gz_status", "gz_rules"):
+                        cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+                chunk = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                                         geometry=gpd.GeoSeries(written, crs=src.crs), crs=src.crs)
+                writer.write(chunk)
+                if summary.id_column is None and len(df.columns):
+                    summary.id_column = str(df.columns[0])
+                ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
+                       else np.full(len(df), "", dtype=object))
+                _accumulate(summary, gz, verdict_counts, status_counts, written, residential,
+                            src.crs, zones, pilot, ids)
+                if progress:
+                    progress(summary.rows, src.n_rows)
+        finally:
+            writer.close()
+        if src.n_rows is not None and writer.rows != src.n_rows:
+            raise OutputError("output_write", path=str(out),
+                              why=f"{writer.rows} rows written for {src.n_rows} read")
+    summary.verdicts = verdict_counts
+    summary.statuses = status_counts
+    return summary
+
+
+def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False) -> None:
+    """The run's summary as JSON (``.json``) or CSV (``.csv``: one row per metric), atomically."""
+    import json
+
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in (".json", ".csv"):
+        raise OutputError("output_format", path=str(path), choices=".json, .csv")
+    data = summary.to_dict()
+    with atomic_output(path, overwrite) as tmp:
+        if ext == ".json":
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        else:
+            rows = [("rows", "", data["rows"])]
+            rows += [("verdict", k, v) for k, v in data["verdicts"].items()]
+            rows += [("status", k, v) for k, v in data["statuses"].items()]
+            rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
+                     for w in data["worst_exceedances"]]
+            rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
+            rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
+                     ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),
+                     ("pilot_low_rise_target", "", data["pilot_low_rise_target"])]
+            pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
+
+
+def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
+                geoms: np.ndarray, residential: np.ndarray, crs, zones: ZoneSet, pilot,
+                ids: np.ndarray) -> None:
+    start = summary.rows
+    summary.rows += len(gz)
+    for k, v in gz["gz_verdict"].value_counts().items():
+        verdicts[k] = verdicts.get(k, 0) + int(v)
+    st = gz["gz_status"].str.replace(r"^error: .*", "error", regex=True)
+    for k, v in st.value_counts().items():
+        statuses[k] = statuses.get(k, 0) + int(v)
+    exc = gz["gz_exceedance_m"].to_numpy(dtype=float)
+    for i in np.flatnonzero(exc > 0):
+        item = (float(exc[i]), start + int(i), str(gz["gz_verdict"].iloc[i]), str(ids[i]))
+        if len(summary.worst) < 10:
+            heapq.heappush(summary.worst, item)
+        else:
+            heapq.heappushpop(summary.worst, item)
+    err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
+    summary.error_rows += len(err)
+    for i in err[: max(0, 20 - len(summary.errors))]:
+        summary.errors.append((start + int(i), gz["gz_status"].iloc[i], str(ids[i])))
+    if pilot is not None:
+        res = (residential & gz["gz_in_pilot"].to_numpy(dtype=bool)
+               & ~np.isnan(gz["gz_storeys"].to_numpy(dtype=float)))
+        if res.any():
+            storeys = gz["gz_storeys"].to_numpy(dtype=float)[res]
+            areas = _floor_areas(geoms[res], crs, zones, storeys)
+            share, total = low_rise_share(areas, storeys, pilot.low_rise_storeys)
+            summary.pilot_floor_area_m2 += total
+            if share is not None:
+                summary.pilot_low_rise_area_m2 += share * total

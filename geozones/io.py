@@ -369,25 +369,50 @@ class ChunkWriter:
 
             kwargs: dict[str, Any] = {}
             if self.driver == "ESRI Shapefile":
-                kwargs["encoding"] = "UTF-8"
+                kwargs["layer_options"] = {"ENCODING": "UTF-8"}
             else:
                 kwargs["geometry_type"] = "Unknown"
+            if self.driver == "FlatGeobuf":
+                # Its spatial index cannot hold null geometries, and every row must come out.
+                kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
             if self.layer and self.driver == "GPKG":
                 kwargs["layer"] = self.layer
-            pyogrio.write_dataframe(gdf, self.path, driver=self.driver, append=self.rows > 0,
-                                    **kwargs)
+            # A streamed shapefile reader keeps GDAL's process-wide SHAPE_ENCODING set to the
+            # input's encoding (e.g. GB18030) while it is open; writing under it would recode
+            # our UTF-8 output. Clear it for the write, then give it back to the reader.
+            previous = pyogrio.get_gdal_config_option("SHAPE_ENCODING")
+            pyogrio.set_gdal_config_options({"SHAPE_ENCODING": None})
+            try:
+                pyogrio.write_dataframe(gdf, self.path, driver=self.driver,
+                                        append=self.rows > 0, **kwargs)
+            finally:
+                pyogrio.set_gdal_config_options({"SHAPE_ENCODING": previous})
         self.rows += len(gdf)
 
     def _write_parquet(self, gdf) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.table(gdf.to_arrow(geometry_encoding="WKB"))
+        import json
+
+        geom_name = gdf.geometry.name
+        attrs = pa.Table.from_pandas(gdf.drop(columns=geom_name), preserve_index=False)
+        wkb = pa.array(shapely.to_wkb(gdf.geometry.values, flavor="iso"), type=pa.binary())
+        table = attrs.append_column(geom_name, wkb)
         if self._pq_writer is None:
-            self._schema = table.schema
+            # GeoParquet 1.0.0 file metadata: WKB geometry with the CRS as PROJJSON.
+            geo = {"version": "1.0.0", "primary_column": geom_name,
+                   "columns": {geom_name: {"encoding": "WKB", "geometry_types": [],
+                                           "crs": self.crs.to_json_dict() if self.crs else None}}}
+            meta = dict(table.schema.metadata or {})
+            meta[b"geo"] = json.dumps(geo).encode()
+            # A column that is all null in the first chunk has no type yet: make it text, so
+            # later chunks with values still fit the schema.
+            fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                      for f in table.schema]
+            self._schema = pa.schema(fields, metadata=meta)
             self._pq_writer = pq.ParquetWriter(self.path, self._schema)
-        else:
-            table = table.cast(self._schema.remove_metadata()).replace_schema_metadata(self._schema.metadata)
+        table = table.cast(self._schema)
         self._pq_writer.write_table(table)
 
     def close(self) -> None:

@@ -160,15 +160,36 @@ class Assessment:
         with np.errstate(invalid="ignore"):
             return np.maximum(self.height_m - self.max_height_m, 0.0)
 
+    @cached_property
+    def flag_codes(self) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """Per row, a bitmask of the rules it breaks or is flagged for review by.
+
+        Returns ``(codes, rules)``: bit ``j`` of ``codes[i]`` set means ``rules[j]`` (station
+        rules first, then each pilot area's) flags row ``i``. Rows share few distinct codes,
+        so text for them is built once per code, not once per row.
+        """
+        rules = list(self.outcomes.rules)
+        codes = np.zeros(len(self), dtype=np.int64)
+        for j in range(len(rules)):
+            codes |= (self.outcomes.outcome[j] > PASS).astype(np.int64) << j
+        if self.pilot is not None:
+            for k, pilot in enumerate(self.pilot.pilots):
+                for j, rule in enumerate(pilot.rules):
+                    flagged = (self.pilot.inside == k) & (self.pilot.outcome[k][j] > PASS)
+                    codes |= flagged.astype(np.int64) << len(rules)
+                    rules.append(rule)
+        if len(rules) > 63:
+            raise ValueError("more than 63 rules: widen flag_codes")
+        return codes, tuple(rules)
+
+    def rules_for_code(self, code: int) -> list[Any]:
+        """The rules a flag code names (see :attr:`flag_codes`)."""
+        rules = self.flag_codes[1]
+        return [r for j, r in enumerate(rules) if (int(code) >> j) & 1]
+
     def flagged_rules(self, i: int) -> list[str]:
         """Ids of the rules (station and pilot) row ``i`` breaks or that flag it for review."""
-        col = self.outcomes.outcome[:, i]
-        ids = [r.id for r, o in zip(self.outcomes.rules, col) if o > 1]
-        k = -1 if self.pilot is None else int(self.pilot.inside[i])
-        if k >= 0:
-            pcol = self.pilot.outcome[k][:, i]
-            ids += [r.id for r, o in zip(self.pilot.pilots[k].rules, pcol) if o > 1]
-        return ids
+        return [r.id for r in self.rules_for_code(self.flag_codes[0][i])]
 
     def pilot_findings(self, i: int, lang: str = "en") -> list[Finding]:
         """Findings of the pilot area row ``i`` is in (empty outside every area)."""

@@ -11,7 +11,9 @@ EPSG:4546), degrees labelled as metres or metres as degrees.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 import numpy as np
@@ -57,19 +59,45 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{code}" if code else crs.name
 
 
-@lru_cache(maxsize=64)
+_local = threading.local()
+#: Below this many coordinates one thread does the projecting; above, one per core.
+PARALLEL_MIN_COORDS = 200_000
+
+
 def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+    """A transformer for this thread (pyproj transformers must not be shared by threads)."""
+    cache = getattr(_local, "transformers", None)
+    if cache is None:
+        cache = _local.transformers = {}
+    key = (src_wkt, dst_wkt)
+    if key not in cache:
+        cache[key] = Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+    return cache[key]
+
+
+def _project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
+    """Project coordinate arrays; large arrays are split over the cores (PROJ releases the
+    GIL, so threads run in parallel)."""
+    def run(part: slice):
+        with np.errstate(all="ignore"):
+            return _transformer(src_wkt, dst_wkt).transform(x[part], y[part], errcheck=False)
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(x) < PARALLEL_MIN_COORDS or workers == 1:
+        return run(slice(None))
+    edges = np.linspace(0, len(x), workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(run, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _transform(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool) -> np.ndarray:
-    tr = _transformer(src.to_wkt(), dst.to_wkt())
+    src_wkt, dst_wkt = src.to_wkt(), dst.to_wkt()
 
     def fn(x, y):
         if swap:
             x, y = y, x
-        with np.errstate(all="ignore"):
-            return tr.transform(x, y, errcheck=False)
+        return _project(src_wkt, dst_wkt, x, y)
 
     return shapely.transform(geoms, fn, interleaved=False)
 

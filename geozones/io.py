@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from .coords import crs_label, parse_crs
@@ -318,9 +319,34 @@ class TableSource:
                                  why=f"geometry encoding {self._geom_encoding} is not supported (use WKB)")
             yield df.reset_index(drop=True), geoms, raw
 
+    def _gdal_chunks_by_offset(self):
+        import pyogrio
+
+        offset = 0
+        total = self.n_rows if self.n_rows is not None else float("inf")
+        while offset < total:
+            try:
+                meta, table = pyogrio.read_arrow(self.path, layer=self.layer, encoding=self.encoding,
+                                                 skip_features=offset, max_features=self.chunk_size)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+            if table.num_rows == 0:
+                break
+            df = table.to_pandas()
+            geom_name = meta["geometry_name"] or "wkb_geometry"
+            raw = df.pop(geom_name).to_numpy(dtype=object) if geom_name in df else \
+                np.full(len(df), None, dtype=object)
+            yield df.reset_index(drop=True), shapely.from_wkb(raw, on_invalid="ignore"), raw
+            offset += table.num_rows
+
     def _gdal_chunks(self):
         import pyogrio
 
+        if self.path.suffix.lower() == ".shp" and self.encoding.upper().replace("-", "") != "UTF8":
+            # Read chunk by chunk: a reader kept open holds GDAL's process-wide SHAPE_ENCODING
+            # at the input's encoding, which would recode a shapefile output written meanwhile.
+            yield from self._gdal_chunks_by_offset()
+            return
         try:
             with pyogrio.open_arrow(self.path, layer=self.layer, encoding=self.encoding,
                                     batch_size=self.chunk_size, use_pyarrow=True) as (meta, reader):
@@ -337,84 +363,125 @@ class TableSource:
             raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
 
 
+
 def _why(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
 
-class ChunkWriter:
-    """Writes GeoDataFrame chunks to one output, in order, through :func:`atomic_output`."""
+def _to_arrow(gdf):
+    """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``."""
+    import pyarrow as pa
 
-    def __init__(self, tmp_path: Path, driver: str, crs, encoding: str = "UTF-8",
-                 layer: str | None = None) -> None:
-        self.path = tmp_path
-        self.driver = driver
-        self.crs = crs
-        self.encoding = encoding
-        self.layer = layer
-        self.rows = 0
-        self._pq_writer = None
-        self._schema = None
+    geom_name = gdf.geometry.name
+    attrs = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=geom_name)), preserve_index=False)
+    wkb = pa.array(shapely.to_wkb(gdf.geometry.values, flavor="iso"), type=pa.binary())
+    return attrs.append_column("geometry", wkb).replace_schema_metadata(None)
 
-    def write(self, gdf) -> None:
-        if self.driver == "Parquet":
-            self._write_parquet(gdf)
-        elif self.driver == "CSV":
-            df = gdf.to_wkt()
-            df.to_csv(self.path, mode="a" if self.rows else "w", header=not self.rows,
-                      index=False, encoding=self.encoding)
+
+def _stable_schema(table):
+    """The first chunk's schema, with all-null columns typed as text so later chunks fit."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                      for f in table.schema])
+
+
+def _shapefile_geometry_type(gdf) -> str:
+    types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]))
+    if types <= {3, 6}:
+        return "Polygon"
+    if types <= {1, 5}:
+        return "LineString"
+    if types <= {0}:
+        return "Point"
+    if types <= {0, 4}:
+        return "MultiPoint"
+    return "Unknown"
+
+
+def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None) -> int:
+    """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
+
+    GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
+    spatial index created once, as for a whole-table write); GeoParquet with a streaming
+    ``ParquetWriter`` and GeoParquet 1.0.0 metadata; CSV with WKT geometry. Only one chunk is
+    in memory at a time. An exception raised while producing chunks is re-raised as is.
+    """
+    import pyarrow as pa
+
+    it = iter(chunks)
+    first = next(it, None)
+    if first is None:
+        import geopandas as gpd
+
+        first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    if driver == "CSV":
+        rows = 0
+        for gdf in _chain(first, it):
+            gdf.to_wkt().to_csv(tmp, mode="a" if rows else "w", header=not rows, index=False,
+                                encoding="utf-8")
+            rows += len(gdf)
+        return rows
+    table0 = _to_arrow(first)
+    schema = _stable_schema(table0)
+    count = {"rows": 0}
+    failure: list[BaseException] = []
+
+    def batches():
+        try:
+            for gdf in _chain(first, it):
+                table = table0 if gdf is first else _to_arrow(gdf)
+                count["rows"] += table.num_rows
+                yield from table.cast(schema).to_batches()
+        except BaseException as exc:  # handed back below: Arrow would wrap it
+            failure.append(exc)
+            raise
+
+    try:
+        if driver == "Parquet":
+            _write_geoparquet(tmp, schema, crs, batches())
         else:
             import pyogrio
 
-            kwargs: dict[str, Any] = {}
-            if self.driver == "ESRI Shapefile":
-                kwargs["layer_options"] = {"ENCODING": "UTF-8"}
+            kwargs: dict[str, Any] = {"layer_options": {}}
+            if driver == "ESRI Shapefile":
+                kwargs["geometry_type"] = _shapefile_geometry_type(first)
+                kwargs["layer_options"]["ENCODING"] = "UTF-8"
             else:
                 kwargs["geometry_type"] = "Unknown"
-            if self.driver == "FlatGeobuf":
+            if driver == "FlatGeobuf":
                 # Its spatial index cannot hold null geometries, and every row must come out.
-                kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
-            if self.layer and self.driver == "GPKG":
-                kwargs["layer"] = self.layer
-            # A streamed shapefile reader keeps GDAL's process-wide SHAPE_ENCODING set to the
-            # input's encoding (e.g. GB18030) while it is open; writing under it would recode
-            # our UTF-8 output. Clear it for the write, then give it back to the reader.
-            previous = pyogrio.get_gdal_config_option("SHAPE_ENCODING")
-            pyogrio.set_gdal_config_options({"SHAPE_ENCODING": None})
-            try:
-                pyogrio.write_dataframe(gdf, self.path, driver=self.driver,
-                                        append=self.rows > 0, **kwargs)
-            finally:
-                pyogrio.set_gdal_config_options({"SHAPE_ENCODING": previous})
-        self.rows += len(gdf)
+                kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
+            if layer and driver == "GPKG":
+                kwargs["layer"] = layer
+            reader = pa.RecordBatchReader.from_batches(schema, batches())
+            pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
+                                crs=crs.to_wkt() if crs is not None else None, **kwargs)
+    except BaseException:
+        if failure:
+            raise failure[0] from None
+        raise
+    return count["rows"]
 
-    def _write_parquet(self, gdf) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        import json
+def _chain(first, rest):
+    yield first
+    yield from rest
 
-        geom_name = gdf.geometry.name
-        attrs = pa.Table.from_pandas(gdf.drop(columns=geom_name), preserve_index=False)
-        wkb = pa.array(shapely.to_wkb(gdf.geometry.values, flavor="iso"), type=pa.binary())
-        table = attrs.append_column(geom_name, wkb)
-        if self._pq_writer is None:
-            # GeoParquet 1.0.0 file metadata: WKB geometry with the CRS as PROJJSON.
-            geo = {"version": "1.0.0", "primary_column": geom_name,
-                   "columns": {geom_name: {"encoding": "WKB", "geometry_types": [],
-                                           "crs": self.crs.to_json_dict() if self.crs else None}}}
-            meta = dict(table.schema.metadata or {})
-            meta[b"geo"] = json.dumps(geo).encode()
-            # A column that is all null in the first chunk has no type yet: make it text, so
-            # later chunks with values still fit the schema.
-            fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                      for f in table.schema]
-            self._schema = pa.schema(fields, metadata=meta)
-            self._pq_writer = pq.ParquetWriter(self.path, self._schema)
-        table = table.cast(self._schema)
-        self._pq_writer.write_table(table)
 
-    def close(self) -> None:
-        if self._pq_writer is not None:
-            self._pq_writer.close()
+def _write_geoparquet(path: Path, schema, crs, batches) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [],
+                                    "crs": crs.to_json_dict() if crs is not None else None}}}
+    schema = schema.with_metadata({b"geo": json.dumps(geo).encode()})
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch.replace_schema_metadata(schema.metadata) if hasattr(
+                batch, "replace_schema_metadata") else batch)
+

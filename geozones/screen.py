@@ -24,7 +24,7 @@ from .check import ZoneSet, assess
 from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
-from .io import ChunkWriter, TableSource, atomic_output, driver_for
+from .io import TableSource, atomic_output, driver_for, write_chunks
 from .kinds import KINDS, USES, normalize_kind, normalize_use
 from .pilot import low_rise_share
 
@@ -221,8 +221,10 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     no_height = ok & height_kind & np.isnan(heights)
     status[no_height] = status[no_height] + "; height missing"
     status[~ok] = np.array(["error: " + str(e) for e in error[~ok]], dtype=object)
-    rules = np.array([",".join(a.flagged_rules(i)) if ok[i] else "" for i in range(n)], dtype=object)
-    messages = _messages(a, ok, verdict, zone, max_h, exc, opts.lang)
+    codes = np.where(ok, a.flag_codes[0], 0)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    rules = np.array([",".join(r.id for r in a.rules_for_code(c)) for c in uniq], dtype=object)[inverse]
+    messages = _messages(a, ok, verdict, zone, max_h, exc, codes, opts.lang)
     residential = ok & (kinds == "building") & (a.uses == "residential")
     columns = pd.DataFrame({
         "gz_verdict": verdict,
@@ -240,36 +242,39 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     return columns, written, residential
 
 
-def _messages(a, ok, verdict, zone, max_h, exc, lang: str) -> np.ndarray:
-    """One short line per row: verdict, zone, permitted height, the worst rule's article."""
-    out = np.empty(len(verdict), dtype=object)
+def _messages(a, ok, verdict, zone, max_h, exc, codes, lang: str) -> np.ndarray:
+    """One short line per row: verdict · zone · permitted height · excess · pilot · rules.
+
+    Built from parts shared by many rows (text per distinct verdict/zone and per distinct
+    rule combination), so only the numbers are formatted row by row.
+    """
+    n = len(verdict)
+    sep = " · "
     unit = "米" if lang == "zh" else "m"
     limit_word = "限高" if lang == "zh" else "max"
     over_word = "超出" if lang == "zh" else "over by"
-    for i in range(len(verdict)):
-        if not ok[i]:
-            out[i] = ""
-            continue
-        parts = [name(VERDICT_NAMES, verdict[i], lang), name(ZONE_NAMES, zone[i], lang)]
-        if not np.isnan(max_h[i]):
-            parts.append(f"{limit_word} {max_h[i]:.2f} {unit}")
-        if not np.isnan(exc[i]) and exc[i] > 0:
-            parts.append(f"{over_word} {exc[i]:.2f} {unit}")
-        if a.pilot is not None and a.pilot.inside[i] >= 0:
+    verdict_s, zone_s = np.asarray(verdict, dtype=str), np.asarray(zone, dtype=str)
+    _, first, inverse = np.unique(np.char.add(np.char.add(verdict_s, "|"), zone_s),
+                                  return_index=True, return_inverse=True)
+    heads = np.array([name(VERDICT_NAMES, verdict_s[f], lang) + sep + name(ZONE_NAMES, zone_s[f], lang)
+                      for f in first], dtype=object)
+    out = heads[inverse]
+    has_max = ok & ~np.isnan(max_h)
+    out[has_max] += np.array([f"{sep}{limit_word} {v:.2f} {unit}" for v in max_h[has_max]], dtype=object)
+    over = ok & (np.nan_to_num(exc) > 0)
+    out[over] += np.array([f"{sep}{over_word} {v:.2f} {unit}" for v in exc[over]], dtype=object)
+    if a.pilot is not None:
+        word = "层" if lang == "zh" else " storeys"
+        for i in np.flatnonzero(ok & (a.pilot.inside >= 0)):
             p = a.pilot.pilots[int(a.pilot.inside[i])]
-            storeys = a.pilot.storeys[i]
-            label = p.name_zh if lang == "zh" else p.name
-            if not np.isnan(storeys):
-                label += f" {storeys:.0f}{'层' if lang == 'zh' else ' storeys'}"
-            parts.append(label)
-        flagged = a.flagged_rules(i)
-        if flagged:
-            articles = {r.id: r.article for r in a.outcomes.rules}
-            if a.pilot is not None:
-                for p in a.pilot.pilots:
-                    articles.update({r.id: r.article for r in p.rules})
-            parts.append("; ".join(f"{r} ({articles[r]})" for r in flagged))
-        out[i] = " · ".join(parts)
+            s = a.pilot.storeys[i]
+            out[i] += sep + (p.name_zh if lang == "zh" else p.name) + (
+                "" if np.isnan(s) else f" {s:.0f}{word}")
+    uniq, inv = np.unique(codes, return_inverse=True)
+    tails = np.array(["" if c == 0 else sep + "; ".join(f"{r.id} ({r.article})" for r in a.rules_for_code(c))
+                      for c in uniq], dtype=object)[inv]
+    out = out + tails
+    out[~ok] = ""
     return out
 
 
@@ -306,35 +311,34 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         summary.pilot_low_rise_target = pilot.low_rise_share_target
     verdict_counts: dict[str, int] = {}
     status_counts: dict[str, int] = {}
+
+    def chunks():
+        for df, geoms, raw in src.chunks():
+            gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
+                                                    str(input_path))
+            base = df.drop(columns=[c for c in df.columns if str(c) in COLUMNS
+                                    or str(c) in SHAPEFILE_NAMES.values()])
+            cols = gz
+            if driver == "ESRI Shapefile":
+                cols = gz.rename(columns=SHAPEFILE_NAMES)
+                for c in ("gz_msg", "gz_status", "gz_rules"):
+                    cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                                   geometry=gpd.GeoSeries(written, crs=src.crs), crs=src.crs)
+            if summary.id_column is None and len(df.columns):
+                summary.id_column = str(df.columns[0])
+            ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
+                   else np.full(len(df), "", dtype=object))
+            _accumulate(summary, gz, verdict_counts, status_counts, written, residential,
+                        src.crs, zones, pilot, ids)
+            if progress:
+                progress(summary.rows, src.n_rows)
+
     with atomic_output(out, overwrite) as tmp:
-        writer = ChunkWriter(tmp, driver, src.crs, layer=layer or "screened")
-        try:
-            for df, geoms, raw in src.chunks():
-                gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
-                                                        str(input_path))
-                base = df.drop(columns=[c for c in df.columns if str(c) in COLUMNS
-                                        or str(c) in SHAPEFILE_NAMES.values()])
-                cols = gz
-                if driver == "ESRI Shapefile":
-                    cols = gz.rename(columns=SHAPEFILE_NAMES)
-                    for c in ("gz_msg", "gz_status", "gz_rules"):
-                        cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
-                chunk = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                         geometry=gpd.GeoSeries(written, crs=src.crs), crs=src.crs)
-                writer.write(chunk)
-                if summary.id_column is None and len(df.columns):
-                    summary.id_column = str(df.columns[0])
-                ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
-                       else np.full(len(df), "", dtype=object))
-                _accumulate(summary, gz, verdict_counts, status_counts, written, residential,
-                            src.crs, zones, pilot, ids)
-                if progress:
-                    progress(summary.rows, src.n_rows)
-        finally:
-            writer.close()
-        if src.n_rows is not None and writer.rows != src.n_rows:
+        rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened")
+        if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
-                              why=f"{writer.rows} rows written for {src.n_rows} read")
+                              why=f"{rows} rows written for {src.n_rows or summary.rows} read")
     summary.verdicts = verdict_counts
     summary.statuses = status_counts
     return summary

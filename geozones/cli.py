@@ -183,11 +183,13 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
 @click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML map of the screened parcels (see `geozones map`).")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, use_field,
-           default_use, station, pilots, report_path, chunk_size, quiet, overwrite, lang):
+           default_use, station, pilots, report_path, chunk_size, quiet, map_path, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -231,6 +233,63 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         write_report(summary, report_path, overwrite=overwrite)
     if not quiet:
         click.echo(format_summary(summary, lang))
+    if map_path:
+        _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
+                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+
+
+def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwrite,
+               tianditu_key=None, attribution=None, layer=None, max_parcels=None):
+    import geopandas as gpd
+
+    from .errors import OutputError
+    from .maps import build_map, write_map
+
+    if Path(out).exists() and not overwrite:
+        raise OutputError("output_exists", path=str(out))
+    parcels = None
+    if parcels_path is not None:
+        try:
+            read_kw = {"layer": layer} if layer and str(parcels_path).lower().endswith(".gpkg") else {}
+            parcels = (gpd.read_parquet(parcels_path) if str(parcels_path).lower().endswith(".parquet")
+                       else gpd.read_file(parcels_path, engine="pyogrio", **read_kw))
+        except Exception as exc:
+            raise InputError("file_read", path=str(parcels_path), why=str(exc).splitlines()[0]) from None
+    m = build_map(zones, parcels, lang=lang, tiles=tiles, offline=offline,
+                  tianditu_key=tianditu_key, attribution=attribution)
+    size = write_map(m, out, overwrite=overwrite)
+    if not quiet:
+        n = 0 if parcels is None else len(parcels)
+        click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", offline" if offline else ""))
+
+
+@main.command("map")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--parcels", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")
+@click.option("--tiles", default="osm", show_default=True,
+              help="Basemap: osm, tianditu (needs --tianditu-key or TIANDITU_KEY), gaode (overlays "
+                   "shifted to GCJ-02), none, or a tile URL with {z}/{x}/{y}.")
+@click.option("--tianditu-key", default=None, help="Tianditu key (else the TIANDITU_KEY variable).")
+@click.option("--attribution", default=None, help="Attribution text for a custom tile URL.")
+@click.option("--offline", is_flag=True,
+              help="One self-contained file: Leaflet inlined, no request but basemap tiles "
+                   "(with --tiles none, none at all).")
+@click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage).")
+@station_opt
+@pilot_opt
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--overwrite/--no-overwrite", default=True, show_default=True,
+              help="Replace an existing map (maps are regenerated output).")
+@lang_opt
+def map_command(output, parcels, tiles, tianditu_key, attribution, offline, layer, station,
+                pilots, quiet, overwrite, lang):
+    """Write an HTML map of the zones (and screened parcels): layers, legend, click-height."""
+    from .check import ZoneSet
+
+    _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, offline=offline,
+               quiet=quiet, overwrite=overwrite, tianditu_key=tianditu_key, attribution=attribution,
+               layer=layer)
 
 
 @main.command()

@@ -133,6 +133,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "the output {path} is the input: choose another output (the input is never modified)",
         "zh": "输出 {path} 与输入相同：请换一个输出文件（不会修改输入文件）",
     },
+    "tianditu_key": {
+        "en": "Tianditu tiles need a key: pass --tianditu-key or set TIANDITU_KEY",
+        "zh": "天地图底图需要密钥：请使用 --tianditu-key 或设置环境变量 TIANDITU_KEY",
+    },
+    "tiles_url": {
+        "en": "--tiles '{tiles}' is neither one of {choices} nor a tile URL with {{z}}, {{x}} and {{y}}",
+        "zh": "--tiles “{tiles}”既不是 {choices} 之一，也不是含 {{z}}、{{x}}、{{y}} 的瓦片地址",
+    },
+    "parcels_not_screened": {
+        "en": "the parcels have no gz_verdict column: screen them first (geozones screen ... --map OUT.html)",
+        "zh": "地块没有 gz_verdict 列：请先筛查（geozones screen ... --map 输出.html）",
+    },
     "output_exists": {
         "en": "{path} exists: pass --overwrite to replace it, or choose another output",
         "zh": "{path} 已存在：如需覆盖请加 --overwrite，或换一个输出文件",

@@ -438,6 +438,7 @@ class CheckResult:
     assumptions: list[str] = field(default_factory=list)
     crs: str = DEFAULT_CRS
     pilot: dict[str, Any] | None = None
+    terrain: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -454,6 +455,8 @@ def check(
     axis_order: str = "xy",
     use: str | None = None,
     floors: int | None = None,
+    dem: Any = None,
+    field_elevation: str = "dem",
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
 ) -> CheckResult:
@@ -473,6 +476,9 @@ def check(
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
     use, floors : optional
         Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
+    dem : path or :class:`geozones.terrain.DEM`, optional
+        With a DEM the height used is ``height`` + highest ground under the footprint − field
+        elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
 
     The top-level ``verdict`` is the worst of the station's rules and the pilot area's;
     ``pilot`` holds the pilot area's own part.
@@ -496,8 +502,19 @@ def check(
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
     crs_obj = parse_crs(crs)
-    a = assess([geometry], kind, height, crs=crs_obj, axis_order=axis_order,
-               zones=zones or ZoneSet(station), use=use, storeys=floors)
+    zones = zones or ZoneSet(station)
+    terrain, notes = None, []
+    used_height = height
+    if dem is not None and height is not None:
+        used_height, terrain, notes = _terrain(dem, geometry, crs_obj, axis_order, height,
+                                               zones.station, field_elevation, lang)
+        if floors is None and height is not None:
+            from .pilot import storeys_from_height
+
+            pilot_sh = zones.pilots[0].storey_height_m if zones.pilots else 3.0
+            floors = int(storeys_from_height(np.array([height]), pilot_sh)[0])
+    a = assess([geometry], kind, used_height, crs=crs_obj, axis_order=axis_order,
+               zones=zones, use=use, storeys=floors)
     if a.problems[0] is not None:
         raise a.problems[0]
     m = a.measurements
@@ -513,10 +530,42 @@ def check(
         kind=str(a.kinds[0]),
         station=a.station.id,
         findings=a.findings(0, lang),
-        assumptions=[*extra_assumptions, *a.assumptions(0, lang), *a.pilot_assumptions(0, lang)],
+        assumptions=[*extra_assumptions, *notes,
+                     *[n for n in a.assumptions(0, lang) if terrain is None or n != t("assume_flat", lang)],
+                     *a.pilot_assumptions(0, lang)],
         crs=crs_label(crs_obj),
         pilot=_pilot_dict(a, 0, lang),
+        terrain=terrain,
     )
+
+
+def _terrain(dem: Any, geometry, crs, axis_order: str, height: float, station: Station,
+             source: str, lang: str) -> tuple[float, dict[str, Any], list[str]]:
+    """Effective height of one footprint on a DEM, the terrain facts and the notes."""
+    from .terrain import DEM, effective_heights, field_elevation
+
+    dem = dem if isinstance(dem, DEM) else DEM(dem)
+    geom = geometry
+    if axis_order == "yx":
+        geom = shapely.transform(geometry, lambda c: c[:, ::-1])
+    z_field, z_source = field_elevation(station, dem, source)
+    eff, g = effective_heights(dem, np.array([geom], dtype=object), crs, np.array([height]), z_field)
+    if g.errors[0] == "outside":
+        raise InputError("dem_outside", path=dem.path)
+    if g.errors[0] == "nodata":
+        raise InputError("dem_nodata", path=dem.path, cells=int(g.cells[0]))
+    facts = {
+        "dem": dem.path, "building_height_m": _round(height), "ground_elevation_m": _round(g.ground_m[0]),
+        "field_elevation_m": _round(z_field), "field_elevation_source": z_source,
+        "effective_height_m": _round(eff[0]), "datum": dem.datum, "cells": int(g.cells[0]),
+        "nodata_cells": int(g.nodata_cells[0]),
+    }
+    notes = [t("assume_dem", lang, path=dem.path, ground=_fmt(g.ground_m[0]), cells=int(g.cells[0]),
+               field=_fmt(z_field), field_source=z_source, h=_fmt(height), eff=_fmt(eff[0]),
+               datum=dem.datum)]
+    if g.nodata_cells[0]:
+        notes.append(t("assume_dem_partial", lang, nodata=int(g.nodata_cells[0]), cells=int(g.cells[0])))
+    return float(eff[0]), facts, notes
 
 
 def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:

@@ -145,6 +145,32 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "the parcels have no gz_verdict column: screen them first (geozones screen ... --map OUT.html)",
         "zh": "地块没有 gz_verdict 列：请先筛查（geozones screen ... --map 输出.html）",
     },
+    "dem_missing": {"en": "DEM {path} does not exist: check --dem", "zh": "DEM 文件 {path} 不存在：请检查 --dem"},
+    "dem_no_crs": {
+        "en": "DEM {path} has no CRS: add one (e.g. gdal_edit.py -a_srs EPSG:4546) and try again",
+        "zh": "DEM {path} 没有坐标系：请先设置坐标系（如 gdal_edit.py -a_srs EPSG:4546）",
+    },
+    "dem_outside": {
+        "en": "the footprint lies outside the DEM {path}: give a DEM that covers the site",
+        "zh": "地块位于 DEM {path} 范围之外：请提供覆盖该地块的 DEM",
+    },
+    "dem_nodata": {
+        "en": "the DEM {path} has no data under the footprint ({cells} cells, all nodata): fill the gap or use another DEM",
+        "zh": "DEM {path} 在地块下无数据（{cells} 个像元均为 nodata）：请补全或换用其他 DEM",
+    },
+    "dem_no_field": {
+        "en": "the DEM {path} has no data at the field centre: pass --field-elevation station",
+        "zh": "DEM {path} 在观测场中心无数据：请使用 --field-elevation station",
+    },
+    "dem_needed": {"en": "--mode {mode} needs --dem", "zh": "--mode {mode} 需要 --dem"},
+    "assume_dem": {
+        "en": "Terrain from {path}: ground under the footprint {ground} m (highest of {cells} cells), field {field} m ({field_source}); effective height = {h} + {ground} − {field} = {eff} m, elevations in {datum}.",
+        "zh": "地形取自 {path}：地块下最高地面 {ground} 米（{cells} 个像元中最高），观测场 {field} 米（{field_source}）；有效高度 = {h} + {ground} − {field} = {eff} 米，高程基准：{datum}。",
+    },
+    "assume_dem_partial": {
+        "en": "{nodata} of the {cells} DEM cells under the footprint have no data; the highest of the others is used.",
+        "zh": "地块下 {cells} 个 DEM 像元中有 {nodata} 个无数据，取其余像元的最高值。",
+    },
     "output_exists": {
         "en": "{path} exists: pass --overwrite to replace it, or choose another output",
         "zh": "{path} 已存在：如需覆盖请加 --overwrite，或换一个输出文件",

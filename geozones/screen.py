@@ -37,6 +37,7 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Shapefile field names are at most 10 characters: the documented short names.
 SHAPEFILE_NAMES: dict[str, str] = {
+    "gz_ground_m": "gz_ground",
     "gz_verdict": "gz_verdict", "gz_zone": "gz_zone", "gz_distance_m": "gz_dist_m",
     "gz_max_height_m": "gz_maxh_m", "gz_height_m": "gz_h_m", "gz_exceedance_m": "gz_exc_m",
     "gz_in_pilot": "gz_pilot", "gz_storeys": "gz_storey", "gz_rules": "gz_rules",
@@ -59,6 +60,8 @@ class ScreenOptions:
     default_use: str | None = None
     axis_order: str = "xy"
     lang: str = "en"
+    dem: Any = None                      #: a :class:`geozones.terrain.DEM`, or None (flat)
+    field_elevation_m: float | None = None  #: field elevation in the DEM's datum [m]
 
 
 @dataclass
@@ -206,6 +209,11 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         error[take] = errs[take]
 
     ok = np.equal(error, None)  # noqa: E711
+    ground = None
+    if opts.dem is not None:
+        heights, ground, floors = _on_terrain(geoms, crs, opts, heights, floors, ok, error, status,
+                                              zones)
+        ok = np.equal(error, None)  # noqa: E711
     a = assess(np.where(ok, geoms, None), np.where(ok, kinds, "building"), heights,
                crs=crs, axis_order=opts.axis_order, zones=zones,
                use=np.where(ok, uses, None), storeys=floors)
@@ -239,7 +247,40 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         "gz_message": messages,
         "gz_status": status,
     })
+    if ground is not None:
+        columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
+                       np.round(np.where(ok, ground, np.nan), 3))
     return columns, written, residential
+
+
+def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, status, zones):
+    """Effective heights on the DEM (RULES.md: H = height + ground − field elevation).
+
+    Rows outside the DEM, or with only nodata under them, become errors; partial nodata is
+    noted in the status. Storeys keep coming from the building height.
+    """
+    from .pilot import storeys_from_height
+    from .terrain import effective_heights
+
+    rows = np.flatnonzero(ok)
+    ground = np.full(len(heights), np.nan)
+    if not rows.size:
+        return heights, ground, floors
+    eff, g = effective_heights(opts.dem, geoms[rows], crs, heights[rows], opts.field_elevation_m)
+    ground[rows] = g.ground_m
+    for k, i in enumerate(rows):
+        if g.errors[k] == "outside":
+            error[i] = t("dem_outside", opts.lang, path=opts.dem.path)
+        elif g.errors[k] == "nodata":
+            error[i] = t("dem_nodata", opts.lang, path=opts.dem.path, cells=int(g.cells[k]))
+        elif g.nodata_cells[k]:
+            status[i] += f"; DEM nodata {int(g.nodata_cells[k])}/{int(g.cells[k])} cells"
+    floors = floors.copy()
+    est = storeys_from_height(heights, zones.pilots[0].storey_height_m if zones.pilots else 3.0)
+    floors[np.isnan(floors)] = est[np.isnan(floors)]
+    out = heights.copy()
+    out[rows] = eff
+    return out, ground, floors
 
 
 def _messages(a, ok, verdict, zone, max_h, exc, codes, lang: str) -> np.ndarray:
@@ -316,7 +357,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         for df, geoms, raw in src.chunks():
             gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
                                                     str(input_path))
-            base = df.drop(columns=[c for c in df.columns if str(c) in COLUMNS
+            base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
                                     or str(c) in SHAPEFILE_NAMES.values()])
             cols = gz
             if driver == "ESRI Shapefile":

@@ -1,0 +1,111 @@
+"""The permitted height everywhere, as a raster ("how high may I build here?").
+
+Each cell holds the permitted height of a point-sized building at the cell centre, from the
+same rule rows and evaluator as ``geozones check`` (:func:`geozones.rules.evaluate`):
+0 where nothing may stand, nodata where no height rule applies. With a DEM the value can be
+given above the local ground (permitted − (ground − field elevation)) or as an absolute
+elevation (field elevation + permitted).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .coords import _transform, parse_crs
+from .kinds import normalize_kinds
+from .rules import evaluate
+from .zones import StationFrame
+
+__all__ = ["permitted_height_at", "write_heightlimit", "MODES", "NODATA"]
+
+#: What a cell value means (``--mode``): above the field ground (Art. 12), above the local
+#: ground, or absolute elevation in the DEM's datum.
+MODES: tuple[str, ...] = ("field", "ground", "absolute")
+NODATA = -9999.0
+
+
+def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
+    """Permitted height above the field ground at points in the frame [m]; NaN where unlimited."""
+    x = np.asarray(x, dtype=float)
+    m = frame.measure_points(x.ravel(), np.asarray(y, dtype=float).ravel())
+    kinds = normalize_kinds(np.full(m.distance_m.shape, kind, dtype=object))
+    out = evaluate(frame.station.rules, kinds, np.full(m.distance_m.shape, np.nan), m.distance_m,
+                   m.sun_distance_m, m.in_general, m.in_protected).max_height_m()
+    return out.reshape(x.shape)
+
+
+def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: float = 5.0,
+                      extent_m: float = 3000.0, crs=None, dem=None, mode: str = "field",
+                      field_elevation_m: float | None = None, kind: str = "building",
+                      block_rows: int = 256, overwrite: bool = False,
+                      progress: Callable[[int, int], None] | None = None) -> dict:
+    """Write the permitted-height raster: a tiled, DEFLATE-compressed float32 GeoTIFF.
+
+    The grid is square, ``2 * extent_m`` wide, centred on the field, with ``resolution_m``
+    cells, in the station frame (default; distances exact) or in ``crs``. Written in blocks of
+    ``block_rows`` rows, so memory stays bounded for any size. Returns a summary dict.
+    """
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.warp import Resampling, reproject
+    from rasterio.windows import Window
+
+    from .io import atomic_output
+
+    if mode != "field" and dem is None:
+        from .errors import InputError
+
+        raise InputError("dem_needed", mode=mode)
+    target = frame.crs if crs is None else parse_crs(crs)
+    if crs is None:
+        x0, y0 = -extent_m, extent_m
+    else:
+        import shapely
+
+        c = _transform(np.array([shapely.Point(0, 0)], dtype=object), frame.crs, target, False)[0]
+        x0, y0 = c.x - extent_m, c.y + extent_m
+    n = int(np.ceil(2 * extent_m / resolution_m))
+    transform = from_origin(x0, y0, resolution_m, resolution_m)
+    profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=target.to_wkt(),
+                   transform=transform, nodata=NODATA, tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate", predictor=3, BIGTIFF="IF_SAFER")
+    stats = {"cells": n * n, "zero": 0, "limited": 0, "min": np.inf, "max": -np.inf}
+    cols = x0 + (np.arange(n) + 0.5) * resolution_m
+    with atomic_output(path, overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        for r0 in range(0, n, block_rows):
+            rows = min(block_rows, n - r0)
+            ys = y0 - (np.arange(r0, r0 + rows) + 0.5) * resolution_m
+            gx, gy = np.meshgrid(cols, ys)
+            if crs is None:
+                fx, fy = gx, gy
+            else:
+                from .coords import _project
+
+                fx, fy = _project(target.to_wkt(), frame.crs.to_wkt(), gx.ravel(), gy.ravel())
+                fx, fy = np.asarray(fx).reshape(gx.shape), np.asarray(fy).reshape(gy.shape)
+            limit = permitted_height_at(frame, fx, fy, kind)
+            if mode != "field":
+                ground = np.full(limit.shape, np.nan, dtype=np.float32)
+                reproject(source=rasterio.band(dem._ds, 1), destination=ground,
+                          dst_transform=rasterio.windows.transform(Window(0, r0, n, rows), transform),
+                          dst_crs=target.to_wkt(), dst_nodata=np.nan, resampling=Resampling.bilinear)
+                if mode == "ground":
+                    limit = limit - (ground.astype(float) - field_elevation_m)
+                else:
+                    limit = limit + field_elevation_m
+                    limit[np.isnan(ground)] = np.nan
+            finite = ~np.isnan(limit)
+            stats["zero"] += int(((limit == 0) & finite).sum())
+            stats["limited"] += int(finite.sum())
+            if finite.any():
+                stats["min"] = min(stats["min"], float(limit[finite].min()))
+                stats["max"] = max(stats["max"], float(limit[finite].max()))
+            out = np.where(finite, limit, NODATA).astype(np.float32)
+            dst.write(out, 1, window=Window(0, r0, n, rows))
+            if progress:
+                progress(r0 + rows, n)
+    stats.update(path=str(path), size=n, resolution_m=resolution_m, crs=target.to_wkt()[:60], mode=mode)
+    return stats

@@ -1,0 +1,154 @@
+"""Terrain: ground elevations from a DEM (any CRS), under footprints and at points.
+
+Heights in the rules are above the observation-field ground (RULES.md, "Heights, datum and
+angles"). On sloping ground a building's top stands H = building height + ground under it −
+field elevation above the field; the conservative ground is the highest DEM cell the footprint
+touches. Elevations are in the DEM's own vertical datum; the field elevation is taken from the
+same DEM at the field centre (default) so that the datum cancels, or from the station file.
+
+Footprints are transformed into the DEM's CRS, so DEM cells are used as they are (no
+resampling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from .coords import _transform, parse_crs
+from .errors import InputError
+
+__all__ = ["DEM", "open_dem", "FIELD_ELEVATION_SOURCES"]
+
+#: Where the field elevation comes from (``--field-elevation``).
+FIELD_ELEVATION_SOURCES: tuple[str, ...] = ("dem", "station")
+
+
+@dataclass
+class GroundResult:
+    """Per footprint: highest ground [m], cells used, cells without data, and an error or None."""
+
+    ground_m: np.ndarray
+    cells: np.ndarray
+    nodata_cells: np.ndarray
+    errors: np.ndarray
+
+
+class DEM:
+    """A digital elevation model read with rasterio (band 1, any CRS)."""
+
+    def __init__(self, path: str | Path) -> None:
+        import rasterio
+
+        self.path = str(path)
+        if not Path(path).exists():
+            raise InputError("dem_missing", path=self.path)
+        try:
+            self._ds = rasterio.open(path)
+        except Exception as exc:
+            raise InputError("file_read", path=self.path, why=str(exc).splitlines()[0]) from None
+        if self._ds.crs is None:
+            raise InputError("dem_no_crs", path=self.path)
+        self.crs = parse_crs(self._ds.crs.to_wkt())
+        self.nodata = self._ds.nodata
+        self.transform = self._ds.transform
+        self.shape = (self._ds.height, self._ds.width)
+        self._array: np.ndarray | None = None
+
+    @property
+    def datum(self) -> str:
+        """What the elevations are measured from, as far as the file says."""
+        vert = [c for c in self.crs.sub_crs_list if c.is_vertical] if self.crs.is_compound else []
+        return vert[0].name if vert else "the DEM's vertical datum (not stated in the file)"
+
+    @property
+    def array(self) -> np.ndarray:
+        """Band 1 as float64 with nodata as NaN (read once)."""
+        if self._array is None:
+            a = self._ds.read(1).astype(float)
+            if self.nodata is not None:
+                a[a == self.nodata] = np.nan
+            self._array = a
+        return self._array
+
+    def sample_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Elevation at points in the DEM's CRS (the cell containing each); NaN outside/nodata."""
+        inv = ~self.transform
+        cols, rows = inv * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        rows = np.floor(rows).astype(np.int64)
+        cols = np.floor(cols).astype(np.int64)
+        inside = (rows >= 0) & (rows < self.shape[0]) & (cols >= 0) & (cols < self.shape[1])
+        out = np.full(rows.shape, np.nan)
+        out[inside] = self.array[rows[inside], cols[inside]]
+        return out
+
+    def elevation_at(self, lon: float, lat: float) -> float:
+        """Elevation at a WGS84 point. [m]"""
+        p = _transform(np.array([shapely.Point(lon, lat)], dtype=object), parse_crs("EPSG:4326"),
+                       self.crs, False)[0]
+        return float(self.sample_points(np.array([p.x]), np.array([p.y]))[0])
+
+    def ground_under(self, geoms: np.ndarray, crs: Any) -> GroundResult:
+        """Highest ground under each footprint (cells it touches), footprints in ``crs``."""
+        from rasterio.features import geometry_mask
+        from rasterio.windows import Window, from_bounds
+
+        geoms = np.asarray(geoms, dtype=object)
+        n = len(geoms)
+        ground = np.full(n, np.nan)
+        cells = np.zeros(n, dtype=np.int64)
+        nodata = np.zeros(n, dtype=np.int64)
+        errors = np.full(n, None, dtype=object)
+        in_dem = _transform(geoms, parse_crs(crs), self.crs, False)
+        full = Window(0, 0, self.shape[1], self.shape[0])
+        arr = self.array
+        for i, g in enumerate(in_dem):
+            if g is None or g.is_empty:
+                continue
+            try:
+                win = from_bounds(*g.bounds, transform=self.transform).round_offsets("floor").round_lengths("ceil")
+                win = Window(win.col_off, win.row_off, win.width + 1, win.height + 1).intersection(full)
+            except Exception:  # rasterio raises WindowError when there is no overlap
+                errors[i] = "outside"
+                continue
+            r0, c0 = int(win.row_off), int(win.col_off)
+            h, w = int(win.height), int(win.width)
+            wt = self._ds.window_transform(win)
+            mask = ~geometry_mask([g], out_shape=(h, w), transform=wt, all_touched=True)
+            if not mask.any():
+                errors[i] = "outside"
+                continue
+            vals = arr[r0:r0 + h, c0:c0 + w][mask]
+            cells[i] = vals.size
+            nodata[i] = int(np.isnan(vals).sum())
+            if nodata[i] == vals.size:
+                errors[i] = "nodata"
+            else:
+                ground[i] = np.nanmax(vals)
+        return GroundResult(ground, cells, nodata, errors)
+
+
+def open_dem(path: str | Path | None) -> DEM | None:
+    return None if path is None else DEM(path)
+
+
+def field_elevation(station, dem: DEM, source: str = "dem") -> tuple[float, str]:
+    """The field's elevation [m] and where it came from: the DEM at the field centre
+    (default: same datum as the ground values) or the station file."""
+    if source == "station":
+        return station.elevation_m, "station file"
+    z = dem.elevation_at(station.longitude_deg, station.latitude_deg)
+    if np.isnan(z):
+        raise InputError("dem_no_field", path=dem.path)
+    return z, f"DEM at the field centre"
+
+
+def effective_heights(dem: DEM, geoms: np.ndarray, crs, height_m: np.ndarray,
+                      field_elevation_m: float) -> tuple[np.ndarray, GroundResult]:
+    """H = building height + highest ground under the footprint − field elevation. [m]"""
+    g = dem.ground_under(geoms, crs)
+    return np.asarray(height_m, dtype=float) + g.ground_m - field_elevation_m, g

@@ -501,6 +501,11 @@ def check(
             raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
+    repaired = []
+    if not geometry.is_valid:
+        repaired = [t("assume_repaired", lang, why=shapely.is_valid_reason(geometry))]
+        geometry = shapely.make_valid(geometry)
+    extra_assumptions = [*extra_assumptions, *repaired]
     crs_obj = parse_crs(crs)
     zones = zones or ZoneSet(station)
     terrain, notes = None, []

@@ -97,6 +97,13 @@ axis_opt = click.option(
     help="xy: easting/longitude first; yx: northing/latitude first (surveyor X, Y).",
 )
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+dem_opt = click.option(
+    "--dem", type=click.Path(dir_okay=False), default=None,
+    help="DEM (GeoTIFF, any CRS): height used = height + highest ground under the footprint "
+         "− field elevation.")
+field_elev_opt = click.option(
+    "--field-elevation", type=click.Choice(["dem", "station"]), default="dem", show_default=True,
+    help="Field elevation from the DEM at the field centre (same datum) or the station file.")
 pilot_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
     help="Pilot-area boundary (Shapefile/GPKG/GeoJSON, any CRS) replacing the shipped, "
@@ -127,9 +134,12 @@ def main() -> None:
 @axis_opt
 @station_opt
 @pilot_opt
+@dem_opt
+@field_elev_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
-def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots, as_json, lang):
+def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots, dem,
+          field_elevation, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
     Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
@@ -145,8 +155,8 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
     geom, geom_crs, notes = read_footprint(footprint, crs)
     result = run_check(
         geom, height=height, kind=kind, crs=geom_crs, zones=ZoneSet(station, pilots),
-        axis_order=axis_order, use=use, floors=floors, lang=lang,
-        extra_assumptions=[t(k, lang, **p) for k, p in notes],
+        axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
+        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes],
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -178,6 +188,8 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
 @click.option("--default-use", default=None, callback=_use, help="Use for rows without one (default: residential for buildings).")
 @station_opt
 @pilot_opt
+@dem_opt
+@field_elev_opt
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary as .csv or .json.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
@@ -189,7 +201,8 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, use_field,
-           default_use, station, pilots, report_path, chunk_size, quiet, map_path, overwrite, lang):
+           default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
+           map_path, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -210,6 +223,11 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
     )
+    if dem is not None:
+        from .terrain import DEM, field_elevation as field_z
+
+        opts.dem = DEM(dem)
+        opts.field_elevation_m, _src = field_z(station, opts.dem, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()
     bar = None
 
@@ -310,6 +328,142 @@ def zones(output, crs, sector_radius, station, overwrite, lang):
     layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius)
     write_vector(layer, output, overwrite=overwrite, layer="zones")
     click.echo(f"{output}: {len(layer)} zones ({', '.join(layer['zone'])})")
+
+
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
+@click.option("--resolution", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Cell size [m].")
+@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+              help="Half-width of the square grid around the field [m].")
+@click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
+              "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")
+@dem_opt
+@click.option("--mode", type=click.Choice(["field", "ground", "absolute"]), default="field",
+              show_default=True, help="Cell value: height above the field ground; above the local "
+              "ground (needs --dem); or absolute elevation (needs --dem).")
+@click.option("--absolute", "absolute", is_flag=True, help="Same as --mode absolute.")
+@field_elev_opt
+@click.option("--kind", default="building", show_default=True, callback=_kind,
+              help="Kind whose limit to map (building, structure or vegetation).")
+@station_opt
+@overwrite_opt
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@lang_opt
+def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
+                station, overwrite, quiet, lang):
+    """Write the permitted height as a tiled, compressed GeoTIFF (nodata: no limit)."""
+    from .heightlimit import write_heightlimit
+    from .terrain import DEM, field_elevation as field_z
+    from .zones import StationFrame
+
+    mode = "absolute" if absolute else mode
+    dem_obj = DEM(dem) if dem else None
+    z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
+    show_bar = not quiet and sys.stderr.isatty()
+    bar = click.progressbar(length=int(2 * extent / resolution + 0.999), label="heightlimit",
+                            file=sys.stderr) if show_bar else None
+
+    def progress(done, total):
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        stats = write_heightlimit(output, StationFrame(station), resolution_m=resolution,
+                                  extent_m=extent, crs=crs, dem=dem_obj, mode=mode,
+                                  field_elevation_m=z_field, kind=kind, overwrite=overwrite,
+                                  progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if not quiet:
+        click.echo(f"{output}: {stats['size']}×{stats['size']} cells of {resolution:g} m ({mode}); "
+                   f"limited {stats['limited']:,}, nothing may stand {stats['zero']:,}, "
+                   f"range {stats['min']:.2f}–{stats['max']:.2f} m")
+
+
+@main.command()
+@click.option("--buildings", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Footprints with heights (any vector format and CRS).")
+@click.option("--height-field", default=None,
+              help="Height column [m] (default: gz_height_m, height, HEIGHT or 高度, if present).")
+@dem_opt
+@field_elev_opt
+@click.option("--eye-height", type=float, default=0.0, show_default=True,
+              help="Viewpoint height above the field ground [m].")
+@click.option("--terrain-radius", type=click.FloatRange(min=10), default=5000.0, show_default=True,
+              help="How far to look for terrain obstruction [m].")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The diagram (.png or .svg).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the profile as CSV (one row per degree).")
+@station_opt
+@overwrite_opt
+@lang_opt
+def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_radius, output,
+            csv_path, station, overwrite, lang):
+    """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
+    import numpy as np
+
+    from .coords import _transform, parse_crs
+    from .errors import OutputError
+    from .horizon import horizon_profile, plot_horizon
+    from .io import atomic_output
+    from .terrain import DEM, effective_heights, field_elevation as field_z
+    from .zones import StationFrame
+
+    if Path(output).suffix.lower() not in (".png", ".svg"):
+        raise OutputError("output_format", path=output, choices=".png, .svg")
+    if buildings is None and dem is None:
+        raise InputError("horizon_nothing")
+    frame = StationFrame(station)
+    dem_obj = DEM(dem) if dem else None
+    z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
+    geoms = np.array([], dtype=object)
+    tops = np.array([])
+    labels = None
+    if buildings:
+        import geopandas as gpd
+
+        try:
+            gdf = gpd.read_file(buildings, engine="pyogrio")
+        except Exception as exc:
+            raise InputError("file_read", path=buildings, why=str(exc).splitlines()[0]) from None
+        if gdf.crs is None:
+            raise InputError("file_no_crs", path=buildings)
+        col = height_field or next((c for c in ("gz_height_m", "height", "HEIGHT", "高度") if c in gdf.columns), None)
+        if col is None or col not in gdf.columns:
+            raise InputError("column_missing", path=buildings, column=height_field or "height",
+                             columns=", ".join(map(str, gdf.columns)))
+        import pandas as pd
+
+        h = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+        keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()
+        gdf, h = gdf[keep], h[keep]
+        raw = np.asarray(gdf.geometry.values, dtype=object)
+        tops = h
+        if dem_obj is not None:
+            tops, g = effective_heights(dem_obj, raw, gdf.crs, h, z_field)
+            tops = np.where(np.isnan(tops), h, tops)
+        geoms = _transform(raw, parse_crs(gdf.crs), frame.crs, False)
+        labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
+    prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
+                           eye_height_m=eye_height, terrain_radius_m=terrain_radius, labels=labels)
+    plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
+    if csv_path:
+        with atomic_output(csv_path, overwrite) as tmp:
+            prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+    over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
+    other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
+    zh = lang == "zh"
+    click.echo(f"{output}: " + (f"最大遮蔽仰角 {prof.elevation_deg.max():.2f}°" if zh else
+                                f"highest obstruction {prof.elevation_deg.max():.2f}°"))
+    click.echo((f"日出/日落方向超过 {prof.limit_deg:g}° 的方位：" if zh else
+                f"azimuths above {prof.limit_deg:g}° in the sunrise/sunset sectors (Art. 12.3 ⑦): ")
+               + (", ".join(f"{a}°" for a in over) if over.size else ("无" if zh else "none")))
+    if other.size:
+        click.echo((f"其他方向超过 {prof.limit_deg:g}° 的方位：" if zh else
+                    f"other azimuths above {prof.limit_deg:g}°: ") + ", ".join(f"{a}°" for a in other))
 
 
 if __name__ == "__main__":  # pragma: no cover

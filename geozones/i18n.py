@@ -162,6 +162,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "the DEM {path} has no data at the field centre: pass --field-elevation station",
         "zh": "DEM {path} 在观测场中心无数据：请使用 --field-elevation station",
     },
+    "horizon_nothing": {
+        "en": "nothing to draw: give --buildings (footprints with heights) and/or --dem",
+        "zh": "没有可绘制的内容：请提供 --buildings（带高度的建筑轮廓）和/或 --dem",
+    },
     "dem_needed": {"en": "--mode {mode} needs --dem", "zh": "--mode {mode} 需要 --dem"},
     "assume_dem": {
         "en": "Terrain from {path}: ground under the footprint {ground} m (highest of {cells} cells), field {field} m ({field_source}); effective height = {h} + {ground} − {field} = {eff} m, elevations in {datum}.",
@@ -306,6 +310,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "assume_union": {
         "en": "{path} has {n} features: they are checked together as one proposal (use `geozones screen` to check each).",
         "zh": "{path} 含 {n} 个要素：按一个项目合并检查（逐个检查请用 `geozones screen`）。",
+    },
+    "assume_repaired": {
+        "en": "The footprint was not a valid geometry ({why}); it was repaired with make_valid before checking.",
+        "zh": "地块几何无效（{why}），已用 make_valid 修复后检查。",
     },
     "assume_crs_default": {
         "en": "No CRS given: coordinates read as {crs}.",

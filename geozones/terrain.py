@@ -78,7 +78,7 @@ class DEM:
     def sample_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Elevation at points in the DEM's CRS (the cell containing each); NaN outside/nodata."""
         inv = ~self.transform
-        cols, rows = inv * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        cols, rows = inv @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         rows = np.floor(rows).astype(np.int64)
         cols = np.floor(cols).astype(np.int64)
         inside = (rows >= 0) & (rows < self.shape[0]) & (cols >= 0) & (cols < self.shape[1])
@@ -95,7 +95,7 @@ class DEM:
     def ground_under(self, geoms: np.ndarray, crs: Any) -> GroundResult:
         """Highest ground under each footprint (cells it touches), footprints in ``crs``."""
         from rasterio.features import geometry_mask
-        from rasterio.windows import Window, from_bounds
+        from rasterio.windows import Window
 
         geoms = np.asarray(geoms, dtype=object)
         n = len(geoms)
@@ -104,20 +104,21 @@ class DEM:
         nodata = np.zeros(n, dtype=np.int64)
         errors = np.full(n, None, dtype=object)
         in_dem = _transform(geoms, parse_crs(crs), self.crs, False)
-        full = Window(0, 0, self.shape[1], self.shape[0])
         arr = self.array
+        inv = ~self.transform
         for i, g in enumerate(in_dem):
             if g is None or g.is_empty:
                 continue
-            try:
-                win = from_bounds(*g.bounds, transform=self.transform).round_offsets("floor").round_lengths("ceil")
-                win = Window(win.col_off, win.row_off, win.width + 1, win.height + 1).intersection(full)
-            except Exception:  # rasterio raises WindowError when there is no overlap
+            # pixel window of the footprint's bounds, one cell of margin, clipped to the DEM
+            x0, y0, x1, y1 = g.bounds
+            cs, rs = zip(*(inv @ (x, y) for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))))
+            c0, c1 = max(int(np.floor(min(cs))) - 1, 0), min(int(np.ceil(max(cs))) + 1, self.shape[1])
+            r0, r1 = max(int(np.floor(min(rs))) - 1, 0), min(int(np.ceil(max(rs))) + 1, self.shape[0])
+            if c0 >= c1 or r0 >= r1:
                 errors[i] = "outside"
                 continue
-            r0, c0 = int(win.row_off), int(win.col_off)
-            h, w = int(win.height), int(win.width)
-            wt = self._ds.window_transform(win)
+            h, w = r1 - r0, c1 - c0
+            wt = self._ds.window_transform(Window(c0, r0, w, h))
             mask = ~geometry_mask([g], out_shape=(h, w), transform=wt, all_touched=True)
             if not mask.any():
                 errors[i] = "outside"

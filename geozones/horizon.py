@@ -1,0 +1,176 @@
+"""The horizon obstruction diagram (地平圈障碍物遮蔽图) of a station.
+
+For every azimuth (1° steps) the highest obstruction elevation angle seen from the field
+centre, from buildings (footprints with heights) and optionally terrain (a DEM):
+
+    elevation = atan((top − field ground − eye height) / horizontal distance)
+
+Buildings: the ray at each azimuth is intersected with each footprint it crosses (exact, in
+the station frame); the nearest point of that intersection gives the steepest angle. Terrain:
+the DEM sampled along each ray. Art. 12.3 ⑦ limits the angle to 5° in the sunrise and sunset
+directions; the azimuths above it are listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .zones import StationFrame
+
+__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon"]
+
+
+@dataclass
+class HorizonProfile:
+    """Per azimuth (0, 1, ..., 359 [deg]): elevation [deg] (0 where nothing), distance [m]
+    and source of the highest obstruction, and whether the azimuth is in a sun sector."""
+
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    distance_m: np.ndarray
+    source: np.ndarray
+    in_sun_sector: np.ndarray
+    limit_deg: float
+
+    @property
+    def exceeds(self) -> np.ndarray:
+        return self.elevation_deg > self.limit_deg
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "azimuth_deg": self.azimuth_deg, "elevation_deg": np.round(self.elevation_deg, 3),
+            "distance_m": np.round(self.distance_m, 2), "source": self.source,
+            "in_sun_sector": self.in_sun_sector, f"exceeds_{self.limit_deg:g}deg": self.exceeds,
+        })
+
+
+def _spans(frame_geoms: np.ndarray) -> list[np.ndarray]:
+    """Integer azimuths each footprint covers, seen from the origin."""
+    out = []
+    for g in frame_geoms:
+        if g is None or g.is_empty:
+            out.append(np.array([], dtype=int))
+            continue
+        if g.intersects(shapely.Point(0, 0)):
+            out.append(np.arange(360))
+            continue
+        xy = shapely.get_coordinates(g)
+        az = np.degrees(np.arctan2(xy[:, 0], xy[:, 1]))
+        c = np.degrees(np.arctan2(*np.mean(xy, axis=0)))
+        off = (az - c + 180.0) % 360.0 - 180.0
+        lo, hi = c + off.min(), c + off.max()
+        out.append(np.arange(int(np.ceil(lo)), int(np.floor(hi)) + 1) % 360)
+    return out
+
+
+def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *, dem=None,
+                    field_elevation_m: float | None = None, eye_height_m: float = 0.0,
+                    terrain_radius_m: float = 5000.0, terrain_step_m: float | None = None,
+                    labels: np.ndarray | None = None) -> HorizonProfile:
+    """The obstruction profile.
+
+    Parameters
+    ----------
+    geoms : footprints in the station frame [m]
+    top_m : height of each top above the field ground [m] (with a DEM: building height +
+        ground − field elevation, see :mod:`geozones.terrain`)
+    dem : optional :class:`geozones.terrain.DEM` for terrain obstruction
+    field_elevation_m : the field's ground in the DEM's datum [m] (needed with ``dem``)
+    eye_height_m : height of the viewpoint above the field ground [m]
+    """
+    az = np.arange(360)
+    elev = np.zeros(360)
+    dist = np.full(360, np.nan)
+    source = np.full(360, "", dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms):
+        geoms = shapely.make_valid(geoms)  # overlays need valid footprints
+    top_m = np.asarray(top_m, dtype=float)
+    labels = np.arange(len(geoms)).astype(str) if labels is None else np.asarray(labels).astype(str)
+    if len(geoms):
+        reach = float(np.nanmax(shapely.hausdorff_distance(shapely.Point(0, 0), geoms))) + 10.0
+        rad = np.radians(az)
+        rays = shapely.linestrings(np.stack([np.zeros((360, 2)),
+                                             np.column_stack([reach * np.sin(rad), reach * np.cos(rad)])], axis=1))
+        spans = _spans(geoms)
+        b_idx = np.concatenate([np.full(len(s), i) for i, s in enumerate(spans)]).astype(int)
+        a_idx = np.concatenate(spans).astype(int) if spans else np.array([], dtype=int)
+        if b_idx.size:
+            parts = shapely.intersection(rays[a_idx], geoms[b_idx])
+            d = shapely.distance(shapely.Point(0, 0), parts)
+            ok = ~shapely.is_empty(parts) & np.isfinite(d) & np.isfinite(top_m[b_idx])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ang = np.degrees(np.arctan2(top_m[b_idx] - eye_height_m, np.maximum(d, 1e-9)))
+            for a, e, dd, b in zip(a_idx[ok], ang[ok], d[ok], b_idx[ok]):
+                if e > elev[a]:
+                    elev[a], dist[a], source[a] = e, dd, f"building {labels[b]}"
+    if dem is not None:
+        from .coords import _transform
+
+        step = terrain_step_m or max(abs(dem.transform.a), 1.0)
+        r = np.arange(step, terrain_radius_m + step / 2, step)
+        rad = np.radians(az)[:, None]
+        pts = shapely.points((r[None, :] * np.sin(rad)).ravel(), (r[None, :] * np.cos(rad)).ravel())
+        in_dem = _transform(pts, frame.crs, dem.crs, False)
+        z = dem.sample_points(shapely.get_x(in_dem), shapely.get_y(in_dem)).reshape(360, -1)
+        with np.errstate(invalid="ignore"):
+            ang = np.degrees(np.arctan2(z - field_elevation_m - eye_height_m, r[None, :]))
+        ang = np.where(np.isnan(ang), -90.0, ang)
+        k = ang.argmax(axis=1)
+        best = ang[np.arange(360), k]
+        better = best > elev
+        elev[better] = best[better]
+        dist[better] = r[k[better]]
+        source[better] = "terrain"
+    in_sun = np.zeros(360, dtype=bool)
+    for start, end in frame.sun_azimuths.values():
+        in_sun |= (az >= start) & (az <= end)
+    limit = next((rl.angle_deg for rl in frame.station.rules if rl.where == "sun_sector"), 5.0)
+    return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun, limit)
+
+
+def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",
+                 overwrite: bool = False) -> None:
+    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import atomic_output
+
+    zh = lang == "zh"
+    if zh:
+        plt.rcParams["font.family"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+    st = frame.station
+    rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
+    fig = plt.figure(figsize=(7, 7.4))
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_zero_location("N")
+    ax.set_theta_direction(-1)
+    th = np.radians(np.append(profile.azimuth_deg, 360))
+    for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
+        a0, a1 = frame.sun_azimuths[name_]
+        t = np.radians(np.linspace(a0, a1, 60))
+        ax.fill_between(t, 0, rmax, color=color, alpha=0.15,
+                        label=("日出方向" if name_ == "sunrise" else "日落方向") if zh else f"{name_} sector")
+    e = np.append(profile.elevation_deg, profile.elevation_deg[0])
+    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label="障碍物遮蔽" if zh else "obstruction")
+    ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
+            label=f"{profile.limit_deg:g}° " + ("限值 (第12.3条⑦)" if zh else "limit (Art. 12.3 ⑦)"))
+    bad = profile.exceeds & profile.in_sun_sector
+    if bad.any():
+        ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
+    ax.set_ylim(0, rmax)
+    ax.set_rlabel_position(135)
+    title = (f"{st.name_zh} 地平圈障碍物遮蔽图" if zh else f"{st.name}: horizon obstruction")
+    ax.set_title(title, pad=18)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
+    with atomic_output(path, overwrite) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    plt.close(fig)

@@ -343,6 +343,23 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "report_storeys": {"en": "storeys", "zh": "层"},
     "report_no_rules": {"en": "No rule of the station applies here.", "zh": "该处不适用气象站的任何条款。"},
     "unit_m": {"en": "m", "zh": "米"},
+    # --- maps ---------------------------------------------------------------------------
+    "map_title": {"en": "{station}: protection zones", "zh": "{station}气象探测环境保护范围"},
+    "map_permitted": {"en": "Permitted height here", "zh": "此处允许高度"},
+    "map_rule": {"en": "Set by", "zh": "依据"},
+    "map_zone": {"en": "Zone", "zh": "区域"},
+    "map_distance": {"en": "Distance from fence", "zh": "距观测场围栏"},
+    "map_sun": {"en": "in a sunrise/sunset sector", "zh": "位于日出/日落方向"},
+    "map_verdict": {"en": "Verdict", "zh": "结论"},
+    "map_height": {"en": "Height", "zh": "高度"},
+    "map_exceedance": {"en": "Exceedance", "zh": "超出"},
+    "map_rules": {"en": "Rules", "zh": "条款"},
+    "map_parcels": {"en": "Parcels (by verdict)", "zh": "地块（按结论着色）"},
+    "map_contours": {"en": "Height limits (m)", "zh": "限高等值线（米）"},
+    "map_station": {"en": "Station", "zh": "气象站"},
+    "map_pilot": {"en": "Pilot area", "zh": "试点范围"},
+    "map_click": {"en": "Click anywhere for the permitted height.", "zh": "点击地图任意处查看允许高度。"},
+    "map_provisional": {"en": "provisional boundary", "zh": "临时边界"},
 }
 
 

@@ -46,29 +46,6 @@ ZONE_STYLE = {
 }
 _WGS84 = CRS.from_epsg(4326)
 
-_TEXT = {
-    "title": {"en": "{station}: protection zones", "zh": "{station}气象探测环境保护范围"},
-    "permitted": {"en": "Permitted height here", "zh": "此处允许高度"},
-    "rule": {"en": "Set by", "zh": "依据"},
-    "zone": {"en": "Zone", "zh": "区域"},
-    "distance": {"en": "Distance from fence", "zh": "距观测场围栏"},
-    "sun": {"en": "in a sunrise/sunset sector", "zh": "位于日出/日落方向"},
-    "verdict": {"en": "Verdict", "zh": "结论"},
-    "height": {"en": "Height", "zh": "高度"},
-    "exceedance": {"en": "Exceedance", "zh": "超出"},
-    "rules": {"en": "Rules", "zh": "条款"},
-    "parcels": {"en": "Parcels (by verdict)", "zh": "地块（按结论着色）"},
-    "contours": {"en": "Height limits (m)", "zh": "限高等值线（米）"},
-    "station": {"en": "Station", "zh": "气象站"},
-    "pilot": {"en": "Pilot area", "zh": "试点范围"},
-    "click": {"en": "Click anywhere for the permitted height.", "zh": "点击地图任意处查看允许高度。"},
-    "provisional": {"en": "provisional boundary", "zh": "临时边界"},
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    entry = _TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kw)
 
 
 def _static(name_: str) -> str:
@@ -230,7 +207,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
-    title = _tx("title", lang, station=station.name_zh if lang == "zh" else station.name)
+    title = t("map_title", lang, station=station.name_zh if lang == "zh" else station.name)
     m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
     if offline:
         js, css = _leaflet_files()
@@ -253,7 +230,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         fg.add_to(m)
 
     # contours with labels
-    cfg = folium.FeatureGroup(name=_tx("contours", lang), show=True)
+    cfg = folium.FeatureGroup(name=t("map_contours", lang), show=True)
     for h, line, where in contour_lines(zones, extent_m):
         wgs = shift.geoms(_to_wgs(zones, [line]))[0]
         color = "#6a1b9a" if where == "sun" else "#37474f"
@@ -278,14 +255,14 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
     ]
     # drawn by the page script (folium's Popup needs jQuery, which the page does not load)
-    sfg = folium.FeatureGroup(name=_tx("station", lang), show=True)
+    sfg = folium.FeatureGroup(name=t("map_station", lang), show=True)
     sfg.add_to(m)
 
     # pilot areas
     for pilot in zones.pilots:
         label = (pilot.name_zh if lang == "zh" else pilot.name)
         if pilot.provisional:
-            label += f" ({_tx('provisional', lang)})"
+            label += f" ({t('map_provisional', lang)})"
         geom = shift.geoms(np.array([pilot.boundary], dtype=object))[0]
         pfg = folium.FeatureGroup(name=html.escape(label), show=True)
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f: {
@@ -294,7 +271,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         pfg.add_to(m)
 
     # parcels and the page script
-    parcel_fg = folium.FeatureGroup(name=_tx("parcels", lang), show=True)
+    parcel_fg = folium.FeatureGroup(name=t("map_parcels", lang), show=True)
     parcel_fg.add_to(m)
     parcels_json = _parcels_geojson(parcels, shift, simplify_m) if parcels is not None else {
         "type": "FeatureCollection", "features": []}
@@ -320,10 +297,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "colors": COLORS,
         "gcj": _gcj_grid(_bounds(zones, extent_m)) if shift.gcj else None,
         "t": {
-            "unit": t("unit_m", lang), "permitted": _tx("permitted", lang), "rule": _tx("rule", lang),
-            "zone": _tx("zone", lang), "distance": _tx("distance", lang), "sun": _tx("sun", lang),
-            "verdict": _tx("verdict", lang), "height": _tx("height", lang),
-            "exceedance": _tx("exceedance", lang), "rules": _tx("rules", lang),
+            "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
+            "zone": t("map_zone", lang), "distance": t("map_distance", lang), "sun": t("map_sun", lang),
+            "verdict": t("map_verdict", lang), "height": t("map_height", lang),
+            "exceedance": t("map_exceedance", lang), "rules": t("map_rules", lang),
             "unlimited": t("report_unlimited", lang), "none": t("report_none", lang),
             "zones": {z: name(ZONE_NAMES, z, lang) for z in ("body", "protection", "control", "general", "outside")},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
@@ -354,13 +331,13 @@ def _bounds(zones: ZoneSet, extent_m: float) -> tuple[float, float, float, float
 def _legend(m: folium.Map, lang: str) -> None:
     rows = [f'<div><span style="background:{c};opacity:.8"></span>{html.escape(name(ZONE_NAMES, z, lang))}</div>'
             for z, (c, _o) in ZONE_STYLE.items()]
-    rows += [f'<div><span style="background:{c}"></span>{html.escape(_tx("parcels", lang))}: '
+    rows += [f'<div><span style="background:{c}"></span>{html.escape(t("map_parcels", lang))}: '
              f'{html.escape(name(VERDICT_NAMES, v, lang))}</div>' for v, c in COLORS.items()]
     css = ("<style>.gz-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;"
            "padding:6px 8px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
            ".gz-legend span{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}"
            ".gz-label{font:bold 11px sans-serif;text-shadow:0 0 3px #fff}</style>")
-    body = f'<div class="gz-legend" id="gz-legend">{"".join(rows)}<div>{html.escape(_tx("click", lang))}</div></div>'
+    body = f'<div class="gz-legend" id="gz-legend">{"".join(rows)}<div>{html.escape(t("map_click", lang))}</div></div>'
     m.get_root().html.add_child(Element(css + body))
 
 

@@ -10,7 +10,6 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from .errors import InputError, StationFileError
 from .kinds import USES
 from .rules import FAIL, NA, PASS, REVIEW
+from .station import read_toml
 
 __all__ = [
     "PilotRule", "PilotArea", "PilotOutcomes", "load_pilot", "load_pilots", "read_boundary",
@@ -189,13 +189,7 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
 def load_pilot(path: str | Path, boundary: str | Path | None = None) -> PilotArea:
     """Read a pilot file; ``boundary`` replaces the boundary it names."""
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise StationFileError("station_missing", path=str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+    doc = read_toml(path)
     p = str(path)
     if doc.get("schema") != PILOT_SCHEMA:
         raise StationFileError("station_field", path=p, field="schema", expected=f'"{PILOT_SCHEMA}"')

@@ -107,6 +107,18 @@ def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = No
     return value
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A zone-set file (station or pilot) as a dict; a missing or malformed file gets a
+    :class:`~geozones.errors.StationFileError` naming it."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise StationFileError("station_missing", path=str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+
+
 def load_station(path: str | Path | None = None) -> Station:
     """Read a station file; ``None`` reads the shipped Jiangxian station.
 
@@ -114,13 +126,7 @@ def load_station(path: str | Path | None = None) -> Station:
     wrong, or the file that cannot be read.
     """
     path = Path(path) if path is not None else default_station_path()
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise StationFileError("station_missing", path=str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+    doc = read_toml(path)
     try:
         return _parse(doc, str(path))
     except StationFileError as exc:

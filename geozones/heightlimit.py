@@ -31,8 +31,8 @@ def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind:
     """Permitted height above the field ground at points in the frame [m]; NaN where unlimited."""
     x = np.asarray(x, dtype=float)
     m = frame.measure_points(x.ravel(), np.asarray(y, dtype=float).ravel())
-    kinds = normalize_kinds(np.full(m.distance_m.shape, kind, dtype=object))
-    out = evaluate(frame.station.rules, kinds, np.full(m.distance_m.shape, np.nan), m.distance_m,
+    kind = normalize_kinds(np.array([kind], dtype=object))[0]
+    out = evaluate(frame.station.rules, kind, np.full(m.distance_m.shape, np.nan), m.distance_m,
                    m.sun_distance_m, m.in_general, m.in_protected).max_height_m()
     return out.reshape(x.shape)
 

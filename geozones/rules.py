@@ -208,7 +208,7 @@ def evaluate(
     Parameters
     ----------
     rules : tuple of Rule
-    kinds : ndarray of str, shape (n,)
+    kinds : ndarray of str, shape (n,), or one str for all
         Kind of each proposal (see :data:`geozones.kinds.KINDS`).
     height_m : ndarray of float, shape (n,)
         Height H of the top above the observation-field ground; NaN when unknown. [m]
@@ -223,8 +223,11 @@ def evaluate(
     shape = (len(rules), n)
     # Kinds as small integers, so each rule's kind test is one table lookup.
     kind_index = {k: i for i, k in enumerate(KINDS)}
-    uniq, inverse = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
-    kind_code = np.array([kind_index.get(u, len(KINDS)) for u in uniq], dtype=np.int16)[inverse]
+    if isinstance(kinds, str):
+        kind_code = np.full(n, kind_index.get(kinds, len(KINDS)), dtype=np.int16)
+    else:
+        uniq, inverse = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
+        kind_code = np.array([kind_index.get(u, len(KINDS)) for u in uniq], dtype=np.int16)[inverse]
 
     def kind_mask(members) -> np.ndarray:
         table = np.zeros(len(KINDS) + 1, dtype=bool)
@@ -238,6 +241,9 @@ def evaluate(
     known = ~np.isnan(height_m)
     is_height_kind = kind_mask(HEIGHT_KINDS)
     for i, rule in enumerate(rules):
+        concerned = kind_mask(rule.kinds)
+        if not concerned.any():
+            continue  # the rule concerns no row: it stays NA
         d = distance_m
         if rule.where == "band":
             applies = d <= rule.within_m
@@ -250,7 +256,7 @@ def evaluate(
             applies = np.asarray(in_general, dtype=bool).copy()
         else:  # "protected"
             applies = np.asarray(in_protected, dtype=bool).copy()
-        applies &= kind_mask(rule.kinds)
+        applies &= concerned
         severity = _SEVERITY_CODE[rule.severity]
         used_d[i] = np.where(applies, d, np.nan)
         if rule.limit in ("forbid", "advise"):

@@ -317,15 +317,17 @@ def map_command(output, parcels, tiles, tianditu_key, attribution, offline, laye
 @click.option("--sector-radius", type=click.FloatRange(min=1.0), default=5000.0, show_default=True,
               help="Radius to draw the sun sectors to [m] (the rule itself has no distance limit).")
 @station_opt
+@pilot_opt
 @overwrite_opt
 @lang_opt
-def zones(output, crs, sector_radius, station, overwrite, lang):
-    """Write the station's zones and sun sectors as a GIS layer."""
+def zones(output, crs, sector_radius, station, pilots, overwrite, lang):
+    """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
     from .io import write_vector
     from .layers import zone_layer
     from .zones import StationFrame
 
-    layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius)
+    layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius,
+                       pilots=pilots)
     write_vector(layer, output, overwrite=overwrite, layer="zones")
     click.echo(f"{output}: {len(layer)} zones ({', '.join(layer['zone'])})")
 

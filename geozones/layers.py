@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 
 from .coords import parse_crs
 from .i18n import ZONE_NAMES, name
@@ -17,12 +18,14 @@ _ARTICLES = {
 
 
 def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
-               sector_radius_m: float = 5000.0) -> gpd.GeoDataFrame:
-    """One feature per zone band and per sun sector, in ``crs``.
+               sector_radius_m: float = 5000.0, pilots=()) -> gpd.GeoDataFrame:
+    """One feature per zone band, per sun sector and per pilot area, in ``crs``.
 
     Columns: ``zone`` (id), ``name`` (in ``lang``), ``name_zh``, ``from_m``/``to_m`` (distance
     band from the fence [m]; sectors: 0 to ``sector_radius_m`` from the field centre),
     ``article``, ``station``. Sectors overlap the bands; the bands do not overlap each other.
+    Pilot areas (zone ``pilot:<id>``) carry their own names and ``provisory`` (the boundary is
+    provisional; 9 letters, so shapefiles keep the name).
     """
     s = frame.station
     bounds = {
@@ -39,5 +42,12 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
         }
         for z, _ in polys
     ]
-    gdf = gpd.GeoDataFrame(rows, geometry=[g for _, g in polys], crs=frame.crs)
+    gdf = gpd.GeoDataFrame(rows, geometry=[g for _, g in polys], crs=frame.crs).to_crs(4326)
+    gdf["provisory"] = False
+    if pilots:
+        extra = gpd.GeoDataFrame([
+            {"zone": f"pilot:{p.id}", "name": p.name_zh if lang == "zh" else p.name, "name_zh": p.name_zh,
+             "from_m": None, "to_m": None, "article": p.source, "station": "", "provisory": p.provisional}
+            for p in pilots], geometry=[p.boundary for p in pilots], crs=4326)
+        gdf = gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=4326)
     return gdf.to_crs(parse_crs(crs))

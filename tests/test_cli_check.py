@@ -108,7 +108,9 @@ def test_zones_export(runner, tmp_path):
     res = runner.invoke(main, ["zones", "-o", str(out)])
     assert res.exit_code == 0, res.output
     z = gpd.read_file(out)
-    assert list(z["zone"]) == ["body", "protection", "control", "general", "sunrise", "sunset"]
+    assert list(z["zone"]) == ["body", "protection", "control", "general", "sunrise", "sunset",
+                               "pilot:pinglu"]
+    assert z["provisory"].tolist() == [False] * 6 + [True]
     assert z.crs.to_epsg() == 4326
     # exporting again without --overwrite is refused and the file is kept
     res = runner.invoke(main, ["zones", "-o", str(out)])
@@ -122,5 +124,5 @@ def test_zones_formats(runner, tmp_path, ext):
     out = tmp_path / f"z.{ext}"
     res = runner.invoke(main, ["zones", "-o", str(out), "--lang", "zh"])
     assert res.exit_code == 0, res.output
-    assert len(gpd.read_file(out)) == 6
+    assert len(gpd.read_file(out)) == 7
     assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind

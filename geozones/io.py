@@ -459,9 +459,11 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             reader = pa.RecordBatchReader.from_batches(schema, batches())
             pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
                                 crs=crs.to_wkt() if crs is not None else None, **kwargs)
-    except BaseException:
+    except BaseException as exc:
         if failure:
             raise failure[0] from None
+        if isinstance(exc, Exception) and not isinstance(exc, (InputError, OutputError)):
+            raise OutputError("output_write", path=str(tmp.name), why=_why(exc)) from None
         raise
     return count["rows"]
 

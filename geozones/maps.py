@@ -162,8 +162,13 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> dict[str, Any]:
     """The screened parcels as compact GeoJSON for the page: only what the popup shows."""
     import geopandas as gpd
 
+    from .screen import SHAPEFILE_NAMES
+
     if "gz_verdict" not in gdf.columns:
         raise InputError("parcels_not_screened")
+    # a screened shapefile carries the short names: read them as the full ones
+    short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
+    gdf = gdf.rename(columns=short)
     wgs = gdf.to_crs(4326) if gdf.crs is not None else gdf
     geoms = np.asarray(wgs.geometry.values, dtype=object)
     if simplify_m > 0:
@@ -182,9 +187,9 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> dict[str, Any]:
     props = {
         "n": [str(v) for v in (col(label_col, "") if label_col else np.arange(len(gdf)))],
         "v": [str(v) for v in col("gz_verdict", "")],
-        "h": num(col("gz_height_m", col("gz_h_m"))),
-        "mh": num(col("gz_max_height_m", col("gz_maxh_m"))),
-        "ex": num(col("gz_exceedance_m", col("gz_exc_m"))),
+        "h": num(col("gz_height_m")),
+        "mh": num(col("gz_max_height_m")),
+        "ex": num(col("gz_exceedance_m")),
         "r": ["" if v is None else str(v) for v in col("gz_rules", "")],
         "s": ["" if v is None else str(v) for v in col("gz_status", "")],
     }

@@ -109,3 +109,15 @@ def test_screen_writes_map(tmp_path):
                                   "高度", "--kind-field", "类型", "--map", str(tmp_path / "s.html"), "-q"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "s.html").stat().st_size > 100_000
+
+
+def test_map_from_screened_shapefile(tmp_path):
+    out = tmp_path / "s.shp"
+    r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(out), "--height-field",
+                                  "高度", "--kind-field", "类型", "-q"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["map", "--parcels", str(out), "-o", str(tmp_path / "m.html"), "--tiles", "none"])
+    assert r.exit_code == 0, r.output
+    gz = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", (tmp_path / "m.html").read_text(encoding="utf-8")).group(1))
+    heights = [f["properties"]["mh"] for f in gz["features"]]
+    assert len(gz["features"]) >= 380 and any(h is not None for h in heights)

@@ -131,7 +131,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--loop-rows", type=int, default=20_000)
-    ap.add_argument("--chunk-size", type=int, default=100_000)
+    ap.add_argument("--chunk-size", type=int, default=25_000)
     args = ap.parse_args()
 
     t0 = time.perf_counter()

@@ -192,7 +192,7 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
 @field_elev_opt
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary as .csv or .json.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
+@click.option("--chunk-size", type=click.IntRange(min=1), default=25_000, show_default=True,
               help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,

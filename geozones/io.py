@@ -199,7 +199,7 @@ class TableSource:
     """
 
     def __init__(self, path, *, layer=None, encoding=None, wkt_column=None, crs=None,
-                 chunk_size=100_000):
+                 chunk_size=25_000):
         self.path = Path(path)
         if not self.path.exists():
             raise InputError("input_missing", path=str(path))

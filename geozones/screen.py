@@ -330,7 +330,7 @@ def _floor_areas(geoms: np.ndarray, crs, zones: ZoneSet, storeys: np.ndarray) ->
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
-                chunk_size: int = 100_000, overwrite: bool = False,
+                chunk_size: int = 25_000, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import shapely
 
-from geozones.check import assess, assess_local
+from geozones.check import ZoneSet, assess, assess_local
 from geozones.coords import from_frame
 from geozones.kinds import KINDS
 from geozones.station import load_station
@@ -47,6 +47,7 @@ def main() -> None:
     args = ap.parse_args()
 
     frame = StationFrame(load_station())
+    zones = ZoneSet(frame=frame, pilots=())  # the station's zones only, as the floor measures
     geoms = footprints(args.n, args.seed)
     rng = np.random.default_rng(args.seed + 1)
     kinds = rng.choice(np.array(KINDS, dtype=object), args.n)
@@ -54,10 +55,10 @@ def main() -> None:
     _ = frame.field, frame._sun_wedges, frame.protected_area  # build once, outside timings
 
     t_floor, _ = timed(lambda: shapely.distance(frame.field, geoms))
-    t_core, a = timed(lambda: assess_local(frame, geoms, kinds, heights))
+    t_core, a = timed(lambda: assess_local(zones, geoms, kinds, heights))
     from pyproj import CRS
     lonlat = from_frame(geoms, frame.crs, CRS.from_epsg(4326))
-    t_full, b = timed(lambda: assess(lonlat, kinds, heights, frame=frame))
+    t_full, b = timed(lambda: assess(lonlat, kinds, heights, zones=zones))
 
     n = args.n
     print(f"footprints: {n:,} (seed {args.seed})")

@@ -5,14 +5,14 @@
 'pass'
 """
 
-from .check import Assessment, CheckResult, Finding, assess, check
+from .check import Assessment, CheckResult, Finding, ZoneSet, assess, check
 from .errors import GeozonesError
 from .kinds import KINDS
 from .station import Station, load_station
 from .zones import ZONES, StationFrame
 
 __all__ = [
-    "check", "assess", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
+    "check", "assess", "ZoneSet", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
     "Station", "load_station", "StationFrame", "ZONES",
 ]
 __version__ = "0.1.0"

@@ -122,28 +122,12 @@ def atomic_output(dest: str | Path, overwrite: bool = False) -> Iterator[Path]:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None,
-                 encoding: str | None = None) -> Path:
-    """Write a GeoDataFrame atomically in the format the extension names."""
+def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None) -> Path:
+    """Write a GeoDataFrame atomically in the format the extension names (one chunk of
+    :func:`write_chunks`)."""
     driver = driver_for(dest)
     with atomic_output(dest, overwrite) as tmp:
-        try:
-            if driver == "Parquet":
-                gdf.to_parquet(tmp)
-            elif driver == "CSV":
-                df = gdf.to_wkt() if hasattr(gdf, "to_wkt") else gdf
-                df.to_csv(tmp, index=False, encoding=encoding or "utf-8")
-            else:
-                kwargs: dict[str, Any] = {"engine": "pyogrio", "driver": driver}
-                if layer and driver in ("GPKG", "KML"):
-                    kwargs["layer"] = layer
-                if encoding and driver == "ESRI Shapefile":
-                    kwargs["encoding"] = encoding
-                gdf.to_file(tmp, **kwargs)
-        except OutputError:
-            raise
-        except Exception as exc:
-            raise OutputError("output_write", path=str(dest), why=str(exc).splitlines()[0]) from None
+        write_chunks(tmp, driver, gdf.crs, iter([gdf]), layer=layer)
     return Path(dest)
 
 
@@ -454,7 +438,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             if driver == "FlatGeobuf":
                 # Its spatial index cannot hold null geometries, and every row must come out.
                 kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
-            if layer and driver == "GPKG":
+            if layer and driver in ("GPKG", "KML"):
                 kwargs["layer"] = layer
             reader = pa.RecordBatchReader.from_batches(schema, batches())
             pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",

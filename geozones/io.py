@@ -385,13 +385,54 @@ def _shapefile_geometry_type(gdf) -> str:
     return "Unknown"
 
 
-def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None) -> int:
+#: Longest field name a DBF (shapefile attribute table) can hold, in bytes.
+DBF_NAME_BYTES = 10
+
+
+def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
+    """Renames that make every column name fit a DBF field (10 bytes in ``encoding``).
+
+    Names are cut at a character boundary (never inside a multi-byte character) and made
+    unique with a numeric suffix, so ``建筑物高度`` (15 bytes in UTF-8) becomes ``建筑物``.
+    Returns only the names that change.
+    """
+    def fits(name: str) -> bool:
+        return len(name.encode(encoding, errors="replace")) <= DBF_NAME_BYTES
+
+    def cut(name: str, room: int) -> str:
+        out = ""
+        for ch in name:
+            if len((out + ch).encode(encoding, errors="replace")) > room:
+                break
+            out += ch
+        return out
+
+    taken = {str(c) for c in columns if fits(str(c))}
+    renames: dict[str, str] = {}
+    for col in map(str, columns):
+        if fits(col):
+            continue
+        new = cut(col, DBF_NAME_BYTES)
+        k = 1
+        while new in taken:
+            suffix = f"_{k}"
+            new = cut(col, DBF_NAME_BYTES - len(suffix)) + suffix
+            k += 1
+        taken.add(new)
+        renames[col] = new
+    return renames
+
+
+def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
+                 renamed: dict[str, str] | None = None) -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.0.0 metadata; CSV with WKT geometry. Only one chunk is
     in memory at a time. An exception raised while producing chunks is re-raised as is.
+    A shapefile is written in UTF-8 with a ``.cpg`` and its field names are fitted to its
+    10-byte limit (:func:`shapefile_field_names`); the renames go into ``renamed``.
     """
     import pyarrow as pa
 
@@ -409,6 +450,13 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             rows += len(gdf)
         return rows
     table0 = _to_arrow(first)
+    names: dict[str, str] = {}
+    if driver == "ESRI Shapefile":
+        names = shapefile_field_names(table0.column_names, "UTF-8")
+        if renamed is not None:
+            renamed.update(names)
+    if names:
+        table0 = table0.rename_columns([names.get(c, c) for c in table0.column_names])
     schema = _stable_schema(table0)
     count = {"rows": 0}
     failure: list[BaseException] = []
@@ -417,6 +465,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
         try:
             for gdf in _chain(first, it):
                 table = table0 if gdf is first else _to_arrow(gdf)
+                if names and gdf is not first:
+                    table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
                 yield from table.cast(schema).to_batches()
         except BaseException as exc:  # handed back below: Arrow would wrap it

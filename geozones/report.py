@@ -85,6 +85,10 @@ def format_summary(summary, lang: str = "en") -> str:
         for row, status, ident in summary.errors[:5]:
             who = f" ({summary.id_column}={ident})" if summary.id_column else ""
             lines.append(f"  row {row}{who}: {status}")
+    if summary.renamed:
+        pairs = ", ".join(f"{a} → {b}" for a, b in summary.renamed.items())
+        lines.append(("为适应 shapefile 10 字节字段名而改名：" if zh else
+                      "fields renamed to fit shapefile's 10-byte names: ") + pairs)
     share = summary.pilot_low_rise_share
     if share is not None:
         target = summary.pilot_low_rise_target or 0.0

@@ -81,6 +81,7 @@ class ScreenSummary:
     pilot_low_rise_storeys: int | None = None
     encoding: str | None = None
     output: str = ""
+    renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -101,7 +102,7 @@ class ScreenSummary:
             else round(self.pilot_low_rise_share, 4),
             "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
             "pilot_low_rise_target": self.pilot_low_rise_target,
-            "encoding": self.encoding, "output": self.output,
+            "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
         }
 
 
@@ -376,7 +377,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 progress(summary.rows, src.n_rows)
 
     with atomic_output(out, overwrite) as tmp:
-        rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened")
+        # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
+        rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened",
+                            renamed=summary.renamed)
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")

@@ -261,3 +261,25 @@ def test_parquet_chunk_with_only_errors_first(tmp_path, frame, zones):
                 opts=ScreenOptions(height_field="高度", kind_field="类型"))
     got = gpd.read_parquet(tmp_path / "o.parquet")
     assert len(got) == len(src) and list(got["gz_verdict"][:3]) == ["error"] * 3
+
+
+def test_shapefile_field_names_fit_without_breaking_characters():
+    from geozones.io import shapefile_field_names
+
+    names = shapefile_field_names(["建筑物高度", "名称", "averyverylongname", "averyverylongnam2", "ok"])
+    # 建筑物高度 is 15 bytes in UTF-8: cut after 3 characters (9 bytes), not inside the 4th
+    assert names == {"建筑物高度": "建筑物", "averyverylongname": "averyveryl",
+                     "averyverylongnam2": "averyver_1"}
+    assert all(len(v.encode()) <= 10 for v in names.values())
+
+
+def test_long_chinese_field_names_to_shapefile(tmp_path, frame, zones):
+    src = _parcels(frame, 4546).rename(columns={"高度": "建筑物高度", "名称": "地块名称说明"})
+    shp = tmp_path / "in.shp"
+    _write_gbk_shapefile(src, shp)           # 10 bytes each in GBK: they fit there
+    out = tmp_path / "out.shp"
+    s = screen_file(shp, out, zones=zones, opts=ScreenOptions(height_field="建筑物高度", kind_field="类型"))
+    got = gpd.read_file(out)                 # opens: no name cut inside a character
+    assert s.renamed == {"建筑物高度": "建筑物", "地块名称说明": "地块名"}
+    assert list(got["地块名"]) == list(src["地块名称说明"])
+    assert list(got["gz_verdict"]) == list(src["expect"])

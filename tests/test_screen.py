@@ -274,12 +274,12 @@ def test_shapefile_field_names_fit_without_breaking_characters():
 
 
 def test_long_chinese_field_names_to_shapefile(tmp_path, frame, zones):
-    src = _parcels(frame, 4546).rename(columns={"高度": "建筑物高度", "名称": "地块名称说明"})
+    src = _parcels(frame, 4546).rename(columns={"高度": "建筑物高度", "名称": "地块的名称"})
     shp = tmp_path / "in.shp"
     _write_gbk_shapefile(src, shp)           # 10 bytes each in GBK: they fit there
     out = tmp_path / "out.shp"
     s = screen_file(shp, out, zones=zones, opts=ScreenOptions(height_field="建筑物高度", kind_field="类型"))
     got = gpd.read_file(out)                 # opens: no name cut inside a character
-    assert s.renamed == {"建筑物高度": "建筑物", "地块名称说明": "地块名"}
-    assert list(got["地块名"]) == list(src["地块名称说明"])
+    assert s.renamed == {"建筑物高度": "建筑物", "地块的名称": "地块的"}
+    assert list(got["地块的"]) == list(src["地块的名称"])
     assert list(got["gz_verdict"]) == list(src["expect"])

@@ -57,22 +57,35 @@ def main() -> None:
         b = p.chromium.launch(executable_path="/usr/bin/chromium",
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = b.new_page(viewport={"width": 1200, "height": 800})
+
+        def pans() -> float:
+            t = time.perf_counter()
+            for i in range(10):
+                page.mouse.move(600, 400)
+                page.mouse.down()
+                page.mouse.move(600 + (150 if i % 2 == 0 else -150), 400, steps=5)
+                page.mouse.up()
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+            return (time.perf_counter() - t) / 10 * 1000
+
         t0 = time.perf_counter()
         page.goto(path.as_uri())
-        page.wait_for_function("window.geozones && window.geozones.parcels")
-        count = page.evaluate("() => { let n = 0; geozones.parcels.eachLayer(() => n++); return n; }")
+        page.wait_for_function("window.geozones && (window.geozones.parcels || "
+                               "document.querySelector('img.leaflet-image-layer'))")
         t_load = time.perf_counter() - t0
+        overview = page.locator("img.leaflet-image-layer").count() == 1
+        pan_far = pans()
         t0 = time.perf_counter()
-        for i in range(10):
-            page.mouse.move(600, 400)
-            page.mouse.down()
-            page.mouse.move(600 + (150 if i % 2 == 0 else -150), 400, steps=5)
-            page.mouse.up()
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
-        t_pan = time.perf_counter() - t0
+        page.evaluate("""() => { const k = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+                                 window[k].setZoom(17, {animate: false}); }""")
+        page.wait_for_function("window.geozones.parcels")
+        count = page.evaluate("() => { let n = 0; geozones.parcels.eachLayer(() => n++); return n; }")
+        t_zoom = time.perf_counter() - t0
+        pan_near = pans()
         b.close()
-    print(f"browser: {count:,} parcels drawn, loaded in {t_load:.1f} s; 10 pans in {t_pan:.1f} s "
-          f"({t_pan / 10 * 1000:.0f} ms each)")
+    print(f"browser: page ready in {t_load:.1f} s ({'image overview' if overview else 'vectors'}); "
+          f"pan at the start zoom {pan_far:.0f} ms; zoom to 17 and build {count:,} vector parcels "
+          f"{t_zoom:.1f} s; pan at zoom 17 {pan_near:.0f} ms")
 
 
 if __name__ == "__main__":

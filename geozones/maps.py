@@ -158,8 +158,9 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
         folium.TileLayer(tiles, attr=attribution or "custom tiles", name="basemap").add_to(m)
 
 
-def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> dict[str, Any]:
-    """The screened parcels as compact GeoJSON for the page: only what the popup shows."""
+def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
+    """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
+    the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
     import geopandas as gpd
 
     from .screen import SHAPEFILE_NAMES
@@ -193,19 +194,65 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> dict[str, Any]:
         "r": ["" if v is None else str(v) for v in col("gz_rules", "")],
         "s": ["" if v is None else str(v) for v in col("gz_status", "")],
     }
-    features = []
+    features, drawn, verdicts = [], [], []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             continue
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(g),
                          "properties": {k: v[i] for k, v in props.items()}})
-    return {"type": "FeatureCollection", "features": features}
+        drawn.append(g)
+        verdicts.append(props["v"][i])
+    return {"type": "FeatureCollection", "features": features}, np.array(drawn, dtype=object), verdicts
+
+
+#: Above this many parcels, overview zooms show them as an image (drawn here) and the
+#: vector parcels (with popups) appear from ``OVERVIEW_MAX_ZOOM`` up, where few are in view.
+OVERVIEW_MIN_PARCELS = 20_000
+OVERVIEW_MAX_ZOOM = 16
+_VERDICT_ORDER = ("pass", "review", "fail", "error")
+
+
+def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int = 2048) -> dict[str, Any]:
+    """The parcels rasterised in Web Mercator as a PNG data URL, coloured by verdict (the
+    worst verdict on top), with its lat/lon bounds for ``L.imageOverlay``."""
+    import base64
+    import io as _io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from rasterio.features import rasterize
+    from rasterio.transform import from_bounds
+
+    from .coords import _transform
+
+    codes = np.array([(_VERDICT_ORDER.index(v) + 1) if v in _VERDICT_ORDER else 4 for v in verdicts])
+    merc = _transform(geoms, _WGS84, CRS.from_epsg(3857), False)
+    x0, y0, x1, y1 = shapely.total_bounds(merc)
+    pad = 0.01 * max(x1 - x0, y1 - y0, 1.0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    scale = size_px / max(x1 - x0, y1 - y0)
+    w, h = max(int((x1 - x0) * scale), 1), max(int((y1 - y0) * scale), 1)
+    order = np.argsort(codes, kind="stable")  # later shapes overwrite: worst verdict on top
+    img = rasterize(zip(merc[order], codes[order]), out_shape=(h, w),
+                    transform=from_bounds(x0, y0, x1, y1, w, h), fill=0, all_touched=True, dtype="uint8")
+    palette = np.zeros((5, 4))
+    for k, v in enumerate(_VERDICT_ORDER, start=1):
+        c = COLORS[v].lstrip("#")
+        palette[k] = [int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)] + [0.85]
+    buf = _io.BytesIO()
+    plt.imsave(buf, palette[img], format="png")
+    sw = _transform(np.array([shapely.Point(x0, y0), shapely.Point(x1, y1)], dtype=object),
+                    CRS.from_epsg(3857), _WGS84, False)
+    return {"url": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"),
+            "bounds": [[sw[0].y, sw[0].x], [sw[1].y, sw[1].x]], "min_zoom": OVERVIEW_MAX_ZOOM}
 
 
 def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "osm",
               offline: bool = False, tianditu_key: str | None = None,
               attribution: str | None = None, extent_m: float = 5000.0,
-              simplify_m: float = 0.5) -> folium.Map:
+              simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS) -> folium.Map:
     """The map as a folium Map (see the module docstring)."""
     station = zones.frame.station
     shift = _Shift(tiles == "gaode")
@@ -278,8 +325,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     # parcels and the page script
     parcel_fg = folium.FeatureGroup(name=t("map_parcels", lang), show=True)
     parcel_fg.add_to(m)
-    parcels_json = _parcels_geojson(parcels, shift, simplify_m) if parcels is not None else {
-        "type": "FeatureCollection", "features": []}
+    if parcels is not None:
+        parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m)
+    else:
+        parcels_json, drawn, verdicts = {"type": "FeatureCollection", "features": []}, np.array([], dtype=object), []
     articles = {r.id: r.article for r in station.rules}
     for p in zones.pilots:
         articles.update({r.id: r.article for r in p.rules})
@@ -301,6 +350,8 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "articles": articles,
         "colors": COLORS,
         "gcj": _gcj_grid(_bounds(zones, extent_m)) if shift.gcj else None,
+        "overview": _parcels_overview(drawn, verdicts)
+        if len(drawn) >= max(overview_min_parcels, 1) else None,
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
             "zone": t("map_zone", lang), "distance": t("map_distance", lang), "sun": t("map_sun", lang),

@@ -170,3 +170,24 @@ def test_screenshot_not_blank(browser, offline_map, tmp_path):
     colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 50 and img[..., :3].std() > 0.05
     (tmp_path / "shot.png").write_bytes(png)
+
+
+def test_many_parcels_overview_then_vectors(browser, tmp_path, zones):
+    # With the overview threshold at 1 the two parcels behave as a big input would: an image
+    # at the start, vector parcels with popups from zoom 16.
+    parcels = gpd.GeoDataFrame({"name": ["a", "b"], "gz_verdict": ["fail", "pass"]},
+                               geometry=from_frame(np.array([shapely.box(-20, HALF + 300, 20, HALF + 330),
+                                                             shapely.box(300, 300, 330, 330)], dtype=object),
+                                                   zones.frame.crs, CRS.from_epsg(4326)), crs=4326)
+    path = tmp_path / "big.html"
+    write_map(build_map(zones, parcels, tiles="none", offline=True, overview_min_parcels=1), path)
+    page, ev = _open(browser, path)
+    assert page.locator("img.leaflet-image-layer").count() == 1
+    assert page.evaluate("() => geozones.parcels === undefined")
+    page.evaluate("""() => { const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+                             window[key].setZoom(17, {animate: false}); }""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => { let n = 0; geozones.parcels.eachLayer(() => n++); return n; }") == 2
+    assert page.locator("img.leaflet-image-layer").count() == 0
+    assert ev["errors"] == []
+    page.close()

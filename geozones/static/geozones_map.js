@@ -169,18 +169,42 @@
     });
     if (parcelGroup && GZ_PARCELS && GZ_PARCELS.features.length) {
       var renderer = L.canvas({ padding: 0.5 });
-      window.geozones.parcels = L.geoJSON(GZ_PARCELS, {
-        renderer: renderer,
-        style: function (f) {
-          var c = GZ.colors[f.properties.v] || "#777";
-          return { color: c, weight: 1, fillColor: c, fillOpacity: 0.55 };
-        },
-        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, renderer: renderer }); },
-        onEachFeature: function (f, layer) {
-          layer.bindPopup(function () { return parcelPopup(f.properties); });
-          layer.bindTooltip(function () { return esc(f.properties.n); }, { sticky: true });
-        }
-      }).addTo(parcelGroup);
+      function buildParcels() {
+        return L.geoJSON(GZ_PARCELS, {
+          renderer: renderer,
+          style: function (f) {
+            var c = GZ.colors[f.properties.v] || "#777";
+            return { color: c, weight: 1, fillColor: c, fillOpacity: 0.55 };
+          },
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, renderer: renderer }); },
+          onEachFeature: function (f, layer) {
+            layer.bindPopup(function () { return parcelPopup(f.properties); });
+            layer.bindTooltip(function () { return esc(f.properties.n); }, { sticky: true });
+          }
+        });
+      }
+      if (!GZ.overview) {
+        window.geozones.parcels = buildParcels().addTo(parcelGroup);
+      } else {
+        // Many parcels: an image at overview zooms; the vector parcels (and their popups)
+        // from GZ.overview.min_zoom up, where the canvas only draws the few in view.
+        var image = L.imageOverlay(GZ.overview.url, GZ.overview.bounds, { opacity: 0.85 });
+        var sync = function () {
+          var near = map.getZoom() >= GZ.overview.min_zoom;
+          if (near) {
+            if (!window.geozones.parcels) { window.geozones.parcels = buildParcels(); }
+            if (parcelGroup.hasLayer(image)) { parcelGroup.removeLayer(image); }
+            if (!parcelGroup.hasLayer(window.geozones.parcels)) { parcelGroup.addLayer(window.geozones.parcels); }
+          } else {
+            if (window.geozones.parcels && parcelGroup.hasLayer(window.geozones.parcels)) {
+              parcelGroup.removeLayer(window.geozones.parcels);
+            }
+            if (!parcelGroup.hasLayer(image)) { parcelGroup.addLayer(image); }
+          }
+        };
+        map.on("zoomend", sync);
+        sync();
+      }
     }
   };
 })();

@@ -1,6 +1,7 @@
 """Shared fixtures and geometries for the tests.
 
-Proposals are placed in the station frame (metres, x east, y north, origin at the field
+All test data is made here or in the tests (no files are shipped for them). Proposals are
+placed in the station frame (metres, x east, y north, origin at the field
 centre) so that their distance D to the 25 m field's fence is known by construction:
 a point at (0, 12.5 + D) is D metres north of the fence; north (azimuth 0°) is outside both
 sun sectors, east (azimuth 90°) is inside the sunrise sector.
@@ -9,7 +10,6 @@ sun sectors, east (azimuth 90°) is inside the sunrise sector.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +24,6 @@ from geozones.zones import StationFrame
 
 HALF = 12.5          # half the 25 m field [m]
 TAN5 = math.tan(math.radians(5.0))
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")

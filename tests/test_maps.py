@@ -102,8 +102,6 @@ def test_cli_map_errors(tmp_path, monkeypatch):
 
 
 def test_screen_writes_map(tmp_path):
-    from conftest import DATA  # noqa: F401  (tests/data is the fixture folder)
-
     out = tmp_path / "s.gpkg"
     r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(out), "--height-field",
                                   "高度", "--kind-field", "类型", "--map", str(tmp_path / "s.html"), "-q"])

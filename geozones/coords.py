@@ -61,7 +61,7 @@ def crs_label(crs: CRS) -> str:
 
 _local = threading.local()
 #: Below this many coordinates one thread does the projecting; above, one per core.
-PARALLEL_MIN_COORDS = 200_000
+PARALLEL_MIN_COORDS = 20_000
 
 
 def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:

@@ -258,21 +258,12 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
 
 def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwrite,
                tianditu_key=None, attribution=None, layer=None, max_parcels=None):
-    import geopandas as gpd
-
     from .errors import OutputError
-    from .maps import build_map, write_map
+    from .maps import build_map, read_parcels, write_map
 
     if Path(out).exists() and not overwrite:
         raise OutputError("output_exists", path=str(out))
-    parcels = None
-    if parcels_path is not None:
-        try:
-            read_kw = {"layer": layer} if layer and str(parcels_path).lower().endswith(".gpkg") else {}
-            parcels = (gpd.read_parquet(parcels_path) if str(parcels_path).lower().endswith(".parquet")
-                       else gpd.read_file(parcels_path, engine="pyogrio", **read_kw))
-        except Exception as exc:
-            raise InputError("file_read", path=str(parcels_path), why=str(exc).splitlines()[0]) from None
+    parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
     m = build_map(zones, parcels, lang=lang, tiles=tiles, offline=offline,
                   tianditu_key=tianditu_key, attribution=attribution)
     size = write_map(m, out, overwrite=overwrite)
@@ -407,11 +398,10 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
     """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
     import numpy as np
 
-    from .coords import _transform, parse_crs
     from .errors import OutputError
-    from .horizon import horizon_profile, plot_horizon
+    from .horizon import horizon_profile, plot_horizon, read_buildings
     from .io import atomic_output
-    from .terrain import DEM, effective_heights, field_elevation as field_z
+    from .terrain import DEM, field_elevation as field_z
     from .zones import StationFrame
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
@@ -421,51 +411,25 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
     frame = StationFrame(station)
     dem_obj = DEM(dem) if dem else None
     z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
-    geoms = np.array([], dtype=object)
-    tops = np.array([])
-    labels = None
+    geoms, tops, labels = np.array([], dtype=object), np.array([]), None
     if buildings:
-        import geopandas as gpd
-
-        try:
-            gdf = gpd.read_file(buildings, engine="pyogrio")
-        except Exception as exc:
-            raise InputError("file_read", path=buildings, why=str(exc).splitlines()[0]) from None
-        if gdf.crs is None:
-            raise InputError("file_no_crs", path=buildings)
-        col = height_field or next((c for c in ("gz_height_m", "height", "HEIGHT", "高度") if c in gdf.columns), None)
-        if col is None or col not in gdf.columns:
-            raise InputError("column_missing", path=buildings, column=height_field or "height",
-                             columns=", ".join(map(str, gdf.columns)))
-        import pandas as pd
-
-        h = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
-        keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()
-        gdf, h = gdf[keep], h[keep]
-        raw = np.asarray(gdf.geometry.values, dtype=object)
-        tops = h
-        if dem_obj is not None:
-            tops, g = effective_heights(dem_obj, raw, gdf.crs, h, z_field)
-            tops = np.where(np.isnan(tops), h, tops)
-        geoms = _transform(raw, parse_crs(gdf.crs), frame.crs, False)
-        labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
+        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height, terrain_radius_m=terrain_radius, labels=labels)
     plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
     if csv_path:
         with atomic_output(csv_path, overwrite) as tmp:
             prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+    from .i18n import t
+
     over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
     other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
-    zh = lang == "zh"
-    click.echo(f"{output}: " + (f"最大遮蔽仰角 {prof.elevation_deg.max():.2f}°" if zh else
-                                f"highest obstruction {prof.elevation_deg.max():.2f}°"))
-    click.echo((f"日出/日落方向超过 {prof.limit_deg:g}° 的方位：" if zh else
-                f"azimuths above {prof.limit_deg:g}° in the sunrise/sunset sectors (Art. 12.3 ⑦): ")
-               + (", ".join(f"{a}°" for a in over) if over.size else ("无" if zh else "none")))
+    degrees = lambda az: ", ".join(f"{a}°" for a in az)  # noqa: E731
+    click.echo(t("hz_highest", lang, out=output, deg=f"{prof.elevation_deg.max():.2f}"))
+    click.echo(t("hz_sun", lang, limit=f"{prof.limit_deg:g}",
+                 list=degrees(over) if over.size else t("report_none", lang)))
     if other.size:
-        click.echo((f"其他方向超过 {prof.limit_deg:g}° 的方位：" if zh else
-                    f"other azimuths above {prof.limit_deg:g}°: ") + ", ".join(f"{a}°" for a in other))
+        click.echo(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
 
 
 if __name__ == "__main__":  # pragma: no cover

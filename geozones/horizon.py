@@ -22,7 +22,10 @@ import shapely
 
 from .zones import StationFrame
 
-__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon"]
+__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS"]
+
+#: Height columns looked for when none is named, in order.
+HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
 
 
 @dataclass
@@ -132,6 +135,43 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
         in_sun |= (az >= start) & (az <= end)
     limit = next((rl.angle_deg for rl in frame.station.rules if rl.where == "sun_sector"), 5.0)
     return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun, limit)
+
+
+def read_buildings(path, frame: StationFrame, height_field: str | None = None, dem=None,
+                   field_elevation_m: float | None = None):
+    """Footprints and the height of their tops above the field ground, from a vector file.
+
+    Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
+    ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
+    height are left out. With a DEM, tops are height + ground under the footprint − field
+    elevation (see :mod:`geozones.terrain`).
+    """
+    import geopandas as gpd
+
+    from .coords import _transform, parse_crs
+    from .errors import InputError
+    from .terrain import effective_heights
+
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
+    if gdf.crs is None:
+        raise InputError("file_no_crs", path=str(path))
+    col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
+    if col is None or col not in gdf.columns:
+        raise InputError("column_missing", path=str(path), column=height_field or "height",
+                         columns=", ".join(map(str, gdf.columns)))
+    h = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+    keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()
+    gdf, h = gdf[keep], h[keep]
+    raw = np.asarray(gdf.geometry.values, dtype=object)
+    tops = h
+    if dem is not None:
+        tops, _ = effective_heights(dem, raw, gdf.crs, h, field_elevation_m)
+        tops = np.where(np.isnan(tops), h, tops)
+    labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
+    return _transform(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
 
 
 def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",

@@ -34,7 +34,7 @@ from .errors import InputError
 from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import atomic_output
 
-__all__ = ["TILES", "build_map", "write_map", "contour_lines"]
+__all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 
 #: Basemap choices (``--tiles``); any other value containing ``{z}`` is a custom tile URL.
 TILES: tuple[str, ...] = ("osm", "tianditu", "gaode", "none")
@@ -395,6 +395,20 @@ def _legend(m: folium.Map, lang: str) -> None:
            ".gz-label{font:bold 11px sans-serif;text-shadow:0 0 3px #fff}</style>")
     body = f'<div class="gz-legend" id="gz-legend">{"".join(rows)}<div>{html.escape(t("map_click", lang))}</div></div>'
     m.get_root().html.add_child(Element(css + body))
+
+
+def read_parcels(path: str | Path, layer: str | None = None):
+    """Screened parcels (the output of ``geozones screen``) from any format it writes."""
+    import geopandas as gpd
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
+        return gpd.read_file(path, engine="pyogrio", **kw)
+    except Exception as exc:
+        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
 
 
 def write_map(m: folium.Map, path: str | Path, overwrite: bool = True) -> int:

@@ -67,37 +67,27 @@ def format_check(result: CheckResult, lang: str = "en", station_name: str = "") 
 
 def format_summary(summary, lang: str = "en") -> str:
     """The terminal summary of a screening run."""
-    zh = lang == "zh"
-    lines = [(f"已筛查 {summary.rows:,} 行 → {summary.output}" if zh
-              else f"screened {summary.rows:,} rows → {summary.output}")]
+    lines = [t("sum_rows", lang, n=f"{summary.rows:,}", out=summary.output)]
     if summary.encoding:
-        lines.append(("属性编码：" if zh else "attribute encoding: ") + str(summary.encoding))
-    order = ["fail", "review", "pass", "error"]
-    counts = "  ".join(f"{name(VERDICT_NAMES, v, lang)} {summary.verdicts.get(v, 0):,}" for v in order)
-    lines.append(("结论：" if zh else "verdicts: ") + counts)
+        lines.append(t("sum_encoding", lang, enc=summary.encoding))
+    counts = "  ".join(f"{name(VERDICT_NAMES, v, lang)} {summary.verdicts.get(v, 0):,}"
+                       for v in ("fail", "review", "pass", "error"))
+    lines.append(t("sum_verdicts", lang, counts=counts))
+    who = (lambda ident: f" ({summary.id_column}={ident})") if summary.id_column else (lambda _i: "")
     if summary.worst:
-        lines.append("超出最多的行：" if zh else "worst exceedances:")
+        lines.append(t("sum_worst", lang))
         for exc, row, verdict, ident in sorted(summary.worst, reverse=True)[:5]:
-            who = f" ({summary.id_column}={ident})" if summary.id_column else ""
-            lines.append(f"  row {row}{who}: +{exc:,.2f} {t('unit_m', lang)} ({name(VERDICT_NAMES, verdict, lang)})")
+            lines.append(f"  row {row}{who(ident)}: +{exc:,.2f} {t('unit_m', lang)} "
+                         f"({name(VERDICT_NAMES, verdict, lang)})")
     if summary.error_rows:
-        lines.append((f"出错行：{summary.error_rows:,}" if zh else f"rows with errors: {summary.error_rows:,}"))
+        lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
         for row, status, ident in summary.errors[:5]:
-            who = f" ({summary.id_column}={ident})" if summary.id_column else ""
-            lines.append(f"  row {row}{who}: {status}")
+            lines.append(f"  row {row}{who(ident)}: {status}")
     if summary.renamed:
-        pairs = ", ".join(f"{a} → {b}" for a, b in summary.renamed.items())
-        lines.append(("为适应 shapefile 10 字节字段名而改名：" if zh else
-                      "fields renamed to fit shapefile's 10-byte names: ") + pairs)
+        lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share
     if share is not None:
         target = summary.pilot_low_rise_target or 0.0
-        ok = share >= target
-        if zh:
-            lines.append(f"试点范围内住宅：{summary.pilot_low_rise_storeys} 层及以下建筑面积占 {share:.1%}"
-                         f"（目标 ≥ {target:.0%}，{'达到' if ok else '未达到'}）")
-        else:
-            lines.append(f"pilot-area housing: {share:.1%} of floor area in buildings of "
-                         f"≤ {summary.pilot_low_rise_storeys} storeys (target ≥ {target:.0%}: "
-                         f"{'met' if ok else 'not met'})")
+        lines.append(t("sum_pilot", lang, share=f"{share:.1%}", storeys=summary.pilot_low_rise_storeys,
+                       target=f"{target:.0%}", met=t("sum_met" if share >= target else "sum_not_met", lang)))
     return "\n".join(lines)

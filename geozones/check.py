@@ -270,7 +270,7 @@ class Assessment:
         notes = [t("assume_flat", lang)]
         if s.position_is_default:
             notes.append(t("assume_position", lang, lat=s.latitude_deg, lon=s.longitude_deg,
-                           source=s.position_source))
+                           source=s.position_source_zh if lang == "zh" else s.position_source))
         notes.append(t("assume_rotation", lang, rot=_fmt(s.field_rotation_deg),
                        source=s.sources.get("field", "")))
         if s.prevailing_wind_from_deg is None:

@@ -302,7 +302,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         html.escape(station.name),
         f"CMA {station.cma_id} · {station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
         html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
-                      source=station.position_source)) if station.position_is_default else "",
+                      source=station.position_source_zh if lang == "zh" else station.position_source)) if station.position_is_default else "",
         html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
     ]

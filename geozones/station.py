@@ -40,6 +40,7 @@ class Station:
     elevation_m: float
     position_source: str
     position_is_default: bool
+    position_source_zh: str
     field_size_m: float
     field_rotation_deg: float
     protection_m: float
@@ -169,6 +170,8 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         elevation_m=_num(st, "station", "elevation_m", low=-500.0, high=9000.0),
         position_source=_str(st, "station", "position_source", default="station file"),
         position_is_default=bool(st.get("position_is_default", False)),
+        position_source_zh=_str(st, "station", "position_source_zh",
+                                default=_str(st, "station", "position_source", default="station file")),
         field_size_m=_num(fld, "field", "size_m", low=1.0, high=1000.0),
         field_rotation_deg=_num(fld, "field", "rotation_deg", low=-360.0, high=360.0),
         protection_m=protection,

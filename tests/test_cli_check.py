@@ -126,3 +126,20 @@ def test_zones_formats(runner, tmp_path, ext):
     assert res.exit_code == 0, res.output
     assert len(gpd.read_file(out)) == 7
     assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind
+
+
+def test_check_kml_footprint(runner, frame, tmp_path):
+    path = tmp_path / "site.kml"
+    g = from_frame(np.array([square_north(400.0)], dtype=object), frame.crs, CRS.from_epsg(4326))
+    gpd.GeoDataFrame({"Name": ["site"]}, geometry=g, crs=4326).to_file(path, driver="KML")
+    res = runner.invoke(main, ["check", "--footprint", str(path), "--height", "41", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["distance_m"] == pytest.approx(400.0, abs=0.01) and out["verdict"] == "fail"
+
+
+def test_zh_assumptions_are_chinese(runner, frame):
+    res = runner.invoke(main, ["check", "--footprint", wkt(frame, square_north(300.0)), "--height", "5",
+                               "--lang", "zh", "--json"])
+    text = " ".join(json.loads(res.output)["assumptions"])
+    assert "中国气象局台站表" in text and "CMA station list" not in text

@@ -283,3 +283,14 @@ def test_long_chinese_field_names_to_shapefile(tmp_path, frame, zones):
     assert s.renamed == {"建筑物高度": "建筑物", "地块的名称": "地块的"}
     assert list(got["地块的"]) == list(src["地块的名称"])
     assert list(got["gz_verdict"]) == list(src["expect"])
+
+
+def test_gpkg_layer_option(tmp_path, frame, zones):
+    src = _parcels(frame, 4546)
+    path = tmp_path / "two.gpkg"
+    src.iloc[:3].to_file(path, layer="first")
+    src.to_file(path, layer="second")
+    res = CliRunner().invoke(main, ["screen", str(path), "--layer", "second", "-o", str(tmp_path / "o.gpkg"),
+                                    "--height-field", "高度", "--kind-field", "类型", "-q"])
+    assert res.exit_code == 0, res.output
+    assert len(gpd.read_file(tmp_path / "o.gpkg")) == len(src)

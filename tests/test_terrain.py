@@ -209,8 +209,14 @@ def test_cli_horizon(tmp_path, frame):
 
     df = pd.read_csv(csv)
     assert len(df) == 360 and df.loc[90, "elevation_deg"] == pytest.approx(math.degrees(math.atan(30 / 200)), abs=1e-3)
+    svg = tmp_path / "h.svg"
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(svg), "--lang", "zh"])
+    assert res.exit_code == 0 and svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert "日出/日落方向超过 5° 的方位" in res.output
     res = CliRunner().invoke(main, ["horizon", "-o", str(tmp_path / "x.png")])
     assert res.exit_code == 2 and "nothing to draw" in res.output
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(tmp_path / "x.jpg")])
+    assert res.exit_code == 3 and ".png, .svg" in res.output
 
 
 def test_screen_with_dem(tmp_path, frame, plane_dem):

@@ -416,7 +416,8 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
         geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height, terrain_radius_m=terrain_radius, labels=labels)
-    plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
+    for note in plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite):
+        click.echo(("警告" if lang == "zh" else "warning") + ": " + note, err=True)
     if csv_path:
         with atomic_output(csv_path, overwrite) as tmp:
             prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")

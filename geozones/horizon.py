@@ -174,19 +174,38 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     return _transform(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
 
 
+#: Fonts that can draw the Chinese labels, in order of preference.
+CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei",
+                              "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
+
+
 def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",
-                 overwrite: bool = False) -> None:
-    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle."""
+                 overwrite: bool = False) -> list[str]:
+    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle.
+
+    Returns notes for the user: with ``lang="zh"`` and no Chinese font installed the labels
+    are drawn in English (rather than as empty boxes) and a note says so.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
 
     from .io import atomic_output
 
+    notes: list[str] = []
     zh = lang == "zh"
     if zh:
-        plt.rcParams["font.family"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        fonts = [f for f in CJK_FONTS if f in installed]
+        if fonts:
+            plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
+        else:
+            zh = False
+            from .i18n import t
+
+            notes.append(t("hz_no_cjk_font", lang))
     st = frame.station
     rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
     fig = plt.figure(figsize=(7, 7.4))
@@ -214,3 +233,4 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     with atomic_output(path, overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
+    return notes

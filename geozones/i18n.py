@@ -360,6 +360,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "hz_highest": {"en": "{out}: highest obstruction {deg}°", "zh": "{out}：最大遮蔽仰角 {deg}°"},
     "hz_sun": {"en": "azimuths above {limit}° in the sunrise/sunset sectors (Art. 12.3 ⑦): {list}",
                "zh": "日出/日落方向超过 {limit}° 的方位：{list}"},
+    "hz_no_cjk_font": {
+        "en": "no Chinese font found: diagram labels drawn in English (install fonts-noto-cjk for Chinese)",
+        "zh": "未找到中文字体：图中文字以英文绘制（安装 fonts-noto-cjk 后可显示中文）",
+    },
     "hz_other": {"en": "other azimuths above {limit}°: {list}", "zh": "其他方向超过 {limit}° 的方位：{list}"},
     # --- maps ---------------------------------------------------------------------------
     "map_title": {"en": "{station}: protection zones", "zh": "{station}气象探测环境保护范围"},

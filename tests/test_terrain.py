@@ -213,6 +213,12 @@ def test_cli_horizon(tmp_path, frame):
     res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(svg), "--lang", "zh"])
     assert res.exit_code == 0 and svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert "日出/日落方向超过 5° 的方位" in res.output
+    from matplotlib import font_manager
+
+    from geozones.horizon import CJK_FONTS
+
+    has_cjk = any(f.name in CJK_FONTS for f in font_manager.fontManager.ttflist)
+    assert ("未找到中文字体" in res.stderr) == (not has_cjk)
     res = CliRunner().invoke(main, ["horizon", "-o", str(tmp_path / "x.png")])
     assert res.exit_code == 2 and "nothing to draw" in res.output
     res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(tmp_path / "x.jpg")])

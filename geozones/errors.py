@@ -13,6 +13,7 @@ __all__ = [
     "StationFileError",
     "GeometryError",
     "OutputError",
+    "first_line",
 ]
 
 
@@ -62,3 +63,10 @@ class OutputError(GeozonesError, OSError):
     """An output cannot be written (exists already, unknown format, no permission)."""
 
     exit_code = 3
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none), for the
+    one-line errors about files that a library could not read or write."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

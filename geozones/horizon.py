@@ -149,13 +149,13 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     import geopandas as gpd
 
     from .coords import _transform, parse_crs
-    from .errors import InputError
+    from .errors import InputError, first_line
     from .terrain import effective_heights
 
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:
-        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     if gdf.crs is None:
         raise InputError("file_no_crs", path=str(path))
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from .coords import crs_label, parse_crs
-from .errors import GeometryError, InputError, OutputError
+from .errors import GeometryError, InputError, OutputError, first_line
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "driver_for", "atomic_output", "write_vector"]
 
@@ -62,8 +62,7 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint")
         try:
             gdf = gpd.read_file(path, engine="pyogrio")
         except Exception as exc:  # pyogrio raises several types for unreadable files
-            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError("file_read", path=str(path), why=why) from None
+            raise InputError("file_read", path=str(path), why=first_line(exc)) from None
         geoms = gdf.geometry.values[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
         if len(geoms) == 0:
             raise InputError("file_no_features", path=str(path))
@@ -212,7 +211,7 @@ class TableSource:
                 self.encoding_source = "decodes as GB18030"
                 head = pd.read_csv(self.path, nrows=0, encoding=self.encoding)
             except Exception as exc:
-                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if self.wkt_column not in head.columns:
                 raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
                                  columns=", ".join(map(str, head.columns)))
@@ -230,7 +229,7 @@ class TableSource:
             try:
                 self._pq = pq.ParquetFile(self.path)
             except Exception as exc:
-                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             meta = self._pq.schema_arrow.metadata or {}
             geo = json.loads(meta.get(b"geo", b"{}") or b"{}")
             self._geom_col = geo.get("primary_column", "geometry")
@@ -254,7 +253,7 @@ class TableSource:
         try:
             info = pyogrio.read_info(self.path, layer=self.layer, encoding=self.encoding)
         except Exception as exc:
-            raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+            raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
         self.columns = list(info["fields"])
         self.n_rows = int(info["features"]) if info["features"] >= 0 else None
         self.crs = self._resolve_crs(None if info["crs"] is None else parse_crs(info["crs"]))
@@ -313,7 +312,7 @@ class TableSource:
                 meta, table = pyogrio.read_arrow(self.path, layer=self.layer, encoding=self.encoding,
                                                  skip_features=offset, max_features=self.chunk_size)
             except Exception as exc:
-                raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if table.num_rows == 0:
                 break
             df = table.to_pandas()
@@ -344,13 +343,8 @@ class TableSource:
         except InputError:
             raise
         except Exception as exc:
-            raise InputError("file_read", path=str(self.path), why=_why(exc)) from None
+            raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
 
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 
@@ -497,7 +491,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
         if failure:
             raise failure[0] from None
         if isinstance(exc, Exception) and not isinstance(exc, (InputError, OutputError)):
-            raise OutputError("output_write", path=str(tmp.name), why=_why(exc)) from None
+            raise OutputError("output_write", path=str(tmp.name), why=first_line(exc)) from None
         raise
     return count["rows"]
 

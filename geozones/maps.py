@@ -30,7 +30,7 @@ from pyproj import CRS
 
 from .check import ZoneSet
 from .coords import from_frame
-from .errors import InputError
+from .errors import InputError, first_line
 from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import atomic_output
 
@@ -408,7 +408,7 @@ def read_parcels(path: str | Path, layer: str | None = None):
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
         return gpd.read_file(path, engine="pyogrio", **kw)
     except Exception as exc:
-        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
 
 
 def write_map(m: folium.Map, path: str | Path, overwrite: bool = True) -> int:

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InputError, StationFileError
+from .errors import InputError, StationFileError, first_line
 from .kinds import USES
 from .rules import FAIL, NA, PASS, REVIEW
 from .station import read_toml
@@ -100,7 +100,7 @@ def read_boundary(path: str | Path) -> tuple[BaseGeometry, str]:
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:
-        raise InputError("file_read", path=str(path), why=str(exc).splitlines()[0]) from None
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     if gdf.crs is None:
         raise InputError("boundary_no_crs", path=str(path))
     geoms = gdf.geometry.values

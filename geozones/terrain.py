@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from .coords import _transform, parse_crs
-from .errors import InputError
+from .errors import InputError, first_line
 
 __all__ = ["DEM", "open_dem", "FIELD_ELEVATION_SOURCES"]
 
@@ -50,7 +50,7 @@ class DEM:
         try:
             self._ds = rasterio.open(path)
         except Exception as exc:
-            raise InputError("file_read", path=self.path, why=str(exc).splitlines()[0]) from None
+            raise InputError("file_read", path=self.path, why=first_line(exc)) from None
         if self._ds.crs is None:
             raise InputError("dem_no_crs", path=self.path)
         self.crs = parse_crs(self._ds.crs.to_wkt())

@@ -18,7 +18,7 @@ from pyproj import CRS
 from .coords import crs_label, parse_crs, to_frame
 from .errors import GeometryError, InputError
 from .i18n import KIND_NAMES, name, t
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_use
+from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kinds, normalize_many, normalize_use
 from .pilot import PilotArea, PilotOutcomes, evaluate_pilot, load_pilots
 from .rules import NA, PASS, VERDICTS, RuleOutcomes, evaluate
 from .station import Station, load_station
@@ -290,12 +290,10 @@ class Assessment:
 
 def _kinds_array(kind: Any, n: int) -> np.ndarray:
     values = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
-    out = np.empty(n, dtype=object)
-    for value in np.unique(values.astype(str)):
-        k = normalize_kind(value)
-        if k is None:
-            raise InputError("kind_unknown", kind=value, choices=", ".join(KINDS))
-        out[values.astype(str) == value] = k
+    out = normalize_kinds(values)
+    unknown = np.equal(out, None)  # noqa: E711
+    if unknown.any():
+        raise InputError("kind_unknown", kind=str(values[unknown][0]), choices=", ".join(KINDS))
     return out
 
 
@@ -313,13 +311,11 @@ def _uses_array(use: Any, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Normalised uses, and where residential was assumed for a building without one."""
     n = len(kinds)
     raw = np.broadcast_to(np.asarray(use, dtype=object), (n,))
-    out = np.full(n, None, dtype=object)
+    out = normalize_many(raw, normalize_use)
     given = ~np.equal(raw, None)  # noqa: E711
-    for value in np.unique(raw[given].astype(str)):
-        u = normalize_use(value)
-        if u is None:
-            raise InputError("use_unknown", use=value, choices=", ".join(USES))
-        out[given & (raw.astype(str) == value)] = u
+    unknown = given & np.equal(out, None)  # noqa: E711
+    if unknown.any():
+        raise InputError("use_unknown", use=str(raw[unknown][0]), choices=", ".join(USES))
     assumed = ~given & (kinds == "building")
     out[assumed] = "residential"
     return out, assumed

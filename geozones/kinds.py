@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["KINDS", "HEIGHT_KINDS", "KIND_ALIASES", "USES", "USE_ALIASES", "normalize_kind",
-           "normalize_kinds", "normalize_use"]
+           "normalize_kinds", "normalize_use", "normalize_many"]
 
 #: Every kind a proposal may have, in the order they are documented.
 KINDS: tuple[str, ...] = (
@@ -76,14 +76,20 @@ def normalize_kind(value: object) -> str | None:
     return KIND_ALIASES.get(text)
 
 
+def normalize_many(values: object, normalize) -> np.ndarray:
+    """``normalize`` applied once per distinct value of an array (values stripped of white
+    space); missing or blank values give ``None``, as do values ``normalize`` does not know."""
+    arr = np.asarray(values, dtype=object)
+    missing = np.equal(arr, None)  # noqa: E711 - elementwise test for missing values
+    text = np.char.strip(np.where(missing, "", arr).astype(str))
+    uniq, inverse = np.unique(text, return_inverse=True)
+    mapped = np.array([None if u == "" else normalize(u) for u in uniq], dtype=object)
+    return mapped[inverse.reshape(arr.shape)]
+
+
 def normalize_kinds(values: object) -> np.ndarray:
     """Vectorised :func:`normalize_kind`: an object array with ``None`` where unknown."""
-    arr = np.asarray(values, dtype=object)
-    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
-    mapped = np.array([normalize_kind(u) for u in uniq], dtype=object)
-    out = mapped[inverse.reshape(arr.shape)]
-    out[np.equal(arr, None)] = None  # noqa: E711 - elementwise test for missing values
-    return out
+    return normalize_many(values, normalize_kind)
 
 
 #: Building uses the pilot-area rules distinguish (Pinglu plan §2 (3), (8)).

@@ -25,7 +25,7 @@ from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import TableSource, atomic_output, driver_for, write_chunks
-from .kinds import KINDS, USES, normalize_kind, normalize_use
+from .kinds import KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .pilot import low_rise_share
 
 __all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file"]
@@ -141,17 +141,13 @@ def _mapped(df: pd.DataFrame, column: str | None, default: str | None, normalize
     if column not in df.columns:
         raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
     raw = df[column].astype(object).where(df[column].notna(), None).to_numpy()
-    text = np.array(["" if v is None else str(v).strip() for v in raw], dtype=object)
-    for value in np.unique(text):
-        rows = text == value
-        if value == "":
-            continue
-        mapped = normalize(value)
-        if mapped is None:
-            errors[rows] = t("row_unknown", lang, what=t(f"word_{what}", lang), value=value,
-                             choices=", ".join(choices))
-        else:
-            out[rows] = mapped
+    mapped = normalize_many(raw, normalize)
+    found = ~np.equal(mapped, None)  # noqa: E711
+    out[found] = mapped[found]
+    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))  # noqa: E711
+    for value in np.unique(text[~found & (text != "")]):
+        errors[text == value] = t("row_unknown", lang, what=t(f"word_{what}", lang), value=value,
+                                  choices=", ".join(choices))
     return out, errors
 
 

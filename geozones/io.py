@@ -238,7 +238,10 @@ class TableSource:
                 raise InputError("column_missing", path=str(self.path), column=self._geom_col,
                                  columns=", ".join(names))
             col_meta = geo.get("columns", {}).get(self._geom_col, {})
-            self._geom_encoding = col_meta.get("encoding", "WKB").upper()
+            encoding = col_meta.get("encoding", "WKB").upper()
+            if encoding != "WKB":
+                raise InputError("file_read", path=str(self.path),
+                                 why=f"geometry encoding {encoding} is not supported (use WKB)")
             file_crs = col_meta.get("crs", "OGC:CRS84" if geo else None)
             self.crs = self._resolve_crs(None if file_crs is None else parse_crs(
                 file_crs if isinstance(file_crs, str) else __import__("json").dumps(file_crs)))
@@ -293,14 +296,7 @@ class TableSource:
 
     def _parquet_chunks(self):
         for batch in self._pq.iter_batches(batch_size=self.chunk_size):
-            df = batch.to_pandas()
-            raw = df.pop(self._geom_col).to_numpy(dtype=object)
-            if self._geom_encoding == "WKB":
-                geoms = shapely.from_wkb(raw, on_invalid="ignore")
-            else:
-                raise InputError("file_read", path=str(self.path),
-                                 why=f"geometry encoding {self._geom_encoding} is not supported (use WKB)")
-            yield df.reset_index(drop=True), geoms, raw
+            yield _split_wkb(batch, self._geom_col)
 
     def _gdal_chunks_by_offset(self):
         import pyogrio
@@ -315,11 +311,7 @@ class TableSource:
                 raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if table.num_rows == 0:
                 break
-            df = table.to_pandas()
-            geom_name = meta["geometry_name"] or "wkb_geometry"
-            raw = df.pop(geom_name).to_numpy(dtype=object) if geom_name in df else \
-                np.full(len(df), None, dtype=object)
-            yield df.reset_index(drop=True), shapely.from_wkb(raw, on_invalid="ignore"), raw
+            yield _split_wkb(table, meta["geometry_name"] or "wkb_geometry")
             offset += table.num_rows
 
     def _gdal_chunks(self):
@@ -335,17 +327,20 @@ class TableSource:
                                     batch_size=self.chunk_size, use_pyarrow=True) as (meta, reader):
                 geom_name = meta["geometry_name"] or "wkb_geometry"
                 for batch in reader:
-                    df = batch.to_pandas()
-                    raw = df.pop(geom_name).to_numpy(dtype=object) if geom_name in df else \
-                        np.full(len(df), None, dtype=object)
-                    geoms = shapely.from_wkb(raw, on_invalid="ignore")
-                    yield df.reset_index(drop=True), geoms, raw
+                    yield _split_wkb(batch, geom_name)
         except InputError:
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
 
 
+def _split_wkb(batch, geom_name: str):
+    """An Arrow batch or table as ``(attributes, geometries, raw WKB)``; a WKB value that
+    cannot be parsed gives a None geometry (the caller repairs or reports it)."""
+    df = batch.to_pandas()
+    raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
+           else np.full(len(df), None, dtype=object))
+    return df.reset_index(drop=True), shapely.from_wkb(raw, on_invalid="ignore"), raw
 
 
 def _to_arrow(gdf):

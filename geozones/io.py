@@ -506,7 +506,6 @@ def _write_geoparquet(path: Path, schema, crs, batches) -> None:
                                     "crs": crs.to_json_dict() if crs is not None else None}}}
     schema = schema.with_metadata({b"geo": json.dumps(geo).encode()})
     with pq.ParquetWriter(path, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch.replace_schema_metadata(schema.metadata) if hasattr(
-                batch, "replace_schema_metadata") else batch)
+        for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
+            writer.write_batch(batch.replace_schema_metadata(schema.metadata))
 

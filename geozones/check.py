@@ -60,12 +60,17 @@ class ZoneSet:
         """Each pilot boundary in the station frame (metres)."""
         from pyproj import CRS
 
-        from .coords import _transform
+        from .coords import transform_geoms
 
         return tuple(
-            _transform(np.array([p.boundary], dtype=object), CRS.from_epsg(4326), self.frame.crs, False)[0]
+            transform_geoms(np.array([p.boundary], dtype=object), CRS.from_epsg(4326), self.frame.crs, False)[0]
             for p in self.pilots
         )
+
+    @property
+    def storey_height_m(self) -> float:
+        """Storey height for estimating storeys from height: the (first) pilot area's. [m]"""
+        return self.pilots[0].storey_height_m if self.pilots else 3.0
 
     @cached_property
     def anchors_m(self) -> list[tuple[float, float]]:
@@ -512,8 +517,7 @@ def check(
         if floors is None and height is not None:
             from .pilot import storeys_from_height
 
-            pilot_sh = zones.pilots[0].storey_height_m if zones.pilots else 3.0
-            floors = int(storeys_from_height(np.array([height]), pilot_sh)[0])
+            floors = int(storeys_from_height(np.array([height]), zones.storey_height_m)[0])
     a = assess([geometry], kind, used_height, crs=crs_obj, axis_order=axis_order,
                zones=zones, use=use, storeys=floors)
     if a.problems[0] is not None:

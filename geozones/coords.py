@@ -23,7 +23,8 @@ from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from .errors import CoordinateError, CRSError
 
-__all__ = ["AXIS_ORDERS", "parse_crs", "to_frame", "from_frame", "diagnose"]
+__all__ = ["AXIS_ORDERS", "parse_crs", "crs_label", "to_frame", "from_frame", "transform_geoms",
+           "project_xy", "diagnose"]
 
 AXIS_ORDERS: tuple[str, ...] = ("xy", "yx")
 
@@ -75,8 +76,8 @@ def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     return cache[key]
 
 
-def _project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
-    """Project coordinate arrays; large arrays are split over the cores (PROJ releases the
+def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
+    """Project coordinate arrays (CRSs as WKT); large arrays are split over the cores (PROJ releases the
     GIL, so threads run in parallel)."""
     def run(part: slice):
         with np.errstate(all="ignore"):
@@ -91,13 +92,15 @@ def _project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _transform(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool) -> np.ndarray:
+def transform_geoms(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool = False) -> np.ndarray:
+    """Geometries from ``src`` to ``dst`` (x/easting/longitude first; ``swap`` when the input
+    is northing/latitude first). Non-finite results mark coordinates PROJ cannot transform."""
     src_wkt, dst_wkt = src.to_wkt(), dst.to_wkt()
 
     def fn(x, y):
         if swap:
             x, y = y, x
-        return _project(src_wkt, dst_wkt, x, y)
+        return project_xy(src_wkt, dst_wkt, x, y)
 
     return shapely.transform(geoms, fn, interleaved=False)
 
@@ -147,7 +150,7 @@ def to_frame(
         raise CoordinateError("axis_order", value=axis_order)
     geoms = np.asarray(geoms, dtype=object)
     anchors = np.asarray(anchors_m, dtype=float).reshape(-1, 2)
-    local = _transform(geoms, crs, frame_crs, axis_order == "yx")
+    local = transform_geoms(geoms, crs, frame_crs, axis_order == "yx")
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     far = present & (_reach_m(local, anchors) > plausible_radius_m)
     problems = np.full(len(geoms), None, dtype=object)
@@ -159,7 +162,7 @@ def to_frame(
 
 def from_frame(geoms: np.ndarray, frame_crs: CRS, crs: CRS) -> np.ndarray:
     """Transform geometries from the metric frame back into ``crs`` (x/lon first)."""
-    return _transform(np.asarray(geoms, dtype=object), frame_crs, crs, False)
+    return transform_geoms(np.asarray(geoms, dtype=object), frame_crs, crs, False)
 
 
 def diagnose(geom, crs: CRS, frame_crs: CRS, anchors: np.ndarray,
@@ -173,7 +176,7 @@ def diagnose(geom, crs: CRS, frame_crs: CRS, anchors: np.ndarray,
         if cand is not None and cand_crs == crs:
             continue
         total_swap = swap != swapped_now
-        local = _transform(arr, cand_crs, frame_crs, total_swap)
+        local = transform_geoms(arr, cand_crs, frame_crs, total_swap)
         if _reach_m(local, anchors)[0] <= plausible_radius_m:
             if cand is None:
                 key = "coords_swapped_geo" if crs.is_geographic else "coords_swapped_projected"
@@ -185,7 +188,7 @@ def diagnose(geom, crs: CRS, frame_crs: CRS, anchors: np.ndarray,
         return CoordinateError("coords_not_degrees", crs=given, x=f"{x:.6g}", y=f"{y:.6g}")
     if crs.is_projected and abs(x) <= 180 and abs(y) <= 90:
         return CoordinateError("coords_are_degrees", crs=given, x=f"{x:.6g}", y=f"{y:.6g}")
-    local = _transform(arr, crs, frame_crs, swapped_now)
+    local = transform_geoms(arr, crs, frame_crs, swapped_now)
     km = _reach_m(local, anchors)[0] / 1000.0
     return CoordinateError(
         "coords_far", crs=given, km="?" if not np.isfinite(km) else f"{km:,.0f}",

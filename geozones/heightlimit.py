@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .coords import _transform, parse_crs
+from .coords import parse_crs, transform_geoms
 from .kinds import normalize_kinds
 from .rules import evaluate
 from .zones import StationFrame
@@ -65,7 +65,7 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
     else:
         import shapely
 
-        c = _transform(np.array([shapely.Point(0, 0)], dtype=object), frame.crs, target, False)[0]
+        c = transform_geoms(np.array([shapely.Point(0, 0)], dtype=object), frame.crs, target, False)[0]
         x0, y0 = c.x - extent_m, c.y + extent_m
     n = int(np.ceil(2 * extent_m / resolution_m))
     transform = from_origin(x0, y0, resolution_m, resolution_m)
@@ -82,9 +82,9 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
             if crs is None:
                 fx, fy = gx, gy
             else:
-                from .coords import _project
+                from .coords import project_xy
 
-                fx, fy = _project(target.to_wkt(), frame.crs.to_wkt(), gx.ravel(), gy.ravel())
+                fx, fy = project_xy(target.to_wkt(), frame.crs.to_wkt(), gx.ravel(), gy.ravel())
                 fx, fy = np.asarray(fx).reshape(gx.shape), np.asarray(fy).reshape(gy.shape)
             limit = permitted_height_at(frame, fx, fy, kind)
             if mode != "field":

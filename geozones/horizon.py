@@ -113,13 +113,13 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
                 if e > elev[a]:
                     elev[a], dist[a], source[a] = e, dd, f"building {labels[b]}"
     if dem is not None:
-        from .coords import _transform
+        from .coords import transform_geoms
 
         step = terrain_step_m or max(abs(dem.transform.a), 1.0)
         r = np.arange(step, terrain_radius_m + step / 2, step)
         rad = np.radians(az)[:, None]
         pts = shapely.points((r[None, :] * np.sin(rad)).ravel(), (r[None, :] * np.cos(rad)).ravel())
-        in_dem = _transform(pts, frame.crs, dem.crs, False)
+        in_dem = transform_geoms(pts, frame.crs, dem.crs, False)
         z = dem.sample_points(shapely.get_x(in_dem), shapely.get_y(in_dem)).reshape(360, -1)
         with np.errstate(invalid="ignore"):
             ang = np.degrees(np.arctan2(z - field_elevation_m - eye_height_m, r[None, :]))
@@ -148,7 +148,7 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     """
     import geopandas as gpd
 
-    from .coords import _transform, parse_crs
+    from .coords import parse_crs, transform_geoms
     from .errors import InputError, first_line
     from .terrain import effective_heights
 
@@ -171,7 +171,7 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
         tops, _ = effective_heights(dem, raw, gdf.crs, h, field_elevation_m)
         tops = np.where(np.isnan(tops), h, tops)
     labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
-    return _transform(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
+    return transform_geoms(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
 
 
 #: Fonts that can draw the Chinese labels, in order of preference.

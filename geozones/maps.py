@@ -225,10 +225,10 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
-    from .coords import _transform
+    from .coords import transform_geoms
 
     codes = np.array([(_VERDICT_ORDER.index(v) + 1) if v in _VERDICT_ORDER else 4 for v in verdicts])
-    merc = _transform(geoms, _WGS84, CRS.from_epsg(3857), False)
+    merc = transform_geoms(geoms, _WGS84, CRS.from_epsg(3857), False)
     x0, y0, x1, y1 = shapely.total_bounds(merc)
     pad = 0.01 * max(x1 - x0, y1 - y0, 1.0)
     x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
@@ -243,7 +243,7 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
         palette[k] = [int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)] + [0.85]
     buf = _io.BytesIO()
     plt.imsave(buf, palette[img], format="png")
-    sw = _transform(np.array([shapely.Point(x0, y0), shapely.Point(x1, y1)], dtype=object),
+    sw = transform_geoms(np.array([shapely.Point(x0, y0), shapely.Point(x1, y1)], dtype=object),
                     CRS.from_epsg(3857), _WGS84, False)
     return {"url": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"),
             "bounds": [[sw[0].y, sw[0].x], [sw[1].y, sw[1].x]], "min_zoom": OVERVIEW_MAX_ZOOM}

@@ -273,7 +273,7 @@ def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, sta
         elif g.nodata_cells[k]:
             status[i] += f"; DEM nodata {int(g.nodata_cells[k])}/{int(g.cells[k])} cells"
     floors = floors.copy()
-    est = storeys_from_height(heights, zones.pilots[0].storey_height_m if zones.pilots else 3.0)
+    est = storeys_from_height(heights, zones.storey_height_m)
     floors[np.isnan(floors)] = est[np.isnan(floors)]
     out = heights.copy()
     out[rows] = eff
@@ -318,9 +318,9 @@ def _messages(a, ok, verdict, zone, max_h, exc, codes, lang: str) -> np.ndarray:
 
 def _floor_areas(geoms: np.ndarray, crs, zones: ZoneSet, storeys: np.ndarray) -> np.ndarray:
     """Footprint area × storeys [m²], areas measured in the station frame."""
-    from .coords import _transform
+    from .coords import transform_geoms
 
-    local = _transform(geoms, parse_crs(crs), zones.frame.crs, False)
+    local = transform_geoms(geoms, parse_crs(crs), zones.frame.crs, False)
     return shapely.area(local) * storeys
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .coords import _transform, parse_crs
+from .coords import parse_crs, transform_geoms
 from .errors import InputError, first_line
 
 __all__ = ["DEM", "open_dem", "FIELD_ELEVATION_SOURCES"]
@@ -88,7 +88,7 @@ class DEM:
 
     def elevation_at(self, lon: float, lat: float) -> float:
         """Elevation at a WGS84 point. [m]"""
-        p = _transform(np.array([shapely.Point(lon, lat)], dtype=object), parse_crs("EPSG:4326"),
+        p = transform_geoms(np.array([shapely.Point(lon, lat)], dtype=object), parse_crs("EPSG:4326"),
                        self.crs, False)[0]
         return float(self.sample_points(np.array([p.x]), np.array([p.y]))[0])
 
@@ -103,7 +103,7 @@ class DEM:
         cells = np.zeros(n, dtype=np.int64)
         nodata = np.zeros(n, dtype=np.int64)
         errors = np.full(n, None, dtype=object)
-        in_dem = _transform(geoms, parse_crs(crs), self.crs, False)
+        in_dem = transform_geoms(geoms, parse_crs(crs), self.crs, False)
         arr = self.array
         inv = ~self.transform
         for i, g in enumerate(in_dem):

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import click
 
+from .coords import AXIS_ORDERS
 from .errors import GeozonesError, InputError
+from .heightlimit import MODES
 from .i18n import LANGS
 from .kinds import KINDS, normalize_kind
+from .terrain import FIELD_ELEVATION_SOURCES
 
 _LANG_KEY = "geozones.lang"
 
@@ -93,7 +96,7 @@ crs_opt = click.option(
          "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix).",
 )
 axis_opt = click.option(
-    "--axis-order", type=click.Choice(["xy", "yx"]), default="xy", show_default=True,
+    "--axis-order", type=click.Choice(AXIS_ORDERS), default="xy", show_default=True,
     help="xy: easting/longitude first; yx: northing/latitude first (surveyor X, Y).",
 )
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output.")
@@ -102,7 +105,7 @@ dem_opt = click.option(
     help="DEM (GeoTIFF, any CRS): height used = height + highest ground under the footprint "
          "− field elevation.")
 field_elev_opt = click.option(
-    "--field-elevation", type=click.Choice(["dem", "station"]), default="dem", show_default=True,
+    "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
     help="Field elevation from the DEM at the field centre (same datum) or the station file.")
 pilot_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
@@ -332,7 +335,7 @@ def zones(output, crs, sector_radius, station, pilots, overwrite, lang):
 @click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
               "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")
 @dem_opt
-@click.option("--mode", type=click.Choice(["field", "ground", "absolute"]), default="field",
+@click.option("--mode", type=click.Choice(MODES), default="field",
               show_default=True, help="Cell value: height above the field ground; above the local "
               "ground (needs --dem); or absolute elevation (needs --dem).")
 @click.option("--absolute", "absolute", is_flag=True, help="Same as --mode absolute.")

@@ -1,0 +1,71 @@
+"""``geozones check``: one proposal."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import InputError
+from ..kinds import KINDS
+from .options import (
+    _kind,
+    _use,
+    axis_opt,
+    crs_opt,
+    dem_opt,
+    field_elev_opt,
+    lang_opt,
+    pilot_opt,
+    station_opt,
+)
+
+
+@click.command()
+@click.option("--footprint", required=True,
+              help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML file.")
+@click.option("--height", type=float, default=None,
+              help="Height of the top above the observation-field ground [m].")
+@click.option("--kind", default="building", show_default=True, callback=_kind,
+              help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese names accepted).")
+@click.option("--use", default=None, callback=_use,
+              help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
+                   "Default: residential for buildings, stated in the output.")
+@click.option("--floors", type=click.IntRange(min=1), default=None,
+              help="Storeys (pilot-area rules); default: height ÷ storey height, rounded.")
+@crs_opt
+@axis_opt
+@station_opt
+@pilot_opt
+@dem_opt
+@field_elev_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@lang_opt
+def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots, dem,
+          field_elevation, as_json, lang):
+    """Check one proposal: verdict, zone, distance, permitted height, articles.
+
+    Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
+    """
+    from ..check import ZoneSet
+    from ..check import check as run_check
+    from ..io import read_footprint
+    from ..report import format_check
+    from ..i18n import t
+
+    if height is not None and not (height >= 0 and height != float("inf")):
+        raise InputError("height_invalid", value=height)
+    geom, geom_crs, notes = read_footprint(footprint, crs)
+    result = run_check(
+        geom, height=height, kind=kind, crs=geom_crs, zones=ZoneSet(station, pilots),
+        axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
+        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes],
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_check(result, lang, station.name_zh if lang == "zh" else station.name))
+
+
+
+command = check

@@ -1,0 +1,74 @@
+"""``geozones heightlimit``: the permitted height as a GeoTIFF."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..heightlimit import MODES
+from .options import (
+    _kind,
+    dem_opt,
+    field_elev_opt,
+    lang_opt,
+    overwrite_opt,
+    station_opt,
+)
+
+
+@click.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
+@click.option("--resolution", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Cell size [m].")
+@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+              help="Half-width of the square grid around the field [m].")
+@click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
+              "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")
+@dem_opt
+@click.option("--mode", type=click.Choice(MODES), default="field",
+              show_default=True, help="Cell value: height above the field ground; above the local "
+              "ground (needs --dem); or absolute elevation (needs --dem).")
+@click.option("--absolute", "absolute", is_flag=True, help="Same as --mode absolute.")
+@field_elev_opt
+@click.option("--kind", default="building", show_default=True, callback=_kind,
+              help="Kind whose limit to map (building, structure or vegetation).")
+@station_opt
+@overwrite_opt
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@lang_opt
+def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
+                station, overwrite, quiet, lang):
+    """Write the permitted height as a tiled, compressed GeoTIFF (nodata: no limit)."""
+    from ..heightlimit import write_heightlimit
+    from ..terrain import DEM
+    from ..terrain import field_elevation as field_z
+    from ..zones import StationFrame
+
+    mode = "absolute" if absolute else mode
+    dem_obj = DEM(dem) if dem else None
+    z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
+    show_bar = not quiet and sys.stderr.isatty()
+    bar = click.progressbar(length=int(2 * extent / resolution + 0.999), label="heightlimit",
+                            file=sys.stderr) if show_bar else None
+
+    def progress(done, total):
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        stats = write_heightlimit(output, StationFrame(station), resolution_m=resolution,
+                                  extent_m=extent, crs=crs, dem=dem_obj, mode=mode,
+                                  field_elevation_m=z_field, kind=kind, overwrite=overwrite,
+                                  progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if not quiet:
+        click.echo(f"{output}: {stats['size']}×{stats['size']} cells of {resolution:g} m ({mode}); "
+                   f"limited {stats['limited']:,}, nothing may stand {stats['zero']:,}, "
+                   f"range {stats['min']:.2f}–{stats['max']:.2f} m")
+
+
+
+command = heightlimit

@@ -1,0 +1,62 @@
+"""``geozones map``: an HTML map of the zones and parcels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import (
+    lang_opt,
+    pilot_opt,
+    station_opt,
+)
+
+
+def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwrite,
+               tianditu_key=None, attribution=None, layer=None, max_parcels=None):
+    from ..errors import OutputError
+    from ..maps import build_map, read_parcels, write_map
+
+    if Path(out).exists() and not overwrite:
+        raise OutputError("output_exists", path=str(out))
+    parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
+    m = build_map(zones, parcels, lang=lang, tiles=tiles, offline=offline,
+                  tianditu_key=tianditu_key, attribution=attribution)
+    size = write_map(m, out, overwrite=overwrite)
+    if not quiet:
+        n = 0 if parcels is None else len(parcels)
+        click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", offline" if offline else ""))
+
+
+@click.command("map")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--parcels", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")
+@click.option("--tiles", default="osm", show_default=True,
+              help="Basemap: osm, tianditu (needs --tianditu-key or TIANDITU_KEY), gaode (overlays "
+                   "shifted to GCJ-02), none, or a tile URL with {z}/{x}/{y}.")
+@click.option("--tianditu-key", default=None, help="Tianditu key (else the TIANDITU_KEY variable).")
+@click.option("--attribution", default=None, help="Attribution text for a custom tile URL.")
+@click.option("--offline", is_flag=True,
+              help="One self-contained file: Leaflet inlined, no request but basemap tiles "
+                   "(with --tiles none, none at all).")
+@click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage).")
+@station_opt
+@pilot_opt
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--overwrite/--no-overwrite", default=True, show_default=True,
+              help="Replace an existing map (maps are regenerated output).")
+@lang_opt
+def map_command(output, parcels, tiles, tianditu_key, attribution, offline, layer, station,
+                pilots, quiet, overwrite, lang):
+    """Write an HTML map of the zones (and screened parcels): layers, legend, click-height."""
+    from ..check import ZoneSet
+
+    _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, offline=offline,
+               quiet=quiet, overwrite=overwrite, tianditu_key=tianditu_key, attribution=attribution,
+               layer=layer)
+
+
+
+command = map_command

@@ -1,0 +1,107 @@
+"""Shared pieces of the command line: the error-to-one-line group, option callbacks, and every
+option that more than one command takes, each defined once (rasterio's ``rio/options.py`` is
+the model). Choices come from the library's own constants."""
+
+from __future__ import annotations
+
+import click
+
+from ..coords import AXIS_ORDERS
+from ..errors import GeozonesError
+from ..i18n import LANGS
+from ..kinds import KINDS, normalize_kind
+from ..terrain import FIELD_ELEVATION_SOURCES
+
+_LANG_KEY = "geozones.lang"
+
+
+class _Group(click.Group):
+    """Turns library errors into a one-line message and a non-zero exit, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GeozonesError as exc:
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            prefix = "错误" if lang == "zh" else "error"
+            click.echo(f"{prefix}: {exc.localized(lang)}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _set_lang(ctx: click.Context, _param, value: str) -> str:
+    ctx.meta[_LANG_KEY] = value
+    return value
+
+
+def _kind(_ctx, _param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    kind = normalize_kind(value)
+    if kind is None:
+        raise click.BadParameter(f"'{value}' is not a kind: use one of {', '.join(KINDS)}")
+    return kind
+
+
+def _station(_ctx, _param, value: str | None):
+    from ..station import load_station
+
+    return load_station(value)
+
+
+def _pilots(ctx: click.Context, _param, value: str | None):
+    """Load the pilot areas (with a replacement boundary) and print its warnings."""
+    from ..pilot import boundary_warnings, load_pilots
+    from ..i18n import t
+
+    pilots = load_pilots(boundary=value)
+    if value is not None:
+        lang = ctx.meta.get(_LANG_KEY, "en")
+        for pilot in pilots[:1]:
+            for key, params in boundary_warnings(pilot):
+                click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {t(key, lang, **params)}", err=True)
+    return pilots
+
+
+def _use(_ctx, _param, value: str | None) -> str | None:
+    from ..kinds import USES, normalize_use
+
+    if value is None:
+        return None
+    use = normalize_use(value)
+    if use is None:
+        raise click.BadParameter(f"'{value}' is not a use: use one of {', '.join(USES)}")
+    return use
+
+
+# --- shared options, defined once ----------------------------------------------------------
+lang_opt = click.option(
+    "--lang", type=click.Choice(LANGS), default="en", show_default=True, is_eager=True,
+    callback=_set_lang, expose_value=True, help="Language of messages and reports (zh: 中文).",
+)
+station_opt = click.option(
+    "--station", "station", type=click.Path(dir_okay=False), default=None, callback=_station,
+    help="Station file (TOML) to use instead of the shipped Jiangxian station.",
+)
+crs_opt = click.option(
+    "--crs", default=None,
+    help="CRS of the coordinates, e.g. EPSG:4326 (default for WKT), EPSG:4546 or EPSG:4525 "
+         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix).",
+)
+axis_opt = click.option(
+    "--axis-order", type=click.Choice(AXIS_ORDERS), default="xy", show_default=True,
+    help="xy: easting/longitude first; yx: northing/latitude first (surveyor X, Y).",
+)
+overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+dem_opt = click.option(
+    "--dem", type=click.Path(dir_okay=False), default=None,
+    help="DEM (GeoTIFF, any CRS): height used = height + highest ground under the footprint "
+         "− field elevation.")
+field_elev_opt = click.option(
+    "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
+    help="Field elevation from the DEM at the field centre (same datum) or the station file.")
+pilot_opt = click.option(
+    "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
+    help="Pilot-area boundary (Shapefile/GPKG/GeoJSON, any CRS) replacing the shipped, "
+         "provisional Pinglu boundary.",
+)
+

@@ -1,0 +1,119 @@
+"""``geozones screen``: a whole parcel file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .map import _write_map
+from .options import (
+    _kind,
+    _use,
+    axis_opt,
+    crs_opt,
+    dem_opt,
+    field_elev_opt,
+    lang_opt,
+    overwrite_opt,
+    pilot_opt,
+    station_opt,
+)
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv.")
+@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs).")
+@click.option("--encoding", default=None,
+              help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
+                   "header, or detected (GB18030 when the text is not UTF-8).")
+@click.option("--wkt-column", default=None, help="CSV input: the column holding WKT geometry.")
+@crs_opt
+@axis_opt
+@click.option("--height-field", default=None, help="Column with height above field ground [m].")
+@click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
+@click.option("--storey-height", type=click.FloatRange(min=0.5, max=20), default=3.0, show_default=True,
+              help="Storey height for --floors-field [m].")
+@click.option("--default-height", type=click.FloatRange(min=0), default=None,
+              help="Height for rows without one [m] (default: none; the row's status says so).")
+@click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
+@click.option("--default-kind", default="building", show_default=True, callback=_kind,
+              help="Kind for rows without one.")
+@click.option("--use-field", default=None, help="Column with the building use (住宅/residential, 公共/public …).")
+@click.option("--default-use", default=None, callback=_use, help="Use for rows without one (default: residential for buildings).")
+@station_opt
+@pilot_opt
+@dem_opt
+@field_elev_opt
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the summary as .csv or .json.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=25_000, show_default=True,
+              help="Rows per chunk (memory is bounded by this).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@overwrite_opt
+@lang_opt
+def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
+           floors_field, storey_height, default_height, kind_field, default_kind, use_field,
+           default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
+           map_path, overwrite, lang):
+    """Screen every row of a parcel file and write it back with gz_* columns.
+
+    Rows in = rows out, in order, with every input column; each row gets gz_verdict,
+    gz_zone, gz_distance_m, gz_max_height_m, gz_exceedance_m, gz_in_pilot, gz_rules,
+    gz_message and gz_status (ok / repaired / error: why). See README for the shapefile
+    short names.
+    """
+    from ..check import ZoneSet
+    from ..report import format_summary
+    from ..screen import ScreenOptions, screen_file, write_report
+
+    if report_path and Path(report_path).exists() and not overwrite:
+        from ..errors import OutputError
+
+        raise OutputError("output_exists", path=report_path)
+    opts = ScreenOptions(
+        height_field=height_field, floors_field=floors_field, storey_height_m=storey_height,
+        default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
+        use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
+    )
+    if dem is not None:
+        from ..terrain import DEM
+        from ..terrain import field_elevation as field_z
+
+        opts.dem = DEM(dem)
+        opts.field_elevation_m, _src = field_z(station, opts.dem, field_elevation)
+    show_bar = not quiet and sys.stderr.isatty()
+    bar = None
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal bar
+        if not show_bar:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total or 0, label="screening", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
+                              layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
+                              chunk_size=chunk_size, overwrite=overwrite, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if report_path:
+        write_report(summary, report_path, overwrite=overwrite)
+    if not quiet:
+        click.echo(format_summary(summary, lang))
+    if map_path:
+        _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
+                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+
+
+
+command = screen

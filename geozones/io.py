@@ -7,10 +7,7 @@ run never leaves a half-written file, and an existing output is kept unless ``ov
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -35,7 +32,6 @@ VECTOR_DRIVERS: dict[str, str] = {
     ".geoparquet": "Parquet",
     ".csv": "CSV",
 }
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
 
 def driver_for(path: str | Path) -> str:
@@ -93,39 +89,20 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint")
     return geom, parse_crs(crs), notes
 
 
-@contextlib.contextmanager
-def atomic_output(dest: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path to write to; move it onto ``dest`` only on success.
+def atomic_output(dest: str | Path, overwrite: bool = False, inputs=()):
+    """Yield a temporary path to write to; move it onto ``dest`` only on success (see
+    :func:`geozones.safety.atomic_output`: never onto an input, OS errors as one line)."""
+    from .safety import atomic_output as _atomic
 
-    Works for multi-file formats too: every file written beside the temporary path with the
-    same stem (a shapefile's .shx, .dbf, .prj, .cpg) is moved with it.
-    """
-    dest = Path(dest)
-    if dest.exists() and not overwrite:
-        raise OutputError("output_exists", path=str(dest))
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError("output_write", path=str(dest), why=f"folder {parent} does not exist")
-    tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
-    try:
-        tmp = tmpdir / dest.name
-        yield tmp
-        if dest.suffix.lower() == ".shp":
-            for old in _SHAPEFILE_PARTS:
-                stale = dest.with_suffix(old)
-                if stale.exists() and not tmp.with_suffix(old).exists():
-                    stale.unlink()
-        for produced in sorted(tmpdir.iterdir()):
-            os.replace(produced, parent / (dest.stem + produced.name[len(tmp.stem):]))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    return _atomic(dest, overwrite, inputs)
 
 
-def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None) -> Path:
+def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None,
+                 inputs=()) -> Path:
     """Write a GeoDataFrame atomically in the format the extension names (one chunk of
-    :func:`write_chunks`)."""
+    :func:`write_chunks`); never onto one of ``inputs``."""
     driver = driver_for(dest)
-    with atomic_output(dest, overwrite) as tmp:
+    with atomic_output(dest, overwrite, inputs) as tmp:
         write_chunks(tmp, driver, gdf.crs, iter([gdf]), layer=layer)
     return Path(dest)
 
@@ -482,6 +459,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             reader = pa.RecordBatchReader.from_batches(schema, batches())
             pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
                                 crs=crs.to_wkt() if crs is not None else None, **kwargs)
+            if driver == "FlatGeobuf":
+                _check_flatgeobuf(tmp, count["rows"])
     except BaseException as exc:
         if failure:
             raise failure[0] from None
@@ -489,6 +468,32 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise OutputError("output_write", path=str(tmp.name), why=first_line(exc)) from None
         raise
     return count["rows"]
+
+
+def _check_flatgeobuf(path: Path, rows: int) -> None:
+    """Walk a FlatGeobuf file without spatial index feature by feature (each is a 4-byte
+    size and its bytes): GDAL's writer does not report failed writes (a full disk gives a
+    truncated file and success), so a file that does not hold ``rows`` whole features
+    raises :class:`OutputError`. Reads only the size prefixes."""
+    import struct
+
+    end = os.path.getsize(path)
+    n = 0
+    with open(path, "rb") as fh:
+        ok = fh.read(3) == b"fgb"
+        fh.seek(8)
+        head = fh.read(4)
+        pos = 12 + (struct.unpack("<I", head)[0] if len(head) == 4 else end)
+        while ok and pos < end:
+            fh.seek(pos)
+            size = fh.read(4)
+            if len(size) < 4:
+                break
+            pos += 4 + struct.unpack("<I", size)[0]
+            n += pos <= end
+    if not ok or n != rows or pos != end:
+        raise OutputError("output_write", path=path.name,
+                          why=f"{n} of {rows} features made it to disk (disk full?)")
 
 
 def _chain(first, rest):

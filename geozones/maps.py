@@ -411,9 +411,9 @@ def read_parcels(path: str | Path, layer: str | None = None):
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
 
 
-def write_map(m: folium.Map, path: str | Path, overwrite: bool = True) -> int:
-    """Write the map atomically; returns its size in bytes."""
-    with atomic_output(path, overwrite) as tmp:
+def write_map(m: folium.Map, path: str | Path, overwrite: bool = True, inputs=()) -> int:
+    """Write the map atomically (never onto one of ``inputs``); returns its size in bytes."""
+    with atomic_output(path, overwrite, inputs) as tmp:
         m.save(str(tmp))
         size = tmp.stat().st_size
     return size

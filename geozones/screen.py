@@ -25,6 +25,7 @@ from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import TableSource, atomic_output, driver_for, write_chunks
+from .safety import InputFingerprint, refuse_same_files
 from .kinds import KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .pilot import low_rise_share
 
@@ -328,18 +329,22 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
-                progress: Callable[[int, int | None], None] | None = None) -> ScreenSummary:
+                progress: Callable[[int, int | None], None] | None = None,
+                inputs=()) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
-    input is never modified. ``progress(done, total)`` is called after each chunk (total is
+    input is never modified: an output that is the input (or one of ``inputs``: station,
+    pilot boundary, DEM) is refused, and an input that changes while it is read fails the
+    run with nothing written. ``progress(done, total)`` is called after each chunk (total is
     None when the format cannot tell the row count in advance).
     """
+    inputs = [input_path, *inputs]
+    refuse_same_files([output_path], inputs)
+    fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=chunk_size)
     out = Path(output_path)
-    if out.resolve() == Path(input_path).resolve():
-        raise OutputError("output_is_input", path=str(out))
     driver = driver_for(out)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
@@ -372,19 +377,21 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
             if progress:
                 progress(summary.rows, src.n_rows)
 
-    with atomic_output(out, overwrite) as tmp:
+    with atomic_output(out, overwrite, inputs) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
         rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened",
                             renamed=summary.renamed)
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")
+        fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
     summary.verdicts = verdict_counts
     summary.statuses = status_counts
     return summary
 
 
-def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False) -> None:
+def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
+                 inputs=()) -> None:
     """The run's summary as JSON (``.json``) or CSV (``.csv``: one row per metric), atomically."""
     import json
 
@@ -393,7 +400,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
     if ext not in (".json", ".csv"):
         raise OutputError("output_format", path=str(path), choices=".json, .csv")
     data = summary.to_dict()
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_output(path, overwrite, inputs) as tmp:
         if ext == ".json":
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         else:

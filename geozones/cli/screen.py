@@ -72,6 +72,11 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report
 
+    from .options import known_inputs, refuse_outputs
+
+    ctx = click.get_current_context()
+    refuse_outputs(ctx, [output, report_path, map_path], [input_path, dem])
+    inputs = [*known_inputs(ctx), input_path, dem]
     if report_path and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
 
@@ -102,17 +107,19 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     try:
         summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
-                              chunk_size=chunk_size, overwrite=overwrite, progress=progress)
+                              chunk_size=chunk_size, overwrite=overwrite, progress=progress,
+                              inputs=inputs)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     if report_path:
-        write_report(summary, report_path, overwrite=overwrite)
+        write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet:
         click.echo(format_summary(summary, lang))
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened",
+                   inputs=inputs)
 
 
 

@@ -27,10 +27,14 @@ def zones(output, crs, sector_radius, station, pilots, overwrite, lang):
     from ..io import write_vector
     from ..layers import zone_layer
     from ..zones import StationFrame
+    from .options import known_inputs, refuse_outputs
+
+    ctx = click.get_current_context()
+    refuse_outputs(ctx, [output])
 
     layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius,
                        pilots=pilots)
-    write_vector(layer, output, overwrite=overwrite, layer="zones")
+    write_vector(layer, output, overwrite=overwrite, layer="zones", inputs=known_inputs(ctx))
     click.echo(f"{output}: {len(layer)} zones ({', '.join(layer['zone'])})")
 
 

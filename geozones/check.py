@@ -111,6 +111,7 @@ class Assessment:
     uses: np.ndarray | None = None
     use_assumed: np.ndarray | None = None
     storeys_given: np.ndarray | None = None
+    repaired: np.ndarray | None = None   #: rows whose geometry was made valid (or linearised)
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -352,11 +353,11 @@ def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.nda
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     height_m = np.asarray(height_m, dtype=float)
-    m = frame.measure(geoms)
-    outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
-                        m.sun_distance_m, m.in_general, m.in_protected)
     if problems is None:
         problems = np.full(n, None, dtype=object)
+    m, geoms, problems = _measure_rows(frame, geoms, problems)
+    outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
+                        m.sun_distance_m, m.in_general, m.in_protected)
     if uses is None:
         uses, use_assumed = _uses_array(None, kinds)
     storeys = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
@@ -366,6 +367,26 @@ def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.nda
                                storeys, height_m)
     return Assessment(frame.station, kinds, height_m, m, outcomes, problems, pilot, uses,
                       use_assumed, storeys)
+
+
+def _measure_rows(frame: StationFrame, geoms: np.ndarray, problems: np.ndarray):
+    """``frame.measure`` that never fails for the batch: when GEOS raises on the array, the
+    rows it cannot measure become problems (``geometry_failed``) and the rest are measured."""
+    try:
+        return frame.measure(geoms), geoms, problems
+    except Exception:  # GEOS errors on one hostile geometry
+        from .geometry import _why
+
+        geoms, problems = geoms.copy(), problems.copy()
+        for i, g in enumerate(geoms):
+            if g is None:
+                continue
+            try:
+                frame.measure(np.array([g], dtype=object))
+            except Exception as exc:
+                problems[i] = GeometryError("geometry_failed", why=_why(exc))
+                geoms[i] = None
+        return frame.measure(geoms), geoms, problems
 
 
 def assess(
@@ -401,24 +422,43 @@ def assess(
     storeys : int or array, optional
         Storeys for the pilot rules; NaN/None: estimated from height.
 
-    Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
-    :class:`~geozones.errors.CoordinateError` that says why.
+    Rows whose coordinates cannot be meant, or whose geometry cannot be read or measured
+    (NaN vertex, unparseable WKT), are not assessed; ``problems[i]`` holds the
+    :class:`~geozones.errors.CoordinateError` or :class:`~geozones.errors.GeometryError` that
+    says why. Invalid geometries (a bow-tie; a sliver that self-intersects only once
+    projected into the station frame) are repaired with ``shapely.make_valid`` and marked in
+    ``repaired``; curved WKT is linearised. One hostile row never raises for the batch.
     """
     if zones is None:
         zones = ZoneSet(station)
     frame = zones.frame
     arr = np.asarray(geoms, dtype=object).reshape(-1)
-    if arr.size and isinstance(arr[0], str):
-        arr = shapely.from_wkt(arr, on_invalid="raise")
+    from .geometry import clean, parse_many
+
     n = len(arr)
+    parse_problems = np.full(n, None, dtype=object)
+    texts = np.array([isinstance(v, str) for v in arr], dtype=bool)
+    if texts.any():
+        parsed, _curved = parse_many(arr[texts], wkb=False)
+        for j, i in enumerate(np.flatnonzero(texts)):
+            if parsed[j] is None:
+                parse_problems[i] = GeometryError("geometry_parse", what="geometry",
+                                                  text=str(arr[i])[:60])
+        arr = arr.copy()
+        arr[texts] = parsed
+    arr, parse_problems, repaired_in = clean(arr, parse_problems)
     kinds = _kinds_array(kind, n)
     heights = _heights_array(height_m, n)
     uses, use_assumed = _uses_array(use, kinds)
     storeys_arr = _storeys_array(storeys, n)
     local, problems = to_frame(arr, parse_crs(crs), frame.crs, zones.anchors_m,
                                frame.station.plausible_radius_m, axis_order)
-    return assess_local(zones, local, kinds, heights, problems, uses=uses,
-                        use_assumed=use_assumed, storeys=storeys_arr)
+    problems = np.where(np.equal(parse_problems, None), problems, parse_problems)  # noqa: E711
+    local, problems, repaired_local = clean(local, problems)
+    a = assess_local(zones, local, kinds, heights, problems, uses=uses,
+                     use_assumed=use_assumed, storeys=storeys_arr)
+    a.repaired = repaired_in | repaired_local
+    return a
 
 
 @dataclass
@@ -503,9 +543,14 @@ def check(
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
     repaired = []
-    if not geometry.is_valid:
+    from .geometry import clean
+
+    fixed, problem, was_repaired = clean(np.array([geometry], dtype=object))
+    if problem[0] is not None:
+        raise problem[0]
+    if was_repaired[0]:
         repaired = [t("assume_repaired", lang, why=shapely.is_valid_reason(geometry))]
-        geometry = shapely.make_valid(geometry)
+        geometry = fixed[0]
     extra_assumptions = [*extra_assumptions, *repaired]
     crs_obj = parse_crs(crs)
     zones = zones or ZoneSet(station)

@@ -17,6 +17,7 @@ import shapely
 
 from .coords import crs_label, parse_crs
 from .errors import GeometryError, InputError, OutputError, first_line
+from .geometry import parse_many
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "driver_for", "atomic_output", "write_vector"]
 
@@ -77,10 +78,9 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint")
         else:
             geom = geoms[0]
         return geom, file_crs, notes
-    try:
-        geom = shapely.from_wkt(text)
-    except shapely.errors.GEOSException:
-        raise GeometryError("geometry_parse", what=what, text=text[:60]) from None
+    geom = parse_many(np.array([text], dtype=object), wkb=False)[0][0]  # curves linearised
+    if geom is None:
+        raise GeometryError("geometry_parse", what=what, text=text[:60])
     if geom is None or geom.is_empty:
         raise GeometryError("geometry_empty", what=what)
     if crs is None:
@@ -268,7 +268,7 @@ class TableSource:
         for df in reader:
             raw = df.pop(self.wkt_column).to_numpy(dtype=object)
             text = np.where(raw == "", None, raw)
-            geoms = shapely.from_wkt(text, on_invalid="ignore")
+            geoms = parse_many(text, wkb=False, curves=False)[0]
             yield df.reset_index(drop=True), geoms, text
 
     def _parquet_chunks(self):
@@ -317,7 +317,7 @@ def _split_wkb(batch, geom_name: str):
     df = batch.to_pandas()
     raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
            else np.full(len(df), None, dtype=object))
-    return df.reset_index(drop=True), shapely.from_wkb(raw, on_invalid="ignore"), raw
+    return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
 
 
 def _to_arrow(gdf):

@@ -21,6 +21,8 @@ import pandas as pd
 import shapely
 
 from .check import ZoneSet, assess
+from .curves import linearize
+from .geometry import clean
 from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
@@ -170,23 +172,27 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     geoms = geoms.copy()
     for i in np.flatnonzero(unreadable):
         fixed = None
-        try:
-            fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
-                     else shapely.from_wkt(raw[i], on_invalid="fix"))
+        try:  # a curve (CURVEPOLYGON …) is linearised; a broken ring is closed
+            fixed = linearize(raw[i])
         except Exception:
-            fixed = None
+            try:
+                fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
+                         else shapely.from_wkt(raw[i], on_invalid="fix"))
+            except Exception:
+                fixed = None
         if fixed is None or fixed.is_empty:
             error[i] = t("row_geom_unreadable", opts.lang)
         else:
-            geoms[i] = shapely.make_valid(fixed)
-            written[i] = geoms[i]
+            geoms[i] = fixed
+            written[i] = fixed
             status[i] = "repaired"
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     error[missing & np.equal(error, None)] = t("row_geom_empty", opts.lang)  # noqa: E711
-    invalid = ~missing & ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-        status[invalid] = "repaired"
+    # NaN vertex -> error; invalid -> make_valid; GEOS failure on one row -> that row's error
+    geoms, g_problems, repaired = clean(geoms)
+    for i in np.flatnonzero(~np.equal(g_problems, None) & np.equal(error, None)):  # noqa: E711
+        error[i] = g_problems[i].localized(opts.lang)
+    status[repaired] = "repaired"
 
     heights, h_err = _numeric(df, opts.height_field, "height", path, opts.lang)
     floors, f_err = _numeric(df, opts.floors_field, "floors", path, opts.lang)
@@ -218,6 +224,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
         error[i] = a.problems[i].localized(opts.lang)
     ok = np.equal(error, None)  # noqa: E711
+    if a.repaired is not None:  # e.g. a sliver that self-intersects once in the station frame
+        status[ok & a.repaired] = "repaired"
 
     verdict = np.where(ok, a.verdict, "error").astype(object)
     zone = np.where(ok, a.zone, None)

@@ -615,7 +615,9 @@ def _terrain(dem: Any, geometry, crs, axis_order: str, height: float, station: S
                datum=dem.datum)]
     if g.nodata_cells[0]:
         notes.append(t("assume_dem_partial", lang, nodata=int(g.nodata_cells[0]), cells=int(g.cells[0])))
-    return float(eff[0]), facts, notes
+    if eff[0] < 0:  # the top is below the field's ground: it obstructs nothing
+        notes.append(t("assume_below_field", lang, eff=_fmt(eff[0])))
+    return max(float(eff[0]), 0.0), facts, notes
 
 
 def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:

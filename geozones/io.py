@@ -7,6 +7,7 @@ run never leaves a half-written file, and an existing output is kept unless ``ov
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Iterator
@@ -33,6 +34,22 @@ VECTOR_DRIVERS: dict[str, str] = {
     ".geoparquet": "Parquet",
     ".csv": "CSV",
 }
+
+
+def require_one_layer(path: str | Path, layer: str | None) -> None:
+    """Refuse (exit 2, listing them) a file with several layers when no ``layer`` is named:
+    several layers are never silently read as their first."""
+    if layer is not None:
+        return
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception:  # unreadable: the reader that follows says why
+        return
+    if len(layers) > 1:
+        names = [str(row[0]) for row in layers]
+        raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
 
 
 def driver_for(path: str | Path) -> str:
@@ -113,13 +130,17 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
 _DBF_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030", 0x78: "BIG5"}
 
 
-def sniff_shapefile_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> tuple[str, str]:
+def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) -> tuple[str, str]:
     """The text encoding of a shapefile's attributes, and how it was decided.
 
-    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936);
-    a sample of the DBF (field names and records) that decodes as UTF-8; one that decodes as
-    GB18030 (a superset of GBK and GB2312); else ISO-8859-1, which decodes anything.
+    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936); all
+    the DBF's records (streamed in 1 MB blocks, so Chinese text that only starts after the
+    first megabyte is seen) decoding as UTF-8; as GB18030 (a superset of GBK and GB2312);
+    else ISO-8859-1, which decodes anything. ``sample_bytes`` limits how much is read
+    (None: the whole file).
     """
+    import codecs
+
     shp = Path(path)
     cpg = shp.with_suffix(".cpg")
     if cpg.exists():
@@ -129,25 +150,41 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> t
     dbf = shp.with_suffix(".dbf")
     if not dbf.exists():
         return "UTF-8", "default (no .dbf)"
+    decoders = {"UTF-8": codecs.getincrementaldecoder("utf-8")(),
+                "GB18030": codecs.getincrementaldecoder("gb18030")()}
+    fits = {"UTF-8": True, "GB18030": True}
+    ascii_only = True
+    block = 1 << 20
     with open(dbf, "rb") as fh:
-        raw = fh.read(sample_bytes)
-    if len(raw) > 29 and raw[29] in _DBF_LDID_CHINESE:
-        return _DBF_LDID_CHINESE[raw[29]], "DBF language driver"
-    body = raw[32:]
-    if all(b < 0x80 for b in body):
+        head = fh.read(32)
+        if len(head) > 29 and head[29] in _DBF_LDID_CHINESE:
+            return _DBF_LDID_CHINESE[head[29]], "DBF language driver"
+        header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
+        fh.seek(max(header_len, 32))
+        left = sample_bytes
+        while any(fits.values()):
+            raw = fh.read(block if left is None else min(block, left))
+            if not raw:
+                break
+            if left is not None:
+                left -= len(raw)
+            if ascii_only and raw.isascii():
+                continue
+            ascii_only = False
+            for name, dec in decoders.items():
+                if fits[name]:
+                    try:
+                        dec.decode(raw)
+                    except UnicodeDecodeError:
+                        fits[name] = False
+    if ascii_only:
         return "UTF-8", "ASCII only"
-    try:
-        body.decode("utf-8")
-        return "UTF-8", "decodes as UTF-8"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(body) - 4:  # a character cut by the sample's end
-            return "UTF-8", "decodes as UTF-8"
-    try:
-        body.decode("gb18030")
-        return "GB18030", "decodes as GB18030 (no .cpg)"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(body) - 4:
-            return "GB18030", "decodes as GB18030 (no .cpg)"
+    for name, dec in decoders.items():  # a character cut by the end of the sample is fine
+        if fits[name]:
+            with contextlib.suppress(UnicodeDecodeError):
+                dec.decode(b"", final=sample_bytes is None)
+                return name, ("decodes as UTF-8" if name == "UTF-8"
+                              else "decodes as GB18030 (no .cpg)")
     return "ISO-8859-1", "fallback"
 
 
@@ -228,6 +265,7 @@ class TableSource:
             return
         import pyogrio
 
+        require_one_layer(self.path, self.layer)
         if self.path.suffix.lower() == ".shp" and not self.encoding:
             self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
         try:

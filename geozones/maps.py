@@ -405,8 +405,14 @@ def read_parcels(path: str | Path, layer: str | None = None):
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
+        if not layer:
+            from .io import require_one_layer
+
+            require_one_layer(path, layer)
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
         return gpd.read_file(path, engine="pyogrio", **kw)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
 

@@ -263,7 +263,8 @@ def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, sta
     """Effective heights on the DEM (RULES.md: H = height + ground − field elevation).
 
     Rows outside the DEM, or with only nodata under them, become errors; partial nodata is
-    noted in the status. Storeys keep coming from the building height.
+    noted in the status. A top below the field's ground (H < 0) obstructs nothing: H is
+    taken as 0 and the status says so. Storeys keep coming from the building height.
     """
     from .pilot import storeys_from_height
     from .terrain import effective_heights
@@ -281,6 +282,10 @@ def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, sta
             error[i] = t("dem_nodata", opts.lang, path=opts.dem.path, cells=int(g.cells[k]))
         elif g.nodata_cells[k]:
             status[i] += f"; DEM nodata {int(g.nodata_cells[k])}/{int(g.cells[k])} cells"
+    below = np.flatnonzero(eff < 0)   # top below the field's ground: obstructs nothing
+    for k in below:
+        status[rows[k]] += "; " + t("status_below_field", opts.lang)
+    eff = np.where(eff < 0, 0.0, eff)
     floors = floors.copy()
     est = storeys_from_height(heights, zones.storey_height_m)
     floors[np.isnan(floors)] = est[np.isnan(floors)]

@@ -230,6 +230,7 @@ class TableSource:
                 raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
                                  columns=", ".join(map(str, head.columns)))
             self.columns = [c for c in head.columns if c != self.wkt_column]
+            self.wkt_position = list(head.columns).index(self.wkt_column)
             self.n_rows = None
             self.crs = parse_crs(self._given_crs or "EPSG:4326")
             self.crs_assumed = self._given_crs is None
@@ -428,7 +429,8 @@ def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
 
 
 def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
-                 renamed: dict[str, str] | None = None) -> int:
+                 renamed: dict[str, str] | None = None, wkt_column: str | None = None,
+                 wkt_position: int | None = None) -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
@@ -447,10 +449,16 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
         first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if driver == "CSV":
+        # WKT at full precision (shortest text that reads back as the same doubles), in the
+        # input's WKT column name and position when the input was a CSV
         rows = 0
-        for gdf in _chain(first, it):
-            gdf.to_wkt().to_csv(tmp, mode="a" if rows else "w", header=not rows, index=False,
-                                encoding="utf-8")
+        for k, gdf in enumerate(_chain(first, it)):
+            geom_name = gdf.geometry.name
+            df = pd.DataFrame(gdf.drop(columns=geom_name))
+            name = wkt_column or "geometry"
+            pos = len(df.columns) if wkt_position is None else min(wkt_position, len(df.columns))
+            df.insert(pos, name, shapely.to_wkt(gdf.geometry.values, rounding_precision=-1))
+            df.to_csv(tmp, mode="a" if k else "w", header=not k, index=False, encoding="utf-8")
             rows += len(gdf)
         return rows
     table0 = _to_arrow(first)

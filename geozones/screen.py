@@ -343,7 +343,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
-                inputs=()) -> ScreenSummary:
+                inputs=(), replace_gz: bool = False) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
@@ -351,6 +351,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     pilot boundary, DEM) is refused, and an input that changes while it is read fails the
     run with nothing written. ``progress(done, total)`` is called after each chunk (total is
     None when the format cannot tell the row count in advance).
+
+    An input column named like one of ours (``gz_*``) is refused unless ``replace_gz``
+    (re-screening a screened file), so no user column is silently dropped. A file without
+    rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
+    WKT column name and position, at full precision.
     """
     inputs = [input_path, *inputs]
     refuse_same_files([output_path], inputs)
@@ -359,6 +364,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                       crs=crs, chunk_size=chunk_size)
     out = Path(output_path)
     driver = driver_for(out)
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
+    clash = [str(c) for c in src.columns if str(c) in ours]
+    if clash and not replace_gz:
+        raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
     pilot = zones.pilots[0] if zones.pilots else None
@@ -369,7 +378,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     status_counts: dict[str, int] = {}
 
     def chunks():
+        any_rows = False
         for df, geoms, raw in src.chunks():
+            any_rows = True
             gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
                                                     str(input_path))
             base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
@@ -389,11 +400,22 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                         src.crs, zones, pilot, ids)
             if progress:
                 progress(summary.rows, src.n_rows)
+        if not any_rows:  # no rows: still the input's columns and ours
+            base = pd.DataFrame({c: pd.Series(dtype=object) for c in src.columns
+                                 if str(c) not in ours})
+            cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
+                                              else bool if c == "gz_in_pilot" else object)
+                                 for c in COLUMNS})
+            if driver == "ESRI Shapefile":
+                cols = cols.rename(columns=SHAPEFILE_NAMES)
+            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                                   geometry=gpd.GeoSeries([], crs=src.crs), crs=src.crs)
 
     with atomic_output(out, overwrite, inputs) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
         rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened",
-                            renamed=summary.renamed)
+                            renamed=summary.renamed, wkt_column=src.wkt_column if src.kind == "csv" else None,
+                            wkt_position=getattr(src, "wkt_position", None))
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")

@@ -55,12 +55,17 @@ from .options import (
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "fail", "review")), multiple=True,
+              help="Exit 4 when any row has this outcome (repeatable), for pipelines.")
+@click.option("--replace-gz", is_flag=True,
+              help="Replace input columns named like ours (gz_*), e.g. when re-screening a screened "
+                   "file; without it such columns are refused.")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, use_field,
            default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, overwrite, lang):
+           map_path, fail_on, replace_gz, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -108,7 +113,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               chunk_size=chunk_size, overwrite=overwrite, progress=progress,
-                              inputs=inputs)
+                              inputs=inputs, replace_gz=replace_gz)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -120,6 +125,25 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
                    offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened",
                    inputs=inputs)
+    _exit_code(ctx, summary, fail_on, lang)
+
+
+def _exit_code(ctx: click.Context, summary, fail_on, lang: str) -> None:
+    """Exit 4 when a row has an outcome named by --fail-on; 5 when every row is an error
+    (the output is written either way); else 0."""
+    from ..i18n import t
+
+    prefix = "错误" if lang == "zh" else "error"
+    counts = {**summary.verdicts, "error": summary.error_rows}
+    for outcome in ("error", "fail", "review"):
+        if outcome in fail_on and counts.get(outcome, 0):
+            click.echo(f"{prefix}: " + t("fail_on", lang, n=f"{counts[outcome]:,}", rows=f"{summary.rows:,}",
+                                        outcome=outcome), err=True)
+            ctx.exit(4)
+    if summary.rows and summary.error_rows == summary.rows:
+        why = summary.errors[0][1] if summary.errors else "?"
+        click.echo(f"{prefix}: " + t("all_errors", lang, rows=f"{summary.rows:,}", why=why), err=True)
+        ctx.exit(5)
 
 
 

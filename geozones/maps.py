@@ -57,6 +57,19 @@ def _leaflet_files() -> tuple[str, str]:
     return (base / "leaflet.js").read_text(encoding="utf-8"), (base / "leaflet.css").read_text(encoding="utf-8")
 
 
+def page_text(text: str) -> str:
+    """Text made safe for every place folium puts it on the page: HTML text and attribute
+    values (``& < > " '`` as entities) and JavaScript template literals (folium's tooltips are
+    `` `…` ``: backtick, ``$`` and backslash as entities, so ``${…}`` never runs). Leaflet shows
+    the entities as the characters.
+
+    >>> page_text("${alert(1)}`<b>")
+    '&#36;{alert(1)}&#96;&lt;b&gt;'
+    """
+    return (html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("\\", "&#92;"))
+
+
 def _safe_json(value: Any) -> str:
     """JSON that can sit inside a <script> element: '<', '>' and '&' are written as \\u escapes,
     so no attribute value can close the element or open another."""
@@ -155,7 +168,7 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
     else:
         if "{z}" not in tiles or "{x}" not in tiles or "{y}" not in tiles:
             raise InputError("tiles_url", tiles=tiles, choices=", ".join(TILES))
-        folium.TileLayer(tiles, attr=attribution or "custom tiles", name="basemap").add_to(m)
+        folium.TileLayer(tiles, attr=page_text(attribution or "custom tiles"), name="basemap").add_to(m)
 
 
 def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
@@ -260,7 +273,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
     title = t("map_title", lang, station=station.name_zh if lang == "zh" else station.name)
-    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
+    m.get_root().header.add_child(Element(f"<title>{page_text(title)}</title>"))
     if offline:
         js, css = _leaflet_files()
         m.default_js, m.default_css = [], []
@@ -277,7 +290,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         geom = shift.geoms(_to_wgs(zones, [poly]))[0]
         fg = folium.FeatureGroup(name=label, show=True)
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, o=opacity: {
-            "color": c, "weight": 1.5, "fillColor": c, "fillOpacity": o}, tooltip=html.escape(label),
+            "color": c, "weight": 1.5, "fillColor": c, "fillOpacity": o}, tooltip=page_text(label),
             interactive=False).add_to(fg)
         fg.add_to(m)
 
@@ -316,10 +329,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         if pilot.provisional:
             label += f" ({t('map_provisional', lang)})"
         geom = shift.geoms(np.array([pilot.boundary], dtype=object))[0]
-        pfg = folium.FeatureGroup(name=html.escape(label), show=True)
+        pfg = folium.FeatureGroup(name=page_text(label), show=True)
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f: {
             "color": "#00695c", "weight": 2, "fillOpacity": 0.03, "dashArray": "8 4"},
-            tooltip=html.escape(label), interactive=False).add_to(pfg)
+            tooltip=page_text(label), interactive=False).add_to(pfg)
         pfg.add_to(m)
 
     # parcels and the page script

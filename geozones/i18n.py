@@ -216,6 +216,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "station file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
         "zh": "站点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",
     },
+    "pilot_missing": {
+        "en": "pilot file {path} does not exist: check the path of the pilot file",
+        "zh": "试点文件 {path} 不存在：请检查试点文件路径",
+    },
+    "pilot_syntax": {
+        "en": "pilot file {path} is not valid TOML ({why}): fix the line named",
+        "zh": "试点文件 {path} 不是有效的 TOML（{why}）：请修改所指的行",
+    },
     "pilot_unknown_key": {
         "en": "pilot file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
         "zh": "试点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",

@@ -207,7 +207,7 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
 def load_pilot(path: str | Path, boundary: str | Path | None = None) -> PilotArea:
     """Read a pilot file; ``boundary`` replaces the boundary it names."""
     path = Path(path)
-    doc = read_toml(path)
+    doc = read_toml(path, "pilot")
     p = str(path)
     if doc.get("schema") != PILOT_SCHEMA:
         raise StationFileError("pilot_field", path=p, field="schema", expected=f'"{PILOT_SCHEMA}"')

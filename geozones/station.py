@@ -109,16 +109,16 @@ def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = No
     return value
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A zone-set file (station or pilot) as a dict; a missing or malformed file gets a
-    :class:`~geozones.errors.StationFileError` naming it."""
+def read_toml(path: Path, kind: str = "station") -> dict[str, Any]:
+    """A zone-set file (``kind`` "station" or "pilot") as a dict; a missing or malformed file
+    gets a :class:`~geozones.errors.StationFileError` naming it and its kind."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
-    except FileNotFoundError:
-        raise StationFileError("station_missing", path=str(path)) from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise StationFileError(f"{kind}_missing", path=str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+        raise StationFileError(f"{kind}_syntax", path=str(path), why=str(exc)) from None
 
 
 def load_station(path: str | Path | None = None) -> Station:

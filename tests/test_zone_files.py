@@ -108,3 +108,9 @@ def test_cli_one_line_for_bad_station(tmp_path):
     res = CliRunner().invoke(main, ["check", "--footprint", "POINT (111.5745 35.5054)", "--station", str(p)])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1 and "[checks]" in res.output
+
+
+def test_pilot_syntax_error_names_pilot_file(tmp_path):
+    p = _pilot(tmp_path, "area_km2 = 21.13", "area_km2 = = 21.13")
+    with pytest.raises(StationFileError, match="^pilot file .* is not valid TOML"):
+        load_pilot(p)

@@ -32,7 +32,7 @@ def arc_points(p0, p1, p2, max_step_deg: float = MAX_STEP_DEG) -> list[tuple[flo
 
     Collinear points give the straight segment; ``p0 == p2`` is the full circle through p1.
 
-    >>> pts = arc_points((1, 0), (0, 1), (-1, 0), 90.0)
+    >>> pts = arc_points((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), 90.0)
     >>> [(round(x, 9) + 0, round(y, 9) + 0) for x, y in pts]
     [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)]
     """

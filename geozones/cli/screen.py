@@ -141,7 +141,7 @@ def _exit_code(ctx: click.Context, summary, fail_on, lang: str) -> None:
                                         outcome=outcome), err=True)
             ctx.exit(4)
     if summary.rows and summary.error_rows == summary.rows:
-        why = summary.errors[0][1] if summary.errors else "?"
+        why = str(summary.errors[0][1]).removeprefix("error: ") if summary.errors else "?"
         click.echo(f"{prefix}: " + t("all_errors", lang, rows=f"{summary.rows:,}", why=why), err=True)
         ctx.exit(5)
 

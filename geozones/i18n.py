@@ -446,6 +446,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{n} 层：县城提倡新建住宅以6层为主——这是住宅结构的引导目标，不是对本栋建筑的限制。",
     },
     "report_notices": {"en": "Approval", "zh": "审批"},
+    "msg_approval": {"en": "approval needs the meteorological authority's prior written consent (Art. 14, 15.1)",
+                     "zh": "审批须事先征得气象主管部门书面同意（第十四条、第十五条第1项）"},
     "report_word": {"en": "the plan's word", "zh": "原文用语"},
     "report_reading": {"en": "our reading", "zh": "本项目理解"},
     "report_pilot_provisional": {"en": "the boundary is provisional", "zh": "边界为临时边界"},

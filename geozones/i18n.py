@@ -304,8 +304,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "气象站位置采用默认值（北纬 {lat:.4f}，东经 {lon:.4f}），来源：{source}；请在站点文件中改为实测位置。",
     },
     "assume_no_wind": {
-        "en": "Prevailing wind direction unknown: the general zone is modelled as {general} m all round; the {upwind} m upwind sector is not drawn.",
-        "zh": "主导风向未知：一般保护区按四周 {general} 米计，未划定上风方 {upwind} 米扇区。",
+        "en": "Prevailing wind direction unknown: the general zone is modelled as {general} m all round; the {upwind} m upwind sector is not drawn, so from {general} to {upwind} m the general zone's rules give review (the site may be upwind).",
+        "zh": "主导风向未知：一般保护区按四周 {general} 米计，未划定上风方 {upwind} 米扇区；{general} 至 {upwind} 米之间按一般保护区条款判为需审查（可能位于上风方）。",
     },
     "assume_rotation": {
         "en": "Field rotation {rot}° from north (source: {source}).",

@@ -40,7 +40,6 @@ TOL_IN = 0.0005       # 0.5 mm: within the tolerance
 
 OBSTACLES = sorted(kinds_of_families(["obstacle"]))
 SOURCES = kinds_of_families(["interference"])
-SOUTH = 180.0
 
 
 @pytest.fixture(scope="module")

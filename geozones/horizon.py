@@ -269,7 +269,7 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     ax.set_rlabel_position(135)
     title = (f"{st.name_zh} 地平圈障碍物遮蔽图" if zh else f"{st.name}: horizon obstruction")
     ax.set_title(title, pad=18)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.24), ncol=1, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
     with atomic_output(path, overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)

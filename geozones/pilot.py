@@ -38,7 +38,8 @@ PILOT_TOP_KEYS = frozenset({"schema", "pilot", "rules"})
 PILOT_KEYS = frozenset({"id", "name", "name_zh", "boundary", "area_km2", "area_warn_fraction",
                         "reference_lonlat", "reference_name", "storey_height_m", "low_rise_storeys",
                         "low_rise_share_target", "source"})
-PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "quote_zh", "quote_en",
+PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "quote_zh", "quote_en", "document",
+                             "reading_en", "reading_zh", "word",
                              "storeys_above", "storeys_at_most", "source"})
 PILOT_SEVERITIES = ("fail", "review", "info")
 _CODE = {"fail": FAIL, "review": REVIEW, "info": PASS}

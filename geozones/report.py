@@ -83,6 +83,12 @@ def format_summary(summary, lang: str = "en") -> str:
         lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
         for row, status, ident in summary.errors[:5]:
             lines.append(f"  row {row}{who(ident)}: {status}")
+    if getattr(summary, "dxf", None):
+        lines.append(t("sum_dxf", lang, **summary.dxf))
+    if getattr(summary, "datum", None):
+        lines.append(t("sum_datum", lang, datum=summary.datum))
+    elif getattr(summary, "crs_assumed", False):
+        lines.append(t("sum_crs_assumed", lang))
     if summary.renamed:
         lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share

@@ -81,6 +81,11 @@ class ScreenSummary:
     pilot_low_rise_storeys: int | None = None
     encoding: str | None = None
     output: str = ""
+    layer: str | None = None             #: layer name written (the input's)
+    geometry_type: str | None = None     #: geometry type the output layer declares
+    datum: str | None = None             #: GCJ-02/BD-09 input converted to WGS84 for output
+    dxf: dict[str, Any] | None = None    #: DXF input: polygons, lines, ignored entities
+    crs_assumed: bool = False            #: no CRS given: read as WGS84 lon/lat
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
 
     @property
@@ -103,6 +108,8 @@ class ScreenSummary:
             "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
+            "layer": self.layer, "geometry_type": self.geometry_type, "datum": self.datum,
+            "dxf": self.dxf, "crs_assumed": self.crs_assumed,
         }
 
 
@@ -213,7 +220,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         ok = np.equal(error, None)  # noqa: E711
     a = assess(np.where(ok, geoms, None), np.where(ok, kinds, "building"), heights,
                crs=crs, axis_order=opts.axis_order, zones=zones,
-               use=np.where(ok, uses, None), storeys=floors)
+               use=np.where(ok, uses, None), floors=floors)
     for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
         error[i] = a.problems[i].localized(opts.lang)
     ok = np.equal(error, None)  # noqa: E711
@@ -343,6 +350,17 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     driver = driver_for(out)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
+    from .datums import datum_of, geoms_to_wgs84
+
+    datum = datum_of(src.crs)
+    out_crs = parse_crs("EPSG:4326") if datum else src.crs
+    summary.datum = datum
+    summary.crs_assumed = bool(getattr(src, "crs_assumed", False))
+    if src.dxf_counts is not None:
+        summary.dxf = src.dxf_counts.params()
+    out_layer = layer or src.layer_name or "screened"
+    summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
+    summary.geometry_type = src.geometry_type
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
@@ -361,8 +379,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 cols = gz.rename(columns=SHAPEFILE_NAMES)
                 for c in ("gz_msg", "gz_status", "gz_rules"):
                     cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+            if datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
+                written_out = geoms_to_wgs84(written, src.crs, opts.axis_order == "yx")[0]
+            else:
+                written_out = written
             yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                   geometry=gpd.GeoSeries(written, crs=src.crs), crs=src.crs)
+                                   geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
             if summary.id_column is None and len(df.columns):
                 summary.id_column = str(df.columns[0])
             ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
@@ -374,8 +396,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
     with atomic_output(out, overwrite) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened",
-                            renamed=summary.renamed)
+        rows = write_chunks(tmp, driver, out_crs, chunks(), layer=out_layer,
+                            renamed=summary.renamed, geometry_type=src.geometry_type)
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")

@@ -85,7 +85,8 @@ station_opt = click.option(
 crs_opt = click.option(
     "--crs", default=None,
     help="CRS of the coordinates, e.g. EPSG:4326 (default for WKT), EPSG:4546 or EPSG:4525 "
-         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix).",
+         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix); GCJ-02 for numbers from "
+         "Gaode/AMap or Tencent maps, BD-09 for Baidu maps. Required for DXF.",
 )
 axis_opt = click.option(
     "--axis-order", type=click.Choice(AXIS_ORDERS), default="xy", show_default=True,

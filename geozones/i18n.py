@@ -208,8 +208,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "试点边界 {path}：椭球面积 {area} 平方公里，而非 {expected} 平方公里（偏差超过 {tol}）；请确认边界是否正确",
     },
     "boundary_gcj": {
-        "en": "pilot boundary {path} looks shifted into GCJ-02 (about {shift} m off against the {ref}): convert it to WGS84 before use",
-        "zh": "试点边界 {path} 似乎是 GCJ-02（火星坐标，相对{ref}偏移约 {shift} 米）：请先转换为 WGS84",
+        "en": "pilot boundary {path} looks shifted into GCJ-02 (about {shift} m off against the {ref}): pass --pilot-boundary-crs GCJ-02, or convert it to WGS84 before use",
+        "zh": "试点边界 {path} 似乎是 GCJ-02（火星坐标，相对{ref}偏移约 {shift} 米）：请使用 --pilot-boundary-crs GCJ-02，或先转换为 WGS84",
     },
     "use_unknown": {
         "en": "unknown use '{use}': use one of {choices}",

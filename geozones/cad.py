@@ -54,7 +54,7 @@ def _points(entity) -> tuple[np.ndarray, bool]:
     if kind == "LINE":
         s, e = entity.dxf.start, entity.dxf.end
         return np.array([[s.x, s.y], [e.x, e.y]]), False
-    closed = kind == "CIRCLE" or bool(entity.closed)
+    closed = kind == "CIRCLE" or bool(entity.is_closed)
     p = ezpath.make_path(entity)
     pts = np.array([(v.x, v.y) for v in p.flattening(FLATTEN_M)], dtype=float)
     return pts, closed

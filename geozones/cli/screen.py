@@ -25,8 +25,8 @@ from .options import (
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv.")
-@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs).")
+              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
+@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
               help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
                    "header, or detected (GB18030 when the text is not UTF-8).")

@@ -8,11 +8,12 @@
 from .check import Assessment, CheckResult, Finding, ZoneSet, assess, check
 from .errors import GeozonesError
 from .kinds import KINDS
+from .screen import assess_frame
 from .station import Station, load_station
 from .zones import ZONES, StationFrame
 
 __all__ = [
-    "check", "assess", "ZoneSet", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
+    "check", "assess", "assess_frame", "ZoneSet", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
     "Station", "load_station", "StationFrame", "ZONES",
 ]
 __version__ = "0.1.0"

@@ -28,7 +28,8 @@ from .io import TableSource, atomic_output, driver_for, write_chunks
 from .kinds import KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .pilot import low_rise_share
 
-__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file"]
+__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
+           "assess_frame"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -462,3 +463,62 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             summary.pilot_floor_area_m2 += total
             if share is not None:
                 summary.pilot_low_rise_area_m2 += share * total
+
+
+def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | None = None,
+                 kind_field: str | None = None, use_field: str | None = None,
+                 kind: str = "building", use: str | None = None, height: float | None = None,
+                 storey_height_m: float = 3.0, crs: Any = None, axis_order: str = "xy",
+                 station=None, zones: ZoneSet | None = None, lang: str = "en"):
+    """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
+    columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Proposals in any CRS (its own; ``crs="GCJ-02"``/``"BD-09"`` for WGS84 numbers copied
+        from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
+    height_field, floors_field, kind_field, use_field : str, optional
+        Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
+    kind, use, height : defaults for rows without a value (height [m]: none by default).
+    storey_height_m : storey height for ``floors_field``. [m]
+    lang : language of ``gz_message`` and ``gz_status``.
+
+    Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
+    ``gz_status`` saying why. An unknown column or default raises :class:`InputError`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> gdf = gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(111.5745, 35.5054)], crs=4326)
+    >>> assess_frame(gdf, height_field="h")[["h", "gz_verdict", "gz_zone"]]
+          h gz_verdict  gz_zone
+    0  10.0       pass  control
+    """
+    from .check import _geometry_input
+    from .kinds import normalize_kind as _nk
+
+    default_kind = _nk(kind) if kind is not None else "building"
+    if default_kind is None:
+        raise InputError("kind_unknown", kind=str(kind), choices=", ".join(KINDS))
+    default_use = normalize_use(use) if use is not None else None
+    if use is not None and default_use is None:
+        raise InputError("use_unknown", use=str(use), choices=", ".join(USES))
+    geoms, src_crs = _geometry_input(gdf, crs, "GeoDataFrame")
+    if src_crs is None:
+        raise InputError("frame_no_crs", what="GeoDataFrame")
+    src_crs = parse_crs(src_crs)
+    zones = zones or ZoneSet(station)
+    opts = ScreenOptions(height_field=height_field, floors_field=floors_field,
+                         storey_height_m=storey_height_m, default_height_m=height,
+                         kind_field=kind_field, default_kind=default_kind, use_field=use_field,
+                         default_use=default_use, axis_order=axis_order, lang=lang)
+    geom_name = gdf.geometry.name
+    attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
+    gz, _written, _res = screen_chunk(attrs, np.asarray(geoms, dtype=object),
+                                      np.asarray(geoms, dtype=object), src_crs, zones, opts,
+                                      "GeoDataFrame")
+    out = gdf.copy()
+    for col in gz.columns:
+        out[col] = gz[col].to_numpy()
+    return out

@@ -399,6 +399,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
         rows = write_chunks(tmp, driver, out_crs, chunks(), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type)
+        if driver == "GPKG":  # opens styled in QGIS: colours by verdict
+            from .styles import add_qgis_style, verdict_qml
+
+            add_qgis_style(tmp, out_layer, verdict_qml(src.geometry_type or "Polygon"),
+                           "geozones verdicts")
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")

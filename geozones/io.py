@@ -608,9 +608,9 @@ GEOPARQUET_VERSION = "1.1.0"
 
 
 def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown") -> None:
-    """GeoParquet 1.1: WKB ``geometry``, a ``bbox`` struct column (xmin, ymin, xmax, ymax)
-    declared as its covering, so readers can skip row groups by extent; ``geometry_types`` and
-    the layer ``bbox`` are added to the metadata when the file is complete."""
+    """GeoParquet 1.1: WKB ``geometry`` and a ``bbox`` struct column (xmin, ymin, xmax, ymax)
+    declared as its covering, so readers can skip row groups by extent. ``geometry_types``
+    is the declared type (the input's, else the first chunk's; empty when mixed)."""
     import json
 
     import pyarrow as pa
@@ -618,7 +618,6 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
 
     bbox_name = "bbox" if "bbox" not in schema.names else "gz_bbox"
     bbox_type = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
-    out_schema = schema.append(pa.field(bbox_name, bbox_type))
     geo = {"version": GEOPARQUET_VERSION, "primary_column": "geometry",
            "columns": {"geometry": {
                "encoding": "WKB",
@@ -626,24 +625,14 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
                "crs": crs.to_json_dict() if crs is not None else None,
                "covering": {"bbox": {k: [bbox_name, k] for k in ("xmin", "ymin", "xmax", "ymax")}},
            }}}
-    total = np.array([np.inf, np.inf, -np.inf, -np.inf])
-    seen: set[int] = set()
+    out_schema = schema.append(pa.field(bbox_name, bbox_type)).with_metadata(
+        {b"geo": json.dumps(geo).encode()})
     with pq.ParquetWriter(path, out_schema) as writer:
-        for batch in batches:  # RecordBatches of write_chunks
+        for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
             geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
             b = shapely.bounds(geoms)
             missing = np.isnan(b).any(axis=1)
-            seen |= set(shapely.get_type_id(geoms[~missing]).tolist())
-            if (~missing).any():
-                total[:2] = np.minimum(total[:2], b[~missing, :2].min(axis=0))
-                total[2:] = np.maximum(total[2:], b[~missing, 2:].max(axis=0))
             arrays = [pa.array(b[:, k], mask=missing) for k in range(4)]
             bbox = pa.StructArray.from_arrays(arrays, names=["xmin", "ymin", "xmax", "ymax"],
                                               mask=pa.array(missing))
             writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))
-        col = geo["columns"]["geometry"]
-        if not col["geometry_types"] and seen:
-            col["geometry_types"] = sorted(_TYPE_NAMES.get(i, "Unknown") for i in seen)
-        if np.isfinite(total).all():
-            col["bbox"] = [float(v) for v in total]
-        writer.add_key_value_metadata({"geo": json.dumps(geo)})

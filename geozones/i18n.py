@@ -402,8 +402,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "输入按 {datum} 读取；输出几何已转换为 WGS84（EPSG:4326）",
     },
     "sum_crs_assumed": {
-        "en": "no CRS given: coordinates read as WGS84 lon/lat; numbers from Gaode/Tencent need --crs GCJ-02, from Baidu --crs BD-09",
-        "zh": "未指定坐标系：按 WGS84 经纬度读取；来自高德/腾讯地图的坐标请用 --crs GCJ-02，来自百度地图的请用 --crs BD-09",
+        "en": "coordinates read as WGS84 lon/lat (no --crs given); numbers from Gaode/Tencent need --crs GCJ-02, from Baidu --crs BD-09",
+        "zh": "坐标按 WGS84 经纬度读取（未指定 --crs）；来自高德/腾讯地图的坐标请用 --crs GCJ-02，来自百度地图的请用 --crs BD-09",
     },
     "dwg_refused": {
         "en": "{path} is a DWG drawing, which geozones cannot read: export it as DXF (AutoCAD: SAVEAS, file type DXF; or the free ODA File Converter) and pass the .dxf with --crs",

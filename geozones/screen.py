@@ -356,7 +356,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     datum = datum_of(src.crs)
     out_crs = parse_crs("EPSG:4326") if datum else src.crs
     summary.datum = datum
-    summary.crs_assumed = bool(getattr(src, "crs_assumed", False))
+    from .io import is_wgs84_lonlat
+
+    summary.crs_assumed = bool(getattr(src, "crs_assumed", False)) or (
+        crs is None and is_wgs84_lonlat(src.crs))
     if src.dxf_counts is not None:
         summary.dxf = src.dxf_counts.params()
     out_layer = layer or src.layer_name or "screened"

@@ -143,3 +143,13 @@ def test_assess_and_horizon_and_pilot_boundary(tmp_path, frame):
     gpd.GeoDataFrame(geometry=[_shift(pinglu, "GCJ-02")], crs=4326).to_file(shifted)
     back, _ = read_boundary(shifted, "GCJ-02")
     assert back.symmetric_difference(pinglu).area / pinglu.area < 1e-6
+
+
+def test_screen_summary_says_web_numbers_need_crs(tmp_path, frame):
+    wgs = from_frame(np.array([square_north(300.0)], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
+    src = tmp_path / "sites.csv"
+    src.write_text(f'wkt,h\n"{wgs.wkt}",31\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h",
+                                    "-o", str(tmp_path / "o.gpkg")])
+    assert res.exit_code == 0, res.output
+    assert "--crs GCJ-02" in res.output and "--crs BD-09" in res.output

@@ -153,3 +153,21 @@ def test_screen_summary_says_web_numbers_need_crs(tmp_path, frame):
                                     "-o", str(tmp_path / "o.gpkg")])
     assert res.exit_code == 0, res.output
     assert "--crs GCJ-02" in res.output and "--crs BD-09" in res.output
+
+
+def test_pilot_boundary_crs_option(tmp_path):
+    """A Pinglu boundary traced on Gaode: warned about without the option, read right with it."""
+    from geozones.pilot import load_pilots
+
+    pinglu = load_pilots()[0].boundary
+    path = tmp_path / "pinglu_gcj.geojson"
+    gpd.GeoDataFrame(geometry=[_shift(pinglu, "GCJ-02")], crs=4326).to_file(path)
+    site = pinglu.representative_point().wkt
+    runner = CliRunner()
+    plain = runner.invoke(main, ["check", "--footprint", site, "--crs", "EPSG:4326", "--pilot-boundary", str(path)])
+    assert plain.exit_code == 0 and "--pilot-boundary-crs GCJ-02" in plain.output
+    fixed = runner.invoke(main, ["check", "--footprint", site, "--crs", "EPSG:4326", "--pilot-boundary",
+                                 str(path), "--pilot-boundary-crs", "GCJ-02", "--json"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "GCJ-02" not in fixed.output.split("{")[0]       # no warning before the JSON
+    assert json.loads(fixed.output[fixed.output.index("{"):])["pilot"]["inside"] is True

@@ -405,6 +405,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "coordinates read as WGS84 lon/lat (no --crs given); numbers from Gaode/Tencent need --crs GCJ-02, from Baidu --crs BD-09",
         "zh": "坐标按 WGS84 经纬度读取（未指定 --crs）；来自高德/腾讯地图的坐标请用 --crs GCJ-02，来自百度地图的请用 --crs BD-09",
     },
+    "sum_datum_changes": {
+        "en": "read as {datum}, {n} rows would get another verdict: check where the coordinates came from",
+        "zh": "若按 {datum} 读取，有 {n} 行结论会不同：请核实坐标来源",
+    },
     "dwg_refused": {
         "en": "{path} is a DWG drawing, which geozones cannot read: export it as DXF (AutoCAD: SAVEAS, file type DXF; or the free ODA File Converter) and pass the .dxf with --crs",
         "zh": "{path} 是 DWG 图纸，无法直接读取：请另存为 DXF（AutoCAD：另存为 SAVEAS，选择 DXF 格式；或用免费的 ODA File Converter 转换），再用 --crs 指定坐标系读取 .dxf",

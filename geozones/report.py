@@ -89,6 +89,9 @@ def format_summary(summary, lang: str = "en") -> str:
         lines.append(t("sum_datum", lang, datum=summary.datum))
     elif getattr(summary, "crs_assumed", False):
         lines.append(t("sum_crs_assumed", lang))
+        for datum, n in getattr(summary, "datum_changes", {}).items():
+            if n:
+                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
     if summary.renamed:
         lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share

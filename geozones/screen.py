@@ -63,6 +63,9 @@ class ScreenOptions:
     lang: str = "en"
     dem: Any = None                      #: a :class:`geozones.terrain.DEM`, or None (flat)
     field_elevation_m: float | None = None  #: field elevation in the DEM's datum [m]
+    #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
+    #: and count the rows whose verdict would differ (costs two more evaluations per row).
+    datum_check: bool = True
 
 
 @dataclass
@@ -87,6 +90,7 @@ class ScreenSummary:
     datum: str | None = None             #: GCJ-02/BD-09 input converted to WGS84 for output
     dxf: dict[str, Any] | None = None    #: DXF input: polygons, lines, ignored entities
     crs_assumed: bool = False            #: no CRS given: read as WGS84 lon/lat
+    datum_changes: dict[str, int] = field(default_factory=dict)  #: rows whose verdict differs per datum
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
 
     @property
@@ -110,7 +114,7 @@ class ScreenSummary:
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
             "layer": self.layer, "geometry_type": self.geometry_type, "datum": self.datum,
-            "dxf": self.dxf, "crs_assumed": self.crs_assumed,
+            "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
         }
 
 
@@ -376,6 +380,14 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         for df, geoms, raw in src.chunks():
             gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
                                                     str(input_path))
+            if summary.crs_assumed and opts.datum_check:
+                from .datums import DATUMS, DatumCRS
+
+                for d in DATUMS:
+                    other = screen_chunk(df, geoms, raw, DatumCRS(d), zones, opts, str(input_path))[0]
+                    both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
+                    changed = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
+                    summary.datum_changes[d] = summary.datum_changes.get(d, 0) + changed
             base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
                                     or str(c) in SHAPEFILE_NAMES.values()])
             cols = gz

@@ -55,12 +55,15 @@ from .options import (
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@click.option("--no-datum-check", is_flag=True,
+              help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
+                   "count verdicts that would change (saves two evaluations per row).")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, use_field,
            default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, overwrite, lang):
+           map_path, no_datum_check, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -80,6 +83,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         height_field=height_field, floors_field=floors_field, storey_height_m=storey_height,
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
+        datum_check=not no_datum_check,
     )
     if dem is not None:
         from ..terrain import DEM

@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 __all__ = ["VERDICT_COLOURS", "ZONE_COLOURS", "verdict_qml", "zones_qml", "steps_qml",
-           "add_qgis_style", "write_kml", "colour_for"]
+           "add_qgis_style", "write_kml", "colour_for", "step_colours"]
 
 #: Fill colours (hex RGB) by verdict, as on the HTML maps.
 VERDICT_COLOURS = {"pass": "#1a9850", "review": "#fdae61", "fail": "#d73027", "error": "#969696"}
@@ -27,6 +27,11 @@ ZONE_COLOURS = {"body": "#67000d", "protection": "#d7301f", "control": "#fc8d59"
                 "general": "#fdd49e", "sunrise": "#fee391", "sunset": "#fe9929", "pilot": "#4575b4"}
 _STEP_RAMP = ("#67000d", "#a50f15", "#d7301f", "#ef6548", "#fc8d59", "#fdbb84", "#fdd49e",
               "#fee8c8", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443")
+
+
+def step_colours(n: int) -> list[str]:
+    """Colours of ``n`` permitted-height steps, lowest (red) first."""
+    return [_STEP_RAMP[min(i, len(_STEP_RAMP) - 1)] for i in range(n)]
 
 
 def colour_for(table: dict[str, str], key: str) -> str:
@@ -82,8 +87,8 @@ def zones_qml(zone_ids, labels) -> str:
 
 def steps_qml(values, labels) -> str:
     """Permitted-height steps on a red (nothing may stand) to green (high) ramp, by ``from_m``."""
-    cats = [(f"{v:g}", lab, _STEP_RAMP[min(i, len(_STEP_RAMP) - 1)])
-            for i, (v, lab) in enumerate(zip(values, labels))]
+    values, labels = list(values), list(labels)
+    cats = [(f"{v:g}", lab, c) for v, lab, c in zip(values, labels, step_colours(len(values)))]
     return _categorized("from_m", cats, "Polygon", 0.6)
 
 

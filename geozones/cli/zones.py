@@ -36,15 +36,15 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
 
     from ..io import atomic_output, write_vector
     from ..layers import height_steps, zone_layer
-    from ..styles import ZONE_COLOURS, add_qgis_style, colour_for, steps_qml, write_kml, zones_qml
+    from ..styles import (ZONE_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml,
+                          write_kml, zones_qml)
     from ..zones import StationFrame
 
     frame = StationFrame(station)
     if steps:
         layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang)
         name, qml = "height_steps", steps_qml(layer["from_m"], layer["name"])
-        ramp = __import__("geozones.styles", fromlist=["_STEP_RAMP"])._STEP_RAMP
-        colours = [ramp[min(i, len(ramp) - 1)] for i in range(len(layer))]
+        colours = step_colours(len(layer))
     else:
         layer = zone_layer(frame, crs=crs, lang=lang, sector_radius_m=sector_radius, pilots=pilots)
         name, qml = "zones", zones_qml(layer["zone"], layer["name"])

@@ -89,3 +89,17 @@ def test_check_one_row_frame_and_deprecated_spellings(frame):
     assert a.verdict.tolist() == ["fail", "pass"]
     with pytest.warns(DeprecationWarning, match="floors="):
         geozones.assess(gdf.geometry, height=31.0, storeys=10)
+
+
+def test_width_spelling_matches_check(frame):
+    """assess(width=) as check(width=); width_m= still works with a DeprecationWarning.
+    A 10 m road drawn as a centre line 45 m north of the fence: its edge is at D = 40 m."""
+    from shapely import LineString
+
+    gdf = _frame(frame, [LineString([(-50, 12.5 + 45), (50, 12.5 + 45)])])
+    a = geozones.assess(gdf.geometry, kind="road", width=10.0)
+    with pytest.warns(DeprecationWarning, match="width="):
+        b = geozones.assess(gdf.geometry, kind="road", width_m=10.0)
+    assert a.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
+    assert b.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
+    assert geozones.assess(gdf.geometry, kind="road", width=-1.0).problems[0] is not None

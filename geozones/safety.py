@@ -177,10 +177,12 @@ class Interrupted(BaseException):
 
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-_state = {"critical": 0, "pending": None}
+_state = {"critical": 0, "pending": None, "received": None}
 
 
 def _handler(signum, _frame):
+    _state["received"] = signum   # also seen by check_interrupted (an exception raised in a
+    # finaliser or C callback can be swallowed; the flag is not)
     if _state["critical"]:
         _state["pending"] = signum
         return
@@ -194,6 +196,7 @@ def interrupts_raise() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _state["received"] = None
     old = {s: signal.getsignal(s) for s in _SIGNALS}
     for s in _SIGNALS:
         with contextlib.suppress(OSError, ValueError):
@@ -201,9 +204,16 @@ def interrupts_raise() -> Iterator[None]:
     try:
         yield
     finally:
+        _state["received"] = None
         for s, h in old.items():
             with contextlib.suppress(OSError, ValueError, TypeError):
                 signal.signal(s, h)
+
+
+def check_interrupted() -> None:
+    """Raise :class:`Interrupted` if a signal arrived (even if its exception was swallowed)."""
+    if _state["received"] is not None:
+        raise Interrupted(_state["received"])
 
 
 @contextlib.contextmanager
@@ -293,6 +303,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
             if getattr(exc, "errno", None) in (errno.ENOENT,) and not tmpdir.exists():
                 raise OutputError("output_write", path=str(dest), why="temporary folder removed") from None
             raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
+        check_interrupted()   # never commit after a signal
         try:
             with critical():
                 _commit(tmpdir, tmp, dest, parent)

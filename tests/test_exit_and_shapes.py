@@ -98,3 +98,13 @@ def test_user_gz_column_never_dropped(tmp_path, frame):
     res = _screen(path, tmp_path, "--replace-gz")
     assert res.exit_code == 0, res.output
     assert list(gpd.read_file(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]
+
+
+def test_screened_file_is_rescreened(tmp_path, frame):
+    path = _file(tmp_path, frame, [29.0, 31.0])
+    assert _screen(path, tmp_path).exit_code == 0
+    again = tmp_path / "again.gpkg"
+    res = CliRunner().invoke(main, ["screen", str(tmp_path / "o.gpkg"), "-o", str(again), "--height-field", "h", "-q"])
+    assert res.exit_code == 0, res.output
+    got = gpd.read_file(again)
+    assert list(got["gz_verdict"]) == ["pass", "fail"] and "gz_verdict_1" not in got.columns

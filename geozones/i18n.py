@@ -382,6 +382,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "map_pilot": {"en": "Pilot area", "zh": "试点范围"},
     "map_click": {"en": "Click anywhere for the permitted height.", "zh": "点击地图任意处查看允许高度。"},
     "map_provisional": {"en": "provisional boundary", "zh": "临时边界"},
+    # --- issue 14: maps, draw-and-check, reports ---
+    "map_rule_unsupported": {
+        "en": "station {path}: rule {rule} uses where = '{where}' / limit = '{limit}', which the map page cannot evaluate (it knows {known}); use geozones check for it, or change the rule",
+        "zh": "站点文件 {path}：条款 {rule} 使用 where = '{where}' / limit = '{limit}'，地图页面无法计算（仅支持 {known}）；请改用 geozones check，或修改该条款",
+    },
 }
 
 

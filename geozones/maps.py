@@ -17,6 +17,7 @@ import html
 import json
 import math
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
@@ -55,6 +56,50 @@ def _static(name_: str) -> str:
 def _leaflet_files() -> tuple[str, str]:
     base = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
     return (base / "leaflet.js").read_text(encoding="utf-8"), (base / "leaflet.css").read_text(encoding="utf-8")
+
+
+def page_supports() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rule ``where`` and ``limit`` values the page evaluator handles, read from the page
+    script itself (``static/geozones_eval.js``), so the list cannot drift from the code."""
+    js = _static("geozones_eval.js")
+    found = [re.search(r"var " + n + r" = (\[[^\]]*\]);", js) for n in ("WHERE", "LIMITS")]
+    where, limits = (tuple(json.loads(f.group(1))) for f in found if f is not None)
+    return where, limits
+
+
+def require_page_support(station) -> None:
+    """Refuse a station whose rules the page evaluator cannot apply (rather than a page whose
+    click-anywhere and draw-and-check answers would silently differ from ``geozones check``)."""
+    where, limits = page_supports()
+    for r in station.rules:
+        if r.where not in where or r.limit not in limits:
+            raise InputError("map_rule_unsupported", rule=r.id, where=r.where, limit=r.limit,
+                             path=station.source_path or station.id,
+                             known=", ".join(where) + " / " + ", ".join(limits))
+
+
+def page_config(zones: ZoneSet) -> dict[str, Any]:
+    """What the page evaluator (``static/geozones_eval.js``) needs: the station's position,
+    field, zone distances, sun sectors and rule rows. Distances in metres, angles in degrees."""
+    from .kinds import HEIGHT_KINDS
+
+    station = zones.frame.station
+    wind = station.prevailing_wind_from_deg
+    return {
+        "station": {"lat": station.latitude_deg, "lon": station.longitude_deg},
+        "field": {"half": station.field_size_m / 2, "rotation_deg": station.field_rotation_deg},
+        "zones": {"protection": station.protection_m, "control": station.control_m,
+                  "general": station.general_m, "general_upwind": station.general_upwind_m,
+                  "upwind": wind is not None, "upwind_from": wind,
+                  "upwind_half": station.upwind_sector_deg / 2},
+        "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
+        "sun_radius": station.sun_sector_radius_m,
+        "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,
+                   "within": r.within_m, "limit": r.limit, "ratio": r.ratio, "angle_deg": r.angle_deg,
+                   "height_m": r.height_m, "severity": r.severity, "article": r.article}
+                  for r in station.rules],
+        "height_kinds": sorted(HEIGHT_KINDS),
+    }
 
 
 def _safe_json(value: Any) -> str:
@@ -255,6 +300,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
               simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS) -> folium.Map:
     """The map as a folium Map (see the module docstring)."""
     station = zones.frame.station
+    require_page_support(station)
     shift = _Shift(tiles == "gaode")
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,

@@ -112,7 +112,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         click.echo(format_summary(summary, lang))
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+                   quiet=quiet, overwrite=overwrite, layer=layer or "screened")
 
 
 

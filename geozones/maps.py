@@ -1,14 +1,16 @@
 """HTML maps of the zones and screened parcels (folium).
 
-One page: the observation field, the protection range, the control belt, the general zone,
-the sunrise and sunset sectors, labelled height-limit contours, the station with its facts,
-the pilot boundaries, and the parcels coloured by verdict. Click anywhere for the permitted
-height there (computed in the page from the station file's rule rows; see
-``static/geozones_map.js``).
+One page: the permitted height as stepped colour bands, the observation field, the protection
+range, the control belt, the general zone, the sunrise and sunset sectors, labelled
+height-limit contours, the station with its facts, the pilot boundaries, the parcels coloured
+by verdict (searchable), and draw-and-check. Click anywhere for the permitted height there, or
+draw a proposal: both are computed in the page by ``static/geozones_eval.js`` from the station
+file's rule rows (tested under node against the Python evaluator).
 
-``offline=True`` writes one self-contained file: Leaflet is inlined from the
-``django-js-lib-leaflet`` package (Leaflet 1.9.4, BSD, no dependencies) and the page makes no
-request except basemap tiles; ``tiles="none"`` makes it fully offline.
+The page is self-contained by default: Leaflet (``django-js-lib-leaflet``, Leaflet 1.9.4, BSD)
+and Leaflet.draw (the static files of ``django-leaflet``, Leaflet.draw 1.0.4, MIT) are inlined
+with their images, and the page makes no request except basemap tiles; ``tiles="none"`` makes
+it fully offline. ``cdn=True`` links both from jsDelivr instead.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from .options import (
 
 
 def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
-               tianditu_key=None, attribution=None, layer=None, max_parcels=None):
+               tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None):
+    """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
     from ..maps import build_map, read_parcels, write_map
 

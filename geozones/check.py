@@ -17,8 +17,9 @@ from pyproj import CRS
 
 from .coords import crs_label, parse_crs, to_frame
 from .errors import GeometryError, InputError
-from .i18n import KIND_NAMES, name, t
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kinds, normalize_many, normalize_use
+from .i18n import KIND_NAMES, has_message, name, t
+from .kinds import (HEIGHT_KINDS, KINDS, USES, kinds_of_families, normalize_kinds, normalize_many,
+                    normalize_use)
 from .pilot import PilotArea, PilotOutcomes, evaluate_pilot, load_pilots
 from .rules import NA, PASS, VERDICTS, RuleOutcomes, evaluate
 from .station import Station, load_station
@@ -91,6 +92,10 @@ class Finding:
     allowed_height_m: float | None = None
     height_m: float | None = None
     exceedance_m: float | None = None
+    word: str = ""          #: the plan's deciding word (禁止, 不应, 应 ...) behind the severity
+    quote_zh: str = ""      #: the plan's own text, verbatim
+    quote_en: str = ""      #: its translation
+    reading: str = ""       #: the project's reading of the rule, where the text leaves it open
 
 
 @dataclass
@@ -111,6 +116,9 @@ class Assessment:
     uses: np.ndarray | None = None
     use_assumed: np.ndarray | None = None
     storeys_given: np.ndarray | None = None
+    #: per row: line width used [m] (NaN: none given), and whether the row is a line
+    width_m: np.ndarray | None = None
+    is_line: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -213,16 +221,23 @@ class Assessment:
             if np.isnan(n):
                 msg = t("pilot_storeys_unknown", lang, above=above)
             else:
-                msg = t(f"pilot_storeys_{rule.severity}", lang, n=_fmt(n), above=above, at_most=at_most)
+                key = f"pilot_msg_{rule.id}" if has_message(f"pilot_msg_{rule.id}") else \
+                    f"pilot_storeys_{rule.severity}"
+                msg = t(key, lang, n=_fmt(n), above=above, at_most=at_most)
             severity = "info" if rule.severity == "info" else VERDICTS[code - 1]
             out.append(Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
-                               quote=rule.quote_zh if lang == "zh" else rule.quote_en))
+                               quote=rule.quote_zh if lang == "zh" else rule.quote_en,
+                               quote_zh=rule.quote_zh, quote_en=rule.quote_en,
+                               reading=rule.reading_zh if lang == "zh" else rule.reading_en))
         return out
 
     def pilot_assumptions(self, i: int, lang: str = "en") -> list[str]:
         k = -1 if self.pilot is None else int(self.pilot.inside[i])
         if k < 0:
-            return []
+            # Outside a provisional boundary is provisional too: the official one may differ.
+            pilots = () if self.pilot is None else self.pilot.pilots
+            return [t("assume_provisional_outside", lang, name=p.name_zh if lang == "zh" else p.name,
+                      src=p.boundary_source) for p in pilots if p.provisional]
         pilot = self.pilot.pilots[k]
         notes = []
         if pilot.provisional:
@@ -239,6 +254,8 @@ class Assessment:
     def findings(self, i: int, lang: str = "en") -> list[Finding]:
         """The findings of row ``i``: one per rule that applies."""
         out: list[Finding] = []
+        s = self.station
+        maybe = self.measurements.maybe_upwind
         kind = self.kinds[i]
         kind_name = name(KIND_NAMES, kind, lang)
         h = float(self.height_m[i])
@@ -250,10 +267,14 @@ class Assessment:
             d = float(self.outcomes.distance_m[j, i])
             allowed = float(self.outcomes.allowed_m[j, i])
             exc = max(h - allowed, 0.0) if np.isfinite(h) and np.isfinite(allowed) else np.nan
-            if rule.limit == "forbid":
-                msg = (t("finding_body", lang, kind=kind_name) if rule.within_m == 0
-                       else t("finding_forbid", lang, kind=kind_name, d=_fmt(d), within=_fmt(rule.within_m)))
-            elif rule.limit == "advise":
+            if rule.limit == "forbid" and rule.within_m == 0:
+                msg = t("finding_body", lang, kind=kind_name)
+            elif rule.limit == "forbid" and rule.where == "band":
+                key = "finding_forbid" if severity == "fail" else "finding_forbid_review"
+                msg = t(key, lang, kind=kind_name, d=_fmt(d), within=_fmt(rule.within_m))
+            elif rule.limit == "forbid" and severity == "fail":
+                msg = t("finding_forbid_area", lang, kind=kind_name, d=_fmt(d))
+            elif rule.limit in ("advise", "forbid"):
                 msg = t("finding_advise", lang, kind=kind_name, d=_fmt(d))
             elif not np.isfinite(h):
                 msg = t("finding_height_unknown", lang, d=_fmt(d), allowed=_fmt(allowed))
@@ -261,13 +282,36 @@ class Assessment:
                 key = {"pass": "finding_height_pass", "fail": "finding_height_fail",
                        "review": "finding_height_review"}[severity]
                 msg = t(key, lang, d=_fmt(d), allowed=_fmt(allowed), h=_fmt(h), exc=_fmt(exc))
+            if (rule.where in ("general", "protected") and maybe is not None and maybe[i]
+                    and not self.measurements.in_protected[i]):
+                msg = t("finding_maybe_upwind", lang, general=_fmt(s.general_m),
+                        upwind=_fmt(s.general_upwind_m)) + " " + msg
             out.append(Finding(
                 rule=rule.id, severity=severity, article=rule.article, message=msg,
                 quote=rule.quote_zh if lang == "zh" else rule.quote_en,
                 distance_m=_round(d), allowed_height_m=_round(allowed),
-                height_m=_round(h), exceedance_m=_round(exc),
+                height_m=_round(h), exceedance_m=_round(exc), word=rule.word,
+                quote_zh=rule.quote_zh, quote_en=rule.quote_en,
+                reading=rule.reading_zh if lang == "zh" else rule.reading_en,
             ))
         return out
+
+    def in_protection_area(self) -> np.ndarray:
+        """Rows inside the protection area (core or general zone, Art. 11), or possibly in it
+        (the upwind general zone when the prevailing wind is unknown)."""
+        m = self.measurements
+        out = np.asarray(m.in_protected, dtype=bool) & self.ok
+        if m.maybe_upwind is not None:
+            out = out | (np.asarray(m.maybe_upwind, dtype=bool) & self.ok)
+        return out
+
+    def notices(self, i: int, lang: str = "en") -> list[str]:
+        """The approval duty (Art. 7, 14, 15.1) for a row in the protection area, whatever
+        its verdict; empty outside it."""
+        if not self.in_protection_area()[i]:
+            return []
+        key = "notice_approval" if self.measurements.in_protected[i] else "notice_approval_maybe"
+        return [t(key, lang)]
 
     def assumptions(self, i: int | None = None, lang: str = "en") -> list[str]:
         """What the results rest on (for row ``i``, or for the whole batch)."""
@@ -281,7 +325,19 @@ class Assessment:
         if s.prevailing_wind_from_deg is None:
             notes.append(t("assume_no_wind", lang, general=_fmt(s.general_m),
                            upwind=_fmt(s.general_upwind_m)))
+        if s.rules_incomplete:
+            notes.append(t("assume_incomplete", lang))
+        notes.append(t("assume_tolerance", lang, tol=f"{s.tolerance_m * 1000:g}"))
         rows = slice(None) if i is None else slice(i, i + 1)
+        if self.is_line is not None and self.width_m is not None:
+            line = self.is_line[rows] & self.ok[rows]
+            edge = np.isin(self.kinds[rows], list(kinds_of_families(["road", "railway", "water"])))
+            no_width = line & np.isnan(self.width_m[rows])
+            if (no_width & edge).any():
+                notes.append(t("assume_line_as_drawn", lang))
+            widths = self.width_m[rows][line & ~np.isnan(self.width_m[rows])]
+            if widths.size:
+                notes.append(t("assume_line_width", lang, w=_fmt(widths[0]), half=_fmt(widths[0] / 2)))
         ids = [r.id for r in self.outcomes.rules]
         if "general_height" in ids:
             applied = self.outcomes.outcome[ids.index("general_height"), rows] != NA
@@ -339,12 +395,15 @@ def _storeys_array(storeys: Any, n: int) -> np.ndarray:
 def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.ndarray,
                  height_m: np.ndarray, problems: np.ndarray | None = None, *,
                  uses: np.ndarray | None = None, use_assumed: np.ndarray | None = None,
-                 storeys: np.ndarray | None = None) -> Assessment:
+                 storeys: np.ndarray | None = None, width_m: np.ndarray | None = None) -> Assessment:
     """Measure and evaluate geometries already in the station frame (the pure core).
 
     ``kinds`` must already be normalised (see :mod:`geozones.kinds`); ``height_m`` is in
     metres above the field ground, NaN when unknown; ``uses`` and ``storeys`` feed the pilot
-    rules (None: residential for buildings; storeys from height).
+    rules (None: residential for buildings; storeys from height). ``width_m`` [m]: a line
+    with a width is measured from its edges (buffered by half the width, flat ends: roads
+    and railways from the subgrade edge, water from the water's edge, Art. 12.3 ① - ③);
+    NaN or None: the line as drawn.
     """
     if isinstance(zones, StationFrame):
         zones = ZoneSet(frame=zones, pilots=())
@@ -352,9 +411,11 @@ def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.nda
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     height_m = np.asarray(height_m, dtype=float)
+    geoms, widths, is_line = _widen_lines(geoms, width_m)
     m = frame.measure(geoms)
     outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
-                        m.sun_distance_m, m.in_general, m.in_protected)
+                        m.sun_distance_m, m.in_general, m.in_protected,
+                        maybe_upwind=m.maybe_upwind, tolerance_m=frame.station.tolerance_m)
     if problems is None:
         problems = np.full(n, None, dtype=object)
     if uses is None:
@@ -365,7 +426,24 @@ def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.nda
         pilot = evaluate_pilot(zones.pilots, zones.pilot_boundaries, geoms, kinds, uses,
                                storeys, height_m)
     return Assessment(frame.station, kinds, height_m, m, outcomes, problems, pilot, uses,
-                      use_assumed, storeys)
+                      use_assumed, storeys, widths, is_line)
+
+
+def _widen_lines(geoms: np.ndarray, width_m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lines with a width grown by half of it (flat ends); other rows unchanged.
+
+    Returns ``(geometries, widths [m] (NaN where none), is_line)``.
+    """
+    n = len(geoms)
+    types = shapely.get_type_id(geoms)
+    is_line = np.isin(types, (1, 2, 5))  # LineString, LinearRing, MultiLineString
+    widths = np.full(n, np.nan) if width_m is None else np.broadcast_to(
+        np.asarray(width_m, dtype=float), (n,)).copy()
+    grow = is_line & ~np.isnan(widths) & (widths > 0)
+    if grow.any():
+        geoms = geoms.copy()
+        geoms[grow] = shapely.buffer(geoms[grow], widths[grow] / 2.0, cap_style="flat")
+    return geoms, widths, is_line
 
 
 def assess(
@@ -379,6 +457,7 @@ def assess(
     zones: ZoneSet | None = None,
     use: Any = None,
     storeys: Any = None,
+    width_m: Any = None,
 ) -> Assessment:
     """Check many proposals at once.
 
@@ -400,6 +479,9 @@ def assess(
         Building use for the pilot rules (residential, public, other; Chinese accepted).
     storeys : int or array, optional
         Storeys for the pilot rules; NaN/None: estimated from height.
+    width_m : float or array, optional
+        Width of line proposals (road, railway, river) [m]: measured from the line's edges,
+        half the width either side. NaN/None: measured as drawn (said in the assumptions).
 
     Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
     :class:`~geozones.errors.CoordinateError` that says why.
@@ -417,8 +499,14 @@ def assess(
     storeys_arr = _storeys_array(storeys, n)
     local, problems = to_frame(arr, parse_crs(crs), frame.crs, zones.anchors_m,
                                frame.station.plausible_radius_m, axis_order)
+    widths = None
+    if width_m is not None:
+        widths = np.broadcast_to(np.asarray(width_m, dtype=float), (n,)).copy()
+        bad = np.isinf(widths) | (widths < 0)
+        if bad.any():
+            raise InputError("width_invalid", value=widths[bad][0])
     return assess_local(zones, local, kinds, heights, problems, uses=uses,
-                        use_assumed=use_assumed, storeys=storeys_arr)
+                        use_assumed=use_assumed, storeys=storeys_arr, width_m=widths)
 
 
 @dataclass
@@ -440,6 +528,8 @@ class CheckResult:
     crs: str = DEFAULT_CRS
     pilot: dict[str, Any] | None = None
     terrain: dict[str, Any] | None = None
+    #: what the result obliges (the approval duty of Art. 14, 15.1 inside the protection area)
+    notices: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -460,6 +550,7 @@ def check(
     field_elevation: str = "dem",
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
+    width: float | None = None,
 ) -> CheckResult:
     """Check one proposal against the station's zones.
 
@@ -477,6 +568,8 @@ def check(
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
     use, floors : optional
         Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
+    width : float, optional
+        Width of a line proposal [m] (road/railway subgrade, river): measured from its edges.
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
@@ -519,7 +612,7 @@ def check(
 
             floors = int(storeys_from_height(np.array([height]), zones.storey_height_m)[0])
     a = assess([geometry], kind, used_height, crs=crs_obj, axis_order=axis_order,
-               zones=zones, use=use, storeys=floors)
+               zones=zones, use=use, storeys=floors, width_m=width)
     if a.problems[0] is not None:
         raise a.problems[0]
     m = a.measurements
@@ -541,6 +634,7 @@ def check(
         crs=crs_label(crs_obj),
         pilot=_pilot_dict(a, 0, lang),
         terrain=terrain,
+        notices=a.notices(0, lang),
     )
 
 
@@ -579,6 +673,7 @@ def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:
     k = int(a.pilot.inside[i])
     if k < 0:
         return {"inside": False, "id": None, "name": None, "verdict": "pass", "storeys": None,
+                "provisional_boundary": any(p.provisional for p in a.pilot.pilots),
                 "findings": []}
     p = a.pilot.pilots[k]
     return {

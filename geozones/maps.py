@@ -98,6 +98,7 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
                   "general": station.general_m, "general_upwind": station.general_upwind_m,
                   "upwind": wind is not None, "upwind_from": wind,
                   "upwind_half": station.upwind_sector_deg / 2},
+        "tolerance": station.tolerance_m,
         "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
         "sun_radius": station.sun_sector_radius_m,
         "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,

@@ -48,6 +48,9 @@ class PilotRule:
     quote_en: str
     storeys_above: float | None = None
     storeys_at_most: float | None = None
+    reading_en: str = ""    #: the project's reading, apart from the verbatim quote
+    reading_zh: str = ""
+    document: str = ""      #: the one document the quote comes from
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
         quote_en=need("quote_en", str, "text"),
         storeys_above=None if above is None else float(above),
         storeys_at_most=None if at_most is None else float(at_most),
+        reading_en=str(row.get("reading_en", "")),
+        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
+        document=str(row.get("document", "")),
     )
 
 
@@ -312,7 +318,7 @@ def evaluate_pilot(pilots: Sequence[PilotArea], local_boundaries: Sequence[BaseG
                 if rule.storeys_at_most is not None:
                     band &= storeys <= rule.storeys_at_most
             m[j] = np.where(concerned & known & band, _CODE[rule.severity], NA)
-            if rule.severity == "fail" and rule.storeys_at_most is None:
+            if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
                 # Storeys unknown: the cap cannot be confirmed, so the authority must look.
                 m[j] = np.where(concerned & ~known, REVIEW, m[j])
         outcomes.append(m)

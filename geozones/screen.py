@@ -25,7 +25,7 @@ from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import TableSource, atomic_output, driver_for, write_chunks
-from .kinds import KINDS, USES, normalize_kind, normalize_many, normalize_use
+from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .pilot import low_rise_share
 
 __all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file"]
@@ -60,6 +60,7 @@ class ScreenOptions:
     default_use: str | None = None
     axis_order: str = "xy"
     lang: str = "en"
+    width_field: str | None = None       #: column with line widths [m] (road, railway, river)
     dem: Any = None                      #: a :class:`geozones.terrain.DEM`, or None (flat)
     field_elevation_m: float | None = None  #: field elevation in the DEM's datum [m]
 
@@ -82,6 +83,8 @@ class ScreenSummary:
     encoding: str | None = None
     output: str = ""
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
+    protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
+    maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -103,6 +106,8 @@ class ScreenSummary:
             "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
+            "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
+            "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
         }
 
 
@@ -188,6 +193,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         status[invalid] = "repaired"
 
     heights, h_err = _numeric(df, opts.height_field, "height", path, opts.lang)
+    widths, w_err = _numeric(df, opts.width_field, "width", path, opts.lang)
     floors, f_err = _numeric(df, opts.floors_field, "floors", path, opts.lang)
     whole = ~np.isnan(floors) & ((floors < 1) | (floors != np.floor(floors)))
     for i in np.flatnonzero(whole):
@@ -201,7 +207,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
                            path, opts.lang)
     uses, u_err = _mapped(df, opts.use_field, opts.default_use, normalize_use, "use", USES, path,
                           opts.lang)
-    for errs in (h_err, f_err, k_err, u_err):
+    for errs in (h_err, f_err, k_err, u_err, w_err):
         take = np.equal(error, None) & ~np.equal(errs, None)  # noqa: E711
         error[take] = errs[take]
 
@@ -213,7 +219,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         ok = np.equal(error, None)  # noqa: E711
     a = assess(np.where(ok, geoms, None), np.where(ok, kinds, "building"), heights,
                crs=crs, axis_order=opts.axis_order, zones=zones,
-               use=np.where(ok, uses, None), storeys=floors)
+               use=np.where(ok, uses, None), storeys=floors,
+               width_m=None if opts.width_field is None else widths)
     for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
         error[i] = a.problems[i].localized(opts.lang)
     ok = np.equal(error, None)  # noqa: E711
@@ -222,7 +229,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     zone = np.where(ok, a.zone, None)
     max_h = np.where(ok, a.max_height_m, np.nan)
     exc = np.where(ok, a.exceedance_m, np.nan)
-    height_kind = np.isin(kinds, ["building", "structure", "vegetation"])
+    height_kind = np.isin(kinds, list(HEIGHT_KINDS))
     no_height = ok & height_kind & np.isnan(heights)
     status[no_height] = status[no_height] + "; height missing"
     status[~ok] = np.array(["error: " + str(e) for e in error[~ok]], dtype=object)
@@ -312,6 +319,9 @@ def _messages(a, ok, verdict, zone, max_h, exc, codes, lang: str) -> np.ndarray:
     tails = np.array(["" if c == 0 else sep + "; ".join(f"{r.id} ({r.article})" for r in a.rules_for_code(c))
                       for c in uniq], dtype=object)[inv]
     out = out + tails
+    # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
+    inside = ok & a.in_protection_area()
+    out[inside] += sep + t("msg_approval", lang)
     out[~ok] = ""
     return out
 
@@ -405,7 +415,9 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
             rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
                      ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),
-                     ("pilot_low_rise_target", "", data["pilot_low_rise_target"])]
+                     ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
+                     ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
+                     ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
             pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
 
 
@@ -426,6 +438,14 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             heapq.heappush(summary.worst, item)
         else:
             heapq.heappushpop(summary.worst, item)
+    zone = gz["gz_zone"].to_numpy(dtype=object)
+    summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
+    st_ = zones.station
+    if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
+        d = gz["gz_distance_m"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            summary.maybe_protected_rows += int(((zone == "outside")
+                                                 & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
     err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
     summary.error_rows += len(err)
     for i in err[: max(0, 20 - len(summary.errors))]:

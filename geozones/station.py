@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import StationFileError
-from .rules import Rule, parse_rule
+from .rules import DEFAULT_TOLERANCE_M, Rule, parse_rule
 
 __all__ = ["Station", "load_station", "default_station_path", "STATION_SCHEMA"]
 
-STATION_SCHEMA = "geozones.station/1"
+STATION_SCHEMA = "geozones.station/2"
+#: Schemas still read: /1 rows name kinds only, have no tolerance (the default is used).
+STATION_SCHEMAS: tuple[str, ...] = ("geozones.station/1", STATION_SCHEMA)
 DEFAULT_STATION = "jiangxian"
 
 
@@ -56,6 +58,11 @@ class Station:
     rules: tuple[Rule, ...]
     source_path: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Thresholds are decided with this tolerance ([checks] tolerance_m). [m]
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+    #: The plan's annexes (protection-standard table, maps) are not published, so the rules
+    #: may be incomplete ([station] rules_incomplete); said in every result's assumptions.
+    rules_incomplete: bool = False
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with id ``rule_id`` (KeyError if the station has none)."""
@@ -137,8 +144,9 @@ def load_station(path: str | Path | None = None) -> Station:
 
 
 def _parse(doc: Mapping[str, Any], path: str) -> Station:
-    if doc.get("schema") != STATION_SCHEMA:
-        raise StationFileError("station_field", field="schema", expected=f'"{STATION_SCHEMA}"')
+    if doc.get("schema") not in STATION_SCHEMAS:
+        raise StationFileError("station_field", field="schema",
+                               expected=" or ".join(f'"{v}"' for v in STATION_SCHEMAS))
     st, fld, zones, sun = (_table(doc, n) for n in ("station", "field", "zones", "sun"))
     checks = doc.get("checks", {})
     protection = _num(zones, "zones", "protection_m", low=0)
@@ -187,6 +195,9 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         plausible_radius_m=_num(checks, "checks", "plausible_radius_m", low=1.0)
         if "plausible_radius_m" in checks else 50000.0,
         rules=rules,
+        tolerance_m=_num(checks, "checks", "tolerance_m", low=0.0, high=1.0)
+        if "tolerance_m" in checks else DEFAULT_TOLERANCE_M,
+        rules_incomplete=bool(st.get("rules_incomplete", False)),
         source_path=path,
         sources={k: str(t.get("source", "")) for k, t in (("field", fld), ("zones", zones), ("sun", sun))},
     )

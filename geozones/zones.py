@@ -57,6 +57,12 @@ class Measurements:
     sun_distance_m : fence to nearest point of the part inside a sun sector; NaN if none. [m]
     zone : index into :data:`ZONES` of the innermost zone touched; -1 for empty geometry.
     in_general : in the general zone (beyond the core); in_protected : core or general zone.
+    maybe_upwind : the prevailing wind is unknown and the proposal lies beyond the round
+        general zone but within the upwind reach (Art. 11: 1000-5000 m upwind), so it may be
+        in the general zone. None when not computed.
+
+    Zone edges are decided with the station's tolerance (``tolerance_m``): D ≤ edge + tol is
+    inside the edge.
     """
 
     distance_m: np.ndarray
@@ -64,6 +70,7 @@ class Measurements:
     zone: np.ndarray
     in_general: np.ndarray
     in_protected: np.ndarray
+    maybe_upwind: np.ndarray | None = None
 
     @property
     def in_sun_sector(self) -> np.ndarray:
@@ -187,18 +194,28 @@ class StationFrame:
             in_sun |= (az >= start) & (az <= end)
         in_sun &= r <= s.sun_sector_radius_m
         sun_d = np.where(in_sun, distance, np.nan)
-        in_protected = distance <= s.general_m
+        tol = s.tolerance_m
+        in_protected = distance <= s.general_m + tol
         if s.prevailing_wind_from_deg is not None and s.general_upwind_m > s.general_m:
             half = s.upwind_sector_deg / 2.0
             off = (az - s.prevailing_wind_from_deg + 180.0) % 360.0 - 180.0
-            in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m)
-        in_general = in_protected & (distance > s.control_m)
+            in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m + tol)
+        in_general = in_protected & (distance > s.control_m + tol)
         zone = np.full(distance.shape, OUTSIDE, dtype=np.int8)
         zone[in_general] = GENERAL
-        zone[distance <= s.control_m] = CONTROL
-        zone[distance <= s.protection_m] = PROTECTION
+        zone[distance <= s.control_m + tol] = CONTROL
+        zone[distance <= s.protection_m + tol] = PROTECTION
         zone[distance <= 0.0] = BODY
-        return Measurements(distance, sun_d, zone, in_general, in_protected)
+        return Measurements(distance, sun_d, zone, in_general, in_protected,
+                            self._maybe_upwind(distance, in_protected))
+
+    def _maybe_upwind(self, distance: np.ndarray, in_protected: np.ndarray) -> np.ndarray:
+        """Beyond the round general zone, within the upwind reach, wind unknown (Art. 11)."""
+        s = self.station
+        if s.prevailing_wind_from_deg is not None or not s.general_upwind_m > s.general_m:
+            return np.zeros(distance.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            return ~in_protected & (distance <= s.general_upwind_m + s.tolerance_m)
 
     def measure(self, geoms: np.ndarray) -> Measurements:
         """Measure proposals given in this frame (metres, x east, y north).
@@ -224,16 +241,19 @@ class StationFrame:
                 d[straddle] = shapely.distance(self.field, parts)
             sun_d[hit] = np.fmin(sun_d[hit], d)
         valid = ~np.isnan(distance)
-        in_protected = valid & (distance <= s.general_m)
+        tol = s.tolerance_m
+        in_protected = valid & (distance <= s.general_m + tol)
         # Only the upwind extension needs a polygon test, and only beyond the round 2000 m.
-        maybe = valid & ~in_protected & (distance <= s.general_extent_m)
+        maybe = valid & ~in_protected & (distance <= s.general_extent_m + tol)
         if maybe.any():
-            in_protected[maybe] = shapely.intersects(self.protected_area, geoms[maybe])
-        in_general = in_protected & (distance > s.control_m)
+            grown = self.protected_area.buffer(tol) if tol > 0 else self.protected_area
+            in_protected[maybe] = shapely.intersects(grown, geoms[maybe])
+        in_general = in_protected & (distance > s.control_m + tol)
         zone = np.full(n, OUTSIDE, dtype=np.int8)
         zone[in_general] = GENERAL
-        zone[valid & (distance <= s.control_m)] = CONTROL
-        zone[valid & (distance <= s.protection_m)] = PROTECTION
+        zone[valid & (distance <= s.control_m + tol)] = CONTROL
+        zone[valid & (distance <= s.protection_m + tol)] = PROTECTION
         zone[valid & (distance <= 0.0)] = BODY
         zone[~valid] = -1
-        return Measurements(distance, sun_d, zone, in_general, in_protected)
+        return Measurements(distance, sun_d, zone, in_general, in_protected,
+                            valid & self._maybe_upwind(distance, in_protected))

@@ -86,8 +86,12 @@ def test_height_bands_follow_the_stricter_limit(zones):
     for d, inside in ((236, True), (335, True), (220, False), (350, False)):
         assert band.contains(shapely.Point(HALF + d, 0)) == inside, d
     assert bands[(0.0, 0.0)].contains(shapely.Point(0, HALF + 40))
-    assert not any(g.contains(shapely.Point(0, HALF + 2100)) for g in bands.values())  # unlimited
-    assert max(hi for _lo, hi in bands) == math.inf  # "> 200 m" far out in the sectors
+    # wind unknown: out to the upwind reach (5000 m) the general zone's H = D / 10 applies for
+    # review, so 2100 m north is in the top band (> 200 m); beyond 5000 m nothing limits
+    assert bands[(200.0, math.inf)].contains(shapely.Point(0, HALF + 2100))
+    far = height_bands(zones, 6000.0, cell_m=20.0)
+    assert not any(g.contains(shapely.Point(0, HALF + 5200)) for _lo, _hi, g in far)
+    assert any(g.contains(shapely.Point(HALF + 5200, 0)) for _lo, _hi, g in far)  # sunrise sector
 
 
 def test_parcel_places_groups_the_sample(zones):

@@ -73,6 +73,9 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
                  list=degrees(over) if over.size else t("report_none", lang)))
     if other.size:
         click.echo(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
+    # The plan measures D from the fence (as check does): list what breaks the rule that way.
+    fence = prof.azimuth_deg[prof.breaks_sun_rule]
+    click.echo(t("hz_fence_sun", lang, list=degrees(fence) if fence.size else t("report_none", lang)))
 
 
 

@@ -14,9 +14,13 @@
  *   D_sun    -> D to the part of the footprint inside a sunrise/sunset sector (the footprint
  *               clipped by the sector's two edge rays), NaN when no part is inside [m]
  *   zones    -> protection / control by D; general zone by D or, with a prevailing wind, the
- *               part inside the upwind sector within general_upwind
- *   rules    -> every row: where in WHERE, limit in LIMITS; outcome NA/PASS/REVIEW/FAIL;
- *               verdict = worst; permitted height = the lowest over the rules that apply.
+ *               part inside the upwind sector within general_upwind; every edge decided with
+ *               the station's tolerance (cfg.tolerance [m]: D <= edge + tol is inside); with
+ *               the wind unknown, "maybe upwind" between general and general_upwind
+ *   rules    -> every row: where in WHERE, limit in LIMITS; ``beyond`` for every where;
+ *               outcome NA/PASS/REVIEW/FAIL (maybe-upwind: general/protected rules at most
+ *               REVIEW, a forbid there sets no height); verdict = worst; permitted height =
+ *               the lowest over the rules that apply (rule kinds come expanded from families).
  * geozones/maps.py reads WHERE and LIMITS from this file and refuses a station whose rules
  * use anything else.
  */
@@ -35,7 +39,6 @@
   var NA = 0, PASS = 1, REVIEW = 2, FAIL = 3;
   var VERDICTS = [null, "pass", "review", "fail"];
   var SEVERITY = { pass: PASS, review: REVIEW, fail: FAIL };
-  var HEIGHT_TOLERANCE_M = 1e-6;  // as geozones.rules.HEIGHT_TOLERANCE_M
 
   // --- geodesy ------------------------------------------------------------------------------
   var A = 6378137.0, F = 1 / 298.257222101, B = A * (1 - F);  // GRS80
@@ -263,7 +266,7 @@
   function measure(cfg, geometry) {
     var parts = localParts(cfg, geometry), h = cfg.field.half, z = cfg.zones;
     var onlyPoints = !parts.lines.length && !parts.polygons.length;
-    var D = footprintDist(parts, h, null);
+    var D = footprintDist(parts, h, null), tol = cfg.tolerance || 0;
     var sunD = NaN;
     cfg.sun.forEach(function (sector) {
       var d;
@@ -282,8 +285,8 @@
       }
       if (!isNaN(d)) { sunD = isNaN(sunD) ? d : Math.min(sunD, d); }
     });
-    var inProtected = D <= z.general;
-    if (!inProtected && z.upwind && z.general_upwind > z.general && D <= z.general_upwind) {
+    var inProtected = D <= z.general + tol;
+    if (!inProtected && z.upwind && z.general_upwind > z.general && D <= z.general_upwind + tol) {
       var du;
       if (onlyPoints) {
         du = NaN;
@@ -298,12 +301,14 @@
         du = footprintDist(parts, h, sectorTriangle(parts, z.upwind_from - z.upwind_half,
           z.upwind_from + z.upwind_half, z.general_upwind + 2 * h));
       }
-      inProtected = du <= z.general_upwind;
+      inProtected = du <= z.general_upwind + tol;
     }
-    var inGeneral = inProtected && D > z.control;
-    var zone = D <= 0 ? "body" : D <= z.protection ? "protection" : D <= z.control ? "control" :
+    var inGeneral = inProtected && D > z.control + tol;
+    var maybeUpwind = !z.upwind && z.general_upwind > z.general && !inProtected && D <= z.general_upwind + tol;
+    var zone = D <= 0 ? "body" : D <= z.protection + tol ? "protection" : D <= z.control + tol ? "control" :
       inGeneral ? "general" : "outside";
-    return { D: D, sunD: sunD, inSun: !isNaN(sunD), inProtected: inProtected, inGeneral: inGeneral, zone: zone };
+    return { D: D, sunD: sunD, inSun: !isNaN(sunD), inProtected: inProtected, inGeneral: inGeneral,
+             maybeUpwind: maybeUpwind, zone: zone };
   }
 
   // --- the rule rows --------------------------------------------------------------------------
@@ -327,27 +332,33 @@
   /** Every rule row for a measured geometry of ``kind`` with height ``height`` [m] (null or
    *  NaN: unknown), as geozones.rules.evaluate and geozones.check.Assessment do. */
   function evaluate(cfg, m, kind, height) {
-    var known = height !== null && height !== undefined && !isNaN(height);
+    var known = height !== null && height !== undefined && !isNaN(height), tol = cfg.tolerance || 0;
     var heightKind = cfg.height_kinds.indexOf(kind) >= 0;
     var findings = [], worst = PASS, lowest = Infinity;
     cfg.rules.forEach(function (rule) {
       var d = m.D, applies;
+      var hasBeyond = rule.beyond !== null && rule.beyond !== undefined;
       switch (rule.where) {
-        case "band": applies = d <= rule.within && (rule.beyond === null || d > rule.beyond); break;
+        case "band": applies = d <= rule.within + tol && (!hasBeyond || d > rule.beyond + tol); break;
         case "sun_sector": d = m.sunD; applies = !isNaN(d); break;
         case "general": applies = m.inGeneral; break;
         case "protected": applies = m.inProtected; break;
         default: throw new Error("rule " + rule.id + ": where '" + rule.where + "' is not known to the page");
       }
-      if (rule.kinds.indexOf(kind) < 0 || !applies) { return; }
-      var severity = SEVERITY[rule.severity], outcome, allowed = NaN;
+      if (hasBeyond && rule.where !== "band") { applies = applies && d > rule.beyond + tol; }
+      if (rule.kinds.indexOf(kind) < 0) { return; }
+      // wind unknown: the site may be in the upwind general zone, so its rules ask for review
+      var maybe = !applies && m.maybeUpwind && (rule.where === "general" || rule.where === "protected");
+      if (!applies && !maybe) { return; }
+      var severity = SEVERITY[rule.severity], cap = maybe ? Math.min(severity, REVIEW) : severity;
+      var outcome, allowed = NaN;
       if (rule.limit === "forbid" || rule.limit === "advise") {
-        outcome = severity;
-        if (rule.limit === "forbid" && heightKind) { allowed = 0; }
+        outcome = cap;
+        if (rule.limit === "forbid" && heightKind && applies) { allowed = 0; }
       } else {
         var limit = allowedBy(rule, d);
         if (heightKind) { allowed = limit; }
-        outcome = !known ? REVIEW : height > limit + HEIGHT_TOLERANCE_M ? severity : PASS;
+        outcome = !known ? REVIEW : height > limit + tol ? cap : PASS;
       }
       if (outcome > worst) { worst = outcome; }
       if (!isNaN(allowed) && allowed < lowest) { lowest = allowed; }

@@ -217,6 +217,8 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("rpt_size"), e(size)),
         (T("rpt_geometry"), e(local.geom_type)),
     ]
+    if inputs.get("width") is not None:
+        project.append((T("rpt_width"), e(m(inputs["width"]))))
     if inputs.get("dem"):
         project.append(("DEM", e(str(inputs["dem"]))))
     verdict_name = name(VERDICT_NAMES, result.verdict, lang)
@@ -317,7 +319,8 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
 def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
                kind: str = "building", use: str | None = None, floors: int | None = None,
                crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
-               lang: str = "en", overwrite: bool = True, label: str | None = None) -> int:
+               lang: str = "en", overwrite: bool = True, label: str | None = None,
+               width: float | None = None) -> int:
     """Check one proposal and write its report (``geozones report``); returns bytes written.
 
     ``footprint`` is WKT, a vector file's path, or a shapely geometry in ``crs``.
@@ -337,14 +340,14 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
         geom, geom_crs, notes = footprint, crs or DEFAULT_CRS, []
     result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
                    use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
-                   extra_assumptions=[t(k, lang, **p) for k, p in notes])
+                   extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width)
     frame = zones.frame
     local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
     wgs = from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
     text = label if label is not None else (footprint if isinstance(footprint, str) else geom.wkt)
     page = report_html(result, wgs, zones, lang=lang, inputs={
-        "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use,
+        "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
         "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)})
     return write_report(page, output, lang=lang, overwrite=overwrite)
 
@@ -398,13 +401,15 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
             if np.isnan(h):
                 h = opts.default_height_m if opts.default_height_m is not None else None
             kind = normalize_kind(str(value(row, opts.kind_field))) if value(row, opts.kind_field) else None
+            width = value(row, getattr(opts, "width_field", None))
             use = value(row, opts.use_field)
             use = normalize_use(str(use)) if use is not None else opts.default_use
             report_for(row.geometry, directory / fname, zones=zones, height=None if h is None else float(h),
                        kind=kind or opts.default_kind, use=use,
                        floors=int(floors) if floors is not None and float(floors) >= 1 else None,
                        crs=crs, axis_order=opts.axis_order,
-                       dem=getattr(opts.dem, "path", None), lang=lang, overwrite=True, label=f"{id_column}={ident}")
+                       dem=getattr(opts.dem, "path", None), lang=lang, overwrite=True, label=f"{id_column}={ident}",
+                       width=None if width is None else float(width))
             entries.append((ident, str(row["gz_verdict"]), row.get("gz_exceedance_m"), fname, ""))
         except GeozonesError as exc:
             problems.append((ident, exc.localized(lang)))

@@ -403,6 +403,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "rpt_crs": {"en": "Coordinate reference system", "zh": "坐标系"},
     "rpt_height_used": {"en": "Height used (above the field ground)", "zh": "计算采用的高度（相对观测场地面）"},
     "rpt_size": {"en": "Area / length", "zh": "面积 / 长度"},
+    "rpt_width": {"en": "Width (line, measured from its edges)", "zh": "宽度（线状，自边缘量距）"},
     "rpt_geometry": {"en": "Geometry", "zh": "几何类型"},
     "rpt_coords": {"en": "Coordinates (WGS84 / CGCS2000 degrees)", "zh": "坐标（WGS84 / CGCS2000 经纬度）"},
     "rpt_lon": {"en": "Longitude", "zh": "经度"},

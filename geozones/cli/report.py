@@ -17,6 +17,8 @@ from .options import _kind, _use, axis_opt, crs_opt, dem_opt, field_elev_opt, la
               help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese names accepted).")
 @click.option("--use", default=None, callback=_use, help="Building use for pilot-area rules.")
 @click.option("--floors", type=click.IntRange(min=1), default=None, help="Storeys (pilot-area rules).")
+@click.option("--width", type=click.FloatRange(min=0), default=None,
+              help="Width of a line (road/railway subgrade, river) [m]: measured from its edges.")
 @crs_opt
 @axis_opt
 @station_opt
@@ -27,7 +29,7 @@ from .options import _kind, _use, axis_opt, crs_opt, dem_opt, field_elev_opt, la
               help="report.html (self-contained, prints on A4) or report.pdf.")
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True, help="Replace an existing report.")
 @lang_opt
-def report(footprint, height, kind, use, floors, crs, axis_order, station, pilots, dem, field_elevation,
+def report(footprint, height, kind, use, floors, width, crs, axis_order, station, pilots, dem, field_elevation,
            output, overwrite, lang):
     """Write the assessment of one proposal for its application: verdict, permitted height,
     articles (Chinese and English), map, obstruction view, approval duty, assumptions."""
@@ -36,7 +38,7 @@ def report(footprint, height, kind, use, floors, crs, axis_order, station, pilot
 
     size = report_for(footprint, output, zones=ZoneSet(station, pilots), height=height, kind=kind, use=use,
                       floors=floors, crs=crs, axis_order=axis_order, dem=dem,
-                      field_elevation=field_elevation, lang=lang, overwrite=overwrite)
+                      field_elevation=field_elevation, lang=lang, overwrite=overwrite, width=width)
     click.echo(f"{output}: {size / 1e3:,.0f} kB")
 
 

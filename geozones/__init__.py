@@ -12,7 +12,17 @@ from .station import Station, load_station
 from .zones import ZONES, StationFrame
 
 __all__ = [
-    "check", "assess", "ZoneSet", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
+    "check", "assess", "assess_frame", "ZoneSet", "CheckResult", "Assessment", "Finding", "GeozonesError", "KINDS",
     "Station", "load_station", "StationFrame", "ZONES",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``geozones.assess_frame`` is imported on first use (it needs geopandas, which a plain
+    ``import geozones`` does not load)."""
+    if name == "assess_frame":
+        from .screen import assess_frame
+
+        return assess_frame
+    raise AttributeError(f"module 'geozones' has no attribute {name!r}")

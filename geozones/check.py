@@ -17,7 +17,7 @@ from pyproj import CRS
 
 from .coords import crs_label, parse_crs, to_frame
 from .errors import GeometryError, InputError
-from .i18n import KIND_NAMES, has_message, name, t
+from .i18n import KIND_NAMES, VERDICT_NAMES, has_message, name, t
 from .kinds import (HEIGHT_KINDS, KINDS, USES, kinds_of_families, normalize_kinds, normalize_many,
                     normalize_use)
 from .pilot import PilotArea, PilotOutcomes, evaluate_pilot, load_pilots
@@ -296,6 +296,38 @@ class Assessment:
             ))
         return out
 
+    def to_frame(self, lang: str = "en"):
+        """The results as a pandas DataFrame, one row per proposal, in input order.
+
+        Columns: ``kind``, ``verdict`` (None where not assessed), ``zone``, ``distance_m``,
+        ``max_height_m``, ``height_m``, ``exceedance_m`` [m], ``in_sun_sector``, ``in_pilot``,
+        ``storeys``, ``rules`` (ids, comma-separated) and ``problem`` (why a row was not
+        assessed, in ``lang``). For the ``gz_*`` columns of ``screen`` on a GeoDataFrame use
+        :func:`geozones.assess_frame`.
+        """
+        import pandas as pd
+
+        codes = np.where(self.ok, self.flag_codes[0], 0)
+        uniq, inv = np.unique(codes, return_inverse=True)
+        rules = np.array([",".join(r.id for r in self.rules_for_code(c)) for c in uniq],
+                         dtype=object)[inv.reshape(-1)] if len(self) else np.array([], dtype=object)
+        ok = self.ok
+        return pd.DataFrame({
+            "kind": np.where(ok, self.kinds, None),
+            "verdict": self.verdict,
+            "zone": self.zone,
+            "distance_m": np.where(ok, self.measurements.distance_m, np.nan),
+            "max_height_m": np.where(ok, self.max_height_m, np.nan),
+            "height_m": np.where(ok, self.height_m, np.nan),
+            "exceedance_m": np.where(ok, self.exceedance_m, np.nan),
+            "in_sun_sector": np.where(ok, self.measurements.in_sun_sector, False),
+            "in_pilot": np.where(ok, self.in_pilot, False),
+            "storeys": (np.where(ok & self.in_pilot, self.pilot.storeys, np.nan)
+                        if self.pilot is not None else np.full(len(self), np.nan)),
+            "rules": np.where(ok, rules, ""),
+            "problem": [None if p is None else p.localized(lang) for p in self.problems],
+        })
+
     def in_protection_area(self) -> np.ndarray:
         """Rows inside the protection area (core or general zone, Art. 11), or possibly in it
         (the upwind general zone when the prevailing wind is unknown)."""
@@ -349,26 +381,64 @@ class Assessment:
         return notes
 
 
-def _kinds_array(kind: Any, n: int) -> np.ndarray:
+def _first_problem(problems: np.ndarray, rows: np.ndarray, make) -> None:
+    """Put ``make(i)`` into ``problems[i]`` for each row in ``rows`` that has none yet."""
+    for i in np.flatnonzero(rows):
+        if problems[i] is None:
+            problems[i] = make(i)
+
+
+def _kinds_array(kind: Any, n: int, problems: np.ndarray) -> np.ndarray:
+    """Normalised kinds; an unknown kind marks its row in ``problems`` (never the batch)."""
     values = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
     out = normalize_kinds(values)
     unknown = np.equal(out, None)  # noqa: E711
-    if unknown.any():
-        raise InputError("kind_unknown", kind=str(values[unknown][0]), choices=", ".join(KINDS))
+    _first_problem(problems, unknown, lambda i: InputError(
+        "kind_unknown", kind=str(values[i]), choices=", ".join(KINDS)))
+    out[unknown] = "building"  # placeholder: the row is not assessed
     return out
 
 
-def _heights_array(height: Any, n: int) -> np.ndarray:
+def _floats(values: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(raw, floats, unreadable)``: None/NaN are NaN; text that is not a number is
+    NaN and marked unreadable. Numeric input takes the vectorised path."""
+    try:
+        f = np.broadcast_to(np.asarray(values, dtype=float), (n,)).copy()
+        return f, f, np.zeros(n, dtype=bool)
+    except (TypeError, ValueError):
+        raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
+        f = np.array([np.nan if v is None else _to_float(v) for v in raw], dtype=float)
+        bad = np.array([v is not None and np.isnan(f[i]) and not _is_nan(v)
+                        for i, v in enumerate(raw)], dtype=bool)
+        return raw, f, bad
+
+
+def _heights_array(height: Any, n: int, problems: np.ndarray) -> np.ndarray:
     if height is None:
         return np.full(n, np.nan)
-    h = np.broadcast_to(np.asarray(height, dtype=float), (n,)).copy()
-    bad = np.isinf(h) | (h < 0)
-    if bad.any():
-        raise InputError("height_invalid", value=h[bad][0])
+    raw, h, unreadable = _floats(height, n)
+    bad = np.isinf(h) | (h < 0) | unreadable
+    _first_problem(problems, bad, lambda i: InputError("height_invalid", value=raw[i]))
+    h[bad] = np.nan
     return h
 
 
-def _uses_array(use: Any, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _to_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return bool(np.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _uses_array(use: Any, kinds: np.ndarray, problems: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised uses, and where residential was assumed for a building without one."""
     n = len(kinds)
     raw = np.broadcast_to(np.asarray(use, dtype=object), (n,))
@@ -376,20 +446,65 @@ def _uses_array(use: Any, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     given = ~np.equal(raw, None)  # noqa: E711
     unknown = given & np.equal(out, None)  # noqa: E711
     if unknown.any():
-        raise InputError("use_unknown", use=str(raw[unknown][0]), choices=", ".join(USES))
+        if problems is None:
+            raise InputError("use_unknown", use=str(raw[unknown][0]), choices=", ".join(USES))
+        _first_problem(problems, unknown, lambda i: InputError(
+            "use_unknown", use=str(raw[i]), choices=", ".join(USES)))
+        given = given & ~unknown
     assumed = ~given & (kinds == "building")
     out[assumed] = "residential"
     return out, assumed
 
 
-def _storeys_array(storeys: Any, n: int) -> np.ndarray:
+def _storeys_array(storeys: Any, n: int, problems: np.ndarray) -> np.ndarray:
     if storeys is None:
         return np.full(n, np.nan)
-    s = np.broadcast_to(np.asarray(storeys, dtype=float), (n,)).copy()
-    bad = ~np.isnan(s) & ((s < 1) | (s != np.floor(s)))
-    if bad.any():
-        raise InputError("floors_invalid", value=s[bad][0])
+    raw, s, unreadable = _floats(storeys, n)
+    with np.errstate(invalid="ignore"):
+        bad = (~np.isnan(s) & ((s < 1) | (s != np.floor(s)))) | unreadable
+    _first_problem(problems, bad, lambda i: InputError("floors_invalid", value=raw[i]))
+    s[bad] = np.nan
     return s
+
+
+def _deprecated(new: str, old: str, value: Any, old_value: Any) -> Any:
+    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning)."""
+    if old_value is _UNSET:
+        return value
+    import warnings
+
+    warnings.warn(f"{old}= is deprecated: use {new}= (the same spelling as check())",
+                  DeprecationWarning, stacklevel=3)
+    if value is not None:
+        raise TypeError(f"pass {new}= or {old}=, not both")
+    return old_value
+
+
+_UNSET: Any = object()
+
+
+def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.ndarray, Any]:
+    """Geometries as an object array and the CRS to read them in.
+
+    A GeoSeries/GeoDataFrame/GeometryArray brings its own CRS; ``crs=`` may only repeat it
+    (or, for WGS84 lon/lat, name the GCJ-02/BD-09 datum the numbers really are in).
+    """
+    own = getattr(geoms, "crs", None)
+    if hasattr(geoms, "geometry") and hasattr(geoms, "columns"):   # a GeoDataFrame
+        geoms = geoms.geometry
+    if own is not None:
+        from .datums import datum_of
+        from .io import is_wgs84_lonlat
+
+        if crs is None:
+            crs = own
+        else:
+            given = parse_crs(crs)
+            if given != parse_crs(own) and not (datum_of(given) and is_wgs84_lonlat(own)):
+                raise InputError("crs_conflict_arg", own=crs_label(parse_crs(own)), crs=crs_label(given))
+    values = geoms.values if hasattr(geoms, "values") and not isinstance(geoms, np.ndarray) else geoms
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    return arr, crs
 
 
 def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.ndarray,
@@ -449,27 +564,32 @@ def _widen_lines(geoms: np.ndarray, width_m) -> tuple[np.ndarray, np.ndarray, np
 def assess(
     geoms: Sequence[Any] | np.ndarray,
     kind: Any = "building",
-    height_m: Any = None,
+    height: Any = None,
     *,
-    crs: Any = DEFAULT_CRS,
+    crs: Any = None,
     axis_order: str = "xy",
     station: Station | None = None,
     zones: ZoneSet | None = None,
     use: Any = None,
-    storeys: Any = None,
-    width_m: Any = None,
+    floors: Any = None,
+    width: Any = None,
+    height_m: Any = _UNSET,
+    storeys: Any = _UNSET,
+    width_m: Any = _UNSET,
 ) -> Assessment:
     """Check many proposals at once.
 
     Parameters
     ----------
-    geoms : array of shapely geometries (or WKT strings), in ``crs``
+    geoms : GeoSeries, or array of shapely geometries (or WKT strings), in ``crs``
     kind : str or array of str
         Kind(s) of proposal; any name in :data:`geozones.kinds.KIND_ALIASES`.
-    height_m : float, array of float, or None
+    height : float, array of float, or None
         Height of the top above the observation-field ground; NaN/None when unknown. [m]
-    crs : str or pyproj.CRS
-        CRS of ``geoms`` (default EPSG:4326, longitude first).
+        (``height_m=`` is the deprecated spelling.)
+    crs : str or pyproj.CRS, optional
+        CRS of ``geoms``: a GeoSeries' own CRS by default, else EPSG:4326 (longitude first).
+        ``"GCJ-02"``/``"BD-09"`` read Gaode/Tencent/Baidu numbers.
     axis_order : {"xy", "yx"}
         "yx" when coordinates are northing/latitude first.
     station : the station (default: the shipped Jiangxian station), when ``zones`` is None.
@@ -477,34 +597,50 @@ def assess(
         Station and pilot areas, prepared once (default: shipped station and pilots).
     use : str or array, optional
         Building use for the pilot rules (residential, public, other; Chinese accepted).
-    storeys : int or array, optional
-        Storeys for the pilot rules; NaN/None: estimated from height.
-    width_m : float or array, optional
+    floors : int or array, optional
+        Storeys for the pilot rules; NaN/None: estimated from height. (``storeys=`` is the
+        deprecated spelling.)
+    width : float or array, optional
         Width of line proposals (road, railway, river) [m]: measured from the line's edges,
         half the width either side. NaN/None: measured as drawn (said in the assumptions).
+        (``width_m=`` is the deprecated spelling; ``check`` says ``width``.)
 
-    Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
-    :class:`~geozones.errors.CoordinateError` that says why.
+    Row data never fails the batch: a row whose geometry, coordinates, kind, height, use or
+    storeys cannot be used is not assessed (verdict None) and ``problems[i]`` holds the
+    :class:`~geozones.errors.InputError` that says why.
     """
+    height = _deprecated("height", "height_m", height, height_m)
+    floors = _deprecated("floors", "storeys", floors, storeys)
+    width = _deprecated("width", "width_m", width, width_m)
     if zones is None:
         zones = ZoneSet(station)
     frame = zones.frame
-    arr = np.asarray(geoms, dtype=object).reshape(-1)
-    if arr.size and isinstance(arr[0], str):
-        arr = shapely.from_wkt(arr, on_invalid="raise")
+    arr, crs = _geometry_input(geoms, crs)
     n = len(arr)
-    kinds = _kinds_array(kind, n)
-    heights = _heights_array(height_m, n)
-    uses, use_assumed = _uses_array(use, kinds)
-    storeys_arr = _storeys_array(storeys, n)
-    local, problems = to_frame(arr, parse_crs(crs), frame.crs, zones.anchors_m,
-                               frame.station.plausible_radius_m, axis_order)
+    problems = np.full(n, None, dtype=object)
+    if n and any(isinstance(g, str) for g in arr):
+        text = arr
+        arr = np.array([shapely.from_wkt(g, on_invalid="ignore") if isinstance(g, str) else g
+                        for g in text], dtype=object)
+        _first_problem(problems, np.array([isinstance(w, str) and g is None for w, g in zip(text, arr)]),
+                       lambda i: GeometryError("geometry_parse", what=f"row {i}", text=str(text[i])[:60]))
+    kinds = _kinds_array(kind, n, problems)
+    heights = _heights_array(height, n, problems)
+    uses, use_assumed = _uses_array(use, kinds, problems)
+    storeys_arr = _storeys_array(floors, n, problems)
+    usable = np.equal(problems, None)  # noqa: E711
+    local, coord_problems = to_frame(np.where(usable, arr, None), parse_crs(DEFAULT_CRS if crs is None else crs),
+                                     frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
+    take = usable & ~np.equal(coord_problems, None)  # noqa: E711
+    problems[take] = coord_problems[take]
     widths = None
-    if width_m is not None:
-        widths = np.broadcast_to(np.asarray(width_m, dtype=float), (n,)).copy()
-        bad = np.isinf(widths) | (widths < 0)
+    if width is not None:
+        raw_w, widths, unreadable = _floats(width, n)
+        bad = np.isinf(widths) | (widths < 0) | unreadable
+        _first_problem(problems, bad, lambda i: InputError("width_invalid", value=raw_w[i]))
+        widths[bad] = np.nan
         if bad.any():
-            raise InputError("width_invalid", value=widths[bad][0])
+            local[bad] = None
     return assess_local(zones, local, kinds, heights, problems, uses=uses,
                         use_assumed=use_assumed, storeys=storeys_arr, width_m=widths)
 
@@ -539,7 +675,7 @@ def check(
     geometry: Any,
     height: float | None = None,
     kind: str = "building",
-    crs: Any = DEFAULT_CRS,
+    crs: Any = None,
     *,
     station: Station | None = None,
     zones: ZoneSet | None = None,
@@ -550,20 +686,25 @@ def check(
     field_elevation: str = "dem",
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
+    datum_hint: bool | None = None,
     width: float | None = None,
 ) -> CheckResult:
     """Check one proposal against the station's zones.
 
     Parameters
     ----------
-    geometry : shapely geometry or WKT string, in ``crs``
+    geometry : shapely geometry, WKT string, or a one-row GeoDataFrame/GeoSeries, in ``crs``
         Polygon, multipolygon, line or point.
     height : float, optional
         Height of the top above the observation-field ground. [m]
     kind : str
         One of :data:`geozones.kinds.KINDS` (or an alias such as 道路).
-    crs : str or pyproj.CRS
-        CRS of the coordinates (default EPSG:4326, longitude first).
+    crs : str or pyproj.CRS, optional
+        CRS of the coordinates: a GeoSeries' own, else EPSG:4326 (longitude first), assumed
+        and said so. ``"GCJ-02"`` (Gaode, Tencent) and ``"BD-09"`` (Baidu) read web-map numbers.
+    datum_hint : bool, optional
+        Say that web-map numbers need ``crs="GCJ-02"``/``"BD-09"``, and whether reading them
+        so would change the verdict (default: when ``crs`` was not given).
     zones : ZoneSet, optional
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
     use, floors : optional
@@ -588,6 +729,19 @@ def check(
     >>> r.zone, r.verdict
     ('control', 'pass')
     """
+    if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
+        what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
+        if len(geometry) != 1:
+            raise InputError("check_one_row", what=what, n=len(geometry))
+        arr, crs = _geometry_input(geometry, crs, what)
+        if crs is None:
+            raise InputError("frame_no_crs", what=what)
+        geometry = arr[0]
+    if datum_hint is None:
+        datum_hint = crs is None
+    crs_given = crs
+    if crs is None:
+        crs = DEFAULT_CRS
     if isinstance(geometry, str):
         try:
             geometry = shapely.from_wkt(geometry)
@@ -612,9 +766,22 @@ def check(
 
             floors = int(storeys_from_height(np.array([height]), zones.storey_height_m)[0])
     a = assess([geometry], kind, used_height, crs=crs_obj, axis_order=axis_order,
-               zones=zones, use=use, storeys=floors, width_m=width)
+               zones=zones, use=use, floors=floors, width=width)
     if a.problems[0] is not None:
         raise a.problems[0]
+    if crs_given is None:
+        extra_assumptions = [t("assume_crs_default", lang, crs=DEFAULT_CRS), *extra_assumptions]
+    from .datums import datum_of
+
+    if datum_of(crs_obj) is not None:
+        from .datums import INVERSE_TOLERANCE_M
+
+        extra_assumptions = [*extra_assumptions, t("assume_datum", lang, datum=datum_of(crs_obj),
+                                                     tol=f"{INVERSE_TOLERANCE_M:g}")]
+    elif datum_hint and crs_obj.is_geographic:
+        extra_assumptions = [*extra_assumptions, t("assume_web_datum", lang),
+                             *_datum_alternatives(a, geometry, kind, used_height, axis_order,
+                                                  zones, use, floors, lang, width)]
     m = a.measurements
     return CheckResult(
         verdict=str(a.verdict[0]),
@@ -636,6 +803,27 @@ def check(
         terrain=terrain,
         notices=a.notices(0, lang),
     )
+
+
+def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, zones: ZoneSet,
+                        use, floors, lang: str, width=None) -> list[str]:
+    """Notes for each web-map datum under which the same numbers get another verdict."""
+    from .datums import DATUMS, DatumCRS
+
+    notes = []
+    for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
+        b = assess([geometry], kind, height, crs=DatumCRS(datum), axis_order=axis_order,
+                   zones=zones, use=use, floors=floors, width=width)
+        if b.problems[0] is not None or b.verdict[0] == a.verdict[0]:
+            continue
+        allowed = b.max_height_m[0]
+        notes.append(t("assume_datum_changes", lang, datum=datum, maps=t(maps, lang),
+                       verdict=name(VERDICT_NAMES, str(b.verdict[0]), lang).upper() if lang == "en"
+                       else name(VERDICT_NAMES, str(b.verdict[0]), lang),
+                       d=_fmt(b.measurements.distance_m[0]),
+                       allowed=t("report_unlimited", lang) if np.isnan(allowed)
+                       else f"{_fmt(allowed)} {t('unit_m', lang)}"))
+    return notes
 
 
 def _terrain(dem: Any, geometry, crs, axis_order: str, height: float, station: Station,

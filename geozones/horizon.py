@@ -168,26 +168,21 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
 
 
 def read_buildings(path, frame: StationFrame, height_field: str | None = None, dem=None,
-                   field_elevation_m: float | None = None):
+                   field_elevation_m: float | None = None, crs=None, layer: str | None = None):
     """Footprints and the height of their tops above the field ground, from a vector file.
 
     Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
     ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
     height are left out. With a DEM, tops are height + ground under the footprint − field
-    elevation (see :mod:`geozones.terrain`).
+    elevation (see :mod:`geozones.terrain`). ``crs`` (``--crs``) is needed for a file without
+    one (DXF) and may name GCJ-02/BD-09 for WGS84 numbers from a Chinese web map.
     """
-    import geopandas as gpd
-
-    from .coords import parse_crs, transform_geoms
-    from .errors import InputError, first_line
+    from .coords import transform_geoms
+    from .errors import InputError
+    from .io import read_vector
     from .terrain import effective_heights
 
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
-    if gdf.crs is None:
-        raise InputError("file_no_crs", path=str(path))
+    gdf, file_crs, _notes = read_vector(path, crs, layer=layer)
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
     if col is None or col not in gdf.columns:
         raise InputError("column_missing", path=str(path), column=height_field or "height",
@@ -198,10 +193,10 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     raw = np.asarray(gdf.geometry.values, dtype=object)
     tops = h
     if dem is not None:
-        tops, _ = effective_heights(dem, raw, gdf.crs, h, field_elevation_m)
+        tops, _ = effective_heights(dem, raw, file_crs, h, field_elevation_m)
         tops = np.where(np.isnan(tops), h, tops)
     labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
-    return transform_geoms(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
+    return transform_geoms(raw, file_crs, frame.crs, False), tops, labels
 
 
 #: Fonts that can draw the Chinese labels, in order of preference.

@@ -18,7 +18,11 @@ from .options import (
 
 @click.command()
 @click.option("--buildings", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Footprints with heights (any vector format and CRS).")
+              help="Footprints with heights (any vector format and CRS; DXF with --crs).")
+@click.option("--crs", default=None,
+              help="CRS of --buildings when the file has none (DXF), or GCJ-02/BD-09 for a WGS84 "
+                   "file whose numbers come from Gaode/Tencent/Baidu maps.")
+@click.option("--layer", default=None, help="Layer of --buildings (GeoPackage layer, DXF CAD layer).")
 @click.option("--height-field", default=None,
               help="Height column [m] (default: gz_height_m, height, HEIGHT or 高度, if present).")
 @dem_opt
@@ -34,7 +38,7 @@ from .options import (
 @station_opt
 @overwrite_opt
 @lang_opt
-def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_radius, output,
+def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_height, terrain_radius, output,
             csv_path, station, overwrite, lang):
     """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
     import numpy as np
@@ -55,7 +59,8 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
     z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
     geoms, tops, labels = np.array([], dtype=object), np.array([]), None
     if buildings:
-        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
+        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field,
+                                             crs=crs, layer=layer)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height, terrain_radius_m=terrain_radius, labels=labels)
     for note in plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite):

@@ -25,8 +25,8 @@ from .options import (
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv.")
-@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs).")
+              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
+@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
               help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
                    "header, or detected (GB18030 when the text is not UTF-8).")
@@ -61,12 +61,15 @@ from .options import (
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Also write a printable assessment (geozones report) for every row that fails "
                    "or needs review into this folder, named by the row's id, with an index.html.")
+@click.option("--no-datum-check", is_flag=True,
+              help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
+                   "count verdicts that would change (saves two evaluations per row).")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, reports_dir, overwrite, lang):
+           map_path, reports_dir, no_datum_check, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -86,6 +89,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         height_field=height_field, floors_field=floors_field, storey_height_m=storey_height,
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
+        datum_check=not no_datum_check,
         width_field=width_field,
     )
     if dem is not None:
@@ -123,7 +127,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
 
         n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
                                           id_column=summary.id_column,
-                                          layer=layer or "screened" if output.lower().endswith(".gpkg") else None,
+                                          layer=summary.layer,
                                           lang=lang)
         if not quiet:
             click.echo(t("rpt_written", lang, n=n, dir=reports_dir))
@@ -131,7 +135,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
             click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {ident}: {why}", err=True)
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+                   quiet=quiet, overwrite=overwrite, layer=summary.layer)
 
 
 

@@ -188,7 +188,7 @@ def test_page_evaluator_agrees_with_python(stations, which):
              for g, k, h in zip(wgs, kinds, heights)]
     js = _run_node(page_config(zones), cases)
     assert js["unsupported"] == []
-    a = assess(wgs, kind=kinds, height_m=heights, zones=zones)
+    a = assess(wgs, kind=kinds, height=heights, zones=zones)
     m = a.measurements
     names = [r.id for r in a.outcomes.rules]
     seen_zones, seen_verdicts = set(), set()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geozones.heightlimit import write_heightlimit
 from geozones.station import load_station
-from geozones.zones import StationFrame
+from geozones.core.zones import StationFrame
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -1,30 +1,33 @@
 """Checking proposals against a station's zones: ``assess`` for arrays, ``check`` for one.
 
-There is one code path. :func:`assess` measures and evaluates whole arrays of geometries
-(shapely 2 vectorised functions, numpy over the rule table); :func:`check` is ``assess`` on a
-single row, wrapped in a :class:`CheckResult` with findings and assumptions.
+There is one code path: inputs become :class:`~geozones.core.proposals.Proposals` (CRS, axis
+order, kinds, uses, heights, storeys and DEM handled once), which the core measures and
+evaluates (:func:`geozones.core.engine.assess_proposals`). :func:`check` is that path on a
+single row, with its findings and assumptions in words (:mod:`geozones.explain`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
-from .coords import crs_label, parse_crs, to_frame
-from .errors import GeometryError, InputError
-from .i18n import KIND_NAMES, name, t
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kinds, normalize_many, normalize_use
-from .pilot import PilotArea, PilotOutcomes, evaluate_pilot, load_pilots
-from .rules import NA, PASS, VERDICTS, RuleOutcomes, evaluate
-from .station import Station, load_station
-from .zones import ZONES, Measurements, StationFrame
+from .core.coords import crs_label, parse_crs
+from .core.engine import Assessment, Zones, assess_local, assess_proposals
+from .core.pilot import PilotArea
+from .core.proposals import Proposals
+from .core.station import Station
+from .core.zones import StationFrame
+from .errors import GeometryError
+from .explain import Finding, assumptions, findings, fmt, pilot_assumptions, pilot_summary
+from .i18n import t
+from .pilot import load_pilots
+from .station import load_station
 
-__all__ = ["assess", "check", "ZoneSet", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS"]
+__all__ = ["assess", "check", "ZoneSet", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS",
+           "assess_local"]
 
 DEFAULT_CRS = "EPSG:4326"
 
@@ -35,337 +38,22 @@ def _round(value: float | None, ndigits: int = 3) -> float | None:
     return round(float(value), ndigits)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-class ZoneSet:
+class ZoneSet(Zones):
     """The station and the pilot areas a check runs against, prepared once.
 
-    ``pilots=None`` loads the shipped pilot areas (``data/pilots``); ``()`` uses none.
+    ``station=None`` reads the shipped station; ``pilots=None`` loads the shipped pilot areas
+    (``data/pilots``), ``()`` uses none. ``storey_height_m`` overrides the files' storey
+    height. [m]
     """
 
     def __init__(self, station: Station | None = None,
                  pilots: Sequence[PilotArea] | None = None,
-                 frame: StationFrame | None = None) -> None:
-        self.frame = frame or StationFrame(station or load_station())
-        self.pilots: tuple[PilotArea, ...] = load_pilots() if pilots is None else tuple(pilots)
-
-    @property
-    def station(self) -> Station:
-        return self.frame.station
-
-    @cached_property
-    def pilot_boundaries(self) -> tuple:
-        """Each pilot boundary in the station frame (metres)."""
-        from pyproj import CRS
-
-        from .coords import transform_geoms
-
-        return tuple(
-            transform_geoms(np.array([p.boundary], dtype=object), CRS.from_epsg(4326), self.frame.crs, False)[0]
-            for p in self.pilots
-        )
-
-    @property
-    def storey_height_m(self) -> float:
-        """Storey height for estimating storeys from height: the (first) pilot area's. [m]"""
-        return self.pilots[0].storey_height_m if self.pilots else 3.0
-
-    @cached_property
-    def anchors_m(self) -> list[tuple[float, float]]:
-        """Where proposals may plausibly be: the station and each pilot area's centre. [m]"""
-        return [(0.0, 0.0)] + [(b.centroid.x, b.centroid.y) for b in self.pilot_boundaries]
-
-
-@dataclass
-class Finding:
-    """One rule that applies to a proposal, with its outcome and numbers."""
-
-    rule: str
-    severity: str          #: "fail", "review" or "pass" (the rule is met)
-    article: str
-    message: str
-    quote: str
-    distance_m: float | None = None
-    allowed_height_m: float | None = None
-    height_m: float | None = None
-    exceedance_m: float | None = None
-
-
-@dataclass
-class Assessment:
-    """Results for n proposals, as arrays (shape (n,)) plus the per-rule matrices.
-
-    ``verdict_code`` uses the rule outcome codes (PASS, REVIEW, FAIL) and 0 for rows whose
-    geometry could not be assessed (see ``problems``).
-    """
-
-    station: Station
-    kinds: np.ndarray
-    height_m: np.ndarray
-    measurements: Measurements
-    outcomes: RuleOutcomes
-    problems: np.ndarray
-    pilot: PilotOutcomes | None = None
-    uses: np.ndarray | None = None
-    use_assumed: np.ndarray | None = None
-    storeys_given: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.kinds)
-
-    @property
-    def ok(self) -> np.ndarray:
-        """Rows whose geometry was assessed."""
-        return self.measurements.zone >= 0
-
-    @property
-    def station_verdict_code(self) -> np.ndarray:
-        return np.where(self.ok, self.outcomes.verdict_code(), 0).astype(np.int8)
-
-    @property
-    def pilot_verdict_code(self) -> np.ndarray:
-        if self.pilot is None:
-            return np.where(self.ok, PASS, 0).astype(np.int8)
-        return np.where(self.ok, self.pilot.verdict_code(), 0).astype(np.int8)
-
-    @property
-    def verdict_code(self) -> np.ndarray:
-        """Worst of the station's and the pilot area's outcomes; 0 where not assessed."""
-        return np.maximum(self.station_verdict_code, self.pilot_verdict_code)
-
-    @property
-    def in_pilot(self) -> np.ndarray:
-        """True where the proposal touches a pilot area."""
-        if self.pilot is None:
-            return np.zeros(len(self), dtype=bool)
-        return self.pilot.inside >= 0
-
-    @property
-    def verdict(self) -> np.ndarray:
-        """"pass", "review", "fail", or None for rows not assessed."""
-        names = np.array([None, *VERDICTS], dtype=object)
-        return names[self.verdict_code]
-
-    @property
-    def zone(self) -> np.ndarray:
-        names = np.array([*ZONES, None], dtype=object)
-        return names[self.measurements.zone]  # -1 indexes the trailing None
-
-    @property
-    def max_height_m(self) -> np.ndarray:
-        """Permitted height; NaN where no height rule applies or the kind has no height. [m]"""
-        mh = self.outcomes.max_height_m()
-        return np.where(np.isin(self.kinds, list(HEIGHT_KINDS)), mh, np.nan)
-
-    @property
-    def exceedance_m(self) -> np.ndarray:
-        """Height above the permitted height, 0 when within it; NaN when either is unknown. [m]"""
-        with np.errstate(invalid="ignore"):
-            return np.maximum(self.height_m - self.max_height_m, 0.0)
-
-    @cached_property
-    def flag_codes(self) -> tuple[np.ndarray, tuple[Any, ...]]:
-        """Per row, a bitmask of the rules it breaks or is flagged for review by.
-
-        Returns ``(codes, rules)``: bit ``j`` of ``codes[i]`` set means ``rules[j]`` (station
-        rules first, then each pilot area's) flags row ``i``. Rows share few distinct codes,
-        so text for them is built once per code, not once per row.
-        """
-        rules = list(self.outcomes.rules)
-        codes = np.zeros(len(self), dtype=np.int64)
-        for j in range(len(rules)):
-            codes |= (self.outcomes.outcome[j] > PASS).astype(np.int64) << j
-        if self.pilot is not None:
-            for k, pilot in enumerate(self.pilot.pilots):
-                for j, rule in enumerate(pilot.rules):
-                    flagged = (self.pilot.inside == k) & (self.pilot.outcome[k][j] > PASS)
-                    codes |= flagged.astype(np.int64) << len(rules)
-                    rules.append(rule)
-        if len(rules) > 63:
-            raise ValueError("more than 63 rules: widen flag_codes")
-        return codes, tuple(rules)
-
-    def rules_for_code(self, code: int) -> list[Any]:
-        """The rules a flag code names (see :attr:`flag_codes`)."""
-        rules = self.flag_codes[1]
-        return [r for j, r in enumerate(rules) if (int(code) >> j) & 1]
-
-    def flagged_rules(self, i: int) -> list[str]:
-        """Ids of the rules (station and pilot) row ``i`` breaks or that flag it for review."""
-        return [r.id for r in self.rules_for_code(self.flag_codes[0][i])]
-
-    def pilot_findings(self, i: int, lang: str = "en") -> list[Finding]:
-        """Findings of the pilot area row ``i`` is in (empty outside every area)."""
-        k = -1 if self.pilot is None else int(self.pilot.inside[i])
-        if k < 0:
-            return []
-        pilot = self.pilot.pilots[k]
-        n = float(self.pilot.storeys[i])
-        out = []
-        for j, rule in enumerate(pilot.rules):
-            code = int(self.pilot.outcome[k][j, i])
-            if code == NA:
-                continue
-            above = _fmt(rule.storeys_above) if rule.storeys_above is not None else ""
-            at_most = _fmt(rule.storeys_at_most) if rule.storeys_at_most is not None else ""
-            if np.isnan(n):
-                msg = t("pilot_storeys_unknown", lang, above=above)
-            else:
-                msg = t(f"pilot_storeys_{rule.severity}", lang, n=_fmt(n), above=above, at_most=at_most)
-            severity = "info" if rule.severity == "info" else VERDICTS[code - 1]
-            out.append(Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
-                               quote=rule.quote_zh if lang == "zh" else rule.quote_en))
-        return out
-
-    def pilot_assumptions(self, i: int, lang: str = "en") -> list[str]:
-        k = -1 if self.pilot is None else int(self.pilot.inside[i])
-        if k < 0:
-            return []
-        pilot = self.pilot.pilots[k]
-        notes = []
-        if pilot.provisional:
-            notes.append(t("assume_provisional", lang, name=pilot.name_zh if lang == "zh" else pilot.name,
-                           src=pilot.boundary_source))
-        if self.use_assumed is not None and self.use_assumed[i]:
-            notes.append(t("assume_use", lang))
-        n = self.pilot.storeys[i]
-        if self.storeys_given is not None and np.isnan(self.storeys_given[i]) and not np.isnan(n):
-            notes.append(t("assume_storeys", lang, h=_fmt(self.height_m[i]),
-                           sh=_fmt(pilot.storey_height_m), n=_fmt(n)))
-        return notes
-
-    def findings(self, i: int, lang: str = "en") -> list[Finding]:
-        """The findings of row ``i``: one per rule that applies."""
-        out: list[Finding] = []
-        kind = self.kinds[i]
-        kind_name = name(KIND_NAMES, kind, lang)
-        h = float(self.height_m[i])
-        for j, rule in enumerate(self.outcomes.rules):
-            code = int(self.outcomes.outcome[j, i])
-            if code == NA:
-                continue
-            severity = VERDICTS[code - 1]
-            d = float(self.outcomes.distance_m[j, i])
-            allowed = float(self.outcomes.allowed_m[j, i])
-            exc = max(h - allowed, 0.0) if np.isfinite(h) and np.isfinite(allowed) else np.nan
-            if rule.limit == "forbid":
-                msg = (t("finding_body", lang, kind=kind_name) if rule.within_m == 0
-                       else t("finding_forbid", lang, kind=kind_name, d=_fmt(d), within=_fmt(rule.within_m)))
-            elif rule.limit == "advise":
-                msg = t("finding_advise", lang, kind=kind_name, d=_fmt(d))
-            elif not np.isfinite(h):
-                msg = t("finding_height_unknown", lang, d=_fmt(d), allowed=_fmt(allowed))
-            else:
-                key = {"pass": "finding_height_pass", "fail": "finding_height_fail",
-                       "review": "finding_height_review"}[severity]
-                msg = t(key, lang, d=_fmt(d), allowed=_fmt(allowed), h=_fmt(h), exc=_fmt(exc))
-            out.append(Finding(
-                rule=rule.id, severity=severity, article=rule.article, message=msg,
-                quote=rule.quote_zh if lang == "zh" else rule.quote_en,
-                distance_m=_round(d), allowed_height_m=_round(allowed),
-                height_m=_round(h), exceedance_m=_round(exc),
-            ))
-        return out
-
-    def assumptions(self, i: int | None = None, lang: str = "en") -> list[str]:
-        """What the results rest on (for row ``i``, or for the whole batch)."""
-        s = self.station
-        notes = [t("assume_flat", lang)]
-        if s.position_is_default:
-            notes.append(t("assume_position", lang, lat=s.latitude_deg, lon=s.longitude_deg,
-                           source=s.position_source_zh if lang == "zh" else s.position_source))
-        notes.append(t("assume_rotation", lang, rot=_fmt(s.field_rotation_deg),
-                       source=s.sources.get("field", "")))
-        if s.prevailing_wind_from_deg is None:
-            notes.append(t("assume_no_wind", lang, general=_fmt(s.general_m),
-                           upwind=_fmt(s.general_upwind_m)))
-        rows = slice(None) if i is None else slice(i, i + 1)
-        ids = [r.id for r in self.outcomes.rules]
-        if "general_height" in ids:
-            applied = self.outcomes.outcome[ids.index("general_height"), rows] != NA
-            if applied.any():
-                notes.append(t("assume_general_height", lang))
-        limited = np.isfinite(self.max_height_m[rows]) & np.isnan(self.height_m[rows])
-        if limited.any():
-            notes.append(t("assume_no_height", lang))
-        return notes
-
-
-def _kinds_array(kind: Any, n: int) -> np.ndarray:
-    values = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
-    out = normalize_kinds(values)
-    unknown = np.equal(out, None)  # noqa: E711
-    if unknown.any():
-        raise InputError("kind_unknown", kind=str(values[unknown][0]), choices=", ".join(KINDS))
-    return out
-
-
-def _heights_array(height: Any, n: int) -> np.ndarray:
-    if height is None:
-        return np.full(n, np.nan)
-    h = np.broadcast_to(np.asarray(height, dtype=float), (n,)).copy()
-    bad = np.isinf(h) | (h < 0)
-    if bad.any():
-        raise InputError("height_invalid", value=h[bad][0])
-    return h
-
-
-def _uses_array(use: Any, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised uses, and where residential was assumed for a building without one."""
-    n = len(kinds)
-    raw = np.broadcast_to(np.asarray(use, dtype=object), (n,))
-    out = normalize_many(raw, normalize_use)
-    given = ~np.equal(raw, None)  # noqa: E711
-    unknown = given & np.equal(out, None)  # noqa: E711
-    if unknown.any():
-        raise InputError("use_unknown", use=str(raw[unknown][0]), choices=", ".join(USES))
-    assumed = ~given & (kinds == "building")
-    out[assumed] = "residential"
-    return out, assumed
-
-
-def _storeys_array(storeys: Any, n: int) -> np.ndarray:
-    if storeys is None:
-        return np.full(n, np.nan)
-    s = np.broadcast_to(np.asarray(storeys, dtype=float), (n,)).copy()
-    bad = ~np.isnan(s) & ((s < 1) | (s != np.floor(s)))
-    if bad.any():
-        raise InputError("floors_invalid", value=s[bad][0])
-    return s
-
-
-def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.ndarray,
-                 height_m: np.ndarray, problems: np.ndarray | None = None, *,
-                 uses: np.ndarray | None = None, use_assumed: np.ndarray | None = None,
-                 storeys: np.ndarray | None = None) -> Assessment:
-    """Measure and evaluate geometries already in the station frame (the pure core).
-
-    ``kinds`` must already be normalised (see :mod:`geozones.kinds`); ``height_m`` is in
-    metres above the field ground, NaN when unknown; ``uses`` and ``storeys`` feed the pilot
-    rules (None: residential for buildings; storeys from height).
-    """
-    if isinstance(zones, StationFrame):
-        zones = ZoneSet(frame=zones, pilots=())
-    frame = zones.frame
-    geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
-    height_m = np.asarray(height_m, dtype=float)
-    m = frame.measure(geoms)
-    outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
-                        m.sun_distance_m, m.in_general, m.in_protected)
-    if problems is None:
-        problems = np.full(n, None, dtype=object)
-    if uses is None:
-        uses, use_assumed = _uses_array(None, kinds)
-    storeys = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
-    pilot = None
-    if zones.pilots:
-        pilot = evaluate_pilot(zones.pilots, zones.pilot_boundaries, geoms, kinds, uses,
-                               storeys, height_m)
-    return Assessment(frame.station, kinds, height_m, m, outcomes, problems, pilot, uses,
-                      use_assumed, storeys)
+                 frame: StationFrame | None = None,
+                 storey_height_m: float | None = None) -> None:
+        if frame is None:
+            frame = StationFrame(station or load_station())
+        super().__init__(pilots=load_pilots() if pilots is None else tuple(pilots), frame=frame,
+                         storey_height_m=storey_height_m)
 
 
 def assess(
@@ -376,9 +64,11 @@ def assess(
     crs: Any = DEFAULT_CRS,
     axis_order: str = "xy",
     station: Station | None = None,
-    zones: ZoneSet | None = None,
+    zones: Zones | None = None,
     use: Any = None,
     storeys: Any = None,
+    dem: Any = None,
+    field_elevation: str = "dem",
 ) -> Assessment:
     """Check many proposals at once.
 
@@ -386,9 +76,10 @@ def assess(
     ----------
     geoms : array of shapely geometries (or WKT strings), in ``crs``
     kind : str or array of str
-        Kind(s) of proposal; any name in :data:`geozones.kinds.KIND_ALIASES`.
+        Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
     height_m : float, array of float, or None
         Height of the top above the observation-field ground; NaN/None when unknown. [m]
+        With ``dem``: the proposal's own height, to which the ground is added.
     crs : str or pyproj.CRS
         CRS of ``geoms`` (default EPSG:4326, longitude first).
     axis_order : {"xy", "yx"}
@@ -400,25 +91,32 @@ def assess(
         Building use for the pilot rules (residential, public, other; Chinese accepted).
     storeys : int or array, optional
         Storeys for the pilot rules; NaN/None: estimated from height.
+    dem : path or :class:`geozones.terrain.DEM`, optional
+        Heights become height + highest ground under the footprint − field elevation
+        (``field_elevation``: "dem", the DEM at the field centre, or "station").
 
-    Rows whose coordinates cannot be meant are not assessed; ``problems[i]`` holds the
-    :class:`~geozones.errors.CoordinateError` that says why.
+    Rows that cannot be assessed (coordinates that cannot be meant, outside the DEM) have
+    ``verdict`` None; ``problems[i]`` holds the error that says why. A bad kind, use, height
+    or storey count raises :class:`~geozones.errors.InputError`.
+
+    >>> a = assess(["POINT (111.5745 35.5054)", "POINT (111.5710 35.5041)"], height_m=[10, 1])
+    >>> a.verdict.tolist(), a.zone.tolist()
+    (['pass', 'fail'], ['control', 'body'])
     """
-    if zones is None:
-        zones = ZoneSet(station)
-    frame = zones.frame
-    arr = np.asarray(geoms, dtype=object).reshape(-1)
-    if arr.size and isinstance(arr[0], str):
-        arr = shapely.from_wkt(arr, on_invalid="raise")
-    n = len(arr)
-    kinds = _kinds_array(kind, n)
-    heights = _heights_array(height_m, n)
-    uses, use_assumed = _uses_array(use, kinds)
-    storeys_arr = _storeys_array(storeys, n)
-    local, problems = to_frame(arr, parse_crs(crs), frame.crs, zones.anchors_m,
-                               frame.station.plausible_radius_m, axis_order)
-    return assess_local(zones, local, kinds, heights, problems, uses=uses,
-                        use_assumed=use_assumed, storeys=storeys_arr)
+    zones = zones if zones is not None else ZoneSet(station)
+    dem_obj, z_field = _dem(dem, zones.station, field_elevation)
+    p = Proposals.build(zones, geoms, crs=crs, axis_order=axis_order, kind=kind,
+                        height_m=height_m, floors=storeys, use=use, dem=dem_obj,
+                        field_elevation_m=z_field, strict=True)
+    return assess_proposals(zones, p)
+
+
+def _dem(dem: Any, station: Station, source: str) -> tuple[Any, float | None]:
+    if dem is None:
+        return None, None
+    from .terrain import dem_and_field
+
+    return dem_and_field(dem, station, source)
 
 
 @dataclass
@@ -452,7 +150,7 @@ def check(
     crs: Any = DEFAULT_CRS,
     *,
     station: Station | None = None,
-    zones: ZoneSet | None = None,
+    zones: Zones | None = None,
     axis_order: str = "xy",
     use: str | None = None,
     floors: int | None = None,
@@ -470,7 +168,7 @@ def check(
     height : float, optional
         Height of the top above the observation-field ground. [m]
     kind : str
-        One of :data:`geozones.kinds.KINDS` (or an alias such as 道路).
+        One of :data:`geozones.core.kinds.KINDS` (or an alias such as 道路).
     crs : str or pyproj.CRS
         CRS of the coordinates (default EPSG:4326, longitude first).
     zones : ZoneSet, optional
@@ -502,26 +200,26 @@ def check(
             raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
-    repaired = []
-    if not geometry.is_valid:
-        repaired = [t("assume_repaired", lang, why=shapely.is_valid_reason(geometry))]
-        geometry = shapely.make_valid(geometry)
-    extra_assumptions = [*extra_assumptions, *repaired]
     crs_obj = parse_crs(crs)
     zones = zones or ZoneSet(station)
-    terrain, notes = None, []
-    used_height = height
-    if dem is not None and height is not None:
-        used_height, terrain, notes = _terrain(dem, geometry, crs_obj, axis_order, height,
-                                               zones.station, field_elevation, lang)
-        if floors is None and height is not None:
-            from .pilot import storeys_from_height
-
-            floors = int(storeys_from_height(np.array([height]), zones.storey_height_m)[0])
-    a = assess([geometry], kind, used_height, crs=crs_obj, axis_order=axis_order,
-               zones=zones, use=use, storeys=floors)
-    if a.problems[0] is not None:
-        raise a.problems[0]
+    # The ground matters only for a height: without one there is nothing to add it to.
+    dem_obj, z_field = _dem(dem if height is not None else None, zones.station, field_elevation)
+    p = Proposals.build(zones, [geometry], crs=crs_obj, axis_order=axis_order, kind=kind,
+                        height_m=height, floors=floors, use=use, dem=dem_obj,
+                        field_elevation_m=z_field, strict=True)
+    if p.problems[0] is not None:
+        raise p.problems[0]
+    a = assess_proposals(zones, p)
+    notes = [*extra_assumptions]
+    if p.repaired[0]:
+        notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
+    terrain = None
+    if dem_obj is not None:
+        terrain, dem_notes = _terrain_facts(a, dem_obj, z_field, field_elevation, lang)
+        notes += dem_notes
+    flat = t("assume_flat", lang)
+    notes += [n for n in assumptions(a, 0, lang) if terrain is None or n != flat]
+    notes += pilot_assumptions(a, 0, lang)
     m = a.measurements
     return CheckResult(
         verdict=str(a.verdict[0]),
@@ -534,60 +232,31 @@ def check(
         sun_distance_m=_round(m.sun_distance_m[0]),
         kind=str(a.kinds[0]),
         station=a.station.id,
-        findings=a.findings(0, lang),
-        assumptions=[*extra_assumptions, *notes,
-                     *[n for n in a.assumptions(0, lang) if terrain is None or n != t("assume_flat", lang)],
-                     *a.pilot_assumptions(0, lang)],
+        findings=findings(a, 0, lang),
+        assumptions=notes,
         crs=crs_label(crs_obj),
-        pilot=_pilot_dict(a, 0, lang),
+        pilot=pilot_summary(a, 0, lang),
         terrain=terrain,
     )
 
 
-def _terrain(dem: Any, geometry, crs, axis_order: str, height: float, station: Station,
-             source: str, lang: str) -> tuple[float, dict[str, Any], list[str]]:
-    """Effective height of one footprint on a DEM, the terrain facts and the notes."""
-    from .terrain import DEM, effective_heights, field_elevation
+def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str
+                   ) -> tuple[dict[str, Any], list[str]]:
+    """The terrain facts of row 0 and the notes saying what the height rests on."""
+    from .terrain import field_elevation_source
 
-    dem = dem if isinstance(dem, DEM) else DEM(dem)
-    geom = geometry
-    if axis_order == "yx":
-        geom = shapely.transform(geometry, lambda c: c[:, ::-1])
-    z_field, z_source = field_elevation(station, dem, source)
-    eff, g = effective_heights(dem, np.array([geom], dtype=object), crs, np.array([height]), z_field)
-    if g.errors[0] == "outside":
-        raise InputError("dem_outside", path=dem.path)
-    if g.errors[0] == "nodata":
-        raise InputError("dem_nodata", path=dem.path, cells=int(g.cells[0]))
+    p = a.proposals
+    z_source = field_elevation_source(source)
     facts = {
-        "dem": dem.path, "building_height_m": _round(height), "ground_elevation_m": _round(g.ground_m[0]),
-        "field_elevation_m": _round(z_field), "field_elevation_source": z_source,
-        "effective_height_m": _round(eff[0]), "datum": dem.datum, "cells": int(g.cells[0]),
-        "nodata_cells": int(g.nodata_cells[0]),
+        "dem": dem.path, "building_height_m": _round(p.height_m[0]),
+        "ground_elevation_m": _round(p.ground_m[0]), "field_elevation_m": _round(z_field),
+        "field_elevation_source": z_source, "effective_height_m": _round(p.effective_height_m[0]),
+        "datum": dem.datum, "cells": int(p.dem_cells[0]), "nodata_cells": int(p.dem_nodata_cells[0]),
     }
-    notes = [t("assume_dem", lang, path=dem.path, ground=_fmt(g.ground_m[0]), cells=int(g.cells[0]),
-               field=_fmt(z_field), field_source=z_source, h=_fmt(height), eff=_fmt(eff[0]),
-               datum=dem.datum)]
-    if g.nodata_cells[0]:
-        notes.append(t("assume_dem_partial", lang, nodata=int(g.nodata_cells[0]), cells=int(g.cells[0])))
-    return float(eff[0]), facts, notes
-
-
-def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:
-    if a.pilot is None:
-        return None
-    k = int(a.pilot.inside[i])
-    if k < 0:
-        return {"inside": False, "id": None, "name": None, "verdict": "pass", "storeys": None,
-                "findings": []}
-    p = a.pilot.pilots[k]
-    return {
-        "inside": True,
-        "id": p.id,
-        "name": p.name_zh if lang == "zh" else p.name,
-        "verdict": VERDICTS[int(a.pilot_verdict_code[i]) - 1],
-        "storeys": _round(a.pilot.storeys[i], 0),
-        "use": a.uses[i] if a.uses is not None else None,
-        "provisional_boundary": p.provisional,
-        "findings": [asdict(f) for f in a.pilot_findings(i, lang)],
-    }
+    notes = [t("assume_dem", lang, path=dem.path, ground=fmt(p.ground_m[0]), cells=int(p.dem_cells[0]),
+               field=fmt(z_field), field_source=z_source, h=fmt(p.height_m[0]),
+               eff=fmt(p.effective_height_m[0]), datum=dem.datum)]
+    if p.dem_nodata_cells[0]:
+        notes.append(t("assume_dem_partial", lang, nodata=int(p.dem_nodata_cells[0]),
+                       cells=int(p.dem_cells[0])))
+    return facts, notes

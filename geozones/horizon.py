@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .zones import StationFrame
+from .core.zones import StationFrame
 
 __all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS"]
 
@@ -31,24 +31,31 @@ HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
 @dataclass
 class HorizonProfile:
     """Per azimuth (0, 1, ..., 359 [deg]): elevation [deg] (0 where nothing), distance [m]
-    and source of the highest obstruction, and whether the azimuth is in a sun sector."""
+    and source of the highest obstruction, and whether the azimuth is in a sun sector.
+
+    ``limit_deg`` and ``article`` are the station's sun-sector angle rule (None when the
+    station has none)."""
 
     azimuth_deg: np.ndarray
     elevation_deg: np.ndarray
     distance_m: np.ndarray
     source: np.ndarray
     in_sun_sector: np.ndarray
-    limit_deg: float
+    limit_deg: float | None
+    article: str = ""
 
     @property
     def exceeds(self) -> np.ndarray:
+        if self.limit_deg is None:
+            return np.zeros(len(self.azimuth_deg), dtype=bool)
         return self.elevation_deg > self.limit_deg
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({
             "azimuth_deg": self.azimuth_deg, "elevation_deg": np.round(self.elevation_deg, 3),
             "distance_m": np.round(self.distance_m, 2), "source": self.source,
-            "in_sun_sector": self.in_sun_sector, f"exceeds_{self.limit_deg:g}deg": self.exceeds,
+            "in_sun_sector": self.in_sun_sector,
+            f"exceeds_{self.limit_deg:g}deg" if self.limit_deg is not None else "exceeds": self.exceeds,
         })
 
 
@@ -113,7 +120,7 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
                 if e > elev[a]:
                     elev[a], dist[a], source[a] = e, dd, f"building {labels[b]}"
     if dem is not None:
-        from .coords import transform_geoms
+        from .core.coords import transform_geoms
 
         step = terrain_step_m or max(abs(dem.transform.a), 1.0)
         r = np.arange(step, terrain_radius_m + step / 2, step)
@@ -133,8 +140,14 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
     in_sun = np.zeros(360, dtype=bool)
     for start, end in frame.sun_azimuths.values():
         in_sun |= (az >= start) & (az <= end)
-    limit = next((rl.angle_deg for rl in frame.station.rules if rl.where == "sun_sector"), 5.0)
-    return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun, limit)
+    rule = sun_rule(frame.station)
+    return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun,
+                          None if rule is None else rule.angle_deg, "" if rule is None else rule.article)
+
+
+def sun_rule(station):
+    """The station's obstruction-angle rule in the sun sectors (None when it has none)."""
+    return next((r for r in station.rules if r.where == "sun_sector" and r.limit == "angle"), None)
 
 
 def read_buildings(path, frame: StationFrame, height_field: str | None = None, dem=None,
@@ -143,14 +156,15 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
 
     Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
     ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
-    height are left out. With a DEM, tops are height + ground under the footprint − field
-    elevation (see :mod:`geozones.terrain`).
+    height, or with coordinates that cannot be meant, are left out. With a DEM, tops are
+    height + ground under the footprint − field elevation (see :mod:`geozones.terrain`); a
+    footprint off the DEM keeps its own height.
     """
     import geopandas as gpd
 
-    from .coords import parse_crs, transform_geoms
+    from .core.engine import Zones
+    from .core.proposals import Proposals
     from .errors import InputError, first_line
-    from .terrain import effective_heights
 
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
@@ -166,12 +180,16 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()
     gdf, h = gdf[keep], h[keep]
     raw = np.asarray(gdf.geometry.values, dtype=object)
-    tops = h
+    zones = Zones(frame=frame)
+    flat = Proposals.build(zones, raw, crs=gdf.crs, height_m=h)
+    geoms, tops = flat.geoms, flat.effective_height_m
     if dem is not None:
-        tops, _ = effective_heights(dem, raw, gdf.crs, h, field_elevation_m)
-        tops = np.where(np.isnan(tops), h, tops)
+        on_dem = Proposals.build(zones, raw, crs=gdf.crs, height_m=h, dem=dem,
+                                 field_elevation_m=field_elevation_m)
+        tops = np.where(on_dem.ok, on_dem.effective_height_m, tops)
     labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
-    return transform_geoms(raw, parse_crs(gdf.crs), frame.crs, False), tops, labels
+    ok = flat.ok
+    return geoms[ok], tops[ok], None if labels is None else labels[ok]
 
 
 #: Fonts that can draw the Chinese labels, in order of preference.
@@ -194,17 +212,17 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
 
     from .io import atomic_output
 
+    from .i18n import t
+
     notes: list[str] = []
-    zh = lang == "zh"
-    if zh:
+    draw = lang  # the language drawn: English where no installed font has Chinese glyphs
+    if lang == "zh":
         installed = {f.name for f in font_manager.fontManager.ttflist}
         fonts = [f for f in CJK_FONTS if f in installed]
         if fonts:
             plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
         else:
-            zh = False
-            from .i18n import t
-
+            draw = "en"
             notes.append(t("hz_no_cjk_font", lang))
     st = frame.station
     rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
@@ -215,20 +233,19 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     th = np.radians(np.append(profile.azimuth_deg, 360))
     for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
         a0, a1 = frame.sun_azimuths[name_]
-        t = np.radians(np.linspace(a0, a1, 60))
-        ax.fill_between(t, 0, rmax, color=color, alpha=0.15,
-                        label=("日出方向" if name_ == "sunrise" else "日落方向") if zh else f"{name_} sector")
+        arc = np.radians(np.linspace(a0, a1, 60))
+        ax.fill_between(arc, 0, rmax, color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
     e = np.append(profile.elevation_deg, profile.elevation_deg[0])
-    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label="障碍物遮蔽" if zh else "obstruction")
-    ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
-            label=f"{profile.limit_deg:g}° " + ("限值 (第12.3条⑦)" if zh else "limit (Art. 12.3 ⑦)"))
+    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label=t("hz_obstruction", draw))
+    if profile.limit_deg is not None:
+        ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
+                label=t("hz_limit", draw, limit=f"{profile.limit_deg:g}", article=profile.article))
     bad = profile.exceeds & profile.in_sun_sector
     if bad.any():
         ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
     ax.set_ylim(0, rmax)
     ax.set_rlabel_position(135)
-    title = (f"{st.name_zh} 地平圈障碍物遮蔽图" if zh else f"{st.name}: horizon obstruction")
-    ax.set_title(title, pad=18)
+    ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
     with atomic_output(path, overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")

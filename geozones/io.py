@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .coords import crs_label, parse_crs
+from .core.coords import crs_label, parse_crs
 from .errors import GeometryError, InputError, OutputError, first_line
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "driver_for", "atomic_output", "write_vector"]

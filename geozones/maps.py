@@ -29,9 +29,10 @@ from jinja2 import Template
 from pyproj import CRS
 
 from .check import ZoneSet
-from .coords import from_frame
+from .core.coords import from_frame
+from .core.zones import ZONES
 from .errors import InputError, first_line
-from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
+from .i18n import VERDICT_NAMES, name, t, zone_name
 from .io import atomic_output
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
@@ -74,26 +75,44 @@ class _Map(folium.Map):
 def contour_lines(zones: ZoneSet, extent_m: float = 5000.0) -> list[tuple[float, Any, str]]:
     """Height-limit contours in the station frame: ``(height [m], line, where)``.
 
-    Outside the sun sectors H = D / 10 (Art. 12.3 ⑥; review beyond the core): 10 m steps to
-    the general zone's edge. Inside the sectors H = D × tan 5° (Art. 12.3 ⑦), stricter, so the
-    same heights lie closer: 10 m steps to 100 m, then 50 m steps to ``extent_m``.
+    Read from the station's rule rows for buildings: each ``ratio`` rule (H = D × ratio,
+    Art. 12.3 ⑥ and 13 (1) at Jiangxian) gives contours every 10 m over the distances where it
+    applies, outside the sun sectors (``where = "ratio"``); each ``angle`` rule of the sun
+    sectors (H = D × tan angle, Art. 12.3 ⑦) gives contours inside the sectors every 10 m to
+    100 m, then every 50 m to ``extent_m`` (``where = "sun"``). A station without such rows
+    has no such contours.
     """
     frame, s = zones.frame, zones.frame.station
-    ratio = next((r.ratio for r in s.rules if r.limit == "ratio"), 0.1)
-    angle = next((r.angle_deg for r in s.rules if r.where == "sun_sector"), 5.0)
-    tan_a = math.tan(math.radians(angle))
     sectors = shapely.union_all([frame.sun_sector(n, extent_m * 2) for n in ("sunrise", "sunset")])
-    out = []
-    for h in np.arange(10.0, s.general_m * ratio + 1e-9, 10.0):
-        ring = frame.band(h / ratio).exterior
-        line = ring.difference(sectors)
-        if not line.is_empty:
-            out.append((float(h), line, "ratio"))
-    heights = list(np.arange(10.0, 100.0 + 1e-9, 10.0)) + list(np.arange(150.0, extent_m * tan_a + 1e-9, 50.0))
-    for h in heights:
-        line = frame.band(h / tan_a).exterior.intersection(sectors)
-        if not line.is_empty:
-            out.append((float(h), line, "sun"))
+    out: list[tuple[float, Any, str]] = []
+    seen: set[tuple[float, str]] = set()
+    for rule in s.rules:
+        if "building" not in rule.kinds or rule.limit not in ("ratio", "angle"):
+            continue
+        if rule.where == "sun_sector":
+            lo, hi = 0.0, extent_m
+        elif rule.where == "band":
+            lo, hi = rule.beyond_m or 0.0, rule.within_m
+        elif rule.where == "general":
+            lo, hi = s.control_m, s.general_m
+        else:
+            continue
+        per_m = rule.ratio if rule.limit == "ratio" else math.tan(math.radians(rule.angle_deg))
+        if rule.limit == "ratio":
+            heights = np.arange(10.0, hi * per_m + 1e-9, 10.0)
+        else:
+            heights = np.concatenate([np.arange(10.0, min(100.0, hi * per_m) + 1e-9, 10.0),
+                                      np.arange(150.0, hi * per_m + 1e-9, 50.0)])
+        where = "sun" if rule.where == "sun_sector" else "ratio"
+        for h in heights:
+            d = h / per_m
+            if not lo < d <= hi + 1e-9 or (float(h), where) in seen:
+                continue
+            ring = frame.band(d).exterior
+            line = ring.intersection(sectors) if where == "sun" else ring.difference(sectors)
+            if not line.is_empty:
+                seen.add((float(h), where))
+                out.append((float(h), line, where))
     return out
 
 
@@ -142,7 +161,7 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
         key = tianditu_key or os.environ.get("TIANDITU_KEY")
         if not key:
             raise InputError("tianditu_key")
-        for layer, label in (("vec", "天地图" if lang == "zh" else "Tianditu"), ("cva", None)):
+        for layer, label in (("vec", t("map_tianditu", lang)), ("cva", None)):
             url = ("https://t{s}.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
                    "&VERSION=1.0.0&LAYER=" + layer + "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + key)
@@ -225,7 +244,7 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
-    from .coords import transform_geoms
+    from .core.coords import transform_geoms
 
     codes = np.array([(_VERDICT_ORDER.index(v) + 1) if v in _VERDICT_ORDER else 4 for v in verdicts])
     merc = transform_geoms(geoms, _WGS84, CRS.from_epsg(3857), False)
@@ -259,7 +278,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
-    title = t("map_title", lang, station=station.name_zh if lang == "zh" else station.name)
+    title = t("map_title", lang, station=station.name.get(lang))
     m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
     if offline:
         js, css = _leaflet_files()
@@ -271,7 +290,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     # zone bands and sun sectors
     layer_names = {}
     for zone_id, poly in zones.frame.zone_polygons(extent_m):
-        label = name(ZONE_NAMES, zone_id, lang)
+        label = zone_name(station, zone_id, lang)
         layer_names[zone_id] = label
         color, opacity = ZONE_STYLE[zone_id]
         geom = shift.geoms(_to_wgs(zones, [poly]))[0]
@@ -302,7 +321,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         html.escape(station.name),
         f"CMA {station.cma_id} · {station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
         html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
-                      source=station.position_source_zh if lang == "zh" else station.position_source)) if station.position_is_default else "",
+                      source=station.position_source.get(lang))) if station.position_is_default else "",
         html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
     ]
@@ -312,7 +331,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
 
     # pilot areas
     for pilot in zones.pilots:
-        label = (pilot.name_zh if lang == "zh" else pilot.name)
+        label = pilot.name.get(lang)
         if pilot.provisional:
             label += f" ({t('map_provisional', lang)})"
         geom = shift.geoms(np.array([pilot.boundary], dtype=object))[0]
@@ -358,7 +377,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "verdict": t("map_verdict", lang), "height": t("map_height", lang),
             "exceedance": t("map_exceedance", lang), "rules": t("map_rules", lang),
             "unlimited": t("report_unlimited", lang), "none": t("report_none", lang),
-            "zones": {z: name(ZONE_NAMES, z, lang) for z in ("body", "protection", "control", "general", "outside")},
+            "zones": {z: zone_name(station, z, lang) for z in ZONES},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
         },
     }
@@ -371,7 +390,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         + parcel_fg.get_name() + ", " + sfg.get_name() + ");{% endmacro %}")
     m.add_child(init)
     folium.LayerControl(collapsed=False).add_to(m)
-    _legend(m, lang)
+    _legend(m, station, lang)
     return m
 
 
@@ -384,8 +403,8 @@ def _bounds(zones: ZoneSet, extent_m: float) -> tuple[float, float, float, float
     return x0, y0, x1, y1
 
 
-def _legend(m: folium.Map, lang: str) -> None:
-    rows = [f'<div><span style="background:{c};opacity:.8"></span>{html.escape(name(ZONE_NAMES, z, lang))}</div>'
+def _legend(m: folium.Map, station, lang: str) -> None:
+    rows = [f'<div><span style="background:{c};opacity:.8"></span>{html.escape(zone_name(station, z, lang))}</div>'
             for z, (c, _o) in ZONE_STYLE.items()]
     rows += [f'<div><span style="background:{c}"></span>{html.escape(t("map_parcels", lang))}: '
              f'{html.escape(name(VERDICT_NAMES, v, lang))}</div>' for v, c in COLORS.items()]

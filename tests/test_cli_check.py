@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from pyproj import CRS
 
 from geozones.cli import main
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 
 from conftest import east, square_north
 

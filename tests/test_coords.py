@@ -6,7 +6,7 @@ import shapely
 from pyproj import CRS
 
 import geozones
-from geozones.coords import from_frame, parse_crs
+from geozones.core.coords import from_frame, parse_crs
 from geozones.errors import CoordinateError, CRSError
 
 from conftest import HALF, square_north

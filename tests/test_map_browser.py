@@ -17,7 +17,7 @@ from pyproj import CRS
 
 import geozones
 from geozones.check import ZoneSet
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.maps import build_map, write_map
 
 from conftest import HALF, at_azimuth

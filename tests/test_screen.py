@@ -14,7 +14,7 @@ from pyproj import CRS
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
 

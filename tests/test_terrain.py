@@ -15,7 +15,7 @@ from rasterio.transform import from_origin
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.heightlimit import NODATA, permitted_height_at, write_heightlimit
 from geozones.horizon import horizon_profile
 from geozones.terrain import DEM

@@ -39,38 +39,37 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
     """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
     import numpy as np
 
+    from ..core.zones import StationFrame
     from ..errors import OutputError
     from ..horizon import horizon_profile, plot_horizon, read_buildings
+    from ..i18n import t
     from ..io import atomic_output
-    from ..terrain import DEM
-    from ..terrain import field_elevation as field_z
-    from ..zones import StationFrame
+    from ..terrain import dem_and_field
+    from .options import warn
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise OutputError("output_format", path=output, choices=".png, .svg")
     if buildings is None and dem is None:
         raise InputError("horizon_nothing")
     frame = StationFrame(station)
-    dem_obj = DEM(dem) if dem else None
-    z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
+    dem_obj, z_field = dem_and_field(dem, station, field_elevation)
     geoms, tops, labels = np.array([], dtype=object), np.array([]), None
     if buildings:
         geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height, terrain_radius_m=terrain_radius, labels=labels)
     for note in plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite):
-        click.echo(("警告" if lang == "zh" else "warning") + ": " + note, err=True)
+        warn(click.get_current_context(), note)
     if csv_path:
         with atomic_output(csv_path, overwrite) as tmp:
             prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
-    from ..i18n import t
-
     over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
     other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
     degrees = lambda az: ", ".join(f"{a}°" for a in az)  # noqa: E731
     click.echo(t("hz_highest", lang, out=output, deg=f"{prof.elevation_deg.max():.2f}"))
-    click.echo(t("hz_sun", lang, limit=f"{prof.limit_deg:g}",
-                 list=degrees(over) if over.size else t("report_none", lang)))
+    if prof.limit_deg is not None:
+        click.echo(t("hz_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,
+                     list=degrees(over) if over.size else t("report_none", lang)))
     if other.size:
         click.echo(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
 

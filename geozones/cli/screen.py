@@ -19,6 +19,7 @@ from .options import (
     overwrite_opt,
     pilot_opt,
     station_opt,
+    storey_opt,
 )
 
 
@@ -35,8 +36,7 @@ from .options import (
 @axis_opt
 @click.option("--height-field", default=None, help="Column with height above field ground [m].")
 @click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
-@click.option("--storey-height", type=click.FloatRange(min=0.5, max=20), default=3.0, show_default=True,
-              help="Storey height for --floors-field [m].")
+@storey_opt
 @click.option("--default-height", type=click.FloatRange(min=0), default=None,
               help="Height for rows without one [m] (default: none; the row's status says so).")
 @click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
@@ -71,6 +71,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from ..check import ZoneSet
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report
+    from ..terrain import dem_and_field
 
     if report_path and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
@@ -81,12 +82,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
     )
-    if dem is not None:
-        from ..terrain import DEM
-        from ..terrain import field_elevation as field_z
-
-        opts.dem = DEM(dem)
-        opts.field_elevation_m, _src = field_z(station, opts.dem, field_elevation)
+    opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()
     bar = None
 
@@ -100,7 +96,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         bar.update(done - bar.pos)
 
     try:
-        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
+        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots, storey_height), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               chunk_size=chunk_size, overwrite=overwrite, progress=progress)
     finally:

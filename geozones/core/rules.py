@@ -1,8 +1,10 @@
 """The rule table and its one evaluator.
 
-A rule is a row of the station file (``[[rules]]``): which kinds it concerns, where it applies
-(a distance band from the fence, the sun sectors, the general zone) and what it limits. The
-evaluator below reads rows; adding a rule is a row, not a new branch.
+A rule is a row of a station file (``[[rules]]``) or of a pilot file: which kinds (and
+building uses) it concerns, where it applies (a distance band from the fence, the sun sectors,
+the general zone, a pilot area) and what it limits (a height, or storeys). The evaluator below
+reads rows, station and pilot rows alike, over one set of measurements; adding a rule is a
+row, not a new branch, and there is no limit on how many rules there are.
 
 Outcomes are small integers so whole columns can be combined with numpy: ``NA`` (the rule does
 not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
@@ -11,12 +13,13 @@ not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import StationFileError
+from ..errors import StationFileError
 from .kinds import HEIGHT_KINDS, KINDS
+from .text import Text
 
 __all__ = [
     "Rule",
@@ -33,17 +36,22 @@ __all__ = [
     "evaluate",
 ]
 
-#: Where a rule applies (the ``where`` field of a rule row).
-WHERE: tuple[str, ...] = ("band", "sun_sector", "general", "protected")
-#: What a rule limits (the ``limit`` field).
-LIMITS: tuple[str, ...] = ("forbid", "advise", "ratio", "angle", "fixed")
-#: What breaking a rule means (the ``severity`` field): Art. 7, 14 of the Jiangxian plan.
-SEVERITIES: tuple[str, ...] = ("fail", "review")
+#: Where a rule applies (the ``where`` field of a rule row); ``area`` is a pilot area (the
+#: rule's ``area`` names it; pilot files set it for their rows).
+WHERE: tuple[str, ...] = ("band", "sun_sector", "general", "protected", "area")
+#: What a rule limits (the ``limit`` field); ``storeys`` bounds the storey count n by
+#: ``storeys_above < n <= storeys_at_most`` (pilot rules).
+LIMITS: tuple[str, ...] = ("forbid", "advise", "ratio", "angle", "fixed", "storeys")
+#: Limits that set a permitted height H as a function of the distance D.
+HEIGHT_LIMITS: tuple[str, ...] = ("ratio", "angle", "fixed")
+#: What breaking a rule means (the ``severity`` field): Art. 7, 14 of the Jiangxian plan;
+#: ``info`` (pilot rules) is a notice that never changes the verdict.
+SEVERITIES: tuple[str, ...] = ("fail", "review", "info")
 #: Verdict names, indexed by outcome code minus one.
 VERDICTS: tuple[str, ...] = ("pass", "review", "fail")
 
 NA, PASS, REVIEW, FAIL = 0, 1, 2, 3
-_SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL}
+_SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL, "info": PASS}
 
 #: Heights within this of a limit count as meeting it (floating-point noise in D × ratio). [m]
 HEIGHT_TOLERANCE_M = 1e-6
@@ -66,11 +74,21 @@ class Rule:
     ratio: float | None = None
     angle_deg: float | None = None
     height_m: float | None = None
+    uses: frozenset[str] | None = None      #: building uses concerned (None: any)
+    area: str | None = None                 #: the pilot area, for ``where = "area"``
+    storeys_above: float | None = None
+    storeys_at_most: float | None = None
+    note: str | None = None                 #: assumption (message key) stated when it applies
+
+    @property
+    def quote(self) -> Text:
+        """The article's words, in English and Chinese."""
+        return Text(self.quote_en, self.quote_zh)
 
     @property
     def limits_height(self) -> bool:
         """True when the rule sets a permitted height (including 0 for ``forbid``)."""
-        return self.limit != "advise" and bool(self.kinds & HEIGHT_KINDS)
+        return self.limit in ("forbid", *HEIGHT_LIMITS) and bool(self.kinds & HEIGHT_KINDS)
 
     def allowed_height_m(self, distance_m: np.ndarray) -> np.ndarray:
         """Permitted height at distance ``distance_m`` from the fence. [m]
@@ -136,18 +154,29 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
 
     rule_where = _text(row, "where", where, WHERE)
     limit = _text(row, "limit", where, LIMITS)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id=rid,
         kinds=frozenset(kinds),
         where=rule_where,
         limit=limit,
-        severity=_text(row, "severity", where, SEVERITIES),
+        severity=_text(row, "severity", where, ("fail", "review")),
         article=_text(row, "article", where),
         quote_zh=_text(row, "quote_zh", where),
         quote_en=_text(row, "quote_en", where),
         beyond_m=bound("beyond"),
         within_m=bound("within"),
     )
+    note = row.get("note")
+    if note is not None and not isinstance(note, str):
+        raise StationFileError("station_field", field=f"{where}.note", expected="a message key")
+    if note is None and rule_where == "general" and limit in HEIGHT_LIMITS:
+        # Files of schema /1 have no notes: a height limit in the general zone is a reading
+        # of Art. 13 (1) ("the national basic station standard"), so say so.
+        note = "assume_general_height"
+    fields["note"] = note or None
+    if rule_where in ("area",) or limit == "storeys":
+        raise StationFileError("station_field", field=f"{where}.where",
+                               expected="a station rule (area and storey rules belong in pilot files)")
     if rule_where == "band" and fields["within_m"] is None:
         raise StationFileError("station_field", field=f"{where}.within", expected="metres or a zone name")
     if limit == "ratio":
@@ -179,11 +208,17 @@ class RuleOutcomes:
     distance_m: np.ndarray
     allowed_m: np.ndarray
 
-    def verdict_code(self) -> np.ndarray:
-        """Worst outcome per proposal (PASS when no rule applies)."""
-        if not len(self.rules):
+    def select(self, keep) -> np.ndarray:
+        """Indices of the rules for which ``keep(rule)`` is true."""
+        return np.array([j for j, r in enumerate(self.rules) if keep(r)], dtype=np.int64)
+
+    def verdict_code(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Worst outcome per proposal over the rules ``rows`` (default all); PASS when no
+        rule applies."""
+        m = self.outcome if rows is None else self.outcome[rows]
+        if not len(m):
             return np.full(self.outcome.shape[1], PASS, dtype=np.int8)
-        return np.maximum(self.outcome.max(axis=0), PASS).astype(np.int8)
+        return np.maximum(m.max(axis=0), PASS).astype(np.int8)
 
     def max_height_m(self) -> np.ndarray:
         """The lowest permitted height over the applicable rules; NaN where none limits. [m]"""
@@ -192,6 +227,39 @@ class RuleOutcomes:
         with np.errstate(all="ignore"):
             allowed = np.where(np.isnan(self.allowed_m), np.inf, self.allowed_m).min(axis=0)
         return np.where(np.isinf(allowed), np.nan, allowed)
+
+    def flag_groups(self, ok: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[Rule, ...]]]:
+        """Rows grouped by the set of rules that flag them (outcome REVIEW or FAIL).
+
+        Returns ``(group, sets)``: row ``i`` is flagged by exactly the rules ``sets[group[i]]``
+        (in rule order). Rows share few distinct sets, so text for them is built once per set.
+        Any number of rules: the sets are compared as packed bit rows, not as one integer.
+        Rows where ``ok`` is false get the empty set.
+        """
+        flagged = self.outcome > PASS
+        if ok is not None:
+            flagged = flagged & np.asarray(ok, dtype=bool)[None, :]
+        n = flagged.shape[1]
+        if not len(self.rules):
+            return np.zeros(n, dtype=np.int64), [()]
+        packed = np.ascontiguousarray(np.packbits(flagged, axis=0).T)  # (n, ceil(rules / 8))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        uniq, first, group = np.unique(keys, return_index=True, return_inverse=True)
+        sets = [tuple(r for j, r in enumerate(self.rules) if flagged[j, f]) for f in first]
+        return group.reshape(-1), sets
+
+
+def _codes(values: Any, table: tuple[str, ...], n: int) -> np.ndarray:
+    """Names as small integers (index into ``table``; ``len(table)`` for unknown/None)."""
+    index = {k: i for i, k in enumerate(table)}
+    if values is None:
+        return np.full(n, len(table), dtype=np.int16)
+    if isinstance(values, str):
+        return np.full(n, index.get(values, len(table)), dtype=np.int16)
+    arr = np.asarray(values, dtype=object)
+    arr = np.where(np.equal(arr, None), "", arr).astype(str)  # noqa: E711
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
 
 
 def evaluate(
@@ -202,14 +270,19 @@ def evaluate(
     sun_distance_m: np.ndarray,
     in_general: np.ndarray,
     in_protected: np.ndarray,
+    *,
+    uses: np.ndarray | None = None,
+    storeys: np.ndarray | None = None,
+    area: np.ndarray | None = None,
+    area_ids: tuple[str, ...] = (),
 ) -> RuleOutcomes:
-    """Evaluate every rule for n proposals at once.
+    """Evaluate every rule, station and pilot rows alike, for n proposals at once.
 
     Parameters
     ----------
     rules : tuple of Rule
     kinds : ndarray of str, shape (n,), or one str for all
-        Kind of each proposal (see :data:`geozones.kinds.KINDS`).
+        Kind of each proposal (see :data:`geozones.core.kinds.KINDS`).
     height_m : ndarray of float, shape (n,)
         Height H of the top above the observation-field ground; NaN when unknown. [m]
     distance_m : ndarray of float, shape (n,)
@@ -218,30 +291,38 @@ def evaluate(
         D to the nearest point of the part inside a sun sector; NaN when no part is. [m]
     in_general, in_protected : ndarray of bool, shape (n,)
         In the general zone beyond the core; anywhere in the core or general zone.
+    uses : ndarray of str or None, shape (n,), optional
+        Building use (see :data:`geozones.core.kinds.USES`), for rules with ``uses``.
+    storeys : ndarray of float, shape (n,), optional
+        Storeys n; NaN when unknown (``storeys`` rules then ask for review when they cap n).
+    area, area_ids : the pilot area each proposal touches, as an index into ``area_ids``
+        (-1 for none), for ``where = "area"`` rules.
     """
     n = len(distance_m)
     shape = (len(rules), n)
-    # Kinds as small integers, so each rule's kind test is one table lookup.
-    kind_index = {k: i for i, k in enumerate(KINDS)}
-    if isinstance(kinds, str):
-        kind_code = np.full(n, kind_index.get(kinds, len(KINDS)), dtype=np.int16)
-    else:
-        uniq, inverse = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
-        kind_code = np.array([kind_index.get(u, len(KINDS)) for u in uniq], dtype=np.int16)[inverse]
+    # Kinds and uses as small integers, so each rule's test is one table lookup.
+    kind_code = _codes(kinds, KINDS, n)
+    use_code = None
 
-    def kind_mask(members) -> np.ndarray:
-        table = np.zeros(len(KINDS) + 1, dtype=bool)
-        table[[kind_index[k] for k in members]] = True
-        return table[kind_code]
+    def mask(code: np.ndarray, table: tuple[str, ...], members) -> np.ndarray:
+        lookup = np.zeros(len(table) + 1, dtype=bool)
+        lookup[[table.index(k) for k in members if k in table]] = True
+        return lookup[code]
 
     outcome = np.zeros(shape, dtype=np.int8)
     used_d = np.full(shape, np.nan)
     allowed = np.full(shape, np.nan)
     height_m = np.asarray(height_m, dtype=float)
     known = ~np.isnan(height_m)
-    is_height_kind = kind_mask(HEIGHT_KINDS)
+    is_height_kind = mask(kind_code, KINDS, HEIGHT_KINDS)
     for i, rule in enumerate(rules):
-        concerned = kind_mask(rule.kinds)
+        concerned = mask(kind_code, KINDS, rule.kinds)
+        if rule.uses is not None:
+            from .kinds import USES
+
+            if use_code is None:
+                use_code = _codes(uses, USES, n)
+            concerned &= mask(use_code, USES, rule.uses)
         if not concerned.any():
             continue  # the rule concerns no row: it stays NA
         d = distance_m
@@ -254,10 +335,27 @@ def evaluate(
             applies = ~np.isnan(d)
         elif rule.where == "general":
             applies = np.asarray(in_general, dtype=bool).copy()
-        else:  # "protected"
+        elif rule.where == "protected":
             applies = np.asarray(in_protected, dtype=bool).copy()
+        else:  # "area"
+            k = area_ids.index(rule.area) if rule.area in area_ids else -2
+            applies = (np.full(n, -1) if area is None else np.asarray(area)) == k
         applies &= concerned
         severity = _SEVERITY_CODE[rule.severity]
+        if rule.limit == "storeys":
+            s = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
+            with np.errstate(invalid="ignore"):
+                band = np.ones(n, dtype=bool)
+                if rule.storeys_above is not None:
+                    band &= s > rule.storeys_above
+                if rule.storeys_at_most is not None:
+                    band &= s <= rule.storeys_at_most
+            unknown = np.isnan(s)
+            outcome[i] = np.where(applies & ~unknown & band, severity, NA)
+            if rule.severity == "fail" and rule.storeys_at_most is None:
+                # Storeys unknown: the cap cannot be confirmed, so the authority must look.
+                outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
+            continue
         used_d[i] = np.where(applies, d, np.nan)
         if rule.limit in ("forbid", "advise"):
             outcome[i] = np.where(applies, severity, NA)

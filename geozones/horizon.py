@@ -216,7 +216,8 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
 
     notes: list[str] = []
     draw = lang  # the language drawn: English where no installed font has Chinese glyphs
-    if lang == "zh":
+    words = t("hz_title", lang, station=frame.station.name.get(lang)) + t("hz_obstruction", lang)
+    if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
         installed = {f.name for f in font_manager.fontManager.ttflist}
         fonts = [f for f in CJK_FONTS if f in installed]
         if fonts:

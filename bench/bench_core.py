@@ -20,8 +20,8 @@ import shapely
 from geozones.check import ZoneSet, assess, assess_local
 from geozones.core.coords import from_frame
 from geozones.core.kinds import KINDS
-from geozones.station import load_station
 from geozones.core.zones import StationFrame
+from geozones.station import load_station
 
 
 def footprints(n: int, seed: int) -> np.ndarray:

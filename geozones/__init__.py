@@ -21,7 +21,7 @@ for _old, _new in _MOVED.items():
 
 # `geozones.check` is the function (it shadows the module of the same name), so it is
 # imported now rather than on first use.
-from .check import CheckResult, ZoneSet, assess, check  # noqa: E402
+from .check import CheckResult, ZoneSet, assess, check  # noqa: E402, F401
 
 _EXPORTS = {
     "check": "check", "assess": "check", "ZoneSet": "check", "CheckResult": "check",

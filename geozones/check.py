@@ -8,8 +8,9 @@ single row, with its findings and assumptions in words (:mod:`geozones.explain`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import shapely

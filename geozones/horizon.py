@@ -210,9 +210,8 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    from .io import atomic_output
-
     from .i18n import t
+    from .io import atomic_output
 
     notes: list[str] = []
     draw = lang  # the language drawn: English where no installed font has Chinese glyphs

@@ -17,9 +17,10 @@ import html
 import json
 import math
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import folium
 import numpy as np
@@ -180,7 +181,6 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
 def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
     """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
     the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
-    import geopandas as gpd
 
     from .screen import SHAPEFILE_NAMES
 

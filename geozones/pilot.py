@@ -10,17 +10,17 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .core.kinds import USES
-from .core.pilot import (PilotArea, geodesic_area_km2, low_rise_share, storeys_from_height,
-                         with_boundary)
+from .core.pilot import PilotArea, geodesic_area_km2, low_rise_share, storeys_from_height, with_boundary
 from .core.rules import Rule
 from .core.text import Text
 from .errors import InputError, StationFileError, first_line

@@ -25,7 +25,7 @@ def _m(value: float | None, lang: str) -> str:
 def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> str:
     """A short plain-text report of one check (``station``: the station checked against,
     for its name and zone names)."""
-    L = lambda key: t(key, lang)  # noqa: E731
+    L = lambda key: t(key, lang)
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
     title = station.name.get(lang) if station is not None else result.station
     lines = [t("report_title", lang, station=title), ""]

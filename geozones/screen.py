@@ -11,9 +11,10 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -132,9 +133,9 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     kinds = _column(df, opts.kind_field, path)
     uses = _column(df, opts.use_field, path)
     if kinds is not None and opts.default_kind is not None:
-        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)  # noqa: E711
+        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
     if uses is not None and opts.default_use is not None:
-        uses = np.where(np.equal(uses, None), opts.default_use, uses)  # noqa: E711
+        uses = np.where(np.equal(uses, None), opts.default_use, uses)
     p = Proposals.build(
         zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
         kind=opts.default_kind if kinds is None else kinds,
@@ -145,7 +146,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     a = assess_proposals(zones, p)
     ok = a.ok
     written = np.asarray(geoms, dtype=object).copy()
-    unreadable = np.equal(written, None) & p.repaired  # noqa: E711
+    unreadable = np.equal(written, None) & p.repaired
     written[unreadable] = p.source_geoms[unreadable]  # unreadable input: write the repaired one
     status = np.where(p.repaired, "repaired", "ok").astype(object)
     no_height = ok & p.height_missing

@@ -12,9 +12,10 @@ of the Jiangxian plan, CRSs derived from the longitude, no storey height).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .core.rules import parse_rule
 from .core.station import ZONE_IDS, Station

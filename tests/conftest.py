@@ -17,11 +17,11 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from geozones.check import assess_local
-from geozones.explain import findings
 from geozones.core.coords import from_frame
 from geozones.core.kinds import normalize_kinds
-from geozones.station import load_station
 from geozones.core.zones import StationFrame
+from geozones.explain import findings
+from geozones.station import load_station
 
 HALF = 12.5          # half the 25 m field [m]
 TAN5 = math.tan(math.radians(5.0))

@@ -5,7 +5,6 @@ Skipped only on a developer machine without /usr/bin/chromium; under CI (CI=true
 """
 
 import io
-import math
 import os
 from pathlib import Path
 
@@ -13,14 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import HALF, at_azimuth
 from pyproj import CRS
 
 import geozones
 from geozones.check import ZoneSet
 from geozones.core.coords import from_frame
 from geozones.maps import build_map, write_map
-
-from conftest import HALF, at_azimuth
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

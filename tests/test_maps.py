@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import TAN5
 
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.maps import _safe_json, build_map, contour_lines, write_map
-
-from conftest import TAN5
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, square_north
 from pyproj import CRS
 from rasterio.transform import from_origin
 from shapely import affinity
@@ -32,8 +33,6 @@ from geozones.pilot import load_pilot, load_pilots
 from geozones.screen import ScreenOptions, screen_file
 from geozones.station import default_station_path, load_station
 from geozones.terrain import DEM
-
-from conftest import HALF, square_north
 
 DATA = Path(__file__).parent / "data"
 PACKAGE = Path(geozones.__file__).parent

@@ -9,6 +9,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, east, square_north
 from pyproj import CRS
 
 import geozones
@@ -17,8 +18,6 @@ from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
-
-from conftest import HALF, east, square_north
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 import shapely
+from conftest import HALF, one
 
+from geozones.core.zones import StationFrame
 from geozones.errors import StationFileError
 from geozones.station import default_station_path, load_station
-from geozones.core.zones import StationFrame
-
-from conftest import HALF, one
 
 SHIPPED = default_station_path().read_text(encoding="utf-8")
 

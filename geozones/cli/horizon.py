@@ -65,7 +65,7 @@ def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_r
             prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
     over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
     other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
-    degrees = lambda az: ", ".join(f"{a}°" for a in az)  # noqa: E731
+    degrees = lambda az: ", ".join(f"{a}°" for a in az)
     click.echo(t("hz_highest", lang, out=output, deg=f"{prof.elevation_deg.max():.2f}"))
     if prof.limit_deg is not None:
         click.echo(t("hz_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,

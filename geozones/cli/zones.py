@@ -24,9 +24,9 @@ from .options import (
 @lang_opt
 def zones(output, crs, sector_radius, station, pilots, overwrite, lang):
     """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
+    from ..core.zones import StationFrame
     from ..io import write_vector
     from ..layers import zone_layer
-    from ..core.zones import StationFrame
 
     layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius,
                        pilots=pilots)

@@ -9,9 +9,9 @@ holds codes and numbers only; words are made from it at the edge (:mod:`geozones
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
 
 import numpy as np
 import shapely
@@ -153,7 +153,7 @@ class Assessment:
     @property
     def ok(self) -> np.ndarray:
         """Rows that were assessed."""
-        return (self.measurements.zone >= 0) & np.equal(self.problems, None)  # noqa: E711
+        return (self.measurements.zone >= 0) & np.equal(self.problems, None)
 
     @cached_property
     def _station_rows(self) -> np.ndarray:
@@ -264,7 +264,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
         repaired=np.zeros(n, dtype=bool), repair_reason=np.full(n, None, dtype=object),
         ground_m=np.full(n, np.nan), dem_cells=np.zeros(n, dtype=np.int64),
         dem_nodata_cells=np.zeros(n, dtype=np.int64),
-        problems=np.where(missing & np.equal(problems, None), None, problems),  # noqa: E711
+        problems=np.where(missing & np.equal(problems, None), None, problems),
     )
     return assess_proposals(zones, p)
 

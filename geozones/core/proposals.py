@@ -12,13 +12,14 @@ the words are made at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
 
-from ..errors import GeometryError, GeozonesError, InputError
+from ..errors import GeometryError, InputError
 from .coords import AXIS_ORDERS, parse_crs, to_frame
 from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .pilot import storeys_from_height
@@ -80,7 +81,7 @@ class Proposals:
     @property
     def ok(self) -> np.ndarray:
         """Rows without a problem."""
-        return np.equal(self.problems, None)  # noqa: E711
+        return np.equal(self.problems, None)
 
     @property
     def height_missing(self) -> np.ndarray:
@@ -138,14 +139,14 @@ class Proposals:
             parsed = shapely.from_wkt(arr[texts], on_invalid="raise" if strict else "ignore")
             arr = arr.copy()
             arr[texts] = parsed
-            problems[np.flatnonzero(texts)[np.equal(parsed, None)]] = GeometryError(  # noqa: E711
+            problems[np.flatnonzero(texts)[np.equal(parsed, None)]] = GeometryError(
                 "row_geom_unreadable")
         if raw is not None:
             arr = arr.copy()
             _repair_unreadable(arr, np.asarray(raw, dtype=object), repaired, problems)
         source = arr.copy()
         missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")  # noqa: E711
+        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
         invalid = ~missing & ~shapely.is_valid(arr)
         if invalid.any():
             reason[invalid] = shapely.is_valid_reason(arr[invalid])
@@ -166,19 +167,19 @@ class Proposals:
         if sh is not None:
             height[from_floors] = storeys[from_floors] * sh
         if default_height_m is not None:
-            fill = np.isnan(height) & np.equal(h_err, None) & np.equal(f_err, None)  # noqa: E711
+            fill = np.isnan(height) & np.equal(h_err, None) & np.equal(f_err, None)
             height[fill] = default_height_m
         kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict)
         uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict)
         for errs in (h_err, f_err, k_err, u_err):
-            take = np.equal(problems, None) & ~np.equal(errs, None)  # noqa: E711
+            take = np.equal(problems, None) & ~np.equal(errs, None)
             problems[take] = errs[take]
-        kinds[np.equal(kinds, None)] = "building"  # noqa: E711  (rows with a problem)
-        given_use = ~np.equal(uses, None)  # noqa: E711
+        kinds[np.equal(kinds, None)] = "building"
+        given_use = ~np.equal(uses, None)
         use_assumed = ~given_use & (kinds == "building")
         uses[use_assumed] = "residential"
 
-        ok = np.equal(problems, None)  # noqa: E711
+        ok = np.equal(problems, None)
         local = np.full(n, None, dtype=object)
         if ok.any():
             st = frame.station
@@ -186,7 +187,7 @@ class Proposals:
                                            st.plausible_radius_m, axis_order, st.diagnosis_crs)
             local[ok] = loc
             problems[np.flatnonzero(ok)] = coord_problems
-            ok = np.equal(problems, None)  # noqa: E711
+            ok = np.equal(problems, None)
 
         storeys_given = storeys.copy()
         if sh is not None:
@@ -207,7 +208,7 @@ class Proposals:
                 elif g.errors[k] == "nodata":
                     problems[i] = InputError("dem_nodata", path=dem.path, cells=int(g.cells[k]))
             effective = height + ground - float(np.nan if field_elevation_m is None else field_elevation_m)
-        local[~np.equal(problems, None)] = None  # noqa: E711
+        local[~np.equal(problems, None)] = None
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source)
 
@@ -216,11 +217,11 @@ def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
                        problems: np.ndarray) -> None:
     """Geometries that could not be read: try to fix the ring (unclosed rings are common in
     hand-made files); rows that stay unreadable get a problem."""
-    for i in np.flatnonzero(np.equal(arr, None) & ~np.equal(raw, None)):  # noqa: E711
+    for i in np.flatnonzero(np.equal(arr, None) & ~np.equal(raw, None)):
         try:
             fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
                      else shapely.from_wkt(raw[i], on_invalid="fix"))
-        except Exception:  # noqa: BLE001 - any failure to read means: unreadable
+        except Exception:
             fixed = None
         if fixed is None or fixed.is_empty:
             problems[i] = GeometryError("row_geom_unreadable")
@@ -268,8 +269,8 @@ def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], 
     errors = np.full(n, None, dtype=object)
     raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
     out = normalize_many(raw, normalize)
-    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))  # noqa: E711
-    unknown = np.equal(out, None) & (text != "")  # noqa: E711
+    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))
+    unknown = np.equal(out, None) & (text != "")
     for value in np.unique(text[unknown]):
         if strict:
             raise InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})

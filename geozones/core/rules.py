@@ -12,8 +12,9 @@ not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -257,7 +258,7 @@ def _codes(values: Any, table: tuple[str, ...], n: int) -> np.ndarray:
     if isinstance(values, str):
         return np.full(n, index.get(values, len(table)), dtype=np.int16)
     arr = np.asarray(values, dtype=object)
-    arr = np.where(np.equal(arr, None), "", arr).astype(str)  # noqa: E711
+    arr = np.where(np.equal(arr, None), "", arr).astype(str)
     uniq, inverse = np.unique(arr, return_inverse=True)
     return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
 

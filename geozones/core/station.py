@@ -7,8 +7,8 @@ them (for example the Gauss-Krüger zones around its longitude).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .rules import Rule
 from .text import Text
@@ -29,7 +29,7 @@ def gauss_kruger_epsg(longitude_deg: float) -> tuple[str, str]:
     >>> gauss_kruger_epsg(120.2)
     ('EPSG:4549', 'EPSG:4528')
     """
-    zone = int(round(longitude_deg / 3.0))
+    zone = round(longitude_deg / 3.0)
     zone = min(max(zone, 25), 45)  # CGCS2000 defines zones 25-45 (China)
     return f"EPSG:{4534 + zone - 25}", f"EPSG:{4513 + zone - 25}"
 

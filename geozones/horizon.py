@@ -22,7 +22,8 @@ import shapely
 
 from .core.zones import StationFrame
 
-__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS"]
+__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS",
+           "horizon_diagram", "horizon_lines"]
 
 #: Height columns looked for when none is named, in order.
 HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
@@ -251,3 +252,50 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return notes
+
+
+def horizon_diagram(output: str | Path, station, *, buildings=None, height_field: str | None = None,
+                    dem=None, field_elevation: str = "dem", eye_height_m: float = 0.0,
+                    terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
+                    overwrite: bool = False) -> tuple[HorizonProfile, list[str]]:
+    """``geozones horizon`` as one call: read the buildings (and DEM), compute the profile,
+    draw the diagram to ``output`` (.png or .svg) and optionally the CSV. Returns the profile
+    and notes for the user."""
+    from .errors import InputError, OutputError
+    from .io import atomic_output
+    from .terrain import dem_and_field
+
+    if Path(output).suffix.lower() not in (".png", ".svg"):
+        raise OutputError("output_format", path=str(output), choices=".png, .svg")
+    if buildings is None and dem is None:
+        raise InputError("horizon_nothing")
+    frame = StationFrame(station)
+    dem_obj, z_field = dem_and_field(dem, station, field_elevation)
+    geoms, tops, labels = np.array([], dtype=object), np.array([]), None
+    if buildings:
+        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
+    prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
+                           eye_height_m=eye_height_m, terrain_radius_m=terrain_radius_m, labels=labels)
+    notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
+    if csv_path:
+        with atomic_output(csv_path, overwrite) as tmp:
+            prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+    return prof, notes
+
+
+def horizon_lines(prof: HorizonProfile, output, lang: str = "en") -> list[str]:
+    """What ``geozones horizon`` prints: the highest obstruction and the azimuths over the limit."""
+    from .i18n import t
+
+    def degrees(az):
+        return ", ".join(f"{a}°" for a in az)
+
+    over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
+    other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
+    lines = [t("hz_highest", lang, out=str(output), deg=f"{prof.elevation_deg.max():.2f}")]
+    if prof.limit_deg is not None:
+        lines.append(t("hz_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,
+                       list=degrees(over) if over.size else t("report_none", lang)))
+    if other.size:
+        lines.append(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
+    return lines

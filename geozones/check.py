@@ -22,7 +22,7 @@ from .core.proposals import Proposals
 from .core.station import Station
 from .core.zones import StationFrame
 from .errors import GeometryError
-from .explain import Finding, assumptions, findings, fmt, pilot_assumptions, pilot_summary
+from .explain import Finding, assumptions, findings, fmt, notices, pilot_assumptions, pilot_summary
 from .i18n import t
 from .pilot import load_pilots
 from .station import load_station
@@ -70,6 +70,7 @@ def assess(
     storeys: Any = None,
     dem: Any = None,
     field_elevation: str = "dem",
+    width_m: Any = None,
 ) -> Assessment:
     """Check many proposals at once.
 
@@ -95,6 +96,9 @@ def assess(
     dem : path or :class:`geozones.terrain.DEM`, optional
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    width_m : float or array, optional
+        Width of line proposals (road, railway, river) [m]: measured from the line's edges,
+        half the width either side. NaN/None: measured as drawn (said in the assumptions).
 
     Rows that cannot be assessed (coordinates that cannot be meant, outside the DEM) have
     ``verdict`` None; ``problems[i]`` holds the error that says why. A bad kind, use, height
@@ -108,7 +112,7 @@ def assess(
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
     p = Proposals.build(zones, geoms, crs=crs, axis_order=axis_order, kind=kind,
                         height_m=height_m, floors=storeys, use=use, dem=dem_obj,
-                        field_elevation_m=z_field, strict=True)
+                        field_elevation_m=z_field, width_m=width_m, strict=True)
     return assess_proposals(zones, p)
 
 
@@ -139,6 +143,8 @@ class CheckResult:
     crs: str = DEFAULT_CRS
     pilot: dict[str, Any] | None = None
     terrain: dict[str, Any] | None = None
+    #: what the result obliges (the approval duty of Art. 14, 15.1 inside the protection area)
+    notices: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +165,7 @@ def check(
     field_elevation: str = "dem",
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
+    width: float | None = None,
 ) -> CheckResult:
     """Check one proposal against the station's zones.
 
@@ -176,6 +183,8 @@ def check(
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
     use, floors : optional
         Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
+    width : float, optional
+        Width of a line proposal [m] (road/railway subgrade, river): measured from its edges.
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
@@ -207,7 +216,7 @@ def check(
     dem_obj, z_field = _dem(dem if height is not None else None, zones.station, field_elevation)
     p = Proposals.build(zones, [geometry], crs=crs_obj, axis_order=axis_order, kind=kind,
                         height_m=height, floors=floors, use=use, dem=dem_obj,
-                        field_elevation_m=z_field, strict=True)
+                        field_elevation_m=z_field, width_m=width, strict=True)
     if p.problems[0] is not None:
         raise p.problems[0]
     a = assess_proposals(zones, p)
@@ -238,6 +247,7 @@ def check(
         crs=crs_label(crs_obj),
         pilot=pilot_summary(a, 0, lang),
         terrain=terrain,
+        notices=notices(a, 0, lang),
     )
 
 

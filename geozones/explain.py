@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.engine import Assessment
+from .core.kinds import kinds_of_families
 from .core.rules import NA, VERDICTS
-from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .i18n import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
 
-__all__ = ["Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions",
+__all__ = ["Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "row_messages", "fmt"]
 
 
@@ -47,38 +48,57 @@ class Finding:
     allowed_height_m: float | None = None
     height_m: float | None = None
     exceedance_m: float | None = None
+    word: str = ""          #: the plan's deciding word (禁止, 不应, 应 ...) behind the severity
+    quote_zh: str = ""      #: the plan's own text, verbatim
+    quote_en: str = ""      #: its translation
+    reading: str = ""       #: the project's reading of the rule, where the text leaves it open
 
 
 def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
     rule = a.outcomes.rules[j]
     code = int(a.outcomes.outcome[j, i])
     severity = "info" if rule.severity == "info" else VERDICTS[code - 1]
+    texts = dict(quote=rule.quote.get(lang), quote_zh=rule.quote_zh, quote_en=rule.quote_en,
+                 reading=rule.reading.get(lang), word=rule.word)
     if rule.limit == "storeys":
         n = float(a.storeys[i])
         above = fmt(rule.storeys_above) if rule.storeys_above is not None else ""
         at_most = fmt(rule.storeys_at_most) if rule.storeys_at_most is not None else ""
-        msg = (t("pilot_storeys_unknown", lang, above=above) if np.isnan(n)
-               else t(f"pilot_storeys_{rule.severity}", lang, n=fmt(n), above=above, at_most=at_most))
-        return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
-                       quote=rule.quote.get(lang))
+        if np.isnan(n):
+            msg = t("pilot_storeys_unknown", lang, above=above)
+        else:
+            own = f"pilot_msg_{rule.id}"  # a rule's own wording, where the catalogue has one
+            key = own if has_message(own) else f"pilot_storeys_{rule.severity}"
+            msg = t(key, lang, n=fmt(n), above=above, at_most=at_most)
+        return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg, **texts)
+    s = a.station
+    m = a.measurements
     kind_name = name(KIND_NAMES, a.kinds[i], lang)
     h = float(a.height_m[i])
     d = float(a.outcomes.distance_m[j, i])
     allowed = float(a.outcomes.allowed_m[j, i])
     exc = max(h - allowed, 0.0) if np.isfinite(h) and np.isfinite(allowed) else np.nan
-    if rule.limit == "forbid":
-        msg = (t("finding_body", lang, kind=kind_name) if rule.within_m == 0
-               else t("finding_forbid", lang, kind=kind_name, d=fmt(d), within=fmt(rule.within_m)))
-    elif rule.limit == "advise":
+    if rule.limit == "forbid" and rule.within_m == 0:
+        msg = t("finding_body", lang, kind=kind_name)
+    elif rule.limit == "forbid" and rule.where == "band":
+        key = "finding_forbid" if severity == "fail" else "finding_forbid_review"
+        msg = t(key, lang, kind=kind_name, d=fmt(d), within=fmt(rule.within_m))
+    elif rule.limit == "forbid" and severity == "fail":
+        msg = t("finding_forbid_area", lang, kind=kind_name, d=fmt(d))
+    elif rule.limit in ("advise", "forbid"):
         msg = t("finding_advise", lang, kind=kind_name, d=fmt(d))
     elif not np.isfinite(h):
         msg = t("finding_height_unknown", lang, d=fmt(d), allowed=fmt(allowed))
     else:
         msg = t(f"finding_height_{severity}", lang, d=fmt(d), allowed=fmt(allowed), h=fmt(h),
                 exc=fmt(exc))
+    if (rule.where in ("general", "protected") and m.maybe_upwind is not None and m.maybe_upwind[i]
+            and not m.in_protected[i]):
+        msg = t("finding_maybe_upwind", lang, general=fmt(s.general_m),
+                upwind=fmt(s.general_upwind_m)) + " " + msg
     return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
-                   quote=rule.quote.get(lang), distance_m=_round(d),
-                   allowed_height_m=_round(allowed), height_m=_round(h), exceedance_m=_round(exc))
+                   distance_m=_round(d), allowed_height_m=_round(allowed), height_m=_round(h),
+                   exceedance_m=_round(exc), **texts)
 
 
 def findings(a: Assessment, i: int, lang: str = "en") -> list[Finding]:
@@ -103,7 +123,19 @@ def assumptions(a: Assessment, i: int | None = None, lang: str = "en") -> list[s
     if s.prevailing_wind_from_deg is None:
         notes.append(t("assume_no_wind", lang, general=fmt(s.general_m),
                        upwind=fmt(s.general_upwind_m)))
+    if s.rules_incomplete:
+        notes.append(t("assume_incomplete", lang))
+    notes.append(t("assume_tolerance", lang, tol=f"{s.tolerance_m * 1000:g}"))
     rows = slice(None) if i is None else slice(i, i + 1)
+    if a.is_line is not None and a.width_m is not None:
+        line = a.is_line[rows] & a.ok[rows]
+        edge = np.isin(a.kinds[rows], list(kinds_of_families(["road", "railway", "water"])))
+        no_width = line & np.isnan(a.width_m[rows])
+        if (no_width & edge).any():
+            notes.append(t("assume_line_as_drawn", lang))
+        widths = a.width_m[rows][line & ~np.isnan(a.width_m[rows])]
+        if widths.size:
+            notes.append(t("assume_line_width", lang, w=fmt(widths[0]), half=fmt(widths[0] / 2)))
     seen = set()
     for j, rule in enumerate(a.outcomes.rules):
         if rule.note and rule.note not in seen and (a.outcomes.outcome[j, rows] != NA).any():
@@ -119,7 +151,9 @@ def pilot_assumptions(a: Assessment, i: int, lang: str = "en") -> list[str]:
     """What row ``i``'s pilot-area result rests on (boundary, use, storeys)."""
     pilot = a.pilot(i)
     if pilot is None:
-        return []
+        # Outside a provisional boundary is provisional too: the official one may differ.
+        return [t("assume_provisional_outside", lang, name=p.name.get(lang), src=p.boundary_source)
+                for p in a.zones.pilots if p.provisional]
     notes = []
     if pilot.provisional:
         notes.append(t("assume_provisional", lang, name=pilot.name.get(lang), src=pilot.boundary_source))
@@ -141,7 +175,7 @@ def pilot_summary(a: Assessment, i: int, lang: str) -> dict | None:
     p = a.pilot(i)
     if p is None:
         return {"inside": False, "id": None, "name": None, "verdict": "pass", "storeys": None,
-                "findings": []}
+                "provisional_boundary": any(q.provisional for q in a.zones.pilots), "findings": []}
     return {
         "inside": True,
         "id": p.id,
@@ -152,6 +186,15 @@ def pilot_summary(a: Assessment, i: int, lang: str) -> dict | None:
         "provisional_boundary": p.provisional,
         "findings": [asdict(f) for f in pilot_findings(a, i, lang)],
     }
+
+
+def notices(a: Assessment, i: int, lang: str = "en") -> list[str]:
+    """The approval duty (Art. 7, 14, 15.1) for a row in the protection area, whatever its
+    verdict; empty outside it."""
+    if not a.in_protection_area()[i]:
+        return []
+    key = "notice_approval" if a.measurements.in_protected[i] else "notice_approval_maybe"
+    return [t(key, lang)]
 
 
 def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
@@ -182,6 +225,9 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
         p = a.pilot(i)
         s = storeys[i]
         out[i] += sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
+    # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
+    inside = ok & a.in_protection_area()
+    out[inside] += sep + t("msg_approval", lang)
     group, sets = a.flag_groups
     tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({r.article})" for r in rules)
                       for rules in sets], dtype=object)[group]

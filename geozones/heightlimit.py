@@ -33,7 +33,8 @@ def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind:
     m = frame.measure_points(x.ravel(), np.asarray(y, dtype=float).ravel())
     kind = normalize_kinds(np.array([kind], dtype=object))[0]
     out = evaluate(frame.station.rules, kind, np.full(m.distance_m.shape, np.nan), m.distance_m,
-                   m.sun_distance_m, m.in_general, m.in_protected).max_height_m()
+                   m.sun_distance_m, m.in_general, m.in_protected, maybe_upwind=m.maybe_upwind,
+                   tolerance_m=frame.station.tolerance_m).max_height_m()
     return out.reshape(x.shape)
 
 

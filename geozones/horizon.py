@@ -9,6 +9,13 @@ Buildings: the ray at each azimuth is intersected with each footprint it crosses
 the station frame); the nearest point of that intersection gives the steepest angle. Terrain:
 the DEM sampled along each ray. Art. 12.3 ⑦ limits the angle to 5° in the sunrise and sunset
 directions; the azimuths above it are listed.
+
+Two views of the same rule. The diagram's obstruction is the instrument's view from the field
+centre. The plan defines D from the fence (Art. 12.3 ⑦: "D 指观测场围栏距离障碍物最近点…的水平
+距离"), as ``geozones check`` applies it: H ≤ D × tan 5°, i.e. atan(H / D_fence) ≤ 5°. An
+object near the field can break the plan's rule while the centre view shows less than 5°
+(a 5 m building 50 m east of the fence: 5.71° from the fence, 4.57° from the centre), so the
+profile also carries the fence-based angle per azimuth and the diagram draws both.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ class HorizonProfile:
     in_sun_sector: np.ndarray
     limit_deg: float | None
     article: str = ""
+    #: per azimuth, the highest atan(H / D) with D from the fence (the plan's D) [deg]
+    fence_elevation_deg: np.ndarray | None = None
 
     @property
     def exceeds(self) -> np.ndarray:
@@ -51,12 +60,24 @@ class HorizonProfile:
             return np.zeros(len(self.azimuth_deg), dtype=bool)
         return self.elevation_deg > self.limit_deg
 
+    @property
+    def breaks_sun_rule(self) -> np.ndarray:
+        """Azimuths in a sun sector where an obstacle breaks Art. 12.3 ⑦ with D from the fence
+        (what ``check`` decides), whatever the centre view shows."""
+        if self.limit_deg is None:
+            return np.zeros(len(self.azimuth_deg), dtype=bool)
+        fence = self.elevation_deg if self.fence_elevation_deg is None else self.fence_elevation_deg
+        return self.in_sun_sector & (fence > self.limit_deg + 1e-9)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({
             "azimuth_deg": self.azimuth_deg, "elevation_deg": np.round(self.elevation_deg, 3),
             "distance_m": np.round(self.distance_m, 2), "source": self.source,
             "in_sun_sector": self.in_sun_sector,
             f"exceeds_{self.limit_deg:g}deg" if self.limit_deg is not None else "exceeds": self.exceeds,
+            "fence_elevation_deg": np.round(self.fence_elevation_deg if self.fence_elevation_deg
+                                            is not None else self.elevation_deg, 3),
+            "breaks_sun_rule": self.breaks_sun_rule,
         })
 
 
@@ -98,6 +119,7 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
     elev = np.zeros(360)
     dist = np.full(360, np.nan)
     source = np.full(360, "", dtype=object)
+    fence = np.zeros(360)
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms):
         geoms = shapely.make_valid(geoms)  # overlays need valid footprints
@@ -120,6 +142,11 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
             for a, e, dd, b in zip(a_idx[ok], ang[ok], d[ok], b_idx[ok]):
                 if e > elev[a]:
                     elev[a], dist[a], source[a] = e, dd, f"building {labels[b]}"
+            # the plan's view: D from the fence to the part on this ray, H above field ground
+            d_fence = shapely.distance(frame.field, parts)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f_ang = np.degrees(np.arctan2(top_m[b_idx], np.maximum(d_fence, 1e-9)))
+            np.maximum.at(fence, a_idx[ok], np.where(np.isfinite(f_ang[ok]), f_ang[ok], 0.0))
     if dem is not None:
         from .core.coords import transform_geoms
 
@@ -132,6 +159,10 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
         with np.errstate(invalid="ignore"):
             ang = np.degrees(np.arctan2(z - field_elevation_m - eye_height_m, r[None, :]))
         ang = np.where(np.isnan(ang), -90.0, ang)
+        d_fence = frame.measure_points(shapely.get_x(pts), shapely.get_y(pts)).distance_m.reshape(360, -1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f_ang = np.degrees(np.arctan2(z - field_elevation_m, np.maximum(d_fence, 1e-9)))
+        fence = np.maximum(fence, np.where(np.isnan(f_ang), -90.0, f_ang).max(axis=1))
         k = ang.argmax(axis=1)
         best = ang[np.arange(360), k]
         better = best > elev
@@ -143,7 +174,8 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
         in_sun |= (az >= start) & (az <= end)
     rule = sun_rule(frame.station)
     return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun,
-                          None if rule is None else rule.angle_deg, "" if rule is None else rule.article)
+                          None if rule is None else rule.angle_deg, "" if rule is None else rule.article,
+                          np.maximum(fence, 0.0))
 
 
 def sun_rule(station):
@@ -227,7 +259,7 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
             notes.append(t("hz_no_cjk_font", lang))
     st = frame.station
     rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
-    fig = plt.figure(figsize=(7, 7.4))
+    fig = plt.figure(figsize=(7, 8.0))
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)
@@ -244,10 +276,18 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     bad = profile.exceeds & profile.in_sun_sector
     if bad.any():
         ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
+    if profile.fence_elevation_deg is not None:
+        fe = np.minimum(profile.fence_elevation_deg, rmax)
+        ax.plot(th, np.append(fe, fe[0]), color="#e65100", lw=1.0, ls=":",
+                label=t("hz_fence_angle", draw))
+        brk = profile.breaks_sun_rule
+        if brk.any():
+            ax.plot(np.radians(profile.azimuth_deg[brk]), fe[brk], "x", color="#b71c1c", ms=7,
+                    label=t("hz_fence_breaks", draw, article=profile.article))
     ax.set_ylim(0, rmax)
     ax.set_rlabel_position(135)
     ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
     with atomic_output(path, overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -298,4 +338,9 @@ def horizon_lines(prof: HorizonProfile, output, lang: str = "en") -> list[str]:
                        list=degrees(over) if over.size else t("report_none", lang)))
     if other.size:
         lines.append(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
+    if prof.limit_deg is not None:
+        # The plan measures D from the fence (as check does): list what breaks the rule that way.
+        fence = prof.azimuth_deg[prof.breaks_sun_rule]
+        lines.append(t("hz_fence_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,
+                       list=degrees(fence) if fence.size else t("report_none", lang)))
     return lines

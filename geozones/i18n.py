@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from .core.text import Key, Text
 
-__all__ = ["LANGS", "t", "name", "text", "zone_name", "Key", "Text", "VERDICT_NAMES", "ZONE_NAMES",
-           "KIND_NAMES"]
+__all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "Key", "Text", "VERDICT_NAMES",
+           "ZONE_NAMES", "KIND_NAMES"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -36,12 +36,20 @@ KIND_NAMES = {
     "road": {"en": "road", "zh": "道路"},
     "railway": {"en": "railway", "zh": "铁路"},
     "water": {"en": "water body", "zh": "水体"},
-    "pollution": {"en": "pollution source", "zh": "污染源"},
-    "earthworks": {"en": "earthworks", "zh": "爆破/钻探/采石/取土"},
+    "earthworks": {"en": "earthworks (blasting, quarrying, sand or soil taking)", "zh": "爆破/采石/挖砂/取土"},
     "vegetation": {"en": "vegetation", "zh": "植物"},
-    "industrial": {"en": "industrial facility", "zh": "工矿设施"},
-    "transmitter": {"en": "radio transmitter", "zh": "无线电发射台"},
-    "powerline": {"en": "high-voltage line", "zh": "高压输电线"},
+    "industrial": {"en": "industrial building", "zh": "工业建筑"},
+    "transmitter": {"en": "mast or radio transmitter", "zh": "铁塔/基站/无线电发射台"},
+    "powerline": {"en": "high-voltage line or pylon", "zh": "高压输电线/输电塔"},
+    # --- issue 10: kinds ---
+    "interference": {"en": "interference source", "zh": "干扰源"},
+    "chimney": {"en": "chimney", "zh": "烟囱"},
+    "boiler": {"en": "boiler house", "zh": "锅炉房"},
+    "dangerous_goods": {"en": "dangerous-goods storage", "zh": "危险物品堆放/储存"},
+    "mining": {"en": "quarry or mine", "zh": "采石场/矿山"},
+    "drilling": {"en": "drilling", "zh": "钻探"},
+    "burning": {"en": "burning", "zh": "焚烧"},
+    "grazing": {"en": "grazing", "zh": "放牧"},
 }
 
 _MESSAGES: dict[str, dict[str, str]] = {
@@ -301,8 +309,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "气象站位置采用默认值（北纬 {lat:.4f}，东经 {lon:.4f}），来源：{source}；请在站点文件中改为实测位置。",
     },
     "assume_no_wind": {
-        "en": "Prevailing wind direction unknown: the general zone is modelled as {general} m all round; the {upwind} m upwind sector is not drawn.",
-        "zh": "主导风向未知：一般保护区按四周 {general} 米计，未划定上风方 {upwind} 米扇区。",
+        "en": "Prevailing wind direction unknown: the general zone is modelled as {general} m all round; the {upwind} m upwind sector is not drawn, so from {general} to {upwind} m the general zone's rules give review (the site may be upwind).",
+        "zh": "主导风向未知：一般保护区按四周 {general} 米计，未划定上风方 {upwind} 米扇区；{general} 至 {upwind} 米之间按一般保护区条款判为需审查（可能位于上风方）。",
     },
     "assume_rotation": {
         "en": "Field rotation {rot}° from north (source: {source}).",
@@ -397,12 +405,85 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "zone_span": {"en": "{name} ({a}-{b} m)", "zh": "{name}"},
     "hz_sunrise": {"en": "sunrise sector", "zh": "日出方向"},
     "hz_sunset": {"en": "sunset sector", "zh": "日落方向"},
-    "hz_obstruction": {"en": "obstruction", "zh": "障碍物遮蔽"},
+    "hz_obstruction": {"en": "obstruction seen from the field centre (instrument view)",
+                       "zh": "障碍物遮蔽（自观测场中心，仪器视角）"},
+    "hz_fence_angle": {"en": "angle from the fence, atan(H/D) (the plan's D, as check uses)",
+                       "zh": "自围栏量距的仰角 atan(H/D)（规划口径，check 采用）"},
+    "hz_fence_breaks": {"en": "breaks {article} (D from the fence)", "zh": "违反{article}（自围栏量距）"},
     "hz_limit": {"en": "{limit}° limit ({article})", "zh": "{limit}° 限值（{article}）"},
     "hz_title": {"en": "{station}: horizon obstruction", "zh": "{station} 地平圈障碍物遮蔽图"},
     "station_map_unsupported": {
         "en": "station file {path}: rule {rule} uses {what} '{value}', which the map's page script cannot evaluate: remove the rule or leave out --map",
         "zh": "站点文件 {path}：规则 {rule} 使用了地图页面脚本无法计算的 {what}“{value}”：请删除该规则或不生成地图",
+    },
+    # --- issue 10: the plan as written (severity words, Art. 16, tolerance, widths, wind, approval) ---
+    "finding_forbid_review": {
+        "en": "{kind} at {d} m from the fence, within {within} m: should not be done; needs the meteorological authority's written consent (Art. 7, 14).",
+        "zh": "{kind}距观测场围栏 {d} 米，位于 {within} 米范围内：不应实施，须事先征得气象主管机构书面同意（第七、十四条）。",
+    },
+    "finding_forbid_area": {
+        "en": "{kind} at {d} m from the fence, inside the protection area (core and general zone): prohibited.",
+        "zh": "{kind}距观测场围栏 {d} 米，位于气象探测环境保护范围内（核心及一般保护区）：禁止。",
+    },
+    "finding_maybe_upwind": {
+        "en": "The prevailing wind is unknown and the site is beyond {general} m but within {upwind} m: it may be in the upwind general zone (Art. 11, 13), so this rule asks for review.",
+        "zh": "主导风向未知，该处在 {general} 米以外、{upwind} 米以内：可能位于上风方一般保护区（第十一、十三条），按本条需审查。",
+    },
+    "notice_approval": {
+        "en": "Inside the protection area: departments approving this project must first obtain the meteorological authority's written consent and may not approve without it (Art. 14); the plan's requirements are a basis for project approval (立项), planning permits and environmental impact assessment (Art. 15.1). This holds whatever the verdict.",
+        "zh": "位于气象探测环境保护范围内：有关部门审批该项目前应当事先征得气象主管部门书面同意，未经同意不得审批（第十四条）；本规划的探测环境要求是项目立项、规划许可、环境影响评价的依据之一（第十五条第1项）。无论结论如何均适用。",
+    },
+    "notice_approval_maybe": {
+        "en": "Possibly inside the protection area (the prevailing wind is unknown; the upwind general zone reaches 5000 m): ask the meteorological authority whether its written consent is needed (Art. 14, 15.1).",
+        "zh": "可能位于气象探测环境保护范围内（主导风向未知，上风方一般保护区可达 5000 米）：请向气象主管部门确认是否须事先取得其书面同意（第十四条、第十五条第1项）。",
+    },
+    "assume_incomplete": {
+        "en": "The plan's Annex 1 (the protection-standard table) and its maps (incl. the 1 km control map) are not published: the rules come from the plan's text and may be incomplete.",
+        "zh": "规划附件1（保护标准表）及附图（含一公里控制区图）未公开：本工具的条款取自规划正文，可能不完整。",
+    },
+    "assume_tolerance": {
+        "en": "Thresholds are decided with a tolerance of {tol} mm: a distance within it of a setback breaks the setback; a height within it of a limit meets the limit.",
+        "zh": "阈值判定容差 {tol} 毫米：距离与退让距离相差在容差内即视为未满足退让；高度与限高相差在容差内视为符合。",
+    },
+    "assume_line_as_drawn": {
+        "en": "A road, railway or water line without a width is measured as drawn; the plan measures from the subgrade or water's edge: give --width (check) or --width-field (screen).",
+        "zh": "未给宽度的道路、铁路或水体线按所绘位置量算；规划自路基或水边量起：请用 --width（check）或 --width-field（screen）给出宽度。",
+    },
+    "assume_line_width": {
+        "en": "The line is {w} m wide: measured from its edges, {half} m either side of the line as drawn.",
+        "zh": "线宽 {w} 米：自两侧边缘（距所绘线各 {half} 米）量算。",
+    },
+    "width_invalid": {
+        "en": "width {value}: must be a finite number of metres ≥ 0",
+        "zh": "宽度 {value}：应为不小于 0 的有限数值（米）",
+    },
+    "row_width": {"en": "width {value} is not a number of metres ≥ 0", "zh": "宽度 {value} 不是不小于 0 的数值（米）"},
+    "word_width": {"en": "width", "zh": "宽度"},
+    "assume_provisional_outside": {
+        "en": "Outside the {name} boundary, which is PROVISIONAL (the official one is not published, {src}): the site may be inside the official area.",
+        "zh": "位于{name}临时边界之外（官方边界未公布，{src}）：该处可能在官方范围内。",
+    },
+    "pilot_msg_pilot_storeys_max": {
+        "en": "{n} storeys, more than {above}: needs strict and full justification (应严格充分论证) — review, not a prohibition.",
+        "zh": "{n} 层，超过 {above} 层：应严格充分论证——需审查，并非禁止。",
+    },
+    "pilot_msg_pilot_storeys_norm": {
+        "en": "{n} storeys: the county promotes new housing mainly of 6 storeys (提倡…以6层为主) — a target for the housing mix, not a limit on this building.",
+        "zh": "{n} 层：县城提倡新建住宅以6层为主——这是住宅结构的引导目标，不是对本栋建筑的限制。",
+    },
+    "report_notices": {"en": "Approval", "zh": "审批"},
+    "msg_approval": {"en": "approval needs the meteorological authority's prior written consent (Art. 14, 15.1)",
+                     "zh": "审批须事先征得气象主管部门书面同意（第十四条、第十五条第1项）"},
+    "report_word": {"en": "the plan's word", "zh": "原文用语"},
+    "report_reading": {"en": "our reading", "zh": "本项目理解"},
+    "report_pilot_provisional": {"en": "the boundary is provisional", "zh": "边界为临时边界"},
+    "sum_protected": {
+        "en": "rows inside the protection area: {n} (approval needs the meteorological authority's written consent, Art. 14, 15.1); possibly inside (wind unknown): {maybe}",
+        "zh": "位于保护范围内的行：{n}（审批须事先征得气象主管部门书面同意，第十四条、第十五条第1项）；可能位于其内（风向未知）：{maybe}",
+    },
+    "hz_fence_sun": {
+        "en": "azimuths breaking the sun rule measured from the fence ({article}, D from the fence): {list}",
+        "zh": "按围栏量距（{article}，D 自围栏量起）违反日出日落 {limit}° 条款的方位：{list}",
     },
 }
 
@@ -444,6 +525,11 @@ def zone_name(station, zone: str, lang: str = "en") -> str:
 def text(value: object, lang: str = "en") -> str:
     """Data text (a :class:`~geozones.core.text.Text`) in ``lang``; other values as they are."""
     return value.get(lang) if isinstance(value, Text) else str(value)
+
+
+def has_message(key: str) -> bool:
+    """True when the catalogue has ``key``."""
+    return key in _MESSAGES
 
 
 def name(table: dict[str, dict[str, str]], key: str, lang: str = "en") -> str:

@@ -360,6 +360,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
                   "upwind": None if station.prevailing_wind_from_deg is None else [
                       station.prevailing_wind_from_deg - station.upwind_sector_deg / 2,
                       station.prevailing_wind_from_deg + station.upwind_sector_deg / 2]},
+        "tolerance": station.tolerance_m,
         "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
         "sun_radius": station.sun_sector_radius_m,
         "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,

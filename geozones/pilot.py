@@ -137,6 +137,9 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str, area: str) -> Rule:
         uses=frozenset(uses), area=area,
         storeys_above=None if above is None else float(above),
         storeys_at_most=None if at_most is None else float(at_most),
+        reading_en=str(row.get("reading_en", "")),
+        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
+        document=str(row.get("document", "")),
     )
 
 

@@ -47,13 +47,19 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
         lines.append("  " + L("report_no_rules"))
     for f in result.findings:
         mark = {"fail": "✗", "review": "!", "pass": "✓"}[f.severity]
-        lines.append(f"  {mark} [{name(VERDICT_NAMES, f.severity, lang)}] {f.rule} — {f.article}")
-        lines.append(f"      “{f.quote}”")
+        word = f" «{f.word}»" if f.word else ""
+        lines.append(f"  {mark} [{name(VERDICT_NAMES, f.severity, lang)}] {f.rule} — {f.article}{word}")
+        lines.append(f"      “{f.quote_zh or f.quote}”")
+        if lang != "zh" and f.quote_en:
+            lines.append(f"      “{f.quote_en}”")
         lines.append(f"      {f.message}")
+        if f.reading:
+            lines.append(f"      ({L('report_reading')}: {f.reading})")
     if result.pilot is not None:
         p = result.pilot
         if not p["inside"]:
-            lines += ["", f"{L('report_pilot')}: {L('report_pilot_outside')}"]
+            prov = f" ({L('report_pilot_provisional')})" if p.get("provisional_boundary") else ""
+            lines += ["", f"{L('report_pilot')}: {L('report_pilot_outside')}{prov}"]
         else:
             storeys = "" if p["storeys"] is None else f", {p['storeys']:.0f} {L('report_storeys')}"
             lines += ["", f"{L('report_pilot')}: {p['name']} — "
@@ -61,8 +67,15 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
             for f in p["findings"]:
                 mark = {"fail": "✗", "review": "!", "pass": "✓", "info": "i"}[f["severity"]]
                 lines.append(f"  {mark} [{name(VERDICT_NAMES, f['severity'], lang)}] {f['rule']} — {f['article']}")
-                lines.append(f"      “{f['quote']}”")
+                lines.append(f"      “{f.get('quote_zh') or f['quote']}”")
+                if lang != "zh" and f.get("quote_en"):
+                    lines.append(f"      “{f['quote_en']}”")
                 lines.append(f"      {f['message']}")
+                if f.get("reading"):
+                    lines.append(f"      ({L('report_reading')}: {f['reading']})")
+    if result.notices:
+        lines += ["", L("report_notices") + ":"]
+        lines += [f"  ! {n}" for n in result.notices]
     lines += ["", L("report_assumptions") + ":"]
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)
@@ -86,6 +99,9 @@ def format_summary(summary, lang: str = "en") -> str:
         lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
         for row, status, ident in summary.errors[:5]:
             lines.append(f"  row {row}{who(ident)}: {status}")
+    if summary.protected_rows or summary.maybe_protected_rows:
+        lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
+                       maybe=f"{summary.maybe_protected_rows:,}"))
     if summary.renamed:
         lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share

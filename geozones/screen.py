@@ -61,6 +61,7 @@ class ScreenOptions:
     default_use: str | None = None
     axis_order: str = "xy"
     lang: str = "en"
+    width_field: str | None = None       #: column with line widths [m] (road, railway, river)
     dem: Any = None                      #: a :class:`geozones.terrain.DEM`, or None (flat)
     field_elevation_m: float | None = None  #: field elevation in the DEM's datum [m]
 
@@ -83,6 +84,8 @@ class ScreenSummary:
     encoding: str | None = None
     output: str = ""
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
+    protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
+    maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -104,6 +107,8 @@ class ScreenSummary:
             "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
+            "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
+            "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
         }
 
 
@@ -142,7 +147,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         use=opts.default_use if uses is None else uses,
         height_m=_column(df, opts.height_field, path), floors=_column(df, opts.floors_field, path),
         default_height_m=opts.default_height_m, storey_height_m=opts.storey_height_m,
-        dem=opts.dem, field_elevation_m=opts.field_elevation_m)
+        dem=opts.dem, field_elevation_m=opts.field_elevation_m,
+        width_m=_column(df, opts.width_field, path))
     a = assess_proposals(zones, p)
     ok = a.ok
     written = np.asarray(geoms, dtype=object).copy()
@@ -225,7 +231,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
             ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
                    else np.full(len(df), "", dtype=object))
             _accumulate(summary, gz, verdict_counts, status_counts, residential, floor_area,
-                        pilot, ids)
+                        pilot, ids, zones)
             if progress:
                 progress(summary.rows, src.n_rows)
 
@@ -262,12 +268,15 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
             rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
                      ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),
-                     ("pilot_low_rise_target", "", data["pilot_low_rise_target"])]
+                     ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
+                     ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
+                     ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
             pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
-                residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray) -> None:
+                residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
+                zones: ZoneSet) -> None:
     start = summary.rows
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
@@ -282,6 +291,14 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             heapq.heappush(summary.worst, item)
         else:
             heapq.heappushpop(summary.worst, item)
+    zone = gz["gz_zone"].to_numpy(dtype=object)
+    summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
+    st_ = zones.station
+    if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
+        d = gz["gz_distance_m"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            summary.maybe_protected_rows += int(((zone == "outside")
+                                                 & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
     err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
     summary.error_rows += len(err)
     for i in err[: max(0, 20 - len(summary.errors))]:

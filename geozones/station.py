@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .core.rules import parse_rule
+from .core.rules import DEFAULT_TOLERANCE_M, parse_rule
 from .core.station import ZONE_IDS, Station
 from .core.text import Text
 from .errors import StationFileError
@@ -183,6 +183,9 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         plausible_radius_m=_num(checks, "checks", "plausible_radius_m", low=1.0)
         if "plausible_radius_m" in checks else 50000.0,
         rules=rules,
+        tolerance_m=_num(checks, "checks", "tolerance_m", low=0.0, high=1.0)
+        if "tolerance_m" in checks else DEFAULT_TOLERANCE_M,
+        rules_incomplete=bool(st.get("rules_incomplete", False)),
         source_path=path,
         sources={k: str(t.get("source", "")) for k, t in (("field", fld), ("zones", zones), ("sun", sun))},
         zone_names={} if v1 else _names(zones),

@@ -130,15 +130,17 @@ def test_click_height_matches_python(browser, offline_map, zones):
     pts += [at_azimuth(90, HALF + 100), at_azimuth(0, HALF + 49.9), at_azimuth(0, HALF + 1500),
             at_azimuth(200, HALF + 2500), shapely.Point(0, 0)]
     wgs = from_frame(np.array(pts, dtype=object), zones.frame.crs, CRS.from_epsg(4326))
-    for p in wgs:
-        js = page.evaluate("([lat, lon]) => geozones.heightAt(lat, lon, 'building')", [p.y, p.x])
-        py = geozones.check(p, kind="building", zones=zones)
-        if py.max_height_m is None:
-            assert js["allowed"] is None, (p, js)
-        else:
-            assert js["allowed"] == pytest.approx(py.max_height_m, abs=2e-3), (p, js, py)
-        assert js["zone"] == py.zone
-        assert js["D"] == pytest.approx(py.distance_m, abs=2e-3)
+    # every kind with a height (issue 10: a mast, a pylon, a chimney, a tree are bound too)
+    for kind in ("building", "transmitter", "chimney", "vegetation"):
+        for p in wgs:
+            js = page.evaluate("([lat, lon, k]) => geozones.heightAt(lat, lon, k)", [p.y, p.x, kind])
+            py = geozones.check(p, kind=kind, zones=zones)
+            if py.max_height_m is None:
+                assert js["allowed"] is None, (kind, p, js)
+            else:
+                assert js["allowed"] == pytest.approx(py.max_height_m, abs=2e-3), (kind, p, js, py)
+            assert js["zone"] == py.zone
+            assert js["D"] == pytest.approx(py.distance_m, abs=2e-3)
     page.close()
 
 

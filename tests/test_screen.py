@@ -181,7 +181,7 @@ def test_pilot_columns_and_share(tmp_path, zones):
                     opts=ScreenOptions(floors_field="层数", use_field="用途"))
     got = gpd.read_file(tmp_path / "o.gpkg")
     assert got["gz_in_pilot"].all()
-    assert list(got["gz_verdict"]) == ["pass", "pass", "fail", "pass"]
+    assert list(got["gz_verdict"]) == ["pass", "pass", "review", "pass"]
     assert "pilot_storeys_max" in got["gz_rules"][2]
     # residential only: equal footprints, 6 + 6 storeys low-rise of 6 + 6 + 19 -> 12 / 31
     assert s.pilot_low_rise_share == pytest.approx(12 / 31, rel=1e-3)

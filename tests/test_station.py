@@ -51,7 +51,7 @@ def test_bad_rule_row_named(tmp_path):
 
 
 def test_unknown_kind_in_rule(tmp_path):
-    text = SHIPPED.replace('kinds = ["railway"]', 'kinds = ["train"]')
+    text = SHIPPED.replace('families = ["railway"]', 'kinds = ["train"]')
     with pytest.raises(StationFileError, match=r"setback_railway\)\.kinds"):
         load_station(_write(tmp_path, text))
 

@@ -126,11 +126,11 @@ def test_heightlimit_raster_agrees_with_check(tmp_path, frame):
 
 def test_heightlimit_hand_values(frame):
     # north 300 m: 30 m (1/10); east 100 m: 100 tan 5° = 8.749 m; inside the field: 0;
-    # 2500 m north: no limit (NaN)
-    v = permitted_height_at(frame, np.array([0.0, HALF + 100, 0.0, 0.0]),
-                            np.array([HALF + 300, 0.0, 0.0, HALF + 2500]))
+    # 2500 m north, wind unknown: maybe upwind, D / 10 = 250 m (review); 5500 m: no limit (NaN)
+    v = permitted_height_at(frame, np.array([0.0, HALF + 100, 0.0, 0.0, 0.0]),
+                            np.array([HALF + 300, 0.0, 0.0, HALF + 2500, HALF + 5500]))
     assert v[0] == pytest.approx(30.0) and v[1] == pytest.approx(100 * TAN5) and v[2] == 0
-    assert np.isnan(v[3])
+    assert v[3] == pytest.approx(250.0) and np.isnan(v[4])
 
 
 def test_heightlimit_modes_with_dem(tmp_path, frame, plane_dem):

@@ -76,8 +76,14 @@ def test_straddling_sun_limit_governs(frame):
     d_sun = math.hypot(x_edge - HALF, 2000.0 - HALF)
     seg = LineString([(1000.0, 2000.0), (5000.0, 2000.0)])
     a = run(frame, [seg], "building", 300.0)
-    assert a.max_height_m[0] == pytest.approx(d_sun * TAN5, abs=1e-2)
-    assert a.verdict[0] == "pass"  # 300 m < 3989 tan 5° ≈ 349 m
+    d_all = math.hypot(1000.0 - HALF, 2000.0 - HALF)
+    assert a.outcomes.allowed_m[[r.id for r in a.outcomes.rules].index("sun_sector"), 0] == \
+        pytest.approx(d_sun * TAN5, abs=1e-2)
+    assert 300.0 < d_sun * TAN5  # the sun rule passes: 300 m < 3989 tan 5° ≈ 349 m
+    # The wind is unknown and the nearest point is 2200 m out: maybe the upwind general zone,
+    # where D / 10 = 221.9 m is exceeded: review, not pass (Art. 11, 13 (1)).
+    assert a.max_height_m[0] == pytest.approx(d_all / 10, abs=1e-2)
+    assert a.verdict[0] == "review"
 
 
 def test_empty_geometry_is_not_assessed(frame):

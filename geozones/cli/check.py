@@ -28,12 +28,16 @@ from .options import (
 @click.option("--height", type=float, default=None,
               help="Height of the top above the observation-field ground [m].")
 @click.option("--kind", default="building", show_default=True, callback=_kind,
-              help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese names accepted).")
+              help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names accepted, "
+                   "e.g. 基站, 铁塔, 烟囱, 锅炉房, 加油站, 果园; see README 'Kinds and names').")
 @click.option("--use", default=None, callback=_use,
               help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
                    "Default: residential for buildings, stated in the output.")
 @click.option("--floors", type=click.IntRange(min=1), default=None,
               help="Storeys (pilot-area rules); default: height ÷ storey height, rounded.")
+@click.option("--width", type=click.FloatRange(min=0), default=None,
+              help="Width of a line proposal [m] (road/railway subgrade, river): measured from its "
+                   "edges, half the width either side. Without it a line is measured as drawn.")
 @crs_opt
 @axis_opt
 @station_opt
@@ -43,7 +47,7 @@ from .options import (
 @storey_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
-def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots, dem,
+def check(footprint, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
           field_elevation, storey_height, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
@@ -61,7 +65,7 @@ def check(footprint, height, kind, use, floors, crs, axis_order, station, pilots
     result = run_check(
         geom, height=height, kind=kind, crs=geom_crs, zones=ZoneSet(station, pilots, storey_height_m=storey_height),
         axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
-        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes],
+        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width,
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -42,6 +42,9 @@ from .options import (
 @click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
 @click.option("--default-kind", default="building", show_default=True, callback=_kind,
               help="Kind for rows without one.")
+@click.option("--width-field", default=None,
+              help="Column with the width of line features [m] (road/railway subgrade, river): "
+                   "measured from the edges. Lines without one are measured as drawn.")
 @click.option("--use-field", default=None, help="Column with the building use (住宅/residential, 公共/public …).")
 @click.option("--default-use", default=None, callback=_use, help="Use for rows without one (default: residential for buildings).")
 @station_opt
@@ -58,8 +61,8 @@ from .options import (
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
-           floors_field, storey_height, default_height, kind_field, default_kind, use_field,
-           default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
+           floors_field, storey_height, default_height, kind_field, default_kind, width_field,
+           use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
            map_path, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
@@ -81,6 +84,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         height_field=height_field, floors_field=floors_field, storey_height_m=storey_height,
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
+        width_field=width_field,
     )
     opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()

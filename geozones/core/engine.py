@@ -219,6 +219,23 @@ class Assessment:
         """Indices into ``outcomes.rules`` of the rules that apply to row ``i``."""
         return [j for j in range(len(self.outcomes.rules)) if self.outcomes.outcome[j, i]]
 
+    def in_protection_area(self) -> np.ndarray:
+        """Rows inside the protection area (core or general zone, Art. 11), or possibly in it
+        (the upwind general zone when the prevailing wind is unknown)."""
+        m = self.measurements
+        out = np.asarray(m.in_protected, dtype=bool) & self.ok
+        if m.maybe_upwind is not None:
+            out = out | (np.asarray(m.maybe_upwind, dtype=bool) & self.ok)
+        return out
+
+    @property
+    def width_m(self) -> np.ndarray | None:
+        return self.proposals.width_m
+
+    @property
+    def is_line(self) -> np.ndarray | None:
+        return self.proposals.is_line
+
     def pilot(self, i: int) -> PilotArea | None:
         """The pilot area row ``i`` touches."""
         k = int(self.measurements.area[i])
@@ -231,7 +248,8 @@ def assess_proposals(zones: Zones, proposals: Proposals) -> Assessment:
     outcomes = evaluate(zones.rules, proposals.kinds, proposals.effective_height_m,
                         m.distance_m, m.sun_distance_m, m.in_general, m.in_protected,
                         uses=proposals.uses, storeys=proposals.storeys, area=m.area,
-                        area_ids=tuple(p.id for p in zones.pilots))
+                        area_ids=tuple(p.id for p in zones.pilots), maybe_upwind=m.maybe_upwind,
+                        tolerance_m=zones.station.tolerance_m)
     return Assessment(zones, proposals, m, outcomes)
 
 

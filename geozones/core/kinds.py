@@ -1,65 +1,144 @@
-"""Kinds of proposal, the names users may call them by, and which kinds carry a height.
+"""Kinds of proposal, the rule families each kind belongs to, and the names users call them by.
 
-The kinds follow the objects named in Art. 12-13 of the Jiangxian plan
-(绛政办发〔2024〕26号) and GB 31221-2014.
+A *kind* is what a proposal is (a mast, a chimney, a road). A *family* is a group of objects a
+rule of the Jiangxian plan (绛政办发〔2024〕26号, Art. 10-16) names: "建筑物、构筑物" and
+"障碍物" (everything that stands), "干扰源" (interference sources), "作物、树木" (plants), and so
+on. A kind belongs to one or more families and every rule of each of its families binds it:
+a kind adds rules, it never exempts an object from a rule of another family. A chimney is an
+obstacle with a height (Art. 12.3 ⑥ ⑦), an interference source (Art. 10, 12.3 ④: 废气) and a
+smoke-emitting facility (Art. 13 (3)), so all three sets of rules apply to it.
+
+The tables below are the one place this is defined; README "Kinds and names" prints them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KINDS", "HEIGHT_KINDS", "KIND_ALIASES", "USES", "USE_ALIASES", "normalize_kind",
-           "normalize_kinds", "normalize_use", "normalize_many"]
+__all__ = ["KINDS", "FAMILIES", "KIND_FAMILIES", "HEIGHT_FAMILIES", "HEIGHT_KINDS", "KIND_ALIASES",
+           "USES", "USE_ALIASES", "kinds_of_families", "normalize_kind", "normalize_kinds",
+           "normalize_use", "normalize_many"]
 
-#: Every kind a proposal may have, in the order they are documented.
-KINDS: tuple[str, ...] = (
-    "building",
-    "structure",
-    "road",
-    "railway",
-    "water",
-    "pollution",
-    "earthworks",
-    "vegetation",
-    "industrial",
-    "transmitter",
-    "powerline",
-)
+#: Rule families: the objects the plan's articles name, with the articles that bind them.
+FAMILIES: dict[str, str] = {
+    "obstacle": "everything that stands: 建筑物、构筑物、障碍物 (Art. 10.2, 12.1, 12.2 ②, 12.3 ⑥ ⑦, 13 (1), 16.2)",
+    "plant": "作物、树木, plants taller than 1 m (Art. 10.2, 12.1, 12.2 ③, 12.3 ⑦, 16.4)",
+    "road": "公路路基 (Art. 12.2 ②, 12.3 ①)",
+    "railway": "铁路路基 (Art. 12.2 ②, 12.3 ③)",
+    "water": "大型水体 (Art. 12.3 ②)",
+    "interference": "干扰源: 大型锅炉、废水、废气、垃圾场、排污口 (Art. 10, 12.3 ④)",
+    "dangerous_goods": "堆放危险物品 (Art. 12.2 ①)",
+    "drilling": "钻探 (Art. 12.2 ①, 12.3 ⑤)",
+    "earthworks": "爆破、采石、挖砂、取土 (Art. 12.2 ①, 12.3 ⑤, 16.3)",
+    "burning": "焚烧 (Art. 16.3)",
+    "grazing": "放牧 (Art. 16.3)",
+    "industry": "工矿区, 易产生烟幕等污染大气的设施 (Art. 13 (3))",
+    "transmitter": "大功率无线电发射台, 高频电磁辐射装置 (Art. 13 (2), 16.5)",
+    "powerline": "高压输电线 (Art. 13 (2))",
+}
 
-#: Kinds whose height the rules limit (Art. 12.2 ③, 12.3 ⑥ ⑦, 13 (1)). For every other kind
-#: ``max_height_m`` is ``None``.
-HEIGHT_KINDS: frozenset[str] = frozenset({"building", "structure", "vegetation"})
+#: Every kind and the families it belongs to, in the order they are documented.
+KIND_FAMILIES: dict[str, frozenset[str]] = {
+    "building": frozenset({"obstacle"}),
+    "structure": frozenset({"obstacle"}),
+    "industrial": frozenset({"obstacle", "industry"}),
+    "chimney": frozenset({"obstacle", "interference", "industry"}),
+    "boiler": frozenset({"obstacle", "interference", "industry"}),
+    "transmitter": frozenset({"obstacle", "transmitter"}),
+    "powerline": frozenset({"obstacle", "powerline"}),
+    "dangerous_goods": frozenset({"obstacle", "dangerous_goods"}),
+    "vegetation": frozenset({"plant"}),
+    "road": frozenset({"road"}),
+    "railway": frozenset({"railway"}),
+    "water": frozenset({"water"}),
+    "interference": frozenset({"interference"}),
+    "earthworks": frozenset({"earthworks"}),
+    "mining": frozenset({"earthworks", "industry"}),
+    "drilling": frozenset({"drilling"}),
+    "burning": frozenset({"burning"}),
+    "grazing": frozenset({"grazing"}),
+}
+
+KINDS: tuple[str, ...] = tuple(KIND_FAMILIES)
+
+#: Families whose objects have a height the rules limit.
+HEIGHT_FAMILIES: frozenset[str] = frozenset({"obstacle", "plant"})
+#: Kinds with a height the rules limit (Art. 12.2 ③, 12.3 ⑥ ⑦, 13 (1), 16.2, 16.4).
+HEIGHT_KINDS: frozenset[str] = frozenset(k for k, f in KIND_FAMILIES.items() if f & HEIGHT_FAMILIES)
+
+
+def kinds_of_families(families) -> frozenset[str]:
+    """Every kind that belongs to any of ``families``.
+
+    >>> sorted(kinds_of_families(["interference"]))
+    ['boiler', 'chimney', 'interference']
+    """
+    fams = set(families)
+    return frozenset(k for k, f in KIND_FAMILIES.items() if f & fams)
+
 
 #: Values found in planning data (Chinese and English) and the kind each one means.
-#: Matching is case-insensitive and ignores surrounding white space.
+#: Matching is case-insensitive and ignores surrounding white space. One mast is one kind
+#: whatever it is called (基站, 铁塔, 发射塔, 通信塔, mast, tower).
 KIND_ALIASES: dict[str, str] = {
     # English
     "house": "building", "residential": "building", "housing": "building",
-    "tower": "structure", "mast": "structure", "chimney": "structure", "bridge": "structure",
+    "warehouse": "building",
+    "bridge": "structure", "wall": "structure", "billboard": "structure",
+    "factory": "industrial", "industry": "industrial", "plant building": "industrial",
+    "workshop": "industrial",
+    "stack": "chimney", "smokestack": "chimney",
+    "boiler house": "boiler", "boiler room": "boiler",
+    "tower": "transmitter", "mast": "transmitter", "antenna": "transmitter", "radio": "transmitter",
+    "base station": "transmitter", "radio transmitter": "transmitter", "radar": "transmitter",
+    "power line": "powerline", "transmission line": "powerline", "pylon": "powerline",
+    "high-voltage line": "powerline",
+    "petrol station": "dangerous_goods", "gas station": "dangerous_goods",
+    "filling station": "dangerous_goods", "dangerous goods": "dangerous_goods",
+    "dangerous goods store": "dangerous_goods", "explosives store": "dangerous_goods",
+    "tree": "vegetation", "trees": "vegetation", "crop": "vegetation", "crops": "vegetation",
+    "orchard": "vegetation", "forest": "vegetation", "woodland": "vegetation",
+    "plants": "vegetation",
     "highway": "road", "street": "road", "rail": "railway",
     "pond": "water", "lake": "water", "reservoir": "water", "river": "water",
-    "dump": "pollution", "landfill": "pollution", "sewage": "pollution", "outfall": "pollution",
-    "quarry": "earthworks", "mining": "earthworks", "blasting": "earthworks",
-    "drilling": "earthworks", "tree": "vegetation", "trees": "vegetation", "crop": "vegetation",
-    "factory": "industrial", "industry": "industrial",
-    "radio": "transmitter", "antenna": "transmitter",
-    "power line": "powerline", "transmission line": "powerline",
+    "pollution": "interference", "interference source": "interference",
+    "dump": "interference", "landfill": "interference", "sewage": "interference",
+    "outfall": "interference", "sewage outlet": "interference",
+    "waste water outlet": "interference", "waste gas outlet": "interference",
+    "quarry": "mining", "mine": "mining",
+    "blasting": "earthworks", "sand digging": "earthworks", "soil taking": "earthworks",
+    "fire": "burning", "open burning": "burning", "pasture": "grazing",
     # Chinese (中文)
     "建筑": "building", "建筑物": "building", "房屋": "building", "住宅": "building",
     "居住": "building", "居住建筑": "building", "公共建筑": "building", "楼": "building",
-    "构筑物": "structure", "塔": "structure", "铁塔": "structure", "烟囱": "structure",
+    "仓库": "building",
+    "构筑物": "structure", "桥梁": "structure", "围墙": "structure", "广告牌": "structure",
+    "工业": "industrial", "工厂": "industrial", "厂房": "industrial", "工业用地": "industrial",
+    "工业建筑": "industrial", "车间": "industrial",
+    "烟囱": "chimney", "烟筒": "chimney",
+    "锅炉": "boiler", "锅炉房": "boiler", "大型锅炉": "boiler",
+    "塔": "transmitter", "铁塔": "transmitter", "基站": "transmitter", "发射塔": "transmitter",
+    "通信塔": "transmitter", "通讯塔": "transmitter", "发射台": "transmitter",
+    "无线电发射台": "transmitter", "通信基站": "transmitter", "雷达": "transmitter",
+    "高压线": "powerline", "输电线": "powerline", "高压输电线": "powerline",
+    "输电塔": "powerline", "电力线": "powerline", "输电线路": "powerline", "电塔": "powerline",
+    "加油站": "dangerous_goods", "加气站": "dangerous_goods", "危险品仓库": "dangerous_goods",
+    "危险品": "dangerous_goods", "危险物品": "dangerous_goods", "油库": "dangerous_goods",
+    "植被": "vegetation", "植物": "vegetation", "树木": "vegetation", "作物": "vegetation",
+    "树": "vegetation", "果园": "vegetation", "林地": "vegetation", "树林": "vegetation",
+    "农作物": "vegetation",
     "道路": "road", "公路": "road", "路": "road", "街道": "road",
     "铁路": "railway", "高铁": "railway",
     "水体": "water", "水面": "water", "水库": "water", "池塘": "water", "河流": "water",
     "湖泊": "water",
-    "污染源": "pollution", "垃圾场": "pollution", "排污口": "pollution",
-    "垃圾填埋场": "pollution",
-    "土方": "earthworks", "爆破": "earthworks", "钻探": "earthworks", "采石": "earthworks",
-    "挖砂": "earthworks", "取土": "earthworks", "采矿": "earthworks",
-    "植被": "vegetation", "植物": "vegetation", "树木": "vegetation", "作物": "vegetation",
-    "工业": "industrial", "工矿": "industrial", "工厂": "industrial", "工业用地": "industrial",
-    "发射台": "transmitter", "无线电发射台": "transmitter", "基站": "transmitter",
-    "高压线": "powerline", "输电线": "powerline", "高压输电线": "powerline",
+    "干扰源": "interference", "污染源": "interference", "源体": "interference",
+    "垃圾场": "interference", "排污口": "interference", "垃圾填埋场": "interference",
+    "废水排放口": "interference", "废气排放口": "interference",
+    "采矿": "mining", "矿山": "mining", "采石场": "mining", "工矿": "industrial",
+    "土方": "earthworks", "爆破": "earthworks", "采石": "earthworks", "挖砂": "earthworks",
+    "采砂": "earthworks", "取土": "earthworks",
+    "钻探": "drilling",
+    "焚烧": "burning", "放牧": "grazing",
 }
 KIND_ALIASES.update({k: k for k in KINDS})
 
@@ -69,10 +148,12 @@ def normalize_kind(value: object) -> str | None:
 
     >>> normalize_kind(" 道路 "), normalize_kind("Building"), normalize_kind("spaceship")
     ('road', 'building', None)
+    >>> {normalize_kind(v) for v in ("基站", "铁塔", "发射塔", "通信塔", "mast", "tower")}
+    {'transmitter'}
     """
     if value is None:
         return None
-    text = str(value).strip().lower()
+    text = " ".join(str(value).strip().lower().split())
     return KIND_ALIASES.get(text)
 
 

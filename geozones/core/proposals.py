@@ -57,6 +57,10 @@ class Proposals:
     problems : None, or the error that keeps the row from being assessed.
     source_geoms : the geometries as given (in their CRS and axis order), where they had to
         be read from ``raw``, the repaired one.
+    width_m, is_line : the width given for a line [m] (NaN: none), and whether the row is a
+        line. A line with a width is measured from its edges: ``geoms`` holds it grown by half
+        the width either side, flat ends (road and railway subgrade, water's edge,
+        Art. 12.3 ① - ③).
     """
 
     geoms: np.ndarray
@@ -74,6 +78,8 @@ class Proposals:
     dem_nodata_cells: np.ndarray
     problems: np.ndarray
     source_geoms: np.ndarray | None = None
+    width_m: np.ndarray | None = None
+    is_line: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -105,6 +111,7 @@ class Proposals:
         field_elevation_m: float | None = None,
         default_height_m: float | None = None,
         storey_height_m: float | None = None,
+        width_m: Any = None,
         strict: bool = False,
     ) -> Proposals:
         """Normalise raw proposals for ``zones`` (a :class:`geozones.core.engine.Zones`).
@@ -121,6 +128,7 @@ class Proposals:
         default_height_m : height for rows without one (and no bad value).
         storey_height_m : for heights from storeys and storeys from heights (default: the
             zone set's). [m]
+        width_m : one value or one per row: the width of line proposals [m].
         strict : raise the first bad kind, use, height or storey count (the Python API)
             instead of giving the row a problem (batch screening).
         """
@@ -157,6 +165,7 @@ class Proposals:
         sh = zones.storey_height_m if storey_height_m is None else storey_height_m
         height, h_err = _numbers(height_m, n, "height", strict)
         storeys, f_err = _numbers(floors, n, "floors", strict)
+        widths, w_err = _numbers(width_m, n, "width", strict)
         whole = ~np.isnan(storeys) & ((storeys < 1) | (storeys != np.floor(storeys)))
         for i in np.flatnonzero(whole):
             if strict:
@@ -171,7 +180,7 @@ class Proposals:
             height[fill] = default_height_m
         kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict)
         uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict)
-        for errs in (h_err, f_err, k_err, u_err):
+        for errs in (h_err, f_err, k_err, u_err, w_err):
             take = np.equal(problems, None) & ~np.equal(errs, None)
             problems[take] = errs[take]
         kinds[np.equal(kinds, None)] = "building"
@@ -188,6 +197,10 @@ class Proposals:
             local[ok] = loc
             problems[np.flatnonzero(ok)] = coord_problems
             ok = np.equal(problems, None)
+        is_line = np.isin(shapely.get_type_id(local), (1, 2, 5))  # LineString, LinearRing, MultiLine
+        grow = ok & is_line & ~np.isnan(widths) & (widths > 0)
+        if grow.any():
+            local[grow] = shapely.buffer(local[grow], widths[grow] / 2.0, cap_style="flat")
 
         storeys_given = storeys.copy()
         if sh is not None:
@@ -210,7 +223,7 @@ class Proposals:
             effective = height + ground - float(np.nan if field_elevation_m is None else field_elevation_m)
         local[~np.equal(problems, None)] = None
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
-                   repaired, reason, ground, cells, nodata, problems, source)
+                   repaired, reason, ground, cells, nodata, problems, source, widths, is_line)
 
 
 def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
@@ -253,7 +266,7 @@ def _numbers(values: Any, n: int, what: str, strict: bool) -> tuple[np.ndarray, 
     neg = ~np.isnan(out) & ((out < 0) | np.isinf(out))
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
-        raise InputError(f"{'height' if what == 'height' else 'floors'}_invalid", value=text[i])
+        raise InputError(f"{what}_invalid", value=text[i])
     for i in np.flatnonzero(bad):
         errors[i] = InputError("row_not_number", what=Key(f"word_{what}"), value=text[i])
     for i in np.flatnonzero(neg):

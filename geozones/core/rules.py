@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import StationFileError
-from .kinds import HEIGHT_KINDS, KINDS
+from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, kinds_of_families, normalize_kind
 from .text import Text
 
 __all__ = [
@@ -54,13 +54,23 @@ VERDICTS: tuple[str, ...] = ("pass", "review", "fail")
 NA, PASS, REVIEW, FAIL = 0, 1, 2, 3
 _SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL, "info": PASS}
 
-#: Heights within this of a limit count as meeting it (floating-point noise in D × ratio). [m]
+#: Default tolerance for deciding thresholds (station file ``[checks] tolerance_m``): a
+#: distance within this of a setback counts as at the setback, a height within this of a
+#: limit as meeting it. [m]
+DEFAULT_TOLERANCE_M = 0.001
+#: Kept for callers that import it: the smallest tolerance ever used. [m]
 HEIGHT_TOLERANCE_M = 1e-6
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule row. Distances in metres from the fence; ``None`` means unbounded."""
+    """One rule row. Distances in metres from the fence; ``None`` means unbounded.
+
+    ``kinds`` is every kind the rule binds: the row's ``kinds`` plus every kind of the row's
+    ``families`` (see :mod:`geozones.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
+    不宜, 应 ...) from which ``severity`` is taken; ``reading_en``/``reading_zh`` is the
+    project's interpretation, kept apart from the verbatim ``quote_zh``.
+    """
 
     id: str
     kinds: frozenset[str]
@@ -80,11 +90,21 @@ class Rule:
     storeys_above: float | None = None
     storeys_at_most: float | None = None
     note: str | None = None                 #: assumption (message key) stated when it applies
+    document: str = ""                      #: the one document the quote comes from
 
     @property
     def quote(self) -> Text:
         """The article's words, in English and Chinese."""
         return Text(self.quote_en, self.quote_zh)
+
+    @property
+    def reading(self) -> Text:
+        """The project's reading of the rule, in English and Chinese."""
+        return Text(self.reading_en, self.reading_zh)
+    families: frozenset[str] = frozenset()
+    word: str = ""
+    reading_en: str = ""
+    reading_zh: str = ""
 
     @property
     def limits_height(self) -> bool:
@@ -134,11 +154,20 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     where = f"rules[{index}]"
     rid = _text(row, "id", where)
     where = f"rules[{index}] ({rid})"
-    kinds = row.get("kinds")
-    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+    # Schema /1 rows name kinds (old names such as "pollution" are aliases); /2 rows name
+    # families, and may add kinds.
+    kinds = row.get("kinds", [])
+    families = row.get("families", [])
+    if (not isinstance(kinds, list) or any(normalize_kind(k) is None for k in kinds)):
         raise StationFileError(
             "station_field", field=f"{where}.kinds", expected="a list of kinds from " + ", ".join(KINDS)
         )
+    if not isinstance(families, list) or any(f not in FAMILIES for f in families) or not (kinds or families):
+        raise StationFileError(
+            "station_field", field=f"{where}.families",
+            expected="a list of families from " + ", ".join(FAMILIES) + " (or a kinds list)",
+        )
+    kinds = frozenset(normalize_kind(k) for k in kinds) | kinds_of_families(families)
 
     def bound(name: str) -> float | None:
         value = row.get(name)
@@ -157,7 +186,11 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     limit = _text(row, "limit", where, LIMITS)
     fields: dict[str, Any] = dict(
         id=rid,
-        kinds=frozenset(kinds),
+        kinds=kinds,
+        families=frozenset(families),
+        word=str(row.get("word", "")),
+        reading_en=str(row.get("reading_en", "")),
+        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
         where=rule_where,
         limit=limit,
         severity=_text(row, "severity", where, ("fail", "review")),
@@ -276,6 +309,8 @@ def evaluate(
     storeys: np.ndarray | None = None,
     area: np.ndarray | None = None,
     area_ids: tuple[str, ...] = (),
+    maybe_upwind: np.ndarray | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> RuleOutcomes:
     """Evaluate every rule, station and pilot rows alike, for n proposals at once.
 
@@ -298,6 +333,14 @@ def evaluate(
         Storeys n; NaN when unknown (``storeys`` rules then ask for review when they cap n).
     area, area_ids : the pilot area each proposal touches, as an index into ``area_ids``
         (-1 for none), for ``where = "area"`` rules.
+    maybe_upwind : ndarray of bool, shape (n,), optional
+        Where the prevailing wind is unknown: beyond the round general zone but within the
+        upwind reach (Art. 11: 5000 m). Rules of the general zone (``general``,
+        ``protected``) apply there too, at most at REVIEW: the site may be upwind.
+    tolerance_m : float
+        Thresholds are decided with this tolerance [m]: D ≤ within + tol is inside a band
+        ("more than 500 m" is broken at 500.0005 m), D > beyond + tol beyond it, and a
+        height H ≤ limit + tol meets the limit.
     """
     n = len(distance_m)
     shape = (len(rules), n)
@@ -327,20 +370,27 @@ def evaluate(
         if not concerned.any():
             continue  # the rule concerns no row: it stays NA
         d = distance_m
-        if rule.where == "band":
-            applies = d <= rule.within_m
-            if rule.beyond_m is not None:
-                applies &= d > rule.beyond_m
-        elif rule.where == "sun_sector":
-            d = sun_distance_m
-            applies = ~np.isnan(d)
-        elif rule.where == "general":
-            applies = np.asarray(in_general, dtype=bool).copy()
-        elif rule.where == "protected":
-            applies = np.asarray(in_protected, dtype=bool).copy()
-        else:  # "area"
-            k = area_ids.index(rule.area) if rule.area in area_ids else -2
-            applies = (np.full(n, -1) if area is None else np.asarray(area)) == k
+        with np.errstate(invalid="ignore"):
+            if rule.where == "band":
+                applies = d <= rule.within_m + tolerance_m
+                if rule.beyond_m is not None:
+                    applies &= d > rule.beyond_m + tolerance_m
+            elif rule.where == "sun_sector":
+                d = sun_distance_m
+                applies = ~np.isnan(d)
+            elif rule.where == "general":
+                applies = np.asarray(in_general, dtype=bool).copy()
+            elif rule.where == "protected":
+                applies = np.asarray(in_protected, dtype=bool).copy()
+            else:  # "area"
+                k = area_ids.index(rule.area) if rule.area in area_ids else -2
+                applies = (np.full(n, -1) if area is None else np.asarray(area)) == k
+            if rule.beyond_m is not None and rule.where not in ("band", "area"):
+                applies &= d > rule.beyond_m + tolerance_m
+        # Wind unknown: the site may be in the upwind general zone, so its rules ask for review.
+        maybe = np.zeros(n, dtype=bool)
+        if maybe_upwind is not None and rule.where in ("general", "protected"):
+            maybe = np.asarray(maybe_upwind, dtype=bool) & ~applies & concerned
         applies &= concerned
         severity = _SEVERITY_CODE[rule.severity]
         if rule.limit == "storeys":
@@ -353,21 +403,23 @@ def evaluate(
                     band &= s <= rule.storeys_at_most
             unknown = np.isnan(s)
             outcome[i] = np.where(applies & ~unknown & band, severity, NA)
-            if rule.severity == "fail" and rule.storeys_at_most is None:
+            if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
                 # Storeys unknown: the cap cannot be confirmed, so the authority must look.
                 outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
             continue
-        used_d[i] = np.where(applies, d, np.nan)
+        cap = np.where(maybe, min(severity, REVIEW), severity)
+        hit = applies | maybe
+        used_d[i] = np.where(hit, d, np.nan)
         if rule.limit in ("forbid", "advise"):
-            outcome[i] = np.where(applies, severity, NA)
+            outcome[i] = np.where(hit, cap, NA)
             if rule.limit == "forbid":
                 allowed[i] = np.where(applies & is_height_kind, 0.0, np.nan)
             continue
         limit = rule.allowed_height_m(d)
-        allowed[i] = np.where(applies & is_height_kind, limit, np.nan)
+        allowed[i] = np.where(hit & is_height_kind, limit, np.nan)
         with np.errstate(invalid="ignore"):
-            exceeds = height_m > limit + HEIGHT_TOLERANCE_M
+            exceeds = height_m > limit + tolerance_m
         # Height unknown: the limit cannot be confirmed, so the authority must look (REVIEW).
-        code = np.where(known, np.where(exceeds, severity, PASS), REVIEW)
-        outcome[i] = np.where(applies, code, NA)
+        code = np.where(known, np.where(exceeds, cap, PASS), REVIEW)
+        outcome[i] = np.where(hit, code, NA)
     return RuleOutcomes(tuple(rules), outcome, used_d, allowed)

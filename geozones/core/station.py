@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .rules import Rule
+from .rules import DEFAULT_TOLERANCE_M, Rule
 from .text import Text
 
 __all__ = ["Station", "ZONE_IDS", "gauss_kruger_epsg"]
@@ -73,6 +73,11 @@ class Station:
     rules: tuple[Rule, ...]
     source_path: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: Thresholds are decided with this tolerance ([checks] tolerance_m). [m]
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+    #: The plan's annexes (protection-standard table, maps) are not published, so the rules
+    #: may be incomplete ([station] rules_incomplete); said in every result's assumptions.
+    rules_incomplete: bool = False
     zone_names: Mapping[str, Text] = field(default_factory=dict)
     zone_articles: Mapping[str, str] = field(default_factory=dict)
     crs_candidates: tuple[str, ...] = ()

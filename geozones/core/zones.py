@@ -59,6 +59,12 @@ class Measurements:
     in_general : in the general zone (beyond the core); in_protected : core or general zone.
     area : index of the pilot area touched, -1 for none (set by
     :func:`geozones.core.engine.measure`; None when pilot areas were not measured).
+    maybe_upwind : the prevailing wind is unknown and the proposal lies beyond the round
+        general zone but within the upwind reach (Art. 11: 1000-5000 m upwind), so it may be
+        in the general zone. None when not computed.
+
+    Zone edges are decided with the station's tolerance (``tolerance_m``): D ≤ edge + tol is
+    inside the edge.
     """
 
     distance_m: np.ndarray
@@ -66,6 +72,7 @@ class Measurements:
     zone: np.ndarray
     in_general: np.ndarray
     in_protected: np.ndarray
+    maybe_upwind: np.ndarray | None = None
     area: np.ndarray | None = None
 
     @property
@@ -190,30 +197,42 @@ class StationFrame:
             in_sun |= (az >= start) & (az <= end)
         in_sun &= r <= s.sun_sector_radius_m
         sun_d = np.where(in_sun, distance, np.nan)
-        in_protected = distance <= s.general_m
+        tol = s.tolerance_m
+        in_protected = distance <= s.general_m + tol
         if s.prevailing_wind_from_deg is not None and s.general_upwind_m > s.general_m:
             half = s.upwind_sector_deg / 2.0
             off = (az - s.prevailing_wind_from_deg + 180.0) % 360.0 - 180.0
-            in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m)
+            in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m + tol)
         return self._classified(distance, sun_d, in_protected)
 
     def _classified(self, distance: np.ndarray, sun_d: np.ndarray, in_protected: np.ndarray
                     ) -> Measurements:
         """The one zone classification of points and footprints: the innermost zone whose
         band holds the distance D (a band includes its outer edge), the general zone where
-        the footprint is in the protected area beyond the core; -1 where D is unknown."""
+        the footprint is in the protected area beyond the core; -1 where D is unknown. Edges
+        are decided with the station's tolerance: D ≤ edge + tol is inside."""
         s = self.station
+        tol = s.tolerance_m
         valid = ~np.isnan(distance)
         in_protected = valid & in_protected
-        in_general = in_protected & (distance > s.control_m)
+        in_general = in_protected & (distance > s.control_m + tol)
         zone = np.full(distance.shape, OUTSIDE, dtype=np.int8)
         zone[in_general] = GENERAL
         with np.errstate(invalid="ignore"):
-            zone[distance <= s.control_m] = CONTROL
-            zone[distance <= s.protection_m] = PROTECTION
+            zone[distance <= s.control_m + tol] = CONTROL
+            zone[distance <= s.protection_m + tol] = PROTECTION
             zone[distance <= 0.0] = BODY
         zone[~valid] = -1
-        return Measurements(distance, sun_d, zone, in_general, in_protected)
+        return Measurements(distance, sun_d, zone, in_general, in_protected,
+                            maybe_upwind=valid & self._maybe_upwind(distance, in_protected))
+
+    def _maybe_upwind(self, distance: np.ndarray, in_protected: np.ndarray) -> np.ndarray:
+        """Beyond the round general zone, within the upwind reach, wind unknown (Art. 11)."""
+        s = self.station
+        if s.prevailing_wind_from_deg is not None or not s.general_upwind_m > s.general_m:
+            return np.zeros(distance.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            return ~in_protected & (distance <= s.general_upwind_m + s.tolerance_m)
 
     def measure(self, geoms: np.ndarray) -> Measurements:
         """Measure proposals given in this frame (metres, x east, y north).
@@ -239,9 +258,11 @@ class StationFrame:
                 d[straddle] = shapely.distance(self.field, parts)
             sun_d[hit] = np.fmin(sun_d[hit], d)
         valid = ~np.isnan(distance)
-        in_protected = valid & (distance <= s.general_m)
+        tol = s.tolerance_m
+        in_protected = valid & (distance <= s.general_m + tol)
         # Only the upwind extension needs a polygon test, and only beyond the round 2000 m.
-        maybe = valid & ~in_protected & (distance <= s.general_extent_m)
+        maybe = valid & ~in_protected & (distance <= s.general_extent_m + tol)
         if maybe.any():
-            in_protected[maybe] = shapely.intersects(self.protected_area, geoms[maybe])
+            grown = self.protected_area.buffer(tol) if tol > 0 else self.protected_area
+            in_protected[maybe] = shapely.intersects(grown, geoms[maybe])
         return self._classified(distance, sun_d, in_protected)

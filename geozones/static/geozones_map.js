@@ -5,7 +5,10 @@
  *   position  -> station-centred azimuthal equidistant x, y (Vincenty's inverse on GRS80:
  *                distance and azimuth from the field centre, exact to well under 1 mm here)
  *   D         -> distance to the (rotated) 25 m field square
- *   rules     -> band / sun_sector / general / protected, limits forbid / ratio / angle / fixed
+ *   rules     -> band / sun_sector / general / protected, limits forbid / ratio / angle / fixed;
+ *                thresholds with the station's tolerance (GZ.tolerance [m]); a rule's "kinds"
+ *                is already expanded from its families; with the wind unknown, general and
+ *                protected rules also apply (review) out to the upwind reach (maybeUpwind)
  * Everything shown in a popup goes through esc(): attribute values are data, never markup.
  */
 (function () {
@@ -76,27 +79,32 @@
     var p = toLocal(lat, lon), D = fenceDistance(p.x, p.y), az = azimuth(p.x, p.y);
     var r = Math.sqrt(p.x * p.x + p.y * p.y);
     var inSun = r <= GZ.sun_radius && GZ.sun.some(function (s) { return within(az, s[0], s[1]); });
-    var z = GZ.zones, inProtected = D <= z.general;
+    var z = GZ.zones, tol = GZ.tolerance || 0, inProtected = D <= z.general + tol;
     if (!inProtected && z.upwind) {
-      inProtected = D <= z.general_upwind && within(az, z.upwind[0], z.upwind[1]);
+      inProtected = D <= z.general_upwind + tol && within(az, z.upwind[0], z.upwind[1]);
     }
-    var zone = D <= 0 ? "body" : D <= z.protection ? "protection" : D <= z.control ? "control" :
+    var maybeUpwind = !z.upwind && z.general_upwind > z.general && !inProtected &&
+      D <= z.general_upwind + tol;
+    var zone = D <= 0 ? "body" : D <= z.protection + tol ? "protection" : D <= z.control + tol ? "control" :
       inProtected ? "general" : "outside";
-    return { D: D, az: az, inSun: inSun, inProtected: inProtected,
-             inGeneral: inProtected && D > z.control, zone: zone };
+    return { D: D, az: az, inSun: inSun, inProtected: inProtected, maybeUpwind: maybeUpwind,
+             inGeneral: inProtected && D > z.control + tol, zone: zone };
   }
 
   function heightAt(lat, lon, kind) {
     kind = kind || "building";
-    var m = measure(lat, lon), best = null;
+    var m = measure(lat, lon), best = null, tol = GZ.tolerance || 0;
     GZ.rules.forEach(function (rule) {
       if (rule.kinds.indexOf(kind) < 0 || rule.limit === "advise") { return; }
       var applies;
       if (rule.where === "band") {
-        applies = m.D <= rule.within && (rule.beyond === null || m.D > rule.beyond);
+        applies = m.D <= rule.within + tol;
       } else if (rule.where === "sun_sector") { applies = m.inSun; }
-      else if (rule.where === "general") { applies = m.inGeneral; }
-      else { applies = m.inProtected; }
+      else if (rule.where === "general") { applies = m.inGeneral || m.maybeUpwind; }
+      else { applies = m.inProtected || m.maybeUpwind; }
+      if (applies && rule.beyond !== null && rule.beyond !== undefined) { applies = m.D > rule.beyond + tol; }
+      // Only a height limit carries over into the maybe-upwind ring (as in geozones/rules.py).
+      if (applies && rule.limit === "forbid" && rule.where !== "band" && !m.inProtected) { applies = false; }
       if (!applies) { return; }
       var allowed = rule.limit === "forbid" ? 0 : rule.limit === "ratio" ? m.D * rule.ratio :
         rule.limit === "angle" ? m.D * Math.tan(rule.angle_deg * RAD) : rule.height_m;

@@ -15,7 +15,8 @@ import sys
 from typing import Any
 
 # Modules that moved into the core keep their old import paths (geozones.rules, ...).
-_MOVED = {"kinds": "kinds", "sun": "sun", "rules": "rules", "zones": "zones", "coords": "coords"}
+_MOVED = {"kinds": "kinds", "sun": "sun", "rules": "rules", "zones": "zones", "coords": "coords",
+          "datums": "datums"}
 for _old, _new in _MOVED.items():
     sys.modules.setdefault(f"{__name__}.{_old}", importlib.import_module(f".core.{_new}", __name__))
 
@@ -29,6 +30,8 @@ _EXPORTS = {
     "KINDS": "core.kinds", "Station": "core.station", "load_station": "station",
     "StationFrame": "core.zones", "ZONES": "core.zones", "Proposals": "core.proposals",
     "Text": "core.text",
+    # needs geopandas, which a plain `import geozones` does not load: imported on first use
+    "assess_frame": "screen",
 }
 
 __all__ = list(_EXPORTS)

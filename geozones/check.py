@@ -21,9 +21,9 @@ from .core.pilot import PilotArea
 from .core.proposals import Proposals
 from .core.station import Station
 from .core.zones import StationFrame
-from .errors import GeometryError
-from .explain import Finding, assumptions, findings, fmt, notices, pilot_assumptions, pilot_summary
-from .i18n import t
+from .errors import GeometryError, InputError
+from .explain import Finding, Results, assumptions, findings, fmt, notices, pilot_assumptions, pilot_summary
+from .i18n import VERDICT_NAMES, name, t
 from .pilot import load_pilots
 from .station import load_station
 
@@ -57,33 +57,78 @@ class ZoneSet(Zones):
                          storey_height_m=storey_height_m)
 
 
+def _deprecated(new: str, old: str, value: Any, old_value: Any) -> Any:
+    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning)."""
+    if old_value is _UNSET:
+        return value
+    import warnings
+
+    warnings.warn(f"{old}= is deprecated: use {new}= (the same spelling as check())",
+                  DeprecationWarning, stacklevel=3)
+    if value is not None:
+        raise TypeError(f"pass {new}= or {old}=, not both")
+    return old_value
+
+
+_UNSET: Any = object()
+
+
+def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.ndarray, Any]:
+    """Geometries as an object array and the CRS to read them in.
+
+    A GeoSeries/GeoDataFrame/GeometryArray brings its own CRS; ``crs=`` may only repeat it
+    (or, for WGS84 lon/lat, name the GCJ-02/BD-09 datum the numbers really are in).
+    """
+    own = getattr(geoms, "crs", None)
+    if hasattr(geoms, "geometry") and hasattr(geoms, "columns"):   # a GeoDataFrame
+        geoms = geoms.geometry
+    if own is not None:
+        from .datums import datum_of
+        from .io import is_wgs84_lonlat
+
+        if crs is None:
+            crs = own
+        else:
+            given = parse_crs(crs)
+            if given != parse_crs(own) and not (datum_of(given) and is_wgs84_lonlat(own)):
+                raise InputError("crs_conflict_arg", own=crs_label(parse_crs(own)), crs=crs_label(given))
+    values = geoms.values if hasattr(geoms, "values") and not isinstance(geoms, np.ndarray) else geoms
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    return arr, crs
+
+
 def assess(
     geoms: Sequence[Any] | np.ndarray,
     kind: Any = "building",
-    height_m: Any = None,
+    height: Any = None,
     *,
-    crs: Any = DEFAULT_CRS,
+    crs: Any = None,
     axis_order: str = "xy",
     station: Station | None = None,
     zones: Zones | None = None,
     use: Any = None,
-    storeys: Any = None,
+    floors: Any = None,
+    width: Any = None,
     dem: Any = None,
     field_elevation: str = "dem",
-    width_m: Any = None,
-) -> Assessment:
+    height_m: Any = _UNSET,
+    storeys: Any = _UNSET,
+    width_m: Any = _UNSET,
+) -> Results:
     """Check many proposals at once.
 
     Parameters
     ----------
-    geoms : array of shapely geometries (or WKT strings), in ``crs``
+    geoms : GeoSeries, or array of shapely geometries (or WKT strings), in ``crs``
     kind : str or array of str
         Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
-    height_m : float, array of float, or None
+    height : float, array of float, or None
         Height of the top above the observation-field ground; NaN/None when unknown. [m]
         With ``dem``: the proposal's own height, to which the ground is added.
-    crs : str or pyproj.CRS
-        CRS of ``geoms`` (default EPSG:4326, longitude first).
+        (``height_m=`` is the deprecated spelling.)
+    crs : str or pyproj.CRS, optional
+        CRS of ``geoms``: a GeoSeries' own CRS by default, else EPSG:4326 (longitude first).
+        ``"GCJ-02"``/``"BD-09"`` read Gaode/Tencent/Baidu numbers.
     axis_order : {"xy", "yx"}
         "yx" when coordinates are northing/latitude first.
     station : the station (default: the shipped Jiangxian station), when ``zones`` is None.
@@ -91,29 +136,35 @@ def assess(
         Station and pilot areas, prepared once (default: shipped station and pilots).
     use : str or array, optional
         Building use for the pilot rules (residential, public, other; Chinese accepted).
-    storeys : int or array, optional
-        Storeys for the pilot rules; NaN/None: estimated from height.
+    floors : int or array, optional
+        Storeys for the pilot rules; NaN/None: estimated from height. (``storeys=`` is the
+        deprecated spelling.)
+    width : float or array, optional
+        Width of line proposals (road, railway, river) [m]: measured from the line's edges,
+        half the width either side. NaN/None: measured as drawn (said in the assumptions).
+        (``width_m=`` is the deprecated spelling; ``check`` says ``width``.)
     dem : path or :class:`geozones.terrain.DEM`, optional
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
-    width_m : float or array, optional
-        Width of line proposals (road, railway, river) [m]: measured from the line's edges,
-        half the width either side. NaN/None: measured as drawn (said in the assumptions).
 
-    Rows that cannot be assessed (coordinates that cannot be meant, outside the DEM) have
-    ``verdict`` None; ``problems[i]`` holds the error that says why. A bad kind, use, height
-    or storey count raises :class:`~geozones.errors.InputError`.
+    Row data never fails the batch: a row whose geometry, coordinates, kind, height, use,
+    storeys or width cannot be used is not assessed (verdict None) and ``problems[i]`` holds
+    the :class:`~geozones.errors.InputError` that says why.
 
-    >>> a = assess(["POINT (111.5745 35.5054)", "POINT (111.5710 35.5041)"], height_m=[10, 1])
+    >>> a = assess(["POINT (111.5745 35.5054)", "POINT (111.5710 35.5041)"], height=[10, 1])
     >>> a.verdict.tolist(), a.zone.tolist()
     (['pass', 'fail'], ['control', 'body'])
     """
+    height = _deprecated("height", "height_m", height, height_m)
+    floors = _deprecated("floors", "storeys", floors, storeys)
+    width = _deprecated("width", "width_m", width, width_m)
     zones = zones if zones is not None else ZoneSet(station)
+    arr, crs = _geometry_input(geoms, crs)
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
-    p = Proposals.build(zones, geoms, crs=crs, axis_order=axis_order, kind=kind,
-                        height_m=height_m, floors=storeys, use=use, dem=dem_obj,
-                        field_elevation_m=z_field, width_m=width_m, strict=True)
-    return assess_proposals(zones, p)
+    p = Proposals.build(zones, arr, crs=DEFAULT_CRS if crs is None else crs, axis_order=axis_order,
+                        kind=kind, height_m=height, floors=floors, use=use, dem=dem_obj,
+                        field_elevation_m=z_field, width_m=width, api=True)
+    return Results.of(assess_proposals(zones, p))
 
 
 def _dem(dem: Any, station: Station, source: str) -> tuple[Any, float | None]:
@@ -154,7 +205,7 @@ def check(
     geometry: Any,
     height: float | None = None,
     kind: str = "building",
-    crs: Any = DEFAULT_CRS,
+    crs: Any = None,
     *,
     station: Station | None = None,
     zones: Zones | None = None,
@@ -165,13 +216,14 @@ def check(
     field_elevation: str = "dem",
     lang: str = "en",
     extra_assumptions: Sequence[str] = (),
+    datum_hint: bool | None = None,
     width: float | None = None,
 ) -> CheckResult:
     """Check one proposal against the station's zones.
 
     Parameters
     ----------
-    geometry : shapely geometry or WKT string, in ``crs``
+    geometry : shapely geometry, WKT string, or a one-row GeoDataFrame/GeoSeries, in ``crs``
         Polygon, multipolygon, line or point.
     height : float, optional
         Height of the top above the observation-field ground. [m]
@@ -203,6 +255,19 @@ def check(
     >>> r.zone, r.verdict
     ('control', 'pass')
     """
+    if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
+        what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
+        if len(geometry) != 1:
+            raise InputError("check_one_row", what=what, n=len(geometry))
+        arr, crs = _geometry_input(geometry, crs, what)
+        if crs is None:
+            raise InputError("frame_no_crs", what=what)
+        geometry = arr[0]
+    if datum_hint is None:
+        datum_hint = crs is None
+    crs_given = crs
+    if crs is None:
+        crs = DEFAULT_CRS
     if isinstance(geometry, str):
         try:
             geometry = shapely.from_wkt(geometry)
@@ -221,6 +286,16 @@ def check(
         raise p.problems[0]
     a = assess_proposals(zones, p)
     notes = [*extra_assumptions]
+    if crs_given is None:
+        notes.insert(0, t("assume_crs_default", lang, crs=DEFAULT_CRS))
+    from .core.datums import INVERSE_TOLERANCE_M, datum_of
+
+    if datum_of(crs_obj) is not None:
+        notes.append(t("assume_datum", lang, datum=datum_of(crs_obj), tol=f"{INVERSE_TOLERANCE_M:g}"))
+    elif datum_hint and crs_obj.is_geographic:
+        notes += [t("assume_web_datum", lang),
+                  *_datum_alternatives(a, geometry, kind, None if height is None else float(a.height_m[0]),
+                                       axis_order, zones, use, floors, lang, width)]
     if p.repaired[0]:
         notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
     terrain = None
@@ -271,3 +346,24 @@ def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: s
         notes.append(t("assume_dem_partial", lang, nodata=int(p.dem_nodata_cells[0]),
                        cells=int(p.dem_cells[0])))
     return facts, notes
+
+
+def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, zones: ZoneSet,
+                        use, floors, lang: str, width=None) -> list[str]:
+    """Notes for each web-map datum under which the same numbers get another verdict."""
+    from .core.datums import DATUMS, DatumCRS
+
+    notes = []
+    for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
+        b = assess([geometry], kind, height, crs=DatumCRS(datum), axis_order=axis_order,
+                   zones=zones, use=use, floors=floors, width=width)
+        if b.problems[0] is not None or b.verdict[0] == a.verdict[0]:
+            continue
+        allowed = b.max_height_m[0]
+        notes.append(t("assume_datum_changes", lang, datum=datum, maps=t(maps, lang),
+                       verdict=name(VERDICT_NAMES, str(b.verdict[0]), lang).upper() if lang == "en"
+                       else name(VERDICT_NAMES, str(b.verdict[0]), lang),
+                       d=fmt(b.measurements.distance_m[0]),
+                       allowed=t("report_unlimited", lang) if np.isnan(allowed)
+                       else f"{fmt(allowed)} {t('unit_m', lang)}"))
+    return notes

@@ -16,7 +16,7 @@ from .core.kinds import kinds_of_families
 from .core.rules import NA, VERDICTS
 from .i18n import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
 
-__all__ = ["Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
+__all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "row_messages", "fmt"]
 
 
@@ -234,3 +234,56 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     out = out + tails
     out[~ok] = ""
     return out
+
+
+class Results(Assessment):
+    """An :class:`~geozones.core.engine.Assessment` with its words: what
+    :func:`geozones.assess` returns. The methods call this module's functions."""
+
+    @classmethod
+    def of(cls, a: Assessment) -> Results:
+        return cls(a.zones, a.proposals, a.measurements, a.outcomes)
+
+    def findings(self, i: int, lang: str = "en") -> list[Finding]:
+        return findings(self, i, lang)
+
+    def pilot_findings(self, i: int, lang: str = "en") -> list[Finding]:
+        return pilot_findings(self, i, lang)
+
+    def assumptions(self, i: int | None = None, lang: str = "en") -> list[str]:
+        return assumptions(self, i, lang)
+
+    def pilot_assumptions(self, i: int, lang: str = "en") -> list[str]:
+        return pilot_assumptions(self, i, lang)
+
+    def notices(self, i: int, lang: str = "en") -> list[str]:
+        return notices(self, i, lang)
+
+    def to_frame(self, lang: str = "en"):
+        """The results as a pandas DataFrame, one row per proposal, in input order.
+
+        Columns: ``kind``, ``verdict`` (None where not assessed), ``zone``, ``distance_m``,
+        ``max_height_m``, ``height_m``, ``exceedance_m`` [m], ``in_sun_sector``, ``in_pilot``,
+        ``storeys``, ``rules`` (ids, comma-separated) and ``problem`` (why a row was not
+        assessed, in ``lang``). For the ``gz_*`` columns of ``screen`` on a GeoDataFrame use
+        :func:`geozones.assess_frame`.
+        """
+        import pandas as pd
+
+        ok = self.ok
+        group, sets = self.flag_groups
+        rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+        return pd.DataFrame({
+            "kind": np.where(ok, self.kinds, None),
+            "verdict": self.verdict,
+            "zone": self.zone,
+            "distance_m": np.where(ok, self.measurements.distance_m, np.nan),
+            "max_height_m": np.where(ok, self.max_height_m, np.nan),
+            "height_m": np.where(ok, self.height_m, np.nan),
+            "exceedance_m": np.where(ok, self.exceedance_m, np.nan),
+            "in_sun_sector": np.where(ok, self.measurements.in_sun_sector, False),
+            "in_pilot": np.where(ok, self.in_pilot, False),
+            "storeys": np.where(ok, self.storeys, np.nan),
+            "rules": np.where(ok, rules, ""),
+            "problem": [None if p is None else p.localized(lang) for p in self.problems],
+        })

@@ -43,16 +43,14 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
                       field_elevation_m: float | None = None, kind: str = "building",
                       block_rows: int = 256, overwrite: bool = False,
                       progress: Callable[[int, int], None] | None = None) -> dict:
-    """Write the permitted-height raster: a tiled, DEFLATE-compressed float32 GeoTIFF.
+    """Write the permitted-height raster: a Cloud Optimized GeoTIFF (GDAL's COG driver: tiled,
+    DEFLATE-compressed float32 with overviews), band described with its meaning and unit "m".
 
     The grid is square, ``2 * extent_m`` wide, centred on the field, with ``resolution_m``
     cells, in the station frame (default; distances exact) or in ``crs``. Written in blocks of
     ``block_rows`` rows, so memory stays bounded for any size. Returns a summary dict.
     """
-    import rasterio
     from rasterio.transform import from_origin
-    from rasterio.warp import Resampling, reproject
-    from rasterio.windows import Window
 
     from .io import atomic_output
 
@@ -60,7 +58,7 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
         from .errors import InputError
 
         raise InputError("dem_needed", mode=mode)
-    target = frame.crs if crs is None else parse_crs(crs)
+    target = named_frame_crs(frame) if crs is None else parse_crs(crs)
     if crs is None:
         x0, y0 = -extent_m, extent_m
     else:
@@ -75,7 +73,51 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
                    compress="deflate", predictor=3, BIGTIFF="IF_SAFER")
     stats = {"cells": n * n, "zero": 0, "limited": 0, "min": np.inf, "max": -np.inf}
     cols = x0 + (np.arange(n) + 0.5) * resolution_m
-    with atomic_output(path, overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+    import tempfile
+
+    from rasterio.shutil import copy as rio_copy
+
+    description = DESCRIPTIONS[mode].format(kind=kind)
+    with atomic_output(path, overwrite) as tmp, tempfile.TemporaryDirectory(
+            prefix=".geozones-", dir=tmp.parent) as work:
+        blocks = Path(work) / "blocks.tif"
+        _write_blocks(blocks, profile, n, block_rows, y0, cols, resolution_m, crs, target, frame,
+                      kind, mode, dem, field_elevation_m, transform, stats, progress, description)
+        # COG layout (tiles, then overviews, ghost header) can only be made by copying
+        rio_copy(str(blocks), str(tmp), driver="COG", COMPRESS="DEFLATE", PREDICTOR="FLOATING_POINT",
+                 BLOCKSIZE="256", OVERVIEWS="AUTO", RESAMPLING="NEAREST", BIGTIFF="IF_SAFER")
+    stats.update(path=str(path), size=n, resolution_m=resolution_m, crs=target.name, mode=mode)
+    return stats
+
+
+#: The band description per ``mode`` (GDAL band metadata; unit "m" set separately).
+DESCRIPTIONS = {
+    "field": "permitted height of a {kind} above the observation-field ground [m] (GB 31221-2014, Art. 12)",
+    "ground": "permitted height of a {kind} above the local ground [m]",
+    "absolute": "highest permitted top of a {kind}, elevation in the DEM's datum [m]",
+}
+
+
+def named_frame_crs(frame: StationFrame):
+    """The station frame's CRS with a readable name (a bare PROJ string is named "unknown")."""
+    from pyproj import CRS
+
+    s = frame.station
+    doc = frame.crs.to_json_dict()
+    doc["name"] = (f"{s.id} station frame: azimuthal equidistant centred on the observation field "
+                   f"({s.latitude_deg:.4f} N, {s.longitude_deg:.4f} E), metres")
+    return CRS.from_json_dict(doc)
+
+
+def _write_blocks(tmp, profile, n, block_rows, y0, cols, resolution_m, crs, target, frame, kind,
+                  mode, dem, field_elevation_m, transform, stats, progress, description):
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+    from rasterio.windows import Window
+
+    with rasterio.open(tmp, "w", **profile) as dst:
+        dst.set_band_description(1, description)
+        dst.units = ("m",)
         for r0 in range(0, n, block_rows):
             rows = min(block_rows, n - r0)
             ys = y0 - (np.arange(r0, r0 + rows) + 0.5) * resolution_m
@@ -106,5 +148,3 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
             dst.write(out, 1, window=Window(0, r0, n, rows))
             if progress:
                 progress(r0 + rows, n)
-    stats.update(path=str(path), size=n, resolution_m=resolution_m, crs=target.to_wkt()[:60], mode=mode)
-    return stats

@@ -184,27 +184,22 @@ def sun_rule(station):
 
 
 def read_buildings(path, frame: StationFrame, height_field: str | None = None, dem=None,
-                   field_elevation_m: float | None = None):
+                   field_elevation_m: float | None = None, crs=None, layer: str | None = None):
     """Footprints and the height of their tops above the field ground, from a vector file.
 
     Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
     ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
     height, or with coordinates that cannot be meant, are left out. With a DEM, tops are
     height + ground under the footprint − field elevation (see :mod:`geozones.terrain`); a
-    footprint off the DEM keeps its own height.
+    footprint off the DEM keeps its own height. ``crs`` (``--crs``) is needed for a file
+    without one (DXF) and may name GCJ-02/BD-09 for WGS84 numbers from a Chinese web map.
     """
-    import geopandas as gpd
-
     from .core.engine import Zones
     from .core.proposals import Proposals
-    from .errors import InputError, first_line
+    from .errors import InputError
+    from .io import read_vector
 
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
-    if gdf.crs is None:
-        raise InputError("file_no_crs", path=str(path))
+    gdf, file_crs, _notes = read_vector(path, crs, layer=layer)
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
     if col is None or col not in gdf.columns:
         raise InputError("column_missing", path=str(path), column=height_field or "height",
@@ -214,10 +209,10 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     gdf, h = gdf[keep], h[keep]
     raw = np.asarray(gdf.geometry.values, dtype=object)
     zones = Zones(frame=frame)
-    flat = Proposals.build(zones, raw, crs=gdf.crs, height_m=h)
+    flat = Proposals.build(zones, raw, crs=file_crs, height_m=h)
     geoms, tops = flat.geoms, flat.effective_height_m
     if dem is not None:
-        on_dem = Proposals.build(zones, raw, crs=gdf.crs, height_m=h, dem=dem,
+        on_dem = Proposals.build(zones, raw, crs=file_crs, height_m=h, dem=dem,
                                  field_elevation_m=field_elevation_m)
         tops = np.where(on_dem.ok, on_dem.effective_height_m, tops)
     labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
@@ -294,7 +289,8 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     return notes
 
 
-def horizon_diagram(output: str | Path, station, *, buildings=None, height_field: str | None = None,
+def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, layer: str | None = None,
+                    height_field: str | None = None,
                     dem=None, field_elevation: str = "dem", eye_height_m: float = 0.0,
                     terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
                     overwrite: bool = False) -> tuple[HorizonProfile, list[str]]:
@@ -313,7 +309,8 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, height_field
     dem_obj, z_field = dem_and_field(dem, station, field_elevation)
     geoms, tops, labels = np.array([], dtype=object), np.array([]), None
     if buildings:
-        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field)
+        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field,
+                                             crs=crs, layer=layer)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height_m, terrain_radius_m=terrain_radius_m, labels=labels)
     notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)

@@ -221,8 +221,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "试点边界 {path}：椭球面积 {area} 平方公里，而非 {expected} 平方公里（偏差超过 {tol}）；请确认边界是否正确",
     },
     "boundary_gcj": {
-        "en": "pilot boundary {path} looks shifted into GCJ-02 (about {shift} m off against the {ref}): convert it to WGS84 before use",
-        "zh": "试点边界 {path} 似乎是 GCJ-02（火星坐标，相对{ref}偏移约 {shift} 米）：请先转换为 WGS84",
+        "en": "pilot boundary {path} looks shifted into GCJ-02 (about {shift} m off against the {ref}): pass --pilot-boundary-crs GCJ-02, or convert it to WGS84 before use",
+        "zh": "试点边界 {path} 似乎是 GCJ-02（火星坐标，相对{ref}偏移约 {shift} 米）：请使用 --pilot-boundary-crs GCJ-02，或先转换为 WGS84",
     },
     "use_unknown": {
         "en": "unknown use '{use}': use one of {choices}",
@@ -485,6 +485,67 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "azimuths breaking the sun rule measured from the fence ({article}, D from the fence): {list}",
         "zh": "按围栏量距（{article}，D 自围栏量起）违反日出日落 {limit}° 条款的方位：{list}",
     },
+    # --- issue 12: datums, CAD drawings, Python API, GIS outputs ---
+    "assume_web_datum": {
+        "en": "Coordinates read as WGS84 (GPS, Tianditu, CGCS2000 to within a metre). Numbers copied from Gaode/AMap or Tencent maps are GCJ-02 and from Baidu maps BD-09, hundreds of metres off here: pass --crs GCJ-02 or --crs BD-09 (crs=\"GCJ-02\" in Python).",
+        "zh": "坐标按 WGS84 读取（GPS、天地图；与 CGCS2000 相差不到 1 米）。从高德或腾讯地图复制的坐标是 GCJ-02，从百度地图复制的是 BD-09，在此处相差数百米：请用 --crs GCJ-02 或 --crs BD-09（Python 中 crs=\"GCJ-02\"）。",
+    },
+    "assume_datum_changes": {
+        "en": "Read as {datum} ({maps}) the same numbers give verdict {verdict} at {d} m from the fence (permitted height {allowed}).",
+        "zh": "若按 {datum}（{maps}）读取，同一坐标的结论为{verdict}，距观测场围栏 {d} 米（允许高度 {allowed}）。",
+    },
+    "datum_maps_gcj": {"en": "Gaode/AMap, Tencent", "zh": "高德、腾讯地图"},
+    "datum_maps_bd": {"en": "Baidu", "zh": "百度地图"},
+    "assume_datum": {
+        "en": "Coordinates read as {datum} and converted to WGS84 (iterated inverse, error below {tol} m).",
+        "zh": "坐标按 {datum} 读取并转换为 WGS84（迭代反算，误差小于 {tol} 米）。",
+    },
+    "sum_datum": {
+        "en": "input read as {datum}; output geometry written in WGS84 (EPSG:4326)",
+        "zh": "输入按 {datum} 读取；输出几何已转换为 WGS84（EPSG:4326）",
+    },
+    "sum_crs_assumed": {
+        "en": "coordinates read as WGS84 lon/lat (no --crs given); numbers from Gaode/Tencent need --crs GCJ-02, from Baidu --crs BD-09",
+        "zh": "坐标按 WGS84 经纬度读取（未指定 --crs）；来自高德/腾讯地图的坐标请用 --crs GCJ-02，来自百度地图的请用 --crs BD-09",
+    },
+    "sum_datum_changes": {
+        "en": "read as {datum}, {n} rows would get another verdict: check where the coordinates came from",
+        "zh": "若按 {datum} 读取，有 {n} 行结论会不同：请核实坐标来源",
+    },
+    "dwg_refused": {
+        "en": "{path} is a DWG drawing, which geozones cannot read: export it as DXF (AutoCAD: SAVEAS, file type DXF; or the free ODA File Converter) and pass the .dxf with --crs",
+        "zh": "{path} 是 DWG 图纸，无法直接读取：请另存为 DXF（AutoCAD：另存为 SAVEAS，选择 DXF 格式；或用免费的 ODA File Converter 转换），再用 --crs 指定坐标系读取 .dxf",
+    },
+    "dxf_no_crs": {
+        "en": "{path} is a DXF drawing, which carries no coordinate system: pass --crs, e.g. --crs EPSG:4546 (CGCS2000 Gauss-Krüger zone 37) or the CRS the drawing was made in",
+        "zh": "{path} 是 DXF 图纸，不含坐标系信息：请用 --crs 指定，如 --crs EPSG:4546（CGCS2000 高斯-克吕格 37 带）或图纸所用坐标系",
+    },
+    "dxf_layer_missing": {
+        "en": "{path} has no CAD layer '{layer}': use --layer with one of {layers}",
+        "zh": "{path} 中没有图层“{layer}”：请用 --layer 指定以下图层之一：{layers}",
+    },
+    "assume_dxf": {
+        "en": "{path}: {polygons} closed polylines read as polygons, {lines} open ones as lines; ignored: {ignored}.",
+        "zh": "{path}：{polygons} 条闭合多段线按面读取，{lines} 条开放多段线按线读取；已忽略：{ignored}。",
+    },
+    "sum_dxf": {
+        "en": "DXF: {polygons} polygons, {lines} lines; ignored: {ignored}",
+        "zh": "DXF：{polygons} 个面，{lines} 条线；已忽略：{ignored}",
+    },
+    "frame_no_crs": {
+        "en": "the {what} has no CRS: set one (gdf.set_crs(\"EPSG:4326\")) or pass crs=",
+        "zh": "{what}没有坐标系：请先设置（gdf.set_crs(\"EPSG:4326\")）或传入 crs=",
+    },
+    "check_one_row": {
+        "en": "check() takes one proposal, but the {what} has {n} rows: pass one row (gdf.iloc[[0]]) or use geozones.assess_frame for many",
+        "zh": "check() 只检查一个项目，但{what}有 {n} 行：请传入一行（gdf.iloc[[0]]），多行请用 geozones.assess_frame",
+    },
+    "crs_conflict_arg": {
+        "en": "the geometries are in {own} but crs={crs} was passed: drop crs= or reproject (to_crs) first",
+        "zh": "几何坐标系为 {own}，但传入了 crs={crs}：请去掉 crs= 或先用 to_crs 转换",
+    },
+    "steps_band": {"en": "permitted {lo}–{hi} m", "zh": "允许高度 {lo}–{hi} 米"},
+    "steps_zero": {"en": "nothing may stand", "zh": "不得建设"},
 }
 
 

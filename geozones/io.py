@@ -22,7 +22,8 @@ import shapely
 from .core.coords import crs_label, parse_crs
 from .errors import GeometryError, InputError, OutputError, first_line
 
-__all__ = ["VECTOR_DRIVERS", "read_footprint", "driver_for", "atomic_output", "write_vector"]
+__all__ = ["VECTOR_DRIVERS", "read_footprint", "read_vector", "resolve_crs", "driver_for", "atomic_output",
+           "write_vector"]
 
 #: Output formats by file extension.
 VECTOR_DRIVERS: dict[str, str] = {
@@ -48,8 +49,44 @@ def driver_for(path: str | Path) -> str:
         raise OutputError("output_format", path=str(path), choices=", ".join(VECTOR_DRIVERS)) from None
 
 
-def read_footprint(text: str, crs: str | None = None, what: str = "--footprint"):
-    """A proposal from WKT or a vector file, with its CRS and notes on what was assumed.
+def is_wgs84_lonlat(crs) -> bool:
+    """True for WGS84 longitude/latitude (EPSG:4326 or OGC:CRS84, GeoJSON's CRS) without a
+    web-map datum: coordinates that may have been copied from Gaode/Baidu all the same."""
+    from .core.datums import datum_of
+
+    if crs is None or datum_of(crs) is not None:
+        return False
+    from pyproj import CRS
+
+    return CRS(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True)
+
+
+def resolve_crs(file_crs, given, path: str):
+    """The CRS to read a file with: its own, or ``given`` (``--crs``) when it has none.
+
+    ``--crs GCJ-02``/``BD-09`` is accepted for a file that says WGS84 lon/lat (GeoJSON always
+    does): the file's numbers are then read as that datum. Any other disagreement is refused.
+    """
+    from .core.datums import datum_of
+
+    if file_crs is None:
+        if given is None:
+            raise InputError("file_no_crs", path=path)
+        return parse_crs(given)
+    file_crs = parse_crs(file_crs)
+    if given is None:
+        return file_crs
+    given_crs = parse_crs(given)
+    if datum_of(given_crs) is not None and is_wgs84_lonlat(file_crs):
+        return given_crs
+    if given_crs != file_crs:
+        raise InputError("crs_conflict", path=path, file_crs=crs_label(file_crs),
+                         crs=crs_label(given_crs))
+    return file_crs
+
+
+def read_footprint(text: str, crs: str | None = None, what: str = "--footprint", layer: str | None = None):
+    """A proposal from WKT or a vector file (DXF too), with its CRS and notes on what was assumed.
 
     Returns ``(geometry, crs, notes)`` where notes are ``(message_key, params)`` pairs.
     A file with several features gives their union (one proposal).
@@ -57,28 +94,17 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint")
     notes: list[tuple[str, dict[str, Any]]] = []
     path = Path(text)
     looks_like_path = len(text) < 4096 and "(" not in text
+    if looks_like_path and path.suffix.lower() == ".dwg":
+        raise InputError("dwg_refused", path=str(path))
     if looks_like_path and path.exists():
-        import geopandas as gpd
-
-        try:
-            gdf = gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:  # pyogrio raises several types for unreadable files
-            raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+        gdf, file_crs, file_notes = read_vector(path, crs, layer=layer)
+        notes += file_notes
         geoms = gdf.geometry.values[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
         if len(geoms) == 0:
             raise InputError("file_no_features", path=str(path))
-        if gdf.crs is None:
-            if crs is None:
-                raise InputError("file_no_crs", path=str(path))
-            file_crs = parse_crs(crs)
-        else:
-            file_crs = gdf.crs
-            if crs is not None and parse_crs(crs) != file_crs:
-                raise InputError("crs_conflict", path=str(path), file_crs=crs_label(file_crs),
-                                 crs=crs_label(parse_crs(crs)))
         if len(geoms) > 1:
             notes.append(("assume_union", {"path": str(path), "n": len(geoms)}))
-            geom = shapely.union_all(shapely.make_valid(geoms))
+            geom = shapely.union_all(shapely.make_valid(np.asarray(geoms)))
         else:
             geom = geoms[0]
         return geom, file_crs, notes
@@ -92,6 +118,36 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint")
         notes.append(("assume_crs_default", {"crs": "EPSG:4326"}))
         crs = "EPSG:4326"
     return geom, parse_crs(crs), notes
+
+
+def read_vector(path: str | Path, crs=None, layer: str | None = None):
+    """A whole vector file (any GDAL format, or DXF) as ``(GeoDataFrame, crs, notes)``.
+
+    ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
+    :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
+    one (it may be a GCJ-02/BD-09 :class:`~geozones.datums.DatumCRS`).
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if path.suffix.lower() == ".dwg":
+        raise InputError("dwg_refused", path=str(path))
+    if not path.exists():
+        raise InputError("input_missing", path=str(path))
+    notes: list[tuple[str, dict[str, Any]]] = []
+    if path.suffix.lower() == ".dxf":
+        from .cad import read_dxf
+
+        gdf, counts = read_dxf(path, layer=layer)
+        if crs is None:
+            raise InputError("dxf_no_crs", path=str(path))
+        notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
+        return gdf, parse_crs(crs), notes
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+    return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
 
 
 @contextlib.contextmanager
@@ -193,13 +249,34 @@ class TableSource:
         self.encoding = encoding
         self.encoding_source = "--encoding" if encoding else ""
         ext = self.path.suffix.lower()
+        if ext == ".dwg":
+            raise InputError("dwg_refused", path=str(path))
         self.kind = "csv" if ext in (".csv", ".txt", ".tsv") else (
-            "parquet" if ext in (".parquet", ".geoparquet") else "gdal")
+            "parquet" if ext in (".parquet", ".geoparquet") else "dxf" if ext == ".dxf" else "gdal")
+        self.geometry_type: str | None = None   #: declared by the input (GDAL, GeoParquet)
+        self.layer_name: str | None = layer     #: the input's layer (kept in the output)
+        self.dxf_counts = None
+        self.datum_note = None
         self._given_crs = crs
         self._open()
 
     # -- opening ----------------------------------------------------------------------------
     def _open(self) -> None:
+        if self.kind == "dxf":
+            from .cad import read_dxf
+
+            self._dxf, self.dxf_counts = read_dxf(self.path, layer=self.layer)
+            if self._given_crs is None:
+                raise InputError("dxf_no_crs", path=str(self.path))
+            self.crs = parse_crs(self._given_crs)
+            self.crs_assumed = False
+            self.columns = ["layer", "entity", "handle"]
+            self.n_rows = len(self._dxf)
+            self.encoding = "utf-8"
+            types = set(self._dxf.geom_type)
+            self.geometry_type = types.pop() if len(types) == 1 else "Unknown"
+            self.layer_name = self.layer or self.path.stem
+            return
         if self.kind == "csv":
             if not self.wkt_column:
                 raise InputError("csv_no_wkt", path=str(self.path))
@@ -217,6 +294,7 @@ class TableSource:
                 raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
                                  columns=", ".join(map(str, head.columns)))
             self.columns = [c for c in head.columns if c != self.wkt_column]
+            self.layer_name = self.path.stem
             self.n_rows = None
             self.crs = parse_crs(self._given_crs or "EPSG:4326")
             self.crs_assumed = self._given_crs is None
@@ -246,8 +324,15 @@ class TableSource:
             file_crs = col_meta.get("crs", "OGC:CRS84" if geo else None)
             self.crs = self._resolve_crs(None if file_crs is None else parse_crs(
                 file_crs if isinstance(file_crs, str) else __import__("json").dumps(file_crs)))
-            self.columns = [c for c in names if c != self._geom_col]
+            covering = col_meta.get("covering", {}).get("bbox", {})
+            self._skip = {self._geom_col} | {v[0] for v in covering.values() if v}
+            self._columns_read = [c for c in names if c not in self._skip or c == self._geom_col]
+            self.columns = [c for c in names if c not in self._skip]
+            gtypes = col_meta.get("geometry_types") or []
+            if len(gtypes) == 1:
+                self.geometry_type = gtypes[0].replace(" Z", "")
             self.n_rows = self._pq.metadata.num_rows
+            self.layer_name = self.path.stem
             self.encoding = "utf-8"
             return
         import pyogrio
@@ -263,22 +348,21 @@ class TableSource:
         self.crs = self._resolve_crs(None if info["crs"] is None else parse_crs(info["crs"]))
         self.encoding = self.encoding or info.get("encoding") or "UTF-8"
         self.geometry_type = info.get("geometry_type")
+        self.layer_name = self.layer or info.get("layer_name") or self.path.stem
 
     def _resolve_crs(self, file_crs):
         self.crs_assumed = False
-        if file_crs is None:
-            if self._given_crs is None:
-                raise InputError("file_no_crs", path=str(self.path))
-            return parse_crs(self._given_crs)
-        if self._given_crs is not None and parse_crs(self._given_crs) != file_crs:
-            raise InputError("crs_conflict", path=str(self.path), file_crs=crs_label(file_crs),
-                             crs=crs_label(parse_crs(self._given_crs)))
-        return file_crs
+        return resolve_crs(file_crs, self._given_crs, str(self.path))
 
     # -- reading ----------------------------------------------------------------------------
     def chunks(self):
         if self.kind == "csv":
             yield from self._csv_chunks()
+        elif self.kind == "dxf":
+            for start in range(0, max(self.n_rows, 1), self.chunk_size):
+                part = self._dxf.iloc[start:start + self.chunk_size]
+                geoms = np.asarray(part.geometry.values, dtype=object)
+                yield pd.DataFrame(part.drop(columns="geometry")).reset_index(drop=True), geoms, geoms
         elif self.kind == "parquet":
             yield from self._parquet_chunks()
         else:
@@ -296,7 +380,7 @@ class TableSource:
             yield df.reset_index(drop=True), geoms, text
 
     def _parquet_chunks(self):
-        for batch in self._pq.iter_batches(batch_size=self.chunk_size):
+        for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
             yield _split_wkb(batch, self._geom_col)
 
     def _gdal_chunks_by_offset(self):
@@ -362,6 +446,24 @@ def _stable_schema(table):
                       for f in table.schema])
 
 
+#: Geometry type names (as GDAL writes them) by shapely type id.
+_TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def geometry_type_of(gdf) -> str:
+    """The one geometry type of a frame's (non-null) geometries, or ``"Unknown"`` when mixed."""
+    geoms = gdf.geometry.values[~gdf.geometry.isna().to_numpy()]
+    types = set(shapely.get_type_id(geoms).tolist()) - {-1}
+    if len(types) == 1:
+        return _TYPE_NAMES.get(types.pop(), "Unknown")
+    if types and types <= {3, 6}:
+        return "MultiPolygon"  # GDAL accepts a Polygon in a MultiPolygon layer
+    if types and types <= {1, 5}:
+        return "MultiLineString"
+    return "Unknown"
+
+
 def _shapefile_geometry_type(gdf) -> str:
     types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]))
     if types <= {3, 6}:
@@ -414,7 +516,7 @@ def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
 
 
 def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
-                 renamed: dict[str, str] | None = None) -> int:
+                 renamed: dict[str, str] | None = None, geometry_type: str | None = None) -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
@@ -423,6 +525,10 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     in memory at a time. An exception raised while producing chunks is re-raised as is.
     A shapefile is written in UTF-8 with a ``.cpg`` and its field names are fitted to its
     10-byte limit (:func:`shapefile_field_names`); the renames go into ``renamed``.
+
+    The layer declares ``geometry_type`` (the input's, e.g. ``"Polygon"``; default: the first
+    chunk's single type, see :func:`geometry_type_of`), never "Unknown (any)" for a
+    single-type table, which ArcGIS and QGIS handle badly.
     """
     import pyarrow as pa
 
@@ -465,7 +571,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
     try:
         if driver == "Parquet":
-            _write_geoparquet(tmp, schema, crs, batches())
+            _write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first))
         else:
             import pyogrio
 
@@ -474,11 +580,12 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                 kwargs["geometry_type"] = _shapefile_geometry_type(first)
                 kwargs["layer_options"]["ENCODING"] = "UTF-8"
             else:
-                kwargs["geometry_type"] = "Unknown"
+                declared = geometry_type or geometry_type_of(first)
+                kwargs["geometry_type"] = declared if declared in _TYPE_NAMES.values() else "Unknown"
             if driver == "FlatGeobuf":
                 # Its spatial index cannot hold null geometries, and every row must come out.
                 kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
-            if layer and driver in ("GPKG", "KML"):
+            if layer and driver in ("GPKG", "KML", "FlatGeobuf", "LIBKML"):
                 kwargs["layer"] = layer
             reader = pa.RecordBatchReader.from_batches(schema, batches())
             pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
@@ -497,16 +604,36 @@ def _chain(first, rest):
     yield from rest
 
 
-def _write_geoparquet(path: Path, schema, crs, batches) -> None:
+#: GeoParquet version written: 1.1.0 adds the per-row bounding-box "covering" column.
+GEOPARQUET_VERSION = "1.1.0"
+
+
+def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown") -> None:
+    """GeoParquet 1.1: WKB ``geometry`` and a ``bbox`` struct column (xmin, ymin, xmax, ymax)
+    declared as its covering, so readers can skip row groups by extent. ``geometry_types``
+    is the declared type (the input's, else the first chunk's; empty when mixed)."""
     import json
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    geo = {"version": "1.0.0", "primary_column": "geometry",
-           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [],
-                                    "crs": crs.to_json_dict() if crs is not None else None}}}
-    schema = schema.with_metadata({b"geo": json.dumps(geo).encode()})
-    with pq.ParquetWriter(path, schema) as writer:
+    bbox_name = "bbox" if "bbox" not in schema.names else "gz_bbox"
+    bbox_type = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
+    geo = {"version": GEOPARQUET_VERSION, "primary_column": "geometry",
+           "columns": {"geometry": {
+               "encoding": "WKB",
+               "geometry_types": [] if geometry_type in ("Unknown", None) else [geometry_type],
+               "crs": crs.to_json_dict() if crs is not None else None,
+               "covering": {"bbox": {k: [bbox_name, k] for k in ("xmin", "ymin", "xmax", "ymax")}},
+           }}}
+    out_schema = schema.append(pa.field(bbox_name, bbox_type)).with_metadata(
+        {b"geo": json.dumps(geo).encode()})
+    with pq.ParquetWriter(path, out_schema) as writer:
         for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
-            writer.write_batch(batch.replace_schema_metadata(schema.metadata))
-
+            geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
+            b = shapely.bounds(geoms)
+            missing = np.isnan(b).any(axis=1)
+            arrays = [pa.array(b[:, k], mask=missing) for k in range(4)]
+            bbox = pa.StructArray.from_arrays(arrays, names=["xmin", "ymin", "xmax", "ymax"],
+                                              mask=pa.array(missing))
+            writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))

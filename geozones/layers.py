@@ -9,7 +9,7 @@ from .core.coords import parse_crs
 from .core.zones import StationFrame
 from .i18n import zone_name
 
-__all__ = ["zone_layer"]
+__all__ = ["zone_layer", "height_steps"]
 
 
 def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
@@ -42,3 +42,53 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
             for p in pilots], geometry=[p.boundary for p in pilots], crs=4326)
         gdf = gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=4326)
     return gdf.to_crs(parse_crs(crs))
+
+
+def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float = 3000.0,
+                 resolution_m: float = 5.0, kind: str = "building", crs="EPSG:4326",
+                 lang: str = "en") -> gpd.GeoDataFrame:
+    """The permitted height as vector polygons in ``step_m`` bands, for GIS users.
+
+    Each cell of a ``resolution_m`` grid (``2 * extent_m`` wide, station frame) gets the
+    permitted height of a point-sized ``kind`` from the same evaluator as ``geozones
+    heightlimit`` (:func:`geozones.heightlimit.permitted_height_at`); cells are grouped by
+    ``floor(height / step_m)`` and polygonised (rasterio), so the sun sectors' stricter
+    limit (H ≤ D·tan 5°) shows as narrower bands there. Edges follow the grid (error ≤ one
+    cell, ``resolution_m``). Columns: ``from_m``/``to_m`` (band of permitted height [m]; a
+    building up to ``from_m`` is allowed anywhere in it), ``name``, ``name_zh``; the band
+    ``from_m == to_m == 0`` is where nothing may stand. Cells without a limit are left out.
+    """
+    import numpy as np
+    import rasterio.features
+    import shapely
+    from affine import Affine
+
+    from .heightlimit import permitted_height_at
+    from .i18n import t
+
+    n = int(np.ceil(2 * extent_m / resolution_m))
+    centres = -extent_m + (np.arange(n) + 0.5) * resolution_m
+    gx, gy = np.meshgrid(centres, centres[::-1])
+    limit = permitted_height_at(frame, gx, gy, kind)
+    band = np.full(limit.shape, -2, dtype=np.int32)
+    finite = ~np.isnan(limit)
+    band[finite] = np.floor(limit[finite] / step_m).astype(np.int32)
+    band[finite & (limit <= 0)] = -1
+    transform = Affine(resolution_m, 0, -extent_m, 0, -resolution_m, extent_m)
+    parts: dict[int, list] = {}
+    for geom, value in rasterio.features.shapes(band, mask=band > -2, transform=transform):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    rows, geoms = [], []
+    for k in sorted(parts):
+        lo, hi = (0.0, 0.0) if k < 0 else (k * step_m, (k + 1) * step_m)
+        label = (lambda lg: t("steps_zero", lg)) if k < 0 else (
+            lambda lg, lo=lo, hi=hi: t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}"))
+        merged = shapely.union_all(parts[k]).simplify(resolution_m / 2, preserve_topology=True)
+        if merged.geom_type == "Polygon":  # one geometry type for the layer: MultiPolygon
+            merged = shapely.MultiPolygon([merged])
+        rows.append({"from_m": lo, "to_m": hi, "name": label(lang), "name_zh": label("zh"),
+                     "station": frame.station.id})
+        geoms.append(merged)
+    out = gpd.GeoDataFrame(rows, columns=["from_m", "to_m", "name", "name_zh", "station"],
+                           geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
+    return out.to_crs(parse_crs(crs))

@@ -40,24 +40,32 @@ PilotRule = Rule
 PILOT_KINDS = frozenset({"building"})
 
 
-def read_boundary(path: str | Path) -> tuple[BaseGeometry, str]:
-    """Read a boundary file (any vector format, any CRS) as a valid WGS84 lon/lat polygon.
+def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]:
+    """Read a boundary file (any vector format, any CRS; DXF with ``crs``) as a valid WGS84
+    lon/lat polygon. ``crs`` (``--pilot-boundary-crs``) is needed when the file has none, and
+    may name GCJ-02/BD-09 for a WGS84 file traced on a Chinese web map.
 
     Returns ``(polygon, description)``; raises :class:`InputError` naming the problem.
     """
-    import geopandas as gpd
+    from .core.datums import geoms_to_wgs84
+    from .io import read_vector
 
     path = Path(path)
     if not path.exists():
         raise InputError("boundary_missing", path=str(path))
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
-    if gdf.crs is None:
-        raise InputError("boundary_no_crs", path=str(path))
-    geoms = gdf.geometry.values
-    geoms = geoms[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
+    if crs is None and path.suffix.lower() != ".dxf":
+        import pyogrio
+
+        try:
+            if pyogrio.read_info(path)["crs"] is None:
+                raise InputError("boundary_no_crs", path=str(path))
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+    gdf, file_crs, _notes = read_vector(path, crs)
+    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    geoms = np.asarray(gdf.geometry.values, dtype=object)[present]
     if not len(geoms):
         raise InputError("file_no_features", path=str(path))
     types = set(shapely.get_type_id(geoms))
@@ -67,8 +75,10 @@ def read_boundary(path: str | Path) -> tuple[BaseGeometry, str]:
     if bad.any():
         raise InputError("boundary_invalid", path=str(path),
                          why=shapely.is_valid_reason(geoms[bad][0]))
-    wgs = gdf.set_geometry(gdf.geometry).to_crs(4326).geometry.values
-    wgs = wgs[~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()]
+    from .core.coords import parse_crs, transform_geoms
+
+    geoms, file_crs = geoms_to_wgs84(geoms, file_crs)
+    wgs = transform_geoms(geoms, file_crs, parse_crs("EPSG:4326"), False)
     boundary = shapely.union_all(wgs)
     return boundary, str(path)
 
@@ -143,8 +153,8 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str, area: str) -> Rule:
     )
 
 
-def load_pilot(path: str | Path, boundary: str | Path | None = None) -> PilotArea:
-    """Read a pilot file; ``boundary`` replaces the boundary it names."""
+def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_crs: Any = None) -> PilotArea:
+    """Read a pilot file; ``boundary`` (in ``boundary_crs`` if given) replaces the boundary it names."""
     path = Path(path)
     doc = read_toml(path)
     p = str(path)
@@ -174,7 +184,7 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None) -> PilotAre
     if not isinstance(rows, list) or not rows:
         raise StationFileError("station_field", path=p, field="[[rules]]", expected="at least one rule row")
     boundary_path = Path(boundary) if boundary is not None else path.parent / text("boundary")
-    poly, desc = read_boundary(boundary_path)
+    poly, desc = read_boundary(boundary_path, boundary_crs if boundary is not None else None)
     if boundary is None:
         desc = f"data/pilots/{boundary_path.name}"
     provisional = boundary is None and _provisional(boundary_path)
@@ -208,9 +218,10 @@ def shipped_pilot_paths() -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
-def load_pilots(boundary: str | Path | None = None, paths: Sequence[str | Path] | None = None
-                ) -> tuple[PilotArea, ...]:
+def load_pilots(boundary: str | Path | None = None, paths: Sequence[str | Path] | None = None,
+                boundary_crs: Any = None) -> tuple[PilotArea, ...]:
     """The shipped pilot areas (or those in ``paths``); ``boundary`` replaces the boundary of
     the first one (Pinglu, the only one shipped)."""
     files = [Path(p) for p in paths] if paths is not None else shipped_pilot_paths()
-    return tuple(load_pilot(f, boundary if i == 0 else None) for i, f in enumerate(files))
+    return tuple(load_pilot(f, boundary if i == 0 else None, boundary_crs if i == 0 else None)
+                 for i, f in enumerate(files))

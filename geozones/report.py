@@ -99,6 +99,15 @@ def format_summary(summary, lang: str = "en") -> str:
         lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
         for row, status, ident in summary.errors[:5]:
             lines.append(f"  row {row}{who(ident)}: {status}")
+    if getattr(summary, "dxf", None):
+        lines.append(t("sum_dxf", lang, **summary.dxf))
+    if getattr(summary, "datum", None):
+        lines.append(t("sum_datum", lang, datum=summary.datum))
+    elif getattr(summary, "crs_assumed", False):
+        lines.append(t("sum_crs_assumed", lang))
+        for datum, n in getattr(summary, "datum_changes", {}).items():
+            if n:
+                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
     if summary.protected_rows or summary.maybe_protected_rows:
         lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
                        maybe=f"{summary.maybe_protected_rows:,}"))

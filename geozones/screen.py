@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from .check import ZoneSet
+from .core.coords import parse_crs
 from .core.engine import assess_proposals
 from .core.pilot import low_rise_share
 from .core.proposals import Proposals
@@ -29,7 +30,8 @@ from .errors import InputError, OutputError
 from .explain import row_messages
 from .io import TableSource, atomic_output, driver_for, write_chunks
 
-__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file"]
+__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
+           "assess_frame"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -64,6 +66,9 @@ class ScreenOptions:
     width_field: str | None = None       #: column with line widths [m] (road, railway, river)
     dem: Any = None                      #: a :class:`geozones.terrain.DEM`, or None (flat)
     field_elevation_m: float | None = None  #: field elevation in the DEM's datum [m]
+    #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
+    #: and count the rows whose verdict would differ (costs two more evaluations per row).
+    datum_check: bool = True
 
 
 @dataclass
@@ -83,6 +88,12 @@ class ScreenSummary:
     pilot_low_rise_storeys: int | None = None
     encoding: str | None = None
     output: str = ""
+    layer: str | None = None             #: layer name written (the input's)
+    geometry_type: str | None = None     #: geometry type the output layer declares
+    datum: str | None = None             #: GCJ-02/BD-09 input converted to WGS84 for output
+    dxf: dict[str, Any] | None = None    #: DXF input: polygons, lines, ignored entities
+    crs_assumed: bool = False            #: no CRS given: read as WGS84 lon/lat
+    datum_changes: dict[str, int] = field(default_factory=dict)  #: rows whose verdict differs per datum
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
     protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
     maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
@@ -107,6 +118,8 @@ class ScreenSummary:
             "pilot_low_rise_storeys": self.pilot_low_rise_storeys,
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
+            "layer": self.layer, "geometry_type": self.geometry_type, "datum": self.datum,
+            "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
             "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
             "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
         }
@@ -119,7 +132,7 @@ def _column(df: pd.DataFrame, column: str | None, path: str) -> np.ndarray | Non
     if column not in df.columns:
         raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
     col = df[column]
-    values = col.astype(object).where(col.notna(), None).to_numpy()
+    values = col.astype(object).where(col.notna(), None).to_numpy(copy=True)
     if col.dtype == object:
         values[(col.astype(str).str.strip() == "").to_numpy()] = None
     return values
@@ -206,6 +219,20 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     driver = driver_for(out)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
+    from .core.datums import datum_of, geoms_to_wgs84
+
+    datum = datum_of(src.crs)
+    out_crs = parse_crs("EPSG:4326") if datum else src.crs
+    summary.datum = datum
+    from .io import is_wgs84_lonlat
+
+    summary.crs_assumed = bool(getattr(src, "crs_assumed", False)) or (
+        crs is None and is_wgs84_lonlat(src.crs))
+    if src.dxf_counts is not None:
+        summary.dxf = src.dxf_counts.params()
+    out_layer = layer or src.layer_name or "screened"
+    summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
+    summary.geometry_type = src.geometry_type
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
@@ -217,6 +244,14 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         for df, geoms, raw in src.chunks():
             gz, written, residential, floor_area = screen_chunk(df, geoms, raw, src.crs, zones,
                                                                 opts, str(input_path))
+            if summary.crs_assumed and opts.datum_check:
+                from .core.datums import DATUMS, DatumCRS
+
+                for d in DATUMS:
+                    other = screen_chunk(df, geoms, raw, DatumCRS(d), zones, opts, str(input_path))[0]
+                    both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
+                    changed = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
+                    summary.datum_changes[d] = summary.datum_changes.get(d, 0) + changed
             base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
                                     or str(c) in SHAPEFILE_NAMES.values()])
             cols = gz
@@ -224,8 +259,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 cols = gz.rename(columns=SHAPEFILE_NAMES)
                 for c in ("gz_msg", "gz_status", "gz_rules"):
                     cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+            if datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
+                written_out = geoms_to_wgs84(written, src.crs, opts.axis_order == "yx")[0]
+            else:
+                written_out = written
             yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                   geometry=gpd.GeoSeries(written, crs=src.crs), crs=src.crs)
+                                   geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
             if summary.id_column is None and len(df.columns):
                 summary.id_column = str(df.columns[0])
             ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
@@ -237,8 +276,13 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
     with atomic_output(out, overwrite) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        rows = write_chunks(tmp, driver, src.crs, chunks(), layer=layer or "screened",
-                            renamed=summary.renamed)
+        rows = write_chunks(tmp, driver, out_crs, chunks(), layer=out_layer,
+                            renamed=summary.renamed, geometry_type=src.geometry_type)
+        if driver == "GPKG":  # opens styled in QGIS: colours by verdict
+            from .styles import add_qgis_style, verdict_qml
+
+            add_qgis_style(tmp, out_layer, verdict_qml(src.geometry_type or "Polygon"),
+                           "geozones verdicts")
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")
@@ -312,3 +356,63 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             summary.pilot_floor_area_m2 += total
             if share is not None:
                 summary.pilot_low_rise_area_m2 += share * total
+
+
+def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | None = None,
+                 kind_field: str | None = None, use_field: str | None = None,
+                 kind: str = "building", use: str | None = None, height: float | None = None,
+                 storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
+                 station=None, zones: ZoneSet | None = None, lang: str = "en"):
+    """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
+    columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Proposals in any CRS (its own; ``crs="GCJ-02"``/``"BD-09"`` for WGS84 numbers copied
+        from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
+    height_field, floors_field, kind_field, use_field : str, optional
+        Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
+    kind, use, height : defaults for rows without a value (height [m]: none by default).
+    storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
+    lang : language of ``gz_message`` and ``gz_status``.
+
+    Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
+    ``gz_status`` saying why. An unknown column or default raises :class:`InputError`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> gdf = gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(111.5745, 35.5054)], crs=4326)
+    >>> assess_frame(gdf, height_field="h")[["h", "gz_verdict", "gz_zone"]]
+          h gz_verdict  gz_zone
+    0  10.0       pass  control
+    """
+    from .check import _geometry_input
+    from .core.kinds import KINDS, USES, normalize_use
+    from .core.kinds import normalize_kind as _nk
+
+    default_kind = _nk(kind) if kind is not None else "building"
+    if default_kind is None:
+        raise InputError("kind_unknown", kind=str(kind), choices=", ".join(KINDS))
+    default_use = normalize_use(use) if use is not None else None
+    if use is not None and default_use is None:
+        raise InputError("use_unknown", use=str(use), choices=", ".join(USES))
+    geoms, src_crs = _geometry_input(gdf, crs, "GeoDataFrame")
+    if src_crs is None:
+        raise InputError("frame_no_crs", what="GeoDataFrame")
+    src_crs = parse_crs(src_crs)
+    zones = zones or ZoneSet(station)
+    opts = ScreenOptions(height_field=height_field, floors_field=floors_field,
+                         storey_height_m=storey_height_m, default_height_m=height,
+                         kind_field=kind_field, default_kind=default_kind, use_field=use_field,
+                         default_use=default_use, axis_order=axis_order, lang=lang)
+    geom_name = gdf.geometry.name
+    attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
+    gz, _written, _res, _area = screen_chunk(attrs, np.asarray(geoms, dtype=object),
+                                      np.asarray(geoms, dtype=object), src_crs, zones, opts,
+                                      "GeoDataFrame")
+    out = gdf.copy()
+    for col in gz.columns:
+        out[col] = gz[col].to_numpy()
+    return out

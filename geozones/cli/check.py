@@ -24,7 +24,9 @@ from .options import (
 
 @click.command()
 @click.option("--footprint", required=True,
-              help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML file.")
+              help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
+                   "(DXF needs --crs).")
+@click.option("--layer", default=None, help="Layer of --footprint to read (a GeoPackage layer, a CAD layer of a DXF).")
 @click.option("--height", type=float, default=None,
               help="Height of the top above the observation-field ground [m].")
 @click.option("--kind", default="building", show_default=True, callback=_kind,
@@ -47,7 +49,7 @@ from .options import (
 @storey_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
-def check(footprint, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
+def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
           field_elevation, storey_height, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
@@ -61,9 +63,15 @@ def check(footprint, height, kind, use, floors, width, crs, axis_order, station,
 
     if height is not None and not (height >= 0 and height != float("inf")):
         raise InputError("height_invalid", value=height)
-    geom, geom_crs, notes = read_footprint(footprint, crs)
+    from ..io import is_wgs84_lonlat
+
+    geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
+    defaulted = any(k == "assume_crs_default" for k, _ in notes)
+    notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
     result = run_check(
-        geom, height=height, kind=kind, crs=geom_crs, zones=ZoneSet(station, pilots, storey_height_m=storey_height),
+        geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
+        datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
+        zones=ZoneSet(station, pilots, storey_height_m=storey_height),
         axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
         lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width,
     )

@@ -40,7 +40,7 @@ from .options import (
 @lang_opt
 def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
                 station, overwrite, quiet, lang):
-    """Write the permitted height as a tiled, compressed GeoTIFF (nodata: no limit)."""
+    """Write the permitted height as a Cloud Optimized GeoTIFF (nodata: no limit)."""
     from ..core.zones import StationFrame
     from ..heightlimit import write_heightlimit
     from ..terrain import dem_and_field

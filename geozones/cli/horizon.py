@@ -15,7 +15,11 @@ from .options import (
 
 @click.command()
 @click.option("--buildings", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Footprints with heights (any vector format and CRS).")
+              help="Footprints with heights (any vector format and CRS; DXF with --crs).")
+@click.option("--crs", default=None,
+              help="CRS of --buildings when the file has none (DXF), or GCJ-02/BD-09 for a WGS84 "
+                   "file whose numbers come from Gaode/Tencent/Baidu maps.")
+@click.option("--layer", default=None, help="Layer of --buildings (GeoPackage layer, DXF CAD layer).")
 @click.option("--height-field", default=None,
               help="Height column [m] (default: gz_height_m, height, HEIGHT or 高度, if present).")
 @dem_opt
@@ -31,13 +35,14 @@ from .options import (
 @station_opt
 @overwrite_opt
 @lang_opt
-def horizon(buildings, height_field, dem, field_elevation, eye_height, terrain_radius, output,
+def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_height, terrain_radius, output,
             csv_path, station, overwrite, lang):
     """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
     from ..horizon import horizon_diagram, horizon_lines
     from .options import warn
 
-    prof, notes = horizon_diagram(output, station, buildings=buildings, height_field=height_field, dem=dem,
+    prof, notes = horizon_diagram(output, station, buildings=buildings, crs=crs, layer=layer,
+                                  height_field=height_field, dem=dem,
                                   field_elevation=field_elevation, eye_height_m=eye_height,
                                   terrain_radius_m=terrain_radius, csv_path=csv_path, lang=lang,
                                   overwrite=overwrite)

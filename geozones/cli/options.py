@@ -13,6 +13,7 @@ from ..i18n import LANGS, t
 from ..terrain import FIELD_ELEVATION_SOURCES
 
 _LANG_KEY = "geozones.lang"
+_PILOT_CRS_KEY = "geozones.pilot_crs"
 
 
 class _Group(click.Group):
@@ -56,7 +57,7 @@ def _pilots(ctx: click.Context, _param, value: str | None):
     """Load the pilot areas (with a replacement boundary) and print its warnings."""
     from ..pilot import boundary_warnings, load_pilots
 
-    pilots = load_pilots(boundary=value)
+    pilots = load_pilots(boundary=value, boundary_crs=ctx.meta.get(_PILOT_CRS_KEY))
     if value is not None:
         lang = ctx.meta.get(_LANG_KEY, "en")
         for pilot in pilots[:1]:
@@ -88,7 +89,8 @@ station_opt = click.option(
 crs_opt = click.option(
     "--crs", default=None,
     help="CRS of the coordinates, e.g. EPSG:4326 (default for WKT), EPSG:4546 or EPSG:4525 "
-         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix).",
+         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix); GCJ-02 for numbers from "
+         "Gaode/AMap or Tencent maps, BD-09 for Baidu maps. Required for DXF.",
 )
 axis_opt = click.option(
     "--axis-order", type=click.Choice(AXIS_ORDERS), default="xy", show_default=True,
@@ -107,9 +109,27 @@ storey_opt = click.option(
     help="Storey height [m], to estimate storeys from height and height from storeys "
          "(default: the station file's [buildings].storey_height_m).",
 )
-pilot_opt = click.option(
+_pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
-    help="Pilot-area boundary (Shapefile/GPKG/GeoJSON, any CRS) replacing the shipped, "
+    help="Pilot-area boundary (Shapefile/GPKG/GeoJSON/DXF, any CRS) replacing the shipped, "
          "provisional Pinglu boundary.",
 )
+
+
+def _set_pilot_crs(ctx: click.Context, _param, value: str | None) -> str | None:
+    ctx.meta[_PILOT_CRS_KEY] = value
+    return value
+
+
+_pilot_crs_opt = click.option(
+    "--pilot-boundary-crs", type=str, default=None, is_eager=True, expose_value=False,
+    callback=_set_pilot_crs,
+    help="CRS of --pilot-boundary when it has none (DXF), or GCJ-02/BD-09 when a WGS84 file was "
+         "traced on Gaode/Tencent/Baidu maps.",
+)
+
+
+def pilot_opt(f):
+    """``--pilot-boundary`` and ``--pilot-boundary-crs``."""
+    return _pilot_crs_opt(_pilot_boundary_opt(f))
 

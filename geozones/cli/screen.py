@@ -26,8 +26,10 @@ from .options import (
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv.")
-@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs).")
+              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
+@click.option("--layer", default=None,
+              help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, "
+                   "which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
               help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
                    "header, or detected (GB18030 when the text is not UTF-8).")
@@ -58,12 +60,15 @@ from .options import (
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@click.option("--no-datum-check", is_flag=True,
+              help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
+                   "count verdicts that would change (saves two evaluations per row).")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, overwrite, lang):
+           map_path, no_datum_check, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -84,6 +89,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         height_field=height_field, floors_field=floors_field, storey_height_m=storey_height,
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
+        datum_check=not no_datum_check,
         width_field=width_field,
     )
     opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
@@ -112,7 +118,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         click.echo(format_summary(summary, lang))
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   offline=False, quiet=quiet, overwrite=overwrite, layer=layer or "screened")
+                   offline=False, quiet=quiet, overwrite=overwrite, layer=summary.layer)
 
 
 

@@ -14,24 +14,53 @@ from .options import (
 
 @click.command()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .shp, .fgb).")
+              help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
+                   ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")
 @click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the output.")
 @click.option("--sector-radius", type=click.FloatRange(min=1.0), default=5000.0, show_default=True,
               help="Radius to draw the sun sectors to [m] (the rule itself has no distance limit).")
+@click.option("--steps", type=click.FloatRange(min=0.5), default=None,
+              help="Instead of the zones, write the permitted height (building) as polygons in "
+                   "bands of this many metres, e.g. --steps 10 (stricter in the sun sectors).")
+@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+              help="--steps: half-width of the square around the field [m].")
+@click.option("--resolution", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+              help="--steps: grid cell the bands are traced on [m] (edges within one cell).")
 @station_opt
 @pilot_opt
 @overwrite_opt
 @lang_opt
-def zones(output, crs, sector_radius, station, pilots, overwrite, lang):
+def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots, overwrite, lang):
     """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
-    from ..core.zones import StationFrame
-    from ..io import write_vector
-    from ..layers import zone_layer
+    from pathlib import Path
 
-    layer = zone_layer(StationFrame(station), crs=crs, lang=lang, sector_radius_m=sector_radius,
-                       pilots=pilots)
-    write_vector(layer, output, overwrite=overwrite, layer="zones")
-    click.echo(f"{output}: {len(layer)} zones ({', '.join(layer['zone'])})")
+    from ..core.zones import StationFrame
+    from ..io import atomic_output, write_vector
+    from ..layers import height_steps, zone_layer
+    from ..styles import ZONE_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml, write_kml, zones_qml
+
+    frame = StationFrame(station)
+    if steps:
+        layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang)
+        name, qml = "height_steps", steps_qml(layer["from_m"], layer["name"])
+        colours = step_colours(len(layer))
+    else:
+        layer = zone_layer(frame, crs=crs, lang=lang, sector_radius_m=sector_radius, pilots=pilots)
+        name, qml = "zones", zones_qml(layer["zone"], layer["name"])
+        colours = [colour_for(ZONE_COLOURS, z) for z in layer["zone"]]
+    ext = Path(output).suffix.lower()
+    if ext in (".kml", ".kmz"):
+        with atomic_output(output, overwrite) as tmp:
+            write_kml(layer, tmp, colours, title=f"{station.name} {name}")
+    else:
+        with atomic_output(output, overwrite) as tmp:
+            write_vector(layer, tmp, overwrite=True, layer=name)
+            if ext == ".gpkg":
+                add_qgis_style(tmp, name, qml, f"geozones {name}")
+    if steps:
+        click.echo(f"{output}: {len(layer)} bands of {steps:g} m")
+    else:
+        click.echo(f"{output}: {len(layer)} zones ({', '.join(layer['zone'])})")
 
 
 

@@ -23,6 +23,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ..errors import CoordinateError, CRSError
+from .datums import DatumCRS, datum_of, from_wgs84, parse_datum, to_wgs84
 
 __all__ = ["AXIS_ORDERS", "parse_crs", "crs_label", "to_frame", "from_frame", "transform_geoms",
            "project_xy", "diagnose"]
@@ -41,9 +42,16 @@ def _interpretations(candidates: Sequence[str]) -> list[tuple[str | None, bool]]
 
 
 def parse_crs(value: object) -> CRS:
-    """A :class:`pyproj.CRS` from user input (``EPSG:4546``, ``4546``, WKT, PROJ string)."""
+    """A :class:`pyproj.CRS` from user input (``EPSG:4546``, ``4546``, WKT, PROJ string).
+
+    ``GCJ-02`` / ``BD-09`` (any spelling: GCJ02, gcj02, BD09 …) give a
+    :class:`geozones.datums.DatumCRS`: WGS84 lon/lat carrying the Chinese web-map offset.
+    """
     if isinstance(value, CRS):
         return value
+    datum = parse_datum(value)
+    if datum is not None:
+        return DatumCRS(datum)
     text = str(value).strip()
     if text.isdigit():
         text = f"EPSG:{text}"
@@ -54,7 +62,9 @@ def parse_crs(value: object) -> CRS:
 
 
 def crs_label(crs: CRS) -> str:
-    """``EPSG:4546`` where there is a code, else the CRS name."""
+    """``EPSG:4546`` where there is a code, ``GCJ-02``/``BD-09`` for a datum, else the CRS name."""
+    if datum_of(crs) is not None:
+        return datum_of(crs)
     code = crs.to_epsg(min_confidence=90)
     return f"EPSG:{code}" if code else crs.name
 
@@ -93,13 +103,22 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
 
 def transform_geoms(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool = False) -> np.ndarray:
     """Geometries from ``src`` to ``dst`` (x/easting/longitude first; ``swap`` when the input
-    is northing/latitude first). Non-finite results mark coordinates PROJ cannot transform."""
+    is northing/latitude first). Non-finite results mark coordinates PROJ cannot transform.
+
+    A GCJ-02/BD-09 ``src`` (:class:`~geozones.datums.DatumCRS`) is converted to WGS84 first;
+    such a ``dst`` gets the offset added last."""
     src_wkt, dst_wkt = src.to_wkt(), dst.to_wkt()
+    src_datum, dst_datum = datum_of(src), datum_of(dst)
 
     def fn(x, y):
         if swap:
             x, y = y, x
-        return project_xy(src_wkt, dst_wkt, x, y)
+        if src_datum is not None:
+            x, y = to_wgs84(x, y, src_datum)
+        x, y = project_xy(src_wkt, dst_wkt, x, y)
+        if dst_datum is not None:
+            x, y = from_wgs84(x, y, dst_datum)
+        return x, y
 
     return shapely.transform(geoms, fn, interleaved=False)
 

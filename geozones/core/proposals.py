@@ -113,6 +113,7 @@ class Proposals:
         storey_height_m: float | None = None,
         width_m: Any = None,
         strict: bool = False,
+        api: bool = False,
     ) -> Proposals:
         """Normalise raw proposals for ``zones`` (a :class:`geozones.core.engine.Zones`).
 
@@ -129,8 +130,10 @@ class Proposals:
         storey_height_m : for heights from storeys and storeys from heights (default: the
             zone set's). [m]
         width_m : one value or one per row: the width of line proposals [m].
-        strict : raise the first bad kind, use, height or storey count (the Python API)
-            instead of giving the row a problem (batch screening).
+        strict : raise the first bad kind, use, height, storey count or width (``check``)
+            instead of giving the row a problem (batch screening, ``assess``).
+        api : word the row problems as the Python API's arguments (``height 12x: must be a
+            number``) rather than as a table's cells (``height '12x' is not a number``).
         """
         if axis_order not in AXIS_ORDERS:
             from ..errors import CoordinateError
@@ -145,10 +148,12 @@ class Proposals:
         texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
         if texts.any():
             parsed = shapely.from_wkt(arr[texts], on_invalid="raise" if strict else "ignore")
+            text_rows = np.flatnonzero(texts)
+            for i in text_rows[np.equal(parsed, None)]:
+                problems[i] = (GeometryError("geometry_parse", what=f"row {i}", text=str(arr[i])[:60])
+                               if api else GeometryError("row_geom_unreadable"))
             arr = arr.copy()
             arr[texts] = parsed
-            problems[np.flatnonzero(texts)[np.equal(parsed, None)]] = GeometryError(
-                "row_geom_unreadable")
         if raw is not None:
             arr = arr.copy()
             _repair_unreadable(arr, np.asarray(raw, dtype=object), repaired, problems)
@@ -163,14 +168,14 @@ class Proposals:
             repaired |= invalid
 
         sh = zones.storey_height_m if storey_height_m is None else storey_height_m
-        height, h_err = _numbers(height_m, n, "height", strict)
-        storeys, f_err = _numbers(floors, n, "floors", strict)
-        widths, w_err = _numbers(width_m, n, "width", strict)
+        height, h_err = _numbers(height_m, n, "height", strict, api)
+        storeys, f_err = _numbers(floors, n, "floors", strict, api)
+        widths, w_err = _numbers(width_m, n, "width", strict, api)
         whole = ~np.isnan(storeys) & ((storeys < 1) | (storeys != np.floor(storeys)))
         for i in np.flatnonzero(whole):
             if strict:
                 raise InputError("floors_invalid", value=storeys[i])
-            f_err[i] = InputError("row_floors", value=f"{storeys[i]:g}")
+            f_err[i] = InputError("floors_invalid" if api else "row_floors", value=f"{storeys[i]:g}")
         storeys[whole] = np.nan
         from_floors = np.isnan(height) & ~np.isnan(storeys)
         if sh is not None:
@@ -178,8 +183,8 @@ class Proposals:
         if default_height_m is not None:
             fill = np.isnan(height) & np.equal(h_err, None) & np.equal(f_err, None)
             height[fill] = default_height_m
-        kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict)
-        uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict)
+        kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict, api)
+        uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict, api)
         for errs in (h_err, f_err, k_err, u_err, w_err):
             take = np.equal(problems, None) & ~np.equal(errs, None)
             problems[take] = errs[take]
@@ -243,7 +248,8 @@ def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
             repaired[i] = True
 
 
-def _numbers(values: Any, n: int, what: str, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Values as floats (NaN where empty), and per row the problem with a bad value."""
     errors = np.full(n, None, dtype=object)
     if values is None:
@@ -267,16 +273,19 @@ def _numbers(values: Any, n: int, what: str, strict: bool) -> tuple[np.ndarray, 
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
         raise InputError(f"{what}_invalid", value=text[i])
-    for i in np.flatnonzero(bad):
-        errors[i] = InputError("row_not_number", what=Key(f"word_{what}"), value=text[i])
-    for i in np.flatnonzero(neg):
-        errors[i] = InputError("row_negative", what=Key(f"word_{what}"), value=f"{out[i]:g}")
+    for i in np.flatnonzero(bad | neg):
+        if api:
+            errors[i] = InputError(f"{what}_invalid", value=text[i])
+        elif bad[i]:
+            errors[i] = InputError("row_not_number", what=Key(f"word_{what}"), value=text[i])
+        else:
+            errors[i] = InputError("row_negative", what=Key(f"word_{what}"), value=f"{out[i]:g}")
     out[bad | neg] = np.nan
     return out, errors
 
 
 def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], strict_key: str,
-           strict: bool) -> tuple[np.ndarray, np.ndarray]:
+           strict: bool, api: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Names (kinds, uses) normalised; None where not given or unknown, with a problem for
     unknown ones."""
     errors = np.full(n, None, dtype=object)
@@ -287,6 +296,9 @@ def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], 
     for value in np.unique(text[unknown]):
         if strict:
             raise InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})
+        if api:
+            errors[text == value] = InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})
+            continue
         errors[text == value] = InputError("row_unknown", what=Key(f"word_{what}"), value=value,
                                            choices=", ".join(choices))
     return np.array(out, dtype=object), errors

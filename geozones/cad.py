@@ -1,0 +1,112 @@
+"""CAD drawings (DXF) as proposals: what a planner's drawing contributes and what it does not.
+
+Read with ``ezdxf`` (maintained, pure Python; it reports each entity's type and its closed
+flag exactly, where GDAL's DXF driver explodes blocks and dimensions into anonymous lines).
+From model space:
+
+- ``LWPOLYLINE`` and 2D/3D ``POLYLINE``: closed → polygon, open → line (arc segments, the
+  bulges, flattened to within :data:`FLATTEN_M` drawing units);
+- ``LINE`` → line; ``CIRCLE`` → polygon (a tank, a mast base);
+- everything else (blocks placed with ``INSERT``, ``TEXT``/``MTEXT``, ``DIMENSION``, hatches,
+  points …) is ignored and counted by type, so the summary says what was left out.
+
+A DXF carries no coordinate reference system: the caller must give one (``--crs``).
+A DWG is refused (see the ``dwg_refused`` message: export DXF first).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .errors import InputError, first_line
+
+__all__ = ["read_dxf", "DxfCounts", "FLATTEN_M"]
+
+#: Largest gap between an arc (polyline bulge, circle) and its flattened chords. [drawing units]
+FLATTEN_M = 0.01
+_POLYLINES = ("LWPOLYLINE", "POLYLINE")
+
+
+@dataclass
+class DxfCounts:
+    """What a DXF gave: polygons and lines read, and entities ignored by DXF type."""
+
+    polygons: int = 0
+    lines: int = 0
+    ignored: Counter = field(default_factory=Counter)
+
+    def params(self) -> dict[str, object]:
+        """Message parameters (``assume_dxf``)."""
+        ignored = ", ".join(f"{n} {k}" for k, n in sorted(self.ignored.items())) or "none"
+        return {"polygons": self.polygons, "lines": self.lines, "ignored": ignored}
+
+
+def _points(entity) -> tuple[np.ndarray, bool]:
+    """Flattened (x, y) vertices and the closed flag of a polyline, line or circle."""
+    from ezdxf import path as ezpath
+
+    kind = entity.dxftype()
+    if kind == "LINE":
+        s, e = entity.dxf.start, entity.dxf.end
+        return np.array([[s.x, s.y], [e.x, e.y]]), False
+    closed = kind == "CIRCLE" or bool(entity.is_closed)
+    p = ezpath.make_path(entity)
+    pts = np.array([(v.x, v.y) for v in p.flattening(FLATTEN_M)], dtype=float)
+    return pts, closed
+
+
+def read_dxf(path: str | Path, layer: str | None = None):
+    """Model-space polylines, lines and circles of a DXF as a GeoDataFrame (no CRS).
+
+    Columns: ``layer`` (CAD layer), ``entity`` (DXF type), ``handle``. ``layer`` keeps only
+    that CAD layer (an unknown name is refused, listing the layers). Returns
+    ``(GeoDataFrame, DxfCounts)``.
+    """
+    import ezdxf
+    import geopandas as gpd
+
+    path = Path(path)
+    try:
+        doc = ezdxf.readfile(str(path))
+    except (OSError, ezdxf.DXFError) as exc:
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+    msp = doc.modelspace()
+    if layer is not None:
+        names = sorted({e.dxf.layer for e in msp})
+        if layer not in names:
+            raise InputError("dxf_layer_missing", path=str(path), layer=layer,
+                             layers=", ".join(names) or "none")
+    counts = DxfCounts()
+    rows, geoms = [], []
+    for e in msp:
+        kind = e.dxftype()
+        if layer is not None and e.dxf.layer != layer:
+            continue
+        if kind not in (*_POLYLINES, "LINE", "CIRCLE"):
+            counts.ignored[kind] += 1
+            continue
+        if kind == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline):
+            counts.ignored["POLYLINE (mesh)"] += 1
+            continue
+        pts, closed = _points(e)
+        if closed and len(np.unique(pts, axis=0)) >= 3:
+            geom = shapely.Polygon(pts)
+            if not geom.is_valid:
+                geom = shapely.make_valid(geom)
+            counts.polygons += 1
+        elif len(np.unique(pts, axis=0)) >= 2:
+            geom = shapely.LineString(pts)
+            counts.lines += 1
+        else:
+            counts.ignored[f"{kind} (degenerate)"] += 1
+            continue
+        rows.append({"layer": e.dxf.layer, "entity": kind, "handle": e.dxf.handle})
+        geoms.append(geom)
+    gdf = gpd.GeoDataFrame(rows, columns=["layer", "entity", "handle"],
+                           geometry=gpd.GeoSeries(geoms, dtype="geometry"))
+    return gdf, counts

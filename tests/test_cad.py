@@ -1,0 +1,101 @@
+"""DXF drawings in: closed polylines are footprints, open ones lines, the rest counted out."""
+
+import json
+
+import ezdxf
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from click.testing import CliRunner
+from conftest import HALF, TAN5, square_north
+from pyproj import CRS
+
+from geozones.cad import read_dxf
+from geozones.cli import main
+from geozones.core.coords import from_frame
+
+
+def _cgcs(frame, geom):
+    """A frame geometry's coordinates in EPSG:4546 (CGCS2000 Gauss-Krüger zone 37)."""
+    g = from_frame(np.array([geom], dtype=object), frame.crs, CRS.from_epsg(4546))[0]
+    return [tuple(c) for c in np.asarray(g.exterior.coords if g.geom_type == "Polygon" else g.coords)]
+
+
+@pytest.fixture
+def drawing(tmp_path, frame):
+    """A planner's drawing: two buildings on layer 建筑, a road on 道路, plus a block, text,
+    a dimension and an MTEXT that must be ignored."""
+    doc = ezdxf.new("R2010", setup=True)
+    msp = doc.modelspace()
+    # north building 300 m from the fence (closed LWPOLYLINE, drawn without repeating the start)
+    msp.add_lwpolyline(_cgcs(frame, square_north(300.0))[:-1], close=True, dxfattribs={"layer": "建筑"})
+    # east building 200 m from the fence, in the sunrise sector (old-style 2D POLYLINE, closed)
+    east_sq = shapely.box(HALF + 200.0, -5.0, HALF + 210.0, 5.0)
+    msp.add_polyline2d(_cgcs(frame, east_sq)[:-1], close=True, dxfattribs={"layer": "建筑"})
+    # a road 40 m north of the fence (open LWPOLYLINE)
+    from shapely import LineString
+
+    msp.add_lwpolyline(_cgcs(frame, LineString([(-50, HALF + 40), (50, HALF + 40)])),
+                       dxfattribs={"layer": "道路"})
+    block = doc.blocks.new(name="TREE")
+    block.add_circle((0, 0), radius=2)
+    x, y = _cgcs(frame, square_north(400.0))[0]
+    msp.add_blockref("TREE", (x, y), dxfattribs={"layer": "建筑"})
+    msp.add_text("住宅楼", dxfattribs={"layer": "建筑"}).set_placement((x, y))
+    msp.add_mtext("说明", dxfattribs={"layer": "注释"})
+    msp.add_linear_dim(base=(x, y + 5), p1=(x, y), p2=(x + 10, y), dxfattribs={"layer": "标注"}).render()
+    path = tmp_path / "site.dxf"
+    doc.saveas(path)
+    return path
+
+
+def test_read_dxf_types_and_counts(drawing):
+    gdf, counts = read_dxf(drawing)
+    assert list(gdf["entity"]) == ["LWPOLYLINE", "POLYLINE", "LWPOLYLINE"]
+    assert list(gdf.geom_type) == ["Polygon", "Polygon", "LineString"]
+    assert (counts.polygons, counts.lines) == (2, 1)
+    assert counts.ignored["INSERT"] == 1 and counts.ignored["TEXT"] == 1
+    assert counts.ignored["MTEXT"] == 1 and counts.ignored["DIMENSION"] == 1
+    only, c2 = read_dxf(drawing, layer="道路")
+    assert list(only.geom_type) == ["LineString"] and c2.polygons == 0
+
+
+def test_screen_dxf(tmp_path, drawing):
+    out = tmp_path / "out.gpkg"
+    res = CliRunner().invoke(main, ["screen", str(drawing), "-o", str(out), "--crs", "EPSG:4546",
+                                    "--default-height", "31", "--layer", "建筑"])
+    assert res.exit_code == 0, res.output
+    assert "ignored: 1 INSERT, 1 TEXT" in res.output
+    got = gpd.read_file(out)
+    assert list(got["layer"]) == ["建筑", "建筑"]
+    # north: D = 300, permitted 30 -> 31 m fails by 1; east: sun sector 200·tan5 = 17.50 m
+    assert got["gz_distance_m"].tolist() == pytest.approx([300.0, 200.0], abs=0.05)
+    assert got["gz_max_height_m"].tolist() == pytest.approx([30.0, 200.0 * TAN5], abs=0.01)
+    assert got["gz_verdict"].tolist() == ["fail", "fail"]
+
+
+def test_check_dxf_layer_road(drawing):
+    res = CliRunner().invoke(main, ["check", "--footprint", str(drawing), "--layer", "道路",
+                                    "--crs", "EPSG:4546", "--kind", "road", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["distance_m"] == pytest.approx(40.0, abs=0.05)
+    assert any("ignored" in a for a in out["assumptions"])
+
+
+def test_dxf_needs_crs_and_dwg_is_refused(tmp_path, drawing):
+    runner = CliRunner()
+    res = runner.invoke(main, ["screen", str(drawing), "-o", str(tmp_path / "o.gpkg")])
+    assert res.exit_code == 2 and "--crs" in res.output and "Traceback" not in res.output
+    res = runner.invoke(main, ["check", "--footprint", str(drawing)])
+    assert res.exit_code == 2 and "carries no coordinate system" in res.output
+    res = runner.invoke(main, ["check", "--footprint", str(drawing), "--crs", "EPSG:4546",
+                               "--layer", "nope"])
+    assert res.exit_code == 2 and "建筑" in res.output
+    dwg = tmp_path / "site.dwg"
+    dwg.write_bytes(b"AC1032\x00\x00")
+    for args in (["check", "--footprint", str(dwg)], ["screen", str(dwg), "-o", str(tmp_path / "x.gpkg")]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 2, res.output
+        assert "DXF" in res.output and "SAVEAS" in res.output and "ODA File Converter" in res.output

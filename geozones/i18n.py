@@ -398,6 +398,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     # --- issue 9: words at the edge ---
     "msg_max": {"en": "max", "zh": "限高"},
     "map_tianditu": {"en": "Tianditu", "zh": "天地图"},
+    "html_lang": {"en": "en", "zh": "zh-CN"},
     "msg_over": {"en": "over by", "zh": "超出"},
     "msg_storeys": {"en": " {n} storeys", "zh": " {n}层"},
     "word_warning": {"en": "warning", "zh": "警告"},
@@ -412,9 +413,93 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "hz_fence_breaks": {"en": "breaks {article} (D from the fence)", "zh": "违反{article}（自围栏量距）"},
     "hz_limit": {"en": "{limit}° limit ({article})", "zh": "{limit}° 限值（{article}）"},
     "hz_title": {"en": "{station}: horizon obstruction", "zh": "{station} 地平圈障碍物遮蔽图"},
-    "station_map_unsupported": {
-        "en": "station file {path}: rule {rule} uses {what} '{value}', which the map's page script cannot evaluate: remove the rule or leave out --map",
-        "zh": "站点文件 {path}：规则 {rule} 使用了地图页面脚本无法计算的 {what}“{value}”：请删除该规则或不生成地图",
+    # --- issue 14: maps, draw-and-check, reports ---
+    "report_no_cjk_font": {
+        "en": "{path}: a Chinese PDF needs a Chinese font and none is installed: install fonts-noto-cjk (Debian), or write -o report.html, or use --lang en",
+        "zh": "{path}：中文 PDF 需要中文字体，但未安装：请安装 fonts-noto-cjk（Debian），或输出 -o report.html，或使用 --lang en",
+    },
+    "rpt_title": {"en": "Assessment of a proposal near {station}", "zh": "{station}周边拟建项目探测环境评估"},
+    "rpt_subtitle": {"en": "Made by geozones from the station's protection plan; attach to the application",
+                     "zh": "由 geozones 依据气象探测环境保护专项规划生成，可附于申请材料"},
+    "rpt_project": {"en": "Project", "zh": "项目信息"},
+    "rpt_footprint": {"en": "Footprint as given", "zh": "输入的用地范围"},
+    "rpt_crs": {"en": "Coordinate reference system", "zh": "坐标系"},
+    "rpt_height_used": {"en": "Height used (above the field ground)", "zh": "计算采用的高度（相对观测场地面）"},
+    "rpt_size": {"en": "Area / length", "zh": "面积 / 长度"},
+    "rpt_width": {"en": "Width (line, measured from its edges)", "zh": "宽度（线状，自边缘量距）"},
+    "rpt_geometry": {"en": "Geometry", "zh": "几何类型"},
+    "rpt_coords": {"en": "Coordinates (WGS84 / CGCS2000 degrees)", "zh": "坐标（WGS84 / CGCS2000 经纬度）"},
+    "rpt_lon": {"en": "Longitude", "zh": "经度"},
+    "rpt_lat": {"en": "Latitude", "zh": "纬度"},
+    "rpt_more_vertices": {"en": "more vertices not listed", "zh": "个顶点未列出"},
+    "rpt_result": {"en": "Result", "zh": "评估结论"},
+    "rpt_rule": {"en": "Rule and article", "zh": "条款"},
+    "rpt_text": {"en": "Article (Chinese original, English translation) and finding",
+                 "zh": "条文（中文原文、英文译文）及结论"},
+    "rpt_map": {"en": "The proposal in the zones", "zh": "拟建项目与保护范围位置图"},
+    "rpt_map_caption": {"en": "Metres from the observation-field centre (x east, y north); zone edges as in the station file.",
+                        "zh": "坐标为距观测场中心的米数（x 向东，y 向北）；保护范围边界取自站点文件。"},
+    "rpt_horizon": {"en": "Obstruction seen from the observation field", "zh": "观测场视角的障碍物遮蔽"},
+    "rpt_horizon_caption": {"en": "Elevation angle of the proposal's top by azimuth; sunrise/sunset sectors shaded; the dashed circle is the limit.",
+                            "zh": "拟建项目顶部在各方位的遮蔽仰角；阴影为日出日落方向；虚线圆为限值。"},
+    "rpt_proposal": {"en": "proposal", "zh": "拟建项目"},
+    "rpt_axis_x": {"en": "east of the field centre [m]", "zh": "距观测场中心以东（米）"},
+    "rpt_axis_y": {"en": "north of the field centre [m]", "zh": "距观测场中心以北（米）"},
+    "rpt_duty": {"en": "Approval duty", "zh": "审批要求"},
+    "rpt_duty_en": {"en": "Art. 14: departments approving a project that may affect the station's observation environment must first obtain the written consent of the meteorological authority with approval power; without it they may not approve. Art. 15.1: within the planned range, these requirements are a basis for project approval, planning permits and environmental impact assessment.",
+                    "zh": ""},
+    "rpt_duty_inside": {"en": "The proposal lies in the protection area or a sun sector: the approving department must obtain the meteorological authority's written consent before approval, whatever the verdict above.",
+                        "zh": "拟建项目位于保护范围或日出日落方向内：无论上述结论如何，审批部门均须事先征得气象主管部门书面同意。"},
+    "rpt_duty_outside": {"en": "The proposal lies outside the protection area and the sun sectors: Art. 14 consent is not required by these zones; keep this report with the application.",
+                         "zh": "拟建项目位于保护范围和日出日落方向之外：依上述范围无需第十四条规定的书面同意；请将本报告附于申请材料。"},
+    "rpt_versions": {"en": "Data and software", "zh": "数据与软件版本"},
+    "rpt_station_file": {"en": "Station file", "zh": "站点文件"},
+    "rpt_date": {"en": "Date", "zh": "日期"},
+    "rpt_index_title": {"en": "Assessments of the rows that fail or need review", "zh": "不通过或需审查地块的评估报告"},
+    "rpt_written": {"en": "{n} reports → {dir}", "zh": "已生成 {n} 份报告 → {dir}"},
+    "map_bands": {"en": "Permitted height (m), for buildings", "zh": "建筑物允许高度（米）"},
+    "map_band_zero": {"en": "0 (none)", "zh": "0（禁建）"},
+    "map_bands_none": {"en": "No colour: no height limit. Bands include the limits that only ask for review (general zone, and out to the upwind reach while the prevailing wind is unknown); click for the rule.",
+                       "zh": "无颜色：无高度限制。色带包括仅需审查的限值（一般保护区，以及最多风向未知时至上风方范围）；点击查看依据条款。"},
+    "map_zones": {"en": "Zones", "zh": "保护区"},
+    "map_contours_ratio": {"en": "Height-limit line, H = D × ratio (m)", "zh": "限高线，H = D × 比例（米）"},
+    "map_contours_sun": {"en": "Height-limit line in the sun sectors, H = D × tan angle (m)",
+                         "zh": "日出日落方向限高线，H = D × tan 角度（米）"},
+    "map_drawn": {"en": "Drawn proposals", "zh": "绘制的拟建项目"},
+    "map_legend": {"en": "Legend", "zh": "图例"},
+    "map_search": {"en": "Find parcel by id or name", "zh": "按编号或名称查找地块"},
+    "map_not_found": {"en": "not found", "zh": "未找到"},
+    "map_places": {"en": "Parcels lie in several places:", "zh": "地块分布在多处："},
+    "map_place": {"en": "{n} parcels at {where} ({fail} fail, {review} review)",
+                  "zh": "{where}：{n} 个地块（{fail} 个不通过，{review} 个需审查）"},
+    "map_show": {"en": "Show", "zh": "查看"},
+    "map_draw_title": {"en": "Check a proposal", "zh": "检查拟建项目"},
+    "map_draw_hint": {"en": "Draw it with the tools on the left (polygon, rectangle, line, point); set kind and height.",
+                      "zh": "用左侧工具绘制（多边形、矩形、线、点），并选择类型、填写高度。"},
+    "map_export": {"en": "Export GeoJSON", "zh": "导出 GeoJSON"},
+    "map_clear": {"en": "Clear drawings", "zh": "清除绘制"},
+    "map_pilot_note": {"en": "This drawing touches a pilot area: its storey rules are not evaluated in the page; run geozones check or geozones report.",
+                       "zh": "该绘制涉及试点范围：页面不计算其层数规定，请使用 geozones check 或 geozones report。"},
+    "map_zoom_in": {"en": "Zoom in", "zh": "放大"},
+    "map_zoom_out": {"en": "Zoom out", "zh": "缩小"},
+    "draw_cancel": {"en": "Cancel", "zh": "取消"},
+    "draw_finish": {"en": "Finish", "zh": "完成"},
+    "draw_undo": {"en": "Delete last point", "zh": "删除上一个点"},
+    "draw_line": {"en": "Draw a line (road, railway, power line)", "zh": "绘制线（道路、铁路、输电线）"},
+    "draw_polygon": {"en": "Draw a polygon", "zh": "绘制多边形"},
+    "draw_rectangle": {"en": "Draw a rectangle", "zh": "绘制矩形"},
+    "draw_point": {"en": "Place a point", "zh": "放置点"},
+    "draw_tip_point": {"en": "Click the map to place the point.", "zh": "点击地图放置点。"},
+    "draw_tip_start": {"en": "Click to start drawing.", "zh": "点击开始绘制。"},
+    "draw_tip_cont": {"en": "Click to continue drawing.", "zh": "点击继续绘制。"},
+    "draw_tip_close": {"en": "Click the first point to close the shape.", "zh": "点击第一个点闭合图形。"},
+    "draw_tip_end": {"en": "Click the last point to finish the line.", "zh": "点击最后一个点结束绘制。"},
+    "draw_tip_cross": {"en": "Edges cannot cross.", "zh": "边不能相交。"},
+    "draw_tip_rect": {"en": "Click and drag to draw the rectangle.", "zh": "按住并拖动以绘制矩形。"},
+    "draw_tip_release": {"en": "Release the mouse to finish.", "zh": "松开鼠标完成绘制。"},
+    "map_rule_unsupported": {
+        "en": "station {path}: rule {rule} uses where = '{where}' / limit = '{limit}', which the map page cannot evaluate (it knows {known}); use geozones check for it, or change the rule",
+        "zh": "站点文件 {path}：条款 {rule} 使用 where = '{where}' / limit = '{limit}'，地图页面无法计算（仅支持 {known}）；请改用 geozones check，或修改该条款",
     },
     # --- issue 10: the plan as written (severity words, Art. 16, tolerance, widths, wind, approval) ---
     "finding_forbid_review": {
@@ -586,6 +671,15 @@ def zone_name(station, zone: str, lang: str = "en") -> str:
 def text(value: object, lang: str = "en") -> str:
     """Data text (a :class:`~geozones.core.text.Text`) in ``lang``; other values as they are."""
     return value.get(lang) if isinstance(value, Text) else str(value)
+
+
+def needs_cjk(lang: str) -> bool:
+    """True when text in ``lang`` needs a font with Chinese glyphs.
+
+    >>> needs_cjk("zh"), needs_cjk("en")
+    (True, False)
+    """
+    return any(ord(c) >= 0x2E80 for c in t("word_error", lang))
 
 
 def has_message(key: str) -> bool:

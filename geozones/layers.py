@@ -81,8 +81,9 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     rows, geoms = [], []
     for k in sorted(parts):
         lo, hi = (0.0, 0.0) if k < 0 else (k * step_m, (k + 1) * step_m)
-        label = (lambda lg: t("steps_zero", lg)) if k < 0 else (
-            lambda lg, lo=lo, hi=hi: t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}"))
+        def label(lg: str, k: int = k, lo: float = lo, hi: float = hi) -> str:
+            return t("steps_zero", lg) if k < 0 else t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}")
+
         merged = shapely.union_all(parts[k]).simplify(resolution_m / 2, preserve_topology=True)
         if merged.geom_type == "Polygon":  # one geometry type for the layer: MultiPolygon
             merged = shapely.MultiPolygon([merged])

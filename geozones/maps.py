@@ -1,14 +1,16 @@
 """HTML maps of the zones and screened parcels (folium).
 
-One page: the observation field, the protection range, the control belt, the general zone,
-the sunrise and sunset sectors, labelled height-limit contours, the station with its facts,
-the pilot boundaries, and the parcels coloured by verdict. Click anywhere for the permitted
-height there (computed in the page from the station file's rule rows; see
-``static/geozones_map.js``).
+One page: the permitted height as stepped colour bands, the observation field, the protection
+range, the control belt, the general zone, the sunrise and sunset sectors, labelled
+height-limit contours, the station with its facts, the pilot boundaries, the parcels coloured
+by verdict (searchable), and draw-and-check. Click anywhere for the permitted height there, or
+draw a proposal: both are computed in the page by ``static/geozones_eval.js`` from the station
+file's rule rows (tested under node against the Python evaluator).
 
-``offline=True`` writes one self-contained file: Leaflet is inlined from the
-``django-js-lib-leaflet`` package (Leaflet 1.9.4, BSD, no dependencies) and the page makes no
-request except basemap tiles; ``tiles="none"`` makes it fully offline.
+The page is self-contained by default: Leaflet (``django-js-lib-leaflet``, Leaflet 1.9.4, BSD)
+and Leaflet.draw (the static files of ``django-leaflet``, Leaflet.draw 1.0.4, MIT) are inlined
+with their images, and the page makes no request except basemap tiles; ``tiles="none"`` makes
+it fully offline. ``cdn=True`` links both from jsDelivr instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import html
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,7 +36,7 @@ from .check import ZoneSet
 from .core.coords import from_frame
 from .core.zones import ZONES
 from .errors import InputError, first_line
-from .i18n import VERDICT_NAMES, name, t, zone_name
+from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 from .io import atomic_output
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
@@ -41,7 +44,10 @@ __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 #: Basemap choices (``--tiles``); any other value containing ``{z}`` is a custom tile URL.
 TILES: tuple[str, ...] = ("osm", "tianditu", "gaode", "none")
 LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/"
-COLORS = {"pass": "#2e7d32", "review": "#f9a825", "fail": "#c62828", "error": "#616161"}
+LEAFLET_DRAW_CDN = "https://cdn.jsdelivr.net/npm/leaflet-draw@1.0.4/dist/"
+#: Verdict colours from the Okabe-Ito palette (distinguishable with the common colour-vision
+#: deficiencies); fail is also drawn with a heavy dark outline, review with a dashed one.
+COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "error": "#999999"}
 ZONE_STYLE = {
     "body": ("#000000", 0.6), "protection": ("#c62828", 0.25), "control": ("#ef6c00", 0.12),
     "general": ("#1565c0", 0.06), "sunrise": ("#fbc02d", 0.10), "sunset": ("#8e24aa", 0.10),
@@ -56,7 +62,53 @@ def _static(name_: str) -> str:
 
 def _leaflet_files() -> tuple[str, str]:
     base = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
-    return (base / "leaflet.js").read_text(encoding="utf-8"), (base / "leaflet.css").read_text(encoding="utf-8")
+    css = _inline_css_images((base / "leaflet.css").read_text(encoding="utf-8"), base)
+    return (base / "leaflet.js").read_text(encoding="utf-8"), css
+
+
+def page_supports() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rule ``where`` and ``limit`` values the page evaluator handles, read from the page
+    script itself (``static/geozones_eval.js``), so the list cannot drift from the code."""
+    js = _static("geozones_eval.js")
+    found = [re.search(r"var " + n + r" = (\[[^\]]*\]);", js) for n in ("WHERE", "LIMITS")]
+    where, limits = (tuple(json.loads(f.group(1))) for f in found if f is not None)
+    return where, limits
+
+
+def require_page_support(station) -> None:
+    """Refuse a station whose rules the page evaluator cannot apply (rather than a page whose
+    click-anywhere and draw-and-check answers would silently differ from ``geozones check``)."""
+    where, limits = page_supports()
+    for r in station.rules:
+        if r.where not in where or r.limit not in limits:
+            raise InputError("map_rule_unsupported", rule=r.id, where=r.where, limit=r.limit,
+                             path=station.source_path or station.id,
+                             known=", ".join(where) + " / " + ", ".join(limits))
+
+
+def page_config(zones: ZoneSet) -> dict[str, Any]:
+    """What the page evaluator (``static/geozones_eval.js``) needs: the station's position,
+    field, zone distances, sun sectors and rule rows. Distances in metres, angles in degrees."""
+    from .kinds import HEIGHT_KINDS
+
+    station = zones.frame.station
+    wind = station.prevailing_wind_from_deg
+    return {
+        "station": {"lat": station.latitude_deg, "lon": station.longitude_deg},
+        "field": {"half": station.field_size_m / 2, "rotation_deg": station.field_rotation_deg},
+        "zones": {"protection": station.protection_m, "control": station.control_m,
+                  "general": station.general_m, "general_upwind": station.general_upwind_m,
+                  "upwind": wind is not None, "upwind_from": wind,
+                  "upwind_half": station.upwind_sector_deg / 2},
+        "tolerance": station.tolerance_m,
+        "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
+        "sun_radius": station.sun_sector_radius_m,
+        "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,
+                   "within": r.within_m, "limit": r.limit, "ratio": r.ratio, "angle_deg": r.angle_deg,
+                   "height_m": r.height_m, "severity": r.severity, "article": r.article}
+                  for r in station.rules],
+        "height_kinds": sorted(HEIGHT_KINDS),
+    }
 
 
 def _safe_json(value: Any) -> str:
@@ -268,54 +320,310 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
             "bounds": [[sw[0].y, sw[0].x], [sw[1].y, sw[1].x]], "min_zoom": OVERVIEW_MAX_ZOOM}
 
 
+def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0, top_m: float = 200.0,
+                 cell_m: float | None = None, kind: str = "building") -> list[tuple[float, float, Any]]:
+    """The permitted height as stepped bands, in the station frame: ``(low, high, polygon)``.
+
+    The permitted height of a point-sized ``kind`` is evaluated by the one rule engine
+    (:func:`geozones.heightlimit.permitted_height_at`, so the stricter sun-sector limit wins
+    where it applies) on a grid of ``cell_m`` cells (default ``extent_m / 500``) and grouped in
+    ``step_m`` classes: ``(0, 0)`` is "nothing may be built", then ``(0, 10]``, ``(10, 20]``, …,
+    and ``(top_m, inf)``; where no height rule applies there is no band. Band edges are
+    accurate to a cell (a display layer: the click popup and ``geozones check`` are exact). [m]
+    """
+    from rasterio.features import shapes
+    from rasterio.transform import from_origin
+
+    from .heightlimit import permitted_height_at
+
+    cell = cell_m or extent_m / 500.0
+    n = int(np.ceil(2 * extent_m / cell))
+    centres = -extent_m + (np.arange(n) + 0.5) * cell
+    x, y = np.meshgrid(centres, centres[::-1])
+    h = permitted_height_at(zones.frame, x, y, kind)
+    cls = np.full(h.shape, -1, dtype=np.int32)
+    ok = ~np.isnan(h)
+    cls[ok] = np.where(h[ok] <= 0, 0, np.minimum(np.ceil(h[ok] / step_m), top_m / step_m + 1)).astype(np.int32)
+    out = []
+    transform = from_origin(-extent_m, extent_m, cell, cell)
+    by_class: dict[int, list] = {}
+    for geom, value in shapes(cls, mask=cls >= 0, transform=transform, connectivity=4):
+        by_class.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    for k in sorted(by_class):
+        poly = shapely.simplify(shapely.union_all(by_class[k]), cell / 2, preserve_topology=True)
+        lo = 0.0 if k == 0 else (k - 1) * step_m
+        hi = 0.0 if k == 0 else (k * step_m if k * step_m <= top_m else math.inf)
+        out.append((lo, hi, poly))
+    return out
+
+
+def _band_colors(n: int) -> list[str]:
+    """``n`` steps of viridis (perceptually even, readable with colour-blindness), dark = low."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    return [matplotlib.colors.to_hex(cmap(i / max(n - 1, 1))) for i in range(n)]
+
+
+def _band_label(lo: float, hi: float, lang: str) -> str:
+    if hi == 0:
+        return t("map_band_zero", lang)
+    if math.isinf(hi):
+        return f"> {lo:.0f}"
+    return f"{lo:.0f}–{hi:.0f}"
+
+
+def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, lang: str,
+                  gap_m: float = 10_000.0) -> list[dict[str, Any]]:
+    """Where the parcels lie: groups of parcels less than about ``gap_m`` apart, largest first.
+
+    Each group has its lat/lon ``bounds``, its counts and a ``label`` (the pilot area or the
+    station it lies in, else its position). Many parcels are grouped through a coarse grid of
+    their centres, so this stays fast for millions.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    geoms, verdicts = geoms[keep], np.asarray(verdicts, dtype=object)[keep]
+    if not len(geoms):
+        return []
+    from .coords import transform_geoms
+
+    cent = transform_geoms(shapely.point_on_surface(shapely.make_valid(geoms)), _WGS84, zones.frame.crs, False)
+    xy = shapely.get_coordinates(cent)
+    cells, inverse = np.unique(np.floor(xy / (gap_m / 2)).astype(np.int64), axis=0, return_inverse=True)
+    blobs = shapely.union_all(shapely.buffer(shapely.points((cells + 0.5) * (gap_m / 2)), gap_m * 0.75))
+    parts = list(getattr(blobs, "geoms", [blobs]))
+    tree = shapely.STRtree(parts)
+    cell_part = np.array([tree.query(shapely.Point((c + 0.5) * (gap_m / 2)), predicate="intersects")[0]
+                          for c in cells])
+    part = cell_part[inverse.ravel()]
+    verdicts = np.asarray(verdicts, dtype=object)
+    groups = []
+    for k in np.unique(part):
+        members = part == k
+        x0, y0, x1, y1 = shapely.total_bounds(geoms[members])
+        cx, cy = np.mean(xy[members], axis=0)
+        label = None
+        for pilot, boundary in zip(zones.pilots, zones.pilot_boundaries):
+            if shapely.distance(boundary, shapely.Point(cx, cy)) < gap_m:
+                label = pilot.name.get(lang)
+        if label is None and math.hypot(cx, cy) < zones.station.general_extent_m + gap_m:
+            label = zones.station.name.get(lang)
+        if label is None:
+            label = f"{(y0 + y1) / 2:.3f}° N {(x0 + x1) / 2:.3f}° E"
+        n = int(members.sum())
+        counts = {v: int(np.sum(verdicts[members] == v)) for v in ("fail", "review")}
+        groups.append({"bounds": [[y0, x0], [y1, x1]], "n": n, **counts,
+                       "label": t("map_place", lang, n=f"{n:,}", where=label, fail=counts["fail"],
+                                  review=counts["review"])})
+    groups.sort(key=lambda g: -g["n"])
+    return groups
+
+
+def _inline_css_images(css: str, folder) -> str:
+    """CSS with its ``url(images/…)`` references replaced by data URLs (one self-contained page)."""
+    import base64
+
+    def repl(m):
+        name_ = m.group(2)
+        data = (folder / name_).read_bytes()
+        mime = "image/svg+xml" if name_.endswith(".svg") else "image/png"
+        return f"url(data:{mime};base64,{base64.b64encode(data).decode('ascii')})"
+
+    return re.sub(r"url\((['\"]?)(images/[^'\")]+)\1\)", repl, css)
+
+
+def _draw_files() -> tuple[str, str]:
+    """Leaflet.draw 1.0.4 (MIT) as shipped in the ``django-leaflet`` package (its static files
+    only: nothing of Django is imported), with the CSS's sprite images inlined."""
+    from importlib import metadata
+
+    base = Path(str(metadata.distribution("django-leaflet").locate_file("leaflet/static/leaflet/draw")))
+    js = (base / "leaflet.draw.js").read_text(encoding="utf-8")
+    css = _inline_css_images((base / "leaflet.draw.css").read_text(encoding="utf-8"), base)
+    return js, css
+
+
+def _draw_local(lang: str) -> dict[str, Any]:
+    """Leaflet.draw's texts (``L.drawLocal``) from the catalogue."""
+    T = lambda key: t(key, lang)
+    return {"draw": {
+        "toolbar": {"actions": {"title": T("draw_cancel"), "text": T("draw_cancel")},
+                    "finish": {"title": T("draw_finish"), "text": T("draw_finish")},
+                    "undo": {"title": T("draw_undo"), "text": T("draw_undo")},
+                    "buttons": {"polyline": T("draw_line"), "polygon": T("draw_polygon"),
+                                "rectangle": T("draw_rectangle"), "circlemarker": T("draw_point")}},
+        "handlers": {"circlemarker": {"tooltip": {"start": T("draw_tip_point")}},
+                     "polygon": {"tooltip": {"start": T("draw_tip_start"), "cont": T("draw_tip_cont"),
+                                             "end": T("draw_tip_close")}},
+                     "polyline": {"error": T("draw_tip_cross"),
+                                  "tooltip": {"start": T("draw_tip_start"), "cont": T("draw_tip_cont"),
+                                              "end": T("draw_tip_end")}},
+                     "rectangle": {"tooltip": {"start": T("draw_tip_rect")}},
+                     "simpleshape": {"tooltip": {"end": T("draw_tip_release")}}}}}
+
+
+_CSS = """
+.gz-label{font:bold 11px sans-serif;text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;
+  transform:translate(-50%,-50%);pointer-events:none}
+.gz-panel{background:#fff;padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;
+  box-shadow:0 1px 4px #0005;max-width:340px}
+.gz-legend{max-height:calc(100vh - 120px);overflow:auto}
+.gz-legend.gz-collapsed .gz-legend-body{display:none}
+.gz-legend-toggle{font:bold 12px sans-serif;border:0;background:none;padding:0;cursor:pointer}
+.gz-legend-toggle:after{content:" \\25BE"}.gz-collapsed .gz-legend-toggle:after{content:" \\25B8"}
+.gz-key{display:flex;align-items:center;gap:6px;margin:1px 0}
+.gz-key svg{flex:none}
+.gz-scale{display:flex;margin:2px 0 0}.gz-scale span{flex:1;height:10px}
+.gz-scale-ticks{display:flex;justify-content:space-between;font-size:10px;color:#333}
+.gz-legend h4{margin:6px 0 2px;font-size:12px}
+.gz-draw select,.gz-draw input{font:12px sans-serif}
+.gz-panel-head{font:bold 12px sans-serif;margin-bottom:2px;border:0;background:none;padding:0;cursor:pointer}
+.gz-toggle:after{content:" \\25BE"}.gz-collapsed .gz-toggle:after{content:" \\25B8"}
+.gz-draw.gz-collapsed .gz-draw-body{display:none}
+.gz-hint{color:#444;margin-bottom:3px}
+.gz-verdict{display:inline-block;padding:1px 8px;margin:4px 0 2px;border-radius:3px;font-weight:bold;color:#000}
+.gz-v-pass{background:#009E73;color:#fff}.gz-v-review{background:#E69F00;border:2px dashed #000}
+.gz-v-fail{background:#D55E00;border:3px solid #000;color:#fff}
+#gz-result ul,.gz-drawn ul{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
+.gz-quote{color:#333}.gz-quote-tr{color:#555;font-style:italic}
+.gz-note{margin-top:4px;color:#8a4b00}
+.gz-search input{width:180px}
+.gz-places{margin-bottom:6px;padding-bottom:4px;border-bottom:1px solid #ccc}
+.gz-places button{font-size:11px}
+"""
+
+
+def _swatch(kind: str, **style: Any) -> str:
+    """A small SVG key for the legend: a filled box, a line, or a dot."""
+    color = style.get("color", "#000")
+    dash = f' stroke-dasharray="{style["dash"]}"' if style.get("dash") else ""
+    if kind == "line":
+        body = f'<line x1="1" y1="8" x2="23" y2="8" stroke="{color}" stroke-width="{style.get("weight", 2)}"{dash}/>'
+    elif kind == "dot":
+        body = f'<circle cx="12" cy="8" r="5" fill="{color}"/>'
+    else:
+        body = (f'<rect x="2" y="2" width="20" height="12" fill="{style.get("fill", color)}" '
+                f'fill-opacity="{style.get("opacity", 0.6)}" stroke="{color}" '
+                f'stroke-width="{style.get("weight", 1)}"{dash}/>')
+    return f'<svg width="24" height="16" aria-hidden="true">{body}</svg>'
+
+
+def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[str], pilots: Sequence[Any],
+                 has_parcels: bool, station: Any = None) -> str:
+    """The legend: a key for every layer (zones named as the station names them); every text
+    escaped here."""
+    e = html.escape
+    out = []
+    if bands:
+        ticks = [b for b in bands if b[1] == 0 or (b[0] % 50 == 0)]
+        out.append(f"<h4>{e(t('map_bands', lang))}</h4>")
+        out.append('<div class="gz-scale">' + "".join(
+            f'<span style="background:{c}" title="{e(_band_label(lo, hi, lang))} {e(t("unit_m", lang))}"></span>'
+            for (lo, hi, _g), c in zip(bands, colors)) + "</div>")
+        first, last = bands[0], bands[-1]
+        out.append(f'<div class="gz-scale-ticks"><span>{e(_band_label(first[0], first[1], lang))}</span>'
+                   + "".join(f"<span>{lo:.0f}</span>" for lo, hi, _g in ticks if hi != 0 and lo > 0)
+                   + f'<span>{e(_band_label(last[0], last[1], lang))} {e(t("unit_m", lang))}</span></div>')
+        out.append(f'<div class="gz-key">{e(t("map_bands_none", lang))}</div>')
+    out.append(f"<h4>{e(t('map_zones', lang))}</h4>")
+    for z, (c, _o) in ZONE_STYLE.items():
+        style = ({"dash": "6 4", "fill": c, "opacity": 0.25} if z in ("sunrise", "sunset") else {"fill": "none"})
+        out.append(f'<div class="gz-key">{_swatch("box", color=c, weight=2, **style)}{e(zone_name(station, z, lang))}</div>')
+    out.append(f'<div class="gz-key">{_swatch("line", color="#37474f", weight=1.5, dash="4 3")}'
+               f'{e(t("map_contours_ratio", lang))}</div>')
+    out.append(f'<div class="gz-key">{_swatch("line", color="#6a1b9a", weight=1.5, dash="4 3")}'
+               f'{e(t("map_contours_sun", lang))}</div>')
+    out.append(f'<div class="gz-key">{_swatch("dot", color="#000")}{e(t("map_station", lang))}</div>')
+    for p in pilots:
+        label = p.name.get(lang)
+        if p.provisional:
+            label += f" ({t('map_provisional', lang)})"
+        out.append(f'<div class="gz-key">{_swatch("line", color="#00695c", weight=2, dash="8 4")}{e(label)}</div>')
+    if has_parcels:
+        out.append(f"<h4>{e(t('map_parcels', lang))}</h4>")
+        for v, c in COLORS.items():
+            st = {"fail": {"color": "#000", "weight": 2.5},
+                  "review": {"color": "#000", "weight": 1.5, "dash": "4 3"}}.get(v, {"color": c})
+            out.append(f'<div class="gz-key">{_swatch("box", fill=c, opacity=0.7, **st)}'
+                       f'{e(name(VERDICT_NAMES, v, lang))}</div>')
+    out.append(f'<div class="gz-key">{_swatch("box", color="#000", weight=2, fill="#009E73", opacity=0.4)}'
+               f'{e(t("map_drawn", lang))}</div>')
+    out.append(f'<div class="gz-hint">{e(t("map_click", lang))}</div>')
+    return "".join(out)
+
+
 def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "osm",
-              offline: bool = False, tianditu_key: str | None = None,
+              cdn: bool = False, offline: bool | None = None, tianditu_key: str | None = None,
               attribution: str | None = None, extent_m: float = 5000.0,
               simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS) -> folium.Map:
-    """The map as a folium Map (see the module docstring)."""
+    """The map as a folium Map (see the module docstring).
+
+    The page is self-contained by default: Leaflet and Leaflet.draw are inlined from installed
+    packages. ``cdn=True`` links them from jsDelivr instead (a smaller file that needs the
+    internet). ``offline`` is the old name of the default and is ignored.
+    """
     station = zones.frame.station
+    require_page_support(station)
     shift = _Shift(tiles == "gaode")
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
     title = t("map_title", lang, station=station.name.get(lang))
-    m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
-    if offline:
+    root = m.get_root()
+    root.header.add_child(Element(f'<title>{html.escape(title)}</title><meta name="description" content="{html.escape(title)}">'))
+    if cdn:
+        m.default_js = _Map.default_js + [("leaflet_draw", LEAFLET_DRAW_CDN + "leaflet.draw.js")]
+        m.default_css = _Map.default_css + [("leaflet_draw_css", LEAFLET_DRAW_CDN + "leaflet.draw.css")]
+    else:
         js, css = _leaflet_files()
+        djs, dcss = _draw_files()
         m.default_js, m.default_css = [], []
-        m.get_root().header.add_child(Element(f"<style>{css}</style>"))
-        m.get_root().header.add_child(Element(f"<script>{js}</script>"))
+        root.header.add_child(Element(f"<style>{css}</style><style>{dcss}</style>"))
+        root.header.add_child(Element(f"<script>{js}</script><script>{djs}</script>"))
+    root.header.add_child(Element(f"<style>{_CSS}</style>"))
     _tiles(m, tiles, lang, tianditu_key, attribution)
 
-    # zone bands and sun sectors
-    layer_names = {}
+    # permitted height as stepped bands (drawn under everything else)
+    bands = height_bands(zones, extent_m)
+    band_colors = _band_colors(len(bands))
+    bfg = folium.FeatureGroup(name=t("map_bands", lang), show=True)
+    for (lo, hi, poly), color in zip(bands, band_colors):
+        geom = shift.geoms(_to_wgs(zones, [poly]))[0]
+        label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
+        folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
+            "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
+            tooltip=html.escape(label)).add_to(bfg)
+    bfg.add_to(m)
+
+    # zone bands and sun sectors: outlines (the height bands carry the fill)
     for zone_id, poly in zones.frame.zone_polygons(extent_m):
         label = zone_name(station, zone_id, lang)
-        layer_names[zone_id] = label
-        color, opacity = ZONE_STYLE[zone_id]
+        color, _opacity = ZONE_STYLE[zone_id]
+        sector = zone_id in ("sunrise", "sunset")
         geom = shift.geoms(_to_wgs(zones, [poly]))[0]
-        fg = folium.FeatureGroup(name=label, show=True)
-        folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, o=opacity: {
-            "color": c, "weight": 1.5, "fillColor": c, "fillOpacity": o}, tooltip=html.escape(label),
-            interactive=False).add_to(fg)
+        fg = folium.FeatureGroup(name=html.escape(label), show=True)
+        folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, s=sector: {
+            "color": c, "weight": 2, "fill": s, "fillColor": c, "fillOpacity": 0.08,
+            "dashArray": "6 4" if s else None}, interactive=False).add_to(fg)
         fg.add_to(m)
 
-    # contours with labels
+    # contours; their labels are placed by the page so that none overlap at any zoom
     cfg = folium.FeatureGroup(name=t("map_contours", lang), show=True)
+    labels = []
     for h, line, where in contour_lines(zones, extent_m):
         wgs = shift.geoms(_to_wgs(zones, [line]))[0]
         color = "#6a1b9a" if where == "sun" else "#37474f"
         folium.GeoJson(shapely.geometry.mapping(wgs), style_function=lambda _f, c=color: {
             "color": c, "weight": 1, "dashArray": "4 3"}, interactive=False).add_to(cfg)
-        parts = list(getattr(wgs, "geoms", [wgs]))
-        longest = max(parts, key=lambda g: g.length)
-        pt = longest.interpolate(0.5, normalized=True)
-        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
-            html=f'<div class="gz-label" style="color:{color}">{h:.0f}</div>',
-            icon_size=(30, 14), icon_anchor=(15, 7)), interactive=False).add_to(cfg)
+        parts = sorted(getattr(wgs, "geoms", [wgs]), key=lambda g: -g.length)
+        at = [parts[0].interpolate(f, normalized=True) for f in (0.5, 0.3, 0.7, 0.15, 0.85)]
+        at += [p.interpolate(0.5, normalized=True) for p in parts[1:3]]
+        labels.append({"h": f"{h:.0f}", "color": color, "round": h % 50 == 0, "at": [[p.y, p.x] for p in at]})
+    labels.sort(key=lambda lab: (not lab["round"], float(lab["h"])))
     cfg.add_to(m)
 
-    # station marker with its facts
+    # station marker with its facts (drawn by the page script)
     facts = [
         f"<b>{html.escape(station.name_zh)}</b>",
         html.escape(station.name),
@@ -325,11 +633,11 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
     ]
-    # drawn by the page script (folium's Popup needs jQuery, which the page does not load)
     sfg = folium.FeatureGroup(name=t("map_station", lang), show=True)
     sfg.add_to(m)
 
     # pilot areas
+    pilots_info = []
     for pilot in zones.pilots:
         label = pilot.name.get(lang)
         if pilot.provisional:
@@ -340,10 +648,13 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "color": "#00695c", "weight": 2, "fillOpacity": 0.03, "dashArray": "8 4"},
             tooltip=html.escape(label), interactive=False).add_to(pfg)
         pfg.add_to(m)
+        pilots_info.append({"id": pilot.id, "bbox": list(pilot.boundary.bounds)})
 
-    # parcels and the page script
+    # parcels, drawings and the page script
     parcel_fg = folium.FeatureGroup(name=t("map_parcels", lang), show=True)
     parcel_fg.add_to(m)
+    drawn_fg = folium.FeatureGroup(name=t("map_drawn", lang), show=True)
+    drawn_fg.add_to(m)
     if parcels is not None:
         parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m)
     else:
@@ -351,47 +662,52 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     articles = {r.id: r.article for r in station.rules}
     for p in zones.pilots:
         articles.update({r.id: r.article for r in p.rules})
-    config = {
-        "station": {"lat": station.latitude_deg, "lon": station.longitude_deg,
-                    "shown": [center.y, center.x], "facts": "<br>".join(f for f in facts if f)},
-        "field": {"half": station.field_size_m / 2, "rotation_deg": station.field_rotation_deg},
-        "zones": {"protection": station.protection_m, "control": station.control_m,
-                  "general": station.general_m, "general_upwind": station.general_upwind_m,
-                  "upwind": None if station.prevailing_wind_from_deg is None else [
-                      station.prevailing_wind_from_deg - station.upwind_sector_deg / 2,
-                      station.prevailing_wind_from_deg + station.upwind_sector_deg / 2]},
-        "tolerance": station.tolerance_m,
-        "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
-        "sun_radius": station.sun_sector_radius_m,
-        "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,
-                   "within": r.within_m, "limit": r.limit, "ratio": r.ratio, "angle_deg": r.angle_deg,
-                   "height_m": r.height_m, "severity": r.severity, "article": r.article}
-                  for r in station.rules],
+    # the article's own words, and in English maps their translation
+    quotes = {r.id: [r.quote_zh, r.quote_en if lang != "zh" else ""] for r in station.rules}
+    view_box = shift.geoms(_to_wgs(zones, [zones.frame.band(min(station.general_m, extent_m))]))[0].bounds
+    config = page_config(zones)
+    config["station"].update({"shown": [center.y, center.x], "facts": "<br>".join(f for f in facts if f)})
+    config.update({
+        "station_id": station.id,
         "articles": articles,
+        "quotes": quotes,
         "colors": COLORS,
         "gcj": _gcj_grid(_bounds(zones, extent_m)) if shift.gcj else None,
         "overview": _parcels_overview(drawn, verdicts)
         if len(drawn) >= max(overview_min_parcels, 1) else None,
+        "labels": labels,
+        "groups": parcel_places(drawn, verdicts, zones, lang),
+        "view": [[view_box[1], view_box[0]], [view_box[3], view_box[2]]],
+        "pilots": pilots_info,
+        "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None, station),
+        "draw_local": _draw_local(lang),
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
             "zone": t("map_zone", lang), "distance": t("map_distance", lang), "sun": t("map_sun", lang),
             "verdict": t("map_verdict", lang), "height": t("map_height", lang),
             "exceedance": t("map_exceedance", lang), "rules": t("map_rules", lang),
             "unlimited": t("report_unlimited", lang), "none": t("report_none", lang),
+            "no_rules": t("report_no_rules", lang), "kind": t("word_kind", lang),
+            "legend": t("map_legend", lang), "search": t("map_search", lang), "not_found": t("map_not_found", lang),
+            "places": t("map_places", lang), "show": t("map_show", lang),
+            "draw_title": t("map_draw_title", lang), "draw_hint": t("map_draw_hint", lang),
+            "export": t("map_export", lang), "clear": t("map_clear", lang), "pilot_note": t("map_pilot_note", lang),
+            "zoom_in": t("map_zoom_in", lang), "zoom_out": t("map_zoom_out", lang),
             "zones": {z: zone_name(station, z, lang) for z in ZONES},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
+            "kinds": {k: name(KIND_NAMES, k, lang) for k in KIND_NAMES},
         },
-    }
-    m.get_root().html.add_child(Element(
+    })
+    root.html.add_child(Element(
         "<script>var GZ = " + _safe_json(config) + ";\nvar GZ_PARCELS = " + _safe_json(parcels_json)
-        + ";</script>\n<script>" + _static("geozones_map.js") + "</script>"))
+        + ";</script>\n<script>" + _static("geozones_eval.js") + "</script>\n<script>"
+        + _static("geozones_map.js") + "</script>"))
     init = MacroElement()
     init._template = Template(
         "{% macro script(this, kwargs) %}geozonesInit({{ this._parent.get_name() }}, "
-        + parcel_fg.get_name() + ", " + sfg.get_name() + ");{% endmacro %}")
+        + ", ".join(g.get_name() for g in (parcel_fg, sfg, cfg, drawn_fg)) + ");{% endmacro %}")
     m.add_child(init)
-    folium.LayerControl(collapsed=False).add_to(m)
-    _legend(m, station, lang)
+    folium.LayerControl(collapsed=True).add_to(m)
     return m
 
 
@@ -402,19 +718,6 @@ def _bounds(zones: ZoneSet, extent_m: float) -> tuple[float, float, float, float
         px0, py0, px1, py1 = p.boundary.bounds
         x0, y0, x1, y1 = min(x0, px0), min(y0, py0), max(x1, px1), max(y1, py1)
     return x0, y0, x1, y1
-
-
-def _legend(m: folium.Map, station, lang: str) -> None:
-    rows = [f'<div><span style="background:{c};opacity:.8"></span>{html.escape(zone_name(station, z, lang))}</div>'
-            for z, (c, _o) in ZONE_STYLE.items()]
-    rows += [f'<div><span style="background:{c}"></span>{html.escape(t("map_parcels", lang))}: '
-             f'{html.escape(name(VERDICT_NAMES, v, lang))}</div>' for v, c in COLORS.items()]
-    css = ("<style>.gz-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;"
-           "padding:6px 8px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
-           ".gz-legend span{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}"
-           ".gz-label{font:bold 11px sans-serif;text-shadow:0 0 3px #fff}</style>")
-    body = f'<div class="gz-legend" id="gz-legend">{"".join(rows)}<div>{html.escape(t("map_click", lang))}</div></div>'
-    m.get_root().html.add_child(Element(css + body))
 
 
 def read_parcels(path: str | Path, layer: str | None = None):

@@ -7,5 +7,5 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$G" map -o maps/jiangxian.html -q
 "$G" screen data/sample/parcels.gpkg -o "$tmp/screened.gpkg" --height-field 高度 --floors-field 层数 \
     --kind-field 类型 --use-field 用途 -q --overwrite --map maps/screened.html
-"$G" map --parcels "$tmp/screened.gpkg" --offline --tiles none --lang zh -o maps/screened_offline_zh.html -q
+"$G" map --parcels "$tmp/screened.gpkg" --tiles none --lang zh -o maps/screened_offline_zh.html -q
 ls -la maps/*.html

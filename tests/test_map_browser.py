@@ -79,7 +79,7 @@ def offline_map(tmp_path_factory, zones):
                                      shapely.box(300, 300, 330, 330)], dtype=object),
                            zones.frame.crs, CRS.from_epsg(4326)), crs=4326)
     path = tmp / "offline.html"
-    write_map(build_map(zones, parcels, tiles="none", offline=True, lang="zh"), path)
+    write_map(build_map(zones, parcels, tiles="none", lang="zh"), path)
     return path
 
 
@@ -87,12 +87,16 @@ def test_loads_without_errors_or_requests(browser, offline_map):
     page, ev = _open(browser, offline_map)
     assert ev["errors"] == []
     assert [u for u in ev["requests"] if not u.startswith("file://")] == []
-    # layers: 6 zone layers, contours, station, pilot, parcels in the layer control
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 10
+    # layers: height bands, 6 zone layers, contours, station, pilot, parcels, drawings
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 12
+    # the layer list starts collapsed; the legend, draw tools and their texts are Chinese
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    assert "建筑物允许高度" in page.locator(".gz-legend").inner_text()
+    assert page.locator(".leaflet-draw-draw-rectangle").get_attribute("title") == "绘制矩形"
     n_layers = page.evaluate("""() => {
         const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
         let n = 0; window[key].eachLayer(() => n++); return n; }""")
-    assert n_layers > 40  # 6 zones, ~40 contours and labels, station, pilot, 2 parcels, groups
+    assert n_layers > 40  # bands, 6 zones, ~40 contours and labels, station, pilot, 2 parcels, groups
     assert page.locator(".leaflet-overlay-pane canvas").count() >= 1
     page.close()
 
@@ -148,7 +152,7 @@ def test_gaode_click_undoes_the_shift(browser, tmp_path, zones):
     import coordTransform
 
     path = tmp_path / "gaode.html"
-    write_map(build_map(zones, None, tiles="gaode", offline=True), path)
+    write_map(build_map(zones, None, tiles="gaode", cdn=False), path)
     page, _ = _open(browser, path)
     for az, r in [(10, 300), (95, 640), (250, 1800)]:
         p = from_frame(np.array([at_azimuth(az, r)], dtype=object), zones.frame.crs, CRS.from_epsg(4326))[0]
@@ -180,14 +184,129 @@ def test_many_parcels_overview_then_vectors(browser, tmp_path, zones):
                                                              shapely.box(300, 300, 330, 330)], dtype=object),
                                                    zones.frame.crs, CRS.from_epsg(4326)), crs=4326)
     path = tmp_path / "big.html"
-    write_map(build_map(zones, parcels, tiles="none", offline=True, overview_min_parcels=1), path)
+    write_map(build_map(zones, parcels, tiles="none", cdn=False, overview_min_parcels=1), path)
     page, ev = _open(browser, path)
+    # the opening view fits the two parcels (zoom >= 16): vectors; zoomed out: the image
+    assert page.evaluate("() => geozones.map.getZoom()") >= 16
+    page.evaluate("() => { geozones.map.setZoom(13, {animate: false}); }")
+    page.wait_for_timeout(200)
     assert page.locator("img.leaflet-image-layer").count() == 1
-    assert page.evaluate("() => geozones.parcels === undefined")
     page.evaluate("""() => { const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
                              window[key].setZoom(17, {animate: false}); }""")
     page.wait_for_timeout(300)
     assert page.evaluate("() => { let n = 0; geozones.parcels.eachLayer(() => n++); return n; }") == 2
     assert page.locator("img.leaflet-image-layer").count() == 0
+    assert ev["errors"] == []
+    page.close()
+
+
+def _page_errors(ev):
+    """Script errors (tile requests of an osm basemap are aborted offline; those are not errors)."""
+    return [e for e in ev["errors"] if not e.startswith("Failed to load resource")]
+
+
+def _boxes(page, selector):
+    return page.evaluate("""(sel) => Array.from(document.querySelectorAll(sel)).map(e => {
+        const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""", selector)
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_contour_labels_never_overlap(browser, offline_map):
+    page, ev = _open(browser, offline_map)
+    for zoom in (13, 14, 15, 12):
+        page.evaluate("(z) => { geozones.map.setZoom(z, {animate: false}); }", zoom)
+        page.wait_for_timeout(150)
+        boxes = _boxes(page, ".gz-label")
+        assert len(boxes) >= 5, zoom
+        assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), zoom
+    assert ev["errors"] == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def sample_map(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+
+    tmp = tmp_path_factory.mktemp("sample")
+    r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(tmp / "s.gpkg"), "--height-field",
+                                  "高度", "--kind-field", "类型", "-q", "--map", str(tmp / "s.html")])
+    assert r.exit_code == 0, r.output
+    return tmp / "s.html"
+
+
+def test_opening_view_fits_parcels_clear_of_legend_and_scale(browser, sample_map):
+    page, ev = _open(browser, sample_map)
+    legend = _boxes(page, ".gz-legend")[0]
+    scale = _boxes(page, ".leaflet-control-scale")[0]
+    assert not _overlap(legend, scale)
+    # every parcel near the station is in view and none lies under the legend
+    boxes = page.evaluate("""() => { const out = []; geozones.parcels.eachLayer(l => {
+        const b = l.getBounds(), m = geozones.map;
+        if (!m.getBounds().intersects(b)) return;
+        const p = m.latLngToContainerPoint(b.getNorthWest()), q = m.latLngToContainerPoint(b.getSouthEast());
+        out.push([p.x, p.y, q.x, q.y]); }); return out; }""")
+    assert len(boxes) == 350
+    assert not any(_overlap(legend, b) for b in boxes)
+    # the parcels lie in two places: a note with a button for each; the second shows Pinglu
+    assert page.locator(".gz-places button").count() == 2
+    assert "Pinglu" in page.locator(".gz-places").inner_text()
+    page.locator(".gz-places button").nth(1).click()
+    lat, lon = page.evaluate("() => { const c = geozones.map.getCenter(); return [c.lat, c.lng]; }")
+    assert 34.7 < lat < 35.0 and 111.1 < lon < 111.3
+    assert _page_errors(ev) == []
+    page.close()
+
+
+def test_search_finds_a_parcel(browser, sample_map):
+    import geopandas as gpd
+
+    first = str(gpd.read_file("data/sample/parcels.gpkg").iloc[7, 0])
+    page, ev = _open(browser, sample_map)
+    page.fill("#gz-q", first)
+    page.press("#gz-q", "Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert first in popup.inner_text()
+    page.fill("#gz-q", "no-such-parcel-xyz")
+    page.press("#gz-q", "Enter")
+    assert "not found" in page.locator("#gz-q-msg").inner_text()
+    assert _page_errors(ev) == []
+    page.close()
+
+
+def test_draw_rectangle_and_check_matches_geozones_check(browser, tmp_path, zones):
+    path = tmp_path / "draw.html"
+    write_map(build_map(zones, None, tiles="none"), path)
+    page, ev = _open(browser, path)
+    page.click(".gz-draw .gz-toggle")
+    page.select_option("#gz-kind", "building")
+    page.fill("#gz-height", "12")
+    page.click(".leaflet-draw-draw-rectangle")
+    # a rectangle east-north-east of the station, partly inside the sunrise sector
+    page.mouse.move(560, 300)
+    page.mouse.down()
+    page.mouse.move(620, 330, steps=5)
+    page.mouse.move(640, 350, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    r = page.evaluate("() => geozones.lastCheck")
+    assert r is not None and r["geometry"]["type"] == "Polygon"
+    py = geozones.check(shapely.geometry.shape(r["geometry"]), height=12, kind="building", zones=zones)
+    assert r["verdict"] == py.verdict
+    assert r["D"] == pytest.approx(py.distance_m, abs=2e-3)
+    assert r["maxHeight"] == pytest.approx(py.max_height_m, abs=2e-3)
+    assert {f["id"] for f in r["findings"]} == {f.rule for f in py.findings}
+    text = page.locator("#gz-result").inner_text()
+    assert f"{py.max_height_m:.2f}" in text and py.findings[0].article in text
+    # a new height re-checks the same drawing; the export carries the answer as GeoJSON
+    page.fill("#gz-height", "500")
+    assert page.evaluate("() => geozones.lastCheck.verdict") == "fail"
+    fc = page.evaluate("() => geozones.exportDrawing(geozones.drawnGroup)")
+    assert fc["features"][0]["properties"]["verdict"] == "fail" and fc["features"][0]["properties"]["height_m"] == 500
     assert ev["errors"] == []
     page.close()

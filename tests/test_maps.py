@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import TAN5
+from conftest import HALF, TAN5
 
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.maps import _safe_json, build_map, contour_lines, write_map
+from geozones.maps import COLORS, _safe_json, build_map, contour_lines, height_bands, parcel_places, write_map
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +49,82 @@ def test_safe_json_cannot_close_script():
     assert json.loads(text)["n"] == "</script><img src=x onerror=alert(1)>&"
 
 
-def test_offline_page_has_no_external_resources(zones, tmp_path):
+def test_default_page_is_self_contained(zones, tmp_path):
     out = tmp_path / "m.html"
-    write_map(build_map(zones, None, tiles="none", offline=True), out)
+    write_map(build_map(zones, None, tiles="none"), out)
     page = out.read_text(encoding="utf-8")
+    # no script, stylesheet or image from anywhere: Leaflet, Leaflet.draw and their images inline
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', page)
-    assert "L.map" in page or "L.Map" in page
+    assert not re.search(r"url\((?!['\"]?(data:|#))", page)
+    assert "L.Control.Draw" in page and "L.map" in page
     online = tmp_path / "o.html"
-    write_map(build_map(zones, None, tiles="osm"), online)
-    assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"' in online.read_text()
-    assert "jquery" not in online.read_text().lower()
+    write_map(build_map(zones, None, tiles="osm", cdn=True), online)
+    text = online.read_text()
+    assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"' in text
+    assert 'src="https://cdn.jsdelivr.net/npm/leaflet-draw@1.0.4/dist/leaflet.draw.js"' in text
+    assert "jquery" not in text.lower()
+    assert out.stat().st_size > online.stat().st_size + 150_000  # Leaflet + Leaflet.draw inlined
+
+
+def test_cli_map_self_contained_unless_cdn(tmp_path):
+    for flags, external in (([], False), (["--offline"], False), (["--cdn"], True)):
+        out = tmp_path / "m.html"
+        r = CliRunner().invoke(main, ["map", "-o", str(out), "--tiles", "none", *flags])
+        assert r.exit_code == 0, r.output
+        assert ("cdn.jsdelivr.net" in out.read_text(encoding="utf-8")) == external, flags
+
+
+def test_height_bands_follow_the_stricter_limit(zones):
+    # hand-worked from the rule rows: north of the field (outside the sun sectors) H = D / 10,
+    # so the 20-30 m band spans D = 200-300 m; east (sunrise sector) H = D tan 5°, so the same
+    # band spans D = 20/tan5 = 228.6 m to 30/tan5 = 342.9 m. Within 50 m nothing may be built.
+    bands = {(lo, hi): g for lo, hi, g in height_bands(zones, 3000.0, cell_m=5.0)}
+    band = bands[(20.0, 30.0)]
+    for d, inside in ((205, True), (295, True), (190, False), (310, False)):
+        assert band.contains(shapely.Point(0, HALF + d)) == inside, d
+    for d, inside in ((236, True), (335, True), (220, False), (350, False)):
+        assert band.contains(shapely.Point(HALF + d, 0)) == inside, d
+    assert bands[(0.0, 0.0)].contains(shapely.Point(0, HALF + 40))
+    # wind unknown: out to the upwind reach (5000 m) the general zone's H = D / 10 applies for
+    # review, so 2100 m north is in the top band (> 200 m); beyond 5000 m nothing limits
+    assert bands[(200.0, math.inf)].contains(shapely.Point(0, HALF + 2100))
+    far = height_bands(zones, 6000.0, cell_m=20.0)
+    assert not any(g.contains(shapely.Point(0, HALF + 5200)) for _lo, _hi, g in far)
+    assert any(g.contains(shapely.Point(HALF + 5200, 0)) for _lo, _hi, g in far)  # sunrise sector
+
+
+def test_parcel_places_groups_the_sample(zones):
+    gdf = gpd.read_file("data/sample/parcels.gpkg").to_crs(4326)
+    groups = parcel_places(np.asarray(gdf.geometry.values, dtype=object), ["pass"] * len(gdf), zones, "en")
+    assert [g["n"] for g in groups] == [350, 40]
+    assert "Jiangxian" in groups[0]["label"] and "Pinglu" in groups[1]["label"]
+    (s0, w0), (n0, e0) = groups[1]["bounds"]
+    assert 34.7 < s0 < n0 < 35.0 and 111.1 < w0 < e0 < 111.3  # Pinglu, ~80 km south-west
+
+
+def test_verdict_colours_survive_colour_blindness():
+    # Machado et al. (2009) simulation, severity 1, applied in linear RGB: every pair of verdict
+    # colours stays apart for protanopes and deuteranopes (the old green/red did not)
+    sims = {"protan": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                                [-0.003882, -0.048116, 1.051998]]),
+            "deutan": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                                [-0.011820, 0.042940, 0.968881]])}
+
+    def lin(hexcolor):
+        c = np.array([int(hexcolor[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+    def worst(colors):
+        out = 1.0
+        for m in sims.values():
+            sim = {k: np.clip(m @ lin(c), 0, 1) ** (1 / 2.2) for k, c in colors.items()}
+            keys = list(sim)
+            out = min(out, min(np.linalg.norm(sim[a] - sim[b]) for i, a in enumerate(keys) for b in keys[i + 1:]))
+        return out
+
+    assert worst({k: COLORS[k] for k in ("pass", "review", "fail")}) > 0.2
+    assert worst({"pass": "#2e7d32", "review": "#f9a825", "fail": "#c62828"}) < worst(
+        {k: COLORS[k] for k in ("pass", "review", "fail")})
 
 
 def test_hostile_names_are_not_markup(zones, tmp_path):

@@ -13,20 +13,21 @@ from .options import (
 )
 
 
-def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwrite,
-               tianditu_key=None, attribution=None, layer=None, max_parcels=None):
+def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
+               tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None):
+    """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
     from ..maps import build_map, read_parcels, write_map
 
     if Path(out).exists() and not overwrite:
         raise OutputError("output_exists", path=str(out))
     parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
-    m = build_map(zones, parcels, lang=lang, tiles=tiles, offline=offline,
+    m = build_map(zones, parcels, lang=lang, tiles=tiles, cdn=cdn,
                   tianditu_key=tianditu_key, attribution=attribution)
     size = write_map(m, out, overwrite=overwrite)
     if not quiet:
         n = 0 if parcels is None else len(parcels)
-        click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", offline" if offline else ""))
+        click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", Leaflet from the CDN" if cdn else ", self-contained"))
 
 
 @click.command("map")
@@ -38,9 +39,12 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwri
                    "shifted to GCJ-02), none, or a tile URL with {z}/{x}/{y}.")
 @click.option("--tianditu-key", default=None, help="Tianditu key (else the TIANDITU_KEY variable).")
 @click.option("--attribution", default=None, help="Attribution text for a custom tile URL.")
-@click.option("--offline", is_flag=True,
-              help="One self-contained file: Leaflet inlined, no request but basemap tiles "
-                   "(with --tiles none, none at all).")
+@click.option("--cdn", is_flag=True,
+              help="Link Leaflet and Leaflet.draw from jsDelivr instead of inlining them (smaller "
+                   "file; needs the internet). Default: one self-contained file, no request but "
+                   "basemap tiles (with --tiles none, none at all).")
+@click.option("--offline", is_flag=True, hidden=True,
+              help="Accepted for old scripts: self-contained is the default now.")
 @click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage).")
 @station_opt
 @pilot_opt
@@ -48,12 +52,12 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, offline, quiet, overwri
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True,
               help="Replace an existing map (maps are regenerated output).")
 @lang_opt
-def map_command(output, parcels, tiles, tianditu_key, attribution, offline, layer, station,
+def map_command(output, parcels, tiles, tianditu_key, attribution, cdn, offline, layer, station,
                 pilots, quiet, overwrite, lang):
     """Write an HTML map of the zones (and screened parcels): layers, legend, click-height."""
     from ..check import ZoneSet
 
-    _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, offline=offline,
+    _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, cdn=cdn,
                quiet=quiet, overwrite=overwrite, tianditu_key=tianditu_key, attribution=attribution,
                layer=layer)
 

@@ -20,6 +20,7 @@ from .options import (
     pilot_opt,
     station_opt,
     storey_opt,
+    warn,
 )
 
 
@@ -60,6 +61,9 @@ from .options import (
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write a printable assessment (geozones report) for every row that fails "
+                   "or needs review into this folder, named by the row's id, with an index.html.")
 @click.option("--no-datum-check", is_flag=True,
               help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
                    "count verdicts that would change (saves two evaluations per row).")
@@ -68,7 +72,7 @@ from .options import (
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, no_datum_check, overwrite, lang):
+           map_path, reports_dir, no_datum_check, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -116,9 +120,21 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         write_report(summary, report_path, overwrite=overwrite)
     if not quiet:
         click.echo(format_summary(summary, lang))
+    if reports_dir:
+        from ..assessment_report import write_batch_reports
+        from ..i18n import t
+
+        n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
+                                          id_column=summary.id_column,
+                                          layer=summary.layer,
+                                          lang=lang)
+        if not quiet:
+            click.echo(t("rpt_written", lang, n=n, dir=reports_dir))
+        for ident, why in problems:
+            warn(click.get_current_context(), f"{ident}: {why}")
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   offline=False, quiet=quiet, overwrite=overwrite, layer=summary.layer)
+                   quiet=quiet, overwrite=overwrite, layer=summary.layer)
 
 
 

@@ -1,118 +1,19 @@
-/* geozones map script: parcels (escaped popups) and "click anywhere" permitted height.
+/* geozones map page: parcels (escaped popups), click anywhere, draw and check, search, the
+ * opening view, contour labels that never overlap, and the legend.
  *
- * The permitted height at a point is computed here from the station file's own rule rows
- * (GZ.rules), exactly as geozones/rules.py evaluates them for a point-sized building:
- *   position  -> station-centred azimuthal equidistant x, y (Vincenty's inverse on GRS80:
- *                distance and azimuth from the field centre, exact to well under 1 mm here)
- *   D         -> distance to the (rotated) 25 m field square
- *   rules     -> band / sun_sector / general / protected, limits forbid / ratio / angle / fixed;
- *                thresholds with the station's tolerance (GZ.tolerance [m]); a rule's "kinds"
- *                is already expanded from its families; with the wind unknown, general and
- *                protected rules also apply (review) out to the upwind reach (maybeUpwind)
- * Everything shown in a popup goes through esc(): attribute values are data, never markup.
+ * Every answer about the rules comes from GeozonesEval (geozones_eval.js, the pure evaluator
+ * that the test suite runs under node against Python); this file only draws and reads input.
+ * Everything shown in a popup or panel goes through esc(): attribute values are data, never
+ * markup. Texts (GZ.t) come from geozones/i18n.py in the map's language.
  */
 (function () {
   "use strict";
+  var EV = window.GeozonesEval;
 
   function esc(value) {
     return String(value === null || value === undefined ? "" : value)
       .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-  }
-
-  // --- geodesy ----------------------------------------------------------------------------
-  var A = 6378137.0, F = 1 / 298.257222101, B = A * (1 - F);  // GRS80
-  var RAD = Math.PI / 180;
-
-  function vincentyInverse(lat1, lon1, lat2, lon2) {
-    var L = (lon2 - lon1) * RAD;
-    var U1 = Math.atan((1 - F) * Math.tan(lat1 * RAD));
-    var U2 = Math.atan((1 - F) * Math.tan(lat2 * RAD));
-    var sinU1 = Math.sin(U1), cosU1 = Math.cos(U1), sinU2 = Math.sin(U2), cosU2 = Math.cos(U2);
-    var lambda = L, prev, iter = 0, sinSigma, cosSigma, sigma, cosSqAlpha, cos2SigmaM, sinLambda, cosLambda;
-    do {
-      sinLambda = Math.sin(lambda); cosLambda = Math.cos(lambda);
-      sinSigma = Math.sqrt(Math.pow(cosU2 * sinLambda, 2) +
-                           Math.pow(cosU1 * sinU2 - sinU1 * cosU2 * cosLambda, 2));
-      if (sinSigma === 0) { return { s: 0, az: 0 }; }
-      cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosLambda;
-      sigma = Math.atan2(sinSigma, cosSigma);
-      var sinAlpha = cosU1 * cosU2 * sinLambda / sinSigma;
-      cosSqAlpha = 1 - sinAlpha * sinAlpha;
-      cos2SigmaM = cosSqAlpha !== 0 ? cosSigma - 2 * sinU1 * sinU2 / cosSqAlpha : 0;
-      var C = F / 16 * cosSqAlpha * (4 + F * (4 - 3 * cosSqAlpha));
-      prev = lambda;
-      lambda = L + (1 - C) * F * sinAlpha *
-        (sigma + C * sinSigma * (cos2SigmaM + C * cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)));
-    } while (Math.abs(lambda - prev) > 1e-13 && ++iter < 200);
-    var uSq = cosSqAlpha * (A * A - B * B) / (B * B);
-    var bigA = 1 + uSq / 16384 * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)));
-    var bigB = uSq / 1024 * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)));
-    var dSigma = bigB * sinSigma * (cos2SigmaM + bigB / 4 * (cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM) -
-      bigB / 6 * cos2SigmaM * (-3 + 4 * sinSigma * sinSigma) * (-3 + 4 * cos2SigmaM * cos2SigmaM)));
-    var s = B * bigA * (sigma - dSigma);
-    var az = Math.atan2(cosU2 * sinLambda, cosU1 * sinU2 - sinU1 * cosU2 * cosLambda);
-    return { s: s, az: az };
-  }
-
-  function toLocal(lat, lon) {
-    var r = vincentyInverse(GZ.station.lat, GZ.station.lon, lat, lon);
-    return { x: r.s * Math.sin(r.az), y: r.s * Math.cos(r.az) };
-  }
-
-  function fenceDistance(x, y) {
-    var t = GZ.field.rotation_deg * RAD;  // the square is turned clockwise by t
-    var u = x * Math.cos(t) - y * Math.sin(t), v = x * Math.sin(t) + y * Math.cos(t);
-    var dx = Math.max(Math.abs(u) - GZ.field.half, 0), dy = Math.max(Math.abs(v) - GZ.field.half, 0);
-    return Math.sqrt(dx * dx + dy * dy);
-  }
-
-  function azimuth(x, y) { return ((Math.atan2(x, y) / RAD) % 360 + 360) % 360; }
-
-  function within(az, start, end) {
-    var a = ((az - start) % 360 + 360) % 360, w = ((end - start) % 360 + 360) % 360;
-    return a <= w;
-  }
-
-  // --- rules (the station file's rows) ------------------------------------------------------
-  function measure(lat, lon) {
-    var p = toLocal(lat, lon), D = fenceDistance(p.x, p.y), az = azimuth(p.x, p.y);
-    var r = Math.sqrt(p.x * p.x + p.y * p.y);
-    var inSun = r <= GZ.sun_radius && GZ.sun.some(function (s) { return within(az, s[0], s[1]); });
-    var z = GZ.zones, tol = GZ.tolerance || 0, inProtected = D <= z.general + tol;
-    if (!inProtected && z.upwind) {
-      inProtected = D <= z.general_upwind + tol && within(az, z.upwind[0], z.upwind[1]);
-    }
-    var maybeUpwind = !z.upwind && z.general_upwind > z.general && !inProtected &&
-      D <= z.general_upwind + tol;
-    var zone = D <= 0 ? "body" : D <= z.protection + tol ? "protection" : D <= z.control + tol ? "control" :
-      inProtected ? "general" : "outside";
-    return { D: D, az: az, inSun: inSun, inProtected: inProtected, maybeUpwind: maybeUpwind,
-             inGeneral: inProtected && D > z.control + tol, zone: zone };
-  }
-
-  function heightAt(lat, lon, kind) {
-    kind = kind || "building";
-    var m = measure(lat, lon), best = null, tol = GZ.tolerance || 0;
-    GZ.rules.forEach(function (rule) {
-      if (rule.kinds.indexOf(kind) < 0 || rule.limit === "advise") { return; }
-      var applies;
-      if (rule.where === "band") {
-        applies = m.D <= rule.within + tol;
-      } else if (rule.where === "sun_sector") { applies = m.inSun; }
-      else if (rule.where === "general") { applies = m.inGeneral || m.maybeUpwind; }
-      else { applies = m.inProtected || m.maybeUpwind; }
-      if (applies && rule.beyond !== null && rule.beyond !== undefined) { applies = m.D > rule.beyond + tol; }
-      // Only a height limit carries over into the maybe-upwind ring (as in geozones/rules.py).
-      if (applies && rule.limit === "forbid" && rule.where !== "band" && !m.inProtected) { applies = false; }
-      if (!applies) { return; }
-      var allowed = rule.limit === "forbid" ? 0 : rule.limit === "ratio" ? m.D * rule.ratio :
-        rule.limit === "angle" ? m.D * Math.tan(rule.angle_deg * RAD) : rule.height_m;
-      if (best === null || allowed < best.allowed) { best = { allowed: allowed, rule: rule }; }
-    });
-    return { allowed: best ? best.allowed : null, rule: best ? best.rule.id : null,
-             article: best ? best.rule.article : null, severity: best ? best.rule.severity : null,
-             D: m.D, zone: m.zone, inSun: m.inSun };
   }
 
   // GCJ-02 basemaps: the map shows GCJ-02 positions; undo the shift (offset grid computed by
@@ -136,6 +37,16 @@
     for (var k = 0; k < 3; k++) { var o = offsetAt(wa, wl); wl = lon - o[0]; wa = lat - o[1]; }
     return [wa, wl];
   }
+
+  /** A GeoJSON geometry drawn on the basemap, in WGS84 (GCJ-02 shift undone). */
+  function geometryToWgs(g) {
+    function pt(c) { var w = mapToWgs(c[1], c[0]); return [w[1], w[0]]; }
+    function walk(c, depth) { return depth === 0 ? pt(c) : c.map(function (x) { return walk(x, depth - 1); }); }
+    var depth = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 }[g.type];
+    return { type: g.type, coordinates: walk(g.coordinates, depth) };
+  }
+
+  function heightAt(lat, lon, kind) { return EV.heightAt(GZ, lat, lon, kind || "building"); }
 
   function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : Number(v).toFixed(2) + " " + GZ.t.unit; }
 
@@ -163,34 +74,310 @@
       (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + "</div>";
   }
 
-  window.geozones = { esc: esc, heightAt: heightAt, measure: measure, toLocal: toLocal,
-                      mapToWgs: mapToWgs, clickPopup: clickPopup, parcelPopup: parcelPopup };
+  /** Parcel style by verdict: Okabe-Ito colours, and fail also by a heavy dark outline and
+   *  review by a dashed one, so the verdict reads without colour too. */
+  function parcelStyle(v) {
+    var c = GZ.colors[v] || "#777";
+    var s = { color: c, weight: 1, fillColor: c, fillOpacity: 0.55 };
+    if (v === "fail") { s.color = "#000"; s.weight = 2.5; }
+    if (v === "review") { s.color = "#000"; s.weight = 1.5; s.dashArray = "4 3"; }
+    return s;
+  }
 
-  window.geozonesInit = function (map, parcelGroup, stationGroup) {
+  // --- contour labels: a greedy placement that never lets two overlap ------------------------
+  function placeLabels(map, group) {
+    var placed = [], size = map.getSize();
+    GZ.labels.forEach(function (lab) {
+      var shown = null;
+      for (var k = 0; k < lab.at.length && !shown; k++) {
+        var p = map.latLngToContainerPoint(lab.at[k]);
+        var w = 8 + 7 * String(lab.h).length, h = 14;
+        var box = [p.x - w / 2 - 2, p.y - h / 2 - 1, p.x + w / 2 + 2, p.y + h / 2 + 1];
+        if (box[2] < 0 || box[3] < 0 || box[0] > size.x || box[1] > size.y) { continue; }
+        var clash = placed.some(function (b) { return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]; });
+        if (!clash) { shown = lab.at[k]; placed.push(box); }
+      }
+      if (shown) {
+        if (!lab.marker) {
+          lab.marker = L.marker(shown, { interactive: false, keyboard: false, icon: L.divIcon({
+            className: "", iconSize: null,
+            html: '<div class="gz-label" style="color:' + esc(lab.color) + '">' + esc(lab.h) + "</div>" }) });
+        }
+        lab.marker.setLatLng(shown);
+        if (!group.hasLayer(lab.marker)) { group.addLayer(lab.marker); }
+      } else if (lab.marker && group.hasLayer(lab.marker)) {
+        group.removeLayer(lab.marker);
+      }
+    });
+  }
+
+  // --- draw and check -----------------------------------------------------------------------
+  function checkLayer(layer) {
+    var props = layer.gz;
+    var geometry = geometryToWgs(layer.toGeoJSON().geometry);
+    var r = EV.check(GZ, geometry, props.kind, props.height);
+    r.geometry = geometry;
+    props.result = r;
+    return r;
+  }
+
+  function resultHtml(r, kind) {
+    var c = [];
+    (function walk(x) { if (typeof x[0] === "number") { c.push(x); } else { x.forEach(walk); } })(r.geometry.coordinates);
+    var inPilot = (GZ.pilots || []).filter(function (p) {
+      return c.some(function (x) { return x[0] >= p.bbox[0] && x[0] <= p.bbox[2] && x[1] >= p.bbox[1] && x[1] <= p.bbox[3]; });
+    });
+    var rows = [
+      '<div class="gz-verdict gz-v-' + esc(r.verdict) + '">' + esc(GZ.t.verdicts[r.verdict] || r.verdict) + "</div>",
+      esc(GZ.t.permitted) + ": <b>" + esc(r.maxHeight === null ? GZ.t.unlimited : fmt(r.maxHeight)) + "</b>",
+      esc(GZ.t.exceedance) + ": " + esc(fmt(r.exceedance)),
+      esc(GZ.t.distance) + ": " + esc(fmt(r.D)) + (r.inSun ? " · " + esc(GZ.t.sun) : ""),
+      esc(GZ.t.zone) + ": " + esc(GZ.t.zones[r.zone] || r.zone) + " · " + esc(GZ.t.kinds[kind] || kind)
+    ];
+    var rules = r.findings.map(function (f) {
+      var q = GZ.quotes[f.id] || ["", ""];
+      return '<li class="gz-f-' + esc(f.outcome) + '"><b>' + esc(GZ.t.verdicts[f.outcome] || f.outcome) + "</b> " +
+        esc(f.id) + " — " + esc(f.article) +
+        (f.allowed !== null ? " · " + esc(GZ.t.permitted) + " " + esc(fmt(f.allowed)) : "") +
+        '<br><span class="gz-quote">“' + esc(q[0]) + "”</span>" +
+        (q[1] ? '<br><span class="gz-quote-tr">' + esc(q[1]) + "</span>" : "") + "</li>";
+    });
+    return rows.join("<br>") +
+      '<div class="gz-rules-head">' + esc(GZ.t.rules) + ":</div>" +
+      (rules.length ? "<ul>" + rules.join("") + "</ul>" : "<div>" + esc(GZ.t.no_rules) + "</div>") +
+      (inPilot.length ? '<div class="gz-note">' + esc(GZ.t.pilot_note) + "</div>" : "");
+  }
+
+  function drawControl(map, drawn) {
+    var panel = L.control({ position: "topleft" });
+    panel.onAdd = function () {
+      var div = L.DomUtil.create("div", "gz-panel gz-draw");
+      var kinds = Object.keys(GZ.t.kinds).map(function (k) {
+        return '<option value="' + esc(k) + '">' + esc(GZ.t.kinds[k]) + "</option>";
+      }).join("");
+      div.classList.add("gz-collapsed");
+      div.innerHTML = '<button type="button" class="gz-panel-head gz-toggle">' + esc(GZ.t.draw_title) + "</button>" +
+        '<div class="gz-draw-body"><div class="gz-hint">' + esc(GZ.t.draw_hint) + "</div>" +
+        "<label>" + esc(GZ.t.kind) + ' <select id="gz-kind">' + kinds + "</select></label> " +
+        "<label>" + esc(GZ.t.height) + ' <input id="gz-height" type="number" min="0" step="0.1" style="width:5em"> ' +
+        esc(GZ.t.unit) + "</label>" +
+        '<div id="gz-result"></div>' +
+        '<button type="button" id="gz-export">' + esc(GZ.t.export) + "</button> " +
+        '<button type="button" id="gz-clear">' + esc(GZ.t.clear) + "</button></div>";
+      div.querySelector(".gz-toggle").addEventListener("click", function () { div.classList.toggle("gz-collapsed"); });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    panel.addTo(map);
+    var panelDiv = panel.getContainer();
+    var kindBox = document.getElementById("gz-kind"), heightBox = document.getElementById("gz-height");
+    var out = document.getElementById("gz-result");
+    function readInputs() {
+      var h = parseFloat(heightBox.value);
+      return { kind: kindBox.value || "building", height: isNaN(h) || h < 0 ? null : h };
+    }
+    function show(layer) {
+      var r = checkLayer(layer);
+      out.innerHTML = resultHtml(r, layer.gz.kind);
+      layer.setStyle && layer.setStyle(parcelStyle(r.verdict));
+      layer.bindPopup(function () { return '<div class="gz-drawn">' + resultHtml(layer.gz.result, layer.gz.kind) + "</div>"; },
+                      { maxWidth: 380 });
+      window.geozones.lastCheck = r;
+      return r;
+    }
+    var current = null;
+    function recheck() { if (current) { var i = readInputs(); current.gz.kind = i.kind; current.gz.height = i.height; show(current); } }
+    kindBox.addEventListener("change", recheck);
+    heightBox.addEventListener("input", recheck);
+    map.on(L.Draw.Event.CREATED, function (e) {
+      var layer = e.layer;
+      layer.gz = readInputs();
+      panelDiv.classList.remove("gz-collapsed");
+      drawn.addLayer(layer);
+      current = layer;
+      show(layer);
+      layer.on("click", function () {
+        current = layer; kindBox.value = layer.gz.kind;
+        heightBox.value = layer.gz.height === null ? "" : layer.gz.height;
+        show(layer);
+      });
+    });
+    document.getElementById("gz-clear").addEventListener("click", function () {
+      drawn.clearLayers(); current = null; out.innerHTML = "";
+    });
+    document.getElementById("gz-export").addEventListener("click", function () {
+      var blob = new Blob([JSON.stringify(exportDrawing(drawn), null, 1)], { type: "application/geo+json" });
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "geozones-drawing.geojson";
+      document.body.appendChild(a); a.click(); document.body.removeChild(a);
+    });
+    map.addControl(new L.Control.Draw({
+      position: "topleft",
+      draw: { polyline: { shapeOptions: { color: "#000", weight: 3 } },
+              polygon: { allowIntersection: false, showArea: false, shapeOptions: { color: "#000" } },
+              rectangle: { showArea: false, shapeOptions: { color: "#000" } },
+              circle: false, marker: false, circlemarker: { radius: 7, color: "#000" } },
+      edit: false
+    }));
+  }
+
+  /** The drawn proposals as GeoJSON (WGS84), each with its kind, height and the answer. */
+  function exportDrawing(drawn) {
+    var features = [];
+    drawn.eachLayer(function (layer) {
+      var r = layer.gz.result || checkLayer(layer);
+      features.push({ type: "Feature", geometry: r.geometry, properties: {
+        kind: layer.gz.kind, height_m: layer.gz.height, verdict: r.verdict, zone: r.zone,
+        distance_m: r.D, sun_distance_m: r.sunD, max_height_m: r.maxHeight, exceedance_m: r.exceedance,
+        rules: r.findings.map(function (f) { return f.id + " (" + f.article + "): " + f.outcome; }).join("; "),
+        station: GZ.station_id } });
+    });
+    return { type: "FeatureCollection", features: features };
+  }
+
+  // --- search ----------------------------------------------------------------------------------
+  function featureBounds(f) {
+    var lats = [], lons = [];
+    (function walk(c) { if (typeof c[0] === "number") { lons.push(c[0]); lats.push(c[1]); } else { c.forEach(walk); } })(f.geometry.coordinates);
+    return L.latLngBounds([Math.min.apply(null, lats), Math.min.apply(null, lons)],
+                          [Math.max.apply(null, lats), Math.max.apply(null, lons)]);
+  }
+
+  function searchControl(map) {
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "gz-panel gz-search");
+      var names = GZ_PARCELS.features.length <= 5000 ? GZ_PARCELS.features.map(function (f) {
+        return '<option value="' + esc(f.properties.n) + '">';
+      }).join("") : "";
+      div.innerHTML = '<input id="gz-q" type="search" list="gz-names" placeholder="' + esc(GZ.t.search) + '">' +
+        '<datalist id="gz-names">' + names + '</datalist><span id="gz-q-msg"></span>';
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+    var box = document.getElementById("gz-q"), msg = document.getElementById("gz-q-msg");
+    function find(q) {
+      q = q.trim();
+      if (!q) { return null; }
+      var lower = q.toLowerCase(), exact = null, partial = null;
+      GZ_PARCELS.features.forEach(function (f) {
+        var n = String(f.properties.n);
+        if (!exact && n === q) { exact = f; }
+        if (!partial && n.toLowerCase().indexOf(lower) >= 0) { partial = f; }
+      });
+      return exact || partial;
+    }
+    function go() {
+      var f = find(box.value);
+      msg.textContent = f ? "" : " " + GZ.t.not_found;
+      if (!f) { return; }
+      map.fitBounds(featureBounds(f), { maxZoom: 17, animate: false });
+      var hit = null;
+      if (window.geozones.parcels) {
+        window.geozones.parcels.eachLayer(function (l) { if (l.feature === f || l.feature.properties === f.properties) { hit = l; } });
+      }
+      if (hit) { hit.openPopup(); }
+      else { L.popup().setLatLng(featureBounds(f).getCenter()).setContent(parcelPopup(f.properties)).openOn(map); }
+      window.geozones.found = f.properties.n;
+    }
+    box.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
+    box.addEventListener("change", go);
+    window.geozones.search = function (q) { box.value = q; go(); };
+  }
+
+  // --- opening view: fit the parcels, and say when they lie in several places ---------------
+  function legendPadding() {  // keep the parcels clear of the legend (right) and the places note (bottom)
+    var el = document.querySelector(".gz-legend");
+    return [el ? el.offsetWidth + 20 : 20, 20];
+  }
+
+  function openingView(map) {
+    var groups = GZ.groups || [];
+    var start = GZ.view;
+    if (groups.length) { start = groups[0].bounds; }
+    if (groups.length > 1) {  // a note with a button per place, at the top of the legend panel
+      var div = document.createElement("div");
+      div.className = "gz-places";
+      div.innerHTML = "<b>" + esc(GZ.t.places) + "</b>" + groups.map(function (g, i) {
+        return '<div><button type="button" data-i="' + i + '">' + esc(GZ.t.show) + "</button> " + esc(g.label) + "</div>";
+      }).join("");
+      div.querySelectorAll("button").forEach(function (b) {
+        b.addEventListener("click", function () {
+          map.fitBounds(groups[+b.getAttribute("data-i")].bounds,
+                        { paddingTopLeft: [60, 20], paddingBottomRight: legendPadding(), animate: false });
+        });
+      });
+      var legend = document.getElementById("gz-legend");
+      legend.insertBefore(div, legend.firstChild);
+    }
+    map.fitBounds(start, { paddingTopLeft: [60, 20], paddingBottomRight: legendPadding(), animate: false });
+  }
+
+  function legendControl(map) {
+    var ctl = L.control({ position: "topright" });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "gz-panel gz-legend");
+      div.id = "gz-legend";
+      // the legend's HTML was built and escaped in Python (geozones/maps.py)
+      div.innerHTML = '<button type="button" class="gz-legend-toggle" title="' + esc(GZ.t.legend) + '">' +
+        esc(GZ.t.legend) + "</button>" + '<div class="gz-legend-body">' + GZ.legend + "</div>";
+      if (map.getSize().x < 700) { div.classList.add("gz-collapsed"); }
+      div.querySelector(".gz-legend-toggle").addEventListener("click", function () { div.classList.toggle("gz-collapsed"); });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+  }
+
+  window.geozones = { esc: esc, heightAt: heightAt, mapToWgs: mapToWgs, clickPopup: clickPopup,
+                      parcelPopup: parcelPopup, exportDrawing: exportDrawing, evaluator: EV };
+
+  window.geozonesInit = function (map, parcelGroup, stationGroup, contourGroup, drawnGroup) {
+    window.geozones.map = map;
+    window.geozones.drawnGroup = drawnGroup;
+    if (GZ.draw_local && L.drawLocal) {  // Leaflet.draw's own texts in the map's language
+      (function merge(into, from) {
+        Object.keys(from).forEach(function (k) {
+          if (typeof from[k] === "object") { into[k] = into[k] || {}; merge(into[k], from[k]); } else { into[k] = from[k]; }
+        });
+      })(L.drawLocal, GZ.draw_local);
+    }
+    var zin = document.querySelector(".leaflet-control-zoom-in"), zout = document.querySelector(".leaflet-control-zoom-out");
+    if (zin) { zin.title = GZ.t.zoom_in; zin.setAttribute("aria-label", GZ.t.zoom_in); }
+    if (zout) { zout.title = GZ.t.zoom_out; zout.setAttribute("aria-label", GZ.t.zoom_out); }
+    legendControl(map);
     if (stationGroup) {
       // facts were HTML-escaped in Python (geozones/maps.py) and contain only <b> and <br>
-      L.circleMarker(GZ.station.shown, { radius: 6, color: "#000", fillOpacity: 1 })
+      L.circleMarker(GZ.station.shown, { radius: 6, color: "#000", fillColor: "#000", fillOpacity: 1 })
         .bindPopup(GZ.station.facts, { maxWidth: 360 }).addTo(stationGroup);
     }
     map.on("click", function (e) {
+      if (window.geozones.drawing) { return; }
       L.popup().setLatLng(e.latlng).setContent(clickPopup(e.latlng)).openOn(map);
     });
+    if (drawnGroup && L.Control.Draw) {
+      map.on(L.Draw.Event.DRAWSTART, function () { window.geozones.drawing = true; });
+      map.on(L.Draw.Event.DRAWSTOP, function () { setTimeout(function () { window.geozones.drawing = false; }, 0); });
+      drawControl(map, drawnGroup);
+    }
     if (parcelGroup && GZ_PARCELS && GZ_PARCELS.features.length) {
+      searchControl(map);
       var renderer = L.canvas({ padding: 0.5 });
-      function buildParcels() {
+      var buildParcels = function () {
         return L.geoJSON(GZ_PARCELS, {
           renderer: renderer,
-          style: function (f) {
-            var c = GZ.colors[f.properties.v] || "#777";
-            return { color: c, weight: 1, fillColor: c, fillOpacity: 0.55 };
-          },
+          style: function (f) { return parcelStyle(f.properties.v); },
           pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, renderer: renderer }); },
           onEachFeature: function (f, layer) {
             layer.bindPopup(function () { return parcelPopup(f.properties); });
             layer.bindTooltip(function () { return esc(f.properties.n); }, { sticky: true });
           }
         });
-      }
+      };
       if (!GZ.overview) {
         window.geozones.parcels = buildParcels().addTo(parcelGroup);
       } else {
@@ -213,6 +400,12 @@
         map.on("zoomend", sync);
         sync();
       }
+    }
+    openingView(map);
+    if (contourGroup) {
+      var relabel = function () { if (map.hasLayer(contourGroup)) { placeLabels(map, contourGroup); } };
+      map.on("zoomend moveend overlayadd", relabel);
+      relabel();
     }
   };
 })();

@@ -1,0 +1,436 @@
+"""The printable assessment of one proposal (``geozones report``): HTML for A4, or PDF.
+
+What a planner attaches to an application: the project data and coordinates, the verdict, the
+permitted height and exceedance, every rule that applies with the article's Chinese text and
+its English translation, a map of the proposal in the zones, the obstruction (horizon) view
+from the field with the proposal in it, the approval duty (Art. 14 and 15.1 of the Jiangxian
+plan), the assumptions, the versions of the station and pilot data and of geozones, and the
+date. All numbers come from :func:`geozones.check.check`; pictures are drawn with matplotlib
+and embedded (base64 PNG), so the HTML file is self-contained.
+
+The PDF is made from the same HTML by WeasyPrint (a maintained HTML/CSS-to-PDF library that
+honours ``@page`` and needs only pango, which Debian has). A Chinese PDF needs a CJK font
+(Debian: ``fonts-noto-cjk``); without one the PDF is refused rather than printed with empty
+boxes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import html
+import io as _io
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from .check import CheckResult, ZoneSet
+from .errors import OutputError
+from .i18n import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
+
+__all__ = ["report_html", "write_report", "safe_filename", "has_cjk_font"]
+
+#: Colours of the verdicts (Okabe-Ito, as on the map).
+_VERDICT_COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "info": "#56B4E9"}
+
+#: Art. 14 and 15.1 of 绛县国家基本气象站气象探测环境保护专项规划 (verbatim).
+DUTY_ZH = (
+    ("第十四条", "县自然资源局、县住房和城乡建设管理局、县发展和改革委员会、县行政审批服务管理局等有关部门, "
+                "在审批可能影响已建气象站探测环境和设施的建设项目时, 应当事先征得有审批权限的气象主管部门书面同意。"
+                "未经气象主管部门书面同意, 有关部门不得审批。"),
+    ("第十五条 1", "本次规划确定的范围内用地在建设前必须将本次规划提出的探测环境要求作为项目立项、规划许可、"
+                  "环境影响评价的依据之一。"),
+)
+
+
+def has_cjk_font() -> bool:
+    """True when fontconfig knows a font with Chinese glyphs (what WeasyPrint uses)."""
+    if shutil.which("fc-list"):
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+        return bool(out.stdout.strip())
+    return False
+
+
+def safe_filename(value: Any, fallback: str) -> str:
+    """A file name from a row id: letters, digits (any script), ``-`` and ``_`` kept; nothing
+    that could climb directories or clash with a device name."""
+    text = re.sub(r"[^\w\-]+", "_", str(value), flags=re.UNICODE).strip("._")[:80]
+    return text or fallback
+
+
+def _sha(path: str | Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "—"
+
+
+def _png(fig) -> str:
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _cjk_matplotlib(lang: str) -> bool:
+    """Use a Chinese font in matplotlib when asked for and installed; False: draw in English."""
+    if lang != "zh":
+        return False
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    from .horizon import CJK_FONTS
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fonts = [f for f in CJK_FONTS if f in installed]
+    if fonts:
+        plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
+    return bool(fonts)
+
+
+def _map_figure(zones: ZoneSet, geom, verdict: str, lang: str) -> str:
+    """The proposal in the zones, in metres from the field centre (x east, y north)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .maps import ZONE_STYLE
+
+    zh = _cjk_matplotlib(lang)
+    lab = (lambda key: t(key, "zh")) if zh else (lambda key: t(key, "en"))
+    x0, y0, x1, y1 = geom.bounds
+    reach = max(abs(x0), abs(x1), abs(y0), abs(y1)) * 1.25 + 60.0
+    fig, ax = plt.subplots(figsize=(7.0, 6.2))
+    for zone_id, poly in zones.frame.zone_polygons(max(reach * 1.5, 200.0)):
+        color = ZONE_STYLE[zone_id][0]
+        for part in getattr(poly, "geoms", [poly]):
+            xs, ys = part.exterior.xy
+            sector = zone_id in ("sunrise", "sunset")
+            ax.fill(xs, ys, color=color, alpha=0.10 if sector else 0.0)
+            ax.plot(xs, ys, color=color, lw=1.2, ls="--" if sector else "-",
+                    label=zone_name(zones.station, zone_id, "zh" if zh else "en"))
+    color = _VERDICT_COLORS.get(verdict, "#999999")
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type == "Polygon":
+            xs, ys = part.exterior.xy
+            ax.fill(xs, ys, color=color, alpha=0.7, ec="#000", lw=2.0)
+        elif part.geom_type == "LineString":
+            xs, ys = part.xy
+            ax.plot(xs, ys, color=color, lw=3, path_effects=None)
+        else:
+            ax.plot(part.x, part.y, "o", color=color, mec="#000", ms=9)
+    ax.plot([], [], "s", color=color, mec="#000", label=lab("rpt_proposal"))
+    ax.plot(0, 0, "k+", ms=12)
+    ax.set_aspect("equal")
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_xlabel(lab("rpt_axis_x"))
+    ax.set_ylabel(lab("rpt_axis_y"))
+    ax.grid(alpha=0.3)
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction", ha="center",
+                arrowprops={"arrowstyle": "->", "lw": 1.5}, fontsize=12, fontweight="bold")
+    handles, labels = ax.get_legend_handles_labels()
+    seen = dict(zip(labels, handles))
+    ax.legend(seen.values(), seen.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    out = _png(fig)
+    plt.close(fig)
+    return out
+
+
+def _horizon_figure(zones: ZoneSet, geom, top_m: float | None, lang: str, tmpdir: Path) -> tuple[str, list[str]]:
+    """The obstruction diagram seen from the field with the proposal as the obstruction."""
+    from .horizon import horizon_profile, plot_horizon
+
+    top = np.array([np.nan if top_m is None else float(top_m)])
+    profile = horizon_profile(zones.frame, np.array([geom], dtype=object), top, labels=np.array(["proposal"]))
+    path = tmpdir / "horizon.png"
+    notes = plot_horizon(profile, zones.frame, path, lang=lang, overwrite=True)
+    data = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return data, notes
+
+
+_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #555; } }
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei",
+  "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45; color: #111; max-width: 185mm; margin: auto; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #bbb; padding: 1.2mm 2mm;
+  vertical-align: top; text-align: left; } th { background: #f0f0f0; width: 34%; }
+.verdict { display: inline-block; padding: 1mm 4mm; font-weight: bold; font-size: 14pt; border: 2px solid #000; }
+.v-fail { background: #D55E00; color: #fff; border-width: 3px; } .v-review { background: #E69F00; border-style: dashed; }
+.v-pass { background: #009E73; color: #fff; }
+.quote { color: #222; } .tr { color: #555; font-style: italic; }
+figure { margin: 3mm 0; page-break-inside: avoid; } figure img { max-width: 100%; }
+figcaption { font-size: 9pt; color: #444; }
+.small { font-size: 9pt; color: #444; } .coords { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+tr, li { page-break-inside: avoid; }
+"""
+
+
+def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "en",
+                inputs: dict[str, Any] | None = None, today: _dt.date | None = None) -> str:
+    """The assessment as one self-contained HTML page (A4 print CSS).
+
+    ``geometry`` is the proposal in WGS84 (lon/lat) as checked; ``inputs`` holds what the
+    user gave (footprint text, CRS, kind, height, floors, use, DEM) for the project table.
+    """
+    import tempfile
+
+    from pyproj import CRS
+
+    from . import __version__
+    from .coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
+
+    e = html.escape
+    T = lambda key, **kw: t(key, lang, **kw)
+    inputs = inputs or {}
+    station = zones.station
+    today = today or _dt.datetime.now(_dt.UTC).date()
+    wgs = geometry
+    local = transform_geoms(np.array([wgs], dtype=object), CRS.from_epsg(4326), zones.frame.crs, False)[0]
+    st_name = station.name.get(lang)
+
+    def m(v):
+        return "—" if v is None else f"{v:,.2f} {T('unit_m')}"
+
+    coords = shapely.get_coordinates(wgs)
+    coord_rows = "".join(f"<tr><td>{i + 1}</td><td>{x:.6f}</td><td>{y:.6f}</td></tr>"
+                         for i, (x, y) in enumerate(coords[:40]))
+    more = f"<p class='small'>… {len(coords) - 40} {e(T('rpt_more_vertices'))}</p>" if len(coords) > 40 else ""
+    size = (f"{local.area:,.1f} m²" if local.geom_type.endswith("Polygon")
+            else f"{local.length:,.1f} m" if "Line" in local.geom_type else "—")
+    project = [
+        (T("rpt_footprint"), e(str(inputs.get("footprint", ""))[:200])),
+        (T("rpt_crs"), e(str(inputs.get("crs") or result.crs))),
+        (T("word_kind"), e(name(KIND_NAMES, result.kind, lang))),
+        (T("report_height"), e(m(inputs.get("height")))),
+        (T("rpt_height_used"), e(m(result.height_m))),
+        (T("word_floors"), e(str(inputs.get("floors") or "—"))),
+        (T("word_use"), e(str(inputs.get("use") or "—"))),
+        (T("rpt_size"), e(size)),
+        (T("rpt_geometry"), e(local.geom_type)),
+    ]
+    if inputs.get("width") is not None:
+        project.append((T("rpt_width"), e(m(inputs["width"]))))
+    if inputs.get("dem"):
+        project.append(("DEM", e(str(inputs["dem"]))))
+    verdict_name = name(VERDICT_NAMES, result.verdict, lang)
+    answer = [
+        (T("report_verdict"), f"<span class='verdict v-{e(result.verdict)}'>{e(verdict_name)}</span>"),
+        (T("report_max_height"), e(m(result.max_height_m) if result.max_height_m is not None else T("report_unlimited"))),
+        (T("report_exceedance"), e(m(result.exceedance_m))),
+        (T("report_zone"), e(zone_name(station, result.zone, lang))),
+        (T("report_distance"), e(m(result.distance_m))),
+        (T("report_sun"), e(T("report_yes") if result.in_sun_sector else T("report_no"))
+         + (f" ({e(m(result.sun_distance_m))})" if result.sun_distance_m is not None else "")),
+    ]
+    rules = {r.id: r for r in station.rules}
+    for p in zones.pilots:
+        rules.update({r.id: r for r in p.rules})
+    findings = list(result.findings) + [type("F", (), f) for f in (result.pilot or {}).get("findings", [])]
+    rule_rows = []
+    for f in findings:
+        rule = rules.get(f.rule)
+        zh_q = getattr(rule, "quote_zh", "") if rule else ""
+        en_q = getattr(rule, "quote_en", "") if rule else ""
+        rule_rows.append(
+            f"<tr><td><span class='verdict v-{e(f.severity)}' style='font-size:9pt;padding:0 2mm'>"
+            f"{e(name(VERDICT_NAMES, f.severity, lang))}</span><br>{e(f.rule)}<br>{e(f.article)}</td>"
+            f"<td><div class='quote'>“{e(zh_q)}”</div><div class='tr'>{e(en_q)}</div>"
+            f"<div>{e(f.message)}</div></td></tr>")
+    rules_html = (f"<table><tr><th style='width:24%'>{e(T('rpt_rule'))}</th><th>{e(T('rpt_text'))}</th></tr>"
+                  + "".join(rule_rows) + "</table>") if rule_rows else f"<p>{e(T('report_no_rules'))}</p>"
+    with tempfile.TemporaryDirectory() as tmp:
+        map_png = _map_figure(zones, local, result.verdict, lang)
+        hz_png, hz_notes = _horizon_figure(zones, local, result.height_m, lang, Path(tmp))
+    duty = "".join(f"<p><b>{e(a)}</b> <span class='quote'>{e(text)}</span></p>" for a, text in DUTY_ZH)
+    duty += f"<p class='tr'>{e(T('rpt_duty_en'))}</p>" if lang != "zh" else ""
+    duty += f"<p>{e(T('rpt_duty_' + ('inside' if result.zone != 'outside' or result.in_sun_sector else 'outside')))}</p>"
+    assumptions = list(result.assumptions) + hz_notes
+    if not _cjk_matplotlib(lang) and needs_cjk(lang):
+        assumptions.append(t("hz_no_cjk_font", lang))
+    versions = [
+        ("geozones", e(__version__)),
+        (T("rpt_station_file"), e(f"{station.source_path or station.id} · sha256 {_sha(station.source_path)}")),
+    ]
+    for p in zones.pilots:
+        src = getattr(p, "source_path", "") or ""
+        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · "
+                                              f"{p.boundary_source} · sha256 {_sha(src) if src else '—'}")))
+    versions.append((T("rpt_date"), e(today.isoformat())))
+
+    def table(rows: Sequence[tuple[str, str]]) -> str:
+        return "<table>" + "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+    title = T("rpt_title", station=st_name)
+    pilot = ""
+    if result.pilot and result.pilot.get("inside"):
+        pilot = (f"<p>{e(T('report_pilot'))}: {e(result.pilot['name'])} — "
+                 f"{e(name(VERDICT_NAMES, result.pilot['verdict'], lang))}</p>")
+    return f"""<!DOCTYPE html>
+<html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>{_CSS}</style></head><body>
+<h1>{e(title)}</h1>
+<p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>
+<h2>1. {e(T('rpt_project'))}</h2>{table(project)}
+<details open><summary class="small">{e(T('rpt_coords'))}</summary>
+<table class="coords"><tr><th>#</th><th>{e(T('rpt_lon'))}</th><th>{e(T('rpt_lat'))}</th></tr>{coord_rows}</table>{more}</details>
+<h2>2. {e(T('rpt_result'))}</h2>{table(answer)}{pilot}
+<h2>3. {e(T('report_findings'))}</h2>{rules_html}
+<h2>4. {e(T('rpt_map'))}</h2>
+<figure><img alt="{e(T('rpt_map'))}" src="{map_png}"><figcaption>{e(T('rpt_map_caption'))}</figcaption></figure>
+<h2>5. {e(T('rpt_horizon'))}</h2>
+<figure><img alt="{e(T('rpt_horizon'))}" src="{hz_png}" style="max-width:70%"><figcaption>{e(T('rpt_horizon_caption'))}</figcaption></figure>
+<h2>6. {e(T('rpt_duty'))}</h2>{duty}
+<h2>7. {e(T('report_assumptions'))}</h2><ul>{''.join(f'<li>{e(a)}</li>' for a in assumptions)}</ul>
+<h2>8. {e(T('rpt_versions'))}</h2>{table(versions)}
+</body></html>
+"""
+
+
+def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True) -> int:
+    """Write the report as HTML or (by the ``.pdf`` suffix) PDF, atomically; returns bytes."""
+    from .io import atomic_output
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise OutputError("output_format", path=str(path), choices=".html, .pdf")
+    if suffix == ".pdf" and needs_cjk(lang) and not has_cjk_font():
+        raise OutputError("report_no_cjk_font", path=str(path))
+    with atomic_output(path, overwrite) as tmp:
+        if suffix == ".pdf":
+            import weasyprint
+
+            weasyprint.HTML(string=page).write_pdf(str(tmp))
+        else:
+            tmp.write_text(page, encoding="utf-8")
+        size = tmp.stat().st_size
+    return size
+
+
+def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
+               kind: str = "building", use: str | None = None, floors: int | None = None,
+               crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
+               lang: str = "en", overwrite: bool = True, label: str | None = None,
+               width: float | None = None) -> int:
+    """Check one proposal and write its report (``geozones report``); returns bytes written.
+
+    ``footprint`` is WKT, a vector file's path, or a shapely geometry in ``crs``.
+    """
+    from pyproj import CRS
+
+    from .check import DEFAULT_CRS, check
+    from .coords import from_frame, parse_crs, to_frame
+    from .errors import InputError
+    from .io import read_footprint
+
+    if height is not None and not (height >= 0 and height != float("inf")):
+        raise InputError("height_invalid", value=height)
+    if isinstance(footprint, str):
+        geom, geom_crs, notes = read_footprint(footprint, crs)
+    else:
+        geom, geom_crs, notes = footprint, crs or DEFAULT_CRS, []
+    result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
+                   use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
+                   extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width)
+    frame = zones.frame
+    local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
+                                frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
+    wgs = from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
+    text = label if label is not None else (footprint if isinstance(footprint, str) else geom.wkt)
+    page = report_html(result, wgs, zones, lang=lang, inputs={
+        "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
+        "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)})
+    return write_report(page, output, lang=lang, overwrite=overwrite)
+
+
+def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zones: ZoneSet, opts,
+                        id_column: str | None, layer: str | None = None, lang: str = "en",
+                        fmt: str = "html") -> tuple[int, list[tuple[str, str]]]:
+    """``screen --reports DIR``: one report per screened row that fails or needs review, named
+    by the row's id (``id_column``; made safe for file names, numbered on a clash), plus
+    ``index.html`` linking them. A row whose report cannot be made is listed in the index with
+    the reason; it does not stop the others. Returns ``(reports written, problems)``.
+    """
+    import pandas as pd
+
+    from .errors import GeozonesError
+    from .io import atomic_output
+    from .kinds import normalize_kind, normalize_use
+    from .maps import read_parcels
+    from .screen import SHAPEFILE_NAMES
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    gdf = read_parcels(screened_path, layer)
+    short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
+    gdf = gdf.rename(columns=short)
+    rows = gdf[gdf["gz_verdict"].isin(["fail", "review"])]
+    crs = gdf.crs.to_string() if gdf.crs is not None else None
+
+    def value(row, column):
+        if not column or column not in row.index:
+            return None
+        v = row[column]
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    used: set[str] = set()
+    entries, problems = [], []
+    for i, (idx, row) in enumerate(rows.iterrows()):
+        ident = str(row[id_column]) if id_column and id_column in row.index else str(idx)
+        stem = safe_filename(ident, f"row{idx}")
+        k = 2
+        base = stem
+        while stem.lower() in used:
+            stem, k = f"{base}_{k}", k + 1
+        used.add(stem.lower())
+        fname = f"{stem}.{fmt}"
+        try:
+            h = pd.to_numeric(pd.Series([value(row, opts.height_field)]), errors="coerce").iloc[0]
+            floors = value(row, opts.floors_field)
+            if np.isnan(h) and floors is not None:
+                h = float(floors) * opts.storey_height_m
+            if np.isnan(h):
+                h = opts.default_height_m if opts.default_height_m is not None else None
+            kind = normalize_kind(str(value(row, opts.kind_field))) if value(row, opts.kind_field) else None
+            width = value(row, getattr(opts, "width_field", None))
+            use = value(row, opts.use_field)
+            use = normalize_use(str(use)) if use is not None else opts.default_use
+            report_for(row.geometry, directory / fname, zones=zones, height=None if h is None else float(h),
+                       kind=kind or opts.default_kind, use=use,
+                       floors=int(floors) if floors is not None and float(floors) >= 1 else None,
+                       crs=crs, axis_order=opts.axis_order,
+                       dem=getattr(opts.dem, "path", None), lang=lang, overwrite=True, label=f"{id_column}={ident}",
+                       width=None if width is None else float(width))
+            entries.append((ident, str(row["gz_verdict"]), row.get("gz_exceedance_m"), fname, ""))
+        except GeozonesError as exc:
+            problems.append((ident, exc.localized(lang)))
+            entries.append((ident, str(row["gz_verdict"]), row.get("gz_exceedance_m"), "", exc.localized(lang)))
+    e = html.escape
+    def link(ident: str, f: str) -> str:
+        return f'<a href="{e(f)}">{e(ident)}</a>' if f else e(ident)
+
+    body = "".join(
+        f"<tr><td>{link(ident, f)}</td>"
+        f"<td class='v-{e(v)}'>{e(name(VERDICT_NAMES, v, lang))}</td>"
+        f"<td>{'' if ex is None or (isinstance(ex, float) and np.isnan(ex)) else f'{float(ex):,.2f}'}</td>"
+        f"<td>{e(why)}</td></tr>" for ident, v, ex, f, why in entries)
+    title = t("rpt_index_title", lang)
+    index = (f"<!DOCTYPE html><html lang=\"{t('html_lang', lang)}\"><head><meta charset=\"utf-8\">"
+             f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>"
+             f"<p class='small'>{e(str(screened_path))} · {e(_dt.date.today().isoformat())}</p>"
+             f"<table><tr><th>{e(id_column or 'row')}</th><th>{e(t('report_verdict', lang))}</th>"
+             f"<th>{e(t('report_exceedance', lang))} [{e(t('unit_m', lang))}]</th><th></th></tr>{body}</table>"
+             "</body></html>")
+    with atomic_output(directory / "index.html", True) as tmp:
+        tmp.write_text(index, encoding="utf-8")
+    return len(entries) - len(problems), problems

@@ -712,6 +712,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "steps_band": {"en": "permitted {lo}–{hi} m", "zh": "允许高度 {lo}–{hi} 米"},
     "steps_zero": {"en": "nothing may stand", "zh": "不得建设"},
+    # --- fixes: new-user review ---
+    "dem_ignored_field_mode": {
+        "en": "--dem is not used with --mode field (heights above the field ground): add --mode ground or --absolute",
+        "zh": "--mode field（高于观测场地面的高度）不使用 --dem：请加 --mode ground 或 --absolute",
+    },
+    "heightlimit_summary": {
+        "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
+        "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",
+    },
 }
 
 

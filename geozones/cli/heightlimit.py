@@ -8,6 +8,7 @@ import click
 
 from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
+from ..i18n import t
 from .options import (
     _kind,
     dem_opt,
@@ -17,7 +18,6 @@ from .options import (
     station_opt,
     warn,
 )
-from ..i18n import t
 
 
 @click.command()

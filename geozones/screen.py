@@ -398,7 +398,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                  kind_field: str | None = None, use_field: str | None = None,
                  kind: str = "building", use: str | None = None, height: float | None = None,
                  storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
-                 station=None, zones: ZoneSet | None = None, lang: str = "en"):
+                 station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None):
     """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
     columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
 
@@ -409,7 +409,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
         from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
     height_field, floors_field, kind_field, use_field : str, optional
         Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
-    kind, use, height : defaults for rows without a value (height [m]: none by default).
+    kind, use, height : defaults for rows without a value (height [m]: none by default;
+        ``height_m=`` is the deprecated spelling).
     storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
     lang : language of ``gz_message`` and ``gz_status``.
 
@@ -424,8 +425,10 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
           h gz_verdict  gz_zone
     0  10.0       pass  control
     """
-    from .check import _geometry_input
+    from .check import _UNSET, _deprecated, _geometry_input
     from .core.kinds import KINDS, USES, normalize_use
+
+    height = _deprecated("height", "height_m", height, _UNSET if height_m is None else height_m)
     from .core.kinds import normalize_kind as _nk
 
     default_kind = _nk(kind) if kind is not None else "building"

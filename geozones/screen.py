@@ -346,6 +346,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
                      for w in data["worst_exceedances"]]
             rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
+            rows += [("renamed_field", old, new) for old, new in (data["renamed_fields"] or {}).items()]
             rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
                      ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),

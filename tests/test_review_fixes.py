@@ -1,0 +1,38 @@
+"""Defects found by a new-user review of main, each pinned by a test with hand-worked values."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from click.testing import CliRunner
+from pyproj import CRS
+
+from geozones.cli import main
+from geozones.core.coords import from_frame
+
+
+def _gdf(frame, geoms, **cols):
+    out = from_frame(np.array(geoms, dtype=object), frame.crs, CRS.from_epsg(4546))
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(out, crs=4546), crs=4546)
+
+
+def test_renamed_shapefile_fields_listed_in_report(tmp_path, frame):
+    # "building_height" (15 bytes) cannot be a shapefile field name (10 bytes): it is renamed,
+    # and the rename is listed in both --report forms, as README says.
+    src = tmp_path / "in.gpkg"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)], building_height=[10.0]).to_file(src)
+    for ext in ("csv", "json"):
+        rep = tmp_path / f"r.{ext}"
+        res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / f"o_{ext}.shp"),
+                                        "--height-field", "building_height", "--report", str(rep), "-q"])
+        assert res.exit_code == 0, res.output
+        if ext == "json":
+            renamed = json.loads(rep.read_text(encoding="utf-8"))["renamed_fields"]
+        else:
+            df = pd.read_csv(rep)
+            renamed = dict(df.loc[df["metric"] == "renamed_field", ["key", "value"]].to_numpy())
+        assert list(renamed) == ["building_height"]
+        new = renamed["building_height"]
+        assert len(new.encode()) <= 10 and new in gpd.read_file(tmp_path / f"o_{ext}.shp").columns

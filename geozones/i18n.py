@@ -717,6 +717,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "--dem is not used with --mode field (heights above the field ground): add --mode ground or --absolute",
         "zh": "--mode field（高于观测场地面的高度）不使用 --dem：请加 --mode ground 或 --absolute",
     },
+    "sum_row": {"en": "row {row}", "zh": "第 {row} 行"},
+    "sum_more": {"en": "… and {n} more (each row's gz_status says why)", "zh": "……另有 {n} 行（原因见各行 gz_status）"},
     "heightlimit_summary": {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",

@@ -36,3 +36,17 @@ def test_renamed_shapefile_fields_listed_in_report(tmp_path, frame):
         assert list(renamed) == ["building_height"]
         new = renamed["building_height"]
         assert len(new.encode()) <= 10 and new in gpd.read_file(tmp_path / f"o_{ext}.shp").columns
+
+
+def test_summary_says_how_many_errors_not_listed(tmp_path, frame):
+    # 7 rows with a negative height are errors; the summary lists 5 and says "and 2 more"
+    src = tmp_path / "bad.gpkg"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)] * 8, h=[-1.0] * 7 + [10.0]).to_file(src)
+    for lang, more in (("en", "… and 2 more"), ("zh", "……另有 2 行")):
+        res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / f"o_{lang}.gpkg"),
+                                        "--height-field", "h", "--lang", lang])
+        assert res.exit_code == 0, res.output
+        assert more in res.output
+        listed = [ln for ln in res.output.splitlines() if ln.startswith(("  row ", "  第 "))
+                  and ": +" not in ln]
+        assert len(listed) == 5, res.output

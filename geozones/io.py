@@ -38,21 +38,27 @@ VECTOR_DRIVERS: dict[str, str] = {
 }
 
 
-def require_one_layer(path: str | Path, layer: str | None) -> None:
-    """Refuse (exit 2, listing them) a file with several layers of features when no ``layer``
-    is named: several layers are never silently read as their first."""
+def require_one_layer(path: str | Path, layer: str | None) -> str | None:
+    """The layer to read: ``layer`` if named, else the file's one layer of features.
+
+    Refuses (exit 2, listing them) a file with several layers of features when no ``layer``
+    is named: several layers are never silently read as their first. Tables without geometry
+    (the QGIS ``layer_styles`` our GeoPackage output carries) are not layers of features; the
+    returned name lets readers ask for the data layer explicitly (no "more than one layer"
+    warning). None when the file cannot be listed (the reader that follows says why).
+    """
     if layer is not None:
-        return
+        return layer
     import pyogrio
 
     try:
         layers = pyogrio.list_layers(path)
     except Exception:  # unreadable: the reader that follows says why
-        return
-    # tables without geometry (a GeoPackage's QGIS layer_styles) are not layers of features
+        return None
     names = [str(row[0]) for row in layers if row[1] is not None]
     if len(names) > 1:
         raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
+    return names[0] if names and len(layers) > 1 else None
 
 
 def driver_for(path: str | Path) -> str:
@@ -158,7 +164,9 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
         notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
         return gdf, parse_crs(crs), notes
     try:
-        gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
+        gdf = gpd.read_file(path, engine="pyogrio", layer=require_one_layer(path, layer))
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
@@ -353,7 +361,7 @@ class TableSource:
             return
         import pyogrio
 
-        require_one_layer(self.path, self.layer)
+        self.layer = require_one_layer(self.path, self.layer)
         if self.path.suffix.lower() == ".shp" and not self.encoding:
             self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
         try:

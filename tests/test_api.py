@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from conftest import TAN5, east, square_north
+from conftest import TAN5, east, read_output, square_north
 from pyproj import CRS
 
 import geozones
@@ -54,7 +54,7 @@ def test_assess_frame_columns_index_crs_and_same_as_screen(tmp_path, frame):
     geozones_screen = __import__("geozones.screen", fromlist=["x"])
     geozones_screen.screen_file(src, tmp_path / "out.gpkg", zones=geozones.ZoneSet(),
                                 opts=geozones_screen.ScreenOptions(height_field="h", kind_field="k"))
-    screened = gpd.read_file(tmp_path / "out.gpkg")
+    screened = read_output(tmp_path / "out.gpkg")
     for col in ("gz_verdict", "gz_zone", "gz_rules", "gz_message"):
         assert screened[col].fillna("").tolist() == out[col].fillna("").tolist()
 

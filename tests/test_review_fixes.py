@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from click.testing import CliRunner
+from conftest import read_output
 from pyproj import CRS
 
 from geozones.cli import main
@@ -35,7 +36,7 @@ def test_renamed_shapefile_fields_listed_in_report(tmp_path, frame):
             renamed = dict(df.loc[df["metric"] == "renamed_field", ["key", "value"]].to_numpy())
         assert list(renamed) == ["building_height"]
         new = renamed["building_height"]
-        assert len(new.encode()) <= 10 and new in gpd.read_file(tmp_path / f"o_{ext}.shp").columns
+        assert len(new.encode()) <= 10 and new in read_output(tmp_path / f"o_{ext}.shp").columns
 
 
 def test_summary_says_how_many_errors_not_listed(tmp_path, frame):
@@ -50,3 +51,19 @@ def test_summary_says_how_many_errors_not_listed(tmp_path, frame):
         listed = [ln for ln in res.output.splitlines() if ln.startswith(("  row ", "  第 "))
                   and ": +" not in ln]
         assert len(listed) == 5, res.output
+
+
+def test_map_reads_screened_gpkg_without_layer_warning(tmp_path, frame):
+    # our GeoPackage holds the data layer and QGIS's layer_styles table: the data layer is
+    # read by name, so pyogrio's "More than one layer found" warning never shows
+    import warnings
+
+    src, out = tmp_path / "in.gpkg", tmp_path / "s.gpkg"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)], h=[10.0]).to_file(src)
+    assert CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "-q"]).exit_code == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = CliRunner().invoke(main, ["map", "--parcels", str(out), "-o", str(tmp_path / "m.html"),
+                                        "--tiles", "none"])
+    assert res.exit_code == 0, res.output
+    assert not [w for w in caught if "More than one layer" in str(w.message)]

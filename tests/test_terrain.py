@@ -8,7 +8,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5
+from conftest import HALF, TAN5, read_output
 from pyproj import CRS
 from rasterio.transform import from_origin
 
@@ -233,7 +233,7 @@ def test_screen_with_dem(tmp_path, frame, plane_dem):
     gpd.GeoDataFrame({"h": [10.0, 10.0]}, geometry=g, crs=4326).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(),
                 opts=ScreenOptions(height_field="h", dem=DEM(plane_dem), field_elevation_m=Z0))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert got["gz_height_m"][0] == pytest.approx(15.5) and got["gz_ground_m"][0] == pytest.approx(766.5)
     assert got["gz_status"][1].startswith("error") and "outside the DEM" in got["gz_status"][1]
 

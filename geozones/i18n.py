@@ -719,6 +719,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "sum_row": {"en": "row {row}", "zh": "第 {row} 行"},
     "sum_more": {"en": "… and {n} more (each row's gz_status says why)", "zh": "……另有 {n} 行（原因见各行 gz_status）"},
+    "output_no_folder": {"en": "cannot write {path}: folder {folder} does not exist: create it or choose another -o",
+                         "zh": "无法写入 {path}：文件夹 {folder} 不存在：请先创建，或换一个 -o"},
+    "output_in_file": {"en": "cannot write {path}: {folder} is a file, not a folder",
+                       "zh": "无法写入 {path}：{folder} 是文件，不是文件夹"},
+    "output_is_folder": {"en": "cannot write {path}: it is a folder", "zh": "无法写入 {path}：它是一个文件夹"},
     "heightlimit_summary": {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",

@@ -67,3 +67,21 @@ def test_map_reads_screened_gpkg_without_layer_warning(tmp_path, frame):
                                         "--tiles", "none"])
     assert res.exit_code == 0, res.output
     assert not [w for w in caught if "More than one layer" in str(w.message)]
+
+
+def test_map_checks_output_folder_before_the_work_in_both_languages(tmp_path, monkeypatch):
+    import geozones.maps
+
+    def never(*_a, **_k):
+        raise AssertionError("the parcels were read before the output folder was checked")
+
+    monkeypatch.setattr(geozones.maps, "read_parcels", never)
+    out = tmp_path / "missing" / "m.html"
+    for lang, words in (("en", "folder"), ("zh", "文件夹")):
+        res = CliRunner().invoke(main, ["map", "--parcels", "data/sample/parcels.gpkg", "-o", str(out),
+                                        "--tiles", "none", "--lang", lang])
+        assert res.exit_code == 3, res.output
+        assert words in res.output and str(tmp_path / "missing") in res.output
+        assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+        if lang == "zh":
+            assert "does not exist" not in res.output

@@ -724,6 +724,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "output_in_file": {"en": "cannot write {path}: {folder} is a file, not a folder",
                        "zh": "无法写入 {path}：{folder} 是文件，不是文件夹"},
     "output_is_folder": {"en": "cannot write {path}: it is a folder", "zh": "无法写入 {path}：它是一个文件夹"},
+    "dem_not_raster": {
+        "en": "cannot read DEM {path} as a raster ({why}): --dem takes a GeoTIFF or another raster GDAL reads, not a vector file",
+        "zh": "无法将 DEM {path} 读作栅格（{why}）：--dem 需要 GeoTIFF 或 GDAL 可读的其他栅格，不能是矢量文件",
+    },
+    "height_column_none": {
+        "en": "{path} has none of the height columns looked for ({looked}): name one with --height-field; its columns are {columns}",
+        "zh": "{path} 没有默认的高度列（{looked}）：请用 --height-field 指定；其列为 {columns}",
+    },
     "heightlimit_summary": {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",

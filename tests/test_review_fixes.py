@@ -85,3 +85,20 @@ def test_map_checks_output_folder_before_the_work_in_both_languages(tmp_path, mo
         assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
         if lang == "zh":
             assert "does not exist" not in res.output
+
+
+def test_dem_vector_and_buildings_without_height_say_what_to_do(tmp_path, frame):
+    site = tmp_path / "site.geojson"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)]).to_file(site)
+    res = CliRunner().invoke(main, ["check", "--footprint", "POINT (111.5745 35.5054)", "--height", "10",
+                                    "--dem", str(site)])
+    assert res.exit_code == 2 and "--dem takes a GeoTIFF" in res.output and "GeoJSON/GPKG" not in res.output
+    b = tmp_path / "b.gpkg"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)], name=["a"]).to_file(b)
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(b), "-o", str(tmp_path / "h.png")])
+    assert res.exit_code == 2, res.output
+    for word in ("--height-field", "gz_height_m, height, HEIGHT, 高度", "name"):
+        assert word in res.output, res.output
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(b), "--height-field", "h",
+                                    "-o", str(tmp_path / "h.png")])
+    assert res.exit_code == 2 and "no column 'h'" in res.output

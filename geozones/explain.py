@@ -14,7 +14,7 @@ import numpy as np
 from .core.engine import Assessment
 from .core.kinds import kinds_of_families
 from .core.rules import NA, VERDICTS
-from .i18n import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
+from .i18n import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
 
 __all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "row_messages", "fmt"]
@@ -70,7 +70,8 @@ def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
             own = f"pilot_msg_{rule.id}"  # a rule's own wording, where the catalogue has one
             key = own if has_message(own) else f"pilot_storeys_{rule.severity}"
             msg = t(key, lang, n=fmt(n), above=above, at_most=at_most)
-        return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg, **texts)
+        return Finding(rule=rule.id, severity=severity, article=article_label(rule.article, lang, rule.article_zh),
+                       message=msg, **texts)
     s = a.station
     m = a.measurements
     kind_name = name(KIND_NAMES, a.kinds[i], lang)
@@ -96,7 +97,7 @@ def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
             and not m.in_protected[i]):
         msg = t("finding_maybe_upwind", lang, general=fmt(s.general_m),
                 upwind=fmt(s.general_upwind_m)) + " " + msg
-    return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
+    return Finding(rule=rule.id, severity=severity, article=article_label(rule.article, lang, rule.article_zh), message=msg,
                    distance_m=_round(d), allowed_height_m=_round(allowed), height_m=_round(h),
                    exceedance_m=_round(exc), **texts)
 
@@ -229,7 +230,7 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     inside = ok & a.in_protection_area()
     out[inside] += sep + t("msg_approval", lang)
     group, sets = a.flag_groups
-    tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({r.article})" for r in rules)
+    tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})" for r in rules)
                       for rules in sets], dtype=object)[group]
     out = out + tails
     out[~ok] = ""

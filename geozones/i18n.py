@@ -746,6 +746,38 @@ class _Params(dict):
         return "?"
 
 
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1–99 in Chinese numerals (十二, 二十, 十六)."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        return _CN_DIGITS[n]
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + ("" if ones == 0 else _CN_DIGITS[ones])
+
+
+def article_label(article: str, lang: str = "en", zh: str = "") -> str:
+    """An article label as the plan's reader writes it: unchanged in English; in Chinese
+    ``Art. 12.3 (2) ⑥`` → ``第十二条 3(2)⑥``, ``Art. 13 (1); Art. 16.2`` → ``第十三条(1)；第十六条 2``.
+    Labels without ``Art.`` (a pilot plan's ``§``) pass through; a rule row's own
+    ``article_zh`` (``zh``) wins when given."""
+    import re
+
+    if lang == "zh" and zh:
+        return zh
+    if lang != "zh" or "Art." not in article:
+        return article
+
+    def one(m: re.Match) -> str:
+        head = f"第{_cn_number(int(m.group(1)))}条"
+        return head + (f" {m.group(2)}" if m.group(2) else "")
+
+    out = re.sub(r"Art\. (\d{1,2})(?:\.(\d+))?", one, article)
+    out = re.sub(r"\s+(?=[(①-⑳])", "", out)
+    return out.replace("; ", "；").replace(", ", "、")
+
+
 def t(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in."""
     entry = _MESSAGES[key]

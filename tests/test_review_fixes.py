@@ -102,3 +102,32 @@ def test_dem_vector_and_buildings_without_height_say_what_to_do(tmp_path, frame)
     res = CliRunner().invoke(main, ["horizon", "--buildings", str(b), "--height-field", "h",
                                     "-o", str(tmp_path / "h.png")])
     assert res.exit_code == 2 and "no column 'h'" in res.output
+
+
+def test_article_labels_in_chinese():
+    from geozones.i18n import article_label
+
+    # Art. N.M (k) ⑥: 第N条 M(k)⑥, numerals written out by hand
+    assert article_label("Art. 12.3 (2) ⑥", "zh") == "第十二条 3(2)⑥"
+    assert article_label("Art. 12.1", "zh") == "第十二条 1"
+    assert article_label("Art. 13 (1); Art. 16.2", "zh") == "第十三条(1)；第十六条 2"
+    assert article_label("Art. 12.3 (2) ④; Art. 10", "zh") == "第十二条 3(2)④；第十条"
+    assert article_label("Art. 12.3 (2) ⑥", "en") == "Art. 12.3 (2) ⑥"
+
+
+def test_check_and_gz_message_name_articles_in_chinese(frame):
+    import geozones
+    from geozones.i18n import article_label
+    from geozones.pilot import load_pilots
+
+    # 300 m north of the fence, 31 m: over H <= D / 10 = 30 m (Art. 12.3 (2) ⑥)
+    g = _gdf(frame, [shapely.box(-5, 12.5 + 300, 5, 12.5 + 310)])
+    r = geozones.check(g, height=31, lang="zh")
+    arts = [f.article for f in r.findings]
+    assert "第十二条 3(2)⑥" in arts and not any("Art." in a for a in arts)
+    assert "Art." in geozones.assess_frame(g, height=31)["gz_message"].iloc[0]
+    assert "Art." not in geozones.assess_frame(g, height=31, lang="zh")["gz_message"].iloc[0]
+    rules = {x.id: x for p in load_pilots() for x in p.rules}
+    chifeng = next(x for x in rules.values() if x.article.startswith("Chifeng"))
+    assert article_label(chifeng.article, "zh", chifeng.article_zh).startswith("赤峰市 2023 年规划")
+    assert article_label(chifeng.article, "en", chifeng.article_zh) == chifeng.article

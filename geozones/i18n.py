@@ -732,6 +732,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} has none of the height columns looked for ({looked}): name one with --height-field; its columns are {columns}",
         "zh": "{path} 没有默认的高度列（{looked}）：请用 --height-field 指定；其列为 {columns}",
     },
+    "shapefile_mixed": {
+        "en": "cannot write {path}: the input mixes points, lines and polygons and a shapefile holds one kind: write .gpkg or .fgb instead",
+        "zh": "无法写入 {path}：输入混有点、线、面，而 shapefile 只能存一种：请改写为 .gpkg 或 .fgb",
+    },
     "heightlimit_summary": {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",

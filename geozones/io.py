@@ -489,6 +489,15 @@ def geometry_type_of(gdf) -> str:
     return "Unknown"
 
 
+#: Shapely type ids a shapefile declared as each type holds (0 point, 1 line, 3 polygon, 4-6 multi).
+_SHP_FAMILIES: dict[str, set[int]] = {"Polygon": {3, 6}, "LineString": {1, 5}, "Point": {0},
+                                      "MultiPoint": {0, 4}}
+
+
+def _geometry_type_ids(gdf) -> set[int]:
+    return set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]).tolist()) - {-1}
+
+
 def _shapefile_geometry_type(gdf) -> str:
     types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]))
     if types <= {3, 6}:
@@ -588,10 +597,15 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     schema = _stable_schema(table0)
     count = {"rows": 0}
     failure: list[BaseException] = []
+    # a shapefile holds one family of geometry: refuse mixed input in one line, not OGR's
+    shp_allowed = (_SHP_FAMILIES.get(_shapefile_geometry_type(first), set())
+                   if driver == "ESRI Shapefile" else None)
 
     def batches():
         try:
             for gdf in _chain(first, it):
+                if shp_allowed is not None and not _geometry_type_ids(gdf) <= shp_allowed:
+                    raise OutputError("shapefile_mixed", path=str(tmp.name))
                 table = table0 if gdf is first else _to_arrow(gdf)
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])

@@ -231,6 +231,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                       crs=crs, chunk_size=chunk_size)
     out = Path(output_path)
     driver = driver_for(out)
+    if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
+        raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
     clash = [str(c) for c in src.columns if str(c) in ours]
     names = {str(c) for c in src.columns}

@@ -131,3 +131,25 @@ def test_check_and_gz_message_name_articles_in_chinese(frame):
     chifeng = next(x for x in rules.values() if x.article.startswith("Chifeng"))
     assert article_label(chifeng.article, "zh", chifeng.article_zh).startswith("赤峰市 2023 年规划")
     assert article_label(chifeng.article, "en", chifeng.article_zh) == chifeng.article
+
+
+def test_mixed_geometry_to_shapefile_refused_in_one_line(tmp_path):
+    # a point and a line: a shapefile holds one kind. A GeoPackage declaring GEOMETRY is refused
+    # before the work; a CSV (no declared type) whose second chunk brings the line is refused
+    # by our check as it is written, in one line naming .gpkg, not with OGR's message
+    import geopandas as gpd
+
+    pt, ln = shapely.Point(111.5745, 35.5054), shapely.LineString([(111.5745, 35.5054), (111.575, 35.506)])
+    mixed = tmp_path / "mix.gpkg"
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=[pt, ln], crs=4326).to_file(mixed)
+    csv = tmp_path / "mix.csv"
+    csv.write_text(f'id,wkt\n1,"{pt.wkt}"\n2,"{ln.wkt}"\n', encoding="utf-8")
+    for args in ([str(mixed)], [str(csv), "--wkt-column", "wkt", "--crs", "EPSG:4326", "--chunk-size", "1"]):
+        out = tmp_path / "o.shp"
+        res = CliRunner().invoke(main, ["screen", *args, "-o", str(out), "-q"])
+        assert res.exit_code == 3, res.output
+        assert "shapefile holds one kind" in res.output and ".gpkg" in res.output
+        assert "OGR" not in res.output and len(res.output.strip().splitlines()) == 1
+        assert not out.exists()
+    res = CliRunner().invoke(main, ["screen", str(mixed), "-o", str(tmp_path / "o.gpkg"), "-q"])
+    assert res.exit_code == 0, res.output

@@ -117,7 +117,9 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
             return fastframe.project(src_wkt, dst_wkt, x[part], y[part], proj,
                                     lambda: _transformer(src_wkt, dst_wkt))
 
-    workers = min(os.cpu_count() or 1, 8)
+    from .pipeline import threads
+
+    workers = threads()
     if len(x) < PARALLEL_MIN_COORDS or workers == 1:
         return run(slice(None))
     fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))  # built once, before the workers need it

@@ -422,7 +422,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
     with atomic_output(out, overwrite) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        rows = write_chunks(tmp, driver, out_crs, chunks(), layer=out_layer,
+        # the next chunk is screened while GDAL writes this one (geozones.pipeline)
+        from .pipeline import prefetch
+
+        rows = write_chunks(tmp, driver, out_crs, prefetch(chunks()), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type)
         if driver == "GPKG":  # opens styled in QGIS: colours by verdict
             from .styles import add_qgis_style, verdict_qml

@@ -52,6 +52,29 @@ class ZoneSet:
         self.frame = frame or StationFrame(station or load_station())
         self.pilots: tuple[PilotArea, ...] = load_pilots() if pilots is None else tuple(pilots)
 
+    @classmethod
+    def shared(cls, station: Station | None = None) -> "ZoneSet":
+        """The zone set for ``station`` (None: the shipped one) with the shipped pilot areas,
+        prepared once per process and reused (issue 13: a check costs the measurement, not
+        the rebuilding). The shipped files are re-read when they change on disk."""
+        if "files" not in _SHARED_FILES:
+            from .pilot import shipped_pilot_paths
+            from .station import default_station_path
+
+            _SHARED_FILES["station"] = [default_station_path()]
+            _SHARED_FILES["files"] = list(shipped_pilot_paths())
+        files = (_SHARED_FILES["station"] if station is None else []) + _SHARED_FILES["files"]
+        stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.exists())
+        key = (id(station), stamp)
+        hit = _SHARED.get(key)
+        if hit is not None and hit[0] is station:
+            return hit[1]
+        zones = cls(station)
+        if len(_SHARED) >= 8:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = (station, zones)  # holds the station: its id stays its own
+        return zones
+
     @property
     def station(self) -> Station:
         return self.frame.station
@@ -77,6 +100,11 @@ class ZoneSet:
     def anchors_m(self) -> list[tuple[float, float]]:
         """Where proposals may plausibly be: the station and each pilot area's centre. [m]"""
         return [(0.0, 0.0)] + [(b.centroid.x, b.centroid.y) for b in self.pilot_boundaries]
+
+
+#: ZoneSet.shared's cache: (id(station), file stamps) -> (station, ZoneSet)
+_SHARED: dict = {}
+_SHARED_FILES: dict = {}
 
 
 @dataclass
@@ -613,7 +641,7 @@ def assess(
     floors = _deprecated("floors", "storeys", floors, storeys)
     width = _deprecated("width", "width_m", width, width_m)
     if zones is None:
-        zones = ZoneSet(station)
+        zones = ZoneSet.shared(station)
     frame = zones.frame
     arr, crs = _geometry_input(geoms, crs)
     n = len(arr)
@@ -755,7 +783,7 @@ def check(
         geometry = shapely.make_valid(geometry)
     extra_assumptions = [*extra_assumptions, *repaired]
     crs_obj = parse_crs(crs)
-    zones = zones or ZoneSet(station)
+    zones = zones or ZoneSet.shared(station)
     terrain, notes = None, []
     used_height = height
     if dem is not None and height is not None:

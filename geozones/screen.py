@@ -134,6 +134,15 @@ def _numeric(df: pd.DataFrame, column: str | None, what: str, path: str, lang: s
         raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        # a numeric column has no unreadable text: only NaN (empty) and negatives to refuse
+        # (issue 13: astype(str) of a million heights cost more than measuring them)
+        errors_neg = ~np.isnan(values) & ((values < 0) | np.isinf(values))
+        word = t(f"word_{what}", lang)
+        for i in np.flatnonzero(errors_neg):
+            errors[i] = t("row_negative", lang, what=word, value=f"{values[i]:g}")
+        values[errors_neg] = np.nan
+        return values, errors
     text = raw.astype(str).str.strip()
     empty = raw.isna().to_numpy() | text.isin(["", "nan", "None", "NaN", "<NA>"]).to_numpy()
     bad = np.isnan(values) & ~empty
@@ -413,7 +422,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                                    geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
             if summary.id_column is None and len(df.columns):
                 summary.id_column = str(df.columns[0])
-            ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
+            ids = (df[summary.id_column].to_numpy() if summary.id_column in df  # str() per row used
                    else np.full(len(df), "", dtype=object))
             _accumulate(summary, gz, verdict_counts, status_counts, written, residential,
                         src.crs, zones, pilot, ids)

@@ -147,6 +147,7 @@ class Assessment:
     #: per row: line width used [m] (NaN: none given), and whether the row is a line
     width_m: np.ndarray | None = None
     is_line: np.ndarray | None = None
+    repaired: np.ndarray | None = None   #: rows whose geometry was made valid (or linearised)
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -555,12 +556,12 @@ def assess_local(zones: ZoneSet | StationFrame, geoms: np.ndarray, kinds: np.nda
     n = len(geoms)
     height_m = np.asarray(height_m, dtype=float)
     geoms, widths, is_line = _widen_lines(geoms, width_m)
-    m = frame.measure(geoms)
+    if problems is None:
+        problems = np.full(n, None, dtype=object)
+    m, geoms, problems = _measure_rows(frame, geoms, problems)
     outcomes = evaluate(frame.station.rules, kinds, height_m, m.distance_m,
                         m.sun_distance_m, m.in_general, m.in_protected,
                         maybe_upwind=m.maybe_upwind, tolerance_m=frame.station.tolerance_m)
-    if problems is None:
-        problems = np.full(n, None, dtype=object)
     if uses is None:
         uses, use_assumed = _uses_array(None, kinds)
     storeys = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
@@ -587,6 +588,46 @@ def _widen_lines(geoms: np.ndarray, width_m) -> tuple[np.ndarray, np.ndarray, np
         geoms = geoms.copy()
         geoms[grow] = shapely.buffer(geoms[grow], widths[grow] / 2.0, cap_style="flat")
     return geoms, widths, is_line
+
+
+def _to_frame_rows(arr: np.ndarray, crs, frame: StationFrame, anchors, axis_order: str):
+    """``to_frame`` that never fails for the batch: when a projected ring cannot be built
+    (a vertex PROJ maps to infinity), that row is a problem (``geometry_failed``)."""
+    args = (frame.crs, anchors, frame.station.plausible_radius_m, axis_order)
+    try:
+        return to_frame(arr, crs, *args)
+    except Exception:  # GEOS refuses one projected geometry: row by row
+        from .geometry import _why
+
+        local = np.full(len(arr), None, dtype=object)
+        problems = np.full(len(arr), None, dtype=object)
+        for i, g in enumerate(arr):
+            try:
+                loc, prob = to_frame(np.array([g], dtype=object), crs, *args)
+                local[i], problems[i] = loc[0], prob[0]
+            except Exception as exc:
+                problems[i] = GeometryError("geometry_failed", why=_why(exc))
+        return local, problems
+
+
+def _measure_rows(frame: StationFrame, geoms: np.ndarray, problems: np.ndarray):
+    """``frame.measure`` that never fails for the batch: when GEOS raises on the array, the
+    rows it cannot measure become problems (``geometry_failed``) and the rest are measured."""
+    try:
+        return frame.measure(geoms), geoms, problems
+    except Exception:  # GEOS errors on one hostile geometry
+        from .geometry import _why
+
+        geoms, problems = geoms.copy(), problems.copy()
+        for i, g in enumerate(geoms):
+            if g is None:
+                continue
+            try:
+                frame.measure(np.array([g], dtype=object))
+            except Exception as exc:
+                problems[i] = GeometryError("geometry_failed", why=_why(exc))
+                geoms[i] = None
+        return frame.measure(geoms), geoms, problems
 
 
 def assess(
@@ -636,6 +677,9 @@ def assess(
     Row data never fails the batch: a row whose geometry, coordinates, kind, height, use or
     storeys cannot be used is not assessed (verdict None) and ``problems[i]`` holds the
     :class:`~geozones.errors.InputError` that says why.
+    Invalid geometries (a bow-tie; a sliver that self-intersects only once projected into
+    the station frame) are repaired with ``shapely.make_valid`` and marked in ``repaired``;
+    curved WKT is linearised; a NaN vertex is that row's problem.
     """
     height = _deprecated("height", "height_m", height, height_m)
     floors = _deprecated("floors", "storeys", floors, storeys)
@@ -646,21 +690,29 @@ def assess(
     arr, crs = _geometry_input(geoms, crs)
     n = len(arr)
     problems = np.full(n, None, dtype=object)
+    from .geometry import clean, parse_many
+
     if n and any(isinstance(g, str) for g in arr):
-        text = arr
-        arr = np.array([shapely.from_wkt(g, on_invalid="ignore") if isinstance(g, str) else g
-                        for g in text], dtype=object)
-        _first_problem(problems, np.array([isinstance(w, str) and g is None for w, g in zip(text, arr)]),
+        text = np.asarray(arr, dtype=object)
+        texts = np.array([isinstance(g, str) for g in text], dtype=bool)
+        arr = text.copy()
+        arr[texts] = parse_many(text[texts], wkb=False)[0]   # curves linearised
+        _first_problem(problems, texts & np.equal(arr, None),  # noqa: E711
                        lambda i: GeometryError("geometry_parse", what=f"row {i}", text=str(text[i])[:60]))
+    # NaN vertex -> that row's problem; invalid -> make_valid (repaired)
+    arr, problems, repaired_in = clean(np.asarray(arr, dtype=object), problems)
     kinds = _kinds_array(kind, n, problems)
     heights = _heights_array(height, n, problems)
     uses, use_assumed = _uses_array(use, kinds, problems)
     storeys_arr = _storeys_array(floors, n, problems)
     usable = np.equal(problems, None)  # noqa: E711
-    local, coord_problems = to_frame(np.where(usable, arr, None), parse_crs(DEFAULT_CRS if crs is None else crs),
-                                     frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
+    local, coord_problems = _to_frame_rows(np.where(usable, arr, None),
+                                           parse_crs(DEFAULT_CRS if crs is None else crs), frame,
+                                           zones.anchors_m, axis_order)
     take = usable & ~np.equal(coord_problems, None)  # noqa: E711
     problems[take] = coord_problems[take]
+    # valid in its CRS, self-intersecting in the station frame (thin slivers): repaired there
+    local, problems, repaired_local = clean(local, problems)
     widths = None
     if width is not None:
         raw_w, widths, unreadable = _floats(width, n)
@@ -669,8 +721,10 @@ def assess(
         widths[bad] = np.nan
         if bad.any():
             local[bad] = None
-    return assess_local(zones, local, kinds, heights, problems, uses=uses,
-                        use_assumed=use_assumed, storeys=storeys_arr, width_m=widths)
+    a = assess_local(zones, local, kinds, heights, problems, uses=uses,
+                     use_assumed=use_assumed, storeys=storeys_arr, width_m=widths)
+    a.repaired = repaired_in | repaired_local
+    return a
 
 
 @dataclass
@@ -778,9 +832,14 @@ def check(
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
     repaired = []
-    if not geometry.is_valid:
+    from .geometry import clean
+
+    fixed, problem, was_repaired = clean(np.array([geometry], dtype=object))
+    if problem[0] is not None:
+        raise problem[0]
+    if was_repaired[0]:
         repaired = [t("assume_repaired", lang, why=shapely.is_valid_reason(geometry))]
-        geometry = shapely.make_valid(geometry)
+        geometry = fixed[0]
     extra_assumptions = [*extra_assumptions, *repaired]
     crs_obj = parse_crs(crs)
     zones = zones or ZoneSet.shared(station)
@@ -880,7 +939,9 @@ def _terrain(dem: Any, geometry, crs, axis_order: str, height: float, station: S
                datum=dem.datum)]
     if g.nodata_cells[0]:
         notes.append(t("assume_dem_partial", lang, nodata=int(g.nodata_cells[0]), cells=int(g.cells[0])))
-    return float(eff[0]), facts, notes
+    if eff[0] < 0:  # the top is below the field's ground: it obstructs nothing
+        notes.append(t("assume_below_field", lang, eff=_fmt(eff[0])))
+    return max(float(eff[0]), 0.0), facts, notes
 
 
 def _pilot_dict(a: Assessment, i: int, lang: str) -> dict[str, Any] | None:

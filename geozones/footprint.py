@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import shapely
-
 from .coords import parse_crs
 from .errors import GeometryError
 
@@ -25,12 +23,15 @@ def is_wkt_text(text: str) -> bool:
 
 def read_wkt_footprint(text: str, crs: str | None = None, what: str = "--footprint"):
     """``(geometry, crs, notes)`` from WKT; without ``crs`` EPSG:4326 is assumed and noted."""
+    import numpy as np
+
+    from .geometry import parse_many
+
     notes: list[tuple[str, dict[str, Any]]] = []
-    try:
-        geom = shapely.from_wkt(text)
-    except shapely.errors.GEOSException:
-        raise GeometryError("geometry_parse", what=what, text=text[:60]) from None
-    if geom is None or geom.is_empty:
+    geom = parse_many(np.array([text], dtype=object), wkb=False)[0][0]  # curves linearised
+    if geom is None:
+        raise GeometryError("geometry_parse", what=what, text=text[:60])
+    if geom.is_empty:
         raise GeometryError("geometry_empty", what=what)
     if crs is None:
         notes.append(("assume_crs_default", {"crs": "EPSG:4326"}))

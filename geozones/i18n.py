@@ -137,10 +137,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} has no column '{column}': its columns are {columns}",
         "zh": "{path} 中没有“{column}”列：现有列为 {columns}",
     },
-    "output_is_input": {
-        "en": "the output {path} is the input: choose another output (the input is never modified)",
-        "zh": "输出 {path} 与输入相同：请换一个输出文件（不会修改输入文件）",
-    },
     "tianditu_key": {
         "en": "Tianditu tiles need a key: pass --tianditu-key or set TIANDITU_KEY",
         "zh": "天地图底图需要密钥：请使用 --tianditu-key 或设置环境变量 TIANDITU_KEY",
@@ -183,6 +179,91 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{nodata} of the {cells} DEM cells under the footprint have no data; the highest of the others is used.",
         "zh": "地块下 {cells} 个 DEM 像元中有 {nodata} 个无数据，取其余像元的最高值。",
     },
+    # --- issue 11: nothing destroyed, nothing lost ---
+    "output_is_input": {
+        "en": "the output {path} is the input {input} (the same file, a link to it, a part of "
+              "its shapefile or a name differing only in case): choose another output; an input "
+              "is never replaced, not even with --overwrite",
+        "zh": "输出 {path} 就是输入 {input}（同一文件、其链接、同一 Shapefile 的组成文件或仅大小写不同的文件名）："
+              "请换一个输出文件；输入文件永不被覆盖，即使加 --overwrite",
+    },
+    "output_twice": {
+        "en": "{path} and {other} are the same file: give each output its own name",
+        "zh": "{path} 与 {other} 是同一个文件：请为每个输出指定不同的文件名",
+    },
+    "input_changed": {
+        "en": "the input {path} changed while it was being read: nothing was written; run again "
+              "when no other program is writing it",
+        "zh": "输入 {path} 在读取过程中被修改：未写入任何输出；请在没有其他程序写入它时重新运行",
+    },
+    "interrupted": {
+        "en": "interrupted by {signal}: nothing was written (temporary files removed)",
+        "zh": "被 {signal} 中断：未写入任何输出（临时文件已删除）",
+    },
+    "layer_choose": {
+        "en": "{path} has {n} layers ({layers}): choose one with --layer",
+        "zh": "{path} 含 {n} 个图层（{layers}）：请用 --layer 选择其一",
+    },
+    "geometry_nonfinite": {
+        "en": "coordinates not finite (NaN or infinite)",
+        "zh": "坐标不是有限数（NaN 或无穷大）",
+    },
+    "geometry_failed": {
+        "en": "geometry cannot be measured ({why})",
+        "zh": "几何无法量算（{why}）",
+    },
+    "geometry_curve_failed": {
+        "en": "curved geometry cannot be linearised ({why})",
+        "zh": "曲线几何无法转为折线（{why}）",
+    },
+    "pilot_field": {
+        "en": "pilot file {path}: field {field} must be {expected}; fix that field",
+        "zh": "试点文件 {path}：字段 {field} 应为 {expected}，请修改该字段",
+    },
+    "station_unknown_key": {
+        "en": "station file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
+        "zh": "站点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",
+    },
+    "pilot_missing": {
+        "en": "pilot file {path} does not exist: check the path of the pilot file",
+        "zh": "试点文件 {path} 不存在：请检查试点文件路径",
+    },
+    "pilot_syntax": {
+        "en": "pilot file {path} is not valid TOML ({why}): fix the line named",
+        "zh": "试点文件 {path} 不是有效的 TOML（{why}）：请修改所指的行",
+    },
+    "pilot_unknown_key": {
+        "en": "pilot file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
+        "zh": "试点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",
+    },
+    "pilot_path_escape": {
+        "en": "pilot file {path}: boundary '{boundary}' leaves the pilot file's folder; name a file in "
+              "that folder (or pass --pilot-boundary)",
+        "zh": "试点文件 {path}：边界“{boundary}”不在试点文件所在文件夹内；请指定该文件夹中的文件（或用 --pilot-boundary）",
+    },
+    "fail_on": {
+        "en": "{n} of {rows} rows are {outcome} (--fail-on {outcome}): exit 4",
+        "zh": "{rows} 行中有 {n} 行为 {outcome}（--fail-on {outcome}）：退出码 4",
+    },
+    "all_errors": {
+        "en": "every row ({rows}) is an error, first: {why}; check --height-field, --kind-field, "
+              "--crs and --encoding (output written, exit 5)",
+        "zh": "全部 {rows} 行均为错误，第一行：{why}；请检查 --height-field、--kind-field、--crs 与 --encoding（已写出输出，退出码 5）",
+    },
+    "gz_clash": {
+        "en": "{path} already has columns named like geozones' own: {columns}; rename them, or pass "
+              "--replace-gz to replace them (re-screening a screened file)",
+        "zh": "{path} 已有与 geozones 输出同名的列：{columns}；请改名，或加 --replace-gz 替换它们（重新筛查已筛查的文件）",
+    },
+    "row_text_undecodable": {
+        "en": "text not valid {encoding}, read as {fallback}",
+        "zh": "文本不是有效的 {encoding} 编码，已按 {fallback} 读取",
+    },
+    "assume_below_field": {
+        "en": "The top ({eff} m) is below the observation field's ground: nothing obstructs; height used 0 m.",
+        "zh": "顶部（{eff} 米）低于观测场地面：不构成遮挡；按 0 米计。",
+    },
+    "status_below_field": {"en": "top below field ground", "zh": "顶部低于观测场地面"},
     "output_exists": {
         "en": "{path} exists: pass --overwrite to replace it, or choose another output",
         "zh": "{path} 已存在：如需覆盖请加 --overwrite，或换一个输出文件",

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,6 +19,7 @@ import shapely
 from .coords import crs_label, parse_crs
 from .errors import GeometryError, InputError, OutputError, first_line
 from .footprint import is_wgs84_lonlat, read_wkt_footprint  # noqa: F401  (is_wgs84_lonlat: public here too)
+from .geometry import parse_many
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "read_vector", "resolve_crs", "driver_for", "atomic_output",
            "write_vector"]
@@ -37,7 +36,23 @@ VECTOR_DRIVERS: dict[str, str] = {
     ".geoparquet": "Parquet",
     ".csv": "CSV",
 }
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+
+
+def require_one_layer(path: str | Path, layer: str | None) -> None:
+    """Refuse (exit 2, listing them) a file with several layers of features when no ``layer``
+    is named: several layers are never silently read as their first."""
+    if layer is not None:
+        return
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception:  # unreadable: the reader that follows says why
+        return
+    # tables without geometry (a GeoPackage's QGIS layer_styles) are not layers of features
+    names = [str(row[0]) for row in layers if row[1] is not None]
+    if len(names) > 1:
+        raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
 
 
 def driver_for(path: str | Path) -> str:
@@ -130,39 +145,20 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
     return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
 
 
-@contextlib.contextmanager
-def atomic_output(dest: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path to write to; move it onto ``dest`` only on success.
+def atomic_output(dest: str | Path, overwrite: bool = False, inputs=()):
+    """Yield a temporary path to write to; move it onto ``dest`` only on success (see
+    :func:`geozones.safety.atomic_output`: never onto an input, OS errors as one line)."""
+    from .safety import atomic_output as _atomic
 
-    Works for multi-file formats too: every file written beside the temporary path with the
-    same stem (a shapefile's .shx, .dbf, .prj, .cpg) is moved with it.
-    """
-    dest = Path(dest)
-    if dest.exists() and not overwrite:
-        raise OutputError("output_exists", path=str(dest))
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError("output_write", path=str(dest), why=f"folder {parent} does not exist")
-    tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
-    try:
-        tmp = tmpdir / dest.name
-        yield tmp
-        if dest.suffix.lower() == ".shp":
-            for old in _SHAPEFILE_PARTS:
-                stale = dest.with_suffix(old)
-                if stale.exists() and not tmp.with_suffix(old).exists():
-                    stale.unlink()
-        for produced in sorted(tmpdir.iterdir()):
-            os.replace(produced, parent / (dest.stem + produced.name[len(tmp.stem):]))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    return _atomic(dest, overwrite, inputs)
 
 
-def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None) -> Path:
+def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None,
+                 inputs=()) -> Path:
     """Write a GeoDataFrame atomically in the format the extension names (one chunk of
-    :func:`write_chunks`)."""
+    :func:`write_chunks`); never onto one of ``inputs``."""
     driver = driver_for(dest)
-    with atomic_output(dest, overwrite) as tmp:
+    with atomic_output(dest, overwrite, inputs) as tmp:
         write_chunks(tmp, driver, gdf.crs, iter([gdf]), layer=layer)
     return Path(dest)
 
@@ -173,13 +169,17 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
 _DBF_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030", 0x78: "BIG5"}
 
 
-def sniff_shapefile_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> tuple[str, str]:
+def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) -> tuple[str, str]:
     """The text encoding of a shapefile's attributes, and how it was decided.
 
-    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936);
-    a sample of the DBF (field names and records) that decodes as UTF-8; one that decodes as
-    GB18030 (a superset of GBK and GB2312); else ISO-8859-1, which decodes anything.
+    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936); all
+    the DBF's records (streamed in 1 MB blocks, so Chinese text that only starts after the
+    first megabyte is seen) decoding as UTF-8; as GB18030 (a superset of GBK and GB2312);
+    else ISO-8859-1, which decodes anything. ``sample_bytes`` limits how much is read
+    (None: the whole file).
     """
+    import codecs
+
     shp = Path(path)
     cpg = shp.with_suffix(".cpg")
     if cpg.exists():
@@ -189,25 +189,41 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> t
     dbf = shp.with_suffix(".dbf")
     if not dbf.exists():
         return "UTF-8", "default (no .dbf)"
+    decoders = {"UTF-8": codecs.getincrementaldecoder("utf-8")(),
+                "GB18030": codecs.getincrementaldecoder("gb18030")()}
+    fits = {"UTF-8": True, "GB18030": True}
+    ascii_only = True
+    block = 1 << 20
     with open(dbf, "rb") as fh:
-        raw = fh.read(sample_bytes)
-    if len(raw) > 29 and raw[29] in _DBF_LDID_CHINESE:
-        return _DBF_LDID_CHINESE[raw[29]], "DBF language driver"
-    body = raw[32:]
-    if all(b < 0x80 for b in body):
+        head = fh.read(32)
+        if len(head) > 29 and head[29] in _DBF_LDID_CHINESE:
+            return _DBF_LDID_CHINESE[head[29]], "DBF language driver"
+        header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
+        fh.seek(max(header_len, 32))
+        left = sample_bytes
+        while any(fits.values()):
+            raw = fh.read(block if left is None else min(block, left))
+            if not raw:
+                break
+            if left is not None:
+                left -= len(raw)
+            if ascii_only and raw.isascii():
+                continue
+            ascii_only = False
+            for name, dec in decoders.items():
+                if fits[name]:
+                    try:
+                        dec.decode(raw)
+                    except UnicodeDecodeError:
+                        fits[name] = False
+    if ascii_only:
         return "UTF-8", "ASCII only"
-    try:
-        body.decode("utf-8")
-        return "UTF-8", "decodes as UTF-8"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(body) - 4:  # a character cut by the sample's end
-            return "UTF-8", "decodes as UTF-8"
-    try:
-        body.decode("gb18030")
-        return "GB18030", "decodes as GB18030 (no .cpg)"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(body) - 4:
-            return "GB18030", "decodes as GB18030 (no .cpg)"
+    for name, dec in decoders.items():  # a character cut by the end of the sample is fine
+        if fits[name]:
+            with contextlib.suppress(UnicodeDecodeError):
+                dec.decode(b"", final=sample_bytes is None)
+                return name, ("decodes as UTF-8" if name == "UTF-8"
+                              else "decodes as GB18030 (no .cpg)")
     return "ISO-8859-1", "fallback"
 
 
@@ -274,6 +290,7 @@ class TableSource:
                 raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
                                  columns=", ".join(map(str, head.columns)))
             self.columns = [c for c in head.columns if c != self.wkt_column]
+            self.wkt_position = list(head.columns).index(self.wkt_column)
             self.layer_name = self.path.stem
             self.n_rows = None
             self.crs = parse_crs(self._given_crs or "EPSG:4326")
@@ -317,6 +334,7 @@ class TableSource:
             return
         import pyogrio
 
+        require_one_layer(self.path, self.layer)
         if self.path.suffix.lower() == ".shp" and not self.encoding:
             self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
         try:
@@ -356,7 +374,7 @@ class TableSource:
         for df in reader:
             raw = df.pop(self.wkt_column).to_numpy(dtype=object)
             text = np.where(raw == "", None, raw)
-            geoms = shapely.from_wkt(text, on_invalid="ignore")
+            geoms = parse_many(text, wkb=False, curves=False)[0]
             yield df.reset_index(drop=True), geoms, text
 
     def _parquet_chunks(self):
@@ -405,7 +423,7 @@ def _split_wkb(batch, geom_name: str):
     df = batch.to_pandas()
     raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
            else np.full(len(df), None, dtype=object))
-    return df.reset_index(drop=True), shapely.from_wkb(raw, on_invalid="ignore"), raw
+    return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
 
 
 def _to_arrow(gdf):
@@ -496,7 +514,8 @@ def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
 
 
 def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
-                 renamed: dict[str, str] | None = None, geometry_type: str | None = None) -> int:
+                 renamed: dict[str, str] | None = None, geometry_type: str | None = None,
+                 wkt_column: str | None = None, wkt_position: int | None = None) -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
@@ -519,10 +538,16 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
         first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if driver == "CSV":
+        # WKT at full precision (shortest text that reads back as the same doubles), in the
+        # input's WKT column name and position when the input was a CSV
         rows = 0
-        for gdf in _chain(first, it):
-            gdf.to_wkt().to_csv(tmp, mode="a" if rows else "w", header=not rows, index=False,
-                                encoding="utf-8")
+        for k, gdf in enumerate(_chain(first, it)):
+            geom_name = gdf.geometry.name
+            df = pd.DataFrame(gdf.drop(columns=geom_name))
+            name = wkt_column or "geometry"
+            pos = len(df.columns) if wkt_position is None else min(wkt_position, len(df.columns))
+            df.insert(pos, name, shapely.to_wkt(gdf.geometry.values, rounding_precision=-1))
+            df.to_csv(tmp, mode="a" if k else "w", header=not k, index=False, encoding="utf-8")
             rows += len(gdf)
         return rows
     table0 = _to_arrow(first)
@@ -570,6 +595,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             reader = pa.RecordBatchReader.from_batches(schema, batches())
             pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
                                 crs=crs.to_wkt() if crs is not None else None, **kwargs)
+            if driver == "FlatGeobuf":
+                _check_flatgeobuf(tmp, count["rows"])
     except BaseException as exc:
         if failure:
             raise failure[0] from None
@@ -577,6 +604,32 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise OutputError("output_write", path=str(tmp.name), why=first_line(exc)) from None
         raise
     return count["rows"]
+
+
+def _check_flatgeobuf(path: Path, rows: int) -> None:
+    """Walk a FlatGeobuf file without spatial index feature by feature (each is a 4-byte
+    size and its bytes): GDAL's writer does not report failed writes (a full disk gives a
+    truncated file and success), so a file that does not hold ``rows`` whole features
+    raises :class:`OutputError`. Reads only the size prefixes."""
+    import struct
+
+    end = os.path.getsize(path)
+    n = 0
+    with open(path, "rb") as fh:
+        ok = fh.read(3) == b"fgb"
+        fh.seek(8)
+        head = fh.read(4)
+        pos = 12 + (struct.unpack("<I", head)[0] if len(head) == 4 else end)
+        while ok and pos < end:
+            fh.seek(pos)
+            size = fh.read(4)
+            if len(size) < 4:
+                break
+            pos += 4 + struct.unpack("<I", size)[0]
+            n += pos <= end
+    if not ok or n != rows or pos != end:
+        raise OutputError("output_write", path=path.name,
+                          why=f"{n} of {rows} features made it to disk (disk full?)")
 
 
 def _chain(first, rest):

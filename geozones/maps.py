@@ -109,6 +109,19 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
     }
 
 
+def page_text(text: str) -> str:
+    """Text made safe for every place folium puts it on the page: HTML text and attribute
+    values (``& < > " '`` as entities) and JavaScript template literals (folium's tooltips are
+    `` `…` ``: backtick, ``$`` and backslash as entities, so ``${…}`` never runs). Leaflet shows
+    the entities as the characters.
+
+    >>> page_text("${alert(1)}`<b>")
+    '&#36;{alert(1)}&#96;&lt;b&gt;'
+    """
+    return (html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("\\", "&#92;"))
+
+
 def _safe_json(value: Any) -> str:
     """JSON that can sit inside a <script> element: '<', '>' and '&' are written as \\u escapes,
     so no attribute value can close the element or open another."""
@@ -207,7 +220,7 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
     else:
         if "{z}" not in tiles or "{x}" not in tiles or "{y}" not in tiles:
             raise InputError("tiles_url", tiles=tiles, choices=", ".join(TILES))
-        folium.TileLayer(tiles, attr=attribution or "custom tiles", name="basemap").add_to(m)
+        folium.TileLayer(tiles, attr=page_text(attribution or "custom tiles"), name="basemap").add_to(m)
 
 
 def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
@@ -550,7 +563,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
              control_scale=True)
     title = t("map_title", lang, station=station.name_zh if lang == "zh" else station.name)
     root = m.get_root()
-    root.header.add_child(Element(f'<title>{html.escape(title)}</title><meta name="description" content="{html.escape(title)}">'))
+    root.header.add_child(Element(f'<title>{page_text(title)}</title><meta name="description" content="{page_text(title)}">'))
     if cdn:
         m.default_js = _Map.default_js + [("leaflet_draw", LEAFLET_DRAW_CDN + "leaflet.draw.js")]
         m.default_css = _Map.default_css + [("leaflet_draw_css", LEAFLET_DRAW_CDN + "leaflet.draw.css")]
@@ -572,7 +585,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
             "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
-            tooltip=html.escape(label)).add_to(bfg)
+            tooltip=page_text(label)).add_to(bfg)
     bfg.add_to(m)
 
     # zone bands and sun sectors: outlines (the height bands carry the fill)
@@ -581,7 +594,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         color, _opacity = ZONE_STYLE[zone_id]
         sector = zone_id in ("sunrise", "sunset")
         geom = shift.geoms(_to_wgs(zones, [poly]))[0]
-        fg = folium.FeatureGroup(name=html.escape(label), show=True)
+        fg = folium.FeatureGroup(name=page_text(label), show=True)
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, s=sector: {
             "color": c, "weight": 2, "fill": s, "fillColor": c, "fillOpacity": 0.08,
             "dashArray": "6 4" if s else None}, interactive=False).add_to(fg)
@@ -622,10 +635,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         if pilot.provisional:
             label += f" ({t('map_provisional', lang)})"
         geom = shift.geoms(np.array([pilot.boundary], dtype=object))[0]
-        pfg = folium.FeatureGroup(name=html.escape(label), show=True)
+        pfg = folium.FeatureGroup(name=page_text(label), show=True)
         folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f: {
             "color": "#00695c", "weight": 2, "fillOpacity": 0.03, "dashArray": "8 4"},
-            tooltip=html.escape(label), interactive=False).add_to(pfg)
+            tooltip=page_text(label), interactive=False).add_to(pfg)
         pfg.add_to(m)
         pilots_info.append({"id": pilot.id, "bbox": list(pilot.boundary.bounds)})
 
@@ -707,15 +720,21 @@ def read_parcels(path: str | Path, layer: str | None = None):
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
+        if not layer:
+            from .io import require_one_layer
+
+            require_one_layer(path, layer)
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
         return gpd.read_file(path, engine="pyogrio", **kw)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
 
 
-def write_map(m: folium.Map, path: str | Path, overwrite: bool = True) -> int:
-    """Write the map atomically; returns its size in bytes."""
-    with atomic_output(path, overwrite) as tmp:
+def write_map(m: folium.Map, path: str | Path, overwrite: bool = True, inputs=()) -> int:
+    """Write the map atomically (never onto one of ``inputs``); returns its size in bytes."""
+    with atomic_output(path, overwrite, inputs) as tmp:
         m.save(str(tmp))
         size = tmp.stat().st_size
     return size

@@ -10,6 +10,7 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,14 @@ __all__ = [
 ]
 
 PILOT_SCHEMA = "geozones.pilot/1"
+#: The fields a pilot file may have (anything else is reported as unknown).
+PILOT_TOP_KEYS = frozenset({"schema", "pilot", "rules"})
+PILOT_KEYS = frozenset({"id", "name", "name_zh", "boundary", "area_km2", "area_warn_fraction",
+                        "reference_lonlat", "reference_name", "storey_height_m", "low_rise_storeys",
+                        "low_rise_share_target", "source"})
+PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "quote_zh", "quote_en", "document",
+                             "reading_en", "reading_zh", "word",
+                             "storeys_above", "storeys_at_most", "source"})
 PILOT_SEVERITIES = ("fail", "review", "info")
 _CODE = {"fail": FAIL, "review": REVIEW, "info": PASS}
 
@@ -209,24 +218,34 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
     def need(field: str, kind: type | tuple[type, ...], expected: str):
         v = row.get(field)
         if not isinstance(v, kind) or isinstance(v, bool):
-            raise StationFileError("station_field", path=path, field=f"{where}.{field}", expected=expected)
+            raise StationFileError("pilot_field", path=path, field=f"{where}.{field}", expected=expected)
         return v
 
     uses = need("uses", list, "a list of uses from " + ", ".join(USES))
     if not uses or any(u not in USES for u in uses):
-        raise StationFileError("station_field", path=path, field=f"{where}.uses",
+        raise StationFileError("pilot_field", path=path, field=f"{where}.uses",
                                expected="a list of uses from " + ", ".join(USES))
     severity = need("severity", str, "one of " + ", ".join(PILOT_SEVERITIES))
     if severity not in PILOT_SEVERITIES:
-        raise StationFileError("station_field", path=path, field=f"{where}.severity",
+        raise StationFileError("pilot_field", path=path, field=f"{where}.severity",
                                expected="one of " + ", ".join(PILOT_SEVERITIES))
+    known = PILOT_RULE_KEYS
+    for key in row:
+        if key not in known:
+            raise StationFileError("pilot_unknown_key", path=path, field=f"{where}.{key}",
+                                   known=", ".join(sorted(known)))
     above = row.get("storeys_above")
     at_most = row.get("storeys_at_most")
     for name, v in (("storeys_above", above), ("storeys_at_most", at_most)):
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
-            raise StationFileError("station_field", path=path, field=f"{where}.{name}", expected="a number")
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)
+                              or not math.isfinite(v) or v < 0):
+            raise StationFileError("pilot_field", path=path, field=f"{where}.{name}",
+                                   expected="a finite number ≥ 0 (storeys)")
+    if above is not None and at_most is not None and not at_most > above:
+        raise StationFileError("pilot_field", path=path, field=f"{where}.storeys_at_most",
+                               expected=f"more than storeys_above ({above:g})")
     if above is None and at_most is None:
-        raise StationFileError("station_field", path=path, field=f"{where}.storeys_above",
+        raise StationFileError("pilot_field", path=path, field=f"{where}.storeys_above",
                                expected="a number (or storeys_at_most)")
     return PilotRule(
         id=need("id", str, "text"), uses=frozenset(uses), severity=severity,
@@ -243,34 +262,50 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
 def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_crs: Any = None) -> PilotArea:
     """Read a pilot file; ``boundary`` (in ``boundary_crs`` if given) replaces the boundary it names."""
     path = Path(path)
-    doc = read_toml(path)
+    doc = read_toml(path, "pilot")
     p = str(path)
     if doc.get("schema") != PILOT_SCHEMA:
-        raise StationFileError("station_field", path=p, field="schema", expected=f'"{PILOT_SCHEMA}"')
+        raise StationFileError("pilot_field", path=p, field="schema", expected=f'"{PILOT_SCHEMA}"')
     t = doc.get("pilot")
     if not isinstance(t, dict):
-        raise StationFileError("station_field", path=p, field="[pilot]", expected="a table")
+        raise StationFileError("pilot_field", path=p, field="[pilot]", expected="a table")
+    for table, section, known in (("", doc, PILOT_TOP_KEYS), ("[pilot].", t, PILOT_KEYS)):
+        for key in section:
+            if key not in known:
+                raise StationFileError("pilot_unknown_key", path=p, field=table + key,
+                                       known=", ".join(sorted(known)))
 
-    def num(key: str, low: float = 0.0) -> float:
+    def num(key: str, low: float = 0.0, high: float | None = None) -> float:
         v = t.get(key)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > low:
-            raise StationFileError("station_field", path=p, field=f"[pilot].{key}", expected=f"a number > {low:g}")
+        if (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
+                or not v > low or (high is not None and not v <= high)):
+            rng = f"in ({low:g}, {high:g}]" if high is not None else f"> {low:g}"
+            raise StationFileError("pilot_field", path=p, field=f"[pilot].{key}",
+                                   expected=f"a finite number {rng}")
         return float(v)
 
     def text(key: str) -> str:
         v = t.get(key)
         if not isinstance(v, str):
-            raise StationFileError("station_field", path=p, field=f"[pilot].{key}", expected="text")
+            raise StationFileError("pilot_field", path=p, field=f"[pilot].{key}", expected="text")
         return v
 
     ref = t.get("reference_lonlat")
-    if not (isinstance(ref, list) and len(ref) == 2 and all(isinstance(v, (int, float)) for v in ref)):
-        raise StationFileError("station_field", path=p, field="[pilot].reference_lonlat",
+    if not (isinstance(ref, list) and len(ref) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ref)
+            and -180 <= ref[0] <= 180 and -90 <= ref[1] <= 90):
+        raise StationFileError("pilot_field", path=p, field="[pilot].reference_lonlat",
                                expected="[longitude, latitude] in WGS84 degrees")
     rows = doc.get("rules")
     if not isinstance(rows, list) or not rows:
-        raise StationFileError("station_field", path=p, field="[[rules]]", expected="at least one rule row")
-    boundary_path = Path(boundary) if boundary is not None else path.parent / text("boundary")
+        raise StationFileError("pilot_field", path=p, field="[[rules]]", expected="at least one rule row")
+    if boundary is None:
+        # a pilot file names a file beside it: the path may not leave the pilot file's folder
+        boundary_path = (path.parent / text("boundary")).resolve()
+        if not boundary_path.is_relative_to(path.parent.resolve()):
+            raise StationFileError("pilot_path_escape", path=p, boundary=text("boundary"))
+    else:
+        boundary_path = Path(boundary)
     poly, desc = read_boundary(boundary_path, boundary_crs if boundary is not None else None)
     if boundary is None:
         desc = f"data/pilots/{boundary_path.name}"
@@ -278,11 +313,11 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
     return PilotArea(
         id=text("id"), name=text("name"), name_zh=text("name_zh"), boundary=poly,
         boundary_source=desc, provisional=provisional, area_km2=num("area_km2"),
-        area_warn_fraction=num("area_warn_fraction"),
+        area_warn_fraction=num("area_warn_fraction", high=1.0),
         reference_lonlat=(float(ref[0]), float(ref[1])),
         reference_name=text("reference_name"), storey_height_m=num("storey_height_m"),
         low_rise_storeys=int(num("low_rise_storeys")),
-        low_rise_share_target=num("low_rise_share_target"),
+        low_rise_share_target=num("low_rise_share_target", high=1.0),
         rules=tuple(_parse_rule(r, i, p) for i, r in enumerate(rows)),
         source=str(t.get("source", "")),
     )

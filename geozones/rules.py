@@ -10,6 +10,9 @@ not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -103,12 +106,19 @@ class Rule:
         return np.full_like(d, np.nan)
 
 
-def _number(row: Mapping, field: str, where: str, *, positive: bool = False) -> float:
+def _number(row: Mapping, field: str, where: str, *, positive: bool = False,
+            low: float | None = None, below: float | None = None) -> float:
+    """A finite number (NaN and infinities refused), > 0 when ``positive``, ≥ ``low``,
+    < ``below``."""
     value = row.get(field)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise StationFileError("station_field", field=f"{where}.{field}", expected="a number")
-    if positive and not value > 0:
-        raise StationFileError("station_field", field=f"{where}.{field}", expected="a number > 0")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise StationFileError("station_field", field=f"{where}.{field}", expected="a finite number")
+    if (positive and not value > 0) or (low is not None and not value >= low) or (
+            below is not None and not value < below):
+        expected = ("a number in (0, " + f"{below:g})" if positive and below is not None
+                    else "a number > 0" if positive else f"a number ≥ {low:g}" if low is not None
+                    else f"a number < {below:g}")
+        raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
     return float(value)
 
 
@@ -129,6 +139,11 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     where = f"rules[{index}]"
     rid = _text(row, "id", where)
     where = f"rules[{index}] ({rid})"
+    known = ({f.name for f in dataclasses.fields(Rule)} - {"beyond_m", "within_m"}) | {"beyond", "within"}
+    for key in row:
+        if key not in known:
+            raise StationFileError("station_unknown_key", field=f"{where}.{key}",
+                                   known=", ".join(sorted(known)))
     # Schema /1 rows name kinds (old names such as "pollution" are aliases); /2 rows name
     # families, and may add kinds.
     kinds = row.get("kinds", [])
@@ -155,7 +170,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
                     expected="metres or one of " + ", ".join(zone_bounds_m),
                 )
             return float(zone_bounds_m[value])
-        return _number(row, name, where)
+        return _number(row, name, where, low=0.0)
 
     rule_where = _text(row, "where", where, WHERE)
     limit = _text(row, "limit", where, LIMITS)
@@ -175,14 +190,18 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
         beyond_m=bound("beyond"),
         within_m=bound("within"),
     )
+    if (fields["beyond_m"] is not None and fields["within_m"] is not None
+            and not fields["beyond_m"] < fields["within_m"]):
+        raise StationFileError("station_field", field=f"{where}.beyond",
+                               expected=f"less than within ({fields['within_m']:g} m)")
     if rule_where == "band" and fields["within_m"] is None:
         raise StationFileError("station_field", field=f"{where}.within", expected="metres or a zone name")
     if limit == "ratio":
         fields["ratio"] = _number(row, "ratio", where, positive=True)
     elif limit == "angle":
-        fields["angle_deg"] = _number(row, "angle_deg", where, positive=True)
+        fields["angle_deg"] = _number(row, "angle_deg", where, positive=True, below=90.0)
     elif limit == "fixed":
-        fields["height_m"] = _number(row, "height_m", where)
+        fields["height_m"] = _number(row, "height_m", where, low=0.0)
     return Rule(**fields)
 
 

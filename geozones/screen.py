@@ -21,11 +21,14 @@ import pandas as pd
 import shapely
 
 from .check import ZoneSet, assess
+from .curves import linearize
+from .geometry import clean
 from .coords import parse_crs
 from .errors import InputError, OutputError
 from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
 from .io import TableSource, atomic_output, driver_for, write_chunks
 from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
+from .safety import InputFingerprint, refuse_same_files
 from .pilot import low_rise_share
 
 __all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
@@ -195,23 +198,27 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     geoms = geoms.copy()
     for i in np.flatnonzero(unreadable):
         fixed = None
-        try:
-            fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
-                     else shapely.from_wkt(raw[i], on_invalid="fix"))
+        try:  # a curve (CURVEPOLYGON …) is linearised; a broken ring is closed
+            fixed = linearize(raw[i])
         except Exception:
-            fixed = None
+            try:
+                fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
+                         else shapely.from_wkt(raw[i], on_invalid="fix"))
+            except Exception:
+                fixed = None
         if fixed is None or fixed.is_empty:
             error[i] = t("row_geom_unreadable", opts.lang)
         else:
-            geoms[i] = shapely.make_valid(fixed)
-            written[i] = geoms[i]
+            geoms[i] = fixed
+            written[i] = fixed
             status[i] = "repaired"
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     error[missing & np.equal(error, None)] = t("row_geom_empty", opts.lang)  # noqa: E711
-    invalid = ~missing & ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-        status[invalid] = "repaired"
+    # NaN vertex -> error; invalid -> make_valid; GEOS failure on one row -> that row's error
+    geoms, g_problems, repaired = clean(geoms)
+    for i in np.flatnonzero(~np.equal(g_problems, None) & np.equal(error, None)):  # noqa: E711
+        error[i] = g_problems[i].localized(opts.lang)
+    status[repaired] = "repaired"
 
     heights, h_err = _numeric(df, opts.height_field, "height", path, opts.lang)
     widths, w_err = _numeric(df, opts.width_field, "width", path, opts.lang)
@@ -245,6 +252,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
         error[i] = a.problems[i].localized(opts.lang)
     ok = np.equal(error, None)  # noqa: E711
+    if a.repaired is not None:  # e.g. a sliver that self-intersects once in the station frame
+        status[ok & a.repaired] = "repaired"
 
     verdict = np.where(ok, a.verdict, "error").astype(object)
     zone = np.where(ok, a.zone, None)
@@ -282,7 +291,8 @@ def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, sta
     """Effective heights on the DEM (RULES.md: H = height + ground − field elevation).
 
     Rows outside the DEM, or with only nodata under them, become errors; partial nodata is
-    noted in the status. Storeys keep coming from the building height.
+    noted in the status. A top below the field's ground (H < 0) obstructs nothing: H is
+    taken as 0 and the status says so. Storeys keep coming from the building height.
     """
     from .pilot import storeys_from_height
     from .terrain import effective_heights
@@ -300,6 +310,10 @@ def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, sta
             error[i] = t("dem_nodata", opts.lang, path=opts.dem.path, cells=int(g.cells[k]))
         elif g.nodata_cells[k]:
             status[i] += f"; DEM nodata {int(g.nodata_cells[k])}/{int(g.cells[k])} cells"
+    below = np.flatnonzero(eff < 0)   # top below the field's ground: obstructs nothing
+    for k in below:
+        status[rows[k]] += "; " + t("status_below_field", opts.lang)
+    eff = np.where(eff < 0, 0.0, eff)
     floors = floors.copy()
     est = storeys_from_height(heights, zones.storey_height_m)
     floors[np.isnan(floors)] = est[np.isnan(floors)]
@@ -359,19 +373,35 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
-                progress: Callable[[int, int | None], None] | None = None) -> ScreenSummary:
+                progress: Callable[[int, int | None], None] | None = None,
+                inputs=(), replace_gz: bool = False) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
-    input is never modified. ``progress(done, total)`` is called after each chunk (total is
+    input is never modified: an output that is the input (or one of ``inputs``: station,
+    pilot boundary, DEM) is refused, and an input that changes while it is read fails the
+    run with nothing written. ``progress(done, total)`` is called after each chunk (total is
     None when the format cannot tell the row count in advance).
+
+    An input column named like one of ours (``gz_*``) is refused unless ``replace_gz``, so no
+    user column is silently dropped; a screened file (all of our columns) is re-screened, its
+    ``gz_*`` columns replaced. A file without
+    rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
+    WKT column name and position, at full precision.
     """
+    inputs = [input_path, *inputs]
+    refuse_same_files([output_path], inputs)
+    fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=chunk_size)
     out = Path(output_path)
-    if out.resolve() == Path(input_path).resolve():
-        raise OutputError("output_is_input", path=str(out))
     driver = driver_for(out)
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
+    clash = [str(c) for c in src.columns if str(c) in ours]
+    names = {str(c) for c in src.columns}
+    rescreen = set(COLUMNS) <= names or {SHAPEFILE_NAMES[c] for c in COLUMNS} <= names
+    if clash and not (replace_gz or rescreen):  # a whole set of ours: a screened file, re-screened
+        raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
     from .datums import datum_of, geoms_to_wgs84
@@ -396,7 +426,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     status_counts: dict[str, int] = {}
 
     def chunks():
+        any_rows = False
         for df, geoms, raw in src.chunks():
+            any_rows = True
             gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
                                                     str(input_path))
             if summary.crs_assumed and opts.datum_check:
@@ -428,14 +460,26 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                         src.crs, zones, pilot, ids)
             if progress:
                 progress(summary.rows, src.n_rows)
+        if not any_rows:  # no rows: still the input's columns and ours
+            base = pd.DataFrame({c: pd.Series(dtype=object) for c in src.columns
+                                 if str(c) not in ours})
+            cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
+                                              else bool if c == "gz_in_pilot" else object)
+                                 for c in COLUMNS})
+            if driver == "ESRI Shapefile":
+                cols = cols.rename(columns=SHAPEFILE_NAMES)
+            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                                   geometry=gpd.GeoSeries([], crs=out_crs), crs=out_crs)
 
-    with atomic_output(out, overwrite) as tmp:
+    with atomic_output(out, overwrite, inputs) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
         # the next chunk is screened while GDAL writes this one (geozones.pipeline)
         from .pipeline import prefetch
 
         rows = write_chunks(tmp, driver, out_crs, prefetch(chunks()), layer=out_layer,
-                            renamed=summary.renamed, geometry_type=src.geometry_type)
+                            renamed=summary.renamed, geometry_type=src.geometry_type,
+                            wkt_column=src.wkt_column if src.kind == "csv" else None,
+                            wkt_position=getattr(src, "wkt_position", None))
         if driver == "GPKG":  # opens styled in QGIS: colours by verdict
             from .styles import add_qgis_style, verdict_qml
 
@@ -444,12 +488,14 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")
+        fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
     summary.verdicts = verdict_counts
     summary.statuses = status_counts
     return summary
 
 
-def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False) -> None:
+def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
+                 inputs=()) -> None:
     """The run's summary as JSON (``.json``) or CSV (``.csv``: one row per metric), atomically."""
     import json
 
@@ -458,7 +504,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
     if ext not in (".json", ".csv"):
         raise OutputError("output_format", path=str(path), choices=".json, .csv")
     data = summary.to_dict()
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_output(path, overwrite, inputs) as tmp:
         if ext == ".json":
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         else:

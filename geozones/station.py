@@ -7,6 +7,7 @@ which documents every field and its source.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -96,7 +97,7 @@ def _num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = N
     value = table.get(key)
     if value is None and optional:
         return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if ok and low is not None and not value >= low:
         ok = False
     if ok and high is not None and not value <= high:
@@ -104,7 +105,7 @@ def _num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = N
     if not ok:
         rng = f" in [{low}, {high}]" if low is not None and high is not None else (
             f" ≥ {low}" if low is not None else "")
-        raise StationFileError("station_field", field=f"[{name}].{key}", expected="a number" + rng)
+        raise StationFileError("station_field", field=f"[{name}].{key}", expected="a finite number" + rng)
     return float(value)
 
 
@@ -115,16 +116,16 @@ def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = No
     return value
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A zone-set file (station or pilot) as a dict; a missing or malformed file gets a
-    :class:`~geozones.errors.StationFileError` naming it."""
+def read_toml(path: Path, kind: str = "station") -> dict[str, Any]:
+    """A zone-set file (``kind`` "station" or "pilot") as a dict; a missing or malformed file
+    gets a :class:`~geozones.errors.StationFileError` naming it and its kind."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
-    except FileNotFoundError:
-        raise StationFileError("station_missing", path=str(path)) from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise StationFileError(f"{kind}_missing", path=str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StationFileError("station_syntax", path=str(path), why=str(exc)) from None
+        raise StationFileError(f"{kind}_syntax", path=str(path), why=str(exc)) from None
 
 
 def load_station(path: str | Path | None = None) -> Station:
@@ -143,12 +144,44 @@ def load_station(path: str | Path | None = None) -> Station:
         raise exc from None
 
 
+#: The fields each table of a station file may have (anything else is a typo: reported).
+STATION_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"schema", "station", "field", "zones", "sun", "checks", "rules"}),
+    "station": frozenset({"id", "name", "name_zh", "cma_id", "class", "latitude_deg", "longitude_deg",
+                          "elevation_m", "position_source", "position_source_zh",
+                          "position_is_default", "rules_incomplete", "legal_bases", "source"}),
+    "field": frozenset({"size_m", "rotation_deg", "source"}),
+    "zones": frozenset({"protection_m", "control_m", "general_m", "general_upwind_m",
+                        "upwind_sector_deg", "prevailing_wind_from_deg", "source"}),
+    "sun": frozenset({"solstice_declination_deg", "horizon_altitude_deg", "sector_radius_m", "source"}),
+    "checks": frozenset({"plausible_radius_m", "tolerance_m", "source"}),
+}
+
+
+def _unknown_keys(doc: Mapping[str, Any]) -> None:
+    for table, known in STATION_KEYS.items():
+        section = doc if not table else doc.get(table)
+        if not isinstance(section, dict):
+            continue
+        for key in section:
+            if key not in known:
+                raise StationFileError("station_unknown_key", field=f"[{table}].{key}" if table else key,
+                                       known=", ".join(sorted(known)))
+
+
 def _parse(doc: Mapping[str, Any], path: str) -> Station:
     if doc.get("schema") not in STATION_SCHEMAS:
         raise StationFileError("station_field", field="schema",
                                expected=" or ".join(f'"{v}"' for v in STATION_SCHEMAS))
+    _unknown_keys(doc)
     st, fld, zones, sun = (_table(doc, n) for n in ("station", "field", "zones", "sun"))
-    checks = doc.get("checks", {})
+    checks = _table(doc, "checks") if "checks" in doc else {}
+    cma = st.get("cma_id")
+    if cma is not None and (isinstance(cma, bool) or not isinstance(cma, int) or cma <= 0):
+        raise StationFileError("station_field", field="[station].cma_id", expected="a whole number > 0")
+    if not isinstance(st.get("position_is_default", False), bool):
+        raise StationFileError("station_field", field="[station].position_is_default",
+                               expected="true or false")
     protection = _num(zones, "zones", "protection_m", low=0)
     control = _num(zones, "zones", "control_m", low=0)
     general = _num(zones, "zones", "general_m", low=0)

@@ -202,6 +202,37 @@ def test_many_parcels_overview_then_vectors(browser, tmp_path, zones):
     page.close()
 
 
+
+@pytest.mark.parametrize("evil", [
+    "${alert('tpl')}",                       # runs inside folium's tooltip template literal
+    "`+alert('tick')+`",                     # closes the literal
+    "<img src=x onerror=alert('html')>",     # HTML in the layer control
+    "\\`+alert('bs')+`",                     # a backslash that would escape the closing backtick
+])
+def test_no_script_through_page_text(browser, tmp_path, evil):
+    """Issue 11 item 10: a pilot area's name is a folium tooltip (a JS template literal) and a
+    layer name (HTML); --attribution is HTML; the station's names reach the title and popup."""
+    import dataclasses
+
+    base = ZoneSet()
+    pilot = dataclasses.replace(base.pilots[0], name=evil, name_zh=evil)
+    station = dataclasses.replace(base.station, name=evil, name_zh="</title><script>alert('t')</script>")
+    zones = ZoneSet(station, [pilot])
+    path = tmp_path / "evil.html"
+    m = build_map(zones, None, tiles="http://127.0.0.1:9/{z}/{x}/{y}.png", offline=True,
+                  attribution="<img src=x onerror=alert('attr')>" + evil)
+    write_map(m, path)
+    page, ev = _open(browser, path)
+    page.mouse.move(500, 380)
+    page.wait_for_timeout(300)
+    assert ev["dialogs"] == []
+    assert [e for e in ev["errors"] if "Failed to load resource" not in e] == []   # tiles are blocked
+    # the text is shown as text
+    assert "onerror=alert('attr')" in page.locator(".leaflet-control-attribution").inner_text()
+    assert evil in page.locator(".leaflet-control-layers").text_content()   # collapsed: hidden text
+    assert page.locator(".leaflet-control-attribution img").count() == 0
+
+
 def _page_errors(ev):
     """Script errors (tile requests of an osm basemap are aborted offline; those are not errors)."""
     return [e for e in ev["errors"] if not e.startswith("Failed to load resource")]

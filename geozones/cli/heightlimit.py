@@ -45,6 +45,9 @@ def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elev
     from ..terrain import field_elevation as field_z
     from ..zones import StationFrame
 
+    from .options import refuse_outputs
+
+    refuse_outputs(click.get_current_context(), [output], [dem])
     mode = "absolute" if absolute else mode
     dem_obj = DEM(dem) if dem else None
     z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None

@@ -50,6 +50,9 @@ def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_heigh
     from ..terrain import field_elevation as field_z
     from ..zones import StationFrame
 
+    from .options import refuse_outputs
+
+    refuse_outputs(click.get_current_context(), [output, csv_path], [buildings, dem])
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise OutputError("output_format", path=output, choices=".png, .svg")
     if buildings is None and dem is None:

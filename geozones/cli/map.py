@@ -14,17 +14,22 @@ from .options import (
 
 
 def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
-               tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None):
+               tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None,
+               inputs=()):
     """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
     from ..maps import build_map, read_parcels, write_map
+    from .options import known_inputs, refuse_outputs
 
+    ctx = click.get_current_context()
+    inputs = [*known_inputs(ctx), *inputs, parcels_path]
+    refuse_outputs(ctx, [out], inputs)
     if Path(out).exists() and not overwrite:
         raise OutputError("output_exists", path=str(out))
     parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
     m = build_map(zones, parcels, lang=lang, tiles=tiles, cdn=cdn,
                   tianditu_key=tianditu_key, attribution=attribution)
-    size = write_map(m, out, overwrite=overwrite)
+    size = write_map(m, out, overwrite=overwrite, inputs=inputs)
     if not quiet:
         n = 0 if parcels is None else len(parcels)
         click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", Leaflet from the CDN" if cdn else ", self-contained"))

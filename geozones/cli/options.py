@@ -20,13 +20,44 @@ class _Group(click.Group):
     """Turns library errors into a one-line message and a non-zero exit, no traceback."""
 
     def invoke(self, ctx: click.Context):
+        from ..safety import Interrupted, interrupts_raise
+
         try:
-            return super().invoke(ctx)
+            with interrupts_raise():   # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n
+                return super().invoke(ctx)
         except GeozonesError as exc:
             lang = ctx.meta.get(_LANG_KEY, "en")
             prefix = "错误" if lang == "zh" else "error"
             click.echo(f"{prefix}: {exc.localized(lang)}", err=True)
             ctx.exit(exc.exit_code)
+        except Interrupted as exc:
+            from ..i18n import t
+
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            prefix = "错误" if lang == "zh" else "error"
+            click.echo(f"{prefix}: {t('interrupted', lang, signal=str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+_INPUTS_KEY = "geozones.inputs"
+
+
+def note_input(ctx: click.Context, path) -> None:
+    """Remember a file a command reads (station, pilot boundary …) for :func:`refuse_outputs`."""
+    if path is not None:
+        ctx.meta.setdefault(_INPUTS_KEY, []).append(str(path))
+
+
+def refuse_outputs(ctx: click.Context, outputs, inputs=()) -> None:
+    """Before any work: no output may be an input (station, pilot boundary, DEM, data) or
+    another output, whatever ``--overwrite`` says (see :mod:`geozones.safety`)."""
+    from ..safety import refuse_same_files
+
+    refuse_same_files(outputs, [*ctx.meta.get(_INPUTS_KEY, []), *inputs])
+
+
+def known_inputs(ctx: click.Context) -> list[str]:
+    return list(ctx.meta.get(_INPUTS_KEY, []))
 
 
 def _set_lang(ctx: click.Context, _param, value: str) -> str:
@@ -43,9 +74,10 @@ def _kind(_ctx, _param, value: str | None) -> str | None:
     return kind
 
 
-def _station(_ctx, _param, value: str | None):
+def _station(ctx, _param, value: str | None):
     from ..station import load_station
 
+    note_input(ctx, value)
     return load_station(value)
 
 
@@ -54,6 +86,7 @@ def _pilots(ctx: click.Context, _param, value: str | None):
     from ..pilot import boundary_warnings, load_pilots
     from ..i18n import t
 
+    note_input(ctx, value)
     pilots = load_pilots(boundary=value, boundary_crs=ctx.meta.get(_PILOT_CRS_KEY))
     if value is not None:
         lang = ctx.meta.get(_LANG_KEY, "en")

@@ -33,8 +33,14 @@ def report(footprint, height, kind, use, floors, width, crs, axis_order, station
            output, overwrite, lang):
     """Write the assessment of one proposal for its application: verdict, permitted height,
     articles (Chinese and English), map, obstruction view, approval duty, assumptions."""
+    from pathlib import Path
+
     from ..assessment_report import report_for
     from ..check import ZoneSet
+    from .options import refuse_outputs
+
+    footprint_file = footprint if len(footprint) < 4096 and Path(footprint).exists() else None
+    refuse_outputs(click.get_current_context(), [output], [footprint_file, dem])
 
     size = report_for(footprint, output, zones=ZoneSet(station, pilots), height=height, kind=kind, use=use,
                       floors=floors, crs=crs, axis_order=axis_order, dem=dem,

@@ -58,6 +58,11 @@ from .options import (
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
+@click.option("--fail-on", "fail_on", type=click.Choice(("error", "fail", "review")), multiple=True,
+              help="Exit 4 when any row has this outcome (repeatable), for pipelines.")
+@click.option("--replace-gz", is_flag=True,
+              help="Replace input columns named like ours (gz_*); without it such columns are "
+                   "refused, unless the input is a screened file (all of them: re-screened).")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Also write a printable assessment (geozones report) for every row that fails "
                    "or needs review into this folder, named by the row's id, with an index.html.")
@@ -69,7 +74,7 @@ from .options import (
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, reports_dir, no_datum_check, overwrite, lang):
+           map_path, reports_dir, fail_on, replace_gz, no_datum_check, overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -81,6 +86,11 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report
 
+    from .options import known_inputs, refuse_outputs
+
+    ctx = click.get_current_context()
+    refuse_outputs(ctx, [output, report_path, map_path], [input_path, dem])
+    inputs = [*known_inputs(ctx), input_path, dem]
     if report_path and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
 
@@ -113,12 +123,13 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     try:
         summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
-                              chunk_size=chunk_size, overwrite=overwrite, progress=progress)
+                              chunk_size=chunk_size, overwrite=overwrite, progress=progress,
+                              inputs=inputs, replace_gz=replace_gz)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     if report_path:
-        write_report(summary, report_path, overwrite=overwrite)
+        write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet:
         click.echo(format_summary(summary, lang))
     if reports_dir:
@@ -135,7 +146,27 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
             click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {ident}: {why}", err=True)
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   quiet=quiet, overwrite=overwrite, layer=summary.layer)
+                   quiet=quiet, overwrite=overwrite, layer=summary.layer,
+                   inputs=inputs)
+    _exit_code(ctx, summary, fail_on, lang)
+
+
+def _exit_code(ctx: click.Context, summary, fail_on, lang: str) -> None:
+    """Exit 4 when a row has an outcome named by --fail-on; 5 when every row is an error
+    (the output is written either way); else 0."""
+    from ..i18n import t
+
+    prefix = "错误" if lang == "zh" else "error"
+    counts = {**summary.verdicts, "error": summary.error_rows}
+    for outcome in ("error", "fail", "review"):
+        if outcome in fail_on and counts.get(outcome, 0):
+            click.echo(f"{prefix}: " + t("fail_on", lang, n=f"{counts[outcome]:,}", rows=f"{summary.rows:,}",
+                                        outcome=outcome), err=True)
+            ctx.exit(4)
+    if summary.rows and summary.error_rows == summary.rows:
+        why = str(summary.errors[0][1]).removeprefix("error: ") if summary.errors else "?"
+        click.echo(f"{prefix}: " + t("all_errors", lang, rows=f"{summary.rows:,}", why=why), err=True)
+        ctx.exit(5)
 
 
 

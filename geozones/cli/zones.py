@@ -39,6 +39,10 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
     from ..styles import (ZONE_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml,
                           write_kml, zones_qml)
     from ..zones import StationFrame
+    from .options import known_inputs, refuse_outputs
+
+    ctx = click.get_current_context()
+    refuse_outputs(ctx, [output])
 
     frame = StationFrame(station)
     if steps:
@@ -51,10 +55,10 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
         colours = [colour_for(ZONE_COLOURS, z) for z in layer["zone"]]
     ext = Path(output).suffix.lower()
     if ext in (".kml", ".kmz"):
-        with atomic_output(output, overwrite) as tmp:
+        with atomic_output(output, overwrite, known_inputs(ctx)) as tmp:
             write_kml(layer, tmp, colours, title=f"{station.name} {name}")
     else:
-        with atomic_output(output, overwrite) as tmp:
+        with atomic_output(output, overwrite, known_inputs(ctx)) as tmp:
             write_vector(layer, tmp, overwrite=True, layer=name)
             if ext == ".gpkg":
                 add_qgis_style(tmp, name, qml, f"geozones {name}")

@@ -1,0 +1,313 @@
+"""Nothing destroyed, nothing lost: file identity, input fingerprints, signals, atomic commit.
+
+Every command writes through :func:`atomic_output` and checks its outputs against its inputs
+with :func:`refuse_same_files`, so the rules below hold for all of them:
+
+* **An output never replaces an input.** Two paths name the same file when they are the same
+  inode (``st_dev`` + ``st_ino``: same file, symlinks, hard links, bind mounts) or when their
+  real folders are the same and their names differ only in case (GDAL lower-cases a
+  shapefile's sidecars, so ``p.SHP`` writes ``p.shx``, ``p.dbf`` …: the whole set counts). A
+  shapefile stands for all its parts (:data:`SHAPEFILE_PARTS`), a GeoPackage for its ``-wal``
+  and ``-shm``. Refused even with ``--overwrite``.
+* **An output appears whole or not at all.** It is written into a hidden ``.geozones-*``
+  folder beside the destination and moved into place when complete. A shapefile's parts are
+  put in place so that a crash midway never leaves a set that opens but mixes old and new
+  parts: the old set's ``.shp`` is removed first (from then on the set does not open), then
+  its other parts; the new parts are moved in with the ``.shp`` last (until it is there the
+  set does not open; once it is, every other part is already new). The swap runs with
+  SIGINT/SIGTERM/SIGHUP deferred (:func:`critical`), so an interruption lands before or after
+  it, never inside.
+* **Interruptions leave nothing behind.** :func:`interrupts_raise` turns SIGINT, SIGTERM and
+  SIGHUP into :class:`Interrupted`, an exception that unwinds like KeyboardInterrupt, so the
+  temporary folder is removed by the same ``finally`` as for any failure.
+* **An input that changes during the run is noticed** (:class:`InputFingerprint`: size,
+  modification and change times and inode of the input and each of its sidecars).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import GeozonesError, InputError, OutputError
+
+__all__ = [
+    "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
+    "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
+]
+
+#: The files a shapefile is made of (GDAL writes the first five; the others are indexes and
+#: metadata other tools add beside it).
+SHAPEFILE_PARTS: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn",
+                                    ".sbx", ".shp.xml", ".aih", ".ain", ".atx", ".fbn", ".fbx",
+                                    ".ixs", ".mxs", ".qmd")
+#: Files other formats keep beside the named one (SQLite journals, GDAL's .aux.xml).
+_SIDE_SUFFIXES: tuple[str, ...] = ("-wal", "-shm", "-journal", ".aux.xml", ".ovr")
+
+
+def _is_shapefile(path: Path) -> bool:
+    return path.suffix.lower() == ".shp"
+
+
+def _part_stem(name: str) -> tuple[str, str] | None:
+    """``(stem, part)`` when ``name`` is a shapefile part (case-insensitive), else None."""
+    low = name.lower()
+    for part in sorted(SHAPEFILE_PARTS, key=len, reverse=True):
+        if low.endswith(part) and len(low) > len(part):
+            return name[: -len(part)], part
+    return None
+
+
+def companions(path: str | Path, existing_only: bool = False) -> list[Path]:
+    """The files ``path`` stands for: itself, and for a shapefile every part with the same
+    stem in any letter case (those present, plus the lower-case names GDAL would write);
+    for other files their journals and ``.aux.xml``."""
+    path = Path(path)
+    out = [path]
+    parent = path.parent if str(path.parent) else Path(".")
+    if _is_shapefile(path):
+        stem = path.name[: -len(path.suffix)]
+        out += [parent / (stem + part) for part in SHAPEFILE_PARTS]
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(parent):
+                split = _part_stem(entry.name)
+                if split and split[0].casefold() == stem.casefold():
+                    out.append(parent / entry.name)
+    else:
+        out += [parent / (path.name + s) for s in _SIDE_SUFFIXES]
+    seen, unique = set(), []
+    for p in out:
+        if p.name not in seen:
+            seen.add(p.name)
+            unique.append(p)
+    return [p for p in unique if p.exists()] if existing_only else unique
+
+
+def _keys(path: Path) -> set[tuple]:
+    """Identity keys of every file ``path`` stands for: inode of existing ones, and the
+    case-folded name in the real folder (names differing in case count as the same)."""
+    keys: set[tuple] = set()
+    for p in companions(path):
+        parent = p.parent if str(p.parent) else Path(".")
+        with contextlib.suppress(OSError):
+            keys.add(("name", os.path.realpath(parent).casefold(), p.name.casefold()))
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        keys.add(("inode", st.st_dev, st.st_ino))
+    return keys
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when writing ``a`` would replace ``b`` or one of its parts (see module docs)."""
+    return bool(_keys(Path(a)) & _keys(Path(b)))
+
+
+def refuse_same_files(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]
+                      ) -> None:
+    """Raise :class:`OutputError` (exit 3) when an output is an input or another output.
+
+    Never lifted by ``--overwrite``: the input is never modified.
+    """
+    outs = [Path(o) for o in outputs if o is not None]
+    ins = [Path(i) for i in inputs if i is not None]
+    in_keys = [(i, _keys(i)) for i in ins]
+    seen: list[tuple[Path, set]] = []
+    for o in outs:
+        ok = _keys(o)
+        for i, ik in in_keys:
+            if ok & ik:
+                raise OutputError("output_is_input", path=str(o), input=str(i))
+        for p, pk in seen:
+            if ok & pk:
+                raise OutputError("output_twice", path=str(o), other=str(p))
+        seen.append((o, ok))
+
+
+class InputFingerprint:
+    """Size, times and inode of an input and its sidecars, to notice it changing mid-run.
+
+    >>> fp = InputFingerprint(__file__); fp.check()  # unchanged: no error
+    """
+
+    def __init__(self, *paths: str | Path | None) -> None:
+        self.paths = [Path(p) for p in paths if p is not None]
+        self.state = self._take()
+
+    def _take(self) -> dict[str, tuple | None]:
+        state: dict[str, tuple | None] = {}
+        for path in self.paths:
+            for p in companions(path, existing_only=True) or [path]:
+                try:
+                    st = os.stat(p)
+                    state[str(p)] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                                     st.st_ctime_ns)
+                except OSError:
+                    state[str(p)] = None
+        return state
+
+    def check(self) -> None:
+        """Raise :class:`InputError` naming the first input that changed since creation."""
+        now = self._take()
+        for name in sorted(set(self.state) | set(now)):
+            if self.state.get(name) != now.get(name):
+                raise InputError("input_changed", path=name)
+
+
+# --- signals -----------------------------------------------------------------------------
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt (cleanup runs)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+_state = {"critical": 0, "pending": None, "received": None}
+
+
+def _handler(signum, _frame):
+    _state["received"] = signum   # also seen by check_interrupted (an exception raised in a
+    # finaliser or C callback can be swallowed; the flag is not)
+    if _state["critical"]:
+        _state["pending"] = signum
+        return
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def interrupts_raise() -> Iterator[None]:
+    """Within the block SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` (main thread
+    only; elsewhere the block runs unchanged). The previous handlers come back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _state["received"] = None
+    old = {s: signal.getsignal(s) for s in _SIGNALS}
+    for s in _SIGNALS:
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(s, _handler)
+    try:
+        yield
+    finally:
+        _state["received"] = None
+        for s, h in old.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(s, h)
+
+
+def check_interrupted() -> None:
+    """Raise :class:`Interrupted` if a signal arrived (even if its exception was swallowed)."""
+    if _state["received"] is not None:
+        raise Interrupted(_state["received"])
+
+
+@contextlib.contextmanager
+def critical() -> Iterator[None]:
+    """Defer :class:`Interrupted` until the block is done (for swaps that must not be cut)."""
+    _state["critical"] += 1
+    try:
+        yield
+    finally:
+        _state["critical"] -= 1
+        pending, _state["pending"] = _state["pending"], None
+        if pending is not None and not _state["critical"]:
+            raise Interrupted(pending)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def os_reason(exc: BaseException) -> str:
+    """A short reason for an OS error: its strerror ("No space left on device"), else its
+    first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_folder(dest: Path) -> Path:
+    parent = dest.parent if str(dest.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise OutputError("output_write", path=str(dest), why=f"{parent} is a file, not a folder")
+    for up in parent.parents:  # a file in the way further up
+        if up.exists():
+            if not up.is_dir():
+                raise OutputError("output_write", path=str(dest), why=f"{up} is a file, not a folder")
+            break
+    if not parent.is_dir():
+        raise OutputError("output_write", path=str(dest), why=f"folder {parent} does not exist")
+    return parent
+
+
+def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
+    """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order)."""
+    stem_len = len(tmp.name) - len(tmp.suffix)
+    produced = sorted(tmpdir.iterdir(), key=lambda p: p.name)
+    if _is_shapefile(dest):
+        old = companions(dest, existing_only=True)
+        old = [p for p in old if _part_stem(p.name)]
+        old.sort(key=lambda p: p.suffix.lower() != ".shp")       # the .shp first
+        for p in old:
+            p.unlink()
+        produced.sort(key=lambda p: p.suffix.lower() == ".shp")  # the .shp last
+    stem = dest.name[: len(dest.name) - len(dest.suffix)]
+    for p in produced:
+        os.replace(p, parent / (stem + p.name[stem_len:]))
+
+
+@contextlib.contextmanager
+def atomic_output(dest: str | Path, overwrite: bool = False,
+                  inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
+    """Yield a temporary path to write to; move it onto ``dest`` only on success.
+
+    Refuses (exit 3) an output that is one of ``inputs`` (even with ``overwrite``), an
+    existing output without ``overwrite``, and a destination folder that is missing or a
+    file. Any OS error while writing or moving (read-only folder, full disk, permission)
+    becomes one :class:`OutputError` and the temporary folder is removed. Multi-file formats
+    (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
+    """
+    dest = Path(dest)
+    refuse_same_files([dest], inputs)
+    if not overwrite and (dest.exists() or (_is_shapefile(dest)
+                                            and companions(dest, existing_only=True))):
+        raise OutputError("output_exists", path=str(dest))
+    if dest.is_dir():
+        raise OutputError("output_write", path=str(dest), why="it is a folder")
+    parent = _check_folder(dest)
+    try:
+        tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
+    except OSError as exc:
+        raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
+    try:
+        tmp = tmpdir / dest.name
+        try:
+            yield tmp
+        except GeozonesError:
+            raise
+        except OSError as exc:
+            if getattr(exc, "errno", None) in (errno.ENOENT,) and not tmpdir.exists():
+                raise OutputError("output_write", path=str(dest), why="temporary folder removed") from None
+            raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
+        check_interrupted()   # never commit after a signal
+        try:
+            with critical():
+                _commit(tmpdir, tmp, dest, parent)
+        except OSError as exc:
+            raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)

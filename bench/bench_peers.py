@@ -11,6 +11,7 @@ memory, VmHWM, is its own), timed from after its imports to its output on disk:
 * ``floor``      pyogrio read + write (GPKG) / geopandas read_parquet + to_parquet (GeoParquet);
 * ``floor_cols`` the same, also writing 11 added columns shaped like screen's ``gz_*``;
 * ``screen``     the ``geozones screen`` command (in-process click call, default chunk);
+* ``screen_1t``  the same with ``GEOZONES_THREADS=1``: what the second core buys;
 * ``script``     a competent vectorised geopandas script with the same building rules:
                  to_crs into the station AEQD, distance to the field square, sun wedges
                  (clip by the sector triangles), H ≤ D/10 within 1000 m, H ≤ D·tan 5° in
@@ -227,7 +228,7 @@ def run_duckdb(src: Path, out: Path, fmt: str) -> float:
     return time.perf_counter() - t0
 
 
-CONTENDERS = ("floor", "floor_cols", "screen", "script", "duckdb")
+CONTENDERS = ("floor", "floor_cols", "screen", "screen_1t", "script", "duckdb")
 
 
 def child(name: str, fmt: str, rows: int) -> None:
@@ -239,7 +240,7 @@ def child(name: str, fmt: str, rows: int) -> None:
         s = run_floor(src, out, fmt, cols=False)
     elif name == "floor_cols":
         s = run_floor(src, out, fmt, cols=True)
-    elif name == "screen":
+    elif name in ("screen", "screen_1t"):  # screen_1t: GEOZONES_THREADS=1 (one core)
         from geozones.cli import main
 
         t0 = time.perf_counter()
@@ -259,8 +260,9 @@ def child(name: str, fmt: str, rows: int) -> None:
 def measure(name: str, fmt: str, rows: int, repeat: int) -> dict | None:
     best = None
     for _ in range(repeat):
+        env = dict(os.environ, GEOZONES_THREADS="1") if name == "screen_1t" else None
         res = subprocess.run([sys.executable, str(HERE), "--child", name, "--formats", fmt,
-                              "--rows", str(rows)], capture_output=True, text=True)
+                              "--rows", str(rows)], capture_output=True, text=True, env=env)
         if res.returncode != 0:
             print(f"  {name} ({fmt}) failed: {res.stderr.strip().splitlines()[-1:]}")
             return None
@@ -319,6 +321,8 @@ def main() -> None:
             for peer, goal in (("script", 1 / 1.5), ("duckdb", 1.0)):
                 if res.get(peer):
                     print(f"{fmt}: screen ÷ {peer} = {sc['s'] / res[peer]['s']:.2f} (goal ≤ {goal:.2f})")
+            if res.get("screen_1t"):
+                print(f"{fmt}: second core: screen_1t ÷ screen = {res['screen_1t']['s'] / sc['s']:.2f}")
             print(f"{fmt}: screen peak memory {sc['mb']:.0f} MB (goal ≤ 500)")
             mine = verdicts("screen", fmt)
             for peer in ("script", "duckdb"):

@@ -7,6 +7,7 @@ single row, wrapped in a :class:`CheckResult` with findings and assumptions.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
@@ -61,10 +62,10 @@ class ZoneSet:
             from .pilot import shipped_pilot_paths
             from .station import default_station_path
 
-            _SHARED_FILES["station"] = [default_station_path()]
-            _SHARED_FILES["files"] = list(shipped_pilot_paths())
+            _SHARED_FILES["station"] = [str(default_station_path())]
+            _SHARED_FILES["files"] = [str(f) for f in shipped_pilot_paths()]
         files = (_SHARED_FILES["station"] if station is None else []) + _SHARED_FILES["files"]
-        stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.exists())
+        stamp = tuple((f, _mtime(f)) for f in files)
         key = (id(station), stamp)
         hit = _SHARED.get(key)
         if hit is not None and hit[0] is station:
@@ -105,6 +106,13 @@ class ZoneSet:
 #: ZoneSet.shared's cache: (id(station), file stamps) -> (station, ZoneSet)
 _SHARED: dict = {}
 _SHARED_FILES: dict = {}
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 @dataclass

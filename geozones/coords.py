@@ -117,9 +117,7 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
             return fastframe.project(src_wkt, dst_wkt, x[part], y[part], proj,
                                     lambda: _transformer(src_wkt, dst_wkt))
 
-    from .pipeline import threads
-
-    workers = threads()
+    workers = fastframe.threads()
     if len(x) < PARALLEL_MIN_COORDS or workers == 1:
         return run(slice(None))
     fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))  # built once, before the workers need it

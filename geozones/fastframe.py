@@ -29,7 +29,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.enums import TransformDirection
 
-__all__ = ["RADIUS_M", "BOUND_M", "DEGREE", "FramePolynomial", "polynomial_for", "project"]
+__all__ = ["RADIUS_M", "BOUND_M", "DEGREE", "FramePolynomial", "polynomial_for", "project", "threads"]
 
 #: Frame radius the polynomial covers around the station [m] (a box in input coordinates
 #: slightly larger than this circle is fitted and verified).
@@ -43,6 +43,16 @@ CHECK_N = 97
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], "FramePolynomial | None"] = {}
+
+
+def threads() -> int:
+    """Threads geozones may keep busy: ``GEOZONES_THREADS`` (default: the cores, at most 8).
+    ``GEOZONES_THREADS=1`` runs everything on one thread (no prefetch, no split projection)."""
+    try:
+        n = int(os.environ.get("GEOZONES_THREADS", "0"))
+    except ValueError:
+        n = 0
+    return n if n > 0 else min(os.cpu_count() or 1, 8)
 
 
 def enabled() -> bool:

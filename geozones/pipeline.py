@@ -8,25 +8,15 @@ the chunk: at most ``depth`` finished chunks wait in the queue.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from typing import Iterable, Iterator, TypeVar
 
 __all__ = ["prefetch", "threads"]
 
+from .fastframe import threads
+
 T = TypeVar("T")
-
-
-def threads() -> int:
-    """Threads geozones may keep busy: ``GEOZONES_THREADS`` (default: the cores, at most 8).
-    ``GEOZONES_THREADS=1`` runs everything on one thread (no prefetch, no split projection)."""
-    try:
-        n = int(os.environ.get("GEOZONES_THREADS", "0"))
-    except ValueError:
-        n = 0
-    return max(1, n) if n > 0 else min(os.cpu_count() or 1, 8)
-_DONE = object()
 
 
 def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:

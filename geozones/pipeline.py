@@ -17,6 +17,7 @@ __all__ = ["prefetch", "threads"]
 from .fastframe import threads
 
 T = TypeVar("T")
+_DONE = object()
 
 
 def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from geozones.cli import main  # noqa: E402
+from geozones.cli import main
 
 if __name__ == "__main__":
     main()

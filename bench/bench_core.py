@@ -18,10 +18,10 @@ import numpy as np
 import shapely
 
 from geozones.check import ZoneSet, assess, assess_local
-from geozones.coords import from_frame
-from geozones.kinds import KINDS
+from geozones.core.coords import from_frame
+from geozones.core.kinds import KINDS
+from geozones.core.zones import StationFrame
 from geozones.station import load_station
-from geozones.zones import StationFrame
 
 
 def footprints(n: int, seed: int) -> np.ndarray:

@@ -32,10 +32,10 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_peers import make_data
 
-    from geozones import fastframe
-    from geozones.coords import project_xy
+    from geozones.core import fastframe
+    from geozones.core.coords import project_xy
     from geozones.station import load_station
-    from geozones.zones import StationFrame
+    from geozones.core.zones import StationFrame
 
     path = make_data(args.rows)["gpkg"]
     df = pyogrio.read_dataframe(path, columns=[], use_arrow=True)

@@ -10,9 +10,9 @@ import argparse
 import time
 from pathlib import Path
 
+from geozones.core.zones import StationFrame
 from geozones.heightlimit import write_heightlimit
 from geozones.station import load_station
-from geozones.zones import StationFrame
 
 OUT = Path(__file__).resolve().parent / "out"
 

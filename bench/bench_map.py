@@ -19,8 +19,8 @@ import shapely
 from pyproj import CRS
 
 from geozones.check import ZoneSet, assess_local
-from geozones.coords import from_frame
-from geozones.kinds import normalize_kinds
+from geozones.core.coords import from_frame
+from geozones.core.kinds import normalize_kinds
 from geozones.maps import build_map, write_map
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -54,7 +54,7 @@ def make_data(rows: int) -> dict[str, Path]:
     from pyproj import CRS, Transformer
 
     from geozones.station import load_station
-    from geozones.zones import StationFrame
+    from geozones.core.zones import StationFrame
 
     OUT.mkdir(exist_ok=True)
     rng = np.random.default_rng(13)
@@ -82,7 +82,7 @@ def make_data(rows: int) -> dict[str, Path]:
 def station_facts() -> dict:
     """What the peers need, taken from the station file the screen uses (same numbers)."""
     from geozones.station import load_station
-    from geozones.zones import StationFrame
+    from geozones.core.zones import StationFrame
 
     st = load_station()
     frame = StationFrame(st)

@@ -36,9 +36,9 @@ def make_file(n: int) -> Path:
     import geopandas as gpd
     from pyproj import CRS
 
-    from geozones.coords import from_frame
+    from geozones.core.coords import from_frame
+    from geozones.core.zones import StationFrame
     from geozones.station import load_station
-    from geozones.zones import StationFrame
 
     OUT.mkdir(exist_ok=True)
     rng = np.random.default_rng(0)
@@ -86,8 +86,8 @@ def per_row_loop(path: Path, rows: int) -> float:
     from pyproj import Transformer
     from shapely.geometry import box
 
+    from geozones.core.sun import sun_sectors
     from geozones.station import load_station
-    from geozones.sun import sun_sectors
 
     st = load_station()
     df = pyogrio.read_dataframe(path, max_features=rows)

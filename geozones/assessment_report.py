@@ -24,15 +24,16 @@ import io as _io
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
 
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
-from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
+from .i18n import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
 __all__ = ["report_html", "write_report", "safe_filename", "has_cjk_font"]
 
@@ -114,7 +115,7 @@ def _map_figure(zones: ZoneSet, geom, verdict: str, lang: str) -> str:
             sector = zone_id in ("sunrise", "sunset")
             ax.fill(xs, ys, color=color, alpha=0.10 if sector else 0.0)
             ax.plot(xs, ys, color=color, lw=1.2, ls="--" if sector else "-",
-                    label=name(ZONE_NAMES, zone_id, "zh" if zh else "en"))
+                    label=zone_name(zones.station, zone_id, "zh" if zh else "en"))
     color = _VERDICT_COLORS.get(verdict, "#999999")
     for part in getattr(geom, "geoms", [geom]):
         if part.geom_type == "Polygon":
@@ -183,19 +184,19 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     """
     import tempfile
 
-    from . import __version__
-    from .coords import from_frame, to_frame  # noqa: F401  (to_frame: the one input path)
-    from .coords import transform_geoms
     from pyproj import CRS
 
+    from . import __version__
+    from .coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
+
     e = html.escape
-    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    T = lambda key, **kw: t(key, lang, **kw)
     inputs = inputs or {}
     station = zones.station
-    today = today or _dt.datetime.now(_dt.timezone.utc).date()
+    today = today or _dt.datetime.now(_dt.UTC).date()
     wgs = geometry
     local = transform_geoms(np.array([wgs], dtype=object), CRS.from_epsg(4326), zones.frame.crs, False)[0]
-    st_name = station.name_zh if lang == "zh" else station.name
+    st_name = station.name.get(lang)
 
     def m(v):
         return "—" if v is None else f"{v:,.2f} {T('unit_m')}"
@@ -226,7 +227,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("report_verdict"), f"<span class='verdict v-{e(result.verdict)}'>{e(verdict_name)}</span>"),
         (T("report_max_height"), e(m(result.max_height_m) if result.max_height_m is not None else T("report_unlimited"))),
         (T("report_exceedance"), e(m(result.exceedance_m))),
-        (T("report_zone"), e(name(ZONE_NAMES, result.zone, lang))),
+        (T("report_zone"), e(zone_name(station, result.zone, lang))),
         (T("report_distance"), e(m(result.distance_m))),
         (T("report_sun"), e(T("report_yes") if result.in_sun_sector else T("report_no"))
          + (f" ({e(m(result.sun_distance_m))})" if result.sun_distance_m is not None else "")),
@@ -254,7 +255,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     duty += f"<p class='tr'>{e(T('rpt_duty_en'))}</p>" if lang != "zh" else ""
     duty += f"<p>{e(T('rpt_duty_' + ('inside' if result.zone != 'outside' or result.in_sun_sector else 'outside')))}</p>"
     assumptions = list(result.assumptions) + hz_notes
-    if not _cjk_matplotlib(lang) and lang == "zh":
+    if not _cjk_matplotlib(lang) and needs_cjk(lang):
         assumptions.append(t("hz_no_cjk_font", lang))
     versions = [
         ("geozones", e(__version__)),
@@ -262,7 +263,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     ]
     for p in zones.pilots:
         src = getattr(p, "source_path", "") or ""
-        versions.append((T("report_pilot"), e(f"{p.name_zh if lang == 'zh' else p.name} · "
+        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · "
                                               f"{p.boundary_source} · sha256 {_sha(src) if src else '—'}")))
     versions.append((T("rpt_date"), e(today.isoformat())))
 
@@ -275,7 +276,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         pilot = (f"<p>{e(T('report_pilot'))}: {e(result.pilot['name'])} — "
                  f"{e(name(VERDICT_NAMES, result.pilot['verdict'], lang))}</p>")
     return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{e(title)}</title>
+<html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{e(title)}</h1>
 <p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>
@@ -303,7 +304,7 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise OutputError("output_format", path=str(path), choices=".html, .pdf")
-    if suffix == ".pdf" and lang == "zh" and not has_cjk_font():
+    if suffix == ".pdf" and needs_cjk(lang) and not has_cjk_font():
         raise OutputError("report_no_cjk_font", path=str(path))
     with atomic_output(path, overwrite) as tmp:
         if suffix == ".pdf":
@@ -424,7 +425,7 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
         f"<td>{'' if ex is None or (isinstance(ex, float) and np.isnan(ex)) else f'{float(ex):,.2f}'}</td>"
         f"<td>{e(why)}</td></tr>" for ident, v, ex, f, why in entries)
     title = t("rpt_index_title", lang)
-    index = (f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">"
+    index = (f"<!DOCTYPE html><html lang=\"{t('html_lang', lang)}\"><head><meta charset=\"utf-8\">"
              f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>"
              f"<p class='small'>{e(str(screened_path))} · {e(_dt.date.today().isoformat())}</p>"
              f"<table><tr><th>{e(id_column or 'row')}</th><th>{e(t('report_verdict', lang))}</th>"

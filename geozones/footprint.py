@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .coords import parse_crs
+from .core.coords import parse_crs
 from .errors import GeometryError
 
 __all__ = ["is_wkt_text", "read_wkt_footprint", "is_wgs84_lonlat"]
@@ -25,7 +25,7 @@ def read_wkt_footprint(text: str, crs: str | None = None, what: str = "--footpri
     """``(geometry, crs, notes)`` from WKT; without ``crs`` EPSG:4326 is assumed and noted."""
     import numpy as np
 
-    from .geometry import parse_many
+    from .core.geometry import parse_many
 
     notes: list[tuple[str, dict[str, Any]]] = []
     geom = parse_many(np.array([text], dtype=object), wkb=False)[0][0]  # curves linearised
@@ -42,7 +42,7 @@ def read_wkt_footprint(text: str, crs: str | None = None, what: str = "--footpri
 def is_wgs84_lonlat(crs) -> bool:
     """True for WGS84 longitude/latitude (EPSG:4326 or OGC:CRS84, GeoJSON's CRS) without a
     web-map datum: coordinates that may have been copied from Gaode/Baidu all the same."""
-    from .datums import datum_of
+    from .core.datums import datum_of
 
     if crs is None or datum_of(crs) is not None:
         return False

@@ -9,15 +9,15 @@ elevation (field elevation + permitted).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .coords import parse_crs, transform_geoms
-from .kinds import normalize_kinds
-from .rules import evaluate
-from .zones import StationFrame
+from .core.coords import parse_crs, project_xy, transform_geoms
+from .core.kinds import normalize_kinds
+from .core.rules import evaluate
+from .core.zones import StationFrame
 
 __all__ = ["permitted_height_at", "write_heightlimit", "MODES", "NODATA"]
 
@@ -125,8 +125,6 @@ def _write_blocks(tmp, profile, n, block_rows, y0, cols, resolution_m, crs, targ
             if crs is None:
                 fx, fy = gx, gy
             else:
-                from .coords import project_xy
-
                 fx, fy = project_xy(target.to_wkt(), frame.crs.to_wkt(), gx.ravel(), gy.ravel())
                 fx, fy = np.asarray(fx).reshape(gx.shape), np.asarray(fy).reshape(gy.shape)
             limit = permitted_height_at(frame, fx, fy, kind)

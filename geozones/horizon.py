@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .zones import StationFrame
+from .core.zones import StationFrame
 
-__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS"]
+__all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS",
+           "horizon_diagram", "horizon_lines"]
 
 #: Height columns looked for when none is named, in order.
 HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
@@ -38,25 +39,33 @@ HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
 @dataclass
 class HorizonProfile:
     """Per azimuth (0, 1, ..., 359 [deg]): elevation [deg] (0 where nothing), distance [m]
-    and source of the highest obstruction, and whether the azimuth is in a sun sector."""
+    and source of the highest obstruction, and whether the azimuth is in a sun sector.
+
+    ``limit_deg`` and ``article`` are the station's sun-sector angle rule (None when the
+    station has none)."""
 
     azimuth_deg: np.ndarray
     elevation_deg: np.ndarray
     distance_m: np.ndarray
     source: np.ndarray
     in_sun_sector: np.ndarray
-    limit_deg: float
+    limit_deg: float | None
+    article: str = ""
     #: per azimuth, the highest atan(H / D) with D from the fence (the plan's D) [deg]
     fence_elevation_deg: np.ndarray | None = None
 
     @property
     def exceeds(self) -> np.ndarray:
+        if self.limit_deg is None:
+            return np.zeros(len(self.azimuth_deg), dtype=bool)
         return self.elevation_deg > self.limit_deg
 
     @property
     def breaks_sun_rule(self) -> np.ndarray:
         """Azimuths in a sun sector where an obstacle breaks Art. 12.3 ⑦ with D from the fence
         (what ``check`` decides), whatever the centre view shows."""
+        if self.limit_deg is None:
+            return np.zeros(len(self.azimuth_deg), dtype=bool)
         fence = self.elevation_deg if self.fence_elevation_deg is None else self.fence_elevation_deg
         return self.in_sun_sector & (fence > self.limit_deg + 1e-9)
 
@@ -64,7 +73,8 @@ class HorizonProfile:
         return pd.DataFrame({
             "azimuth_deg": self.azimuth_deg, "elevation_deg": np.round(self.elevation_deg, 3),
             "distance_m": np.round(self.distance_m, 2), "source": self.source,
-            "in_sun_sector": self.in_sun_sector, f"exceeds_{self.limit_deg:g}deg": self.exceeds,
+            "in_sun_sector": self.in_sun_sector,
+            f"exceeds_{self.limit_deg:g}deg" if self.limit_deg is not None else "exceeds": self.exceeds,
             "fence_elevation_deg": np.round(self.fence_elevation_deg if self.fence_elevation_deg
                                             is not None else self.elevation_deg, 3),
             "breaks_sun_rule": self.breaks_sun_rule,
@@ -138,7 +148,7 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
                 f_ang = np.degrees(np.arctan2(top_m[b_idx], np.maximum(d_fence, 1e-9)))
             np.maximum.at(fence, a_idx[ok], np.where(np.isfinite(f_ang[ok]), f_ang[ok], 0.0))
     if dem is not None:
-        from .coords import transform_geoms
+        from .core.coords import transform_geoms
 
         step = terrain_step_m or max(abs(dem.transform.a), 1.0)
         r = np.arange(step, terrain_radius_m + step / 2, step)
@@ -162,9 +172,15 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
     in_sun = np.zeros(360, dtype=bool)
     for start, end in frame.sun_azimuths.values():
         in_sun |= (az >= start) & (az <= end)
-    limit = next((rl.angle_deg for rl in frame.station.rules if rl.where == "sun_sector"), 5.0)
-    return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun, limit,
+    rule = sun_rule(frame.station)
+    return HorizonProfile(az, np.maximum(elev, 0.0), dist, source, in_sun,
+                          None if rule is None else rule.angle_deg, "" if rule is None else rule.article,
                           np.maximum(fence, 0.0))
+
+
+def sun_rule(station):
+    """The station's obstruction-angle rule in the sun sectors (None when it has none)."""
+    return next((r for r in station.rules if r.where == "sun_sector" and r.limit == "angle"), None)
 
 
 def read_buildings(path, frame: StationFrame, height_field: str | None = None, dem=None,
@@ -173,14 +189,15 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
 
     Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
     ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
-    height are left out. With a DEM, tops are height + ground under the footprint − field
-    elevation (see :mod:`geozones.terrain`). ``crs`` (``--crs``) is needed for a file without
-    one (DXF) and may name GCJ-02/BD-09 for WGS84 numbers from a Chinese web map.
+    height, or with coordinates that cannot be meant, are left out. With a DEM, tops are
+    height + ground under the footprint − field elevation (see :mod:`geozones.terrain`); a
+    footprint off the DEM keeps its own height. ``crs`` (``--crs``) is needed for a file
+    without one (DXF) and may name GCJ-02/BD-09 for WGS84 numbers from a Chinese web map.
     """
-    from .coords import transform_geoms
+    from .core.engine import Zones
+    from .core.proposals import Proposals
     from .errors import InputError
     from .io import read_vector
-    from .terrain import effective_heights
 
     gdf, file_crs, _notes = read_vector(path, crs, layer=layer)
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
@@ -191,12 +208,16 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()
     gdf, h = gdf[keep], h[keep]
     raw = np.asarray(gdf.geometry.values, dtype=object)
-    tops = h
+    zones = Zones(frame=frame)
+    flat = Proposals.build(zones, raw, crs=file_crs, height_m=h)
+    geoms, tops = flat.geoms, flat.effective_height_m
     if dem is not None:
-        tops, _ = effective_heights(dem, raw, file_crs, h, field_elevation_m)
-        tops = np.where(np.isnan(tops), h, tops)
+        on_dem = Proposals.build(zones, raw, crs=file_crs, height_m=h, dem=dem,
+                                 field_elevation_m=field_elevation_m)
+        tops = np.where(on_dem.ok, on_dem.effective_height_m, tops)
     labels = gdf.iloc[:, 0].astype(str).to_numpy() if len(gdf.columns) > 1 else None
-    return transform_geoms(raw, file_crs, frame.crs, False), tops, labels
+    ok = flat.ok
+    return geoms[ok], tops[ok], None if labels is None else labels[ok]
 
 
 #: Fonts that can draw the Chinese labels, in order of preference.
@@ -217,19 +238,19 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
+    from .i18n import t
     from .io import atomic_output
 
     notes: list[str] = []
-    zh = lang == "zh"
-    if zh:
+    draw = lang  # the language drawn: English where no installed font has Chinese glyphs
+    words = t("hz_title", lang, station=frame.station.name.get(lang)) + t("hz_obstruction", lang)
+    if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
         installed = {f.name for f in font_manager.fontManager.ttflist}
         fonts = [f for f in CJK_FONTS if f in installed]
         if fonts:
             plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
         else:
-            zh = False
-            from .i18n import t
-
+            draw = "en"
             notes.append(t("hz_no_cjk_font", lang))
     st = frame.station
     rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
@@ -240,32 +261,83 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     th = np.radians(np.append(profile.azimuth_deg, 360))
     for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
         a0, a1 = frame.sun_azimuths[name_]
-        t = np.radians(np.linspace(a0, a1, 60))
-        ax.fill_between(t, 0, rmax, color=color, alpha=0.15,
-                        label=("日出方向" if name_ == "sunrise" else "日落方向") if zh else f"{name_} sector")
+        arc = np.radians(np.linspace(a0, a1, 60))
+        ax.fill_between(arc, 0, rmax, color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
     e = np.append(profile.elevation_deg, profile.elevation_deg[0])
-    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6,
-                    label="障碍物遮蔽（自观测场中心，仪器视角）" if zh else "obstruction seen from the field centre (instrument view)")
-    ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
-            label=f"{profile.limit_deg:g}° " + ("限值 (第12.3条⑦)" if zh else "limit (Art. 12.3 ⑦)"))
+    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label=t("hz_obstruction", draw))
+    if profile.limit_deg is not None:
+        ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
+                label=t("hz_limit", draw, limit=f"{profile.limit_deg:g}", article=profile.article))
     bad = profile.exceeds & profile.in_sun_sector
     if bad.any():
         ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
     if profile.fence_elevation_deg is not None:
         fe = np.minimum(profile.fence_elevation_deg, rmax)
         ax.plot(th, np.append(fe, fe[0]), color="#e65100", lw=1.0, ls=":",
-                label=("自围栏量距的仰角 atan(H/D)（规划口径，check 采用）" if zh else
-                       "angle from the fence, atan(H/D) (the plan's D, as check uses)"))
+                label=t("hz_fence_angle", draw))
         brk = profile.breaks_sun_rule
         if brk.any():
             ax.plot(np.radians(profile.azimuth_deg[brk]), fe[brk], "x", color="#b71c1c", ms=7,
-                    label=("违反第12.3条⑦（自围栏量距）" if zh else "breaks Art. 12.3 ⑦ (D from the fence)"))
+                    label=t("hz_fence_breaks", draw, article=profile.article))
     ax.set_ylim(0, rmax)
     ax.set_rlabel_position(135)
-    title = (f"{st.name_zh} 地平圈障碍物遮蔽图" if zh else f"{st.name}: horizon obstruction")
-    ax.set_title(title, pad=18)
+    ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
     with atomic_output(path, overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return notes
+
+
+def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, layer: str | None = None,
+                    height_field: str | None = None,
+                    dem=None, field_elevation: str = "dem", eye_height_m: float = 0.0,
+                    terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
+                    overwrite: bool = False) -> tuple[HorizonProfile, list[str]]:
+    """``geozones horizon`` as one call: read the buildings (and DEM), compute the profile,
+    draw the diagram to ``output`` (.png or .svg) and optionally the CSV. Returns the profile
+    and notes for the user."""
+    from .errors import InputError, OutputError
+    from .io import atomic_output
+    from .terrain import dem_and_field
+
+    if Path(output).suffix.lower() not in (".png", ".svg"):
+        raise OutputError("output_format", path=str(output), choices=".png, .svg")
+    if buildings is None and dem is None:
+        raise InputError("horizon_nothing")
+    frame = StationFrame(station)
+    dem_obj, z_field = dem_and_field(dem, station, field_elevation)
+    geoms, tops, labels = np.array([], dtype=object), np.array([]), None
+    if buildings:
+        geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field,
+                                             crs=crs, layer=layer)
+    prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
+                           eye_height_m=eye_height_m, terrain_radius_m=terrain_radius_m, labels=labels)
+    notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
+    if csv_path:
+        with atomic_output(csv_path, overwrite) as tmp:
+            prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+    return prof, notes
+
+
+def horizon_lines(prof: HorizonProfile, output, lang: str = "en") -> list[str]:
+    """What ``geozones horizon`` prints: the highest obstruction and the azimuths over the limit."""
+    from .i18n import t
+
+    def degrees(az):
+        return ", ".join(f"{a}°" for a in az)
+
+    over = prof.azimuth_deg[prof.exceeds & prof.in_sun_sector]
+    other = prof.azimuth_deg[prof.exceeds & ~prof.in_sun_sector]
+    lines = [t("hz_highest", lang, out=str(output), deg=f"{prof.elevation_deg.max():.2f}")]
+    if prof.limit_deg is not None:
+        lines.append(t("hz_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,
+                       list=degrees(over) if over.size else t("report_none", lang)))
+    if other.size:
+        lines.append(t("hz_other", lang, limit=f"{prof.limit_deg:g}", list=degrees(other)))
+    if prof.limit_deg is not None:
+        # The plan measures D from the fence (as check does): list what breaks the rule that way.
+        fence = prof.azimuth_deg[prof.breaks_sun_rule]
+        lines.append(t("hz_fence_sun", lang, limit=f"{prof.limit_deg:g}", article=prof.article,
+                       list=degrees(fence) if fence.size else t("report_none", lang)))
+    return lines

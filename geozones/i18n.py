@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "t", "has_message", "name", "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES"]
+from .core.text import Key, Text
+
+__all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "Key", "Text", "VERDICT_NAMES",
+           "ZONE_NAMES", "KIND_NAMES"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -16,10 +19,12 @@ VERDICT_NAMES = {
     "error": {"en": "error", "zh": "错误"},
     "info": {"en": "info", "zh": "提示"},
 }
+#: Zone names for station files without their own (schema /1); the protection range and
+#: control belt are named with their distances, from the station (see :func:`zone_name`).
 ZONE_NAMES = {
     "body": {"en": "observation field (body)", "zh": "观测场本体"},
-    "protection": {"en": "construction protection range (0-50 m)", "zh": "建设保护范围"},
-    "control": {"en": "construction control belt (50-1000 m)", "zh": "建设控制地带"},
+    "protection": {"en": "construction protection range", "zh": "建设保护范围"},
+    "control": {"en": "construction control belt", "zh": "建设控制地带"},
     "general": {"en": "general protection zone", "zh": "一般保护区"},
     "outside": {"en": "outside the protection zones", "zh": "保护区外"},
     "sunrise": {"en": "sunrise sector", "zh": "日出方向"},
@@ -447,7 +452,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "sum_met": {"en": "met", "zh": "达到"},
     "sum_not_met": {"en": "not met", "zh": "未达到"},
     "hz_highest": {"en": "{out}: highest obstruction {deg}°", "zh": "{out}：最大遮蔽仰角 {deg}°"},
-    "hz_sun": {"en": "azimuths above {limit}° in the sunrise/sunset sectors (Art. 12.3 ⑦): {list}",
+    "hz_sun": {"en": "azimuths above {limit}° in the sunrise/sunset sectors ({article}): {list}",
                "zh": "日出/日落方向超过 {limit}° 的方位：{list}"},
     "hz_no_cjk_font": {
         "en": "no Chinese font found: diagram labels drawn in English (install fonts-noto-cjk for Chinese)",
@@ -471,6 +476,24 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "map_pilot": {"en": "Pilot area", "zh": "试点范围"},
     "map_click": {"en": "Click anywhere for the permitted height.", "zh": "点击地图任意处查看允许高度。"},
     "map_provisional": {"en": "provisional boundary", "zh": "临时边界"},
+    # --- issue 9: words at the edge ---
+    "msg_max": {"en": "max", "zh": "限高"},
+    "map_tianditu": {"en": "Tianditu", "zh": "天地图"},
+    "html_lang": {"en": "en", "zh": "zh-CN"},
+    "msg_over": {"en": "over by", "zh": "超出"},
+    "msg_storeys": {"en": " {n} storeys", "zh": " {n}层"},
+    "word_warning": {"en": "warning", "zh": "警告"},
+    "word_error": {"en": "error", "zh": "错误"},
+    "zone_span": {"en": "{name} ({a}-{b} m)", "zh": "{name}"},
+    "hz_sunrise": {"en": "sunrise sector", "zh": "日出方向"},
+    "hz_sunset": {"en": "sunset sector", "zh": "日落方向"},
+    "hz_obstruction": {"en": "obstruction seen from the field centre (instrument view)",
+                       "zh": "障碍物遮蔽（自观测场中心，仪器视角）"},
+    "hz_fence_angle": {"en": "angle from the fence, atan(H/D) (the plan's D, as check uses)",
+                       "zh": "自围栏量距的仰角 atan(H/D)（规划口径，check 采用）"},
+    "hz_fence_breaks": {"en": "breaks {article} (D from the fence)", "zh": "违反{article}（自围栏量距）"},
+    "hz_limit": {"en": "{limit}° limit ({article})", "zh": "{limit}° 限值（{article}）"},
+    "hz_title": {"en": "{station}: horizon obstruction", "zh": "{station} 地平圈障碍物遮蔽图"},
     # --- issue 14: maps, draw-and-check, reports ---
     "report_no_cjk_font": {
         "en": "{path}: a Chinese PDF needs a Chinese font and none is installed: install fonts-noto-cjk (Debian), or write -o report.html, or use --lang en",
@@ -625,8 +648,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "位于保护范围内的行：{n}（审批须事先征得气象主管部门书面同意，第十四条、第十五条第1项）；可能位于其内（风向未知）：{maybe}",
     },
     "hz_fence_sun": {
-        "en": "azimuths breaking the sun rule measured from the fence (Art. 12.3 ⑦, D from the fence): {list}",
-        "zh": "按围栏量距（第12.3条⑦，D 自围栏量起）违反日出日落 5° 条款的方位：{list}",
+        "en": "azimuths breaking the sun rule measured from the fence ({article}, D from the fence): {list}",
+        "zh": "按围栏量距（{article}，D 自围栏量起）违反日出日落 {limit}° 条款的方位：{list}",
     },
     # --- issue 12: datums, CAD drawings, Python API, GIS outputs ---
     "assume_web_datum": {
@@ -703,7 +726,41 @@ def t(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in."""
     entry = _MESSAGES[key]
     text = entry.get(lang) or entry["en"]
+    # a parameter that is itself a message key (a word such as "height") is translated too
+    params = {k: t(v, lang) if isinstance(v, Key) else v for k, v in params.items()}
     return text.format_map(_Params(params))
+
+
+def zone_name(station, zone: str, lang: str = "en") -> str:
+    """What ``station`` calls ``zone`` (its file's ``[zones.names]``), else the catalogue's
+    name, with the distance band for the protection range and control belt.
+
+    >>> from geozones.station import load_station
+    >>> zone_name(load_station(), "control"), zone_name(load_station(), "control", "zh")
+    ('construction control belt (50-1000 m)', '建设控制地带')
+    """
+    names = getattr(station, "zone_names", None) or {}
+    if zone in names:
+        return names[zone].get(lang)
+    base = name(ZONE_NAMES, zone, lang)
+    if station is None or zone not in ("protection", "control"):
+        return base
+    a, b = station.zone_bounds_m[zone]
+    return t("zone_span", lang, name=base, a=f"{a:g}", b=f"{b:g}")
+
+
+def text(value: object, lang: str = "en") -> str:
+    """Data text (a :class:`~geozones.core.text.Text`) in ``lang``; other values as they are."""
+    return value.get(lang) if isinstance(value, Text) else str(value)
+
+
+def needs_cjk(lang: str) -> bool:
+    """True when text in ``lang`` needs a font with Chinese glyphs.
+
+    >>> needs_cjk("zh"), needs_cjk("en")
+    (True, False)
+    """
+    return any(ord(c) >= 0x2E80 for c in t("word_error", lang))
 
 
 def has_message(key: str) -> bool:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from .coords import crs_label, parse_crs
+from .core.coords import crs_label, parse_crs
+from .core.geometry import parse_many
 from .errors import GeometryError, InputError, OutputError, first_line
 from .footprint import is_wgs84_lonlat, read_wkt_footprint  # noqa: F401  (is_wgs84_lonlat: public here too)
-from .geometry import parse_many
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "read_vector", "resolve_crs", "driver_for", "atomic_output",
            "write_vector"]
@@ -70,7 +71,7 @@ def resolve_crs(file_crs, given, path: str):
     ``--crs GCJ-02``/``BD-09`` is accepted for a file that says WGS84 lon/lat (GeoJSON always
     does): the file's numbers are then read as that datum. Any other disagreement is refused.
     """
-    from .datums import datum_of
+    from .core.datums import datum_of
 
     if file_crs is None:
         if given is None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from .coords import parse_crs
-from .i18n import ZONE_NAMES, name
-from .zones import StationFrame
+from .core.coords import parse_crs
+from .core.zones import StationFrame
+from .i18n import zone_name
 
 __all__ = ["zone_layer", "height_steps"]
-
-_ARTICLES = {
-    "body": "Art. 12.1", "protection": "Art. 12.2", "control": "Art. 12.3",
-    "general": "Art. 11, 13", "sunrise": "Art. 12.3 ⑦", "sunset": "Art. 12.3 ⑦",
-}
 
 
 def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
@@ -23,21 +18,17 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
 
     Columns: ``zone`` (id), ``name`` (in ``lang``), ``name_zh``, ``from_m``/``to_m`` (distance
     band from the fence [m]; sectors: 0 to ``sector_radius_m`` from the field centre),
-    ``article``, ``station``. Sectors overlap the bands; the bands do not overlap each other.
+    ``article`` (the station file's ``[zones.articles]``), ``station``. Sectors overlap the bands; the bands do not overlap each other.
     Pilot areas (zone ``pilot:<id>``) carry their own names and ``provisory`` (the boundary is
     provisional; 9 letters, so shapefiles keep the name).
     """
     s = frame.station
-    bounds = {
-        "body": (0.0, 0.0), "protection": (0.0, s.protection_m),
-        "control": (s.protection_m, s.control_m), "general": (s.control_m, s.general_extent_m),
-        "sunrise": (0.0, sector_radius_m), "sunset": (0.0, sector_radius_m),
-    }
+    bounds = {**s.zone_bounds_m, "sunrise": (0.0, sector_radius_m), "sunset": (0.0, sector_radius_m)}
     polys = frame.zone_polygons(sector_radius_m)
     rows = [
         {
-            "zone": z, "name": name(ZONE_NAMES, z, lang), "name_zh": name(ZONE_NAMES, z, "zh"),
-            "from_m": bounds[z][0], "to_m": bounds[z][1], "article": _ARTICLES[z],
+            "zone": z, "name": zone_name(s, z, lang), "name_zh": zone_name(s, z, "zh"),
+            "from_m": bounds[z][0], "to_m": bounds[z][1], "article": s.zone_articles.get(z, ""),
             "station": s.id,
         }
         for z, _ in polys
@@ -46,7 +37,7 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
     gdf["provisory"] = False
     if pilots:
         extra = gpd.GeoDataFrame([
-            {"zone": f"pilot:{p.id}", "name": p.name_zh if lang == "zh" else p.name, "name_zh": p.name_zh,
+            {"zone": f"pilot:{p.id}", "name": p.name.get(lang), "name_zh": p.name.zh,
              "from_m": None, "to_m": None, "article": p.source, "station": "", "provisory": p.provisional}
             for p in pilots], geometry=[p.boundary for p in pilots], crs=4326)
         gdf = gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=4326)
@@ -90,8 +81,9 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     rows, geoms = [], []
     for k in sorted(parts):
         lo, hi = (0.0, 0.0) if k < 0 else (k * step_m, (k + 1) * step_m)
-        label = (lambda lg: t("steps_zero", lg)) if k < 0 else (
-            lambda lg: t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}"))
+        def label(lg: str, k: int = k, lo: float = lo, hi: float = hi) -> str:
+            return t("steps_zero", lg) if k < 0 else t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}")
+
         merged = shapely.union_all(parts[k]).simplify(resolution_m / 2, preserve_topology=True)
         if merged.geom_type == "Polygon":  # one geometry type for the layer: MultiPolygon
             merged = shapely.MultiPolygon([merged])

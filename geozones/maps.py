@@ -20,9 +20,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import folium
 import numpy as np
@@ -32,9 +33,10 @@ from jinja2 import Template
 from pyproj import CRS
 
 from .check import ZoneSet
-from .coords import from_frame
+from .core.coords import from_frame
+from .core.zones import ZONES
 from .errors import InputError, first_line
-from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
+from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 from .io import atomic_output
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
@@ -139,26 +141,44 @@ class _Map(folium.Map):
 def contour_lines(zones: ZoneSet, extent_m: float = 5000.0) -> list[tuple[float, Any, str]]:
     """Height-limit contours in the station frame: ``(height [m], line, where)``.
 
-    Outside the sun sectors H = D / 10 (Art. 12.3 ⑥; review beyond the core): 10 m steps to
-    the general zone's edge. Inside the sectors H = D × tan 5° (Art. 12.3 ⑦), stricter, so the
-    same heights lie closer: 10 m steps to 100 m, then 50 m steps to ``extent_m``.
+    Read from the station's rule rows for buildings: each ``ratio`` rule (H = D × ratio,
+    Art. 12.3 ⑥ and 13 (1) at Jiangxian) gives contours every 10 m over the distances where it
+    applies, outside the sun sectors (``where = "ratio"``); each ``angle`` rule of the sun
+    sectors (H = D × tan angle, Art. 12.3 ⑦) gives contours inside the sectors every 10 m to
+    100 m, then every 50 m to ``extent_m`` (``where = "sun"``). A station without such rows
+    has no such contours.
     """
     frame, s = zones.frame, zones.frame.station
-    ratio = next((r.ratio for r in s.rules if r.limit == "ratio"), 0.1)
-    angle = next((r.angle_deg for r in s.rules if r.where == "sun_sector"), 5.0)
-    tan_a = math.tan(math.radians(angle))
     sectors = shapely.union_all([frame.sun_sector(n, extent_m * 2) for n in ("sunrise", "sunset")])
-    out = []
-    for h in np.arange(10.0, s.general_m * ratio + 1e-9, 10.0):
-        ring = frame.band(h / ratio).exterior
-        line = ring.difference(sectors)
-        if not line.is_empty:
-            out.append((float(h), line, "ratio"))
-    heights = list(np.arange(10.0, 100.0 + 1e-9, 10.0)) + list(np.arange(150.0, extent_m * tan_a + 1e-9, 50.0))
-    for h in heights:
-        line = frame.band(h / tan_a).exterior.intersection(sectors)
-        if not line.is_empty:
-            out.append((float(h), line, "sun"))
+    out: list[tuple[float, Any, str]] = []
+    seen: set[tuple[float, str]] = set()
+    for rule in s.rules:
+        if "building" not in rule.kinds or rule.limit not in ("ratio", "angle"):
+            continue
+        if rule.where == "sun_sector":
+            lo, hi = 0.0, extent_m
+        elif rule.where == "band":
+            lo, hi = rule.beyond_m or 0.0, rule.within_m
+        elif rule.where == "general":
+            lo, hi = s.control_m, s.general_m
+        else:
+            continue
+        per_m = rule.ratio if rule.limit == "ratio" else math.tan(math.radians(rule.angle_deg))
+        if rule.limit == "ratio":
+            heights = np.arange(10.0, hi * per_m + 1e-9, 10.0)
+        else:
+            heights = np.concatenate([np.arange(10.0, min(100.0, hi * per_m) + 1e-9, 10.0),
+                                      np.arange(150.0, hi * per_m + 1e-9, 50.0)])
+        where = "sun" if rule.where == "sun_sector" else "ratio"
+        for h in heights:
+            d = h / per_m
+            if not lo < d <= hi + 1e-9 or (float(h), where) in seen:
+                continue
+            ring = frame.band(d).exterior
+            line = ring.intersection(sectors) if where == "sun" else ring.difference(sectors)
+            if not line.is_empty:
+                seen.add((float(h), where))
+                out.append((float(h), line, where))
     return out
 
 
@@ -207,7 +227,7 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
         key = tianditu_key or os.environ.get("TIANDITU_KEY")
         if not key:
             raise InputError("tianditu_key")
-        for layer, label in (("vec", "天地图" if lang == "zh" else "Tianditu"), ("cva", None)):
+        for layer, label in (("vec", t("map_tianditu", lang)), ("cva", None)):
             url = ("https://t{s}.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
                    "&VERSION=1.0.0&LAYER=" + layer + "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + key)
@@ -226,7 +246,6 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
 def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
     """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
     the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
-    import geopandas as gpd
 
     from .screen import SHAPEFILE_NAMES
 
@@ -290,7 +309,7 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
-    from .coords import transform_geoms
+    from .core.coords import transform_geoms
 
     codes = np.array([(_VERDICT_ORDER.index(v) + 1) if v in _VERDICT_ORDER else 4 for v in verdicts])
     merc = transform_geoms(geoms, _WGS84, CRS.from_epsg(3857), False)
@@ -400,9 +419,9 @@ def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, la
         label = None
         for pilot, boundary in zip(zones.pilots, zones.pilot_boundaries):
             if shapely.distance(boundary, shapely.Point(cx, cy)) < gap_m:
-                label = pilot.name_zh if lang == "zh" else pilot.name
+                label = pilot.name.get(lang)
         if label is None and math.hypot(cx, cy) < zones.station.general_extent_m + gap_m:
-            label = zones.station.name_zh if lang == "zh" else zones.station.name
+            label = zones.station.name.get(lang)
         if label is None:
             label = f"{(y0 + y1) / 2:.3f}° N {(x0 + x1) / 2:.3f}° E"
         n = int(members.sum())
@@ -440,7 +459,7 @@ def _draw_files() -> tuple[str, str]:
 
 def _draw_local(lang: str) -> dict[str, Any]:
     """Leaflet.draw's texts (``L.drawLocal``) from the catalogue."""
-    T = lambda key: t(key, lang)  # noqa: E731
+    T = lambda key: t(key, lang)
     return {"draw": {
         "toolbar": {"actions": {"title": T("draw_cancel"), "text": T("draw_cancel")},
                     "finish": {"title": T("draw_finish"), "text": T("draw_finish")},
@@ -504,8 +523,9 @@ def _swatch(kind: str, **style: Any) -> str:
 
 
 def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[str], pilots: Sequence[Any],
-                 has_parcels: bool) -> str:
-    """The legend: a key for every layer; every text escaped here."""
+                 has_parcels: bool, station: Any = None) -> str:
+    """The legend: a key for every layer (zones named as the station names them); every text
+    escaped here."""
     e = html.escape
     out = []
     if bands:
@@ -522,21 +542,22 @@ def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[
     out.append(f"<h4>{e(t('map_zones', lang))}</h4>")
     for z, (c, _o) in ZONE_STYLE.items():
         style = ({"dash": "6 4", "fill": c, "opacity": 0.25} if z in ("sunrise", "sunset") else {"fill": "none"})
-        out.append(f'<div class="gz-key">{_swatch("box", color=c, weight=2, **style)}{e(name(ZONE_NAMES, z, lang))}</div>')
+        out.append(f'<div class="gz-key">{_swatch("box", color=c, weight=2, **style)}{e(zone_name(station, z, lang))}</div>')
     out.append(f'<div class="gz-key">{_swatch("line", color="#37474f", weight=1.5, dash="4 3")}'
                f'{e(t("map_contours_ratio", lang))}</div>')
     out.append(f'<div class="gz-key">{_swatch("line", color="#6a1b9a", weight=1.5, dash="4 3")}'
                f'{e(t("map_contours_sun", lang))}</div>')
     out.append(f'<div class="gz-key">{_swatch("dot", color="#000")}{e(t("map_station", lang))}</div>')
     for p in pilots:
-        label = p.name_zh if lang == "zh" else p.name
+        label = p.name.get(lang)
         if p.provisional:
             label += f" ({t('map_provisional', lang)})"
         out.append(f'<div class="gz-key">{_swatch("line", color="#00695c", weight=2, dash="8 4")}{e(label)}</div>')
     if has_parcels:
         out.append(f"<h4>{e(t('map_parcels', lang))}</h4>")
         for v, c in COLORS.items():
-            st = {"fail": {"color": "#000", "weight": 2.5}, "review": {"color": "#000", "weight": 1.5, "dash": "4 3"}}.get(v, {"color": c})
+            st = {"fail": {"color": "#000", "weight": 2.5},
+                  "review": {"color": "#000", "weight": 1.5, "dash": "4 3"}}.get(v, {"color": c})
             out.append(f'<div class="gz-key">{_swatch("box", fill=c, opacity=0.7, **st)}'
                        f'{e(name(VERDICT_NAMES, v, lang))}</div>')
     out.append(f'<div class="gz-key">{_swatch("box", color="#000", weight=2, fill="#009E73", opacity=0.4)}'
@@ -561,7 +582,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
-    title = t("map_title", lang, station=station.name_zh if lang == "zh" else station.name)
+    title = t("map_title", lang, station=station.name.get(lang))
     root = m.get_root()
     root.header.add_child(Element(f'<title>{page_text(title)}</title><meta name="description" content="{page_text(title)}">'))
     if cdn:
@@ -590,7 +611,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
 
     # zone bands and sun sectors: outlines (the height bands carry the fill)
     for zone_id, poly in zones.frame.zone_polygons(extent_m):
-        label = name(ZONE_NAMES, zone_id, lang)
+        label = zone_name(station, zone_id, lang)
         color, _opacity = ZONE_STYLE[zone_id]
         sector = zone_id in ("sunrise", "sunset")
         geom = shift.geoms(_to_wgs(zones, [poly]))[0]
@@ -621,7 +642,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         html.escape(station.name),
         f"CMA {station.cma_id} · {station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
         html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
-                      source=station.position_source_zh if lang == "zh" else station.position_source)) if station.position_is_default else "",
+                      source=station.position_source.get(lang))) if station.position_is_default else "",
         html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
     ]
@@ -631,7 +652,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     # pilot areas
     pilots_info = []
     for pilot in zones.pilots:
-        label = (pilot.name_zh if lang == "zh" else pilot.name)
+        label = pilot.name.get(lang)
         if pilot.provisional:
             label += f" ({t('map_provisional', lang)})"
         geom = shift.geoms(np.array([pilot.boundary], dtype=object))[0]
@@ -671,7 +692,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "groups": parcel_places(drawn, verdicts, zones, lang),
         "view": [[view_box[1], view_box[0]], [view_box[3], view_box[2]]],
         "pilots": pilots_info,
-        "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None),
+        "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None, station),
         "draw_local": _draw_local(lang),
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
@@ -685,7 +706,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "draw_title": t("map_draw_title", lang), "draw_hint": t("map_draw_hint", lang),
             "export": t("map_export", lang), "clear": t("map_clear", lang), "pilot_note": t("map_pilot_note", lang),
             "zoom_in": t("map_zoom_in", lang), "zoom_out": t("map_zoom_out", lang),
-            "zones": {z: name(ZONE_NAMES, z, lang) for z in ("body", "protection", "control", "general", "outside")},
+            "zones": {z: zone_name(station, z, lang) for z in ZONES},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
             "kinds": {k: name(KIND_NAMES, k, lang) for k in KIND_NAMES},
         },

@@ -11,25 +11,26 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 
+from .core.kinds import USES
+from .core.pilot import PilotArea, geodesic_area_km2, low_rise_share, storeys_from_height, with_boundary
+from .core.rules import Rule
+from .core.text import Text
 from .errors import InputError, StationFileError, first_line
-from .kinds import USES
-from .rules import FAIL, NA, PASS, REVIEW
 from .station import read_toml
 
 __all__ = [
-    "PilotRule", "PilotArea", "PilotOutcomes", "load_pilot", "load_pilots", "read_boundary",
-    "boundary_warnings", "geodesic_area_km2", "evaluate_pilot", "storeys_from_height",
-    "low_rise_share", "PILOT_SCHEMA",
+    "PilotRule", "PilotArea", "load_pilot", "load_pilots", "read_boundary",
+    "boundary_warnings", "geodesic_area_km2", "storeys_from_height", "low_rise_share",
+    "with_boundary", "PILOT_SCHEMA",
 ]
 
 PILOT_SCHEMA = "geozones.pilot/1"
@@ -42,61 +43,10 @@ PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "quote_zh", "q
                              "reading_en", "reading_zh", "word",
                              "storeys_above", "storeys_at_most", "source"})
 PILOT_SEVERITIES = ("fail", "review", "info")
-_CODE = {"fail": FAIL, "review": REVIEW, "info": PASS}
-
-
-@dataclass(frozen=True)
-class PilotRule:
-    """A storey rule: applies to ``uses`` when ``storeys_above < n <= storeys_at_most``."""
-
-    id: str
-    uses: frozenset[str]
-    severity: str
-    article: str
-    quote_zh: str
-    quote_en: str
-    storeys_above: float | None = None
-    storeys_at_most: float | None = None
-    reading_en: str = ""    #: the project's reading, apart from the verbatim quote
-    reading_zh: str = ""
-    document: str = ""      #: the one document the quote comes from
-
-
-@dataclass(frozen=True)
-class PilotArea:
-    """A pilot area: boundary (WGS84 lon/lat) and its rules."""
-
-    id: str
-    name: str
-    name_zh: str
-    boundary: BaseGeometry
-    boundary_source: str
-    provisional: bool
-    area_km2: float
-    area_warn_fraction: float
-    reference_lonlat: tuple[float, float]
-    reference_name: str
-    storey_height_m: float
-    low_rise_storeys: int
-    low_rise_share_target: float
-    rules: tuple[PilotRule, ...]
-    source: str = ""
-
-
-def geodesic_area_km2(geom: BaseGeometry) -> float:
-    """Area on the WGS84 ellipsoid of a lon/lat polygon. [km²]"""
-    area, _ = Geod(ellps="WGS84").geometry_area_perimeter(geom)
-    return abs(area) / 1e6
-
-
-def storeys_from_height(height_m: np.ndarray, storey_height_m: float) -> np.ndarray:
-    """Storeys estimated from height: ``round(height / storey height)``, at least 1.
-
-    >>> storeys_from_height(np.array([18.0, 19.4, 19.6, 1.0]), 3.0).tolist()
-    [6.0, 6.0, 7.0, 1.0]
-    """
-    h = np.asarray(height_m, dtype=float)
-    return np.where(np.isnan(h), np.nan, np.maximum(np.floor(h / storey_height_m + 0.5), 1.0))
+#: A pilot rule is a rule row like the station's (``where = "area"``, ``limit = "storeys"``).
+PilotRule = Rule
+#: Kinds pilot rules of schema /1 concern: "residential buildings" (Pinglu plan §2).
+PILOT_KINDS = frozenset({"building"})
 
 
 def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]:
@@ -106,7 +56,7 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
 
     Returns ``(polygon, description)``; raises :class:`InputError` naming the problem.
     """
-    from .datums import geoms_to_wgs84
+    from .core.datums import geoms_to_wgs84
 
     path = Path(path)
     if not path.exists():
@@ -140,7 +90,7 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
     if bad.any():
         raise InputError("boundary_invalid", path=str(path),
                          why=shapely.is_valid_reason(geoms[bad][0]))
-    from .coords import parse_crs, transform_geoms
+    from .core.coords import parse_crs, transform_geoms
 
     if file_crs is None:
         wgs = geoms
@@ -212,7 +162,7 @@ def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
+def _parse_rule(row: Mapping[str, Any], i: int, path: str, area: str) -> Rule:
     where = f"rules[{i}]"
 
     def need(field: str, kind: type | tuple[type, ...], expected: str):
@@ -247,10 +197,11 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str) -> PilotRule:
     if above is None and at_most is None:
         raise StationFileError("pilot_field", path=path, field=f"{where}.storeys_above",
                                expected="a number (or storeys_at_most)")
-    return PilotRule(
-        id=need("id", str, "text"), uses=frozenset(uses), severity=severity,
-        article=need("article", str, "text"), quote_zh=need("quote_zh", str, "text"),
-        quote_en=need("quote_en", str, "text"),
+    return Rule(
+        id=need("id", str, "text"), kinds=PILOT_KINDS, where="area", limit="storeys",
+        severity=severity, article=need("article", str, "text"),
+        quote_zh=need("quote_zh", str, "text"), quote_en=need("quote_en", str, "text"),
+        uses=frozenset(uses), area=area,
         storeys_above=None if above is None else float(above),
         storeys_at_most=None if at_most is None else float(at_most),
         reading_en=str(row.get("reading_en", "")),
@@ -310,15 +261,16 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
     if boundary is None:
         desc = f"data/pilots/{boundary_path.name}"
     provisional = boundary is None and _provisional(boundary_path)
+    pid = text("id")
     return PilotArea(
-        id=text("id"), name=text("name"), name_zh=text("name_zh"), boundary=poly,
+        id=pid, name=Text(text("name"), text("name_zh")), boundary=poly,
         boundary_source=desc, provisional=provisional, area_km2=num("area_km2"),
         area_warn_fraction=num("area_warn_fraction", high=1.0),
         reference_lonlat=(float(ref[0]), float(ref[1])),
         reference_name=text("reference_name"), storey_height_m=num("storey_height_m"),
         low_rise_storeys=int(num("low_rise_storeys")),
         low_rise_share_target=num("low_rise_share_target", high=1.0),
-        rules=tuple(_parse_rule(r, i, p) for i, r in enumerate(rows)),
+        rules=tuple(_parse_rule(r, i, p, pid) for i, r in enumerate(rows)),
         source=str(t.get("source", "")),
     )
 
@@ -346,85 +298,3 @@ def load_pilots(boundary: str | Path | None = None, paths: Sequence[str | Path] 
     files = [Path(p) for p in paths] if paths is not None else shipped_pilot_paths()
     return tuple(load_pilot(f, boundary if i == 0 else None, boundary_crs if i == 0 else None)
                  for i, f in enumerate(files))
-
-
-@dataclass
-class PilotOutcomes:
-    """Pilot results for n proposals.
-
-    inside : index of the pilot area each proposal touches, -1 for none.
-    storeys : storeys used (given, or estimated from height); NaN when unknown.
-    outcome : per pilot, an (n_rules, n) int8 matrix (NA, PASS, REVIEW, FAIL).
-    """
-
-    pilots: tuple[PilotArea, ...]
-    inside: np.ndarray
-    storeys: np.ndarray
-    outcome: tuple[np.ndarray, ...]
-
-    def verdict_code(self) -> np.ndarray:
-        code = np.full(len(self.inside), PASS, dtype=np.int8)
-        for k, m in enumerate(self.outcome):
-            if len(m):
-                sel = self.inside == k
-                code[sel] = np.maximum(m[:, sel].max(axis=0), PASS)
-        return code
-
-
-def evaluate_pilot(pilots: Sequence[PilotArea], local_boundaries: Sequence[BaseGeometry],
-                   geoms: np.ndarray, kinds: np.ndarray, uses: np.ndarray,
-                   storeys: np.ndarray, height_m: np.ndarray) -> PilotOutcomes:
-    """Evaluate the pilot rules for n proposals (geometries in the same frame as the
-    boundaries). A proposal is inside when any part of it touches the area (edge included).
-
-    ``uses`` is an object array (``residential``/``public``/``other``); storeys NaN where not
-    given, then estimated from height with the pilot's storey height.
-    """
-    n = len(geoms)
-    inside = np.full(n, -1, dtype=np.int16)
-    storeys = np.asarray(storeys, dtype=float).copy()
-    outcomes = []
-    for k, (pilot, poly) in enumerate(zip(pilots, local_boundaries)):
-        shapely.prepare(poly)
-        hit = (inside < 0) & shapely.intersects(poly, geoms)
-        inside[hit] = k
-        est = storeys_from_height(height_m, pilot.storey_height_m)
-        fill = hit & np.isnan(storeys)
-        storeys[fill] = est[fill]
-        known = ~np.isnan(storeys)
-        m = np.zeros((len(pilot.rules), n), dtype=np.int8)
-        for j, rule in enumerate(pilot.rules):
-            concerned = hit & (kinds == "building") & np.isin(uses, list(rule.uses))
-            with np.errstate(invalid="ignore"):
-                band = np.ones(n, dtype=bool)
-                if rule.storeys_above is not None:
-                    band &= storeys > rule.storeys_above
-                if rule.storeys_at_most is not None:
-                    band &= storeys <= rule.storeys_at_most
-            m[j] = np.where(concerned & known & band, _CODE[rule.severity], NA)
-            if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
-                # Storeys unknown: the cap cannot be confirmed, so the authority must look.
-                m[j] = np.where(concerned & ~known, REVIEW, m[j])
-        outcomes.append(m)
-    return PilotOutcomes(tuple(pilots), inside, storeys, tuple(outcomes))
-
-
-def low_rise_share(floor_area_m2: np.ndarray, storeys: np.ndarray, low_rise_storeys: int
-                   ) -> tuple[float | None, float]:
-    """Share of floor area in buildings of at most ``low_rise_storeys`` storeys.
-
-    Returns ``(share, total floor area [m²])``; share is None when there is no floor area.
-    Rows with unknown storeys are left out of both sums.
-    """
-    a = np.asarray(floor_area_m2, dtype=float)
-    s = np.asarray(storeys, dtype=float)
-    ok = ~(np.isnan(a) | np.isnan(s))
-    total = float(a[ok].sum())
-    if total <= 0:
-        return None, 0.0
-    return float(a[ok & (s <= low_rise_storeys)].sum()) / total, total
-
-
-def with_boundary(pilot: PilotArea, boundary: BaseGeometry, source: str) -> PilotArea:
-    """A copy of ``pilot`` with another boundary (WGS84)."""
-    return replace(pilot, boundary=boundary, boundary_source=source, provisional=False)

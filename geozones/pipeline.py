@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, TypeVar
 
 __all__ = ["prefetch", "threads"]
 
-from .fastframe import threads
+from .core.fastframe import threads
 
 T = TypeVar("T")
 _DONE = object()

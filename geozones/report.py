@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from .check import CheckResult
-from .i18n import KIND_NAMES, VERDICT_NAMES, ZONE_NAMES, name, t
+from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
 __all__ = ["format_check"]
 
@@ -21,14 +22,16 @@ def _m(value: float | None, lang: str) -> str:
     return f"{value:,.2f} {t('unit_m', lang)}"
 
 
-def format_check(result: CheckResult, lang: str = "en", station_name: str = "") -> str:
-    """A short plain-text report of one check."""
-    L = lambda key: t(key, lang)  # noqa: E731
+def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> str:
+    """A short plain-text report of one check (``station``: the station checked against,
+    for its name and zone names)."""
+    L = lambda key: t(key, lang)
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
-    lines = [t("report_title", lang, station=station_name or result.station), ""]
+    title = station.name.get(lang) if station is not None else result.station
+    lines = [t("report_title", lang, station=title), ""]
     rows = [
         (L("report_verdict"), verdict),
-        (L("report_zone"), name(ZONE_NAMES, result.zone, lang)),
+        (L("report_zone"), zone_name(station, result.zone, lang)),
         (L("report_distance"), _m(result.distance_m, lang)),
         (L("report_max_height"), _m(result.max_height_m, lang) if result.max_height_m is not None
          else L("report_unlimited")),

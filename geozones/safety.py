@@ -33,8 +33,8 @@ import shutil
 import signal
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .errors import GeozonesError, InputError, OutputError
 

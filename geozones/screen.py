@@ -11,25 +11,26 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .check import ZoneSet, assess
-from .curves import linearize
-from .geometry import clean
-from .coords import parse_crs
+from .check import ZoneSet
+from .core.coords import parse_crs
+from .core.engine import assess_proposals
+from .core.pilot import low_rise_share
+from .core.proposals import Proposals
 from .errors import InputError, OutputError
-from .i18n import VERDICT_NAMES, ZONE_NAMES, name, t
+from .explain import row_messages
+from .i18n import t
 from .io import TableSource, atomic_output, driver_for, write_chunks
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
 from .safety import InputFingerprint, refuse_same_files
-from .pilot import low_rise_share
 
 __all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
            "assess_frame"]
@@ -56,7 +57,7 @@ class ScreenOptions:
 
     height_field: str | None = None
     floors_field: str | None = None
-    storey_height_m: float = 3.0
+    storey_height_m: float | None = None  #: None: the station file's (see ZoneSet.storey_height_m)
     default_height_m: float | None = None
     kind_field: str | None = None
     default_kind: str = "building"
@@ -126,247 +127,81 @@ class ScreenSummary:
         }
 
 
-def _numeric(df: pd.DataFrame, column: str | None, what: str, path: str, lang: str = "en"
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Column as floats, and per row an error text (None when fine or empty)."""
-    n = len(df)
-    errors = np.full(n, None, dtype=object)
+def _column(df: pd.DataFrame, column: str | None, path: str) -> np.ndarray | None:
+    """The raw values of ``column`` (None/NaN as None), or None when no column is named."""
     if column is None:
-        return np.full(n, np.nan), errors
+        return None
     if column not in df.columns:
         raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
-    raw = df[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        # a numeric column has no unreadable text: only NaN (empty) and negatives to refuse
-        # (issue 13: astype(str) of a million heights cost more than measuring them)
-        errors_neg = ~np.isnan(values) & ((values < 0) | np.isinf(values))
-        word = t(f"word_{what}", lang)
-        for i in np.flatnonzero(errors_neg):
-            errors[i] = t("row_negative", lang, what=word, value=f"{values[i]:g}")
-        values[errors_neg] = np.nan
-        return values, errors
-    text = raw.astype(str).str.strip()
-    empty = raw.isna().to_numpy() | text.isin(["", "nan", "None", "NaN", "<NA>"]).to_numpy()
-    bad = np.isnan(values) & ~empty
-    word = t(f"word_{what}", lang)
-    for i in np.flatnonzero(bad):
-        errors[i] = t("row_not_number", lang, what=word, value=text.iloc[i])
-    neg = ~np.isnan(values) & ((values < 0) | np.isinf(values))
-    for i in np.flatnonzero(neg):
-        errors[i] = t("row_negative", lang, what=word, value=f"{values[i]:g}")
-    values[bad | neg] = np.nan
-    return values, errors
-
-
-def _mapped(df: pd.DataFrame, column: str | None, default: str | None, normalize: Callable,
-            what: str, choices: tuple[str, ...], path: str, lang: str = "en"
-            ) -> tuple[np.ndarray, np.ndarray]:
-    n = len(df)
-    errors = np.full(n, None, dtype=object)
-    out = np.full(n, default, dtype=object)
-    if column is None:
-        return out, errors
-    if column not in df.columns:
-        raise InputError("column_missing", path=path, column=column, columns=", ".join(map(str, df.columns)))
-    raw = df[column].astype(object).where(df[column].notna(), None).to_numpy()
-    mapped = normalize_many(raw, normalize)
-    found = ~np.equal(mapped, None)  # noqa: E711
-    out[found] = mapped[found]
-    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))  # noqa: E711
-    for value in np.unique(text[~found & (text != "")]):
-        errors[text == value] = t("row_unknown", lang, what=t(f"word_{what}", lang), value=value,
-                                  choices=", ".join(choices))
-    return out, errors
+    col = df[column]
+    values = col.astype(object).where(col.notna(), None).to_numpy(copy=True)
+    if col.dtype == object:
+        values[(col.astype(str).str.strip() == "").to_numpy()] = None
+    return values
 
 
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
-                 opts: ScreenOptions, path: str = "input") -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+                 opts: ScreenOptions, path: str = "input"
+                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
-    Returns ``(columns, geometry to write, residential)``: the geometry is the input's, or
-    the repaired one where the input's could not be read at all; ``residential`` marks the
-    rows the pilot's residential rules concern.
+    Returns ``(columns, geometry to write, residential, floor area)``: the geometry is the
+    input's, or the repaired one where the input's could not be read at all; ``residential``
+    marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
+    area × storeys in the station frame [m²].
     """
+    kinds = _column(df, opts.kind_field, path)
+    uses = _column(df, opts.use_field, path)
+    if kinds is not None and opts.default_kind is not None:
+        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
+    if uses is not None and opts.default_use is not None:
+        uses = np.where(np.equal(uses, None), opts.default_use, uses)
+    p = Proposals.build(
+        zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
+        kind=opts.default_kind if kinds is None else kinds,
+        use=opts.default_use if uses is None else uses,
+        height_m=_column(df, opts.height_field, path), floors=_column(df, opts.floors_field, path),
+        default_height_m=opts.default_height_m, storey_height_m=opts.storey_height_m,
+        dem=opts.dem, field_elevation_m=opts.field_elevation_m,
+        width_m=_column(df, opts.width_field, path))
+    a = assess_proposals(zones, p)
+    ok = a.ok
     written = np.asarray(geoms, dtype=object).copy()
-    n = len(df)
-    status = np.full(n, "ok", dtype=object)
-    error = np.full(n, None, dtype=object)
-
-    # geometry: unreadable -> try to fix the ring; invalid -> make_valid; empty -> error
-    unreadable = np.array([g is None and r is not None for g, r in zip(geoms, raw)], dtype=bool)
-    geoms = geoms.copy()
-    for i in np.flatnonzero(unreadable):
-        fixed = None
-        try:  # a curve (CURVEPOLYGON …) is linearised; a broken ring is closed
-            fixed = linearize(raw[i])
-        except Exception:
-            try:
-                fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
-                         else shapely.from_wkt(raw[i], on_invalid="fix"))
-            except Exception:
-                fixed = None
-        if fixed is None or fixed.is_empty:
-            error[i] = t("row_geom_unreadable", opts.lang)
-        else:
-            geoms[i] = fixed
-            written[i] = fixed
-            status[i] = "repaired"
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    error[missing & np.equal(error, None)] = t("row_geom_empty", opts.lang)  # noqa: E711
-    # NaN vertex -> error; invalid -> make_valid; GEOS failure on one row -> that row's error
-    geoms, g_problems, repaired = clean(geoms)
-    for i in np.flatnonzero(~np.equal(g_problems, None) & np.equal(error, None)):  # noqa: E711
-        error[i] = g_problems[i].localized(opts.lang)
-    status[repaired] = "repaired"
-
-    heights, h_err = _numeric(df, opts.height_field, "height", path, opts.lang)
-    widths, w_err = _numeric(df, opts.width_field, "width", path, opts.lang)
-    floors, f_err = _numeric(df, opts.floors_field, "floors", path, opts.lang)
-    whole = ~np.isnan(floors) & ((floors < 1) | (floors != np.floor(floors)))
-    for i in np.flatnonzero(whole):
-        f_err[i] = t("row_floors", opts.lang, value=f"{floors[i]:g}")
-    floors[whole] = np.nan
-    from_floors = np.isnan(heights) & ~np.isnan(floors)
-    heights[from_floors] = floors[from_floors] * opts.storey_height_m
-    if opts.default_height_m is not None:
-        heights[np.isnan(heights) & np.equal(h_err, None) & np.equal(f_err, None)] = opts.default_height_m  # noqa: E711
-    kinds, k_err = _mapped(df, opts.kind_field, opts.default_kind, normalize_kind, "kind", KINDS,
-                           path, opts.lang)
-    uses, u_err = _mapped(df, opts.use_field, opts.default_use, normalize_use, "use", USES, path,
-                          opts.lang)
-    for errs in (h_err, f_err, k_err, u_err, w_err):
-        take = np.equal(error, None) & ~np.equal(errs, None)  # noqa: E711
-        error[take] = errs[take]
-
-    ok = np.equal(error, None)  # noqa: E711
-    ground = None
-    if opts.dem is not None:
-        heights, ground, floors = _on_terrain(geoms, crs, opts, heights, floors, ok, error, status,
-                                              zones)
-        ok = np.equal(error, None)  # noqa: E711
-    a = assess(np.where(ok, geoms, None), np.where(ok, kinds, "building"), heights,
-               crs=crs, axis_order=opts.axis_order, zones=zones,
-               use=np.where(ok, uses, None), floors=floors,
-               width=None if opts.width_field is None else widths)
-    for i in np.flatnonzero(ok & ~np.equal(a.problems, None)):  # noqa: E711
-        error[i] = a.problems[i].localized(opts.lang)
-    ok = np.equal(error, None)  # noqa: E711
-    if a.repaired is not None:  # e.g. a sliver that self-intersects once in the station frame
-        status[ok & a.repaired] = "repaired"
-
-    verdict = np.where(ok, a.verdict, "error").astype(object)
-    zone = np.where(ok, a.zone, None)
-    max_h = np.where(ok, a.max_height_m, np.nan)
-    exc = np.where(ok, a.exceedance_m, np.nan)
-    height_kind = np.isin(kinds, list(HEIGHT_KINDS))
-    no_height = ok & height_kind & np.isnan(heights)
+    unreadable = np.equal(written, None) & p.repaired
+    written[unreadable] = p.source_geoms[unreadable]  # unreadable input: write the repaired one
+    status = np.where(p.repaired, "repaired", "ok").astype(object)
+    below = ok & p.below_field  # top below the field ground: obstructs nothing
+    status[below] = status[below] + "; " + t("status_below_field", opts.lang)
+    no_height = ok & p.height_missing
     status[no_height] = status[no_height] + "; height missing"
-    status[~ok] = np.array(["error: " + str(e) for e in error[~ok]], dtype=object)
-    codes = np.where(ok, a.flag_codes[0], 0)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    rules = np.array([",".join(r.id for r in a.rules_for_code(c)) for c in uniq], dtype=object)[inverse]
-    messages = _messages(a, ok, verdict, zone, max_h, exc, codes, opts.lang)
-    residential = ok & (kinds == "building") & (a.uses == "residential")
+    partial = ok & (p.dem_nodata_cells > 0)
+    for i in np.flatnonzero(partial):
+        status[i] += f"; DEM nodata {int(p.dem_nodata_cells[i])}/{int(p.dem_cells[i])} cells"
+    status[~ok] = np.array(["error: " + p.problems[i].localized(opts.lang) for i in np.flatnonzero(~ok)],
+                           dtype=object)
+    verdict = np.where(ok, a.verdict, "error").astype(object)
+    group, sets = a.flag_groups
+    rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+    residential = ok & (p.kinds == "building") & (p.uses == "residential")
+    storeys = a.storeys
     columns = pd.DataFrame({
         "gz_verdict": verdict,
-        "gz_zone": zone,
+        "gz_zone": a.zone,
         "gz_distance_m": np.round(np.where(ok, a.measurements.distance_m, np.nan), 3),
-        "gz_max_height_m": np.round(max_h, 3),
-        "gz_height_m": np.round(np.where(ok, heights, np.nan), 3),
-        "gz_exceedance_m": np.round(exc, 3),
-        "gz_in_pilot": np.where(ok, a.in_pilot, False),
-        "gz_storeys": np.where(ok & a.in_pilot, a.pilot.storeys if a.pilot is not None else np.nan, np.nan),
+        "gz_max_height_m": np.round(np.where(ok, a.max_height_m, np.nan), 3),
+        "gz_height_m": np.round(np.where(ok, p.effective_height_m, np.nan), 3),
+        "gz_exceedance_m": np.round(np.where(ok, a.exceedance_m, np.nan), 3),
+        "gz_in_pilot": ok & a.in_pilot,
+        "gz_storeys": np.where(ok, storeys, np.nan),
         "gz_rules": rules,
-        "gz_message": messages,
+        "gz_message": row_messages(a, verdict, opts.lang),
         "gz_status": status,
     })
-    if ground is not None:
+    if opts.dem is not None:
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
-                       np.round(np.where(ok, ground, np.nan), 3))
-    return columns, written, residential
-
-
-def _on_terrain(geoms, crs, opts: ScreenOptions, heights, floors, ok, error, status, zones):
-    """Effective heights on the DEM (RULES.md: H = height + ground − field elevation).
-
-    Rows outside the DEM, or with only nodata under them, become errors; partial nodata is
-    noted in the status. A top below the field's ground (H < 0) obstructs nothing: H is
-    taken as 0 and the status says so. Storeys keep coming from the building height.
-    """
-    from .pilot import storeys_from_height
-    from .terrain import effective_heights
-
-    rows = np.flatnonzero(ok)
-    ground = np.full(len(heights), np.nan)
-    if not rows.size:
-        return heights, ground, floors
-    eff, g = effective_heights(opts.dem, geoms[rows], crs, heights[rows], opts.field_elevation_m)
-    ground[rows] = g.ground_m
-    for k, i in enumerate(rows):
-        if g.errors[k] == "outside":
-            error[i] = t("dem_outside", opts.lang, path=opts.dem.path)
-        elif g.errors[k] == "nodata":
-            error[i] = t("dem_nodata", opts.lang, path=opts.dem.path, cells=int(g.cells[k]))
-        elif g.nodata_cells[k]:
-            status[i] += f"; DEM nodata {int(g.nodata_cells[k])}/{int(g.cells[k])} cells"
-    below = np.flatnonzero(eff < 0)   # top below the field's ground: obstructs nothing
-    for k in below:
-        status[rows[k]] += "; " + t("status_below_field", opts.lang)
-    eff = np.where(eff < 0, 0.0, eff)
-    floors = floors.copy()
-    est = storeys_from_height(heights, zones.storey_height_m)
-    floors[np.isnan(floors)] = est[np.isnan(floors)]
-    out = heights.copy()
-    out[rows] = eff
-    return out, ground, floors
-
-
-def _messages(a, ok, verdict, zone, max_h, exc, codes, lang: str) -> np.ndarray:
-    """One short line per row: verdict · zone · permitted height · excess · pilot · rules.
-
-    Built from parts shared by many rows (text per distinct verdict/zone and per distinct
-    rule combination), so only the numbers are formatted row by row.
-    """
-    n = len(verdict)
-    sep = " · "
-    unit = "米" if lang == "zh" else "m"
-    limit_word = "限高" if lang == "zh" else "max"
-    over_word = "超出" if lang == "zh" else "over by"
-    verdict_s, zone_s = np.asarray(verdict, dtype=str), np.asarray(zone, dtype=str)
-    _, first, inverse = np.unique(np.char.add(np.char.add(verdict_s, "|"), zone_s),
-                                  return_index=True, return_inverse=True)
-    heads = np.array([name(VERDICT_NAMES, verdict_s[f], lang) + sep + name(ZONE_NAMES, zone_s[f], lang)
-                      for f in first], dtype=object)
-    out = heads[inverse]
-    has_max = ok & ~np.isnan(max_h)
-    out[has_max] += np.array([f"{sep}{limit_word} {v:.2f} {unit}" for v in max_h[has_max]], dtype=object)
-    over = ok & (np.nan_to_num(exc) > 0)
-    out[over] += np.array([f"{sep}{over_word} {v:.2f} {unit}" for v in exc[over]], dtype=object)
-    if a.pilot is not None:
-        word = "层" if lang == "zh" else " storeys"
-        for i in np.flatnonzero(ok & (a.pilot.inside >= 0)):
-            p = a.pilot.pilots[int(a.pilot.inside[i])]
-            s = a.pilot.storeys[i]
-            out[i] += sep + (p.name_zh if lang == "zh" else p.name) + (
-                "" if np.isnan(s) else f" {s:.0f}{word}")
-    uniq, inv = np.unique(codes, return_inverse=True)
-    tails = np.array(["" if c == 0 else sep + "; ".join(f"{r.id} ({r.article})" for r in a.rules_for_code(c))
-                      for c in uniq], dtype=object)[inv]
-    out = out + tails
-    # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
-    inside = ok & a.in_protection_area()
-    out[inside] += sep + t("msg_approval", lang)
-    out[~ok] = ""
-    return out
-
-
-def _floor_areas(geoms: np.ndarray, crs, zones: ZoneSet, storeys: np.ndarray) -> np.ndarray:
-    """Footprint area × storeys [m²], areas measured in the station frame."""
-    from .coords import transform_geoms
-
-    local = transform_geoms(geoms, parse_crs(crs), zones.frame.crs, False)
-    return shapely.area(local) * storeys
+                       np.round(np.where(ok, p.ground_m, np.nan), 3))
+    floor_area = shapely.area(p.geoms) * storeys
+    return columns, written, residential, floor_area
 
 
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
@@ -404,7 +239,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
-    from .datums import datum_of, geoms_to_wgs84
+    from .core.datums import datum_of, geoms_to_wgs84
 
     datum = datum_of(src.crs)
     out_crs = parse_crs("EPSG:4326") if datum else src.crs
@@ -429,10 +264,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         any_rows = False
         for df, geoms, raw in src.chunks():
             any_rows = True
-            gz, written, residential = screen_chunk(df, geoms, raw, src.crs, zones, opts,
-                                                    str(input_path))
+            gz, written, residential, floor_area = screen_chunk(df, geoms, raw, src.crs, zones,
+                                                                opts, str(input_path))
             if summary.crs_assumed and opts.datum_check:
-                from .datums import DATUMS, DatumCRS
+                from .core.datums import DATUMS, DatumCRS
 
                 for d in DATUMS:
                     other = screen_chunk(df, geoms, raw, DatumCRS(d), zones, opts, str(input_path))[0]
@@ -456,8 +291,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 summary.id_column = str(df.columns[0])
             ids = (df[summary.id_column].to_numpy() if summary.id_column in df  # str() per row used
                    else np.full(len(df), "", dtype=object))
-            _accumulate(summary, gz, verdict_counts, status_counts, written, residential,
-                        src.crs, zones, pilot, ids)
+            _accumulate(summary, gz, verdict_counts, status_counts, residential, floor_area,
+                        pilot, ids, zones)
             if progress:
                 progress(summary.rows, src.n_rows)
         if not any_rows:  # no rows: still the input's columns and ours
@@ -523,8 +358,8 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
-                geoms: np.ndarray, residential: np.ndarray, crs, zones: ZoneSet, pilot,
-                ids: np.ndarray) -> None:
+                residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
+                zones: ZoneSet) -> None:
     start = summary.rows
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
@@ -556,8 +391,7 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
                & ~np.isnan(gz["gz_storeys"].to_numpy(dtype=float)))
         if res.any():
             storeys = gz["gz_storeys"].to_numpy(dtype=float)[res]
-            areas = _floor_areas(geoms[res], crs, zones, storeys)
-            share, total = low_rise_share(areas, storeys, pilot.low_rise_storeys)
+            share, total = low_rise_share(floor_area[res], storeys, pilot.low_rise_storeys)
             summary.pilot_floor_area_m2 += total
             if share is not None:
                 summary.pilot_low_rise_area_m2 += share * total
@@ -566,7 +400,7 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
 def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | None = None,
                  kind_field: str | None = None, use_field: str | None = None,
                  kind: str = "building", use: str | None = None, height: float | None = None,
-                 storey_height_m: float = 3.0, crs: Any = None, axis_order: str = "xy",
+                 storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
                  station=None, zones: ZoneSet | None = None, lang: str = "en"):
     """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
     columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
@@ -579,7 +413,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     height_field, floors_field, kind_field, use_field : str, optional
         Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
     kind, use, height : defaults for rows without a value (height [m]: none by default).
-    storey_height_m : storey height for ``floors_field``. [m]
+    storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
     lang : language of ``gz_message`` and ``gz_status``.
 
     Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
@@ -594,7 +428,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     0  10.0       pass  control
     """
     from .check import _geometry_input
-    from .kinds import normalize_kind as _nk
+    from .core.kinds import KINDS, USES, normalize_use
+    from .core.kinds import normalize_kind as _nk
 
     default_kind = _nk(kind) if kind is not None else "building"
     if default_kind is None:
@@ -613,7 +448,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                          default_use=default_use, axis_order=axis_order, lang=lang)
     geom_name = gdf.geometry.name
     attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
-    gz, _written, _res = screen_chunk(attrs, np.asarray(geoms, dtype=object),
+    gz, _written, _res, _area = screen_chunk(attrs, np.asarray(geoms, dtype=object),
                                       np.asarray(geoms, dtype=object), src_crs, zones, opts,
                                       "GeoDataFrame")
     out = gdf.copy()

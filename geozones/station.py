@@ -1,83 +1,40 @@
-"""A weather station and its protection zones, as read from a station file.
+"""Reading a station file into a :class:`~geozones.core.station.Station`.
 
-The file (TOML, schema ``geozones.station/1``) holds the station's position, field, zone
-distances, sun-sector parameters and the rule rows; see ``data/stations/jiangxian.toml``,
-which documents every field and its source.
+The file (TOML) holds the station's position, field, zone distances, sun-sector parameters
+and the rule rows; see ``data/stations/jiangxian.toml``, which documents every field and its
+source. Schema ``geozones.station/2`` adds the zones' names and articles (``[zones.names]``,
+``[zones.articles]``), the CRSs tried to diagnose coordinate mistakes
+(``[checks].crs_candidates``) and the storey height (``[buildings].storey_height_m``); files
+of schema ``geozones.station/1`` load unchanged (names made from the distances, the articles
+of the Jiangxian plan, CRSs derived from the longitude, no storey height).
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from .core.rules import DEFAULT_TOLERANCE_M, parse_rule
+from .core.station import ZONE_IDS, Station
+from .core.text import Text
 from .errors import StationFileError
-from .rules import DEFAULT_TOLERANCE_M, Rule, parse_rule
 
-__all__ = ["Station", "load_station", "default_station_path", "STATION_SCHEMA"]
+__all__ = ["Station", "load_station", "default_station_path", "STATION_SCHEMA", "STATION_SCHEMAS"]
 
+#: The schema written today, and every schema read.
 STATION_SCHEMA = "geozones.station/2"
-#: Schemas still read: /1 rows name kinds only, have no tolerance (the default is used).
 STATION_SCHEMAS: tuple[str, ...] = ("geozones.station/1", STATION_SCHEMA)
 DEFAULT_STATION = "jiangxian"
-
-
-@dataclass(frozen=True)
-class Station:
-    """A station: position, observation field, zones, sun parameters and rules.
-
-    Distances are metres from the fence of the square field; angles are degrees clockwise
-    from true north; position is WGS84/CGCS2000 degrees of the field centre.
-    """
-
-    id: str
-    name: str
-    name_zh: str
-    cma_id: int | None
-    station_class: str
-    latitude_deg: float
-    longitude_deg: float
-    elevation_m: float
-    position_source: str
-    position_is_default: bool
-    position_source_zh: str
-    field_size_m: float
-    field_rotation_deg: float
-    protection_m: float
-    control_m: float
-    general_m: float
-    general_upwind_m: float
-    upwind_sector_deg: float
-    prevailing_wind_from_deg: float | None
-    solstice_declination_deg: float
-    horizon_altitude_deg: float
-    sun_sector_radius_m: float
-    plausible_radius_m: float
-    rules: tuple[Rule, ...]
-    source_path: str = ""
-    sources: Mapping[str, str] = field(default_factory=dict)
-    #: Thresholds are decided with this tolerance ([checks] tolerance_m). [m]
-    tolerance_m: float = DEFAULT_TOLERANCE_M
-    #: The plan's annexes (protection-standard table, maps) are not published, so the rules
-    #: may be incomplete ([station] rules_incomplete); said in every result's assumptions.
-    rules_incomplete: bool = False
-
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with id ``rule_id`` (KeyError if the station has none)."""
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
-
-    @property
-    def general_extent_m(self) -> float:
-        """Farthest reach of the general zone from the fence. [m]"""
-        if self.prevailing_wind_from_deg is None:
-            return self.general_m
-        return max(self.general_m, self.general_upwind_m)
+#: Zone articles of files of schema /1 (which have no ``[zones.articles]``): the Jiangxian
+#: plan's, the only plan /1 files were written for.
+V1_ZONE_ARTICLES: dict[str, str] = {
+    "body": "Art. 12.1", "protection": "Art. 12.2", "control": "Art. 12.3",
+    "general": "Art. 11, 13", "sunrise": "Art. 12.3 ⑦", "sunset": "Art. 12.3 ⑦",
+}
 
 
 def default_station_path() -> Path:
@@ -146,15 +103,17 @@ def load_station(path: str | Path | None = None) -> Station:
 
 #: The fields each table of a station file may have (anything else is a typo: reported).
 STATION_KEYS: dict[str, frozenset[str]] = {
-    "": frozenset({"schema", "station", "field", "zones", "sun", "checks", "rules"}),
+    "": frozenset({"schema", "station", "field", "zones", "sun", "checks", "rules", "buildings"}),
     "station": frozenset({"id", "name", "name_zh", "cma_id", "class", "latitude_deg", "longitude_deg",
                           "elevation_m", "position_source", "position_source_zh",
                           "position_is_default", "rules_incomplete", "legal_bases", "source"}),
     "field": frozenset({"size_m", "rotation_deg", "source"}),
     "zones": frozenset({"protection_m", "control_m", "general_m", "general_upwind_m",
-                        "upwind_sector_deg", "prevailing_wind_from_deg", "source"}),
+                        "upwind_sector_deg", "prevailing_wind_from_deg", "names", "articles",
+                        "source"}),
     "sun": frozenset({"solstice_declination_deg", "horizon_altitude_deg", "sector_radius_m", "source"}),
-    "checks": frozenset({"plausible_radius_m", "tolerance_m", "source"}),
+    "checks": frozenset({"plausible_radius_m", "tolerance_m", "crs_candidates", "source"}),
+    "buildings": frozenset({"storey_height_m", "source"}),
 }
 
 
@@ -169,13 +128,45 @@ def _unknown_keys(doc: Mapping[str, Any]) -> None:
                                        known=", ".join(sorted(known)))
 
 
+def _names(zones: Mapping[str, Any]) -> dict[str, Text]:
+    names = zones.get("names", {})
+    if not isinstance(names, dict):
+        raise StationFileError("station_field", field="[zones.names]", expected="a table")
+    out = {}
+    for zone, entry in names.items():
+        if zone not in (*ZONE_IDS, "sunrise", "sunset") or not isinstance(entry, dict) \
+                or not isinstance(entry.get("en"), str):
+            raise StationFileError("station_field", field=f"[zones.names].{zone}",
+                                   expected="a zone id (" + ", ".join(ZONE_IDS) + ", sunrise, sunset) "
+                                   "with en = \"...\" and zh = \"...\"")
+        out[zone] = Text(entry["en"], entry.get("zh"))
+    return out
+
+
+def _articles(zones: Mapping[str, Any], v1: bool) -> dict[str, str]:
+    if v1:
+        return dict(V1_ZONE_ARTICLES)
+    arts = zones.get("articles", {})
+    if not isinstance(arts, dict) or not all(isinstance(v, str) for v in arts.values()):
+        raise StationFileError("station_field", field="[zones.articles]",
+                               expected="a table of zone id = \"article\"")
+    return dict(arts)
+
+
 def _parse(doc: Mapping[str, Any], path: str) -> Station:
-    if doc.get("schema") not in STATION_SCHEMAS:
+    schema = doc.get("schema")
+    if schema not in STATION_SCHEMAS:
         raise StationFileError("station_field", field="schema",
                                expected=" or ".join(f'"{v}"' for v in STATION_SCHEMAS))
+    v1 = schema == STATION_SCHEMAS[0]
     _unknown_keys(doc)
     st, fld, zones, sun = (_table(doc, n) for n in ("station", "field", "zones", "sun"))
     checks = _table(doc, "checks") if "checks" in doc else {}
+    buildings = {} if v1 else (_table(doc, "buildings") if "buildings" in doc else {})
+    candidates = () if v1 else checks.get("crs_candidates", ())
+    if not isinstance(candidates, list | tuple) or not all(isinstance(c, str) for c in candidates):
+        raise StationFileError("station_field", field="[checks].crs_candidates",
+                               expected='a list of CRSs such as ["EPSG:4546", "EPSG:4525"]')
     cma = st.get("cma_id")
     if cma is not None and (isinstance(cma, bool) or not isinstance(cma, int) or cma <= 0):
         raise StationFileError("station_field", field="[station].cma_id", expected="a whole number > 0")
@@ -200,19 +191,18 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
     if dupes:
         raise StationFileError("station_field", field="[[rules]].id", expected="unique ids, not " + ", ".join(dupes))
     cma = st.get("cma_id")
+    source = _str(st, "station", "position_source", default="station file")
     return Station(
         id=_str(st, "station", "id"),
-        name=_str(st, "station", "name"),
-        name_zh=_str(st, "station", "name_zh", default=_str(st, "station", "name")),
+        name=Text(_str(st, "station", "name"),
+                  _str(st, "station", "name_zh", default=_str(st, "station", "name"))),
         cma_id=int(cma) if isinstance(cma, int) else None,
         station_class=_str(st, "station", "class", default="basic"),
         latitude_deg=_num(st, "station", "latitude_deg", low=-89.0, high=89.0),
         longitude_deg=_num(st, "station", "longitude_deg", low=-180.0, high=180.0),
         elevation_m=_num(st, "station", "elevation_m", low=-500.0, high=9000.0),
-        position_source=_str(st, "station", "position_source", default="station file"),
+        position_source=Text(source, _str(st, "station", "position_source_zh", default=source)),
         position_is_default=bool(st.get("position_is_default", False)),
-        position_source_zh=_str(st, "station", "position_source_zh",
-                                default=_str(st, "station", "position_source", default="station file")),
         field_size_m=_num(fld, "field", "size_m", low=1.0, high=1000.0),
         field_rotation_deg=_num(fld, "field", "rotation_deg", low=-360.0, high=360.0),
         protection_m=protection,
@@ -233,4 +223,10 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         rules_incomplete=bool(st.get("rules_incomplete", False)),
         source_path=path,
         sources={k: str(t.get("source", "")) for k, t in (("field", fld), ("zones", zones), ("sun", sun))},
+        zone_names={} if v1 else _names(zones),
+        zone_articles=_articles(zones, v1),
+        crs_candidates=tuple(candidates),
+        storey_height_m=_num(buildings, "buildings", "storey_height_m", low=0.5, high=20.0,
+                             optional=True),
+        schema=str(schema),
     )

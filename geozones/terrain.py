@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .coords import parse_crs, transform_geoms
+from .core.coords import parse_crs, transform_geoms
 from .errors import InputError, first_line
 
-__all__ = ["DEM", "open_dem", "FIELD_ELEVATION_SOURCES"]
+__all__ = ["DEM", "FIELD_ELEVATION_SOURCES", "field_elevation", "field_elevation_source", "dem_and_field",
+           "effective_heights"]
 
 #: Where the field elevation comes from (``--field-elevation``).
 FIELD_ELEVATION_SOURCES: tuple[str, ...] = ("dem", "station")
@@ -133,19 +134,29 @@ class DEM:
         return GroundResult(ground, cells, nodata, errors)
 
 
-def open_dem(path: str | Path | None) -> DEM | None:
-    return None if path is None else DEM(path)
-
-
 def field_elevation(station, dem: DEM, source: str = "dem") -> tuple[float, str]:
     """The field's elevation [m] and where it came from: the DEM at the field centre
     (default: same datum as the ground values) or the station file."""
     if source == "station":
-        return station.elevation_m, "station file"
+        return station.elevation_m, field_elevation_source(source)
     z = dem.elevation_at(station.longitude_deg, station.latitude_deg)
     if np.isnan(z):
         raise InputError("dem_no_field", path=dem.path)
-    return z, f"DEM at the field centre"
+    return z, field_elevation_source(source)
+
+
+def dem_and_field(dem: Any, station, source: str = "dem") -> tuple[DEM | None, float | None]:
+    """The DEM (opened when given as a path; None stays None) and the field elevation in its
+    datum (see :func:`field_elevation`). [m]"""
+    if dem is None:
+        return None, None
+    dem = dem if isinstance(dem, DEM) else DEM(dem)
+    return dem, field_elevation(station, dem, source)[0]
+
+
+def field_elevation_source(source: str) -> str:
+    """Where the field elevation came from, as the output states it."""
+    return "station file" if source == "station" else "DEM at the field centre"
 
 
 def effective_heights(dem: DEM, geoms: np.ndarray, crs, height_m: np.ndarray,

@@ -17,10 +17,11 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from geozones.check import assess_local
-from geozones.coords import from_frame
-from geozones.kinds import normalize_kinds
+from geozones.core.coords import from_frame
+from geozones.core.kinds import normalize_kinds
+from geozones.core.zones import StationFrame
+from geozones.explain import findings
 from geozones.station import load_station
-from geozones.zones import StationFrame
 
 HALF = 12.5          # half the 25 m field [m]
 TAN5 = math.tan(math.radians(5.0))
@@ -77,7 +78,7 @@ def one(frame, geom, kind="building", height=np.nan):
         "distance": a.measurements.distance_m[0],
         "max_height": None if np.isnan(mh) else mh,
         "rules": a.flagged_rules(0),
-        "applied": [f.rule for f in a.findings(0)],
+        "applied": [f.rule for f in findings(a, 0)],
         "sun": bool(a.measurements.in_sun_sector[0]),
     }
 

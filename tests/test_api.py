@@ -2,20 +2,17 @@
 
 import doctest
 import re
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
+from conftest import TAN5, east, square_north
 from pyproj import CRS
 
 import geozones
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.errors import InputError
-
-from conftest import TAN5, east, square_north
 
 ROOT = Path(__file__).resolve().parents[1]
 

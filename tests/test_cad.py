@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, TAN5, square_north
 from pyproj import CRS
 
 from geozones.cad import read_dxf
 from geozones.cli import main
-from geozones.coords import from_frame
-
-from conftest import HALF, TAN5, square_north
+from geozones.core.coords import from_frame
 
 
 def _cgcs(frame, geom):

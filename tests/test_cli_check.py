@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import east, square_north
 from pyproj import CRS
 
 from geozones.cli import main
-from geozones.coords import from_frame
-
-from conftest import east, square_north
+from geozones.core.coords import from_frame
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 import shapely
+from conftest import HALF, square_north
 from pyproj import CRS
 
 import geozones
-from geozones.coords import from_frame, parse_crs
+from geozones.core.coords import from_frame, parse_crs
 from geozones.errors import CoordinateError, CRSError
-
-from conftest import HALF, square_north
 
 
 def _in(frame, geom, epsg):

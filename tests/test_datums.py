@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, TAN5, square_north
 from pyproj import CRS, Geod
 
 import geozones
 from geozones.cli import main
-from geozones.coords import crs_label, from_frame, parse_crs
-from geozones.datums import INVERSE_TOLERANCE_M, DatumCRS, from_wgs84, to_wgs84
-
-from conftest import HALF, TAN5, square_north
+from geozones.core.coords import crs_label, from_frame, parse_crs
+from geozones.core.datums import INVERSE_TOLERANCE_M, DatumCRS, from_wgs84, to_wgs84
 
 GEOD = Geod(ellps="WGS84")
 #: The README's worked example (WGS84): D = 336.8 m, permitted 29.47 m.

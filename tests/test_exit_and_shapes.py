@@ -6,15 +6,14 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import square_north
+from geozones.coords import from_frame
 from pyproj import CRS
 
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
 from geozones.errors import InputError
 from geozones.screen import COLUMNS, ScreenOptions, screen_file
-
-from conftest import square_north
 
 
 def _file(tmp_path, frame, heights, extra=None):

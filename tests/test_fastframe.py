@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from geozones import fastframe
-from geozones.coords import project_xy
+from geozones.core import fastframe
+from geozones.core.coords import project_xy
 from geozones.pipeline import prefetch
 from geozones.station import load_station
-from geozones.zones import StationFrame
+from geozones.core.zones import StationFrame
 
 FRAME = StationFrame(load_station()).crs
 

@@ -13,12 +13,11 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, TAN5, square_north
 from pyproj import CRS
 
 from geozones.cli import main
-from geozones.coords import from_frame
-
-from conftest import HALF, TAN5, square_north
+from geozones.core.coords import from_frame
 
 
 def _parcels(frame, tmp_path, name="地块", ext=".gpkg"):

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from geozones.coords import parse_crs, to_frame
+from geozones.curves import arc_points, linearize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import geozones
 from geozones.check import ZoneSet, assess
 from geozones.cli import main
-from geozones.coords import parse_crs, to_frame
-from geozones.curves import arc_points, linearize
 from geozones.screen import ScreenOptions, screen_file
 
 LON0, LAT0 = 111.57, 35.512      # about 800 m north-east of the field: control belt

@@ -2,11 +2,10 @@
 a GBK shapefile whose Chinese text starts after the first megabyte, several layers."""
 
 import geopandas as gpd
-import numpy as np
-import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from test_terrain import Z0, _dem, _wgs, plane
 
 import geozones
 from geozones.check import ZoneSet
@@ -14,8 +13,6 @@ from geozones.cli import main
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import ScreenOptions, screen_file
 from geozones.terrain import DEM
-
-from test_terrain import Z0, _dem, _wgs, plane
 
 
 @pytest.fixture

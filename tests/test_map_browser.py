@@ -5,7 +5,6 @@ Skipped only on a developer machine without /usr/bin/chromium; under CI (CI=true
 """
 
 import io
-import math
 import os
 from pathlib import Path
 
@@ -13,14 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import HALF, at_azimuth
 from pyproj import CRS
 
 import geozones
 from geozones.check import ZoneSet
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.maps import build_map, write_map
-
-from conftest import HALF, at_azimuth
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -215,8 +213,10 @@ def test_no_script_through_page_text(browser, tmp_path, evil):
     import dataclasses
 
     base = ZoneSet()
-    pilot = dataclasses.replace(base.pilots[0], name=evil, name_zh=evil)
-    station = dataclasses.replace(base.station, name=evil, name_zh="</title><script>alert('t')</script>")
+    from geozones.core.text import Text
+
+    pilot = dataclasses.replace(base.pilots[0], name=Text(evil, evil))
+    station = dataclasses.replace(base.station, name=Text(evil, "</title><script>alert('t')</script>"))
     zones = ZoneSet(station, [pilot])
     path = tmp_path / "evil.html"
     m = build_map(zones, None, tiles="http://127.0.0.1:9/{z}/{x}/{y}.png", offline=True,

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, TAN5
 
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.maps import COLORS, _safe_json, build_map, contour_lines, height_bands, parcel_places, write_map
-
-from conftest import HALF, TAN5
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,14 @@ import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.errors import InputError
-from geozones.pilot import (boundary_warnings, geodesic_area_km2, load_pilots, low_rise_share,
-                            storeys_from_height, with_boundary)
+from geozones.pilot import (
+    boundary_warnings,
+    geodesic_area_km2,
+    load_pilots,
+    low_rise_share,
+    storeys_from_height,
+    with_boundary,
+)
 
 SEAT = (111.206, 34.838)  # 圣人涧镇, WGS84
 

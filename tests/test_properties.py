@@ -3,10 +3,9 @@
 import math
 
 import numpy as np
+from conftest import at_azimuth, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import at_azimuth, run
 
 # Azimuths well outside both sun sectors (≈60-119° and 241-300°).
 outside_sectors = st.one_of(st.floats(-50.0, 50.0), st.floats(130.0, 230.0))

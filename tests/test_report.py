@@ -14,14 +14,12 @@ import subprocess
 import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 from click.testing import CliRunner
+from conftest import square_north, to_wgs84
 
 from geozones.assessment_report import has_cjk_font, report_for, safe_filename
 from geozones.check import ZoneSet
 from geozones.cli import main
-
-from conftest import square_north, to_wgs84
 
 if shutil.which("pdftoppm") is None:  # poppler-utils: installed by .ci/run
     raise RuntimeError("pdftoppm is missing: apt-get install poppler-utils")
@@ -55,8 +53,9 @@ def test_html_report_says_what_the_planner_needs(zones, proposal, tmp_path, lang
 
 
 def _not_blank(png: bytes) -> None:
-    import matplotlib.image as mpimg
     import io
+
+    import matplotlib.image as mpimg
 
     img = mpimg.imread(io.BytesIO(png), format="png")[..., :3]
     ink = (img.mean(axis=2) < 0.9).mean()

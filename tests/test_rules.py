@@ -7,7 +7,6 @@ H ≤ D × tan 5° (tan 5° = 0.0874887) in the sun sectors, setbacks of 50/100/
 import math
 
 import pytest
-
 from conftest import TAN5, east, north, one, square_north
 
 EPS = 0.01  # one centimetre past a threshold

@@ -15,16 +15,15 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import square_north
+from geozones.coords import from_frame
 from pyproj import CRS
 
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
 from geozones.errors import InputError, OutputError
 from geozones.safety import atomic_output, same_file
 from geozones.screen import ScreenOptions, screen_file
-
-from conftest import square_north
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,16 +9,15 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, east, square_north
 from pyproj import CRS
 
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
-
-from conftest import HALF, east, square_north
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 import shapely
+from conftest import HALF, one
 
+from geozones.core.zones import StationFrame
 from geozones.errors import StationFileError
 from geozones.station import default_station_path, load_station
-from geozones.zones import StationFrame
-
-from conftest import HALF, one
 
 SHIPPED = default_station_path().read_text(encoding="utf-8")
 
@@ -66,7 +65,8 @@ def test_syntax_error_and_missing_file(tmp_path):
 
 def test_prevailing_wind_extends_general_zone(tmp_path):
     # Wind from the north: the general zone reaches 5000 m in the 90° sector to the north.
-    text = SHIPPED.replace("[sun]", "prevailing_wind_from_deg = 0.0\n\n[sun]", 1)
+    text = SHIPPED.replace("upwind_sector_deg = 90.0\n",
+                           "upwind_sector_deg = 90.0\nprevailing_wind_from_deg = 0.0\n", 1)
     station = load_station(_write(tmp_path, text))
     frame = StationFrame(station)
     assert one(frame, shapely.Point(0, HALF + 3000), "building", 1)["zone"] == "general"

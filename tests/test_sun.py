@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from geozones.sun import sun_sectors, sunrise_azimuth
+from geozones.core.sun import sun_sectors, sunrise_azimuth
 
 
 def test_equator_geometric_horizon():

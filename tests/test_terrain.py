@@ -1,7 +1,6 @@
 """Terrain and rasters (DEM-aware heights, the height-limit GeoTIFF, the horizon diagram),
 on small synthetic DEMs made here, against values worked out by hand."""
 
-import json
 import math
 
 import numpy as np
@@ -9,18 +8,17 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
+from conftest import HALF, TAN5
 from pyproj import CRS
 from rasterio.transform import from_origin
 
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.coords import from_frame
+from geozones.core.coords import from_frame
 from geozones.heightlimit import NODATA, permitted_height_at, write_heightlimit
 from geozones.horizon import horizon_profile
 from geozones.terrain import DEM
-
-from conftest import HALF, TAN5, at_azimuth
 
 Z0 = 761.0
 

@@ -14,8 +14,8 @@ from geozones.pilot import load_pilot
 from geozones.station import default_station_path, load_station
 
 SHIPPED = default_station_path().read_text(encoding="utf-8")
-CHECKS = re.search(r"\[checks\].*?plausible_radius_m = 50000.0", SHIPPED, re.S).group(0)
-CHECKS_TABLE = re.search(r"\[checks\].*?\n\n", SHIPPED, re.S).group(0)   # the whole table
+CHECKS = re.search(r"^\[checks\].*?plausible_radius_m = 50000.0", SHIPPED, re.S | re.M).group(0)
+CHECKS_TABLE = re.search(r"^\[checks\].*?\n\n", SHIPPED, re.S | re.M).group(0)   # the whole table
 SCHEMA = re.search(r'schema = "geozones.station/\d"', SHIPPED).group(0)
 PILOT_DIR = Path(__file__).resolve().parents[1] / "data" / "pilots"
 PILOT = (PILOT_DIR / "pinglu.toml").read_text(encoding="utf-8")

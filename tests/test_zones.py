@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import LineString, Point
-
 from conftest import HALF, TAN5, at_azimuth, one, run
+from shapely.geometry import LineString, Point
 
 
 def test_distance_round_corner(frame):

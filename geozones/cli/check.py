@@ -6,8 +6,8 @@ import json
 
 import click
 
+from ..core.kinds import KINDS
 from ..errors import InputError
-from ..kinds import KINDS
 from .options import (
     _kind,
     _use,
@@ -18,6 +18,7 @@ from .options import (
     lang_opt,
     pilot_opt,
     station_opt,
+    storey_opt,
 )
 
 
@@ -45,10 +46,11 @@ from .options import (
 @pilot_opt
 @dem_opt
 @field_elev_opt
+@storey_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
 def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
-          field_elevation, as_json, lang):
+          field_elevation, storey_height, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
     Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
@@ -56,8 +58,8 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     from ..check import ZoneSet
     from ..check import check as run_check
     from ..footprint import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
-    from ..report import format_check
     from ..i18n import t
+    from ..report import format_check
 
     if height is not None and not (height >= 0 and height != float("inf")):
         raise InputError("height_invalid", value=height)
@@ -72,15 +74,13 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     result = run_check(
         geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
         datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
-        zones=ZoneSet(station, pilots),
+        zones=ZoneSet(station, pilots, storey_height_m=storey_height),
         axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
         lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width,
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_check(result, lang, station.name_zh if lang == "zh" else station.name))
-
-
+        click.echo(format_check(result, lang, station))
 
 command = check

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
 from .options import (
     _kind,
@@ -32,7 +33,7 @@ from .options import (
 @click.option("--absolute", "absolute", is_flag=True, help="Same as --mode absolute.")
 @field_elev_opt
 @click.option("--kind", default="building", show_default=True, callback=_kind,
-              help="Kind whose limit to map (building, structure or vegetation).")
+              help="Kind whose limit to map (" + ", ".join(sorted(HEIGHT_KINDS)) + ").")
 @station_opt
 @overwrite_opt
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
@@ -40,17 +41,14 @@ from .options import (
 def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
                 station, overwrite, quiet, lang):
     """Write the permitted height as a Cloud Optimized GeoTIFF (nodata: no limit)."""
+    from ..core.zones import StationFrame
     from ..heightlimit import write_heightlimit
-    from ..terrain import DEM
-    from ..terrain import field_elevation as field_z
-    from ..zones import StationFrame
-
+    from ..terrain import dem_and_field
     from .options import refuse_outputs
 
     refuse_outputs(click.get_current_context(), [output], [dem])
     mode = "absolute" if absolute else mode
-    dem_obj = DEM(dem) if dem else None
-    z_field = field_z(station, dem_obj, field_elevation)[0] if dem_obj else None
+    dem_obj, z_field = dem_and_field(dem, station, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()
     bar = click.progressbar(length=int(2 * extent / resolution + 0.999), label="heightlimit",
                             file=sys.stderr) if show_bar else None

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import click
 
-from ..coords import AXIS_ORDERS
+from ..core.coords import AXIS_ORDERS
+from ..core.kinds import KINDS, normalize_kind
 from ..errors import GeozonesError
-from ..i18n import LANGS
-from ..kinds import KINDS, normalize_kind
+from ..i18n import LANGS, t
 from ..terrain import FIELD_ELEVATION_SOURCES
 
 _LANG_KEY = "geozones.lang"
@@ -27,15 +27,11 @@ class _Group(click.Group):
                 return super().invoke(ctx)
         except GeozonesError as exc:
             lang = ctx.meta.get(_LANG_KEY, "en")
-            prefix = "错误" if lang == "zh" else "error"
-            click.echo(f"{prefix}: {exc.localized(lang)}", err=True)
+            click.echo(f"{t('word_error', lang)}: {exc.localized(lang)}", err=True)
             ctx.exit(exc.exit_code)
         except Interrupted as exc:
-            from ..i18n import t
-
             lang = ctx.meta.get(_LANG_KEY, "en")
-            prefix = "错误" if lang == "zh" else "error"
-            click.echo(f"{prefix}: {t('interrupted', lang, signal=str(exc))}", err=True)
+            click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -58,6 +54,11 @@ def refuse_outputs(ctx: click.Context, outputs, inputs=()) -> None:
 
 def known_inputs(ctx: click.Context) -> list[str]:
     return list(ctx.meta.get(_INPUTS_KEY, []))
+
+
+def warn(ctx: click.Context, message: str) -> None:
+    """A warning line on stderr, in the command's language."""
+    click.echo(f"{t('word_warning', ctx.meta.get(_LANG_KEY, 'en'))}: {message}", err=True)
 
 
 def _set_lang(ctx: click.Context, _param, value: str) -> str:
@@ -84,7 +85,6 @@ def _station(ctx, _param, value: str | None):
 def _pilots(ctx: click.Context, _param, value: str | None):
     """Load the pilot areas (with a replacement boundary) and print its warnings."""
     from ..pilot import boundary_warnings, load_pilots
-    from ..i18n import t
 
     note_input(ctx, value)
     pilots = load_pilots(boundary=value, boundary_crs=ctx.meta.get(_PILOT_CRS_KEY))
@@ -92,12 +92,12 @@ def _pilots(ctx: click.Context, _param, value: str | None):
         lang = ctx.meta.get(_LANG_KEY, "en")
         for pilot in pilots[:1]:
             for key, params in boundary_warnings(pilot):
-                click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {t(key, lang, **params)}", err=True)
+                warn(ctx, t(key, lang, **params))
     return pilots
 
 
 def _use(_ctx, _param, value: str | None) -> str | None:
-    from ..kinds import USES, normalize_use
+    from ..core.kinds import USES, normalize_use
 
     if value is None:
         return None
@@ -134,6 +134,11 @@ dem_opt = click.option(
 field_elev_opt = click.option(
     "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
     help="Field elevation from the DEM at the field centre (same datum) or the station file.")
+storey_opt = click.option(
+    "--storey-height", type=click.FloatRange(min=0.5, max=20), default=None,
+    help="Storey height [m], to estimate storeys from height and height from storeys "
+         "(default: the station file's [buildings].storey_height_m).",
+)
 _pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
     help="Pilot-area boundary (Shapefile/GPKG/GeoJSON/DXF, any CRS) replacing the shipped, "

@@ -19,6 +19,8 @@ from .options import (
     overwrite_opt,
     pilot_opt,
     station_opt,
+    storey_opt,
+    warn,
 )
 
 
@@ -26,7 +28,9 @@ from .options import (
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
-@click.option("--layer", default=None, help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, which needs --crs). The output layer keeps the input's name.")
+@click.option("--layer", default=None,
+              help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, "
+                   "which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
               help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
                    "header, or detected (GB18030 when the text is not UTF-8).")
@@ -35,8 +39,7 @@ from .options import (
 @axis_opt
 @click.option("--height-field", default=None, help="Column with height above field ground [m].")
 @click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
-@click.option("--storey-height", type=click.FloatRange(min=0.5, max=20), default=3.0, show_default=True,
-              help="Storey height for --floors-field [m].")
+@storey_opt
 @click.option("--default-height", type=click.FloatRange(min=0), default=None,
               help="Height for rows without one [m] (default: none; the row's status says so).")
 @click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
@@ -85,7 +88,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from ..check import ZoneSet
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report
-
+    from ..terrain import dem_and_field
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()
@@ -102,12 +105,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         datum_check=not no_datum_check,
         width_field=width_field,
     )
-    if dem is not None:
-        from ..terrain import DEM
-        from ..terrain import field_elevation as field_z
-
-        opts.dem = DEM(dem)
-        opts.field_elevation_m, _src = field_z(station, opts.dem, field_elevation)
+    opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()
     bar = None
 
@@ -121,7 +119,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         bar.update(done - bar.pos)
 
     try:
-        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots), opts=opts,
+        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots, storey_height), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               chunk_size=chunk_size, overwrite=overwrite, progress=progress,
                               inputs=inputs, replace_gz=replace_gz)
@@ -143,7 +141,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         if not quiet:
             click.echo(t("rpt_written", lang, n=n, dir=reports_dir))
         for ident, why in problems:
-            click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {ident}: {why}", err=True)
+            warn(click.get_current_context(), f"{ident}: {why}")
     if map_path:
         _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
                    quiet=quiet, overwrite=overwrite, layer=summary.layer,
@@ -156,7 +154,7 @@ def _exit_code(ctx: click.Context, summary, fail_on, lang: str) -> None:
     (the output is written either way); else 0."""
     from ..i18n import t
 
-    prefix = "错误" if lang == "zh" else "error"
+    prefix = t("word_error", lang)
     counts = {**summary.verdicts, "error": summary.error_rows}
     for outcome in ("error", "fail", "review"):
         if outcome in fail_on and counts.get(outcome, 0):

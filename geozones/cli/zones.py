@@ -34,11 +34,10 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
     """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
     from pathlib import Path
 
+    from ..core.zones import StationFrame
     from ..io import atomic_output, write_vector
     from ..layers import height_steps, zone_layer
-    from ..styles import (ZONE_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml,
-                          write_kml, zones_qml)
-    from ..zones import StationFrame
+    from ..styles import ZONE_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml, write_kml, zones_qml
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()

@@ -161,7 +161,7 @@ def normalize_many(values: object, normalize) -> np.ndarray:
     """``normalize`` applied once per distinct value of an array (values stripped of white
     space); missing or blank values give ``None``, as do values ``normalize`` does not know."""
     arr = np.asarray(values, dtype=object)
-    missing = np.equal(arr, None)  # noqa: E711 - elementwise test for missing values
+    missing = np.equal(arr, None)
     text = np.char.strip(np.where(missing, "", arr).astype(str))
     uniq, inverse = np.unique(text, return_inverse=True)
     mapped = np.array([None if u == "" else normalize(u) for u in uniq], dtype=object)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from ..errors import GeometryError
 from .curves import linearize
-from .errors import GeometryError
 
 __all__ = ["parse_many", "nonfinite", "clean"]
 
@@ -41,7 +41,7 @@ def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndar
     curved = np.zeros(len(raw), dtype=bool)
     if not curves:
         return geoms, curved
-    for i in np.flatnonzero(np.equal(geoms, None) & ~np.equal(raw, None)):  # noqa: E711
+    for i in np.flatnonzero(np.equal(geoms, None) & ~np.equal(raw, None)):
         try:
             geoms[i] = linearize(raw[i])
             curved[i] = True
@@ -94,7 +94,7 @@ def clean(geoms: np.ndarray, problems: np.ndarray | None = None
                 except Exception as exc:
                     problems[i] = GeometryError("geometry_failed", why=_why(exc))
                     geoms[i] = None
-        repaired[rows] = ~np.equal(geoms[rows], None)  # noqa: E711
+        repaired[rows] = ~np.equal(geoms[rows], None)
     return geoms, problems, repaired
 
 

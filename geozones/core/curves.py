@@ -58,7 +58,7 @@ def arc_points(p0, p1, p2, max_step_deg: float = MAX_STEP_DEG) -> list[tuple[flo
         sweep = (a2 - a0) % (2 * math.pi)
         if not ccw:
             sweep -= 2 * math.pi
-    n = max(int(math.ceil(abs(math.degrees(sweep)) / max_step_deg)), 1)
+    n = max(math.ceil(abs(math.degrees(sweep)) / max_step_deg), 1)
     pts = [(cx + r * math.cos(a0 + sweep * k / n), cy + r * math.sin(a0 + sweep * k / n))
            for k in range(1, n)]
     return [tuple(p0), *pts, tuple(p2)]

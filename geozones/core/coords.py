@@ -5,41 +5,40 @@ the GIS convention) unless the user says ``"yx"`` (northing/latitude first: the 
 authority order of EPSG:4326 and EPSG:4546/4525, and how Chinese surveyors write X, Y).
 
 Coordinates that land far from every zone set are refused, and the refusal names the likely
-mistake by trying the usual ones: swapped axes, the Gauss-Krüger zone prefix (EPSG:4525 vs
-EPSG:4546), degrees labelled as metres or metres as degrees.
+mistake by trying the usual ones: swapped axes, the Gauss-Krüger zone prefix (e.g. EPSG:4525
+vs EPSG:4546 at Jiangxian: the candidates come from the station), degrees labelled as metres
+or metres as degrees.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Sequence
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
+from ..errors import CoordinateError, CRSError
 from .datums import DatumCRS, datum_of, from_wgs84, parse_datum, to_wgs84
-from .errors import CoordinateError, CRSError
 
 __all__ = ["AXIS_ORDERS", "parse_crs", "crs_label", "to_frame", "from_frame", "transform_geoms",
            "project_xy", "diagnose"]
 
 AXIS_ORDERS: tuple[str, ...] = ("xy", "yx")
 
-#: Interpretations tried, in order, when coordinates land far from every zone set.
-#: (CRS or None for "the given one", swap axes?)
-_CANDIDATES: tuple[tuple[str | None, bool], ...] = (
-    (None, True),
-    ("EPSG:4546", False),
-    ("EPSG:4546", True),
-    ("EPSG:4525", False),
-    ("EPSG:4525", True),
-    ("EPSG:4326", False),
-    ("EPSG:4326", True),
-)
+def _interpretations(candidates: Sequence[str]) -> list[tuple[str | None, bool]]:
+    """Interpretations tried, in order, when coordinates land far from every zone set:
+    ``(CRS or None for "the given one", swap axes?)``: the given CRS with axes swapped, then
+    each candidate CRS (the station file's, or the CGCS2000 Gauss-Krüger zones around the
+    station; see :attr:`geozones.core.station.Station.diagnosis_crs`) both ways."""
+    out: list[tuple[str | None, bool]] = [(None, True)]
+    for c in candidates:
+        out += [(c, False), (c, True)]
+    return out
 
 
 def parse_crs(value: object) -> CRS:
@@ -105,7 +104,7 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
     """Project coordinate arrays (CRSs as WKT); large arrays are split over the cores (PROJ and
     numpy release the GIL, so threads run in parallel). Into a station frame, a polynomial
     verified against PROJ to 1 mm does the work near the station
-    (:mod:`geozones.fastframe`)."""
+    (:mod:`geozones.core.fastframe`)."""
     from . import fastframe
 
     def proj(xp, yp):
@@ -167,6 +166,7 @@ def to_frame(
     anchors_m: Sequence[tuple[float, float]] = ((0.0, 0.0),),
     plausible_radius_m: float = 50000.0,
     axis_order: str = "xy",
+    candidates: Sequence[str] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Transform geometries from ``crs`` into the metric frame and flag impossible ones.
 
@@ -183,6 +183,7 @@ def to_frame(
         A geometry whose centre is farther than this from every anchor is refused. [m]
     axis_order : {"xy", "yx"}
         "yx" when the first coordinate is northing/latitude.
+    candidates : CRSs tried to name the mistake behind a refused geometry.
 
     Returns
     -------
@@ -198,7 +199,8 @@ def to_frame(
     far = present & (_reach_m(local, anchors) > plausible_radius_m)
     problems = np.full(len(geoms), None, dtype=object)
     for i in np.flatnonzero(far):
-        problems[i] = diagnose(geoms[i], crs, frame_crs, anchors, plausible_radius_m, axis_order)
+        problems[i] = diagnose(geoms[i], crs, frame_crs, anchors, plausible_radius_m, axis_order,
+                               candidates)
         local[i] = None
     return local, problems
 
@@ -209,12 +211,13 @@ def from_frame(geoms: np.ndarray, frame_crs: CRS, crs: CRS) -> np.ndarray:
 
 
 def diagnose(geom, crs: CRS, frame_crs: CRS, anchors: np.ndarray,
-             plausible_radius_m: float, axis_order: str = "xy") -> CoordinateError:
+             plausible_radius_m: float, axis_order: str = "xy",
+             candidates: Sequence[str] = ()) -> CoordinateError:
     """Name the likely mistake behind coordinates that land far from every zone set."""
     given = crs_label(crs)
     swapped_now = axis_order == "yx"
     arr = np.array([geom], dtype=object)
-    for cand, swap in _CANDIDATES:
+    for cand, swap in _interpretations(candidates):
         cand_crs = crs if cand is None else parse_crs(cand)
         if cand is not None and cand_crs == crs:
             continue

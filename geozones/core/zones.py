@@ -20,13 +20,13 @@ from pyproj import CRS
 from shapely import affinity
 from shapely.geometry import Polygon, box
 
-from .station import Station
+from .station import ZONE_IDS, Station
 from .sun import sun_sectors
 
 __all__ = ["ZONES", "StationFrame", "Measurements", "wedge"]
 
-#: Zone names, innermost first; ``zone`` codes index this tuple.
-ZONES: tuple[str, ...] = ("body", "protection", "control", "general", "outside")
+#: Zone ids, innermost first; ``zone`` codes index this tuple.
+ZONES: tuple[str, ...] = ZONE_IDS
 BODY, PROTECTION, CONTROL, GENERAL, OUTSIDE = range(5)
 
 #: Vertices per quarter circle for drawn (exported) zone polygons. Measurements never use
@@ -57,6 +57,8 @@ class Measurements:
     sun_distance_m : fence to nearest point of the part inside a sun sector; NaN if none. [m]
     zone : index into :data:`ZONES` of the innermost zone touched; -1 for empty geometry.
     in_general : in the general zone (beyond the core); in_protected : core or general zone.
+    area : index of the pilot area touched, -1 for none (set by
+    :func:`geozones.core.engine.measure`; None when pilot areas were not measured).
     maybe_upwind : the prevailing wind is unknown and the proposal lies beyond the round
         general zone but within the upwind reach (Art. 11: 1000-5000 m upwind), so it may be
         in the general zone. None when not computed.
@@ -71,6 +73,7 @@ class Measurements:
     in_general: np.ndarray
     in_protected: np.ndarray
     maybe_upwind: np.ndarray | None = None
+    area: np.ndarray | None = None
 
     @property
     def in_sun_sector(self) -> np.ndarray:
@@ -200,14 +203,28 @@ class StationFrame:
             half = s.upwind_sector_deg / 2.0
             off = (az - s.prevailing_wind_from_deg + 180.0) % 360.0 - 180.0
             in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m + tol)
+        return self._classified(distance, sun_d, in_protected)
+
+    def _classified(self, distance: np.ndarray, sun_d: np.ndarray, in_protected: np.ndarray
+                    ) -> Measurements:
+        """The one zone classification of points and footprints: the innermost zone whose
+        band holds the distance D (a band includes its outer edge), the general zone where
+        the footprint is in the protected area beyond the core; -1 where D is unknown. Edges
+        are decided with the station's tolerance: D ≤ edge + tol is inside."""
+        s = self.station
+        tol = s.tolerance_m
+        valid = ~np.isnan(distance)
+        in_protected = valid & in_protected
         in_general = in_protected & (distance > s.control_m + tol)
         zone = np.full(distance.shape, OUTSIDE, dtype=np.int8)
         zone[in_general] = GENERAL
-        zone[distance <= s.control_m + tol] = CONTROL
-        zone[distance <= s.protection_m + tol] = PROTECTION
-        zone[distance <= 0.0] = BODY
+        with np.errstate(invalid="ignore"):
+            zone[distance <= s.control_m + tol] = CONTROL
+            zone[distance <= s.protection_m + tol] = PROTECTION
+            zone[distance <= 0.0] = BODY
+        zone[~valid] = -1
         return Measurements(distance, sun_d, zone, in_general, in_protected,
-                            self._maybe_upwind(distance, in_protected))
+                            maybe_upwind=valid & self._maybe_upwind(distance, in_protected))
 
     def _maybe_upwind(self, distance: np.ndarray, in_protected: np.ndarray) -> np.ndarray:
         """Beyond the round general zone, within the upwind reach, wind unknown (Art. 11)."""
@@ -248,12 +265,4 @@ class StationFrame:
         if maybe.any():
             grown = self.protected_area.buffer(tol) if tol > 0 else self.protected_area
             in_protected[maybe] = shapely.intersects(grown, geoms[maybe])
-        in_general = in_protected & (distance > s.control_m + tol)
-        zone = np.full(n, OUTSIDE, dtype=np.int8)
-        zone[in_general] = GENERAL
-        zone[valid & (distance <= s.control_m + tol)] = CONTROL
-        zone[valid & (distance <= s.protection_m + tol)] = PROTECTION
-        zone[valid & (distance <= 0.0)] = BODY
-        zone[~valid] = -1
-        return Measurements(distance, sun_d, zone, in_general, in_protected,
-                            valid & self._maybe_upwind(distance, in_protected))
+        return self._classified(distance, sun_d, in_protected)

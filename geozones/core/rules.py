@@ -1,8 +1,10 @@
 """The rule table and its one evaluator.
 
-A rule is a row of the station file (``[[rules]]``): which kinds it concerns, where it applies
-(a distance band from the fence, the sun sectors, the general zone) and what it limits. The
-evaluator below reads rows; adding a rule is a row, not a new branch.
+A rule is a row of a station file (``[[rules]]``) or of a pilot file: which kinds (and
+building uses) it concerns, where it applies (a distance band from the fence, the sun sectors,
+the general zone, a pilot area) and what it limits (a height, or storeys). The evaluator below
+reads rows, station and pilot rows alike, over one set of measurements; adding a rule is a
+row, not a new branch, and there is no limit on how many rules there are.
 
 Outcomes are small integers so whole columns can be combined with numpy: ``NA`` (the rule does
 not apply), ``PASS``, ``REVIEW``, ``FAIL``. A verdict is the worst outcome.
@@ -12,14 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
-from .errors import StationFileError
+from ..errors import StationFileError
 from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, kinds_of_families, normalize_kind
+from .text import Text
 
 __all__ = [
     "Rule",
@@ -36,17 +39,22 @@ __all__ = [
     "evaluate",
 ]
 
-#: Where a rule applies (the ``where`` field of a rule row).
-WHERE: tuple[str, ...] = ("band", "sun_sector", "general", "protected")
-#: What a rule limits (the ``limit`` field).
-LIMITS: tuple[str, ...] = ("forbid", "advise", "ratio", "angle", "fixed")
-#: What breaking a rule means (the ``severity`` field): Art. 7, 14 of the Jiangxian plan.
-SEVERITIES: tuple[str, ...] = ("fail", "review")
+#: Where a rule applies (the ``where`` field of a rule row); ``area`` is a pilot area (the
+#: rule's ``area`` names it; pilot files set it for their rows).
+WHERE: tuple[str, ...] = ("band", "sun_sector", "general", "protected", "area")
+#: What a rule limits (the ``limit`` field); ``storeys`` bounds the storey count n by
+#: ``storeys_above < n <= storeys_at_most`` (pilot rules).
+LIMITS: tuple[str, ...] = ("forbid", "advise", "ratio", "angle", "fixed", "storeys")
+#: Limits that set a permitted height H as a function of the distance D.
+HEIGHT_LIMITS: tuple[str, ...] = ("ratio", "angle", "fixed")
+#: What breaking a rule means (the ``severity`` field): Art. 7, 14 of the Jiangxian plan;
+#: ``info`` (pilot rules) is a notice that never changes the verdict.
+SEVERITIES: tuple[str, ...] = ("fail", "review", "info")
 #: Verdict names, indexed by outcome code minus one.
 VERDICTS: tuple[str, ...] = ("pass", "review", "fail")
 
 NA, PASS, REVIEW, FAIL = 0, 1, 2, 3
-_SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL}
+_SEVERITY_CODE = {"pass": PASS, "review": REVIEW, "fail": FAIL, "info": PASS}
 
 #: Default tolerance for deciding thresholds (station file ``[checks] tolerance_m``): a
 #: distance within this of a setback counts as at the setback, a height within this of a
@@ -79,6 +87,22 @@ class Rule:
     ratio: float | None = None
     angle_deg: float | None = None
     height_m: float | None = None
+    uses: frozenset[str] | None = None      #: building uses concerned (None: any)
+    area: str | None = None                 #: the pilot area, for ``where = "area"``
+    storeys_above: float | None = None
+    storeys_at_most: float | None = None
+    note: str | None = None                 #: assumption (message key) stated when it applies
+    document: str = ""                      #: the one document the quote comes from
+
+    @property
+    def quote(self) -> Text:
+        """The article's words, in English and Chinese."""
+        return Text(self.quote_en, self.quote_zh)
+
+    @property
+    def reading(self) -> Text:
+        """The project's reading of the rule, in English and Chinese."""
+        return Text(self.reading_en, self.reading_zh)
     families: frozenset[str] = frozenset()
     word: str = ""
     reading_en: str = ""
@@ -87,7 +111,7 @@ class Rule:
     @property
     def limits_height(self) -> bool:
         """True when the rule sets a permitted height (including 0 for ``forbid``)."""
-        return self.limit != "advise" and bool(self.kinds & HEIGHT_KINDS)
+        return self.limit in ("forbid", *HEIGHT_LIMITS) and bool(self.kinds & HEIGHT_KINDS)
 
     def allowed_height_m(self, distance_m: np.ndarray) -> np.ndarray:
         """Permitted height at distance ``distance_m`` from the fence. [m]
@@ -174,7 +198,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
 
     rule_where = _text(row, "where", where, WHERE)
     limit = _text(row, "limit", where, LIMITS)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id=rid,
         kinds=kinds,
         families=frozenset(families),
@@ -183,7 +207,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
         reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
         where=rule_where,
         limit=limit,
-        severity=_text(row, "severity", where, SEVERITIES),
+        severity=_text(row, "severity", where, ("fail", "review")),
         article=_text(row, "article", where),
         quote_zh=_text(row, "quote_zh", where),
         quote_en=_text(row, "quote_en", where),
@@ -194,6 +218,17 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
             and not fields["beyond_m"] < fields["within_m"]):
         raise StationFileError("station_field", field=f"{where}.beyond",
                                expected=f"less than within ({fields['within_m']:g} m)")
+    note = row.get("note")
+    if note is not None and not isinstance(note, str):
+        raise StationFileError("station_field", field=f"{where}.note", expected="a message key")
+    if note is None and rule_where == "general" and limit in HEIGHT_LIMITS:
+        # Files of schema /1 have no notes: a height limit in the general zone is a reading
+        # of Art. 13 (1) ("the national basic station standard"), so say so.
+        note = "assume_general_height"
+    fields["note"] = note or None
+    if rule_where in ("area",) or limit == "storeys":
+        raise StationFileError("station_field", field=f"{where}.where",
+                               expected="a station rule (area and storey rules belong in pilot files)")
     if rule_where == "band" and fields["within_m"] is None:
         raise StationFileError("station_field", field=f"{where}.within", expected="metres or a zone name")
     if limit == "ratio":
@@ -225,11 +260,17 @@ class RuleOutcomes:
     distance_m: np.ndarray
     allowed_m: np.ndarray
 
-    def verdict_code(self) -> np.ndarray:
-        """Worst outcome per proposal (PASS when no rule applies)."""
-        if not len(self.rules):
+    def select(self, keep) -> np.ndarray:
+        """Indices of the rules for which ``keep(rule)`` is true."""
+        return np.array([j for j, r in enumerate(self.rules) if keep(r)], dtype=np.int64)
+
+    def verdict_code(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Worst outcome per proposal over the rules ``rows`` (default all); PASS when no
+        rule applies."""
+        m = self.outcome if rows is None else self.outcome[rows]
+        if not len(m):
             return np.full(self.outcome.shape[1], PASS, dtype=np.int8)
-        return np.maximum(self.outcome.max(axis=0), PASS).astype(np.int8)
+        return np.maximum(m.max(axis=0), PASS).astype(np.int8)
 
     def max_height_m(self) -> np.ndarray:
         """The lowest permitted height over the applicable rules; NaN where none limits. [m]"""
@@ -238,6 +279,39 @@ class RuleOutcomes:
         with np.errstate(all="ignore"):
             allowed = np.where(np.isnan(self.allowed_m), np.inf, self.allowed_m).min(axis=0)
         return np.where(np.isinf(allowed), np.nan, allowed)
+
+    def flag_groups(self, ok: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[Rule, ...]]]:
+        """Rows grouped by the set of rules that flag them (outcome REVIEW or FAIL).
+
+        Returns ``(group, sets)``: row ``i`` is flagged by exactly the rules ``sets[group[i]]``
+        (in rule order). Rows share few distinct sets, so text for them is built once per set.
+        Any number of rules: the sets are compared as packed bit rows, not as one integer.
+        Rows where ``ok`` is false get the empty set.
+        """
+        flagged = self.outcome > PASS
+        if ok is not None:
+            flagged = flagged & np.asarray(ok, dtype=bool)[None, :]
+        n = flagged.shape[1]
+        if not len(self.rules):
+            return np.zeros(n, dtype=np.int64), [()]
+        packed = np.ascontiguousarray(np.packbits(flagged, axis=0).T)  # (n, ceil(rules / 8))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        uniq, first, group = np.unique(keys, return_index=True, return_inverse=True)
+        sets = [tuple(r for j, r in enumerate(self.rules) if flagged[j, f]) for f in first]
+        return group.reshape(-1), sets
+
+
+def _codes(values: Any, table: tuple[str, ...], n: int) -> np.ndarray:
+    """Names as small integers (index into ``table``; ``len(table)`` for unknown/None)."""
+    index = {k: i for i, k in enumerate(table)}
+    if values is None:
+        return np.full(n, len(table), dtype=np.int16)
+    if isinstance(values, str):
+        return np.full(n, index.get(values, len(table)), dtype=np.int16)
+    arr = np.asarray(values, dtype=object)
+    arr = np.where(np.equal(arr, None), "", arr).astype(str)
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
 
 
 def evaluate(
@@ -249,16 +323,20 @@ def evaluate(
     in_general: np.ndarray,
     in_protected: np.ndarray,
     *,
+    uses: np.ndarray | None = None,
+    storeys: np.ndarray | None = None,
+    area: np.ndarray | None = None,
+    area_ids: tuple[str, ...] = (),
     maybe_upwind: np.ndarray | None = None,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> RuleOutcomes:
-    """Evaluate every rule for n proposals at once.
+    """Evaluate every rule, station and pilot rows alike, for n proposals at once.
 
     Parameters
     ----------
     rules : tuple of Rule
     kinds : ndarray of str, shape (n,), or one str for all
-        Kind of each proposal (see :data:`geozones.kinds.KINDS`).
+        Kind of each proposal (see :data:`geozones.core.kinds.KINDS`).
     height_m : ndarray of float, shape (n,)
         Height H of the top above the observation-field ground; NaN when unknown. [m]
     distance_m : ndarray of float, shape (n,)
@@ -267,6 +345,12 @@ def evaluate(
         D to the nearest point of the part inside a sun sector; NaN when no part is. [m]
     in_general, in_protected : ndarray of bool, shape (n,)
         In the general zone beyond the core; anywhere in the core or general zone.
+    uses : ndarray of str or None, shape (n,), optional
+        Building use (see :data:`geozones.core.kinds.USES`), for rules with ``uses``.
+    storeys : ndarray of float, shape (n,), optional
+        Storeys n; NaN when unknown (``storeys`` rules then ask for review when they cap n).
+    area, area_ids : the pilot area each proposal touches, as an index into ``area_ids``
+        (-1 for none), for ``where = "area"`` rules.
     maybe_upwind : ndarray of bool, shape (n,), optional
         Where the prevailing wind is unknown: beyond the round general zone but within the
         upwind reach (Art. 11: 5000 m). Rules of the general zone (``general``,
@@ -278,27 +362,29 @@ def evaluate(
     """
     n = len(distance_m)
     shape = (len(rules), n)
-    # Kinds as small integers, so each rule's kind test is one table lookup.
-    kind_index = {k: i for i, k in enumerate(KINDS)}
-    if isinstance(kinds, str):
-        kind_code = np.full(n, kind_index.get(kinds, len(KINDS)), dtype=np.int16)
-    else:
-        uniq, inverse = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
-        kind_code = np.array([kind_index.get(u, len(KINDS)) for u in uniq], dtype=np.int16)[inverse]
+    # Kinds and uses as small integers, so each rule's test is one table lookup.
+    kind_code = _codes(kinds, KINDS, n)
+    use_code = None
 
-    def kind_mask(members) -> np.ndarray:
-        table = np.zeros(len(KINDS) + 1, dtype=bool)
-        table[[kind_index[k] for k in members]] = True
-        return table[kind_code]
+    def mask(code: np.ndarray, table: tuple[str, ...], members) -> np.ndarray:
+        lookup = np.zeros(len(table) + 1, dtype=bool)
+        lookup[[table.index(k) for k in members if k in table]] = True
+        return lookup[code]
 
     outcome = np.zeros(shape, dtype=np.int8)
     used_d = np.full(shape, np.nan)
     allowed = np.full(shape, np.nan)
     height_m = np.asarray(height_m, dtype=float)
     known = ~np.isnan(height_m)
-    is_height_kind = kind_mask(HEIGHT_KINDS)
+    is_height_kind = mask(kind_code, KINDS, HEIGHT_KINDS)
     for i, rule in enumerate(rules):
-        concerned = kind_mask(rule.kinds)
+        concerned = mask(kind_code, KINDS, rule.kinds)
+        if rule.uses is not None:
+            from .kinds import USES
+
+            if use_code is None:
+                use_code = _codes(uses, USES, n)
+            concerned &= mask(use_code, USES, rule.uses)
         if not concerned.any():
             continue  # the rule concerns no row: it stays NA
         d = distance_m
@@ -312,9 +398,12 @@ def evaluate(
                 applies = ~np.isnan(d)
             elif rule.where == "general":
                 applies = np.asarray(in_general, dtype=bool).copy()
-            else:  # "protected"
+            elif rule.where == "protected":
                 applies = np.asarray(in_protected, dtype=bool).copy()
-            if rule.beyond_m is not None and rule.where != "band":
+            else:  # "area"
+                k = area_ids.index(rule.area) if rule.area in area_ids else -2
+                applies = (np.full(n, -1) if area is None else np.asarray(area)) == k
+            if rule.beyond_m is not None and rule.where not in ("band", "area"):
                 applies &= d > rule.beyond_m + tolerance_m
         # Wind unknown: the site may be in the upwind general zone, so its rules ask for review.
         maybe = np.zeros(n, dtype=bool)
@@ -322,6 +411,20 @@ def evaluate(
             maybe = np.asarray(maybe_upwind, dtype=bool) & ~applies & concerned
         applies &= concerned
         severity = _SEVERITY_CODE[rule.severity]
+        if rule.limit == "storeys":
+            s = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
+            with np.errstate(invalid="ignore"):
+                band = np.ones(n, dtype=bool)
+                if rule.storeys_above is not None:
+                    band &= s > rule.storeys_above
+                if rule.storeys_at_most is not None:
+                    band &= s <= rule.storeys_at_most
+            unknown = np.isnan(s)
+            outcome[i] = np.where(applies & ~unknown & band, severity, NA)
+            if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
+                # Storeys unknown: the cap cannot be confirmed, so the authority must look.
+                outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
+            continue
         cap = np.where(maybe, min(severity, REVIEW), severity)
         hit = applies | maybe
         used_d[i] = np.where(hit, d, np.nan)

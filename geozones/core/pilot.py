@@ -1,0 +1,83 @@
+"""Pilot areas as facts: a boundary and the building rules that apply inside it.
+
+The rules are ordinary rule rows (:class:`geozones.core.rules.Rule` with ``where = "area"``
+and ``limit = "storeys"``), evaluated by the one evaluator with the station's rules. Reading
+pilot files and boundary files is :mod:`geozones.pilot`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+from .rules import Rule
+from .text import Text
+
+__all__ = ["PilotArea", "geodesic_area_km2", "storeys_from_height", "low_rise_share", "with_boundary"]
+
+
+@dataclass(frozen=True)
+class PilotArea:
+    """A pilot area: boundary (WGS84 lon/lat) and its rules (``where = "area"``)."""
+
+    id: str
+    name: Text
+    boundary: BaseGeometry
+    boundary_source: str
+    provisional: bool
+    area_km2: float
+    area_warn_fraction: float
+    reference_lonlat: tuple[float, float]
+    reference_name: str
+    storey_height_m: float
+    low_rise_storeys: int
+    low_rise_share_target: float
+    rules: tuple[Rule, ...]
+    source: str = ""
+
+    @property
+    def name_zh(self) -> str:
+        return self.name.zh
+
+
+def geodesic_area_km2(geom: BaseGeometry) -> float:
+    """Area on the WGS84 ellipsoid of a lon/lat polygon. [km²]"""
+    area, _ = Geod(ellps="WGS84").geometry_area_perimeter(geom)
+    return abs(area) / 1e6
+
+
+def storeys_from_height(height_m: np.ndarray, storey_height_m: float) -> np.ndarray:
+    """Storeys estimated from height: ``round(height / storey height)``, at least 1.
+
+    >>> storeys_from_height(np.array([18.0, 19.4, 19.6, 1.0]), 3.0).tolist()
+    [6.0, 6.0, 7.0, 1.0]
+    """
+    h = np.asarray(height_m, dtype=float)
+    return np.where(np.isnan(h), np.nan, np.maximum(np.floor(h / storey_height_m + 0.5), 1.0))
+
+
+def low_rise_share(floor_area_m2: np.ndarray, storeys: np.ndarray, low_rise_storeys: int
+                   ) -> tuple[float | None, float]:
+    """Share of floor area in buildings of at most ``low_rise_storeys`` storeys.
+
+    Returns ``(share, total floor area [m²])``; share is None when there is no floor area.
+    Rows with unknown storeys are left out of both sums.
+
+    >>> low_rise_share(np.array([1000.0, 500.0, 500.0]), np.array([6, 7, 3]), 6)
+    (0.75, 2000.0)
+    """
+    a = np.asarray(floor_area_m2, dtype=float)
+    s = np.asarray(storeys, dtype=float)
+    ok = ~(np.isnan(a) | np.isnan(s))
+    total = float(a[ok].sum())
+    if total <= 0:
+        return None, 0.0
+    return float(a[ok & (s <= low_rise_storeys)].sum()) / total, total
+
+
+def with_boundary(pilot: PilotArea, boundary: BaseGeometry, source: str) -> PilotArea:
+    """A copy of ``pilot`` with another boundary (WGS84)."""
+    return replace(pilot, boundary=boundary, boundary_source=source, provisional=False)

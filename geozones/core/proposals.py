@@ -1,0 +1,353 @@
+"""Proposals as the core needs them, normalised once at the edge of the library.
+
+:class:`Proposals` takes what a user or a file gives (geometries in some CRS and axis order,
+kinds and uses by any of their names, heights, storeys, a DEM) and yields geometries repaired
+and in the station frame, the height the rules use, kind and use names, storeys, and per row
+the problem that keeps it from being assessed. Everything after it (measuring, the rule
+engine, the pilot share) works in the station frame and never sees axis order or input CRS.
+
+Problems are :class:`~geozones.errors.GeozonesError` objects (a message key and numbers);
+the words are made at the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import shapely
+
+from ..errors import GeometryError, InputError
+from .coords import AXIS_ORDERS, parse_crs, to_frame
+from .curves import linearize
+from .geometry import clean, parse_many
+from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
+from .pilot import storeys_from_height
+from .text import Key
+
+__all__ = ["Proposals", "Terrain"]
+
+
+class Terrain(Protocol):
+    """What :class:`Proposals` needs of a DEM (see :class:`geozones.terrain.DEM`)."""
+
+    path: str
+
+    def ground_under(self, geoms: np.ndarray, crs: Any) -> Any:
+        """Per footprint (in ``crs``): ``ground_m``, ``cells``, ``nodata_cells`` and
+        ``errors`` ("outside", "nodata" or None) arrays."""
+
+
+@dataclass
+class Proposals:
+    """n proposals, normalised (arrays of shape (n,)).
+
+    geoms : geometries in the station frame [m]; None where ``problems`` says why not.
+    kinds : kind names (:data:`~geozones.core.kinds.KINDS`); uses : use names or None.
+    height_m : height of the proposal itself (given, from storeys, or the default); NaN when
+        unknown. [m]
+    effective_height_m : H the rules use, the top above the field ground: ``height_m`` on flat
+        ground, ``height_m + ground − field elevation`` on a DEM. [m]
+    storeys : given, else estimated from ``height_m``; storeys_given : NaN where estimated.
+    use_assumed : residential assumed for a building without a use.
+    repaired : the geometry was invalid (or unreadable) and was repaired; repair_reason says
+        what shapely found.
+    ground_m, dem_cells, dem_nodata_cells : ground under the footprint on the DEM [m] and the
+        cells used (NaN and 0 without a DEM).
+    problems : None, or the error that keeps the row from being assessed.
+    source_geoms : the geometries as given (in their CRS and axis order), where they had to
+        be read from ``raw``, the repaired one.
+    below_field : on a DEM, the top is below the field's ground (H < 0): it obstructs
+        nothing, and ``effective_height_m`` is taken as 0.
+    width_m, is_line : the width given for a line [m] (NaN: none), and whether the row is a
+        line. A line with a width is measured from its edges: ``geoms`` holds it grown by half
+        the width either side, flat ends (road and railway subgrade, water's edge,
+        Art. 12.3 ① - ③).
+    """
+
+    geoms: np.ndarray
+    kinds: np.ndarray
+    uses: np.ndarray
+    use_assumed: np.ndarray
+    height_m: np.ndarray
+    effective_height_m: np.ndarray
+    storeys: np.ndarray
+    storeys_given: np.ndarray
+    repaired: np.ndarray
+    repair_reason: np.ndarray
+    ground_m: np.ndarray
+    dem_cells: np.ndarray
+    dem_nodata_cells: np.ndarray
+    problems: np.ndarray
+    source_geoms: np.ndarray | None = None
+    width_m: np.ndarray | None = None
+    is_line: np.ndarray | None = None
+    below_field: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Rows without a problem."""
+        return np.equal(self.problems, None)
+
+    @property
+    def height_missing(self) -> np.ndarray:
+        """Rows of a kind that carries a height but without one."""
+        return self.ok & np.isin(self.kinds, list(HEIGHT_KINDS)) & np.isnan(self.height_m)
+
+    @classmethod
+    def build(
+        cls,
+        zones: Any,
+        geoms: Sequence[Any] | np.ndarray,
+        *,
+        crs: Any = "EPSG:4326",
+        axis_order: str = "xy",
+        kind: Any = "building",
+        height_m: Any = None,
+        floors: Any = None,
+        use: Any = None,
+        raw: np.ndarray | None = None,
+        dem: Terrain | None = None,
+        field_elevation_m: float | None = None,
+        default_height_m: float | None = None,
+        storey_height_m: float | None = None,
+        width_m: Any = None,
+        strict: bool = False,
+        api: bool = False,
+    ) -> Proposals:
+        """Normalise raw proposals for ``zones`` (a :class:`geozones.core.engine.Zones`).
+
+        Parameters
+        ----------
+        geoms : shapely geometries or WKT strings, in ``crs`` with ``axis_order``.
+        kind, use : one name for all or one per row (any alias, Chinese accepted).
+        height_m, floors : one value or one per row (numbers, numeric text, None/NaN).
+        raw : per row, the undecoded geometry (WKB bytes or WKT) where ``geoms`` is None
+            because it could not be read; an unclosed ring is repaired.
+        dem : ground elevations; heights become tops above the field ground
+            (``field_elevation_m`` in the DEM's datum).
+        default_height_m : height for rows without one (and no bad value).
+        storey_height_m : for heights from storeys and storeys from heights (default: the
+            zone set's). [m]
+        width_m : one value or one per row: the width of line proposals [m].
+        strict : raise the first bad kind, use, height, storey count or width (``check``)
+            instead of giving the row a problem (batch screening, ``assess``).
+        api : word the row problems as the Python API's arguments (``height 12x: must be a
+            number``) rather than as a table's cells (``height '12x' is not a number``).
+        """
+        if axis_order not in AXIS_ORDERS:
+            from ..errors import CoordinateError
+
+            raise CoordinateError("axis_order", value=axis_order)
+        frame = zones.frame
+        arr = np.asarray(geoms, dtype=object).reshape(-1)
+        n = len(arr)
+        problems = np.full(n, None, dtype=object)
+        repaired = np.zeros(n, dtype=bool)
+        reason = np.full(n, None, dtype=object)
+        texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
+        if texts.any():
+            parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
+            text_rows = np.flatnonzero(texts)
+            for i in text_rows[np.equal(parsed, None)]:
+                err = (GeometryError("geometry_parse", what=f"row {i}", text=str(arr[i])[:60])
+                       if api or strict else GeometryError("row_geom_unreadable"))
+                if strict:
+                    raise err
+                problems[i] = err
+            arr = arr.copy()
+            arr[texts] = parsed
+        if raw is not None:
+            arr = arr.copy()
+            _repair_unreadable(arr, np.asarray(raw, dtype=object), repaired, problems)
+        source = arr.copy()
+        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
+        # A NaN vertex is that row's problem; an invalid geometry is repaired (make_valid);
+        # one GEOS cannot repair is that row's problem, never the batch's.
+        present = ~missing & np.equal(problems, None)
+        invalid = present & ~shapely.is_valid(np.where(present, arr, None))
+        reason[invalid] = shapely.is_valid_reason(arr[invalid])
+        arr, problems, fixed = clean(arr, problems)
+        repaired |= fixed
+
+        sh = zones.storey_height_m if storey_height_m is None else storey_height_m
+        height, h_err = _numbers(height_m, n, "height", strict, api)
+        storeys, f_err = _numbers(floors, n, "floors", strict, api)
+        widths, w_err = _numbers(width_m, n, "width", strict, api)
+        whole = ~np.isnan(storeys) & ((storeys < 1) | (storeys != np.floor(storeys)))
+        for i in np.flatnonzero(whole):
+            if strict:
+                raise InputError("floors_invalid", value=storeys[i])
+            f_err[i] = InputError("floors_invalid" if api else "row_floors", value=f"{storeys[i]:g}")
+        storeys[whole] = np.nan
+        from_floors = np.isnan(height) & ~np.isnan(storeys)
+        if sh is not None:
+            height[from_floors] = storeys[from_floors] * sh
+        if default_height_m is not None:
+            fill = np.isnan(height) & np.equal(h_err, None) & np.equal(f_err, None)
+            height[fill] = default_height_m
+        kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict, api)
+        uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict, api)
+        for errs in (h_err, f_err, k_err, u_err, w_err):
+            take = np.equal(problems, None) & ~np.equal(errs, None)
+            problems[take] = errs[take]
+        kinds[np.equal(kinds, None)] = "building"
+        given_use = ~np.equal(uses, None)
+        use_assumed = ~given_use & (kinds == "building")
+        uses[use_assumed] = "residential"
+
+        ok = np.equal(problems, None)
+        local = np.full(n, None, dtype=object)
+        if ok.any():
+            st = frame.station
+            loc, coord_problems = _to_frame_rows(arr[ok], parse_crs(crs), frame.crs, zones.anchors_m,
+                                                 st.plausible_radius_m, axis_order, st.diagnosis_crs)
+            local[ok] = loc
+            problems[np.flatnonzero(ok)] = coord_problems
+            # Valid in its own CRS, self-intersecting once projected (thin slivers): repair
+            # it in the frame, where it is measured.
+            bad_here = np.equal(problems, None) & ~np.equal(local, None)
+            bad_here[bad_here] = ~shapely.is_valid(local[bad_here])
+            if bad_here.any():
+                reason[bad_here] = shapely.is_valid_reason(local[bad_here])
+                local, problems, fixed = clean(local, problems)
+                repaired |= fixed & bad_here
+            ok = np.equal(problems, None)
+        is_line = np.isin(shapely.get_type_id(local), (1, 2, 5))  # LineString, LinearRing, MultiLine
+        grow = ok & is_line & ~np.isnan(widths) & (widths > 0)
+        if grow.any():
+            local[grow] = shapely.buffer(local[grow], widths[grow] / 2.0, cap_style="flat")
+
+        storeys_given = storeys.copy()
+        if sh is not None:
+            est = storeys_from_height(height, sh)
+            storeys = np.where(np.isnan(storeys), est, storeys)
+
+        effective = height.copy()
+        ground = np.full(n, np.nan)
+        cells = np.zeros(n, dtype=np.int64)
+        nodata = np.zeros(n, dtype=np.int64)
+        if dem is not None and ok.any():
+            rows = np.flatnonzero(ok)
+            g = dem.ground_under(local[rows], frame.crs)
+            ground[rows], cells[rows], nodata[rows] = g.ground_m, g.cells, g.nodata_cells
+            for k, i in enumerate(rows):
+                if g.errors[k] == "outside":
+                    problems[i] = InputError("dem_outside", path=dem.path)
+                elif g.errors[k] == "nodata":
+                    problems[i] = InputError("dem_nodata", path=dem.path, cells=int(g.cells[k]))
+            effective = height + ground - float(np.nan if field_elevation_m is None else field_elevation_m)
+        # A top below the field's ground obstructs nothing: H = 0 (the rules that forbid
+        # whatever stands still apply; those that limit height are met).
+        with np.errstate(invalid="ignore"):
+            below = effective < 0
+        effective = np.where(below, 0.0, effective)
+        local[~np.equal(problems, None)] = None
+        return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
+                   repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
+                   below)
+
+
+def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~geozones.core.coords.to_frame` over all rows at once; when PROJ or GEOS fails
+    on one of them (a ring that no longer closes once a huge coordinate became infinite),
+    row by row, so that only that row gets the error."""
+    try:
+        return to_frame(geoms, *args)
+    except Exception:
+        local = np.full(len(geoms), None, dtype=object)
+        problems = np.full(len(geoms), None, dtype=object)
+        for i in range(len(geoms)):
+            try:
+                loc, prob = to_frame(geoms[i:i + 1], *args)
+                local[i], problems[i] = loc[0], prob[0]
+            except Exception as exc:
+                text = str(exc).strip().splitlines()
+                problems[i] = GeometryError("geometry_failed",
+                                            why=text[0][:120] if text else type(exc).__name__)
+        return local, problems
+
+
+def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
+                       problems: np.ndarray) -> None:
+    """Geometries that could not be read: try to fix the ring (unclosed rings are common in
+    hand-made files); rows that stay unreadable get a problem."""
+    for i in np.flatnonzero(np.equal(arr, None) & ~np.equal(raw, None)):
+        fixed = None
+        try:  # a curve (CURVEPOLYGON …) is linearised
+            fixed = linearize(raw[i])
+        except Exception:
+            fixed = None
+        if fixed is None:
+            try:  # an unclosed ring is closed
+                fixed = (shapely.from_wkb(raw[i], on_invalid="fix") if isinstance(raw[i], bytes)
+                         else shapely.from_wkt(raw[i], on_invalid="fix"))
+            except Exception:
+                fixed = None
+        if fixed is None or fixed.is_empty:
+            problems[i] = GeometryError("row_geom_unreadable")
+        else:
+            arr[i] = shapely.make_valid(fixed)
+            repaired[i] = True
+
+
+def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Values as floats (NaN where empty), and per row the problem with a bad value."""
+    errors = np.full(n, None, dtype=object)
+    if values is None:
+        return np.full(n, np.nan), errors
+    arr = np.asarray(values, dtype=object)
+    arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 or arr.shape != (n,) else arr
+    text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
+    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+    parsed = np.full(len(uniq), np.nan)
+    bad_text = np.zeros(len(uniq), dtype=bool)
+    for j, u in enumerate(uniq):
+        if u in ("", "nan", "NaN", "None", "<NA>"):
+            continue
+        try:
+            parsed[j] = float(u)
+        except ValueError:
+            bad_text[j] = True
+    out = parsed[inverse.reshape(-1)]
+    bad = bad_text[inverse.reshape(-1)]
+    neg = ~np.isnan(out) & ((out < 0) | np.isinf(out))
+    if strict and (bad | neg).any():
+        i = int(np.flatnonzero(bad | neg)[0])
+        raise InputError(f"{what}_invalid", value=text[i])
+    for i in np.flatnonzero(bad | neg):
+        if api:
+            errors[i] = InputError(f"{what}_invalid", value=text[i])
+        elif bad[i]:
+            errors[i] = InputError("row_not_number", what=Key(f"word_{what}"), value=text[i])
+        else:
+            errors[i] = InputError("row_negative", what=Key(f"word_{what}"), value=f"{out[i]:g}")
+    out[bad | neg] = np.nan
+    return out, errors
+
+
+def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], strict_key: str,
+           strict: bool, api: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Names (kinds, uses) normalised; None where not given or unknown, with a problem for
+    unknown ones."""
+    errors = np.full(n, None, dtype=object)
+    raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
+    out = normalize_many(raw, normalize)
+    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))
+    unknown = np.equal(out, None) & (text != "")
+    for value in np.unique(text[unknown]):
+        if strict:
+            raise InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})
+        if api:
+            errors[text == value] = InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})
+            continue
+        errors[text == value] = InputError("row_unknown", what=Key(f"word_{what}"), value=value,
+                                           choices=", ".join(choices))
+    return np.array(out, dtype=object), errors

@@ -1,0 +1,51 @@
+"""Bilingual text from data files (names, quotes, sources): one type for every such field.
+
+Words made by geozones itself live in :mod:`geozones.i18n`; a :class:`Text` carries text that
+comes from a station or pilot file, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Text", "Key"]
+
+
+class Text(str):
+    """A string that is its English text and also carries a Chinese one.
+
+    Being a ``str`` (the English), it works wherever text is expected; ``get(lang)`` picks
+    the language and ``zh`` is the Chinese (the English when the file gives none).
+
+    >>> name = Text("Jiangxian station", "绛县气象站")
+    >>> name, name.get("zh"), name.get("en"), Text("only English").zh
+    ('Jiangxian station', '绛县气象站', 'Jiangxian station', 'only English')
+    """
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str | None = None) -> Text:
+        obj = super().__new__(cls, en)
+        obj.zh = en if zh is None else zh
+        return obj
+
+    def __reduce__(self):  # pickles (e.g. to dask workers) with both languages
+        return (Text, (str(self), self.zh))
+
+    @property
+    def en(self) -> str:
+        return str(self)
+
+    def get(self, lang: str = "en") -> str:
+        """The text in ``lang`` ("zh" for Chinese; any other language gets English)."""
+        return self.zh if lang == "zh" else str(self)
+
+
+class Key(str):
+    """A message key standing for a word in a parameter of another message (e.g. the
+    ``what`` of "{what} '{value}' is not a number"); :func:`geozones.i18n.t` translates it.
+
+    >>> Key("word_height")
+    Key('word_height')
+    """
+
+    def __repr__(self) -> str:
+        return f"Key({str(self)!r})"

@@ -34,8 +34,8 @@ def main() -> None:
 
     from geozones.core import fastframe
     from geozones.core.coords import project_xy
-    from geozones.station import load_station
     from geozones.core.zones import StationFrame
+    from geozones.station import load_station
 
     path = make_data(args.rows)["gpkg"]
     df = pyogrio.read_dataframe(path, columns=[], use_arrow=True)

@@ -53,8 +53,8 @@ def make_data(rows: int) -> dict[str, Path]:
     import shapely
     from pyproj import CRS, Transformer
 
-    from geozones.station import load_station
     from geozones.core.zones import StationFrame
+    from geozones.station import load_station
 
     OUT.mkdir(exist_ok=True)
     rng = np.random.default_rng(13)
@@ -81,8 +81,8 @@ def make_data(rows: int) -> dict[str, Path]:
 # --------------------------------------------------------------------------- the station facts
 def station_facts() -> dict:
     """What the peers need, taken from the station file the screen uses (same numbers)."""
-    from geozones.station import load_station
     from geozones.core.zones import StationFrame
+    from geozones.station import load_station
 
     st = load_station()
     frame = StationFrame(st)
@@ -253,7 +253,8 @@ def child(name: str, fmt: str, rows: int) -> None:
         s = run_duckdb(src, out, fmt)
     else:
         raise SystemExit(f"unknown contender {name}")
-    hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")][0]
+    with open("/proc/self/status") as f:
+        hwm = next(ln for ln in f if ln.startswith("VmHWM"))
     print(json.dumps({"s": s, "mb": int(hwm.split()[1]) / 1024.0}))
 
 

@@ -19,8 +19,8 @@ import shapely
 
 from .core.coords import crs_label, parse_crs
 from .core.geometry import parse_many
-from .errors import GeometryError, InputError, OutputError, first_line
-from .footprint import is_wgs84_lonlat, read_wkt_footprint  # noqa: F401  (is_wgs84_lonlat: public here too)
+from .errors import InputError, OutputError, first_line
+from .footprint import is_wgs84_lonlat, read_wkt_footprint
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "read_vector", "resolve_crs", "driver_for", "atomic_output",
            "write_vector"]

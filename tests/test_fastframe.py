@@ -13,9 +13,9 @@ from pyproj import CRS, Transformer
 
 from geozones.core import fastframe
 from geozones.core.coords import project_xy
+from geozones.core.zones import StationFrame
 from geozones.pipeline import prefetch
 from geozones.station import load_station
-from geozones.core.zones import StationFrame
 
 FRAME = StationFrame(load_station()).crs
 

@@ -42,7 +42,7 @@ FIT_N = 41
 CHECK_N = 97
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str], "FramePolynomial | None"] = {}
+_cache: dict[tuple[str, str], FramePolynomial | None] = {}
 
 
 def threads() -> int:
@@ -121,7 +121,7 @@ def _fit(fwd: Transformer) -> FramePolynomial | None:
     def inv_transform(x, y):
         return fwd.transform(x, y, direction=TransformDirection.INVERSE)
 
-    class inv:  # noqa: N801 - the inverse of ``fwd`` (one transformer: creating one costs ~70 ms)
+    class inv:
         transform = staticmethod(inv_transform)
     # the box in input coordinates that holds the frame disc of RADIUS_M (plus 2 %)
     t = np.linspace(0, 2 * np.pi, 73)

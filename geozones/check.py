@@ -8,6 +8,7 @@ single row, with its findings and assumptions in words (:mod:`geozones.explain`)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -55,6 +56,41 @@ class ZoneSet(Zones):
             frame = StationFrame(station or load_station())
         super().__init__(pilots=load_pilots() if pilots is None else tuple(pilots), frame=frame,
                          storey_height_m=storey_height_m)
+
+    @classmethod
+    def shared(cls, station: Station | None = None) -> ZoneSet:
+        """The zone set for ``station`` (None: the shipped one) with the shipped pilot areas,
+        prepared once per process and reused (issue 13: a check costs the measurement, not
+        the rebuilding). The shipped files are re-read when they change on disk."""
+        if "files" not in _SHARED_FILES:
+            from .pilot import shipped_pilot_paths
+            from .station import default_station_path
+
+            _SHARED_FILES["station"] = [str(default_station_path())]
+            _SHARED_FILES["files"] = [str(f) for f in shipped_pilot_paths()]
+        files = (_SHARED_FILES["station"] if station is None else []) + _SHARED_FILES["files"]
+        stamp = tuple((f, _mtime(f)) for f in files)
+        key = (id(station), stamp)
+        hit = _SHARED.get(key)
+        if hit is not None and hit[0] is station:
+            return hit[1]
+        zones = cls(station)
+        if len(_SHARED) >= 8:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = (station, zones)  # holds the station: its id stays its own
+        return zones
+
+
+#: ZoneSet.shared's cache: (id(station), file stamps) -> (station, ZoneSet)
+_SHARED: dict = {}
+_SHARED_FILES: dict = {}
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _deprecated(new: str, old: str, value: Any, old_value: Any) -> Any:
@@ -158,7 +194,7 @@ def assess(
     height = _deprecated("height", "height_m", height, height_m)
     floors = _deprecated("floors", "storeys", floors, storeys)
     width = _deprecated("width", "width_m", width, width_m)
-    zones = zones if zones is not None else ZoneSet(station)
+    zones = zones if zones is not None else ZoneSet.shared(station)
     arr, crs = _geometry_input(geoms, crs)
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
     p = Proposals.build(zones, arr, crs=DEFAULT_CRS if crs is None else crs, axis_order=axis_order,
@@ -283,7 +319,7 @@ def check(
     if geometry is None or geometry.is_empty:
         raise GeometryError("geometry_empty", what="geometry")
     crs_obj = parse_crs(crs)
-    zones = zones or ZoneSet(station)
+    zones = zones or ZoneSet.shared(station)
     # The ground matters only for a height: without one there is nothing to add it to.
     dem_obj, z_field = _dem(dem if height is not None else None, zones.station, field_elevation)
     p = Proposals.build(zones, [geometry], crs=crs_obj, axis_order=axis_order, kind=kind,

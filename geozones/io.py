@@ -19,7 +19,8 @@ import shapely
 
 from .core.coords import crs_label, parse_crs
 from .core.geometry import parse_many
-from .errors import GeometryError, InputError, OutputError, first_line
+from .errors import InputError, OutputError, first_line
+from .footprint import is_wgs84_lonlat, read_wkt_footprint
 
 __all__ = ["VECTOR_DRIVERS", "read_footprint", "read_vector", "resolve_crs", "driver_for", "atomic_output",
            "write_vector"]
@@ -70,18 +71,6 @@ def driver_for(path: str | Path) -> str:
         raise OutputError("output_format", path=str(path), choices=", ".join(VECTOR_DRIVERS)) from None
 
 
-def is_wgs84_lonlat(crs) -> bool:
-    """True for WGS84 longitude/latitude (EPSG:4326 or OGC:CRS84, GeoJSON's CRS) without a
-    web-map datum: coordinates that may have been copied from Gaode/Baidu all the same."""
-    from .core.datums import datum_of
-
-    if crs is None or datum_of(crs) is not None:
-        return False
-    from pyproj import CRS
-
-    return CRS(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True)
-
-
 def resolve_crs(file_crs, given, path: str):
     """The CRS to read a file with: its own, or ``given`` (``--crs``) when it has none.
 
@@ -129,15 +118,8 @@ def read_footprint(text: str, crs: str | None = None, what: str = "--footprint",
         else:
             geom = geoms[0]
         return geom, file_crs, notes
-    geom = parse_many(np.array([text], dtype=object), wkb=False)[0][0]  # curves linearised
-    if geom is None:
-        raise GeometryError("geometry_parse", what=what, text=text[:60])
-    if geom is None or geom.is_empty:
-        raise GeometryError("geometry_empty", what=what)
-    if crs is None:
-        notes.append(("assume_crs_default", {"crs": "EPSG:4326"}))
-        crs = "EPSG:4326"
-    return geom, parse_crs(crs), notes
+    geom, geom_crs, wkt_notes = read_wkt_footprint(text, crs, what)
+    return geom, geom_crs, notes + wkt_notes
 
 
 def read_vector(path: str | Path, crs=None, layer: str | None = None):

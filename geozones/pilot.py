@@ -57,12 +57,12 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
     Returns ``(polygon, description)``; raises :class:`InputError` naming the problem.
     """
     from .core.datums import geoms_to_wgs84
-    from .io import read_vector
 
     path = Path(path)
     if not path.exists():
         raise InputError("boundary_missing", path=str(path))
-    if crs is None and path.suffix.lower() != ".dxf":
+    plain = _plain_geojson(path) if crs is None else None
+    if crs is None and plain is None and path.suffix.lower() != ".dxf":
         import pyogrio
 
         try:
@@ -72,9 +72,15 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(path), why=first_line(exc)) from None
-    gdf, file_crs, _notes = read_vector(path, crs)
-    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
-    geoms = np.asarray(gdf.geometry.values, dtype=object)[present]
+    if plain is not None:  # RFC 7946 GeoJSON: WGS84 lon/lat, read without GDAL and pandas
+        geoms = plain[~(shapely.is_missing(plain) | shapely.is_empty(plain))]
+        file_crs = None
+    else:
+        from .io import read_vector
+
+        gdf, file_crs, _notes = read_vector(path, crs)
+        present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+        geoms = np.asarray(gdf.geometry.values, dtype=object)[present]
     if not len(geoms):
         raise InputError("file_no_features", path=str(path))
     types = set(shapely.get_type_id(geoms))
@@ -86,10 +92,42 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
                          why=shapely.is_valid_reason(geoms[bad][0]))
     from .core.coords import parse_crs, transform_geoms
 
-    geoms, file_crs = geoms_to_wgs84(geoms, file_crs)
-    wgs = transform_geoms(geoms, file_crs, parse_crs("EPSG:4326"), False)
+    if file_crs is None:
+        wgs = geoms
+    else:
+        geoms, file_crs = geoms_to_wgs84(geoms, file_crs)
+        wgs = transform_geoms(geoms, file_crs, parse_crs("EPSG:4326"), False)
     boundary = shapely.union_all(wgs)
     return boundary, str(path)
+
+
+def _plain_geojson(path: Path) -> np.ndarray | None:
+    """The geometries of a GeoJSON FeatureCollection in WGS84 lon/lat (no ``crs`` member, or
+    CRS84/EPSG:4326), read with json and shapely (issue 13: ``geozones check`` need not import
+    pandas and GDAL to read the shipped boundary); None for anything else (GDAL reads it)."""
+    import json
+
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        return None
+    crs = doc.get("crs")
+    if crs is not None:
+        name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
+        if not any(k in name.upper() for k in ("CRS84", "EPSG::4326", "EPSG:4326")):
+            return None
+    feats = doc.get("features")
+    if not isinstance(feats, list):
+        return None
+    try:
+        texts = [json.dumps(f.get("geometry")) if f.get("geometry") else None for f in feats]
+        return np.asarray(shapely.from_geojson(texts), dtype=object).reshape(-1)
+    except Exception:
+        return None
 
 
 def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:

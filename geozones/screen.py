@@ -291,7 +291,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                                    geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
             if summary.id_column is None and len(df.columns):
                 summary.id_column = str(df.columns[0])
-            ids = (df[summary.id_column].astype(str).to_numpy() if summary.id_column in df
+            ids = (df[summary.id_column].to_numpy() if summary.id_column in df  # str() per row used
                    else np.full(len(df), "", dtype=object))
             _accumulate(summary, gz, verdict_counts, status_counts, residential, floor_area,
                         pilot, ids, zones)
@@ -310,7 +310,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
     with atomic_output(out, overwrite, inputs) as tmp:
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        rows = write_chunks(tmp, driver, out_crs, chunks(), layer=out_layer,
+        # the next chunk is screened while GDAL writes this one (geozones.pipeline)
+        from .pipeline import prefetch
+
+        rows = write_chunks(tmp, driver, out_crs, prefetch(chunks()), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type,
                             wkt_column=src.wkt_column if src.kind == "csv" else None,
                             wkt_position=getattr(src, "wkt_position", None))

@@ -57,15 +57,18 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     """
     from ..check import ZoneSet
     from ..check import check as run_check
+    from ..footprint import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
     from ..i18n import t
-    from ..io import read_footprint
     from ..report import format_check
 
     if height is not None and not (height >= 0 and height != float("inf")):
         raise InputError("height_invalid", value=height)
-    from ..io import is_wgs84_lonlat
+    if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
+        geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
+    else:
+        from ..io import read_footprint
 
-    geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
+        geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     defaulted = any(k == "assume_crs_default" for k, _ in notes)
     notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
     result = run_check(

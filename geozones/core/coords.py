@@ -85,19 +85,43 @@ def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     return cache[key]
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    """One pool of persistent worker threads for the process (their per-thread transformers
+    live as long as they do, instead of being rebuilt by a fresh pool on every call)."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(min(os.cpu_count() or 1, 8), thread_name_prefix="geozones-proj")
+    return _pool
+
+
 def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
-    """Project coordinate arrays (CRSs as WKT); large arrays are split over the cores (PROJ releases the
-    GIL, so threads run in parallel)."""
+    """Project coordinate arrays (CRSs as WKT); large arrays are split over the cores (PROJ and
+    numpy release the GIL, so threads run in parallel). Into a station frame, a polynomial
+    verified against PROJ to 1 mm does the work near the station
+    (:mod:`geozones.core.fastframe`)."""
+    from . import fastframe
+
+    def proj(xp, yp):
+        with np.errstate(all="ignore"):
+            return _transformer(src_wkt, dst_wkt).transform(xp, yp, errcheck=False)
+
     def run(part: slice):
         with np.errstate(all="ignore"):
-            return _transformer(src_wkt, dst_wkt).transform(x[part], y[part], errcheck=False)
+            return fastframe.project(src_wkt, dst_wkt, x[part], y[part], proj,
+                                    lambda: _transformer(src_wkt, dst_wkt))
 
-    workers = min(os.cpu_count() or 1, 8)
+    workers = fastframe.threads()
     if len(x) < PARALLEL_MIN_COORDS or workers == 1:
         return run(slice(None))
+    fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))  # built once, before the workers need it
     edges = np.linspace(0, len(x), workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(run, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
+    parts = list(_workers().map(run, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

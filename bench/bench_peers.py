@@ -1,0 +1,342 @@
+"""Benchmark: `geozones screen` against the I/O floors and two peers, same data, one run.
+
+    python bench/bench_peers.py [--rows 1000000] [--formats gpkg,parquet] [--repeat 1]
+                                [--only floor,floor_cols,screen,script,duckdb]
+
+Generates once (cached in bench/out/) N random rectangular building parcels (8–60 m sides)
+within 8 km of the Jiangxian station, in EPSG:4546 with PID and HEIGHT (0–100 m), as a
+GeoPackage and a GeoParquet file. Then, each contender in its own fresh process (so its peak
+memory, VmHWM, is its own), timed from after its imports to its output on disk:
+
+* ``floor``      pyogrio read + write (GPKG) / geopandas read_parquet + to_parquet (GeoParquet);
+* ``floor_cols`` the same, also writing 11 added columns shaped like screen's ``gz_*``;
+* ``screen``     the ``geozones screen`` command (in-process click call, default chunk);
+* ``screen_1t``  the same with ``GEOZONES_THREADS=1``: what the second core buys;
+* ``script``     a competent vectorised geopandas script with the same building rules:
+                 to_crs into the station AEQD, distance to the field square, sun wedges
+                 (clip by the sector triangles), H ≤ D/10 within 1000 m, H ≤ D·tan 5° in
+                 the sun sectors, nothing within 50 m, review for D/10 in the general zone
+                 (2000 m, 5000 m while the wind is unknown);
+* ``duckdb``     DuckDB + its spatial extension (the ``duckdb-ext-spatial`` wheel, loaded
+                 from the file it installs: no download) running the same rules in SQL.
+
+Prints seconds, peak MB, and ratios to screen, all from this one run; then the peers'
+verdicts compared with screen's row by row (PID). Peers are not package dependencies:
+``pip install -e '.[bench]'``. The machine may be shared: read ratios, and say the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "out"
+HERE = Path(__file__).resolve()
+
+
+def data_paths(rows: int) -> dict[str, Path]:
+    return {"gpkg": OUT / f"peers_{rows}.gpkg", "parquet": OUT / f"peers_{rows}.parquet"}
+
+
+def make_data(rows: int) -> dict[str, Path]:
+    paths = data_paths(rows)
+    if all(p.exists() for p in paths.values()):
+        return paths
+    import geopandas as gpd
+    import shapely
+    from pyproj import CRS, Transformer
+
+    from geozones.core.zones import StationFrame
+    from geozones.station import load_station
+
+    OUT.mkdir(exist_ok=True)
+    rng = np.random.default_rng(13)
+    frame = StationFrame(load_station())
+    r = 8000 * np.sqrt(rng.random(rows))
+    a = rng.random(rows) * 2 * np.pi
+    cx, cy = r * np.sin(a), r * np.cos(a)
+    w, h = rng.uniform(8, 60, rows), rng.uniform(8, 60, rows)
+    local = shapely.box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+    tr = Transformer.from_crs(frame.crs, CRS.from_epsg(4546), always_xy=True)
+    geoms = shapely.transform(local, lambda x, y: tr.transform(x, y), interleaved=False)
+    gdf = gpd.GeoDataFrame({"PID": np.arange(rows, dtype=np.int64),
+                            "HEIGHT": np.round(rng.uniform(0, 100, rows), 1)},
+                           geometry=geoms, crs=4546)
+    tmp = paths["gpkg"].with_suffix(".tmp.gpkg")
+    gdf.to_file(tmp, layer="parcels", engine="pyogrio", use_arrow=True)
+    tmp.rename(paths["gpkg"])
+    tmp = paths["parquet"].with_suffix(".tmp.parquet")
+    gdf.to_parquet(tmp)
+    tmp.rename(paths["parquet"])
+    return paths
+
+
+# --------------------------------------------------------------------------- the station facts
+def station_facts() -> dict:
+    """What the peers need, taken from the station file the screen uses (same numbers)."""
+    from geozones.core.zones import StationFrame
+    from geozones.station import load_station
+
+    st = load_station()
+    frame = StationFrame(st)
+    return {
+        "aeqd": frame.crs.srs,
+        "field_wkt": frame.field.wkt,
+        "tri_wkts": [tri.wkt for _w, tri in frame._sun_wedges],
+        "wedge_wkts": [w.wkt for w, _t in frame._sun_wedges],
+        "protection_m": st.protection_m, "control_m": st.control_m,
+        "general_reach_m": (st.general_upwind_m if st.prevailing_wind_from_deg is None
+                            else st.general_m),
+        "tol": st.tolerance_m,
+    }
+
+
+# --------------------------------------------------------------------------- contenders
+def added_columns(n: int) -> dict:
+    """11 columns shaped like screen's gz_* (types and typical text lengths)."""
+    return {
+        "gz_verdict": np.full(n, "pass", dtype=object), "gz_zone": np.full(n, "control", dtype=object),
+        "gz_distance_m": np.linspace(0, 8000, n), "gz_max_height_m": np.linspace(0, 800, n),
+        "gz_height_m": np.linspace(0, 100, n), "gz_exceedance_m": np.full(n, np.nan),
+        "gz_in_pilot": np.zeros(n, dtype=bool), "gz_storeys": np.full(n, np.nan),
+        "gz_rules": np.full(n, "height_ratio,sun_sector", dtype=object),
+        "gz_message": np.full(n, "fail · construction control belt · max 12.34 m · over by 3.21 m · "
+                              "height_ratio (Art. 12.3 ⑥)", dtype=object),
+        "gz_status": np.full(n, "ok", dtype=object),
+    }
+
+
+def run_floor(src: Path, out: Path, fmt: str, cols: bool) -> float:
+    if fmt == "gpkg":
+        import pyogrio
+
+        t0 = time.perf_counter()
+        df = pyogrio.read_dataframe(src, use_arrow=True)
+        if cols:
+            for k, v in added_columns(len(df)).items():
+                df[k] = v
+        pyogrio.write_dataframe(df, out, use_arrow=True)
+    else:
+        import geopandas as gpd
+
+        t0 = time.perf_counter()
+        df = gpd.read_parquet(src)
+        if cols:
+            for k, v in added_columns(len(df)).items():
+                df[k] = v
+        df.to_parquet(out)
+    return time.perf_counter() - t0
+
+
+def run_script(src: Path, out: Path, fmt: str) -> float:
+    """The script a competent geopandas user writes for these rules."""
+    import geopandas as gpd
+    import shapely
+
+    f = station_facts()
+    t0 = time.perf_counter()
+    gdf = gpd.read_parquet(src) if fmt == "parquet" else gpd.read_file(src, engine="pyogrio", use_arrow=True)
+    local = gdf.geometry.to_crs(f["aeqd"])
+    field = shapely.from_wkt(f["field_wkt"])
+    d = local.distance(field).to_numpy()
+    h = gdf["HEIGHT"].to_numpy(dtype=float)
+    d_sun = np.full(len(gdf), np.nan)
+    for tri in map(shapely.from_wkt, f["tri_wkts"]):
+        hit = local.intersects(tri).to_numpy()
+        part = local[hit].intersection(tri)
+        d_sun[hit] = np.fmin(d_sun[hit], part.distance(field).to_numpy())
+    tol = f["tol"]
+    limit = np.where(d <= f["control_m"] + tol, d / 10.0, np.inf)
+    limit = np.where(d <= f["protection_m"] + tol, 0.0, limit)
+    limit = np.fmin(limit, np.where(np.isnan(d_sun), np.inf, d_sun * np.tan(np.radians(5.0))))
+    general = (d > f["control_m"] + tol) & (d <= f["general_reach_m"] + tol)
+    verdict = np.where(h > limit + tol, "fail",
+                       np.where(general & (h > d / 10.0 + tol), "review", "pass"))
+    gdf["verdict"] = verdict
+    gdf["distance_m"] = np.round(d, 3)
+    gdf["max_height_m"] = np.round(limit, 3)
+    if fmt == "parquet":
+        gdf.to_parquet(out)
+    else:
+        gdf.to_file(out, engine="pyogrio", use_arrow=True)
+    return time.perf_counter() - t0
+
+
+def _spatial_extension() -> str:
+    import glob
+    import site
+
+    import duckdb
+
+    for base in site.getsitepackages():
+        hits = glob.glob(f"{base}/duckdb_ext/extensions/v{duckdb.__version__}/*/spatial.duckdb_extension")
+        if hits:
+            return hits[0]
+    raise RuntimeError(f"no spatial extension for duckdb {duckdb.__version__}: "
+                       "pip install duckdb-ext-spatial matching duckdb's version")
+
+
+def run_duckdb(src: Path, out: Path, fmt: str) -> float:
+    import duckdb
+
+    f = station_facts()
+    ext = _spatial_extension()
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"LOAD '{ext}'")
+    tan5 = float(np.tan(np.radians(5.0)))
+    tol = f["tol"]
+    reader = (f"(SELECT PID, HEIGHT, geometry AS geom FROM read_parquet('{src}'))"
+              if fmt == "parquet" else f"ST_Read('{src}')")
+    tris = ", ".join(f"ST_GeomFromText('{w}')" for w in f["tri_wkts"])
+    con.execute(f"""
+    CREATE TEMP TABLE res AS
+    WITH src AS (SELECT * FROM {reader}),
+    loc AS (SELECT PID, HEIGHT, geom,
+                   ST_Transform(geom, 'EPSG:4546', '{f["aeqd"]}', always_xy := true) AS g
+            FROM src),
+    m AS (SELECT PID, HEIGHT, geom, g,
+                 ST_Distance(g, ST_GeomFromText('{f["field_wkt"]}')) AS d,
+                 (SELECT min(CASE WHEN ST_Intersects(g, t) THEN
+                          ST_Distance(ST_Intersection(g, t), ST_GeomFromText('{f["field_wkt"]}')) END)
+                  FROM (SELECT unnest([{tris}]) AS t)) AS d_sun
+          FROM loc),
+    l AS (SELECT *, least(CASE WHEN d <= {f["protection_m"] + tol} THEN 0.0
+                              WHEN d <= {f["control_m"] + tol} THEN d / 10.0
+                              ELSE 'inf'::DOUBLE END,
+                         coalesce(d_sun * {tan5}, 'inf'::DOUBLE)) AS lim
+          FROM m)
+    SELECT PID, HEIGHT, geom,
+           CASE WHEN HEIGHT > lim + {tol} THEN 'fail'
+                WHEN d > {f["control_m"] + tol} AND d <= {f["general_reach_m"] + tol}
+                     AND HEIGHT > d / 10.0 + {tol} THEN 'review'
+                ELSE 'pass' END AS verdict,
+           round(d, 3) AS distance_m, round(lim, 3) AS max_height_m
+    FROM l ORDER BY PID
+    """)
+    if fmt == "parquet":
+        con.execute(f"COPY res TO '{out}' (FORMAT parquet)")
+    else:
+        con.execute(f"COPY res TO '{out}' WITH (FORMAT gdal, DRIVER 'GPKG', SRS 'EPSG:4546')")
+    return time.perf_counter() - t0
+
+
+CONTENDERS = ("floor", "floor_cols", "screen", "screen_1t", "script", "duckdb")
+
+
+def child(name: str, fmt: str, rows: int) -> None:
+    """One contender in this (fresh) process: prints {"s": seconds, "mb": peak RSS}."""
+    src = data_paths(rows)[fmt]
+    out = OUT / f"peer_{name}.{fmt}"
+    out.unlink(missing_ok=True)
+    if name == "floor":
+        s = run_floor(src, out, fmt, cols=False)
+    elif name == "floor_cols":
+        s = run_floor(src, out, fmt, cols=True)
+    elif name in ("screen", "screen_1t"):  # screen_1t: GEOZONES_THREADS=1 (one core)
+        from geozones.cli import main
+
+        t0 = time.perf_counter()
+        main(["screen", str(src), "-o", str(out), "--height-field", "HEIGHT", "-q"],
+             standalone_mode=False)
+        s = time.perf_counter() - t0
+    elif name == "script":
+        s = run_script(src, out, fmt)
+    elif name == "duckdb":
+        s = run_duckdb(src, out, fmt)
+    else:
+        raise SystemExit(f"unknown contender {name}")
+    with open("/proc/self/status") as f:
+        hwm = next(ln for ln in f if ln.startswith("VmHWM"))
+    print(json.dumps({"s": s, "mb": int(hwm.split()[1]) / 1024.0}))
+
+
+def measure(name: str, fmt: str, rows: int, repeat: int) -> dict | None:
+    best = None
+    for _ in range(repeat):
+        env = dict(os.environ, GEOZONES_THREADS="1") if name == "screen_1t" else None
+        res = subprocess.run([sys.executable, str(HERE), "--child", name, "--formats", fmt,
+                              "--rows", str(rows)], capture_output=True, text=True, env=env)
+        if res.returncode != 0:
+            print(f"  {name} ({fmt}) failed: {res.stderr.strip().splitlines()[-1:]}")
+            return None
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        if best is None or r["s"] < best["s"]:
+            best = r
+    return best
+
+
+def verdicts(name: str, fmt: str) -> np.ndarray:
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    path = OUT / f"peer_{name}.{fmt}"
+    col = "gz_verdict" if name == "screen" else "verdict"
+    if fmt == "parquet":
+        t = pq.read_table(path, columns=["PID", col])
+        pid, v = t["PID"].to_numpy(), t[col].to_numpy(zero_copy_only=False)
+    else:
+        df = pyogrio.read_dataframe(path, layer=0, columns=["PID", col], read_geometry=False, use_arrow=True)
+        pid, v = df["PID"].to_numpy(), df[col].to_numpy()
+    return np.asarray(v, dtype=object)[np.argsort(pid)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--formats", default="gpkg,parquet")
+    ap.add_argument("--only", default=",".join(CONTENDERS))
+    ap.add_argument("--repeat", type=int, default=1, help="runs per contender; the fastest counts")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.formats, args.rows)
+        return
+    t0 = time.perf_counter()
+    make_data(args.rows)
+    print(f"data: {args.rows:,} parcels within 8 km (ready in {time.perf_counter() - t0:.0f} s); "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
+    names = [n for n in CONTENDERS if n in args.only.split(",")]
+    for fmt in args.formats.split(","):
+        res = {n: measure(n, fmt, args.rows, args.repeat) for n in names}
+        print(f"\n{fmt}: {'contender':<11} {'s':>8} {'peak MB':>8}  screen ÷ it")
+        sc = res.get("screen")
+        for n, r in res.items():
+            if r is None:
+                continue
+            ratio = f"{sc['s'] / r['s']:.2f}" if sc else "-"
+            print(f"{fmt}: {n:<11} {r['s']:8.2f} {r['mb']:8.0f}  {ratio}")
+        if sc:
+            floor = res.get("floor_cols" if fmt == "gpkg" else "floor")
+            if floor:
+                goal = 1.3 if fmt == "gpkg" else 2.0
+                which = "floor_cols" if fmt == "gpkg" else "floor"
+                print(f"{fmt}: screen ÷ {which} = {sc['s'] / floor['s']:.2f} (goal ≤ {goal})")
+            for peer, goal in (("script", 1 / 1.5), ("duckdb", 1.0)):
+                if res.get(peer):
+                    print(f"{fmt}: screen ÷ {peer} = {sc['s'] / res[peer]['s']:.2f} (goal ≤ {goal:.2f})")
+            if res.get("screen_1t"):
+                print(f"{fmt}: second core: screen_1t ÷ screen = {res['screen_1t']['s'] / sc['s']:.2f}")
+            print(f"{fmt}: screen peak memory {sc['mb']:.0f} MB (goal ≤ 500)")
+            mine = verdicts("screen", fmt)
+            for peer in ("script", "duckdb"):
+                if res.get(peer):
+                    theirs = verdicts(peer, fmt)
+                    same = mine == theirs
+                    print(f"{fmt}: verdicts {peer} vs screen: {same.mean():.4%} equal "
+                          f"({(~same).sum()} differ)")
+                    if (~same).any():
+                        pairs, counts = np.unique(np.char.add(np.char.add(
+                            mine[~same].astype(str), "→"), theirs[~same].astype(str)), return_counts=True)
+                        print(f"{fmt}:   screen→{peer}: " + ", ".join(f"{p} {c}" for p, c in zip(pairs, counts)))
+
+
+if __name__ == "__main__":
+    main()

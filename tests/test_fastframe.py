@@ -1,0 +1,179 @@
+"""Issue 13: the fast projection into the station frame equals PROJ to 1 mm, and PROJ does the
+rest; persistent threads, prefetch, the shared zone set and the light WKT path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from pyproj import CRS, Transformer
+
+from geozones.core import fastframe
+from geozones.core.coords import project_xy
+from geozones.core.zones import StationFrame
+from geozones.pipeline import prefetch
+from geozones.station import load_station
+
+FRAME = StationFrame(load_station()).crs
+
+
+def _proj(src: CRS, x, y):
+    tr = Transformer.from_crs(src, FRAME, always_xy=True)
+    return tr.transform(x, y)
+
+
+def _ring_points(src: CRS, radius_m: float, n: int = 20_000, seed: int = 0):
+    """n points uniformly within ``radius_m`` of the station, in ``src``."""
+    rng = np.random.default_rng(seed)
+    r = radius_m * np.sqrt(rng.random(n))
+    a = rng.random(n) * 2 * np.pi
+    inv = Transformer.from_crs(FRAME, src, always_xy=True)
+    return tuple(np.asarray(v) for v in inv.transform(r * np.sin(a), r * np.cos(a)))
+
+
+@pytest.mark.parametrize("code", [4326, 4490, 4546, 4525])
+def test_polynomial_is_verified_and_equals_proj(code):
+    src = CRS.from_epsg(code)
+    poly = fastframe.polynomial_for(src.to_wkt(), FRAME.to_wkt())
+    assert poly is not None and poly.max_error_m <= fastframe.BOUND_M
+    x, y = _ring_points(src, fastframe.RADIUS_M)
+    assert poly.inside(x, y).all()
+    px, py = _proj(src, x, y)
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    assert np.max(np.hypot(qx - px, qy - py)) < 1e-6  # well inside the 1 mm bound
+
+
+def test_outside_the_box_proj_does_the_work():
+    src = CRS.from_epsg(4546)
+    x, y = _ring_points(src, 60_000.0, seed=1)
+    poly = fastframe.polynomial_for(src.to_wkt(), FRAME.to_wkt())
+    far = ~poly.inside(x, y)
+    assert far.sum() > 1000
+    px, py = _proj(src, x, y)
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    # PROJ's own numbers outside, bit for bit
+    assert np.array_equal(qx[far], np.asarray(px)[far]) and np.array_equal(qy[far], np.asarray(py)[far])
+
+
+def test_non_finite_coordinates_stay_non_finite():
+    src = CRS.from_epsg(4326)
+    x = np.array([111.58, np.nan, np.inf])
+    y = np.array([35.50, 35.50, 35.50])
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    assert np.isfinite(qx[0]) and not np.isfinite(qx[1]) and not np.isfinite(qx[2])
+
+
+def test_not_into_a_frame_no_polynomial():
+    assert fastframe.polynomial_for(CRS.from_epsg(4326).to_wkt(), CRS.from_epsg(4546).to_wkt()) is None
+
+
+def test_a_fit_that_misses_the_bound_is_not_used(monkeypatch):
+    monkeypatch.setattr(fastframe, "_cache", {})
+    monkeypatch.setattr(fastframe, "BOUND_M", 1e-15)
+    src = CRS.from_epsg(4326)
+    assert fastframe.polynomial_for(src.to_wkt(), FRAME.to_wkt()) is None
+    x, y = _ring_points(src, 5000.0, n=100)
+    px, py = _proj(src, x, y)
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    assert np.array_equal(qx, px) and np.array_equal(qy, py)
+
+
+def test_switched_off_everything_goes_through_proj(monkeypatch):
+    monkeypatch.setenv("GEOZONES_FASTFRAME", "0")
+    src = CRS.from_epsg(4546)
+    x, y = _ring_points(src, 5000.0, n=30_000)  # large enough to be split over the workers
+    px, py = _proj(src, x, y)
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    assert np.array_equal(qx, px) and np.array_equal(qy, py)
+
+
+def test_one_thread_and_two_give_the_same_numbers(monkeypatch):
+    src = CRS.from_epsg(4546)
+    x, y = _ring_points(src, 8000.0, n=50_000)
+    two = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    monkeypatch.setenv("GEOZONES_THREADS", "1")
+    one = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+
+
+def test_prefetch_keeps_order_and_hands_back_errors():
+    assert list(prefetch(iter(range(50)), depth=2)) == list(range(50))
+
+    def bad():
+        yield 1
+        yield 2
+        raise ValueError("row 3 broke")
+
+    got = []
+    with pytest.raises(ValueError, match="row 3 broke"):
+        for item in prefetch(bad()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetch_stops_the_producer_when_the_consumer_stops():
+    made = []
+
+    def endless():
+        i = 0
+        while True:
+            made.append(i)
+            yield i
+            i += 1
+
+    it = prefetch(endless(), depth=1)
+    assert next(it) == 0
+    it.close()  # joins the worker: it must have stopped
+    n = len(made)
+    assert n <= 4  # the one consumed, one queued, at most one in the making
+    import time
+
+    time.sleep(0.3)
+    assert len(made) == n  # and nothing made after close
+
+
+def test_shared_zone_set_is_reused_per_station():
+    from geozones.check import ZoneSet
+
+    a, b = ZoneSet.shared(), ZoneSet.shared()
+    assert a is b
+    st = load_station()
+    c = ZoneSet.shared(st)
+    assert c is not a and ZoneSet.shared(st) is c and c.station is st
+
+
+def test_wkt_check_command_imports_no_table_stack():
+    code = (
+        "import sys\n"
+        "from geozones.cli import main\n"
+        "try:\n"
+        "    main(['check', '--footprint', 'POINT (111.5745 35.5054)', '--height', '10', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'geopandas', 'pyogrio') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    doc = json.loads(out[: out.rindex("HEAVY")])
+    assert doc["verdict"] == "pass"
+    assert out.strip().endswith("HEAVY []")
+
+
+def test_geojson_boundary_read_without_gdal_equals_gdal(monkeypatch, tmp_path):
+    import geozones.pilot as pilot
+    from geozones.pilot import read_boundary, shipped_pilot_paths
+
+    path = shipped_pilot_paths()[0].with_suffix(".geojson")
+    fast, _ = read_boundary(path)
+    monkeypatch.setattr(pilot, "_plain_geojson", lambda p: None)
+    slow, _ = read_boundary(path)
+    assert fast.equals_exact(slow, 0.0)
+    # a GeoJSON that names another CRS goes to GDAL
+    monkeypatch.undo()
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}}
+    other = tmp_path / "b.geojson"
+    other.write_text(json.dumps(doc), encoding="utf-8")
+    assert pilot._plain_geojson(other) is None

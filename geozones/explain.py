@@ -14,6 +14,7 @@ import numpy as np
 from .core.engine import Assessment
 from .core.kinds import kinds_of_families
 from .core.rules import NA, VERDICTS
+from .core.text import Text
 from .i18n import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
 
 __all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
@@ -120,7 +121,7 @@ def assumptions(a: Assessment, i: int | None = None, lang: str = "en") -> list[s
         notes.append(t("assume_position", lang, lat=s.latitude_deg, lon=s.longitude_deg,
                        source=s.position_source.get(lang)))
     notes.append(t("assume_rotation", lang, rot=fmt(s.field_rotation_deg),
-                   source=s.sources.get("field", "")))
+                   source=s.sources.get("field", Text("")).get(lang)))
     if s.prevailing_wind_from_deg is None:
         notes.append(t("assume_no_wind", lang, general=fmt(s.general_m),
                        upwind=fmt(s.general_upwind_m)))

@@ -153,3 +153,16 @@ def test_mixed_geometry_to_shapefile_refused_in_one_line(tmp_path):
         assert not out.exists()
     res = CliRunner().invoke(main, ["screen", str(mixed), "-o", str(tmp_path / "o.gpkg"), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_field_rotation_assumption_reads_source_zh_with_english_fallback(frame):
+    import geozones
+    from geozones.station import load_station
+
+    g = _gdf(frame, [shapely.box(-5, 312.5, 5, 322.5)])
+    zh = geozones.check(g, height=10, lang="zh").assumptions
+    assert any("方位未知，假定为 0°" in a for a in zh) and not any("rotation unknown" in a for a in zh)
+    en = geozones.check(g, height=10).assumptions
+    assert any("rotation unknown, assumed 0°" in a for a in en)
+    old = load_station("tests/data/station_v1.toml")  # an old file without source_zh still loads
+    assert old.sources["field"].get("zh") == "Art. 12.1 (1); rotation unknown, assumed 0°"

@@ -254,6 +254,9 @@ def check(
     extra_assumptions: Sequence[str] = (),
     datum_hint: bool | None = None,
     width: float | None = None,
+    height_m: Any = _UNSET,
+    storeys: Any = _UNSET,
+    width_m: Any = _UNSET,
 ) -> CheckResult:
     """Check one proposal against the station's zones.
 
@@ -262,7 +265,8 @@ def check(
     geometry : shapely geometry, WKT string, or a one-row GeoDataFrame/GeoSeries, in ``crs``
         Polygon, multipolygon, line or point.
     height : float, optional
-        Height of the top above the observation-field ground. [m]
+        Height of the top above the observation-field ground. [m] (``height_m=`` is the
+        deprecated spelling, as ``storeys=`` for ``floors`` and ``width_m=`` for ``width``.)
     kind : str
         One of :data:`geozones.core.kinds.KINDS` (or an alias such as 道路).
     crs : str or pyproj.CRS
@@ -291,6 +295,9 @@ def check(
     >>> r.zone, r.verdict
     ('control', 'pass')
     """
+    height = _deprecated("height", "height_m", height, height_m)
+    floors = _deprecated("floors", "storeys", floors, storeys)
+    width = _deprecated("width", "width_m", width, width_m)
     if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
         what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
         if len(geometry) != 1:

@@ -14,7 +14,8 @@ import numpy as np
 from .core.engine import Assessment
 from .core.kinds import kinds_of_families
 from .core.rules import NA, VERDICTS
-from .i18n import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
+from .core.text import Text
+from .i18n import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
 
 __all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "row_messages", "fmt"]
@@ -70,7 +71,8 @@ def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
             own = f"pilot_msg_{rule.id}"  # a rule's own wording, where the catalogue has one
             key = own if has_message(own) else f"pilot_storeys_{rule.severity}"
             msg = t(key, lang, n=fmt(n), above=above, at_most=at_most)
-        return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg, **texts)
+        return Finding(rule=rule.id, severity=severity, article=article_label(rule.article, lang, rule.article_zh),
+                       message=msg, **texts)
     s = a.station
     m = a.measurements
     kind_name = name(KIND_NAMES, a.kinds[i], lang)
@@ -96,7 +98,7 @@ def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
             and not m.in_protected[i]):
         msg = t("finding_maybe_upwind", lang, general=fmt(s.general_m),
                 upwind=fmt(s.general_upwind_m)) + " " + msg
-    return Finding(rule=rule.id, severity=severity, article=rule.article, message=msg,
+    return Finding(rule=rule.id, severity=severity, article=article_label(rule.article, lang, rule.article_zh), message=msg,
                    distance_m=_round(d), allowed_height_m=_round(allowed), height_m=_round(h),
                    exceedance_m=_round(exc), **texts)
 
@@ -119,7 +121,7 @@ def assumptions(a: Assessment, i: int | None = None, lang: str = "en") -> list[s
         notes.append(t("assume_position", lang, lat=s.latitude_deg, lon=s.longitude_deg,
                        source=s.position_source.get(lang)))
     notes.append(t("assume_rotation", lang, rot=fmt(s.field_rotation_deg),
-                   source=s.sources.get("field", "")))
+                   source=s.sources.get("field", Text("")).get(lang)))
     if s.prevailing_wind_from_deg is None:
         notes.append(t("assume_no_wind", lang, general=fmt(s.general_m),
                        upwind=fmt(s.general_upwind_m)))
@@ -229,7 +231,7 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     inside = ok & a.in_protection_area()
     out[inside] += sep + t("msg_approval", lang)
     group, sets = a.flag_groups
-    tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({r.article})" for r in rules)
+    tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})" for r in rules)
                       for rules in sets], dtype=object)[group]
     out = out + tails
     out[~ok] = ""

@@ -3,8 +3,8 @@
 Each cell holds the permitted height of a point-sized building at the cell centre, from the
 same rule rows and evaluator as ``geozones check`` (:func:`geozones.rules.evaluate`):
 0 where nothing may stand, nodata where no height rule applies. With a DEM the value can be
-given above the local ground (permitted − (ground − field elevation)) or as an absolute
-elevation (field elevation + permitted).
+given above the local ground (permitted − (ground − field elevation), never below 0; 0 where
+nothing may stand) or as an absolute elevation (local ground + that height).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .core.kinds import normalize_kinds
 from .core.rules import evaluate
 from .core.zones import StationFrame
 
-__all__ = ["permitted_height_at", "write_heightlimit", "MODES", "NODATA"]
+__all__ = ["above_local_ground", "permitted_height_at", "write_heightlimit", "MODES", "NODATA"]
 
 #: What a cell value means (``--mode``): above the field ground (Art. 12), above the local
 #: ground, or absolute elevation in the DEM's datum.
@@ -109,6 +109,21 @@ def named_frame_crs(frame: StationFrame):
     return CRS.from_json_dict(doc)
 
 
+def above_local_ground(limit: np.ndarray, ground: np.ndarray, field_elevation_m: float) -> np.ndarray:
+    """Permitted height above the local ground [m] from the permitted height above the field
+    ground (GB 31221-2014, Art. 12: H is measured from the observation-field ground).
+
+    ``limit − (ground − field elevation)``, except: where nothing may stand (``limit == 0``:
+    the field, the 0–50 m protection range, Art. 12.1/12.2 ②) it stays 0 whatever the ground;
+    where the local ground is already above the permitted top the result is clamped to 0
+    (nothing may stand there). NaN where no limit applies or the ground is unknown.
+    """
+    above = limit - (ground - field_elevation_m)
+    above = np.where(limit == 0, 0.0, above)
+    above = np.where(above < 0, 0.0, above)
+    return np.where(np.isnan(ground), np.nan, above)
+
+
 def _write_blocks(tmp, profile, n, block_rows, y0, cols, resolution_m, crs, target, frame, kind,
                   mode, dem, field_elevation_m, transform, stats, progress, description):
     import rasterio
@@ -133,13 +148,12 @@ def _write_blocks(tmp, profile, n, block_rows, y0, cols, resolution_m, crs, targ
                 reproject(source=rasterio.band(dem._ds, 1), destination=ground,
                           dst_transform=rasterio.windows.transform(Window(0, r0, n, rows), transform),
                           dst_crs=target.to_wkt(), dst_nodata=np.nan, resampling=Resampling.bilinear)
-                if mode == "ground":
-                    limit = limit - (ground.astype(float) - field_elevation_m)
-                else:
-                    limit = limit + field_elevation_m
-                    limit[np.isnan(ground)] = np.nan
+                above = above_local_ground(limit, ground.astype(float), field_elevation_m)
+                limit = above if mode == "ground" else above + ground
+            else:
+                above = limit
             finite = ~np.isnan(limit)
-            stats["zero"] += int(((limit == 0) & finite).sum())
+            stats["zero"] += int(((above == 0) & finite).sum())
             stats["limited"] += int(finite.sum())
             if finite.any():
                 stats["min"] = min(stats["min"], float(limit[finite].min()))

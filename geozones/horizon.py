@@ -201,8 +201,11 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
 
     gdf, file_crs, _notes = read_vector(path, crs, layer=layer)
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
-    if col is None or col not in gdf.columns:
-        raise InputError("column_missing", path=str(path), column=height_field or "height",
+    if col is None:
+        raise InputError("height_column_none", path=str(path), looked=", ".join(HEIGHT_COLUMNS),
+                         columns=", ".join(map(str, gdf.columns)))
+    if col not in gdf.columns:
+        raise InputError("column_missing", path=str(path), column=col,
                          columns=", ".join(map(str, gdf.columns)))
     h = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
     keep = ~np.isnan(h) & gdf.geometry.notna().to_numpy()

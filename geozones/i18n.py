@@ -712,6 +712,34 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "steps_band": {"en": "permitted {lo}–{hi} m", "zh": "允许高度 {lo}–{hi} 米"},
     "steps_zero": {"en": "nothing may stand", "zh": "不得建设"},
+    # --- fixes: new-user review ---
+    "dem_ignored_field_mode": {
+        "en": "--dem is not used with --mode field (heights above the field ground): add --mode ground or --absolute",
+        "zh": "--mode field（高于观测场地面的高度）不使用 --dem：请加 --mode ground 或 --absolute",
+    },
+    "sum_row": {"en": "row {row}", "zh": "第 {row} 行"},
+    "sum_more": {"en": "… and {n} more (each row's gz_status says why)", "zh": "……另有 {n} 行（原因见各行 gz_status）"},
+    "output_no_folder": {"en": "cannot write {path}: folder {folder} does not exist: create it or choose another -o",
+                         "zh": "无法写入 {path}：文件夹 {folder} 不存在：请先创建，或换一个 -o"},
+    "output_in_file": {"en": "cannot write {path}: {folder} is a file, not a folder",
+                       "zh": "无法写入 {path}：{folder} 是文件，不是文件夹"},
+    "output_is_folder": {"en": "cannot write {path}: it is a folder", "zh": "无法写入 {path}：它是一个文件夹"},
+    "dem_not_raster": {
+        "en": "cannot read DEM {path} as a raster ({why}): --dem takes a GeoTIFF or another raster GDAL reads, not a vector file",
+        "zh": "无法将 DEM {path} 读作栅格（{why}）：--dem 需要 GeoTIFF 或 GDAL 可读的其他栅格，不能是矢量文件",
+    },
+    "height_column_none": {
+        "en": "{path} has none of the height columns looked for ({looked}): name one with --height-field; its columns are {columns}",
+        "zh": "{path} 没有默认的高度列（{looked}）：请用 --height-field 指定；其列为 {columns}",
+    },
+    "shapefile_mixed": {
+        "en": "cannot write {path}: the input mixes points, lines and polygons and a shapefile holds one kind: write .gpkg or .fgb instead",
+        "zh": "无法写入 {path}：输入混有点、线、面，而 shapefile 只能存一种：请改写为 .gpkg 或 .fgb",
+    },
+    "heightlimit_summary": {
+        "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
+        "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",
+    },
 }
 
 
@@ -720,6 +748,38 @@ class _Params(dict):
 
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1–99 in Chinese numerals (十二, 二十, 十六)."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        return _CN_DIGITS[n]
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + ("" if ones == 0 else _CN_DIGITS[ones])
+
+
+def article_label(article: str, lang: str = "en", zh: str = "") -> str:
+    """An article label as the plan's reader writes it: unchanged in English; in Chinese
+    ``Art. 12.3 (2) ⑥`` → ``第十二条 3(2)⑥``, ``Art. 13 (1); Art. 16.2`` → ``第十三条(1)；第十六条 2``.
+    Labels without ``Art.`` (a pilot plan's ``§``) pass through; a rule row's own
+    ``article_zh`` (``zh``) wins when given."""
+    import re
+
+    if lang == "zh" and zh:
+        return zh
+    if lang != "zh" or "Art." not in article:
+        return article
+
+    def one(m: re.Match) -> str:
+        head = f"第{_cn_number(int(m.group(1)))}条"
+        return head + (f" {m.group(2)}" if m.group(2) else "")
+
+    out = re.sub(r"Art\. (\d{1,2})(?:\.(\d+))?", one, article)
+    out = re.sub(r"\s+(?=[(①-⑳])", "", out)
+    return out.replace("; ", "；").replace(", ", "、")
 
 
 def t(key: str, lang: str = "en", **params: object) -> str:

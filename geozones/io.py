@@ -39,21 +39,27 @@ VECTOR_DRIVERS: dict[str, str] = {
 }
 
 
-def require_one_layer(path: str | Path, layer: str | None) -> None:
-    """Refuse (exit 2, listing them) a file with several layers of features when no ``layer``
-    is named: several layers are never silently read as their first."""
+def require_one_layer(path: str | Path, layer: str | None) -> str | None:
+    """The layer to read: ``layer`` if named, else the file's one layer of features.
+
+    Refuses (exit 2, listing them) a file with several layers of features when no ``layer``
+    is named: several layers are never silently read as their first. Tables without geometry
+    (the QGIS ``layer_styles`` our GeoPackage output carries) are not layers of features; the
+    returned name lets readers ask for the data layer explicitly (no "more than one layer"
+    warning). None when the file cannot be listed (the reader that follows says why).
+    """
     if layer is not None:
-        return
+        return layer
     import pyogrio
 
     try:
         layers = pyogrio.list_layers(path)
     except Exception:  # unreadable: the reader that follows says why
-        return
-    # tables without geometry (a GeoPackage's QGIS layer_styles) are not layers of features
+        return None
     names = [str(row[0]) for row in layers if row[1] is not None]
     if len(names) > 1:
         raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
+    return names[0] if names and len(layers) > 1 else None
 
 
 def driver_for(path: str | Path) -> str:
@@ -140,7 +146,9 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
         notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
         return gdf, parse_crs(crs), notes
     try:
-        gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
+        gdf = gpd.read_file(path, engine="pyogrio", layer=require_one_layer(path, layer))
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
@@ -335,7 +343,7 @@ class TableSource:
             return
         import pyogrio
 
-        require_one_layer(self.path, self.layer)
+        self.layer = require_one_layer(self.path, self.layer)
         if self.path.suffix.lower() == ".shp" and not self.encoding:
             self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
         try:
@@ -463,6 +471,15 @@ def geometry_type_of(gdf) -> str:
     return "Unknown"
 
 
+#: Shapely type ids a shapefile declared as each type holds (0 point, 1 line, 3 polygon, 4-6 multi).
+_SHP_FAMILIES: dict[str, set[int]] = {"Polygon": {3, 6}, "LineString": {1, 5}, "Point": {0},
+                                      "MultiPoint": {0, 4}}
+
+
+def _geometry_type_ids(gdf) -> set[int]:
+    return set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]).tolist()) - {-1}
+
+
 def _shapefile_geometry_type(gdf) -> str:
     types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]))
     if types <= {3, 6}:
@@ -562,10 +579,15 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     schema = _stable_schema(table0)
     count = {"rows": 0}
     failure: list[BaseException] = []
+    # a shapefile holds one family of geometry: refuse mixed input in one line, not OGR's
+    shp_allowed = (_SHP_FAMILIES.get(_shapefile_geometry_type(first), set())
+                   if driver == "ESRI Shapefile" else None)
 
     def batches():
         try:
             for gdf in _chain(first, it):
+                if shp_allowed is not None and not _geometry_type_ids(gdf) <= shp_allowed:
+                    raise OutputError("shapefile_mixed", path=str(tmp.name))
                 table = table0 if gdf is first else _to_arrow(gdf)
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])

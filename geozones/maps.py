@@ -741,10 +741,9 @@ def read_parcels(path: str | Path, layer: str | None = None):
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        if not layer:
-            from .io import require_one_layer
+        from .io import require_one_layer
 
-            require_one_layer(path, layer)
+        layer = require_one_layer(path, layer or None)
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
         return gpd.read_file(path, engine="pyogrio", **kw)
     except InputError:

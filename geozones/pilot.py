@@ -39,7 +39,7 @@ PILOT_TOP_KEYS = frozenset({"schema", "pilot", "rules"})
 PILOT_KEYS = frozenset({"id", "name", "name_zh", "boundary", "area_km2", "area_warn_fraction",
                         "reference_lonlat", "reference_name", "storey_height_m", "low_rise_storeys",
                         "low_rise_share_target", "source"})
-PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "quote_zh", "quote_en", "document",
+PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "article_zh", "quote_zh", "quote_en", "document",
                              "reading_en", "reading_zh", "word",
                              "storeys_above", "storeys_at_most", "source"})
 PILOT_SEVERITIES = ("fail", "review", "info")
@@ -200,6 +200,7 @@ def _parse_rule(row: Mapping[str, Any], i: int, path: str, area: str) -> Rule:
     return Rule(
         id=need("id", str, "text"), kinds=PILOT_KINDS, where="area", limit="storeys",
         severity=severity, article=need("article", str, "text"),
+        article_zh=str(row.get("article_zh", "")),
         quote_zh=need("quote_zh", str, "text"), quote_en=need("quote_en", str, "text"),
         uses=frozenset(uses), area=area,
         storeys_above=None if above is None else float(above),

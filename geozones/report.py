@@ -93,12 +93,15 @@ def format_summary(summary, lang: str = "en") -> str:
     if summary.worst:
         lines.append(t("sum_worst", lang))
         for exc, row, verdict, ident in sorted(summary.worst, reverse=True)[:5]:
-            lines.append(f"  row {row}{who(ident)}: +{exc:,.2f} {t('unit_m', lang)} "
+            lines.append(f"  {t('sum_row', lang, row=row)}{who(ident)}: +{exc:,.2f} {t('unit_m', lang)} "
                          f"({name(VERDICT_NAMES, verdict, lang)})")
     if summary.error_rows:
         lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
-        for row, status, ident in summary.errors[:5]:
-            lines.append(f"  row {row}{who(ident)}: {status}")
+        shown = summary.errors[:5]
+        for row, status, ident in shown:
+            lines.append(f"  {t('sum_row', lang, row=row)}{who(ident)}: {status}")
+        if summary.error_rows > len(shown):
+            lines.append("  " + t("sum_more", lang, n=f"{summary.error_rows - len(shown):,}"))
     if getattr(summary, "dxf", None):
         lines.append(t("sum_dxf", lang, **summary.dxf))
     if getattr(summary, "datum", None):

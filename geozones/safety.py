@@ -240,17 +240,23 @@ def os_reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def check_output_folder(dest: str | Path) -> Path:
+    """The existing folder ``dest`` will be written in; :class:`OutputError` (exit 3) naming
+    it when it does not exist or a file stands in the way. Commands call it before the work."""
+    return _check_folder(Path(dest))
+
+
 def _check_folder(dest: Path) -> Path:
     parent = dest.parent if str(dest.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
-        raise OutputError("output_write", path=str(dest), why=f"{parent} is a file, not a folder")
+        raise OutputError("output_in_file", path=str(dest), folder=str(parent))
     for up in parent.parents:  # a file in the way further up
         if up.exists():
             if not up.is_dir():
-                raise OutputError("output_write", path=str(dest), why=f"{up} is a file, not a folder")
+                raise OutputError("output_in_file", path=str(dest), folder=str(up))
             break
     if not parent.is_dir():
-        raise OutputError("output_write", path=str(dest), why=f"folder {parent} does not exist")
+        raise OutputError("output_no_folder", path=str(dest), folder=str(parent))
     return parent
 
 
@@ -287,7 +293,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
                                             and companions(dest, existing_only=True))):
         raise OutputError("output_exists", path=str(dest))
     if dest.is_dir():
-        raise OutputError("output_write", path=str(dest), why="it is a folder")
+        raise OutputError("output_is_folder", path=str(dest))
     parent = _check_folder(dest)
     try:
         tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))

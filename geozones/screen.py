@@ -231,6 +231,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                       crs=crs, chunk_size=chunk_size)
     out = Path(output_path)
     driver = driver_for(out)
+    if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
+        raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
     clash = [str(c) for c in src.columns if str(c) in ours]
     names = {str(c) for c in src.columns}
@@ -349,6 +351,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
                      for w in data["worst_exceedances"]]
             rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
+            rows += [("renamed_field", old, new) for old, new in (data["renamed_fields"] or {}).items()]
             rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
                      ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
@@ -401,7 +404,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                  kind_field: str | None = None, use_field: str | None = None,
                  kind: str = "building", use: str | None = None, height: float | None = None,
                  storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
-                 station=None, zones: ZoneSet | None = None, lang: str = "en"):
+                 station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None):
     """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
     columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
 
@@ -412,7 +415,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
         from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
     height_field, floors_field, kind_field, use_field : str, optional
         Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
-    kind, use, height : defaults for rows without a value (height [m]: none by default).
+    kind, use, height : defaults for rows without a value (height [m]: none by default;
+        ``height_m=`` is the deprecated spelling).
     storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
     lang : language of ``gz_message`` and ``gz_status``.
 
@@ -427,8 +431,10 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
           h gz_verdict  gz_zone
     0  10.0       pass  control
     """
-    from .check import _geometry_input
+    from .check import _UNSET, _deprecated, _geometry_input
     from .core.kinds import KINDS, USES, normalize_use
+
+    height = _deprecated("height", "height_m", height, _UNSET if height_m is None else height_m)
     from .core.kinds import normalize_kind as _nk
 
     default_kind = _nk(kind) if kind is not None else "building"

@@ -51,7 +51,7 @@ class DEM:
         try:
             self._ds = rasterio.open(path)
         except Exception as exc:
-            raise InputError("file_read", path=self.path, why=first_line(exc)) from None
+            raise InputError("dem_not_raster", path=self.path, why=first_line(exc)) from None
         if self._ds.crs is None:
             raise InputError("dem_no_crs", path=self.path)
         self.crs = parse_crs(self._ds.crs.to_wkt())

@@ -88,3 +88,15 @@ def to_wgs84(frame, geom):
     from pyproj import CRS
 
     return from_frame(np.array([geom], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
+
+
+def read_output(path, **kw):
+    """A vector file as geopandas reads it, asking for the data layer by name when the file
+    also holds tables (our GeoPackage output carries QGIS's ``layer_styles``), as the package
+    itself does (:func:`geozones.io.require_one_layer`): no "more than one layer" warning."""
+    import geopandas as gpd
+
+    from geozones.io import require_one_layer
+
+    layer = require_one_layer(path, kw.pop("layer", None))
+    return gpd.read_file(path, **({"layer": layer} if layer else {}), **kw)

@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from conftest import TAN5, east, square_north
+from conftest import TAN5, east, read_output, square_north
 from pyproj import CRS
 
 import geozones
@@ -54,7 +54,7 @@ def test_assess_frame_columns_index_crs_and_same_as_screen(tmp_path, frame):
     geozones_screen = __import__("geozones.screen", fromlist=["x"])
     geozones_screen.screen_file(src, tmp_path / "out.gpkg", zones=geozones.ZoneSet(),
                                 opts=geozones_screen.ScreenOptions(height_field="h", kind_field="k"))
-    screened = gpd.read_file(tmp_path / "out.gpkg")
+    screened = read_output(tmp_path / "out.gpkg")
     for col in ("gz_verdict", "gz_zone", "gz_rules", "gz_message"):
         assert screened[col].fillna("").tolist() == out[col].fillna("").tolist()
 
@@ -86,6 +86,32 @@ def test_check_one_row_frame_and_deprecated_spellings(frame):
     assert a.verdict.tolist() == ["fail", "pass"]
     with pytest.warns(DeprecationWarning, match="floors="):
         geozones.assess(gdf.geometry, height=31.0, storeys=10)
+
+
+def test_deprecated_spellings_work_in_check_and_assess_frame(frame):
+    """README: height_m=/storeys=/width_m= still work everywhere, with a DeprecationWarning.
+    A square 300 m north of the fence: H <= D / 10 = 30 m, so 31 m fails and 29 m passes; a
+    10 m road centre line 45 m north of the fence has its edge at D = 45 - 10 / 2 = 40 m."""
+    from shapely import LineString
+
+    gdf = _frame(frame, [square_north(300.0)])
+    with pytest.warns(DeprecationWarning, match="height="):
+        assert geozones.check(gdf, height_m=31).verdict == "fail"
+    with pytest.warns(DeprecationWarning, match="height="):
+        assert geozones.check(gdf, height_m=29).verdict == "pass"
+    with pytest.warns(DeprecationWarning, match="floors="):
+        assert geozones.check(gdf, height=9, storeys=3).verdict == "pass"
+    with pytest.warns(DeprecationWarning, match="floors="), pytest.raises(InputError):
+        geozones.check(gdf, height=9, storeys=2.5)  # the value is used: half a storey is refused
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="not both"):
+        geozones.check(gdf, height=9, height_m=9)
+    road = _frame(frame, [LineString([(-50, 12.5 + 45), (50, 12.5 + 45)])])
+    with pytest.warns(DeprecationWarning, match="width="):
+        assert geozones.check(road, kind="road", width_m=10.0).distance_m == pytest.approx(40.0, abs=0.01)
+    with pytest.warns(DeprecationWarning, match="height="):
+        out = geozones.assess_frame(_frame(frame, [square_north(300.0)] * 2), height_m=31.0)
+    assert out["gz_verdict"].tolist() == ["fail", "fail"]
+    assert out["gz_max_height_m"].tolist() == pytest.approx([30.0, 30.0], abs=0.01)
 
 
 def test_width_spelling_matches_check(frame):

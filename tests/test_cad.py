@@ -3,12 +3,11 @@
 import json
 
 import ezdxf
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, square_north
+from conftest import HALF, TAN5, read_output, square_north
 from pyproj import CRS
 
 from geozones.cad import read_dxf
@@ -67,7 +66,7 @@ def test_screen_dxf(tmp_path, drawing):
                                     "--default-height", "31", "--layer", "建筑"])
     assert res.exit_code == 0, res.output
     assert "ignored: 1 INSERT, 1 TEXT" in res.output
-    got = gpd.read_file(out)
+    got = read_output(out)
     assert list(got["layer"]) == ["建筑", "建筑"]
     # north: D = 300, permitted 30 -> 31 m fails by 1; east: sun sector 200·tan5 = 17.50 m
     assert got["gz_distance_m"].tolist() == pytest.approx([300.0, 200.0], abs=0.05)

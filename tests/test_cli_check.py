@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import east, square_north
+from conftest import east, read_output, square_north
 from pyproj import CRS
 
 from geozones.cli import main
@@ -106,7 +106,7 @@ def test_zones_export(runner, tmp_path):
     out = tmp_path / "z.gpkg"
     res = runner.invoke(main, ["zones", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    z = gpd.read_file(out)
+    z = read_output(out)
     assert list(z["zone"]) == ["body", "protection", "control", "general", "sunrise", "sunset",
                                "pilot:pinglu"]
     assert z["provisory"].tolist() == [False] * 6 + [True]
@@ -123,7 +123,7 @@ def test_zones_formats(runner, tmp_path, ext):
     out = tmp_path / f"z.{ext}"
     res = runner.invoke(main, ["zones", "-o", str(out), "--lang", "zh"])
     assert res.exit_code == 0, res.output
-    assert len(gpd.read_file(out)) == 7
+    assert len(read_output(out)) == 7
     assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind
 
 

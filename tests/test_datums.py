@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, square_north
+from conftest import HALF, TAN5, read_output, square_north
 from pyproj import CRS, Geod
 
 import geozones
@@ -109,7 +109,7 @@ def test_check_cli_and_screen_read_the_datum(tmp_path, frame, datum):
     res = runner.invoke(main, ["screen", str(src), "-o", str(dst), "--crs", datum, "--height-field", "h"])
     assert res.exit_code == 0, res.output
     assert f"read as {datum}" in res.output
-    got = gpd.read_file(dst)
+    got = read_output(dst)
     assert got["gz_verdict"][0] == "fail"
     assert got["gz_distance_m"][0] == pytest.approx(300.0, abs=0.05)
     # the output geometry is WGS84 again (GIS tools know no GCJ-02): back on the original

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import square_north
+from conftest import read_output, square_north
 from geozones.coords import from_frame
 from pyproj import CRS
 
@@ -70,7 +70,7 @@ def test_zero_rows_keep_columns(tmp_path, ext):
     out = tmp_path / "o.gpkg"
     s = screen_file(path, out, zones=ZoneSet(), wkt_column="wkt" if ext == "csv" else None,
                     opts=ScreenOptions(height_field="高度"))
-    got = gpd.read_file(out)
+    got = read_output(out)
     assert s.rows == len(got) == 0
     assert [c for c in got.columns if c != "geometry"] == ["名称", "高度", *COLUMNS]
 
@@ -96,7 +96,7 @@ def test_user_gz_column_never_dropped(tmp_path, frame):
     assert res.exit_code == 2 and "--replace-gz" in res.output
     res = _screen(path, tmp_path, "--replace-gz")
     assert res.exit_code == 0, res.output
-    assert list(gpd.read_file(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]
+    assert list(read_output(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]
 
 
 def test_screened_file_is_rescreened(tmp_path, frame):
@@ -105,5 +105,5 @@ def test_screened_file_is_rescreened(tmp_path, frame):
     again = tmp_path / "again.gpkg"
     res = CliRunner().invoke(main, ["screen", str(tmp_path / "o.gpkg"), "-o", str(again), "--height-field", "h", "-q"])
     assert res.exit_code == 0, res.output
-    got = gpd.read_file(again)
+    got = read_output(again)
     assert list(got["gz_verdict"]) == ["pass", "fail"] and "gz_verdict_1" not in got.columns

@@ -13,7 +13,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, square_north
+from conftest import HALF, TAN5, read_output, square_north
 from pyproj import CRS
 
 from geozones.cli import main
@@ -76,7 +76,7 @@ def test_geoparquet_1_1_with_bbox_covering(tmp_path, frame):
     again = tmp_path / "again.gpkg"
     res = CliRunner().invoke(main, ["screen", str(out), "-o", str(again), "--height-field", "h"])
     assert res.exit_code == 0, res.output
-    assert "bbox" not in gpd.read_file(again, layer="out").columns
+    assert "bbox" not in read_output(again, layer="out").columns
 
 
 def test_heightlimit_is_a_cog_with_description_and_named_frame(tmp_path):
@@ -101,7 +101,7 @@ def test_zones_steps_polygons(tmp_path, frame):
     res = CliRunner().invoke(main, ["zones", "-o", str(out), "--steps", "10", "--extent", "1200",
                                     "--resolution", "4", "--crs", "EPSG:4546"])
     assert res.exit_code == 0, res.output
-    steps = gpd.read_file(out, layer="height_steps")
+    steps = read_output(out, layer="height_steps")
     assert dict(pyogrio.list_layers(out))["height_steps"] == "MultiPolygon"
     local = steps.to_crs(frame.crs)
 
@@ -133,7 +133,7 @@ def test_zones_kml_keeps_colours_and_attribute_table(tmp_path, ext):
     assert "<th>article</th><td>Art. 12.2</td>" in text
     assert '<Data name="zone"><value>protection</value></Data>' in text
     # GDAL reads it back as a valid KML with 7 placemarks
-    gdf = gpd.read_file(out) if ext == ".kml" else None
+    gdf = read_output(out) if ext == ".kml" else None
     if gdf is not None:
         assert len(gdf) == 7
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import read_output
 from geozones.coords import parse_crs, to_frame
 from geozones.curves import arc_points, linearize
 from hypothesis import HealthCheck, given, settings
@@ -104,7 +105,7 @@ def test_screen_keeps_every_hostile_row(tmp_path, zones):
     pd.DataFrame({"name": [r[0] for r in rows], "h": 10.0, "wkt": [r[1] for r in rows]}).to_csv(csv, index=False)
     s = screen_file(csv, tmp_path / "o.gpkg", zones=zones, wkt_column="wkt",
                     opts=ScreenOptions(height_field="h"))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert s.rows == len(got) == len(rows)
     assert list(got["name"]) == [r[0] for r in rows]
     for (name, _w, want), status in zip(rows, got["gz_status"]):
@@ -122,7 +123,7 @@ def test_screen_gpkg_with_a_curved_row(tmp_path, zones):
         blob = b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + _curve_wkb()
         db.execute("UPDATE curved SET geom = ? WHERE name = 'curve'", (blob,))
     screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(default_height_m=5.0))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert list(got["gz_status"]) == ["ok", "repaired", "ok"]
     want = geozones.check(linearize(CIRCLE_WKT), height=5.0, zones=zones)
     assert got["gz_verdict"][1] == want.verdict

@@ -5,6 +5,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import read_output
 from test_terrain import Z0, _dem, _wgs, plane
 
 import geozones
@@ -44,7 +45,7 @@ def test_screen_dem_on_sloping_ground(tmp_path, frame, plane_dem):
     gpd.GeoDataFrame({"h": [5.0, 10.0]}, geometry=g, crs=4326).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(),
                 opts=ScreenOptions(height_field="h", dem=DEM(plane_dem), field_elevation_m=Z0))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert list(got["gz_verdict"]) == ["pass", "pass"]
     assert got["gz_height_m"][0] == 0.0 and got["gz_ground_m"][0] == pytest.approx(751.5)
     assert "top below field ground" in got["gz_status"][0]
@@ -69,7 +70,7 @@ def test_gbk_after_the_first_megabyte(tmp_path):
     assert sniff_shapefile_encoding(path)[0] == "GB18030"
     out = tmp_path / "o.gpkg"
     s = screen_file(path, out, zones=ZoneSet(), opts=ScreenOptions(default_height_m=1.0), chunk_size=5000)
-    got = gpd.read_file(out)
+    got = read_output(out)
     assert s.rows == len(got) == len(names)
     assert list(got["name"][-2:]) == ["北侧住宅", "东侧塔"]
 
@@ -86,6 +87,6 @@ def test_two_layers_without_layer_refused(tmp_path):
     assert "2 layers" in res.output and "parcels" in res.output and "roads" in res.output
     assert "--layer" in res.output and not (tmp_path / "o.gpkg").exists()
     res = CliRunner().invoke(main, ["screen", str(path), "--layer", "roads", "-o", str(tmp_path / "o.gpkg"), "-q"])
-    assert res.exit_code == 0 and list(gpd.read_file(tmp_path / "o.gpkg")["a"]) == [2]
+    assert res.exit_code == 0 and list(read_output(tmp_path / "o.gpkg")["a"]) == [2]
     res = CliRunner().invoke(main, ["map", "--parcels", str(path), "-o", str(tmp_path / "m.html")])
     assert res.exit_code == 2 and "--layer" in res.output and not (tmp_path / "m.html").exists()

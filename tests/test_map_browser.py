@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import HALF, at_azimuth
+from conftest import HALF, at_azimuth, read_output
 from pyproj import CRS
 
 import geozones
@@ -296,9 +296,8 @@ def test_opening_view_fits_parcels_clear_of_legend_and_scale(browser, sample_map
 
 
 def test_search_finds_a_parcel(browser, sample_map):
-    import geopandas as gpd
 
-    first = str(gpd.read_file("data/sample/parcels.gpkg").iloc[7, 0])
+    first = str(read_output("data/sample/parcels.gpkg").iloc[7, 0])
     page, ev = _open(browser, sample_map)
     page.fill("#gz-q", first)
     page.press("#gz-q", "Enter")

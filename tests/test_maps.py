@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5
+from conftest import HALF, TAN5, read_output
 
 from geozones.check import ZoneSet
 from geozones.cli import main
@@ -94,7 +94,7 @@ def test_height_bands_follow_the_stricter_limit(zones):
 
 
 def test_parcel_places_groups_the_sample(zones):
-    gdf = gpd.read_file("data/sample/parcels.gpkg").to_crs(4326)
+    gdf = read_output("data/sample/parcels.gpkg").to_crs(4326)
     groups = parcel_places(np.asarray(gdf.geometry.values, dtype=object), ["pass"] * len(gdf), zones, "en")
     assert [g["n"] for g in groups] == [350, 40]
     assert "Jiangxian" in groups[0]["label"] and "Pinglu" in groups[1]["label"]

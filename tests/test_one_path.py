@@ -17,7 +17,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, square_north
+from conftest import HALF, read_output, square_north
 from pyproj import CRS
 from rasterio.transform import from_origin
 from shapely import affinity
@@ -80,7 +80,7 @@ def test_surveyor_order_with_dem_gives_the_easting_first_answer(tmp_path, frame,
         opts = ScreenOptions(height_field="h", floors_field="floors", use_field="use", axis_order=order,
                              dem=DEM(flat_dem), field_elevation_m=761.0)
         summary = screen_file(path, tmp_path / f"o_{name}.gpkg", zones=ZoneSet(), opts=opts)
-        out[name] = (gpd.read_file(tmp_path / f"o_{name}.gpkg"), summary)
+        out[name] = (read_output(tmp_path / f"o_{name}.gpkg"), summary)
     (a, sa), (b, sb) = out["xy"], out["yx"]
     gz = [c for c in a.columns if c.startswith("gz_")]
     assert a[gz].equals(b[gz])
@@ -129,7 +129,7 @@ def test_a_station_with_seventy_rules_screens(tmp_path, frame):
     path = tmp_path / "p.gpkg"
     gpd.GeoDataFrame({"h": [40.0, 5.0]}, geometry=g, crs=4546).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(height_field="h"))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     # 40 m at 300 m breaks H <= D/10 (30 m) and is flagged by every added advice row too
     rules = got["gz_rules"][0].split(",")
     assert "height_ratio" in rules[:-extra]
@@ -312,7 +312,7 @@ def test_rotated_station_screen_zones_heightlimit(rot, tmp_path):
     res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h",
                                     "--station", str(ROTATED), "-q"])
     assert res.exit_code == 0, res.output
-    got = gpd.read_file(out)
+    got = read_output(out)
     assert list(got["gz_zone"]) == ["control", "general", "control"]
     # H <= D / 5 everywhere here (the general zone reads the same ratio, Art. 13 (1))
     d_upwind = shapely.distance(_rotated_field(rot), local[1])
@@ -323,7 +323,7 @@ def test_rotated_station_screen_zones_heightlimit(rot, tmp_path):
     zl = tmp_path / "z.gpkg"
     res = CliRunner().invoke(main, ["zones", "-o", str(zl), "--station", str(ROTATED)])
     assert res.exit_code == 0, res.output
-    zones = gpd.read_file(zl).set_index("zone")
+    zones = read_output(zl).set_index("zone")
     assert zones.loc["protection", "to_m"] == 30.0 and zones.loc["control", "to_m"] == 800.0
     assert zones.loc["general", "to_m"] == 4000.0
     assert zones.loc["protection", "name"] == "protection range (0-30 m)"

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, east, north, one, run, to_wgs84
+from conftest import HALF, TAN5, east, north, one, read_output, run, to_wgs84
 from pyproj import CRS
 
 import geozones
@@ -296,7 +296,7 @@ def test_cli_width_and_screen_width_field(tmp_path, frame):
     res = CliRunner().invoke(main, ["screen", str(path), "-o", str(tmp_path / "o.gpkg"),
                                     "--kind-field", "kind", "--width-field", "宽度"])
     assert res.exit_code == 0, res.output
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     # 105 − 6 = 99 (fail), 105 − 4 = 101 (pass), no width: as drawn 105 (pass)
     assert list(got["gz_verdict"]) == ["fail", "pass", "pass"]
     assert list(got["gz_distance_m"]) == pytest.approx([99.0, 101.0, 105.0], abs=1e-3)
@@ -351,7 +351,7 @@ def test_screen_summary_tells_the_approval_duty(tmp_path, frame, zones):
     s = screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(height_field="h"))
     assert s.protected_rows == 2 and s.maybe_protected_rows == 1
     assert "Art. 14" in format_summary(s)
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert "Art. 14" in got["gz_message"][0] and "Art. 14" not in got["gz_message"][3]
 
 

@@ -43,7 +43,9 @@ def test_html_report_says_what_the_planner_needs(zones, proposal, tmp_path, lang
     assert "20.00" in page and "5.00" in page and "200.00" in page  # permitted, exceedance, D
     assert ("不通过" if lang == "zh" else ">fail<") in page
     rule = zones.station.rule("height_ratio")
-    assert rule.article in page and rule.quote_zh in page and rule.quote_en in page
+    article = "第十二条 3(2)⑥" if lang == "zh" else "Art. 12.3 (2) ⑥"  # the article in the page's language
+    assert rule.article == "Art. 12.3 (2) ⑥" and article in page
+    assert rule.quote_zh in page and rule.quote_en in page
     assert "未经气象主管部门书面同意" in page and "第十五条" in page  # Art. 14 and 15.1 verbatim
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 2  # map and horizon
     assert "@page" in page and "size: A4" in page

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import square_north
+from conftest import read_output, square_north
 from geozones.coords import from_frame
 from pyproj import CRS
 
@@ -258,7 +258,7 @@ def test_shapefile_swap_never_mixes_old_and_new(tmp_path, frame, monkeypatch):
                 new.to_file(tmp)
         monkeypatch.setattr(safety.os, "replace", real)
         if dest.exists():
-            got = gpd.read_file(dest)
+            got = read_output(dest)
             assert len(got) == 5 and list(got["name"]) == list(new["name"])
         assert not list(tmp_path.glob(".geozones-*"))
 

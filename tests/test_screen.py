@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, east, square_north
+from conftest import HALF, east, read_output, square_north
 from pyproj import CRS
 
 import geozones
@@ -70,7 +70,7 @@ def test_gbk_shapefile_round_trip(tmp_path, frame, zones, epsg, drop_ldid):
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     out = tmp_path / "out.shp"
     summary = screen_file(shp, out, zones=zones, opts=ScreenOptions(height_field="高度", kind_field="类型"))
-    got = gpd.read_file(out)
+    got = read_output(out)
     assert len(got) == len(src) == summary.rows
     assert list(got["名称"]) == list(src["名称"])           # Chinese survives, order kept
     assert list(got["gz_verdict"]) == list(src["expect"])
@@ -90,7 +90,7 @@ def test_rows_in_equal_rows_out_in_chunks(tmp_path, frame, zones):
                     opts=ScreenOptions(height_field="高度", kind_field="类型"))
     b = screen_file(path, tmp_path / "b.gpkg", zones=zones, chunk_size=1000,
                     opts=ScreenOptions(height_field="高度", kind_field="类型"))
-    ga, gb = gpd.read_file(tmp_path / "a.gpkg"), gpd.read_file(tmp_path / "b.gpkg")
+    ga, gb = read_output(tmp_path / "a.gpkg"), read_output(tmp_path / "b.gpkg")
     assert len(ga) == len(gb) == len(src) == a.rows == b.rows
     pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
     assert a.verdicts == {"pass": 15, "fail": 15, "review": 5, "error": 10}
@@ -109,7 +109,7 @@ def test_batch_agrees_with_check(tmp_path, zones):
     path = tmp_path / "random.gpkg"
     gpd.GeoDataFrame({"kind": kinds, "h": heights}, geometry=geoms, crs=4546).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(height_field="h", kind_field="kind"))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     for i in range(n):
         c = geozones.check(geoms[i], height=heights[i], kind=kinds[i], crs="EPSG:4546", zones=zones)
         assert got["gz_verdict"][i] == c.verdict, i
@@ -133,7 +133,7 @@ def test_every_output_format(tmp_path, frame, zones, ext):
     elif ext == "csv":
         got = pd.read_csv(out)
     else:
-        got = gpd.read_file(out)
+        got = read_output(out)
     assert len(got) == len(src)
     assert list(got["名称"]) == list(src["名称"])
     verdict_col = "gz_verdict"
@@ -151,7 +151,7 @@ def test_csv_with_wkt_column_and_parquet_input(tmp_path, frame, zones):
     out = tmp_path / "o.gpkg"
     screen_file(csv, out, zones=zones, wkt_column="geom", crs="EPSG:4546",
                 opts=ScreenOptions(height_field="高度", kind_field="类型"))
-    assert list(gpd.read_file(out)["gz_verdict"]) == list(src["expect"])
+    assert list(read_output(out)["gz_verdict"]) == list(src["expect"])
     pq = tmp_path / "in.parquet"
     src.to_parquet(pq)
     screen_file(pq, tmp_path / "o.parquet", zones=zones, opts=ScreenOptions(height_field="高度", kind_field="类型"))
@@ -164,7 +164,7 @@ def test_floors_field_and_default_height(tmp_path, frame, zones):
     gpd.GeoDataFrame({"层数": [10, 11, None]}, geometry=g, crs=4546).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=zones,
                 opts=ScreenOptions(floors_field="层数", storey_height_m=3.0, default_height_m=12.0))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     # 10 × 3 = 30 m = the limit at 300 m; 11 × 3 = 33 m fails; the third takes the default 12 m
     assert list(got["gz_verdict"]) == ["pass", "fail", "pass"]
     assert list(got["gz_height_m"]) == [30.0, 33.0, 12.0]
@@ -179,7 +179,7 @@ def test_pilot_columns_and_share(tmp_path, zones):
                      geometry=parcels, crs=4326).to_file(path)
     s = screen_file(path, tmp_path / "o.gpkg", zones=zones,
                     opts=ScreenOptions(floors_field="层数", use_field="用途"))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert got["gz_in_pilot"].all()
     assert list(got["gz_verdict"]) == ["pass", "pass", "review", "pass"]
     assert "pilot_storeys_max" in got["gz_rules"][2]
@@ -278,7 +278,7 @@ def test_long_chinese_field_names_to_shapefile(tmp_path, frame, zones):
     _write_gbk_shapefile(src, shp)           # 10 bytes each in GBK: they fit there
     out = tmp_path / "out.shp"
     s = screen_file(shp, out, zones=zones, opts=ScreenOptions(height_field="建筑物高度", kind_field="类型"))
-    got = gpd.read_file(out)                 # opens: no name cut inside a character
+    got = read_output(out)                 # opens: no name cut inside a character
     assert s.renamed == {"建筑物高度": "建筑物", "地块的名称": "地块的"}
     assert list(got["地块的"]) == list(src["地块的名称"])
     assert list(got["gz_verdict"]) == list(src["expect"])
@@ -292,4 +292,4 @@ def test_gpkg_layer_option(tmp_path, frame, zones):
     res = CliRunner().invoke(main, ["screen", str(path), "--layer", "second", "-o", str(tmp_path / "o.gpkg"),
                                     "--height-field", "高度", "--kind-field", "类型", "-q"])
     assert res.exit_code == 0, res.output
-    assert len(gpd.read_file(tmp_path / "o.gpkg")) == len(src)
+    assert len(read_output(tmp_path / "o.gpkg")) == len(src)

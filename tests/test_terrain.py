@@ -8,7 +8,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5
+from conftest import HALF, TAN5, read_output
 from pyproj import CRS
 from rasterio.transform import from_origin
 
@@ -233,6 +233,44 @@ def test_screen_with_dem(tmp_path, frame, plane_dem):
     gpd.GeoDataFrame({"h": [10.0, 10.0]}, geometry=g, crs=4326).to_file(path)
     screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(),
                 opts=ScreenOptions(height_field="h", dem=DEM(plane_dem), field_elevation_m=Z0))
-    got = gpd.read_file(tmp_path / "o.gpkg")
+    got = read_output(tmp_path / "o.gpkg")
     assert got["gz_height_m"][0] == pytest.approx(15.5) and got["gz_ground_m"][0] == pytest.approx(766.5)
     assert got["gz_status"][1].startswith("error") and "outside the DEM" in got["gz_status"][1]
+
+
+def test_heightlimit_dem_prohibited_stays_zero_and_clamps(tmp_path, frame):
+    # DEM rising 0.1 m per metre eastwards (z = Z0 + 0.1 x); 5 m cells centred at ..., 2.5, 7.5, ...
+    # (a) x = ±37.5, y = 2.5: 25 m from the fence, inside the 0–50 m protection range: nothing may
+    #     stand. The old formula gave 0 − (±3.75) = ∓3.75 m; now 0 (ground) / ground (absolute).
+    # (b) x = 112.5, y = 2.5: 100 m east, permitted 100 tan 5° = 8.749 m above the field, but the
+    #     ground is 11.25 m above the field: clamped to 0, the top equals the local ground.
+    # (c) x = 2.5, y = 312.5: 300 m north, 30 m (1/10); ground 0.25 m above the field: 29.75 m.
+    dem = DEM(_dem(tmp_path / "steep.tif", frame, lambda x, y: Z0 + 0.1 * x, half=600.5))
+    cells = {"west": (-37.5, 2.5), "east": (37.5, 2.5), "clamp": (112.5, 2.5), "north": (2.5, 312.5)}
+    above = {"west": 0.0, "east": 0.0, "clamp": 0.0, "north": 29.75}
+    ground = {k: Z0 + 0.1 * x for k, (x, _) in cells.items()}
+    for mode in ("ground", "absolute"):
+        path = tmp_path / f"{mode}.tif"
+        stats = write_heightlimit(path, frame, resolution_m=5.0, extent_m=500.0, dem=dem, mode=mode,
+                                  field_elevation_m=Z0)
+        with rasterio.open(path) as ds:
+            band = ds.read(1)
+            for k, (x, y) in cells.items():
+                row, col = ds.index(x, y)
+                assert ds.xy(row, col) == pytest.approx((x, y))
+                want = above[k] if mode == "ground" else ground[k] + above[k]
+                assert band[row, col] == pytest.approx(want, abs=0.01), (mode, k)
+            if mode == "ground":
+                limited = band != NODATA
+                assert band[limited].min() == 0  # never negative
+                assert stats["zero"] == int((band[limited] == 0).sum()) and stats["min"] == 0
+                zero_ground = stats["zero"]
+            else:
+                assert stats["zero"] == zero_ground  # the same cells counted in both modes
+
+
+def test_cli_heightlimit_dem_without_mode_warns(tmp_path, plane_dem):
+    res = CliRunner().invoke(main, ["heightlimit", "-o", str(tmp_path / "f.tif"),
+                                                    "--dem", str(plane_dem), "--extent", "100"])
+    assert res.exit_code == 0, res.output
+    assert "--dem is not used with --mode field" in res.stderr and "--mode ground" in res.stderr

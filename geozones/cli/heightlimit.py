@@ -8,6 +8,7 @@ import click
 
 from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
+from ..i18n import t
 from .options import (
     _kind,
     dem_opt,
@@ -15,6 +16,7 @@ from .options import (
     lang_opt,
     overwrite_opt,
     station_opt,
+    warn,
 )
 
 
@@ -48,6 +50,8 @@ def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elev
 
     refuse_outputs(click.get_current_context(), [output], [dem])
     mode = "absolute" if absolute else mode
+    if dem is not None and mode == "field":
+        warn(click.get_current_context(), t("dem_ignored_field_mode", lang))
     dem_obj, z_field = dem_and_field(dem, station, field_elevation)
     show_bar = not quiet and sys.stderr.isatty()
     bar = click.progressbar(length=int(2 * extent / resolution + 0.999), label="heightlimit",
@@ -66,9 +70,9 @@ def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elev
         if bar is not None:
             bar.render_finish()
     if not quiet:
-        click.echo(f"{output}: {stats['size']}×{stats['size']} cells of {resolution:g} m ({mode}); "
-                   f"limited {stats['limited']:,}, nothing may stand {stats['zero']:,}, "
-                   f"range {stats['min']:.2f}–{stats['max']:.2f} m")
+        click.echo(t("heightlimit_summary", lang, path=output, size=stats["size"], res=f"{resolution:g}",
+                     mode=mode, limited=f"{stats['limited']:,}", zero=f"{stats['zero']:,}",
+                     lo=f"{stats['min']:.2f}", hi=f"{stats['max']:.2f}"))
 
 
 

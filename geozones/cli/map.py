@@ -19,6 +19,7 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
     """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
     from ..maps import build_map, read_parcels, write_map
+    from ..safety import check_output_folder
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()
@@ -26,6 +27,7 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
     refuse_outputs(ctx, [out], inputs)
     if Path(out).exists() and not overwrite:
         raise OutputError("output_exists", path=str(out))
+    check_output_folder(out)  # before reading and drawing, not after
     parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
     m = build_map(zones, parcels, lang=lang, tiles=tiles, cdn=cdn,
                   tianditu_key=tianditu_key, attribution=attribution)

@@ -107,6 +107,8 @@ class Rule:
     word: str = ""
     reading_en: str = ""
     reading_zh: str = ""
+    article_zh: str = ""                    #: the article's Chinese label (default: derived,
+    #: :func:`geozones.i18n.article_label`)
 
     @property
     def limits_height(self) -> bool:
@@ -209,6 +211,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
         limit=limit,
         severity=_text(row, "severity", where, ("fail", "review")),
         article=_text(row, "article", where),
+        article_zh=str(row.get("article_zh", "")),
         quote_zh=_text(row, "quote_zh", where),
         quote_en=_text(row, "quote_en", where),
         beyond_m=bound("beyond"),

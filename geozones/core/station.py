@@ -72,7 +72,7 @@ class Station:
     plausible_radius_m: float
     rules: tuple[Rule, ...]
     source_path: str = ""
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, Text] = field(default_factory=dict)  #: [field]/[zones]/[sun] source (en, zh)
     #: Thresholds are decided with this tolerance ([checks] tolerance_m). [m]
     tolerance_m: float = DEFAULT_TOLERANCE_M
     #: The plan's annexes (protection-standard table, maps) are not published, so the rules

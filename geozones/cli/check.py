@@ -6,40 +6,23 @@ import json
 
 import click
 
-from ..core.kinds import KINDS
 from ..errors import InputError
 from .options import (
-    _kind,
-    _use,
     axis_opt,
     crs_opt,
     dem_opt,
     field_elev_opt,
     lang_opt,
     pilot_opt,
+    proposal_opts,
     station_opt,
     storey_opt,
 )
 
 
 @click.command()
-@click.option("--footprint", required=True,
-              help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
-                   "(DXF needs --crs).")
+@proposal_opts
 @click.option("--layer", default=None, help="Layer of --footprint to read (a GeoPackage layer, a CAD layer of a DXF).")
-@click.option("--height", type=float, default=None,
-              help="Height of the top above the observation-field ground [m].")
-@click.option("--kind", default="building", show_default=True, callback=_kind,
-              help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names accepted, "
-                   "e.g. 基站, 铁塔, 烟囱, 锅炉房, 加油站, 果园; see README 'Kinds and names').")
-@click.option("--use", default=None, callback=_use,
-              help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
-                   "Default: residential for buildings, stated in the output.")
-@click.option("--floors", type=click.IntRange(min=1), default=None,
-              help="Storeys (pilot-area rules); default: height ÷ storey height, rounded.")
-@click.option("--width", type=click.FloatRange(min=0), default=None,
-              help="Width of a line proposal [m] (road/railway subgrade, river): measured from its "
-                   "edges, half the width either side. Without it a line is measured as drawn.")
 @crs_opt
 @axis_opt
 @station_opt

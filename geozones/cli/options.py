@@ -163,3 +163,26 @@ def pilot_opt(f):
     """``--pilot-boundary`` and ``--pilot-boundary-crs``."""
     return _pilot_crs_opt(_pilot_boundary_opt(f))
 
+
+def proposal_opts(f):
+    """The options that describe one proposal (``check``, ``report``), defined once."""
+    for opt in reversed((
+        click.option("--footprint", required=True,
+                     help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
+                          "(DXF needs --crs)."),
+        click.option("--height", type=float, default=None,
+                     help="Height of the top above the observation-field ground [m]."),
+        click.option("--kind", default="building", show_default=True, callback=_kind,
+                     help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names "
+                          "accepted, e.g. 基站, 铁塔, 烟囱, 锅炉房, 加油站, 果园; see README 'Kinds and names')."),
+        click.option("--use", default=None, callback=_use,
+                     help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
+                          "Default: residential for buildings, stated in the output."),
+        click.option("--floors", type=click.IntRange(min=1), default=None,
+                     help="Storeys (pilot-area rules); default: height ÷ storey height, rounded."),
+        click.option("--width", type=click.FloatRange(min=0), default=None,
+                     help="Width of a line proposal [m] (road/railway subgrade, river): measured from "
+                          "its edges, half the width either side. Without it a line is measured as drawn."),
+    )):
+        f = opt(f)
+    return f

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..kinds import KINDS
-from .options import _kind, _use, axis_opt, crs_opt, dem_opt, field_elev_opt, lang_opt, pilot_opt, station_opt
+from .options import axis_opt, crs_opt, dem_opt, field_elev_opt, lang_opt, pilot_opt, proposal_opts, station_opt
 
 
 @click.command()
-@click.option("--footprint", required=True,
-              help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML file.")
-@click.option("--height", type=float, default=None,
-              help="Height of the top above the observation-field ground [m].")
-@click.option("--kind", default="building", show_default=True, callback=_kind,
-              help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese names accepted).")
-@click.option("--use", default=None, callback=_use, help="Building use for pilot-area rules.")
-@click.option("--floors", type=click.IntRange(min=1), default=None, help="Storeys (pilot-area rules).")
-@click.option("--width", type=click.FloatRange(min=0), default=None,
-              help="Width of a line (road/railway subgrade, river) [m]: measured from its edges.")
+@proposal_opts
 @crs_opt
 @axis_opt
 @station_opt

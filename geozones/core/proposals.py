@@ -170,10 +170,8 @@ class Proposals:
         problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
         # A NaN vertex is that row's problem; an invalid geometry is repaired (make_valid);
         # one GEOS cannot repair is that row's problem, never the batch's.
-        present = ~missing & np.equal(problems, None)
-        invalid = present & ~shapely.is_valid(np.where(present, arr, None))
-        reason[invalid] = shapely.is_valid_reason(arr[invalid])
         arr, problems, fixed = clean(arr, problems)
+        reason[fixed] = shapely.is_valid_reason(source[fixed])   # only the repaired rows
         repaired |= fixed
 
         sh = zones.storey_height_m if storey_height_m is None else storey_height_m
@@ -214,10 +212,11 @@ class Proposals:
             # it in the frame, where it is measured.
             bad_here = np.equal(problems, None) & ~np.equal(local, None)
             bad_here[bad_here] = ~shapely.is_valid(local[bad_here])
-            if bad_here.any():
-                reason[bad_here] = shapely.is_valid_reason(local[bad_here])
-                local, problems, fixed = clean(local, problems)
-                repaired |= fixed & bad_here
+            rows = np.flatnonzero(bad_here)
+            if rows.size:   # clean only those rows: validity is not tested twice
+                reason[rows] = shapely.is_valid_reason(local[rows])
+                local[rows], problems[rows], fixed = clean(local[rows], problems[rows])
+                repaired[rows] |= fixed
             ok = np.equal(problems, None)
         is_line = np.isin(shapely.get_type_id(local), (1, 2, 5))  # LineString, LinearRing, MultiLine
         grow = ok & is_line & ~np.isnan(widths) & (widths > 0)

@@ -225,6 +225,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "pilot file {path}: field {field} must be {expected}; fix that field",
         "zh": "试点文件 {path}：字段 {field} 应为 {expected}，请修改该字段",
     },
+    # --- a folder of stations (load_stations) ---
+    "stations_empty": {
+        "en": "station folder {path} holds no station file (*.toml): pass --stations with a folder of station files",
+        "zh": "站点文件夹 {path} 中没有站点文件（*.toml）：请用 --stations 指定存放站点文件的文件夹",
+    },
+    "stations_duplicate_id": {
+        "en": "station files {first} and {path} both have id '{id}': give each station its own [station].id",
+        "zh": "站点文件 {first} 与 {path} 的站点编号均为“{id}”：请为每个站点设置不同的 [station].id",
+    },
     "station_unknown_key": {
         "en": "station file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
         "zh": "站点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",

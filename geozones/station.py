@@ -23,7 +23,8 @@ from .core.station import ZONE_IDS, Station
 from .core.text import Text
 from .errors import StationFileError
 
-__all__ = ["Station", "load_station", "default_station_path", "STATION_SCHEMA", "STATION_SCHEMAS"]
+__all__ = ["Station", "load_station", "load_stations", "default_station_path", "STATION_SCHEMA",
+           "STATION_SCHEMAS"]
 
 #: The schema written today, and every schema read.
 STATION_SCHEMA = "geozones.station/2"
@@ -99,6 +100,32 @@ def load_station(path: str | Path | None = None) -> Station:
         if "path" not in exc.params:
             exc = StationFileError(exc.key, path=str(path), **exc.params)
         raise exc from None
+
+
+def load_stations(path: str | Path) -> tuple[Station, ...]:
+    """Every station of a folder of station files (``*.toml``, by file name), or of one file.
+
+    Raises :class:`~geozones.errors.StationFileError` when the folder holds no station file,
+    when two files give the same ``[station].id``, or naming the file that cannot be read.
+
+    >>> [s.id for s in load_stations(default_station_path().parent)]
+    ['jiangxian']
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return (load_station(path),)
+    files = sorted(f for f in path.iterdir() if f.suffix.lower() == ".toml" and f.is_file())
+    if not files:
+        raise StationFileError("stations_empty", path=str(path))
+    stations: list[Station] = []
+    seen: dict[str, Path] = {}
+    for f in files:
+        st = load_station(f)
+        if st.id in seen:
+            raise StationFileError("stations_duplicate_id", id=st.id, first=str(seen[st.id]), path=str(f))
+        seen[st.id] = f
+        stations.append(st)
+    return tuple(stations)
 
 
 #: The fields each table of a station file may have (anything else is a typo: reported).

@@ -115,3 +115,26 @@ def test_pilot_syntax_error_names_pilot_file(tmp_path):
     p = _pilot(tmp_path, "area_km2 = 21.13", "area_km2 = = 21.13")
     with pytest.raises(StationFileError, match="^pilot file .* is not valid TOML"):
         load_pilot(p)
+
+
+def test_load_stations_folder(tmp_path):
+    """A folder of station files loads every one, sorted by file name; an empty folder and a
+    repeated id are one-line errors naming the folder/files."""
+    import pytest
+
+    from geozones.errors import StationFileError
+    from geozones.station import default_station_path, load_stations
+
+    text = default_station_path().read_text(encoding="utf-8")
+    (tmp_path / "b.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "a.toml").write_text(text.replace('id = "jiangxian"', 'id = "other"', 1), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a station", encoding="utf-8")
+    assert [s.id for s in load_stations(tmp_path)] == ["other", "jiangxian"]
+    assert [s.id for s in load_stations(tmp_path / "b.toml")] == ["jiangxian"]
+    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(StationFileError, match="both have id 'jiangxian'"):
+        load_stations(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(StationFileError, match="holds no station file"):
+        load_stations(empty)

@@ -207,9 +207,9 @@ def height_table(station: Station, kind: str = "building") -> HeightTable:
     for ci, c in enumerate(classes):
         for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             t = _interior(a, b)
-            lines = [(k * t + i, k, i) for lo, hi, k, i in pieces[c] if lo < t <= hi]
-            if lines:
-                _, k, i = min(lines)
+            at_t = [(k * t + i, k, i) for lo, hi, k, i in pieces[c] if lo < t <= hi]
+            if at_t:
+                _, k, i = min(at_t)
                 slope[ci, j], intercept[ci, j] = k, i
     s = station
     sectors = sun_sectors(s.latitude_deg, s.solstice_declination_deg, s.horizon_altitude_deg)

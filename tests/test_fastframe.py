@@ -177,3 +177,14 @@ def test_geojson_boundary_read_without_gdal_equals_gdal(monkeypatch, tmp_path):
     other = tmp_path / "b.geojson"
     other.write_text(json.dumps(doc), encoding="utf-8")
     assert pilot._plain_geojson(other) is None
+
+
+def test_horner_on_a_few_points_equals_the_array_path_bit_for_bit(monkeypatch):
+    """check() projects a few vertices with Python floats: the same operations in the same
+    order as the numpy path screen uses, so the same results to the last bit."""
+    rng = np.random.default_rng(2)
+    c = rng.normal(size=(6, 6)) * 1e3
+    u, v = rng.uniform(-1, 1, 20), rng.uniform(-1, 1, 20)
+    few = fastframe._horner(c, u, v)
+    monkeypatch.setattr(fastframe, "_SCALAR_MAX", 0)
+    np.testing.assert_array_equal(few, fastframe._horner(c, u, v))

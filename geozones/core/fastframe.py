@@ -52,7 +52,10 @@ def threads() -> int:
         n = int(os.environ.get("GEOZONES_THREADS", "0"))
     except ValueError:
         n = 0
-    return n if n > 0 else min(os.cpu_count() or 1, 8)
+    return n if n > 0 else min(_CPUS, 8)
+
+
+_CPUS = os.cpu_count() or 1
 
 
 def enabled() -> bool:
@@ -102,6 +105,18 @@ class FramePolynomial:
 
 def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     deg = c.shape[0] - 1
+    if u.size <= _SCALAR_MAX:  # a few vertices (check): the same operations on Python floats
+        cl = c.tolist()
+        vals = []
+        for uu, vv in zip(u.ravel().tolist(), v.ravel().tolist()):
+            acc = 0.0
+            for i in range(deg, -1, -1):
+                inner = cl[i][deg - i]
+                for j in range(deg - i - 1, -1, -1):
+                    inner = inner * vv + cl[i][j]
+                acc = inner if i == deg else acc * uu + inner
+            vals.append(acc)
+        return np.array(vals, dtype=float).reshape(u.shape)
     out = None
     for i in range(deg, -1, -1):
         # inner polynomial in v for u^i
@@ -115,6 +130,11 @@ def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
             out *= u
             out += inner
     return out
+
+
+#: Up to this many coordinates Horner runs on Python floats (same operations, same order,
+#: so the same IEEE results), cheaper than ~50 numpy calls on tiny arrays.
+_SCALAR_MAX = 32
 
 
 def _fit(fwd: Transformer) -> FramePolynomial | None:

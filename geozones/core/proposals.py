@@ -23,7 +23,7 @@ from ..errors import GeometryError, InputError
 from .coords import AXIS_ORDERS, parse_crs, to_frame
 from .curves import linearize
 from .geometry import clean, parse_many
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
+from .kinds import HEIGHT_KINDS, KINDS, USES, is_member, normalize_kind, normalize_many, normalize_use
 from .pilot import storeys_from_height
 from .text import Key
 
@@ -97,7 +97,7 @@ class Proposals:
     @property
     def height_missing(self) -> np.ndarray:
         """Rows of a kind that carries a height but without one."""
-        return self.ok & np.isin(self.kinds, list(HEIGHT_KINDS)) & np.isnan(self.height_m)
+        return self.ok & is_member(self.kinds, HEIGHT_KINDS) & np.isnan(self.height_m)
 
     @classmethod
     def build(
@@ -218,7 +218,8 @@ class Proposals:
                 local[rows], problems[rows], fixed = clean(local[rows], problems[rows])
                 repaired[rows] |= fixed
             ok = np.equal(problems, None)
-        is_line = np.isin(shapely.get_type_id(local), (1, 2, 5))  # LineString, LinearRing, MultiLine
+        tid = shapely.get_type_id(local)
+        is_line = (tid == 1) | (tid == 2) | (tid == 5)  # LineString, LinearRing, MultiLine
         grow = ok & is_line & ~np.isnan(widths) & (widths > 0)
         if grow.any():
             local[grow] = shapely.buffer(local[grow], widths[grow] / 2.0, cap_style="flat")
@@ -302,6 +303,13 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
     errors = np.full(n, None, dtype=object)
     if values is None:
         return np.full(n, np.nan), errors
+    if isinstance(values, (int, float, np.integer)) and not isinstance(values, bool):
+        try:  # one number for every row: parsed once (bad ones take the path below)
+            one = float(values)
+        except OverflowError:
+            one = -1.0
+        if one != one or 0 <= one < np.inf:
+            return np.full(n, one), errors
     arr = np.asarray(values, dtype=object)
     arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 or arr.shape != (n,) else arr
     text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
@@ -337,6 +345,10 @@ def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], 
     """Names (kinds, uses) normalised; None where not given or unknown, with a problem for
     unknown ones."""
     errors = np.full(n, None, dtype=object)
+    if values is None or isinstance(values, str):  # one name for every row
+        one = None if values is None or not values.strip() else normalize(values.strip())
+        if one is not None or values is None or not values.strip():
+            return np.full(n, one, dtype=object), errors
     raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
     out = normalize_many(raw, normalize)
     text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))

@@ -399,17 +399,19 @@ def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, 
 
     A datum is read in full only when its shift could change the verdict
     (:func:`geozones.core.datumshift.verdict_may_change`)."""
-    from .core.datums import DATUMS, DatumCRS
+    from .core.datums import DATUMS
     from .core.datumshift import verdict_may_change, vertex_shift_m
 
     notes = []
-    for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
-        if crs is not None:
-            shift = vertex_shift_m(np.array([geometry], dtype=object), crs, DatumCRS(datum),
-                                   zones.frame.crs, axis_order == "yx")
-            if not verdict_may_change(a, shift)[0]:
-                continue
-        b = assess([geometry], kind, height, crs=DatumCRS(datum), axis_order=axis_order,
+    others = [parse_crs(d) for d in DATUMS]  # parsed once per process (a DatumCRS each)
+    shifts = (None if crs is None else
+              vertex_shift_m(np.array([geometry], dtype=object), crs, others, zones.frame.crs,
+                             axis_order == "yx"))
+    may = None if shifts is None else verdict_may_change(a, shifts)
+    for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
+        if may is not None and not may[k, 0]:
+            continue
+        b = assess([geometry], kind, height, crs=others[k], axis_order=axis_order,
                    zones=zones, use=use, floors=floors, width=width)
         if b.problems[0] is not None or b.verdict[0] == a.verdict[0]:
             continue

@@ -39,25 +39,26 @@ __all__ = ["vertex_shift_m", "verdict_may_change", "MARGIN_M"]
 MARGIN_M = 1.0
 
 
-def vertex_shift_m(geoms: np.ndarray, crs, other_crs, frame_crs, swap: bool = False) -> np.ndarray:
-    """Per geometry, the largest distance in the frame between a vertex read in ``crs`` and
-    the same numbers read in ``other_crs`` [m]; inf where either reading fails or is missing."""
+def vertex_shift_m(geoms: np.ndarray, crs, others, frame_crs, swap: bool = False) -> np.ndarray:
+    """Per other CRS and geometry (shape ``(len(others), n)``), the largest distance in the
+    frame between a vertex read in ``crs`` and the same numbers read in that other CRS [m];
+    inf where a reading fails or the geometry is missing."""
     geoms = np.asarray(geoms, dtype=object)
-    out = np.full(len(geoms), np.inf)
+    out = np.full((len(others), len(geoms)), np.inf)
     present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     if not present.size:
         return out
     a = transform_geoms(geoms[present], crs, frame_crs, swap)
-    b = transform_geoms(geoms[present], other_crs, frame_crs, swap)
     ca, index = shapely.get_coordinates(a, return_index=True)
-    cb = shapely.get_coordinates(b)
-    if len(ca) != len(cb):  # cannot happen for a vertex-by-vertex transform; be safe
-        return out
-    d = np.hypot(ca[:, 0] - cb[:, 0], ca[:, 1] - cb[:, 1])
-    d = np.where(np.isfinite(d), d, np.inf)
-    worst = np.full(len(present), -np.inf)
-    np.maximum.at(worst, index, d)
-    out[present] = np.where(worst >= 0, worst, np.inf)
+    for k, other in enumerate(others):
+        cb = shapely.get_coordinates(transform_geoms(geoms[present], other, frame_crs, swap))
+        if len(ca) != len(cb):  # cannot happen for a vertex-by-vertex transform; be safe
+            continue
+        d = np.hypot(ca[:, 0] - cb[:, 0], ca[:, 1] - cb[:, 1])
+        d = np.where(np.isfinite(d), d, np.inf)
+        worst = np.full(len(present), -np.inf)
+        np.maximum.at(worst, index, d)
+        out[k, present] = np.where(worst >= 0, worst, np.inf)
     return out
 
 
@@ -87,18 +88,23 @@ def _ring_clear(bounds: np.ndarray, r_in: float, r_out: float, margin: np.ndarra
 def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
     """True for the rows of the assessment ``a`` (:class:`geozones.core.engine.Assessment`)
     whose verdict might differ if every vertex moved by at most ``shift_m`` [m] (see the
-    module text); False only where it provably cannot. Rows not assessed: True."""
+    module text); False only where it provably cannot. Rows not assessed: True.
+
+    ``shift_m`` has shape ``(n,)``, or ``(k, n)`` for k readings at once (the answer has its
+    shape; the rules are evaluated once for all of them)."""
     zones = a.zones
     s = zones.station
     tol = s.tolerance_m
     n = len(a)
     shift = np.asarray(shift_m, dtype=float)
+    shape = shift.shape
+    shift = shift.reshape(-1, n)
+    if np.any(a.proposals.dem_cells > 0) or not np.all(np.isnan(a.proposals.ground_m)):
+        return np.ones(shape, dtype=bool)  # a DEM: the ground under the moved footprint changes H
     margin = np.where(np.isfinite(shift), shift + MARGIN_M, np.inf)
     m = a.measurements
     d = np.asarray(m.distance_m, dtype=float)
-    may = ~a.ok | ~np.isfinite(margin) | a.repaired
-    if np.any(a.proposals.dem_cells > 0) or not np.all(np.isnan(a.proposals.ground_m)):
-        return np.ones(n, dtype=bool)  # a DEM: the ground under the moved footprint changes H
+    may = (~a.ok | a.repaired)[None, :] | ~np.isfinite(margin)
     # thresholds of D: every rule's band edges, every zone edge (D <= 0 is the body)
     edges = {0.0, tol, s.protection_m + tol, s.control_m + tol, s.general_m + tol,
              s.general_upwind_m + tol, s.general_extent_m + tol}
@@ -108,19 +114,16 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
                 edges.add(v + tol)
     with np.errstate(invalid="ignore"):
         for e in edges:
-            may |= ~(np.abs(d - e) > margin)
-    local = a.proposals.geoms
-    bounds = np.full((n, 4), np.nan)
-    rows = np.flatnonzero(~may)
-    if rows.size:
-        bounds[rows] = shapely.bounds(local[rows])
-    b = bounds[rows]
-    mg = margin[rows]
+            may |= ~(np.abs(d - e)[None, :] > margin)
+    may = may.ravel()
+    cand = np.flatnonzero(~may)      # (reading, row) pairs still open
+    rows = cand % n
+    b = shapely.bounds(a.proposals.geoms[rows]).reshape(-1, 4)
+    mg = margin.ravel()[cand]
     clear = np.isfinite(b).all(axis=1)
     # sun sectors: stay wholly inside or outside (edges, and the drawn arc, whose vertices
     # lie up to 1/cos(step/2) outside the radius)
-    frame = zones.frame
-    for start, end in frame.sun_azimuths.values():
+    for start, end in zones.frame.sun_azimuths.values():
         clear &= _line_clear(b, start, mg) & _line_clear(b, end, mg)
     r = s.sun_sector_radius_m
     clear &= _ring_clear(b, r, r / np.cos(np.radians(0.25) / 2), mg)
@@ -131,31 +134,32 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
         reach = s.general_upwind_m + s.field_size_m
         clear &= _ring_clear(b, reach, reach / np.cos(np.radians(0.25) / 2), mg)
     # pilot areas: in none, and the grown box meets none's box
-    in_pilot = np.asarray(m.area if m.area is not None else np.full(n, -1))[rows] >= 0
-    clear &= ~in_pilot
+    if m.area is not None:
+        clear &= np.asarray(m.area)[rows] < 0
     for poly in zones.pilot_boundaries:
         px0, py0, px1, py1 = poly.bounds
         meets = ((b[:, 0] - mg <= px1) & (b[:, 2] + mg >= px0)
                  & (b[:, 1] - mg <= py1) & (b[:, 3] + mg >= py0))
         clear &= ~meets
-    may[rows[~clear]] = True
-    rows = rows[clear]
-    if not rows.size:
-        return may
-    # the rules at both ends of the range of D (and D_sun)
-    p = a.proposals
-    verdicts = []
-    for sign in (-1.0, 1.0):
-        dd = d[rows] + sign * margin[rows]
-        sun = np.asarray(m.sun_distance_m, dtype=float)[rows] + sign * margin[rows]
-        o = evaluate(zones.rules, p.kinds[rows], p.effective_height_m[rows], dd, sun,
-                     np.asarray(m.in_general)[rows], np.asarray(m.in_protected)[rows],
-                     uses=p.uses[rows], storeys=p.storeys[rows],
-                     area=None if m.area is None else m.area[rows],
-                     area_ids=tuple(q.id for q in zones.pilots),
-                     maybe_upwind=None if m.maybe_upwind is None else np.asarray(m.maybe_upwind)[rows],
+    may[cand[~clear]] = True
+    cand, rows, mg = cand[clear], rows[clear], mg[clear]
+    if cand.size:
+        # the rules at both ends of the range of D (and D_sun), in one evaluation
+        p = a.proposals
+        both = np.concatenate([rows, rows])
+        delta = np.concatenate([-mg, mg])
+
+        def pick(v):
+            return None if v is None else np.asarray(v)[both]
+
+        o = evaluate(zones.rules, p.kinds[both], p.effective_height_m[both], d[both] + delta,
+                     np.asarray(m.sun_distance_m, dtype=float)[both] + delta,
+                     pick(m.in_general), pick(m.in_protected), uses=pick(p.uses),
+                     storeys=pick(p.storeys), area=pick(m.area),
+                     area_ids=tuple(q.id for q in zones.pilots), maybe_upwind=pick(m.maybe_upwind),
                      tolerance_m=tol)
-        verdicts.append(o.verdict_code())
-    same = (verdicts[0] == verdicts[1]) & (verdicts[0] == a.outcomes.verdict_code()[rows])
-    may[rows[~same]] = True
-    return may
+        v = o.verdict_code()
+        k = len(rows)
+        same = (v[:k] == v[k:]) & (v[:k] == a.outcomes.verdict_code()[rows])
+        may[cand[~same]] = True
+    return may.reshape(shape)

@@ -41,6 +41,9 @@ DEGREE = 5
 FIT_N = 41
 CHECK_N = 97
 
+#: Fewer coordinates than this in one call are projected by PROJ (no polynomial built).
+POLY_MIN_COORDS = 256
+
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], FramePolynomial | None] = {}
 
@@ -105,18 +108,6 @@ class FramePolynomial:
 
 def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     deg = c.shape[0] - 1
-    if u.size <= _SCALAR_MAX:  # a few vertices (check): the same operations on Python floats
-        cl = c.tolist()
-        vals = []
-        for uu, vv in zip(u.ravel().tolist(), v.ravel().tolist()):
-            acc = 0.0
-            for i in range(deg, -1, -1):
-                inner = cl[i][deg - i]
-                for j in range(deg - i - 1, -1, -1):
-                    inner = inner * vv + cl[i][j]
-                acc = inner if i == deg else acc * uu + inner
-            vals.append(acc)
-        return np.array(vals, dtype=float).reshape(u.shape)
     out = None
     for i in range(deg, -1, -1):
         # inner polynomial in v for u^i
@@ -130,11 +121,6 @@ def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
             out *= u
             out += inner
     return out
-
-
-#: Up to this many coordinates Horner runs on Python floats (same operations, same order,
-#: so the same IEEE results), cheaper than ~50 numpy calls on tiny arrays.
-_SCALAR_MAX = 32
 
 
 def _fit(fwd: Transformer) -> FramePolynomial | None:
@@ -214,7 +200,10 @@ def project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray, proj,
 
     ``proj`` is the PROJ path (called only for the coordinates outside the box);
     ``transformer()`` gives the PROJ transformer the fit may use."""
-    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() else None
+    # A few coordinates (one check) go to PROJ itself: fitting and verifying the polynomial
+    # (~15 ms) would cost more than it saves, every time in a one-shot command.
+    few = np.size(x) < POLY_MIN_COORDS
+    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() and not few else None
     if poly is None:
         return proj(x, y)
     x = np.asarray(x, dtype=float)

@@ -11,6 +11,7 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,23 +141,16 @@ def _column(df: pd.DataFrame, column: str | None, path: str) -> np.ndarray | Non
     return values
 
 
-def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
-                 opts: ScreenOptions, path: str = "input"
-                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """The ``gz_*`` columns for one chunk (same row order), computed by the core.
-
-    Returns ``(columns, geometry to write, residential, floor area)``: the geometry is the
-    input's, or the repaired one where the input's could not be read at all; ``residential``
-    marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
-    area × storeys in the station frame [m²].
-    """
+def _proposals(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
+               opts: ScreenOptions, path: str) -> Proposals:
+    """The chunk's rows as proposals (kinds, uses, heights ... read from their columns)."""
     kinds = _column(df, opts.kind_field, path)
     uses = _column(df, opts.use_field, path)
     if kinds is not None and opts.default_kind is not None:
         kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
     if uses is not None and opts.default_use is not None:
         uses = np.where(np.equal(uses, None), opts.default_use, uses)
-    p = Proposals.build(
+    return Proposals.build(
         zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
         kind=opts.default_kind if kinds is None else kinds,
         use=opts.default_use if uses is None else uses,
@@ -164,8 +158,48 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         default_height_m=opts.default_height_m, storey_height_m=opts.storey_height_m,
         dem=opts.dem, field_elevation_m=opts.field_elevation_m,
         width_m=_column(df, opts.width_field, path))
+
+
+def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
+                         crs, zones: ZoneSet, opts: ScreenOptions, path: str) -> None:
+    """Add to ``counts[datum]`` the assessed rows whose verdict differs when the same numbers
+    are read in that datum (and the row is assessed there too). Only the rows whose verdict
+    the datum's shift could change are read again (:mod:`geozones.core.datumshift`), and only
+    to their verdicts: the counts equal reading every row in full (a test compares them)."""
+    from .core.datums import DATUMS
+    from .core.datumshift import verdict_may_change, vertex_shift_m
+
+    others = [parse_crs(d) for d in DATUMS]
+    geoms = np.asarray(geoms, dtype=object)
+    shifts = vertex_shift_m(geoms, crs, others, zones.frame.crs, opts.axis_order == "yx")
+    may = verdict_may_change(a, shifts) & a.ok[None, :]   # rows in error are never counted
+    for k, datum in enumerate(DATUMS):
+        rows = np.flatnonzero(may[k])
+        changed = 0
+        if rows.size:
+            sub_raw = None if raw is None else np.asarray(raw, dtype=object)[rows]
+            b = assess_proposals(zones, _proposals(df.iloc[rows].reset_index(drop=True), geoms[rows],
+                                                   sub_raw, others[k], zones, opts, path))
+            changed = int((b.ok & (b.verdict != a.verdict[rows])).sum())
+        counts[datum] = counts.get(datum, 0) + changed
+
+
+def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
+                 opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None
+                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``gz_*`` columns for one chunk (same row order), computed by the core.
+
+    Returns ``(columns, geometry to write, residential, floor area)``: the geometry is the
+    input's, or the repaired one where the input's could not be read at all; ``residential``
+    marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
+    area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
+    verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum.
+    """
+    p = _proposals(df, geoms, raw, crs, zones, opts, path)
     a = assess_proposals(zones, p)
     ok = a.ok
+    if datum_counts is not None:
+        _count_datum_changes(datum_counts, a, df, geoms, raw, crs, zones, opts, path)
     written = np.asarray(geoms, dtype=object).copy()
     unreadable = np.equal(written, None) & p.repaired
     written[unreadable] = p.source_geoms[unreadable]  # unreadable input: write the repaired one
@@ -266,16 +300,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         any_rows = False
         for df, geoms, raw in src.chunks():
             any_rows = True
-            gz, written, residential, floor_area = screen_chunk(df, geoms, raw, src.crs, zones,
-                                                                opts, str(input_path))
-            if summary.crs_assumed and opts.datum_check:
-                from .core.datums import DATUMS, DatumCRS
-
-                for d in DATUMS:
-                    other = screen_chunk(df, geoms, raw, DatumCRS(d), zones, opts, str(input_path))[0]
-                    both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
-                    changed = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
-                    summary.datum_changes[d] = summary.datum_changes.get(d, 0) + changed
+            gz, written, residential, floor_area = screen_chunk(
+                df, geoms, raw, src.crs, zones, opts, str(input_path),
+                datum_counts=summary.datum_changes if summary.crs_assumed and opts.datum_check else None)
             base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
                                     or str(c) in SHAPEFILE_NAMES.values()])
             cols = gz
@@ -367,25 +394,34 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
         verdicts[k] = verdicts.get(k, 0) + int(v)
-    st = gz["gz_status"].str.replace(r"^error: .*", "error", regex=True)
-    for k, v in st.value_counts().items():
+    # every "error: ..." counted as "error": the text is rewritten once per distinct status
+    codes, uniques = pd.factorize(gz["gz_status"])
+    short = np.array([re.sub(r"^error: .*", "error", u) for u in uniques], dtype=object)
+    for k, v in pd.Series(short[codes]).value_counts().items():
         statuses[k] = statuses.get(k, 0) + int(v)
+    is_error = np.array([u.startswith("error") for u in uniques], dtype=bool)
     exc = gz["gz_exceedance_m"].to_numpy(dtype=float)
-    for i in np.flatnonzero(exc > 0):
-        item = (float(exc[i]), start + int(i), str(gz["gz_verdict"].iloc[i]), str(ids[i]))
+    over = np.flatnonzero(exc > 0)
+    if len(over) > 10:  # only rows that can be among the 10 worst (ties with the 10th kept)
+        tenth = np.partition(exc[over], len(over) - 10)[len(over) - 10]
+        over = over[exc[over] >= tenth]
+    verdict = gz["gz_verdict"].to_numpy(dtype=object)
+    for i in over:
+        item = (float(exc[i]), start + int(i), str(verdict[i]), str(ids[i]))
         if len(summary.worst) < 10:
             heapq.heappush(summary.worst, item)
         else:
             heapq.heappushpop(summary.worst, item)
-    zone = gz["gz_zone"].to_numpy(dtype=object)
-    summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
+    zone = gz["gz_zone"]
+    summary.protected_rows += int(zone.isin(["body", "protection", "control", "general"]).sum())
+    zone = zone.to_numpy(dtype=object)
     st_ = zones.station
     if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
         d = gz["gz_distance_m"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             summary.maybe_protected_rows += int(((zone == "outside")
                                                  & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
-    err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
+    err = np.flatnonzero(is_error[codes])
     summary.error_rows += len(err)
     for i in err[: max(0, 20 - len(summary.errors))]:
         summary.errors.append((start + int(i), gz["gz_status"].iloc[i], str(ids[i])))

@@ -150,7 +150,10 @@ class Proposals:
         problems = np.full(n, None, dtype=object)
         repaired = np.zeros(n, dtype=bool)
         reason = np.full(n, None, dtype=object)
-        texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
+        if any(issubclass(k, str) for k in set(map(type, arr))):
+            texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
+        else:  # geometries (or None) only: nothing to parse
+            texts = np.zeros(n, dtype=bool)
         if texts.any():
             parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
             text_rows = np.flatnonzero(texts)
@@ -312,19 +315,30 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
             return np.full(n, one), errors
     arr = np.asarray(values, dtype=object)
     arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 or arr.shape != (n,) else arr
-    text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
-    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
-    parsed = np.full(len(uniq), np.nan)
-    bad_text = np.zeros(len(uniq), dtype=bool)
-    for j, u in enumerate(uniq):
-        if u in ("", "nan", "NaN", "None", "<NA>"):
-            continue
+    out = None
+    if set(map(type, arr)) <= _PLAIN_NUMBERS:
+        # numbers only (a numeric column): float(v) is float(str(v)) for these types, so the
+        # text is made only for the rows that need it in a message
         try:
-            parsed[j] = float(u)
-        except ValueError:
-            bad_text[j] = True
-    out = parsed[inverse.reshape(-1)]
-    bad = bad_text[inverse.reshape(-1)]
+            out = np.where(np.equal(arr, None), np.nan, arr).astype(float)
+            bad = np.zeros(n, dtype=bool)
+            text: Any = _LazyText(arr)
+        except OverflowError:  # an int beyond float: the text path makes it inf (refused)
+            out = None
+    if out is None:
+        text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
+        uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+        parsed = np.full(len(uniq), np.nan)
+        bad_text = np.zeros(len(uniq), dtype=bool)
+        for j, u in enumerate(uniq):
+            if u in ("", "nan", "NaN", "None", "<NA>"):
+                continue
+            try:
+                parsed[j] = float(u)
+            except ValueError:
+                bad_text[j] = True
+        out = parsed[inverse.reshape(-1)]
+        bad = bad_text[inverse.reshape(-1)]
     neg = ~np.isnan(out) & ((out < 0) | np.isinf(out))
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
@@ -338,6 +352,21 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
             errors[i] = InputError("row_negative", what=Key(f"word_{what}"), value=f"{out[i]:g}")
     out[bad | neg] = np.nan
     return out, errors
+
+
+#: Cell types whose float() equals float(str()) (bool is not among them: "True" is no number).
+_PLAIN_NUMBERS = {float, int, type(None), np.float64, np.int64, np.int32}
+
+
+class _LazyText:
+    """``str(v).strip()`` of a row, made when asked (for the few rows with a problem)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def __getitem__(self, i: int) -> str:
+        v = self.values[i]
+        return "" if v is None else str(v).strip()
 
 
 def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], strict_key: str,

@@ -171,7 +171,9 @@ def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, r
 
     others = [parse_crs(d) for d in DATUMS]
     geoms = np.asarray(geoms, dtype=object)
-    shifts = vertex_shift_m(geoms, crs, others, zones.frame.crs, opts.axis_order == "yx")
+    shifts = np.full((len(others), len(geoms)), np.inf)   # inf: read again in full
+    sure = np.flatnonzero(a.ok & ~a.repaired)
+    shifts[:, sure] = vertex_shift_m(geoms[sure], crs, others, zones.frame.crs, opts.axis_order == "yx")
     may = verdict_may_change(a, shifts) & a.ok[None, :]   # rows in error are never counted
     for k, datum in enumerate(DATUMS):
         rows = np.flatnonzero(may[k])

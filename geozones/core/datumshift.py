@@ -48,10 +48,16 @@ def vertex_shift_m(geoms: np.ndarray, crs, others, frame_crs, swap: bool = False
     present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     if not present.size:
         return out
-    a = transform_geoms(geoms[present], crs, frame_crs, swap)
+    try:
+        a = transform_geoms(geoms[present], crs, frame_crs, swap)
+    except Exception:  # PROJ/GEOS refuses a row (a ring no longer closes): no bound for any
+        return out
     ca, index = shapely.get_coordinates(a, return_index=True)
     for k, other in enumerate(others):
-        cb = shapely.get_coordinates(transform_geoms(geoms[present], other, frame_crs, swap))
+        try:
+            cb = shapely.get_coordinates(transform_geoms(geoms[present], other, frame_crs, swap))
+        except Exception:
+            continue
         if len(ca) != len(cb):  # cannot happen for a vertex-by-vertex transform; be safe
             continue
         d = np.hypot(ca[:, 0] - cb[:, 0], ca[:, 1] - cb[:, 1])
@@ -98,7 +104,7 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
     n = len(a)
     shift = np.asarray(shift_m, dtype=float)
     shape = shift.shape
-    shift = shift.reshape(-1, n)
+    shift = shift.reshape(shape[0] if shift.ndim == 2 else 1, n)
     if np.any(a.proposals.dem_cells > 0) or not np.all(np.isnan(a.proposals.ground_m)):
         return np.ones(shape, dtype=bool)  # a DEM: the ground under the moved footprint changes H
     margin = np.where(np.isfinite(shift), shift + MARGIN_M, np.inf)

@@ -293,10 +293,15 @@ def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
                          else shapely.from_wkt(raw[i], on_invalid="fix"))
             except Exception:
                 fixed = None
+        if fixed is not None and not fixed.is_empty:
+            try:  # GEOS may still refuse it (a curve of NaN vertices)
+                fixed = shapely.make_valid(fixed)
+            except Exception:
+                fixed = None
         if fixed is None or fixed.is_empty:
             problems[i] = GeometryError("row_geom_unreadable")
         else:
-            arr[i] = shapely.make_valid(fixed)
+            arr[i] = fixed
             repaired[i] = True
 
 

@@ -314,7 +314,14 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     raw_arr = None if raw is None else np.asarray(raw, dtype=object)
     crs_obj = parse_crs(crs)
     inputs = _proposal_inputs(df, opts, path)
-    bounds = lonlat_bounds(geoms, crs_obj, opts.axis_order)
+    located = geoms
+    if raw_arr is not None and (np.equal(geoms, None) & ~np.equal(raw_arr, None)).any():
+        from .core.proposals import _repair_unreadable
+
+        # unreadable geometries are repaired by Proposals.build: locate them as repaired
+        located = geoms.copy()
+        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+    bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
     sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
     cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
     home = net.index.nearest(bounds)

@@ -82,6 +82,28 @@ class ZoneSet(Zones):
         return zones
 
 
+class _PilotFrame:
+    """A station frame that measures nothing of the station: the pilot rules need only the
+    pilot area a footprint touches (measured by :func:`geozones.core.engine.measure` from the
+    boundaries), so the station's distances and sectors are not computed twice. Every present
+    footprint is ``outside`` at D = 0 (unused: no station rule is evaluated with it)."""
+
+    def __init__(self, frame: StationFrame) -> None:
+        self._frame = frame
+        self.station = frame.station
+        self.crs = frame.crs
+
+    def measure(self, geoms: np.ndarray):
+        from .core.zones import OUTSIDE, Measurements
+
+        n = len(geoms)
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        zone = np.where(missing, -1, OUTSIDE).astype(np.int8)
+        no = np.zeros(n, dtype=bool)
+        return Measurements(np.where(missing, np.nan, 0.0), np.full(n, np.nan), zone, no, no.copy(),
+                            maybe_upwind=no.copy())
+
+
 class _PilotZones(Zones):
     """A station frame with the pilot areas' rules only: the pilot rules of a row are
     evaluated once, in the frame of its nearest station, whatever stations reach it."""
@@ -141,7 +163,8 @@ class StationNetwork:
     def pilot_zones(self, k: int) -> Zones:
         if k not in self._pilot_zones:
             z = self.zones(k)
-            pz = _PilotZones(frame=z.frame, pilots=self.pilots, storey_height_m=z.storey_height_m)
+            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]
+                             storey_height_m=z.storey_height_m)
             pz.__dict__["pilot_boundaries"] = z.pilot_boundaries  # projected once per station
             self._pilot_zones[k] = pz
         return self._pilot_zones[k]

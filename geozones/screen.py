@@ -324,8 +324,15 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
     sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
     cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
-    home = net.index.nearest(bounds)
-    home[home < 0] = 0   # no position: read in the first station's frame (to say why)
+    # home: the nearest station; a row with one candidate station needs no nearest query
+    count = np.bincount(cand_rows, minlength=n)
+    home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
+    one = count == 1
+    home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
+    ask = np.flatnonzero(~one)
+    if ask.size:
+        near = net.index.nearest(bounds[ask])
+        home[ask] = np.where(near < 0, 0, near)
 
     # per row, from the home station: the row as read, and its pilot-rule answer
     ok = np.zeros(n, dtype=bool)

@@ -37,7 +37,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .coords import transform_geoms
+from .coords import project_xy
+from .datums import datum_of, to_wgs84
 from .station import Station
 
 __all__ = ["DEFAULT_SUN_REACH_M", "zone_reach_m", "sun_reach_m", "reach_m", "StationIndex",
@@ -142,13 +143,16 @@ def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.nda
     ok = ~np.isnan(b).any(axis=1)
     if axis_order == "yx":  # (northing, easting) given: swap to x first before transforming
         b = b[:, [1, 0, 3, 2]]
-    corners = shapely.points(np.stack([b[:, [0, 2, 0, 2]].ravel(), b[:, [1, 1, 3, 3]].ravel()], axis=1))
-    corners[~np.repeat(ok, 4)] = None
-    ll = transform_geoms(corners, crs, _WGS84, False)
-    x = shapely.get_x(ll).reshape(-1, 4)
-    y = shapely.get_y(ll).reshape(-1, 4)
-    with np.errstate(invalid="ignore"):
+    x = b[:, [0, 2, 0, 2]].ravel()
+    y = b[:, [1, 1, 3, 3]].ravel()
+    datum = datum_of(crs)
+    with np.errstate(all="ignore"):
+        if datum is not None:   # GCJ-02/BD-09 numbers: to WGS84 first (as transform_geoms)
+            x, y = to_wgs84(x, y, datum)
+        x, y = project_xy(crs.to_wkt(), _WGS84.to_wkt(), x, y)
+        x, y = np.asarray(x).reshape(-1, 4), np.asarray(y).reshape(-1, 4)
         box = np.column_stack([x.min(axis=1), y.min(axis=1), x.max(axis=1), y.max(axis=1)])
+    box[~ok] = np.nan
     box[~np.isfinite(box).all(axis=1)] = np.nan
     out[real] = box
     return out

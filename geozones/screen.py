@@ -90,6 +90,9 @@ class ScreenOptions:
     #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
     #: and count the rows whose verdict would differ (costs two more evaluations per row).
     datum_check: bool = True
+    #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
+    #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
+    long_rows: bool = False
 
 
 @dataclass
@@ -197,7 +200,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     area × storeys in the station frame [m²].
 
     ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
-    stations: :func:`_screen_chunk_network`; the columns then carry ``attrs["long"]``, the
+    stations: :func:`_screen_chunk_network`; the columns then carry ``attrs["long"]`` (with
+    ``opts.long_rows``), the
     per-station rows of ``--long`` with the chunk's row positions, and ``attrs["counts"]``).
     """
     if isinstance(zones, StationNetwork):
@@ -292,6 +296,21 @@ def _pilot_parts(a, lang: str) -> tuple[np.ndarray, np.ndarray]:
     return text, ids
 
 
+def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p) -> pd.DataFrame:
+    """The ``--long`` rows of a chunk: one per (row, station in reach), by row, nearest first."""
+    order = np.lexsort((np.where(np.isnan(dist_p), np.inf, dist_p), rows_p))
+    h_p = eff_h[rows_p]
+    with np.errstate(invalid="ignore"):
+        exc_p = np.maximum(h_p - max_p, 0.0)
+    verdicts = np.array(VERDICTS, dtype=object)[code_p.astype(int) - 1] if len(code_p) else np.zeros(0, dtype=object)
+    return pd.DataFrame({
+        "gz_row": rows_p, "gz_station": ids[st_p], "gz_verdict": verdicts,
+        "gz_zone": zone_p, "gz_distance_m": np.round(dist_p, 3), "gz_max_height_m": np.round(max_p, 3),
+        "gz_height_m": np.round(h_p, 3), "gz_exceedance_m": np.round(exc_p, 3),
+        "gz_rules": rules_p, "gz_message": msg_p,
+    }).iloc[order].reset_index(drop=True)
+
+
 def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs,
                           net: StationNetwork, opts: ScreenOptions, path: str
                           ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
@@ -321,18 +340,20 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
         # unreadable geometries are repaired by Proposals.build: locate them as repaired
         located = geoms.copy()
         _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
-    bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
-    sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
-    cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
-    # home: the nearest station; a row with one candidate station needs no nearest query
-    count = np.bincount(cand_rows, minlength=n)
     home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
-    one = count == 1
-    home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
-    ask = np.flatnonzero(~one)
-    if ask.size:
-        near = net.index.nearest(bounds[ask])
-        home[ask] = np.where(near < 0, 0, near)
+    if len(net) == 1:   # nothing to prune: every row is read in the one frame anyway
+        cand_rows, cand_st = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    else:
+        bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
+        sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
+        cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
+        # home: the nearest station; a row with one candidate station needs no nearest query
+        one = np.bincount(cand_rows, minlength=n) == 1
+        home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
+        ask = np.flatnonzero(~one)
+        if ask.size:
+            near = net.index.nearest(bounds[ask])
+            home[ask] = np.where(near < 0, 0, near)
 
     # per row, from the home station: the row as read, and its pilot-rule answer
     ok = np.zeros(n, dtype=bool)
@@ -497,18 +518,8 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     if opts.dem is not None:
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
                        np.round(np.where(ok, ground, np.nan), 3))
-    order = np.lexsort((np.where(np.isnan(dist_p), np.inf, dist_p), rows_p))
-    h_p = eff_h[rows_p]
-    with np.errstate(invalid="ignore"):
-        exc_p = np.maximum(h_p - max_p, 0.0)
-    long = pd.DataFrame({
-        "gz_row": rows_p, "gz_station": ids[st_p],
-        "gz_verdict": np.array(VERDICTS, dtype=object)[code_p.astype(int) - 1] if len(code_p) else np.zeros(0, dtype=object),
-        "gz_zone": zone_p, "gz_distance_m": np.round(dist_p, 3), "gz_max_height_m": np.round(max_p, 3),
-        "gz_height_m": np.round(h_p, 3), "gz_exceedance_m": np.round(exc_p, 3),
-        "gz_rules": rules_p, "gz_message": msg_p,
-    }).iloc[order].reset_index(drop=True)
-    columns.attrs["long"] = long
+    if opts.long_rows:
+        columns.attrs["long"] = _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p)
     columns.attrs["counts"] = {
         "no_station": int(none.sum()), "pairs": len(rows_p),
         # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
@@ -553,6 +564,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     refuse_same_files([output_path] + ([long_path] if long_path is not None else []), inputs)
     if network and opts.dem is not None:
         raise InputError("stations_dem")
+    if long_path is not None and not opts.long_rows:
+        import dataclasses
+
+        opts = dataclasses.replace(opts, long_rows=True)
     fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=chunk_size)
@@ -737,6 +752,10 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
                      ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
                      ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
+            if summary.stations is not None:   # many stations
+                rows += [("stations", "", data["stations"]), ("sun_reach_m", "", data["sun_reach_m"]),
+                         ("no_station_rows", "", data["no_station_rows"]),
+                         ("station_pairs", "(row, station) in reach", data["station_pairs"])]
             pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
 
 

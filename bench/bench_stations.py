@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_screen import OUT, make_file  # noqa: E402
+from bench_screen import OUT, make_file
 
 
 def make_stations(folder: Path, n: int, spread_deg: float, seed: int = 0) -> None:

@@ -299,3 +299,23 @@ def test_check_stations_pilot_rules_once_without_a_station():
     r = check_stations("POINT (111.2 34.84)", height=60, network=StationNetwork([load_station()]))
     assert (r.verdict, r.station, r.stations, r.no_station_km) == ("review", None, [], 10.0)
     assert r.pilot["inside"] and r.pilot["verdict"] == "review" and r.pilot["storeys"] == 20.0
+
+
+def test_cli_refusals_are_one_line(folder, tmp_path):
+    """--dem, --map and --reports are not yet available with --stations; --long needs .csv or
+    .parquet; check --station with --stations: one line each, exit 2, nothing written."""
+    gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(LON + 0.01, LAT)], crs=4326).to_file(tmp_path / "in.gpkg")
+    runner = CliRunner()
+    base = ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "out.gpkg"), "--stations", str(folder)]
+    (tmp_path / "dem.tif").write_bytes(b"")
+    for extra, words in ((["--dem", str(tmp_path / "dem.tif")], "--dem with --stations is not supported yet"),
+                         (["--map", str(tmp_path / "m.html")], "--map is not available with --stations yet"),
+                         (["--reports", str(tmp_path / "r")], "--reports is not available with --stations yet"),
+                         (["--long", str(tmp_path / "l.txt")], "cannot tell the format of")):
+        res = runner.invoke(main, base + extra)
+        assert res.exit_code != 0 and words in res.output, (extra, res.output)
+        assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+    assert not (tmp_path / "out.gpkg").exists()
+    res = runner.invoke(main, ["check", "--footprint", "POINT (111.58 35.504)", "--stations", str(folder),
+                               "--station", str(default_station_path()), "--lang", "zh"])
+    assert res.exit_code == 2 and "--station 与 --stations 不能同时使用" in res.output

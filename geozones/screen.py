@@ -200,9 +200,10 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     area × storeys in the station frame [m²].
 
     ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
-    stations: :func:`_screen_chunk_network`; the columns then carry ``attrs["long"]`` (with
-    ``opts.long_rows``), the
-    per-station rows of ``--long`` with the chunk's row positions, and ``attrs["counts"]``).
+    stations: :func:`_screen_chunk_network`); the columns then also carry ``attrs["counts"]``
+    (rows in reach of no station, pairs assessed, rows in a protection area) and, with
+    ``opts.long_rows``, ``attrs["long"]``: the per-station rows of ``--long``, ``gz_row``
+    counting the chunk's rows from 0.
     """
     if isinstance(zones, StationNetwork):
         return _screen_chunk_network(df, geoms, raw, crs, zones, opts, path)

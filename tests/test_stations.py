@@ -319,3 +319,18 @@ def test_cli_refusals_are_one_line(folder, tmp_path):
     res = runner.invoke(main, ["check", "--footprint", "POINT (111.58 35.504)", "--stations", str(folder),
                                "--station", str(default_station_path()), "--lang", "zh"])
     assert res.exit_code == 2 and "--station 与 --stations 不能同时使用" in res.output
+
+
+def test_wide_row_is_the_worst_and_lowest_of_its_long_rows(screened):
+    """Outside every pilot area the governing verdict is the worst of the row's per-station
+    verdicts and its limit the lowest of theirs; gz_stations lists exactly the long rows'
+    stations."""
+    res, long, _summary = screened
+    rank = {"pass": 1, "review": 2, "fail": 3}
+    for i, (_name, r) in enumerate(res.iterrows()):
+        mine = long[long.gz_row == i]
+        if mine.empty:
+            continue
+        assert rank[r.gz_verdict] == max(rank[v] for v in mine.gz_verdict)
+        assert r.gz_max_height_m == pytest.approx(mine.gz_max_height_m.min())
+        assert r.gz_stations.split(",") == mine.gz_station.tolist()

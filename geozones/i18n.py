@@ -234,6 +234,52 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "station files {first} and {path} both have id '{id}': give each station its own [station].id",
         "zh": "站点文件 {first} 与 {path} 的站点编号均为“{id}”：请为每个站点设置不同的 [station].id",
     },
+    # --- branch stations: many stations in one run (issue 15) ---
+    "stations_none": {
+        "en": "no station to check against: pass --stations with a folder of station files (*.toml)",
+        "zh": "没有可用于核查的站点：请用 --stations 指定存放站点文件（*.toml）的文件夹",
+    },
+    "stations_and_station": {
+        "en": "--station and --stations exclude each other: pass one station file with --station, or a folder of them with --stations",
+        "zh": "--station 与 --stations 不能同时使用：单站用 --station 指定站点文件，多站用 --stations 指定文件夹",
+    },
+    "stations_dem": {
+        "en": "--dem with --stations is not supported yet (the field elevation differs per station): run each station with --station and --dem",
+        "zh": "暂不支持 --dem 与 --stations 同用（各站观测场高程不同）：请逐站使用 --station 与 --dem",
+    },
+    "stations_option": {
+        "en": "{option} is not available with --stations yet: run it per station with --station",
+        "zh": "{option} 暂不能与 --stations 同用：请逐站使用 --station",
+    },
+    "long_needs_stations": {
+        "en": "--long needs --stations (it writes one row per parcel and station in reach)",
+        "zh": "--long 须与 --stations 同用（按“地块 × 可及站点”逐行输出）",
+    },
+    "msg_no_station": {"en": "no station within {km} km", "zh": "{km} 公里内无气象站"},
+    "msg_also_in_reach": {"en": "also in reach: {stations}", "zh": "其他可及站点：{stations}"},
+    "sum_stations": {
+        "en": "stations: {n}; (row, station) pairs assessed: {pairs}; rows in reach of no station: {none}",
+        "zh": "站点数：{n}；已评估的“行 × 站点”组合：{pairs}；不在任何站点影响范围内的行：{none}",
+    },
+    "assume_sun_reach": {
+        "en": "Many stations: the 5° sun-sector limit is evaluated out to {km} km from each station's fence for rows of unknown height (the limit there is {h} m, above any structure in China: the Shanghai Tower is 632 m) and out to H / tan 5° for a known height H; beyond that no station is quoted (--sun-reach).",
+        "zh": "多站核查：对高度未知的行，日出日落方向 5° 限制评估至各站围栏外 {km} 公里（该处限高 {h} 米，高于国内任何建筑，上海中心大厦为 632 米）；已知高度 H 的行评估至 H / tan 5°；超出此范围不再引用任何站点（--sun-reach）。",
+    },
+    "sum_long": {"en": "per-station rows: {path}", "zh": "逐站结果：{path}"},
+    "check_governing": {
+        "en": "Governing station: {station}; stations in reach: {stations}",
+        "zh": "起决定作用的站点：{station}；可及站点：{stations}",
+    },
+    "check_no_station": {
+        "en": "No station within {km} km: no station's zones or sun rule reach this proposal.",
+        "zh": "{km} 公里内无气象站：没有任何站点的保护区或日出日落方向条款涉及本项目。",
+    },
+    "check_station_line": {
+        "en": "{station}: {verdict} · {zone} · {d} m from the fence · permitted height {max}",
+        "zh": "{station}：{verdict} · {zone} · 距围栏 {d} 米 · 允许高度 {max}",
+    },
+    "report_stations": {"en": "Stations in reach", "zh": "可及站点"},
+    # --- end branch stations ---
     "station_unknown_key": {
         "en": "station file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
         "zh": "站点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",

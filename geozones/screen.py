@@ -21,18 +21,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .check import ZoneSet
+from .check import StationNetwork, ZoneSet
 from .core.coords import parse_crs
 from .core.engine import assess_proposals
 from .core.pilot import low_rise_share
 from .core.proposals import Proposals
+from .core.rules import VERDICTS
 from .errors import InputError, OutputError
 from .explain import row_messages
 from .i18n import t
 from .io import TableSource, atomic_output, driver_for, write_chunks
 from .safety import InputFingerprint, refuse_same_files
 
-__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
+__all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
+           "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
            "assess_frame"]
 
 #: Columns added to every row, in order.
@@ -47,7 +49,24 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "gz_max_height_m": "gz_maxh_m", "gz_height_m": "gz_h_m", "gz_exceedance_m": "gz_exc_m",
     "gz_in_pilot": "gz_pilot", "gz_storeys": "gz_storey", "gz_rules": "gz_rules",
     "gz_message": "gz_msg", "gz_status": "gz_status",
+    "gz_station": "gz_station", "gz_stations": "gz_stns",
 }
+#: Columns added with many stations (``screen --stations``), before ``gz_status``: the
+#: station that sets the verdict and limit, and every station in reach (ids, nearest first).
+STATION_COLUMNS: tuple[str, ...] = ("gz_station", "gz_stations")
+#: Columns of the ``--long`` table: one row per (input row, station in reach), that
+#: station's own answer (its rules only; the pilot areas' are in the main output).
+LONG_COLUMNS: tuple[str, ...] = (
+    "gz_row", "gz_station", "gz_verdict", "gz_zone", "gz_distance_m", "gz_max_height_m",
+    "gz_height_m", "gz_exceedance_m", "gz_rules", "gz_message",
+)
+
+
+def output_columns(zones: Any) -> tuple[str, ...]:
+    """The ``gz_*`` columns written for ``zones`` (a ZoneSet, or a StationNetwork: two more)."""
+    if isinstance(zones, StationNetwork):
+        return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
+    return COLUMNS
 _DBF_TEXT_MAX = 254
 
 
@@ -71,6 +90,9 @@ class ScreenOptions:
     #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
     #: and count the rows whose verdict would differ (costs two more evaluations per row).
     datum_check: bool = True
+    #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
+    #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
+    long_rows: bool = False
 
 
 @dataclass
@@ -99,6 +121,12 @@ class ScreenSummary:
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
     protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
     maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
+    # many stations (screen --stations); None/0 for one station, and then not in to_dict()
+    stations: int | None = None        #: stations loaded
+    sun_reach_m: float | None = None   #: the sun rule's reach for rows of unknown height [m]
+    no_station_rows: int = 0           #: rows in reach of no station
+    station_pairs: int = 0             #: (row, station) pairs assessed (stations in reach)
+    long_output: str | None = None     #: the --long table written
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -124,6 +152,10 @@ class ScreenSummary:
             "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
             "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
             "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
+            **({} if self.stations is None else {
+                "stations": self.stations, "sun_reach_m": self.sun_reach_m,
+                "no_station_rows": self.no_station_rows, "station_pairs": self.station_pairs,
+                "long_output": self.long_output}),
         }
 
 
@@ -140,7 +172,24 @@ def _column(df: pd.DataFrame, column: str | None, path: str) -> np.ndarray | Non
     return values
 
 
-def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
+def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[str, Any]:
+    """The keyword arguments of :meth:`Proposals.build` read from the table and the options."""
+    kinds = _column(df, opts.kind_field, path)
+    uses = _column(df, opts.use_field, path)
+    if kinds is not None and opts.default_kind is not None:
+        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
+    if uses is not None and opts.default_use is not None:
+        uses = np.where(np.equal(uses, None), opts.default_use, uses)
+    return dict(
+        kind=opts.default_kind if kinds is None else kinds,
+        use=opts.default_use if uses is None else uses,
+        height_m=_column(df, opts.height_field, path), floors=_column(df, opts.floors_field, path),
+        default_height_m=opts.default_height_m, storey_height_m=opts.storey_height_m,
+        dem=opts.dem, field_elevation_m=opts.field_elevation_m,
+        width_m=_column(df, opts.width_field, path))
+
+
+def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
                  opts: ScreenOptions, path: str = "input"
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
@@ -149,21 +198,17 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     input's, or the repaired one where the input's could not be read at all; ``residential``
     marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
     area × storeys in the station frame [m²].
+
+    ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
+    stations: :func:`_screen_chunk_network`); the columns then also carry ``attrs["counts"]``
+    (rows in reach of no station, pairs assessed, rows in a protection area) and, with
+    ``opts.long_rows``, ``attrs["long"]``: the per-station rows of ``--long``, ``gz_row``
+    counting the chunk's rows from 0.
     """
-    kinds = _column(df, opts.kind_field, path)
-    uses = _column(df, opts.use_field, path)
-    if kinds is not None and opts.default_kind is not None:
-        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
-    if uses is not None and opts.default_use is not None:
-        uses = np.where(np.equal(uses, None), opts.default_use, uses)
-    p = Proposals.build(
-        zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
-        kind=opts.default_kind if kinds is None else kinds,
-        use=opts.default_use if uses is None else uses,
-        height_m=_column(df, opts.height_field, path), floors=_column(df, opts.floors_field, path),
-        default_height_m=opts.default_height_m, storey_height_m=opts.storey_height_m,
-        dem=opts.dem, field_elevation_m=opts.field_elevation_m,
-        width_m=_column(df, opts.width_field, path))
+    if isinstance(zones, StationNetwork):
+        return _screen_chunk_network(df, geoms, raw, crs, zones, opts, path)
+    p = Proposals.build(zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
+                        **_proposal_inputs(df, opts, path))
     a = assess_proposals(zones, p)
     ok = a.ok
     written = np.asarray(geoms, dtype=object).copy()
@@ -204,12 +249,295 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     return columns, written, residential, floor_area
 
 
+def _take_inputs(inputs: dict[str, Any], index: np.ndarray, n: int) -> dict[str, Any]:
+    """The inputs of rows ``index``: per-row arrays taken, single values kept."""
+    return {k: v[index] if isinstance(v, np.ndarray) and v.shape == (n,) else v
+            for k, v in inputs.items()}
+
+
+def _height_guess(inputs: dict[str, Any], n: int, storey_height_m: float | None) -> np.ndarray:
+    """Heights as far as the table tells them before the rows are read into a frame (height,
+    else storeys × storey height, else the default), to widen the station query for very
+    tall rows; NaN where unknown. [m]"""
+    def numbers(v):
+        if v is None:
+            return np.full(n, np.nan)
+        arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+        return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float)
+
+    h = numbers(inputs.get("height_m"))
+    if storey_height_m is not None:
+        h = np.where(np.isnan(h), numbers(inputs.get("floors")) * storey_height_m, h)
+    if inputs.get("default_height_m") is not None:
+        h = np.where(np.isnan(h), float(inputs["default_height_m"]), h)
+    return h
+
+
+def _pilot_parts(a, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a pilot-rules assessment: the message part (pilot name, storeys, flagged
+    rules with articles) and the flagged rule ids ("" outside every pilot area)."""
+    from .i18n import article_label
+
+    n = len(a)
+    sep = " · "
+    text = np.full(n, "", dtype=object)
+    ids = np.full(n, "", dtype=object)
+    ok = a.ok
+    storeys = a.storeys
+    for i in np.flatnonzero(ok & a.in_pilot):
+        s_ = storeys[i]
+        text[i] = sep + a.pilot(i).name.get(lang) + ("" if np.isnan(s_) else t("msg_storeys", lang, n=f"{s_:.0f}"))
+    group, sets = a.flag_groups
+    tails = np.array(["" if not rs else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})"
+                                                       for r in rs) for rs in sets], dtype=object)[group]
+    rule_ids = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+    text = text + tails
+    ids[ok] = rule_ids[ok]
+    text[~ok] = ""
+    return text, ids
+
+
+def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p) -> pd.DataFrame:
+    """The ``--long`` rows of a chunk: one per (row, station in reach), by row, nearest first."""
+    order = np.lexsort((np.where(np.isnan(dist_p), np.inf, dist_p), rows_p))
+    h_p = eff_h[rows_p]
+    with np.errstate(invalid="ignore"):
+        exc_p = np.maximum(h_p - max_p, 0.0)
+    verdicts = np.array(VERDICTS, dtype=object)[code_p.astype(int) - 1] if len(code_p) else np.zeros(0, dtype=object)
+    return pd.DataFrame({
+        "gz_row": rows_p, "gz_station": ids[st_p], "gz_verdict": verdicts,
+        "gz_zone": zone_p, "gz_distance_m": np.round(dist_p, 3), "gz_max_height_m": np.round(max_p, 3),
+        "gz_height_m": np.round(h_p, 3), "gz_exceedance_m": np.round(exc_p, 3),
+        "gz_rules": rules_p, "gz_message": msg_p,
+    }).iloc[order].reset_index(drop=True)
+
+
+def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs,
+                          net: StationNetwork, opts: ScreenOptions, path: str
+                          ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`screen_chunk` against many stations.
+
+    Each row meets only the stations whose reach box it touches (the STRtree of
+    :class:`~geozones.core.network.StationIndex`); each of them assesses it in its own frame
+    with its own rules, and reaches it when the measured distance is within
+    :func:`~geozones.core.network.reach_m`. Rows are read (problems, repairs, DEM, pilot
+    rules) once, in the frame of their nearest station; the pilot rules are evaluated there
+    once per row. The gz_* columns are the governing answer (:func:`~geozones.core.network.govern`).
+    """
+    from .core.network import govern, join_ids, lonlat_bounds, reach_m
+    from .explain import fmt
+    from .i18n import VERDICT_NAMES, name, zone_name
+
+    lang = opts.lang
+    n = len(df)
+    geoms = np.asarray(geoms, dtype=object)
+    raw_arr = None if raw is None else np.asarray(raw, dtype=object)
+    crs_obj = parse_crs(crs)
+    inputs = _proposal_inputs(df, opts, path)
+    located = geoms
+    if raw_arr is not None and (np.equal(geoms, None) & ~np.equal(raw_arr, None)).any():
+        from .core.proposals import _repair_unreadable
+
+        # unreadable geometries are repaired by Proposals.build: locate them as repaired
+        located = geoms.copy()
+        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+    home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
+    if len(net) == 1:   # nothing to prune: every row is read in the one frame anyway
+        cand_rows, cand_st = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    else:
+        bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
+        sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
+        cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
+        # home: the nearest station; a row with one candidate station needs no nearest query
+        one = np.bincount(cand_rows, minlength=n) == 1
+        home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
+        ask = np.flatnonzero(~one)
+        if ask.size:
+            near = net.index.nearest(bounds[ask])
+            home[ask] = np.where(near < 0, 0, near)
+
+    # per row, from the home station: the row as read, and its pilot-rule answer
+    ok = np.zeros(n, dtype=bool)
+    problems = np.full(n, None, dtype=object)
+    repaired = np.zeros(n, dtype=bool)
+    source = np.full(n, None, dtype=object)
+    below = np.zeros(n, dtype=bool)
+    height_missing = np.zeros(n, dtype=bool)
+    nodata = np.zeros(n, dtype=np.int64)
+    cells = np.zeros(n, dtype=np.int64)
+    eff_h = np.full(n, np.nan)
+    ground = np.full(n, np.nan)
+    kinds = np.full(n, None, dtype=object)
+    uses = np.full(n, None, dtype=object)
+    storeys = np.full(n, np.nan)
+    in_pilot = np.zeros(n, dtype=bool)
+    pilot_code = np.full(n, 1, dtype=np.int8)
+    pilot_text = np.full(n, "", dtype=object)
+    pilot_ids = np.full(n, "", dtype=object)
+    floor_area = np.zeros(n)
+    # per (row, station in reach) pair
+    pr: list[np.ndarray] = []
+    pk: list[np.ndarray] = []
+    pcode: list[np.ndarray] = []
+    pmax: list[np.ndarray] = []
+    pdist: list[np.ndarray] = []
+    pzone: list[np.ndarray] = []
+    prules: list[np.ndarray] = []
+    pmsg: list[np.ndarray] = []
+    papproval: list[np.ndarray] = []
+    pmaybe: list[np.ndarray] = []
+    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int):
+        c_rows = cand_rows[cand_st == k]
+        h_rows = np.flatnonzero(home == k)
+        rows_k = np.union1d(c_rows, h_rows)
+        p = Proposals.build(net.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
+                            crs=crs_obj, axis_order=opts.axis_order, **_take_inputs(inputs, rows_k, n))
+        if c_rows.size:
+            pc = p.take(np.searchsorted(rows_k, c_rows))
+            a = assess_proposals(net.station_zones(k), pc)
+            st = net.stations[k]
+            with np.errstate(invalid="ignore"):
+                reach = a.ok & (a.measurements.distance_m
+                                <= reach_m(st, pc.effective_height_m, net.sun_reach_m) + st.tolerance_m)
+            if reach.any():
+                group, sets = a.flag_groups
+                rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+                pr.append(c_rows[reach])
+                pk.append(np.full(int(reach.sum()), k, dtype=np.int64))
+                pcode.append(a.station_verdict_code[reach])
+                pmax.append(a.max_height_m[reach])
+                pdist.append(a.measurements.distance_m[reach])
+                pzone.append(a.zone[reach])
+                prules.append(rules[reach])
+                pmsg.append(row_messages(a, a.verdict, lang)[reach])
+                papproval.append(a.in_protection_area()[reach])
+                mu = a.measurements.maybe_upwind
+                pmaybe.append((np.zeros(len(a), dtype=bool) if mu is None
+                               else np.asarray(mu, dtype=bool) & ~a.measurements.in_protected)[reach])
+        if h_rows.size:
+            ph = p.take(np.searchsorted(rows_k, h_rows))
+            pa = assess_proposals(net.pilot_zones(k), ph)
+            ok[h_rows] = pa.ok
+            problems[h_rows] = ph.problems
+            repaired[h_rows] = ph.repaired
+            source[h_rows] = ph.source_geoms
+            if ph.below_field is not None:
+                below[h_rows] = ph.below_field
+            height_missing[h_rows] = ph.height_missing
+            nodata[h_rows], cells[h_rows] = ph.dem_nodata_cells, ph.dem_cells
+            eff_h[h_rows], ground[h_rows] = ph.effective_height_m, ph.ground_m
+            kinds[h_rows], uses[h_rows] = ph.kinds, ph.uses
+            storeys[h_rows] = pa.storeys
+            in_pilot[h_rows] = pa.ok & pa.in_pilot
+            pilot_code[h_rows] = pa.pilot_verdict_code
+            pilot_text[h_rows], pilot_ids[h_rows] = _pilot_parts(pa, lang)
+            floor_area[h_rows] = shapely.area(ph.geoms) * pa.storeys
+
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    rows_p = cat(pr, np.int64)
+    keep = ok[rows_p] if rows_p.size else np.zeros(0, dtype=bool)  # rows read in their home frame
+    rows_p, st_p = rows_p[keep], cat(pk, np.int64)[keep]
+    code_p, max_p, dist_p = cat(pcode, np.int8)[keep], cat(pmax, float)[keep], cat(pdist, float)[keep]
+    zone_p, rules_p, msg_p = cat(pzone, object)[keep], cat(prules, object)[keep], cat(pmsg, object)[keep]
+    approval_p, maybe_p = cat(papproval, bool)[keep], cat(pmaybe, bool)[keep]
+    gov = govern(rows_p, code_p, max_p, dist_p, st_p, n)
+    has = gov.pair >= 0
+    g = gov.pair[has]
+    ids = np.array([s_.id for s_ in net.stations], dtype=object)
+
+    code = pilot_code.astype(np.int64).copy()
+    code[has] = np.maximum(code[has], code_p[g])
+    verdict = np.where(ok, np.array([None, "pass", "review", "fail"], dtype=object)[code], "error").astype(object)
+    zone = np.where(ok, "outside", None).astype(object)
+    zone[has] = zone_p[g]
+    distance = np.full(n, np.nan)
+    distance[has] = dist_p[g]
+    max_h = np.where(ok, gov.max_height_m, np.nan)
+    with np.errstate(invalid="ignore"):
+        exceed = np.maximum(eff_h - max_h, 0.0)
+    gz_station = np.full(n, "", dtype=object)
+    gz_station[has] = ids[st_p[g]]
+    gz_stations = join_ids(rows_p, ids[st_p], dist_p, n)
+    rules = np.full(n, "", dtype=object)
+    rules[has] = rules_p[g]
+    both = (rules != "") & (pilot_ids != "")
+    rules = np.where(both, rules + ",", rules) + pilot_ids
+    rules[~ok] = ""
+
+    # messages: the governing station's own line, then the pilot area, then the others in reach
+    sep = " · "
+    message = np.full(n, "", dtype=object)
+    message[has] = ids[st_p[g]] + ": " + msg_p[g]
+    others = ~np.isin(np.arange(len(rows_p)), g)
+    if others.any():
+        also = np.full(n, "", dtype=object)
+        for j in np.flatnonzero(others):
+            r = rows_p[j]
+            item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
+                    f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
+            also[r] = item if not also[r] else also[r] + "; " + item
+        mark = also != ""
+        message[mark] = message[mark] + sep + np.array([t("msg_also_in_reach", lang, stations=x)
+                                                        for x in also[mark]], dtype=object)
+    none = ok & ~has
+    if none.any():
+        km = net.min_reach_km(eff_h[none])
+        message[none] = np.array([name(VERDICT_NAMES, str(v), lang) + sep + t("msg_no_station", lang, km=fmt(d))
+                                  for v, d in zip(verdict[none], km)], dtype=object)
+    message = message + pilot_text
+    message[~ok] = ""
+
+    written = geoms.copy()
+    unreadable = np.equal(written, None) & repaired
+    written[unreadable] = source[unreadable]
+    status = np.where(repaired, "repaired", "ok").astype(object)
+    b = ok & below
+    status[b] = status[b] + "; " + t("status_below_field", lang)
+    nh = ok & height_missing
+    status[nh] = status[nh] + "; height missing"
+    for i in np.flatnonzero(ok & (nodata > 0)):
+        status[i] += f"; DEM nodata {int(nodata[i])}/{int(cells[i])} cells"
+    status[~ok] = np.array(["error: " + problems[i].localized(lang) if problems[i] is not None
+                            else "error: " + t("row_geom_empty", lang) for i in np.flatnonzero(~ok)], dtype=object)
+    columns = pd.DataFrame({
+        "gz_verdict": verdict,
+        "gz_zone": zone,
+        "gz_distance_m": np.round(np.where(ok, distance, np.nan), 3),
+        "gz_max_height_m": np.round(max_h, 3),
+        "gz_height_m": np.round(np.where(ok, eff_h, np.nan), 3),
+        "gz_exceedance_m": np.round(np.where(ok, exceed, np.nan), 3),
+        "gz_in_pilot": ok & in_pilot,
+        "gz_storeys": np.where(ok, storeys, np.nan),
+        "gz_rules": rules,
+        "gz_message": message,
+        "gz_station": gz_station,
+        "gz_stations": gz_stations,
+        "gz_status": status,
+    })
+    if opts.dem is not None:
+        columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
+                       np.round(np.where(ok, ground, np.nan), 3))
+    if opts.long_rows:
+        columns.attrs["long"] = _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p)
+    columns.attrs["counts"] = {
+        "no_station": int(none.sum()), "pairs": len(rows_p),
+        # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
+        # in one (its wind unknown) and certainly in none
+        "protected": len(np.unique(rows_p[approval_p & ~maybe_p])),
+        "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
+    }
+    residential = ok & (kinds == "building") & (uses == "residential")
+    return columns, written, residential, floor_area
+
+
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
-                inputs=(), replace_gz: bool = False) -> ScreenSummary:
+                inputs=(), replace_gz: bool = False, long_path=None) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
@@ -223,9 +551,24 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     ``gz_*`` columns replaced. A file without
     rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
     WKT column name and position, at full precision.
+
+    With ``zones`` a :class:`StationNetwork` (many stations) the output has ``gz_station``
+    and ``gz_stations`` too, and ``long_path`` (``.csv`` or ``.parquet``) receives one row per
+    (input row, station in reach): :data:`LONG_COLUMNS`, ``gz_row`` counting input rows from 0.
     """
     inputs = [input_path, *inputs]
-    refuse_same_files([output_path], inputs)
+    network = isinstance(zones, StationNetwork)
+    if long_path is not None and not network:
+        raise InputError("long_needs_stations")
+    if long_path is not None and Path(long_path).suffix.lower() not in (".csv", ".parquet"):
+        raise OutputError("output_format", path=str(long_path), choices=".csv, .parquet")
+    refuse_same_files([output_path] + ([long_path] if long_path is not None else []), inputs)
+    if network and opts.dem is not None:
+        raise InputError("stations_dem")
+    if long_path is not None and not opts.long_rows:
+        import dataclasses
+
+        opts = dataclasses.replace(opts, long_rows=True)
     fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=chunk_size)
@@ -241,6 +584,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
+    if network:
+        summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
+        summary.long_output = None if long_path is None else str(long_path)
+    gz_columns = output_columns(zones)
+    long_writer: _LongWriter | None = None
     from .core.datums import datum_of, geoms_to_wgs84
 
     datum = datum_of(src.crs)
@@ -268,6 +616,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
             any_rows = True
             gz, written, residential, floor_area = screen_chunk(df, geoms, raw, src.crs, zones,
                                                                 opts, str(input_path))
+            if long_writer is not None:
+                long_writer.write(gz.attrs["long"], summary.rows)
             if summary.crs_assumed and opts.datum_check:
                 from .core.datums import DATUMS, DatumCRS
 
@@ -302,13 +652,18 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                                  if str(c) not in ours})
             cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
                                               else bool if c == "gz_in_pilot" else object)
-                                 for c in COLUMNS})
+                                 for c in gz_columns})
             if driver == "ESRI Shapefile":
                 cols = cols.rename(columns=SHAPEFILE_NAMES)
             yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
                                    geometry=gpd.GeoSeries([], crs=out_crs), crs=out_crs)
 
-    with atomic_output(out, overwrite, inputs) as tmp:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, overwrite, inputs))
+        if long_path is not None:
+            long_writer = _LongWriter(stack.enter_context(atomic_output(Path(long_path), overwrite, inputs)))
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
         # the next chunk is screened while GDAL writes this one (geozones.pipeline)
         from .pipeline import prefetch
@@ -325,10 +680,51 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")
+        if long_writer is not None:
+            long_writer.close()
         fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
     summary.verdicts = verdict_counts
     summary.statuses = status_counts
     return summary
+
+
+class _LongWriter:
+    """The ``--long`` table, written chunk by chunk to a temporary path (CSV or Parquet)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self._writer: Any = None
+        self._rows = 0
+
+    def write(self, long: pd.DataFrame, start: int) -> None:
+        long = long.assign(gz_row=long["gz_row"].to_numpy(dtype=np.int64) + start)
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(long, schema=self._schema(), preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(str(self.path), table.schema)
+            self._writer.write_table(table)
+        else:
+            long.to_csv(self.path, mode="a" if self._rows or self._writer else "w",
+                        header=self._writer is None, index=False, encoding="utf-8")
+            self._writer = True
+        self._rows += len(long)
+
+    def _schema(self):
+        import pyarrow as pa
+
+        return pa.schema([(c, pa.int64() if c == "gz_row" else pa.float64() if c.endswith("_m") else pa.string())
+                          for c in LONG_COLUMNS])
+
+    def close(self) -> None:
+        if self._writer is None:   # no rows: the header (CSV) or the schema (Parquet)
+            self.write(pd.DataFrame({c: pd.Series(dtype="int64" if c == "gz_row" else float if c.endswith("_m")
+                                                  else object) for c in LONG_COLUMNS}), 0)
+        if self.parquet and self._writer is not None:
+            self._writer.close()
 
 
 def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
@@ -357,12 +753,16 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
                      ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
                      ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
+            if summary.stations is not None:   # many stations
+                rows += [("stations", "", data["stations"]), ("sun_reach_m", "", data["sun_reach_m"]),
+                         ("no_station_rows", "", data["no_station_rows"]),
+                         ("station_pairs", "(row, station) in reach", data["station_pairs"])]
             pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
                 residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
-                zones: ZoneSet) -> None:
+                zones: ZoneSet | StationNetwork) -> None:
     start = summary.rows
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
@@ -378,9 +778,16 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         else:
             heapq.heappushpop(summary.worst, item)
     zone = gz["gz_zone"].to_numpy(dtype=object)
-    summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
+    counts = gz.attrs.get("counts")
+    if counts is not None:   # many stations: counted over every station in reach
+        summary.protected_rows += counts["protected"]
+        summary.maybe_protected_rows += counts["maybe_protected"]
+        summary.no_station_rows += counts["no_station"]
+        summary.station_pairs += counts["pairs"]
+    else:
+        summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
     st_ = zones.station
-    if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
+    if counts is None and st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
         d = gz["gz_distance_m"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             summary.maybe_protected_rows += int(((zone == "outside")

@@ -644,7 +644,8 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
                       source=station.position_source.get(lang))) if station.position_is_default else "",
         html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
-                      upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
+                      upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None
+        and station.general_upwind_m > station.general_m else "",
     ]
     sfg = folium.FeatureGroup(name=t("map_station", lang), show=True)
     sfg.add_to(m)

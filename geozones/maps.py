@@ -94,6 +94,7 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
     station = zones.frame.station
     wind = station.prevailing_wind_from_deg
     return {
+        "station_id": station.id,
         "station": {"lat": station.latitude_deg, "lon": station.longitude_deg},
         "field": {"half": station.field_size_m / 2, "rotation_deg": station.field_rotation_deg},
         "zones": {"protection": station.protection_m, "control": station.control_m,

@@ -840,8 +840,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "部分规则为未经法规原文核实的类别默认值（站点文件中 confirmed = false，如取自中国气象局模板或对国务院令第623号的记忆）：请向气象主管机构核实。",
     },
     "map_stations_title": {"en": "{n} weather stations", "zh": "{n} 个气象站"},
-    "map_station_governing": {"en": "station", "zh": "台站"},
-    "map_stations_in_reach": {"en": "stations in reach", "zh": "影响范围内的台站"},
+    "map_station_governing": {"en": "Governing station", "zh": "起控制作用的台站"},
+    "map_stations_in_reach": {"en": "stations whose rules apply", "zh": "规则适用的台站"},
     "map_no_station": {
         "en": "no station's rule applies here (nearest: {name}, {km} km)",
         "zh": "此处不受任何台站规则约束（最近：{name}，{km} 公里）",

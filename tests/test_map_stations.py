@@ -99,3 +99,42 @@ def test_bands_show_the_lowest_limit_over_the_stations(folder):
     own = [(lo, hi) for lo, hi, poly in height_bands(network[0], 2500.0) if poly.covers(shapely.Point(x, y))]
     assert own == [(160.0, 170.0)]
     assert np.isfinite(x)
+
+
+def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
+    # Skipped only without /usr/bin/chromium (test_map_browser.py says the same for CI).
+    import os
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
+        pytest.skip("no /usr/bin/chromium on this machine")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = tmp_path / "net.html"
+    res = CliRunner().invoke(main, ["map", "--stations", str(folder), "-o", str(out), "--tiles", "none", "-q",
+                                    "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    gen = {s.id: s for s in load_stations(folder)}["t_gen"]
+    from geozones.core.coords import from_frame
+    from pyproj import CRS
+
+    zs = ZoneSet(gen, pilots=())
+    pt = from_frame(np.array([shapely.Point(0, 12.5 + 400)], dtype=object), zs.frame.crs, CRS.from_epsg(4326))[0]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri())
+        page.wait_for_function("typeof window.geozones === 'object'")
+        popup = page.evaluate("(p) => window.geozones.clickPopup({lat: p[0], lng: p[1]})", [pt.y, pt.x])
+        far = page.evaluate("() => window.geozones.clickPopup({lat: 35.0, lng: 111.57})")
+        markers = page.evaluate("""() => { let n = 0; const key = Object.keys(window).find(
+            k => k.startsWith('map_') && window[k] instanceof L.Map);
+            window[key].eachLayer(l => { if (l instanceof L.CircleMarker && l.getPopup()) n++; }); return n; }""")
+        browser.close()
+    assert errors == []
+    # 400 m from the general station's fence: D / 8 = 50 m, set by that station
+    assert "50.00 米" in popup and "起控制作用的台站" in popup and "测试一般站" in popup
+    # 56 km south of Jiangxian: no station's rule applies; the nearest is named
+    assert "此处不受任何台站规则约束" in far and "绛县国家基本气象站" in far
+    assert markers == 2

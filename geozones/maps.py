@@ -687,8 +687,8 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     # permitted height as stepped bands (drawn under everything else)
     if multi:
         per_station = _network_bands(network, extent_m)
-        bands = sorted({(lo, hi): g for b in per_station for lo, hi, g in b}.items())
-        bands = [(lo, hi, g) for (lo, hi), g in bands]
+        classes = {(lo, hi): g for b in per_station for lo, hi, g in b}
+        bands = [(lo, hi, classes[(lo, hi)]) for lo, hi in sorted(classes)]
         cells = _voronoi_cells(network)
     else:
         per_station = [height_bands(zones, extent_m)]

@@ -114,8 +114,9 @@ def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
                                     "--lang", "zh"])
     assert res.exit_code == 0, res.output
     gen = {s.id: s for s in load_stations(folder)}["t_gen"]
-    from geozones.core.coords import from_frame
     from pyproj import CRS
+
+    from geozones.core.coords import from_frame
 
     zs = ZoneSet(gen, pilots=())
     pt = from_frame(np.array([shapely.Point(0, 12.5 + 400)], dtype=object), zs.frame.crs, CRS.from_epsg(4326))[0]

@@ -595,14 +595,26 @@ def _quotes(station: Any, lang: str) -> dict[str, list[str]]:
             else [r.reading.get(lang), ""] for r in station.rules}
 
 
-def _network_bands(network: Sequence[ZoneSet], extent_m: float) -> list[list[tuple[float, float, Any]]]:
+def _network_bands(network: Sequence[ZoneSet], extent_m: float,
+                   top_m: float = 200.0) -> list[list[tuple[float, float, Any]]]:
     """Each station's permitted-height bands in its own frame, the height at every cell being
-    the lowest over every station whose rules can reach it (its zones, distance rules or sun
-    sectors), so overlapping stations show the governing limit."""
+    the lowest over the stations whose limits can reach it, so overlapping stations show the
+    governing limit.
+
+    Another station counts only within the distance where one of its limits can fall to the
+    top band ``top_m`` or below (its farthest zone or distance rule, and ``top_m / tan angle``
+    for its sun-sector rule: 2286 m at 5°); farther out its limits are all above ``top_m``
+    and it is left out of this display layer (clicks and draw-and-check are exact). [m]
+    """
     from pyproj import Transformer
 
     from .heightlimit import permitted_height_at
     from .registry import rules_reach_m
+
+    def reach_of(st: Any) -> float:
+        angles = [r.angle_deg for r in st.rules if r.where == "sun_sector" and r.angle_deg]
+        sun = min(top_m / math.tan(math.radians(a)) for a in angles) if angles else 0.0
+        return max(rules_reach_m(st), min(sun, st.sun_sector_radius_m)) + st.field_size_m
 
     out = []
     for k, zs in enumerate(network):
@@ -610,21 +622,22 @@ def _network_bands(network: Sequence[ZoneSet], extent_m: float) -> list[list[tup
         for j, other in enumerate(network):
             if j == k:
                 continue
-            st = other.frame.station
-            reach = max(rules_reach_m(st), st.sun_sector_radius_m) + 2 * extent_m
             fwd = Transformer.from_crs(zs.frame.crs, other.frame.crs, always_xy=True)
             x, y = fwd.transform(0.0, 0.0)
-            if math.hypot(x, y) <= reach:
-                others.append((other, fwd))
+            reach = reach_of(other.frame.station)
+            if math.hypot(x, y) <= reach + extent_m * math.sqrt(2):
+                others.append((other, fwd, reach))
 
         def height(frame, x, y, kind, _others=others):
             h = permitted_height_at(frame, x, y, kind)
-            for other, fwd in _others:
+            for other, fwd, reach in _others:
                 ox, oy = fwd.transform(x, y)
-                h = np.fmin(h, permitted_height_at(other.frame, ox, oy, kind))
+                near = np.hypot(ox, oy) <= reach
+                if near.any():
+                    h[near] = np.fmin(h[near], permitted_height_at(other.frame, ox[near], oy[near], kind))
             return h
 
-        out.append(height_bands(zs, extent_m, height_fn=height))
+        out.append(height_bands(zs, extent_m, top_m=top_m, height_fn=height))
     return out
 
 

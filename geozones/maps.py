@@ -279,6 +279,9 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
         "r": ["" if v is None else str(v) for v in col("gz_rules", "")],
         "s": ["" if v is None else str(v) for v in col("gz_status", "")],
     }
+    if "gz_station" in gdf.columns:  # screened against several stations: the governing one
+        props["st"] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                       for v in col("gz_station", "")]
     features, drawn, verdicts = [], [], []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet
 from geozones.cli import main
+from geozones.core.coords import from_frame
 from geozones.maps import _network_bands
 from geozones.station import default_station_path, load_stations
 
@@ -129,6 +130,8 @@ def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
         page.wait_for_function("typeof window.geozones === 'object'")
         popup = page.evaluate("(p) => window.geozones.clickPopup({lat: p[0], lng: p[1]})", [pt.y, pt.x])
         far = page.evaluate("() => window.geozones.clickPopup({lat: 35.0, lng: 111.57})")
+        parcel = page.evaluate("""() => window.geozones.parcelPopup({n: "p1", v: "fail", h: 60, mh: 50, ex: 10,
+            r: "height_ratio", s: "ok", st: "t_gen"})""")
         markers = page.evaluate("""() => { let n = 0; const key = Object.keys(window).find(
             k => k.startsWith('map_') && window[k] instanceof L.Map);
             window[key].eachLayer(l => { if (l instanceof L.CircleMarker && l.getPopup()) n++; }); return n; }""")
@@ -139,3 +142,21 @@ def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
     # 56 km south of Jiangxian: no station's rule applies; the nearest is named
     assert "此处不受任何台站规则约束" in far and "绛县国家基本气象站" in far
     assert markers == 2
+    assert "起控制作用的台站: 测试一般站" in parcel  # a parcel screened against several stations
+
+
+def test_screened_parcels_carry_their_governing_station(folder, tmp_path):
+    import geopandas as gpd
+
+    from geozones.maps import build_map, write_map
+
+    stations = {s.id: s for s in load_stations(folder)}
+    zs = ZoneSet(stations["jiangxian"], pilots=())
+    geoms = from_frame(np.array([shapely.box(0, 300, 20, 320), shapely.box(2700, 300, 2720, 320)], dtype=object),
+                       zs.frame.crs, CRS.from_epsg(4326))
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"], "gz_verdict": ["pass", "fail"], "gz_station": ["jiangxian", "t_gen"]},
+                           geometry=geoms, crs=4326)
+    out = tmp_path / "p.html"
+    write_map(build_map(zs, gdf, tiles="none", more=[ZoneSet(stations["t_gen"], pilots=())], extent_m=1500.0), out)
+    parcels = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", out.read_text(encoding="utf-8")).group(1))
+    assert [f["properties"]["st"] for f in parcels["features"]] == ["jiangxian", "t_gen"]

@@ -228,3 +228,19 @@ def test_class_rules_are_the_documented_table():
     assert rows["general"]["height_ratio"]["ratio"] == 0.125
     assert rows["basic"]["height_ratio"]["quote_zh"].startswith("在国家基本气象站观测场周边 1000 米")
     assert all(r["note"] == "assume_unconfirmed" for r in rows["general"].values())
+
+
+def test_every_bad_row_is_reported_one_line_each(tmp_path, runner):
+    table = tmp_path / "many.csv"
+    table.write_text(HEADER + "a,A,,35.0,111.0,600,basic,,,,\n"
+                     "b,B,,135.0,11.0,600,basic,,,,\n"          # row 3: swapped
+                     "c,C,,35.2,111.2,600,village,,,,\n"        # row 4: unknown class
+                     "a,D,,35.3,111.3,600,general,,,,\n",       # row 5: duplicate id
+                     encoding="utf-8")
+    res = runner.invoke(main, ["stations", "import", str(table), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: station table") for line in lines)
+    assert ["row 3, column lat" in lines[0], "row 4, column class" in lines[1], "row 5, column id" in lines[2]] == [
+        True, True, True]
+    assert not (tmp_path / "o").exists()

@@ -136,29 +136,40 @@ def import_command(table, folder, overwrite, quiet, lang):
     made: list[tuple[Path, str, Station]] = []
     first_line_of: dict[str, int] = {}
     existing = _existing_ids(out)
+    bad: list[InputError] = []   # every bad row is reported, one line each, before stopping
     for line, cells in rows:
+        def row_error(column: str, key: str, **params: object) -> InputError:
+            return InputError("registry_row", path=str(path), row=line, column=column,
+                              problem=_t(key, **params))
+
         try:
             row = parse_row(cells, default_source=f"{path.name}, row {line}")
         except RowError as exc:
-            raise InputError("registry_row", path=str(path), row=line, column=exc.column,
-                             problem=_t(exc.key, **exc.params)) from None
+            bad.append(row_error(exc.column, exc.key, **exc.params))
+            continue
         if row.id in first_line_of:
-            raise InputError("registry_row", path=str(path), row=line, column="id",
-                             problem=_t("registry_duplicate_id", id=row.id, first=first_line_of[row.id]))
+            bad.append(row_error("id", "registry_duplicate_id", id=row.id, first=first_line_of[row.id]))
+            continue
         first_line_of[row.id] = line
         dest = out / f"{row.id}.toml"
         other = existing.get(row.id)
         if other is not None and other.resolve() != dest.resolve():
-            raise InputError("registry_row", path=str(path), row=line, column="id",
-                             problem=_t("registry_id_taken", id=row.id, other=str(other)))
-        if dest.exists() and not overwrite:
-            raise OutputError("output_exists", path=str(dest))
+            bad.append(row_error("id", "registry_id_taken", id=row.id, other=str(other)))
+            continue
         text = station_toml(row, table=path.name)
         try:  # the file must load as written: check before anything is written
             station = loads_station(text, str(dest))
         except StationFileError as exc:  # pragma: no cover - a bug here
-            raise InputError("registry_row", path=str(path), row=line, column="-", problem=str(exc)) from None
+            bad.append(InputError("registry_row", path=str(path), row=line, column="-", problem=str(exc)))
+            continue
         made.append((dest, text, station))
+    if bad:
+        for err in bad[:-1]:
+            click.echo(f"{_t('word_error')}: {err.localized(lang)}", err=True)
+        raise bad[-1]
+    for dest, _text, _station in made:
+        if dest.exists() and not overwrite:
+            raise OutputError("output_exists", path=str(dest))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

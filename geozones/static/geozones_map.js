@@ -106,6 +106,7 @@
       esc(GZ.t.height) + ": " + esc(fmt(p.h)) + "<br>" +
       esc(GZ.t.permitted) + ": " + esc(p.mh === null ? GZ.t.unlimited : fmt(p.mh)) + "<br>" +
       esc(GZ.t.exceedance) + ": " + esc(fmt(p.ex)) +
+      (p.st ? "<br>" + esc(GZ.t.station_governing) + ": " + esc(stationName(p.st)) : "") +
       (rules.length ? "<br>" + esc(GZ.t.rules) + ":<br>" + rules.join("<br>") : "") +
       (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + "</div>";
   }

@@ -795,6 +795,111 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",
     },
+    # --- registry branch (issue 15.3: station registry; map --stations) ---
+    "registry_read": {
+        "en": "cannot read the station table {path}: {why}; check the path",
+        "zh": "无法读取台站表 {path}：{why}；请检查路径",
+    },
+    "registry_decode": {
+        "en": "station table {path}: the text near line {row} is neither UTF-8 nor GBK (tried {encodings}): save the table as CSV UTF-8",
+        "zh": "台站表 {path}：第 {row} 行附近的文字既非 UTF-8 也非 GBK（已尝试 {encodings}）：请将表格另存为 CSV UTF-8",
+    },
+    "registry_no_rows": {
+        "en": "station table {path} has no header or no station rows: give a header line and one row per station (README \"Station registry\")",
+        "zh": "台站表 {path} 没有表头或没有台站行：请给出表头行，每个台站一行（见 README“台站登记”）",
+    },
+    "registry_unknown_column": {
+        "en": "station table {path}: unknown column '{column}' (known: {known}); rename or remove it",
+        "zh": "台站表 {path}：未知列“{column}”（可用列：{known}）；请改名或删除",
+    },
+    "registry_duplicate_column": {
+        "en": "station table {path}: column '{column}' appears twice; keep one",
+        "zh": "台站表 {path}：列“{column}”出现了两次；请只保留一列",
+    },
+    "registry_missing_column": {
+        "en": "station table {path}: column '{column}' is missing (required: {required}); add it",
+        "zh": "台站表 {path}：缺少列“{column}”（必需列：{required}）；请添加",
+    },
+    "registry_row": {
+        "en": "station table {path}, row {row}, column {column}: {problem}",
+        "zh": "台站表 {path} 第 {row} 行，列 {column}：{problem}",
+    },
+    "registry_extra_cells": {
+        "en": "the row has {n} cells but the header {m} columns: quote text that contains the delimiter",
+        "zh": "该行有 {n} 个单元格，而表头只有 {m} 列：含分隔符的文字请加引号",
+    },
+    "registry_empty": {"en": "empty: fill it in", "zh": "为空：请填写"},
+    "registry_not_number": {
+        "en": "'{value}' is not a number: write decimal digits (e.g. 35.504, not 35°30′)",
+        "zh": "“{value}”不是数字：请写十进制数（如 35.504，而非 35°30′）",
+    },
+    "registry_range": {
+        "en": "{value} is out of range [{low}, {high}]: check the value and its unit",
+        "zh": "{value} 超出范围 [{low}, {high}]：请检查数值及其单位",
+    },
+    "registry_swapped": {
+        "en": "latitude {lat} and longitude {lon} look swapped: put the latitude (about 18-54 in China) in lat and the longitude (73-135) in lon",
+        "zh": "纬度 {lat} 与经度 {lon} 似乎填反了：纬度（国内约 18–54）填入 lat，经度（73–135）填入 lon",
+    },
+    "registry_bad_id": {
+        "en": "id '{value}' cannot be a file name: use letters, digits, _ and - only (e.g. the CMA number 53965)",
+        "zh": "编号“{value}”不能用作文件名：只能用字母、数字、_ 和 -（如中国气象局站号 53965）",
+    },
+    "registry_bad_class": {
+        "en": "class '{value}' is unknown: use one of {known}",
+        "zh": "类别“{value}”无法识别：请用 {known} 之一",
+    },
+    "registry_duplicate_id": {
+        "en": "id '{id}' was already given in row {first}: give each station its own id",
+        "zh": "编号“{id}”已在第 {first} 行使用：请为每个台站设置不同的编号",
+    },
+    "registry_id_taken": {
+        "en": "id '{id}' is already the id of {other}: choose another id or remove that file",
+        "zh": "编号“{id}”已被 {other} 使用：请换一个编号或删除该文件",
+    },
+    "registry_wrote": {
+        "en": "{path}: {name} ({cls}), {n} rules, {unconfirmed} of them unconfirmed",
+        "zh": "{path}：{name}（{cls}），{n} 条规则，其中 {unconfirmed} 条未经核实",
+    },
+    "registry_done": {
+        "en": "{n} station files written to {folder}",
+        "zh": "已向 {folder} 写入 {n} 个站点文件",
+    },
+    "registry_col_id": {"en": "id", "zh": "编号"},
+    "registry_col_name": {"en": "name", "zh": "名称"},
+    "registry_col_class": {"en": "class", "zh": "类别"},
+    "registry_col_lat": {"en": "lat", "zh": "纬度"},
+    "registry_col_lon": {"en": "lon", "zh": "经度"},
+    "registry_col_reach": {"en": "reach [m]", "zh": "影响范围[米]"},
+    "registry_col_unconfirmed": {"en": "unconfirmed", "zh": "未核实"},
+    "registry_col_file": {"en": "file", "zh": "文件"},
+    "registry_list_note": {
+        "en": "{n} stations; reach = the farthest zone or distance rule from the fence; the sun-sector rule reaches {sun} m",
+        "zh": "共 {n} 个台站；影响范围 = 自围栏起最远的分区或距离规则；日出日落方向规则延伸至 {sun} 米",
+    },
+    "assume_class_default": {
+        "en": "Some rules are the defaults of the station's national class (from the Jiangxian plan's words for a basic station), not this station's own protection plan.",
+        "zh": "部分规则为该站所属国家台站类别的默认值（取自绛县规划对国家基本气象站的原文），并非本站自身的保护规划。",
+    },
+    "assume_unconfirmed": {
+        "en": "Some rules are class defaults NOT confirmed from a regulation's text (confirmed = false in the station file, e.g. from a CMA template or memory of Order No. 623): check them with the meteorological authority.",
+        "zh": "部分规则为未经法规原文核实的类别默认值（站点文件中 confirmed = false，如取自中国气象局模板或对国务院令第623号的记忆）：请向气象主管机构核实。",
+    },
+    "map_stations_title": {"en": "{n} weather stations", "zh": "{n} 个气象站"},
+    "map_station_governing": {"en": "Governing station", "zh": "起控制作用的台站"},
+    "map_stations_in_reach": {"en": "stations whose rules apply", "zh": "规则适用的台站"},
+    "map_no_station": {
+        "en": "no station's rule applies here (nearest: {name}, {km} km)",
+        "zh": "此处不受任何台站规则约束（最近：{name}，{km} 公里）",
+    },
+    "map_stations_note": {
+        "en": "Several stations: each is evaluated in its own frame; the worst verdict governs and the lowest permitted height applies.",
+        "zh": "多个台站：各站在自身坐标系中分别判定；取最严的结论和最低的允许高度。",
+    },
+    "map_stations_opt_conflict": {
+        "en": "--station and --stations both given: pass one station file or one folder",
+        "zh": "同时给出了 --station 与 --stations：请只指定一个站点文件或一个文件夹",
+    },
 }
 
 

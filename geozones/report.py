@@ -50,7 +50,8 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
         mark = {"fail": "✗", "review": "!", "pass": "✓"}[f.severity]
         word = f" «{f.word}»" if f.word else ""
         lines.append(f"  {mark} [{name(VERDICT_NAMES, f.severity, lang)}] {f.rule} — {f.article}{word}")
-        lines.append(f"      “{f.quote_zh or f.quote}”")
+        if f.quote_zh or f.quote:  # class defaults not confirmed from a text have no quote
+            lines.append(f"      “{f.quote_zh or f.quote}”")
         if lang != "zh" and f.quote_en:
             lines.append(f"      “{f.quote_en}”")
         lines.append(f"      {f.message}")

@@ -72,12 +72,25 @@ from .options import (
 @click.option("--no-datum-check", is_flag=True,
               help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
                    "count verdicts that would change (saves two evaluations per row).")
+@click.option("--engine", type=click.Choice(("local", "dask")), default="local", show_default=True,
+              help="local: this process; dask: parts of the input screened by dask.distributed workers "
+                   "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="--engine dask without --scheduler: worker processes of the local cluster (default: one per core).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "
+                   "and the input and output folder at the same paths).")
+@click.option("--sort", type=click.Choice(("hilbert", "none")), default=None,
+              help="GeoParquet output: rows ordered along a Hilbert curve in small row groups with bbox statistics, "
+                   "plus gz_row (input row, 0-based) to restore the input order [default for .parquet: hilbert]; "
+                   "none keeps the input order.")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, reports_dir, fail_on, replace_gz, no_datum_check, overwrite, lang):
+           map_path, reports_dir, fail_on, replace_gz, no_datum_check, engine, workers, scheduler, sort,
+           overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -122,7 +135,8 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         summary = screen_file(input_path, output, zones=ZoneSet(station, pilots, storey_height), opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               chunk_size=chunk_size, overwrite=overwrite, progress=progress,
-                              inputs=inputs, replace_gz=replace_gz)
+                              inputs=inputs, replace_gz=replace_gz, sort=sort, engine=engine,
+                              workers=workers, scheduler=scheduler)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

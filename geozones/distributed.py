@@ -29,7 +29,10 @@ from typing import Any
 
 from .errors import GeozonesError, InputError, first_line
 
-__all__ = ["Part", "plan_parts", "dask_chunks", "connect"]
+__all__ = ["Part", "plan_parts", "dask_chunks", "connect", "SCHEDULER_TIMEOUT_S"]
+
+#: How long to try reaching a scheduler before saying it cannot be reached. [s]
+SCHEDULER_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def connect(workers: int | None = None, scheduler: str | None = None):
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError("dask_scheduler", address=scheduler, why=first_line(exc) or type(exc).__name__) from None
         if not client.scheduler_info().get("workers"):

@@ -19,6 +19,7 @@ modification time) refuses it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -171,35 +172,30 @@ def dask_chunks(src, ctx, folder: Path, summary, *, progress: Callable[[int, int
         client, cluster = connect(workers, scheduler)
     work = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
     try:
-        try:
-            n_workers = len(client.scheduler_info().get("workers", {})) or 1
-            parts = plan_parts(src, n_workers)
-            source = _Source(str(Path(src.path).resolve()), src.layer, src.encoding, src.wkt_column,
-                             src._given_crs, src.chunk_size, _stamp(Path(src.path)))
-            csv_out = ({"wkt_column": src.wkt_column if src.kind == "csv" else None,
-                        "wkt_position": getattr(src, "wkt_position", None)}
-                       if ctx.driver == "CSV" else None)
-            results = _run(client, ctx, source, parts, str(work), csv_out, progress,
-                           total=src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0))
-        finally:
-            if own:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-        if fingerprint is not None:
-            fingerprint.check()
-        for _rows, summaries, _files in results:
+        n_workers = len(client.scheduler_info().get("workers", {})) or 1
+        parts = plan_parts(src, n_workers)
+        source = _Source(str(Path(src.path).resolve()), src.layer, src.encoding, src.wkt_column,
+                         src._given_crs, src.chunk_size, _stamp(Path(src.path)))
+        csv_out = ({"wkt_column": src.wkt_column if src.kind == "csv" else None,
+                    "wkt_position": getattr(src, "wkt_position", None)}
+                   if ctx.driver == "CSV" else None)
+        total = src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0)
+        # parts are written out in input order as soon as each is done, while later ones run
+        for rows, summaries, files in _in_order(client, ctx, source, parts, str(work), csv_out,
+                                                progress, total):
             for s in summaries:
                 summary.merge(s)
-        for (rows, _summaries, files) in results:
             for f in files:
-                if csv_out is not None:
-                    yield RenderedCsv(Path(f), rows)
-                else:
-                    yield _read_table(f)
+                yield RenderedCsv(Path(f), rows) if csv_out is not None else _read_table(f)
                 Path(f).unlink()
+        if fingerprint is not None:
+            fingerprint.check()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def _read_table(path: str):
@@ -209,35 +205,48 @@ def _read_table(path: str):
         return pa.ipc.open_file(source).read_all()
 
 
-def _run(client, ctx, source: _Source, parts: list[Part], folder: str, csv_out, progress, total):
-    """Submit every part, report progress as parts finish, return their results in order;
-    the first failure cancels the rest and is raised (a GeozonesError as it is)."""
-    from dask.distributed import as_completed
+def _in_order(client, ctx, source: _Source, parts: list[Part], folder: str, csv_out, progress, total):
+    """Submit every part; yield their results in input order, each as soon as it and those
+    before it are done. Progress (rows of the finished parts) is reported as parts finish;
+    the first failure anywhere cancels the rest and is raised (a GeozonesError as it is)."""
+    from dask.distributed import wait
 
     if not parts:
-        return []
+        return
     ctx_future = client.scatter(ctx, broadcast=True)
+    tag = f"{os.getpid()}-{id(parts)}"
     futures = [client.submit(_run_part, ctx_future, source, p, folder, csv_out, pure=False,
-                             key=f"geozones-part-{p.index}-{os.getpid()}-{id(parts)}")
-               for p in parts]
-    index = {f.key: i for i, f in enumerate(futures)}
-    results: list[Any] = [None] * len(parts)
-    done = 0
+                             key=f"geozones-part-{p.index}-{tag}") for p in parts]
+    reported = -1
     try:
-        for future in as_completed(futures):
-            i = index[future.key]
-            try:
-                results[i] = future.result()
-            except GeozonesError:
-                raise
-            except Exception as exc:
-                p = parts[i]
-                raise InputError("dask_worker_failed", path=source.path, start=p.start, stop=p.stop,
-                                 why=first_line(exc) or type(exc).__name__) from None
-            done += results[i][0]
-            if progress:
-                progress(done, total)
+        for i, future in enumerate(futures):
+            while True:
+                failed = [k for k, f in enumerate(futures) if f.status == "error"]
+                if failed:
+                    _raise(futures[failed[0]], parts[failed[0]], source)
+                done = sum(p.stop - p.start for p, f in zip(parts, futures) if f.status == "finished")
+                if progress and done != reported:
+                    progress(done, total)
+                    reported = done
+                if future.status == "finished":
+                    break
+                if future.status != "pending":  # cancelled or lost (a worker died)
+                    _raise(future, parts[i], source)
+                with contextlib.suppress(TimeoutError):
+                    wait([future], timeout=0.2)
+            yield future.result()
+            future.release()
     except BaseException:
         client.cancel(futures)
         raise
-    return results
+
+
+def _raise(future, part: Part, source: _Source):
+    try:
+        future.result()
+    except GeozonesError:
+        raise
+    except Exception as exc:
+        raise InputError("dask_worker_failed", path=source.path, start=part.start, stop=part.stop,
+                         why=first_line(exc) or type(exc).__name__) from None
+    raise InputError("dask_worker_failed", path=source.path, start=part.start, stop=part.stop, why="?")

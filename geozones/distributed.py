@@ -23,6 +23,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,7 @@ def _run_part(ctx, source: _Source, part: Part, folder: str, csv_out: dict | Non
     """On a worker: screen one part; returns ``(rows, chunk summaries, files)``."""
     import pyarrow as pa
 
-    from .io import TableSource, csv_text, to_arrow
+    from .io import TableSource, csv_text, to_arrow, with_bbox
     from .screen import screen_piece
 
     path = Path(source.path)
@@ -123,6 +124,8 @@ def _run_part(ctx, source: _Source, part: Part, folder: str, csv_out: dict | Non
         else:
             name = Path(folder) / f"{part.index:06d}-{j:06d}.arrow"
             table = to_arrow(piece)
+            if ctx.driver == "Parquet":  # the covering column computed here, not by the driver
+                table = with_bbox(table)
             with pa.OSFile(str(name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
             files.append(str(name))
@@ -214,7 +217,7 @@ def _in_order(client, ctx, source: _Source, parts: list[Part], folder: str, csv_
     if not parts:
         return
     ctx_future = client.scatter(ctx, broadcast=True)
-    tag = f"{os.getpid()}-{id(parts)}"
+    tag = uuid.uuid4().hex  # a run's own task names
     futures = [client.submit(_run_part, ctx_future, source, p, folder, csv_out, pure=False,
                              key=f"geozones-part-{p.index}-{tag}") for p in parts]
     reported = -1

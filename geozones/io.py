@@ -856,10 +856,10 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out_schema = _geo_schema(schema, crs, geometry_type)
+    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type)
     with pq.ParquetWriter(path, out_schema) as writer:
         for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
-            bbox, _b = _bbox_column(batch.column("geometry"))
+            batch, bbox, _b = _take_bbox(batch)
             writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))
 
 
@@ -882,6 +882,33 @@ def _geo_schema(schema, crs, geometry_type: str, extra=()):
     for f in extra:
         schema = schema.append(f)
     return schema.append(pa.field(bbox_name, bbox_type)).with_metadata({b"geo": json.dumps(geo).encode()})
+
+
+#: A chunk's precomputed covering column (a dask worker computes it; the writer takes it
+#: instead of parsing the WKB again): never written under this name.
+BBOX_HINT = "__gz_bbox"
+
+
+def with_bbox(table):
+    """``table`` with its covering column :data:`BBOX_HINT` (for a GeoParquet output)."""
+    return table.append_column(BBOX_HINT, _bbox_column(table.column("geometry"))[0])
+
+
+def _without_bbox(schema):
+    i = schema.get_field_index(BBOX_HINT)
+    return schema if i < 0 else schema.remove(i)
+
+
+def _take_bbox(batch):
+    """``(batch without the hint, covering column, bounds (n, 4) with NaN)``: the hint when
+    the chunk carries it, else computed from the WKB (the same values)."""
+    i = batch.schema.get_field_index(BBOX_HINT)
+    if i < 0:
+        return (batch, *_bbox_column(batch.column("geometry")))
+    bbox = batch.column(i)
+    bounds = np.column_stack([bbox.field(k).to_numpy(zero_copy_only=False) for k in range(4)]).astype(float)
+    bounds[~bbox.is_valid().to_numpy(zero_copy_only=False)] = np.nan
+    return batch.drop_columns([BBOX_HINT]), bbox, bounds
 
 
 def _bbox_column(wkb):
@@ -941,7 +968,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out_schema = _geo_schema(schema, crs, geometry_type, [pa.field("gz_row", pa.int64())])
+    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
     work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
     try:
@@ -950,7 +977,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
         n = 0
         with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w:
             for batch in batches:
-                bbox, b = _bbox_column(batch.column("geometry"))
+                batch, bbox, b = _take_bbox(batch)
                 with np.errstate(invalid="ignore"):
                     if not np.isnan(b).all():
                         total[:2] = np.minimum(total[:2], np.nanmin(b[:, :2], axis=0))

@@ -317,6 +317,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     ``gz_*`` columns replaced. A file without
     rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
     WKT column name and position, at full precision.
+
+    ``sort`` (GeoParquet output): ``"hilbert"`` (the default there) orders the rows along a
+    Hilbert curve and adds ``gz_row``; ``"none"`` keeps the input order. ``engine="dask"``
+    screens parts of the input on dask.distributed workers (a LocalCluster of ``workers``
+    processes, or the cluster at ``scheduler``): same output, same summary
+    (:mod:`geozones.distributed`).
     """
     inputs = [input_path, *inputs]
     refuse_same_files([output_path], inputs)
@@ -355,6 +361,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         raise InputError("sort_parquet_only", sort=str(sort), path=str(out))
     if engine not in ENGINES:
         raise InputError("engine_unknown", engine=str(engine), choices=", ".join(ENGINES))
+    if engine == "dask" and opts.dem is not None:  # an open raster does not travel to workers
+        raise InputError("dask_dem")
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys

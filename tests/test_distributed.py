@@ -271,3 +271,12 @@ def test_part_reads_match_whole_read(inputs):
         for (da, ga, _ra), (db, gb, _rb) in zip(whole[4:8], part):
             pd.testing.assert_frame_equal(da, db)
             assert np.array_equal(shapely.to_wkb(ga), shapely.to_wkb(gb))
+
+
+def test_dem_is_refused_for_dask(inputs, zones, tmp_path):
+    src, _kw = inputs["gpkg"]
+    opts = ScreenOptions(**OPTS)
+    opts.dem = object()   # any DEM: refused before the work, nothing written
+    with pytest.raises(InputError, match="--dem is not available with --engine dask"):
+        screen_file(src, tmp_path / "o.gpkg", zones=zones, opts=opts, engine="dask")
+    assert not list(tmp_path.iterdir())

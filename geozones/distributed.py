@@ -221,13 +221,15 @@ def _in_order(client, ctx, source: _Source, parts: list[Part], folder: str, csv_
     futures = [client.submit(_run_part, ctx_future, source, p, folder, csv_out, pure=False,
                              key=f"geozones-part-{p.index}-{tag}") for p in parts]
     reported = -1
+    finished: set[int] = set()
     try:
         for i, future in enumerate(futures):
             while True:
-                failed = [k for k, f in enumerate(futures) if f.status == "error"]
+                failed = [k for k, f in enumerate(futures) if k not in finished and f.status == "error"]
                 if failed:
                     _raise(futures[failed[0]], parts[failed[0]], source)
-                done = sum(p.stop - p.start for p, f in zip(parts, futures) if f.status == "finished")
+                finished |= {k for k, f in enumerate(futures) if f.status == "finished"}
+                done = sum(parts[k].stop - parts[k].start for k in finished)
                 if progress and done != reported:
                     progress(done, total)
                     reported = done

@@ -112,6 +112,18 @@ def test_dask_keeps_input_order_with_sort_none(cluster, zones, inputs, tmp_path)
     assert a.sort == b.sort == "none"
 
 
+def test_progress_as_parts_finish(cluster, zones, inputs, tmp_path):
+    src, _kw = inputs["parquet"]
+    seen = []
+    screen_file(src, tmp_path / "o.csv", zones=zones, opts=ScreenOptions(**OPTS), chunk_size=CHUNK,
+                engine="dask", scheduler=cluster.scheduler_address,
+                progress=lambda done, total: seen.append((done, total)))
+    done = [d for d, _t in seen]
+    # rows of the finished parts: 7 parts of 28 rows, the last of 12, finishing in any order
+    assert done == sorted(done) and seen[-1] == (180, 180) and {t for _d, t in seen} == {180}
+    assert all(d % 28 in (0, 12) for d in done)
+
+
 def test_bad_row_in_one_part_does_not_sink_the_batch(cluster, zones, inputs, tmp_path):
     # row 100 (in the fourth of seven parts) holds WKB that cannot be parsed
     src, _kw = inputs["parquet"]

@@ -770,6 +770,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "--dem is not available with --engine dask (the raster is opened by this process only); use --engine local",
         "zh": "--engine dask 暂不支持 --dem（栅格只在本进程中打开）；请用 --engine local",
     },
+    "dask_options_need_engine": {
+        "en": "--workers and --scheduler are for --engine dask; add it, or leave them out",
+        "zh": "--workers 与 --scheduler 仅用于 --engine dask；请加上该选项，或去掉它们",
+    },
     "dask_worker_input": {
         "en": "{path} on a dask worker is not the file this run reads (size or time differ): workers need the same file, on shared storage",
         "zh": "dask 工作进程上的 {path} 与本次读取的文件不同（大小或时间不符）：工作进程须读到同一文件（共享存储）",

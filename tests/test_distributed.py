@@ -190,6 +190,12 @@ def test_unreachable_scheduler_is_one_line(inputs, tmp_path, monkeypatch):
     assert "Traceback" not in res.output and not (tmp_path / "o.gpkg").exists()
 
 
+def test_workers_without_dask_engine_refused(inputs, tmp_path):
+    src, _kw = inputs["gpkg"]
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--workers", "2"])
+    assert res.exit_code == 2 and "--workers and --scheduler are for --engine dask" in res.output
+
+
 def test_dask_missing_is_one_line(inputs, tmp_path, monkeypatch):
     import sys
 

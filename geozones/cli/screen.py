@@ -105,6 +105,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()
+    if engine != "dask" and (workers or scheduler):
+        from ..errors import InputError
+
+        raise InputError("dask_options_need_engine")
     refuse_outputs(ctx, [output, report_path, map_path], [input_path, dem])
     inputs = [*known_inputs(ctx), input_path, dem]
     if report_path and Path(report_path).exists() and not overwrite:

@@ -766,10 +766,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path}: {what} input is read whole and cannot be split among dask workers; use --engine local",
         "zh": "{path}：{what} 输入只能整体读取，无法分给 dask 工作进程；请用 --engine local",
     },
-    "dask_dem": {
-        "en": "--dem is not available with --engine dask (the raster is opened by this process only); use --engine local",
-        "zh": "--engine dask 暂不支持 --dem（栅格只在本进程中打开）；请用 --engine local",
-    },
     "dask_options_need_engine": {
         "en": "--workers and --scheduler are for --engine dask; add it, or leave them out",
         "zh": "--workers 与 --scheduler 仅用于 --engine dask；请加上该选项，或去掉它们",

@@ -361,8 +361,6 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         raise InputError("sort_parquet_only", sort=str(sort), path=str(out))
     if engine not in ENGINES:
         raise InputError("engine_unknown", engine=str(engine), choices=", ".join(ENGINES))
-    if engine == "dask" and opts.dem is not None:  # an open raster does not travel to workers
-        raise InputError("dask_dem")
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys

@@ -291,10 +291,23 @@ def test_part_reads_match_whole_read(inputs):
             assert np.array_equal(shapely.to_wkb(ga), shapely.to_wkb(gb))
 
 
-def test_dem_is_refused_for_dask(inputs, zones, tmp_path):
-    src, _kw = inputs["gpkg"]
-    opts = ScreenOptions(**OPTS)
-    opts.dem = object()   # any DEM: refused before the work, nothing written
-    with pytest.raises(InputError, match="--dem is not available with --engine dask"):
-        screen_file(src, tmp_path / "o.gpkg", zones=zones, opts=opts, engine="dask")
-    assert not list(tmp_path.iterdir())
+def test_dem_travels_to_the_workers(cluster, zones, tmp_path, frame):
+    # the DEM is pickled by path and opened by each worker: same heights as the local engine,
+    # and the ones test_terrain worked out by hand (ground 766.5 m under the first box)
+    from test_terrain import Z0, _dem, _wgs, plane
+
+    from geozones.terrain import DEM
+
+    dem = DEM(_dem(tmp_path / "plane.tif", frame, plane, half=600.5))
+    g = [_wgs(frame, shapely.box(100, 200, 110, 210)), _wgs(frame, shapely.box(900, 900, 910, 910))] * 10
+    path = tmp_path / "p.gpkg"
+    gpd.GeoDataFrame({"h": [10.0] * 20}, geometry=g, crs=4326).to_file(path)
+    opts = ScreenOptions(height_field="h", dem=dem, field_elevation_m=Z0)
+    a = screen_file(path, tmp_path / "l.csv", zones=zones, opts=opts, chunk_size=3)
+    b = screen_file(path, tmp_path / "d.csv", zones=zones, opts=opts, chunk_size=3, engine="dask",
+                    scheduler=cluster.scheduler_address)
+    assert dataclasses.replace(b, output=a.output) == a
+    assert filecmp.cmp(tmp_path / "l.csv", tmp_path / "d.csv", shallow=False)
+    got = pd.read_csv(tmp_path / "d.csv")
+    assert got["gz_ground_m"][0] == pytest.approx(766.5) and got["gz_height_m"][0] == pytest.approx(15.5)
+    assert got["gz_status"][1].startswith("error") and "outside the DEM" in got["gz_status"][1]

@@ -900,6 +900,51 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "--station and --stations both given: pass one station file or one folder",
         "zh": "同时给出了 --station 与 --stations：请只指定一个站点文件或一个文件夹",
     },
+    # --- branch dask (issue 15 items 4-5): screening on dask, sorted GeoParquet ---
+    "dask_missing": {
+        "en": "--engine dask needs dask and distributed ({why}): pip install 'geozones[dask]'",
+        "zh": "--engine dask 需要 dask 与 distributed（{why}）：请 pip install 'geozones[dask]'",
+    },
+    "dask_scheduler": {
+        "en": "cannot reach the dask scheduler at {address}: {why}; check the address (tcp://host:8786) and that the scheduler runs",
+        "zh": "无法连接 {address} 的 dask 调度器：{why}；请检查地址（tcp://host:8786）及调度器是否在运行",
+    },
+    "dask_no_workers": {
+        "en": "the dask scheduler at {address} has no workers; start some (dask worker {address})",
+        "zh": "{address} 的 dask 调度器没有工作进程；请启动（dask worker {address}）",
+    },
+    "dask_input_whole": {
+        "en": "{path}: {what} input is read whole and cannot be split among dask workers; use --engine local",
+        "zh": "{path}：{what} 输入只能整体读取，无法分给 dask 工作进程；请用 --engine local",
+    },
+    "dask_options_need_engine": {
+        "en": "--workers and --scheduler are for --engine dask; add it, or leave them out",
+        "zh": "--workers 与 --scheduler 仅用于 --engine dask；请加上该选项，或去掉它们",
+    },
+    "dask_worker_input": {
+        "en": "{path} on a dask worker is not the file this run reads (size or time differ): workers need the same file, on shared storage",
+        "zh": "dask 工作进程上的 {path} 与本次读取的文件不同（大小或时间不符）：工作进程须读到同一文件（共享存储）",
+    },
+    "dask_worker_failed": {
+        "en": "a dask worker failed on rows {start}–{stop} of {path}: {why}",
+        "zh": "dask 工作进程处理 {path} 第 {start}–{stop} 行时失败：{why}",
+    },
+    "dask_long": {
+        "en": "--long is written by the local engine only: drop --engine dask, or drop --long",
+        "zh": "--long 仅由本地引擎写出：请去掉 --engine dask，或去掉 --long",
+    },
+    "engine_unknown": {
+        "en": "unknown engine {engine}; choose one of: {choices}",
+        "zh": "未知的引擎 {engine}；可选：{choices}",
+    },
+    "sort_parquet_only": {
+        "en": "--sort {sort} is for GeoParquet output (.parquet), not {path}; choose hilbert or none",
+        "zh": "--sort {sort} 仅用于 GeoParquet 输出（.parquet），不适用于 {path}；可选 hilbert 或 none",
+    },
+    "sum_sorted": {
+        "en": "rows ordered along a Hilbert curve (--sort hilbert); gz_row holds each row's input position",
+        "zh": "各行已按希尔伯特曲线排序（--sort hilbert）；gz_row 为各行在输入中的位置",
+    },
 }
 
 

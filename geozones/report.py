@@ -113,6 +113,8 @@ def format_summary(summary, lang: str = "en") -> str:
         for datum, n in getattr(summary, "datum_changes", {}).items():
             if n:
                 lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
+    if getattr(summary, "sort", None) == "hilbert":
+        lines.append(t("sum_sorted", lang))
     if summary.protected_rows or summary.maybe_protected_rows:
         lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
                        maybe=f"{summary.maybe_protected_rows:,}"))

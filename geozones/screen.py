@@ -35,7 +35,7 @@ from .safety import InputFingerprint, refuse_same_files
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
-           "assess_frame"]
+           "assess_frame", "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -127,6 +127,38 @@ class ScreenSummary:
     no_station_rows: int = 0           #: rows in reach of no station
     station_pairs: int = 0             #: (row, station) pairs assessed (stations in reach)
     long_output: str | None = None     #: the --long table written
+    sort: str | None = None        # GeoParquet output: row order (hilbert: gz_row gives the input's)
+    #: a chunk's ``--long`` rows (gz_row from 0 in the chunk), handed from screen_piece to
+    #: the writer; never part of the run's summary
+    long: Any = field(default=None, repr=False, compare=False)
+
+    def merge(self, part: ScreenSummary) -> None:
+        """Add what a chunk's summary (rows numbered from 0 in the chunk) says to this run's,
+        the chunk coming after the rows counted so far. Both engines build the run summary
+        this way, chunk after chunk in input order, so their summaries are equal."""
+        start = self.rows
+        self.rows += part.rows
+        if self.id_column is None:
+            self.id_column = part.id_column
+        for total, add in ((self.verdicts, part.verdicts), (self.statuses, part.statuses),
+                           (self.datum_changes, part.datum_changes)):
+            for k, v in add.items():
+                total[k] = total.get(k, 0) + v
+        for exc, row, verdict, ident in part.worst:
+            item = (exc, start + row, verdict, ident)
+            if len(self.worst) < 10:
+                heapq.heappush(self.worst, item)
+            else:
+                heapq.heappushpop(self.worst, item)
+        for row, status, ident in part.errors[: max(0, 20 - len(self.errors))]:
+            self.errors.append((start + row, status, ident))
+        self.error_rows += part.error_rows
+        self.pilot_floor_area_m2 += part.pilot_floor_area_m2
+        self.pilot_low_rise_area_m2 += part.pilot_low_rise_area_m2
+        self.protected_rows += part.protected_rows
+        self.maybe_protected_rows += part.maybe_protected_rows
+        self.no_station_rows += part.no_station_rows
+        self.station_pairs += part.station_pairs
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -156,6 +188,7 @@ class ScreenSummary:
                 "stations": self.stations, "sun_reach_m": self.sun_reach_m,
                 "no_station_rows": self.no_station_rows, "station_pairs": self.station_pairs,
                 "long_output": self.long_output}),
+            "sort": self.sort,
         }
 
 
@@ -532,12 +565,78 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     return columns, written, residential, floor_area
 
 
+#: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
+EXTRA_COLUMNS: tuple[str, ...] = ("gz_row",)
+#: How chunks are run: here, or on a dask.distributed cluster (geozones.distributed).
+ENGINES: tuple[str, ...] = ("local", "dask")
+#: Row orders of a GeoParquet output (``--sort``); other formats keep the input order.
+SORTS: tuple[str, ...] = ("hilbert", "none")
+
+
+@dataclass
+class ChunkContext:
+    """What every chunk of a run is screened with; picklable, so the dask engine's workers
+    screen their chunks with the very same settings (see :func:`screen_piece`)."""
+
+    zones: ZoneSet | StationNetwork
+    opts: ScreenOptions
+    crs: Any                 #: the input's CRS (a DatumCRS for GCJ-02/BD-09)
+    out_crs: Any             #: the output's
+    driver: str              #: output driver (shapefile: short names, text cut to 254)
+    path: str                #: the input, as named in messages
+    datum: str | None = None     #: GCJ-02/BD-09 input: geometry converted to WGS84
+    datum_check: bool = False    #: also read as GCJ-02 and BD-09, count changed verdicts
+
+
+def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray
+                 ) -> tuple[gpd.GeoDataFrame, ScreenSummary]:
+    """One chunk screened: the output rows (input columns, then ours, then geometry) and the
+    chunk's summary (rows numbered from 0; :meth:`ScreenSummary.merge` adds it to the run's).
+
+    The one per-chunk function of both engines (local and dask), so they cannot drift.
+    """
+    gz, written, residential, floor_area = screen_chunk(df, geoms, raw, ctx.crs, ctx.zones,
+                                                        ctx.opts, ctx.path)
+    part = ScreenSummary(long=gz.attrs.get("long"))
+    if ctx.datum_check:
+        from .core.datums import DATUMS, DatumCRS
+
+        for d in DATUMS:
+            other = screen_chunk(df, geoms, raw, DatumCRS(d), ctx.zones, ctx.opts, ctx.path)[0]
+            both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
+            part.datum_changes[d] = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
+    base = df.drop(columns=[c for c in df.columns if str(c) in ours])
+    cols = gz
+    if ctx.driver == "ESRI Shapefile":
+        cols = gz.rename(columns=SHAPEFILE_NAMES)
+        for c in ("gz_msg", "gz_status", "gz_rules"):
+            cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+    if ctx.datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
+        from .core.datums import geoms_to_wgs84
+
+        written_out = geoms_to_wgs84(written, ctx.crs, ctx.opts.axis_order == "yx")[0]
+    else:
+        written_out = written
+    out = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                           geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs)
+    if len(df.columns):
+        part.id_column = str(df.columns[0])
+    ids = (df[part.id_column].to_numpy() if part.id_column in df  # str() per row used
+           else np.full(len(df), "", dtype=object))
+    pilot = ctx.zones.pilots[0] if ctx.zones.pilots else None
+    _accumulate(part, gz, part.verdicts, part.statuses, residential, floor_area, pilot, ids, ctx.zones)
+    return out, part
+
+
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
-                inputs=(), replace_gz: bool = False, long_path=None) -> ScreenSummary:
+                inputs=(), replace_gz: bool = False, long_path=None, sort: str | None = None,
+                engine: str = "local", workers: int | None = None,
+                scheduler: str | None = None) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
@@ -555,6 +654,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     With ``zones`` a :class:`StationNetwork` (many stations) the output has ``gz_station``
     and ``gz_stations`` too, and ``long_path`` (``.csv`` or ``.parquet``) receives one row per
     (input row, station in reach): :data:`LONG_COLUMNS`, ``gz_row`` counting input rows from 0.
+
+    ``sort`` (GeoParquet output): ``"hilbert"`` (the default there) orders the rows along a
+    Hilbert curve and adds ``gz_row``; ``"none"`` keeps the input order. ``engine="dask"``
+    screens parts of the input on dask.distributed workers (a LocalCluster of ``workers``
+    processes, or the cluster at ``scheduler``): same output, same summary
+    (:mod:`geozones.distributed`).
     """
     inputs = [input_path, *inputs]
     network = isinstance(zones, StationNetwork)
@@ -576,7 +681,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     driver = driver_for(out)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
-    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
     clash = [str(c) for c in src.columns if str(c) in ours]
     names = {str(c) for c in src.columns}
     rescreen = set(COLUMNS) <= names or {SHAPEFILE_NAMES[c] for c in COLUMNS} <= names
@@ -589,7 +694,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         summary.long_output = None if long_path is None else str(long_path)
     gz_columns = output_columns(zones)
     long_writer: _LongWriter | None = None
-    from .core.datums import datum_of, geoms_to_wgs84
+    from .core.datums import datum_of
 
     datum = datum_of(src.crs)
     out_crs = parse_crs("EPSG:4326") if datum else src.crs
@@ -603,50 +708,37 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     out_layer = layer or src.layer_name or "screened"
     summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
     summary.geometry_type = src.geometry_type
+    if sort is None:
+        sort = "hilbert" if driver == "Parquet" else "none"
+    if sort not in SORTS or (sort != "none" and driver != "Parquet"):
+        raise InputError("sort_parquet_only", sort=str(sort), path=str(out))
+    if engine not in ENGINES:
+        raise InputError("engine_unknown", engine=str(engine), choices=", ".join(ENGINES))
+    if engine == "dask" and long_path is not None:
+        raise InputError("dask_long")
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
         summary.pilot_low_rise_target = pilot.low_rise_share_target
-    verdict_counts: dict[str, int] = {}
-    status_counts: dict[str, int] = {}
+    ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
+                       path=str(input_path), datum=datum,
+                       datum_check=summary.crs_assumed and opts.datum_check)
 
-    def chunks():
-        any_rows = False
+    def local_chunks():
         for df, geoms, raw in src.chunks():
-            any_rows = True
-            gz, written, residential, floor_area = screen_chunk(df, geoms, raw, src.crs, zones,
-                                                                opts, str(input_path))
+            piece, part = screen_piece(ctx, df, geoms, raw)
             if long_writer is not None:
-                long_writer.write(gz.attrs["long"], summary.rows)
-            if summary.crs_assumed and opts.datum_check:
-                from .core.datums import DATUMS, DatumCRS
-
-                for d in DATUMS:
-                    other = screen_chunk(df, geoms, raw, DatumCRS(d), zones, opts, str(input_path))[0]
-                    both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
-                    changed = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
-                    summary.datum_changes[d] = summary.datum_changes.get(d, 0) + changed
-            base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
-                                    or str(c) in SHAPEFILE_NAMES.values()])
-            cols = gz
-            if driver == "ESRI Shapefile":
-                cols = gz.rename(columns=SHAPEFILE_NAMES)
-                for c in ("gz_msg", "gz_status", "gz_rules"):
-                    cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
-            if datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
-                written_out = geoms_to_wgs84(written, src.crs, opts.axis_order == "yx")[0]
-            else:
-                written_out = written
-            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                   geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
-            if summary.id_column is None and len(df.columns):
-                summary.id_column = str(df.columns[0])
-            ids = (df[summary.id_column].to_numpy() if summary.id_column in df  # str() per row used
-                   else np.full(len(df), "", dtype=object))
-            _accumulate(summary, gz, verdict_counts, status_counts, residential, floor_area,
-                        pilot, ids, zones)
+                long_writer.write(part.long, summary.rows)
+            yield piece
+            summary.merge(part)
             if progress:
                 progress(summary.rows, src.n_rows)
+
+    def or_empty(chunks):
+        any_rows = False
+        for chunk in chunks:
+            any_rows = True
+            yield chunk
         if not any_rows:  # no rows: still the input's columns and ours
             base = pd.DataFrame({c: pd.Series(dtype=object) for c in src.columns
                                  if str(c) not in ours})
@@ -665,13 +757,19 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if long_path is not None:
             long_writer = _LongWriter(stack.enter_context(atomic_output(Path(long_path), overwrite, inputs)))
         # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        # the next chunk is screened while GDAL writes this one (geozones.pipeline)
-        from .pipeline import prefetch
+        if engine == "dask":  # workers screen their own parts (geozones.distributed)
+            from .distributed import dask_chunks
 
-        rows = write_chunks(tmp, driver, out_crs, prefetch(chunks()), layer=out_layer,
+            chunks = dask_chunks(src, ctx, tmp.parent, summary, progress=progress,
+                                 workers=workers, scheduler=scheduler, fingerprint=fingerprint)
+        else:  # the next chunk is screened while GDAL writes this one (geozones.pipeline)
+            from .pipeline import prefetch
+
+            chunks = prefetch(local_chunks())
+        rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type,
                             wkt_column=src.wkt_column if src.kind == "csv" else None,
-                            wkt_position=getattr(src, "wkt_position", None))
+                            wkt_position=getattr(src, "wkt_position", None), sort=sort)
         if driver == "GPKG":  # opens styled in QGIS: colours by verdict
             from .styles import add_qgis_style, verdict_qml
 
@@ -683,8 +781,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if long_writer is not None:
             long_writer.close()
         fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
-    summary.verdicts = verdict_counts
-    summary.statuses = status_counts
+    summary.sort = sort if driver == "Parquet" else None
     return summary
 
 

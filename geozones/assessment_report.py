@@ -241,11 +241,13 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         rule = rules.get(f.rule)
         zh_q = getattr(rule, "quote_zh", "") if rule else ""
         en_q = getattr(rule, "quote_en", "") if rule else ""
+        reading = rule.reading.get(lang) if rule is not None and hasattr(rule, "reading") else ""
+        text = (f"<div class='quote'>“{e(zh_q)}”</div><div class='tr'>{e(en_q)}</div>" if zh_q
+                else f"<div class='tr'>{e(reading)}</div>")  # class defaults without a quote
         rule_rows.append(
             f"<tr><td><span class='verdict v-{e(f.severity)}' style='font-size:9pt;padding:0 2mm'>"
             f"{e(name(VERDICT_NAMES, f.severity, lang))}</span><br>{e(f.rule)}<br>{e(f.article)}</td>"
-            f"<td><div class='quote'>“{e(zh_q)}”</div><div class='tr'>{e(en_q)}</div>"
-            f"<div>{e(f.message)}</div></td></tr>")
+            f"<td>{text}<div>{e(f.message)}</div></td></tr>")
     rules_html = (f"<table><tr><th style='width:24%'>{e(T('rpt_rule'))}</th><th>{e(T('rpt_text'))}</th></tr>"
                   + "".join(rule_rows) + "</table>") if rule_rows else f"<p>{e(T('report_no_rules'))}</p>"
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,8 @@ from .i18n import VERDICT_NAMES, name, t
 from .pilot import load_pilots
 from .station import load_station
 
-__all__ = ["assess", "check", "ZoneSet", "Assessment", "CheckResult", "Finding", "DEFAULT_CRS",
-           "assess_local"]
+__all__ = ["assess", "check", "ZoneSet", "StationNetwork", "Assessment", "CheckResult", "Finding",
+           "DEFAULT_CRS", "assess_local", "check_stations", "StationsCheckResult"]
 
 DEFAULT_CRS = "EPSG:4326"
 
@@ -79,6 +80,115 @@ class ZoneSet(Zones):
             _SHARED.pop(next(iter(_SHARED)))
         _SHARED[key] = (station, zones)  # holds the station: its id stays its own
         return zones
+
+
+class _PilotFrame:
+    """A station frame that measures nothing of the station: the pilot rules need only the
+    pilot area a footprint touches (measured by :func:`geozones.core.engine.measure` from the
+    boundaries), so the station's distances and sectors are not computed twice. Every present
+    footprint is ``outside`` at D = 0 (unused: no station rule is evaluated with it)."""
+
+    def __init__(self, frame: StationFrame) -> None:
+        self._frame = frame
+        self.station = frame.station
+        self.crs = frame.crs
+
+    def measure(self, geoms: np.ndarray):
+        from .core.zones import OUTSIDE, Measurements
+
+        n = len(geoms)
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        zone = np.where(missing, -1, OUTSIDE).astype(np.int8)
+        no = np.zeros(n, dtype=bool)
+        return Measurements(np.where(missing, np.nan, 0.0), np.full(n, np.nan), zone, no, no.copy(),
+                            maybe_upwind=no.copy())
+
+
+class _PilotZones(Zones):
+    """A station frame with the pilot areas' rules only: the pilot rules of a row are
+    evaluated once, in the frame of its nearest station, whatever stations reach it."""
+
+    @cached_property
+    def rules(self) -> tuple:
+        return tuple(r for p in self.pilots for r in p.rules)
+
+
+class StationNetwork:
+    """Many stations and the pilot areas, for runs against all of them at once
+    (``screen --stations``, ``check --stations``).
+
+    Each station is assessed in its own frame with its own rules; which stations a row meets
+    is decided by the station index (:class:`geozones.core.network.StationIndex`) and the
+    stations' reach (:func:`geozones.core.network.reach_m`; ``sun_reach_m`` for the sun rule,
+    see :mod:`geozones.core.network`). The pilot areas' rules are evaluated once per row,
+    independently of the stations. ``zones(k)`` is station ``k`` with the pilot areas (the
+    frame rows are read into, and the anchors of the plausibility test), ``station_zones(k)``
+    its rules only, ``pilot_zones(k)`` the pilot rules only.
+    """
+
+    def __init__(self, stations: Sequence[Station], pilots: Sequence[PilotArea] | None = None,
+                 storey_height_m: float | None = None, sun_reach_m: float | None = None) -> None:
+        from .core.network import DEFAULT_SUN_REACH_M, StationIndex
+
+        if not stations:
+            raise InputError("stations_none")
+        self.stations: tuple[Station, ...] = tuple(stations)
+        self.pilots: tuple[PilotArea, ...] = load_pilots() if pilots is None else tuple(pilots)
+        self.storey_height_m_option = storey_height_m
+        self.sun_reach_m = DEFAULT_SUN_REACH_M if sun_reach_m is None else float(sun_reach_m)
+        self.index = StationIndex(self.stations, self.sun_reach_m)
+        self._zones: dict[int, ZoneSet] = {}
+        self._station_zones: dict[int, Zones] = {}
+        self._pilot_zones: dict[int, Zones] = {}
+
+    def __len__(self) -> int:
+        return len(self.stations)
+
+    @property
+    def station(self) -> Station:
+        """The first station (for what needs one station's facts, e.g. its storey height)."""
+        return self.stations[0]
+
+    def zones(self, k: int) -> ZoneSet:
+        if k not in self._zones:
+            self._zones[k] = ZoneSet(self.stations[k], self.pilots, storey_height_m=self.storey_height_m_option)
+        return self._zones[k]
+
+    def station_zones(self, k: int) -> Zones:
+        if k not in self._station_zones:
+            self._station_zones[k] = Zones(frame=self.zones(k).frame, pilots=(),
+                                           storey_height_m=self.zones(k).storey_height_m)
+        return self._station_zones[k]
+
+    def pilot_zones(self, k: int) -> Zones:
+        if k not in self._pilot_zones:
+            z = self.zones(k)
+            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]
+                             storey_height_m=z.storey_height_m)
+            pz.__dict__["pilot_boundaries"] = z.pilot_boundaries  # projected once per station
+            self._pilot_zones[k] = pz
+        return self._pilot_zones[k]
+
+    @property
+    def storey_height_m(self) -> float | None:
+        return self.zones(0).storey_height_m
+
+    def min_reach_km(self, height_m: np.ndarray) -> np.ndarray:
+        """Per row, the smallest reach over the stations [km]: no station's fence is nearer
+        than this to a row that no station reaches (the "no station within N km" figure)."""
+        from .core.network import reach_m
+
+        h = np.asarray(height_m, dtype=float)
+        out = np.full(h.shape, np.inf)
+        seen: set = set()
+        for s in self.stations:
+            key = (s.general_extent_m, s.general_upwind_m, s.prevailing_wind_from_deg is None,
+                   s.sun_sector_radius_m, tuple((r.where, r.limit, r.within_m, r.angle_deg, r.ratio) for r in s.rules))
+            if key in seen:
+                continue
+            seen.add(key)
+            out = np.minimum(out, reach_m(s, h, self.sun_reach_m))
+        return out / 1000.0
 
 
 #: ZoneSet.shared's cache: (id(station), file stamps) -> (station, ZoneSet)
@@ -423,3 +533,125 @@ def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, 
                        allowed=t("report_unlimited", lang) if np.isnan(allowed)
                        else f"{fmt(allowed)} {t('unit_m', lang)}"))
     return notes
+
+
+@dataclass
+class StationsCheckResult:
+    """The answer for one proposal against many stations (``check --stations``).
+
+    ``verdict`` is the worst over the stations in reach and the pilot area; ``station`` the
+    station that sets it and the permitted height (None: no station in reach), ``stations``
+    every station in reach (nearest first), ``max_height_m`` the lowest permitted height over
+    them. ``governing`` is that station's own result (its rules), ``others`` the other
+    stations' results; ``no_station_km`` the distance within which no station lies when none
+    reaches the proposal. ``to_dict()`` gives the ``--json`` output.
+    """
+
+    verdict: str
+    station: str | None
+    stations: list[str]
+    max_height_m: float | None
+    governing: CheckResult | None
+    others: list[CheckResult] = field(default_factory=list)
+    pilot: dict[str, Any] | None = None
+    no_station_km: float | None = None
+    sun_reach_m: float = 0.0
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_stations(
+    geometry: Any,
+    height: float | None = None,
+    kind: str = "building",
+    crs: Any = None,
+    *,
+    network: StationNetwork,
+    axis_order: str = "xy",
+    use: str | None = None,
+    floors: int | None = None,
+    lang: str = "en",
+    extra_assumptions: Sequence[str] = (),
+    datum_hint: bool | None = None,
+    width: float | None = None,
+) -> StationsCheckResult:
+    """Check one proposal against every station of ``network`` that can reach it.
+
+    Each station in reach (:class:`geozones.core.network.StationIndex`, then the distance
+    measured in its frame within :func:`geozones.core.network.reach_m`) gives its own
+    :func:`check` result under its own rules; the pilot areas' rules are evaluated once, in the
+    frame of the nearest station. Bad input raises as :func:`check` does; coordinates are
+    refused only when implausible for the nearest station and every pilot area.
+
+    >>> from geozones.station import load_station
+    >>> r = check_stations("POINT (111.5745 35.5054)", height=10,
+    ...                    network=StationNetwork([load_station()]))
+    >>> r.verdict, r.station, r.stations
+    ('pass', 'jiangxian', ['jiangxian'])
+    """
+    from .core.network import govern, lonlat_bounds, reach_m
+    from .explain import pilot_assumptions, pilot_summary
+
+    net = network
+    crs_obj = parse_crs(DEFAULT_CRS if crs is None else crs)
+    geom = geometry
+    if isinstance(geom, str):
+        try:
+            geom = shapely.from_wkt(geom)
+        except shapely.errors.GEOSException:
+            raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
+    if geom is None or geom.is_empty:
+        raise GeometryError("geometry_empty", what="geometry")
+    bounds = lonlat_bounds(np.array([geom], dtype=object), crs_obj, axis_order)
+    home = int(max(net.index.nearest(bounds)[0], 0))
+    # the proposal read once in its nearest station's frame: bad input and impossible
+    # coordinates raise here (anchors: that station and the pilot areas); the pilot rules
+    p = Proposals.build(net.zones(home), [geom], crs=crs_obj, axis_order=axis_order, kind=kind,
+                        height_m=height, floors=floors, use=use, width_m=width, strict=True)
+    if p.problems[0] is not None:
+        raise p.problems[0]
+    pa = assess_proposals(net.pilot_zones(home), p)
+    h = float(p.effective_height_m[0])
+    rows, cand = net.index.query(bounds, np.array([h]))
+    results: list[CheckResult] = []
+    ks: list[int] = []
+    for k in cand.tolist():
+        st = net.stations[k]
+        try:
+            r = check(geom, height=height, kind=kind, crs=crs, zones=net.station_zones(k),
+                      axis_order=axis_order, use=use, floors=floors, lang=lang,
+                      extra_assumptions=extra_assumptions, datum_hint=datum_hint, width=width)
+        except GeometryError:
+            continue   # too far from this station to be read in its frame: not in reach
+        if r.distance_m is not None and r.distance_m <= float(reach_m(st, np.array([h]), net.sun_reach_m)[0]) + st.tolerance_m:
+            results.append(r)
+            ks.append(k)
+    pilot_code = int(pa.pilot_verdict_code[0])
+    pilot = pilot_summary(pa, 0, lang)
+    notes = [*pilot_assumptions(pa, 0, lang),
+             t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}",
+               h=f"{net.sun_reach_m * np.tan(np.radians(5.0)):,.0f}")]
+    codes = np.array([VERDICT_NAMES_ORDER.index(r.verdict) + 1 for r in results], dtype=np.int64)
+    if not results:
+        km = float(net.min_reach_km(np.array([h]))[0])
+        notes.insert(0, t("check_no_station", lang, km=f"{km:g}"))
+        return StationsCheckResult(verdict=VERDICT_NAMES_ORDER[pilot_code - 1], station=None, stations=[],
+                                   max_height_m=None, governing=None, pilot=pilot, no_station_km=round(km, 3),
+                                   sun_reach_m=net.sun_reach_m, assumptions=[*extra_assumptions, *notes])
+    mh = np.array([np.nan if r.max_height_m is None else r.max_height_m for r in results])
+    d = np.array([r.distance_m for r in results], dtype=float)
+    g = govern(np.zeros(len(results), dtype=np.int64), codes, mh, d, np.array(ks), 1)
+    gov = results[int(g.pair[0])]
+    order = np.argsort(d, kind="stable")
+    verdict = VERDICT_NAMES_ORDER[max(int(codes.max()), pilot_code) - 1]
+    return StationsCheckResult(
+        verdict=verdict, station=gov.station, stations=[results[i].station for i in order],
+        max_height_m=_round(g.max_height_m[0]), governing=gov,
+        others=[results[i] for i in order if results[i] is not gov], pilot=pilot,
+        sun_reach_m=net.sun_reach_m, assumptions=notes)
+
+
+#: Verdict names in the order of their outcome codes (PASS, REVIEW, FAIL).
+VERDICT_NAMES_ORDER: tuple[str, ...] = ("pass", "review", "fail")

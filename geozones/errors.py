@@ -31,6 +31,10 @@ class GeozonesError(Exception):
         self.params = params
         super().__init__(self.localized("en"))
 
+    def __reduce__(self):
+        # pickled by key and parameters (a dask worker's error reaches the driver whole)
+        return _rebuild, (type(self), self.key, self.params)
+
     def localized(self, lang: str = "en") -> str:
         from .i18n import t
 
@@ -70,3 +74,7 @@ def first_line(exc: BaseException) -> str:
     one-line errors about files that a library could not read or write."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _rebuild(cls, key: str, params: dict) -> GeozonesError:
+    return cls(key, **params)

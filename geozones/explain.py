@@ -122,7 +122,7 @@ def assumptions(a: Assessment, i: int | None = None, lang: str = "en") -> list[s
                        source=s.position_source.get(lang)))
     notes.append(t("assume_rotation", lang, rot=fmt(s.field_rotation_deg),
                    source=s.sources.get("field", Text("")).get(lang)))
-    if s.prevailing_wind_from_deg is None:
+    if s.prevailing_wind_from_deg is None and s.general_upwind_m > s.general_m:
         notes.append(t("assume_no_wind", lang, general=fmt(s.general_m),
                        upwind=fmt(s.general_upwind_m)))
     if s.rules_incomplete:

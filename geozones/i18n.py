@@ -234,6 +234,52 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "station files {first} and {path} both have id '{id}': give each station its own [station].id",
         "zh": "站点文件 {first} 与 {path} 的站点编号均为“{id}”：请为每个站点设置不同的 [station].id",
     },
+    # --- branch stations: many stations in one run (issue 15) ---
+    "stations_none": {
+        "en": "no station to check against: pass --stations with a folder of station files (*.toml)",
+        "zh": "没有可用于核查的站点：请用 --stations 指定存放站点文件（*.toml）的文件夹",
+    },
+    "stations_and_station": {
+        "en": "--station and --stations exclude each other: pass one station file with --station, or a folder of them with --stations",
+        "zh": "--station 与 --stations 不能同时使用：单站用 --station 指定站点文件，多站用 --stations 指定文件夹",
+    },
+    "stations_dem": {
+        "en": "--dem with --stations is not supported yet (the field elevation differs per station): run each station with --station and --dem",
+        "zh": "暂不支持 --dem 与 --stations 同用（各站观测场高程不同）：请逐站使用 --station 与 --dem",
+    },
+    "stations_option": {
+        "en": "{option} is not available with --stations yet: run it per station with --station",
+        "zh": "{option} 暂不能与 --stations 同用：请逐站使用 --station",
+    },
+    "long_needs_stations": {
+        "en": "--long needs --stations (it writes one row per parcel and station in reach)",
+        "zh": "--long 须与 --stations 同用（按“地块 × 可及站点”逐行输出）",
+    },
+    "msg_no_station": {"en": "no station within {km} km", "zh": "{km} 公里内无气象站"},
+    "msg_also_in_reach": {"en": "also in reach: {stations}", "zh": "其他可及站点：{stations}"},
+    "sum_stations": {
+        "en": "stations: {n}; (row, station) pairs assessed: {pairs}; rows in reach of no station: {none}",
+        "zh": "站点数：{n}；已评估的“行 × 站点”组合：{pairs}；不在任何站点影响范围内的行：{none}",
+    },
+    "assume_sun_reach": {
+        "en": "Many stations: the 5° sun-sector limit is evaluated out to {km} km from each station's fence for rows of unknown height (the limit there is {h} m, above any structure in China: the Shanghai Tower is 632 m) and out to H / tan 5° for a known height H; beyond that no station is quoted (--sun-reach).",
+        "zh": "多站核查：对高度未知的行，日出日落方向 5° 限制评估至各站围栏外 {km} 公里（该处限高 {h} 米，高于国内任何建筑，上海中心大厦为 632 米）；已知高度 H 的行评估至 H / tan 5°；超出此范围不再引用任何站点（--sun-reach）。",
+    },
+    "sum_long": {"en": "per-station rows: {path}", "zh": "逐站结果：{path}"},
+    "check_governing": {
+        "en": "Governing station: {station}; stations in reach: {stations}",
+        "zh": "起决定作用的站点：{station}；可及站点：{stations}",
+    },
+    "check_no_station": {
+        "en": "No station within {km} km: no station's zones or sun rule reach this proposal.",
+        "zh": "{km} 公里内无气象站：没有任何站点的保护区或日出日落方向条款涉及本项目。",
+    },
+    "check_station_line": {
+        "en": "{station}: {verdict} · {zone} · {d} m from the fence · permitted height {max}",
+        "zh": "{station}：{verdict} · {zone} · 距围栏 {d} 米 · 允许高度 {max}",
+    },
+    "report_stations": {"en": "Stations in reach", "zh": "可及站点"},
+    # --- end branch stations ---
     "station_unknown_key": {
         "en": "station file {path}: unknown field {field} (known: {known}); remove it or fix its spelling",
         "zh": "站点文件 {path}：未知字段 {field}（可用字段：{known}）；请删除或改正拼写",
@@ -748,6 +794,156 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "heightlimit_summary": {
         "en": "{path}: {size}×{size} cells of {res} m ({mode}); limited {limited}, nothing may stand {zero}, range {lo}–{hi} m",
         "zh": "{path}：{size}×{size} 个 {res} 米像元（{mode}）；有限高 {limited}，不得建设 {zero}，范围 {lo}–{hi} 米",
+    },
+    # --- registry branch (issue 15.3: station registry; map --stations) ---
+    "registry_read": {
+        "en": "cannot read the station table {path}: {why}; check the path",
+        "zh": "无法读取台站表 {path}：{why}；请检查路径",
+    },
+    "registry_decode": {
+        "en": "station table {path}: the text near line {row} is neither UTF-8 nor GBK (tried {encodings}): save the table as CSV UTF-8",
+        "zh": "台站表 {path}：第 {row} 行附近的文字既非 UTF-8 也非 GBK（已尝试 {encodings}）：请将表格另存为 CSV UTF-8",
+    },
+    "registry_no_rows": {
+        "en": "station table {path} has no header or no station rows: give a header line and one row per station (README \"Station registry\")",
+        "zh": "台站表 {path} 没有表头或没有台站行：请给出表头行，每个台站一行（见 README“台站登记”）",
+    },
+    "registry_unknown_column": {
+        "en": "station table {path}: unknown column '{column}' (known: {known}); rename or remove it",
+        "zh": "台站表 {path}：未知列“{column}”（可用列：{known}）；请改名或删除",
+    },
+    "registry_duplicate_column": {
+        "en": "station table {path}: column '{column}' appears twice; keep one",
+        "zh": "台站表 {path}：列“{column}”出现了两次；请只保留一列",
+    },
+    "registry_missing_column": {
+        "en": "station table {path}: column '{column}' is missing (required: {required}); add it",
+        "zh": "台站表 {path}：缺少列“{column}”（必需列：{required}）；请添加",
+    },
+    "registry_row": {
+        "en": "station table {path}, row {row}, column {column}: {problem}",
+        "zh": "台站表 {path} 第 {row} 行，列 {column}：{problem}",
+    },
+    "registry_extra_cells": {
+        "en": "the row has {n} cells but the header {m} columns: quote text that contains the delimiter",
+        "zh": "该行有 {n} 个单元格，而表头只有 {m} 列：含分隔符的文字请加引号",
+    },
+    "registry_empty": {"en": "empty: fill it in", "zh": "为空：请填写"},
+    "registry_not_number": {
+        "en": "'{value}' is not a number: write decimal digits (e.g. 35.504, not 35°30′)",
+        "zh": "“{value}”不是数字：请写十进制数（如 35.504，而非 35°30′）",
+    },
+    "registry_range": {
+        "en": "{value} is out of range [{low}, {high}]: check the value and its unit",
+        "zh": "{value} 超出范围 [{low}, {high}]：请检查数值及其单位",
+    },
+    "registry_swapped": {
+        "en": "latitude {lat} and longitude {lon} look swapped: put the latitude (about 18-54 in China) in lat and the longitude (73-135) in lon",
+        "zh": "纬度 {lat} 与经度 {lon} 似乎填反了：纬度（国内约 18–54）填入 lat，经度（73–135）填入 lon",
+    },
+    "registry_bad_id": {
+        "en": "id '{value}' cannot be a file name: use letters, digits, _ and - only (e.g. the CMA number 53965)",
+        "zh": "编号“{value}”不能用作文件名：只能用字母、数字、_ 和 -（如中国气象局站号 53965）",
+    },
+    "registry_bad_class": {
+        "en": "class '{value}' is unknown: use one of {known}",
+        "zh": "类别“{value}”无法识别：请用 {known} 之一",
+    },
+    "registry_duplicate_id": {
+        "en": "id '{id}' was already given in row {first}: give each station its own id",
+        "zh": "编号“{id}”已在第 {first} 行使用：请为每个台站设置不同的编号",
+    },
+    "registry_id_taken": {
+        "en": "id '{id}' is already the id of {other}: choose another id or remove that file",
+        "zh": "编号“{id}”已被 {other} 使用：请换一个编号或删除该文件",
+    },
+    "registry_wrote": {
+        "en": "{path}: {name} ({cls}), {n} rules, {unconfirmed} of them unconfirmed",
+        "zh": "{path}：{name}（{cls}），{n} 条规则，其中 {unconfirmed} 条未经核实",
+    },
+    "registry_done": {
+        "en": "{n} station files written to {folder}",
+        "zh": "已向 {folder} 写入 {n} 个站点文件",
+    },
+    "registry_col_id": {"en": "id", "zh": "编号"},
+    "registry_col_name": {"en": "name", "zh": "名称"},
+    "registry_col_class": {"en": "class", "zh": "类别"},
+    "registry_col_lat": {"en": "lat", "zh": "纬度"},
+    "registry_col_lon": {"en": "lon", "zh": "经度"},
+    "registry_col_reach": {"en": "reach [m]", "zh": "影响范围[米]"},
+    "registry_col_unconfirmed": {"en": "unconfirmed", "zh": "未核实"},
+    "registry_col_file": {"en": "file", "zh": "文件"},
+    "registry_list_note": {
+        "en": "{n} stations; reach = the farthest zone or distance rule from the fence; the sun-sector rule reaches {sun} m",
+        "zh": "共 {n} 个台站；影响范围 = 自围栏起最远的分区或距离规则；日出日落方向规则延伸至 {sun} 米",
+    },
+    "assume_class_default": {
+        "en": "Some rules are the defaults of the station's national class (from the Jiangxian plan's words for a basic station), not this station's own protection plan.",
+        "zh": "部分规则为该站所属国家台站类别的默认值（取自绛县规划对国家基本气象站的原文），并非本站自身的保护规划。",
+    },
+    "assume_unconfirmed": {
+        "en": "Some rules are class defaults NOT confirmed from a regulation's text (confirmed = false in the station file, e.g. from a CMA template or memory of Order No. 623): check them with the meteorological authority.",
+        "zh": "部分规则为未经法规原文核实的类别默认值（站点文件中 confirmed = false，如取自中国气象局模板或对国务院令第623号的记忆）：请向气象主管机构核实。",
+    },
+    "map_stations_title": {"en": "{n} weather stations", "zh": "{n} 个气象站"},
+    "map_station_governing": {"en": "Governing station", "zh": "起控制作用的台站"},
+    "map_stations_in_reach": {"en": "stations whose rules apply", "zh": "规则适用的台站"},
+    "map_no_station": {
+        "en": "no station's rule applies here (nearest: {name}, {km} km)",
+        "zh": "此处不受任何台站规则约束（最近：{name}，{km} 公里）",
+    },
+    "map_stations_note": {
+        "en": "Several stations: each is evaluated in its own frame; the worst verdict governs and the lowest permitted height applies.",
+        "zh": "多个台站：各站在自身坐标系中分别判定；取最严的结论和最低的允许高度。",
+    },
+    "map_stations_opt_conflict": {
+        "en": "--station and --stations both given: pass one station file or one folder",
+        "zh": "同时给出了 --station 与 --stations：请只指定一个站点文件或一个文件夹",
+    },
+    # --- branch dask (issue 15 items 4-5): screening on dask, sorted GeoParquet ---
+    "dask_missing": {
+        "en": "--engine dask needs dask and distributed ({why}): pip install 'geozones[dask]'",
+        "zh": "--engine dask 需要 dask 与 distributed（{why}）：请 pip install 'geozones[dask]'",
+    },
+    "dask_scheduler": {
+        "en": "cannot reach the dask scheduler at {address}: {why}; check the address (tcp://host:8786) and that the scheduler runs",
+        "zh": "无法连接 {address} 的 dask 调度器：{why}；请检查地址（tcp://host:8786）及调度器是否在运行",
+    },
+    "dask_no_workers": {
+        "en": "the dask scheduler at {address} has no workers; start some (dask worker {address})",
+        "zh": "{address} 的 dask 调度器没有工作进程；请启动（dask worker {address}）",
+    },
+    "dask_input_whole": {
+        "en": "{path}: {what} input is read whole and cannot be split among dask workers; use --engine local",
+        "zh": "{path}：{what} 输入只能整体读取，无法分给 dask 工作进程；请用 --engine local",
+    },
+    "dask_options_need_engine": {
+        "en": "--workers and --scheduler are for --engine dask; add it, or leave them out",
+        "zh": "--workers 与 --scheduler 仅用于 --engine dask；请加上该选项，或去掉它们",
+    },
+    "dask_worker_input": {
+        "en": "{path} on a dask worker is not the file this run reads (size or time differ): workers need the same file, on shared storage",
+        "zh": "dask 工作进程上的 {path} 与本次读取的文件不同（大小或时间不符）：工作进程须读到同一文件（共享存储）",
+    },
+    "dask_worker_failed": {
+        "en": "a dask worker failed on rows {start}–{stop} of {path}: {why}",
+        "zh": "dask 工作进程处理 {path} 第 {start}–{stop} 行时失败：{why}",
+    },
+    "dask_long": {
+        "en": "--long is written by the local engine only: drop --engine dask, or drop --long",
+        "zh": "--long 仅由本地引擎写出：请去掉 --engine dask，或去掉 --long",
+    },
+    "engine_unknown": {
+        "en": "unknown engine {engine}; choose one of: {choices}",
+        "zh": "未知的引擎 {engine}；可选：{choices}",
+    },
+    "sort_parquet_only": {
+        "en": "--sort {sort} is for GeoParquet output (.parquet), not {path}; choose hilbert or none",
+        "zh": "--sort {sort} 仅用于 GeoParquet 输出（.parquet），不适用于 {path}；可选 hilbert 或 none",
+    },
+    "sum_sorted": {
+        "en": "rows ordered along a Hilbert curve (--sort hilbert); gz_row holds each row's input position",
+        "zh": "各行已按希尔伯特曲线排序（--sort hilbert）；gz_row 为各行在输入中的位置",
     },
 }
 

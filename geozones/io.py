@@ -8,8 +8,11 @@ run never leaves a half-written file, and an existing output is kept unless ``ov
 from __future__ import annotations
 
 import contextlib
+import io as _stdio
 import os
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -375,11 +378,11 @@ class TableSource:
         else:
             yield from self._gdal_chunks()
 
-    def _csv_chunks(self):
+    def _csv_chunks(self, source=None):
         import pandas as pd
 
-        reader = pd.read_csv(self.path, chunksize=self.chunk_size, encoding=self.encoding,
-                             dtype=str, keep_default_na=False)
+        reader = pd.read_csv(self.path if source is None else source, chunksize=self.chunk_size,
+                             encoding=self.encoding, dtype=str, keep_default_na=False)
         for df in reader:
             raw = df.pop(self.wkt_column).to_numpy(dtype=object)
             text = np.where(raw == "", None, raw)
@@ -390,15 +393,70 @@ class TableSource:
         for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
             yield _split_wkb(batch, self._geom_col)
 
-    def _gdal_chunks_by_offset(self):
+    # -- reading one part (a worker of the dask engine, geozones.distributed) ----------------
+    def chunks_in(self, start: int, stop: int, csv_bytes: tuple[int, int] | None = None):
+        """The chunks of rows ``start`` to ``stop`` (exclusive), cut as :meth:`chunks` cuts
+        them when ``start`` is a multiple of the chunk size: a part read on its own gives the
+        same chunks as the whole read. GeoParquet: only the row groups holding the rows are
+        read; GDAL formats: ``skip_features``/``max_features``; CSV: the bytes
+        ``csv_bytes = (begin, end)`` of its records (:func:`csv_record_offsets`), after the
+        header line."""
+        if self.kind == "csv":
+            if csv_bytes is None:
+                raise ValueError("a CSV part is given by its byte range")
+            yield from self._csv_chunks(self._csv_part(*csv_bytes))
+        elif self.kind == "parquet":
+            yield from self._parquet_chunks_in(start, stop)
+        elif self.kind == "gdal":
+            yield from self._gdal_chunks(start, stop)
+        else:
+            raise ValueError(f"{self.kind} input is read whole")
+
+    def _csv_part(self, begin: int, end: int):
+        header_end = csv_record_offsets(self.path, 1, limit=1, block=1 << 16)[0][0]
+        return _stdio.BufferedReader(_ByteRanges(self.path, [(0, header_end), (begin, end)]))
+
+    def _parquet_chunks_in(self, start: int, stop: int):
+        import pyarrow as pa
+
+        meta = self._pq.metadata
+        groups, first_row, row = [], None, 0
+        for g in range(meta.num_row_groups):
+            n = meta.row_group(g).num_rows
+            if row < stop and row + n > start:
+                groups.append(g)
+                first_row = row if first_row is None else first_row
+            row += n
+        if not groups:
+            return
+        pending: list = []
+        have, at = 0, first_row
+        for batch in self._pq.iter_batches(batch_size=self.chunk_size, row_groups=groups,
+                                           columns=self._columns_read):
+            lo, hi = max(start - at, 0), min(stop - at, batch.num_rows)
+            at += batch.num_rows
+            if hi <= lo:
+                continue
+            pending.append(pa.Table.from_batches([batch.slice(lo, hi - lo)]))
+            have += hi - lo
+            while have >= self.chunk_size:
+                table = pa.concat_tables(pending).combine_chunks()
+                yield _split_wkb(table.slice(0, self.chunk_size), self._geom_col)
+                rest = table.slice(self.chunk_size)
+                pending, have = ([rest] if rest.num_rows else []), rest.num_rows
+        if have:
+            yield _split_wkb(pa.concat_tables(pending).combine_chunks(), self._geom_col)
+
+    def _gdal_chunks_by_offset(self, start: int = 0, stop: int | None = None):
         import pyogrio
 
-        offset = 0
-        total = self.n_rows if self.n_rows is not None else float("inf")
+        offset = start
+        total = stop if stop is not None else self.n_rows if self.n_rows is not None else float("inf")
         while offset < total:
             try:
                 meta, table = pyogrio.read_arrow(self.path, layer=self.layer, encoding=self.encoding,
-                                                 skip_features=offset, max_features=self.chunk_size)
+                                                 skip_features=offset,
+                                                 max_features=int(min(self.chunk_size, total - offset)))
             except Exception as exc:
                 raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if table.num_rows == 0:
@@ -406,24 +464,102 @@ class TableSource:
             yield _split_wkb(table, meta["geometry_name"] or "wkb_geometry")
             offset += table.num_rows
 
-    def _gdal_chunks(self):
+    def _gdal_chunks(self, start: int = 0, stop: int | None = None):
         import pyogrio
 
         if self.path.suffix.lower() == ".shp" and self.encoding.upper().replace("-", "") != "UTF8":
             # Read chunk by chunk: a reader kept open holds GDAL's process-wide SHAPE_ENCODING
             # at the input's encoding, which would recode a shapefile output written meanwhile.
-            yield from self._gdal_chunks_by_offset()
+            yield from self._gdal_chunks_by_offset(start, stop)
             return
-        try:
+        try:  # one reader from ``start``: a GeoPackage skips by SQL OFFSET once, not per chunk
             with pyogrio.open_arrow(self.path, layer=self.layer, encoding=self.encoding,
-                                    batch_size=self.chunk_size, use_pyarrow=True) as (meta, reader):
+                                    skip_features=start, batch_size=self.chunk_size,
+                                    use_pyarrow=True) as (meta, reader):
                 geom_name = meta["geometry_name"] or "wkb_geometry"
+                left = float("inf") if stop is None else stop - start
                 for batch in reader:
+                    if left <= 0:
+                        break
+                    if batch.num_rows > left:
+                        batch = batch.slice(0, int(left))
+                    left -= batch.num_rows
                     yield _split_wkb(batch, geom_name)
         except InputError:
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+
+
+class _ByteRanges(_stdio.RawIOBase):
+    """A file read as the concatenation of some of its byte ranges (a CSV part: the header
+    line, then the part's records), streamed: memory is bounded by the reader's buffer."""
+
+    def __init__(self, path, ranges: list[tuple[int, int]]) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._ranges = [r for r in ranges if r[1] > r[0]]
+        self._pos = self._ranges[0][0] if self._ranges else 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._ranges:
+            begin, end = self._ranges[0]
+            if self._pos >= end:
+                self._ranges.pop(0)
+                self._pos = self._ranges[0][0] if self._ranges else 0
+                continue
+            self._fh.seek(self._pos)
+            data = self._fh.read(min(len(buffer), end - self._pos))
+            if not data:
+                self._ranges.clear()
+                return 0
+            buffer[: len(data)] = data
+            self._pos += len(data)
+            return len(data)
+        return 0
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def csv_record_offsets(path, every: int, limit: int | None = None,
+                       block: int = 1 << 24) -> tuple[list[int], int]:
+    """Where a CSV's data records 0, ``every``, 2·``every`` … begin, in bytes, and how many
+    data records it has (the header line is not one).
+
+    A record ends at a newline outside double quotes (a quoted field may hold newlines; a
+    doubled quote inside one toggles twice), so the scan is one vectorised pass over the
+    bytes. UTF-8 and GB18030 never use the bytes of ``"`` or newline inside a character.
+    Blank lines count here, while the CSV reader skips them: a part's rows are numbered by
+    its reader, never from these counts. ``limit``: stop after that many offsets.
+    """
+    starts: list[int] = []
+    ends = 0          # record ends seen (the header's is the first)
+    offset = 0
+    parity = 0        # quotes seen so far, modulo 2
+    last = b""
+    with open(path, "rb") as fh:
+        while True:
+            buf = fh.read(block)
+            if not buf:
+                break
+            a = np.frombuffer(buf, dtype=np.uint8)
+            inside = (np.cumsum(a == 34) + parity) & 1
+            nl = np.flatnonzero((a == 10) & (inside == 0))
+            parity = int(inside[-1])
+            count = ends + np.arange(len(nl))  # data record k begins after record end k
+            starts.extend((offset + nl[count % every == 0] + 1).tolist())
+            ends += len(nl)
+            offset += len(buf)
+            last = buf[-1:]
+            if limit is not None and len(starts) >= limit:
+                return starts[:limit], -1
+    n = ends - (1 if last == b"\n" else 0)
+    return [s for s in starts if s < offset], max(n, 0)
 
 
 def _split_wkb(batch, geom_name: str):
@@ -435,7 +571,7 @@ def _split_wkb(batch, geom_name: str):
     return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
 
 
-def _to_arrow(gdf):
+def to_arrow(gdf):
     """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``."""
     import pyarrow as pa
 
@@ -458,9 +594,26 @@ _TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "M
                6: "MultiPolygon", 7: "GeometryCollection"}
 
 
+def _geoms_of(chunk) -> np.ndarray:
+    """The geometries of a chunk (GeoDataFrame or Arrow table with WKB ``geometry``)."""
+    import pyarrow as pa
+
+    if isinstance(chunk, pa.Table):
+        return shapely.from_wkb(chunk.column("geometry").to_numpy(zero_copy_only=False))
+    return np.asarray(chunk.geometry.values, dtype=object)
+
+
+def _as_table(chunk):
+    import pyarrow as pa
+
+    return chunk if isinstance(chunk, pa.Table) else to_arrow(chunk)
+
+
 def geometry_type_of(gdf) -> str:
-    """The one geometry type of a frame's (non-null) geometries, or ``"Unknown"`` when mixed."""
-    geoms = gdf.geometry.values[~gdf.geometry.isna().to_numpy()]
+    """The one geometry type of a frame's (or geometry array's) non-null geometries, or
+    ``"Unknown"`` when mixed."""
+    geoms = np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf, dtype=object)
+    geoms = geoms[~np.equal(geoms, None)]
     types = set(shapely.get_type_id(geoms).tolist()) - {-1}
     if len(types) == 1:
         return _TYPE_NAMES.get(types.pop(), "Unknown")
@@ -476,12 +629,12 @@ _SHP_FAMILIES: dict[str, set[int]] = {"Polygon": {3, 6}, "LineString": {1, 5}, "
                                       "MultiPoint": {0, 4}}
 
 
-def _geometry_type_ids(gdf) -> set[int]:
-    return set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]).tolist()) - {-1}
+def _geometry_type_ids(geoms: np.ndarray) -> set[int]:
+    return set(shapely.get_type_id(geoms[~np.equal(geoms, None)]).tolist()) - {-1}
 
 
-def _shapefile_geometry_type(gdf) -> str:
-    types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().to_numpy()]))
+def _shapefile_geometry_type(geoms: np.ndarray) -> str:
+    types = _geometry_type_ids(geoms)
     if types <= {3, 6}:
         return "Polygon"
     if types <= {1, 5}:
@@ -533,8 +686,14 @@ def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
 
 def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
-                 wkt_column: str | None = None, wkt_position: int | None = None) -> int:
+                 wkt_column: str | None = None, wkt_position: int | None = None,
+                 sort: str = "none") -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
+
+    A chunk may also be the Arrow table :func:`to_arrow` made of one (or, for CSV, a
+    :class:`RenderedCsv`): the dask engine's workers convert their chunks, the driver writes
+    them here, through the same code as the local engine's. ``sort="hilbert"`` (GeoParquet):
+    rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet`.
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
@@ -559,16 +718,17 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
         # WKT at full precision (shortest text that reads back as the same doubles), in the
         # input's WKT column name and position when the input was a CSV
         rows = 0
-        for k, gdf in enumerate(_chain(first, it)):
-            geom_name = gdf.geometry.name
-            df = pd.DataFrame(gdf.drop(columns=geom_name))
-            name = wkt_column or "geometry"
-            pos = len(df.columns) if wkt_position is None else min(wkt_position, len(df.columns))
-            df.insert(pos, name, shapely.to_wkt(gdf.geometry.values, rounding_precision=-1))
-            df.to_csv(tmp, mode="a" if k else "w", header=not k, index=False, encoding="utf-8")
-            rows += len(gdf)
+        with open(tmp, "wb") as fh:
+            for k, chunk in enumerate(_chain(first, it)):
+                if isinstance(chunk, RenderedCsv):  # rendered by a dask worker: copied
+                    with open(chunk.path, "rb") as part:
+                        shutil.copyfileobj(part, fh, 1 << 20)
+                    rows += chunk.rows
+                    continue
+                fh.write(csv_text(chunk, wkt_column, wkt_position, header=not k).encode("utf-8"))
+                rows += len(chunk)
         return rows
-    table0 = _to_arrow(first)
+    table0 = _as_table(first)
     names: dict[str, str] = {}
     if driver == "ESRI Shapefile":
         names = shapefile_field_names(table0.column_names, "UTF-8")
@@ -580,15 +740,16 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     count = {"rows": 0}
     failure: list[BaseException] = []
     # a shapefile holds one family of geometry: refuse mixed input in one line, not OGR's
-    shp_allowed = (_SHP_FAMILIES.get(_shapefile_geometry_type(first), set())
+    first_geoms = _geoms_of(first)
+    shp_allowed = (_SHP_FAMILIES.get(_shapefile_geometry_type(first_geoms), set())
                    if driver == "ESRI Shapefile" else None)
 
     def batches():
         try:
             for gdf in _chain(first, it):
-                if shp_allowed is not None and not _geometry_type_ids(gdf) <= shp_allowed:
+                if shp_allowed is not None and not _geometry_type_ids(_geoms_of(gdf)) <= shp_allowed:
                     raise OutputError("shapefile_mixed", path=str(tmp.name))
-                table = table0 if gdf is first else _to_arrow(gdf)
+                table = table0 if gdf is first else _as_table(gdf)
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
@@ -598,17 +759,19 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise
 
     try:
-        if driver == "Parquet":
-            _write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first))
+        if driver == "Parquet" and sort == "hilbert":
+            write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
+        elif driver == "Parquet":
+            _write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
         else:
             import pyogrio
 
             kwargs: dict[str, Any] = {"layer_options": {}}
             if driver == "ESRI Shapefile":
-                kwargs["geometry_type"] = _shapefile_geometry_type(first)
+                kwargs["geometry_type"] = _shapefile_geometry_type(first_geoms)
                 kwargs["layer_options"]["ENCODING"] = "UTF-8"
             else:
-                declared = geometry_type or geometry_type_of(first)
+                declared = geometry_type or geometry_type_of(first_geoms)
                 kwargs["geometry_type"] = declared if declared in _TYPE_NAMES.values() else "Unknown"
             if driver == "FlatGeobuf":
                 # Its spatial index cannot hold null geometries, and every row must come out.
@@ -655,6 +818,28 @@ def _check_flatgeobuf(path: Path, rows: int) -> None:
                           why=f"{n} of {rows} features made it to disk (disk full?)")
 
 
+@dataclass
+class RenderedCsv:
+    """CSV records already rendered by :func:`csv_text` into a file (a dask worker's part),
+    copied into the output as they are."""
+
+    path: Path
+    rows: int
+
+
+def csv_text(gdf, wkt_column: str | None = None, wkt_position: int | None = None,
+             header: bool = False) -> str:
+    """One chunk as CSV text: WKT at full precision (shortest text that reads back as the
+    same doubles) in the column ``wkt_column`` (default ``geometry``) at ``wkt_position``
+    (default last); the header line only when ``header``."""
+    geom_name = gdf.geometry.name
+    df = pd.DataFrame(gdf.drop(columns=geom_name))
+    name = wkt_column or "geometry"
+    pos = len(df.columns) if wkt_position is None else min(wkt_position, len(df.columns))
+    df.insert(pos, name, shapely.to_wkt(gdf.geometry.values, rounding_precision=-1))
+    return df.to_csv(None, header=header, index=False)
+
+
 def _chain(first, rest):
     yield first
     yield from rest
@@ -668,10 +853,22 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
     """GeoParquet 1.1: WKB ``geometry`` and a ``bbox`` struct column (xmin, ymin, xmax, ymax)
     declared as its covering, so readers can skip row groups by extent. ``geometry_types``
     is the declared type (the input's, else the first chunk's; empty when mixed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type)
+    with pq.ParquetWriter(path, out_schema) as writer:
+        for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
+            batch, bbox, _b = _take_bbox(batch)
+            writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))
+
+
+def _geo_schema(schema, crs, geometry_type: str, extra=()):
+    """``schema`` plus ``extra`` fields and the ``bbox`` covering column, with the GeoParquet
+    1.1 ``geo`` metadata naming it."""
     import json
 
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     bbox_name = "bbox" if "bbox" not in schema.names else "gz_bbox"
     bbox_type = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
@@ -682,14 +879,167 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
                "crs": crs.to_json_dict() if crs is not None else None,
                "covering": {"bbox": {k: [bbox_name, k] for k in ("xmin", "ymin", "xmax", "ymax")}},
            }}}
-    out_schema = schema.append(pa.field(bbox_name, bbox_type)).with_metadata(
-        {b"geo": json.dumps(geo).encode()})
-    with pq.ParquetWriter(path, out_schema) as writer:
-        for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
-            geoms = shapely.from_wkb(batch.column("geometry").to_numpy(zero_copy_only=False))
-            b = shapely.bounds(geoms)
-            missing = np.isnan(b).any(axis=1)
-            arrays = [pa.array(b[:, k], mask=missing) for k in range(4)]
-            bbox = pa.StructArray.from_arrays(arrays, names=["xmin", "ymin", "xmax", "ymax"],
-                                              mask=pa.array(missing))
-            writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))
+    for f in extra:
+        schema = schema.append(f)
+    return schema.append(pa.field(bbox_name, bbox_type)).with_metadata({b"geo": json.dumps(geo).encode()})
+
+
+#: A chunk's precomputed covering column (a dask worker computes it; the writer takes it
+#: instead of parsing the WKB again): never written under this name.
+BBOX_HINT = "__gz_bbox"
+
+
+def with_bbox(table):
+    """``table`` with its covering column :data:`BBOX_HINT` (for a GeoParquet output)."""
+    return table.append_column(BBOX_HINT, _bbox_column(table.column("geometry"))[0])
+
+
+def _without_bbox(schema):
+    i = schema.get_field_index(BBOX_HINT)
+    return schema if i < 0 else schema.remove(i)
+
+
+def _take_bbox(batch):
+    """``(batch without the hint, covering column, bounds (n, 4) with NaN)``: the hint when
+    the chunk carries it, else computed from the WKB (the same values)."""
+    i = batch.schema.get_field_index(BBOX_HINT)
+    if i < 0:
+        return (batch, *_bbox_column(batch.column("geometry")))
+    bbox = batch.column(i)
+    bounds = np.column_stack([bbox.field(k).to_numpy(zero_copy_only=False) for k in range(4)]).astype(float)
+    bounds[~bbox.is_valid().to_numpy(zero_copy_only=False)] = np.nan
+    return batch.drop_columns([BBOX_HINT]), bbox, bounds
+
+
+def _bbox_column(wkb):
+    """The GeoParquet covering struct (xmin, ymin, xmax, ymax; null for a null or empty
+    geometry) of a WKB column, and the bounds as an (n, 4) array (NaN there)."""
+    import pyarrow as pa
+
+    b = shapely.bounds(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
+    missing = np.isnan(b).any(axis=1)
+    arrays = [pa.array(b[:, k], mask=missing) for k in range(4)]
+    return pa.StructArray.from_arrays(arrays, names=["xmin", "ymin", "xmax", "ymax"],
+                                      mask=pa.array(missing)), b
+
+
+#: Rows per row group of a sorted GeoParquet output: a reader asking for a small region
+#: reads the few groups whose bbox statistics meet it.
+SORTED_ROW_GROUP_ROWS = 16_384
+#: Hilbert curve order: a 2^16 × 2^16 grid over the output's extent.
+HILBERT_LEVEL = 16
+_NO_KEY = 1 << (2 * HILBERT_LEVEL)  # rows without a geometry: after every other row
+
+
+def hilbert_keys(bounds: np.ndarray, total_bounds) -> np.ndarray:
+    """Distance along a Hilbert curve (order 16 over ``total_bounds``) of each bounding box's
+    midpoint, as geopandas' ``GeoSeries.hilbert_distance`` computes it; rows whose bounds
+    are NaN (null or empty geometry) get a key after all others."""
+    import geopandas as gpd
+
+    keys = np.full(len(bounds), _NO_KEY, dtype=np.int64)
+    ok = ~np.isnan(bounds).any(axis=1)
+    if ok.any():
+        mid = shapely.points((bounds[ok, 0] + bounds[ok, 2]) / 2, (bounds[ok, 1] + bounds[ok, 3]) / 2)
+        keys[ok] = np.asarray(gpd.GeoSeries(mid).hilbert_distance(total_bounds=total_bounds,
+                                                                  level=HILBERT_LEVEL), dtype=np.int64)
+    return keys
+
+
+def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",
+                            bucket_rows: int = 200_000,
+                            row_group_rows: int = SORTED_ROW_GROUP_ROWS) -> None:
+    """GeoParquet 1.1 (as :func:`_write_geoparquet`) with the rows ordered along a Hilbert
+    curve over the output's extent, in row groups of ``row_group_rows``, and a ``gz_row``
+    column holding each row's input position (0-based, as the run summary numbers rows):
+    sorting the file by ``gz_row`` gives back the input order.
+
+    Memory is bounded by ``bucket_rows`` rows whatever the file's size (an external bucket
+    sort, all in a temporary folder beside ``path``): (1) the batches are spilled to an Arrow
+    file with their bounding boxes and ``gz_row``, noting the total extent; (2) the keys are
+    counted in 2^20 ranges of the curve, which cut the curve into buckets of about
+    ``bucket_rows`` rows (at most 256 buckets: larger ones for larger files); (3) every row
+    is appended to its bucket's file; (4) each bucket is sorted in memory by key, then
+    ``gz_row`` (ties keep the input order), and written. Only a range of the curve with
+    more than ``bucket_rows`` rows (many parcels on one spot) makes a larger bucket.
+    """
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
+    spill_schema = out_schema.remove_metadata()
+    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
+    try:
+        spill = work / "rows.arrow"
+        total = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        n = 0
+        with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w:
+            for batch in batches:
+                batch, bbox, b = _take_bbox(batch)
+                with np.errstate(invalid="ignore"):
+                    if not np.isnan(b).all():
+                        total[:2] = np.minimum(total[:2], np.nanmin(b[:, :2], axis=0))
+                        total[2:] = np.maximum(total[2:], np.nanmax(b[:, 2:], axis=0))
+                rows = pa.array(np.arange(n, n + batch.num_rows, dtype=np.int64))
+                w.write_batch(pa.RecordBatch.from_arrays([*batch.columns, rows, bbox], schema=spill_schema))
+                n += batch.num_rows
+        if not np.isfinite(total).all():
+            total = np.array([0.0, 0.0, 1.0, 1.0])
+        total[2:] = np.maximum(total[2:], total[:2] + 1e-9)  # one point: a grid all the same
+
+        def spilled():
+            with pa.memory_map(str(spill)) as source:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
+                    bounds = np.column_stack([
+                        batch.column(batch.num_columns - 1).field(k).to_numpy(zero_copy_only=False)
+                        for k in range(4)]).astype(float)
+                    yield batch, hilbert_keys(bounds, total)
+
+        shift = 2 * HILBERT_LEVEL - 20
+        counts = np.zeros((1 << 20) + 1, dtype=np.int64)
+        for _batch, keys in spilled():
+            counts += np.bincount(keys >> shift, minlength=len(counts))
+        size = max(bucket_rows, -(-n // 256), 1)
+        bucket_of = np.unique((np.cumsum(counts) - counts) // size, return_inverse=True)[1]
+        writers: dict[int, Any] = {}
+        try:
+            for batch, keys in spilled():
+                b = bucket_of[keys >> shift]
+                order = np.argsort(b, kind="stable")
+                cuts = np.flatnonzero(np.diff(b[order])) + 1
+                for idx in np.split(order, cuts):
+                    if len(idx) == 0:
+                        continue
+                    k = int(b[idx[0]])
+                    if k not in writers:
+                        writers[k] = pa.ipc.new_stream(str(work / f"bucket-{k:05d}.arrow"), spill_schema)
+                    writers[k].write_batch(batch.take(pa.array(idx)))
+        finally:
+            for w2 in writers.values():
+                w2.close()
+        pending: list = []
+        have = 0
+        with pq.ParquetWriter(path, out_schema) as writer:
+            for k in sorted(writers):
+                bucket_file = work / f"bucket-{k:05d}.arrow"
+                with pa.memory_map(str(bucket_file)) as source:
+                    table = pa.ipc.open_stream(source).read_all()
+                bounds = np.column_stack([table.column(table.num_columns - 1).combine_chunks().field(j)
+                                          .to_numpy(zero_copy_only=False) for j in range(4)]).astype(float)
+                order = np.lexsort((table.column("gz_row").to_numpy(), hilbert_keys(bounds, total)))
+                pending.append(table.take(pa.array(order)))
+                have += table.num_rows
+                bucket_file.unlink()
+                while have >= row_group_rows:
+                    t = pa.concat_tables(pending)
+                    writer.write_table(t.slice(0, row_group_rows).cast(out_schema), row_group_size=row_group_rows)
+                    rest = t.slice(row_group_rows)
+                    pending, have = [rest], rest.num_rows
+            if have:
+                writer.write_table(pa.concat_tables(pending).cast(out_schema), row_group_size=row_group_rows)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -94,6 +94,7 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
     station = zones.frame.station
     wind = station.prevailing_wind_from_deg
     return {
+        "station_id": station.id,
         "station": {"lat": station.latitude_deg, "lon": station.longitude_deg},
         "field": {"half": station.field_size_m / 2, "rotation_deg": station.field_rotation_deg},
         "zones": {"protection": station.protection_m, "control": station.control_m,
@@ -278,6 +279,9 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
         "r": ["" if v is None else str(v) for v in col("gz_rules", "")],
         "s": ["" if v is None else str(v) for v in col("gz_status", "")],
     }
+    if "gz_station" in gdf.columns:  # screened against several stations: the governing one
+        props["st"] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                       for v in col("gz_station", "")]
     features, drawn, verdicts = [], [], []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
@@ -334,7 +338,8 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
 
 
 def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0, top_m: float = 200.0,
-                 cell_m: float | None = None, kind: str = "building") -> list[tuple[float, float, Any]]:
+                 cell_m: float | None = None, kind: str = "building",
+                 height_fn=None) -> list[tuple[float, float, Any]]:
     """The permitted height as stepped bands, in the station frame: ``(low, high, polygon)``.
 
     The permitted height of a point-sized ``kind`` is evaluated by the one rule engine
@@ -343,6 +348,8 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     ``step_m`` classes: ``(0, 0)`` is "nothing may be built", then ``(0, 10]``, ``(10, 20]``, …,
     and ``(top_m, inf)``; where no height rule applies there is no band. Band edges are
     accurate to a cell (a display layer: the click popup and ``geozones check`` are exact). [m]
+    ``height_fn(frame, x, y, kind)`` replaces the one-station permitted height (several
+    stations: the lowest over them).
     """
     from rasterio.features import shapes
     from rasterio.transform import from_origin
@@ -353,7 +360,7 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     n = int(np.ceil(2 * extent_m / cell))
     centres = -extent_m + (np.arange(n) + 0.5) * cell
     x, y = np.meshgrid(centres, centres[::-1])
-    h = permitted_height_at(zones.frame, x, y, kind)
+    h = (height_fn or permitted_height_at)(zones.frame, x, y, kind)
     cls = np.full(h.shape, -1, dtype=np.int32)
     ok = ~np.isnan(h)
     cls[ok] = np.where(h[ok] <= 0, 0, np.minimum(np.ceil(h[ok] / step_m), top_m / step_m + 1)).astype(np.int32)
@@ -566,23 +573,116 @@ def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[
     return "".join(out)
 
 
+def _station_facts(station: Any, lang: str) -> str:
+    """The station marker's popup: names, CMA number, position and the stated assumptions
+    (HTML-escaped here; only <b> and <br> are markup)."""
+    cma = f"CMA {station.cma_id} · " if station.cma_id is not None else ""
+    facts = [
+        f"<b>{html.escape(station.name_zh)}</b>",
+        html.escape(station.name.en),
+        f"{cma}{station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
+        html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
+                      source=station.position_source.get(lang))) if station.position_is_default else "",
+        html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
+                      upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None
+        and station.general_upwind_m > station.general_m else "",
+        html.escape(t("assume_unconfirmed", lang)) if any(not r.confirmed for r in station.rules) else "",
+    ]
+    return "<br>".join(f for f in facts if f)
+
+
+def _quotes(station: Any, lang: str) -> dict[str, list[str]]:
+    """Each rule's own words, and in English maps their translation; a rule without a quote
+    (a class default not confirmed from a text) shows its reading instead."""
+    return {r.id: [r.quote_zh, r.quote_en if lang != "zh" else ""] if r.quote_zh
+            else [r.reading.get(lang), ""] for r in station.rules}
+
+
+def _network_bands(network: Sequence[ZoneSet], extent_m: float,
+                   top_m: float = 200.0) -> list[list[tuple[float, float, Any]]]:
+    """Each station's permitted-height bands in its own frame, the height at every cell being
+    the lowest over the stations whose limits can reach it, so overlapping stations show the
+    governing limit.
+
+    Another station counts only within the distance where one of its limits can fall to the
+    top band ``top_m`` or below (its farthest zone or distance rule, and ``top_m / tan angle``
+    for its sun-sector rule: 2286 m at 5°); farther out its limits are all above ``top_m``
+    and it is left out of this display layer (clicks and draw-and-check are exact). [m]
+    """
+    from pyproj import Transformer
+
+    from .heightlimit import permitted_height_at
+    from .registry import rules_reach_m
+
+    def reach_of(st: Any) -> float:
+        angles = [r.angle_deg for r in st.rules if r.where == "sun_sector" and r.angle_deg]
+        sun = min(top_m / math.tan(math.radians(a)) for a in angles) if angles else 0.0
+        return max(rules_reach_m(st), min(sun, st.sun_sector_radius_m)) + st.field_size_m
+
+    out = []
+    for k, zs in enumerate(network):
+        others = []
+        for j, other in enumerate(network):
+            if j == k:
+                continue
+            fwd = Transformer.from_crs(zs.frame.crs, other.frame.crs, always_xy=True)
+            x, y = fwd.transform(0.0, 0.0)
+            reach = reach_of(other.frame.station)
+            if math.hypot(x, y) <= reach + extent_m * math.sqrt(2):
+                others.append((other, fwd, reach))
+
+        def height(frame, x, y, kind, _others=others):
+            h = permitted_height_at(frame, x, y, kind)
+            for other, fwd, reach in _others:
+                ox, oy = fwd.transform(x, y)
+                near = np.hypot(ox, oy) <= reach
+                if near.any():
+                    h[near] = np.fmin(h[near], permitted_height_at(other.frame, ox[near], oy[near], kind))
+            return h
+
+        out.append(height_bands(zs, extent_m, top_m=top_m, height_fn=height))
+    return out
+
+
+def _voronoi_cells(network: Sequence[ZoneSet]) -> list[Any] | None:
+    """Lon/lat cells of the stations (every place goes to the nearest station, in degrees:
+    only to keep overlapping band layers from being drawn twice); None for one station or
+    stations at one position."""
+    pts = [shapely.Point(z.frame.station.longitude_deg, z.frame.station.latitude_deg) for z in network]
+    if len(pts) < 2 or len({(p.x, p.y) for p in pts}) < len(pts):
+        return None
+    cells = list(shapely.voronoi_polygons(shapely.MultiPoint(pts), extend_to=shapely.box(-180, -90, 180, 90)).geoms)
+    return [next(c for c in cells if c.covers(p)) for p in pts]
+
+
 def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "osm",
               cdn: bool = False, offline: bool | None = None, tianditu_key: str | None = None,
               attribution: str | None = None, extent_m: float = 5000.0,
-              simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS) -> folium.Map:
+              simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS,
+              more: Sequence[ZoneSet] = ()) -> folium.Map:
     """The map as a folium Map (see the module docstring).
 
     The page is self-contained by default: Leaflet and Leaflet.draw are inlined from installed
     packages. ``cdn=True`` links them from jsDelivr instead (a smaller file that needs the
     internet). ``offline`` is the old name of the default and is ignored.
+
+    ``more`` adds further stations (``geozones map --stations DIR``): every station's zones,
+    sun sectors, contours and marker are drawn, the permitted-height bands show the lowest
+    limit over the stations, and click-anywhere and draw-and-check evaluate every station in
+    its own frame, the worst verdict and the lowest permitted height governing. The pilot
+    areas are those of ``zones``.
     """
+    network = (zones, *more)
+    multi = len(network) > 1
+    for zs in network:
+        require_page_support(zs.frame.station)
     station = zones.frame.station
-    require_page_support(station)
     shift = _Shift(tiles == "gaode")
     center = shift.geoms(np.array([shapely.Point(station.longitude_deg, station.latitude_deg)]))[0]
     m = _Map(location=[center.y, center.x], zoom_start=14, tiles=None, prefer_canvas=True,
              control_scale=True)
-    title = t("map_title", lang, station=station.name.get(lang))
+    title = t("map_title", lang, station=t("map_stations_title", lang, n=len(network)) if multi
+              else station.name.get(lang))
     root = m.get_root()
     root.header.add_child(Element(f'<title>{page_text(title)}</title><meta name="description" content="{page_text(title)}">'))
     if cdn:
@@ -597,55 +697,69 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     root.header.add_child(Element(f"<style>{_CSS}</style>"))
     _tiles(m, tiles, lang, tianditu_key, attribution)
 
+    def prefixed(zs: ZoneSet, label: str) -> str:  # several stations: say whose layer it is
+        return f"{zs.frame.station.name.get(lang)} — {label}" if multi else label
+
     # permitted height as stepped bands (drawn under everything else)
-    bands = height_bands(zones, extent_m)
+    if multi:
+        per_station = _network_bands(network, extent_m)
+        classes = {(lo, hi): g for b in per_station for lo, hi, g in b}
+        bands = [(lo, hi, classes[(lo, hi)]) for lo, hi in sorted(classes)]
+        cells = _voronoi_cells(network)
+    else:
+        per_station = [height_bands(zones, extent_m)]
+        bands, cells = per_station[0], None
     band_colors = _band_colors(len(bands))
+    color_of = {(lo, hi): c for (lo, hi, _g), c in zip(bands, band_colors)}
     bfg = folium.FeatureGroup(name=t("map_bands", lang), show=True)
-    for (lo, hi, poly), color in zip(bands, band_colors):
-        geom = shift.geoms(_to_wgs(zones, [poly]))[0]
-        label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
-        folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
-            "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
-            tooltip=page_text(label)).add_to(bfg)
+    for k, (zs, own) in enumerate(zip(network, per_station)):
+        for lo, hi, poly in own:
+            geom = _to_wgs(zs, [poly])[0]
+            if cells is not None:
+                geom = shapely.intersection(geom, cells[k])
+                if geom.is_empty:
+                    continue
+            geom = shift.geoms(np.array([geom], dtype=object))[0]
+            color = color_of[(lo, hi)]
+            label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
+            folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
+                "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
+                tooltip=page_text(label)).add_to(bfg)
     bfg.add_to(m)
 
     # zone bands and sun sectors: outlines (the height bands carry the fill)
-    for zone_id, poly in zones.frame.zone_polygons(extent_m):
-        label = zone_name(station, zone_id, lang)
-        color, _opacity = ZONE_STYLE[zone_id]
-        sector = zone_id in ("sunrise", "sunset")
-        geom = shift.geoms(_to_wgs(zones, [poly]))[0]
-        fg = folium.FeatureGroup(name=page_text(label), show=True)
-        folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, s=sector: {
-            "color": c, "weight": 2, "fill": s, "fillColor": c, "fillOpacity": 0.08,
-            "dashArray": "6 4" if s else None}, interactive=False).add_to(fg)
-        fg.add_to(m)
+    for zs in network:
+        st = zs.frame.station
+        for zone_id, poly in zs.frame.zone_polygons(extent_m):
+            if poly.is_empty:  # e.g. no general zone beyond the height-limit reach (class defaults)
+                continue
+            label = prefixed(zs, zone_name(st, zone_id, lang))
+            color, _opacity = ZONE_STYLE[zone_id]
+            sector = zone_id in ("sunrise", "sunset")
+            geom = shift.geoms(_to_wgs(zs, [poly]))[0]
+            fg = folium.FeatureGroup(name=page_text(label), show=True)
+            folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color, s=sector: {
+                "color": c, "weight": 2, "fill": s, "fillColor": c, "fillOpacity": 0.08,
+                "dashArray": "6 4" if s else None}, interactive=False).add_to(fg)
+            fg.add_to(m)
 
     # contours; their labels are placed by the page so that none overlap at any zoom
     cfg = folium.FeatureGroup(name=t("map_contours", lang), show=True)
     labels = []
-    for h, line, where in contour_lines(zones, extent_m):
-        wgs = shift.geoms(_to_wgs(zones, [line]))[0]
-        color = "#6a1b9a" if where == "sun" else "#37474f"
-        folium.GeoJson(shapely.geometry.mapping(wgs), style_function=lambda _f, c=color: {
-            "color": c, "weight": 1, "dashArray": "4 3"}, interactive=False).add_to(cfg)
-        parts = sorted(getattr(wgs, "geoms", [wgs]), key=lambda g: -g.length)
-        at = [parts[0].interpolate(f, normalized=True) for f in (0.5, 0.3, 0.7, 0.15, 0.85)]
-        at += [p.interpolate(0.5, normalized=True) for p in parts[1:3]]
-        labels.append({"h": f"{h:.0f}", "color": color, "round": h % 50 == 0, "at": [[p.y, p.x] for p in at]})
+    for zs in network:
+        for h, line, where in contour_lines(zs, extent_m):
+            wgs = shift.geoms(_to_wgs(zs, [line]))[0]
+            color = "#6a1b9a" if where == "sun" else "#37474f"
+            folium.GeoJson(shapely.geometry.mapping(wgs), style_function=lambda _f, c=color: {
+                "color": c, "weight": 1, "dashArray": "4 3"}, interactive=False).add_to(cfg)
+            parts = sorted(getattr(wgs, "geoms", [wgs]), key=lambda g: -g.length)
+            at = [parts[0].interpolate(f, normalized=True) for f in (0.5, 0.3, 0.7, 0.15, 0.85)]
+            at += [p.interpolate(0.5, normalized=True) for p in parts[1:3]]
+            labels.append({"h": f"{h:.0f}", "color": color, "round": h % 50 == 0, "at": [[p.y, p.x] for p in at]})
     labels.sort(key=lambda lab: (not lab["round"], float(lab["h"])))
     cfg.add_to(m)
 
     # station marker with its facts (drawn by the page script)
-    facts = [
-        f"<b>{html.escape(station.name_zh)}</b>",
-        html.escape(station.name),
-        f"CMA {station.cma_id} · {station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
-        html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
-                      source=station.position_source.get(lang))) if station.position_is_default else "",
-        html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
-                      upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None else "",
-    ]
     sfg = folium.FeatureGroup(name=t("map_station", lang), show=True)
     sfg.add_to(m)
 
@@ -672,27 +786,44 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m)
     else:
         parcels_json, drawn, verdicts = {"type": "FeatureCollection", "features": []}, np.array([], dtype=object), []
-    articles = {r.id: r.article for r in station.rules}
+    articles: dict[str, str] = {}
+    for zs in reversed(network):  # the first station's article wins where rule ids repeat
+        articles.update({r.id: r.article for r in zs.frame.station.rules})
     for p in zones.pilots:
         articles.update({r.id: r.article for r in p.rules})
-    # the article's own words, and in English maps their translation
-    quotes = {r.id: [r.quote_zh, r.quote_en if lang != "zh" else ""] for r in station.rules}
-    view_box = shift.geoms(_to_wgs(zones, [zones.frame.band(min(station.general_m, extent_m))]))[0].bounds
+    boxes = [shift.geoms(_to_wgs(zs, [zs.frame.band(min(zs.frame.station.general_m, extent_m))]))[0].bounds
+             for zs in network]
+    view_box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     config = page_config(zones)
-    config["station"].update({"shown": [center.y, center.x], "facts": "<br>".join(f for f in facts if f)})
+    config["station"].update({"shown": [center.y, center.x], "facts": _station_facts(station, lang)})
+    if multi:
+        network_cfg = []
+        for zs in network:
+            st = zs.frame.station
+            c = page_config(zs)
+            shown = shift.geoms(np.array([shapely.Point(st.longitude_deg, st.latitude_deg)]))[0]
+            c["station"].update({"shown": [shown.y, shown.x], "facts": _station_facts(st, lang)})
+            c.update({"name": st.name.get(lang), "quotes": _quotes(st, lang),
+                      "zone_names": {z: zone_name(st, z, lang) for z in ZONES}})
+            network_cfg.append(c)
+        config["network"] = network_cfg
+    gcj_box = [_bounds(zs, extent_m) for zs in network]
     config.update({
         "station_id": station.id,
         "articles": articles,
-        "quotes": quotes,
+        "quotes": _quotes(station, lang),
         "colors": COLORS,
-        "gcj": _gcj_grid(_bounds(zones, extent_m)) if shift.gcj else None,
+        "gcj": _gcj_grid((min(b[0] for b in gcj_box), min(b[1] for b in gcj_box), max(b[2] for b in gcj_box),
+                          max(b[3] for b in gcj_box))) if shift.gcj else None,
         "overview": _parcels_overview(drawn, verdicts)
         if len(drawn) >= max(overview_min_parcels, 1) else None,
         "labels": labels,
         "groups": parcel_places(drawn, verdicts, zones, lang),
         "view": [[view_box[1], view_box[0]], [view_box[3], view_box[2]]],
         "pilots": pilots_info,
-        "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None, station),
+        "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None,
+                               None if multi else station)
+        + (f'<div class="gz-note">{html.escape(t("map_stations_note", lang))}</div>' if multi else ""),
         "draw_local": _draw_local(lang),
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
@@ -709,6 +840,9 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "zones": {z: zone_name(station, z, lang) for z in ZONES},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
             "kinds": {k: name(KIND_NAMES, k, lang) for k in KIND_NAMES},
+            "station_governing": t("map_station_governing", lang),
+            "stations_in_reach": t("map_stations_in_reach", lang),
+            "no_station": t("map_no_station", lang, name="{name}", km="{km}"),  # filled in by the page
         },
     })
     root.html.add_child(Element(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from typing import Any
 
@@ -49,7 +50,8 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
         mark = {"fail": "✗", "review": "!", "pass": "✓"}[f.severity]
         word = f" «{f.word}»" if f.word else ""
         lines.append(f"  {mark} [{name(VERDICT_NAMES, f.severity, lang)}] {f.rule} — {f.article}{word}")
-        lines.append(f"      “{f.quote_zh or f.quote}”")
+        if f.quote_zh or f.quote:  # class defaults not confirmed from a text have no quote
+            lines.append(f"      “{f.quote_zh or f.quote}”")
         if lang != "zh" and f.quote_en:
             lines.append(f"      “{f.quote_en}”")
         lines.append(f"      {f.message}")
@@ -111,9 +113,18 @@ def format_summary(summary, lang: str = "en") -> str:
         for datum, n in getattr(summary, "datum_changes", {}).items():
             if n:
                 lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
+    if getattr(summary, "sort", None) == "hilbert":
+        lines.append(t("sum_sorted", lang))
     if summary.protected_rows or summary.maybe_protected_rows:
         lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
                        maybe=f"{summary.maybe_protected_rows:,}"))
+    if getattr(summary, "stations", None) is not None:
+        lines.append(t("sum_stations", lang, n=f"{summary.stations:,}", pairs=f"{summary.station_pairs:,}",
+                       none=f"{summary.no_station_rows:,}"))
+        lines.append(t("assume_sun_reach", lang, km=f"{summary.sun_reach_m / 1000:g}",
+                       h=f"{summary.sun_reach_m * math.tan(math.radians(5.0)):,.0f}"))
+        if summary.long_output:
+            lines.append(t("sum_long", lang, path=summary.long_output))
     if summary.renamed:
         lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share
@@ -121,4 +132,42 @@ def format_summary(summary, lang: str = "en") -> str:
         target = summary.pilot_low_rise_target or 0.0
         lines.append(t("sum_pilot", lang, share=f"{share:.1%}", storeys=summary.pilot_low_rise_storeys,
                        target=f"{target:.0%}", met=t("sum_met" if share >= target else "sum_not_met", lang)))
+    return "\n".join(lines)
+
+
+def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
+    """The plain-text report of ``check --stations``: the overall verdict, the governing
+    station's full report, one line for each other station in reach, or "no station within
+    N km" with the pilot area's part."""
+    from .check import CheckResult
+
+    L = lambda key: t(key, lang)
+    by_id = {s.id: s for s in network.stations} if network is not None else {}
+    verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
+    lines = [f"{L('report_verdict')}: {verdict}"]
+    if result.governing is None:
+        head = t("check_no_station", lang, km=f"{result.no_station_km:g}")
+        lines.append(head)
+        empty = CheckResult(verdict=result.verdict, zone="outside", distance_m=None, max_height_m=None,
+                            height_m=None, exceedance_m=None, in_sun_sector=False, sun_distance_m=None,
+                            kind="", station="", pilot=result.pilot,
+                            assumptions=[a for a in result.assumptions if a != head])
+        body = format_check(empty, lang, None).split("\n")
+        # only the pilot part and the assumptions: no station's rows are quoted
+        start = next((i for i, line in enumerate(body) if line.startswith(L("report_pilot"))), len(body))
+        lines += [""] + body[start:]
+        return "\n".join(lines)
+    lines.append(t("check_governing", lang, station=result.station, stations=", ".join(result.stations)))
+    gov = result.governing
+    gov.pilot = result.pilot
+    gov.assumptions = [*gov.assumptions, *[a for a in result.assumptions if a not in gov.assumptions]]
+    lines += ["", format_check(gov, lang, by_id.get(gov.station))]
+    if result.others:
+        lines += ["", L("report_stations") + ":"]
+        for r in result.others:
+            lines.append("  " + t("check_station_line", lang, station=r.station,
+                                  verdict=name(VERDICT_NAMES, r.verdict, lang),
+                                  zone=zone_name(by_id.get(r.station), r.zone, lang),
+                                  d=f"{r.distance_m:,.2f}",
+                                  max=_m(r.max_height_m, lang) if r.max_height_m is not None else L("report_unlimited")))
     return "\n".join(lines)

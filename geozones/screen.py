@@ -22,19 +22,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .check import ZoneSet
+from .check import StationNetwork, ZoneSet
 from .core.coords import parse_crs
 from .core.engine import assess_proposals
 from .core.pilot import low_rise_share
 from .core.proposals import Proposals
+from .core.rules import VERDICTS
 from .errors import InputError, OutputError
 from .explain import row_messages
 from .i18n import t
 from .io import TableSource, atomic_output, driver_for, write_chunks
 from .safety import InputFingerprint, refuse_same_files
 
-__all__ = ["COLUMNS", "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
-           "assess_frame"]
+__all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
+           "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
+           "assess_frame", "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -48,7 +50,24 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "gz_max_height_m": "gz_maxh_m", "gz_height_m": "gz_h_m", "gz_exceedance_m": "gz_exc_m",
     "gz_in_pilot": "gz_pilot", "gz_storeys": "gz_storey", "gz_rules": "gz_rules",
     "gz_message": "gz_msg", "gz_status": "gz_status",
+    "gz_station": "gz_station", "gz_stations": "gz_stns",
 }
+#: Columns added with many stations (``screen --stations``), before ``gz_status``: the
+#: station that sets the verdict and limit, and every station in reach (ids, nearest first).
+STATION_COLUMNS: tuple[str, ...] = ("gz_station", "gz_stations")
+#: Columns of the ``--long`` table: one row per (input row, station in reach), that
+#: station's own answer (its rules only; the pilot areas' are in the main output).
+LONG_COLUMNS: tuple[str, ...] = (
+    "gz_row", "gz_station", "gz_verdict", "gz_zone", "gz_distance_m", "gz_max_height_m",
+    "gz_height_m", "gz_exceedance_m", "gz_rules", "gz_message",
+)
+
+
+def output_columns(zones: Any) -> tuple[str, ...]:
+    """The ``gz_*`` columns written for ``zones`` (a ZoneSet, or a StationNetwork: two more)."""
+    if isinstance(zones, StationNetwork):
+        return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
+    return COLUMNS
 _DBF_TEXT_MAX = 254
 
 
@@ -72,6 +91,9 @@ class ScreenOptions:
     #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
     #: and count the rows whose verdict would differ (costs two more evaluations per row).
     datum_check: bool = True
+    #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
+    #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
+    long_rows: bool = False
 
 
 @dataclass
@@ -100,6 +122,44 @@ class ScreenSummary:
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
     protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
     maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
+    # many stations (screen --stations); None/0 for one station, and then not in to_dict()
+    stations: int | None = None        #: stations loaded
+    sun_reach_m: float | None = None   #: the sun rule's reach for rows of unknown height [m]
+    no_station_rows: int = 0           #: rows in reach of no station
+    station_pairs: int = 0             #: (row, station) pairs assessed (stations in reach)
+    long_output: str | None = None     #: the --long table written
+    sort: str | None = None        # GeoParquet output: row order (hilbert: gz_row gives the input's)
+    #: a chunk's ``--long`` rows (gz_row from 0 in the chunk), handed from screen_piece to
+    #: the writer; never part of the run's summary
+    long: Any = field(default=None, repr=False, compare=False)
+
+    def merge(self, part: ScreenSummary) -> None:
+        """Add what a chunk's summary (rows numbered from 0 in the chunk) says to this run's,
+        the chunk coming after the rows counted so far. Both engines build the run summary
+        this way, chunk after chunk in input order, so their summaries are equal."""
+        start = self.rows
+        self.rows += part.rows
+        if self.id_column is None:
+            self.id_column = part.id_column
+        for total, add in ((self.verdicts, part.verdicts), (self.statuses, part.statuses),
+                           (self.datum_changes, part.datum_changes)):
+            for k, v in add.items():
+                total[k] = total.get(k, 0) + v
+        for exc, row, verdict, ident in part.worst:
+            item = (exc, start + row, verdict, ident)
+            if len(self.worst) < 10:
+                heapq.heappush(self.worst, item)
+            else:
+                heapq.heappushpop(self.worst, item)
+        for row, status, ident in part.errors[: max(0, 20 - len(self.errors))]:
+            self.errors.append((start + row, status, ident))
+        self.error_rows += part.error_rows
+        self.pilot_floor_area_m2 += part.pilot_floor_area_m2
+        self.pilot_low_rise_area_m2 += part.pilot_low_rise_area_m2
+        self.protected_rows += part.protected_rows
+        self.maybe_protected_rows += part.maybe_protected_rows
+        self.no_station_rows += part.no_station_rows
+        self.station_pairs += part.station_pairs
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -125,6 +185,11 @@ class ScreenSummary:
             "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
             "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
             "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
+            **({} if self.stations is None else {
+                "stations": self.stations, "sun_reach_m": self.sun_reach_m,
+                "no_station_rows": self.no_station_rows, "station_pairs": self.station_pairs,
+                "long_output": self.long_output}),
+            "sort": self.sort,
         }
 
 
@@ -141,17 +206,15 @@ def _column(df: pd.DataFrame, column: str | None, path: str) -> np.ndarray | Non
     return values
 
 
-def _proposals(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
-               opts: ScreenOptions, path: str) -> Proposals:
-    """The chunk's rows as proposals (kinds, uses, heights ... read from their columns)."""
+def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[str, Any]:
+    """The keyword arguments of :meth:`Proposals.build` read from the table and the options."""
     kinds = _column(df, opts.kind_field, path)
     uses = _column(df, opts.use_field, path)
     if kinds is not None and opts.default_kind is not None:
         kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
     if uses is not None and opts.default_use is not None:
         uses = np.where(np.equal(uses, None), opts.default_use, uses)
-    return Proposals.build(
-        zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
+    return dict(
         kind=opts.default_kind if kinds is None else kinds,
         use=opts.default_use if uses is None else uses,
         height_m=_column(df, opts.height_field, path), floors=_column(df, opts.floors_field, path),
@@ -179,14 +242,16 @@ def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, r
         rows = np.flatnonzero(may[k])
         changed = 0
         if rows.size:
+            sub = df.iloc[rows].reset_index(drop=True)
             sub_raw = None if raw is None else np.asarray(raw, dtype=object)[rows]
-            b = assess_proposals(zones, _proposals(df.iloc[rows].reset_index(drop=True), geoms[rows],
-                                                   sub_raw, others[k], zones, opts, path))
+            b = assess_proposals(zones, Proposals.build(
+                zones, geoms[rows], raw=sub_raw, crs=others[k], axis_order=opts.axis_order,
+                **_proposal_inputs(sub, opts, path)))
             changed = int((b.ok & (b.verdict != a.verdict[rows])).sum())
         counts[datum] = counts.get(datum, 0) + changed
 
 
-def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet,
+def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
                  opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
@@ -195,9 +260,19 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     input's, or the repaired one where the input's could not be read at all; ``residential``
     marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
     area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
-    verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum.
+    verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum
+    (one station).
+
+    ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
+    stations: :func:`_screen_chunk_network`); the columns then also carry ``attrs["counts"]``
+    (rows in reach of no station, pairs assessed, rows in a protection area) and, with
+    ``opts.long_rows``, ``attrs["long"]``: the per-station rows of ``--long``, ``gz_row``
+    counting the chunk's rows from 0.
     """
-    p = _proposals(df, geoms, raw, crs, zones, opts, path)
+    if isinstance(zones, StationNetwork):
+        return _screen_chunk_network(df, geoms, raw, crs, zones, opts, path)
+    p = Proposals.build(zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
+                        **_proposal_inputs(df, opts, path))
     a = assess_proposals(zones, p)
     ok = a.ok
     if datum_counts is not None:
@@ -240,12 +315,365 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     return columns, written, residential, floor_area
 
 
+def _take_inputs(inputs: dict[str, Any], index: np.ndarray, n: int) -> dict[str, Any]:
+    """The inputs of rows ``index``: per-row arrays taken, single values kept."""
+    return {k: v[index] if isinstance(v, np.ndarray) and v.shape == (n,) else v
+            for k, v in inputs.items()}
+
+
+def _height_guess(inputs: dict[str, Any], n: int, storey_height_m: float | None) -> np.ndarray:
+    """Heights as far as the table tells them before the rows are read into a frame (height,
+    else storeys × storey height, else the default), to widen the station query for very
+    tall rows; NaN where unknown. [m]"""
+    def numbers(v):
+        if v is None:
+            return np.full(n, np.nan)
+        arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+        return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float)
+
+    h = numbers(inputs.get("height_m"))
+    if storey_height_m is not None:
+        h = np.where(np.isnan(h), numbers(inputs.get("floors")) * storey_height_m, h)
+    if inputs.get("default_height_m") is not None:
+        h = np.where(np.isnan(h), float(inputs["default_height_m"]), h)
+    return h
+
+
+def _pilot_parts(a, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a pilot-rules assessment: the message part (pilot name, storeys, flagged
+    rules with articles) and the flagged rule ids ("" outside every pilot area)."""
+    from .i18n import article_label
+
+    n = len(a)
+    sep = " · "
+    text = np.full(n, "", dtype=object)
+    ids = np.full(n, "", dtype=object)
+    ok = a.ok
+    storeys = a.storeys
+    for i in np.flatnonzero(ok & a.in_pilot):
+        s_ = storeys[i]
+        text[i] = sep + a.pilot(i).name.get(lang) + ("" if np.isnan(s_) else t("msg_storeys", lang, n=f"{s_:.0f}"))
+    group, sets = a.flag_groups
+    tails = np.array(["" if not rs else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})"
+                                                       for r in rs) for rs in sets], dtype=object)[group]
+    rule_ids = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+    text = text + tails
+    ids[ok] = rule_ids[ok]
+    text[~ok] = ""
+    return text, ids
+
+
+def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p) -> pd.DataFrame:
+    """The ``--long`` rows of a chunk: one per (row, station in reach), by row, nearest first."""
+    order = np.lexsort((np.where(np.isnan(dist_p), np.inf, dist_p), rows_p))
+    h_p = eff_h[rows_p]
+    with np.errstate(invalid="ignore"):
+        exc_p = np.maximum(h_p - max_p, 0.0)
+    verdicts = np.array(VERDICTS, dtype=object)[code_p.astype(int) - 1] if len(code_p) else np.zeros(0, dtype=object)
+    return pd.DataFrame({
+        "gz_row": rows_p, "gz_station": ids[st_p], "gz_verdict": verdicts,
+        "gz_zone": zone_p, "gz_distance_m": np.round(dist_p, 3), "gz_max_height_m": np.round(max_p, 3),
+        "gz_height_m": np.round(h_p, 3), "gz_exceedance_m": np.round(exc_p, 3),
+        "gz_rules": rules_p, "gz_message": msg_p,
+    }).iloc[order].reset_index(drop=True)
+
+
+def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs,
+                          net: StationNetwork, opts: ScreenOptions, path: str
+                          ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`screen_chunk` against many stations.
+
+    Each row meets only the stations whose reach box it touches (the STRtree of
+    :class:`~geozones.core.network.StationIndex`); each of them assesses it in its own frame
+    with its own rules, and reaches it when the measured distance is within
+    :func:`~geozones.core.network.reach_m`. Rows are read (problems, repairs, DEM, pilot
+    rules) once, in the frame of their nearest station; the pilot rules are evaluated there
+    once per row. The gz_* columns are the governing answer (:func:`~geozones.core.network.govern`).
+    """
+    from .core.network import govern, join_ids, lonlat_bounds, reach_m
+    from .explain import fmt
+    from .i18n import VERDICT_NAMES, name, zone_name
+
+    lang = opts.lang
+    n = len(df)
+    geoms = np.asarray(geoms, dtype=object)
+    raw_arr = None if raw is None else np.asarray(raw, dtype=object)
+    crs_obj = parse_crs(crs)
+    inputs = _proposal_inputs(df, opts, path)
+    located = geoms
+    if raw_arr is not None and (np.equal(geoms, None) & ~np.equal(raw_arr, None)).any():
+        from .core.proposals import _repair_unreadable
+
+        # unreadable geometries are repaired by Proposals.build: locate them as repaired
+        located = geoms.copy()
+        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+    home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
+    if len(net) == 1:   # nothing to prune: every row is read in the one frame anyway
+        cand_rows, cand_st = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    else:
+        bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
+        sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
+        cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
+        # home: the nearest station; a row with one candidate station needs no nearest query
+        one = np.bincount(cand_rows, minlength=n) == 1
+        home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
+        ask = np.flatnonzero(~one)
+        if ask.size:
+            near = net.index.nearest(bounds[ask])
+            home[ask] = np.where(near < 0, 0, near)
+
+    # per row, from the home station: the row as read, and its pilot-rule answer
+    ok = np.zeros(n, dtype=bool)
+    problems = np.full(n, None, dtype=object)
+    repaired = np.zeros(n, dtype=bool)
+    source = np.full(n, None, dtype=object)
+    below = np.zeros(n, dtype=bool)
+    height_missing = np.zeros(n, dtype=bool)
+    nodata = np.zeros(n, dtype=np.int64)
+    cells = np.zeros(n, dtype=np.int64)
+    eff_h = np.full(n, np.nan)
+    ground = np.full(n, np.nan)
+    kinds = np.full(n, None, dtype=object)
+    uses = np.full(n, None, dtype=object)
+    storeys = np.full(n, np.nan)
+    in_pilot = np.zeros(n, dtype=bool)
+    pilot_code = np.full(n, 1, dtype=np.int8)
+    pilot_text = np.full(n, "", dtype=object)
+    pilot_ids = np.full(n, "", dtype=object)
+    floor_area = np.zeros(n)
+    # per (row, station in reach) pair
+    pr: list[np.ndarray] = []
+    pk: list[np.ndarray] = []
+    pcode: list[np.ndarray] = []
+    pmax: list[np.ndarray] = []
+    pdist: list[np.ndarray] = []
+    pzone: list[np.ndarray] = []
+    prules: list[np.ndarray] = []
+    pmsg: list[np.ndarray] = []
+    papproval: list[np.ndarray] = []
+    pmaybe: list[np.ndarray] = []
+    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int):
+        c_rows = cand_rows[cand_st == k]
+        h_rows = np.flatnonzero(home == k)
+        rows_k = np.union1d(c_rows, h_rows)
+        p = Proposals.build(net.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
+                            crs=crs_obj, axis_order=opts.axis_order, **_take_inputs(inputs, rows_k, n))
+        if c_rows.size:
+            pc = p.take(np.searchsorted(rows_k, c_rows))
+            a = assess_proposals(net.station_zones(k), pc)
+            st = net.stations[k]
+            with np.errstate(invalid="ignore"):
+                reach = a.ok & (a.measurements.distance_m
+                                <= reach_m(st, pc.effective_height_m, net.sun_reach_m) + st.tolerance_m)
+            if reach.any():
+                group, sets = a.flag_groups
+                rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+                pr.append(c_rows[reach])
+                pk.append(np.full(int(reach.sum()), k, dtype=np.int64))
+                pcode.append(a.station_verdict_code[reach])
+                pmax.append(a.max_height_m[reach])
+                pdist.append(a.measurements.distance_m[reach])
+                pzone.append(a.zone[reach])
+                prules.append(rules[reach])
+                pmsg.append(row_messages(a, a.verdict, lang)[reach])
+                papproval.append(a.in_protection_area()[reach])
+                mu = a.measurements.maybe_upwind
+                pmaybe.append((np.zeros(len(a), dtype=bool) if mu is None
+                               else np.asarray(mu, dtype=bool) & ~a.measurements.in_protected)[reach])
+        if h_rows.size:
+            ph = p.take(np.searchsorted(rows_k, h_rows))
+            pa = assess_proposals(net.pilot_zones(k), ph)
+            ok[h_rows] = pa.ok
+            problems[h_rows] = ph.problems
+            repaired[h_rows] = ph.repaired
+            source[h_rows] = ph.source_geoms
+            if ph.below_field is not None:
+                below[h_rows] = ph.below_field
+            height_missing[h_rows] = ph.height_missing
+            nodata[h_rows], cells[h_rows] = ph.dem_nodata_cells, ph.dem_cells
+            eff_h[h_rows], ground[h_rows] = ph.effective_height_m, ph.ground_m
+            kinds[h_rows], uses[h_rows] = ph.kinds, ph.uses
+            storeys[h_rows] = pa.storeys
+            in_pilot[h_rows] = pa.ok & pa.in_pilot
+            pilot_code[h_rows] = pa.pilot_verdict_code
+            pilot_text[h_rows], pilot_ids[h_rows] = _pilot_parts(pa, lang)
+            floor_area[h_rows] = shapely.area(ph.geoms) * pa.storeys
+
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    rows_p = cat(pr, np.int64)
+    keep = ok[rows_p] if rows_p.size else np.zeros(0, dtype=bool)  # rows read in their home frame
+    rows_p, st_p = rows_p[keep], cat(pk, np.int64)[keep]
+    code_p, max_p, dist_p = cat(pcode, np.int8)[keep], cat(pmax, float)[keep], cat(pdist, float)[keep]
+    zone_p, rules_p, msg_p = cat(pzone, object)[keep], cat(prules, object)[keep], cat(pmsg, object)[keep]
+    approval_p, maybe_p = cat(papproval, bool)[keep], cat(pmaybe, bool)[keep]
+    gov = govern(rows_p, code_p, max_p, dist_p, st_p, n)
+    has = gov.pair >= 0
+    g = gov.pair[has]
+    ids = np.array([s_.id for s_ in net.stations], dtype=object)
+
+    code = pilot_code.astype(np.int64).copy()
+    code[has] = np.maximum(code[has], code_p[g])
+    verdict = np.where(ok, np.array([None, "pass", "review", "fail"], dtype=object)[code], "error").astype(object)
+    zone = np.where(ok, "outside", None).astype(object)
+    zone[has] = zone_p[g]
+    distance = np.full(n, np.nan)
+    distance[has] = dist_p[g]
+    max_h = np.where(ok, gov.max_height_m, np.nan)
+    with np.errstate(invalid="ignore"):
+        exceed = np.maximum(eff_h - max_h, 0.0)
+    gz_station = np.full(n, "", dtype=object)
+    gz_station[has] = ids[st_p[g]]
+    gz_stations = join_ids(rows_p, ids[st_p], dist_p, n)
+    rules = np.full(n, "", dtype=object)
+    rules[has] = rules_p[g]
+    both = (rules != "") & (pilot_ids != "")
+    rules = np.where(both, rules + ",", rules) + pilot_ids
+    rules[~ok] = ""
+
+    # messages: the governing station's own line, then the pilot area, then the others in reach
+    sep = " · "
+    message = np.full(n, "", dtype=object)
+    message[has] = ids[st_p[g]] + ": " + msg_p[g]
+    others = ~np.isin(np.arange(len(rows_p)), g)
+    if others.any():
+        also = np.full(n, "", dtype=object)
+        for j in np.flatnonzero(others):
+            r = rows_p[j]
+            item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
+                    f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
+            also[r] = item if not also[r] else also[r] + "; " + item
+        mark = also != ""
+        message[mark] = message[mark] + sep + np.array([t("msg_also_in_reach", lang, stations=x)
+                                                        for x in also[mark]], dtype=object)
+    none = ok & ~has
+    if none.any():
+        km = net.min_reach_km(eff_h[none])
+        message[none] = np.array([name(VERDICT_NAMES, str(v), lang) + sep + t("msg_no_station", lang, km=fmt(d))
+                                  for v, d in zip(verdict[none], km)], dtype=object)
+    message = message + pilot_text
+    message[~ok] = ""
+
+    written = geoms.copy()
+    unreadable = np.equal(written, None) & repaired
+    written[unreadable] = source[unreadable]
+    status = np.where(repaired, "repaired", "ok").astype(object)
+    b = ok & below
+    status[b] = status[b] + "; " + t("status_below_field", lang)
+    nh = ok & height_missing
+    status[nh] = status[nh] + "; height missing"
+    for i in np.flatnonzero(ok & (nodata > 0)):
+        status[i] += f"; DEM nodata {int(nodata[i])}/{int(cells[i])} cells"
+    status[~ok] = np.array(["error: " + problems[i].localized(lang) if problems[i] is not None
+                            else "error: " + t("row_geom_empty", lang) for i in np.flatnonzero(~ok)], dtype=object)
+    columns = pd.DataFrame({
+        "gz_verdict": verdict,
+        "gz_zone": zone,
+        "gz_distance_m": np.round(np.where(ok, distance, np.nan), 3),
+        "gz_max_height_m": np.round(max_h, 3),
+        "gz_height_m": np.round(np.where(ok, eff_h, np.nan), 3),
+        "gz_exceedance_m": np.round(np.where(ok, exceed, np.nan), 3),
+        "gz_in_pilot": ok & in_pilot,
+        "gz_storeys": np.where(ok, storeys, np.nan),
+        "gz_rules": rules,
+        "gz_message": message,
+        "gz_station": gz_station,
+        "gz_stations": gz_stations,
+        "gz_status": status,
+    })
+    if opts.dem is not None:
+        columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
+                       np.round(np.where(ok, ground, np.nan), 3))
+    if opts.long_rows:
+        columns.attrs["long"] = _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p)
+    columns.attrs["counts"] = {
+        "no_station": int(none.sum()), "pairs": len(rows_p),
+        # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
+        # in one (its wind unknown) and certainly in none
+        "protected": len(np.unique(rows_p[approval_p & ~maybe_p])),
+        "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
+    }
+    residential = ok & (kinds == "building") & (uses == "residential")
+    return columns, written, residential, floor_area
+
+
+#: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
+EXTRA_COLUMNS: tuple[str, ...] = ("gz_row",)
+#: How chunks are run: here, or on a dask.distributed cluster (geozones.distributed).
+ENGINES: tuple[str, ...] = ("local", "dask")
+#: Row orders of a GeoParquet output (``--sort``); other formats keep the input order.
+SORTS: tuple[str, ...] = ("hilbert", "none")
+
+
+@dataclass
+class ChunkContext:
+    """What every chunk of a run is screened with; picklable, so the dask engine's workers
+    screen their chunks with the very same settings (see :func:`screen_piece`)."""
+
+    zones: ZoneSet | StationNetwork
+    opts: ScreenOptions
+    crs: Any                 #: the input's CRS (a DatumCRS for GCJ-02/BD-09)
+    out_crs: Any             #: the output's
+    driver: str              #: output driver (shapefile: short names, text cut to 254)
+    path: str                #: the input, as named in messages
+    datum: str | None = None     #: GCJ-02/BD-09 input: geometry converted to WGS84
+    datum_check: bool = False    #: also read as GCJ-02 and BD-09, count changed verdicts
+
+
+def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray
+                 ) -> tuple[gpd.GeoDataFrame, ScreenSummary]:
+    """One chunk screened: the output rows (input columns, then ours, then geometry) and the
+    chunk's summary (rows numbered from 0; :meth:`ScreenSummary.merge` adds it to the run's).
+
+    The one per-chunk function of both engines (local and dask), so they cannot drift.
+    """
+    network = isinstance(ctx.zones, StationNetwork)
+    counts: dict[str, int] = {}
+    gz, written, residential, floor_area = screen_chunk(
+        df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
+        datum_counts=counts if ctx.datum_check and not network else None)
+    part = ScreenSummary(long=gz.attrs.get("long"))
+    part.datum_changes.update(counts)   # one station: only rows the shift could change read again
+    if ctx.datum_check and network:
+        from .core.datums import DATUMS, DatumCRS
+
+        for d in DATUMS:
+            other = screen_chunk(df, geoms, raw, DatumCRS(d), ctx.zones, ctx.opts, ctx.path)[0]
+            both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
+            part.datum_changes[d] = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
+    base = df.drop(columns=[c for c in df.columns if str(c) in ours])
+    cols = gz
+    if ctx.driver == "ESRI Shapefile":
+        cols = gz.rename(columns=SHAPEFILE_NAMES)
+        for c in ("gz_msg", "gz_status", "gz_rules"):
+            cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
+    if ctx.datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
+        from .core.datums import geoms_to_wgs84
+
+        written_out = geoms_to_wgs84(written, ctx.crs, ctx.opts.axis_order == "yx")[0]
+    else:
+        written_out = written
+    out = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                           geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs)
+    if len(df.columns):
+        part.id_column = str(df.columns[0])
+    ids = (df[part.id_column].to_numpy() if part.id_column in df  # str() per row used
+           else np.full(len(df), "", dtype=object))
+    pilot = ctx.zones.pilots[0] if ctx.zones.pilots else None
+    _accumulate(part, gz, part.verdicts, part.statuses, residential, floor_area, pilot, ids, ctx.zones)
+    return out, part
+
+
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int = 25_000, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
-                inputs=(), replace_gz: bool = False) -> ScreenSummary:
+                inputs=(), replace_gz: bool = False, long_path=None, sort: str | None = None,
+                engine: str = "local", workers: int | None = None,
+                scheduler: str | None = None) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
@@ -259,9 +687,30 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     ``gz_*`` columns replaced. A file without
     rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
     WKT column name and position, at full precision.
+
+    With ``zones`` a :class:`StationNetwork` (many stations) the output has ``gz_station``
+    and ``gz_stations`` too, and ``long_path`` (``.csv`` or ``.parquet``) receives one row per
+    (input row, station in reach): :data:`LONG_COLUMNS`, ``gz_row`` counting input rows from 0.
+
+    ``sort`` (GeoParquet output): ``"hilbert"`` (the default there) orders the rows along a
+    Hilbert curve and adds ``gz_row``; ``"none"`` keeps the input order. ``engine="dask"``
+    screens parts of the input on dask.distributed workers (a LocalCluster of ``workers``
+    processes, or the cluster at ``scheduler``): same output, same summary
+    (:mod:`geozones.distributed`).
     """
     inputs = [input_path, *inputs]
-    refuse_same_files([output_path], inputs)
+    network = isinstance(zones, StationNetwork)
+    if long_path is not None and not network:
+        raise InputError("long_needs_stations")
+    if long_path is not None and Path(long_path).suffix.lower() not in (".csv", ".parquet"):
+        raise OutputError("output_format", path=str(long_path), choices=".csv, .parquet")
+    refuse_same_files([output_path] + ([long_path] if long_path is not None else []), inputs)
+    if network and opts.dem is not None:
+        raise InputError("stations_dem")
+    if long_path is not None and not opts.long_rows:
+        import dataclasses
+
+        opts = dataclasses.replace(opts, long_rows=True)
     fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=chunk_size)
@@ -269,7 +718,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     driver = driver_for(out)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
-    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values())
+    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
     clash = [str(c) for c in src.columns if str(c) in ours]
     names = {str(c) for c in src.columns}
     rescreen = set(COLUMNS) <= names or {SHAPEFILE_NAMES[c] for c in COLUMNS} <= names
@@ -277,7 +726,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
                             output=str(out))
-    from .core.datums import datum_of, geoms_to_wgs84
+    if network:
+        summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
+        summary.long_output = None if long_path is None else str(long_path)
+    gz_columns = output_columns(zones)
+    long_writer: _LongWriter | None = None
+    from .core.datums import datum_of
 
     datum = datum_of(src.crs)
     out_crs = parse_crs("EPSG:4326") if datum else src.crs
@@ -291,61 +745,68 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     out_layer = layer or src.layer_name or "screened"
     summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
     summary.geometry_type = src.geometry_type
+    if sort is None:
+        sort = "hilbert" if driver == "Parquet" else "none"
+    if sort not in SORTS or (sort != "none" and driver != "Parquet"):
+        raise InputError("sort_parquet_only", sort=str(sort), path=str(out))
+    if engine not in ENGINES:
+        raise InputError("engine_unknown", engine=str(engine), choices=", ".join(ENGINES))
+    if engine == "dask" and long_path is not None:
+        raise InputError("dask_long")
     pilot = zones.pilots[0] if zones.pilots else None
     if pilot is not None:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
         summary.pilot_low_rise_target = pilot.low_rise_share_target
-    verdict_counts: dict[str, int] = {}
-    status_counts: dict[str, int] = {}
+    ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
+                       path=str(input_path), datum=datum,
+                       datum_check=summary.crs_assumed and opts.datum_check)
 
-    def chunks():
-        any_rows = False
+    def local_chunks():
         for df, geoms, raw in src.chunks():
-            any_rows = True
-            gz, written, residential, floor_area = screen_chunk(
-                df, geoms, raw, src.crs, zones, opts, str(input_path),
-                datum_counts=summary.datum_changes if summary.crs_assumed and opts.datum_check else None)
-            base = df.drop(columns=[c for c in df.columns if str(c) in SHAPEFILE_NAMES
-                                    or str(c) in SHAPEFILE_NAMES.values()])
-            cols = gz
-            if driver == "ESRI Shapefile":
-                cols = gz.rename(columns=SHAPEFILE_NAMES)
-                for c in ("gz_msg", "gz_status", "gz_rules"):
-                    cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
-            if datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
-                written_out = geoms_to_wgs84(written, src.crs, opts.axis_order == "yx")[0]
-            else:
-                written_out = written
-            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                   geometry=gpd.GeoSeries(written_out, crs=out_crs), crs=out_crs)
-            if summary.id_column is None and len(df.columns):
-                summary.id_column = str(df.columns[0])
-            ids = (df[summary.id_column].to_numpy() if summary.id_column in df  # str() per row used
-                   else np.full(len(df), "", dtype=object))
-            _accumulate(summary, gz, verdict_counts, status_counts, residential, floor_area,
-                        pilot, ids, zones)
+            piece, part = screen_piece(ctx, df, geoms, raw)
+            if long_writer is not None:
+                long_writer.write(part.long, summary.rows)
+            yield piece
+            summary.merge(part)
             if progress:
                 progress(summary.rows, src.n_rows)
+
+    def or_empty(chunks):
+        any_rows = False
+        for chunk in chunks:
+            any_rows = True
+            yield chunk
         if not any_rows:  # no rows: still the input's columns and ours
             base = pd.DataFrame({c: pd.Series(dtype=object) for c in src.columns
                                  if str(c) not in ours})
             cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
                                               else bool if c == "gz_in_pilot" else object)
-                                 for c in COLUMNS})
+                                 for c in gz_columns})
             if driver == "ESRI Shapefile":
                 cols = cols.rename(columns=SHAPEFILE_NAMES)
             yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
                                    geometry=gpd.GeoSeries([], crs=out_crs), crs=out_crs)
 
-    with atomic_output(out, overwrite, inputs) as tmp:
-        # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        # the next chunk is screened while GDAL writes this one (geozones.pipeline)
-        from .pipeline import prefetch
+    from contextlib import ExitStack
 
-        rows = write_chunks(tmp, driver, out_crs, prefetch(chunks()), layer=out_layer,
+    with ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, overwrite, inputs))
+        if long_path is not None:
+            long_writer = _LongWriter(stack.enter_context(atomic_output(Path(long_path), overwrite, inputs)))
+        # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
+        if engine == "dask":  # workers screen their own parts (geozones.distributed)
+            from .distributed import dask_chunks
+
+            chunks = dask_chunks(src, ctx, tmp.parent, summary, progress=progress,
+                                 workers=workers, scheduler=scheduler, fingerprint=fingerprint)
+        else:  # the next chunk is screened while GDAL writes this one (geozones.pipeline)
+            from .pipeline import prefetch
+
+            chunks = prefetch(local_chunks())
+        rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type,
                             wkt_column=src.wkt_column if src.kind == "csv" else None,
-                            wkt_position=getattr(src, "wkt_position", None))
+                            wkt_position=getattr(src, "wkt_position", None), sort=sort)
         if driver == "GPKG":  # opens styled in QGIS: colours by verdict
             from .styles import add_qgis_style, verdict_qml
 
@@ -354,10 +815,50 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
             raise OutputError("output_write", path=str(out),
                               why=f"{rows} rows written for {src.n_rows or summary.rows} read")
+        if long_writer is not None:
+            long_writer.close()
         fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
-    summary.verdicts = verdict_counts
-    summary.statuses = status_counts
+    summary.sort = sort if driver == "Parquet" else None
     return summary
+
+
+class _LongWriter:
+    """The ``--long`` table, written chunk by chunk to a temporary path (CSV or Parquet)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self._writer: Any = None
+        self._rows = 0
+
+    def write(self, long: pd.DataFrame, start: int) -> None:
+        long = long.assign(gz_row=long["gz_row"].to_numpy(dtype=np.int64) + start)
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(long, schema=self._schema(), preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(str(self.path), table.schema)
+            self._writer.write_table(table)
+        else:
+            long.to_csv(self.path, mode="a" if self._rows or self._writer else "w",
+                        header=self._writer is None, index=False, encoding="utf-8")
+            self._writer = True
+        self._rows += len(long)
+
+    def _schema(self):
+        import pyarrow as pa
+
+        return pa.schema([(c, pa.int64() if c == "gz_row" else pa.float64() if c.endswith("_m") else pa.string())
+                          for c in LONG_COLUMNS])
+
+    def close(self) -> None:
+        if self._writer is None:   # no rows: the header (CSV) or the schema (Parquet)
+            self.write(pd.DataFrame({c: pd.Series(dtype="int64" if c == "gz_row" else float if c.endswith("_m")
+                                                  else object) for c in LONG_COLUMNS}), 0)
+        if self.parquet and self._writer is not None:
+            self._writer.close()
 
 
 def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
@@ -386,12 +887,16 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
                      ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
                      ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
+            if summary.stations is not None:   # many stations
+                rows += [("stations", "", data["stations"]), ("sun_reach_m", "", data["sun_reach_m"]),
+                         ("no_station_rows", "", data["no_station_rows"]),
+                         ("station_pairs", "(row, station) in reach", data["station_pairs"])]
             pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
                 residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
-                zones: ZoneSet) -> None:
+                zones: ZoneSet | StationNetwork) -> None:
     start = summary.rows
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
@@ -414,11 +919,17 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             heapq.heappush(summary.worst, item)
         else:
             heapq.heappushpop(summary.worst, item)
-    zone = gz["gz_zone"]
-    summary.protected_rows += int(zone.isin(["body", "protection", "control", "general"]).sum())
-    zone = zone.to_numpy(dtype=object)
+    zone = gz["gz_zone"].to_numpy(dtype=object)
+    counts = gz.attrs.get("counts")
+    if counts is not None:   # many stations: counted over every station in reach
+        summary.protected_rows += counts["protected"]
+        summary.maybe_protected_rows += counts["maybe_protected"]
+        summary.no_station_rows += counts["no_station"]
+        summary.station_pairs += counts["pairs"]
+    else:
+        summary.protected_rows += int(gz["gz_zone"].isin(["body", "protection", "control", "general"]).sum())
     st_ = zones.station
-    if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
+    if counts is None and st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
         d = gz["gz_distance_m"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             summary.maybe_protected_rows += int(((zone == "outside")

@@ -23,7 +23,7 @@ from .core.station import ZONE_IDS, Station
 from .core.text import Text
 from .errors import StationFileError
 
-__all__ = ["Station", "load_station", "load_stations", "default_station_path", "STATION_SCHEMA",
+__all__ = ["Station", "load_station", "loads_station", "load_stations", "default_station_path", "STATION_SCHEMA",
            "STATION_SCHEMAS"]
 
 #: The schema written today, and every schema read.
@@ -99,6 +99,21 @@ def load_station(path: str | Path | None = None) -> Station:
     except StationFileError as exc:
         if "path" not in exc.params:
             exc = StationFileError(exc.key, path=str(path), **exc.params)
+        raise exc from None
+
+
+def loads_station(text: str, path: str = "<text>") -> Station:
+    """A station from the text of a station file (``path`` names it in errors): what
+    :func:`load_station` reads, for files made in memory (``geozones stations import``)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StationFileError("station_syntax", path=path, why=str(exc)) from None
+    try:
+        return _parse(doc, path)
+    except StationFileError as exc:
+        if "path" not in exc.params:
+            exc = StationFileError(exc.key, path=path, **exc.params)
         raise exc from None
 
 

@@ -60,6 +60,22 @@ class DEM:
         self.shape = (self._ds.height, self._ds.width)
         self._array: np.ndarray | None = None
 
+    def __getstate__(self) -> dict:
+        # pickled by path (a dask worker opens the raster itself; it must see the same file)
+        state = self.__dict__.copy()
+        state["_ds"] = None
+        state["_array"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        import rasterio
+
+        self.__dict__.update(state)
+        try:
+            self._ds = rasterio.open(self.path)
+        except Exception as exc:
+            raise InputError("dem_not_raster", path=self.path, why=first_line(exc)) from None
+
     @property
     def datum(self) -> str:
         """What the elevations are measured from, as far as the file says."""

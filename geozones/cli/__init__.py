@@ -24,9 +24,9 @@ def main() -> None:
     (绛县国家基本气象站气象探测环境保护专项规划, GB 31221-2014)."""
 
 
-from . import check, heightlimit, horizon, map, report, screen, zones  # noqa: E402  (registers commands)
+from . import check, heightlimit, horizon, map, report, screen, stations, zones  # noqa: E402  (registers commands)
 
-for _module in (check, screen, map, report, zones, heightlimit, horizon):
+for _module in (check, screen, map, report, zones, heightlimit, horizon, stations):
     main.add_command(_module.command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,8 +15,11 @@ from .options import (
     lang_opt,
     pilot_opt,
     proposal_opts,
+    station_choice,
     station_opt,
+    stations_opt,
     storey_opt,
+    sun_reach_opt,
 )
 
 
@@ -26,14 +29,16 @@ from .options import (
 @crs_opt
 @axis_opt
 @station_opt
+@stations_opt
+@sun_reach_opt
 @pilot_opt
 @dem_opt
 @field_elev_opt
 @storey_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @lang_opt
-def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
-          field_elevation, storey_height, as_json, lang):
+def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, stations, sun_reach,
+          pilots, dem, field_elevation, storey_height, as_json, lang):
     """Check one proposal: verdict, zone, distance, permitted height, articles.
 
     Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
@@ -54,6 +59,10 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     defaulted = any(k == "assume_crs_default" for k, _ in notes)
     notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
+    if stations is not None:
+        _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use,
+                        floors, width, crs, axis_order, dem, storey_height, as_json, lang)
+        return
     result = run_check(
         geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
         datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
@@ -65,5 +74,29 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(format_check(result, lang, station))
+
+
+def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use, floors,
+                    width, crs, axis_order, dem, storey_height, as_json, lang) -> None:
+    """``check --stations``: the proposal against every station in reach."""
+    from ..check import StationNetwork, check_stations
+    from ..footprint import is_wgs84_lonlat
+    from ..i18n import t
+    from ..report import format_stations_check
+
+    station_choice(click.get_current_context(), stations)
+    if dem is not None:
+        raise InputError("stations_dem")
+    net = StationNetwork(stations, pilots, storey_height_m=storey_height, sun_reach_m=sun_reach)
+    extra = [t(k, lang, **p) for k, p in notes]
+    result = check_stations(geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
+                            datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
+                            network=net, axis_order=axis_order, use=use, floors=floors, lang=lang,
+                            extra_assumptions=extra, width=width)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_stations_check(result, lang, net))
+
 
 command = check

@@ -15,7 +15,7 @@ from .options import (
 
 def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
                tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None,
-               inputs=()):
+               inputs=(), more=()):
     """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
     from ..maps import build_map, read_parcels, write_map
@@ -30,7 +30,7 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
     check_output_folder(out)  # before reading and drawing, not after
     parcels = None if parcels_path is None else read_parcels(parcels_path, layer)
     m = build_map(zones, parcels, lang=lang, tiles=tiles, cdn=cdn,
-                  tianditu_key=tianditu_key, attribution=attribution)
+                  tianditu_key=tianditu_key, attribution=attribution, more=more)
     size = write_map(m, out, overwrite=overwrite, inputs=inputs)
     if not quiet:
         n = 0 if parcels is None else len(parcels)
@@ -54,19 +54,35 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
               help="Accepted for old scripts: self-contained is the default now.")
 @click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage).")
 @station_opt
+@click.option("--stations", "stations_dir", type=click.Path(exists=True), default=None,
+              help="A folder of station files (e.g. made by `geozones stations import`): draw every "
+                   "station; click-anywhere and draw-and-check evaluate each in its own frame, the "
+                   "worst verdict and the lowest permitted height governing.")
 @pilot_opt
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True,
               help="Replace an existing map (maps are regenerated output).")
 @lang_opt
 def map_command(output, parcels, tiles, tianditu_key, attribution, cdn, offline, layer, station,
-                pilots, quiet, overwrite, lang):
+                stations_dir, pilots, quiet, overwrite, lang):
     """Write an HTML map of the zones (and screened parcels): layers, legend, click-height."""
     from ..check import ZoneSet
 
+    more: list = []
+    inputs: list = []
+    if stations_dir is not None:
+        from ..errors import InputError
+        from ..station import load_stations
+
+        if click.get_current_context().params.get("station") is not None and \
+                click.get_current_context().get_parameter_source("station").name != "DEFAULT":
+            raise InputError("map_stations_opt_conflict")
+        network = load_stations(stations_dir)
+        station, more = network[0], [ZoneSet(s, pilots=()) for s in network[1:]]
+        inputs = [s.source_path for s in network]
     _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, cdn=cdn,
                quiet=quiet, overwrite=overwrite, tianditu_key=tianditu_key, attribution=attribution,
-               layer=layer)
+               layer=layer, inputs=inputs, more=more)
 
 
 

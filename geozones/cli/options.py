@@ -82,6 +82,28 @@ def _station(ctx, _param, value: str | None):
     return load_station(value)
 
 
+def _stations(ctx: click.Context, _param, value: str | None):
+    """``--stations DIR``: every station file of the folder (None when not given)."""
+    if value is None:
+        return None
+    from ..station import load_stations
+
+    stations = load_stations(value)
+    for s in stations:
+        note_input(ctx, s.source_path)
+    return stations
+
+
+def station_choice(ctx: click.Context, stations) -> None:
+    """Refuse ``--station`` and ``--stations`` together (one station file or one folder)."""
+    from click.core import ParameterSource
+
+    from ..errors import InputError
+
+    if stations is not None and ctx.get_parameter_source("station") == ParameterSource.COMMANDLINE:
+        raise InputError("stations_and_station")
+
+
 def _pilots(ctx: click.Context, _param, value: str | None):
     """Load the pilot areas (with a replacement boundary) and print its warnings."""
     from ..pilot import boundary_warnings, load_pilots
@@ -115,6 +137,18 @@ lang_opt = click.option(
 station_opt = click.option(
     "--station", "station", type=click.Path(dir_okay=False), default=None, callback=_station,
     help="Station file (TOML) to use instead of the shipped Jiangxian station.",
+)
+stations_opt = click.option(
+    "--stations", "stations", type=click.Path(exists=True), default=None, callback=_stations,
+    help="A folder of station files (*.toml): check against every station whose zones or sun "
+         "sectors reach the site, each in its own frame; gz_station/gz_stations name the governing "
+         "station and all in reach. Excludes --station.",
+)
+sun_reach_opt = click.option(
+    "--sun-reach", "sun_reach", type=click.FloatRange(min=0), default=None,
+    help="With --stations: distance from the fence [m] out to which the 5° sun-sector limit is "
+         "evaluated for rows of unknown height (default 10000: the limit there is 875 m, above any "
+         "structure in China); a known height H is evaluated out to H / tan 5°.",
 )
 crs_opt = click.option(
     "--crs", default=None,

@@ -18,8 +18,11 @@ from .options import (
     lang_opt,
     overwrite_opt,
     pilot_opt,
+    station_choice,
     station_opt,
+    stations_opt,
     storey_opt,
+    sun_reach_opt,
     warn,
 )
 
@@ -51,6 +54,11 @@ from .options import (
 @click.option("--use-field", default=None, help="Column with the building use (住宅/residential, 公共/public …).")
 @click.option("--default-use", default=None, callback=_use, help="Use for rows without one (default: residential for buildings).")
 @station_opt
+@stations_opt
+@sun_reach_opt
+@click.option("--long", "long_path", type=click.Path(dir_okay=False), default=None,
+              help="With --stations: also write one row per (input row, station in reach), .csv or "
+                   ".parquet: gz_row (from 0), gz_station and that station's own gz_* answer.")
 @pilot_opt
 @dem_opt
 @field_elev_opt
@@ -72,12 +80,26 @@ from .options import (
 @click.option("--no-datum-check", is_flag=True,
               help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
                    "count verdicts that would change (saves two evaluations per row).")
+@click.option("--engine", type=click.Choice(("local", "dask")), default="local", show_default=True,
+              help="local: this process; dask: parts of the input screened by dask.distributed workers "
+                   "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="--engine dask without --scheduler: worker processes of the local cluster (default: one per core).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "
+                   "and the input and output folder at the same paths).")
+@click.option("--sort", type=click.Choice(("hilbert", "none")), default=None,
+              help="GeoParquet output: rows ordered along a Hilbert curve in small row groups with bbox statistics, "
+                   "plus gz_row (input row, 0-based) to restore the input order [default for .parquet: hilbert]; "
+                   "none keeps the input order.")
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
-           use_field, default_use, station, pilots, dem, field_elevation, report_path, chunk_size, quiet,
-           map_path, reports_dir, fail_on, replace_gz, no_datum_check, overwrite, lang):
+           use_field, default_use, station, stations, sun_reach, long_path, pilots, dem, field_elevation,
+           report_path, chunk_size, quiet, map_path, reports_dir, fail_on, replace_gz, no_datum_check,
+           engine, workers, scheduler, sort,
+           overwrite, lang):
     """Screen every row of a parcel file and write it back with gz_* columns.
 
     Rows in = rows out, in order, with every input column; each row gets gz_verdict,
@@ -92,7 +114,22 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()
-    refuse_outputs(ctx, [output, report_path, map_path], [input_path, dem])
+    station_choice(ctx, stations)
+    if stations is None and long_path is not None:
+        from ..errors import InputError
+
+        raise InputError("long_needs_stations")
+    if stations is not None:
+        from ..errors import InputError
+
+        for given, option in ((dem, "--dem"), (map_path, "--map"), (reports_dir, "--reports")):
+            if given is not None:
+                raise InputError("stations_dem" if option == "--dem" else "stations_option", option=option)
+    if engine != "dask" and (workers or scheduler):
+        from ..errors import InputError
+
+        raise InputError("dask_options_need_engine")
+    refuse_outputs(ctx, [output, report_path, map_path, long_path], [input_path, dem])
     inputs = [*known_inputs(ctx), input_path, dem]
     if report_path and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
@@ -119,10 +156,17 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         bar.update(done - bar.pos)
 
     try:
-        summary = screen_file(input_path, output, zones=ZoneSet(station, pilots, storey_height), opts=opts,
+        if stations is not None:
+            from ..check import StationNetwork
+
+            zones = StationNetwork(stations, pilots, storey_height, sun_reach_m=sun_reach)
+        else:
+            zones = ZoneSet(station, pilots, storey_height)
+        summary = screen_file(input_path, output, zones=zones, opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               chunk_size=chunk_size, overwrite=overwrite, progress=progress,
-                              inputs=inputs, replace_gz=replace_gz)
+                              inputs=inputs, replace_gz=replace_gz, long_path=long_path, sort=sort,
+                              engine=engine, workers=workers, scheduler=scheduler)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -94,6 +94,15 @@ class Proposals:
         """Rows without a problem."""
         return np.equal(self.problems, None)
 
+    def take(self, index: np.ndarray) -> Proposals:
+        """The proposals at ``index`` (positions), every per-row array taken alike."""
+        import dataclasses
+
+        n = len(self)
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray) and len(getattr(self, f.name)) == n})
+
     @property
     def height_missing(self) -> np.ndarray:
         """Rows of a kind that carries a height but without one."""

@@ -109,6 +109,10 @@ class Rule:
     reading_zh: str = ""
     article_zh: str = ""                    #: the article's Chinese label (default: derived,
     #: :func:`geozones.i18n.article_label`)
+    #: False when the row's values are not confirmed from a regulation's text (a class
+    #: default of :mod:`geozones.registry`, RULES.md "National classes"); its ``note`` then
+    #: says so in every result the rule applies to.
+    confirmed: bool = True
 
     @property
     def limits_height(self) -> bool:
@@ -229,6 +233,11 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
         # of Art. 13 (1) ("the national basic station standard"), so say so.
         note = "assume_general_height"
     fields["note"] = note or None
+    confirmed = row.get("confirmed", True)
+    if not isinstance(confirmed, bool):
+        raise StationFileError("station_field", field=f"{where}.confirmed", expected="true or false")
+    fields["confirmed"] = confirmed
+    fields["document"] = str(row.get("document", ""))
     if rule_where in ("area",) or limit == "storeys":
         raise StationFileError("station_field", field=f"{where}.where",
                                expected="a station rule (area and storey rules belong in pilot files)")

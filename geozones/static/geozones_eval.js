@@ -388,6 +388,66 @@
              D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings };
   }
 
+  // --- several stations (geozones map --stations) ------------------------------------------
+  /** Rank of one station's answer: worse verdict first, then the lower permitted height, then
+   *  the nearer fence. */
+  function worse(a, b) {
+    var va = VERDICTS.indexOf(a.verdict), vb = VERDICTS.indexOf(b.verdict);
+    if (va !== vb) { return va > vb; }
+    var ha = a.maxHeight === null ? Infinity : a.maxHeight, hb = b.maxHeight === null ? Infinity : b.maxHeight;
+    if (ha !== hb) { return ha < hb; }
+    return a.D < b.D;
+  }
+
+  /** A GeoJSON geometry (lon/lat) against every station of ``cfgs`` (page configurations,
+   *  each with ``station_id``), each measured in its own frame. A station is in reach when at
+   *  least one of its rules applies. The governing answer is the worst verdict (then the
+   *  lowest permitted height, then the nearest fence); the permitted height is the lowest over
+   *  the stations in reach. With none in reach: pass, ``station`` null and the nearest station. */
+  function checkAll(cfgs, geometry, kind, height) {
+    var per = [], nearest = null;
+    cfgs.forEach(function (cfg) {
+      var r = check(cfg, geometry, kind, height);
+      r.station = cfg.station_id;
+      if (nearest === null || r.D < nearest.D) { nearest = { station: cfg.station_id, D: r.D }; }
+      if (r.findings.length) { per.push(r); }
+    });
+    if (!per.length) {
+      return { verdict: "pass", station: null, stations: [], nearest: nearest, D: nearest ? nearest.D : null,
+               sunD: null, zone: "outside", inSun: false, maxHeight: null,
+               height: height === null || height === undefined || isNaN(height) ? null : height,
+               exceedance: null, findings: [], perStation: [] };
+    }
+    var gov = per[0], lowest = null;
+    per.forEach(function (r) {
+      if (worse(r, gov)) { gov = r; }
+      if (r.maxHeight !== null && (lowest === null || r.maxHeight < lowest)) { lowest = r.maxHeight; }
+    });
+    var out = {};
+    Object.keys(gov).forEach(function (k) { out[k] = gov[k]; });
+    out.maxHeight = lowest;
+    out.exceedance = gov.height !== null && lowest !== null ? Math.max(gov.height - lowest, 0) : null;
+    out.stations = per.map(function (r) { return r.station; });
+    out.nearest = nearest;
+    out.perStation = per;
+    out.findings = [];
+    per.forEach(function (r) {
+      r.findings.forEach(function (f) { var g = {}; Object.keys(f).forEach(function (k) { g[k] = f[k]; }); g.station = r.station; out.findings.push(g); });
+    });
+    return out;
+  }
+
+  /** Permitted height of a point-sized proposal against every station (click anywhere). */
+  function heightAtAll(cfgs, lat, lon, kind) {
+    var r = checkAll(cfgs, { type: "Point", coordinates: [lon, lat] }, kind || "building", null);
+    var best = null;
+    r.findings.forEach(function (f) { if (f.allowed !== null && (best === null || f.allowed < best.allowed)) { best = f; } });
+    return { allowed: r.maxHeight, rule: best ? best.id : null, article: best ? best.article : null,
+             ruleStation: best ? best.station : null, station: r.station, stations: r.stations, nearest: r.nearest,
+             D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings };
+  }
+
   return { WHERE: WHERE, LIMITS: LIMITS, toLocal: toLocal, measure: measure, evaluate: evaluate,
-           check: check, heightAt: heightAt, unsupported: unsupported };
+           check: check, heightAt: heightAt, unsupported: unsupported, checkAll: checkAll,
+           heightAtAll: heightAtAll };
 }));

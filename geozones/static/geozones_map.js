@@ -46,7 +46,40 @@
     return { type: g.type, coordinates: walk(g.coordinates, depth) };
   }
 
-  function heightAt(lat, lon, kind) { return EV.heightAt(GZ, lat, lon, kind || "building"); }
+  // Several stations (geozones map --stations): GZ.network holds one page configuration per
+  // station; every answer then comes from EV.checkAll / EV.heightAtAll (each station in its own
+  // frame, the worst verdict and the lowest permitted height governing).
+  function stationCfg(id) {
+    var hit = null;
+    (GZ.network || []).forEach(function (c) { if (c.station_id === id) { hit = c; } });
+    return hit;
+  }
+
+  function stationName(id) { var c = stationCfg(id); return c ? c.name : id; }
+
+  function zoneLabel(r) {
+    var c = GZ.network && r.station ? stationCfg(r.station) : null;
+    var names = c ? c.zone_names : GZ.t.zones;
+    return names[r.zone] || r.zone;
+  }
+
+  /** Several stations: which station governs, which are in reach, or that none is. */
+  function networkLine(r) {
+    if (!GZ.network) { return null; }
+    if (!r.station) {
+      var near = r.nearest || {};
+      return esc(GZ.t.no_station.replace("{name}", stationName(near.station))
+        .replace("{km}", near.D === null || near.D === undefined ? "—" : (near.D / 1000).toFixed(1)));
+    }
+    return esc(GZ.t.station_governing) + ": <b>" + esc(stationName(r.station)) + "</b>" +
+      (r.stations.length > 1 ? " · " + esc(GZ.t.stations_in_reach) + ": " +
+        esc(r.stations.map(stationName).join(", ")) : "");
+  }
+
+  function heightAt(lat, lon, kind) {
+    return GZ.network ? EV.heightAtAll(GZ.network, lat, lon, kind || "building")
+      : EV.heightAt(GZ, lat, lon, kind || "building");
+  }
 
   function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : Number(v).toFixed(2) + " " + GZ.t.unit; }
 
@@ -54,10 +87,13 @@
     var w = mapToWgs(latlng.lat, latlng.lng), h = heightAt(w[0], w[1], "building");
     var lines = [
       "<b>" + esc(GZ.t.permitted) + ": " + esc(h.allowed === null ? GZ.t.unlimited : fmt(h.allowed)) + "</b>",
-      esc(GZ.t.rule) + ": " + esc(h.rule ? h.rule + " (" + h.article + ")" : GZ.t.none),
-      esc(GZ.t.zone) + ": " + esc(GZ.t.zones[h.zone] || h.zone),
+      esc(GZ.t.rule) + ": " + esc(h.rule ? h.rule + " (" + h.article + ")" +
+        (h.ruleStation ? " — " + stationName(h.ruleStation) : "") : GZ.t.none),
+      esc(GZ.t.zone) + ": " + esc(zoneLabel(h)),
       esc(GZ.t.distance) + ": " + esc(fmt(h.D)) + (h.inSun ? " · " + esc(GZ.t.sun) : "")
     ];
+    var net = networkLine(h);
+    if (net) { lines.push(net); }
     return '<div class="gz-click">' + lines.join("<br>") + "</div>";
   }
 
@@ -70,6 +106,7 @@
       esc(GZ.t.height) + ": " + esc(fmt(p.h)) + "<br>" +
       esc(GZ.t.permitted) + ": " + esc(p.mh === null ? GZ.t.unlimited : fmt(p.mh)) + "<br>" +
       esc(GZ.t.exceedance) + ": " + esc(fmt(p.ex)) +
+      (p.st ? "<br>" + esc(GZ.t.station_governing) + ": " + esc(stationName(p.st)) : "") +
       (rules.length ? "<br>" + esc(GZ.t.rules) + ":<br>" + rules.join("<br>") : "") +
       (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + "</div>";
   }
@@ -115,7 +152,8 @@
   function checkLayer(layer) {
     var props = layer.gz;
     var geometry = geometryToWgs(layer.toGeoJSON().geometry);
-    var r = EV.check(GZ, geometry, props.kind, props.height);
+    var r = GZ.network ? EV.checkAll(GZ.network, geometry, props.kind, props.height)
+      : EV.check(GZ, geometry, props.kind, props.height);
     r.geometry = geometry;
     props.result = r;
     return r;
@@ -132,12 +170,15 @@
       esc(GZ.t.permitted) + ": <b>" + esc(r.maxHeight === null ? GZ.t.unlimited : fmt(r.maxHeight)) + "</b>",
       esc(GZ.t.exceedance) + ": " + esc(fmt(r.exceedance)),
       esc(GZ.t.distance) + ": " + esc(fmt(r.D)) + (r.inSun ? " · " + esc(GZ.t.sun) : ""),
-      esc(GZ.t.zone) + ": " + esc(GZ.t.zones[r.zone] || r.zone) + " · " + esc(GZ.t.kinds[kind] || kind)
+      esc(GZ.t.zone) + ": " + esc(zoneLabel(r)) + " · " + esc(GZ.t.kinds[kind] || kind)
     ];
+    var net = networkLine(r);
+    if (net) { rows.push(net); }
     var rules = r.findings.map(function (f) {
-      var q = GZ.quotes[f.id] || ["", ""];
+      var own = f.station ? stationCfg(f.station) : null;
+      var q = (own ? own.quotes : GZ.quotes)[f.id] || ["", ""];
       return '<li class="gz-f-' + esc(f.outcome) + '"><b>' + esc(GZ.t.verdicts[f.outcome] || f.outcome) + "</b> " +
-        esc(f.id) + " — " + esc(f.article) +
+        (own ? esc(own.name) + ": " : "") + esc(f.id) + " — " + esc(f.article) +
         (f.allowed !== null ? " · " + esc(GZ.t.permitted) + " " + esc(fmt(f.allowed)) : "") +
         '<br><span class="gz-quote">“' + esc(q[0]) + "”</span>" +
         (q[1] ? '<br><span class="gz-quote-tr">' + esc(q[1]) + "</span>" : "") + "</li>";
@@ -228,11 +269,15 @@
     var features = [];
     drawn.eachLayer(function (layer) {
       var r = layer.gz.result || checkLayer(layer);
-      features.push({ type: "Feature", geometry: r.geometry, properties: {
+      var props = {
         kind: layer.gz.kind, height_m: layer.gz.height, verdict: r.verdict, zone: r.zone,
         distance_m: r.D, sun_distance_m: r.sunD, max_height_m: r.maxHeight, exceedance_m: r.exceedance,
-        rules: r.findings.map(function (f) { return f.id + " (" + f.article + "): " + f.outcome; }).join("; "),
-        station: GZ.station_id } });
+        rules: r.findings.map(function (f) {
+          return (f.station ? f.station + ": " : "") + f.id + " (" + f.article + "): " + f.outcome;
+        }).join("; "),
+        station: GZ.network ? r.station : GZ.station_id };
+      if (GZ.network) { props.stations = r.stations.join(","); }
+      features.push({ type: "Feature", geometry: r.geometry, properties: props });
     });
     return { type: "FeatureCollection", features: features };
   }
@@ -352,8 +397,10 @@
     legendControl(map);
     if (stationGroup) {
       // facts were HTML-escaped in Python (geozones/maps.py) and contain only <b> and <br>
-      L.circleMarker(GZ.station.shown, { radius: 6, color: "#000", fillColor: "#000", fillOpacity: 1 })
-        .bindPopup(GZ.station.facts, { maxWidth: 360 }).addTo(stationGroup);
+      (GZ.network || [GZ]).forEach(function (c) {
+        L.circleMarker(c.station.shown, { radius: 6, color: "#000", fillColor: "#000", fillOpacity: 1 })
+          .bindPopup(c.station.facts, { maxWidth: 360 }).addTo(stationGroup);
+      });
     }
     map.on("click", function (e) {
       if (window.geozones.drawing) { return; }

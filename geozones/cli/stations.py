@@ -1,0 +1,234 @@
+"""``geozones stations``: the station registry (``import`` a table, ``list`` a folder)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+
+from .options import _LANG_KEY, lang_opt
+
+#: Encodings tried, in order, for a station table (Excel writes UTF-8 with a BOM or GBK).
+TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
+
+
+def _decode(path: Path) -> str:
+    from ..errors import InputError, first_line
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("registry_read", path=str(path), why=first_line(exc)) from None
+    first_error = None
+    for enc in TABLE_ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    line = data[: first_error.start].count(b"\n") + 1
+    raise InputError("registry_decode", path=str(path), row=line, encodings=", ".join(TABLE_ENCODINGS))
+
+
+def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a station table as ``(line number, {column: text})``, headers normalised
+    (:func:`geozones.registry.normalize_header`); CSV with comma, semicolon or tab."""
+    from ..errors import InputError
+    from ..registry import REQUIRED_COLUMNS, normalize_header
+
+    text = _decode(path)
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InputError("registry_no_rows", path=str(path))
+    columns = [normalize_header(h) for h in header]
+    for h, c in zip(header, columns):
+        if c is None and h.strip():
+            raise InputError("registry_unknown_column", path=str(path), column=h.strip(),
+                             known=", ".join(_known_columns()))
+    seen = [c for c in columns if c]
+    dup = sorted({c for c in seen if seen.count(c) > 1})
+    if dup:
+        raise InputError("registry_duplicate_column", path=str(path), column=dup[0])
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise InputError("registry_missing_column", path=str(path), column=missing[0],
+                         required=", ".join(REQUIRED_COLUMNS))
+    rows = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+            raise InputError("registry_row", path=str(path), row=reader.line_num, column="-",
+                             problem=_t("registry_extra_cells", n=len(cells), m=len(columns)))
+        rows.append((reader.line_num, {c: v for c, v in zip(columns, cells) if c}))
+    if not rows:
+        raise InputError("registry_no_rows", path=str(path))
+    return rows
+
+
+def _known_columns() -> list[str]:
+    from ..registry import COLUMNS
+
+    return list(COLUMNS)
+
+
+def _t(key: str, **params: object) -> str:
+    from ..i18n import t
+
+    ctx = click.get_current_context(silent=True)
+    return t(key, ctx.meta.get(_LANG_KEY, "en") if ctx else "en", **params)
+
+
+def _existing_ids(folder: Path) -> dict[str, Path]:
+    """``[station].id`` of every station file already in ``folder`` (unreadable ones skipped:
+    they are not ours to judge here)."""
+    import tomllib
+
+    out: dict[str, Path] = {}
+    if not folder.is_dir():
+        return out
+    for f in sorted(folder.glob("*.toml")):
+        try:
+            sid = tomllib.loads(f.read_text(encoding="utf-8")).get("station", {}).get("id")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            continue
+        if isinstance(sid, str):
+            out[sid] = f
+    return out
+
+
+@click.group("stations")
+def stations() -> None:
+    """The station registry: make station files from a table, list a folder of them."""
+
+
+@stations.command("import")
+@click.argument("table", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False),
+              help="Folder to write one station file (<id>.toml) per row into (made if missing).")
+@click.option("--overwrite", is_flag=True, help="Replace station files that exist already.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@lang_opt
+def import_command(table, folder, overwrite, quiet, lang):
+    """Make station files from a CSV table of stations (columns: README "Station registry").
+
+    Each station gets the zones and rules of its class (reference/basic/general,
+    基准站/基本站/一般站); values not confirmed from a regulation's text are marked
+    ``confirmed = false`` in the file and said in every result they apply to.
+    """
+    from ..errors import InputError, OutputError, StationFileError
+    from ..io import atomic_output
+    from ..registry import CLASS_NAMES, RowError, parse_row, station_toml
+    from ..station import Station, loads_station
+
+    path = Path(table)
+    out = Path(folder)
+    rows = read_table(path)
+    made: list[tuple[Path, str, Station]] = []
+    first_line_of: dict[str, int] = {}
+    existing = _existing_ids(out)
+    bad: list[InputError] = []   # every bad row is reported, one line each, before stopping
+    for line, cells in rows:
+        def row_error(column: str, key: str, _line: int = line, **params: object) -> InputError:
+            return InputError("registry_row", path=str(path), row=_line, column=column,
+                              problem=_t(key, **params))
+
+        try:
+            row = parse_row(cells, default_source=f"{path.name}, row {line}")
+        except RowError as exc:
+            bad.append(row_error(exc.column, exc.key, **exc.params))
+            continue
+        if row.id in first_line_of:
+            bad.append(row_error("id", "registry_duplicate_id", id=row.id, first=first_line_of[row.id]))
+            continue
+        first_line_of[row.id] = line
+        dest = out / f"{row.id}.toml"
+        other = existing.get(row.id)
+        if other is not None and other.resolve() != dest.resolve():
+            bad.append(row_error("id", "registry_id_taken", id=row.id, other=str(other)))
+            continue
+        text = station_toml(row, table=path.name)
+        try:  # the file must load as written: check before anything is written
+            station = loads_station(text, str(dest))
+        except StationFileError as exc:  # pragma: no cover - a bug here
+            bad.append(InputError("registry_row", path=str(path), row=line, column="-", problem=str(exc)))
+            continue
+        made.append((dest, text, station))
+    if bad:
+        for err in bad[:-1]:
+            click.echo(f"{_t('word_error')}: {err.localized(lang)}", err=True)
+        raise bad[-1]
+    for dest, _text, _station in made:
+        if dest.exists() and not overwrite:
+            raise OutputError("output_exists", path=str(dest))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from ..errors import first_line
+
+        raise OutputError("output_write", path=str(out), why=first_line(exc)) from None
+    for dest, text, _station in made:
+        with atomic_output(dest, overwrite, [path]) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    if not quiet:
+        for dest, _text, st in made:
+            unconfirmed = sum(not r.confirmed for r in st.rules)
+            cls = CLASS_NAMES[st.station_class][lang]
+            click.echo(_t("registry_wrote", path=str(dest), name=st.name.get(lang), cls=cls,
+                          n=len(st.rules), unconfirmed=unconfirmed))
+        click.echo(_t("registry_done", n=len(made), folder=str(out)))
+
+
+def station_summary(station, lang: str = "en") -> dict:
+    """What ``stations list`` shows of one station: reach of its zones and band rules [m],
+    the sun-sector radius [m] and how many rule rows are unconfirmed."""
+    from ..registry import CLASS_NAMES, rules_reach_m
+
+    reach = rules_reach_m(station)
+    cls = CLASS_NAMES.get(station.station_class, {}).get(lang, station.station_class)
+    return {"id": station.id, "name": station.name.get(lang), "class": cls,
+            "lat": station.latitude_deg, "lon": station.longitude_deg, "reach_m": reach,
+            "sun_radius_m": station.sun_sector_radius_m,
+            "unconfirmed": sum(not r.confirmed for r in station.rules),
+            "file": station.source_path}
+
+
+@stations.command("list")
+@click.argument("folder", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per station) instead of a table.")
+@lang_opt
+def list_command(folder, as_json, lang):
+    """List the stations of a folder of station files: id, name, class, position, reach, file."""
+    from ..i18n import t
+    from ..station import load_stations
+
+    rows = [station_summary(s, lang) for s in load_stations(folder)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    heads = [t(k, lang) for k in ("registry_col_id", "registry_col_name", "registry_col_class",
+                                  "registry_col_lat", "registry_col_lon", "registry_col_reach",
+                                  "registry_col_unconfirmed", "registry_col_file")]
+    table = [[r["id"], r["name"], r["class"], f"{r['lat']:.4f}", f"{r['lon']:.4f}", f"{r['reach_m']:.0f}",
+              str(r["unconfirmed"]), r["file"]] for r in rows]
+
+    def width(s: str) -> int:  # Chinese characters take two columns in a terminal
+        return sum(2 if ord(c) >= 0x2E80 else 1 for c in s)
+
+    cols = [max(width(x) for x in col) for col in zip(heads, *table)]
+    for line in [heads, *table]:
+        click.echo("  ".join(x + " " * (w - width(x)) for x, w in zip(line, cols)).rstrip())
+    click.echo(t("registry_list_note", lang, n=len(rows),
+                 sun=", ".join(sorted({f"{r['sun_radius_m']:.0f}" for r in rows}))))
+
+
+command = stations

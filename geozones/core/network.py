@@ -1,0 +1,317 @@
+"""Many stations in one run: which stations can reach a proposal, and the governing result.
+
+A proposal is assessed against every station that can *reach* it, each in its own station
+frame; the stations that cannot are never measured. This module is the pure part of that:
+
+* :func:`zone_reach_m`, :func:`sun_reach_m`, :func:`reach_m`: how far from its fence a
+  station's rules can bind, read from the station's own rule rows;
+* :class:`StationIndex`: the stations' reach boxes in WGS84 lon/lat in a shapely
+  :class:`~shapely.STRtree`, queried with the proposals' boxes, so the cost of a chunk grows
+  with the stations near it, not with all of them;
+* :func:`govern`: the per-station results of the (proposal, station) pairs combined into
+  the governing one per proposal: the worst verdict, the lowest permitted height, and the
+  station that sets them.
+
+Reach
+-----
+The zones and distance bands end at a fixed distance from the fence: the farthest ``band``
+rule bound (``within``), the general zone (``general_extent_m``: 2000 m, or 5000 m upwind
+when the prevailing wind is known) and, when the wind is unknown, the 2000-5000 m ring in
+which the site may be upwind (review, Art. 11). The sun rule (Art. 12.3 ⑦) applies "at any
+distance", but the 5° limit H ≤ D·tan 5° binds only where H > D·tan 5°: a proposal of known
+height H is reached out to H / tan 5°, and one of unknown height out to the *sun reach*, a
+setting (:data:`DEFAULT_SUN_REACH_M`, 10 km: the 5° limit there is 875 m, above any
+structure in China — the Shanghai Tower is 632 m). Every station reaches at least that far
+(the reach of a row of ordinary height is the same for all rows, so "stations in reach" and
+"no station within N km" read the same for neighbouring rows), never beyond the station
+file's ``[sun].sector_radius_m``. A sun-sector rule with another limit (forbid, fixed,
+advise) binds at any distance: its station reaches the sector radius.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from .coords import project_xy
+from .datums import datum_of, to_wgs84
+from .station import Station
+
+__all__ = ["DEFAULT_SUN_REACH_M", "zone_reach_m", "sun_reach_m", "reach_m", "StationIndex",
+           "Governing", "govern", "lonlat_bounds", "join_ids"]
+
+#: Default distance from the fence out to which the sun rule is evaluated for rows of unknown
+#: height: tan 5° × 10 km = 875 m, taller than any structure in China. [m]
+DEFAULT_SUN_REACH_M = 10_000.0
+
+#: Metres per degree of latitude, the smallest value (at the equator, GRS80: 110 574 m), so
+#: a box in degrees made from metres is never too small. [m/deg]
+_M_PER_DEG_LAT = 110_574.0
+#: Metres per degree of longitude at the equator (GRS80). [m/deg]
+_M_PER_DEG_LON = 111_320.0
+
+
+def zone_reach_m(station: Station) -> float:
+    """Farthest distance from the fence at which the station's zones or distance-band rules
+    apply: band rules' ``within``, the general zone's extent, and the 'wind unknown' ring out
+    to ``general_upwind_m``. [m]
+
+    >>> from geozones.station import load_station
+    >>> zone_reach_m(load_station())   # wind unknown: the 2000-5000 m review ring
+    5000.0
+    """
+    reach = [station.general_extent_m]
+    if station.prevailing_wind_from_deg is None:
+        reach.append(station.general_upwind_m)
+    reach += [r.within_m for r in station.rules if r.where == "band" and r.within_m is not None]
+    return float(max(reach))
+
+
+def _sun_slopes(station: Station) -> tuple[list[float], bool]:
+    """The slopes (tan angle, or ratio) of the station's sun-sector height limits, and whether
+    a sun-sector rule binds at any distance (forbid, fixed, advise)."""
+    slopes: list[float] = []
+    anywhere = False
+    for r in station.rules:
+        if r.where != "sun_sector":
+            continue
+        if r.limit == "angle":
+            slopes.append(math.tan(math.radians(r.angle_deg)))
+        elif r.limit == "ratio":
+            slopes.append(float(r.ratio))
+        else:
+            anywhere = True
+    return slopes, anywhere
+
+
+def sun_reach_m(station: Station, height_m: np.ndarray, sun_reach: float = DEFAULT_SUN_REACH_M) -> np.ndarray:
+    """Per row, how far from the fence the station's sun-sector rules can bind: at least
+    ``sun_reach`` (rows of unknown height, and every row, see the module text), out to
+    H / slope for a row of known height H, at most the sector radius; 0 without sun rules. [m]
+
+    >>> from geozones.station import load_station
+    >>> s = load_station()
+    >>> sun_reach_m(s, np.array([np.nan, 100.0, 1000.0])).round(1).tolist()
+    [10000.0, 10000.0, 11430.1]
+    """
+    h = np.asarray(height_m, dtype=float)
+    slopes, anywhere = _sun_slopes(station)
+    radius = station.sun_sector_radius_m
+    if anywhere:
+        return np.full(h.shape, radius)
+    if not slopes:
+        return np.zeros(h.shape)
+    with np.errstate(invalid="ignore"):
+        by_height = np.where(np.isnan(h), 0.0, h / min(slopes))
+    return np.minimum(np.maximum(by_height, sun_reach), radius)
+
+
+def reach_m(station: Station, height_m: np.ndarray, sun_reach: float = DEFAULT_SUN_REACH_M) -> np.ndarray:
+    """Per row, the farthest distance from the fence at which any rule of the station can
+    bind: the larger of :func:`zone_reach_m` and :func:`sun_reach_m`. [m]"""
+    return np.maximum(zone_reach_m(station), sun_reach_m(station, height_m, sun_reach))
+
+
+def _deg(metres: np.ndarray, lat_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``metres`` as (Δlon, Δlat) degrees, never too small, at latitudes up to ``lat_deg``."""
+    dlat = metres / _M_PER_DEG_LAT
+    lat = np.minimum(np.abs(lat_deg) + dlat, 89.0)
+    dlon = np.minimum(metres / (_M_PER_DEG_LON * np.cos(np.radians(lat))), 360.0)
+    return dlon, dlat
+
+
+_WGS84 = CRS.from_epsg(4326)
+
+
+def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.ndarray:
+    """Each geometry's bounding box in WGS84 lon/lat ``(n, 4)``: its own box's corners
+    transformed (NaN for a missing, empty or untransformable geometry). [deg]
+
+    The four corners of a parcel's box bound it to within metres in lon/lat; the station
+    boxes carry a margin far larger (see :class:`StationIndex`)."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.full((len(geoms), 4), np.nan)
+    real = np.array([isinstance(g, shapely.Geometry) for g in geoms], dtype=bool)
+    if not real.any():
+        return out
+    b = shapely.bounds(geoms[real])
+    b = np.where(np.isfinite(b), b, np.nan)
+    ok = ~np.isnan(b).any(axis=1)
+    if axis_order == "yx":  # (northing, easting) given: swap to x first before transforming
+        b = b[:, [1, 0, 3, 2]]
+    x = b[:, [0, 2, 0, 2]].ravel()
+    y = b[:, [1, 1, 3, 3]].ravel()
+    datum = datum_of(crs)
+    with np.errstate(all="ignore"):
+        if datum is not None:   # GCJ-02/BD-09 numbers: to WGS84 first (as transform_geoms)
+            x, y = to_wgs84(x, y, datum)
+        x, y = project_xy(crs.to_wkt(), _WGS84.to_wkt(), x, y)
+        x, y = np.asarray(x).reshape(-1, 4), np.asarray(y).reshape(-1, 4)
+        box = np.column_stack([x.min(axis=1), y.min(axis=1), x.max(axis=1), y.max(axis=1)])
+    box[~ok] = np.nan
+    box[~np.isfinite(box).all(axis=1)] = np.nan
+    out[real] = box
+    return out
+
+
+class StationIndex:
+    """The stations' reach boxes in WGS84 lon/lat, in an STRtree.
+
+    Station ``k``'s box is its field centre ± (the reach of a row of unknown height + the
+    field's half diagonal + a margin of 1 % and 100 m), in degrees taken with the smallest
+    metres per degree in the box, so the box holds every point the station can reach. A query
+    widens a row's box by how much farther its known height lets a sun rule reach. The box
+    test only picks candidates; whether a station reaches a row is then decided exactly from
+    the distance measured in the station's frame (:func:`reach_m`).
+    """
+
+    def __init__(self, stations: tuple[Station, ...], sun_reach: float = DEFAULT_SUN_REACH_M) -> None:
+        self.stations = tuple(stations)
+        self.sun_reach_m = float(sun_reach)
+        nan = np.array([np.nan])
+        #: per station: the reach of a row of unknown height [m]
+        self.base_reach_m = np.array([float(reach_m(s, nan, sun_reach)[0]) for s in self.stations])
+        self.lon = np.array([s.longitude_deg for s in self.stations])
+        self.lat = np.array([s.latitude_deg for s in self.stations])
+        pad = np.array([s.field_size_m * math.sqrt(0.5) for s in self.stations])
+        grown = self.base_reach_m * 1.01 + pad + 100.0
+        dlon, dlat = _deg(grown, self.lat)
+        self.boxes = shapely.box(self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
+        self.tree = shapely.STRtree(self.boxes)
+        # rows taller than this may reach beyond a station's base reach (sun rule by height)
+        slopes = [(_sun_slopes(s)[0] or [np.inf]) for s in self.stations]
+        self._slope = np.array([min(sl) for sl in slopes])
+        self._radius = np.array([s.sun_sector_radius_m for s in self.stations])
+        with np.errstate(invalid="ignore"):
+            self._tall_m = float(np.min(self.base_reach_m * self._slope)) if len(self.stations) else np.inf
+        self._centre = np.cos(np.radians(np.mean(self.lat))) if len(self.stations) else 1.0
+        self._points = shapely.points(self.lon * self._centre, self.lat)
+        self._nearest_tree = shapely.STRtree(self._points)
+
+    def __len__(self) -> int:
+        return len(self.stations)
+
+    def extra_m(self, height_m: np.ndarray) -> np.ndarray:
+        """How far beyond the stations' base reach a row of known height may be reached by a
+        sun rule (H / slope, capped by the sector radius), the most over all stations. [m]"""
+        h = np.asarray(height_m, dtype=float)
+        out = np.zeros(h.shape)
+        with np.errstate(invalid="ignore"):
+            tall = np.flatnonzero(h > self._tall_m)
+        if tall.size:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                by_h = np.minimum(h[tall, None] / self._slope[None, :], self._radius[None, :])
+            out[tall] = np.maximum(by_h - self.base_reach_m[None, :], 0.0).max(axis=1)
+        return out
+
+    def query(self, bounds_lonlat: np.ndarray, height_m: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate (row, station) pairs: the rows (boxes ``(n, 4)`` in lon/lat, NaN for none)
+        whose box meets a station's reach box. Sorted by row, then station."""
+        b = np.asarray(bounds_lonlat, dtype=float)
+        ok = ~np.isnan(b).any(axis=1)
+        if not ok.any() or not len(self.stations):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        b = b[ok].copy()
+        if height_m is not None:
+            extra = self.extra_m(np.asarray(height_m, dtype=float)[ok])
+            tall = extra > 0
+            if tall.any():
+                dlon, dlat = _deg(extra[tall], np.maximum(np.abs(b[tall, 1]), np.abs(b[tall, 3])))
+                b[tall] += np.column_stack([-dlon, -dlat, dlon, dlat])
+        rows_ok = np.flatnonzero(ok)
+        pairs = self.tree.query(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]), predicate="intersects")
+        rows, stations = rows_ok[pairs[0]], pairs[1]
+        order = np.lexsort((stations, rows))
+        return rows[order].astype(np.int64), stations[order].astype(np.int64)
+
+    def nearest(self, bounds_lonlat: np.ndarray) -> np.ndarray:
+        """Per row, the station whose field centre is nearest its box centre (lon scaled by the
+        cosine of the stations' mean latitude; -1 for rows without a box)."""
+        b = np.asarray(bounds_lonlat, dtype=float)
+        out = np.full(len(b), -1, dtype=np.int64)
+        ok = ~np.isnan(b).any(axis=1)
+        if ok.any() and len(self.stations):
+            pts = shapely.points((b[ok, 0] + b[ok, 2]) / 2 * self._centre, (b[ok, 1] + b[ok, 3]) / 2)
+            idx = self._nearest_tree.query_nearest(pts, all_matches=False)
+            out[np.flatnonzero(ok)[idx[0]]] = idx[1]
+        return out
+
+
+@dataclass
+class Governing:
+    """The governing result of n rows over their (row, station) pairs.
+
+    pair : index into the pairs of the pair that governs each row (-1: no station in reach).
+    max_height_m : the lowest permitted height over the row's pairs (NaN: none limits). [m]
+    count : how many stations reach the row.
+    """
+
+    pair: np.ndarray
+    max_height_m: np.ndarray
+    count: np.ndarray
+
+
+def govern(rows: np.ndarray, verdict_code: np.ndarray, max_height_m: np.ndarray,
+           distance_m: np.ndarray, station: np.ndarray, n: int) -> Governing:
+    """Combine per-station results into the governing one per row.
+
+    The governing pair of a row has the worst verdict code; among equals the lowest permitted
+    height (none last), then the nearest station (distance from its fence), then the first
+    station. The permitted height is the lowest over all of the row's stations (a pass cannot
+    have a lower limit than a height fail of known H: H ≤ L_pass and H > L_fail; it can only
+    come from another station when the governing verdict carries no height, e.g. an advise
+    rule).
+
+    >>> g = govern(np.array([0, 0, 1]), np.array([1, 3, 2]), np.array([30.0, 8.75, np.nan]),
+    ...            np.array([300.0, 100.0, 50.0]), np.array([0, 1, 0]), 3)
+    >>> g.pair.tolist(), g.max_height_m.tolist()[:2], g.count.tolist()
+    ([1, 2, -1], [8.75, nan], [2, 1, 0])
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    code = np.asarray(verdict_code, dtype=np.int64)
+    mh = np.asarray(max_height_m, dtype=float)
+    d = np.asarray(distance_m, dtype=float)
+    mh_key = np.where(np.isnan(mh), np.inf, mh)
+    d_key = np.where(np.isnan(d), np.inf, d)
+    order = np.lexsort((np.asarray(station), d_key, mh_key, -code, rows))
+    pair = np.full(n, -1, dtype=np.int64)
+    if len(rows):
+        sorted_rows = rows[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = sorted_rows[1:] != sorted_rows[:-1]
+        pair[sorted_rows[first]] = order[first]
+    lowest = np.full(n, np.inf)
+    np.minimum.at(lowest, rows, mh_key)
+    count = np.bincount(rows, minlength=n).astype(np.int64)
+    return Governing(pair, np.where(np.isinf(lowest), np.nan, lowest), count)
+
+
+def join_ids(rows: np.ndarray, ids: np.ndarray, distance_m: np.ndarray, n: int, sep: str = ",") -> np.ndarray:
+    """Per row, the ids of its pairs joined by ``sep``, nearest station first ("" for none).
+
+    >>> join_ids(np.array([0, 0, 2]), np.array(["b", "a", "c"], dtype=object),
+    ...          np.array([9.0, 1.0, 5.0]), 3).tolist()
+    ['a,b', '', 'c']
+    """
+    out = np.full(n, "", dtype=object)
+    if not len(rows):
+        return out
+    d = np.where(np.isnan(distance_m), np.inf, distance_m)
+    order = np.lexsort((d, rows))
+    r, names = np.asarray(rows)[order], np.asarray(ids, dtype=object)[order]
+    count = np.bincount(r, minlength=n)
+    single = count[r] == 1
+    out[r[single]] = names[single]
+    multi = ~single
+    if multi.any():
+        rm, nm = r[multi], names[multi]
+        starts = np.flatnonzero(np.r_[True, rm[1:] != rm[:-1]])
+        for s, e in zip(starts, np.r_[starts[1:], len(rm)]):
+            out[rm[s]] = sep.join(nm[s:e])
+    return out
+

@@ -1,0 +1,131 @@
+"""GeoParquet output sorted along a Hilbert curve (issue 15 item 5): order, gz_row, row groups
+that a bbox query can skip, and an external sort whose memory is bounded by its buckets."""
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+from click.testing import CliRunner
+from pyproj import CRS
+
+from geozones.cli import main
+from geozones.io import _stable_schema, to_arrow, write_sorted_geoparquet
+
+
+def _points(n: int, seed: int = 0, nulls=()) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    geoms = shapely.points(rng.uniform(111.0, 112.0, n), rng.uniform(35.0, 36.0, n)).astype(object)
+    for i in nulls:
+        geoms[i] = None
+    return gpd.GeoDataFrame({"id": np.arange(n)}, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+
+def _write(gdf, path, chunk: int, **kw):
+    tables = [to_arrow(gdf.iloc[i:i + chunk]) for i in range(0, len(gdf), chunk)]
+    schema = _stable_schema(tables[0])
+    batches = (b for t in tables for b in t.cast(schema).to_batches())
+    write_sorted_geoparquet(path, schema, CRS.from_epsg(4326), batches, "Point", **kw)
+
+
+def test_rows_follow_the_hilbert_curve_and_gz_row_restores_input(tmp_path):
+    gdf = _points(500, nulls=(3, 250))
+    out = tmp_path / "s.parquet"
+    _write(gdf, out, chunk=70, bucket_rows=50, row_group_rows=64)
+    got = pq.read_table(out)
+    # expected order worked out with geopandas on the geometries themselves: Hilbert distance
+    # (order 16) over the extent of all rows, ties by input row, null geometries last
+    ok = gdf.geometry.notna().to_numpy()
+    keys = np.full(len(gdf), 2 ** 32, dtype=np.int64)
+    keys[ok] = gdf.geometry[ok].hilbert_distance(total_bounds=gdf.geometry[ok].total_bounds, level=16)
+    expect = np.lexsort((np.arange(len(gdf)), keys))
+    assert got.column("gz_row").to_pylist() == expect.tolist()
+    assert got.column("id").to_pylist() == expect.tolist()
+    assert got.column("gz_row").to_pylist()[-2:] == [3, 250]
+    meta = pq.ParquetFile(out).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [64] * 7 + [52]
+    back = gpd.read_parquet(out).sort_values("gz_row")
+    assert list(back["id"]) == list(range(500))
+    assert list(shapely.to_wkb(back.geometry.values[ok])) == list(shapely.to_wkb(gdf.geometry.values[ok]))
+
+
+def test_external_sort_equals_one_bucket(tmp_path):
+    # ten buckets of about 50 rows, or one bucket holding every row: the same file, byte for byte
+    gdf = _points(500, seed=2)
+    _write(gdf, tmp_path / "small.parquet", chunk=33, bucket_rows=50, row_group_rows=64)
+    _write(gdf, tmp_path / "one.parquet", chunk=500, bucket_rows=10 ** 6, row_group_rows=64)
+    assert (tmp_path / "small.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sort-")]  # spill removed
+
+
+def _groups_meeting(path, box) -> int:
+    """Row groups whose bbox statistics meet ``box`` (what a reader must read)."""
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(j).path for j in range(meta.num_columns)]
+    idx = {k: names.index(f"bbox.{k}") for k in ("xmin", "ymin", "xmax", "ymax")}
+    n = 0
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        st = {k: rg.column(j).statistics for k, j in idx.items()}
+        if not (st["xmin"].min > box[2] or st["xmax"].max < box[0]
+                or st["ymin"].min > box[3] or st["ymax"].max < box[1]):
+            n += 1
+    return n
+
+
+def test_a_small_bbox_meets_few_row_groups(tmp_path):
+    gdf = _points(4096, seed=3)
+    sorted_path = tmp_path / "sorted.parquet"
+    _write(gdf, sorted_path, chunk=1000, row_group_rows=256)   # 16 groups of 256
+    unsorted = tmp_path / "unsorted.parquet"
+    tables = [to_arrow(gdf)]
+    from geozones.io import _write_geoparquet
+
+    _write_geoparquet(unsorted, tables[0].schema, CRS.from_epsg(4326),
+                      (b for t in tables for b in t.to_batches(max_chunksize=256)), "Point")
+    box = (111.30, 35.30, 111.34, 35.34)   # 0.16 % of the square
+    # a Hilbert group covers about 1/16 of the square, a compact block: the box meets at most
+    # the 4 blocks around a corner; random order: every group spans the square
+    assert _groups_meeting(sorted_path, box) <= 4
+    assert _groups_meeting(unsorted, box) == 16
+    inside = gdf.cx[box[0]:box[2], box[1]:box[3]]
+    got = gpd.read_parquet(sorted_path, bbox=box)
+    assert sorted(got["id"]) == sorted(inside["id"]) and len(inside) > 0
+
+
+def test_one_point_and_all_null(tmp_path):
+    one = _points(1)
+    _write(one, tmp_path / "one.parquet", chunk=1)
+    assert pq.read_table(tmp_path / "one.parquet").column("gz_row").to_pylist() == [0]
+    empty = _points(3, nulls=(0, 1, 2))
+    _write(empty, tmp_path / "null.parquet", chunk=2)
+    assert pq.read_table(tmp_path / "null.parquet").column("gz_row").to_pylist() == [0, 1, 2]
+
+
+def test_sort_is_for_parquet_only(tmp_path):
+    src = tmp_path / "p.gpkg"
+    _points(3).to_file(src)
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--sort", "hilbert"])
+    assert res.exit_code == 2 and "--sort hilbert is for GeoParquet output" in res.output
+
+
+def test_rescreening_a_sorted_output_keeps_one_gz_row(tmp_path):
+    src = tmp_path / "p.parquet"
+    _points(30).to_parquet(src)
+    first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    for a, b in ((src, first), (first, second)):
+        res = CliRunner().invoke(main, ["screen", str(a), "-o", str(b), "-q"])
+        assert res.exit_code == 0, res.output
+    names = pq.read_schema(second).names
+    assert names.count("gz_row") == 1 and names.count("bbox") == 1
+    # the second run's gz_row numbers the rows of its input (the first output)
+    a, b = pq.read_table(first), pq.read_table(second)
+    assert b.column("id").to_pylist() == a.column("id").take(pa.array(b.column("gz_row"))).to_pylist()
+    assert len(b) == 30
+
+
+def test_mixed_types_still_sort(tmp_path):
+    gdf = _points(5)
+    gdf.loc[2, "geometry"] = shapely.box(111.1, 35.1, 111.2, 35.2)
+    _write(gdf, tmp_path / "m.parquet", chunk=5)
+    assert sorted(pq.read_table(tmp_path / "m.parquet").column("gz_row").to_pylist()) == list(range(5))

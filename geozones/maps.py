@@ -611,13 +611,11 @@ def _network_bands(network: Sequence[ZoneSet], extent_m: float,
     """
     from pyproj import Transformer
 
+    from .core.network import reach_m
     from .heightlimit import permitted_height_at
-    from .registry import rules_reach_m
 
-    def reach_of(st: Any) -> float:
-        angles = [r.angle_deg for r in st.rules if r.where == "sun_sector" and r.angle_deg]
-        sun = min(top_m / math.tan(math.radians(a)) for a in angles) if angles else 0.0
-        return max(rules_reach_m(st), min(sun, st.sun_sector_radius_m)) + st.field_size_m
+    def reach_of(st: Any) -> float:   # the reach screen --stations uses, for a top_m-high object
+        return float(reach_m(st, np.array([top_m]), sun_reach=0.0)[0]) + st.field_size_m
 
     out = []
     for k, zs in enumerate(network):

@@ -41,7 +41,7 @@ from typing import Any
 
 __all__ = ["CLASSES", "CLASS_ALIASES", "CLASS_NAMES", "COLUMNS", "COLUMN_ALIASES", "REQUIRED_COLUMNS",
            "StationRow", "RowError", "normalize_class", "normalize_header", "parse_row", "class_rules",
-           "class_zones", "rules_reach_m",
+           "class_zones",
            "station_toml", "DEFAULT_FIELD_SIZE_M"]
 
 #: The national classes, strictest reach first.
@@ -309,22 +309,6 @@ def class_zones(station_class: str) -> dict[str, float]:
     control = v["height_reach"][0]
     return {"protection": v["setback_road"][0], "control": control, "general": control,
             "general_upwind": control}
-
-
-def rules_reach_m(station: Any) -> float:
-    """How far from the fence a station's zone and distance rules reach [m]: the farthest
-    ``band`` rule, and for rules of the general zone (``general``, ``protected``) its extent
-    (the upwind reach when the wind is unknown: the site may be upwind). The sun-sector rule
-    reaches ``sun_sector_radius_m`` and is not counted here.
-    """
-    reach = 0.0
-    for r in station.rules:
-        if r.where == "band" and r.within_m is not None:
-            reach = max(reach, r.within_m)
-        elif r.where in ("general", "protected"):
-            reach = max(reach, station.general_extent_m, station.general_upwind_m
-                        if station.prevailing_wind_from_deg is None else 0.0)
-    return reach
 
 
 def class_rules(station_class: str) -> list[dict[str, Any]]:

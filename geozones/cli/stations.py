@@ -191,9 +191,10 @@ def import_command(table, folder, overwrite, quiet, lang):
 def station_summary(station, lang: str = "en") -> dict:
     """What ``stations list`` shows of one station: reach of its zones and band rules [m],
     the sun-sector radius [m] and how many rule rows are unconfirmed."""
-    from ..registry import CLASS_NAMES, rules_reach_m
+    from ..core.network import zone_reach_m
+    from ..registry import CLASS_NAMES
 
-    reach = rules_reach_m(station)
+    reach = zone_reach_m(station)
     cls = CLASS_NAMES.get(station.station_class, {}).get(lang, station.station_class)
     return {"id": station.id, "name": station.name.get(lang), "class": cls,
             "lat": station.latitude_deg, "lon": station.longitude_deg, "reach_m": reach,

@@ -448,7 +448,7 @@ def check(
     elif datum_hint and crs_obj.is_geographic:
         notes += [t("assume_web_datum", lang),
                   *_datum_alternatives(a, geometry, kind, None if height is None else float(a.height_m[0]),
-                                       axis_order, zones, use, floors, lang, width)]
+                                       axis_order, zones, use, floors, lang, width, crs_obj)]
     if p.repaired[0]:
         notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
     terrain = None
@@ -504,13 +504,24 @@ def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: s
 
 
 def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, zones: ZoneSet,
-                        use, floors, lang: str, width=None) -> list[str]:
-    """Notes for each web-map datum under which the same numbers get another verdict."""
-    from .core.datums import DATUMS, DatumCRS
+                        use, floors, lang: str, width=None, crs=None) -> list[str]:
+    """Notes for each web-map datum under which the same numbers get another verdict.
+
+    A datum is read in full only when its shift could change the verdict
+    (:func:`geozones.core.datumshift.verdict_may_change`)."""
+    from .core.datums import DATUMS
+    from .core.datumshift import verdict_may_change, vertex_shift_m
 
     notes = []
-    for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
-        b = assess([geometry], kind, height, crs=DatumCRS(datum), axis_order=axis_order,
+    others = [parse_crs(d) for d in DATUMS]  # parsed once per process (a DatumCRS each)
+    shifts = (None if crs is None else
+              vertex_shift_m(np.array([geometry], dtype=object), crs, others, zones.frame.crs,
+                             axis_order == "yx"))
+    may = None if shifts is None else verdict_may_change(a, shifts)
+    for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
+        if may is not None and not may[k, 0]:
+            continue
+        b = assess([geometry], kind, height, crs=others[k], axis_order=axis_order,
                    zones=zones, use=use, floors=floors, width=width)
         if b.problems[0] is not None or b.verdict[0] == a.verdict[0]:
             continue

@@ -203,38 +203,43 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     """One short line per row: verdict · zone · permitted height · excess · pilot · rules.
 
     Built from parts shared by many rows (text per distinct verdict/zone and per distinct set
-    of rules), so only the numbers are formatted row by row. Rows not assessed get "".
+    of rules), so only the numbers are formatted row by row, and the parts of a row are
+    joined in one pass. Rows not assessed get "".
     """
     ok = a.ok
+    n = len(ok)
     sep = " · "
     unit = t("unit_m", lang)
-    verdict_s = np.asarray(verdict, dtype=str)
-    zone_s = np.asarray(a.zone, dtype=str)
-    _, first, inverse = np.unique(np.char.add(np.char.add(verdict_s, "|"), zone_s),
-                                  return_index=True, return_inverse=True)
-    heads = np.array([name(VERDICT_NAMES, verdict_s[f], lang) + sep
-                      + zone_name(a.station, zone_s[f], lang) for f in first], dtype=object)
-    out = heads[inverse.reshape(-1)]
+    # verdict and zone as small integers (a dict lookup per row, no string sorting)
+    seen: dict = {}
+    key = np.fromiter((seen.setdefault((v, z), len(seen)) for v, z in zip(verdict, a.zone)),
+                      dtype=np.int64, count=n)
+    heads = np.array([name(VERDICT_NAMES, str(v), lang) + sep + zone_name(a.station, str(z), lang)
+                      for v, z in seen], dtype=object)
     max_h = np.where(ok, a.max_height_m, np.nan)
     exc = np.where(ok, a.exceedance_m, np.nan)
     has_max = ok & ~np.isnan(max_h)
     limit_word, over_word = t("msg_max", lang), t("msg_over", lang)
-    out[has_max] += np.array([f"{sep}{limit_word} {v:.2f} {unit}" for v in max_h[has_max]], dtype=object)
+    mx = np.full(n, "", dtype=object)
+    mx[has_max] = [f"{sep}{limit_word} {v:.2f} {unit}" for v in max_h[has_max].tolist()]
     over = ok & (np.nan_to_num(exc) > 0)
-    out[over] += np.array([f"{sep}{over_word} {v:.2f} {unit}" for v in exc[over]], dtype=object)
+    ov = np.full(n, "", dtype=object)
+    ov[over] = [f"{sep}{over_word} {v:.2f} {unit}" for v in exc[over].tolist()]
+    pil = np.full(n, "", dtype=object)
     storeys = a.storeys
     for i in np.flatnonzero(ok & a.in_pilot):
         p = a.pilot(i)
         s = storeys[i]
-        out[i] += sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
+        pil[i] = sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
     # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
-    inside = ok & a.in_protection_area()
-    out[inside] += sep + t("msg_approval", lang)
+    appr = np.where(ok & a.in_protection_area(), sep + t("msg_approval", lang), "").astype(object)
     group, sets = a.flag_groups
     tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})" for r in rules)
                       for rules in sets], dtype=object)[group]
-    out = out + tails
-    out[~ok] = ""
+    out = np.empty(n, dtype=object)
+    out[:] = [f"{h}{m}{o}{q}{ap}{tl}" if k else ""
+              for h, m, o, q, ap, tl, k in zip(heads[key].tolist(), mx.tolist(), ov.tolist(), pil.tolist(),
+                                                appr.tolist(), tails.tolist(), ok.tolist())]
     return out
 
 

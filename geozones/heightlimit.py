@@ -19,7 +19,7 @@ from .core.kinds import normalize_kinds
 from .core.rules import evaluate
 from .core.zones import StationFrame
 
-__all__ = ["above_local_ground", "permitted_height_at", "write_heightlimit", "MODES", "NODATA"]
+__all__ = ["above_local_ground", "permitted_height_at", "permitted_height_by_rules", "write_heightlimit", "MODES", "NODATA"]
 
 #: What a cell value means (``--mode``): above the field ground (Art. 12), above the local
 #: ground, or absolute elevation in the DEM's datum.
@@ -28,7 +28,20 @@ NODATA = -9999.0
 
 
 def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
-    """Permitted height above the field ground at points in the frame [m]; NaN where unlimited."""
+    """Permitted height above the field ground at points in the frame [m]; NaN where unlimited.
+
+    From the station's rule rows read as a table of D per sector
+    (:meth:`~geozones.core.zones.StationFrame.permitted_height`); equal to
+    :func:`permitted_height_by_rules` (every rule evaluated at every point), a test checks it.
+    """
+    x = np.asarray(x, dtype=float)
+    return frame.permitted_height(x, np.asarray(y, dtype=float), kind)
+
+
+def permitted_height_by_rules(frame: StationFrame, x: np.ndarray, y: np.ndarray,
+                              kind: str = "building") -> np.ndarray:
+    """:func:`permitted_height_at` by the generic path: measure every point
+    (``measure_points``) and evaluate every rule row (:func:`geozones.core.rules.evaluate`)."""
     x = np.asarray(x, dtype=float)
     m = frame.measure_points(x.ravel(), np.asarray(y, dtype=float).ravel())
     kind = normalize_kinds(np.array([kind], dtype=object))[0]
@@ -70,7 +83,7 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
     transform = from_origin(x0, y0, resolution_m, resolution_m)
     profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=target.to_wkt(),
                    transform=transform, nodata=NODATA, tiled=True, blockxsize=256, blockysize=256,
-                   compress="deflate", predictor=3, BIGTIFF="IF_SAFER")
+                   BIGTIFF="IF_SAFER")  # uncompressed: the COG copy compresses once, below
     stats = {"cells": n * n, "zero": 0, "limited": 0, "min": np.inf, "max": -np.inf}
     cols = x0 + (np.arange(n) + 0.5) * resolution_m
     import tempfile
@@ -83,9 +96,12 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
         blocks = Path(work) / "blocks.tif"
         _write_blocks(blocks, profile, n, block_rows, y0, cols, resolution_m, crs, target, frame,
                       kind, mode, dem, field_elevation_m, transform, stats, progress, description)
-        # COG layout (tiles, then overviews, ghost header) can only be made by copying
+        # COG layout (tiles, then overviews, ghost header) can only be made by copying; the
+        # scratch file is uncompressed (4 bytes a cell, deleted after) so the tiles are
+        # compressed once, on every core (NUM_THREADS: the copy is most of the time).
         rio_copy(str(blocks), str(tmp), driver="COG", COMPRESS="DEFLATE", PREDICTOR="FLOATING_POINT",
-                 BLOCKSIZE="256", OVERVIEWS="AUTO", RESAMPLING="NEAREST", BIGTIFF="IF_SAFER")
+                 BLOCKSIZE="256", OVERVIEWS="AUTO", RESAMPLING="NEAREST", BIGTIFF="IF_SAFER",
+                 NUM_THREADS="ALL_CPUS")
     stats.update(path=str(path), size=n, resolution_m=resolution_m, crs=target.name, mode=mode)
     return stats
 
@@ -152,13 +168,15 @@ def _write_blocks(tmp, profile, n, block_rows, y0, cols, resolution_m, crs, targ
                 limit = above if mode == "ground" else above + ground
             else:
                 above = limit
-            finite = ~np.isnan(limit)
-            stats["zero"] += int(((above == 0) & finite).sum())
-            stats["limited"] += int(finite.sum())
-            if finite.any():
-                stats["min"] = min(stats["min"], float(limit[finite].min()))
-                stats["max"] = max(stats["max"], float(limit[finite].max()))
-            out = np.where(finite, limit, NODATA).astype(np.float32)
+            nodata = np.isnan(limit)
+            stats["zero"] += int(np.count_nonzero(above == 0))  # NaN is never 0
+            limited = limit.size - int(np.count_nonzero(nodata))
+            stats["limited"] += limited
+            if limited:  # fmin/fmax skip NaN
+                stats["min"] = min(stats["min"], float(np.fmin.reduce(limit, axis=None)))
+                stats["max"] = max(stats["max"], float(np.fmax.reduce(limit, axis=None)))
+            out = limit.astype(np.float32)
+            out[nodata] = NODATA
             dst.write(out, 1, window=Window(0, r0, n, rows))
             if progress:
                 progress(r0 + rows, n)

@@ -11,6 +11,7 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,15 +223,45 @@ def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[s
         width_m=_column(df, opts.width_field, path))
 
 
+def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
+                         crs, zones: ZoneSet, opts: ScreenOptions, path: str) -> None:
+    """Add to ``counts[datum]`` the assessed rows whose verdict differs when the same numbers
+    are read in that datum (and the row is assessed there too). Only the rows whose verdict
+    the datum's shift could change are read again (:mod:`geozones.core.datumshift`), and only
+    to their verdicts: the counts equal reading every row in full (a test compares them)."""
+    from .core.datums import DATUMS
+    from .core.datumshift import verdict_may_change, vertex_shift_m
+
+    others = [parse_crs(d) for d in DATUMS]
+    geoms = np.asarray(geoms, dtype=object)
+    shifts = np.full((len(others), len(geoms)), np.inf)   # inf: read again in full
+    sure = np.flatnonzero(a.ok & ~a.repaired)
+    shifts[:, sure] = vertex_shift_m(geoms[sure], crs, others, zones.frame.crs, opts.axis_order == "yx")
+    may = verdict_may_change(a, shifts) & a.ok[None, :]   # rows in error are never counted
+    for k, datum in enumerate(DATUMS):
+        rows = np.flatnonzero(may[k])
+        changed = 0
+        if rows.size:
+            sub = df.iloc[rows].reset_index(drop=True)
+            sub_raw = None if raw is None else np.asarray(raw, dtype=object)[rows]
+            b = assess_proposals(zones, Proposals.build(
+                zones, geoms[rows], raw=sub_raw, crs=others[k], axis_order=opts.axis_order,
+                **_proposal_inputs(sub, opts, path)))
+            changed = int((b.ok & (b.verdict != a.verdict[rows])).sum())
+        counts[datum] = counts.get(datum, 0) + changed
+
+
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
-                 opts: ScreenOptions, path: str = "input"
+                 opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
     Returns ``(columns, geometry to write, residential, floor area)``: the geometry is the
     input's, or the repaired one where the input's could not be read at all; ``residential``
     marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
-    area × storeys in the station frame [m²].
+    area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
+    verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum
+    (one station).
 
     ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
     stations: :func:`_screen_chunk_network`); the columns then also carry ``attrs["counts"]``
@@ -244,6 +275,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
                         **_proposal_inputs(df, opts, path))
     a = assess_proposals(zones, p)
     ok = a.ok
+    if datum_counts is not None:
+        _count_datum_changes(datum_counts, a, df, geoms, raw, crs, zones, opts, path)
     written = np.asarray(geoms, dtype=object).copy()
     unreadable = np.equal(written, None) & p.repaired
     written[unreadable] = p.source_geoms[unreadable]  # unreadable input: write the repaired one
@@ -595,10 +628,14 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
 
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
-    gz, written, residential, floor_area = screen_chunk(df, geoms, raw, ctx.crs, ctx.zones,
-                                                        ctx.opts, ctx.path)
+    network = isinstance(ctx.zones, StationNetwork)
+    counts: dict[str, int] = {}
+    gz, written, residential, floor_area = screen_chunk(
+        df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
+        datum_counts=counts if ctx.datum_check and not network else None)
     part = ScreenSummary(long=gz.attrs.get("long"))
-    if ctx.datum_check:
+    part.datum_changes.update(counts)   # one station: only rows the shift could change read again
+    if ctx.datum_check and network:
         from .core.datums import DATUMS, DatumCRS
 
         for d in DATUMS:
@@ -864,12 +901,20 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
         verdicts[k] = verdicts.get(k, 0) + int(v)
-    st = gz["gz_status"].str.replace(r"^error: .*", "error", regex=True)
-    for k, v in st.value_counts().items():
+    # every "error: ..." counted as "error": the text is rewritten once per distinct status
+    codes, uniques = pd.factorize(gz["gz_status"])
+    short = np.array([re.sub(r"^error: .*", "error", u) for u in uniques], dtype=object)
+    for k, v in pd.Series(short[codes]).value_counts().items():
         statuses[k] = statuses.get(k, 0) + int(v)
+    is_error = np.array([u.startswith("error") for u in uniques], dtype=bool)
     exc = gz["gz_exceedance_m"].to_numpy(dtype=float)
-    for i in np.flatnonzero(exc > 0):
-        item = (float(exc[i]), start + int(i), str(gz["gz_verdict"].iloc[i]), str(ids[i]))
+    over = np.flatnonzero(exc > 0)
+    if len(over) > 10:  # only rows that can be among the 10 worst (ties with the 10th kept)
+        tenth = np.partition(exc[over], len(over) - 10)[len(over) - 10]
+        over = over[exc[over] >= tenth]
+    verdict = gz["gz_verdict"].to_numpy(dtype=object)
+    for i in over:
+        item = (float(exc[i]), start + int(i), str(verdict[i]), str(ids[i]))
         if len(summary.worst) < 10:
             heapq.heappush(summary.worst, item)
         else:
@@ -882,14 +927,14 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         summary.no_station_rows += counts["no_station"]
         summary.station_pairs += counts["pairs"]
     else:
-        summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
+        summary.protected_rows += int(gz["gz_zone"].isin(["body", "protection", "control", "general"]).sum())
     st_ = zones.station
     if counts is None and st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
         d = gz["gz_distance_m"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             summary.maybe_protected_rows += int(((zone == "outside")
                                                  & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
-    err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
+    err = np.flatnonzero(is_error[codes])
     summary.error_rows += len(err)
     for i in err[: max(0, 20 - len(summary.errors))]:
         summary.errors.append((start + int(i), gz["gz_status"].iloc[i], str(ids[i])))

@@ -177,3 +177,17 @@ def test_geojson_boundary_read_without_gdal_equals_gdal(monkeypatch, tmp_path):
     other = tmp_path / "b.geojson"
     other.write_text(json.dumps(doc), encoding="utf-8")
     assert pilot._plain_geojson(other) is None
+
+
+
+def test_a_few_coordinates_go_to_proj_without_building_the_polynomial(monkeypatch):
+    """One check projects a handful of vertices: PROJ does it, and no polynomial is fitted
+    (fitting and verifying costs more than a one-shot command saves)."""
+    built = []
+    monkeypatch.setattr(fastframe, "polynomial_for", lambda *a, **k: built.append(a))
+    x, y = np.array([111.57, 111.58]), np.array([35.50, 35.51])
+    src = CRS.from_epsg(4326).to_wkt()
+    t = Transformer.from_crs(CRS.from_epsg(4326), FRAME, always_xy=True)
+    fx, fy = fastframe.project(src, FRAME.to_wkt(), x, y, lambda a, b: t.transform(a, b))
+    assert not built
+    np.testing.assert_array_equal(fx, t.transform(x, y)[0])

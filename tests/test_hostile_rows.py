@@ -202,3 +202,14 @@ def test_fuzz_screen(zones, tmp_path_factory, wkts):
     assert got["gz_status"].map(lambda v: isinstance(v, str) and (
         v.startswith(("ok", "repaired", "error: ")))).all()
     assert ((got["gz_verdict"] == "error") == got["gz_status"].str.startswith("error")).all()
+
+
+def test_curve_of_nan_vertices_is_that_rows_problem(zones, tmp_path):
+    """Found by the fuzz test: GEOS refused to repair it and the whole run failed."""
+    wkts = ["POLYGON ((111.575 35.51, 111.575 35.51))", "CIRCULARSTRING (nan 35.51, nan 35.51, nan 35.51)"]
+    csv = tmp_path / "f.csv"
+    pd.DataFrame({"i": range(2), "wkt": wkts}).to_csv(csv, index=False)
+    s = screen_file(csv, tmp_path / "o.csv", zones=zones, wkt_column="wkt",
+                    opts=ScreenOptions(default_height_m=10.0))
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert s.rows == 2 and (got["gz_verdict"] == "error").all()

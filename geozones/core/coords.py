@@ -49,24 +49,43 @@ def parse_crs(value: object) -> CRS:
     """
     if isinstance(value, CRS):
         return value
+    if isinstance(value, (str, int)) and value in _PARSED:  # the same text: the same CRS (immutable)
+        return _PARSED[value]
     datum = parse_datum(value)
     if datum is not None:
-        return DatumCRS(datum)
-    text = str(value).strip()
-    if text.isdigit():
-        text = f"EPSG:{text}"
-    try:
-        return CRS.from_user_input(text)
-    except _PyprojCRSError:
-        raise CRSError("crs_unknown", crs=text) from None
+        crs: CRS = DatumCRS(datum)
+    else:
+        text = str(value).strip()
+        if text.isdigit():
+            text = f"EPSG:{text}"
+        try:
+            crs = CRS.from_user_input(text)
+        except _PyprojCRSError:
+            raise CRSError("crs_unknown", crs=text) from None
+    if isinstance(value, (str, int)) and len(_PARSED) < 64:
+        _PARSED[value] = crs
+    return crs
+
+
+_PARSED: dict[object, CRS] = {}
 
 
 def crs_label(crs: CRS) -> str:
     """``EPSG:4546`` where there is a code, ``GCJ-02``/``BD-09`` for a datum, else the CRS name."""
     if datum_of(crs) is not None:
         return datum_of(crs)
+    hit = _LABELS.get(id(crs))
+    if hit is not None and hit[0] is crs:
+        return hit[1]
     code = crs.to_epsg(min_confidence=90)
-    return f"EPSG:{code}" if code else crs.name
+    label = f"EPSG:{code}" if code else crs.name
+    if len(_LABELS) >= 64:
+        _LABELS.pop(next(iter(_LABELS)))
+    _LABELS[id(crs)] = (crs, label)  # holds the CRS: its id stays its own
+    return label
+
+
+_LABELS: dict[int, tuple[CRS, str]] = {}
 
 
 _local = threading.local()
@@ -125,13 +144,28 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+_WKT: dict[int, tuple[CRS, str]] = {}
+
+
+def _wkt(crs: CRS) -> str:
+    """``crs.to_wkt()``, remembered per CRS object (building it costs ~40 µs a call)."""
+    hit = _WKT.get(id(crs))
+    if hit is not None and hit[0] is crs:
+        return hit[1]
+    wkt = crs.to_wkt()
+    if len(_WKT) >= 64:
+        _WKT.pop(next(iter(_WKT)))
+    _WKT[id(crs)] = (crs, wkt)  # holds the CRS: its id stays its own
+    return wkt
+
+
 def transform_geoms(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool = False) -> np.ndarray:
     """Geometries from ``src`` to ``dst`` (x/easting/longitude first; ``swap`` when the input
     is northing/latitude first). Non-finite results mark coordinates PROJ cannot transform.
 
     A GCJ-02/BD-09 ``src`` (:class:`~geozones.datums.DatumCRS`) is converted to WGS84 first;
     such a ``dst`` gets the offset added last."""
-    src_wkt, dst_wkt = src.to_wkt(), dst.to_wkt()
+    src_wkt, dst_wkt = _wkt(src), _wkt(dst)
     src_datum, dst_datum = datum_of(src), datum_of(dst)
 
     def fn(x, y):

@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 
 from .coords import transform_geoms
-from .kinds import HEIGHT_KINDS
+from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
 from .proposals import Proposals
 from .rules import VERDICTS, Rule, RuleOutcomes, evaluate
@@ -197,11 +197,11 @@ class Assessment:
         names = np.array([*ZONES, None], dtype=object)
         return names[np.where(self.ok, self.measurements.zone, -1)]  # -1: the trailing None
 
-    @property
+    @cached_property
     def max_height_m(self) -> np.ndarray:
         """Permitted height; NaN where no height rule applies or the kind has no height. [m]"""
         mh = self.outcomes.max_height_m()
-        return np.where(np.isin(self.kinds, list(HEIGHT_KINDS)), mh, np.nan)
+        return np.where(is_member(self.kinds, HEIGHT_KINDS), mh, np.nan)
 
     @property
     def exceedance_m(self) -> np.ndarray:

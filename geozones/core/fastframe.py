@@ -41,6 +41,9 @@ DEGREE = 5
 FIT_N = 41
 CHECK_N = 97
 
+#: Fewer coordinates than this in one call are projected by PROJ (no polynomial built).
+POLY_MIN_COORDS = 256
+
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], FramePolynomial | None] = {}
 
@@ -52,7 +55,10 @@ def threads() -> int:
         n = int(os.environ.get("GEOZONES_THREADS", "0"))
     except ValueError:
         n = 0
-    return n if n > 0 else min(os.cpu_count() or 1, 8)
+    return n if n > 0 else min(_CPUS, 8)
+
+
+_CPUS = os.cpu_count() or 1
 
 
 def enabled() -> bool:
@@ -194,7 +200,10 @@ def project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray, proj,
 
     ``proj`` is the PROJ path (called only for the coordinates outside the box);
     ``transformer()`` gives the PROJ transformer the fit may use."""
-    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() else None
+    # A few coordinates (one check) go to PROJ itself: fitting and verifying the polynomial
+    # (~15 ms) would cost more than it saves, every time in a one-shot command.
+    few = np.size(x) < POLY_MIN_COORDS
+    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() and not few else None
     if poly is None:
         return proj(x, y)
     x = np.asarray(x, dtype=float)

@@ -59,7 +59,7 @@ def nonfinite(geoms: np.ndarray) -> np.ndarray:
         return out
     coords, index = shapely.get_coordinates(geoms, include_z=False, return_index=True)
     bad = ~np.isfinite(coords).all(axis=1)
-    out[np.unique(index[bad])] = True
+    out[index[bad]] = True
     return out
 
 

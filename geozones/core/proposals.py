@@ -23,7 +23,7 @@ from ..errors import GeometryError, InputError
 from .coords import AXIS_ORDERS, parse_crs, to_frame
 from .curves import linearize
 from .geometry import clean, parse_many
-from .kinds import HEIGHT_KINDS, KINDS, USES, normalize_kind, normalize_many, normalize_use
+from .kinds import HEIGHT_KINDS, KINDS, USES, is_member, normalize_kind, normalize_many, normalize_use
 from .pilot import storeys_from_height
 from .text import Key
 
@@ -106,7 +106,7 @@ class Proposals:
     @property
     def height_missing(self) -> np.ndarray:
         """Rows of a kind that carries a height but without one."""
-        return self.ok & np.isin(self.kinds, list(HEIGHT_KINDS)) & np.isnan(self.height_m)
+        return self.ok & is_member(self.kinds, HEIGHT_KINDS) & np.isnan(self.height_m)
 
     @classmethod
     def build(
@@ -159,7 +159,10 @@ class Proposals:
         problems = np.full(n, None, dtype=object)
         repaired = np.zeros(n, dtype=bool)
         reason = np.full(n, None, dtype=object)
-        texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
+        if any(issubclass(k, str) for k in set(map(type, arr))):
+            texts = np.array([isinstance(g, str) for g in arr], dtype=bool)
+        else:  # geometries (or None) only: nothing to parse
+            texts = np.zeros(n, dtype=bool)
         if texts.any():
             parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
             text_rows = np.flatnonzero(texts)
@@ -227,7 +230,8 @@ class Proposals:
                 local[rows], problems[rows], fixed = clean(local[rows], problems[rows])
                 repaired[rows] |= fixed
             ok = np.equal(problems, None)
-        is_line = np.isin(shapely.get_type_id(local), (1, 2, 5))  # LineString, LinearRing, MultiLine
+        tid = shapely.get_type_id(local)
+        is_line = (tid == 1) | (tid == 2) | (tid == 5)  # LineString, LinearRing, MultiLine
         grow = ok & is_line & ~np.isnan(widths) & (widths > 0)
         if grow.any():
             local[grow] = shapely.buffer(local[grow], widths[grow] / 2.0, cap_style="flat")
@@ -298,10 +302,15 @@ def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
                          else shapely.from_wkt(raw[i], on_invalid="fix"))
             except Exception:
                 fixed = None
+        if fixed is not None and not fixed.is_empty:
+            try:  # GEOS may still refuse it (a curve of NaN vertices)
+                fixed = shapely.make_valid(fixed)
+            except Exception:
+                fixed = None
         if fixed is None or fixed.is_empty:
             problems[i] = GeometryError("row_geom_unreadable")
         else:
-            arr[i] = shapely.make_valid(fixed)
+            arr[i] = fixed
             repaired[i] = True
 
 
@@ -311,21 +320,39 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
     errors = np.full(n, None, dtype=object)
     if values is None:
         return np.full(n, np.nan), errors
+    if isinstance(values, (int, float, np.integer)) and not isinstance(values, bool):
+        try:  # one number for every row: parsed once (bad ones take the path below)
+            one = float(values)
+        except OverflowError:
+            one = -1.0
+        if one != one or 0 <= one < np.inf:
+            return np.full(n, one), errors
     arr = np.asarray(values, dtype=object)
     arr = np.broadcast_to(arr, (n,)) if arr.ndim == 0 or arr.shape != (n,) else arr
-    text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
-    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
-    parsed = np.full(len(uniq), np.nan)
-    bad_text = np.zeros(len(uniq), dtype=bool)
-    for j, u in enumerate(uniq):
-        if u in ("", "nan", "NaN", "None", "<NA>"):
-            continue
+    out = None
+    if set(map(type, arr)) <= _PLAIN_NUMBERS:
+        # numbers only (a numeric column): float(v) is float(str(v)) for these types, so the
+        # text is made only for the rows that need it in a message
         try:
-            parsed[j] = float(u)
-        except ValueError:
-            bad_text[j] = True
-    out = parsed[inverse.reshape(-1)]
-    bad = bad_text[inverse.reshape(-1)]
+            out = np.where(np.equal(arr, None), np.nan, arr).astype(float)
+            bad = np.zeros(n, dtype=bool)
+            text: Any = _LazyText(arr)
+        except OverflowError:  # an int beyond float: the text path makes it inf (refused)
+            out = None
+    if out is None:
+        text = np.array(["" if v is None else str(v).strip() for v in arr], dtype=object)
+        uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+        parsed = np.full(len(uniq), np.nan)
+        bad_text = np.zeros(len(uniq), dtype=bool)
+        for j, u in enumerate(uniq):
+            if u in ("", "nan", "NaN", "None", "<NA>"):
+                continue
+            try:
+                parsed[j] = float(u)
+            except ValueError:
+                bad_text[j] = True
+        out = parsed[inverse.reshape(-1)]
+        bad = bad_text[inverse.reshape(-1)]
     neg = ~np.isnan(out) & ((out < 0) | np.isinf(out))
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
@@ -341,11 +368,30 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
     return out, errors
 
 
+#: Cell types whose float() equals float(str()) (bool is not among them: "True" is no number).
+_PLAIN_NUMBERS = {float, int, type(None), np.float64, np.int64, np.int32}
+
+
+class _LazyText:
+    """``str(v).strip()`` of a row, made when asked (for the few rows with a problem)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def __getitem__(self, i: int) -> str:
+        v = self.values[i]
+        return "" if v is None else str(v).strip()
+
+
 def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], strict_key: str,
            strict: bool, api: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Names (kinds, uses) normalised; None where not given or unknown, with a problem for
     unknown ones."""
     errors = np.full(n, None, dtype=object)
+    if values is None or isinstance(values, str):  # one name for every row
+        one = None if values is None or not values.strip() else normalize(values.strip())
+        if one is not None or values is None or not values.strip():
+            return np.full(n, one, dtype=object), errors
     raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
     out = normalize_many(raw, normalize)
     text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))

@@ -315,15 +315,37 @@ class RuleOutcomes:
 
 def _codes(values: Any, table: tuple[str, ...], n: int) -> np.ndarray:
     """Names as small integers (index into ``table``; ``len(table)`` for unknown/None)."""
-    index = {k: i for i, k in enumerate(table)}
+    index = _INDEX.get(table)
+    if index is None:
+        index = _INDEX[table] = {k: i for i, k in enumerate(table)}
     if values is None:
         return np.full(n, len(table), dtype=np.int16)
     if isinstance(values, str):
         return np.full(n, index.get(values, len(table)), dtype=np.int16)
     arr = np.asarray(values, dtype=object)
+    if arr.size <= 64:  # a few rows (check): a lookup each, no sorting
+        return np.array([index.get(v, len(table)) if isinstance(v, str) else len(table)
+                         for v in arr.ravel()], dtype=np.int16).reshape(-1)
     arr = np.where(np.equal(arr, None), "", arr).astype(str)
     uniq, inverse = np.unique(arr, return_inverse=True)
     return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
+
+
+_INDEX: dict[tuple[str, ...], dict[str, int]] = {}
+_LOOKUP: dict[tuple[tuple[str, ...], frozenset], np.ndarray] = {}
+
+
+def _lookup(table: tuple[str, ...], members) -> np.ndarray:
+    """A boolean table over the codes of ``table`` (plus "unknown"): True for ``members``;
+    built once per (table, members) and shared (read only)."""
+    key = (table, frozenset(members))
+    out = _LOOKUP.get(key)
+    if out is None:
+        out = np.zeros(len(table) + 1, dtype=bool)
+        out[[table.index(k) for k in key[1] if k in table]] = True
+        out.setflags(write=False)
+        _LOOKUP[key] = out
+    return out
 
 
 def evaluate(
@@ -379,9 +401,7 @@ def evaluate(
     use_code = None
 
     def mask(code: np.ndarray, table: tuple[str, ...], members) -> np.ndarray:
-        lookup = np.zeros(len(table) + 1, dtype=bool)
-        lookup[[table.index(k) for k in members if k in table]] = True
-        return lookup[code]
+        return _lookup(table, members)[code]
 
     outcome = np.zeros(shape, dtype=np.int8)
     used_d = np.full(shape, np.nan)
@@ -437,8 +457,10 @@ def evaluate(
                 # Storeys unknown: the cap cannot be confirmed, so the authority must look.
                 outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
             continue
-        cap = np.where(maybe, min(severity, REVIEW), severity)
         hit = applies | maybe
+        if not hit.any():
+            continue  # applies to no row: outcome NA, no distance, no limit
+        cap = np.where(maybe, min(severity, REVIEW), severity)
         used_d[i] = np.where(hit, d, np.nan)
         if rule.limit in ("forbid", "advise"):
             outcome[i] = np.where(hit, cap, NA)

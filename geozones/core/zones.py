@@ -20,6 +20,7 @@ from pyproj import CRS
 from shapely import affinity
 from shapely.geometry import Polygon, box
 
+from .heightfield import HeightTable, height_table
 from .station import ZONE_IDS, Station
 from .sun import sun_sectors
 
@@ -85,6 +86,16 @@ class StationFrame:
 
     def __init__(self, station: Station) -> None:
         self.station = station
+        self._height_tables: dict[str, HeightTable] = {}
+
+    def permitted_height(self, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
+        """Permitted height above the field ground of a point-sized ``kind`` at frame points
+        [m]; NaN where unlimited. The rule rows read once per kind as a table of D per sector
+        (:mod:`geozones.core.heightfield`): equal to evaluating every rule at every point."""
+        table = self._height_tables.get(kind)
+        if table is None:
+            table = self._height_tables[kind] = height_table(self.station, kind)
+        return table.evaluate(self.station, x, y)
 
     @cached_property
     def crs(self) -> CRS:

@@ -947,7 +947,7 @@ def hilbert_keys(bounds: np.ndarray, total_bounds) -> np.ndarray:
 
 
 def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",
-                            bucket_rows: int = 200_000,
+                            bucket_rows: int = 50_000,
                             row_group_rows: int = SORTED_ROW_GROUP_ROWS) -> None:
     """GeoParquet 1.1 (as :func:`_write_geoparquet`) with the rows ordered along a Hilbert
     curve over the output's extent, in row groups of ``row_group_rows``, and a ``gz_row``

@@ -990,7 +990,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
         total[2:] = np.maximum(total[2:], total[:2] + 1e-9)  # one point: a grid all the same
 
         def spilled():
-            with pa.memory_map(str(spill)) as source:
+            with pa.OSFile(str(spill), "rb") as source:  # read, not mapped: RSS stays a batch
                 reader = pa.ipc.open_file(source)
                 for i in range(reader.num_record_batches):
                     batch = reader.get_batch(i)
@@ -1026,7 +1026,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
         with pq.ParquetWriter(path, out_schema) as writer:
             for k in sorted(writers):
                 bucket_file = work / f"bucket-{k:05d}.arrow"
-                with pa.memory_map(str(bucket_file)) as source:
+                with pa.OSFile(str(bucket_file), "rb") as source:
                     table = pa.ipc.open_stream(source).read_all()
                 bounds = np.column_stack([table.column(table.num_columns - 1).combine_chunks().field(j)
                                           .to_numpy(zero_copy_only=False) for j in range(4)]).astype(float)

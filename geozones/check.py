@@ -21,6 +21,7 @@ from .core.coords import crs_label, parse_crs
 from .core.engine import Assessment, Zones, assess_local, assess_proposals
 from .core.pilot import PilotArea
 from .core.proposals import Proposals
+from .core.rules import VERDICTS
 from .core.station import Station
 from .core.zones import StationFrame
 from .errors import GeometryError, InputError
@@ -347,6 +348,18 @@ class CheckResult:
         return asdict(self)
 
 
+def _one_geometry(geometry: Any) -> Any:
+    """One proposal's geometry: WKT parsed; unparsable or empty input raises GeometryError."""
+    if isinstance(geometry, str):
+        try:
+            geometry = shapely.from_wkt(geometry)
+        except shapely.errors.GEOSException:
+            raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
+    if geometry is None or geometry.is_empty:
+        raise GeometryError("geometry_empty", what="geometry")
+    return geometry
+
+
 def check(
     geometry: Any,
     height: float | None = None,
@@ -421,13 +434,7 @@ def check(
     crs_given = crs
     if crs is None:
         crs = DEFAULT_CRS
-    if isinstance(geometry, str):
-        try:
-            geometry = shapely.from_wkt(geometry)
-        except shapely.errors.GEOSException:
-            raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
-    if geometry is None or geometry.is_empty:
-        raise GeometryError("geometry_empty", what="geometry")
+    geometry = _one_geometry(geometry)
     crs_obj = parse_crs(crs)
     zones = zones or ZoneSet.shared(station)
     # The ground matters only for a height: without one there is nothing to add it to.
@@ -596,14 +603,7 @@ def check_stations(
 
     net = network
     crs_obj = parse_crs(DEFAULT_CRS if crs is None else crs)
-    geom = geometry
-    if isinstance(geom, str):
-        try:
-            geom = shapely.from_wkt(geom)
-        except shapely.errors.GEOSException:
-            raise GeometryError("geometry_parse", what="geometry", text=geometry[:60]) from None
-    if geom is None or geom.is_empty:
-        raise GeometryError("geometry_empty", what="geometry")
+    geom = _one_geometry(geometry)
     bounds = lonlat_bounds(np.array([geom], dtype=object), crs_obj, axis_order)
     home = int(max(net.index.nearest(bounds)[0], 0))
     # the proposal read once in its nearest station's frame: bad input and impossible
@@ -633,11 +633,11 @@ def check_stations(
     notes = [*pilot_assumptions(pa, 0, lang),
              t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}",
                h=f"{net.sun_reach_m * np.tan(np.radians(5.0)):,.0f}")]
-    codes = np.array([VERDICT_NAMES_ORDER.index(r.verdict) + 1 for r in results], dtype=np.int64)
+    codes = np.array([VERDICTS.index(r.verdict) + 1 for r in results], dtype=np.int64)
     if not results:
         km = float(net.min_reach_km(np.array([h]))[0])
         notes.insert(0, t("check_no_station", lang, km=f"{km:g}"))
-        return StationsCheckResult(verdict=VERDICT_NAMES_ORDER[pilot_code - 1], station=None, stations=[],
+        return StationsCheckResult(verdict=VERDICTS[pilot_code - 1], station=None, stations=[],
                                    max_height_m=None, governing=None, pilot=pilot, no_station_km=round(km, 3),
                                    sun_reach_m=net.sun_reach_m, assumptions=[*extra_assumptions, *notes])
     mh = np.array([np.nan if r.max_height_m is None else r.max_height_m for r in results])
@@ -645,13 +645,10 @@ def check_stations(
     g = govern(np.zeros(len(results), dtype=np.int64), codes, mh, d, np.array(ks), 1)
     gov = results[int(g.pair[0])]
     order = np.argsort(d, kind="stable")
-    verdict = VERDICT_NAMES_ORDER[max(int(codes.max()), pilot_code) - 1]
+    verdict = VERDICTS[max(int(codes.max()), pilot_code) - 1]
     return StationsCheckResult(
         verdict=verdict, station=gov.station, stations=[results[i].station for i in order],
         max_height_m=_round(g.max_height_m[0]), governing=gov,
         others=[results[i] for i in order if results[i] is not gov], pilot=pilot,
         sun_reach_m=net.sun_reach_m, assumptions=notes)
 
-
-#: Verdict names in the order of their outcome codes (PASS, REVIEW, FAIL).
-VERDICT_NAMES_ORDER: tuple[str, ...] = ("pass", "review", "fail")

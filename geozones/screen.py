@@ -515,7 +515,7 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
 
     code = pilot_code.astype(np.int64).copy()
     code[has] = np.maximum(code[has], code_p[g])
-    verdict = np.where(ok, np.array([None, "pass", "review", "fail"], dtype=object)[code], "error").astype(object)
+    verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[code], "error").astype(object)
     zone = np.where(ok, "outside", None).astype(object)
     zone[has] = zone_p[g]
     distance = np.full(n, np.nan)

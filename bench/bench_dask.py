@@ -21,44 +21,12 @@ import filecmp
 import time
 from pathlib import Path
 
-import numpy as np
-import shapely
-
-OUT = Path(__file__).resolve().parent / "out"
+from bench_screen import OUT, make_file
 
 
 def make_parcels(n: int, fmt: str = "parquet") -> Path:
-    """N rectangles within 6 km of the station (EPSG:4546), heights 0-100 m, five kinds."""
-    path = OUT / f"dask_parcels_{n}.{fmt}"
-    if path.exists():
-        return path
-    import geopandas as gpd
-    from pyproj import CRS
-
-    from geozones.core.coords import from_frame
-    from geozones.core.zones import StationFrame
-    from geozones.station import load_station
-
-    OUT.mkdir(exist_ok=True)
-    rng = np.random.default_rng(0)
-    frame = StationFrame(load_station())
-    r = 6000 * np.sqrt(rng.random(n))
-    a = rng.random(n) * 2 * np.pi
-    cx, cy = r * np.sin(a), r * np.cos(a)
-    w, h = rng.uniform(8, 60, n), rng.uniform(8, 60, n)
-    geoms = from_frame(shapely.box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), frame.crs,
-                       CRS.from_epsg(4546))
-    types = rng.choice(np.array(["建筑物", "道路", "水体", "构筑物", "植被"], dtype=object), n,
-                       p=[0.7, 0.1, 0.05, 0.1, 0.05])
-    gdf = gpd.GeoDataFrame({"PID": np.arange(n), "HEIGHT": np.round(rng.uniform(0, 100, n), 1),
-                            "TYPE": types}, geometry=geoms, crs=4546)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    if fmt == "parquet":
-        gdf.to_parquet(tmp, row_group_size=100_000)
-    else:
-        gdf.to_file(tmp, layer="parcels", engine="pyogrio", use_arrow=True)
-    tmp.rename(path)
-    return path
+    """The parcels of bench_screen (same generator), as ``fmt``."""
+    return make_file(n, fmt)
 
 
 def run(path: Path, out: Path, chunk: int, sort: str | None, **engine):

@@ -29,8 +29,10 @@ import shapely
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def make_file(n: int) -> Path:
-    path = OUT / f"parcels_{n}.gpkg"
+def make_file(n: int, fmt: str = "gpkg") -> Path:
+    """N rectangles within 6 km of the station (EPSG:4546), heights 0-100 m, five kinds, as
+    a GeoPackage (layer "parcels") or a GeoParquet (row groups of 100,000); made once."""
+    path = OUT / f"parcels_{n}.{fmt}"
     if path.exists():
         return path
     import geopandas as gpd
@@ -53,8 +55,11 @@ def make_file(n: int) -> Path:
                        p=[0.7, 0.1, 0.05, 0.1, 0.05])
     gdf = gpd.GeoDataFrame({"PID": np.arange(n), "HEIGHT": np.round(rng.uniform(0, 100, n), 1),
                             "TYPE": types}, geometry=geoms, crs=4546)
-    tmp = path.with_suffix(".tmp.gpkg")
-    gdf.to_file(tmp, layer="parcels", engine="pyogrio", use_arrow=True)
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    if fmt == "parquet":
+        gdf.to_parquet(tmp, row_group_size=100_000)
+    else:
+        gdf.to_file(tmp, layer="parcels", engine="pyogrio", use_arrow=True)
     tmp.rename(path)
     return path
 

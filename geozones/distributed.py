@@ -102,7 +102,7 @@ def _run_part(ctx, source: _Source, part: Part, folder: str, csv_out: dict | Non
     """On a worker: screen one part; returns ``(rows, chunk summaries, files)``."""
     import pyarrow as pa
 
-    from .io import TableSource, csv_text, to_arrow, with_bbox
+    from .io import TableSource, csv_text, to_arrow
     from .screen import screen_piece
 
     path = Path(source.path)
@@ -123,9 +123,8 @@ def _run_part(ctx, source: _Source, part: Part, folder: str, csv_out: dict | Non
                 fh.write(text)
         else:
             name = Path(folder) / f"{part.index:06d}-{j:06d}.arrow"
-            table = to_arrow(piece)
-            if ctx.driver == "Parquet":  # the covering column computed here, not by the driver
-                table = with_bbox(table)
+            # GeoParquet: the covering column computed here, not by the driver
+            table = to_arrow(piece, bbox=ctx.driver == "Parquet")
             with pa.OSFile(str(name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
             files.append(str(name))

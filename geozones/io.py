@@ -571,14 +571,19 @@ def _split_wkb(batch, geom_name: str):
     return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
 
 
-def to_arrow(gdf):
-    """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``."""
+def to_arrow(gdf, bbox: bool = False):
+    """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``;
+    with ``bbox`` (for a GeoParquet output) also the covering column :data:`BBOX_HINT`, from
+    the geometries in hand rather than by parsing the WKB again."""
     import pyarrow as pa
 
     geom_name = gdf.geometry.name
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=geom_name)), preserve_index=False)
-    wkb = pa.array(shapely.to_wkb(gdf.geometry.values, flavor="iso"), type=pa.binary())
-    return attrs.append_column("geometry", wkb).replace_schema_metadata(None)
+    table = attrs.append_column("geometry", pa.array(shapely.to_wkb(geoms, flavor="iso"), type=pa.binary()))
+    if bbox:
+        table = table.append_column(BBOX_HINT, _covering(shapely.bounds(geoms)))
+    return table.replace_schema_metadata(None)
 
 
 def _stable_schema(table):
@@ -603,10 +608,10 @@ def _geoms_of(chunk) -> np.ndarray:
     return np.asarray(chunk.geometry.values, dtype=object)
 
 
-def _as_table(chunk):
+def _as_table(chunk, bbox: bool = False):
     import pyarrow as pa
 
-    return chunk if isinstance(chunk, pa.Table) else to_arrow(chunk)
+    return chunk if isinstance(chunk, pa.Table) else to_arrow(chunk, bbox)
 
 
 def geometry_type_of(gdf) -> str:
@@ -728,7 +733,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                 fh.write(csv_text(chunk, wkt_column, wkt_position, header=not k).encode("utf-8"))
                 rows += len(chunk)
         return rows
-    table0 = _as_table(first)
+    table0 = _as_table(first, bbox=driver == "Parquet")
     names: dict[str, str] = {}
     if driver == "ESRI Shapefile":
         names = shapefile_field_names(table0.column_names, "UTF-8")
@@ -749,7 +754,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             for gdf in _chain(first, it):
                 if shp_allowed is not None and not _geometry_type_ids(_geoms_of(gdf)) <= shp_allowed:
                     raise OutputError("shapefile_mixed", path=str(tmp.name))
-                table = table0 if gdf is first else _as_table(gdf)
+                table = table0 if gdf is first else _as_table(gdf, bbox=driver == "Parquet")
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
@@ -889,11 +894,6 @@ def _geo_schema(schema, crs, geometry_type: str, extra=()):
 BBOX_HINT = "__gz_bbox"
 
 
-def with_bbox(table):
-    """``table`` with its covering column :data:`BBOX_HINT` (for a GeoParquet output)."""
-    return table.append_column(BBOX_HINT, _bbox_column(table.column("geometry"))[0])
-
-
 def _without_bbox(schema):
     i = schema.get_field_index(BBOX_HINT)
     return schema if i < 0 else schema.remove(i)
@@ -914,13 +914,18 @@ def _take_bbox(batch):
 def _bbox_column(wkb):
     """The GeoParquet covering struct (xmin, ymin, xmax, ymax; null for a null or empty
     geometry) of a WKB column, and the bounds as an (n, 4) array (NaN there)."""
+    b = shapely.bounds(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
+    return _covering(b), b
+
+
+def _covering(b: np.ndarray):
+    """The covering struct of bounds ``b`` (n, 4); null where a bound is NaN."""
     import pyarrow as pa
 
-    b = shapely.bounds(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
     missing = np.isnan(b).any(axis=1)
     arrays = [pa.array(b[:, k], mask=missing) for k in range(4)]
     return pa.StructArray.from_arrays(arrays, names=["xmin", "ymin", "xmax", "ymax"],
-                                      mask=pa.array(missing)), b
+                                      mask=pa.array(missing))
 
 
 #: Rows per row group of a sorted GeoParquet output: a reader asking for a small region
@@ -933,16 +938,16 @@ _NO_KEY = 1 << (2 * HILBERT_LEVEL)  # rows without a geometry: after every other
 
 def hilbert_keys(bounds: np.ndarray, total_bounds) -> np.ndarray:
     """Distance along a Hilbert curve (order 16 over ``total_bounds``) of each bounding box's
-    midpoint, as geopandas' ``GeoSeries.hilbert_distance`` computes it; rows whose bounds
-    are NaN (null or empty geometry) get a key after all others."""
-    import geopandas as gpd
+    midpoint, as geopandas' ``GeoSeries.hilbert_distance`` computes it (its own encoder, on
+    the bounds: no geometry is built); rows whose bounds are NaN (null or empty geometry) get
+    a key after all others."""
+    from geopandas.tools import hilbert_curve as hc  # the library's encoder, pinned by a test
 
     keys = np.full(len(bounds), _NO_KEY, dtype=np.int64)
     ok = ~np.isnan(bounds).any(axis=1)
     if ok.any():
-        mid = shapely.points((bounds[ok, 0] + bounds[ok, 2]) / 2, (bounds[ok, 1] + bounds[ok, 3]) / 2)
-        keys[ok] = np.asarray(gpd.GeoSeries(mid).hilbert_distance(total_bounds=total_bounds,
-                                                                  level=HILBERT_LEVEL), dtype=np.int64)
+        x, y = hc._continuous_to_discrete_coords(bounds[ok], HILBERT_LEVEL, tuple(total_bounds))
+        keys[ok] = hc._encode(HILBERT_LEVEL, x, y)
     return keys
 
 
@@ -956,11 +961,12 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
 
     Memory is bounded by ``bucket_rows`` rows whatever the file's size (an external bucket
     sort, all in a temporary folder beside ``path``): (1) the batches are spilled to an Arrow
-    file with their bounding boxes and ``gz_row``, noting the total extent; (2) the keys are
+    file with their bounding boxes and ``gz_row``, the bounds also to a side file (32 bytes
+    a row), noting the total extent; (2) the keys, computed from the side file alone, are
     counted in 2^20 ranges of the curve, which cut the curve into buckets of about
     ``bucket_rows`` rows (at most 256 buckets: larger ones for larger files); (3) every row
-    is appended to its bucket's file; (4) each bucket is sorted in memory by key, then
-    ``gz_row`` (ties keep the input order), and written. Only a range of the curve with
+    is appended with its key to its bucket's file; (4) each bucket is sorted in memory by
+    key, then ``gz_row`` (ties keep the input order), and written. Only a range of the curve with
     more than ``bucket_rows`` rows (many parcels on one spot) makes a larger bucket.
     """
     import tempfile
@@ -971,11 +977,13 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
     work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
+    key_schema = spill_schema.append(pa.field("__gz_key", pa.int64()))
     try:
-        spill = work / "rows.arrow"
+        spill, boxes = work / "rows.arrow", work / "bounds.f64"
         total = np.array([np.inf, np.inf, -np.inf, -np.inf])
         n = 0
-        with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w:
+        with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w, \
+                open(boxes, "wb") as box_sink:
             for batch in batches:
                 batch, bbox, b = _take_bbox(batch)
                 with np.errstate(invalid="ignore"):
@@ -984,43 +992,46 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
                         total[2:] = np.maximum(total[2:], np.nanmax(b[:, 2:], axis=0))
                 rows = pa.array(np.arange(n, n + batch.num_rows, dtype=np.int64))
                 w.write_batch(pa.RecordBatch.from_arrays([*batch.columns, rows, bbox], schema=spill_schema))
+                box_sink.write(np.ascontiguousarray(b, dtype="<f8").tobytes())  # 32 bytes a row
                 n += batch.num_rows
         if not np.isfinite(total).all():
             total = np.array([0.0, 0.0, 1.0, 1.0])
         total[2:] = np.maximum(total[2:], total[:2] + 1e-9)  # one point: a grid all the same
 
-        def spilled():
-            with pa.OSFile(str(spill), "rb") as source:  # read, not mapped: RSS stays a batch
-                reader = pa.ipc.open_file(source)
-                for i in range(reader.num_record_batches):
-                    batch = reader.get_batch(i)
-                    bounds = np.column_stack([
-                        batch.column(batch.num_columns - 1).field(k).to_numpy(zero_copy_only=False)
-                        for k in range(4)]).astype(float)
-                    yield batch, hilbert_keys(bounds, total)
+        def keys_of(fh, rows: int) -> np.ndarray:
+            """The keys of the next ``rows`` rows, from their bounds in the side file."""
+            return hilbert_keys(np.frombuffer(fh.read(rows * 32), dtype="<f8").reshape(-1, 4), total)
 
         shift = 2 * HILBERT_LEVEL - 20
         counts = np.zeros((1 << 20) + 1, dtype=np.int64)
-        for _batch, keys in spilled():
-            counts += np.bincount(keys >> shift, minlength=len(counts))
+        with open(boxes, "rb") as fh:  # the bounds alone: 32 bytes a row, not the rows
+            for start in range(0, n, 1 << 16):
+                counts += np.bincount(keys_of(fh, min(1 << 16, n - start)) >> shift, minlength=len(counts))
         size = max(bucket_rows, -(-n // 256), 1)
         bucket_of = np.unique((np.cumsum(counts) - counts) // size, return_inverse=True)[1]
         writers: dict[int, Any] = {}
         try:
-            for batch, keys in spilled():
-                b = bucket_of[keys >> shift]
-                order = np.argsort(b, kind="stable")
-                cuts = np.flatnonzero(np.diff(b[order])) + 1
-                for idx in np.split(order, cuts):
-                    if len(idx) == 0:
-                        continue
-                    k = int(b[idx[0]])
-                    if k not in writers:
-                        writers[k] = pa.ipc.new_stream(str(work / f"bucket-{k:05d}.arrow"), spill_schema)
-                    writers[k].write_batch(batch.take(pa.array(idx)))
+            with pa.OSFile(str(spill), "rb") as source, open(boxes, "rb") as fh:
+                reader = pa.ipc.open_file(source)   # read, not mapped: RSS stays a batch
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
+                    keys = keys_of(fh, batch.num_rows)
+                    batch = pa.RecordBatch.from_arrays([*batch.columns, pa.array(keys)], schema=key_schema)
+                    b = bucket_of[keys >> shift]
+                    order = np.argsort(b, kind="stable")
+                    cuts = np.flatnonzero(np.diff(b[order])) + 1
+                    for idx in np.split(order, cuts):
+                        if len(idx) == 0:
+                            continue
+                        k = int(b[idx[0]])
+                        if k not in writers:
+                            writers[k] = pa.ipc.new_stream(str(work / f"bucket-{k:05d}.arrow"), key_schema)
+                        writers[k].write_batch(batch.take(pa.array(idx)))
+                    del batch
         finally:
             for w2 in writers.values():
                 w2.close()
+        spill.unlink()
         pending: list = []
         have = 0
         with pq.ParquetWriter(path, out_schema) as writer:
@@ -1028,11 +1039,10 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
                 bucket_file = work / f"bucket-{k:05d}.arrow"
                 with pa.OSFile(str(bucket_file), "rb") as source:
                     table = pa.ipc.open_stream(source).read_all()
-                bounds = np.column_stack([table.column(table.num_columns - 1).combine_chunks().field(j)
-                                          .to_numpy(zero_copy_only=False) for j in range(4)]).astype(float)
-                order = np.lexsort((table.column("gz_row").to_numpy(), hilbert_keys(bounds, total)))
-                pending.append(table.take(pa.array(order)))
-                have += table.num_rows
+                order = np.lexsort((table.column("gz_row").to_numpy(), table.column("__gz_key").to_numpy()))
+                pending.append(table.drop_columns(["__gz_key"]).take(pa.array(order)))
+                del table
+                have += pending[-1].num_rows
                 bucket_file.unlink()
                 while have >= row_group_rows:
                     t = pa.concat_tables(pending)

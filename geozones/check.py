@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .core.coords import crs_label, parse_crs
+from .core.coords import crs_label, parse_crs, remember
 from .core.engine import Assessment, Zones, assess_local, assess_proposals
 from .core.pilot import PilotArea
+from .core.prepared import share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
 from .core.station import Station
@@ -77,9 +78,7 @@ class ZoneSet(Zones):
         if hit is not None and hit[0] is station:
             return hit[1]
         zones = cls(station)
-        if len(_SHARED) >= 8:
-            _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[key] = (station, zones)  # holds the station: its id stays its own
+        remember(_SHARED, key, (station, zones), size=8)  # holds the station: its id stays its own
         return zones
 
 
@@ -166,7 +165,7 @@ class StationNetwork:
             z = self.zones(k)
             pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]
                              storey_height_m=z.storey_height_m)
-            pz.__dict__["pilot_boundaries"] = z.pilot_boundaries  # projected once per station
+            share(z, pz, "pilot_boundaries")  # projected once per station
             self._pilot_zones[k] = pz
         return self._pilot_zones[k]
 

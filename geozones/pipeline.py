@@ -1,24 +1,52 @@
-"""Overlap computing the next chunk with writing the last one (issue 13 item 7).
+"""Use every core on a local run (issue 13 item 7): screen chunks side by side, and overlap
+screening with writing.
 
 GDAL's writers and pyogrio's readers release the GIL while they work, and so do shapely's and
-numpy's vectorised calls; running the chunk producer one step ahead in a worker thread lets
-the second core screen chunk *k+1* while the first writes chunk *k*. Memory stays bounded by
-the chunk: at most ``depth`` finished chunks wait in the queue.
+numpy's vectorised calls: :func:`ordered_map` screens up to one chunk per thread at once (the
+zone geometries are prepared per thread, :mod:`geozones.core.prepared`), and
+:func:`prefetch` runs that producer ahead in a worker thread, so the cores screen chunks
+*k+1*, *k+2* while chunk *k* is written. Memory stays bounded by the chunk: at most
+``workers`` chunks in work and ``depth`` finished ones waiting.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["prefetch", "threads"]
+__all__ = ["ordered_map", "prefetch", "threads"]
 
 from .core.fastframe import threads
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in the items' order, at most
+    ``workers`` items in work at once (items are drawn as results are taken). An exception
+    raised by ``fn`` is re-raised when its result's turn comes; one thread (``workers`` < 2)
+    is the plain ``map``."""
+    if workers < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="geozones-screen") as pool:
+        pending: deque[Future] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:  # stopped early or failed: nothing more is started
+            for f in pending:
+                f.cancel()
 
 
 def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:

@@ -762,8 +762,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                        datum_check=summary.crs_assumed and opts.datum_check)
 
     def local_chunks():
-        for df, geoms, raw in src.chunks():
-            piece, part = screen_piece(ctx, df, geoms, raw)
+        from .pipeline import ordered_map, threads
+
+        # chunks screened side by side, one per core, taken in order
+        for piece, part in ordered_map(lambda chunk: screen_piece(ctx, *chunk), src.chunks(), threads()):
             if long_writer is not None:
                 long_writer.write(part.long, summary.rows)
             yield piece

@@ -79,13 +79,21 @@ def crs_label(crs: CRS) -> str:
         return hit[1]
     code = crs.to_epsg(min_confidence=90)
     label = f"EPSG:{code}" if code else crs.name
-    if len(_LABELS) >= 64:
-        _LABELS.pop(next(iter(_LABELS)))
-    _LABELS[id(crs)] = (crs, label)  # holds the CRS: its id stays its own
+    remember(_LABELS, id(crs), (crs, label))  # holds the CRS: its id stays its own
     return label
 
 
 _LABELS: dict[int, tuple[CRS, str]] = {}
+_memo_lock = threading.Lock()
+
+
+def remember(memo: dict, key, value, size: int = 64) -> None:
+    """``memo[key] = value``, the oldest entry dropped beyond ``size``; safe from threads
+    (chunks are screened side by side, and a service may call ``check`` from a pool)."""
+    with _memo_lock:
+        if key not in memo and len(memo) >= size:
+            memo.pop(next(iter(memo)), None)
+        memo[key] = value
 
 
 _local = threading.local()
@@ -153,9 +161,7 @@ def _wkt(crs: CRS) -> str:
     if hit is not None and hit[0] is crs:
         return hit[1]
     wkt = crs.to_wkt()
-    if len(_WKT) >= 64:
-        _WKT.pop(next(iter(_WKT)))
-    _WKT[id(crs)] = (crs, wkt)  # holds the CRS: its id stays its own
+    remember(_WKT, id(crs), (crs, wkt))  # holds the CRS: its id stays its own
     return wkt
 
 

@@ -20,6 +20,7 @@ from pyproj import CRS
 from .coords import transform_geoms
 from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
+from .prepared import per_thread
 from .proposals import Proposals
 from .rules import VERDICTS, Rule, RuleOutcomes, evaluate
 from .station import Station
@@ -64,16 +65,12 @@ class Zones:
         """Every rule row: the station's, then each pilot area's."""
         return self.station.rules + tuple(r for p in self.pilots for r in p.rules)
 
-    @cached_property
+    @per_thread
     def pilot_boundaries(self) -> tuple:
-        """Each pilot boundary in the station frame (metres), prepared for predicates."""
-        out = []
-        for p in self.pilots:
-            b = transform_geoms(np.array([p.boundary], dtype=object), CRS.from_epsg(4326),
-                                self.frame.crs, False)[0]
-            shapely.prepare(b)
-            out.append(b)
-        return tuple(out)
+        """Each pilot boundary in the station frame (metres), prepared for predicates (per
+        thread: :mod:`geozones.core.prepared`)."""
+        return tuple(transform_geoms(np.array([p.boundary], dtype=object), CRS.from_epsg(4326),
+                                     self.frame.crs, False)[0] for p in self.pilots)
 
     @cached_property
     def anchors_m(self) -> list[tuple[float, float]]:

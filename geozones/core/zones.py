@@ -21,6 +21,7 @@ from shapely import affinity
 from shapely.geometry import Polygon, box
 
 from .heightfield import HeightTable, height_table
+from .prepared import per_thread
 from .station import ZONE_IDS, Station
 from .sun import sun_sectors
 
@@ -106,14 +107,13 @@ class StationFrame:
             "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
         )
 
-    @cached_property
+    @per_thread
     def field(self) -> Polygon:
-        """The observation-field square, rotated clockwise by ``field_rotation_deg``."""
+        """The observation-field square, rotated clockwise by ``field_rotation_deg`` (prepared,
+        once per thread: :mod:`geozones.core.prepared`)."""
         h = self.station.field_size_m / 2.0
         square = box(-h, -h, h, h)
-        rotated = affinity.rotate(square, -self.station.field_rotation_deg, origin=(0.0, 0.0))
-        shapely.prepare(rotated)
-        return rotated
+        return affinity.rotate(square, -self.station.field_rotation_deg, origin=(0.0, 0.0))
 
     @cached_property
     def sun_azimuths(self) -> dict[str, tuple[float, float]]:
@@ -126,9 +126,9 @@ class StationFrame:
         start, end = self.sun_azimuths[name]
         return wedge(start, end, radius_m or self.station.sun_sector_radius_m)
 
-    @cached_property
+    @per_thread
     def _sun_wedges(self) -> tuple[tuple[Polygon, Polygon], ...]:
-        """Per sector: the wedge (prepared, for predicates) and a triangle for clipping.
+        """Per sector: the wedge (prepared per thread, for predicates) and a triangle for clipping.
 
         The triangle has the same two edge rays and reaches past the wedge's arc, so clipping
         a footprint by it gives the part inside the sector exactly, with 3 vertices instead
@@ -138,7 +138,6 @@ class StationFrame:
         for name in ("sunrise", "sunset"):
             start, end = self.sun_azimuths[name]
             w = self.sun_sector(name)
-            shapely.prepare(w)
             half = np.radians((end - start) / 2.0)
             reach = 2.0 * self.station.sun_sector_radius_m / np.cos(half)
             a0, a1 = np.radians(start), np.radians(end)
@@ -163,14 +162,14 @@ class StationFrame:
         w = s.prevailing_wind_from_deg
         return wedge(w - half, w + half, s.general_upwind_m + s.field_size_m)
 
-    @cached_property
+    @per_thread
     def protected_area(self) -> Polygon:
-        """Core and general zone together (Art. 11): the outer edge of the general zone."""
+        """Core and general zone together (Art. 11): the outer edge of the general zone
+        (prepared per thread)."""
         s = self.station
         area = self.band(s.general_m)
         if self.upwind_sector is not None and s.general_upwind_m > s.general_m:
             area = area.union(self.band(s.general_upwind_m).intersection(self.upwind_sector))
-        shapely.prepare(area)
         return area
 
     def zone_polygons(self, sector_radius_m: float = 5000.0) -> list[tuple[str, Polygon]]:

@@ -11,20 +11,33 @@ zone geometries are prepared per thread, :mod:`geozones.core.prepared`), and
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["ordered_map", "prefetch", "threads"]
+__all__ = ["lean_arrow_pool", "ordered_map", "prefetch", "threads"]
 
 from .core.fastframe import threads
 
 T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
+
+
+def lean_arrow_pool() -> None:
+    """Have Arrow allocate from its jemalloc pool (Linux wheels carry it) unless
+    ``ARROW_DEFAULT_MEMORY_POOL`` already chooses: jemalloc gives freed chunk buffers back
+    where the default mimalloc keeps them, so a screen's memory stays nearer one chunk's
+    (1M GeoParquet rows, sorted output: peak 424 MB instead of 500 MB, same speed). Arrow
+    reads the setting once, when it is first imported: the ``screen`` command calls this
+    before importing it; in a process that already imported pyarrow it does nothing."""
+    if "pyarrow" not in sys.modules and sys.platform.startswith("linux"):
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:

@@ -58,3 +58,82 @@ def test_checks_from_eight_threads_equal_the_same_checks_in_one():
             assert list(ex.map(one, args)) == alone
     verdicts = [v for v, _m in alone]
     assert "fail" in verdicts and "pass" in verdicts
+
+
+def test_ordered_map_keeps_order_bounds_work_and_hands_back_errors():
+    import time
+
+    from geozones.pipeline import ordered_map
+
+    # later items finish first (shorter sleeps); results still come in the items' order
+    assert list(ordered_map(lambda i: (time.sleep((10 - i) / 1000), i)[1], range(10), 2)) == list(range(10))
+    started = []
+    lock = threading.Lock()
+    live = {"now": 0, "most": 0}
+
+    def fn(i):
+        with lock:
+            started.append(i)
+            live["now"] += 1
+            live["most"] = max(live["most"], live["now"])
+        time.sleep(0.002)
+        with lock:
+            live["now"] -= 1
+        if i == 5:
+            raise ValueError("chunk 5 broke")
+        return i
+
+    got = []
+    try:
+        for r in ordered_map(fn, range(100), 3):
+            got.append(r)
+    except ValueError as exc:
+        assert str(exc) == "chunk 5 broke"
+    assert got == [0, 1, 2, 3, 4]          # every earlier result first, then the error
+    assert live["most"] <= 3               # never more items in work than workers
+    assert max(started) <= 5 + 3           # nothing drawn far past the failure
+    assert list(ordered_map(lambda i: i * 2, range(5), 1)) == [0, 2, 4, 6, 8]   # one thread: map
+
+
+def test_screening_on_two_threads_equals_one(tmp_path, monkeypatch):
+    # the same parcels screened with chunks side by side (default) and on one thread
+    import geopandas as gpd
+    import pandas as pd
+
+    from geozones.screen import ScreenOptions, screen_file
+
+    z = ZoneSet.shared()
+    rng = np.random.default_rng(7)
+    n = 3000
+    r, a = rng.uniform(0, 6000, n), rng.uniform(0, 2 * np.pi, n)
+    x, y = r * np.sin(a), r * np.cos(a)
+    gdf = gpd.GeoDataFrame({"HEIGHT": rng.uniform(0, 120, n).round(1)},
+                           geometry=shapely.box(x, y, x + 20, y + 15), crs=z.frame.crs)
+    src = tmp_path / "p.parquet"
+    gdf.to_parquet(src)
+    opts = ScreenOptions(height_field="HEIGHT")
+    monkeypatch.setenv("GEOZONES_THREADS", "2")
+    screen_file(src, tmp_path / "two.parquet", zones=z, opts=opts, chunk_size=250, sort="none")
+    monkeypatch.setenv("GEOZONES_THREADS", "1")
+    screen_file(src, tmp_path / "one.parquet", zones=z, opts=opts, chunk_size=250, sort="none")
+    two, one = pd.read_parquet(tmp_path / "two.parquet"), pd.read_parquet(tmp_path / "one.parquet")
+    pd.testing.assert_frame_equal(two, one)
+    assert two["gz_verdict"].nunique() >= 2  # fails and passes both present
+
+
+def test_the_screen_command_asks_arrow_for_its_jemalloc_pool(tmp_path):
+    # Arrow reads ARROW_DEFAULT_MEMORY_POOL once, when first imported: the command sets it
+    # before (Linux), and a user's own choice stands
+    import os
+    import subprocess
+    import sys
+
+    code = ("from geozones.pipeline import lean_arrow_pool; lean_arrow_pool(); "
+            "import pyarrow as pa; print(pa.default_memory_pool().backend_name)")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip()
+    if sys.platform.startswith("linux"):  # the wheels there carry jemalloc
+        assert got == "jemalloc"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip()
+    assert got == "system"

@@ -107,6 +107,9 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     gz_message and gz_status (ok / repaired / error: why). See README for the shapefile
     short names.
     """
+    from ..pipeline import lean_arrow_pool
+
+    lean_arrow_pool()  # before pyarrow is imported: Arrow reads its pool setting once
     from ..check import ZoneSet
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report

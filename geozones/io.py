@@ -574,16 +574,50 @@ def _split_wkb(batch, geom_name: str):
     return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
 
 
+#: ``attrs`` key of a chunk: per row the input's WKB where it can be written as it is
+#: (:func:`reusable_wkb`), None elsewhere; :func:`to_arrow` encodes only the other rows.
+WKB_HINT = "gz_input_wkb"
+#: The first 5 bytes of little-endian 2D WKB of each type (Point … GeometryCollection).
+_PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 8)], dtype="S5")
+
+
+def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None:
+    """Per row, the input's WKB ``raw`` where writing it unchanged gives the very bytes
+    shapely's ISO encoder would write for ``geoms`` (read from it): little-endian, 2D, of a
+    simple type; None elsewhere (big-endian, Z/M, EWKB with an SRID, unreadable rows, rows
+    whose geometry is not the one read). None when the input is not WKB (CSV's WKT)."""
+    if raw is None or not len(raw):
+        return None
+    raw = np.asarray(raw, dtype=object)
+    present = ~np.equal(geoms, None)
+    is_bytes = present & np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=len(raw))
+    if not is_bytes.any():
+        return None
+    out = np.full(len(raw), None, dtype=object)
+    rows = np.flatnonzero(is_bytes)
+    plain = np.isin(raw[rows].astype("S5"), _PLAIN_WKB_HEADS)
+    out[rows[plain]] = raw[rows[plain]]
+    return out
+
+
 def to_arrow(gdf, bbox: bool = False):
     """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``;
     with ``bbox`` (for a GeoParquet output) also the covering column :data:`BBOX_HINT`, from
-    the geometries in hand rather than by parsing the WKB again."""
+    the geometries in hand rather than by parsing the WKB again. Rows whose input WKB the
+    chunk carries (``attrs[WKB_HINT]``) are written with those bytes, not encoded again."""
     import pyarrow as pa
 
+    given = gdf.attrs.pop(WKB_HINT, None)  # popped first: pandas would copy it into every derived frame
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=geom_name)), preserve_index=False)
-    table = attrs.append_column("geometry", pa.array(shapely.to_wkb(geoms, flavor="iso"), type=pa.binary()))
+    if given is None:
+        wkb = shapely.to_wkb(geoms, flavor="iso")
+    else:
+        wkb = np.asarray(given, dtype=object).copy()
+        encode = np.equal(wkb, None) & ~np.equal(geoms, None)
+        wkb[encode] = shapely.to_wkb(geoms[encode], flavor="iso")
+    table = attrs.append_column("geometry", pa.array(wkb, type=pa.binary()))
     if bbox:
         table = table.append_column(BBOX_HINT, _covering(shapely.bounds(geoms)))
     return table.replace_schema_metadata(None)

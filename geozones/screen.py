@@ -657,6 +657,12 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
         written_out = written
     out = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
                            geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs)
+    if not ctx.datum:  # the input's own WKB, written as it is where that gives the same bytes
+        from .io import WKB_HINT, reusable_wkb
+
+        wkb = reusable_wkb(raw, np.asarray(geoms, dtype=object))  # rows read: written as read
+        if wkb is not None:
+            out.attrs[WKB_HINT] = wkb
     if len(df.columns):
         part.id_column = str(df.columns[0])
     ids = (df[part.id_column].to_numpy() if part.id_column in df  # str() per row used

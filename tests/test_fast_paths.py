@@ -195,3 +195,39 @@ def test_datum_counts_equal_reading_every_row():
         both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
         full[d] = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
     assert counts == full and min(full.values()) > 20
+
+
+def test_input_wkb_is_written_as_is_only_where_it_equals_shapelys():
+    # little-endian 2D WKB of every type, read and encoded again by shapely, is the same
+    # bytes: those rows are written as read; big-endian, Z, and EWKB with an SRID are not
+    from geozones.io import reusable_wkb, to_arrow
+
+    geoms = np.array([
+        shapely.Point(1, 2), shapely.LineString([(0, 0), (1, 1), (2, 0)]),
+        shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 1)]]),
+        shapely.MultiPoint([(0, 0), (1, 1)]), shapely.MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3)]]),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
+        shapely.GeometryCollection([shapely.Point(0, 0), shapely.box(0, 0, 1, 1)]),
+        shapely.from_wkt("POLYGON EMPTY")], dtype=object)
+    le = shapely.to_wkb(geoms, flavor="iso", byte_order=1)
+    assert [bytes(shapely.to_wkb(shapely.from_wkb(w), flavor="iso")) for w in le] == list(le)
+    assert all(r is not None for r in reusable_wkb(le, shapely.from_wkb(le)))
+    odd = np.array([shapely.to_wkb(geoms[2], byte_order=0),                       # big-endian
+                    shapely.to_wkb(shapely.Point(1, 2, 3), flavor="iso"),         # Z
+                    shapely.to_wkb(shapely.set_srid(geoms[0], 4326), include_srid=True),  # EWKB
+                    None, "POINT (1 2)"], dtype=object)
+    parsed = np.array([shapely.from_wkb(odd[0]), shapely.from_wkb(odd[1]), shapely.from_wkb(odd[2]),
+                       None, shapely.Point(1, 2)], dtype=object)
+    assert list(reusable_wkb(odd, parsed)) == [None] * 5
+    assert reusable_wkb(np.array(["POINT (1 2)"], dtype=object), parsed[4:]) is None   # WKT input
+
+    # the writer: given bytes as they are, the other rows encoded, the same table either way
+    import geopandas as gpd
+
+    rows = np.concatenate([geoms, parsed[:3]])
+    gdf = gpd.GeoDataFrame({"k": np.arange(len(rows))}, geometry=list(rows))
+    plain = to_arrow(gdf.copy())
+    gdf.attrs["gz_input_wkb"] = np.concatenate([le, [None, None, None]]).astype(object)
+    hinted = to_arrow(gdf)
+    assert hinted.equals(plain)
+    assert "gz_input_wkb" not in gdf.attrs  # taken, not carried into later frames

@@ -1052,18 +1052,21 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
                 reader = pa.ipc.open_file(source)   # read, not mapped: RSS stays a batch
                 for i in range(reader.num_record_batches):
                     batch = reader.get_batch(i)
+                    if not batch.num_rows:
+                        continue
                     keys = keys_of(fh, batch.num_rows)
                     batch = pa.RecordBatch.from_arrays([*batch.columns, pa.array(keys)], schema=key_schema)
                     b = bucket_of[keys >> shift]
                     order = np.argsort(b, kind="stable")
-                    cuts = np.flatnonzero(np.diff(b[order])) + 1
-                    for idx in np.split(order, cuts):
-                        if len(idx) == 0:
-                            continue
-                        k = int(b[idx[0]])
+                    batch = batch.take(pa.array(order))   # one take; each bucket's rows a slice
+                    b = b[order]
+                    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+                    ends = np.r_[starts[1:], len(b)]
+                    for lo, hi in zip(starts.tolist(), ends.tolist()):
+                        k = int(b[lo])
                         if k not in writers:
                             writers[k] = pa.ipc.new_stream(str(work / f"bucket-{k:05d}.arrow"), key_schema)
-                        writers[k].write_batch(batch.take(pa.array(idx)))
+                        writers[k].write_batch(batch.slice(lo, hi - lo))
                     del batch
         finally:
             for w2 in writers.values():

@@ -34,6 +34,7 @@ def main() -> None:
             "111.5740 35.5050))")
     cases = {"polygon, crs given": dict(geometry=poly, height=10, crs="EPSG:4326"),
              "point, no crs (datum hint)": dict(geometry="POINT (111.5745 35.5054)", height=10),
+             "polygon, no crs (datum hint)": dict(geometry=poly, height=10),
              "point 3.5 km N, no crs": dict(geometry="POINT (111.5710 35.5356)", height=10)}
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
     for name, kw in cases.items():

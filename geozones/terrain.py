@@ -12,6 +12,7 @@ resampling).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,18 +60,21 @@ class DEM:
         self.transform = self._ds.transform
         self.shape = (self._ds.height, self._ds.width)
         self._array: np.ndarray | None = None
+        self._read_lock = threading.Lock()  # chunks screened side by side share the raster
 
     def __getstate__(self) -> dict:
         # pickled by path (a dask worker opens the raster itself; it must see the same file)
         state = self.__dict__.copy()
         state["_ds"] = None
         state["_array"] = None
+        del state["_read_lock"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         import rasterio
 
         self.__dict__.update(state)
+        self._read_lock = threading.Lock()
         try:
             self._ds = rasterio.open(self.path)
         except Exception as exc:
@@ -84,12 +88,15 @@ class DEM:
 
     @property
     def array(self) -> np.ndarray:
-        """Band 1 as float64 with nodata as NaN (read once)."""
+        """Band 1 as float64 with nodata as NaN (read once, by one thread: a GDAL dataset
+        must not be read by two threads at once)."""
         if self._array is None:
-            a = self._ds.read(1).astype(float)
-            if self.nodata is not None:
-                a[a == self.nodata] = np.nan
-            self._array = a
+            with self._read_lock:
+                if self._array is None:
+                    a = self._ds.read(1).astype(float)
+                    if self.nodata is not None:
+                        a[a == self.nodata] = np.nan
+                    self._array = a
         return self._array
 
     def sample_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -129,3 +129,22 @@ def test_mixed_types_still_sort(tmp_path):
     gdf.loc[2, "geometry"] = shapely.box(111.1, 35.1, 111.2, 35.2)
     _write(gdf, tmp_path / "m.parquet", chunk=5)
     assert sorted(pq.read_table(tmp_path / "m.parquet").column("gz_row").to_pylist()) == list(range(5))
+
+
+def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
+    # keys come from the bounds through geopandas' encoder; they must equal what its public
+    # GeoSeries.hilbert_distance gives for the bounding-box midpoints (computed here), and the
+    # fallback for a geopandas without the private functions must give the same
+    from geozones.io import _hilbert_keys_public, hilbert_keys
+
+    rng = np.random.default_rng(5)
+    lo = rng.uniform(0, 1000, (2000, 2))
+    b = np.column_stack([lo, lo + rng.uniform(0, 30, (2000, 2))])
+    b[7] = np.nan
+    total = (0.0, 0.0, 1030.0, 1030.0)
+    ok = ~np.isnan(b).any(axis=1)
+    mid = gpd.GeoSeries(shapely.points((b[ok, 0] + b[ok, 2]) / 2, (b[ok, 1] + b[ok, 3]) / 2))
+    expect = np.full(len(b), 2 ** 32, dtype=np.int64)
+    expect[ok] = mid.hilbert_distance(total_bounds=total, level=16)
+    assert np.array_equal(hilbert_keys(b, total), expect)
+    assert np.array_equal(_hilbert_keys_public(b[ok], total), expect[ok])

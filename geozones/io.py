@@ -583,20 +583,33 @@ _PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1,
 
 def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None:
     """Per row, the input's WKB ``raw`` where writing it unchanged gives the very bytes
-    shapely's ISO encoder would write for ``geoms`` (read from it): little-endian, 2D, of a
-    simple type; None elsewhere (big-endian, Z/M, EWKB with an SRID, unreadable rows, rows
-    whose geometry is not the one read). None when the input is not WKB (CSV's WKT)."""
+    shapely's ISO encoder would write for ``geoms`` (read from it): a non-empty point, line
+    or polygon in little-endian 2D WKB, exactly as long as its coordinates and rings make it
+    (no trailing bytes); None elsewhere (big-endian, Z/M, EWKB with an SRID, multi-part
+    geometries, whose parts could each be encoded otherwise, empty ones, unreadable rows).
+    None when the input is not WKB (CSV's WKT)."""
     if raw is None or not len(raw):
         return None
     raw = np.asarray(raw, dtype=object)
-    present = ~np.equal(geoms, None)
-    is_bytes = present & np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=len(raw))
+    geoms = np.asarray(geoms, dtype=object)
+    is_bytes = ~np.equal(geoms, None) & np.fromiter((type(v) is bytes for v in raw), dtype=bool,
+                                                     count=len(raw))
     if not is_bytes.any():
         return None
-    out = np.full(len(raw), None, dtype=object)
     rows = np.flatnonzero(is_bytes)
-    plain = np.isin(raw[rows].astype("S5"), _PLAIN_WKB_HEADS)
-    out[rows[plain]] = raw[rows[plain]]
+    g, r = geoms[rows], raw[rows]
+    rows = rows[np.isin(r.astype("S5"), _PLAIN_WKB_HEADS[:3]) & ~shapely.is_empty(g)]
+    if not rows.size:
+        return None
+    g, r = geoms[rows], raw[rows]
+    kind = shapely.get_type_id(g)   # 0 point, 1 line, 3 polygon (the header's 1, 2, 3)
+    rings = np.where(kind == 3, shapely.get_num_interior_rings(g) + 1, 0)
+    size = np.where(kind == 0, 21, 9 + 4 * rings + 16 * shapely.get_num_coordinates(g))
+    head_kind = np.frombuffer(r.astype("S5").tobytes(), dtype=np.uint8).reshape(-1, 5)[:, 1]
+    same = (np.fromiter(map(len, r), dtype=np.int64, count=len(r)) == size) & (
+        head_kind == np.array([1, 2, 0, 3], dtype=np.uint8)[np.minimum(kind, 3)])
+    out = np.full(len(raw), None, dtype=object)
+    out[rows[same]] = r[same]
     return out
 
 

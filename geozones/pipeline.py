@@ -43,15 +43,25 @@ def lean_arrow_pool() -> None:
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``map(fn, items)`` on ``workers`` threads, results in the items' order, at most
     ``workers`` items in work at once (items are drawn as results are taken). An exception
-    raised by ``fn`` is re-raised when its result's turn comes; one thread (``workers`` < 2)
-    is the plain ``map``."""
+    raised by ``fn`` is re-raised when its result's turn comes, and one raised by ``items``
+    after the results of the items before it: errors come out in the order of the input, as
+    with ``map``. One thread (``workers`` < 2) is the plain ``map``."""
     if workers < 2:
         yield from map(fn, items)
         return
     with ThreadPoolExecutor(workers, thread_name_prefix="geozones-screen") as pool:
         pending: deque[Future] = deque()
+        source = iter(items)
         try:
-            for item in items:
+            while True:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    break
+                except BaseException:  # the reader failed: the items read before come first
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
                 pending.append(pool.submit(fn, item))
                 if len(pending) >= workers:
                     yield pending.popleft().result()

@@ -657,7 +657,9 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
         written_out = written
     out = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
                            geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs)
-    if not ctx.datum:  # the input's own WKB, written as it is where that gives the same bytes
+    # the input's own WKB, written as it is where that gives the same bytes (for the writers
+    # that turn the chunk into Arrow first: pandas copies ``attrs`` into every derived frame)
+    if not ctx.datum and ctx.driver not in ("CSV", "ESRI Shapefile"):
         from .io import WKB_HINT, reusable_wkb
 
         wkb = reusable_wkb(raw, np.asarray(geoms, dtype=object))  # rows read: written as read

@@ -120,6 +120,7 @@ class DEM:
         """Highest ground under each footprint (cells it touches), footprints in ``crs``."""
         from rasterio.features import geometry_mask
         from rasterio.windows import Window
+        from rasterio.windows import transform as window_transform
 
         geoms = np.asarray(geoms, dtype=object)
         n = len(geoms)
@@ -142,7 +143,7 @@ class DEM:
                 errors[i] = "outside"
                 continue
             h, w = r1 - r0, c1 - c0
-            wt = self._ds.window_transform(Window(c0, r0, w, h))
+            wt = window_transform(Window(c0, r0, w, h), self.transform)  # not the shared dataset
             mask = ~geometry_mask([g], out_shape=(h, w), transform=wt, all_touched=True)
             if not mask.any():
                 errors[i] = "outside"

@@ -211,23 +211,29 @@ def test_input_wkb_is_written_as_is_only_where_it_equals_shapelys():
         shapely.from_wkt("POLYGON EMPTY")], dtype=object)
     le = shapely.to_wkb(geoms, flavor="iso", byte_order=1)
     assert [bytes(shapely.to_wkb(shapely.from_wkb(w), flavor="iso")) for w in le] == list(le)
-    assert all(r is not None for r in reusable_wkb(le, shapely.from_wkb(le)))
+    # point, line, polygon with a hole: as read; multi-part, collection, empty: encoded
+    assert [r is not None for r in reusable_wkb(le, shapely.from_wkb(le))] == [True] * 3 + [False] * 5
+    inner_be = (b"\x01\x04\x00\x00\x00\x02\x00\x00\x00" + shapely.to_wkb(shapely.Point(0, 0))
+                + shapely.to_wkb(shapely.Point(1, 1), byte_order=0))          # a big-endian part
     odd = np.array([shapely.to_wkb(geoms[2], byte_order=0),                       # big-endian
                     shapely.to_wkb(shapely.Point(1, 2, 3), flavor="iso"),         # Z
                     shapely.to_wkb(shapely.set_srid(geoms[0], 4326), include_srid=True),  # EWKB
-                    None, "POINT (1 2)"], dtype=object)
-    parsed = np.array([shapely.from_wkb(odd[0]), shapely.from_wkb(odd[1]), shapely.from_wkb(odd[2]),
-                       None, shapely.Point(1, 2)], dtype=object)
-    assert list(reusable_wkb(odd, parsed)) == [None] * 5
+                    le[2] + b"\x00" * 8,                                          # trailing bytes
+                    inner_be, None, "POINT (1 2)"], dtype=object)
+    parsed = np.array([shapely.from_wkb(v) for v in odd[:5]] + [None, shapely.Point(1, 2)], dtype=object)
+    # shapely would write other bytes for all but the Z point (re-encoded too: 2D only)
+    assert [bytes(shapely.to_wkb(g, flavor="iso")) != v for g, v in zip(parsed[:5], odd[:5])] == [
+        True, False, True, True, True]
+    assert list(reusable_wkb(odd, parsed)) == [None] * 7
     assert reusable_wkb(np.array(["POINT (1 2)"], dtype=object), parsed[4:]) is None   # WKT input
 
     # the writer: given bytes as they are, the other rows encoded, the same table either way
     import geopandas as gpd
 
-    rows = np.concatenate([geoms, parsed[:3]])
+    rows = np.concatenate([geoms, parsed[:5]])
     gdf = gpd.GeoDataFrame({"k": np.arange(len(rows))}, geometry=list(rows))
     plain = to_arrow(gdf.copy())
-    gdf.attrs["gz_input_wkb"] = np.concatenate([le, [None, None, None]]).astype(object)
+    gdf.attrs["gz_input_wkb"] = reusable_wkb(np.concatenate([le, odd[:5]]), rows)
     hinted = to_arrow(gdf)
     assert hinted.equals(plain)
     assert "gz_input_wkb" not in gdf.attrs  # taken, not carried into later frames

@@ -37,6 +37,22 @@ def test_each_thread_prepares_its_own_copy_of_the_zone_geometries():
     assert z.frame.field is z.frame.field
 
 
+def test_a_pickled_zone_set_prepares_its_own_copies():
+    # the dask engine pickles the zone set: the copies do not travel (a preparation does not
+    # survive pickling), so the other process prepares its own, in every thread
+    import pickle
+
+    z = ZoneSet.shared()
+    assert z.frame._sun_wedges  # copies made here, in this thread
+    size_before = len(pickle.dumps(ZoneSet()))
+    back = pickle.loads(pickle.dumps(z))
+    assert len(pickle.dumps(z)) < 2 * size_before
+    assert not back.frame.__dict__.get("_prepared_per_thread")
+    w = back.frame._sun_wedges[0][0]
+    assert shapely.is_prepared(w) and shapely.equals_exact(w, z.frame._sun_wedges[0][0], 0)
+    assert shapely.is_prepared(_in_thread(lambda: back.frame.protected_area))
+
+
 def test_checks_from_eight_threads_equal_the_same_checks_in_one():
     # 30 footprints on a ring 40–1500 m around the field, 30 m tall: the control belt's
     # D/10 rule fails the near ones (D < 300 m) and passes the far ones; every thread must
@@ -92,6 +108,18 @@ def test_ordered_map_keeps_order_bounds_work_and_hands_back_errors():
     assert got == [0, 1, 2, 3, 4]          # every earlier result first, then the error
     assert live["most"] <= 3               # never more items in work than workers
     assert max(started) <= 5 + 3           # nothing drawn far past the failure
+
+    def reader():                          # the input fails at item 3: items 0-2 come out first
+        yield from range(3)
+        raise OSError("read failed at chunk 3")
+
+    got = []
+    try:
+        for r in ordered_map(lambda i: (time.sleep((3 - i) / 500), i)[1], reader(), 3):
+            got.append(r)
+    except OSError as exc:
+        assert "chunk 3" in str(exc)
+    assert got == [0, 1, 2]
     assert list(ordered_map(lambda i: i * 2, range(5), 1)) == [0, 2, 4, 6, 8]   # one thread: map
 
 

@@ -9,8 +9,9 @@ a thread pool crashed with a segmentation fault about one run in four with 8 thr
 
 :class:`per_thread` is :func:`functools.cached_property` for such geometries: the value is
 computed once, unprepared, and every thread that reads it gets its own copy (the same
-coordinates, a separate GEOS object), prepared. Copies are keyed by thread ident, so a
-pool of threads keeps a bounded set of them; the object stays picklable (dask engine).
+coordinates, a separate GEOS object), prepared. Copies are keyed by thread ident (idents
+are reused, so a pool of threads keeps a bounded set of them); the object stays picklable
+(dask engine), its copies pickled as none: each process prepares its own.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ def _prepared_copy(value: Any) -> Any:
     return value
 
 
+class _Copies(dict):
+    """The per-thread copies of an object's geometries; pickled empty (a GEOS preparation does
+    not survive pickling, and another process has other threads)."""
+
+    def __reduce__(self):
+        return (_Copies, ())
+
+
 class per_thread(Generic[T]):
     """A cached property whose geometries are prepared separately in each thread."""
 
@@ -55,7 +64,9 @@ class per_thread(Generic[T]):
         base_key = f"_unprepared_{self.name}"
         if base_key not in d:
             d[base_key] = self.func(obj)
-        copies = d.setdefault("_prepared_per_thread", {})
+        copies = d.get("_prepared_per_thread")
+        if copies is None:
+            copies = d["_prepared_per_thread"] = _Copies()
         key = (self.name, threading.get_ident())
         hit = copies.get(key)
         if hit is None:

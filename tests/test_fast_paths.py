@@ -237,3 +237,25 @@ def test_input_wkb_is_written_as_is_only_where_it_equals_shapelys():
     hinted = to_arrow(gdf)
     assert hinted.equals(plain)
     assert "gz_input_wkb" not in gdf.attrs  # taken, not carried into later frames
+
+
+def plain_codes(values, table, n):
+    """The names-to-codes of before (sorting the names), kept as the oracle."""
+    index = {k: i for i, k in enumerate(table)}
+    arr = np.asarray(values, dtype=object)
+    arr = np.where(np.equal(arr, None), "", arr).astype(str)
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
+
+
+def test_codes_by_hashing_equal_codes_by_sorting():
+    from geozones.core.kinds import KINDS, USES
+    from geozones.core.rules import _codes
+
+    rng = np.random.default_rng(3)
+    for table in (KINDS, USES):
+        pool = np.array(list(table) + [None, "unknown thing", "", 3, 2.5], dtype=object)
+        values = pool[rng.integers(0, len(pool), 5000)]
+        got = _codes(values, table, len(values))
+        assert got.dtype == np.int16 and np.array_equal(got, plain_codes(values, table, len(values)))
+        assert set(got[np.equal(values, None)]) == {len(table)}   # None: unknown

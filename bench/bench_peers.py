@@ -12,6 +12,8 @@ memory, VmHWM, is its own), timed from after its imports to its output on disk:
 * ``floor_cols`` the same, also writing 11 added columns shaped like screen's ``gz_*``;
 * ``screen``     the ``geozones screen`` command (in-process click call, default chunk);
 * ``screen_1t``  the same with ``GEOZONES_THREADS=1``: what the second core buys;
+* ``screen_unsorted`` (GeoParquet) the same with ``--sort none``: what the default Hilbert
+                 sort of a GeoParquet output costs;
 * ``script``     a competent vectorised geopandas script with the same building rules:
                  to_crs into the station AEQD, distance to the field square, sun wedges
                  (clip by the sector triangles), H ≤ D/10 within 1000 m, H ≤ D·tan 5° in
@@ -228,7 +230,7 @@ def run_duckdb(src: Path, out: Path, fmt: str) -> float:
     return time.perf_counter() - t0
 
 
-CONTENDERS = ("floor", "floor_cols", "screen", "screen_1t", "script", "duckdb")
+CONTENDERS = ("floor", "floor_cols", "screen", "screen_1t", "screen_unsorted", "script", "duckdb")
 
 
 def child(name: str, fmt: str, rows: int) -> None:
@@ -240,11 +242,12 @@ def child(name: str, fmt: str, rows: int) -> None:
         s = run_floor(src, out, fmt, cols=False)
     elif name == "floor_cols":
         s = run_floor(src, out, fmt, cols=True)
-    elif name in ("screen", "screen_1t"):  # screen_1t: GEOZONES_THREADS=1 (one core)
+    elif name in ("screen", "screen_1t", "screen_unsorted"):  # screen_1t: GEOZONES_THREADS=1
         from geozones.cli import main
 
+        sort = ["--sort", "none"] if name == "screen_unsorted" else []
         t0 = time.perf_counter()
-        main(["screen", str(src), "-o", str(out), "--height-field", "HEIGHT", "-q"],
+        main(["screen", str(src), "-o", str(out), "--height-field", "HEIGHT", "-q", *sort],
              standalone_mode=False)
         s = time.perf_counter() - t0
     elif name == "script":
@@ -305,14 +308,15 @@ def main() -> None:
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     names = [n for n in CONTENDERS if n in args.only.split(",")]
     for fmt in args.formats.split(","):
-        res = {n: measure(n, fmt, args.rows, args.repeat) for n in names}
-        print(f"\n{fmt}: {'contender':<11} {'s':>8} {'peak MB':>8}  screen ÷ it")
+        res = {n: measure(n, fmt, args.rows, args.repeat) for n in names
+               if n != "screen_unsorted" or fmt == "parquet"}
+        print(f"\n{fmt}: {'contender':<15} {'s':>8} {'peak MB':>8}  screen ÷ it")
         sc = res.get("screen")
         for n, r in res.items():
             if r is None:
                 continue
             ratio = f"{sc['s'] / r['s']:.2f}" if sc else "-"
-            print(f"{fmt}: {n:<11} {r['s']:8.2f} {r['mb']:8.0f}  {ratio}")
+            print(f"{fmt}: {n:<15} {r['s']:8.2f} {r['mb']:8.0f}  {ratio}")
         if sc:
             floor = res.get("floor_cols" if fmt == "gpkg" else "floor")
             if floor:
@@ -324,6 +328,12 @@ def main() -> None:
                     print(f"{fmt}: screen ÷ {peer} = {sc['s'] / res[peer]['s']:.2f} (goal ≤ {goal:.2f})")
             if res.get("screen_1t"):
                 print(f"{fmt}: second core: screen_1t ÷ screen = {res['screen_1t']['s'] / sc['s']:.2f}")
+            if res.get("screen_unsorted"):
+                un = res["screen_unsorted"]
+                line = f"{fmt}: the Hilbert sort: screen ÷ screen_unsorted = {sc['s'] / un['s']:.2f}"
+                if res.get("floor"):
+                    line += f"; screen_unsorted ÷ floor = {un['s'] / res['floor']['s']:.2f}"
+                print(line)
             print(f"{fmt}: screen peak memory {sc['mb']:.0f} MB (goal ≤ 500)")
             mine = verdicts("screen", fmt)
             for peer in ("script", "duckdb"):

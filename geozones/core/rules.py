@@ -406,18 +406,18 @@ def evaluate(
     height_m = np.asarray(height_m, dtype=float)
     known = ~np.isnan(height_m)
     is_height_kind = mask(kind_code, KINDS, HEIGHT_KINDS)
-    for i, rule in enumerate(rules):
-        concerned = mask(kind_code, KINDS, rule.kinds)
-        if rule.uses is not None:
-            from .kinds import USES
+    with np.errstate(invalid="ignore"):  # NaN distances/heights compare False: set once, not per rule
+        for i, rule in enumerate(rules):
+            concerned = mask(kind_code, KINDS, rule.kinds)
+            if rule.uses is not None:
+                from .kinds import USES
 
-            if use_code is None:
-                use_code = _codes(uses, USES, n)
-            concerned &= mask(use_code, USES, rule.uses)
-        if not concerned.any():
-            continue  # the rule concerns no row: it stays NA
-        d = distance_m
-        with np.errstate(invalid="ignore"):
+                if use_code is None:
+                    use_code = _codes(uses, USES, n)
+                concerned &= mask(use_code, USES, rule.uses)
+            if not concerned.any():
+                continue  # the rule concerns no row: it stays NA
+            d = distance_m
             if rule.where == "band":
                 applies = d <= rule.within_m + tolerance_m
                 if rule.beyond_m is not None:
@@ -434,41 +434,39 @@ def evaluate(
                 applies = (np.full(n, -1) if area is None else np.asarray(area)) == k
             if rule.beyond_m is not None and rule.where not in ("band", "area"):
                 applies &= d > rule.beyond_m + tolerance_m
-        # Wind unknown: the site may be in the upwind general zone, so its rules ask for review.
-        maybe = np.zeros(n, dtype=bool)
-        if maybe_upwind is not None and rule.where in ("general", "protected"):
-            maybe = np.asarray(maybe_upwind, dtype=bool) & ~applies & concerned
-        applies &= concerned
-        severity = _SEVERITY_CODE[rule.severity]
-        if rule.limit == "storeys":
-            s = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
-            with np.errstate(invalid="ignore"):
+            # Wind unknown: the site may be in the upwind general zone, so its rules ask for review.
+            maybe = np.zeros(n, dtype=bool)
+            if maybe_upwind is not None and rule.where in ("general", "protected"):
+                maybe = np.asarray(maybe_upwind, dtype=bool) & ~applies & concerned
+            applies &= concerned
+            severity = _SEVERITY_CODE[rule.severity]
+            if rule.limit == "storeys":
+                s = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
                 band = np.ones(n, dtype=bool)
                 if rule.storeys_above is not None:
                     band &= s > rule.storeys_above
                 if rule.storeys_at_most is not None:
                     band &= s <= rule.storeys_at_most
-            unknown = np.isnan(s)
-            outcome[i] = np.where(applies & ~unknown & band, severity, NA)
-            if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
-                # Storeys unknown: the cap cannot be confirmed, so the authority must look.
-                outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
-            continue
-        hit = applies | maybe
-        if not hit.any():
-            continue  # applies to no row: outcome NA, no distance, no limit
-        cap = np.where(maybe, min(severity, REVIEW), severity)
-        used_d[i] = np.where(hit, d, np.nan)
-        if rule.limit in ("forbid", "advise"):
-            outcome[i] = np.where(hit, cap, NA)
-            if rule.limit == "forbid":
-                allowed[i] = np.where(applies & is_height_kind, 0.0, np.nan)
-            continue
-        limit = rule.allowed_height_m(d)
-        allowed[i] = np.where(hit & is_height_kind, limit, np.nan)
-        with np.errstate(invalid="ignore"):
+                unknown = np.isnan(s)
+                outcome[i] = np.where(applies & ~unknown & band, severity, NA)
+                if rule.severity in ("fail", "review") and rule.storeys_at_most is None:
+                    # Storeys unknown: the cap cannot be confirmed, so the authority must look.
+                    outcome[i] = np.where(applies & unknown, REVIEW, outcome[i])
+                continue
+            hit = applies | maybe
+            if not hit.any():
+                continue  # applies to no row: outcome NA, no distance, no limit
+            cap = np.where(maybe, min(severity, REVIEW), severity)
+            used_d[i] = np.where(hit, d, np.nan)
+            if rule.limit in ("forbid", "advise"):
+                outcome[i] = np.where(hit, cap, NA)
+                if rule.limit == "forbid":
+                    allowed[i] = np.where(applies & is_height_kind, 0.0, np.nan)
+                continue
+            limit = rule.allowed_height_m(d)
+            allowed[i] = np.where(hit & is_height_kind, limit, np.nan)
             exceeds = height_m > limit + tolerance_m
-        # Height unknown: the limit cannot be confirmed, so the authority must look (REVIEW).
-        code = np.where(known, np.where(exceeds, cap, PASS), REVIEW)
-        outcome[i] = np.where(hit, code, NA)
+            # Height unknown: the limit cannot be confirmed, so the authority must look (REVIEW).
+            code = np.where(known, np.where(exceeds, cap, PASS), REVIEW)
+            outcome[i] = np.where(hit, code, NA)
     return RuleOutcomes(tuple(rules), outcome, used_d, allowed)

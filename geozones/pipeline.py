@@ -1,8 +1,9 @@
 """Use every core on a local run (issue 13 item 7): screen chunks side by side, and overlap
 screening with writing.
 
-GDAL's writers and pyogrio's readers release the GIL while they work, and so do shapely's and
-numpy's vectorised calls: :func:`ordered_map` screens up to one chunk per thread at once (the
+shapely's and numpy's vectorised measurements release the GIL while they work (building
+geometry objects, and pyogrio 0.13's ``write_arrow``, do not: they bound what the second core
+buys, 1.2–1.3× on 1M rows): :func:`ordered_map` screens up to one chunk per thread at once (the
 zone geometries are prepared per thread, :mod:`geozones.core.prepared`), and
 :func:`prefetch` runs that producer ahead in a worker thread, so the cores screen chunks
 *k+1*, *k+2* while chunk *k* is written. Memory stays bounded by the chunk: at most
@@ -33,7 +34,7 @@ def lean_arrow_pool() -> None:
     """Have Arrow allocate from its jemalloc pool (Linux wheels carry it) unless
     ``ARROW_DEFAULT_MEMORY_POOL`` already chooses: jemalloc gives freed chunk buffers back
     where the default mimalloc keeps them, so a screen's memory stays nearer one chunk's
-    (1M GeoParquet rows, sorted output: peak 424 MB instead of 500 MB, same speed). Arrow
+    (1M GeoParquet rows, sorted output: peak 426-446 MB instead of 500-512 MB, same speed). Arrow
     reads the setting once, when it is first imported: the ``screen`` command calls this
     before importing it; in a process that already imported pyarrow it does nothing."""
     if "pyarrow" not in sys.modules and sys.platform.startswith("linux"):

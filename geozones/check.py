@@ -512,30 +512,26 @@ def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: s
 def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, zones: ZoneSet,
                         use, floors, lang: str, width=None) -> list[str]:
     """Notes for each web-map datum under which the same numbers get another verdict."""
-    from .core.datums import DATUMS
+    from .core.datums import DATUMS, geoms_to_wgs84
 
     notes = []
-    others = [parse_crs(d) for d in DATUMS]  # parsed once per process (a DatumCRS each)
-    read = range(len(DATUMS))
     # every datum read in one assessment of one row per datum, each reading converted to
     # WGS84 first (as the datum's CRS converts it). For one proposal this costs less than
     # the shift filter screen uses (geozones.core.datumshift): 0.98 ms a check instead of
     # 1.42 ms with the filter near the station (bench/bench_check.py)
-    from .core.datums import geoms_to_wgs84
-
     one = np.array([geometry], dtype=object)
-    rows = np.array([geoms_to_wgs84(one, others[k], axis_order == "yx")[0][0] for k in read], dtype=object)
+    rows = np.array([geoms_to_wgs84(one, parse_crs(d), axis_order == "yx")[0][0] for d in DATUMS],
+                    dtype=object)   # parse_crs: a DatumCRS each, parsed once per process
     b = assess(rows, kind, height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
                floors=floors, width=width)
-    for j, k in enumerate(read):
-        if b.problems[j] is not None or b.verdict[j] == a.verdict[0]:
+    for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
+        if b.problems[k] is not None or b.verdict[k] == a.verdict[0]:
             continue
-        allowed = b.max_height_m[j]
-        verdict = name(VERDICT_NAMES, str(b.verdict[j]), lang)
-        notes.append(t("assume_datum_changes", lang, datum=DATUMS[k],
-                       maps=t(("datum_maps_gcj", "datum_maps_bd")[k], lang),
+        allowed = b.max_height_m[k]
+        verdict = name(VERDICT_NAMES, str(b.verdict[k]), lang)
+        notes.append(t("assume_datum_changes", lang, datum=datum, maps=t(maps, lang),
                        verdict=verdict.upper() if lang == "en" else verdict,
-                       d=fmt(b.measurements.distance_m[j]),
+                       d=fmt(b.measurements.distance_m[k]),
                        allowed=t("report_unlimited", lang) if np.isnan(allowed)
                        else f"{fmt(allowed)} {t('unit_m', lang)}"))
     return notes

@@ -577,8 +577,8 @@ def _split_wkb(batch, geom_name: str):
 #: ``attrs`` key of a chunk: per row the input's WKB where it can be written as it is
 #: (:func:`reusable_wkb`), None elsewhere; :func:`to_arrow` encodes only the other rows.
 WKB_HINT = "gz_input_wkb"
-#: The first 5 bytes of little-endian 2D WKB of each type (Point … GeometryCollection).
-_PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 8)], dtype="S5")
+#: The first 5 bytes of little-endian 2D WKB of a Point, LineString and Polygon.
+_PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 4)], dtype="S5")
 
 
 def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None:
@@ -598,16 +598,14 @@ def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None
         return None
     rows = np.flatnonzero(is_bytes)
     g, r = geoms[rows], raw[rows]
-    rows = rows[np.isin(r.astype("S5"), _PLAIN_WKB_HEADS[:3]) & ~shapely.is_empty(g)]
+    rows = rows[np.isin(r.astype("S5"), _PLAIN_WKB_HEADS) & ~shapely.is_empty(g)]
     if not rows.size:
         return None
     g, r = geoms[rows], raw[rows]
-    kind = shapely.get_type_id(g)   # 0 point, 1 line, 3 polygon (the header's 1, 2, 3)
+    kind = shapely.get_type_id(g)   # 0 point, 1 line, 3 polygon: as the header says
     rings = np.where(kind == 3, shapely.get_num_interior_rings(g) + 1, 0)
     size = np.where(kind == 0, 21, 9 + 4 * rings + 16 * shapely.get_num_coordinates(g))
-    head_kind = np.frombuffer(r.astype("S5").tobytes(), dtype=np.uint8).reshape(-1, 5)[:, 1]
-    same = (np.fromiter(map(len, r), dtype=np.int64, count=len(r)) == size) & (
-        head_kind == np.array([1, 2, 0, 3], dtype=np.uint8)[np.minimum(kind, 3)])
+    same = np.fromiter(map(len, r), dtype=np.int64, count=len(r)) == size
     out = np.full(len(raw), None, dtype=object)
     out[rows[same]] = r[same]
     return out

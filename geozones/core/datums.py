@@ -140,14 +140,6 @@ def geoms_to_wgs84(geoms: np.ndarray, crs: CRS, swap: bool = False) -> tuple[np.
             x, y = y, x
         return to_wgs84(x, y, datum)
 
-    return shapely.transform(np.asarray(geoms, dtype=object), fn, interleaved=False), _wgs84()
+    from .coords import parse_crs  # its cache: EPSG:4326 built once, not per call
 
-
-_WGS84: list[CRS] = []
-
-
-def _wgs84() -> CRS:
-    """EPSG:4326, built once (a CRS costs ~15 µs to build; a check converts twice)."""
-    if not _WGS84:
-        _WGS84.append(CRS.from_epsg(4326))
-    return _WGS84[0]
+    return shapely.transform(np.asarray(geoms, dtype=object), fn, interleaved=False), parse_crs("EPSG:4326")

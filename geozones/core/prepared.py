@@ -5,7 +5,7 @@ runs, so one prepared geometry used from two threads at once can corrupt memory
 (libgeos/geos#825, open for GEOS 3.14). geozones shares its zone geometries (the sun
 wedges, the protected area, the pilot boundaries) between every check of a process
 (:meth:`geozones.check.ZoneSet.shared`); a web service calling :func:`geozones.check` from
-a thread pool crashed with a segmentation fault about one run in four with 8 threads.
+a thread pool crashed with a segmentation fault in 1 of 3 runs with 8 threads.
 
 :class:`per_thread` is :func:`functools.cached_property` for such geometries: the value is
 computed once, unprepared, and every thread that reads it gets its own copy (the same

@@ -100,3 +100,16 @@ def read_output(path, **kw):
 
     layer = require_one_layer(path, kw.pop("layer", None))
     return gpd.read_file(path, **({"layer": layer} if layer else {}), **kw)
+
+
+def imported_stations(folder, table: str):
+    """``geozones stations import`` of the CSV text ``table`` (written to ``folder/t.csv``)
+    into ``folder/st``, through the command; returns that folder."""
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+
+    (folder / "t.csv").write_text(table, encoding="utf-8")
+    res = CliRunner().invoke(main, ["stations", "import", str(folder / "t.csv"), "-o", str(folder / "st")])
+    assert res.exit_code == 0, res.output
+    return folder / "st"

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import imported_stations
 from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet
@@ -30,12 +31,9 @@ t_gen,Test general,测试一般站,35.504,111.6007,760,general,TEST DATA synthet
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("mapnet")
-    (tmp / "t.csv").write_text(TABLE, encoding="utf-8")
-    res = CliRunner().invoke(main, ["stations", "import", str(tmp / "t.csv"), "-o", str(tmp / "st")])
-    assert res.exit_code == 0, res.output
-    shutil.copy(default_station_path(), tmp / "st" / "jiangxian.toml")
-    return tmp / "st"
+    st = imported_stations(tmp_path_factory.mktemp("mapnet"), TABLE)
+    shutil.copy(default_station_path(), st / "jiangxian.toml")
+    return st
 
 
 def _gz(path):

@@ -20,13 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from click.testing import CliRunner
+from conftest import imported_stations
 from pyproj import CRS
 from shapely import affinity
 
 from geozones import rules as engine
 from geozones.check import ZoneSet, assess
-from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.maps import page_config
 from geozones.station import load_station, load_stations
@@ -46,11 +45,7 @@ t_ref,Test reference,测试基准站,35.518,111.554,770,reference,TEST DATA synt
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("net")
-    (tmp / "t.csv").write_text(TABLE, encoding="utf-8")
-    res = CliRunner().invoke(main, ["stations", "import", str(tmp / "t.csv"), "-o", str(tmp / "st")])
-    assert res.exit_code == 0, res.output
-    return (load_station(), *load_stations(tmp / "st"))
+    return (load_station(), *load_stations(imported_stations(tmp_path_factory.mktemp("net"), TABLE)))
 
 
 def _run(cfgs, cases, clicks=()):

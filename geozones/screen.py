@@ -271,8 +271,10 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     """
     if isinstance(zones, StationNetwork):
         return _screen_chunk_network(df, geoms, raw, crs, zones, opts, path)
+    # convex single rings stay coordinates (no geometry built), unless the datum check
+    # needs every footprint as a geometry
     p = Proposals.build(zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
-                        **_proposal_inputs(df, opts, path))
+                        rings=datum_counts is None, **_proposal_inputs(df, opts, path))
     a = assess_proposals(zones, p)
     ok = a.ok
     if datum_counts is not None:
@@ -311,7 +313,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     if opts.dem is not None:
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
                        np.round(np.where(ok, p.ground_m, np.nan), 3))
-    floor_area = shapely.area(p.geoms) * storeys
+    floor_area = p.footprint_area_m2() * storeys
     return columns, written, residential, floor_area
 
 

@@ -184,6 +184,8 @@ def test_a_few_coordinates_go_to_proj_without_building_the_polynomial(monkeypatc
     """One check projects a handful of vertices: PROJ does it, and no polynomial is fitted
     (fitting and verifying costs more than a one-shot command saves)."""
     built = []
+    monkeypatch.setattr(fastframe, "_cache", {})   # as in a fresh process
+    real = fastframe.polynomial_for
     monkeypatch.setattr(fastframe, "polynomial_for", lambda *a, **k: built.append(a))
     x, y = np.array([111.57, 111.58]), np.array([35.50, 35.51])
     src = CRS.from_epsg(4326).to_wkt()
@@ -191,3 +193,9 @@ def test_a_few_coordinates_go_to_proj_without_building_the_polynomial(monkeypatc
     fx, fy = fastframe.project(src, FRAME.to_wkt(), x, y, lambda a, b: t.transform(a, b))
     assert not built
     np.testing.assert_array_equal(fx, t.transform(x, y)[0])
+    # once a batch has built it, a few coordinates use it too (a chunk's rows that take the
+    # geometry path are projected as its others are)
+    poly = real(src, FRAME.to_wkt())
+    assert poly is not None
+    fx, fy = fastframe.project(src, FRAME.to_wkt(), x, y, lambda a, b: t.transform(a, b))
+    np.testing.assert_array_equal(fx, poly(x, y)[0])

@@ -26,7 +26,7 @@ from ..errors import CoordinateError, CRSError
 from .datums import DatumCRS, datum_of, from_wgs84, parse_datum, to_wgs84
 
 __all__ = ["AXIS_ORDERS", "parse_crs", "crs_label", "to_frame", "from_frame", "transform_geoms",
-           "project_xy", "diagnose"]
+           "transform_xy", "reach_of_bounds", "project_xy", "diagnose"]
 
 AXIS_ORDERS: tuple[str, ...] = ("xy", "yx")
 
@@ -171,25 +171,34 @@ def transform_geoms(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool = False) -
 
     A GCJ-02/BD-09 ``src`` (:class:`~geozones.datums.DatumCRS`) is converted to WGS84 first;
     such a ``dst`` gets the offset added last."""
-    src_wkt, dst_wkt = _wkt(src), _wkt(dst)
+    return shapely.transform(geoms, lambda x, y: transform_xy(x, y, src, dst, swap), interleaved=False)
+
+
+def transform_xy(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS, swap: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinate arrays from ``src`` to ``dst``, as :func:`transform_geoms` moves a
+    geometry's vertices (``swap``: the input is northing/latitude first; GCJ-02/BD-09 via
+    WGS84)."""
     src_datum, dst_datum = datum_of(src), datum_of(dst)
-
-    def fn(x, y):
-        if swap:
-            x, y = y, x
-        if src_datum is not None:
-            x, y = to_wgs84(x, y, src_datum)
-        x, y = project_xy(src_wkt, dst_wkt, x, y)
-        if dst_datum is not None:
-            x, y = from_wgs84(x, y, dst_datum)
-        return x, y
-
-    return shapely.transform(geoms, fn, interleaved=False)
+    if swap:
+        x, y = y, x
+    if src_datum is not None:
+        x, y = to_wgs84(x, y, src_datum)
+    x, y = project_xy(_wkt(src), _wkt(dst), x, y)
+    if dst_datum is not None:
+        x, y = from_wgs84(x, y, dst_datum)
+    return x, y
 
 
 def _reach_m(local: np.ndarray, anchors_m: np.ndarray) -> np.ndarray:
     """Distance from each geometry's bounding-box centre to the nearest anchor. [m]"""
-    b = shapely.bounds(local)
+    return reach_of_bounds(shapely.bounds(local), anchors_m)
+
+
+def reach_of_bounds(b: np.ndarray, anchors_m) -> np.ndarray:
+    """Distance from the centre of each bounding box (n, 4) to the nearest anchor; infinite
+    where a bound is not finite. [m]"""
+    anchors_m = np.asarray(anchors_m, dtype=float).reshape(-1, 2)
     cx = (b[:, 0] + b[:, 2]) / 2
     cy = (b[:, 1] + b[:, 3]) / 2
     d = np.hypot(cx[:, None] - anchors_m[None, :, 0], cy[:, None] - anchors_m[None, :, 1])

@@ -22,6 +22,7 @@ from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
 from .prepared import per_thread
 from .proposals import Proposals
+from .rings import Rings
 from .rules import VERDICTS, Rule, RuleOutcomes, evaluate
 from .station import Station
 from .zones import ZONES, Measurements, StationFrame
@@ -78,11 +79,26 @@ class Zones:
         return [(0.0, 0.0)] + [(b.centroid.x, b.centroid.y) for b in self.pilot_boundaries]
 
 
-def measure(zones: Zones, geoms: np.ndarray) -> Measurements:
+def measure(zones: Zones, geoms: np.ndarray, rings: Rings | None = None) -> Measurements:
     """The measurements of footprints in the station frame, and the pilot area each touches
-    (``area``: index into ``zones.pilots``, the first that touches; -1 for none)."""
+    (``area``: index into ``zones.pilots``, the first that touches; -1 for none).
+
+    ``rings``: rows kept as convex rings (:mod:`geozones.core.rings`; their ``geoms`` are
+    None), measured without geometries where that is exact (clear of every pilot area's
+    box too); the others are made polygons and measured with the rest."""
     geoms = np.asarray(geoms, dtype=object)
-    m = zones.frame.measure(geoms)
+    done = None
+    if rings is not None and len(rings):
+        distance, sun_d, decided = zones.frame.measure_rings(rings)
+        b = rings.bounds()
+        for poly in zones.pilot_boundaries:
+            px0, py0, px1, py1 = poly.bounds
+            decided &= (b[:, 0] > px1) | (b[:, 2] < px0) | (b[:, 1] > py1) | (b[:, 3] < py0)
+        if not decided.all():
+            geoms = geoms.copy()
+            geoms[rings.rows[~decided]] = rings.subset(~decided).polygons()
+        done = (rings.rows[decided], distance[decided], sun_d[decided])
+    m = zones.frame.measure(geoms) if done is None else zones.frame.measure(geoms, done)
     area = np.full(len(geoms), -1, dtype=np.int16)
     for k, poly in enumerate(zones.pilot_boundaries):
         hit = (area < 0) & shapely.intersects(poly, geoms)
@@ -246,7 +262,7 @@ class Assessment:
 
 def assess_proposals(zones: Zones, proposals: Proposals) -> Assessment:
     """Measure proposals and evaluate every rule row (the pure core of every command)."""
-    m = measure(zones, proposals.geoms)
+    m = measure(zones, proposals.geoms, proposals.rings)
     outcomes = evaluate(zones.rules, proposals.kinds, proposals.effective_height_m,
                         m.distance_m, m.sun_distance_m, m.in_general, m.in_protected,
                         uses=proposals.uses, storeys=proposals.storeys, area=m.area,

@@ -201,9 +201,16 @@ def project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray, proj,
     ``proj`` is the PROJ path (called only for the coordinates outside the box);
     ``transformer()`` gives the PROJ transformer the fit may use."""
     # A few coordinates (one check) go to PROJ itself: fitting and verifying the polynomial
-    # (~15 ms) would cost more than it saves, every time in a one-shot command.
+    # (~15 ms) would cost more than it saves, every time in a one-shot command. Once it is
+    # built (a batch), the few use it too: the rows of a chunk that take the geometry path
+    # are projected as the chunk's others are.
     few = np.size(x) < POLY_MIN_COORDS
-    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() and not few else None
+    if not enabled():
+        poly = None
+    elif few:
+        poly = _cache.get((src_wkt, dst_wkt))
+    else:
+        poly = polynomial_for(src_wkt, dst_wkt, transformer)
     if poly is None:
         return proj(x, y)
     x = np.asarray(x, dtype=float)

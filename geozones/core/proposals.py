@@ -20,11 +20,13 @@ import numpy as np
 import shapely
 
 from ..errors import GeometryError, InputError
-from .coords import AXIS_ORDERS, parse_crs, to_frame
+from . import rings as ring_path
+from .coords import AXIS_ORDERS, parse_crs, reach_of_bounds, to_frame, transform_xy
 from .curves import linearize
 from .geometry import clean, parse_many
 from .kinds import HEIGHT_KINDS, KINDS, USES, is_member, normalize_kind, normalize_many, normalize_use
 from .pilot import storeys_from_height
+from .rings import Rings
 from .text import Key
 
 __all__ = ["Proposals", "Terrain"]
@@ -65,6 +67,9 @@ class Proposals:
         line. A line with a width is measured from its edges: ``geoms`` holds it grown by half
         the width either side, flat ends (road and railway subgrade, water's edge,
         Art. 12.3 ① - ③).
+    rings : rows kept as strictly convex rings in the frame instead of geometries (built
+        with ``rings=True``; :mod:`geozones.core.rings`): their ``geoms`` are None, and
+        :meth:`with_geoms` makes them polygons.
     """
 
     geoms: np.ndarray
@@ -85,6 +90,7 @@ class Proposals:
     width_m: np.ndarray | None = None
     is_line: np.ndarray | None = None
     below_field: np.ndarray | None = None
+    rings: Rings | None = None
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -94,10 +100,29 @@ class Proposals:
         """Rows without a problem."""
         return np.equal(self.problems, None)
 
+    def with_geoms(self) -> Proposals:
+        """The same proposals with every footprint a geometry (``rings`` made polygons)."""
+        if self.rings is None:
+            return self
+        import dataclasses
+
+        geoms = self.geoms.copy()
+        geoms[self.rings.rows] = self.rings.polygons()
+        return dataclasses.replace(self, geoms=geoms, rings=None)
+
+    def footprint_area_m2(self) -> np.ndarray:
+        """Area of each footprint in the station frame (NaN without one). [m²]"""
+        area = shapely.area(self.geoms)
+        if self.rings is not None:
+            area[self.rings.rows] = self.rings.area_m2()
+        return area
+
     def take(self, index: np.ndarray) -> Proposals:
         """The proposals at ``index`` (positions), every per-row array taken alike."""
         import dataclasses
 
+        if self.rings is not None:
+            return self.with_geoms().take(index)
         n = len(self)
         return dataclasses.replace(self, **{
             f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)
@@ -128,6 +153,7 @@ class Proposals:
         width_m: Any = None,
         strict: bool = False,
         api: bool = False,
+        rings: bool = False,
     ) -> Proposals:
         """Normalise raw proposals for ``zones`` (a :class:`geozones.core.engine.Zones`).
 
@@ -146,6 +172,9 @@ class Proposals:
         width_m : one value or one per row: the width of line proposals [m].
         strict : raise the first bad kind, use, height, storey count or width (``check``)
             instead of giving the row a problem (batch screening, ``assess``).
+        rings : keep the rows whose ``raw`` WKB is one strictly convex ring as coordinates
+            (:mod:`geozones.core.rings`, unless ``GEOZONES_RINGS=0``; not with a DEM): no
+            geometry is built for them, and their ``geoms`` are None (see ``rings``).
         api : word the row problems as the Python API's arguments (``height 12x: must be a
             number``) rather than as a table's cells (``height '12x' is not a number``).
         """
@@ -180,9 +209,21 @@ class Proposals:
         source = arr.copy()
         missing = shapely.is_missing(arr) | shapely.is_empty(arr)
         problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
+        # Convex rings read from the WKB are valid and finite: no geometry, no GEOS check.
+        kept = (ring_path.from_wkb(raw, arr) if rings and raw is not None and dem is None
+                and ring_path.enabled() else None)
+        if kept is not None:
+            kept = kept.subset(ring_path.convex(kept) & np.equal(problems[kept.rows], None))
+        general = np.ones(n, dtype=bool)
+        if kept is not None:
+            general[kept.rows] = False
         # A NaN vertex is that row's problem; an invalid geometry is repaired (make_valid);
         # one GEOS cannot repair is that row's problem, never the batch's.
-        arr, problems, fixed = clean(arr, problems)
+        if kept is None:
+            arr, problems, fixed = clean(arr, problems)
+        else:
+            arr, fixed = arr.copy(), np.zeros(n, dtype=bool)
+            arr[general], problems[general], fixed[general] = clean(arr[general], problems[general])
         reason[fixed] = shapely.is_valid_reason(source[fixed])   # only the repaired rows
         repaired |= fixed
 
@@ -214,12 +255,24 @@ class Proposals:
 
         ok = np.equal(problems, None)
         local = np.full(n, None, dtype=object)
-        if ok.any():
-            st = frame.station
-            loc, coord_problems = _to_frame_rows(arr[ok], parse_crs(crs), frame.crs, zones.anchors_m,
+        st = frame.station
+        if kept is not None:
+            # into the frame as coordinates; a ring far off (the diagnosis needs it) or no
+            # longer strictly convex there takes the general path below
+            kept = kept.subset(ok[kept.rows])
+            lx, ly = transform_xy(kept.x, kept.y, parse_crs(crs), frame.crs, axis_order == "yx")
+            kept = kept.with_xy(lx, ly)
+            near = reach_of_bounds(kept.bounds(), zones.anchors_m) <= st.plausible_radius_m
+            stays = near & ring_path.convex(kept)
+            kept = kept.subset(stays)
+            general[:] = True
+            general[kept.rows] = False
+        if (ok & general).any():
+            go = ok & general
+            loc, coord_problems = _to_frame_rows(arr[go], parse_crs(crs), frame.crs, zones.anchors_m,
                                                  st.plausible_radius_m, axis_order, st.diagnosis_crs)
-            local[ok] = loc
-            problems[np.flatnonzero(ok)] = coord_problems
+            local[go] = loc
+            problems[np.flatnonzero(go)] = coord_problems
             # Valid in its own CRS, self-intersecting once projected (thin slivers): repair
             # it in the frame, where it is measured.
             bad_here = np.equal(problems, None) & ~np.equal(local, None)
@@ -261,9 +314,11 @@ class Proposals:
             below = effective < 0
         effective = np.where(below, 0.0, effective)
         local[~np.equal(problems, None)] = None
+        if kept is not None:
+            kept = kept.subset(np.equal(problems[kept.rows], None))
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
-                   below)
+                   below, kept)
 
 
 def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:

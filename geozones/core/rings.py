@@ -1,0 +1,220 @@
+"""Footprints as coordinate rings: the common parcel measured without geometry objects.
+
+Most parcels of a batch are small convex polygons with one ring (a lot, a building outline).
+For them, building shapely geometries (once as read, once in the station frame) costs more
+than everything the rules need from them, and holds Python's GIL while it does. This module
+keeps such footprints as plain coordinate arrays:
+
+* :func:`from_wkb` reads, straight from the input's WKB bytes, the rows that are one closed
+  ring of finite coordinates in little-endian 2D WKB;
+* :func:`convex` tells the rings that are strictly convex and simple (every turn the same
+  way, once around), which makes them valid polygons without asking GEOS;
+* :meth:`Rings.area_m2` is GEOS's ring area, term for term;
+* :meth:`geozones.core.zones.StationFrame.measure_rings` measures them in the frame.
+
+Every row this path cannot decide exactly (near the field, on a sector's edge, concave,
+touching a pilot area's box …) is turned into a geometry (:meth:`Rings.polygons`) and takes
+the general path; a test compares both paths row by row. ``GEOZONES_RINGS=0`` switches this
+path off (every row through shapely).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+__all__ = ["Rings", "enabled", "from_wkb", "convex"]
+
+#: A turn counts as strict when |cross| exceeds this share of the two edges' lengths' product
+#: (sin of the turn angle): nearly straight vertices go to GEOS, which decides them exactly.
+STRICT_SIN = 1e-9
+
+
+def enabled() -> bool:
+    """False when ``GEOZONES_RINGS`` is 0/false/no: every footprint becomes a geometry."""
+    return os.environ.get("GEOZONES_RINGS", "1").lower() not in ("0", "false", "no")
+
+
+@dataclass
+class Rings:
+    """Closed single rings of some rows of a table.
+
+    rows : position of each ring's row (int64, increasing).
+    x, y : every vertex, the closing one included, ring after ring.
+    offsets : ``len(rows) + 1`` starts into ``x``/``y`` (the last is ``len(x)``).
+    """
+
+    rows: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Vertices per ring, the closing one included."""
+        return np.diff(self.offsets)
+
+    def ring_of_vertex(self) -> np.ndarray:
+        """Per vertex, the index of its ring."""
+        return np.repeat(np.arange(len(self.rows)), self.counts)
+
+    def with_xy(self, x: np.ndarray, y: np.ndarray) -> Rings:
+        """The same rings with other coordinates (e.g. projected)."""
+        return Rings(self.rows, np.asarray(x, dtype=float), np.asarray(y, dtype=float), self.offsets)
+
+    def subset(self, keep: np.ndarray) -> Rings:
+        """The rings where ``keep`` (bool, one per ring) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.all():
+            return self
+        vertex = np.repeat(keep, self.counts)
+        counts = self.counts[keep]
+        return Rings(self.rows[keep], self.x[vertex], self.y[vertex],
+                     np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+
+    def reduce(self, values: np.ndarray, ufunc) -> np.ndarray:
+        """``ufunc.reduceat`` of per-vertex ``values`` over each ring."""
+        if not len(self.rows):
+            return np.empty(0, dtype=values.dtype)
+        return ufunc.reduceat(values, self.offsets[:-1])
+
+    def bounds(self) -> np.ndarray:
+        """(n, 4) xmin, ymin, xmax, ymax."""
+        return np.column_stack([self.reduce(self.x, np.minimum), self.reduce(self.y, np.minimum),
+                                self.reduce(self.x, np.maximum), self.reduce(self.y, np.maximum)])
+
+    def polygons(self) -> np.ndarray:
+        """The rings as shapely Polygons (object array, one per ring)."""
+        if not len(self.rows):
+            return np.empty(0, dtype=object)
+        ring_index = self.ring_of_vertex()
+        lr = shapely.linearrings(np.column_stack([self.x, self.y]), indices=ring_index)
+        return np.asarray(shapely.polygons(lr), dtype=object)
+
+    def area_m2(self) -> np.ndarray:
+        """Area of each ring, as GEOS computes a polygon's (``Area::ofRing``: the shoelace
+        relative to the first vertex, term for term). [square units of x, y]"""
+        n = len(self.x)
+        if not n:
+            return np.zeros(0)
+        start = self.offsets[:-1]
+        x0 = np.repeat(self.x[start], self.counts)
+        prev = np.roll(self.y, 1)
+        nxt = np.roll(self.y, -1)
+        term = (self.x - x0) * (prev - nxt)
+        # GEOS sums i = 1 .. n-2 of each ring (not the first vertex, nor the closing one)
+        first = np.zeros(n, dtype=bool)
+        first[start] = True
+        last = np.zeros(n, dtype=bool)
+        last[self.offsets[1:] - 1] = True
+        term[first | last] = 0.0
+        return np.abs(_ordered_sums(term, self.offsets) / 2.0)
+
+
+def _ordered_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per ring, the sum of ``values`` added one by one in order (as a C loop would):
+    ``np.add.reduceat`` may add pairwise, which rounds differently."""
+    counts = np.diff(offsets)
+    out = np.zeros(len(counts))
+    if not len(counts):
+        return out
+    starts = offsets[:-1]
+    for k in range(int(counts.max())):   # k-th term of every ring that has one: GEOS's order
+        live = counts > k
+        out[live] += values[starts[live] + k]
+    return out
+
+
+def _u32(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Little-endian uint32 at byte positions ``at`` (any alignment)."""
+    b = buf[at[:, None] + np.arange(4)].astype(np.int64)
+    return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
+
+
+def from_wkb(raw: np.ndarray, parsed: np.ndarray | None = None) -> Rings:
+    """The rows of ``raw`` (WKB bytes per row, or None) that are a Polygon of one closed ring
+    of at least 4 finite vertices in little-endian 2D ISO WKB, exactly as long as that; with
+    ``parsed`` (the geometries read from ``raw``), only rows that were read. Everything
+    else (multi-part, holes, big-endian, Z/M, EWKB, curves, text) is left to shapely."""
+    raw = np.asarray(raw, dtype=object)
+    n = len(raw)
+    is_bytes = np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=n)
+    if parsed is not None:
+        is_bytes &= ~np.equal(np.asarray(parsed, dtype=object), None)
+    rows = np.flatnonzero(is_bytes)
+    empty = Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64))
+    if not rows.size:
+        return empty
+    values = raw[rows].tolist()
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    long_enough = lengths >= 13
+    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    s = starts[long_enough]
+    good = np.zeros(len(rows), dtype=bool)
+    head = (buf[s] == 1) & (buf[s + 1] == 3) & (buf[s + 2] == 0) & (buf[s + 3] == 0) & (buf[s + 4] == 0)
+    hs = s[head]
+    npts = np.zeros(len(s), dtype=np.int64)
+    one_ring = np.zeros(len(s), dtype=bool)
+    one_ring[head] = _u32(buf, hs + 5) == 1
+    npts[head] = _u32(buf, hs + 9)
+    ok = head & one_ring & (npts >= 4) & (lengths[long_enough] == 13 + 16 * npts)
+    good[np.flatnonzero(long_enough)[ok]] = True
+    if not good.any():
+        return empty
+    gs, gn = starts[good], npts[long_enough][ok]
+    # the coordinate bytes of the good rows, in order: runs of (skip, keep) bytes
+    begin = gs + 13
+    end = begin + 16 * gn
+    runs = np.empty(2 * len(gs) + 1, dtype=np.int64)
+    runs[0:-1:2] = begin - np.concatenate([[0], end[:-1]])
+    runs[1::2] = 16 * gn
+    runs[-1] = len(buf) - end[-1]
+    keep = np.zeros(len(runs), dtype=bool)
+    keep[1::2] = True
+    coords = buf[np.repeat(keep, runs)].view("<f8").reshape(-1, 2)
+    x, y = coords[:, 0].copy(), coords[:, 1].copy()
+    offsets = np.concatenate([[0], np.cumsum(gn)]).astype(np.int64)
+    out = Rings(rows[good], x, y, offsets)
+    finite = out.reduce(np.isfinite(x) & np.isfinite(y), np.logical_and)
+    closed = (x[offsets[:-1]] == x[offsets[1:] - 1]) & (y[offsets[:-1]] == y[offsets[1:] - 1])
+    return out.subset(finite & closed)
+
+
+def convex(rings: Rings) -> np.ndarray:
+    """Per ring: strictly convex and simple (every turn the same way and clearly so, going
+    around exactly once). Such a ring makes a valid polygon; rings with a straight or
+    repeated vertex, a dent or a crossing are False (shapely decides those)."""
+    n = len(rings)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    x, y, off = rings.x, rings.y, rings.offsets
+    # edges of each ring: vertex i to i+1 (the closing vertex ends the last edge)
+    ex = np.diff(x)
+    ey = np.diff(y)
+    is_edge = np.ones(len(ex), dtype=bool)
+    is_edge[off[1:-1] - 1] = False        # from a ring's closing vertex to the next ring's first
+    ex, ey = ex[is_edge], ey[is_edge]
+    counts = rings.counts - 1              # edges per ring
+    e_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    # the edge before each edge, within its ring (the first edge's is the ring's last)
+    prev = np.arange(len(ex)) - 1
+    prev[e_off[:-1]] = e_off[1:] - 1
+    px, py = ex[prev], ey[prev]
+    cross = px * ey - py * ex
+    dot = px * ex + py * ey
+    lengths = np.hypot(px, py) * np.hypot(ex, ey)
+    strict_pos = cross > STRICT_SIN * lengths
+    strict_neg = cross < -STRICT_SIN * lengths
+    edge_rings = Rings(np.arange(n), ex, ey, e_off)
+    all_pos = edge_rings.reduce(strict_pos, np.logical_and)
+    all_neg = edge_rings.reduce(strict_neg, np.logical_and)
+    turning = edge_rings.reduce(np.arctan2(cross, dot), np.add)
+    once = np.abs(turning) < 3 * np.pi     # 2π: once around; a star goes 4π or more
+    return (all_pos | all_neg) & once & (counts >= 3)

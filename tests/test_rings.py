@@ -1,0 +1,211 @@
+"""Convex rings measured without geometries (geozones.core.rings) give what shapely gives.
+
+Hand cases pin which rows take the path and the numbers it measures; an oracle compares the
+whole assessment with and without the path on footprints placed where it must step aside
+(the field, the sectors' edge rays, the pilot area, far-off and concave rows).
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+
+from geozones.check import ZoneSet
+from geozones.core import rings as R
+from geozones.core.engine import assess_proposals
+from geozones.core.proposals import Proposals
+from geozones.screen import ScreenOptions, screen_chunk
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return ZoneSet()
+
+
+def _wkb(geoms, **kw):
+    return shapely.to_wkb(np.asarray(geoms, dtype=object), **kw)
+
+
+def test_from_wkb_takes_only_plain_single_rings():
+    square = shapely.box(0, 0, 1, 1)
+    cases = [
+        square,                                                        # 0: taken
+        shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2)),   # 1: a hole
+        shapely.MultiPolygon([square]),                                # 2: multi-part
+        shapely.Point(1, 1),                                           # 3: a point
+        shapely.LineString([(0, 0), (1, 1)]),                          # 4: a line
+        shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 0, 1)]),  # 5: Z
+    ]
+    raw = _wkb(cases)
+    big_endian = _wkb([square], byte_order=0)[0]
+    with_srid = shapely.to_wkb(shapely.set_srid(square, 4546), include_srid=True)
+    trailing = raw[0] + b"\x00"
+    # a ring whose last vertex is not its first (shapely refuses to read it)
+    open_ring = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, 1, 0, 1, 1, 0, 1)
+    nan_vertex = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, np.nan, 0, 1, 1, 0, 0)
+    raw = np.array([*raw, big_endian, with_srid, trailing, open_ring, nan_vertex, None, "POINT (1 1)"],
+                   dtype=object)
+    r = R.from_wkb(raw)
+    assert r.rows.tolist() == [0]
+    assert r.x.tolist() == [1, 1, 0, 0, 1] and r.y.tolist() == [0, 1, 1, 0, 0]
+    assert r.offsets.tolist() == [0, 5]
+    # a row that was not read (its geometry None) is not taken either
+    assert len(R.from_wkb(raw[:1], np.array([None], dtype=object))) == 0
+
+
+def _rings_of(polys):
+    return R.from_wkb(_wkb(polys))
+
+
+def test_convex_rings():
+    star = shapely.Polygon([(np.cos(k * 4 * np.pi / 5), np.sin(k * 4 * np.pi / 5)) for k in range(5)])
+    polys = [
+        shapely.box(0, 0, 2, 1),                                   # convex, counter-clockwise
+        shapely.Polygon([(0, 0), (0, 1), (2, 1), (2, 0)]),         # convex, clockwise
+        shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]),         # a bow tie
+        shapely.Polygon([(0, 0), (2, 0), (2, 2), (1, 1), (0, 2)]),  # a dent
+        shapely.Polygon([(0, 0), (1, 0), (2, 0), (2, 2), (0, 2)]),  # a straight vertex
+        shapely.Polygon([(0, 0), (1, 0), (1, 0), (1, 1), (0, 1)]),  # a repeated vertex
+        star,                                                      # turns one way, twice around
+        shapely.Point(0, 0).buffer(10, quad_segs=16),              # 64 vertices
+    ]
+    assert _rings_of(polys).rows.tolist() == list(range(8))
+    assert R.convex(_rings_of(polys)).tolist() == [True, True, False, False, False, False, False, True]
+    # every ring convex() accepts is valid to GEOS
+    assert shapely.is_valid(np.array(polys, dtype=object))[R.convex(_rings_of(polys))].all()
+
+
+def test_area_is_geos_area_to_the_bit():
+    rng = np.random.default_rng(5)
+    c = rng.uniform(-5000, 5000, (300, 2)) + 3.7e6
+    polys = [shapely.affinity.rotate(shapely.box(x, y, x + rng.uniform(5, 80), y + rng.uniform(5, 80)),
+                                     rng.uniform(0, 90), origin="centroid") for x, y in c]
+    polys += [shapely.Point(x, y).buffer(rng.uniform(3, 40), quad_segs=k) for (x, y), k in
+              zip(c[:50], rng.integers(1, 9, 50))]
+    r = _rings_of(polys)
+    assert len(r) == len(polys)
+    assert np.array_equal(r.area_m2(), shapely.area(np.array(polys, dtype=object)))
+    # a 10 m x 20 m rectangle: 200 m², by hand
+    assert _rings_of([shapely.box(100, 100, 110, 120)]).area_m2().tolist() == [200.0]
+
+
+def test_measure_rings_by_hand(zones):
+    """Field: 25 m square at the origin (fence 12.5 m from the centre); sunrise sector
+    60.06°-118.58°, sunset 241.42°-299.94° (azimuths from north)."""
+    frame = zones.frame
+    polys = [
+        shapely.box(-5, 295, 5, 305),         # north, 300 m: D = 295 - 12.5 = 282.5, no sector
+        shapely.box(995, -5, 1005, 5),        # east (90°), 1000 m: D = 995 - 12.5 = 982.5, sunrise
+        shapely.box(-2005, -5, -1995, 5),     # west (270°): D = 1995 - 12.5 = 1982.5, sunset
+        # the fence's corner (12.5, 12.5) to the box's corner (112.5, 112.5): D = 100 √2
+        shapely.box(112.5, 112.5, 130, 130),
+        shapely.box(0, 10, 30, 40),           # over the field's box: left to GEOS
+    ]
+    # the sunrise edge ray at 60.06°: a box across it
+    a = np.radians(frame.sun_azimuths["sunrise"][0])
+    cx, cy = 3000 * np.sin(a), 3000 * np.cos(a)
+    polys.append(shapely.box(cx - 5, cy - 5, cx + 5, cy + 5))
+    r = _rings_of(polys)
+    distance, sun_d, decided = frame.measure_rings(r)
+    assert decided.tolist() == [True, True, True, True, False, False]
+    assert distance[:4] == pytest.approx([282.5, 982.5, 1982.5, 100 * np.sqrt(2)], abs=1e-9)
+    assert np.isnan(sun_d[0]) and np.isnan(sun_d[3])
+    assert sun_d[1:3] == pytest.approx([982.5, 1982.5], abs=1e-9)
+    # what GEOS measures on the polygons, to the bit
+    m = frame.measure(np.array(polys[:4], dtype=object))
+    assert np.array_equal(distance[:4], m.distance_m)
+    assert np.array_equal(sun_d[:4], m.sun_distance_m, equal_nan=True)
+
+
+def _oracle_polygons(frame, rng):
+    """Footprints in the station frame where the ring path must step aside, and plain ones."""
+    polys = []
+    n = 1500
+    r = 9000 * np.sqrt(rng.random(n))
+    az = rng.random(n) * 2 * np.pi
+    for radius, a in zip(r, az):
+        x, y = radius * np.sin(a), radius * np.cos(a)
+        w, h = rng.uniform(5, 60, 2)
+        polys.append(shapely.affinity.rotate(shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2),
+                                             rng.uniform(0, 90), origin="centroid"))
+    for start, end in frame.sun_azimuths.values():   # across each edge ray, just in, just out
+        for edge in (start, end):
+            for d in rng.uniform(30, 12000, 40):
+                for nudge in (-1e-4, 0.0, 1e-4):
+                    e = np.radians(edge + nudge)
+                    x, y = d * np.sin(e), d * np.cos(e)
+                    polys.append(shapely.box(x - 3, y - 3, x + 3, y + 3))
+    for x, y in rng.uniform(-60, 60, (60, 2)):      # around the field
+        polys.append(shapely.box(x, y, x + rng.uniform(1, 30), y + rng.uniform(1, 30)))
+    for d in (49.999, 50.0, 50.001, 999.999, 1000.0, 1000.001, 2000.0):  # on band edges
+        polys.append(shapely.box(12.5 + d, -5, 12.5 + d + 10, 5))
+    polys.append(shapely.Polygon([(100, 100), (300, 100), (300, 300), (200, 150), (100, 300)]))  # a dent
+    px, py = -33386.5, -73827.1                      # the pilot area and its edge
+    for dx in (-4500, -4000, 0, 3900, 4100):
+        polys.append(shapely.box(px + dx, py, px + dx + 40, py + 40))
+    polys.append(shapely.box(130000, 0, 130050, 50))  # far off: refused with a diagnosis
+    return polys
+
+
+@pytest.mark.parametrize("epsg", [4546, 4490])
+def test_ring_path_equals_the_geometry_path(zones, epsg):
+    rng = np.random.default_rng(13)
+    frame = zones.frame
+    local = np.array(_oracle_polygons(frame, rng), dtype=object)
+    to_src = Transformer.from_crs(frame.crs, CRS.from_epsg(epsg), always_xy=True)
+    src = shapely.transform(local, lambda x, y: to_src.transform(x, y), interleaved=False)
+    raw = _wkb(src)
+    geoms = shapely.from_wkb(raw)
+    heights = rng.uniform(0, 120, len(geoms))
+    runs = {}
+    for use in (False, True):
+        p = Proposals.build(zones, geoms, raw=raw, crs=f"EPSG:{epsg}", height_m=heights, rings=use)
+        runs[use] = (p, assess_proposals(zones, p))
+    p1, a1 = runs[True]
+    p0, a0 = runs[False]
+    assert p1.rings is not None and len(p1.rings) > 0.8 * len(geoms)   # the path was taken
+    assert p0.rings is None
+    undecided = ~frame.measure_rings(p1.rings)[2]
+    assert 100 < undecided.sum() < len(p1.rings) / 2   # and stepped aside where it must
+    m0, m1 = a0.measurements, a1.measurements
+    # equal to the bit here (GEOS's formulas); 1e-9 m leaves room for a GEOS built with
+    # fused multiply-adds
+    assert np.allclose(m1.distance_m, m0.distance_m, rtol=0, atol=1e-9, equal_nan=True)
+    assert np.array_equal(np.isnan(m1.sun_distance_m), np.isnan(m0.sun_distance_m))
+    assert np.allclose(m1.sun_distance_m, m0.sun_distance_m, rtol=0, atol=1e-9, equal_nan=True)
+    for name in ("zone", "in_general", "in_protected", "area"):
+        assert np.array_equal(getattr(m1, name), getattr(m0, name)), name
+    assert np.array_equal(a1.verdict_code, a0.verdict_code)
+    assert np.array_equal(a1.max_height_m, a0.max_height_m, equal_nan=True)
+    assert [str(x) for x in a1.problems] == [str(x) for x in a0.problems]
+    assert np.allclose(p1.footprint_area_m2(), p0.footprint_area_m2(), rtol=1e-12, equal_nan=True)
+    assert (a1.in_pilot.sum(), (a1.verdict_code == 3).sum()) == (a0.in_pilot.sum(), (a0.verdict_code == 3).sum())
+    assert a1.in_pilot.any()   # the oracle reached the pilot area
+    # the geometries the ring rows stand for, made on demand, are the other path's
+    g1 = p1.with_geoms().geoms
+    rows = p1.rings.rows
+    assert shapely.equals_exact(g1[rows], p0.geoms[rows], tolerance=1e-6).all()
+    # the caller's array is not touched
+    assert np.array_equal(geoms, shapely.from_wkb(raw))
+
+
+def test_screen_chunk_same_with_the_path_off(zones, monkeypatch):
+    rng = np.random.default_rng(2)
+    frame = zones.frame
+    local = np.array(_oracle_polygons(frame, rng)[:400], dtype=object)
+    to_src = Transformer.from_crs(frame.crs, CRS.from_epsg(4546), always_xy=True)
+    src = shapely.transform(local, lambda x, y: to_src.transform(x, y), interleaved=False)
+    raw = _wkb(src)
+    df = pd.DataFrame({"PID": np.arange(len(src)), "H": rng.uniform(0, 90, len(src))})
+    opts = ScreenOptions(height_field="H")
+    on = screen_chunk(df, shapely.from_wkb(raw), raw, CRS.from_epsg(4546), zones, opts)
+    monkeypatch.setenv("GEOZONES_RINGS", "0")
+    off = screen_chunk(df, shapely.from_wkb(raw), raw, CRS.from_epsg(4546), zones, opts)
+    pd.testing.assert_frame_equal(on[0], off[0])
+    assert np.array_equal(on[2], off[2])
+    assert np.allclose(on[3], off[3], rtol=1e-12, equal_nan=True)

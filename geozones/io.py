@@ -239,6 +239,15 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) 
     return "ISO-8859-1", "fallback"
 
 
+def _extent(value) -> tuple[float, float, float, float] | None:
+    """Four finite numbers (xmin, ymin, xmax, ymax) from a file's metadata, else None."""
+    try:
+        out = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
+
+
 class TableSource:
     """A table of features read in chunks: ``crs``, ``n_rows`` (None if unknown),
     ``columns``, ``encoding`` and ``chunks()`` yielding ``(attributes DataFrame,
@@ -262,6 +271,9 @@ class TableSource:
         self.kind = "csv" if ext in (".csv", ".txt", ".tsv") else (
             "parquet" if ext in (".parquet", ".geoparquet") else "dxf" if ext == ".dxf" else "gdal")
         self.geometry_type: str | None = None   #: declared by the input (GDAL, GeoParquet)
+        #: the extent the input declares (GeoParquet ``bbox``, GDAL's layer extent), or None: a
+        #: hint only (a sorted output checks it against the rows, see write_sorted_geoparquet)
+        self.extent: tuple[float, float, float, float] | None = None
         self.layer_name: str | None = layer     #: the input's layer (kept in the output)
         self.dxf_counts = None
         self.datum_note = None
@@ -344,6 +356,7 @@ class TableSource:
             if len(gtypes) == 1:
                 self.geometry_type = gtypes[0].replace(" Z", "")
             self.n_rows = self._pq.metadata.num_rows
+            self.extent = _extent(col_meta.get("bbox"))
             self.layer_name = self.path.stem
             self.encoding = "utf-8"
             return
@@ -361,6 +374,7 @@ class TableSource:
         self.crs = self._resolve_crs(None if info["crs"] is None else parse_crs(info["crs"]))
         self.encoding = self.encoding or info.get("encoding") or "UTF-8"
         self.geometry_type = info.get("geometry_type")
+        self.extent = _extent(info.get("total_bounds"))
         self.layer_name = self.layer or info.get("layer_name") or self.path.stem
 
     def _resolve_crs(self, file_crs):
@@ -740,13 +754,14 @@ def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
 def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
                  wkt_column: str | None = None, wkt_position: int | None = None,
-                 sort: str = "none") -> int:
+                 sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
     """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
 
     A chunk may also be the Arrow table :func:`to_arrow` made of one (or, for CSV, a
     :class:`RenderedCsv`): the dask engine's workers convert their chunks, the driver writes
     them here, through the same code as the local engine's. ``sort="hilbert"`` (GeoParquet):
-    rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet`.
+    rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
+    ``expected_rows``: what the input declares, to bucket the rows as they come).
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
@@ -813,7 +828,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
     try:
         if driver == "Parquet" and sort == "hilbert":
-            write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
+            write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
+                                    extent=extent, expected_rows=expected_rows)
         elif driver == "Parquet":
             _write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
         else:
@@ -1015,21 +1031,29 @@ def _hilbert_keys_public(bounds: np.ndarray, total_bounds) -> np.ndarray:
 
 def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",
                             bucket_rows: int = 50_000,
-                            row_group_rows: int = SORTED_ROW_GROUP_ROWS) -> None:
+                            row_group_rows: int = SORTED_ROW_GROUP_ROWS,
+                            extent=None, expected_rows: int | None = None) -> None:
     """GeoParquet 1.1 (as :func:`_write_geoparquet`) with the rows ordered along a Hilbert
     curve over the output's extent, in row groups of ``row_group_rows``, and a ``gz_row``
     column holding each row's input position (0-based, as the run summary numbers rows):
     sorting the file by ``gz_row`` gives back the input order.
 
-    Memory is bounded by ``bucket_rows`` rows whatever the file's size (an external bucket
-    sort, all in a temporary folder beside ``path``): (1) the batches are spilled to an Arrow
-    file with their bounding boxes and ``gz_row``, the bounds also to a side file (32 bytes
-    a row), noting the total extent; (2) the keys, computed from the side file alone, are
-    counted in 2^20 ranges of the curve, which cut the curve into buckets of about
-    ``bucket_rows`` rows (at most 256 buckets: larger ones for larger files); (3) every row
-    is appended with its key to its bucket's file; (4) each bucket is sorted in memory by
-    key, then ``gz_row`` (ties keep the input order), and written. Only a range of the curve with
-    more than ``bucket_rows`` rows (many parcels on one spot) makes a larger bucket.
+    Memory is bounded by about ``bucket_rows`` rows whatever the file's size: an external
+    bucket sort, all in a temporary folder beside ``path``. Each bucket holds a range of the
+    curve; each is sorted in memory by key, then ``gz_row`` (ties keep the input order), and
+    written. The buckets are made in one of two ways:
+
+    * ``extent`` known beforehand (the input's declared bounds, e.g. GeoParquet's ``bbox``):
+      every row goes straight to its bucket, the curve cut into ``2^k`` equal ranges of at
+      most about ``bucket_rows`` rows each on average (``expected_rows``); a bucket that grows past
+      ``4 × bucket_rows`` (rows crowded on one spot) is split by the curve's next bits when it
+      is sorted. Should the rows' extent differ from the one declared, their keys are made
+      again over the true extent (the second way, from the buckets): the output is the same.
+    * otherwise (:func:`_bucket_by_counts`): the rows are spilled to one file with their
+      bounds noted (32 bytes a row in a side file), the keys counted in 2^20 ranges of the
+      curve, which cut it into buckets of about ``bucket_rows`` rows (at most 256), and every
+      row appended to its bucket; only a range holding more than ``bucket_rows`` rows (many
+      parcels on one spot) makes a larger bucket.
     """
     import tempfile
 
@@ -1038,77 +1062,35 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
 
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
-    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
     key_schema = spill_schema.append(pa.field("__gz_key", pa.int64()))
-    try:
-        spill, boxes = work / "rows.arrow", work / "bounds.f64"
-        total = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
+
+    def numbered():
+        """``(rows with gz_row and the covering column, bounds (n, 4))`` per batch."""
         n = 0
-        with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w, \
-                open(boxes, "wb") as box_sink:
-            for batch in batches:
-                batch, bbox, b = _take_bbox(batch)
-                with np.errstate(invalid="ignore"):
-                    if not np.isnan(b).all():
-                        total[:2] = np.minimum(total[:2], np.nanmin(b[:, :2], axis=0))
-                        total[2:] = np.maximum(total[2:], np.nanmax(b[:, 2:], axis=0))
-                rows = pa.array(np.arange(n, n + batch.num_rows, dtype=np.int64))
-                w.write_batch(pa.RecordBatch.from_arrays([*batch.columns, rows, bbox], schema=spill_schema))
-                box_sink.write(np.ascontiguousarray(b, dtype="<f8").tobytes())  # 32 bytes a row
-                n += batch.num_rows
-        if not np.isfinite(total).all():
-            total = np.array([0.0, 0.0, 1.0, 1.0])
-        total[2:] = np.maximum(total[2:], total[:2] + 1e-9)  # one point: a grid all the same
+        for batch in batches:
+            batch, bbox, b = _take_bbox(batch)
+            rows = pa.array(np.arange(n, n + batch.num_rows, dtype=np.int64))
+            n += batch.num_rows
+            yield pa.RecordBatch.from_arrays([*batch.columns, rows, bbox], schema=spill_schema), b
 
-        def keys_of(fh, rows: int) -> np.ndarray:
-            """The keys of the next ``rows`` rows, from their bounds in the side file."""
-            return hilbert_keys(np.frombuffer(fh.read(rows * 32), dtype="<f8").reshape(-1, 4), total)
-
-        shift = 2 * HILBERT_LEVEL - 20
-        counts = np.zeros((1 << 20) + 1, dtype=np.int64)
-        with open(boxes, "rb") as fh:  # the bounds alone: 32 bytes a row, not the rows
-            for start in range(0, n, 1 << 16):
-                counts += np.bincount(keys_of(fh, min(1 << 16, n - start)) >> shift, minlength=len(counts))
-        size = max(bucket_rows, -(-n // 256), 1)
-        bucket_of = np.unique((np.cumsum(counts) - counts) // size, return_inverse=True)[1]
-        writers: dict[int, Any] = {}
-        try:
-            with pa.OSFile(str(spill), "rb") as source, open(boxes, "rb") as fh:
-                reader = pa.ipc.open_file(source)   # read, not mapped: RSS stays a batch
-                for i in range(reader.num_record_batches):
-                    batch = reader.get_batch(i)
-                    if not batch.num_rows:
-                        continue
-                    keys = keys_of(fh, batch.num_rows)
-                    batch = pa.RecordBatch.from_arrays([*batch.columns, pa.array(keys)], schema=key_schema)
-                    b = bucket_of[keys >> shift]
-                    order = np.argsort(b, kind="stable")
-                    batch = batch.take(pa.array(order))   # one take; each bucket's rows a slice
-                    b = b[order]
-                    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-                    ends = np.r_[starts[1:], len(b)]
-                    for lo, hi in zip(starts.tolist(), ends.tolist()):
-                        k = int(b[lo])
-                        if k not in writers:
-                            writers[k] = pa.ipc.new_stream(str(work / f"bucket-{k:05d}.arrow"), key_schema)
-                        writers[k].write_batch(batch.slice(lo, hi - lo))
-                    del batch
-        finally:
-            for w2 in writers.values():
-                w2.close()
-        spill.unlink()
+    try:
+        buckets: list[tuple[Path, int, int]] = []
+        if extent is not None and np.isfinite(np.asarray(extent, dtype=float)).all():
+            buckets, seen = _bucket_by_extent(work, numbered(), key_schema, _curve_extent(extent),
+                                              bucket_rows, expected_rows)
+            if not np.array_equal(_curve_extent(seen), _curve_extent(extent)):
+                # not the declared extent: keys over the true one, from the buckets' rows
+                buckets = _bucket_by_counts(work, _bucket_batches(buckets, spill_schema), key_schema,
+                                            bucket_rows)
+        else:
+            buckets = _bucket_by_counts(work, numbered(), key_schema, bucket_rows)
         pending: list = []
         have = 0
         with pq.ParquetWriter(path, out_schema) as writer:
-            for k in sorted(writers):
-                bucket_file = work / f"bucket-{k:05d}.arrow"
-                with pa.OSFile(str(bucket_file), "rb") as source:
-                    table = pa.ipc.open_stream(source).read_all()
-                order = np.lexsort((table.column("gz_row").to_numpy(), table.column("__gz_key").to_numpy()))
-                pending.append(table.drop_columns(["__gz_key"]).take(pa.array(order)))
-                del table
-                have += pending[-1].num_rows
-                bucket_file.unlink()
+            for table in _sorted_buckets(work, buckets, 4 * bucket_rows):
+                pending.append(table)
+                have += table.num_rows
                 while have >= row_group_rows:
                     t = pa.concat_tables(pending)
                     writer.write_table(t.slice(0, row_group_rows).cast(out_schema), row_group_size=row_group_rows)
@@ -1118,3 +1100,178 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
                 writer.write_table(pa.concat_tables(pending).cast(out_schema), row_group_size=row_group_rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _curve_extent(total) -> np.ndarray:
+    """The extent the curve is laid over: ``total`` (xmin, ymin, xmax, ymax), a unit square
+    when nothing is finite, at least 1e-9 wide and high (one point: a grid all the same)."""
+    total = np.array(total, dtype=float)
+    if not np.isfinite(total).all():
+        total = np.array([0.0, 0.0, 1.0, 1.0])
+    total[2:] = np.maximum(total[2:], total[:2] + 1e-9)
+    return total
+
+
+def _grow(total: np.ndarray, b: np.ndarray) -> None:
+    """Widen ``total`` (xmin, ymin, xmax, ymax; ±inf when empty) by bounds ``b`` (n, 4)."""
+    with np.errstate(invalid="ignore"):
+        if len(b) and not np.isnan(b).all():
+            total[:2] = np.minimum(total[:2], np.nanmin(b[:, :2], axis=0))
+            total[2:] = np.maximum(total[2:], np.nanmax(b[:, 2:], axis=0))
+
+
+def _bucket_writer(work: Path, schema, writers: dict, counts: dict, name: str, batch) -> None:
+    if name not in writers:
+        writers[name] = _new_stream(work / f"bucket-{name}.arrow", schema)
+        counts[name] = 0
+    writers[name].write_batch(batch)
+    counts[name] += batch.num_rows
+
+
+def _new_stream(path: Path, schema):
+    import pyarrow as pa
+
+    return pa.ipc.new_stream(str(path), schema)
+
+
+def _split_to_buckets(work: Path, batch, keys: np.ndarray, bucket: np.ndarray, schema,
+                      writers: dict, counts: dict, prefix: str = "") -> None:
+    """Append each row of ``batch`` (with its key) to the file of its ``bucket``: one take,
+    then a slice per bucket."""
+    import pyarrow as pa
+
+    batch = pa.RecordBatch.from_arrays([*batch.columns, pa.array(keys)], schema=schema)
+    order = np.argsort(bucket, kind="stable")
+    batch = batch.take(pa.array(order))
+    b = bucket[order]
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    ends = np.r_[starts[1:], len(b)]
+    for lo, hi in zip(starts.tolist(), ends.tolist()):
+        _bucket_writer(work, schema, writers, counts, f"{prefix}{int(b[lo]):05d}", batch.slice(lo, hi - lo))
+
+
+def _close_all(writers: dict) -> None:
+    for w in writers.values():
+        w.close()
+
+
+def _bucket_by_extent(work: Path, numbered, key_schema, total: np.ndarray, bucket_rows: int,
+                      expected_rows: int | None) -> tuple[list[tuple[Path, int, int]], np.ndarray]:
+    """Rows straight to ``2^k`` equal ranges of the curve over ``total``; the buckets (file,
+    rows, key bits below the bucket's range) in curve order, and the rows' own extent."""
+    expected = max(int(expected_rows or 0), 1)
+    bits = int(np.clip(np.ceil(np.log2(max(expected / max(bucket_rows, 1), 1))), 0, 8))
+    shift = 2 * HILBERT_LEVEL - bits
+    seen = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    writers: dict = {}
+    counts: dict = {}
+    try:
+        for batch, b in numbered:
+            if not batch.num_rows:
+                continue
+            _grow(seen, b)
+            keys = hilbert_keys(b, total)
+            _split_to_buckets(work, batch, keys, keys >> shift, key_schema, writers, counts)
+    finally:
+        _close_all(writers)
+    return [(work / f"bucket-{k}.arrow", counts[k], shift) for k in sorted(writers)], seen
+
+
+def _bucket_batches(buckets, spill_schema):
+    """The rows of bucket files, without their keys, and their bounds from the covering."""
+    import pyarrow as pa
+
+    for f, _, _ in buckets:
+        with pa.OSFile(str(f), "rb") as source:
+            for batch in pa.ipc.open_stream(source):
+                batch = batch.drop_columns(["__gz_key"])
+                bbox = batch.column(batch.schema.get_field_index(BBOX_HINT))
+                b = np.column_stack([bbox.field(k).to_numpy(zero_copy_only=False) for k in range(4)]).astype(float)
+                b[~bbox.is_valid().to_numpy(zero_copy_only=False)] = np.nan
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=spill_schema), b
+        f.unlink()
+
+
+def _bucket_by_counts(work: Path, numbered, key_schema, bucket_rows: int) -> list[tuple[Path, int, int]]:
+    """Rows spilled, their keys counted over the true extent, then each row appended to a
+    bucket of about ``bucket_rows`` rows; the buckets in curve order (file, rows, 0)."""
+    import pyarrow as pa
+
+    spill, boxes = work / "rows.arrow", work / "bounds.f64"
+    total = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    n = 0
+    spill_schema = key_schema.remove(key_schema.get_field_index("__gz_key"))
+    with pa.OSFile(str(spill), "wb") as sink, pa.ipc.new_file(sink, spill_schema) as w, \
+            open(boxes, "wb") as box_sink:
+        for batch, b in numbered:
+            _grow(total, b)
+            w.write_batch(batch)
+            box_sink.write(np.ascontiguousarray(b, dtype="<f8").tobytes())  # 32 bytes a row
+            n += batch.num_rows
+    total = _curve_extent(total)
+
+    def keys_of(fh, rows: int) -> np.ndarray:
+        """The keys of the next ``rows`` rows, from their bounds in the side file."""
+        return hilbert_keys(np.frombuffer(fh.read(rows * 32), dtype="<f8").reshape(-1, 4), total)
+
+    shift = 2 * HILBERT_LEVEL - 20
+    counts = np.zeros((1 << 20) + 1, dtype=np.int64)
+    with open(boxes, "rb") as fh:  # the bounds alone: 32 bytes a row, not the rows
+        for start in range(0, n, 1 << 16):
+            counts += np.bincount(keys_of(fh, min(1 << 16, n - start)) >> shift, minlength=len(counts))
+    size = max(bucket_rows, -(-n // 256), 1)
+    bucket_of = np.unique((np.cumsum(counts) - counts) // size, return_inverse=True)[1]
+    writers: dict = {}
+    rows_in: dict = {}
+    try:
+        with pa.OSFile(str(spill), "rb") as source, open(boxes, "rb") as fh:
+            reader = pa.ipc.open_file(source)   # read, not mapped: RSS stays a batch
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                if not batch.num_rows:
+                    continue
+                keys = keys_of(fh, batch.num_rows)
+                _split_to_buckets(work, batch, keys, bucket_of[keys >> shift], key_schema, writers,
+                                  rows_in, prefix="c")
+                del batch
+    finally:
+        _close_all(writers)
+    spill.unlink()
+    boxes.unlink()
+    # a bucket of ranges is not one range of the curve's bits: never split again (shift 0)
+    return [(work / f"bucket-{k}.arrow", rows_in[k], 0) for k in sorted(writers)]
+
+
+def _sorted_buckets(work: Path, buckets, limit: int):
+    """Each bucket's rows sorted by key, then ``gz_row``, in curve order; a bucket of more
+    than ``limit`` rows whose keys share their bits above ``shift`` is first split by the next
+    4 bits (streamed, so memory stays a batch), and so on."""
+    import pyarrow as pa
+
+    for f, rows, shift in buckets:
+        if rows > limit and shift > 0:
+            sub_shift = max(shift - 4, 0)
+            writers: dict = {}
+            counts: dict = {}
+            lo, hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+            try:
+                with pa.OSFile(str(f), "rb") as source:
+                    for batch in pa.ipc.open_stream(source):
+                        keys = batch.column(batch.num_columns - 1).to_numpy()
+                        lo, hi = min(lo, int(keys.min())), max(hi, int(keys.max()))
+                        body = batch.drop_columns(["__gz_key"])
+                        _split_to_buckets(work, body, keys, (keys >> sub_shift) & 15, batch.schema,
+                                          writers, counts, prefix=f"{f.stem[len('bucket-'):]}-")
+            finally:
+                _close_all(writers)
+            f.unlink()
+            # one key throughout (rows on one spot, or no geometry): no bits left to split by
+            next_shift = sub_shift if lo != hi else 0
+            yield from _sorted_buckets(work, [(work / f"bucket-{k}.arrow", counts[k], next_shift)
+                                              for k in sorted(writers)], limit)
+            continue
+        with pa.OSFile(str(f), "rb") as source:
+            table = pa.ipc.open_stream(source).read_all()
+        order = np.lexsort((table.column("gz_row").to_numpy(), table.column("__gz_key").to_numpy()))
+        f.unlink()
+        yield table.drop_columns(["__gz_key"]).take(pa.array(order))

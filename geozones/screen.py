@@ -818,7 +818,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type,
                             wkt_column=src.wkt_column if src.kind == "csv" else None,
-                            wkt_position=getattr(src, "wkt_position", None), sort=sort)
+                            wkt_position=getattr(src, "wkt_position", None), sort=sort,
+                            # the geometry written is the input's (WGS84 for GCJ-02/BD-09 input)
+                            extent=None if datum else src.extent, expected_rows=src.n_rows)
         if driver == "GPKG":  # opens styled in QGIS: colours by verdict
             from .styles import add_qgis_style, verdict_qml
 

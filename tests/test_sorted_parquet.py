@@ -5,6 +5,7 @@ import geopandas as gpd
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 import shapely
 from click.testing import CliRunner
 from pyproj import CRS
@@ -148,3 +149,55 @@ def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
     expect[ok] = mid.hilbert_distance(total_bounds=total, level=16)
     assert np.array_equal(hilbert_keys(b, total), expect)
     assert np.array_equal(_hilbert_keys_public(b[ok], total), expect[ok])
+
+
+def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, monkeypatch):
+    """With the input's extent declared, rows go straight to equal ranges of the curve; the
+    file equals the one made by counting keys first, byte for byte: with the true extent,
+    with a wrong one (keys made again over the true extent), with a bucket grown past its
+    limit (split by the curve's next bits) and with every row on one spot."""
+    import geozones.io as gio
+
+    gdf = _points(700, seed=4, nulls=(5, 600))
+    ok = gdf.geometry.notna()
+    true = tuple(gdf.geometry[ok].total_bounds)
+    ref = tmp_path / "ref.parquet"
+    _write(gdf, ref, chunk=90, bucket_rows=50, row_group_rows=64)
+    splits = []
+    real_split = gio._split_to_buckets
+    monkeypatch.setattr(gio, "_split_to_buckets", lambda *a, **k: (splits.append(k.get("prefix", "")),
+                                                                    real_split(*a, **k))[1])
+    counted = []
+    real_count = gio._bucket_by_counts
+    monkeypatch.setattr(gio, "_bucket_by_counts", lambda *a, **k: (counted.append(1), real_count(*a, **k))[1])
+    cases = {"true": dict(extent=true, expected_rows=700),           # 2^4 ranges of ~44 rows
+             "wrong": dict(extent=(110.0, 34.0, 113.0, 37.0), expected_rows=700),
+             "unknown_rows": dict(extent=true, expected_rows=None)}  # one range: split when sorted
+    for name, kw in cases.items():
+        splits.clear()
+        counted.clear()
+        out = tmp_path / f"{name}.parquet"
+        _write(gdf, out, chunk=90, bucket_rows=50, row_group_rows=64, **kw)
+        assert out.read_bytes() == ref.read_bytes(), name
+        assert bool(counted) == (name == "wrong"), name          # counting only to recover
+        if name == "unknown_rows":   # 700 rows > 4 × 50 in the one range: split by 4 bits
+            assert any(p.startswith("00000-") for p in splits)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sort-")]
+    # every row on one spot: one key, never split past its bits, still every row once
+    spot = gpd.GeoDataFrame({"id": np.arange(300)}, geometry=gpd.GeoSeries(
+        shapely.points(np.full(300, 111.5), np.full(300, 35.5)), crs=4326), crs=4326)
+    _write(spot, tmp_path / "spot.parquet", chunk=64, bucket_rows=10, extent=(111.5, 35.5, 111.5, 35.5),
+           expected_rows=300)
+    assert pq.read_table(tmp_path / "spot.parquet").column("gz_row").to_pylist() == list(range(300))
+
+
+def test_inputs_declare_their_extent(tmp_path):
+    from geozones.io import TableSource
+
+    gdf = _points(50, seed=6)
+    gdf.to_parquet(tmp_path / "p.parquet")
+    gdf.to_file(tmp_path / "p.gpkg")
+    for name in ("p.parquet", "p.gpkg"):
+        assert TableSource(tmp_path / name).extent == pytest.approx(tuple(gdf.total_bounds), abs=1e-9)
+    gdf.to_csv(tmp_path / "p.csv")
+    assert TableSource(tmp_path / "p.csv", wkt_column="geometry").extent is None

@@ -274,6 +274,8 @@ class TableSource:
         #: the extent the input declares (GeoParquet ``bbox``, GDAL's layer extent), or None: a
         #: hint only (a sorted output checks it against the rows, see write_sorted_geoparquet)
         self.extent: tuple[float, float, float, float] | None = None
+        #: read the WKB into geometries (False: left to the core, see :func:`_split_wkb`)
+        self.read_geometries = True
         self.layer_name: str | None = layer     #: the input's layer (kept in the output)
         self.dxf_counts = None
         self.datum_note = None
@@ -408,7 +410,7 @@ class TableSource:
 
     def _parquet_chunks(self):
         for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
-            yield _split_wkb(batch, self._geom_col)
+            yield _split_wkb(batch, self._geom_col, self.read_geometries)
 
     # -- reading one part (a worker of the dask engine, geozones.distributed) ----------------
     def chunks_in(self, start: int, stop: int, csv_bytes: tuple[int, int] | None = None):
@@ -501,7 +503,7 @@ class TableSource:
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
                     left -= batch.num_rows
-                    yield _split_wkb(batch, geom_name)
+                    yield _split_wkb(batch, geom_name, self.read_geometries)
         except InputError:
             raise
         except Exception as exc:
@@ -579,18 +581,24 @@ def csv_record_offsets(path, every: int, limit: int | None = None,
     return [s for s in starts if s < offset], max(n, 0)
 
 
-def _split_wkb(batch, geom_name: str):
+def _split_wkb(batch, geom_name: str, read: bool = True):
     """An Arrow batch or table as ``(attributes, geometries, raw WKB)``; a WKB value that
-    cannot be parsed gives a None geometry (the caller repairs or reports it)."""
+    cannot be parsed gives a None geometry (the caller repairs or reports it). With
+    ``read=False`` no WKB is read: every geometry is None, left to the core (which reads
+    only the rows it needs as geometries: :meth:`Proposals.build`)."""
     df = batch.to_pandas()
     raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
            else np.full(len(df), None, dtype=object))
-    return df.reset_index(drop=True), parse_many(raw, wkb=True, curves=False)[0], raw
+    geoms = parse_many(raw, wkb=True, curves=False)[0] if read else np.full(len(raw), None, dtype=object)
+    return df.reset_index(drop=True), geoms, raw
 
 
 #: ``attrs`` key of a chunk: per row the input's WKB where it can be written as it is
 #: (:func:`reusable_wkb`), None elsewhere; :func:`to_arrow` encodes only the other rows.
 WKB_HINT = "gz_input_wkb"
+#: ``attrs`` key of a chunk: ``(rows, bounds (n, 4))`` of rows whose geometry is None because
+#: it was never built (written from :data:`WKB_HINT`): their bounds as read, for the covering.
+BOUNDS_HINT = "gz_input_bounds"
 #: The first 5 bytes of little-endian 2D WKB of a Point, LineString and Polygon.
 _PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 4)], dtype="S5")
 
@@ -633,6 +641,7 @@ def to_arrow(gdf, bbox: bool = False):
     import pyarrow as pa
 
     given = gdf.attrs.pop(WKB_HINT, None)  # popped first: pandas would copy it into every derived frame
+    unbuilt = gdf.attrs.pop(BOUNDS_HINT, None)
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     attrs = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=geom_name)), preserve_index=False)
@@ -644,7 +653,10 @@ def to_arrow(gdf, bbox: bool = False):
         wkb[encode] = shapely.to_wkb(geoms[encode], flavor="iso")
     table = attrs.append_column("geometry", pa.array(wkb, type=pa.binary()))
     if bbox:
-        table = table.append_column(BBOX_HINT, _covering(shapely.bounds(geoms)))
+        b = shapely.bounds(geoms)
+        if unbuilt is not None:
+            b[unbuilt[0]] = unbuilt[1]
+        table = table.append_column(BBOX_HINT, _covering(b))
     return table.replace_schema_metadata(None)
 
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -251,15 +251,29 @@ def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, r
         counts[datum] = counts.get(datum, 0) + changed
 
 
+class ChunkResult(NamedTuple):
+    """What :func:`screen_chunk` gives for a chunk (see there)."""
+
+    columns: pd.DataFrame
+    written: np.ndarray
+    residential: np.ndarray
+    floor_area: np.ndarray
+    #: ``(rows, bounds as read (n, 4))`` of rows kept as rings and never read into a geometry
+    #: (the reader left their WKB to the core): ``written`` is None there, and the writer
+    #: writes the input's WKB, which is what shapely would write (geozones.core.rings)
+    unbuilt: tuple[np.ndarray, np.ndarray] | None = None
+
+
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
                  opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None
-                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> ChunkResult:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
-    Returns ``(columns, geometry to write, residential, floor area)``: the geometry is the
-    input's, or the repaired one where the input's could not be read at all; ``residential``
-    marks the rows the pilot's residential rules concern, and ``floor area`` is footprint
-    area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
+    Returns ``(columns, geometry to write, residential, floor area, unbuilt)``: the geometry
+    is the input's, or the repaired one where the input's could not be read at all (a row of
+    ``geoms`` may be None with its WKB in ``raw``, left for the core to read);
+    ``residential`` marks the rows the pilot's residential rules concern, and ``floor area``
+    is footprint area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
     verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum
     (one station).
 
@@ -279,9 +293,13 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     ok = a.ok
     if datum_counts is not None:
         _count_datum_changes(datum_counts, a, df, geoms, raw, crs, zones, opts, path)
-    written = np.asarray(geoms, dtype=object).copy()
-    unreadable = np.equal(written, None) & p.repaired
-    written[unreadable] = p.source_geoms[unreadable]  # unreadable input: write the repaired one
+    # the input's geometry as read; an unreadable one repaired; None for rings never built
+    written = p.source_geoms
+    unbuilt = None
+    if p.rings is not None:
+        never = np.equal(written[p.rings.rows], None)
+        if never.any():
+            unbuilt = (p.rings.rows[never], p.rings.source_bounds[never])
     status = np.where(p.repaired, "repaired", "ok").astype(object)
     below = ok & p.below_field  # top below the field ground: obstructs nothing
     status[below] = status[below] + "; " + t("status_below_field", opts.lang)
@@ -314,7 +332,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
                        np.round(np.where(ok, p.ground_m, np.nan), 3))
     floor_area = p.footprint_area_m2() * storeys
-    return columns, written, residential, floor_area
+    return ChunkResult(columns, written, residential, floor_area, unbuilt)
 
 
 def _text(values: np.ndarray):
@@ -397,7 +415,7 @@ def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p,
 
 def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs,
                           net: StationNetwork, opts: ScreenOptions, path: str
-                          ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+                          ) -> ChunkResult:
     """:func:`screen_chunk` against many stations.
 
     Each row meets only the stations whose reach box it touches (the STRtree of
@@ -612,7 +630,7 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
         "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
     }
     residential = ok & (kinds == "building") & (uses == "residential")
-    return columns, written, residential, floor_area
+    return ChunkResult(columns, written, residential, floor_area)
 
 
 #: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
@@ -647,7 +665,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     """
     network = isinstance(ctx.zones, StationNetwork)
     counts: dict[str, int] = {}
-    gz, written, residential, floor_area = screen_chunk(
+    gz, written, residential, floor_area, unbuilt = screen_chunk(
         df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
         datum_counts=counts if ctx.datum_check and not network else None)
     part = ScreenSummary(long=gz.attrs.get("long"))
@@ -678,11 +696,19 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     # the input's own WKB, written as it is where that gives the same bytes (for the writers
     # that turn the chunk into Arrow first: pandas copies ``attrs`` into every derived frame)
     if not ctx.datum and ctx.driver not in ("CSV", "ESRI Shapefile"):
-        from .io import WKB_HINT, reusable_wkb
+        from .io import BOUNDS_HINT, WKB_HINT, reusable_wkb
 
-        wkb = reusable_wkb(raw, np.asarray(geoms, dtype=object))  # rows read: written as read
+        wkb = reusable_wkb(raw, written)  # rows read: written as read
+        if unbuilt is not None:   # rows never built: only their WKB can be written
+            rows, bounds = unbuilt
+            if wkb is None:
+                wkb = np.full(len(written), None, dtype=object)
+            wkb[rows] = np.asarray(raw, dtype=object)[rows]
+            out.attrs[BOUNDS_HINT] = (rows, bounds)
         if wkb is not None:
             out.attrs[WKB_HINT] = wkb
+    elif unbuilt is not None:   # a writer that needs geometries: never left unbuilt
+        raise AssertionError("rows left unbuilt for a writer that needs geometries")
     if len(df.columns):
         part.id_column = str(df.columns[0])
     ids = (df[part.id_column].to_numpy() if part.id_column in df  # str() per row used
@@ -786,6 +812,14 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
                        path=str(input_path), datum=datum,
                        datum_check=summary.crs_assumed and opts.datum_check)
+    # The core reads WKB into geometries only for the rows that need one (not the convex
+    # rings it measures as coordinates, geozones.core.rings), when the writer takes the
+    # input's WKB (not CSV or shapefile), the geometry type is declared, and nothing else
+    # needs every row as a geometry (datum change or check, DEM, many stations).
+    src.read_geometries = not (
+        engine == "local" and not network and driver not in ("CSV", "ESRI Shapefile")
+        and datum is None and not ctx.datum_check and opts.dem is None
+        and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
 
     def local_chunks():
         from .pipeline import ordered_map, threads
@@ -1037,9 +1071,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                          default_use=default_use, axis_order=axis_order, lang=lang)
     geom_name = gdf.geometry.name
     attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
-    gz, _written, _res, _area = screen_chunk(attrs, np.asarray(geoms, dtype=object),
-                                      np.asarray(geoms, dtype=object), src_crs, zones, opts,
-                                      "GeoDataFrame")
+    gz = screen_chunk(attrs, np.asarray(geoms, dtype=object), np.asarray(geoms, dtype=object),
+                      src_crs, zones, opts, "GeoDataFrame").columns
     out = gdf.copy()
     for col in gz.columns:
         out[col] = gz[col].to_numpy()

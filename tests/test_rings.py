@@ -36,7 +36,7 @@ def test_from_wkb_takes_only_plain_single_rings():
     cases = [
         square,                                                        # 0: taken
         shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2)),   # 1: a hole
-        shapely.MultiPolygon([square]),                                # 2: multi-part
+        shapely.MultiPolygon([square]),                                # 2: one part: taken
         shapely.Point(1, 1),                                           # 3: a point
         shapely.LineString([(0, 0), (1, 1)]),                          # 4: a line
         shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 0, 1)]),  # 5: Z
@@ -48,14 +48,18 @@ def test_from_wkb_takes_only_plain_single_rings():
     # a ring whose last vertex is not its first (shapely refuses to read it)
     open_ring = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, 1, 0, 1, 1, 0, 1)
     nan_vertex = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, np.nan, 0, 1, 1, 0, 0)
-    raw = np.array([*raw, big_endian, with_srid, trailing, open_ring, nan_vertex, None, "POINT (1 1)"],
-                   dtype=object)
+    two_parts = _wkb([shapely.MultiPolygon([square, shapely.box(5, 5, 6, 6)])])[0]
+    big_endian_part = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00" + big_endian  # LE outside, BE inside
+    raw = np.array([*raw, big_endian, with_srid, trailing, open_ring, nan_vertex, None, "POINT (1 1)",
+                    b"\x01\x03\x00\x00", b"", raw[0], two_parts, big_endian_part], dtype=object)
     r = R.from_wkb(raw)
-    assert r.rows.tolist() == [0]
-    assert r.x.tolist() == [1, 1, 0, 0, 1] and r.y.tolist() == [0, 1, 1, 0, 0]
-    assert r.offsets.tolist() == [0, 5]
-    # a row that was not read (its geometry None) is not taken either
-    assert len(R.from_wkb(raw[:1], np.array([None], dtype=object))) == 0
+    assert r.rows.tolist() == [0, 2, 15]   # the square, as a polygon, as one part, and again
+    assert r.x.tolist() == [1, 1, 0, 0, 1] * 3 and r.y.tolist() == [0, 1, 1, 0, 0] * 3
+    assert r.offsets.tolist() == [0, 5, 10, 15]
+    assert r.multi.tolist() == [False, True, False]
+    # made geometries again, each is what was read
+    assert shapely.equals_exact(r.polygons(), shapely.from_wkb(raw[r.rows]), tolerance=0).all()
+    assert [g.geom_type for g in r.polygons()] == ["Polygon", "MultiPolygon", "Polygon"]
 
 
 def _rings_of(polys):
@@ -157,6 +161,7 @@ def test_ring_path_equals_the_geometry_path(zones, epsg):
     rng = np.random.default_rng(13)
     frame = zones.frame
     local = np.array(_oracle_polygons(frame, rng), dtype=object)
+    local[::5] = [shapely.MultiPolygon([g]) for g in local[::5]]   # one part: rings too
     to_src = Transformer.from_crs(frame.crs, CRS.from_epsg(epsg), always_xy=True)
     src = shapely.transform(local, lambda x, y: to_src.transform(x, y), interleaved=False)
     raw = _wkb(src)
@@ -169,6 +174,7 @@ def test_ring_path_equals_the_geometry_path(zones, epsg):
     p1, a1 = runs[True]
     p0, a0 = runs[False]
     assert p1.rings is not None and len(p1.rings) > 0.8 * len(geoms)   # the path was taken
+    assert p1.rings.multi.sum() > 0.15 * len(geoms)
     assert p0.rings is None
     undecided = ~frame.measure_rings(p1.rings)[2]
     assert 100 < undecided.sum() < len(p1.rings) / 2   # and stepped aside where it must
@@ -209,3 +215,67 @@ def test_screen_chunk_same_with_the_path_off(zones, monkeypatch):
     pd.testing.assert_frame_equal(on[0], off[0])
     assert np.array_equal(on[2], off[2])
     assert np.allclose(on[3], off[3], rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("src_ext,out_ext,sort", [("parquet", "parquet", "hilbert"), ("parquet", "gpkg", None),
+                                                  ("gpkg", "parquet", "none"), ("gpkg", "fgb", None)])
+def test_screen_file_leaves_no_row_unwritten(zones, tmp_path, monkeypatch, src_ext, out_ext, sort):
+    """The reader leaves WKB unread for the core, which builds geometries only for the rows
+    off the ring path: every row still comes out with its geometry as read, the same file
+    as with every row read (GEOZONES_RINGS=0), whatever the row's fate (a ring with a bad
+    height, a ring far off, a concave one, unreadable bytes, none, empty, multi-part)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    from geozones.screen import screen_file
+
+    rng = np.random.default_rng(8)
+    frame = zones.frame
+    local = np.array(_oracle_polygons(frame, rng)[:300], dtype=object)
+    to_src = Transformer.from_crs(frame.crs, CRS.from_epsg(4546), always_xy=True)
+    src_geoms = shapely.transform(local, lambda x, y: to_src.transform(x, y), interleaved=False)
+    extra = [shapely.MultiPolygon([src_geoms[0]]), shapely.Polygon(), None]
+    geoms = np.array([*src_geoms, *extra], dtype=object)
+    heights = rng.uniform(0, 90, len(geoms))
+    heights[[3, 7]] = -5.0                               # rings whose row gets a problem
+    wkb = list(_wkb(geoms))
+    wkb[11] = b"\x01\x03\x00\x00"                       # cut short: unreadable
+    wkb[12] = _wkb([geoms[12]], byte_order=0)[0]         # big-endian
+    table = pa.table({"PID": np.arange(len(geoms)), "H": heights, "geometry": pa.array(wkb, pa.binary())})
+    import geopandas as gpd
+
+    src = tmp_path / f"in.{src_ext}"
+    gdf = gpd.GeoDataFrame({"PID": table["PID"].to_numpy(), "H": heights},
+                           geometry=gpd.GeoSeries(shapely.from_wkb(wkb, on_invalid="ignore"), crs=4546))
+    if src_ext == "parquet":
+        gdf.to_parquet(src)
+        meta = pq.read_metadata(src).metadata
+        pq.write_table(table.replace_schema_metadata(meta), src)   # the bytes as given, bad one too
+    else:
+        gdf.to_file(src, engine="pyogrio")
+    outs = {}
+    for flag in ("1", "0"):
+        monkeypatch.setenv("GEOZONES_RINGS", flag)
+        out = tmp_path / f"out{flag}.{out_ext}"
+        screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="H"), sort=sort)
+        outs[flag] = out
+    if out_ext == "parquet":
+        a, b = pq.read_table(outs["1"]), pq.read_table(outs["0"])
+        assert a.equals(b)
+        got = a.sort_by("PID") if "gz_row" not in a.column_names else a.take(np.argsort(a["gz_row"].to_numpy()))
+        gw = got["geometry"].to_pylist()
+    else:
+        a = pyogrio.read_dataframe(outs["1"])
+        b = pyogrio.read_dataframe(outs["0"])
+        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
+        both_none = a.geometry.isna().to_numpy() & b.geometry.isna().to_numpy()
+        assert (shapely.equals_exact(a.geometry.values, b.geometry.values, tolerance=0) | both_none).all()
+        gw = list(shapely.to_wkb(a.geometry.values))
+    assert len(gw) == len(geoms)
+    # the input as a reader sees it (GDAL made every polygon of the GeoPackage multi-part)
+    read = (shapely.from_wkb(wkb, on_invalid="ignore") if src_ext == "parquet"
+            else pyogrio.read_dataframe(src).geometry.values)
+    for i, g in enumerate(read):   # every readable, non-empty row comes out as given
+        if g is not None and not g.is_empty:
+            assert gw[i] is not None and shapely.equals_exact(shapely.from_wkb(gw[i]), g, tolerance=0), i

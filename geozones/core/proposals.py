@@ -203,17 +203,28 @@ class Proposals:
                 problems[i] = err
             arr = arr.copy()
             arr[texts] = parsed
-        if raw is not None:
-            arr = arr.copy()
-            _repair_unreadable(arr, np.asarray(raw, dtype=object), repaired, problems)
-        source = arr.copy()
-        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
+        raw_arr = None if raw is None else np.asarray(raw, dtype=object)
         # Convex rings read from the WKB are valid and finite: no geometry, no GEOS check.
-        kept = (ring_path.from_wkb(raw, arr) if rings and raw is not None and dem is None
+        kept = (ring_path.from_wkb(raw_arr) if rings and raw_arr is not None and dem is None
                 and ring_path.enabled() else None)
         if kept is not None:
             kept = kept.subset(ring_path.convex(kept) & np.equal(problems[kept.rows], None))
+        if raw_arr is not None:
+            arr = arr.copy()
+            # WKB not read yet (a reader may leave it to here) is read now, but for the rings
+            unread = np.equal(arr, None) & np.fromiter((type(v) is bytes for v in raw_arr),
+                                                        dtype=bool, count=n)
+            if kept is not None:
+                unread[kept.rows] = False
+            if unread.any():
+                arr[unread] = parse_many(raw_arr[unread], wkb=True, curves=False)[0]
+            _repair_unreadable(arr, raw_arr, repaired, problems,
+                               skip=None if kept is None else kept.rows)
+        source = arr.copy()
+        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+        if kept is not None:
+            missing[kept.rows] = False
+        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
         general = np.ones(n, dtype=bool)
         if kept is not None:
             general[kept.rows] = False
@@ -259,12 +270,11 @@ class Proposals:
         if kept is not None:
             # into the frame as coordinates; a ring far off (the diagnosis needs it) or no
             # longer strictly convex there takes the general path below
-            kept = kept.subset(ok[kept.rows])
+            kept = _release(kept, ok[kept.rows], arr, source, raw_arr)
             lx, ly = transform_xy(kept.x, kept.y, parse_crs(crs), frame.crs, axis_order == "yx")
             kept = kept.with_xy(lx, ly)
             near = reach_of_bounds(kept.bounds(), zones.anchors_m) <= st.plausible_radius_m
-            stays = near & ring_path.convex(kept)
-            kept = kept.subset(stays)
+            kept = _release(kept, near & ring_path.convex(kept), arr, source, raw_arr)
             general[:] = True
             general[kept.rows] = False
         if (ok & general).any():
@@ -315,10 +325,22 @@ class Proposals:
         effective = np.where(below, 0.0, effective)
         local[~np.equal(problems, None)] = None
         if kept is not None:
-            kept = kept.subset(np.equal(problems[kept.rows], None))
+            kept = _release(kept, np.equal(problems[kept.rows], None), arr, source, raw_arr)
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
                    below, kept)
+
+
+def _release(kept: Rings, keep: np.ndarray, arr: np.ndarray, source: np.ndarray,
+             raw: np.ndarray) -> Rings:
+    """The rings where ``keep``; the others leave the ring path, so their geometries are
+    read now where a reader left them unread (plain valid rings: they read), in ``arr`` and
+    ``source``: every row not kept as a ring has its geometry as read."""
+    back = kept.rows[~keep]
+    back = back[np.equal(source[back], None)]
+    if back.size:
+        arr[back] = source[back] = shapely.from_wkb(raw[back])
+    return kept.subset(keep)
 
 
 def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -342,10 +364,13 @@ def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarra
 
 
 def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
-                       problems: np.ndarray) -> None:
+                       problems: np.ndarray, skip: np.ndarray | None = None) -> None:
     """Geometries that could not be read: try to fix the ring (unclosed rings are common in
-    hand-made files); rows that stay unreadable get a problem."""
-    for i in np.flatnonzero(np.equal(arr, None) & ~np.equal(raw, None)):
+    hand-made files); rows that stay unreadable get a problem. Rows ``skip`` are left."""
+    todo = np.equal(arr, None) & ~np.equal(raw, None)
+    if skip is not None:
+        todo[skip] = False
+    for i in np.flatnonzero(todo):
         fixed = None
         try:  # a curve (CURVEPOLYGON …) is linearised
             fixed = linearize(raw[i])

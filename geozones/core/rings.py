@@ -45,12 +45,17 @@ class Rings:
     rows : position of each ring's row (int64, increasing).
     x, y : every vertex, the closing one included, ring after ring.
     offsets : ``len(rows) + 1`` starts into ``x``/``y`` (the last is ``len(x)``).
+    source_bounds : (n, 4) bounds of the rings as read, before any projection (None until
+        :meth:`with_xy` keeps them).
+    multi : per ring, it was read as a MultiPolygon of one part (None: none was).
     """
 
     rows: np.ndarray
     x: np.ndarray
     y: np.ndarray
     offsets: np.ndarray
+    source_bounds: np.ndarray | None = None
+    multi: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -65,8 +70,10 @@ class Rings:
         return np.repeat(np.arange(len(self.rows)), self.counts)
 
     def with_xy(self, x: np.ndarray, y: np.ndarray) -> Rings:
-        """The same rings with other coordinates (e.g. projected)."""
-        return Rings(self.rows, np.asarray(x, dtype=float), np.asarray(y, dtype=float), self.offsets)
+        """The same rings with other coordinates (e.g. projected); the bounds as read kept."""
+        kept = self.bounds() if self.source_bounds is None else self.source_bounds
+        return Rings(self.rows, np.asarray(x, dtype=float), np.asarray(y, dtype=float), self.offsets, kept,
+                     self.multi)
 
     def subset(self, keep: np.ndarray) -> Rings:
         """The rings where ``keep`` (bool, one per ring) is true."""
@@ -76,7 +83,9 @@ class Rings:
         vertex = np.repeat(keep, self.counts)
         counts = self.counts[keep]
         return Rings(self.rows[keep], self.x[vertex], self.y[vertex],
-                     np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+                     np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+                     None if self.source_bounds is None else self.source_bounds[keep],
+                     None if self.multi is None else self.multi[keep])
 
     def reduce(self, values: np.ndarray, ufunc) -> np.ndarray:
         """``ufunc.reduceat`` of per-vertex ``values`` over each ring."""
@@ -90,12 +99,17 @@ class Rings:
                                 self.reduce(self.x, np.maximum), self.reduce(self.y, np.maximum)])
 
     def polygons(self) -> np.ndarray:
-        """The rings as shapely Polygons (object array, one per ring)."""
+        """The rings as shapely Polygons, or MultiPolygons of one part where they were read
+        as such (object array, one per ring)."""
         if not len(self.rows):
             return np.empty(0, dtype=object)
         ring_index = self.ring_of_vertex()
         lr = shapely.linearrings(np.column_stack([self.x, self.y]), indices=ring_index)
-        return np.asarray(shapely.polygons(lr), dtype=object)
+        out = np.asarray(shapely.polygons(lr), dtype=object)
+        if self.multi is not None and self.multi.any():
+            m = np.flatnonzero(self.multi)
+            out[m] = shapely.multipolygons(out[m], indices=np.arange(len(m)))
+        return out
 
     def area_m2(self) -> np.ndarray:
         """Area of each ring, as GEOS computes a polygon's (``Area::ofRing``: the shoelace
@@ -137,18 +151,24 @@ def _u32(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
     return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
 
 
-def from_wkb(raw: np.ndarray, parsed: np.ndarray | None = None) -> Rings:
-    """The rows of ``raw`` (WKB bytes per row, or None) that are a Polygon of one closed ring
-    of at least 4 finite vertices in little-endian 2D ISO WKB, exactly as long as that; with
-    ``parsed`` (the geometries read from ``raw``), only rows that were read. Everything
-    else (multi-part, holes, big-endian, Z/M, EWKB, curves, text) is left to shapely."""
+def _header(buf: np.ndarray, at: np.ndarray, kind: int) -> np.ndarray:
+    """Little-endian 2D ISO WKB of geometry type ``kind`` starts at byte positions ``at``."""
+    return ((buf[at] == 1) & (buf[at + 1] == kind) & (buf[at + 2] == 0) & (buf[at + 3] == 0)
+            & (buf[at + 4] == 0))
+
+
+def from_wkb(raw: np.ndarray) -> Rings:
+    """The rows of ``raw`` (WKB bytes per row, or None) that are one closed ring of at least
+    4 finite vertices: a Polygon, or a MultiPolygon of one such Polygon (``multi``), in
+    little-endian 2D ISO WKB throughout, exactly as long as that (so that shapely would
+    write the very same bytes). Everything else (several parts, holes, big-endian, Z/M,
+    EWKB, curves, text) is left to shapely."""
     raw = np.asarray(raw, dtype=object)
     n = len(raw)
     is_bytes = np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=n)
-    if parsed is not None:
-        is_bytes &= ~np.equal(np.asarray(parsed, dtype=object), None)
     rows = np.flatnonzero(is_bytes)
-    empty = Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64))
+    empty = Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64),
+                  multi=np.zeros(0, dtype=bool))
     if not rows.size:
         return empty
     values = raw[rows].tolist()
@@ -157,22 +177,27 @@ def from_wkb(raw: np.ndarray, parsed: np.ndarray | None = None) -> Rings:
     buf = np.frombuffer(b"".join(values), dtype=np.uint8)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     s = starts[long_enough]
-    good = np.zeros(len(rows), dtype=bool)
-    head = (buf[s] == 1) & (buf[s + 1] == 3) & (buf[s + 2] == 0) & (buf[s + 3] == 0) & (buf[s + 4] == 0)
-    hs = s[head]
+    ln = lengths[long_enough]
+    multi = np.zeros(len(s), dtype=bool)
+    m = np.flatnonzero(_header(buf, s, 6) & (ln >= 22))
+    multi[m] = (_u32(buf, s[m] + 5) == 1) & _header(buf, s[m] + 9, 3)   # one part, a polygon
+    base = s + np.where(multi, 9, 0)                 # where the polygon starts
+    head = _header(buf, base, 3)
+    hs = base[head]
     npts = np.zeros(len(s), dtype=np.int64)
     one_ring = np.zeros(len(s), dtype=bool)
     one_ring[head] = _u32(buf, hs + 5) == 1
     npts[head] = _u32(buf, hs + 9)
-    ok = head & one_ring & (npts >= 4) & (lengths[long_enough] == 13 + 16 * npts)
+    ok = head & one_ring & (npts >= 4) & (ln == (base - s) + 13 + 16 * npts)
+    good = np.zeros(len(rows), dtype=bool)
     good[np.flatnonzero(long_enough)[ok]] = True
     if not good.any():
         return empty
-    gs, gn = starts[good], npts[long_enough][ok]
+    gn = npts[ok]
     # the coordinate bytes of the good rows, in order: runs of (skip, keep) bytes
-    begin = gs + 13
+    begin = base[ok] + 13
     end = begin + 16 * gn
-    runs = np.empty(2 * len(gs) + 1, dtype=np.int64)
+    runs = np.empty(2 * len(begin) + 1, dtype=np.int64)
     runs[0:-1:2] = begin - np.concatenate([[0], end[:-1]])
     runs[1::2] = 16 * gn
     runs[-1] = len(buf) - end[-1]
@@ -181,7 +206,7 @@ def from_wkb(raw: np.ndarray, parsed: np.ndarray | None = None) -> Rings:
     coords = buf[np.repeat(keep, runs)].view("<f8").reshape(-1, 2)
     x, y = coords[:, 0].copy(), coords[:, 1].copy()
     offsets = np.concatenate([[0], np.cumsum(gn)]).astype(np.int64)
-    out = Rings(rows[good], x, y, offsets)
+    out = Rings(rows[good], x, y, offsets, multi=multi[ok])
     finite = out.reduce(np.isfinite(x) & np.isfinite(y), np.logical_and)
     closed = (x[offsets[:-1]] == x[offsets[1:] - 1]) & (y[offsets[:-1]] == y[offsets[1:] - 1])
     return out.subset(finite & closed)

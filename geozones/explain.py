@@ -210,12 +210,16 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     n = len(ok)
     sep = " · "
     unit = t("unit_m", lang)
-    # verdict and zone as small integers (a dict lookup per row, no string sorting)
-    seen: dict = {}
-    key = np.fromiter((seen.setdefault((v, z), len(seen)) for v, z in zip(verdict, a.zone)),
-                      dtype=np.int64, count=n)
-    heads = np.array([name(VERDICT_NAMES, str(v), lang) + sep + zone_name(a.station, str(z), lang)
-                      for v, z in seen], dtype=object)
+    # verdict and zone as small integers (hashed by pandas' factorize, no string sorting)
+    import pandas as pd
+
+    v_code, v_names = pd.factorize(np.asarray(verdict, dtype=object))   # None: -1
+    z_code, z_names = pd.factorize(np.asarray(a.zone, dtype=object))
+    key = (v_code + 1) * (len(z_names) + 1) + (z_code + 1)
+    v_all, z_all = [None, *v_names], [None, *z_names]
+    heads = np.array([name(VERDICT_NAMES, str(v_all[k // (len(z_names) + 1)]), lang) + sep
+                      + zone_name(a.station, str(z_all[k % (len(z_names) + 1)]), lang)
+                      for k in range((len(v_names) + 1) * (len(z_names) + 1))], dtype=object)
     max_h = np.where(ok, a.max_height_m, np.nan)
     exc = np.where(ok, a.exceedance_m, np.nan)
     has_max = ok & ~np.isnan(max_h)

@@ -644,7 +644,10 @@ def to_arrow(gdf, bbox: bool = False):
     unbuilt = gdf.attrs.pop(BOUNDS_HINT, None)
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    attrs = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns=geom_name)), preserve_index=False)
+    # the attribute columns as they are (no copy without the geometry); one thread: on a
+    # chunk, pyarrow's default pool of threads costs more to start than it saves
+    attrs = pa.Table.from_pandas(gdf, columns=[c for c in gdf.columns if c != geom_name],
+                                 preserve_index=False, nthreads=1)
     if given is None:
         wkb = shapely.to_wkb(geoms, flavor="iso")
     else:

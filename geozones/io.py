@@ -1268,22 +1268,28 @@ def _sorted_buckets(work: Path, buckets, limit: int):
             sub_shift = max(shift - 4, 0)
             writers: dict = {}
             counts: dict = {}
-            lo, hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+            lo = np.full(16, np.iinfo(np.int64).max)   # per part: its least and greatest key
+            hi = np.full(16, np.iinfo(np.int64).min)
+            prefix = f"{f.stem[len('bucket-'):]}-"
             try:
                 with pa.OSFile(str(f), "rb") as source:
                     for batch in pa.ipc.open_stream(source):
                         keys = batch.column(batch.num_columns - 1).to_numpy()
-                        lo, hi = min(lo, int(keys.min())), max(hi, int(keys.max()))
+                        part = (keys >> sub_shift) & 15
+                        np.minimum.at(lo, part, keys)
+                        np.maximum.at(hi, part, keys)
                         body = batch.drop_columns(["__gz_key"])
-                        _split_to_buckets(work, body, keys, (keys >> sub_shift) & 15, batch.schema,
-                                          writers, counts, prefix=f"{f.stem[len('bucket-'):]}-")
+                        _split_to_buckets(work, body, keys, part, batch.schema, writers, counts,
+                                          prefix=prefix)
             finally:
                 _close_all(writers)
             f.unlink()
-            # one key throughout (rows on one spot, or no geometry): no bits left to split by
-            next_shift = sub_shift if lo != hi else 0
-            yield from _sorted_buckets(work, [(work / f"bucket-{k}.arrow", counts[k], next_shift)
-                                              for k in sorted(writers)], limit)
+            # a part of one key throughout (rows on one spot, or no geometry): no bits left
+            # that could split it
+            parts = [(work / f"bucket-{k}.arrow", counts[k],
+                      sub_shift if lo[int(k[len(prefix):])] != hi[int(k[len(prefix):])] else 0)
+                     for k in sorted(writers)]
+            yield from _sorted_buckets(work, parts, limit)
             continue
         with pa.OSFile(str(f), "rb") as source:
             table = pa.ipc.open_stream(source).read_all()

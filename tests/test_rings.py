@@ -48,6 +48,8 @@ def test_from_wkb_takes_only_plain_single_rings():
     # a ring whose last vertex is not its first (shapely refuses to read it)
     open_ring = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, 1, 0, 1, 1, 0, 1)
     nan_vertex = struct.pack("<BIII", 1, 3, 1, 4) + struct.pack("<8d", 0, 0, np.nan, 0, 1, 1, 0, 0)
+    many = shapely.Point(0, 0).buffer(10, quad_segs=80)   # 321 vertices: left to shapely
+    assert len(R.from_wkb(_wkb([many]))) == 0 and R.MAX_VERTICES < 321
     two_parts = _wkb([shapely.MultiPolygon([square, shapely.box(5, 5, 6, 6)])])[0]
     big_endian_part = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00" + big_endian  # LE outside, BE inside
     raw = np.array([*raw, big_endian, with_srid, trailing, open_ring, nan_vertex, None, "POINT (1 1)",
@@ -279,3 +281,35 @@ def test_screen_file_leaves_no_row_unwritten(zones, tmp_path, monkeypatch, src_e
     for i, g in enumerate(read):   # every readable, non-empty row comes out as given
         if g is not None and not g.is_empty:
             assert gw[i] is not None and shapely.equals_exact(shapely.from_wkb(gw[i]), g, tolerance=0), i
+
+
+def test_a_parcel_on_a_band_edge_gets_one_answer_alone_or_in_a_batch(zones, monkeypatch):
+    """A road 1e-9 m either side of the protection range's edge (D = 50 m + 1 mm tolerance):
+    checked alone in a fresh process, screened in a small batch with or without the ring
+    path, or in a large one, it gets the same D to the bit, so the same zone and verdict
+    (a reviewer found PROJ for a small call and the polynomial for a large one flipping it)."""
+    from geozones.core import fastframe
+
+    frame = zones.frame
+    to_src = Transformer.from_crs(frame.crs, CRS.from_epsg(4546), always_xy=True)
+    rng = np.random.default_rng(1)
+    fill = []
+    for k in range(60):   # boxes (rings) and dented parcels (geometries), 1-24 km out
+        d, a = rng.uniform(1000, 24000), rng.uniform(0, 2 * np.pi)
+        x, y = d * np.sin(a), d * np.cos(a)
+        fill.append(shapely.box(x, y, x + 20, y + 20) if k < 39 else
+                    shapely.Polygon([(x, y), (x + 20, y), (x + 20, y + 20), (x + 10, y + 5), (x, y + 20)]))
+    road = shapely.box(12.5 + 50.001, -5, 12.5 + 60, 5)
+    src = shapely.transform(np.array([road, *fill], dtype=object), lambda x, y: to_src.transform(x, y),
+                            interleaved=False)
+    raw = _wkb(src)
+    seen = set()
+    for n, use in ((1, False), (61, True), (61, False), (len(src), True)):
+        monkeypatch.setattr(fastframe, "_cache", {})   # a fresh process each time
+        geoms = shapely.from_wkb(raw[:n])
+        p = Proposals.build(zones, geoms, raw=raw[:n] if n > 1 else None, crs="EPSG:4546",
+                            height_m=0.0, kind="road", rings=use)
+        a = assess_proposals(zones, p)
+        seen.add((a.measurements.distance_m[0], int(a.measurements.zone[0]), int(a.verdict_code[0])))
+    assert len(seen) == 1
+    assert abs(next(iter(seen))[0] - 50.001) < 1e-6

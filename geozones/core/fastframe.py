@@ -41,9 +41,6 @@ DEGREE = 5
 FIT_N = 41
 CHECK_N = 97
 
-#: Fewer coordinates than this in one call are projected by PROJ (no polynomial built).
-POLY_MIN_COORDS = 256
-
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], FramePolynomial | None] = {}
 
@@ -200,17 +197,12 @@ def project(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray, proj,
 
     ``proj`` is the PROJ path (called only for the coordinates outside the box);
     ``transformer()`` gives the PROJ transformer the fit may use."""
-    # A few coordinates (one check) go to PROJ itself: fitting and verifying the polynomial
-    # (~15 ms) would cost more than it saves, every time in a one-shot command. Once it is
-    # built (a batch), the few use it too: the rows of a chunk that take the geometry path
-    # are projected as the chunk's others are.
-    few = np.size(x) < POLY_MIN_COORDS
-    if not enabled():
-        poly = None
-    elif few:
-        poly = _cache.get((src_wkt, dst_wkt))
-    else:
-        poly = polynomial_for(src_wkt, dst_wkt, transformer)
+    # Every coordinate near the station goes through the polynomial, however few come in one
+    # call: a vertex lands on the same frame coordinates whether it is checked alone, in a
+    # small file or in a chunk of a large one, before or after other work in the process
+    # (PROJ and the polynomial differ by ~1e-9 m, enough to move a D that lies on a band's
+    # edge across it). Fitting and verifying costs ~20 ms once per process and CRS.
+    poly = polynomial_for(src_wkt, dst_wkt, transformer) if enabled() else None
     if poly is None:
         return proj(x, y)
     x = np.asarray(x, dtype=float)

@@ -28,6 +28,10 @@ import shapely
 
 __all__ = ["Rings", "enabled", "from_wkb", "convex"]
 
+#: Rings of more vertices than this are left to shapely (GEOS's ring area is summed term by
+#: term here, one pass per vertex of the longest ring; parcels rarely have more).
+MAX_VERTICES = 256
+
 #: A turn counts as strict when |cross| exceeds this share of the two edges' lengths' product
 #: (sin of the turn angle): nearly straight vertices go to GEOS, which decides them exactly.
 STRICT_SIN = 1e-9
@@ -158,8 +162,8 @@ def _header(buf: np.ndarray, at: np.ndarray, kind: int) -> np.ndarray:
 
 
 def from_wkb(raw: np.ndarray) -> Rings:
-    """The rows of ``raw`` (WKB bytes per row, or None) that are one closed ring of at least
-    4 finite vertices: a Polygon, or a MultiPolygon of one such Polygon (``multi``), in
+    """The rows of ``raw`` (WKB bytes per row, or None) that are one closed ring of 4 to
+    :data:`MAX_VERTICES` finite vertices: a Polygon, or a MultiPolygon of one such Polygon (``multi``), in
     little-endian 2D ISO WKB throughout, exactly as long as that (so that shapely would
     write the very same bytes). Everything else (several parts, holes, big-endian, Z/M,
     EWKB, curves, text) is left to shapely."""
@@ -188,7 +192,7 @@ def from_wkb(raw: np.ndarray) -> Rings:
     one_ring = np.zeros(len(s), dtype=bool)
     one_ring[head] = _u32(buf, hs + 5) == 1
     npts[head] = _u32(buf, hs + 9)
-    ok = head & one_ring & (npts >= 4) & (ln == (base - s) + 13 + 16 * npts)
+    ok = head & one_ring & (npts >= 4) & (npts <= MAX_VERTICES) & (ln == (base - s) + 13 + 16 * npts)
     good = np.zeros(len(rows), dtype=bool)
     good[np.flatnonzero(long_enough)[ok]] = True
     if not good.any():

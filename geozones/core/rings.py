@@ -16,6 +16,11 @@ Every row this path cannot decide exactly (near the field, on a sector's edge, c
 touching a pilot area's box …) is turned into a geometry (:meth:`Rings.polygons`) and takes
 the general path; a test compares both paths row by row. ``GEOZONES_RINGS=0`` switches this
 path off (every row through shapely).
+
+``screen`` goes one step further where its writer takes WKB (GeoParquet, GeoPackage …): the
+reader leaves the input's WKB unread, :meth:`geozones.core.proposals.Proposals.build` reads
+into geometries only the rows off this path, and a ring is written from its own bytes (which
+are what shapely would write), with its bounds as read for the GeoParquet covering.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 screening with writing.
 
 shapely's and numpy's vectorised measurements release the GIL while they work (building
-geometry objects, and pyogrio 0.13's ``write_arrow``, do not: they bound what the second core
-buys, 1.2–1.3× on 1M rows): :func:`ordered_map` screens up to one chunk per thread at once (the
+geometry objects, now mostly avoided (:mod:`geozones.core.rings`), making the row messages
+and their Arrow text, pandas' bookkeeping and pyogrio 0.13's ``write_arrow`` do not: they
+bound what the second core buys, 1.1–1.2× on 1M rows): :func:`ordered_map` screens up to one chunk per thread at once (the
 zone geometries are prepared per thread, :mod:`geozones.core.prepared`), and
 :func:`prefetch` runs that producer ahead in a worker thread, so the cores screen chunks
 *k+1*, *k+2* while chunk *k* is written. Memory stays bounded by the chunk: at most

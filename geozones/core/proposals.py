@@ -204,16 +204,16 @@ class Proposals:
             arr = arr.copy()
             arr[texts] = parsed
         raw_arr = None if raw is None else np.asarray(raw, dtype=object)
+        is_bytes = None if raw_arr is None else ring_path.bytes_rows(raw_arr)
         # Convex rings read from the WKB are valid and finite: no geometry, no GEOS check.
-        kept = (ring_path.from_wkb(raw_arr) if rings and raw_arr is not None and dem is None
+        kept = (ring_path.from_wkb(raw_arr, is_bytes) if rings and raw_arr is not None and dem is None
                 and ring_path.enabled() else None)
         if kept is not None:
             kept = kept.subset(ring_path.convex(kept) & np.equal(problems[kept.rows], None))
         if raw_arr is not None:
             arr = arr.copy()
             # WKB not read yet (a reader may leave it to here) is read now, but for the rings
-            unread = np.equal(arr, None) & np.fromiter((type(v) is bytes for v in raw_arr),
-                                                        dtype=bool, count=n)
+            unread = np.equal(arr, None) & is_bytes
             if kept is not None:
                 unread[kept.rows] = False
             if unread.any():

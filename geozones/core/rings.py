@@ -166,15 +166,15 @@ def _header(buf: np.ndarray, at: np.ndarray, kind: int) -> np.ndarray:
             & (buf[at + 4] == 0))
 
 
-def from_wkb(raw: np.ndarray) -> Rings:
+def from_wkb(raw: np.ndarray, is_bytes: np.ndarray | None = None) -> Rings:
     """The rows of ``raw`` (WKB bytes per row, or None) that are one closed ring of 4 to
     :data:`MAX_VERTICES` finite vertices: a Polygon, or a MultiPolygon of one such Polygon (``multi``), in
     little-endian 2D ISO WKB throughout, exactly as long as that (so that shapely would
     write the very same bytes). Everything else (several parts, holes, big-endian, Z/M,
-    EWKB, curves, text) is left to shapely."""
+    EWKB, curves, text) is left to shapely. ``is_bytes``: which rows hold bytes, if known."""
     raw = np.asarray(raw, dtype=object)
-    n = len(raw)
-    is_bytes = np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=n)
+    if is_bytes is None:
+        is_bytes = bytes_rows(raw)
     rows = np.flatnonzero(is_bytes)
     empty = Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64),
                   multi=np.zeros(0, dtype=bool))
@@ -219,6 +219,11 @@ def from_wkb(raw: np.ndarray) -> Rings:
     finite = out.reduce(np.isfinite(x) & np.isfinite(y), np.logical_and)
     closed = (x[offsets[:-1]] == x[offsets[1:] - 1]) & (y[offsets[:-1]] == y[offsets[1:] - 1])
     return out.subset(finite & closed)
+
+
+def bytes_rows(raw: np.ndarray) -> np.ndarray:
+    """Which values of an object array are ``bytes`` (WKB)."""
+    return np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=len(raw))
 
 
 def convex(rings: Rings) -> np.ndarray:

@@ -262,6 +262,9 @@ class ChunkResult(NamedTuple):
     #: (the reader left their WKB to the core): ``written`` is None there, and the writer
     #: writes the input's WKB, which is what shapely would write (geozones.core.rings)
     unbuilt: tuple[np.ndarray, np.ndarray] | None = None
+    #: rows whose ``written`` geometry is a repair of input that could not be read (never
+    #: to be written as the input's bytes)
+    unreadable: np.ndarray | None = None
 
 
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
@@ -332,7 +335,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
                        np.round(np.where(ok, p.ground_m, np.nan), 3))
     floor_area = p.footprint_area_m2() * storeys
-    return ChunkResult(columns, written, residential, floor_area, unbuilt)
+    return ChunkResult(columns, written, residential, floor_area, unbuilt, p.unreadable)
 
 
 def _text(values: np.ndarray):
@@ -630,7 +633,7 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
         "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
     }
     residential = ok & (kinds == "building") & (uses == "residential")
-    return ChunkResult(columns, written, residential, floor_area)
+    return ChunkResult(columns, written, residential, floor_area, unreadable=unreadable)
 
 
 #: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
@@ -665,7 +668,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     """
     network = isinstance(ctx.zones, StationNetwork)
     counts: dict[str, int] = {}
-    gz, written, residential, floor_area, unbuilt = screen_chunk(
+    gz, written, residential, floor_area, unbuilt, unreadable = screen_chunk(
         df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
         datum_counts=counts if ctx.datum_check and not network else None)
     part = ScreenSummary(long=gz.attrs.get("long"))
@@ -698,7 +701,8 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     if not ctx.datum and ctx.driver not in ("CSV", "ESRI Shapefile"):
         from .io import BOUNDS_HINT, WKB_HINT, reusable_wkb
 
-        wkb = reusable_wkb(raw, written)  # rows read: written as read
+        # rows read as given: written as read (a repair of unreadable input is encoded)
+        wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, None, written))
         if unbuilt is not None:   # rows never built: only their WKB can be written
             rows, bounds = unbuilt
             if wkb is None:

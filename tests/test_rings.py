@@ -313,3 +313,42 @@ def test_a_parcel_on_a_band_edge_gets_one_answer_alone_or_in_a_batch(zones, monk
         seen.add((a.measurements.distance_m[0], int(a.measurements.zone[0]), int(a.verdict_code[0])))
     assert len(seen) == 1
     assert abs(next(iter(seen))[0] - 50.001) < 1e-6
+
+
+def test_a_repaired_unreadable_row_is_written_repaired(zones, tmp_path):
+    """An unclosed ring cannot be read; it is closed and made valid, and that repair is what
+    is written, never the unreadable bytes (even where the repair has as many vertices as
+    they do, which made them look like shapely's encoding of it; a reviewer's case)."""
+    import json
+    import struct
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from geozones.screen import screen_file
+
+    def le_polygon(ring):
+        return (struct.pack("<BIII", 1, 3, 1, len(ring))
+                + b"".join(struct.pack("<2d", *p) for p in ring))
+
+    x0, y0 = 552000.0, 3930000.0
+    bowtie_open = le_polygon([(x0 + 10 * a, y0 + 10 * b) for a, b in [(3, 3), (1, 3), (1, 1), (3, 3), (2, 2)]])
+    square_open = le_polygon([(x0 + 100, y0), (x0 + 110, y0), (x0 + 110, y0 + 10), (x0 + 100, y0 + 10)])
+    good = shapely.to_wkb(shapely.box(x0 + 200, y0, x0 + 210, y0 + 10))
+    wkb = [bowtie_open, square_open, good]
+    col = {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": CRS.from_epsg(4546).to_json_dict()}
+    meta = {b"geo": json.dumps({"version": "1.1.0", "primary_column": "geometry",
+                                "columns": {"geometry": col}}).encode()}
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"PID": [0, 1, 2], "H": [10.0] * 3, "geometry": pa.array(wkb, pa.binary())})
+                   .replace_schema_metadata(meta), src)
+    out = tmp_path / "out.parquet"
+    screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="H"), sort="none")
+    got = pq.read_table(out)
+    assert got["gz_status"].to_pylist()[:2] == ["repaired", "repaired"]
+    for i in (0, 1):
+        expect = shapely.make_valid(shapely.from_wkb(wkb[i], on_invalid="fix"))
+        written = got["geometry"][i].as_py()
+        assert written != wkb[i]
+        assert shapely.equals_exact(shapely.from_wkb(written), expect, tolerance=0), i
+    assert got["geometry"][2].as_py() == good

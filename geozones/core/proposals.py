@@ -70,6 +70,8 @@ class Proposals:
     rings : rows kept as strictly convex rings in the frame instead of geometries (built
         with ``rings=True``; :mod:`geozones.core.rings`): their ``geoms`` are None, and
         :meth:`with_geoms` makes them polygons.
+    unreadable : the input's WKB or WKT could not be read as given (``source_geoms`` holds
+        the repair, if any: not the input's bytes).
     """
 
     geoms: np.ndarray
@@ -91,6 +93,7 @@ class Proposals:
     is_line: np.ndarray | None = None
     below_field: np.ndarray | None = None
     rings: Rings | None = None
+    unreadable: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -218,8 +221,12 @@ class Proposals:
                 unread[kept.rows] = False
             if unread.any():
                 arr[unread] = parse_many(raw_arr[unread], wkb=True, curves=False)[0]
-            _repair_unreadable(arr, raw_arr, repaired, problems,
-                               skip=None if kept is None else kept.rows)
+            unreadable = np.equal(arr, None) & ~np.equal(raw_arr, None)
+            if kept is not None:
+                unreadable[kept.rows] = False
+            _repair_unreadable(arr, raw_arr, repaired, problems, unreadable)
+        else:
+            unreadable = np.zeros(n, dtype=bool)
         source = arr.copy()
         missing = shapely.is_missing(arr) | shapely.is_empty(arr)
         if kept is not None:
@@ -328,7 +335,7 @@ class Proposals:
             kept = _release(kept, np.equal(problems[kept.rows], None), arr, source, raw_arr)
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
-                   below, kept)
+                   below, kept, unreadable)
 
 
 def _release(kept: Rings, keep: np.ndarray, arr: np.ndarray, source: np.ndarray,
@@ -364,13 +371,10 @@ def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarra
 
 
 def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
-                       problems: np.ndarray, skip: np.ndarray | None = None) -> None:
-    """Geometries that could not be read: try to fix the ring (unclosed rings are common in
-    hand-made files); rows that stay unreadable get a problem. Rows ``skip`` are left."""
-    todo = np.equal(arr, None) & ~np.equal(raw, None)
-    if skip is not None:
-        todo[skip] = False
-    for i in np.flatnonzero(todo):
+                       problems: np.ndarray, rows: np.ndarray) -> None:
+    """Geometries that could not be read (``rows``, a mask): try to fix the ring (unclosed
+    rings are common in hand-made files); rows that stay unreadable get a problem."""
+    for i in np.flatnonzero(rows):
         fixed = None
         try:  # a curve (CURVEPOLYGON …) is linearised
             fixed = linearize(raw[i])

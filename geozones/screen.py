@@ -439,12 +439,13 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     crs_obj = parse_crs(crs)
     inputs = _proposal_inputs(df, opts, path)
     located = geoms
-    if raw_arr is not None and (np.equal(geoms, None) & ~np.equal(raw_arr, None)).any():
+    unread = None if raw_arr is None else np.equal(geoms, None) & ~np.equal(raw_arr, None)
+    if unread is not None and unread.any():
         from .core.proposals import _repair_unreadable
 
         # unreadable geometries are repaired by Proposals.build: locate them as repaired
         located = geoms.copy()
-        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object), unread)
     home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
     if len(net) == 1:   # nothing to prune: every row is read in the one frame anyway
         cand_rows, cand_st = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)

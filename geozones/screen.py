@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -251,20 +251,27 @@ def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, r
         counts[datum] = counts.get(datum, 0) + changed
 
 
-class ChunkResult(NamedTuple):
-    """What :func:`screen_chunk` gives for a chunk (see there)."""
+class ChunkResult(tuple):
+    """What :func:`screen_chunk` gives for a chunk: ``(columns, written, residential,
+    floor_area)`` as before (it unpacks into those four), and two attributes more:
 
-    columns: pd.DataFrame
-    written: np.ndarray
-    residential: np.ndarray
-    floor_area: np.ndarray
-    #: ``(rows, bounds as read (n, 4))`` of rows kept as rings and never read into a geometry
-    #: (the reader left their WKB to the core): ``written`` is None there, and the writer
-    #: writes the input's WKB, which is what shapely would write (geozones.core.rings)
-    unbuilt: tuple[np.ndarray, np.ndarray] | None = None
-    #: rows whose ``written`` geometry is a repair of input that could not be read (never
-    #: to be written as the input's bytes)
-    unreadable: np.ndarray | None = None
+    * ``unbuilt``: ``(rows, bounds as read (n, 4))`` of rows kept as rings and never read into
+      a geometry (the reader left their WKB to the core): ``written`` is None there, and the
+      writer writes the input's WKB, which is what shapely would write (geozones.core.rings);
+    * ``unreadable``: rows whose ``written`` geometry is a repair of input that could not be
+      read (never to be written as the input's bytes).
+    """
+
+    def __new__(cls, columns, written, residential, floor_area, unbuilt=None, unreadable=None):
+        self = super().__new__(cls, (columns, written, residential, floor_area))
+        self.unbuilt = unbuilt
+        self.unreadable = unreadable
+        return self
+
+    columns = property(lambda self: self[0])
+    written = property(lambda self: self[1])
+    residential = property(lambda self: self[2])
+    floor_area = property(lambda self: self[3])
 
 
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
@@ -272,7 +279,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
                  ) -> ChunkResult:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
-    Returns ``(columns, geometry to write, residential, floor area, unbuilt)``: the geometry
+    Returns ``(columns, geometry to write, residential, floor area)`` (a
+    :class:`ChunkResult`, which also says which rows were never built): the geometry
     is the input's, or the repaired one where the input's could not be read at all (a row of
     ``geoms`` may be None with its WKB in ``raw``, left for the core to read);
     ``residential`` marks the rows the pilot's residential rules concern, and ``floor area``
@@ -669,9 +677,10 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     """
     network = isinstance(ctx.zones, StationNetwork)
     counts: dict[str, int] = {}
-    gz, written, residential, floor_area, unbuilt, unreadable = screen_chunk(
-        df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
-        datum_counts=counts if ctx.datum_check and not network else None)
+    res = screen_chunk(df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
+                       datum_counts=counts if ctx.datum_check and not network else None)
+    gz, written, residential, floor_area = res
+    unbuilt, unreadable = res.unbuilt, res.unreadable
     part = ScreenSummary(long=gz.attrs.get("long"))
     part.datum_changes.update(counts)   # one station: only rows the shift could change read again
     if ctx.datum_check and network:

@@ -358,3 +358,13 @@ def test_a_repaired_unreadable_row_is_written_repaired(zones, tmp_path, many):
         assert written != wkb[i]
         assert shapely.equals_exact(shapely.from_wkb(written), expect, tolerance=0), i
     assert got["geometry"][2].as_py() == good
+
+
+def test_screen_chunk_still_unpacks_into_four(zones):
+    raw = _wkb([shapely.box(552000, 3930000, 552010, 3930010)])
+    res = screen_chunk(pd.DataFrame({"H": [3.0]}), np.array([None], dtype=object), raw,
+                       CRS.from_epsg(4546), zones, ScreenOptions(height_field="H"))
+    cols, written, residential, floor_area = res
+    assert cols["gz_verdict"].tolist() == ["pass"] and written[0] is None   # left to its WKB
+    assert res.unbuilt[0].tolist() == [0] and res.unbuilt[1][0].tolist() == [552000, 3930000, 552010, 3930010]
+    assert res.columns is cols and not res.unreadable.any()

@@ -480,6 +480,9 @@ class TableSource:
                 raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if table.num_rows == 0:
                 break
+            if not _sound(table):
+                yield from self._gdal_chunks_plain(offset, stop)
+                return
             yield _split_wkb(table, meta["geometry_name"] or "wkb_geometry")
             offset += table.num_rows
 
@@ -497,17 +500,50 @@ class TableSource:
                                     use_pyarrow=True) as (meta, reader):
                 geom_name = meta["geometry_name"] or "wkb_geometry"
                 left = float("inf") if stop is None else stop - start
+                done = 0
+                broken_at = None
                 for batch in reader:
                     if left <= 0:
                         break
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
+                    if not _sound(batch):
+                        broken_at = start + done
+                        break
                     left -= batch.num_rows
+                    done += batch.num_rows
                     yield _split_wkb(batch, geom_name, self.read_geometries)
         except InputError:
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+        if broken_at is not None:   # GDAL's Arrow stream gave a malformed batch: read plainly
+            yield from self._gdal_chunks_plain(broken_at, stop)
+
+    def _gdal_chunks_plain(self, start: int, stop: int | None):
+        """Rows ``start`` to ``stop`` read through GDAL's feature API instead of its Arrow
+        stream, chunk by chunk: for files whose Arrow stream is malformed (GDAL's FlatGeobuf
+        driver gives a null geometry offsets that run backwards, which crashed pyarrow)."""
+        import pandas as pd
+        import pyogrio.raw
+
+        offset = start
+        while stop is None or offset < stop:
+            want = self.chunk_size if stop is None else int(min(self.chunk_size, stop - offset))
+            try:
+                meta, _fids, wkb, fields = pyogrio.raw.read(self.path, layer=self.layer,
+                                                            encoding=self.encoding,
+                                                            skip_features=offset, max_features=want)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+            if wkb is None or not len(wkb):
+                break
+            df = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields)})
+            raw = np.array([None if v is None else bytes(v) for v in wkb], dtype=object)
+            geoms = (parse_many(raw, wkb=True, curves=False)[0] if self.read_geometries
+                     else np.full(len(raw), None, dtype=object))
+            yield df, geoms, raw
+            offset += len(raw)
 
 
 class _ByteRanges(_stdio.RawIOBase):
@@ -579,6 +615,18 @@ def csv_record_offsets(path, every: int, limit: int | None = None,
                 return starts[:limit], -1
     n = ends - (1 if last == b"\n" else 0)
     return [s for s in starts if s < offset], max(n, 0)
+
+
+def _sound(batch) -> bool:
+    """The batch's arrays keep Arrow's invariants (checked in full: offsets, lengths, UTF-8),
+    so converting it cannot crash the process (GDAL's FlatGeobuf stream breaks them)."""
+    import pyarrow as pa
+
+    try:
+        batch.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _split_wkb(batch, geom_name: str, read: bool = True):

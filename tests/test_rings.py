@@ -368,3 +368,26 @@ def test_screen_chunk_still_unpacks_into_four(zones):
     assert cols["gz_verdict"].tolist() == ["pass"] and written[0] is None   # left to its WKB
     assert res.unbuilt[0].tolist() == [0] and res.unbuilt[1][0].tolist() == [552000, 3930000, 552010, 3930010]
     assert res.columns is cols and not res.unreadable.any()
+
+
+def test_a_flatgeobuf_with_a_null_geometry_is_read_not_crashed_on(zones, tmp_path):
+    """GDAL's FlatGeobuf Arrow stream gives a null geometry offsets that run backwards, and
+    converting that batch crashed the process (exit 139; a reviewer found it, with files
+    geozones writes itself). The batch is checked first and such a file read feature by
+    feature: every row comes out, the null one with its error."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    from geozones.screen import screen_file
+
+    src = tmp_path / "null.fgb"
+    gpd.GeoDataFrame({"PID": [0, 1, 2], "H": [5.0, 6.0, 7.0]}, geometry=gpd.GeoSeries(
+        [shapely.box(552000, 3930000, 552010, 3930010), None, shapely.box(552100, 3930000, 552110, 3930010)],
+        crs=4546)).to_file(src, engine="pyogrio", SPATIAL_INDEX="NO")
+    for chunk in (25_000, 2):
+        out = tmp_path / f"out{chunk}.parquet"
+        screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="H"), sort="none", chunk_size=chunk)
+        got = pq.read_table(out).to_pandas()
+        assert got["PID"].tolist() == [0, 1, 2]
+        assert got["gz_verdict"].tolist() == ["pass", "error", "pass"]
+        assert got["geometry"][1] is None and got["geometry"][0] == shapely.box(552000, 3930000, 552010, 3930010).wkb

@@ -256,7 +256,12 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
     short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
     gdf = gdf.rename(columns=short)
     wgs = gdf.to_crs(4326) if gdf.crs is not None else gdf
-    geoms = np.asarray(wgs.geometry.values, dtype=object)
+    geoms = np.asarray(wgs.geometry.values, dtype=object).copy()
+    # a footprint with a NaN or infinite vertex (that row's error in the table) has nowhere
+    # to be drawn, and GEOS refuses to simplify it
+    from .core.geometry import nonfinite
+
+    geoms[nonfinite(geoms)] = None
     if simplify_m > 0:
         geoms = shapely.simplify(geoms, simplify_m / 111_000.0, preserve_topology=True)
     geoms = shift.geoms(geoms)

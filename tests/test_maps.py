@@ -184,3 +184,19 @@ def test_map_from_screened_shapefile(tmp_path):
     gz = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", (tmp_path / "m.html").read_text(encoding="utf-8")).group(1))
     heights = [f["properties"]["mh"] for f in gz["features"]]
     assert len(gz["features"]) >= 380 and any(h is not None for h in heights)
+
+
+def test_map_skips_a_footprint_with_a_nan_vertex(tmp_path):
+    """A row with a NaN vertex is that row's error in the table; the map draws the others
+    instead of failing with GEOS's "Non-finite envelope" (a reviewer's find)."""
+    good = shapely.box(552000, 3930000, 552010, 3930010)
+    nan = shapely.Polygon([(552100, 3930000), (np.nan, 3930000), (552110, 3930010), (552100, 3930000)])
+    src = tmp_path / "nan.parquet"
+    gpd.GeoDataFrame({"PID": [0, 1], "H": [5.0, 6.0]}, geometry=gpd.GeoSeries([good, nan], crs=4546)).to_parquet(src)
+    page = tmp_path / "m.html"
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.parquet"), "--height-field", "H",
+                                  "--map", str(page), "-q"])
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and page.stat().st_size > 100_000
+    out = gpd.read_parquet(tmp_path / "o.parquet")
+    assert out.sort_values("PID")["gz_verdict"].tolist() == ["pass", "error"]

@@ -904,6 +904,10 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                 kwargs["layer_options"]["ENCODING"] = "UTF-8"
             else:
                 declared = geometry_type or geometry_type_of(first_geoms)
+                if driver == "FlatGeobuf" and not geometry_type:
+                    # guessed from the first chunk: FlatGeobuf refuses any later row of
+                    # another type (a MultiPolygon among Polygons), so it declares none
+                    declared = "Unknown"
                 kwargs["geometry_type"] = declared if declared in _TYPE_NAMES.values() else "Unknown"
             if driver == "FlatGeobuf":
                 # Its spatial index cannot hold null geometries, and every row must come out.

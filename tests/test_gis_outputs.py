@@ -144,3 +144,18 @@ def test_zones_gpkg_style(tmp_path):
     qml = sqlite3.connect(out).execute("SELECT styleQML FROM layer_styles WHERE f_table_name='zones'").fetchone()[0]
     assert 'attr="zone"' in qml and 'value="protection"' in qml
 
+
+
+def test_flatgeobuf_output_takes_a_multipolygon_after_polygons(tmp_path):
+    """A GeoParquet input declaring two types, Polygons in the first chunk and a MultiPolygon
+    in a later one: the FlatGeobuf output declares no single type (it refused the later row,
+    "Mismatched geometry type", when it took the first chunk's; a reviewer's find)."""
+    geoms = [shapely.box(552000 + 20 * i, 3930000, 552010 + 20 * i, 3930010) for i in range(10)]
+    geoms[7] = shapely.MultiPolygon([geoms[7], shapely.box(552500, 3930500, 552510, 3930510)])
+    src = tmp_path / "mixed.parquet"
+    gpd.GeoDataFrame({"PID": range(10), "H": [5.0] * 10}, geometry=gpd.GeoSeries(geoms, crs=4546)).to_parquet(src)
+    out = tmp_path / "o.fgb"
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "H", "--chunk-size", "5", "-q"])
+    assert r.exit_code == 0, r.output
+    back = pyogrio.read_dataframe(out)
+    assert back["PID"].tolist() == list(range(10)) and back.geometry.iloc[7].geom_type == "MultiPolygon"

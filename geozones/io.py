@@ -993,10 +993,22 @@ def _write_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Un
     import pyarrow.parquet as pq
 
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type)
-    with pq.ParquetWriter(path, out_schema) as writer:
+    with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
         for batch in batches:  # RecordBatches of write_chunks; the file's metadata carries "geo"
             batch, bbox, _b = _take_bbox(batch)
             writer.write_batch(pa.RecordBatch.from_arrays([*batch.columns, bbox], schema=out_schema))
+
+
+#: Columns of ours whose values are (nearly) all distinct: a Parquet dictionary for them is
+#: built and then given up, which cost a third of the write (1M rows: 0.61 -> 0.42 s).
+_UNIQUE_COLUMNS = frozenset({"geometry", "bbox", "gz_row", "gz_message", "gz_distance_m",
+                             "gz_max_height_m", "gz_height_m", "gz_exceedance_m", "gz_ground_m"})
+
+
+def _dictionary_columns(schema) -> list[str]:
+    """The columns written with a Parquet dictionary: all but :data:`_UNIQUE_COLUMNS` (the
+    input's own columns keep pyarrow's default, a dictionary where it pays)."""
+    return [f.name for f in schema if f.name not in _UNIQUE_COLUMNS]
 
 
 def _geo_schema(schema, crs, geometry_type: str, extra=()):
@@ -1154,7 +1166,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
             buckets = _bucket_by_counts(work, numbered(), key_schema, bucket_rows)
         pending: list = []
         have = 0
-        with pq.ParquetWriter(path, out_schema) as writer:
+        with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
             for table in _sorted_buckets(work, buckets, 4 * bucket_rows):
                 pending.append(table)
                 have += table.num_rows

@@ -227,3 +227,17 @@ def test_a_crowded_spot_is_split_off_once(tmp_path, monkeypatch):
     # written by the splits here, where judging each part by its parent's keys (the spot's
     # part split once more after it was alone) wrote 3,710
     assert 1000 <= sum(written) <= 2810
+
+
+def test_unique_columns_are_written_without_a_dictionary(tmp_path):
+    """Geometry, gz_row and the other all-distinct columns of ours skip the Parquet dictionary
+    (built and given up, a third of the write); the input's columns keep pyarrow's default."""
+    gdf = _points(300, seed=11)
+    gdf["kind"] = np.where(np.arange(300) % 2, "road", "building")
+    out = tmp_path / "d.parquet"
+    _write(gdf, out, chunk=100)
+    meta = pq.ParquetFile(out).metadata
+    enc = {meta.schema.column(j).path: meta.row_group(0).column(j).encodings for j in range(meta.num_columns)}
+    assert not any("DICTIONARY" in e for e in enc["geometry"] + enc["gz_row"])
+    assert any("DICTIONARY" in e for e in enc["kind"])
+    assert pq.read_table(out).column("kind").to_pylist()[:1] in (["road"], ["building"])

@@ -540,9 +540,7 @@ class TableSource:
                 break
             df = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields)})
             raw = np.array([None if v is None else bytes(v) for v in wkb], dtype=object)
-            geoms = (parse_many(raw, wkb=True, curves=False)[0] if self.read_geometries
-                     else np.full(len(raw), None, dtype=object))
-            yield df, geoms, raw
+            yield df, _read_or_leave(raw, self.read_geometries), raw
             offset += len(raw)
 
 
@@ -637,8 +635,13 @@ def _split_wkb(batch, geom_name: str, read: bool = True):
     df = batch.to_pandas()
     raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
            else np.full(len(df), None, dtype=object))
-    geoms = parse_many(raw, wkb=True, curves=False)[0] if read else np.full(len(raw), None, dtype=object)
-    return df.reset_index(drop=True), geoms, raw
+    return df.reset_index(drop=True), _read_or_leave(raw, read), raw
+
+
+def _read_or_leave(raw: np.ndarray, read: bool) -> np.ndarray:
+    """The geometries of WKB values (None where unreadable), or all None when the reading is
+    left to the core (``read=False``)."""
+    return parse_many(raw, wkb=True, curves=False)[0] if read else np.full(len(raw), None, dtype=object)
 
 
 #: ``attrs`` key of a chunk: per row the input's WKB where it can be written as it is
@@ -1049,9 +1052,14 @@ def _take_bbox(batch):
     if i < 0:
         return (batch, *_bbox_column(batch.column("geometry")))
     bbox = batch.column(i)
+    return batch.drop_columns([BBOX_HINT]), bbox, _bounds_of(bbox)
+
+
+def _bounds_of(bbox) -> np.ndarray:
+    """A covering struct column as bounds (n, 4), NaN where it is null."""
     bounds = np.column_stack([bbox.field(k).to_numpy(zero_copy_only=False) for k in range(4)]).astype(float)
     bounds[~bbox.is_valid().to_numpy(zero_copy_only=False)] = np.nan
-    return batch.drop_columns([BBOX_HINT]), bbox, bounds
+    return bounds
 
 
 def _bbox_column(wkb):
@@ -1260,14 +1268,13 @@ def _bucket_batches(buckets, spill_schema):
     """The rows of bucket files, without their keys, and their bounds from the covering."""
     import pyarrow as pa
 
+    covering = spill_schema.names[-1]   # the covering column comes last (_geo_schema)
     for f, _, _ in buckets:
         with pa.OSFile(str(f), "rb") as source:
             for batch in pa.ipc.open_stream(source):
                 batch = batch.drop_columns(["__gz_key"])
-                bbox = batch.column(batch.schema.get_field_index(BBOX_HINT))
-                b = np.column_stack([bbox.field(k).to_numpy(zero_copy_only=False) for k in range(4)]).astype(float)
-                b[~bbox.is_valid().to_numpy(zero_copy_only=False)] = np.nan
-                yield pa.RecordBatch.from_arrays(batch.columns, schema=spill_schema), b
+                yield (pa.RecordBatch.from_arrays(batch.columns, schema=spill_schema),
+                       _bounds_of(batch.column(covering)))
         f.unlink()
 
 

@@ -213,33 +213,25 @@ class Proposals:
                 and ring_path.enabled() else None)
         if kept is not None:
             kept = kept.subset(ring_path.convex(kept) & np.equal(problems[kept.rows], None))
+        general = _off_path(n, kept)   # the rows that are (or become) geometries
         if raw_arr is not None:
             arr = arr.copy()
             # WKB not read yet (a reader may leave it to here) is read now, but for the rings
-            unread = np.equal(arr, None) & is_bytes
-            if kept is not None:
-                unread[kept.rows] = False
+            unread = np.equal(arr, None) & is_bytes & general
             if unread.any():
                 arr[unread] = parse_many(raw_arr[unread], wkb=True, curves=False)[0]
-            unreadable = np.equal(arr, None) & ~np.equal(raw_arr, None)
-            if kept is not None:
-                unreadable[kept.rows] = False
+            unreadable = np.equal(arr, None) & ~np.equal(raw_arr, None) & general
             _repair_unreadable(arr, raw_arr, repaired, problems, unreadable)
         else:
             unreadable = np.zeros(n, dtype=bool)
         source = arr.copy()
-        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-        if kept is not None:
-            missing[kept.rows] = False
+        missing = (shapely.is_missing(arr) | shapely.is_empty(arr)) & general
         problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
-        general = np.ones(n, dtype=bool)
-        if kept is not None:
-            general[kept.rows] = False
         # A NaN vertex is that row's problem; an invalid geometry is repaired (make_valid);
         # one GEOS cannot repair is that row's problem, never the batch's.
         if kept is None:
             arr, problems, fixed = clean(arr, problems)
-        else:
+        else:   # the rings are valid and finite already
             arr, fixed = arr.copy(), np.zeros(n, dtype=bool)
             arr[general], problems[general], fixed[general] = clean(arr[general], problems[general])
         reason[fixed] = shapely.is_valid_reason(source[fixed])   # only the repaired rows
@@ -282,8 +274,7 @@ class Proposals:
             kept = kept.with_xy(lx, ly)
             near = reach_of_bounds(kept.bounds(), zones.anchors_m) <= st.plausible_radius_m
             kept = _release(kept, near & ring_path.convex(kept), arr, source, raw_arr)
-            general[:] = True
-            general[kept.rows] = False
+            general = _off_path(n, kept)
         if (ok & general).any():
             go = ok & general
             loc, coord_problems = _to_frame_rows(arr[go], parse_crs(crs), frame.crs, zones.anchors_m,
@@ -336,6 +327,14 @@ class Proposals:
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
                    below, kept, unreadable)
+
+
+def _off_path(n: int, kept: Rings | None) -> np.ndarray:
+    """Of ``n`` rows, those not kept as rings."""
+    general = np.ones(n, dtype=bool)
+    if kept is not None:
+        general[kept.rows] = False
+    return general
 
 
 def _release(kept: Rings, keep: np.ndarray, arr: np.ndarray, source: np.ndarray,

@@ -96,6 +96,16 @@ class Rings:
                      None if self.source_bounds is None else self.source_bounds[keep],
                      None if self.multi is None else self.multi[keep])
 
+    def edges(self) -> tuple[Rings, np.ndarray, np.ndarray]:
+        """Each ring's edges, vertex i to i+1: ``(first ends, second ends' x, y)``, the first
+        ends as rings of their own (one vertex fewer each: the closing one starts no edge)."""
+        n = len(self.rows)
+        starts = np.ones(len(self.x), dtype=bool)
+        starts[self.offsets[1:] - 1] = False
+        nxt = np.flatnonzero(starts) + 1
+        first = Rings(self.rows, self.x[starts], self.y[starts], self.offsets - np.arange(n + 1))
+        return first, self.x[nxt], self.y[nxt]
+
     def reduce(self, values: np.ndarray, ufunc) -> np.ndarray:
         """``ufunc.reduceat`` of per-vertex ``values`` over each ring."""
         if not len(self.rows):
@@ -233,15 +243,9 @@ def convex(rings: Rings) -> np.ndarray:
     n = len(rings)
     if not n:
         return np.zeros(0, dtype=bool)
-    x, y, off = rings.x, rings.y, rings.offsets
-    # edges of each ring: vertex i to i+1 (the closing vertex ends the last edge)
-    ex = np.diff(x)
-    ey = np.diff(y)
-    is_edge = np.ones(len(ex), dtype=bool)
-    is_edge[off[1:-1] - 1] = False        # from a ring's closing vertex to the next ring's first
-    ex, ey = ex[is_edge], ey[is_edge]
-    counts = rings.counts - 1              # edges per ring
-    e_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    first, bx, by = rings.edges()
+    ex, ey = bx - first.x, by - first.y
+    counts, e_off = first.counts, first.offsets   # edges per ring, and where each ring's begin
     # the edge before each edge, within its ring (the first edge's is the ring's last)
     prev = np.arange(len(ex)) - 1
     prev[e_off[:-1]] = e_off[1:] - 1
@@ -251,9 +255,8 @@ def convex(rings: Rings) -> np.ndarray:
     lengths = np.hypot(px, py) * np.hypot(ex, ey)
     strict_pos = cross > STRICT_SIN * lengths
     strict_neg = cross < -STRICT_SIN * lengths
-    edge_rings = Rings(np.arange(n), ex, ey, e_off)
-    all_pos = edge_rings.reduce(strict_pos, np.logical_and)
-    all_neg = edge_rings.reduce(strict_neg, np.logical_and)
-    turning = edge_rings.reduce(np.arctan2(cross, dot), np.add)
+    all_pos = first.reduce(strict_pos, np.logical_and)   # per ring, over its edges
+    all_neg = first.reduce(strict_neg, np.logical_and)
+    turning = first.reduce(np.arctan2(cross, dot), np.add)
     once = np.abs(turning) < 3 * np.pi     # 2π: once around; a star goes 4π or more
     return (all_pos | all_neg) & once & (counts >= 3)

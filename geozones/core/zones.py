@@ -307,16 +307,11 @@ class StationFrame:
         for k in range(len(fx) - 1):
             best = np.minimum(best, _point_to_segment(x, y, fx[k], fy[k], fx[k + 1], fy[k + 1]))
         distance = rings.reduce(best, np.minimum) if n else np.zeros(0)
-        # the field's corners to the rings' edges (each vertex to the next, within its ring)
-        a = np.ones(len(x), dtype=bool)
-        a[rings.offsets[1:] - 1] = False          # a ring's closing vertex starts no edge
-        ax, ay = x[a], y[a]
-        nxt = np.flatnonzero(a) + 1
-        bx, by = x[nxt], y[nxt]
-        edges = Rings(rings.rows, ax, ay, rings.offsets - np.arange(n + 1))
+        # the field's corners to the rings' edges
+        first, bx, by = rings.edges()
         for k in range(len(fx) - 1):
-            d = _point_to_segment(fx[k], fy[k], ax, ay, bx, by)
-            distance = np.minimum(distance, edges.reduce(d, np.minimum))
+            d = _point_to_segment(fx[k], fy[k], first.x, first.y, bx, by)
+            distance = np.minimum(distance, first.reduce(d, np.minimum))
         decided = apart.copy()
         # sectors: vertex azimuths relative to each sector's middle
         azimuth = np.arctan2(x, y)

@@ -90,7 +90,7 @@ def measure(zones: Zones, geoms: np.ndarray, rings: Rings | None = None) -> Meas
     done = None
     if rings is not None and len(rings):
         distance, sun_d, decided = zones.frame.measure_rings(rings)
-        b = rings.bounds()
+        b = rings.bounds
         for poly in zones.pilot_boundaries:
             px0, py0, px1, py1 = poly.bounds
             decided &= (b[:, 0] > px1) | (b[:, 2] < px0) | (b[:, 1] > py1) | (b[:, 3] < py0)

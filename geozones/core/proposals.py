@@ -272,7 +272,7 @@ class Proposals:
             kept = _release(kept, ok[kept.rows], arr, source, raw_arr)
             lx, ly = transform_xy(kept.x, kept.y, parse_crs(crs), frame.crs, axis_order == "yx")
             kept = kept.with_xy(lx, ly)
-            near = reach_of_bounds(kept.bounds(), zones.anchors_m) <= st.plausible_radius_m
+            near = reach_of_bounds(kept.bounds, zones.anchors_m) <= st.plausible_radius_m
             kept = _release(kept, near & ring_path.convex(kept), arr, source, raw_arr)
             general = _off_path(n, kept)
         if (ok & general).any():

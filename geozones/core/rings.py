@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -80,7 +81,7 @@ class Rings:
 
     def with_xy(self, x: np.ndarray, y: np.ndarray) -> Rings:
         """The same rings with other coordinates (e.g. projected); the bounds as read kept."""
-        kept = self.bounds() if self.source_bounds is None else self.source_bounds
+        kept = self.bounds if self.source_bounds is None else self.source_bounds
         return Rings(self.rows, np.asarray(x, dtype=float), np.asarray(y, dtype=float), self.offsets, kept,
                      self.multi)
 
@@ -112,8 +113,10 @@ class Rings:
             return np.empty(0, dtype=values.dtype)
         return ufunc.reduceat(values, self.offsets[:-1])
 
+    @cached_property
     def bounds(self) -> np.ndarray:
-        """(n, 4) xmin, ymin, xmax, ymax."""
+        """(n, 4) xmin, ymin, xmax, ymax (worked out once: the frame, the pilot areas and the
+        coordinate check each ask)."""
         return np.column_stack([self.reduce(self.x, np.minimum), self.reduce(self.y, np.minimum),
                                 self.reduce(self.x, np.maximum), self.reduce(self.y, np.maximum)])
 

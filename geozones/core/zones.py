@@ -297,7 +297,7 @@ class StationFrame:
         """
         s = self.station
         n = len(rings)
-        b = rings.bounds()
+        b = rings.bounds
         fx, fy = (np.asarray(c, dtype=float) for c in self.field.exterior.xy)
         fb = (fx.min(), fy.min(), fx.max(), fy.max())
         apart = (b[:, 0] > fb[2]) | (b[:, 2] < fb[0]) | (b[:, 1] > fb[3]) | (b[:, 3] < fb[1])

@@ -336,6 +336,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "cannot write {path}: {why}",
         "zh": "无法写入 {path}：{why}",
     },
+    "worker_died": {
+        "en": "a screening worker process stopped ({why}); nothing was written. If memory ran "
+              "short, rerun with a smaller --chunk-size, or on threads with GEOZONES_PROCESSES=0",
+        "zh": "筛查工作进程意外终止（{why}），未写入任何内容。如内存不足，请减小 --chunk-size 后重试，"
+              "或设置 GEOZONES_PROCESSES=0 改用线程",
+    },
     "boundary_missing": {
         "en": "pilot boundary {path} does not exist: pass --pilot-boundary with an existing file",
         "zh": "试点边界文件 {path} 不存在：请用 --pilot-boundary 指定已存在的文件",

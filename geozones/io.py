@@ -248,6 +248,10 @@ def _extent(value) -> tuple[float, float, float, float] | None:
     return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
 
 
+class NotArrow(Exception):
+    """The input cannot be read as Arrow batches (:meth:`TableSource.arrow_batches`)."""
+
+
 class TableSource:
     """A table of features read in chunks: ``crs``, ``n_rows`` (None if unknown),
     ``columns``, ``encoding`` and ``chunks()`` yielding ``(attributes DataFrame,
@@ -487,13 +491,33 @@ class TableSource:
             offset += table.num_rows
 
     def _gdal_chunks(self, start: int = 0, stop: int | None = None):
-        import pyogrio
-
-        if self.path.suffix.lower() == ".shp" and self.encoding.upper().replace("-", "") != "UTF8":
-            # Read chunk by chunk: a reader kept open holds GDAL's process-wide SHAPE_ENCODING
-            # at the input's encoding, which would recode a shapefile output written meanwhile.
+        if not self._gdal_streams():
             yield from self._gdal_chunks_by_offset(start, stop)
             return
+        for batch, geom_name in self._gdal_batches(start, stop):
+            if batch is None:   # GDAL's Arrow stream gave a malformed batch: read plainly
+                yield from self._gdal_chunks_plain(geom_name, stop)
+                return
+            try:
+                chunk = _split_wkb(batch, geom_name, self.read_geometries)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+            yield chunk
+
+    def _gdal_streams(self) -> bool:
+        """Whether the input is read through one GDAL Arrow stream: not a shapefile in a
+        legacy encoding, read chunk by chunk instead (a reader kept open holds GDAL's
+        process-wide SHAPE_ENCODING at the input's encoding, which would recode a shapefile
+        output written meanwhile)."""
+        return not (self.path.suffix.lower() == ".shp"
+                    and self.encoding.upper().replace("-", "") != "UTF8")
+
+    def _gdal_batches(self, start: int = 0, stop: int | None = None):
+        """GDAL's Arrow batches of rows ``start`` to ``stop``, with the geometry column's
+        name; should a batch be malformed, ``(None, row)`` last: rows from ``row`` on are to
+        be read through the feature API (:meth:`_gdal_chunks_plain`)."""
+        import pyogrio
+
         try:  # one reader from ``start``: a GeoPackage skips by SQL OFFSET once, not per chunk
             with pyogrio.open_arrow(self.path, layer=self.layer, encoding=self.encoding,
                                     skip_features=start, batch_size=self.chunk_size,
@@ -501,24 +525,36 @@ class TableSource:
                 geom_name = meta["geometry_name"] or "wkb_geometry"
                 left = float("inf") if stop is None else stop - start
                 done = 0
-                broken_at = None
                 for batch in reader:
                     if left <= 0:
                         break
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
                     if not _sound(batch):
-                        broken_at = start + done
-                        break
+                        yield None, start + done
+                        return
                     left -= batch.num_rows
                     done += batch.num_rows
-                    yield _split_wkb(batch, geom_name, self.read_geometries)
+                    yield batch, geom_name
         except InputError:
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
-        if broken_at is not None:   # GDAL's Arrow stream gave a malformed batch: read plainly
-            yield from self._gdal_chunks_plain(broken_at, stop)
+
+    def arrow_batches(self):
+        """The input's Arrow batches, each with its WKB column's name, as :meth:`chunks`
+        reads them (GeoParquet, and GDAL formats read through one Arrow stream); None when
+        the input is not read that way. A malformed GDAL batch raises :class:`NotArrow`."""
+        if self.kind == "parquet":
+            for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
+                yield batch, self._geom_col
+        elif self.kind == "gdal" and self._gdal_streams():
+            for batch, geom_name in self._gdal_batches():
+                if batch is None:
+                    raise NotArrow(f"a malformed Arrow batch at row {geom_name}")
+                yield batch, geom_name
+        else:
+            raise NotArrow(f"{self.kind} input")
 
     def _gdal_chunks_plain(self, start: int, stop: int | None):
         """Rows ``start`` to ``stop`` read through GDAL's feature API instead of its Arrow
@@ -650,6 +686,10 @@ WKB_HINT = "gz_input_wkb"
 #: ``attrs`` key of a chunk: ``(rows, bounds (n, 4))`` of rows whose geometry is None because
 #: it was never built (written from :data:`WKB_HINT`): their bounds as read, for the covering.
 BOUNDS_HINT = "gz_input_bounds"
+#: ``attrs`` key of a chunk whose rows come in curve order (:mod:`geozones.presort`):
+#: ``(input rows, bounds (n, 4))``: :func:`to_arrow` writes the rows as ``gz_row`` after the
+#: geometry, and checks that the bounds the rows were sorted by are the covering's.
+ORDER_HINT = "gz_input_order"
 #: The first 5 bytes of little-endian 2D WKB of a Point, LineString and Polygon.
 _PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 4)], dtype="S5")
 
@@ -693,6 +733,7 @@ def to_arrow(gdf, bbox: bool = False):
 
     given = gdf.attrs.pop(WKB_HINT, None)  # popped first: pandas would copy it into every derived frame
     unbuilt = gdf.attrs.pop(BOUNDS_HINT, None)
+    order = gdf.attrs.pop(ORDER_HINT, None)
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     # the attribute columns as they are (no copy without the geometry); one thread: on a
@@ -706,10 +747,17 @@ def to_arrow(gdf, bbox: bool = False):
         encode = np.equal(wkb, None) & ~np.equal(geoms, None)
         wkb[encode] = shapely.to_wkb(geoms[encode], flavor="iso")
     table = attrs.append_column("geometry", pa.array(wkb, type=pa.binary()))
+    if order is not None:
+        table = table.append_column("gz_row", pa.array(order[0], type=pa.int64()))
     if bbox:
         b = shapely.bounds(geoms)
         if unbuilt is not None:
             b[unbuilt[0]] = unbuilt[1]
+        if order is not None and not np.array_equal(b, order[1], equal_nan=True):
+            # never expected (the sort read the bounds as the output writes them): refuse
+            # rather than write rows out of order
+            raise OutputError("output_write", path="the sorted output",
+                              why="a row's bounds changed after sorting; rerun with --sort none")
         table = table.append_column(BBOX_HINT, _covering(b))
     return table.replace_schema_metadata(None)
 
@@ -827,7 +875,9 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     :class:`RenderedCsv`): the dask engine's workers convert their chunks, the driver writes
     them here, through the same code as the local engine's. ``sort="hilbert"`` (GeoParquet):
     rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
-    ``expected_rows``: what the input declares, to bucket the rows as they come).
+    ``expected_rows``: what the input declares, to bucket the rows as they come);
+    ``sort="presorted"``: the chunks come in that order already, with their ``gz_row``
+    (:data:`ORDER_HINT`, :func:`write_presorted_geoparquet`).
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
@@ -893,7 +943,10 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise
 
     try:
-        if driver == "Parquet" and sort == "hilbert":
+        if driver == "Parquet" and sort == "presorted":   # chunks in curve order already
+            write_presorted_geoparquet(tmp, schema, crs, batches(),
+                                       geometry_type or geometry_type_of(first_geoms))
+        elif driver == "Parquet" and sort == "hilbert":
             write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
                                     extent=extent, expected_rows=expected_rows)
         elif driver == "Parquet":
@@ -1149,7 +1202,6 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
 
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
-    key_schema = spill_schema.append(pa.field("__gz_key", pa.int64()))
     work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
 
     def numbered():
@@ -1162,31 +1214,69 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
             yield pa.RecordBatch.from_arrays([*batch.columns, rows, bbox], schema=spill_schema), b
 
     try:
-        buckets: list[tuple[Path, int, int]] = []
-        if extent is not None and np.isfinite(np.asarray(extent, dtype=float)).all():
-            buckets, seen = _bucket_by_extent(work, numbered(), key_schema, _curve_extent(extent),
-                                              bucket_rows, expected_rows)
-            if not np.array_equal(_curve_extent(seen), _curve_extent(extent)):
-                # not the declared extent: keys over the true one, from the buckets' rows
-                buckets = _bucket_by_counts(work, _bucket_batches(buckets, spill_schema), key_schema,
-                                            bucket_rows)
-        else:
-            buckets = _bucket_by_counts(work, numbered(), key_schema, bucket_rows)
-        pending: list = []
-        have = 0
+        buckets = _bucketed(work, numbered(), spill_schema, extent, bucket_rows, expected_rows)
         with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
-            for table in _sorted_buckets(work, buckets, 4 * bucket_rows):
-                pending.append(table)
-                have += table.num_rows
-                while have >= row_group_rows:
-                    t = pa.concat_tables(pending)
-                    writer.write_table(t.slice(0, row_group_rows).cast(out_schema), row_group_size=row_group_rows)
-                    rest = t.slice(row_group_rows)
-                    pending, have = [rest], rest.num_rows
-            if have:
-                writer.write_table(pa.concat_tables(pending).cast(out_schema), row_group_size=row_group_rows)
+            _write_in_groups(writer, _sorted_buckets(work, buckets, 4 * bucket_rows), out_schema,
+                             row_group_rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _bucketed(work: Path, numbered, spill_schema, extent, bucket_rows: int,
+              expected_rows: int | None) -> list[tuple[Path, int, int]]:
+    """The rows of ``numbered`` (``(batch, bounds (n, 4))``; the batch's last column their
+    covering) in bucket files of ``work``, in curve order, keyed over the rows' own extent
+    (see :func:`write_sorted_geoparquet`): ``(file, rows, key bits below its range)``."""
+    import pyarrow as pa
+
+    key_schema = spill_schema.append(pa.field("__gz_key", pa.int64()))
+    if extent is not None and np.isfinite(np.asarray(extent, dtype=float)).all():
+        buckets, seen = _bucket_by_extent(work, numbered, key_schema, _curve_extent(extent),
+                                          bucket_rows, expected_rows)
+        if np.array_equal(_curve_extent(seen), _curve_extent(extent)):
+            return buckets
+        # not the declared extent: keys over the true one, from the buckets' rows
+        return _bucket_by_counts(work, _bucket_batches(buckets, spill_schema), key_schema, bucket_rows)
+    return _bucket_by_counts(work, numbered, key_schema, bucket_rows)
+
+
+def _write_in_groups(writer, tables, schema, group_rows: int) -> None:
+    """Write ``tables`` (in order) as row groups of exactly ``group_rows`` rows (the last
+    one the rest), cast to ``schema``."""
+    import pyarrow as pa
+
+    pending: list = []
+    have = 0
+    for table in tables:
+        pending.append(table)
+        have += table.num_rows
+        while have >= group_rows:
+            t = pa.concat_tables(pending)
+            writer.write_table(t.slice(0, group_rows).cast(schema), row_group_size=group_rows)
+            rest = t.slice(group_rows)
+            pending, have = [rest], rest.num_rows
+    if have:
+        writer.write_table(pa.concat_tables(pending).cast(schema), row_group_size=group_rows)
+
+
+def write_presorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",
+                               row_group_rows: int = SORTED_ROW_GROUP_ROWS) -> None:
+    """The file :func:`write_sorted_geoparquet` writes, of batches already in curve order
+    and carrying their ``gz_row`` (:mod:`geozones.presort`: the input's rows were sorted
+    before they were screened), in the same row groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type)
+
+    def tables():
+        for batch in batches:
+            batch, bbox, _b = _take_bbox(batch)
+            yield pa.Table.from_batches([pa.RecordBatch.from_arrays([*batch.columns, bbox],
+                                                                    schema=out_schema)])
+
+    with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
+        _write_in_groups(writer, tables(), out_schema, row_group_rows)
 
 
 def _curve_extent(total) -> np.ndarray:
@@ -1328,8 +1418,8 @@ def _bucket_by_counts(work: Path, numbered, key_schema, bucket_rows: int) -> lis
     return [(work / f"bucket-{k}.arrow", rows_in[k], 0) for k in sorted(writers)]
 
 
-def _sorted_buckets(work: Path, buckets, limit: int):
-    """Each bucket's rows sorted by key, then ``gz_row``, in curve order; a bucket of more
+def _sorted_buckets(work: Path, buckets, limit: int, row_name: str = "gz_row"):
+    """Each bucket's rows sorted by key, then ``row_name``, in curve order; a bucket of more
     than ``limit`` rows whose keys share their bits above ``shift`` is first split by the next
     4 bits (streamed, so memory stays a batch), and so on."""
     import pyarrow as pa
@@ -1360,10 +1450,10 @@ def _sorted_buckets(work: Path, buckets, limit: int):
             parts = [(work / f"bucket-{k}.arrow", counts[k],
                       sub_shift if lo[int(k[len(prefix):])] != hi[int(k[len(prefix):])] else 0)
                      for k in sorted(writers)]
-            yield from _sorted_buckets(work, parts, limit)
+            yield from _sorted_buckets(work, parts, limit, row_name)
             continue
         with pa.OSFile(str(f), "rb") as source:
             table = pa.ipc.open_stream(source).read_all()
-        order = np.lexsort((table.column("gz_row").to_numpy(), table.column("__gz_key").to_numpy()))
+        order = np.lexsort((table.column(row_name).to_numpy(), table.column("__gz_key").to_numpy()))
         f.unlink()
         yield table.drop_columns(["__gz_key"]).take(pa.array(order))

@@ -1,6 +1,13 @@
 """Use every core on a local run (issue 13 item 7): screen chunks side by side, and overlap
 screening with writing.
 
+A large GeoParquet screen forks worker processes instead (:class:`WorkerPool`): screening
+holds Python's GIL for most of its work, so threads gain little (1.1–1.25×). The workers
+start as copies of this process (its imports, its station frame), take each chunk's Arrow
+rows from an exchange file in memory (``/dev/shm``) and leave the screened table there
+(:func:`put_table`, :func:`take_table`), while this process reads, sorts and writes.
+``GEOZONES_PROCESSES=0`` keeps such a run on threads (as on systems without ``fork``).
+
 shapely's and numpy's vectorised measurements release the GIL while they work (building
 geometry objects, now mostly avoided (:mod:`geozones.core.rings`), making the row messages
 and their Arrow text, pandas' bookkeeping and pyogrio 0.13's ``write_arrow`` do not: they
@@ -15,14 +22,17 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["lean_arrow_pool", "ordered_map", "prefetch", "threads"]
+__all__ = ["lean_arrow_pool", "ordered_map", "prefetch", "threads", "WorkerPool", "processes_available",
+           "put_table", "take_table"]
 
 from .core.fastframe import threads
 
@@ -119,3 +129,108 @@ def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
+
+
+def processes_available() -> bool:
+    """Whether chunks may be screened in forked worker processes (:func:`process_map`):
+    ``fork`` exists here (Linux, and other POSIX systems; not Windows, where threads stay)
+    and ``GEOZONES_PROCESSES`` is not 0/false/no."""
+    import multiprocessing
+
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and os.environ.get("GEOZONES_PROCESSES", "1").lower() not in ("0", "false", "no"))
+
+
+class WorkerPool:
+    """``workers`` forked processes, each set up once by ``init(*args)`` (inherited, not
+    pickled: forked from this process, they start with every module it imported and every
+    station frame it built). Create it in the main thread, before other threads of ours
+    start, and close it (a context manager). A worker that dies (killed, out of memory)
+    fails the run with ``BrokenProcessPool`` rather than leaving it waiting."""
+
+    def __init__(self, workers: int, init: Callable[..., None], args: tuple = ()) -> None:
+        import multiprocessing
+        import tempfile
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        #: where tables go between the processes (:func:`put_table`): in memory (/dev/shm)
+        #: where there is one, removed with the pool
+        self.scratch = Path(tempfile.mkdtemp(prefix="geozones-", dir=_SHM if _SHM.is_dir() else None))
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=init, initargs=args)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``map(fn, items)`` in the workers (``fn`` a module-level function; items and
+        results are pickled), results in the items' order, at most ``workers + 1`` items
+        in work at once (items are drawn as results are taken). Errors come out as
+        :func:`ordered_map`'s do."""
+        pending: deque[Future] = deque()
+        source = iter(items)
+        try:
+            while True:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    break
+                except BaseException:
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
+                pending.append(self._pool.submit(fn, item))
+                if len(pending) > self.workers:
+                    yield _result(pending.popleft())
+            while pending:
+                yield _result(pending.popleft())
+        finally:  # stopped early or failed: nothing more is started
+            for f in pending:
+                f.cancel()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _result(future: Future):
+    """A worker's result; a worker that died (killed, out of memory) is one clear error."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        from .errors import OutputError, first_line
+
+        raise OutputError("worker_died", why=first_line(exc)) from None
+
+
+_SHM = Path("/dev/shm")
+
+
+def put_table(table, folder: Path) -> str:
+    """Write an Arrow table (or batch) to a new Arrow IPC file in ``folder`` (only a slice's
+    own rows); returns its path, for :func:`take_table` in another process."""
+    import tempfile
+
+    import pyarrow as pa
+
+    fd, path = tempfile.mkstemp(suffix=".arrow", dir=folder)
+    os.close(fd)
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write(table)
+    return path
+
+
+def take_table(path: str):
+    """The table :func:`put_table` wrote, memory-mapped; the file is removed (its pages
+    stay readable through the map until the table is dropped)."""
+    import pyarrow as pa
+
+    with pa.memory_map(path) as source:
+        table = pa.ipc.open_stream(source).read_all()
+    os.unlink(path)
+    return table

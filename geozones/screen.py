@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,12 +133,17 @@ class ScreenSummary:
     #: a chunk's ``--long`` rows (gz_row from 0 in the chunk), handed from screen_piece to
     #: the writer; never part of the run's summary
     long: Any = field(default=None, repr=False, compare=False)
+    #: a chunk's summary whose rows are numbered as in the input already (a chunk of rows
+    #: sorted before screening, geozones.presort), not from 0 in the chunk
+    numbered: bool = field(default=False, repr=False, compare=False)
 
     def merge(self, part: ScreenSummary) -> None:
         """Add what a chunk's summary (rows numbered from 0 in the chunk) says to this run's,
-        the chunk coming after the rows counted so far. Both engines build the run summary
-        this way, chunk after chunk in input order, so their summaries are equal."""
-        start = self.rows
+        the chunk coming after the rows counted so far (or numbered as in the input already:
+        ``part.numbered``). Both engines build the run summary this way, chunk after chunk,
+        so their summaries are equal; what it keeps of the rows (the 10 worst exceedances, the
+        first 20 errors) does not depend on the order the chunks come in."""
+        start = 0 if part.numbered else self.rows
         self.rows += part.rows
         if self.id_column is None:
             self.id_column = part.id_column
@@ -151,8 +157,9 @@ class ScreenSummary:
                 heapq.heappush(self.worst, item)
             else:
                 heapq.heappushpop(self.worst, item)
-        for row, status, ident in part.errors[: max(0, 20 - len(self.errors))]:
-            self.errors.append((start + row, status, ident))
+        if part.errors:
+            self.errors = sorted(self.errors + [(start + row, status, ident)
+                                                for row, status, ident in part.errors])[:20]
         self.error_rows += part.error_rows
         self.pilot_floor_area_m2 += part.pilot_floor_area_m2
         self.pilot_low_rise_area_m2 += part.pilot_low_rise_area_m2
@@ -668,10 +675,11 @@ class ChunkContext:
     datum_check: bool = False    #: also read as GCJ-02 and BD-09, count changed verdicts
 
 
-def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray
-                 ) -> tuple[gpd.GeoDataFrame, ScreenSummary]:
+def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
+                 input_rows: np.ndarray | None = None) -> tuple[gpd.GeoDataFrame, ScreenSummary]:
     """One chunk screened: the output rows (input columns, then ours, then geometry) and the
-    chunk's summary (rows numbered from 0; :meth:`ScreenSummary.merge` adds it to the run's).
+    chunk's summary (rows numbered from 0, or by ``input_rows``, each row's input position;
+    :meth:`ScreenSummary.merge` adds it to the run's).
 
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
@@ -681,7 +689,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
                        datum_counts=counts if ctx.datum_check and not network else None)
     gz, written, residential, floor_area = res
     unbuilt, unreadable = res.unbuilt, res.unreadable
-    part = ScreenSummary(long=gz.attrs.get("long"))
+    part = ScreenSummary(long=gz.attrs.get("long"), numbered=input_rows is not None)
     part.datum_changes.update(counts)   # one station: only rows the shift could change read again
     if ctx.datum_check and network:
         from .core.datums import DATUMS, DatumCRS
@@ -728,8 +736,78 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     ids = (df[part.id_column].to_numpy() if part.id_column in df  # str() per row used
            else np.full(len(df), "", dtype=object))
     pilot = ctx.zones.pilots[0] if ctx.zones.pilots else None
-    _accumulate(part, gz, part.verdicts, part.statuses, residential, floor_area, pilot, ids, ctx.zones)
+    _accumulate(part, gz, part.verdicts, part.statuses, residential, floor_area, pilot, ids, ctx.zones,
+                input_rows)
     return out, part
+
+
+#: The settings of the run a forked worker process screens for (:func:`_screen_arrow`).
+_WORKER_CTX: ChunkContext | None = None
+
+
+def _worker_init(ctx: ChunkContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _warm(ctx: ChunkContext) -> None:
+    """Build what screening builds once per process (the transformers between the input's
+    CRS and the station frame, the frame's verified polynomial) before workers are forked,
+    so that each starts with them rather than asking PROJ again."""
+    from .core.coords import transform_xy
+
+    frame = ctx.zones.frame
+    x, y = transform_xy(np.zeros(1), np.zeros(1), frame.crs, parse_crs(ctx.crs))
+    transform_xy(x, y, parse_crs(ctx.crs), frame.crs)
+
+
+def _screen_arrow(item):
+    """In a worker process: one chunk, given as the input's Arrow rows in an exchange file
+    ``(file, WKB column, read the WKB, input rows or None, bounds or None)``, screened and
+    made the Arrow table the writer takes (:func:`geozones.io.to_arrow`); returns ``(the
+    file holding it, the chunk's summary)``. Rows and bounds: a chunk sorted before
+    screening (geozones.presort)."""
+    from .io import _split_wkb, to_arrow
+    from .pipeline import put_table, take_table
+
+    path, geom_name, read, rows, bounds = item
+    ctx = _WORKER_CTX
+    if ctx is None:
+        raise RuntimeError("a screening worker without its settings")
+    df, geoms, raw = _split_wkb(take_table(path), geom_name, read)
+    if rows is None:
+        piece, part = screen_piece(ctx, df, geoms, raw)
+    else:
+        piece, part = _screen_in_order(ctx, df, geoms, raw, rows, bounds)
+    return put_table(to_arrow(piece, bbox=ctx.driver == "Parquet"), Path(path).parent), part
+
+
+def _screen_in_order(ctx: ChunkContext, df, geoms, raw, rows, bounds):
+    """A chunk of rows sorted before screening (geozones.presort), screened: its rows keep
+    their input positions ``rows`` (the summary's row numbers, the output's ``gz_row``), and
+    the writer checks their ``bounds`` (:data:`geozones.io.ORDER_HINT`)."""
+    from .io import ORDER_HINT
+
+    piece, part = screen_piece(ctx, df, geoms, raw, rows)
+    piece.attrs[ORDER_HINT] = (rows, bounds)
+    return piece, part
+
+
+def _forks_workers(driver: str, src, plan, long_path) -> bool:
+    """Whether a local run screens in forked worker processes (:class:`geozones.pipeline.WorkerPool`)
+    rather than threads: a GeoParquet output of at least :data:`PROCESS_MIN_ROWS` rows, whose
+    input is read as Arrow batches (GeoParquet, or any input sorted before screening) and
+    left unread for the core (``src.read_geometries`` False: one station, no datum, no DEM),
+    with two cores or more and ``fork`` here."""
+    from .pipeline import processes_available, threads
+
+    return (driver == "Parquet" and not src.read_geometries and long_path is None
+            and (plan is not None or src.kind == "parquet") and threads() >= 2
+            and (src.n_rows or 0) >= PROCESS_MIN_ROWS and processes_available())
+
+
+#: Rows from which a local GeoParquet screen forks worker processes (fewer: threads).
+PROCESS_MIN_ROWS = 100_000
 
 
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
@@ -835,11 +913,30 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         and datum is None and not ctx.datum_check and opts.dem is None
         and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
 
-    def local_chunks():
+    def process_chunks(pool, plan=None):
+        """The chunks screened in the forked workers (:func:`_screen_arrow`), as the Arrow
+        tables the writer takes, in order (curve order with ``plan``)."""
+        from .pipeline import put_table, take_table
+
+        if plan is None:
+            items = ((put_table(batch, pool.scratch), geom_name, src.read_geometries, None, None)
+                     for batch, geom_name in src.arrow_batches())
+        else:
+            items = ((put_table(table, pool.scratch), plan.geom_name, False, rows, bounds)
+                     for table, rows, bounds in plan.tables())
+        for path, part in pool.map(_screen_arrow, items):
+            yield take_table(path)
+            summary.merge(part)
+            if progress:
+                progress(summary.rows, src.n_rows)
+
+    def local_chunks(plan=None):
         from .pipeline import ordered_map, threads
 
         # chunks screened side by side, one per core, taken in order
-        for piece, part in ordered_map(lambda chunk: screen_piece(ctx, *chunk), src.chunks(), threads()):
+        work = ((lambda chunk: screen_piece(ctx, *chunk)), src.chunks()) if plan is None else (
+            (lambda chunk: _screen_in_order(ctx, *chunk)), plan.chunks())
+        for piece, part in ordered_map(*work, threads()):
             if long_writer is not None:
                 long_writer.write(part.long, summary.rows)
             yield piece
@@ -878,7 +975,29 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         else:  # the next chunk is screened while GDAL writes this one (geozones.pipeline)
             from .pipeline import prefetch
 
-            chunks = prefetch(local_chunks())
+            plan = None
+            if sort == "hilbert" and not src.read_geometries and long_path is None:
+                # the input's rows sorted first, then screened in curve order (geozones.presort)
+                from . import presort
+
+                if presort.enabled():
+                    import tempfile
+
+                    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=tmp.parent))
+                    stack.callback(shutil.rmtree, work, ignore_errors=True)
+                    plan = presort.presort(src, work)
+            if _forks_workers(driver, src, plan, long_path):
+                # screening holds the GIL for most of its work: forked workers, one per
+                # core, screen the chunks while this process reads and writes
+                from .pipeline import WorkerPool, threads
+
+                _warm(ctx)
+                pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,)))
+                chunks = process_chunks(pool, plan)
+            else:
+                chunks = prefetch(local_chunks(plan))
+            if plan is not None:
+                sort = "presorted"
         rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,
                             renamed=summary.renamed, geometry_type=src.geometry_type,
                             wkt_column=src.wkt_column if src.kind == "csv" else None,
@@ -896,7 +1015,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         if long_writer is not None:
             long_writer.close()
         fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
-    summary.sort = sort if driver == "Parquet" else None
+    summary.sort = ("hilbert" if sort == "presorted" else sort) if driver == "Parquet" else None
+    summary.worst.sort()   # still a heap, and the same list whatever order the chunks came in
     return summary
 
 
@@ -974,8 +1094,10 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
                 residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
-                zones: ZoneSet | StationNetwork) -> None:
-    start = summary.rows
+                zones: ZoneSet | StationNetwork, rows: np.ndarray | None = None) -> None:
+    """Add a chunk's screened rows ``gz`` to ``summary``; they are numbered after the rows
+    counted so far, or by ``rows`` (each one's input position)."""
+    number = (summary.rows + np.arange(len(gz))) if rows is None else np.asarray(rows, dtype=np.int64)
     summary.rows += len(gz)
     for k, v in gz["gz_verdict"].value_counts().items():
         verdicts[k] = verdicts.get(k, 0) + int(v)
@@ -996,7 +1118,7 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         over = over[exc[over] >= tenth]
     verdict = gz["gz_verdict"].to_numpy(dtype=object)
     for i in over:
-        item = (float(exc[i]), start + int(i), str(verdict[i]), str(ids[i]))
+        item = (float(exc[i]), int(number[i]), str(verdict[i]), str(ids[i]))
         if len(summary.worst) < 10:
             heapq.heappush(summary.worst, item)
         else:
@@ -1018,8 +1140,9 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
                                                  & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
     err = np.flatnonzero(is_error[codes])
     summary.error_rows += len(err)
+    err = err[np.argsort(number[err], kind="stable")]   # the first in the input first
     for i in err[: max(0, 20 - len(summary.errors))]:
-        summary.errors.append((start + int(i), gz["gz_status"].iloc[i], str(ids[i])))
+        summary.errors.append((int(number[i]), gz["gz_status"].iloc[i], str(ids[i])))
     if pilot is not None:
         res = (residential & gz["gz_in_pilot"].to_numpy(dtype=bool)
                & ~np.isnan(gz["gz_storeys"].to_numpy(dtype=float)))

@@ -32,7 +32,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-__all__ = ["Rings", "enabled", "from_wkb", "convex"]
+__all__ = ["Rings", "enabled", "from_wkb", "from_buffer", "convex"]
 
 #: Rings of more vertices than this are left to shapely (GEOS's ring area is summed term by
 #: term here, one pass per vertex of the longest ring; parcels rarely have more).
@@ -189,15 +189,37 @@ def from_wkb(raw: np.ndarray, is_bytes: np.ndarray | None = None) -> Rings:
     if is_bytes is None:
         is_bytes = bytes_rows(raw)
     rows = np.flatnonzero(is_bytes)
-    empty = Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64),
-                  multi=np.zeros(0, dtype=bool))
     if not rows.size:
-        return empty
+        return _no_rings()
     values = raw[rows].tolist()
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    long_enough = lengths >= 13
     buf = np.frombuffer(b"".join(values), dtype=np.uint8)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return from_buffer(buf, starts, lengths, rows)
+
+
+def _no_rings() -> Rings:
+    return Rings(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(1, np.int64),
+                 multi=np.zeros(0, dtype=bool))
+
+
+def from_buffer(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> Rings:
+    """:func:`from_wkb` of WKB values laid in one byte buffer ``buf`` (uint8): value ``k``
+    (of row ``rows[k]``) is ``buf[starts[k]:starts[k] + lengths[k]]``, as an Arrow binary
+    column holds them (read without making a Python object per value)."""
+    empty = _no_rings()
+    if not len(rows):
+        return empty
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if len(starts) > 1 and (starts[1:] < starts[:-1] + lengths[:-1]).any():
+        # values not laid one after another: gathered so (the coordinate runs below need it)
+        packed = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        buf = buf[np.repeat(starts - packed, lengths) + np.arange(int(lengths.sum()))]
+        starts = packed
+    lo, hi = int(starts[0]), int(starts[-1] + lengths[-1])
+    buf, starts = buf[lo:hi], starts - lo    # the values' span only (an Arrow slice's buffer is its parent's)
+    long_enough = lengths >= 13
     s = starts[long_enough]
     ln = lengths[long_enough]
     multi = np.zeros(len(s), dtype=bool)

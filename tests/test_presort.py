@@ -1,0 +1,195 @@
+"""A sorted GeoParquet output whose input rows are sorted before they are screened
+(geozones.presort), screened on threads or in forked worker processes: the same file and
+the same summary as sorting the screened rows (issue 13, goal 2)."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import shapely
+
+from geozones import presort
+from geozones.check import ZoneSet
+from geozones.core import rings as ring_path
+from geozones.errors import GeozonesError, OutputError
+from geozones.io import ORDER_HINT, TableSource, to_arrow
+from geozones.screen import ScreenOptions, screen_file
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return ZoneSet.shared()
+
+
+def _parcels(zones, n=1500, seed=5):
+    """Parcels around the station, in its frame (metres), with the rows the ring path and
+    the sort must not get wrong: null and empty geometries, a hole, a dent, a bowtie, a NaN
+    vertex, a ring of 300 vertices, one far off, some on the field, many on one spot."""
+    rng = np.random.default_rng(seed)
+    r, a = rng.uniform(0, 6000, n), rng.uniform(0, 2 * np.pi, n)
+    x, y = r * np.sin(a), r * np.cos(a)
+    geoms = shapely.box(x, y, x + rng.uniform(5, 40, n), y + rng.uniform(5, 40, n)).astype(object)
+    circle = shapely.Point(300, 300).buffer(30, quad_segs=75)            # 301 vertices
+    special = {
+        3: None,
+        4: shapely.from_wkt("POLYGON EMPTY"),
+        5: shapely.box(100, 100, 200, 200).difference(shapely.box(140, 140, 160, 160)),   # a hole
+        6: shapely.Polygon([(400, 0), (500, 0), (450, 40), (500, 100), (400, 100)]),      # a dent
+        7: shapely.Polygon([(600, 0), (700, 100), (700, 0), (600, 100)]),                 # a bowtie
+        8: shapely.Polygon([(800, 0), (900, np.nan), (900, 0)]),
+        9: circle,
+        10: shapely.box(9e6, 9e6, 9e6 + 20, 9e6 + 20),                                    # far off
+        11: shapely.box(-5, -5, 5, 5),                                                    # on the field
+        12: shapely.box(-40, -30, 60, 30),
+    }
+    for i, g in special.items():
+        geoms[i] = g
+    geoms[100:160] = [shapely.box(2000, 2000, 2010, 2010)] * 60          # one spot, many rows
+    heights = rng.uniform(0, 120, n).round(1)
+    heights[20] = np.nan
+    return gpd.GeoDataFrame({"PID": np.arange(n), "HEIGHT": heights},
+                            geometry=gpd.GeoSeries(geoms, crs=zones.frame.crs), crs=zones.frame.crs)
+
+
+def _screen(tmp_path, zones, src, name, monkeypatch, *, presorted, processes, chunk=97):
+    monkeypatch.setenv("GEOZONES_PRESORT", "1" if presorted else "0")
+    monkeypatch.setenv("GEOZONES_PROCESSES", "1" if processes else "0")
+    monkeypatch.setenv("GEOZONES_THREADS", "2")
+    monkeypatch.setattr("geozones.screen.PROCESS_MIN_ROWS", 0)
+    out = tmp_path / f"{name}.parquet"
+    s = screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="HEIGHT"), chunk_size=chunk)
+    return pq.read_table(out), s.to_dict()
+
+
+def _same(a: pa.Table, b: pa.Table) -> None:
+    assert a.schema.names == b.schema.names
+    assert a.schema.metadata == b.schema.metadata
+    for c in a.schema.names:
+        assert a.column(c).equals(b.column(c)), c
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_sorting_before_screening_gives_the_same_file_and_summary(tmp_path, zones, monkeypatch, processes):
+    src = tmp_path / "in.parquet"
+    _parcels(zones).to_parquet(src)
+    monkeypatch.setattr(presort, "BUCKET_ROWS", 200)      # several buckets, one crowded spot
+    old, old_sum = _screen(tmp_path, zones, src, "old", monkeypatch, presorted=False, processes=False)
+    new, new_sum = _screen(tmp_path, zones, src, "new", monkeypatch, presorted=True, processes=processes)
+    _same(old, new)
+    old_sum.pop("output"), new_sum.pop("output")
+    assert json.dumps(old_sum, sort_keys=True) == json.dumps(new_sum, sort_keys=True)
+    # the summary's row numbers are input positions: its first errors are the input's first
+    errors = [e["row"] for e in new_sum["errors"]]
+    assert errors == sorted(errors) and errors[:2] == [3, 4] and 7 not in errors
+    assert {8, 10} <= set(errors)
+    assert new_sum["worst_exceedances"] and new_sum["sort"] == "hilbert"
+    # every input row once, and gz_row gives back the input order
+    assert sorted(new.column("gz_row").to_pylist()) == list(range(1500))
+    back = new.to_pandas().sort_values("gz_row")
+    assert back["PID"].tolist() == list(range(1500))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sort-")]
+
+
+def test_multipolygons_of_one_part_sort_the_same(tmp_path, zones, monkeypatch):
+    gdf = _parcels(zones, n=400, seed=9)
+    gdf = gdf[gdf.geometry.notna() & (gdf.geom_type == "Polygon")]
+    gdf = gdf.set_geometry(gpd.GeoSeries([shapely.MultiPolygon([g]) for g in gdf.geometry.values],
+                                         crs=gdf.crs, index=gdf.index))
+    src = tmp_path / "multi.parquet"
+    gdf.to_parquet(src)
+    assert TableSource(src).geometry_type == "MultiPolygon"
+    old, _ = _screen(tmp_path, zones, src, "old", monkeypatch, presorted=False, processes=False)
+    new, _ = _screen(tmp_path, zones, src, "new", monkeypatch, presorted=True, processes=True)
+    _same(old, new)
+
+
+def _with_unreadable_row(src, dst, row):
+    t = pq.read_table(src)
+    wkb = t.column("geometry").to_pylist()
+    wkb[row] = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\xff\x00\x00\x00garbage"
+    t = t.set_column(t.schema.get_field_index("geometry"), "geometry", pa.array(wkb, type=pa.binary()))
+    pq.write_table(t, dst)
+
+
+def test_an_unreadable_row_is_sorted_after_screening(tmp_path, zones, monkeypatch):
+    # screening repairs it (its output bounds are the repair's): the input cannot be sorted
+    # first, and is sorted the other way, to the same file
+    good = tmp_path / "good.parquet"
+    gdf = _parcels(zones, n=300)
+    gdf.to_parquet(good)
+    bad = tmp_path / "bad.parquet"
+    _with_unreadable_row(good, bad, 17)
+    src = TableSource(bad)
+    src.read_geometries = False
+    work = tmp_path / "work"
+    work.mkdir()
+    assert presort.presort(src, work) is None and not list(work.iterdir())
+    old, _ = _screen(tmp_path, zones, bad, "old", monkeypatch, presorted=False, processes=False)
+    new, s = _screen(tmp_path, zones, bad, "new", monkeypatch, presorted=True, processes=True)
+    _same(old, new)
+    assert [e["row"] for e in s["errors"]][:2] == [3, 4] and s["rows"] == 300
+
+
+def test_wkb_bounds_are_the_bounds_shapely_gives(zones):
+    geoms = _parcels(zones, n=200).geometry.values
+    wkb = pa.array(shapely.to_wkb(geoms, flavor="iso").tolist(), type=pa.binary())
+    for arr in (wkb, wkb.slice(37, 101), pa.chunked_array([wkb.slice(0, 50), wkb.slice(50)])):
+        got, unreadable = presort.wkb_bounds(arr)
+        ref = arr.to_pylist() if not isinstance(arr, pa.ChunkedArray) else arr.combine_chunks().to_pylist()
+        want = shapely.bounds(shapely.from_wkb(np.array(ref, dtype=object)))
+        assert np.array_equal(got, want, equal_nan=True)
+        assert not unreadable.any()
+
+
+def test_rings_from_a_buffer_equal_rings_from_bytes():
+    polys = [shapely.box(i, 0, i + 1, 2) for i in range(6)] + [shapely.Point(0, 0)]
+    values = [shapely.to_wkb(p, flavor="iso") for p in polys]
+    want = ring_path.from_wkb(np.array(values, dtype=object))
+    # the same values laid out of order in one buffer (later values first)
+    order = [3, 1, 4, 0, 6, 2, 5]
+    buf = b"".join(values[k] for k in order)
+    starts = np.empty(7, dtype=np.int64)
+    at = 0
+    for k in order:
+        starts[k] = at
+        at += len(values[k])
+    got = ring_path.from_buffer(np.frombuffer(buf, dtype=np.uint8), starts,
+                                np.array([len(v) for v in values]), np.arange(7))
+    assert got.rows.tolist() == want.rows.tolist() == [0, 1, 2, 3, 4, 5]
+    assert np.array_equal(got.x, want.x) and np.array_equal(got.y, want.y)
+    assert np.array_equal(got.bounds, shapely.bounds(np.array(polys[:6])))
+
+
+def test_rows_whose_bounds_changed_are_refused():
+    gdf = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
+    gdf.attrs[ORDER_HINT] = (np.array([1, 0]), np.array([[0, 0, 1, 1], [2, 2, 3, 3.5]], dtype=float))
+    with pytest.raises(OutputError, match="bounds changed"):
+        to_arrow(gdf, bbox=True)
+    gdf.attrs[ORDER_HINT] = (np.array([1, 0]), np.array([[0, 0, 1, 1], [2, 2, 3, 3]], dtype=float))
+    assert to_arrow(gdf, bbox=True).column("gz_row").to_pylist() == [1, 0]
+
+
+def _boom(*a, **k):
+    raise OutputError("output_write", path="x", why="a test's failure in the worker")
+
+
+def _die(*a, **k):
+    import os
+
+    os._exit(7)
+
+
+@pytest.mark.parametrize("fail, message", [(_boom, "a test's failure in the worker"),
+                                           (_die, "screening worker process stopped")])
+def test_a_worker_failing_fails_the_run_in_one_clear_error(tmp_path, zones, monkeypatch, fail, message):
+    src = tmp_path / "in.parquet"
+    _parcels(zones, n=300).to_parquet(src)
+    monkeypatch.setattr("geozones.screen.screen_piece", fail)   # forked workers inherit it
+    out = tmp_path / "out.parquet"
+    with pytest.raises(GeozonesError, match=message):
+        _screen(tmp_path, zones, src, "out", monkeypatch, presorted=True, processes=True)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

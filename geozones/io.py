@@ -249,7 +249,12 @@ def _extent(value) -> tuple[float, float, float, float] | None:
 
 
 class NotArrow(Exception):
-    """The input cannot be read as Arrow batches (:meth:`TableSource.arrow_batches`)."""
+    """The input cannot be read as Arrow batches (:meth:`TableSource.arrow_batches`), from
+    ``row`` on (0: at all)."""
+
+    def __init__(self, why: str, row: int = 0) -> None:
+        super().__init__(why)
+        self.row = row
 
 
 class TableSource:
@@ -551,10 +556,15 @@ class TableSource:
         elif self.kind == "gdal" and self._gdal_streams():
             for batch, geom_name in self._gdal_batches():
                 if batch is None:
-                    raise NotArrow(f"a malformed Arrow batch at row {geom_name}")
+                    raise NotArrow(f"a malformed Arrow batch at row {geom_name}", int(geom_name))
                 yield batch, geom_name
         else:
             raise NotArrow(f"{self.kind} input")
+
+    def plain_chunks(self, start: int):
+        """The chunks of a GDAL input from row ``start`` on, read through GDAL's feature API
+        (where its Arrow stream broke: :class:`NotArrow`)."""
+        yield from self._gdal_chunks_plain(start, None)
 
     def _gdal_chunks_plain(self, start: int, stop: int | None):
         """Rows ``start`` to ``stop`` read through GDAL's feature API instead of its Arrow

@@ -159,6 +159,8 @@ class WorkerPool:
         self.scratch = Path(tempfile.mkdtemp(prefix="geozones-", dir=_SHM if _SHM.is_dir() else None))
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=init, initargs=args)
+        # forked now, from this thread, before any thread of ours that feeds them starts
+        self._pool.submit(os.getpid).result()
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """``map(fn, items)`` in the workers (``fn`` a module-level function; items and

@@ -795,20 +795,19 @@ def _screen_in_order(ctx: ChunkContext, df, geoms, raw, rows, bounds):
     return piece, part
 
 
-def _forks_workers(driver: str, src, plan, long_path) -> bool:
+def _forks_workers(src, long_path) -> bool:
     """Whether a local run screens in forked worker processes (:class:`geozones.pipeline.WorkerPool`)
-    rather than threads: a GeoParquet output of at least :data:`PROCESS_MIN_ROWS` rows, whose
-    input is read as Arrow batches (GeoParquet, or any input sorted before screening) and
-    left unread for the core (``src.read_geometries`` False: one station, no datum, no DEM),
-    with two cores or more and ``fork`` here."""
+    rather than threads: at least :data:`PROCESS_MIN_ROWS` rows, read as Arrow batches and
+    left unread for the core (``src.read_geometries`` False: GeoParquet or GDAL input, one
+    station, no datum, no DEM, an output that takes WKB: not CSV or shapefile), with two
+    cores or more and ``fork`` here."""
     from .pipeline import processes_available, threads
 
-    return (driver == "Parquet" and not src.read_geometries and long_path is None
-            and (plan is not None or src.kind == "parquet") and threads() >= 2
+    return (not src.read_geometries and long_path is None and threads() >= 2
             and (src.n_rows or 0) >= PROCESS_MIN_ROWS and processes_available())
 
 
-#: Rows from which a local GeoParquet screen forks worker processes (fewer: threads).
+#: Rows from which a local screen forks worker processes (fewer: threads).
 PROCESS_MIN_ROWS = 100_000
 
 
@@ -918,7 +917,13 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     def process_chunks(pool, plan=None):
         """The chunks screened in the forked workers (:func:`_screen_arrow`), as the Arrow
         tables the writer takes, in order (curve order with ``plan``)."""
-        from .pipeline import put_table, take_table
+        from .io import NotArrow
+        from .pipeline import prefetch, put_table, take_table
+
+        def done(part):
+            summary.merge(part)
+            if progress:
+                progress(summary.rows, src.n_rows)
 
         if plan is None:
             items = ((put_table(batch, pool.scratch), geom_name, src.read_geometries, None, None)
@@ -926,11 +931,17 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         else:
             items = ((put_table(table, pool.scratch), plan.geom_name, False, rows, bounds)
                      for table, rows, bounds in plan.tables())
-        for path, part in pool.map(_screen_arrow, items):
-            yield take_table(path)
-            summary.merge(part)
-            if progress:
-                progress(summary.rows, src.n_rows)
+        try:   # the next chunks read (and sorted) in a thread while this one writes
+            for path, part in pool.map(_screen_arrow, prefetch(items, depth=2)):
+                yield take_table(path)
+                done(part)
+        except NotArrow as exc:
+            # GDAL's Arrow stream gave a malformed batch (the rows before it are written):
+            # the rest is read feature by feature, and screened here
+            for df, geoms, raw in src.plain_chunks(exc.row):
+                piece, part = screen_piece(ctx, df, geoms, raw)
+                yield piece
+                done(part)
 
     def local_chunks(plan=None):
         from .pipeline import ordered_map, threads
@@ -988,7 +999,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                     work = Path(tempfile.mkdtemp(prefix=".sort-", dir=tmp.parent))
                     stack.callback(shutil.rmtree, work, ignore_errors=True)
                     plan = presort.presort(src, work)
-            if _forks_workers(driver, src, plan, long_path):
+            if _forks_workers(src, long_path):
                 # screening holds the GIL for most of its work: forked workers, one per
                 # core, screen the chunks while this process reads and writes
                 from .pipeline import WorkerPool, threads

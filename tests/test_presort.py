@@ -216,3 +216,59 @@ def test_a_forked_child_projects_with_threads_of_its_own(monkeypatch):
     with multiprocessing.get_context("fork").Pool(1) as pool:
         there = pool.apply_async(_project_many, (0,)).get(timeout=120)
     assert there == here
+
+
+def _screen_any(tmp_path, zones, src, out_name, monkeypatch, processes, chunk=97, sort=None):
+    monkeypatch.setenv("GEOZONES_PROCESSES", "1" if processes else "0")
+    monkeypatch.setenv("GEOZONES_THREADS", "2")
+    monkeypatch.setattr("geozones.screen.PROCESS_MIN_ROWS", 0)
+    out = tmp_path / out_name
+    s = screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="HEIGHT"), chunk_size=chunk,
+                    sort=sort)
+    d = s.to_dict()
+    d.pop("output")
+    return out, d
+
+
+def _gdal_table(path):
+    import pyogrio
+
+    return pyogrio.read_arrow(path, layer=pyogrio.list_layers(path)[0][0])[1]
+
+
+@pytest.mark.parametrize("out_ext", ["gpkg", "fgb", "parquet"])
+def test_gdal_input_through_the_workers_equals_threads(tmp_path, zones, monkeypatch, out_ext):
+    gdf = _parcels(zones, n=400, seed=11)
+    gdf = gdf[gdf.geometry.notna()]       # a GeoPackage keeps null geometries; FlatGeobuf below
+    src = tmp_path / "in.gpkg"
+    gdf.to_file(src, engine="pyogrio")
+    sort = "none" if out_ext == "parquet" else None
+    a, sa = _screen_any(tmp_path, zones, src, f"threads.{out_ext}", monkeypatch, False, sort=sort)
+    b, sb = _screen_any(tmp_path, zones, src, f"workers.{out_ext}", monkeypatch, True, sort=sort)
+    ta, tb = (pq.read_table(a), pq.read_table(b)) if out_ext == "parquet" else (_gdal_table(a), _gdal_table(b))
+    _same(ta, tb)
+    assert sa == sb and sa["rows"] == len(gdf)
+
+
+def test_a_malformed_arrow_stream_is_finished_feature_by_feature(tmp_path, zones, monkeypatch):
+    # GDAL's FlatGeobuf stream breaks at a null geometry (test_rings): the rows before it
+    # come from the workers, the rest is read feature by feature and screened here
+    gdf = _parcels(zones, n=300, seed=4)
+    geoms = gdf.geometry.values.copy()
+    geoms[3] = geoms[4] = shapely.box(0, 0, 10, 10)   # no null or empty geometry before row 250
+    geoms[250] = None
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs, index=gdf.index))
+    src = tmp_path / "in.fgb"
+    gdf.to_file(src, engine="pyogrio", SPATIAL_INDEX="NO")
+    a, sa = _screen_any(tmp_path, zones, src, "threads.parquet", monkeypatch, False, chunk=40, sort="none")
+    b, sb = _screen_any(tmp_path, zones, src, "workers.parquet", monkeypatch, True, chunk=40, sort="none")
+    _same(pq.read_table(a), pq.read_table(b))
+    assert sa == sb and sa["rows"] == 300
+    got = pq.read_table(b).to_pandas()
+    assert got["PID"].tolist() == list(range(300)) and got["gz_verdict"][250] == "error"
+    from geozones.io import NotArrow, TableSource
+
+    with pytest.raises(NotArrow) as broke:    # the stream breaks at the chunk holding row 250
+        for _ in TableSource(src, chunk_size=40).arrow_batches():
+            pass
+    assert broke.value.row == 240

@@ -132,12 +132,10 @@ def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
 
 
 def processes_available() -> bool:
-    """Whether chunks may be screened in forked worker processes (:func:`process_map`):
-    ``fork`` exists here (Linux, and other POSIX systems; not Windows, where threads stay)
-    and ``GEOZONES_PROCESSES`` is not 0/false/no."""
-    import multiprocessing
-
-    return ("fork" in multiprocessing.get_all_start_methods()
+    """Whether chunks may be screened in forked worker processes (:class:`WorkerPool`): on
+    Linux (elsewhere threads stay: Windows has no ``fork``, and macOS's system libraries are
+    not safe to fork with threads running), unless ``GEOZONES_PROCESSES`` is 0/false/no."""
+    return (sys.platform.startswith("linux")
             and os.environ.get("GEOZONES_PROCESSES", "1").lower() not in ("0", "false", "no"))
 
 

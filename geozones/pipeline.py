@@ -143,20 +143,26 @@ class WorkerPool:
     """``workers`` forked processes, each set up once by ``init(*args)`` (inherited, not
     pickled: forked from this process, they start with every module it imported and every
     station frame it built). Create it in the main thread, before other threads of ours
-    start, and close it (a context manager). A worker that dies (killed, out of memory)
-    fails the run with ``BrokenProcessPool`` rather than leaving it waiting."""
+    start, and close it (a context manager). ``room``: the bytes of tables in flight at
+    once, which /dev/shm must have free to hold them (else they go to ``spill``).
 
-    def __init__(self, workers: int, init: Callable[..., None], args: tuple = ()) -> None:
+    A worker that dies (killed, out of memory) fails the run in one line (:func:`_result`)
+    rather than leaving it waiting. Workers leave signals to this process (a terminal's
+    Ctrl-C reaches them too: this process stops the run and them) and are killed by the
+    system should this process die without closing the pool."""
+
+    def __init__(self, workers: int, init: Callable[..., None], args: tuple = (),
+                 spill: Path | None = None, room: int = 0) -> None:
         import multiprocessing
         import tempfile
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
-        #: where tables go between the processes (:func:`put_table`): in memory (/dev/shm)
-        #: where there is one, removed with the pool
-        self.scratch = Path(tempfile.mkdtemp(prefix="geozones-", dir=_SHM if _SHM.is_dir() else None))
+        #: where tables go between the processes (:func:`put_table`), removed with the pool:
+        #: in memory (/dev/shm) where it has room, else ``spill`` (the output's folder)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"geozones-{os.getpid()}-", dir=_scratch_parent(spill, room)))
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=init, initargs=args)
+                                         initializer=_start_worker, initargs=(init, args))
         # forked now, from this thread, before any thread of ours that feeds them starts
         self._pool.submit(os.getpid).result()
 
@@ -175,7 +181,7 @@ class WorkerPool:
                     break
                 except BaseException:
                     while pending:
-                        yield pending.popleft().result()
+                        yield _result(pending.popleft())
                     raise
                 pending.append(self._pool.submit(fn, item))
                 if len(pending) > self.workers:
@@ -194,6 +200,46 @@ class WorkerPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _start_worker(init: Callable[..., None], args: tuple) -> None:
+    """A forked worker's first act: terminal signals (Ctrl-C, hang-up) are left to the parent,
+    which stops the run; SIGTERM ends the worker quietly; on Linux the system kills it should
+    the parent die (no orphan waiting for work); then ``init(*args)``."""
+    import signal
+
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    init(*args)
+
+
+def _scratch_parent(spill: Path | None, room: int) -> Path | None:
+    """/dev/shm when it exists and has ``room`` bytes free (after removing what runs killed
+    before they could clean up left there), else ``spill``."""
+    if not _SHM.is_dir():
+        return spill
+    for old in _SHM.glob("geozones-*-*"):   # geozones-<pid>-...: that process is gone
+        try:
+            pid = int(old.name.split("-")[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue
+    try:
+        free = shutil.disk_usage(_SHM).free
+    except OSError:
+        return spill
+    return _SHM if free >= room else spill
 
 
 def _result(future: Future):
@@ -218,10 +264,15 @@ def put_table(table, folder: Path) -> str:
 
     import pyarrow as pa
 
-    fd, path = tempfile.mkstemp(suffix=".arrow", dir=folder)
-    os.close(fd)
-    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write(table)
+    try:
+        fd, path = tempfile.mkstemp(suffix=".arrow", dir=folder)
+        os.close(fd)
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write(table)
+    except OSError as exc:   # the exchange folder is full: say which one
+        from .errors import OutputError, first_line
+
+        raise OutputError("output_write", path=str(folder), why=first_line(exc)) from None
     return path
 
 

@@ -1005,7 +1005,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 from .pipeline import WorkerPool, threads
 
                 _warm(ctx)
-                pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,)))
+                # in flight at once: a chunk's input and output per worker, and a few more
+                # (a screened row is about 0.5 kB; 1 kB allowed)
+                room = (threads() + 3) * max(src.chunk_size, 1) * 1024
+                pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,), spill=tmp.parent,
+                                                      room=room))
                 chunks = process_chunks(pool, plan)
             else:
                 chunks = prefetch(local_chunks(plan))
@@ -1029,7 +1033,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
             long_writer.close()
         fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
     summary.sort = ("hilbert" if sort == "presorted" else sort) if driver == "Parquet" else None
-    summary.worst.sort()   # still a heap, and the same list whatever order the chunks came in
+    # the same lists and counts whatever order the chunks came in (curve order, --chunk-size):
+    # the worst exceedances sorted (still a heap), the counts most frequent first
+    summary.worst.sort()
+    for counts in ("verdicts", "statuses", "datum_changes"):
+        setattr(summary, counts, dict(sorted(getattr(summary, counts).items(), key=lambda kv: (-kv[1], kv[0]))))
     return summary
 
 

@@ -80,7 +80,9 @@ def test_sorting_before_screening_gives_the_same_file_and_summary(tmp_path, zone
     new, new_sum = _screen(tmp_path, zones, src, "new", monkeypatch, presorted=True, processes=processes)
     _same(old, new)
     old_sum.pop("output"), new_sum.pop("output")
-    assert json.dumps(old_sum, sort_keys=True) == json.dumps(new_sum, sort_keys=True)
+    assert json.dumps(old_sum) == json.dumps(new_sum)     # the report's order too
+    counts = list(new_sum["statuses"].values())
+    assert counts == sorted(counts, reverse=True)          # most frequent first
     # the summary's row numbers are input positions: its first errors are the input's first
     errors = [e["row"] for e in new_sum["errors"]]
     assert errors == sorted(errors) and errors[:2] == [3, 4] and 7 not in errors
@@ -272,3 +274,41 @@ def test_a_malformed_arrow_stream_is_finished_feature_by_feature(tmp_path, zones
         for _ in TableSource(src, chunk_size=40).arrow_batches():
             pass
     assert broke.value.row == 240
+
+
+def _worker_state():
+    import ctypes
+    import signal
+
+    got = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(got))          # PR_GET_PDEATHSIG
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), got.value
+
+
+def test_workers_leave_signals_to_the_parent_and_die_with_it(tmp_path):
+    # a terminal's Ctrl-C reaches every process of the group: the workers ignore it (the
+    # parent stops the run, no worker tracebacks); should the parent be killed, so are they
+    import signal
+
+    from geozones.pipeline import WorkerPool
+
+    with WorkerPool(1, int, (), spill=tmp_path, room=0) as pool:
+        (sigint, sigterm, death), = list(pool.map(_worker_state_of, [0]))
+    assert sigint == signal.SIG_IGN and sigterm == signal.SIG_DFL and death == signal.SIGKILL
+
+
+def _worker_state_of(_):
+    return _worker_state()
+
+
+def test_exchange_files_go_where_there_is_room(tmp_path, monkeypatch):
+    from geozones import pipeline
+
+    shm = tmp_path / "shm"
+    (shm / "geozones-999999999-dead").mkdir(parents=True)   # left by a run that was killed
+    monkeypatch.setattr(pipeline, "_SHM", shm)
+    assert pipeline._scratch_parent(tmp_path / "out", room=1) == shm
+    assert not (shm / "geozones-999999999-dead").exists()
+    assert pipeline._scratch_parent(tmp_path / "out", room=10 ** 18) == tmp_path / "out"
+    with pytest.raises(OutputError, match="nowhere"):
+        pipeline.put_table(pa.table({"a": [1]}), tmp_path / "nowhere")

@@ -163,8 +163,11 @@ class WorkerPool:
         self.scratch = Path(tempfile.mkdtemp(prefix=f"geozones-{os.getpid()}-", dir=_scratch_parent(spill, room)))
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_start_worker, initargs=(init, args))
-        # forked now, from this thread, before any thread of ours that feeds them starts
-        self._pool.submit(os.getpid).result()
+        try:   # forked now, from this thread, before any thread of ours that feeds them starts
+            _result(self._pool.submit(os.getpid))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """``map(fn, items)`` in the workers (``fn`` a module-level function; items and

@@ -999,6 +999,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                     work = Path(tempfile.mkdtemp(prefix=".sort-", dir=tmp.parent))
                     stack.callback(shutil.rmtree, work, ignore_errors=True)
                     plan = presort.presort(src, work)
+            pool = None
             if _forks_workers(src, long_path):
                 # screening holds the GIL for most of its work: forked workers, one per
                 # core, screen the chunks while this process reads and writes
@@ -1008,11 +1009,12 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 # in flight at once: a chunk's input and output per worker, and a few more
                 # (a screened row is about 0.5 kB; 1 kB allowed)
                 room = (threads() + 3) * max(src.chunk_size, 1) * 1024
-                pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,), spill=tmp.parent,
-                                                      room=room))
-                chunks = process_chunks(pool, plan)
-            else:
-                chunks = prefetch(local_chunks(plan))
+                try:
+                    pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,), spill=tmp.parent,
+                                                          room=room))
+                except OSError:   # the system would not fork (no memory, or processes, left): threads
+                    pool = None
+            chunks = prefetch(local_chunks(plan)) if pool is None else process_chunks(pool, plan)
             if plan is not None:
                 sort = "presorted"
         rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,

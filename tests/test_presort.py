@@ -312,3 +312,19 @@ def test_exchange_files_go_where_there_is_room(tmp_path, monkeypatch):
     assert pipeline._scratch_parent(tmp_path / "out", room=10 ** 18) == tmp_path / "out"
     with pytest.raises(OutputError, match="nowhere"):
         pipeline.put_table(pa.table({"a": [1]}), tmp_path / "nowhere")
+
+
+def test_a_system_that_will_not_fork_screens_on_threads(tmp_path, zones, monkeypatch):
+    from geozones import pipeline
+
+    def no_fork(self, *a, **k):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    src = tmp_path / "in.parquet"
+    _parcels(zones, n=300).to_parquet(src)
+    old, old_sum = _screen(tmp_path, zones, src, "old", monkeypatch, presorted=True, processes=False)
+    monkeypatch.setattr(pipeline.WorkerPool, "__init__", no_fork)
+    new, new_sum = _screen(tmp_path, zones, src, "new", monkeypatch, presorted=True, processes=True)
+    _same(old, new)
+    old_sum.pop("output"), new_sum.pop("output")
+    assert old_sum == new_sum

@@ -248,6 +248,12 @@ def _extent(value) -> tuple[float, float, float, float] | None:
     return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
 
 
+#: Rows per chunk unless told (``--chunk-size``): what a chunk holds is what bounds memory.
+#: 12,500 rows: on 1M GeoParquet rows and 2 cores, 370 MB at the speed of 25,000 rows' 460 MB
+#: when worker processes screen; on threads, 4-7 % slower than 25,000.
+DEFAULT_CHUNK_ROWS = 12_500
+
+
 class NotArrow(Exception):
     """The input cannot be read as Arrow batches (:meth:`TableSource.arrow_batches`), from
     ``row`` on (0: at all)."""
@@ -265,7 +271,7 @@ class TableSource:
     """
 
     def __init__(self, path, *, layer=None, encoding=None, wkt_column=None, crs=None,
-                 chunk_size=25_000):
+                 chunk_size=DEFAULT_CHUNK_ROWS):
         self.path = Path(path)
         if not self.path.exists():
             raise InputError("input_missing", path=str(path))

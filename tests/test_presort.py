@@ -328,3 +328,13 @@ def test_a_system_that_will_not_fork_screens_on_threads(tmp_path, zones, monkeyp
     _same(old, new)
     old_sum.pop("output"), new_sum.pop("output")
     assert old_sum == new_sum
+
+
+def test_the_commands_default_chunk_is_the_librarys():
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+    from geozones.io import DEFAULT_CHUNK_ROWS
+
+    text = " ".join(CliRunner().invoke(main, ["screen", "--help"]).output.split())
+    assert f"[default: {DEFAULT_CHUNK_ROWS}," in text

@@ -64,8 +64,9 @@ from .options import (
 @field_elev_opt
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary as .csv or .json.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=25_000, show_default=True,
-              help="Rows per chunk (memory is bounded by this).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Rows per chunk (memory is bounded by this)  [default: 12500, "
+                   "geozones.io.DEFAULT_CHUNK_ROWS]")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
@@ -107,9 +108,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     gz_message and gz_status (ok / repaired / error: why). See README for the shapefile
     short names.
     """
-    from ..pipeline import lean_arrow_pool
+    from ..pipeline import lean_arrow_pool, lean_malloc
 
     lean_arrow_pool()  # before pyarrow is imported: Arrow reads its pool setting once
+    lean_malloc()
     from ..check import ZoneSet
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .chunking import DEFAULT_CHUNK_ROWS
 from .core.coords import crs_label, parse_crs
 from .core.geometry import parse_many
 from .errors import InputError, OutputError, first_line
@@ -246,12 +247,6 @@ def _extent(value) -> tuple[float, float, float, float] | None:
     except (TypeError, ValueError):
         return None
     return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
-
-
-#: Rows per chunk unless told (``--chunk-size``): what a chunk holds is what bounds memory.
-#: 12,500 rows: on 1M GeoParquet rows and 2 cores, 370 MB at the speed of 25,000 rows' 460 MB
-#: when worker processes screen; on threads, 4-7 % slower than 25,000.
-DEFAULT_CHUNK_ROWS = 12_500
 
 
 class NotArrow(Exception):
@@ -551,6 +546,12 @@ class TableSource:
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+
+    @property
+    def reads_arrow(self) -> bool:
+        """Whether :meth:`arrow_batches` reads the input (GeoParquet, and GDAL formats read
+        through one Arrow stream: not a shapefile in a legacy encoding)."""
+        return self.kind == "parquet" or (self.kind == "gdal" and self._gdal_streams())
 
     def arrow_batches(self):
         """The input's Arrow batches, each with its WKB column's name, as :meth:`chunks`

@@ -1,7 +1,7 @@
 """Use every core on a local run (issue 13 item 7): screen chunks side by side, and overlap
 screening with writing.
 
-A large GeoParquet screen forks worker processes instead (:class:`WorkerPool`): screening
+A large screen whose input is read as Arrow forks worker processes instead (:class:`WorkerPool`): screening
 holds Python's GIL for most of its work, so threads gain little (1.1–1.25×). The workers
 start as copies of this process (its imports, its station frame), take each chunk's Arrow
 rows from an exchange file in memory (``/dev/shm``) and leave the screened table there
@@ -20,6 +20,9 @@ zone geometries are prepared per thread, :mod:`geozones.core.prepared`), and
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import os
 import queue
 import shutil
@@ -178,13 +181,20 @@ class WorkerPool:
 
         self.workers = workers
         #: where tables go between the processes (:func:`put_table`), removed with the pool:
-        #: in memory (/dev/shm) where it has room, else ``spill`` (the output's folder)
+        #: in memory (/dev/shm) where it has room, else ``spill`` (the output's folder, also
+        #: where a table goes should /dev/shm fill up meanwhile)
         self.scratch = Path(tempfile.mkdtemp(prefix=f"geozones-{os.getpid()}-", dir=_scratch_parent(spill, room)))
+        self.spill = spill
+        self._lock = _hold(self.scratch)
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_start_worker, initargs=(init, args))
         try:   # forked now, from this thread, before any thread of ours that feeds them starts
             _result(self._pool.submit(os.getpid))
         except BaseException:
+            # a later fork failed: the workers forked already are stopped, not left behind
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+                process.join()
             self.__exit__(None, None, None)
             raise
 
@@ -222,6 +232,7 @@ class WorkerPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+            os.close(self._lock)
 
 
 def _start_worker(init: Callable[..., None], args: tuple) -> None:
@@ -250,19 +261,36 @@ def _scratch_parent(spill: Path | None, room: int) -> Path | None:
     before they could clean up left there), else ``spill``."""
     if not _SHM.is_dir():
         return spill
-    for old in _SHM.glob("geozones-*-*"):   # geozones-<pid>-...: that process is gone
+    for old in _SHM.glob("geozones-*-*"):
+        # a run holds its folder's lock while it lives (whatever process namespace it runs
+        # in): a folder whose lock can be taken was left by a run that was killed
         try:
-            pid = int(old.name.split("-")[1])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(old, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError, OSError):
+            fd = os.open(old / _LOCK, os.O_RDWR)
+        except OSError:
             continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(old, ignore_errors=True)
     try:
         free = shutil.disk_usage(_SHM).free
     except OSError:
         return spill
     return _SHM if free >= room else spill
+
+
+_LOCK = ".lock"
+
+
+def _hold(folder: Path) -> int:
+    """Take the lock that tells other runs this folder is in use (released when the file
+    descriptor is closed, or by the system when the process dies)."""
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
 
 
 def _result(future: Future):
@@ -280,23 +308,34 @@ def _result(future: Future):
 _SHM = Path("/dev/shm")
 
 
-def put_table(table, folder: Path) -> str:
+def put_table(table, folder: Path, spill: Path | None = None) -> str:
     """Write an Arrow table (or batch) to a new Arrow IPC file in ``folder`` (only a slice's
-    own rows); returns its path, for :func:`take_table` in another process."""
+    own rows), or in ``spill`` should ``folder`` be full; returns its path, for
+    :func:`take_table` in another process."""
     import tempfile
 
     import pyarrow as pa
 
-    try:
-        fd, path = tempfile.mkstemp(suffix=".arrow", dir=folder)
-        os.close(fd)
-        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write(table)
-    except OSError as exc:   # the exchange folder is full: say which one
-        from .errors import OutputError, first_line
+    path = ""
+    for where in (folder, spill):
+        if where is None:
+            continue
+        try:
+            fd, path = tempfile.mkstemp(suffix=".arrow", dir=where)
+            os.close(fd)
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write(table)
+            return path
+        except OSError as exc:   # full: the next folder, else say which one
+            with contextlib.suppress(OSError):
+                if path:
+                    os.unlink(path)
+            if spill is not None and where != spill and exc.errno in (errno.ENOSPC, None):
+                continue
+            from .errors import OutputError, first_line
 
-        raise OutputError("output_write", path=str(folder), why=first_line(exc)) from None
-    return path
+            raise OutputError("output_write", path=str(where), why=first_line(exc)) from None
+    raise AssertionError("no folder to write to")
 
 
 def take_table(path: str):

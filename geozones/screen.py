@@ -30,7 +30,7 @@ from .core.engine import assess_proposals
 from .core.pilot import low_rise_share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
-from .errors import InputError, OutputError
+from .errors import GeozonesError, InputError, OutputError, first_line
 from .explain import row_messages
 from .i18n import t
 from .io import TableSource, atomic_output, driver_for, write_chunks
@@ -772,16 +772,29 @@ def _screen_arrow(item):
     from .io import _split_wkb, to_arrow
     from .pipeline import put_table, take_table
 
-    path, geom_name, read, rows, bounds = item
+    path, spill, geom_name, read, rows, bounds = item
     ctx = _WORKER_CTX
     if ctx is None:
         raise RuntimeError("a screening worker without its settings")
-    df, geoms, raw = _split_wkb(take_table(path), geom_name, read)
-    if rows is None:
-        piece, part = screen_piece(ctx, df, geoms, raw)
-    else:
-        piece, part = _screen_in_order(ctx, df, geoms, raw, rows, bounds)
-    return put_table(to_arrow(piece, bbox=ctx.driver == "Parquet"), Path(path).parent), part
+    try:
+        df, geoms, raw = _split_wkb(take_table(path), geom_name, read)
+        if rows is None:
+            piece, part = screen_piece(ctx, df, geoms, raw)
+        else:
+            piece, part = _screen_in_order(ctx, df, geoms, raw, rows, bounds)
+        return put_table(to_arrow(piece, bbox=ctx.driver == "Parquet"), Path(path).parent, spill), part
+    except GeozonesError:
+        raise
+    except Exception as exc:   # whatever it is, it reaches the parent as it reads (pickled)
+        failure = f"{type(exc).__name__}: {first_line(exc)}"
+    # raised out here, the error carries nothing of the first (a pickler that sends an
+    # error's context too, as tblib's does once dask is imported, would choke on it)
+    raise WorkerError(failure)
+
+
+class WorkerError(RuntimeError):
+    """An unexpected error in a worker process, by its type's name and first line (the
+    error itself may not survive being sent to the parent)."""
 
 
 def _screen_in_order(ctx: ChunkContext, df, geoms, raw, rows, bounds):
@@ -797,18 +810,15 @@ def _screen_in_order(ctx: ChunkContext, df, geoms, raw, rows, bounds):
 
 def _forks_workers(src, long_path) -> bool:
     """Whether a local run screens in forked worker processes (:class:`geozones.pipeline.WorkerPool`)
-    rather than threads: at least :data:`PROCESS_MIN_ROWS` rows, read as Arrow batches and
+    rather than threads: at least :data:`geozones.chunking.PROCESS_MIN_ROWS` rows, read as Arrow batches and
     left unread for the core (``src.read_geometries`` False: GeoParquet or GDAL input, one
     station, no datum, no DEM, an output that takes WKB: not CSV or shapefile), with two
     cores or more and ``fork`` here."""
+    from . import chunking
     from .pipeline import processes_available, threads
 
-    return (not src.read_geometries and long_path is None and threads() >= 2
-            and (src.n_rows or 0) >= PROCESS_MIN_ROWS and processes_available())
-
-
-#: Rows from which a local screen forks worker processes (fewer: threads).
-PROCESS_MIN_ROWS = 100_000
+    return (not src.read_geometries and src.reads_arrow and long_path is None and threads() >= 2
+            and (src.n_rows or 0) >= chunking.PROCESS_MIN_ROWS and processes_available())
 
 
 def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
@@ -857,10 +867,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
 
         opts = dataclasses.replace(opts, long_rows=True)
     fingerprint = InputFingerprint(input_path)
-    from .io import DEFAULT_CHUNK_ROWS
+    from .chunking import DEFAULT_CHUNK_ROWS
 
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
-                      crs=crs, chunk_size=chunk_size or DEFAULT_CHUNK_ROWS)
+                      crs=crs, chunk_size=DEFAULT_CHUNK_ROWS if chunk_size is None else chunk_size)
     out = Path(output_path)
     driver = driver_for(out)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
@@ -928,10 +938,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 progress(summary.rows, src.n_rows)
 
         if plan is None:
-            items = ((put_table(batch, pool.scratch), geom_name, src.read_geometries, None, None)
-                     for batch, geom_name in src.arrow_batches())
+            items = ((put_table(batch, pool.scratch, pool.spill), pool.spill, geom_name, src.read_geometries,
+                      None, None) for batch, geom_name in src.arrow_batches())
         else:
-            items = ((put_table(table, pool.scratch), plan.geom_name, False, rows, bounds)
+            items = ((put_table(table, pool.scratch, pool.spill), pool.spill, plan.geom_name, False, rows, bounds)
                      for table, rows, bounds in plan.tables())
         try:   # the next chunks read (and sorted) in a thread while this one writes
             for path, part in pool.map(_screen_arrow, prefetch(items, depth=2)):
@@ -939,9 +949,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 done(part)
         except NotArrow as exc:
             # GDAL's Arrow stream gave a malformed batch (the rows before it are written):
-            # the rest is read feature by feature, and screened here
-            for df, geoms, raw in src.plain_chunks(exc.row):
-                piece, part = screen_piece(ctx, df, geoms, raw)
+            # the rest is read feature by feature, and screened on threads here
+            from .pipeline import ordered_map, threads
+
+            for piece, part in ordered_map(lambda chunk: screen_piece(ctx, *chunk),
+                                           src.plain_chunks(exc.row), threads()):
                 yield piece
                 done(part)
 
@@ -1008,9 +1020,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 from .pipeline import WorkerPool, threads
 
                 _warm(ctx)
-                # in flight at once: a chunk's input and output per worker, and a few more
-                # (a screened row is about 0.5 kB; 1 kB allowed)
-                room = (threads() + 3) * max(src.chunk_size, 1) * 1024
+                # in flight at once: a chunk's input and output per worker, and a few more;
+                # a screened row is about 0.5 kB more than the input's (1 kB allowed), and an
+                # input row is taken at three times its share of the file
+                per_row = 1024 + 3 * Path(input_path).stat().st_size // max(src.n_rows or 1, 1)
+                room = (threads() + 3) * max(src.chunk_size, 1) * per_row
                 try:
                     pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,), spill=tmp.parent,
                                                           room=room))

@@ -58,7 +58,7 @@ def _screen(tmp_path, zones, src, name, monkeypatch, *, presorted, processes, ch
     monkeypatch.setenv("GEOZONES_PRESORT", "1" if presorted else "0")
     monkeypatch.setenv("GEOZONES_PROCESSES", "1" if processes else "0")
     monkeypatch.setenv("GEOZONES_THREADS", "2")
-    monkeypatch.setattr("geozones.screen.PROCESS_MIN_ROWS", 0)
+    monkeypatch.setattr("geozones.chunking.PROCESS_MIN_ROWS", 0)
     out = tmp_path / f"{name}.parquet"
     s = screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="HEIGHT"), chunk_size=chunk)
     return pq.read_table(out), s.to_dict()
@@ -223,7 +223,7 @@ def test_a_forked_child_projects_with_threads_of_its_own(monkeypatch):
 def _screen_any(tmp_path, zones, src, out_name, monkeypatch, processes, chunk=97, sort=None):
     monkeypatch.setenv("GEOZONES_PROCESSES", "1" if processes else "0")
     monkeypatch.setenv("GEOZONES_THREADS", "2")
-    monkeypatch.setattr("geozones.screen.PROCESS_MIN_ROWS", 0)
+    monkeypatch.setattr("geozones.chunking.PROCESS_MIN_ROWS", 0)
     out = tmp_path / out_name
     s = screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="HEIGHT"), chunk_size=chunk,
                     sort=sort)
@@ -302,16 +302,41 @@ def _worker_state_of(_):
 
 
 def test_exchange_files_go_where_there_is_room(tmp_path, monkeypatch):
+    import errno
+    import os
+    import tempfile
+
     from geozones import pipeline
 
     shm = tmp_path / "shm"
-    (shm / "geozones-999999999-dead").mkdir(parents=True)   # left by a run that was killed
+    dead, live = shm / "geozones-1-dead", shm / "geozones-2-live"
+    for d in (dead, live):
+        d.mkdir(parents=True)
+        (d / ".lock").touch()            # a run's lock: free once it died (dead), held (live)
+    held = pipeline._hold(live)
     monkeypatch.setattr(pipeline, "_SHM", shm)
-    assert pipeline._scratch_parent(tmp_path / "out", room=1) == shm
-    assert not (shm / "geozones-999999999-dead").exists()
+    try:
+        assert pipeline._scratch_parent(tmp_path / "out", room=1) == shm
+    finally:
+        os.close(held)
+    assert not dead.exists() and live.exists()   # another namespace's live run is left alone
     assert pipeline._scratch_parent(tmp_path / "out", room=10 ** 18) == tmp_path / "out"
     with pytest.raises(OutputError, match="nowhere"):
         pipeline.put_table(pa.table({"a": [1]}), tmp_path / "nowhere")
+    # the exchange folder fills up meanwhile: the table goes to the spill folder
+    full, spill = tmp_path / "full", tmp_path / "spill"
+    full.mkdir(), spill.mkdir()
+    real = tempfile.mkstemp
+
+    def mkstemp(*a, dir=None, **k):
+        if dir == full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*a, dir=dir, **k)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    path = pipeline.put_table(pa.table({"a": [1]}), full, spill)
+    assert os.path.dirname(path) == str(spill)
+    assert pipeline.take_table(path).column("a").to_pylist() == [1]
 
 
 def test_a_system_that_will_not_fork_screens_on_threads(tmp_path, zones, monkeypatch):
@@ -333,8 +358,75 @@ def test_a_system_that_will_not_fork_screens_on_threads(tmp_path, zones, monkeyp
 def test_the_commands_default_chunk_is_the_librarys():
     from click.testing import CliRunner
 
+    from geozones.chunking import DEFAULT_CHUNK_ROWS
     from geozones.cli import main
-    from geozones.io import DEFAULT_CHUNK_ROWS
 
     text = " ".join(CliRunner().invoke(main, ["screen", "--help"]).output.split())
-    assert f"[default: {DEFAULT_CHUNK_ROWS}," in text
+    assert f"bounded by this). [default: {DEFAULT_CHUNK_ROWS};" in text
+
+
+def test_a_failed_second_fork_leaves_no_worker_behind(tmp_path, zones, monkeypatch):
+    # the system refuses the second worker: the first is stopped, and the run goes on threads
+    import multiprocessing
+    import os
+
+    real, calls = os.fork, []
+
+    def fork():
+        calls.append(1)
+        if len(calls) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real()
+
+    src = tmp_path / "in.parquet"
+    _parcels(zones, n=300).to_parquet(src)
+    old, old_sum = _screen(tmp_path, zones, src, "old", monkeypatch, presorted=True, processes=False)
+    monkeypatch.setattr(os, "fork", fork)
+    new, new_sum = _screen(tmp_path, zones, src, "new", monkeypatch, presorted=True, processes=True)
+    monkeypatch.setattr(os, "fork", real)
+    assert len(calls) == 2 and not multiprocessing.active_children()
+    _same(old, new)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, why):
+        super().__init__(why)
+        import threading
+
+        self.lock = threading.Lock()
+
+
+def _raise_unpicklable(*a, **k):
+    raise _Unpicklable("a lock in the error")
+
+
+def test_an_unexpected_worker_error_keeps_its_name_and_message(tmp_path, zones, monkeypatch):
+    from geozones.screen import WorkerError
+
+    src = tmp_path / "in.parquet"
+    _parcels(zones, n=300).to_parquet(src)
+    monkeypatch.setattr("geozones.screen.screen_piece", _raise_unpicklable)
+    with pytest.raises(WorkerError, match="_Unpicklable: a lock in the error"):
+        _screen(tmp_path, zones, src, "out", monkeypatch, presorted=True, processes=True)
+
+
+def test_an_input_not_read_as_arrow_is_not_given_to_workers(tmp_path, zones, monkeypatch):
+    # a shapefile in a legacy encoding is read chunk by chunk (not one Arrow stream): no
+    # workers are forked for it (they would wait while this process read every row)
+    from geozones.io import TableSource
+    from geozones.screen import _forks_workers
+
+    gdf = _parcels(zones, n=200).iloc[20:]      # plain boxes (the hostile rows are 3-12)
+    gdf = gdf.assign(NAME="绛县")
+    shp = tmp_path / "gbk.shp"
+    gdf.to_file(shp, engine="pyogrio", encoding="GBK")
+    monkeypatch.setattr("geozones.chunking.PROCESS_MIN_ROWS", 0)
+    src = TableSource(shp)
+    src.read_geometries = False
+    assert src.encoding.upper() == "GBK" and not src.reads_arrow
+    assert not _forks_workers(src, None)
+    par = tmp_path / "in.parquet"
+    gdf.to_parquet(par)
+    src = TableSource(par)
+    src.read_geometries = False
+    assert src.reads_arrow and _forks_workers(src, None)

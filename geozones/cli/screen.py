@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..chunking import DEFAULT_CHUNK_ROWS
 from .map import _write_map
 from .options import (
     _kind,
@@ -64,9 +65,8 @@ from .options import (
 @field_elev_opt
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary as .csv or .json.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
-              help="Rows per chunk (memory is bounded by this)  [default: 12500, "
-                   "geozones.io.DEFAULT_CHUNK_ROWS]")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
+              help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")

@@ -142,6 +142,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} has no column '{column}': its columns are {columns}",
         "zh": "{path} 中没有“{column}”列：现有列为 {columns}",
     },
+    "column_unwritable": {
+        "en": "column '{column}' cannot be written to the output ({why}): drop it, or convert it to text, and run again",
+        "zh": "“{column}”列无法写入输出（{why}）：请删除该列或将其转为文本后重试",
+    },
     "tianditu_key": {
         "en": "Tianditu tiles need a key: pass --tianditu-key or set TIANDITU_KEY",
         "zh": "天地图底图需要密钥：请使用 --tianditu-key 或设置环境变量 TIANDITU_KEY",

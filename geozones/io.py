@@ -755,8 +755,11 @@ def to_arrow(gdf, bbox: bool = False):
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     # the attribute columns as they are (no copy without the geometry); one thread: on a
     # chunk, pyarrow's default pool of threads costs more to start than it saves
-    attrs = pa.Table.from_pandas(gdf, columns=[c for c in gdf.columns if c != geom_name],
-                                 preserve_index=False, nthreads=1)
+    columns = [c for c in gdf.columns if c != geom_name]
+    try:
+        attrs = pa.Table.from_pandas(gdf, columns=columns, preserve_index=False, nthreads=1)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _unwritable(gdf, columns, exc) from None
     if given is None:
         wkb = shapely.to_wkb(geoms, flavor="iso")
     else:
@@ -777,6 +780,19 @@ def to_arrow(gdf, bbox: bool = False):
                               why="a row's bounds changed after sorting; rerun with --sort none")
         table = table.append_column(BBOX_HINT, _covering(b))
     return table.replace_schema_metadata(None)
+
+
+def _unwritable(gdf, columns, exc) -> InputError:
+    """The error for a chunk whose attributes Arrow cannot take back from pandas (a map
+    column comes out of pandas as lists of pairs): names the first such column."""
+    import pyarrow as pa
+
+    for c in columns:
+        try:
+            pa.array(gdf[c], from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as col_exc:
+            return InputError("column_unwritable", column=str(c), why=first_line(col_exc))
+    return InputError("column_unwritable", column="?", why=first_line(exc))
 
 
 def _stable_schema(table):

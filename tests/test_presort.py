@@ -430,3 +430,23 @@ def test_an_input_not_read_as_arrow_is_not_given_to_workers(tmp_path, zones, mon
     src = TableSource(par)
     src.read_geometries = False
     assert src.reads_arrow and _forks_workers(src, None)
+
+
+@pytest.mark.parametrize("out_ext", ["parquet", "gpkg"])
+def test_a_column_arrow_cannot_take_back_is_one_clear_error(tmp_path, zones, monkeypatch, out_ext):
+    # a map column comes out of pandas as lists of pairs, which Arrow will not take back:
+    # one line naming the column, exit 2, nothing written (it was a traceback)
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+
+    gdf = _parcels(zones, n=200).iloc[20:30]
+    src = tmp_path / "in.parquet"
+    gdf.to_parquet(src)
+    t = pq.read_table(src)
+    tags = pa.array([[("k", i)] for i in range(t.num_rows)], type=pa.map_(pa.string(), pa.int64()))
+    pq.write_table(t.append_column("tags", tags), src)
+    out = tmp_path / f"out.{out_ext}"
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(out)])
+    assert r.exit_code == 2 and "column 'tags' cannot be written" in r.output
+    assert len(r.output.strip().splitlines()) == 1 and not out.exists()

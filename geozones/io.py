@@ -796,11 +796,40 @@ def _unwritable(gdf, columns, exc) -> InputError:
 
 
 def _stable_schema(table):
-    """The first chunk's schema, with all-null columns typed as text so later chunks fit."""
+    """The first chunk's schema, with all-null columns typed as text and decimal columns at
+    least 18 digits wide (the most GDAL's formats take: 19), so later chunks fit (a decimal
+    column goes through pandas as Python decimals, whose precision Arrow infers from each
+    chunk's values: 1.50 gives decimal(3, 2), which 12345678.25 in a later chunk would not
+    fit; wider values than that are one clear error, :func:`_cast_chunk`)."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                      for f in table.schema])
+    def stable(f):
+        if pa.types.is_null(f.type):
+            return pa.field(f.name, pa.string())
+        if pa.types.is_decimal128(f.type):
+            return pa.field(f.name, pa.decimal128(max(f.type.precision, 18), f.type.scale), f.nullable,
+                            f.metadata)
+        return f
+
+    return pa.schema([stable(f) for f in table.schema])
+
+
+def _cast_chunk(table, schema, path: str):
+    """A later chunk cast to the first one's schema; a column whose values do not fit is one
+    clear error naming it."""
+    import pyarrow as pa
+
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        for f in schema:
+            if f.name in table.column_names:
+                try:
+                    table.column(f.name).cast(f.type)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as col_exc:
+                    raise OutputError("output_write", path=path,
+                                      why=f"column '{f.name}' ({f.type}): {first_line(col_exc)}") from None
+        raise OutputError("output_write", path=path, why=first_line(exc)) from None
 
 
 #: Geometry type names (as GDAL writes them) by shapely type id.
@@ -970,7 +999,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
-                yield from table.cast(schema).to_batches()
+                yield from _cast_chunk(table, schema, str(tmp.name)).to_batches()
         except BaseException as exc:  # handed back below: Arrow would wrap it
             failure.append(exc)
             raise

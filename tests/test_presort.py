@@ -450,3 +450,42 @@ def test_a_column_arrow_cannot_take_back_is_one_clear_error(tmp_path, zones, mon
     r = CliRunner().invoke(main, ["screen", str(src), "-o", str(out)])
     assert r.exit_code == 2 and "column 'tags' cannot be written" in r.output
     assert len(r.output.strip().splitlines()) == 1 and not out.exists()
+
+
+def _with_decimals(tmp_path, zones, values, precision=10):
+    import decimal
+
+    gdf = _parcels(zones, n=200).iloc[20:20 + len(values)]
+    src = tmp_path / "dec.parquet"
+    gdf.to_parquet(src)
+    t = pq.read_table(src)
+    col = pa.array([decimal.Decimal(v) for v in values], type=pa.decimal128(precision, 2))
+    pq.write_table(t.append_column("price", col), src)
+    return src
+
+
+@pytest.mark.parametrize("sort", ["none", "hilbert"])
+def test_a_decimal_column_keeps_every_value_across_chunks(tmp_path, zones, sort):
+    # through pandas a decimal column's precision is inferred per chunk (1.50: decimal(3, 2));
+    # the first chunk's must not refuse a later chunk's 12345678.25 (a traceback, batch lost)
+    values = ["1.50"] * 10 + ["12345678.25"] * 20
+    src = _with_decimals(tmp_path, zones, values)
+    out = tmp_path / f"out_{sort}.parquet"
+    screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="HEIGHT"), chunk_size=10, sort=sort)
+    got = pq.read_table(out)
+    if sort == "hilbert":
+        got = got.sort_by("gz_row")
+    assert [str(v) for v in got.column("price").to_pylist()] == values
+    assert got.schema.field("price").type == pa.decimal128(18, 2)
+
+
+def test_a_decimal_too_wide_for_the_first_chunks_type_is_one_clear_error(tmp_path, zones):
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+
+    src = _with_decimals(tmp_path, zones, ["1.50"] * 10 + ["1234567890123456789012.25"] * 5, precision=30)
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.parquet"), "--sort", "none",
+                                  "--chunk-size", "10"])
+    assert r.exit_code == 3 and "column 'price' (decimal128(18, 2))" in r.output
+    assert len(r.output.strip().splitlines()) == 1

@@ -458,23 +458,18 @@ class TableSource:
             row += n
         if not groups:
             return
-        pending: list = []
-        have, at = 0, first_row
-        for batch in self._pq.iter_batches(batch_size=self.chunk_size, row_groups=groups,
-                                           columns=self._columns_read):
-            lo, hi = max(start - at, 0), min(stop - at, batch.num_rows)
-            at += batch.num_rows
-            if hi <= lo:
-                continue
-            pending.append(pa.Table.from_batches([batch.slice(lo, hi - lo)]))
-            have += hi - lo
-            while have >= self.chunk_size:
-                table = pa.concat_tables(pending).combine_chunks()
-                yield _split_wkb(table.slice(0, self.chunk_size), self._geom_col)
-                rest = table.slice(self.chunk_size)
-                pending, have = ([rest] if rest.num_rows else []), rest.num_rows
-        if have:
-            yield _split_wkb(pa.concat_tables(pending).combine_chunks(), self._geom_col)
+
+        def rows_wanted():
+            at = first_row
+            for batch in self._pq.iter_batches(batch_size=self.chunk_size, row_groups=groups,
+                                               columns=self._columns_read):
+                lo, hi = max(start - at, 0), min(stop - at, batch.num_rows)
+                at += batch.num_rows
+                if hi > lo:
+                    yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
+
+        for table in regroup(rows_wanted(), self.chunk_size):
+            yield _split_wkb(table.combine_chunks(), self._geom_col)
 
     def _gdal_chunks_by_offset(self, start: int = 0, stop: int | None = None):
         import pyogrio
@@ -500,15 +495,15 @@ class TableSource:
         if not self._gdal_streams():
             yield from self._gdal_chunks_by_offset(start, stop)
             return
-        for batch, geom_name in self._gdal_batches(start, stop):
-            if batch is None:   # GDAL's Arrow stream gave a malformed batch: read plainly
-                yield from self._gdal_chunks_plain(geom_name, stop)
-                return
-            try:
-                chunk = _split_wkb(batch, geom_name, self.read_geometries)
-            except Exception as exc:
-                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
-            yield chunk
+        try:
+            for batch, geom_name in self._gdal_batches(start, stop):
+                try:
+                    chunk = _split_wkb(batch, geom_name, self.read_geometries)
+                except Exception as exc:
+                    raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+                yield chunk
+        except NotArrow as exc:   # GDAL's Arrow stream gave a malformed batch: read plainly
+            yield from self._gdal_chunks_plain(exc.row, stop)
 
     def _gdal_streams(self) -> bool:
         """Whether the input is read through one GDAL Arrow stream: not a shapefile in a
@@ -520,8 +515,8 @@ class TableSource:
 
     def _gdal_batches(self, start: int = 0, stop: int | None = None):
         """GDAL's Arrow batches of rows ``start`` to ``stop``, with the geometry column's
-        name; should a batch be malformed, ``(None, row)`` last: rows from ``row`` on are to
-        be read through the feature API (:meth:`_gdal_chunks_plain`)."""
+        name; a malformed batch raises :class:`NotArrow` with its first row: rows from there
+        on are to be read through the feature API (:meth:`_gdal_chunks_plain`)."""
         import pyogrio
 
         try:  # one reader from ``start``: a GeoPackage skips by SQL OFFSET once, not per chunk
@@ -537,12 +532,11 @@ class TableSource:
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
                     if not _sound(batch):
-                        yield None, start + done
-                        return
+                        raise NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
                     left -= batch.num_rows
                     done += batch.num_rows
                     yield batch, geom_name
-        except InputError:
+        except (InputError, NotArrow):
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
@@ -561,10 +555,7 @@ class TableSource:
             for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
                 yield batch, self._geom_col
         elif self.kind == "gdal" and self._gdal_streams():
-            for batch, geom_name in self._gdal_batches():
-                if batch is None:
-                    raise NotArrow(f"a malformed Arrow batch at row {geom_name}", int(geom_name))
-                yield batch, geom_name
+            yield from self._gdal_batches()
         else:
             raise NotArrow(f"{self.kind} input")
 
@@ -787,12 +778,21 @@ def _unwritable(gdf, columns, exc) -> InputError:
     column comes out of pandas as lists of pairs): names the first such column."""
     import pyarrow as pa
 
-    for c in columns:
+    column, why = _failing_column(columns, lambda c: pa.array(gdf[c], from_pandas=True), exc)
+    return InputError("column_unwritable", column=column or "?", why=why)
+
+
+def _failing_column(names, convert, exc) -> tuple[str | None, str]:
+    """``(name, why)`` of the first of ``names`` that ``convert(name)`` fails on with an
+    Arrow error; ``(None, exc's first line)`` when each alone converts."""
+    import pyarrow as pa
+
+    for name in names:
         try:
-            pa.array(gdf[c], from_pandas=True)
+            convert(name)
         except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as col_exc:
-            return InputError("column_unwritable", column=str(c), why=first_line(col_exc))
-    return InputError("column_unwritable", column="?", why=first_line(exc))
+            return str(name), first_line(col_exc)
+    return None, first_line(exc)
 
 
 def _stable_schema(table):
@@ -822,14 +822,11 @@ def _cast_chunk(table, schema, path: str):
     try:
         return table.cast(schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        for f in schema:
-            if f.name in table.column_names:
-                try:
-                    table.column(f.name).cast(f.type)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as col_exc:
-                    raise OutputError("output_write", path=path,
-                                      why=f"column '{f.name}' ({f.type}): {first_line(col_exc)}") from None
-        raise OutputError("output_write", path=path, why=first_line(exc)) from None
+        names = [n for n in schema.names if n in table.column_names]
+        column, why = _failing_column(names, lambda n: table.column(n).cast(schema.field(n).type), exc)
+        if column is not None:
+            why = f"column '{column}' ({schema.field(column).type}): {why}"
+        raise OutputError("output_write", path=path, why=why) from None
 
 
 #: Geometry type names (as GDAL writes them) by shapely type id.
@@ -1305,6 +1302,13 @@ def _bucketed(work: Path, numbered, spill_schema, extent, bucket_rows: int,
 def _write_in_groups(writer, tables, schema, group_rows: int) -> None:
     """Write ``tables`` (in order) as row groups of exactly ``group_rows`` rows (the last
     one the rest), cast to ``schema``."""
+    for table in regroup(tables, group_rows):
+        writer.write_table(table.cast(schema), row_group_size=group_rows)
+
+
+def regroup(tables, rows: int):
+    """Arrow tables of exactly ``rows`` rows (the last one the rest, if any) cut from
+    ``tables`` taken in order: a stream of tables of any sizes as chunks or row groups."""
     import pyarrow as pa
 
     pending: list = []
@@ -1312,13 +1316,13 @@ def _write_in_groups(writer, tables, schema, group_rows: int) -> None:
     for table in tables:
         pending.append(table)
         have += table.num_rows
-        while have >= group_rows:
+        while have >= rows:
             t = pa.concat_tables(pending)
-            writer.write_table(t.slice(0, group_rows).cast(schema), row_group_size=group_rows)
-            rest = t.slice(group_rows)
+            yield t.slice(0, rows)
+            rest = t.slice(rows)
             pending, have = [rest], rest.num_rows
     if have:
-        writer.write_table(pa.concat_tables(pending).cast(schema), row_group_size=group_rows)
+        yield pa.concat_tables(pending)
 
 
 def write_presorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",

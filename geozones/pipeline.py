@@ -84,26 +84,35 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
         yield from map(fn, items)
         return
     with ThreadPoolExecutor(workers, thread_name_prefix="geozones-screen") as pool:
-        pending: deque[Future] = deque()
-        source = iter(items)
-        try:
-            while True:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    break
-                except BaseException:  # the reader failed: the items read before come first
-                    while pending:
-                        yield pending.popleft().result()
-                    raise
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:  # stopped early or failed: nothing more is started
-            for f in pending:
-                f.cancel()
+        yield from _in_order(pool.submit, fn, items, workers, lambda f: f.result())
+
+
+def _in_order(submit: Callable[..., Future], fn: Callable[[T], R], items: Iterable[T], limit: int,
+              result: Callable[[Future], R]) -> Iterator[R]:
+    """``fn(item)`` for each of ``items`` through ``submit`` (a pool's), the results (by
+    ``result``) in the items' order, at most ``limit`` items in work at once; an error of
+    ``items`` comes after the results of the items before it. Stopped early or failed,
+    nothing more is started."""
+    pending: deque[Future] = deque()
+    source = iter(items)
+    try:
+        while True:
+            try:
+                item = next(source)
+            except StopIteration:
+                break
+            except BaseException:  # the reader failed: the items read before come first
+                while pending:
+                    yield result(pending.popleft())
+                raise
+            pending.append(submit(fn, item))
+            if len(pending) >= limit:
+                yield result(pending.popleft())
+        while pending:
+            yield result(pending.popleft())
+    finally:
+        for f in pending:
+            f.cancel()
 
 
 def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
@@ -203,26 +212,11 @@ class WorkerPool:
         results are pickled), results in the items' order, at most ``workers + 1`` items
         in work at once (items are drawn as results are taken). Errors come out as
         :func:`ordered_map`'s do."""
-        pending: deque[Future] = deque()
-        source = iter(items)
-        try:
-            while True:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    break
-                except BaseException:
-                    while pending:
-                        yield _result(pending.popleft())
-                    raise
-                pending.append(self._pool.submit(fn, item))
-                if len(pending) > self.workers:
-                    yield _result(pending.popleft())
-            while pending:
-                yield _result(pending.popleft())
-        finally:  # stopped early or failed: nothing more is started
-            for f in pending:
-                f.cancel()
+        yield from _in_order(self._pool.submit, fn, items, self.workers + 1, _result)
+
+    def put(self, table) -> str:
+        """:func:`put_table` into this pool's exchange folder (beside the output should it fill)."""
+        return put_table(table, self.scratch, self.spill)
 
     def __enter__(self) -> WorkerPool:
         return self

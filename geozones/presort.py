@@ -97,27 +97,13 @@ class Presorted:
     def tables(self):
         """``(the input's columns as read, input rows, bounds)`` of ``chunk_size`` rows each,
         in curve order (ties in input order)."""
-        import pyarrow as pa
+        from .io import _bounds_of, _sorted_buckets, regroup
 
-        from .io import _bounds_of, _sorted_buckets
-
-        def cut(table):
+        for table in regroup(_sorted_buckets(self.work, self.buckets, self.limit, row_name=ROW),
+                             self.chunk_size):
             rows = table.column(ROW).to_numpy()
             bounds = _bounds_of(table.column(BOUNDS).combine_chunks())
-            return table.drop_columns([ROW, BOUNDS]).replace_schema_metadata(self.metadata), rows, bounds
-
-        pending: list = []
-        have = 0
-        for table in _sorted_buckets(self.work, self.buckets, self.limit, row_name=ROW):
-            pending.append(table)
-            have += table.num_rows
-            while have >= self.chunk_size:
-                t = pa.concat_tables(pending)
-                yield cut(t.slice(0, self.chunk_size))
-                rest = t.slice(self.chunk_size)
-                pending, have = [rest], rest.num_rows
-        if have:
-            yield cut(pa.concat_tables(pending))
+            yield table.drop_columns([ROW, BOUNDS]).replace_schema_metadata(self.metadata), rows, bounds
 
     def chunks(self):
         """``(attributes, geometries (None: left to the core), raw WKB, input rows, bounds)``

@@ -930,7 +930,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
         """The chunks screened in the forked workers (:func:`_screen_arrow`), as the Arrow
         tables the writer takes, in order (curve order with ``plan``)."""
         from .io import NotArrow
-        from .pipeline import prefetch, put_table, take_table
+        from .pipeline import prefetch, take_table
 
         def done(part):
             summary.merge(part)
@@ -938,10 +938,10 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
                 progress(summary.rows, src.n_rows)
 
         if plan is None:
-            items = ((put_table(batch, pool.scratch, pool.spill), pool.spill, geom_name, src.read_geometries,
-                      None, None) for batch, geom_name in src.arrow_batches())
+            items = ((pool.put(batch), pool.spill, geom_name, src.read_geometries, None, None)
+                     for batch, geom_name in src.arrow_batches())
         else:
-            items = ((put_table(table, pool.scratch, pool.spill), pool.spill, plan.geom_name, False, rows, bounds)
+            items = ((pool.put(table), pool.spill, plan.geom_name, False, rows, bounds)
                      for table, rows, bounds in plan.tables())
         try:   # the next chunks read (and sorted) in a thread while this one writes
             for path, part in pool.map(_screen_arrow, prefetch(items, depth=2)):

@@ -146,7 +146,7 @@ def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
     workers = fastframe.threads()
     if len(x) < PARALLEL_MIN_COORDS or workers == 1:
         return run(slice(None))
-    fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))  # built once, before the workers need it
+    _prepare(src_wkt, dst_wkt)   # built once, before the workers need it
     edges = np.linspace(0, len(x), workers + 1).astype(int)
     parts = list(_workers().map(run, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -156,9 +156,12 @@ def prepare(src: CRS, dst: CRS) -> None:
     """Build what projecting from ``src`` to ``dst`` builds on first use (the transformer;
     into a station frame, the verified polynomial), e.g. before worker processes are forked,
     so that each starts with it."""
+    _prepare(_wkt(src), _wkt(dst))
+
+
+def _prepare(src_wkt: str, dst_wkt: str) -> None:
     from . import fastframe
 
-    src_wkt, dst_wkt = _wkt(src), _wkt(dst)
     fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))
 
 

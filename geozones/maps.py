@@ -66,30 +66,28 @@ def _leaflet_files() -> tuple[str, str]:
     return (base / "leaflet.js").read_text(encoding="utf-8"), css
 
 
-def page_supports() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The rule ``where`` and ``limit`` values the page evaluator handles, read from the page
-    script itself (``static/geozones_eval.js``), so the list cannot drift from the code."""
-    js = _static("geozones_eval.js")
-    found = [re.search(r"var " + n + r" = (\[[^\]]*\]);", js) for n in ("WHERE", "LIMITS")]
-    where, limits = (tuple(json.loads(f.group(1))) for f in found if f is not None)
-    return where, limits
-
-
 def require_page_support(station) -> None:
-    """Refuse a station whose rules the page evaluator cannot apply (rather than a page whose
-    click-anywhere and draw-and-check answers would silently differ from ``geozones check``)."""
-    where, limits = page_supports()
+    """Refuse a station with a rule the page cannot decide: one that reads what a drawn shape
+    does not carry (a building use, a storey count, a pilot area: :func:`geozones.core.rules.reads`),
+    rather than a page whose click-anywhere and draw-and-check answers would silently differ
+    from ``geozones check``."""
+    from .core.rules import LIMITS, WHERE, reads
+
     for r in station.rules:
-        if r.where not in where or r.limit not in limits:
+        if reads(r):
             raise InputError("map_rule_unsupported", rule=r.id, where=r.where, limit=r.limit,
                              path=station.source_path or station.id,
-                             known=", ".join(where) + " / " + ", ".join(limits))
+                             known=", ".join(w for w in WHERE if w != "area") + " / "
+                             + ", ".join(lim for lim in LIMITS if lim != "storeys"))
 
 
 def page_config(zones: ZoneSet) -> dict[str, Any]:
-    """What the page evaluator (``static/geozones_eval.js``) needs: the station's position,
-    field, zone distances, sun sectors and rule rows. Distances in metres, angles in degrees."""
-    from .kinds import HEIGHT_KINDS
+    """What the page script (``static/geozones_eval.js``) needs to measure a drawn geometry
+    and look its answer up: the station's position, field, zone distances, sun sectors, the
+    rules' names and the compiled rule table (:func:`geozones.core.heightfield.page_table`:
+    the page holds no rule logic). Distances in metres, angles in degrees."""
+    from .core.heightfield import page_table
+    from .core.kinds import KINDS
 
     station = zones.frame.station
     wind = station.prevailing_wind_from_deg
@@ -104,11 +102,8 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
         "tolerance": station.tolerance_m,
         "sun": [list(zones.frame.sun_azimuths[n]) for n in ("sunrise", "sunset")],
         "sun_radius": station.sun_sector_radius_m,
-        "rules": [{"id": r.id, "kinds": sorted(r.kinds), "where": r.where, "beyond": r.beyond_m,
-                   "within": r.within_m, "limit": r.limit, "ratio": r.ratio, "angle_deg": r.angle_deg,
-                   "height_m": r.height_m, "severity": r.severity, "article": r.article}
-                  for r in station.rules],
-        "height_kinds": sorted(HEIGHT_KINDS),
+        "rules": [{"id": r.id, "article": r.article, "limit": r.limit} for r in station.rules],
+        "table": page_table(station, KINDS),
     }
 
 

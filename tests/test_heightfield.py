@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geozones.core.heightfield import azimuth_deg, height_table
+from geozones.core.heightfield import azimuth_deg
 from geozones.core.rules import parse_rule
 from geozones.core.zones import StationFrame
 from geozones.heightlimit import permitted_height_at, permitted_height_by_rules
@@ -101,12 +101,16 @@ def test_table_with_crossing_limits(wind, rotation):
 def test_table_of_shipped_station_by_hand():
     """Jiangxian, building: 0 to 50 m, then D/10 to 1000 m and on to 5000 m (general zone
     and, wind unknown, maybe upwind), D·tan 5° in the sun sectors at any distance."""
-    t = height_table(load_station(), "building")
+    t = StationFrame(load_station()).height_table("building")
     assert t.uses_sun and not t.uses_upwind
-    np.testing.assert_allclose(t.breaks, [0.0, 0.001, 50.001, 1000.001, 2000.001, 5000.001])
+    # neighbouring segments with the same line are one: 0 up to the 50 m line (plus the 1 mm
+    # tolerance), one line from there to the upwind reach (D/10 in the control belt, the
+    # general zone and, the wind unknown, the maybe-upwind ring alike), nothing beyond
+    np.testing.assert_allclose(t.breaks, [0.0, 50.001, 5000.001])
     tan5 = np.tan(np.radians(5.0))
-    # segment (50.001, 1000.001]: outside the sectors D/10, inside D·tan 5°
-    np.testing.assert_array_equal(t.slope[:, 3], [0.1, tan5])
+    # segment (50.001, 5000.001]: outside the sectors D/10, inside D·tan 5°
+    np.testing.assert_array_equal(t.slope[:, 2], [0.1, tan5])
+    np.testing.assert_array_equal(t.intercept[:, 1], [0.0, 0.0])  # (0, 50.001]: nothing may stand
     assert np.isnan(t.slope[0, -1]) and t.slope[1, -1] == tan5  # beyond 5000 m: sectors only
 
 

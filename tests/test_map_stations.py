@@ -56,7 +56,9 @@ def test_map_with_two_stations_has_both_stations_layers(folder, tmp_path):
     # the class station's rules and sun sectors travel to the page, with its position
     gen = gz["network"][1]
     assert gen["station"]["lat"] == 35.504 and gen["station"]["lon"] == 111.6007
-    assert {r["id"]: r["ratio"] for r in gen["rules"]}["height_ratio"] == 0.125
+    # the general station's H <= D / 8 is compiled into its own table (a line of slope 1/8)
+    entries = [gen["table"]["entries"][e] for e in gen["table"]["kinds"]["building"]]
+    assert {gen["rules"][e["rule"]]["id"]: e["line"] for e in entries}["height_ratio"] == [0.125, 0.0]
     assert 60 < gen["sun"][0][0] < 61 and 299 < gen["sun"][1][1] < 300  # 35.5° N: about 60°-120°, 240°-300°
     assert "NOT confirmed" in gen["station"]["facts"]        # its unconfirmed class defaults
     assert gen["quotes"]["height_ratio"][0].startswith("UNCONFIRMED")  # no quote: its reading

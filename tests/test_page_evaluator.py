@@ -28,7 +28,7 @@ from shapely import affinity
 from geozones import rules as engine
 from geozones.check import ZoneSet, assess
 from geozones.errors import InputError
-from geozones.maps import build_map, page_config, page_supports
+from geozones.maps import build_map, page_config
 from geozones.station import default_station_path, load_station
 
 NODE = shutil.which("node")
@@ -187,7 +187,6 @@ def test_page_evaluator_agrees_with_python(stations, which):
     cases = [{"geometry": shapely.geometry.mapping(g), "kind": str(k), "height": None if np.isnan(h) else float(h)}
              for g, k, h in zip(wgs, kinds, heights)]
     js = _run_node(page_config(zones), cases)
-    assert js["unsupported"] == []
     a = assess(wgs, kind=kinds, height=heights, zones=zones)
     m = a.measurements
     names = [r.id for r in a.outcomes.rules]
@@ -226,14 +225,24 @@ def test_rotated_field_and_wind_change_the_answers(stations):
     assert js[1]["maxHeight"] == pytest.approx(js[1]["D"] * 0.125, abs=1e-6)
 
 
-def test_page_lists_are_the_scripts_own(stations):
-    where, limits = page_supports()
-    js = _run_node(page_config(ZoneSet(stations["shipped"], pilots=())), [])
-    assert tuple(js["WHERE"]) == where and tuple(js["LIMITS"]) == limits
-    # the three stations above exercise every where and limit the page knows
-    used_where = {r.where for s in stations.values() for r in s.rules}
-    used_limit = {r.limit for s in stations.values() for r in s.rules}
-    assert used_where == set(where) and used_limit == set(limits)
+def test_page_table_by_hand(stations):
+    """The compiled table of the shipped station, read by hand from the plan: a building in
+    the core zone is refused up to 50 m (+ 1 mm tolerance), then H <= D / 10 (Art. 12.3 ⑥)
+    with an unknown height asking for review; in the sun sectors H <= D · tan 5° at any D."""
+    cfg = page_config(ZoneSet(stations["shipped"], pilots=()))
+    table, rules = cfg["table"], cfg["rules"]
+    by_id = {rules[table["entries"][e]["rule"]]["id"]: table["entries"][e] for e in table["kinds"]["building"]}
+    ratio = by_id["height_ratio"]
+    assert ratio["on"] == "fence" and ratio["line"] == [0.1, 0.0]
+    core = ratio["classes"][1]  # in the protection area, not the general zone
+    # [up to D, unknown, meets, exceeds, shows a permitted height]
+    assert core == [[50.001, 0, 0, 0, 0], [1000.001, 2, 1, 3, 1], [None, 0, 0, 0, 0]]
+    sun = by_id["sun_sector"]
+    assert sun["on"] == "sun" and sun["line"][0] == pytest.approx(0.0874887, abs=1e-7)
+    assert all(runs == [[None, 2, 1, 3, 1]] for runs in sun["classes"])
+    # roads are bound by the 50 m setback, not by a height
+    roads = {rules[table["entries"][e]["rule"]]["id"] for e in table["kinds"]["road"]}
+    assert "setback_road" in roads and "height_ratio" not in roads
 
 
 def _with_rule(station, **changes):
@@ -242,16 +251,18 @@ def _with_rule(station, **changes):
 
 
 def test_map_refuses_rules_the_page_does_not_know(stations):
-    where, limits = page_supports()
-    # every where/limit of the engine is either handled by the page or refused by `map`
+    # a rule reading a building use, a storey count or a pilot area cannot be decided for a
+    # drawn shape: `map` refuses the station, naming the rule; every other where/limit works
     for w in engine.WHERE:
-        if w not in where:
+        station = _with_rule(stations["shipped"], where=w, area="x" if w == "area" else None)
+        if w == "area":
             with pytest.raises(InputError, match="novel"):
-                build_map(ZoneSet(_with_rule(stations["shipped"], where=w), pilots=()), None, tiles="none")
-    for lim in engine.LIMITS:
-        if lim not in limits:
-            with pytest.raises(InputError, match="novel"):
-                build_map(ZoneSet(_with_rule(stations["shipped"], limit=lim), pilots=()), None, tiles="none")
-    with pytest.raises(InputError, match="novel.*moon") as err:
-        build_map(ZoneSet(_with_rule(stations["shipped"], where="moon"), pilots=()), None, tiles="none")
+                build_map(ZoneSet(station, pilots=()), None, tiles="none")
+        else:
+            build_map(ZoneSet(station, pilots=()), None, tiles="none")
+    with pytest.raises(InputError, match="novel") as err:
+        build_map(ZoneSet(_with_rule(stations["shipped"], limit="storeys", storeys_at_most=6.0), pilots=()),
+                  None, tiles="none")
     assert "geozones check" in str(err.value)
+    with pytest.raises(InputError, match="novel"):
+        build_map(ZoneSet(_with_rule(stations["shipped"], uses=frozenset({"public"})), pilots=()), None, tiles="none")

@@ -37,6 +37,8 @@ __all__ = [
     "FAIL",
     "parse_rule",
     "evaluate",
+    "measured_from",
+    "reads",
 ]
 
 #: Where a rule applies (the ``where`` field of a rule row); ``area`` is a pilot area (the
@@ -345,6 +347,27 @@ def _lookup(table: tuple[str, ...], members) -> np.ndarray:
     return out
 
 
+def measured_from(rule: Rule) -> str:
+    """What distance a rule reads: ``"sun"`` for D to the part of the footprint inside a sun
+    sector (Art. 12.3 ⑦, ``where = "sun_sector"``), ``"fence"`` for D to the nearest point
+    of the footprint (every other rule)."""
+    return "sun" if rule.where == "sun_sector" else "fence"
+
+
+def reads(rule: Rule) -> frozenset[str]:
+    """What a rule reads of a proposal besides its kind, height and where it lies: ``"use"``
+    (a rule for some building uses), ``"storeys"`` (a storey cap), ``"area"`` (a pilot
+    area's rule). Empty for every rule of the station's zones."""
+    out = set()
+    if rule.uses is not None:
+        out.add("use")
+    if rule.limit == "storeys":
+        out.add("storeys")
+    if rule.where == "area":
+        out.add("area")
+    return frozenset(out)
+
+
 def evaluate(
     rules: tuple[Rule, ...],
     kinds: np.ndarray,
@@ -417,13 +440,12 @@ def evaluate(
                 concerned &= mask(use_code, USES, rule.uses)
             if not concerned.any():
                 continue  # the rule concerns no row: it stays NA
-            d = distance_m
+            d = sun_distance_m if measured_from(rule) == "sun" else distance_m
             if rule.where == "band":
                 applies = d <= rule.within_m + tolerance_m
                 if rule.beyond_m is not None:
                     applies &= d > rule.beyond_m + tolerance_m
             elif rule.where == "sun_sector":
-                d = sun_distance_m
                 applies = ~np.isnan(d)
             elif rule.where == "general":
                 applies = np.asarray(in_general, dtype=bool).copy()

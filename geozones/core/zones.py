@@ -20,7 +20,7 @@ from pyproj import CRS
 from shapely import affinity
 from shapely.geometry import Polygon, box
 
-from .heightfield import HeightTable, height_table
+from .heightfield import HeightTable, azimuth_deg, field_distance, height_table
 from .prepared import per_thread
 from .rings import Rings
 from .station import ZONE_IDS, Station
@@ -92,12 +92,22 @@ class StationFrame:
 
     def permitted_height(self, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
         """Permitted height above the field ground of a point-sized ``kind`` at frame points
-        [m]; NaN where unlimited. The rule rows read once per kind as a table of D per sector
-        (:mod:`geozones.core.heightfield`): equal to evaluating every rule at every point."""
+        ``x``, ``y`` [m]; NaN where unlimited. The rule rows compiled once per kind into a
+        table of D per sector class (:func:`geozones.core.heightfield.height_table`, asked of
+        the one evaluator), so equal to evaluating every rule at every point."""
+        table = self.height_table(kind)
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        distance, in_sun, in_upwind = self._point_facts(x, y, sun=table.uses_sun, upwind=table.uses_upwind)
+        return table.lookup(distance, in_sun, in_upwind)
+
+    def height_table(self, kind: str = "building") -> HeightTable:
+        """The permitted height of a point-sized ``kind`` as a table of D per sector class
+        (built once per kind)."""
         table = self._height_tables.get(kind)
         if table is None:
-            table = self._height_tables[kind] = height_table(self.station, kind)
-        return table.evaluate(self.station, x, y)
+            table = self._height_tables[kind] = height_table(self.station, kind, self.measure_distances)
+        return table
 
     @cached_property
     def crs(self) -> CRS:
@@ -193,27 +203,48 @@ class StationFrame:
         the rotated square, the sectors and the upwind sector are azimuth tests. Agrees with
         :meth:`measure` on points (a test checks it).
         """
-        s = self.station
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        t = np.radians(s.field_rotation_deg)  # the square is turned clockwise by t
-        u = x * np.cos(t) - y * np.sin(t)
-        v = x * np.sin(t) + y * np.cos(t)
-        h = s.field_size_m / 2.0
-        distance = np.hypot(np.maximum(np.abs(u) - h, 0.0), np.maximum(np.abs(v) - h, 0.0))
-        az = np.degrees(np.arctan2(x, y)) % 360.0
-        r = np.hypot(x, y)
-        in_sun = np.zeros(distance.shape, dtype=bool)
-        for start, end in self.sun_azimuths.values():
-            in_sun |= (az >= start) & (az <= end)
-        in_sun &= r <= s.sun_sector_radius_m
-        sun_d = np.where(in_sun, distance, np.nan)
-        tol = s.tolerance_m
-        in_protected = distance <= s.general_m + tol
-        if s.prevailing_wind_from_deg is not None and s.general_upwind_m > s.general_m:
+        distance, in_sun, in_upwind = self._point_facts(x, y)
+        return self.measure_distances(distance, in_sun, in_upwind)
+
+    def _point_facts(self, x: np.ndarray, y: np.ndarray, *, sun: bool = True, upwind: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """D [m] of frame points, whether each is in a sun sector (within its radius) and in
+        the upwind sector (wind known); a flag not asked for (``sun``/``upwind`` False) is
+        None. Only the cells whose azimuth is in a sector have their radius checked."""
+        s = self.station
+        distance = field_distance(s, x, y)
+        want_upwind = upwind and s.prevailing_wind_from_deg is not None and s.general_upwind_m > s.general_m
+        if not (sun or want_upwind):
+            return distance, None, None
+        az = azimuth_deg(x, y)
+        in_sun = None
+        if sun:
+            in_sun = np.zeros(distance.shape, dtype=bool)
+            for start, end in self.sun_azimuths.values():
+                in_sun |= (az >= start) & (az <= end)
+            idx = np.flatnonzero(in_sun)
+            in_sun.ravel()[idx] = np.hypot(x.ravel()[idx], y.ravel()[idx]) <= s.sun_sector_radius_m
+        in_upwind = None
+        if want_upwind:
             half = s.upwind_sector_deg / 2.0
             off = (az - s.prevailing_wind_from_deg + 180.0) % 360.0 - 180.0
-            in_protected |= (np.abs(off) <= half) & (distance <= s.general_upwind_m + tol)
+            in_upwind = np.abs(off) <= half
+        return distance, in_sun, in_upwind
+
+    def measure_distances(self, distance: np.ndarray, in_sun: np.ndarray | bool | None,
+                          in_upwind: np.ndarray | bool | None) -> Measurements:
+        """:class:`Measurements` of points at distances ``distance`` [m] from the fence, in a
+        sun sector or not (``in_sun``) and in the upwind sector or not (``in_upwind``, only
+        read when the wind is known): the zone classification of points."""
+        s = self.station
+        distance = np.asarray(distance, dtype=float)
+        sun_d = np.where(np.asarray(in_sun if in_sun is not None else False, dtype=bool), distance, np.nan)
+        tol = s.tolerance_m
+        in_protected = distance <= s.general_m + tol
+        if s.prevailing_wind_from_deg is not None and s.general_upwind_m > s.general_m and in_upwind is not None:
+            in_protected = in_protected | (np.asarray(in_upwind, dtype=bool) & (distance <= s.general_upwind_m + tol))
         return self._classified(distance, sun_d, in_protected)
 
     def _classified(self, distance: np.ndarray, sun_d: np.ndarray, in_protected: np.ndarray

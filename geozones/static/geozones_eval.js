@@ -1,11 +1,11 @@
-/* geozones page evaluator: the station's rule rows applied to a point, line or polygon.
+/* geozones page evaluator: the station's compiled rule table applied to a point, line or polygon.
  *
- * A pure function of the page configuration (``cfg``, written by geozones/maps.py from the
- * station file) and a GeoJSON geometry in WGS84 longitude/latitude. No DOM, no Leaflet: the
- * map page uses it for click-anywhere and draw-and-check, and tests/test_page_evaluator.py
- * runs it under node against the Python evaluator (geozones/rules.py, geozones/zones.py).
+ * A pure function of the page configuration (``cfg``, written by geozones/maps.py) and a GeoJSON
+ * geometry in WGS84 longitude/latitude. No DOM, no Leaflet: the map page uses it for
+ * click-anywhere and draw-and-check, and tests/test_page_evaluator.py runs it under node against
+ * Python (geozones.check.assess).
  *
- * It does what Python does:
+ * It measures, as Python does:
  *   position -> station-centred azimuthal equidistant x, y [m] (Vincenty's inverse on GRS80:
  *               distance and azimuth from the field centre), vertex by vertex; edges are
  *               straight in that frame, as they are for shapely in the station frame
@@ -17,12 +17,8 @@
  *               part inside the upwind sector within general_upwind; every edge decided with
  *               the station's tolerance (cfg.tolerance [m]: D <= edge + tol is inside); with
  *               the wind unknown, "maybe upwind" between general and general_upwind
- *   rules    -> every row: where in WHERE, limit in LIMITS; ``beyond`` for every where;
- *               outcome NA/PASS/REVIEW/FAIL (maybe-upwind: general/protected rules at most
- *               REVIEW, a forbid there sets no height); verdict = worst; permitted height =
- *               the lowest over the rules that apply (rule kinds come expanded from families).
- * geozones/maps.py reads WHERE and LIMITS from this file and refuses a station whose rules
- * use anything else.
+ * and then looks the answer up in ``cfg.table``, compiled by Python from its one rule
+ * evaluator (geozones.core.heightfield.page_table): the rules live only there.
  */
 (function (root, factory) {
   "use strict";
@@ -34,11 +30,8 @@
 }(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  var WHERE = ["band", "sun_sector", "general", "protected"];
-  var LIMITS = ["forbid", "advise", "ratio", "angle", "fixed"];
-  var NA = 0, PASS = 1, REVIEW = 2, FAIL = 3;
+  var NA = 0, PASS = 1;
   var VERDICTS = [null, "pass", "review", "fail"];
-  var SEVERITY = { pass: PASS, review: REVIEW, fail: FAIL };
 
   // --- geodesy ------------------------------------------------------------------------------
   var A = 6378137.0, F = 1 / 298.257222101, B = A * (1 - F);  // GRS80
@@ -311,61 +304,35 @@
              maybeUpwind: maybeUpwind, zone: zone };
   }
 
-  // --- the rule rows --------------------------------------------------------------------------
-  /** Rules that use a ``where`` or ``limit`` this script does not know (none, or the map
-   *  refuses the station). */
-  function unsupported(cfg) {
-    return cfg.rules.filter(function (r) { return WHERE.indexOf(r.where) < 0 || LIMITS.indexOf(r.limit) < 0; });
-  }
-
-  function allowedBy(rule, d) {
-    switch (rule.limit) {
-      case "ratio": return d * rule.ratio;
-      case "angle": return d * Math.tan(rule.angle_deg * RAD);
-      case "fixed": return rule.height_m;
-      case "forbid": return 0;
-      case "advise": return NaN;
-      default: throw new Error("rule " + rule.id + ": limit '" + rule.limit + "' is not known to the page");
-    }
-  }
-
-  /** Every rule row for a measured geometry of ``kind`` with height ``height`` [m] (null or
-   *  NaN: unknown), as geozones.rules.evaluate and geozones.check.Assessment do. */
+  // --- the rule table ---------------------------------------------------------------------
+  /** The compiled rule table's answer for a measured geometry of ``kind`` with height
+   *  ``height`` [m] (null or NaN: unknown). ``cfg.table`` is written by Python
+   *  (geozones.core.heightfield.page_table, asked of geozones.core.rules.evaluate): per kind,
+   *  the rules that bind it; per rule and zone class, runs of D with the outcome for an
+   *  unknown height, a height meeting the rule's line and one exceeding it. This function only
+   *  looks the answer up: it holds no rule. */
   function evaluate(cfg, m, kind, height) {
     var known = height !== null && height !== undefined && !isNaN(height), tol = cfg.tolerance || 0;
-    var heightKind = cfg.height_kinds.indexOf(kind) >= 0;
+    var cls = m.maybeUpwind ? 3 : m.inGeneral ? 2 : m.inProtected ? 1 : 0;
     var findings = [], worst = PASS, lowest = Infinity;
-    cfg.rules.forEach(function (rule) {
-      var d = m.D, applies;
-      var hasBeyond = rule.beyond !== null && rule.beyond !== undefined;
-      switch (rule.where) {
-        case "band": applies = d <= rule.within + tol && (!hasBeyond || d > rule.beyond + tol); break;
-        case "sun_sector": d = m.sunD; applies = !isNaN(d); break;
-        case "general": applies = m.inGeneral; break;
-        case "protected": applies = m.inProtected; break;
-        default: throw new Error("rule " + rule.id + ": where '" + rule.where + "' is not known to the page");
+    (cfg.table.kinds[kind] || []).forEach(function (e) {
+      var entry = cfg.table.entries[e], rule = cfg.rules[entry.rule];
+      var d = entry.on === "sun" ? m.sunD : m.D;
+      if (isNaN(d)) { return; }
+      var runs = entry.classes[cls], run = null;
+      for (var k = 0; k < runs.length; k++) {
+        if (runs[k][0] === null || d <= runs[k][0]) { run = runs[k]; break; }
       }
-      if (hasBeyond && rule.where !== "band") { applies = applies && d > rule.beyond + tol; }
-      if (rule.kinds.indexOf(kind) < 0) { return; }
-      // wind unknown: the site may be in the upwind general zone, so its rules ask for review
-      var maybe = !applies && m.maybeUpwind && (rule.where === "general" || rule.where === "protected");
-      if (!applies && !maybe) { return; }
-      var severity = SEVERITY[rule.severity], cap = maybe ? Math.min(severity, REVIEW) : severity;
-      var outcome, allowed = NaN;
-      if (rule.limit === "forbid" || rule.limit === "advise") {
-        outcome = cap;
-        if (rule.limit === "forbid" && heightKind && applies) { allowed = 0; }
-      } else {
-        var limit = allowedBy(rule, d);
-        if (heightKind) { allowed = limit; }
-        outcome = !known ? REVIEW : height > limit + tol ? cap : PASS;
-      }
+      if (run === null || run[1] === NA) { return; }
+      var limit = entry.line ? entry.line[0] * d + entry.line[1] : NaN;
+      var outcome = !known ? run[1] : isNaN(limit) || !(height > limit + tol) ? run[2] : run[3];
+      var allowed = run[4] ? limit : NaN;
       if (outcome > worst) { worst = outcome; }
       if (!isNaN(allowed) && allowed < lowest) { lowest = allowed; }
       findings.push({ id: rule.id, article: rule.article, outcome: VERDICTS[outcome], distance: d,
                       allowed: isNaN(allowed) ? null : allowed, limit: rule.limit });
     });
-    var maxHeight = heightKind && lowest < Infinity ? lowest : null;
+    var maxHeight = lowest < Infinity ? lowest : null;
     return {
       verdict: VERDICTS[worst], D: m.D, sunD: isNaN(m.sunD) ? null : m.sunD, zone: m.zone, inSun: m.inSun,
       maxHeight: maxHeight, height: known ? height : null,
@@ -447,7 +414,6 @@
              D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings };
   }
 
-  return { WHERE: WHERE, LIMITS: LIMITS, toLocal: toLocal, measure: measure, evaluate: evaluate,
-           check: check, heightAt: heightAt, unsupported: unsupported, checkAll: checkAll,
-           heightAtAll: heightAtAll };
+  return { toLocal: toLocal, measure: measure, evaluate: evaluate, check: check, heightAt: heightAt,
+           checkAll: checkAll, heightAtAll: heightAtAll };
 }));

@@ -6,8 +6,6 @@ const fs = require("fs");
 const ev = require(process.argv[2]);
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
 const out = {
-  WHERE: ev.WHERE, LIMITS: ev.LIMITS,
-  unsupported: ev.unsupported(input.cfg).map((r) => r.id),
   results: input.cases.map((c) => {
     const r = ev.check(input.cfg, c.geometry, c.kind, c.height);
     r.sunD = r.sunD === null ? null : r.sunD;

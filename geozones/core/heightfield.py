@@ -183,10 +183,9 @@ def height_table(station: Station, kind: str,
     for ci, c in enumerate(classes):
         at = allowed(c, mids)
         for j in range(len(mids)):
-            here: list[tuple[float, float, float]] = [
-                (float(at[i, j]), *lines[i]) for i in np.flatnonzero(~np.isnan(at[:, j]))]
-            if here:
-                lowest = min(here)  # the lowest limit; ties: the lower slope, then intercept
+            limits = [(float(at[i, j]), lines[i][0], lines[i][1]) for i in np.flatnonzero(~np.isnan(at[:, j]))]
+            if limits:
+                lowest = min(limits)  # the lowest limit; ties: the lower slope, then intercept
                 slope[ci, j], intercept[ci, j] = lowest[1], lowest[2]
     sun_rows = [ci for ci, c in enumerate(classes) if c[0]]
     uses_sun = any(not _same_rows(slope[ci], slope[ci - 1]) or not _same_rows(intercept[ci], intercept[ci - 1])

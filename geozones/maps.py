@@ -137,44 +137,47 @@ class _Map(folium.Map):
 def contour_lines(zones: ZoneSet, extent_m: float = 5000.0) -> list[tuple[float, Any, str]]:
     """Height-limit contours in the station frame: ``(height [m], line, where)``.
 
-    Read from the station's rule rows for buildings: each ``ratio`` rule (H = D × ratio,
-    Art. 12.3 ⑥ and 13 (1) at Jiangxian) gives contours every 10 m over the distances where it
-    applies, outside the sun sectors (``where = "ratio"``); each ``angle`` rule of the sun
-    sectors (H = D × tan angle, Art. 12.3 ⑦) gives contours inside the sectors every 10 m to
-    100 m, then every 50 m to ``extent_m`` (``where = "sun"``). A station without such rows
-    has no such contours.
+    Read from the building's permitted-height table (:meth:`StationFrame.height_table`,
+    compiled from the rule rows by the one evaluator), where the rules surely apply: on every
+    segment of D where the permitted height rises with D (H = D × ratio, Art. 12.3 ⑥ and
+    13 (1) at Jiangxian; H = D × tan angle in the sun sectors, Art. 12.3 ⑦) a contour every
+    10 m outside the sun sectors (``where = "ratio"``), and inside them every 10 m to 100 m,
+    then every 50 m (``where = "sun"``), out to ``extent_m``. Each contour is the ring at that
+    D, cut to the sectors of its class (sun sectors, upwind sector). A station whose rows
+    set no such limit has no such contours.
     """
-    frame, s = zones.frame, zones.frame.station
-    sectors = shapely.union_all([frame.sun_sector(n, extent_m * 2) for n in ("sunrise", "sunset")])
-    out: list[tuple[float, Any, str]] = []
-    seen: set[tuple[float, str]] = set()
-    for rule in s.rules:
-        if "building" not in rule.kinds or rule.limit not in ("ratio", "angle"):
-            continue
-        if rule.where == "sun_sector":
-            lo, hi = 0.0, extent_m
-        elif rule.where == "band":
-            lo, hi = rule.beyond_m or 0.0, rule.within_m
-        elif rule.where == "general":
-            lo, hi = s.control_m, s.general_m
-        else:
-            continue
-        per_m = rule.ratio if rule.limit == "ratio" else math.tan(math.radians(rule.angle_deg))
-        if rule.limit == "ratio":
-            heights = np.arange(10.0, hi * per_m + 1e-9, 10.0)
-        else:
-            heights = np.concatenate([np.arange(10.0, min(100.0, hi * per_m) + 1e-9, 10.0),
-                                      np.arange(150.0, hi * per_m + 1e-9, 50.0)])
-        where = "sun" if rule.where == "sun_sector" else "ratio"
-        for h in heights:
-            d = h / per_m
-            if not lo < d <= hi + 1e-9 or (float(h), where) in seen:
+    frame = zones.frame
+    table = frame.height_table("building", surely=True)
+    sun = shapely.union_all([frame.sun_sector(n, extent_m * 2) for n in ("sunrise", "sunset")])
+    upwind = frame.upwind_sector
+    bounds = [-math.inf, *table.breaks.tolist(), math.inf]
+    classes = [(c_sun, c_up) for c_up in ((False, True) if table.uses_upwind else (False,))
+               for c_sun in ((False, True) if table.uses_sun else (False,))]
+    pieces: dict[tuple[float, str], list] = {}
+    for ci, (c_sun, c_up) in enumerate(classes):
+        where = "sun" if c_sun else "ratio"
+        for j, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            k, i = table.slope[ci, j], table.intercept[ci, j]
+            if not k > 0:
                 continue
-            ring = frame.band(d).exterior
-            line = ring.intersection(sectors) if where == "sun" else ring.difference(sectors)
-            if not line.is_empty:
-                seen.add((float(h), where))
-                out.append((float(h), line, where))
+            top = (min(hi, extent_m) * k + i)
+            if where == "ratio":
+                heights = np.arange(10.0, top + 1e-9, 10.0)
+            else:
+                heights = np.concatenate([np.arange(10.0, min(100.0, top) + 1e-9, 10.0), np.arange(150.0, top + 1e-9, 50.0)])
+            for h in heights:
+                d = (h - i) / k
+                if not (max(lo, 0.0) < d <= min(hi, extent_m) + 1e-9):
+                    continue
+                line = frame.band(d).exterior
+                line = line.intersection(sun) if c_sun else line.difference(sun)
+                if upwind is not None and table.uses_upwind:
+                    line = line.intersection(upwind) if c_up else line.difference(upwind)
+                if not line.is_empty:
+                    pieces.setdefault((float(h), where), []).append(line)
+    out: list[tuple[float, Any, str]] = []
+    for (h, where), lines in pieces.items():
+        out.append((h, lines[0] if len(lines) == 1 else shapely.line_merge(shapely.union_all(lines)), where))
     return out
 
 

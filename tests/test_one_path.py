@@ -352,7 +352,13 @@ def test_rotated_station_map_contours_and_horizon(rot, tmp_path):
     zones = ZoneSet(rot, pilots=())
     lines = contour_lines(zones, 3000.0)
     ratio = sorted(h for h, _, w in lines if w == "ratio")
-    assert ratio == [float(h) for h in range(10, 301, 10)]      # D / 5 up to 1500 m -> 300 m
+    # D / 5 up to 1500 m -> 300 m all round; in the upwind sector (wind from 135°: 90°-180°)
+    # the general zone reaches 4000 m, so the contours go on there to the 3000 m extent: 600 m
+    assert ratio == [float(h) for h in range(10, 601, 10)]
+    for h, line, w in lines:
+        if w == "ratio" and h > 300:
+            az = np.degrees(np.arctan2(*shapely.get_coordinates(line).T)) % 360
+            assert az.min() >= 90 - 1e-6 and az.max() <= 180 + 1e-6, h
     for h, line, w in lines:
         if w == "ratio":  # each contour lies D = 5 h from the turned field
             d = shapely.distance(_rotated_field(rot), shapely.Point(shapely.get_coordinates(line)[0]))

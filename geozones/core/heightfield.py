@@ -129,7 +129,7 @@ def _line(rule: Rule) -> tuple[float, float]:
 
 
 def height_table(station: Station, kind: str,
-                 classify: Callable[[np.ndarray, bool, bool], Any]) -> HeightTable:
+                 classify: Callable[[np.ndarray, bool, bool], Any], *, surely: bool = False) -> HeightTable:
     """The permitted-height table of a point-sized ``kind`` at ``station``.
 
     Parameters
@@ -157,7 +157,7 @@ def height_table(station: Station, kind: str,
     def allowed(c: tuple[bool, bool], d: np.ndarray) -> np.ndarray:
         m = classify(d, *c)
         return evaluate(rules, kind, np.full(d.shape, np.nan), m.distance_m, m.sun_distance_m,
-                        m.in_general, m.in_protected, maybe_upwind=m.maybe_upwind,
+                        m.in_general, m.in_protected, maybe_upwind=None if surely else m.maybe_upwind,
                         tolerance_m=station.tolerance_m).allowed_m
 
     edges = _edges(station, rules)

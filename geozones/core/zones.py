@@ -88,7 +88,7 @@ class StationFrame:
 
     def __init__(self, station: Station) -> None:
         self.station = station
-        self._height_tables: dict[str, HeightTable] = {}
+        self._height_tables: dict[tuple[str, bool], HeightTable] = {}
 
     def permitted_height(self, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
         """Permitted height above the field ground of a point-sized ``kind`` at frame points
@@ -101,12 +101,14 @@ class StationFrame:
         distance, in_sun, in_upwind = self._point_facts(x, y, sun=table.uses_sun, upwind=table.uses_upwind)
         return table.lookup(distance, in_sun, in_upwind)
 
-    def height_table(self, kind: str = "building") -> HeightTable:
+    def height_table(self, kind: str = "building", *, surely: bool = False) -> HeightTable:
         """The permitted height of a point-sized ``kind`` as a table of D per sector class
-        (built once per kind)."""
-        table = self._height_tables.get(kind)
+        (built once per kind; ``surely``: without the maybe-upwind ring, see
+        :func:`~geozones.core.heightfield.height_table`)."""
+        key = (kind, surely)
+        table = self._height_tables.get(key)
         if table is None:
-            table = self._height_tables[kind] = height_table(self.station, kind, self.measure_distances)
+            table = self._height_tables[key] = height_table(self.station, kind, self.measure_distances, surely=surely)
         return table
 
     @cached_property

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -187,7 +188,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     from pyproj import CRS
 
     from . import __version__
-    from .coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
+    from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
 
     e = html.escape
     T = lambda key, **kw: t(key, lang, **kw)
@@ -235,7 +236,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     rules = {r.id: r for r in station.rules}
     for p in zones.pilots:
         rules.update({r.id: r for r in p.rules})
-    findings = list(result.findings) + [type("F", (), f) for f in (result.pilot or {}).get("findings", [])]
+    findings: list[Any] = [*result.findings, *(SimpleNamespace(**f) for f in (result.pilot or {}).get("findings", []))]
     rule_rows = []
     for f in findings:
         rule = rules.get(f.rule)
@@ -331,7 +332,7 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     from pyproj import CRS
 
     from .check import DEFAULT_CRS, check
-    from .coords import from_frame, parse_crs, to_frame
+    from .core.coords import from_frame, parse_crs, to_frame
     from .errors import InputError
     from .io import read_footprint
 
@@ -365,9 +366,9 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     """
     import pandas as pd
 
+    from .core.kinds import normalize_kind, normalize_use
     from .errors import GeozonesError
     from .io import atomic_output
-    from .kinds import normalize_kind, normalize_use
     from .maps import read_parcels
     from .screen import SHAPEFILE_NAMES
 

@@ -1,7 +1,7 @@
 """The permitted height everywhere, as a raster ("how high may I build here?").
 
 Each cell holds the permitted height of a point-sized building at the cell centre, from the
-same rule rows and evaluator as ``geozones check`` (:func:`geozones.rules.evaluate`):
+same rule rows and evaluator as ``geozones check`` (:func:`geozones.core.rules.evaluate`):
 0 where nothing may stand, nodata where no height rule applies. With a DEM the value can be
 given above the local ground (permitted − (ground − field elevation), never below 0; 0 where
 nothing may stand) or as an absolute elevation (local ground + that height).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
     profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=target.to_wkt(),
                    transform=transform, nodata=NODATA, tiled=True, blockxsize=256, blockysize=256,
                    BIGTIFF="IF_SAFER")  # uncompressed: the COG copy compresses once, below
-    stats = {"cells": n * n, "zero": 0, "limited": 0, "min": np.inf, "max": -np.inf}
+    stats: dict[str, Any] = {"cells": n * n, "zero": 0, "limited": 0, "min": np.inf, "max": -np.inf}
     cols = x0 + (np.arange(n) + 0.5) * resolution_m
     import tempfile
 
@@ -102,7 +103,7 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
         rio_copy(str(blocks), str(tmp), driver="COG", COMPRESS="DEFLATE", PREDICTOR="FLOATING_POINT",
                  BLOCKSIZE="256", OVERVIEWS="AUTO", RESAMPLING="NEAREST", BIGTIFF="IF_SAFER",
                  NUM_THREADS="ALL_CPUS")
-    stats.update(path=str(path), size=n, resolution_m=resolution_m, crs=target.name, mode=mode)
+    stats.update({"path": str(path), "size": n, "resolution_m": resolution_m, "crs": target.name, "mode": mode})
     return stats
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,7 +259,7 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     st = frame.station
     rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
     fig = plt.figure(figsize=(7, 8.0))
-    ax = fig.add_subplot(projection="polar")
+    ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes (typed as its base Axes)
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)
     th = np.radians(np.append(profile.azimuth_deg, 360))

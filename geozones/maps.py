@@ -409,7 +409,7 @@ def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, la
     geoms, verdicts = geoms[keep], np.asarray(verdicts, dtype=object)[keep]
     if not len(geoms):
         return []
-    from .coords import transform_geoms
+    from .core.coords import transform_geoms
 
     cent = transform_geoms(shapely.point_on_surface(shapely.make_valid(geoms)), _WGS84, zones.frame.crs, False)
     xy = shapely.get_coordinates(cent)
@@ -420,8 +420,8 @@ def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, la
     cell_part = np.array([tree.query(shapely.Point((c + 0.5) * (gap_m / 2)), predicate="intersects")[0]
                           for c in cells])
     part = cell_part[inverse.ravel()]
-    verdicts = np.asarray(verdicts, dtype=object)
-    groups = []
+    verdict = np.asarray(verdicts, dtype=object)
+    groups: list[dict[str, Any]] = []
     for k in np.unique(part):
         members = part == k
         x0, y0, x1, y1 = shapely.total_bounds(geoms[members])
@@ -435,11 +435,11 @@ def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, la
         if label is None:
             label = f"{(y0 + y1) / 2:.3f}° N {(x0 + x1) / 2:.3f}° E"
         n = int(members.sum())
-        counts = {v: int(np.sum(verdicts[members] == v)) for v in ("fail", "review")}
+        counts = {v: int(np.sum(verdict[members] == v)) for v in ("fail", "review")}
         groups.append({"bounds": [[y0, x0], [y1, x1]], "n": n, **counts,
                        "label": t("map_place", lang, n=f"{n:,}", where=label, fail=counts["fail"],
                                   review=counts["review"])})
-    groups.sort(key=lambda g: -g["n"])
+    groups.sort(key=lambda g: -int(g["n"]))
     return groups
 
 
@@ -684,7 +684,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
              control_scale=True)
     title = t("map_title", lang, station=t("map_stations_title", lang, n=len(network)) if multi
               else station.name.get(lang))
-    root = m.get_root()
+    root: Any = m.get_root()  # folium's Figure (typed as its base Element)
     root.header.add_child(Element(f'<title>{page_text(title)}</title><meta name="description" content="{page_text(title)}">'))
     if cdn:
         m.default_js = _Map.default_js + [("leaflet_draw", LEAFLET_DRAW_CDN + "leaflet.draw.js")]
@@ -746,7 +746,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
 
     # contours; their labels are placed by the page so that none overlap at any zoom
     cfg = folium.FeatureGroup(name=t("map_contours", lang), show=True)
-    labels = []
+    labels: list[dict[str, Any]] = []
     for zs in network:
         for h, line, where in contour_lines(zs, extent_m):
             wgs = shift.geoms(_to_wgs(zs, [line]))[0]

@@ -248,7 +248,7 @@ def to_frame(
     crs : pyproj.CRS
         The CRS the coordinates are in.
     frame_crs : pyproj.CRS
-        The station frame (see :class:`geozones.zones.StationFrame`).
+        The station frame (see :class:`geozones.core.zones.StationFrame`).
     anchors_m : sequence of (x, y)
         Centres of the loaded zone sets in the frame. [m]
     plausible_radius_m : float

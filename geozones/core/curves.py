@@ -191,13 +191,13 @@ def _coords(tk: _Tokens) -> list[tuple[float, float]]:
             raise ValueError("WKT: unexpected '('")
 
 
-def _wkt(tk: _Tokens, default: str | None = None):
+def _wkt(tk: _Tokens, default: str | None = None) -> tuple[str, Any]:
     kind = default
     if tk.peek() not in ("(", None):
         kind = tk.take()
         if tk.peek() in ("Z", "M", "ZM"):
             tk.take()
-    if kind not in _NAMES.values():
+    if kind is None or kind not in _NAMES.values():
         raise ValueError(f"WKT: unknown type {kind}")
     if tk.peek() == "EMPTY":
         tk.take()
@@ -219,19 +219,19 @@ def _wkt(tk: _Tokens, default: str | None = None):
                 parts.append(("POINT", (nums[0], nums[1])))
             if tk.take() == ")":
                 return (kind, parts)
-    child = {"POLYGON": "LINESTRING", "TRIANGLE": "LINESTRING", "CURVEPOLYGON": "LINESTRING",
+    child: str | None = {"POLYGON": "LINESTRING", "TRIANGLE": "LINESTRING", "CURVEPOLYGON": "LINESTRING",
              "COMPOUNDCURVE": "LINESTRING", "MULTICURVE": "LINESTRING",
              "MULTILINESTRING": "LINESTRING", "MULTIPOLYGON": "POLYGON",
              "MULTISURFACE": "POLYGON", "GEOMETRYCOLLECTION": None}[kind]
     tk.take("(")
-    parts = []
+    members: list[Any] = []
     while True:
         if child == "LINESTRING" and tk.peek() == "(":
-            parts.append(("LINESTRING", _coords(tk)))
+            members.append(("LINESTRING", _coords(tk)))
         else:
-            parts.append(_wkt(tk, child))
+            members.append(_wkt(tk, child))
         if tk.take() == ")":
-            return (kind, parts)
+            return (kind, members)
 
 
 def linearize(raw: Any):

@@ -127,11 +127,11 @@ class Rule:
         ``forbid`` gives 0 (nothing may stand), ``advise`` NaN (no limit).
         """
         d = np.asarray(distance_m, dtype=float)
-        if self.limit == "ratio":
+        if self.limit == "ratio" and self.ratio is not None:
             return d * self.ratio
-        if self.limit == "angle":
+        if self.limit == "angle" and self.angle_deg is not None:
             return d * np.tan(np.radians(self.angle_deg))
-        if self.limit == "fixed":
+        if self.limit == "fixed" and self.height_m is not None:
             return np.full_like(d, self.height_m)
         if self.limit == "forbid":
             return np.zeros_like(d)
@@ -370,7 +370,7 @@ def reads(rule: Rule) -> frozenset[str]:
 
 def evaluate(
     rules: tuple[Rule, ...],
-    kinds: np.ndarray,
+    kinds: np.ndarray | str,
     height_m: np.ndarray,
     distance_m: np.ndarray,
     sun_distance_m: np.ndarray,
@@ -442,7 +442,7 @@ def evaluate(
                 continue  # the rule concerns no row: it stays NA
             d = sun_distance_m if measured_from(rule) == "sun" else distance_m
             if rule.where == "band":
-                applies = d <= rule.within_m + tolerance_m
+                applies = d <= (math.inf if rule.within_m is None else rule.within_m) + tolerance_m
                 if rule.beyond_m is not None:
                     applies &= d > rule.beyond_m + tolerance_m
             elif rule.where == "sun_sector":

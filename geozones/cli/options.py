@@ -220,3 +220,68 @@ def proposal_opts(f):
     )):
         f = opt(f)
     return f
+
+
+# --- option groups in --help -----------------------------------------------------------------
+#: ``geozones screen --help``: the heading each option is listed under, in this order; an
+#: option missing here is listed under "Other", so none is ever lost.
+SCREEN_OPTION_GROUPS: dict[str, tuple[str, ...]] = {
+    "input": ("--layer", "--encoding", "--wkt-column", "--crs", "--axis-order", "--no-datum-check"),
+    "heights": ("--height-field", "--floors-field", "--storey-height", "--default-height",
+                "--dem", "--field-elevation"),
+    "rules": ("--kind-field", "--default-kind", "--width-field", "--use-field", "--default-use",
+              "--station", "--stations", "--sun-reach", "--pilot-boundary", "--pilot-boundary-crs"),
+    "output": ("--output", "--overwrite", "--replace-gz", "--sort", "--long", "--report", "--map",
+               "--reports", "--fail-on", "--quiet", "--lang"),
+    "performance": ("--chunk-size", "--engine", "--workers", "--scheduler"),
+}
+
+#: The headings, in English and Chinese (help is printed before --lang is parsed: the
+#: environment chooses, see :func:`help_lang`).
+GROUP_HEADINGS: dict[str, dict[str, str]] = {
+    "input": {"en": "Input", "zh": "输入"},
+    "heights": {"en": "Heights", "zh": "高度"},
+    "rules": {"en": "Rules and stations", "zh": "规则与台站"},
+    "output": {"en": "Output", "zh": "输出"},
+    "performance": {"en": "Performance", "zh": "性能"},
+    "other": {"en": "Other", "zh": "其他"},
+}
+
+
+def help_lang(environ=None) -> str:
+    """The language of ``--help`` headings: ``zh`` when ``GEOZONES_LANG`` is ``zh``, or, without
+    it, when ``LANG`` starts with ``zh`` (e.g. ``zh_CN.UTF-8``); else ``en``."""
+    import os
+
+    env = os.environ if environ is None else environ
+    chosen = env.get("GEOZONES_LANG") or env.get("LANG") or ""
+    return "zh" if chosen.lower().startswith("zh") else "en"
+
+
+def option_groups(command: click.Command, ctx: click.Context, groups: dict[str, tuple[str, ...]]):
+    """The command's options as ``[(group key, [option, ...]), ...]`` in the order of ``groups``,
+    each option once (under its first matching group), the rest under ``"other"``, in the
+    order the command declares them. Empty groups are left out."""
+    placed: dict[str, list[click.Parameter]] = {key: [] for key in (*groups, "other")}
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Argument):
+            continue
+        names = {*param.opts, *param.secondary_opts}
+        key = next((k for k, flags in groups.items() if names & set(flags)), "other")
+        placed[key].append(param)
+    return [(key, params) for key, params in placed.items() if params]
+
+
+class GroupedCommand(click.Command):
+    """A command whose ``--help`` lists its options under headings (:data:`SCREEN_OPTION_GROUPS`),
+    so each group reads in one screen."""
+
+    option_groups: dict[str, tuple[str, ...]] = SCREEN_OPTION_GROUPS
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = help_lang()
+        for key, params in option_groups(self, ctx, self.option_groups):
+            rows = [rv for rv in (p.get_help_record(ctx) for p in params) if rv is not None]
+            if rows:
+                with formatter.section(GROUP_HEADINGS[key][lang]):
+                    formatter.write_dl(rows)

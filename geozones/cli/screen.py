@@ -10,6 +10,7 @@ import click
 from ..chunking import DEFAULT_CHUNK_ROWS
 from .map import _write_map
 from .options import (
+    GroupedCommand,
     _kind,
     _use,
     axis_opt,
@@ -28,7 +29,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=GroupedCommand)
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")

@@ -105,7 +105,7 @@ def test_dem_vector_and_buildings_without_height_say_what_to_do(tmp_path, frame)
 
 
 def test_article_labels_in_chinese():
-    from geozones.i18n import article_label
+    from geozones.text import article_label
 
     # Art. N.M (k) ⑥: 第N条 M(k)⑥, numerals written out by hand
     assert article_label("Art. 12.3 (2) ⑥", "zh") == "第十二条 3(2)⑥"
@@ -117,8 +117,8 @@ def test_article_labels_in_chinese():
 
 def test_check_and_gz_message_name_articles_in_chinese(frame):
     import geozones
-    from geozones.i18n import article_label
     from geozones.pilot import load_pilots
+    from geozones.text import article_label
 
     # 300 m north of the fence, 31 m: over H <= D / 10 = 30 m (Art. 12.3 (2) ⑥)
     g = _gdf(frame, [shapely.box(-5, 12.5 + 300, 5, 12.5 + 310)])

@@ -88,13 +88,14 @@ class _Params(dict):
 def t(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in.
 
-    A parameter that is a :class:`~geozones.core.text.Key` (a word such as ``word_height``)
-    is translated too. Raises :class:`KeyError` when no message file has ``key``.
+    A parameter that is a :class:`~geozones.core.text.Key` (a word such as ``word_height``,
+    or ``Key("expect_number_at_least", low="0")`` with parameters of its own) is put into
+    words too. Raises :class:`KeyError` when no message file has ``key``.
     """
     message = _catalogue(lang)[0].get(key) or _catalogue("en")[0].get(key)
     if message is None:
         raise KeyError(f"no message {key!r} in geozones/text/messages/en.toml")
-    params = {k: t(v, lang) if isinstance(v, Key) else v for k, v in params.items()}
+    params = {k: t(v, lang, **v.params) if isinstance(v, Key) else v for k, v in params.items()}
     return message.format_map(_Params(params))
 
 

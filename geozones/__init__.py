@@ -26,7 +26,7 @@ from .check import CheckResult, ZoneSet, assess, check  # noqa: E402, F401
 
 _EXPORTS = {
     "check": "check", "assess": "check", "ZoneSet": "check", "CheckResult": "check",
-    "Assessment": "core.engine", "Finding": "explain", "GeozonesError": "errors",
+    "Assessment": "core.engine", "Finding": "text", "GeozonesError": "errors",
     "KINDS": "core.kinds", "Station": "core.station", "load_station": "station",
     "StationFrame": "core.zones", "ZONES": "core.zones", "Proposals": "core.proposals",
     "Text": "core.text",

@@ -34,7 +34,7 @@ import shapely
 
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
-from .i18n import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
 __all__ = ["report_html", "write_report", "safe_filename", "has_cjk_font"]
 

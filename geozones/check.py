@@ -26,10 +26,9 @@ from .core.rules import VERDICTS
 from .core.station import Station
 from .core.zones import StationFrame
 from .errors import GeometryError, InputError
-from .explain import Finding, Results, assumptions, findings, fmt, notices, pilot_assumptions, pilot_summary
-from .i18n import VERDICT_NAMES, name, t
 from .pilot import load_pilots
 from .station import load_station
+from .text import VERDICT_NAMES, Finding, Results, assumptions, findings, fmt, name, notices, pilot_assumptions, pilot_summary, t
 
 __all__ = ["assess", "check", "ZoneSet", "StationNetwork", "Assessment", "CheckResult", "Finding",
            "DEFAULT_CRS", "assess_local", "check_stations", "StationsCheckResult"]
@@ -594,7 +593,7 @@ def check_stations(
     ('pass', 'jiangxian', ['jiangxian'])
     """
     from .core.network import govern, lonlat_bounds, reach_m
-    from .explain import pilot_assumptions, pilot_summary
+    from .text import pilot_assumptions, pilot_summary
 
     net = network
     crs_obj = parse_crs(DEFAULT_CRS if crs is None else crs)

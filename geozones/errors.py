@@ -36,7 +36,7 @@ class GeozonesError(Exception):
         return _rebuild, (type(self), self.key, self.params)
 
     def localized(self, lang: str = "en") -> str:
-        from .i18n import t
+        from .text import t
 
         return t(self.key, lang, **self.params)
 

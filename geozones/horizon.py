@@ -242,8 +242,8 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    from .i18n import t
     from .io import atomic_output
+    from .text import t
 
     notes: list[str] = []
     draw = lang  # the language drawn: English where no installed font has Chinese glyphs
@@ -326,7 +326,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
 
 def horizon_lines(prof: HorizonProfile, output, lang: str = "en") -> list[str]:
     """What ``geozones horizon`` prints: the highest obstruction and the azimuths over the limit."""
-    from .i18n import t
+    from .text import t
 
     def degrees(az):
         return ", ".join(f"{a}°" for a in az)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .core.coords import parse_crs
 from .core.zones import StationFrame
-from .i18n import zone_name
+from .text import zone_name
 
 __all__ = ["zone_layer", "height_steps"]
 
@@ -64,7 +64,7 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     from affine import Affine
 
     from .heightlimit import permitted_height_at
-    from .i18n import t
+    from .text import t
 
     n = int(np.ceil(2 * extent_m / resolution_m))
     centres = -extent_m + (np.arange(n) + 0.5) * resolution_m

@@ -36,8 +36,8 @@ from .check import ZoneSet
 from .core.coords import from_frame
 from .core.zones import ZONES
 from .errors import InputError, first_line
-from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 from .io import atomic_output
+from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 

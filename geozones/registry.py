@@ -358,7 +358,7 @@ def class_rules(station_class: str) -> list[dict[str, Any]]:
         row.update(severity="fail", word=shape["word"], confirmed=confirmed)
         if confirmed:
             article, zh, en = _QUOTES[rid]
-            from .i18n import article_label
+            from .text import article_label
 
             row.update(article=f"Jiangxian plan {article}", article_zh="绛县规划" + article_label(article, "zh"),
                        document=_JX, quote_zh=zh, quote_en=en,

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from .check import CheckResult
-from .i18n import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
 __all__ = ["format_check"]
 

@@ -31,10 +31,9 @@ from .core.pilot import low_rise_share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
 from .errors import GeozonesError, InputError, OutputError, first_line
-from .explain import row_messages
-from .i18n import t
 from .io import TableSource, atomic_output, driver_for, write_chunks
 from .safety import InputFingerprint, refuse_same_files
+from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
@@ -396,7 +395,7 @@ def _height_guess(inputs: dict[str, Any], n: int, storey_height_m: float | None)
 def _pilot_parts(a, lang: str) -> tuple[np.ndarray, np.ndarray]:
     """Per row of a pilot-rules assessment: the message part (pilot name, storeys, flagged
     rules with articles) and the flagged rule ids ("" outside every pilot area)."""
-    from .i18n import article_label
+    from .text import article_label
 
     n = len(a)
     sep = " · "
@@ -445,8 +444,7 @@ def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, 
     once per row. The gz_* columns are the governing answer (:func:`~geozones.core.network.govern`).
     """
     from .core.network import govern, join_ids, lonlat_bounds, reach_m
-    from .explain import fmt
-    from .i18n import VERDICT_NAMES, name, zone_name
+    from .text import VERDICT_NAMES, fmt, name, zone_name
 
     lang = opts.lang
     n = len(df)

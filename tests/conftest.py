@@ -20,8 +20,8 @@ from geozones.check import assess_local
 from geozones.core.coords import from_frame
 from geozones.core.kinds import normalize_kinds
 from geozones.core.zones import StationFrame
-from geozones.explain import findings
 from geozones.station import load_station
+from geozones.text import findings
 
 HALF = 12.5          # half the 25 m field [m]
 TAN5 = math.tan(math.radians(5.0))

@@ -14,8 +14,8 @@ from geozones.check import ZoneSet, assess
 from geozones.core.coords import from_frame, parse_crs
 from geozones.core.engine import Assessment
 from geozones.core.pilot import low_rise_share
-from geozones.explain import VERDICT_NAMES, article_label, name, row_messages, t, zone_name
 from geozones.screen import ScreenSummary, _accumulate
+from geozones.text import VERDICT_NAMES, article_label, name, row_messages, t, zone_name
 
 
 def plain_row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:

@@ -187,7 +187,7 @@ def test_core_modules_import_only_numpy_shapely_pyproj():
 
 def test_no_language_branches_outside_the_catalogue():
     hits = [f"{p.relative_to(PACKAGE)}:{i}" for p in PACKAGE.rglob("*.py")
-            if p.name not in ("i18n.py", "text.py")
+            if p.name not in ("catalogue.py", "text.py")
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if 'lang == "zh"' in line or "lang == 'zh'" in line or '_zh if lang' in line]
     assert hits == []
@@ -200,7 +200,7 @@ def test_station_schema_1_and_2_both_read():
     assert len(v1.rules) == (DATA / "station_v1.toml").read_text(encoding="utf-8").count("[[rules]]")
     assert v1.rule("height_ratio").ratio == v2.rule("height_ratio").ratio == 0.1
     assert v1.zone_articles == v2.zone_articles
-    from geozones.i18n import zone_name
+    from geozones.text import zone_name
 
     for z in ("body", "protection", "control", "general", "outside"):
         for lang in ("en", "zh"):

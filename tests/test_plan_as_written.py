@@ -30,9 +30,9 @@ from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.kinds import HEIGHT_KINDS, KIND_ALIASES, KIND_FAMILIES, KINDS, kinds_of_families, normalize_kind
 from geozones.core.zones import StationFrame
-from geozones.explain import assumptions, findings
 from geozones.horizon import horizon_profile
 from geozones.station import load_station
+from geozones.text import assumptions, findings
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

@@ -21,9 +21,9 @@ from pyproj import CRS
 from geozones.check import ZoneSet, assess
 from geozones.cli import main
 from geozones.core.coords import from_frame
-from geozones.explain import assumptions
 from geozones.registry import class_rules, normalize_class, normalize_header
 from geozones.station import default_station_path, load_station, load_stations
+from geozones.text import assumptions
 
 EXAMPLE = Path(__file__).parent / "data" / "stations_example.csv"
 HALF = 12.5

@@ -104,21 +104,10 @@ def test_dem_vector_and_buildings_without_height_say_what_to_do(tmp_path, frame)
     assert res.exit_code == 2 and "no column 'h'" in res.output
 
 
-def test_article_labels_in_chinese():
-    from geozones.i18n import article_label
-
-    # Art. N.M (k) ⑥: 第N条 M(k)⑥, numerals written out by hand
-    assert article_label("Art. 12.3 (2) ⑥", "zh") == "第十二条 3(2)⑥"
-    assert article_label("Art. 12.1", "zh") == "第十二条 1"
-    assert article_label("Art. 13 (1); Art. 16.2", "zh") == "第十三条(1)；第十六条 2"
-    assert article_label("Art. 12.3 (2) ④; Art. 10", "zh") == "第十二条 3(2)④；第十条"
-    assert article_label("Art. 12.3 (2) ⑥", "en") == "Art. 12.3 (2) ⑥"
-
-
 def test_check_and_gz_message_name_articles_in_chinese(frame):
     import geozones
-    from geozones.i18n import article_label
     from geozones.pilot import load_pilots
+    from geozones.text import article_label
 
     # 300 m north of the fence, 31 m: over H <= D / 10 = 30 m (Art. 12.3 (2) ⑥)
     g = _gdf(frame, [shapely.box(-5, 12.5 + 300, 5, 12.5 + 310)])

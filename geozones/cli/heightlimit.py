@@ -8,7 +8,7 @@ import click
 
 from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
-from ..i18n import t
+from ..text import t
 from .options import (
     _kind,
     dem_opt,

@@ -9,8 +9,8 @@ import click
 from ..core.coords import AXIS_ORDERS
 from ..core.kinds import KINDS, normalize_kind
 from ..errors import GeozonesError
-from ..i18n import LANGS, t
 from ..terrain import FIELD_ELEVATION_SOURCES
+from ..text import LANGS, t
 
 _LANG_KEY = "geozones.lang"
 _PILOT_CRS_KEY = "geozones.pilot_crs"

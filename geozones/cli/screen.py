@@ -182,7 +182,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         click.echo(format_summary(summary, lang))
     if reports_dir:
         from ..assessment_report import write_batch_reports
-        from ..i18n import t
+        from ..text import t
 
         n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
                                           id_column=summary.id_column,
@@ -202,7 +202,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
 def _exit_code(ctx: click.Context, summary, fail_on, lang: str) -> None:
     """Exit 4 when a row has an outcome named by --fail-on; 5 when every row is an error
     (the output is written either way); else 0."""
-    from ..i18n import t
+    from ..text import t
 
     prefix = t("word_error", lang)
     counts = {**summary.verdicts, "error": summary.error_rows}

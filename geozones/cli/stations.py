@@ -82,7 +82,7 @@ def _known_columns() -> list[str]:
 
 
 def _t(key: str, **params: object) -> str:
-    from ..i18n import t
+    from ..text import t
 
     ctx = click.get_current_context(silent=True)
     return t(key, ctx.meta.get(_LANG_KEY, "en") if ctx else "en", **params)
@@ -209,8 +209,8 @@ def station_summary(station, lang: str = "en") -> dict:
 @lang_opt
 def list_command(folder, as_json, lang):
     """List the stations of a folder of station files: id, name, class, position, reach, file."""
-    from ..i18n import t
     from ..station import load_stations
+    from ..text import t
 
     rows = [station_summary(s, lang) for s in load_stations(folder)]
     if as_json:

@@ -199,7 +199,7 @@ class Proposals:
             parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
             text_rows = np.flatnonzero(texts)
             for i in text_rows[np.equal(parsed, None)]:
-                err = (GeometryError("geometry_parse", what=f"row {i}", text=str(arr[i])[:60])
+                err = (GeometryError("geometry_parse", what=Key("sum_row", row=i), text=str(arr[i])[:60])
                        if api or strict else GeometryError("row_geom_unreadable"))
                 if strict:
                     raise err

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import StationFileError
 from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, kinds_of_families, normalize_kind
-from .text import Text
+from .text import Key, Text
 
 __all__ = [
     "Rule",
@@ -144,12 +144,13 @@ def _number(row: Mapping, field: str, where: str, *, positive: bool = False,
     < ``below``."""
     value = row.get(field)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise StationFileError("station_field", field=f"{where}.{field}", expected="a finite number")
+        raise StationFileError("station_field", field=f"{where}.{field}", expected=Key("expect_number"))
     if (positive and not value > 0) or (low is not None and not value >= low) or (
             below is not None and not value < below):
-        expected = ("a number in (0, " + f"{below:g})" if positive and below is not None
-                    else "a number > 0" if positive else f"a number ≥ {low:g}" if low is not None
-                    else f"a number < {below:g}")
+        expected = (Key("expect_number_between_0", below=f"{below:g}") if positive and below is not None
+                    else Key("expect_number_positive") if positive
+                    else Key("expect_number_at_least", low=f"{low:g}") if low is not None
+                    else Key("expect_number_below", below=f"{below:g}"))
         raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
     return float(value)
 
@@ -157,7 +158,7 @@ def _number(row: Mapping, field: str, where: str, *, positive: bool = False,
 def _text(row: Mapping, field: str, where: str, choices: tuple[str, ...] | None = None) -> str:
     value = row.get(field)
     if not isinstance(value, str) or (choices and value not in choices):
-        expected = "one of " + ", ".join(choices) if choices else "text"
+        expected = Key("expect_one_of", choices=", ".join(choices)) if choices else Key("expect_text")
         raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
     return value
 
@@ -182,12 +183,12 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     families = row.get("families", [])
     if (not isinstance(kinds, list) or any(normalize_kind(k) is None for k in kinds)):
         raise StationFileError(
-            "station_field", field=f"{where}.kinds", expected="a list of kinds from " + ", ".join(KINDS)
+            "station_field", field=f"{where}.kinds", expected=Key("expect_kinds", kinds=", ".join(KINDS))
         )
     if not isinstance(families, list) or any(f not in FAMILIES for f in families) or not (kinds or families):
         raise StationFileError(
             "station_field", field=f"{where}.families",
-            expected="a list of families from " + ", ".join(FAMILIES) + " (or a kinds list)",
+            expected=Key("expect_families", families=", ".join(FAMILIES)),
         )
     kinds = frozenset(normalize_kind(k) for k in kinds) | kinds_of_families(families)
 
@@ -199,7 +200,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
             if value not in zone_bounds_m:
                 raise StationFileError(
                     "station_field", field=f"{where}.{name}",
-                    expected="metres or one of " + ", ".join(zone_bounds_m),
+                    expected=Key("expect_metres_or_zone_of", zones=", ".join(zone_bounds_m)),
                 )
             return float(zone_bounds_m[value])
         return _number(row, name, where, low=0.0)
@@ -226,10 +227,10 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     if (fields["beyond_m"] is not None and fields["within_m"] is not None
             and not fields["beyond_m"] < fields["within_m"]):
         raise StationFileError("station_field", field=f"{where}.beyond",
-                               expected=f"less than within ({fields['within_m']:g} m)")
+                               expected=Key("expect_below_within", within=f"{fields['within_m']:g}"))
     note = row.get("note")
     if note is not None and not isinstance(note, str):
-        raise StationFileError("station_field", field=f"{where}.note", expected="a message key")
+        raise StationFileError("station_field", field=f"{where}.note", expected=Key("expect_message_key"))
     if note is None and rule_where == "general" and limit in HEIGHT_LIMITS:
         # Files of schema /1 have no notes: a height limit in the general zone is a reading
         # of Art. 13 (1) ("the national basic station standard"), so say so.
@@ -237,14 +238,14 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     fields["note"] = note or None
     confirmed = row.get("confirmed", True)
     if not isinstance(confirmed, bool):
-        raise StationFileError("station_field", field=f"{where}.confirmed", expected="true or false")
+        raise StationFileError("station_field", field=f"{where}.confirmed", expected=Key("expect_boolean"))
     fields["confirmed"] = confirmed
     fields["document"] = str(row.get("document", ""))
     if rule_where in ("area",) or limit == "storeys":
         raise StationFileError("station_field", field=f"{where}.where",
-                               expected="a station rule (area and storey rules belong in pilot files)")
+                               expected=Key("expect_station_rule"))
     if rule_where == "band" and fields["within_m"] is None:
-        raise StationFileError("station_field", field=f"{where}.within", expected="metres or a zone name")
+        raise StationFileError("station_field", field=f"{where}.within", expected=Key("expect_metres_or_zone"))
     if limit == "ratio":
         fields["ratio"] = _number(row, "ratio", where, positive=True)
     elif limit == "angle":

@@ -1,6 +1,6 @@
 """Bilingual text from data files (names, quotes, sources): one type for every such field.
 
-Words made by geozones itself live in :mod:`geozones.i18n`; a :class:`Text` carries text that
+Words made by geozones itself live in :mod:`geozones.text`; a :class:`Text` carries text that
 comes from a station or pilot file, in English and Chinese.
 """
 
@@ -40,12 +40,21 @@ class Text(str):
 
 
 class Key(str):
-    """A message key standing for a word in a parameter of another message (e.g. the
-    ``what`` of "{what} '{value}' is not a number"); :func:`geozones.i18n.t` translates it.
+    """A message key standing for words in a parameter of another message (e.g. the
+    ``what`` of "{what} '{value}' is not a number"), with its own parameters, if any:
+    the core says what it means in a code and numbers, :func:`geozones.text.t` words it.
 
-    >>> Key("word_height")
-    Key('word_height')
+    >>> Key("word_height"), Key("expect_number_at_least", low="0").params
+    (Key('word_height'), {'low': '0'})
     """
 
+    params: dict[str, object]
+
+    def __new__(cls, key: str, **params: object) -> Key:
+        obj = super().__new__(cls, key)
+        obj.params = params
+        return obj
+
     def __repr__(self) -> str:
-        return f"Key({str(self)!r})"
+        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Key({str(self)!r}{args})"

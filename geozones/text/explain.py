@@ -2,7 +2,7 @@
 
 The core (:mod:`geozones.core`) answers in codes and numbers; this module turns an
 :class:`~geozones.core.engine.Assessment` into text with the message catalogue
-(:mod:`geozones.i18n`). Nothing here decides anything.
+(:mod:`geozones.text.catalogue`). Nothing here decides anything.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.engine import Assessment
-from .core.kinds import kinds_of_families
-from .core.rules import NA, VERDICTS
-from .core.text import Text
-from .i18n import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
+from ..core.engine import Assessment
+from ..core.kinds import kinds_of_families
+from ..core.rules import NA, VERDICTS
+from ..core.text import Text
+from .catalogue import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
 
 __all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
-           "row_messages", "fmt"]
+           "pilot_summary", "row_messages", "fmt"]
 
 
 def fmt(value: float) -> str:

@@ -23,7 +23,7 @@ from .core.pilot import PilotArea
 from .core.prepared import share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
-from .core.station import Station
+from .core.station import Station, sun_angle_deg
 from .core.zones import StationFrame
 from .errors import GeometryError, InputError
 from .explain import Finding, Results, assumptions, findings, fmt, notices, pilot_assumptions, pilot_summary
@@ -625,9 +625,11 @@ def check_stations(
             ks.append(k)
     pilot_code = int(pa.pilot_verdict_code[0])
     pilot = pilot_summary(pa, 0, lang)
-    notes = [*pilot_assumptions(pa, 0, lang),
-             t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}",
-               h=f"{net.sun_reach_m * np.tan(np.radians(5.0)):,.0f}")]
+    notes = [*pilot_assumptions(pa, 0, lang)]
+    angle = sun_angle_deg(net.stations)
+    if angle is not None:
+        notes.append(t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}", angle=f"{angle:g}",
+                       h=f"{net.sun_reach_m * np.tan(np.radians(angle)):,.0f}"))
     codes = np.array([VERDICTS.index(r.verdict) + 1 for r in results], dtype=np.int64)
     if not results:
         km = float(net.min_reach_km(np.array([h]))[0])

@@ -266,8 +266,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "站点数：{n}；已评估的“行 × 站点”组合：{pairs}；不在任何站点影响范围内的行：{none}",
     },
     "assume_sun_reach": {
-        "en": "Many stations: the 5° sun-sector limit is evaluated out to {km} km from each station's fence for rows of unknown height (the limit there is {h} m, above any structure in China: the Shanghai Tower is 632 m) and out to H / tan 5° for a known height H; beyond that no station is quoted (--sun-reach).",
-        "zh": "多站核查：对高度未知的行，日出日落方向 5° 限制评估至各站围栏外 {km} 公里（该处限高 {h} 米，高于国内任何建筑，上海中心大厦为 632 米）；已知高度 H 的行评估至 H / tan 5°；超出此范围不再引用任何站点（--sun-reach）。",
+        "en": "Many stations: the {angle}° sun-sector limit is evaluated out to {km} km from each station's fence for rows of unknown height (the limit there is {h} m, above any structure in China: the Shanghai Tower is 632 m) and out to H / tan {angle}° for a known height H; beyond that no station is quoted (--sun-reach).",
+        "zh": "多站核查：对高度未知的行，日出日落方向 {angle}° 限制评估至各站围栏外 {km} 公里（该处限高 {h} 米，高于国内任何建筑，上海中心大厦为 632 米）；已知高度 H 的行评估至 H / tan {angle}°；超出此范围不再引用任何站点（--sun-reach）。",
     },
     "sum_long": {"en": "per-station rows: {path}", "zh": "逐站结果：{path}"},
     "check_governing": {

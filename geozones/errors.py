@@ -13,6 +13,7 @@ __all__ = [
     "StationFileError",
     "GeometryError",
     "OutputError",
+    "MissingExtraError",
     "first_line",
 ]
 
@@ -67,6 +68,14 @@ class OutputError(GeozonesError, OSError):
     """An output cannot be written (exists already, unknown format, no permission)."""
 
     exit_code = 3
+
+
+class MissingExtraError(GeozonesError, ImportError):
+    """An optional part (PDF output, diagrams, DXF drawings, the dask engine) needs a package
+    that is not installed; the message names the extra that installs it
+    (``pip install 'geozones[pdf]'``)."""
+
+    exit_code = 2
 
 
 def first_line(exc: BaseException) -> str:

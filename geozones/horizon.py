@@ -235,11 +235,10 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     Returns notes for the user: with ``lang="zh"`` and no Chinese font installed the labels
     are drawn in English (rather than as empty boxes) and a note says so.
     """
-    import matplotlib
+    from ._optional import require
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
+    require("matplotlib").use("Agg")
+    plt, font_manager = require("matplotlib.pyplot"), require("matplotlib.font_manager")
 
     from .i18n import t
     from .io import atomic_output

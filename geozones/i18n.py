@@ -911,9 +911,22 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "同时给出了 --station 与 --stations：请只指定一个站点文件或一个文件夹",
     },
     # --- branch dask (issue 15 items 4-5): screening on dask, sorted GeoParquet ---
-    "dask_missing": {
-        "en": "--engine dask needs dask and distributed ({why}): pip install 'geozones[dask]'",
-        "zh": "--engine dask 需要 dask 与 distributed（{why}）：请 pip install 'geozones[dask]'",
+    # optional parts (geozones._optional): the extra that installs the missing package
+    "missing_dask": {
+        "en": "--engine dask needs dask and distributed: pip install 'geozones[dask]'",
+        "zh": "--engine dask 需要 dask 与 distributed：请 pip install 'geozones[dask]'",
+    },
+    "missing_pdf": {
+        "en": "PDF output needs weasyprint: pip install 'geozones[pdf]'",
+        "zh": "PDF 输出需要 weasyprint：请 pip install 'geozones[pdf]'",
+    },
+    "missing_diagram": {
+        "en": "diagrams and map images need matplotlib: pip install 'geozones[diagram]'",
+        "zh": "图表和地图图像需要 matplotlib：请 pip install 'geozones[diagram]'",
+    },
+    "missing_cad": {
+        "en": "DXF drawings need ezdxf: pip install 'geozones[cad]'",
+        "zh": "读取 DXF 图纸需要 ezdxf：请 pip install 'geozones[cad]'",
     },
     "dask_scheduler": {
         "en": "cannot reach the dask scheduler at {address}: {why}; check the address (tcp://host:8786) and that the scheduler runs",

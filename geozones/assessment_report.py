@@ -188,7 +188,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     from pyproj import CRS
 
     from . import __version__
-    from .coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
+    from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
 
     e = html.escape
     T = lambda key, **kw: t(key, lang, **kw)
@@ -333,7 +333,7 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     from pyproj import CRS
 
     from .check import DEFAULT_CRS, check
-    from .coords import from_frame, parse_crs, to_frame
+    from .core.coords import from_frame, parse_crs, to_frame
     from .errors import InputError
     from .io import read_footprint
 
@@ -367,9 +367,9 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     """
     import pandas as pd
 
+    from .core.kinds import normalize_kind, normalize_use
     from .errors import GeozonesError
     from .io import atomic_output
-    from .kinds import normalize_kind, normalize_use
     from .maps import read_parcels
     from .screen import SHAPEFILE_NAMES
 

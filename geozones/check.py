@@ -8,11 +8,13 @@ single row, with its findings and assumptions in words (:mod:`geozones.explain`)
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import shapely
@@ -203,20 +205,62 @@ def _mtime(path: str) -> int:
         return -1
 
 
-def _deprecated(new: str, old: str, value: Any, old_value: Any) -> Any:
-    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning)."""
+def _deprecated(new: str, old: str, value: Any, old_value: Any, stacklevel: int = 3) -> Any:
+    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning
+    attributed ``stacklevel`` frames up: the caller's code)."""
     if old_value is _UNSET:
         return value
-    import warnings
-
     warnings.warn(f"{old}= is deprecated: use {new}= (the same spelling as check())",
-                  DeprecationWarning, stacklevel=3)
+                  DeprecationWarning, stacklevel=stacklevel)
     if value is not None:
         raise TypeError(f"pass {new}= or {old}=, not both")
     return old_value
 
 
 _UNSET: Any = object()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _looks_like_kinds(value: Any) -> bool:
+    """True for a kind name or an array of them (the old second argument of :func:`assess`)."""
+    if isinstance(value, str):
+        return True
+    if value is None or np.ndim(value) == 0:
+        return False
+    items = [v for v in np.asarray(value, dtype=object).reshape(-1).tolist() if v is not None]
+    return bool(items) and all(isinstance(v, str) for v in items)
+
+
+def _keyword_only(*old: str) -> Callable[[_F], _F]:
+    """The function's first argument (the geometry, geometries or frame) is positional, every
+    other one is a keyword. The old positional forms, whose names in their old order are
+    ``old``, work for one more release with a DeprecationWarning naming the keywords; a value
+    in the place of the old ``kind`` that is no kind (``assess(gs, 10)``: a height) is a
+    TypeError saying to write ``height=``, never read as a kind."""
+
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def inner(first: Any, *args: Any, **kwargs: Any) -> Any:
+            if args:
+                if len(args) > len(old):
+                    raise TypeError(f"{fn.__name__}() takes 1 positional argument (the geometry) and keywords, "
+                                    f"but {len(args) + 1} were given")
+                names = old[:len(args)]
+                for key, value in zip(names, args):
+                    if key == "kind" and names[0] == "kind" and not _looks_like_kinds(value):
+                        raise TypeError(f"{fn.__name__}(): {value!r} given in the place of the kind; the kind and "
+                                        f"the height are keywords: {fn.__name__}(geoms, height={value!r})")
+                    if key in kwargs:
+                        raise TypeError(f"{fn.__name__}() got multiple values for argument {key!r}")
+                warnings.warn(f"{fn.__name__}(): passing {', '.join(names)} by position is deprecated; write "
+                              f"{fn.__name__}(geometry, {', '.join(f'{k}=...' for k in names)})",
+                              DeprecationWarning, stacklevel=2)
+                kwargs.update(zip(names, args))
+            return fn(first, **kwargs)
+
+        return cast(_F, inner)
+
+    return wrap
 
 
 def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.ndarray, Any]:
@@ -229,7 +273,7 @@ def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.n
     if hasattr(geoms, "geometry") and hasattr(geoms, "columns"):   # a GeoDataFrame
         geoms = geoms.geometry
     if own is not None:
-        from .datums import datum_of
+        from .core.datums import datum_of
         from .io import is_wgs84_lonlat
 
         if crs is None:
@@ -243,11 +287,12 @@ def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.n
     return arr, crs
 
 
+@_keyword_only("kind", "height")
 def assess(
     geoms: Sequence[Any] | np.ndarray,
-    kind: Any = "building",
-    height: Any = None,
     *,
+    height: Any = None,
+    kind: Any = "building",
     crs: Any = None,
     axis_order: str = "xy",
     station: Station | None = None,
@@ -301,9 +346,10 @@ def assess(
     >>> a.verdict.tolist(), a.zone.tolist()
     (['pass', 'fail'], ['control', 'body'])
     """
-    height = _deprecated("height", "height_m", height, height_m)
-    floors = _deprecated("floors", "storeys", floors, storeys)
-    width = _deprecated("width", "width_m", width, width_m)
+    # four frames up: the caller of the keyword wrapper (_keyword_only)
+    height = _deprecated("height", "height_m", height, height_m, 4)
+    floors = _deprecated("floors", "storeys", floors, storeys, 4)
+    width = _deprecated("width", "width_m", width, width_m, 4)
     zones = zones if zones is not None else ZoneSet.shared(station)
     arr, crs = _geometry_input(geoms, crs)
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
@@ -359,12 +405,13 @@ def _one_geometry(geometry: Any) -> Any:
     return geometry
 
 
+@_keyword_only("height", "kind", "crs")
 def check(
     geometry: Any,
+    *,
     height: float | None = None,
     kind: str = "building",
     crs: Any = None,
-    *,
     station: Station | None = None,
     zones: Zones | None = None,
     axis_order: str = "xy",
@@ -417,9 +464,10 @@ def check(
     >>> r.zone, r.verdict
     ('control', 'pass')
     """
-    height = _deprecated("height", "height_m", height, height_m)
-    floors = _deprecated("floors", "storeys", floors, storeys)
-    width = _deprecated("width", "width_m", width, width_m)
+    # four frames up: the caller of the keyword wrapper (_keyword_only)
+    height = _deprecated("height", "height_m", height, height_m, 4)
+    floors = _deprecated("floors", "storeys", floors, storeys, 4)
+    width = _deprecated("width", "width_m", width, width_m, 4)
     if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
         what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
         if len(geometry) != 1:
@@ -522,7 +570,7 @@ def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, 
     one = np.array([geometry], dtype=object)
     rows = np.array([geoms_to_wgs84(one, parse_crs(d), axis_order == "yx")[0][0] for d in DATUMS],
                     dtype=object)   # parse_crs: a DatumCRS each, parsed once per process
-    b = assess(rows, kind, height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
+    b = assess(rows, kind=kind, height=height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
                floors=floors, width=width)
     for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
         if b.problems[k] is not None or b.verdict[k] == a.verdict[0]:
@@ -564,13 +612,14 @@ class StationsCheckResult:
         return asdict(self)
 
 
+@_keyword_only("height", "kind", "crs")
 def check_stations(
     geometry: Any,
+    *,
+    network: StationNetwork,
     height: float | None = None,
     kind: str = "building",
     crs: Any = None,
-    *,
-    network: StationNetwork,
     axis_order: str = "xy",
     use: str | None = None,
     floors: int | None = None,

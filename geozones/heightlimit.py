@@ -1,7 +1,7 @@
 """The permitted height everywhere, as a raster ("how high may I build here?").
 
 Each cell holds the permitted height of a point-sized building at the cell centre, from the
-same rule rows and evaluator as ``geozones check`` (:func:`geozones.rules.evaluate`):
+same rule rows and evaluator as ``geozones check`` (:func:`geozones.core.rules.evaluate`):
 0 where nothing may stand, nodata where no height rule applies. With a DEM the value can be
 given above the local ground (permitted − (ground − field elevation), never below 0; 0 where
 nothing may stand) or as an absolute elevation (local ground + that height).

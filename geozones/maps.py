@@ -89,7 +89,7 @@ def require_page_support(station) -> None:
 def page_config(zones: ZoneSet) -> dict[str, Any]:
     """What the page evaluator (``static/geozones_eval.js``) needs: the station's position,
     field, zone distances, sun sectors and rule rows. Distances in metres, angles in degrees."""
-    from .kinds import HEIGHT_KINDS
+    from .core.kinds import HEIGHT_KINDS
 
     station = zones.frame.station
     wind = station.prevailing_wind_from_deg
@@ -412,7 +412,7 @@ def parcel_places(geoms: np.ndarray, verdicts: Sequence[str], zones: ZoneSet, la
     geoms, verdicts = geoms[keep], np.asarray(verdicts, dtype=object)[keep]
     if not len(geoms):
         return []
-    from .coords import transform_geoms
+    from .core.coords import transform_geoms
 
     cent = transform_geoms(shapely.point_on_surface(shapely.make_valid(geoms)), _WGS84, zones.frame.crs, False)
     xy = shapely.get_coordinates(cent)

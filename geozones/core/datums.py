@@ -13,7 +13,7 @@ is one step of a fixed-point iteration (errors of metres). :func:`to_wgs84` iter
 that tolerance (measured over mainland China in ``tests/test_datums.py``).
 
 A datum is part of the parsed CRS: :class:`DatumCRS` is WGS84 lon/lat (EPSG:4326, longitude
-first) that remembers its datum; :func:`geozones.coords.transform_geoms` removes the offset
+first) that remembers its datum; :func:`geozones.core.coords.transform_geoms` removes the offset
 before projecting, and the input readers convert to WGS84 at the edge, so the rest of the
 code sees WGS84 only.
 """
@@ -49,7 +49,7 @@ def parse_datum(text: object) -> str | None:
 class DatumCRS(CRS):
     """WGS84 longitude/latitude (EPSG:4326, longitude first) carrying a web-map datum offset.
 
-    Behaves as EPSG:4326 for PROJ; :func:`geozones.coords.transform_geoms` applies
+    Behaves as EPSG:4326 for PROJ; :func:`geozones.core.coords.transform_geoms` applies
     :func:`to_wgs84` first. Equal only to a DatumCRS of the same datum.
     """
 

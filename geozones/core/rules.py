@@ -72,7 +72,7 @@ class Rule:
     """One rule row. Distances in metres from the fence; ``None`` means unbounded.
 
     ``kinds`` is every kind the rule binds: the row's ``kinds`` plus every kind of the row's
-    ``families`` (see :mod:`geozones.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
+    ``families`` (see :mod:`geozones.core.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
     不宜, 应 ...) from which ``severity`` is taken; ``reading_en``/``reading_zh`` is the
     project's interpretation, kept apart from the verbatim ``quote_zh``.
     """

@@ -306,17 +306,20 @@ def assess(
     storeys: Any = _UNSET,
     width_m: Any = _UNSET,
 ) -> Results:
-    """Check many proposals at once.
+    """Check many proposals at once, against the station's rule rows (the Jiangxian plan,
+    Art. 11-13, for the shipped station) and the pilot areas' (Pinglu plan §2).
+
+    The geometries are the one positional argument; everything else is a keyword.
 
     Parameters
     ----------
     geoms : GeoSeries, or array of shapely geometries (or WKT strings), in ``crs``
-    kind : str or array of str
-        Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
     height : float, array of float, or None
         Height of the top above the observation-field ground; NaN/None when unknown. [m]
         With ``dem``: the proposal's own height, to which the ground is added.
         (``height_m=`` is the deprecated spelling.)
+    kind : str or array of str
+        Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
     crs : str or pyproj.CRS, optional
         CRS of ``geoms``: a GeoSeries' own CRS by default, else EPSG:4326 (longitude first).
         ``"GCJ-02"``/``"BD-09"`` read Gaode/Tencent/Baidu numbers.
@@ -338,9 +341,29 @@ def assess(
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
 
+    Returns
+    -------
+    Results
+        Per row: ``verdict``, ``zone``, ``max_height_m`` (permitted height [m], NaN: unlimited),
+        ``measurements.distance_m`` (from the fence [m]), ``problems``; ``to_frame()`` gives a
+        DataFrame.
+
     Row data never fails the batch: a row whose geometry, coordinates, kind, height, use,
     storeys or width cannot be used is not assessed (verdict None) and ``problems[i]`` holds
     the :class:`~geozones.errors.InputError` that says why.
+
+    Raises
+    ------
+    InputError
+        A ``crs`` that contradicts the GeoSeries' own.
+    TypeError
+        A positional argument after the geometries that is no kind (``assess(gs, 10)``:
+        write ``height=10``).
+
+    Examples
+    --------
+    The first point is 336.8 m from the fence in the sunrise sector (H ≤ D × tan 5° = 29.47 m,
+    Art. 12.3 (2) ⑦); the second is on the observation field (Art. 12.1: nothing may stand).
 
     >>> a = assess(["POINT (111.5745 35.5054)", "POINT (111.5710 35.5041)"], height=[10, 1])
     >>> a.verdict.tolist(), a.zone.tolist()
@@ -427,7 +450,10 @@ def check(
     storeys: Any = _UNSET,
     width_m: Any = _UNSET,
 ) -> CheckResult:
-    """Check one proposal against the station's zones.
+    """Check one proposal against the station's zones and rules (the Jiangxian plan, Art.
+    11-13, for the shipped station) and the pilot areas' rules (Pinglu plan §2).
+
+    The geometry is the one positional argument; everything else is a keyword.
 
     Parameters
     ----------
@@ -439,9 +465,13 @@ def check(
     kind : str
         One of :data:`geozones.core.kinds.KINDS` (or an alias such as 道路).
     crs : str or pyproj.CRS
-        CRS of the coordinates (default EPSG:4326, longitude first).
+        CRS of the coordinates (default EPSG:4326, longitude first; a GeoSeries' own).
+    station : Station, optional
+        The station (default: the shipped Jiangxian station), when ``zones`` is None.
     zones : ZoneSet, optional
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
+    axis_order : {"xy", "yx"}
+        "yx" when coordinates are northing/latitude first.
     use, floors : optional
         Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
     width : float, optional
@@ -449,9 +479,22 @@ def check(
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    lang : {"en", "zh"}
+        Language of the findings and assumptions.
+    extra_assumptions : sequence of str
+        Notes put before the result's own assumptions.
+    datum_hint : bool, optional
+        Say whether the GCJ-02/BD-09 reading of WGS84 numbers would change the verdict
+        (default: when no ``crs`` is given).
 
-    The top-level ``verdict`` is the worst of the station's rules and the pilot area's;
-    ``pilot`` holds the pilot area's own part.
+    Returns
+    -------
+    CheckResult
+        ``verdict``, ``zone``, ``distance_m`` (from the fence [m]), ``max_height_m`` (the
+        permitted height [m], None: unlimited), ``exceedance_m`` [m], ``findings`` (each rule
+        that applies, with its article and quote) and ``assumptions``. The top-level
+        ``verdict`` is the worst of the station's rules and the pilot area's; ``pilot`` holds
+        the pilot area's own part.
 
     Raises
     ------
@@ -460,9 +503,12 @@ def check(
 
     Examples
     --------
+    336.8 m east of the fence, in the control zone and the sunrise sector: H ≤ D × tan 5°
+    (Art. 12.3 (2) ⑦) permits 336.8 × 0.0875 = 29.47 m, below D / 10 = 33.68 m (Art. 12.3 (2) ⑥).
+
     >>> r = check("POINT (111.5745 35.5054)", height=10)
-    >>> r.zone, r.verdict
-    ('control', 'pass')
+    >>> r.zone, r.verdict, r.distance_m, r.max_height_m
+    ('control', 'pass', 336.818, 29.468)
     """
     # four frames up: the caller of the keyword wrapper (_keyword_only)
     height = _deprecated("height", "height_m", height, height_m, 4)
@@ -636,6 +682,32 @@ def check_stations(
     frame of the nearest station. Bad input raises as :func:`check` does; coordinates are
     refused only when implausible for the nearest station and every pilot area.
 
+    The geometry is the one positional argument; everything else is a keyword.
+
+    Parameters
+    ----------
+    geometry : shapely geometry or WKT string, in ``crs``
+        Polygon, multipolygon, line or point.
+    network : StationNetwork
+        The stations (each with its own rule rows and sun-sector angle) and pilot areas.
+    height : float, optional
+        Height of the top above the observation-field ground. [m]
+    kind : str
+        One of :data:`geozones.core.kinds.KINDS` (or an alias).
+    crs : str or pyproj.CRS
+        CRS of the coordinates (default EPSG:4326, longitude first).
+    axis_order, use, floors, lang, extra_assumptions, datum_hint, width
+        As :func:`check` (``width`` [m]).
+
+    Returns
+    -------
+    StationsCheckResult
+        The worst ``verdict`` over the stations in reach and the pilot area, the governing
+        ``station`` and its ``max_height_m`` (the lowest permitted height [m]), each station's
+        own :class:`CheckResult`.
+
+    Examples
+    --------
     >>> from geozones.station import load_station
     >>> r = check_stations("POINT (111.5745 35.5054)", height=10,
     ...                    network=StationNetwork([load_station()]))

@@ -166,12 +166,13 @@ def test_assess_with_a_number_in_place_of_the_kind_is_an_error_naming_height():
 
 def test_old_positional_forms_work_for_one_release_with_a_warning():
     """The old orders (check: height, kind, crs; assess: kind, height) still give the same
-    answers, with a DeprecationWarning naming the keywords. At the test point (the control
-    zone, 406.9 m north-east of the fence: 10 m passes) both read alike."""
+    answers, with a DeprecationWarning naming the keywords. At the test point (336.8 m from the
+    fence in the sunrise sector: 336.8 × tan 5° = 29.47 m permitted, so 10 m passes) both read
+    alike."""
     with pytest.warns(DeprecationWarning, match=re.escape("check(geometry, height=..., kind=...)")):
         old = geozones.check(POINT, 10, "building")
     new = geozones.check(POINT, kind="building", height=10)
-    assert old.to_dict() == new.to_dict()
+    assert old.to_dict() == new.to_dict() and new.max_height_m == pytest.approx(336.818 * TAN5, abs=0.001)
     with pytest.warns(DeprecationWarning, match=re.escape("assess(geometry, kind=..., height=...)")):
         old_a = geozones.assess([POINT, POINT], ["building", "road"], [10.0, np.nan])
     new_a = geozones.assess([POINT, POINT], kind=["building", "road"], height=[10.0, np.nan])

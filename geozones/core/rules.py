@@ -126,6 +126,24 @@ class Rule:
         """Permitted height at distance ``distance_m`` from the fence. [m]
 
         ``forbid`` gives 0 (nothing may stand), ``advise`` NaN (no limit).
+
+        Parameters
+        ----------
+        distance_m : float or array of float
+            Distance D from the observation-field fence. [m]
+
+        Returns
+        -------
+        numpy.ndarray
+            ``D × ratio`` (Art. 12.3 (2) ⑥ at Jiangxian: 1/10), ``D × tan angle_deg``
+            (Art. 12.3 (2) ⑦: 5°), ``height_m``, 0 or NaN, by ``limit``. [m]
+
+        Examples
+        --------
+        >>> from geozones.station import load_station
+        >>> s = load_station()
+        >>> float(s.rule("height_ratio").allowed_height_m(300.0)), round(float(s.rule("sun_sector").allowed_height_m(336.8)), 2)
+        (30.0, 29.47)
         """
         d = np.asarray(distance_m, dtype=float)
         if self.limit == "ratio":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -374,3 +375,9 @@ def test_sun_reach_note_quotes_the_strictest_station_angle(tmp_path):
     r = check_stations("POINT (111.5745 35.5054)", height=10, network=StationNetwork([load_station()]), lang="zh")
     note = next(n for n in r.assumptions if n.startswith("多站核查"))
     assert "日出日落方向 5° 限制" in note and "该处限高 875 米" in note
+    # the screen summary says the same, from the stations it screened against
+    out = tmp_path / "o.gpkg"
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "parcels.gpkg"
+    res = CliRunner().invoke(main, ["screen", str(sample), "-o", str(out), "--stations", str(tmp_path / "mixed")])
+    assert res.exit_code == 0, res.output
+    assert "the 4° sun-sector limit" in res.output and "the limit there is 699 m" in res.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,7 @@ class _Fields:
             raise self.error(field, "one of " + ", ".join(choices) if choices else "text")
         return value
 
-    def known(self, keys: frozenset[str]) -> None:
+    def known(self, keys: AbstractSet[str]) -> None:
         for key in self.row:
             if key not in keys:
                 raise self.error(key, "", key="unknown_key", known=", ".join(sorted(keys)))
@@ -290,7 +291,8 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float] | No
         document=str(row.get("document", "")),
     )
     if pilot:
-        return Rule(**fields, **_storeys(f))
+        fields.update(_storeys(f))
+        return Rule(**fields)
     rule_where, limit = fields["where"], fields["limit"]
 
     def bound(name: str) -> float | None:

@@ -58,7 +58,7 @@ def main() -> None:
     t_core, a = timed(lambda: assess_local(zones, geoms, kinds, heights))
     from pyproj import CRS
     lonlat = from_frame(geoms, frame.crs, CRS.from_epsg(4326))
-    t_full, b = timed(lambda: assess(lonlat, kinds, heights, zones=zones))
+    t_full, b = timed(lambda: assess(lonlat, kind=kinds, height=heights, zones=zones))
 
     n = args.n
     print(f"footprints: {n:,} (seed {args.seed})")

@@ -4,47 +4,70 @@
 >>> geozones.check("POINT (111.5745 35.5054)", height=10).verdict
 'pass'
 
+The public API is :mod:`geozones.api` (``check``, ``check_stations``, ``assess``,
+``assess_frame``, ``screen_file``: the geometry first, everything else by keyword), the readers
+of station and pilot files, and the errors of :mod:`geozones.errors`; ``__all__`` lists them.
 The pure core is :mod:`geozones.core`; importing it (or this package) loads no GIS-file,
-raster, map or command-line library.
+raster, map, diagram, PDF, CAD or command-line library.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# Modules that moved into the core keep their old import paths (geozones.rules, ...).
-_MOVED = {"kinds": "kinds", "sun": "sun", "rules": "rules", "zones": "zones", "coords": "coords",
-          "datums": "datums", "geometry": "geometry", "curves": "curves"}
-for _old, _new in _MOVED.items():
-    sys.modules.setdefault(f"{__name__}.{_old}", importlib.import_module(f".core.{_new}", __name__))
+# `geozones.check` is the function (it shadows the module of the same name).
+from .api import CheckResult, StationNetwork, StationsCheckResult, ZoneSet, assess, check, check_stations
+from .core.engine import Assessment
+from .core.kinds import KINDS
+from .core.proposals import Proposals
+from .core.station import Station
+from .core.text import Text
+from .core.zones import ZONES, StationFrame
+from .errors import (
+    CoordinateError,
+    CRSError,
+    GeometryError,
+    GeozonesError,
+    InputError,
+    MissingExtraError,
+    OutputError,
+    StationFileError,
+)
+from .text.explain import Finding
+from .pilot import load_pilot, load_pilots
+from .station import load_station, load_stations
 
-# `geozones.check` is the function (it shadows the module of the same name), so it is
-# imported now rather than on first use.
-from .check import CheckResult, ZoneSet, assess, check  # noqa: E402, F401
+if TYPE_CHECKING:
+    from .api import assess_frame, screen_file
 
-_EXPORTS = {
-    "check": "check", "assess": "check", "ZoneSet": "check", "CheckResult": "check",
-    "Assessment": "core.engine", "Finding": "text", "GeozonesError": "errors",
-    "KINDS": "core.kinds", "Station": "core.station", "load_station": "station",
-    "StationFrame": "core.zones", "ZONES": "core.zones", "Proposals": "core.proposals",
-    "Text": "core.text",
-    # needs geopandas, which a plain `import geozones` does not load: imported on first use
-    "assess_frame": "screen",
-}
-
-__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
+
+__all__ = [
+    # the API (geozones.api)
+    "check", "check_stations", "assess", "assess_frame", "screen_file",
+    "CheckResult", "StationsCheckResult", "ZoneSet", "StationNetwork",
+    # reading station and pilot files
+    "load_station", "load_stations", "load_pilot", "load_pilots",
+    # the errors (geozones.errors)
+    "GeozonesError", "InputError", "CRSError", "CoordinateError", "GeometryError", "StationFileError",
+    "OutputError", "MissingExtraError",
+    # the core's objects, for those who build on it
+    "Assessment", "Finding", "KINDS", "Station", "StationFrame", "ZONES", "Proposals", "Text",
+    "__version__",
+]
+
+#: Names imported on first use: they need geopandas, which ``import geozones`` does not load.
+_LAZY = ("assess_frame", "screen_file")
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(".api", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_LAZY])

@@ -83,8 +83,9 @@ def _cjk_matplotlib(lang: str) -> bool:
     """Use a Chinese font in matplotlib when asked for and installed; False: draw in English."""
     if lang != "zh":
         return False
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
+    from ._optional import require
+
+    plt, font_manager = require("matplotlib.pyplot"), require("matplotlib.font_manager")
 
     from .horizon import CJK_FONTS
 
@@ -97,10 +98,10 @@ def _cjk_matplotlib(lang: str) -> bool:
 
 def _map_figure(zones: ZoneSet, geom, verdict: str, lang: str) -> str:
     """The proposal in the zones, in metres from the field centre (x east, y north)."""
-    import matplotlib
+    from ._optional import require
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    require("matplotlib").use("Agg")
+    plt = require("matplotlib.pyplot")
 
     from .maps import ZONE_STYLE
 
@@ -311,8 +312,9 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
         raise OutputError("report_no_cjk_font", path=str(path))
     with atomic_output(path, overwrite) as tmp:
         if suffix == ".pdf":
-            import weasyprint
+            from ._optional import require
 
+            weasyprint = require("weasyprint")
             weasyprint.HTML(string=page).write_pdf(str(tmp))
         else:
             tmp.write_text(page, encoding="utf-8")

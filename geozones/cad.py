@@ -48,7 +48,9 @@ class DxfCounts:
 
 def _points(entity) -> tuple[np.ndarray, bool]:
     """Flattened (x, y) vertices and the closed flag of a polyline, line or circle."""
-    from ezdxf import path as ezpath
+    from ._optional import require
+
+    ezpath = require("ezdxf.path")
 
     kind = entity.dxftype()
     if kind == "LINE":
@@ -67,8 +69,11 @@ def read_dxf(path: str | Path, layer: str | None = None):
     that CAD layer (an unknown name is refused, listing the layers). Returns
     ``(GeoDataFrame, DxfCounts)``.
     """
-    import ezdxf
     import geopandas as gpd
+
+    from ._optional import require
+
+    ezdxf = require("ezdxf")
 
     path = Path(path)
     try:

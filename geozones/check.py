@@ -3,16 +3,18 @@
 There is one code path: inputs become :class:`~geozones.core.proposals.Proposals` (CRS, axis
 order, kinds, uses, heights, storeys and DEM handled once), which the core measures and
 evaluates (:func:`geozones.core.engine.assess_proposals`). :func:`check` is that path on a
-single row, with its findings and assumptions in words (:mod:`geozones.explain`).
+single row, with its findings and assumptions in words (:mod:`geozones.text.explain`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import shapely
@@ -23,7 +25,7 @@ from .core.pilot import PilotArea
 from .core.prepared import share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
-from .core.station import Station
+from .core.station import Station, sun_angle_deg
 from .core.zones import StationFrame
 from .errors import GeometryError, InputError
 from .pilot import load_pilots
@@ -202,20 +204,62 @@ def _mtime(path: str) -> int:
         return -1
 
 
-def _deprecated(new: str, old: str, value: Any, old_value: Any) -> Any:
-    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning)."""
+def _deprecated(new: str, old: str, value: Any, old_value: Any, stacklevel: int = 3) -> Any:
+    """``old_value`` when the deprecated spelling ``old`` was used (with a DeprecationWarning
+    attributed ``stacklevel`` frames up: the caller's code)."""
     if old_value is _UNSET:
         return value
-    import warnings
-
     warnings.warn(f"{old}= is deprecated: use {new}= (the same spelling as check())",
-                  DeprecationWarning, stacklevel=3)
+                  DeprecationWarning, stacklevel=stacklevel)
     if value is not None:
         raise TypeError(f"pass {new}= or {old}=, not both")
     return old_value
 
 
 _UNSET: Any = object()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _looks_like_kinds(value: Any) -> bool:
+    """True for a kind name or an array of them (the old second argument of :func:`assess`)."""
+    if isinstance(value, str):
+        return True
+    if value is None or np.ndim(value) == 0:
+        return False
+    items = [v for v in np.asarray(value, dtype=object).reshape(-1).tolist() if v is not None]
+    return bool(items) and all(isinstance(v, str) for v in items)
+
+
+def _keyword_only(*old: str) -> Callable[[_F], _F]:
+    """The function's first argument (the geometry, geometries or frame) is positional, every
+    other one is a keyword. The old positional forms, whose names in their old order are
+    ``old``, work for one more release with a DeprecationWarning naming the keywords; a value
+    in the place of the old ``kind`` that is no kind (``assess(gs, 10)``: a height) is a
+    TypeError saying to write ``height=``, never read as a kind."""
+
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def inner(first: Any, *args: Any, **kwargs: Any) -> Any:
+            if args:
+                if len(args) > len(old):
+                    raise TypeError(f"{fn.__name__}() takes 1 positional argument (the geometry) and keywords, "
+                                    f"but {len(args) + 1} were given")
+                names = old[:len(args)]
+                for key, value in zip(names, args):
+                    if key == "kind" and names[0] == "kind" and not _looks_like_kinds(value):
+                        raise TypeError(f"{fn.__name__}(): {value!r} given in the place of the kind; the kind and "
+                                        f"the height are keywords: {fn.__name__}(geoms, height={value!r})")
+                    if key in kwargs:
+                        raise TypeError(f"{fn.__name__}() got multiple values for argument {key!r}")
+                warnings.warn(f"{fn.__name__}(): passing {', '.join(names)} by position is deprecated; write "
+                              f"{fn.__name__}(geometry, {', '.join(f'{k}=...' for k in names)})",
+                              DeprecationWarning, stacklevel=2)
+                kwargs.update(zip(names, args))
+            return fn(first, **kwargs)
+
+        return cast(_F, inner)
+
+    return wrap
 
 
 def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.ndarray, Any]:
@@ -228,7 +272,7 @@ def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.n
     if hasattr(geoms, "geometry") and hasattr(geoms, "columns"):   # a GeoDataFrame
         geoms = geoms.geometry
     if own is not None:
-        from .datums import datum_of
+        from .core.datums import datum_of
         from .io import is_wgs84_lonlat
 
         if crs is None:
@@ -242,11 +286,12 @@ def _geometry_input(geoms: Any, crs: Any, what: str = "GeoSeries") -> tuple[np.n
     return arr, crs
 
 
+@_keyword_only("kind", "height")
 def assess(
     geoms: Sequence[Any] | np.ndarray,
-    kind: Any = "building",
-    height: Any = None,
     *,
+    height: Any = None,
+    kind: Any = "building",
     crs: Any = None,
     axis_order: str = "xy",
     station: Station | None = None,
@@ -260,17 +305,20 @@ def assess(
     storeys: Any = _UNSET,
     width_m: Any = _UNSET,
 ) -> Results:
-    """Check many proposals at once.
+    """Check many proposals at once, against the station's rule rows (the Jiangxian plan,
+    Art. 11-13, for the shipped station) and the pilot areas' (Pinglu plan §2).
+
+    The geometries are the one positional argument; everything else is a keyword.
 
     Parameters
     ----------
     geoms : GeoSeries, or array of shapely geometries (or WKT strings), in ``crs``
-    kind : str or array of str
-        Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
     height : float, array of float, or None
         Height of the top above the observation-field ground; NaN/None when unknown. [m]
         With ``dem``: the proposal's own height, to which the ground is added.
         (``height_m=`` is the deprecated spelling.)
+    kind : str or array of str
+        Kind(s) of proposal; any name in :data:`geozones.core.kinds.KIND_ALIASES`.
     crs : str or pyproj.CRS, optional
         CRS of ``geoms``: a GeoSeries' own CRS by default, else EPSG:4326 (longitude first).
         ``"GCJ-02"``/``"BD-09"`` read Gaode/Tencent/Baidu numbers.
@@ -292,17 +340,38 @@ def assess(
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
 
+    Returns
+    -------
+    Results
+        Per row: ``verdict``, ``zone``, ``max_height_m`` (permitted height [m], NaN: unlimited),
+        ``measurements.distance_m`` (from the fence [m]), ``problems``; ``to_frame()`` gives a
+        DataFrame.
+
     Row data never fails the batch: a row whose geometry, coordinates, kind, height, use,
     storeys or width cannot be used is not assessed (verdict None) and ``problems[i]`` holds
     the :class:`~geozones.errors.InputError` that says why.
+
+    Raises
+    ------
+    InputError
+        A ``crs`` that contradicts the GeoSeries' own.
+    TypeError
+        A positional argument after the geometries that is no kind (``assess(gs, 10)``:
+        write ``height=10``).
+
+    Examples
+    --------
+    The first point is 336.8 m from the fence in the sunrise sector (H ≤ D × tan 5° = 29.47 m,
+    Art. 12.3 (2) ⑦); the second is on the observation field (Art. 12.1: nothing may stand).
 
     >>> a = assess(["POINT (111.5745 35.5054)", "POINT (111.5710 35.5041)"], height=[10, 1])
     >>> a.verdict.tolist(), a.zone.tolist()
     (['pass', 'fail'], ['control', 'body'])
     """
-    height = _deprecated("height", "height_m", height, height_m)
-    floors = _deprecated("floors", "storeys", floors, storeys)
-    width = _deprecated("width", "width_m", width, width_m)
+    # four frames up: the caller of the keyword wrapper (_keyword_only)
+    height = _deprecated("height", "height_m", height, height_m, 4)
+    floors = _deprecated("floors", "storeys", floors, storeys, 4)
+    width = _deprecated("width", "width_m", width, width_m, 4)
     zones = zones if zones is not None else ZoneSet.shared(station)
     arr, crs = _geometry_input(geoms, crs)
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
@@ -358,12 +427,13 @@ def _one_geometry(geometry: Any) -> Any:
     return geometry
 
 
+@_keyword_only("height", "kind", "crs")
 def check(
     geometry: Any,
+    *,
     height: float | None = None,
     kind: str = "building",
     crs: Any = None,
-    *,
     station: Station | None = None,
     zones: Zones | None = None,
     axis_order: str = "xy",
@@ -379,7 +449,10 @@ def check(
     storeys: Any = _UNSET,
     width_m: Any = _UNSET,
 ) -> CheckResult:
-    """Check one proposal against the station's zones.
+    """Check one proposal against the station's zones and rules (the Jiangxian plan, Art.
+    11-13, for the shipped station) and the pilot areas' rules (Pinglu plan §2).
+
+    The geometry is the one positional argument; everything else is a keyword.
 
     Parameters
     ----------
@@ -391,9 +464,13 @@ def check(
     kind : str
         One of :data:`geozones.core.kinds.KINDS` (or an alias such as 道路).
     crs : str or pyproj.CRS
-        CRS of the coordinates (default EPSG:4326, longitude first).
+        CRS of the coordinates (default EPSG:4326, longitude first; a GeoSeries' own).
+    station : Station, optional
+        The station (default: the shipped Jiangxian station), when ``zones`` is None.
     zones : ZoneSet, optional
         Station and pilot areas (default: the shipped ones, or ``station`` with them).
+    axis_order : {"xy", "yx"}
+        "yx" when coordinates are northing/latitude first.
     use, floors : optional
         Building use and storeys for the pilot-area rules (see :mod:`geozones.pilot`).
     width : float, optional
@@ -401,9 +478,22 @@ def check(
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    lang : {"en", "zh"}
+        Language of the findings and assumptions.
+    extra_assumptions : sequence of str
+        Notes put before the result's own assumptions.
+    datum_hint : bool, optional
+        Say whether the GCJ-02/BD-09 reading of WGS84 numbers would change the verdict
+        (default: when no ``crs`` is given).
 
-    The top-level ``verdict`` is the worst of the station's rules and the pilot area's;
-    ``pilot`` holds the pilot area's own part.
+    Returns
+    -------
+    CheckResult
+        ``verdict``, ``zone``, ``distance_m`` (from the fence [m]), ``max_height_m`` (the
+        permitted height [m], None: unlimited), ``exceedance_m`` [m], ``findings`` (each rule
+        that applies, with its article and quote) and ``assumptions``. The top-level
+        ``verdict`` is the worst of the station's rules and the pilot area's; ``pilot`` holds
+        the pilot area's own part.
 
     Raises
     ------
@@ -412,13 +502,17 @@ def check(
 
     Examples
     --------
+    336.8 m east of the fence, in the control zone and the sunrise sector: H ≤ D × tan 5°
+    (Art. 12.3 (2) ⑦) permits 336.8 × 0.0875 = 29.47 m, below D / 10 = 33.68 m (Art. 12.3 (2) ⑥).
+
     >>> r = check("POINT (111.5745 35.5054)", height=10)
-    >>> r.zone, r.verdict
-    ('control', 'pass')
+    >>> r.zone, r.verdict, r.distance_m, r.max_height_m
+    ('control', 'pass', 336.818, 29.468)
     """
-    height = _deprecated("height", "height_m", height, height_m)
-    floors = _deprecated("floors", "storeys", floors, storeys)
-    width = _deprecated("width", "width_m", width, width_m)
+    # four frames up: the caller of the keyword wrapper (_keyword_only)
+    height = _deprecated("height", "height_m", height, height_m, 4)
+    floors = _deprecated("floors", "storeys", floors, storeys, 4)
+    width = _deprecated("width", "width_m", width, width_m, 4)
     if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
         what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
         if len(geometry) != 1:
@@ -521,7 +615,7 @@ def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, 
     one = np.array([geometry], dtype=object)
     rows = np.array([geoms_to_wgs84(one, parse_crs(d), axis_order == "yx")[0][0] for d in DATUMS],
                     dtype=object)   # parse_crs: a DatumCRS each, parsed once per process
-    b = assess(rows, kind, height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
+    b = assess(rows, kind=kind, height=height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
                floors=floors, width=width)
     for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
         if b.problems[k] is not None or b.verdict[k] == a.verdict[0]:
@@ -563,13 +657,14 @@ class StationsCheckResult:
         return asdict(self)
 
 
+@_keyword_only("height", "kind", "crs")
 def check_stations(
     geometry: Any,
+    *,
+    network: StationNetwork,
     height: float | None = None,
     kind: str = "building",
     crs: Any = None,
-    *,
-    network: StationNetwork,
     axis_order: str = "xy",
     use: str | None = None,
     floors: int | None = None,
@@ -586,6 +681,32 @@ def check_stations(
     frame of the nearest station. Bad input raises as :func:`check` does; coordinates are
     refused only when implausible for the nearest station and every pilot area.
 
+    The geometry is the one positional argument; everything else is a keyword.
+
+    Parameters
+    ----------
+    geometry : shapely geometry or WKT string, in ``crs``
+        Polygon, multipolygon, line or point.
+    network : StationNetwork
+        The stations (each with its own rule rows and sun-sector angle) and pilot areas.
+    height : float, optional
+        Height of the top above the observation-field ground. [m]
+    kind : str
+        One of :data:`geozones.core.kinds.KINDS` (or an alias).
+    crs : str or pyproj.CRS
+        CRS of the coordinates (default EPSG:4326, longitude first).
+    axis_order, use, floors, lang, extra_assumptions, datum_hint, width
+        As :func:`check` (``width`` [m]).
+
+    Returns
+    -------
+    StationsCheckResult
+        The worst ``verdict`` over the stations in reach and the pilot area, the governing
+        ``station`` and its ``max_height_m`` (the lowest permitted height [m]), each station's
+        own :class:`CheckResult`.
+
+    Examples
+    --------
     >>> from geozones.station import load_station
     >>> r = check_stations("POINT (111.5745 35.5054)", height=10,
     ...                    network=StationNetwork([load_station()]))
@@ -624,9 +745,11 @@ def check_stations(
             ks.append(k)
     pilot_code = int(pa.pilot_verdict_code[0])
     pilot = pilot_summary(pa, 0, lang)
-    notes = [*pilot_assumptions(pa, 0, lang),
-             t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}",
-               h=f"{net.sun_reach_m * np.tan(np.radians(5.0)):,.0f}")]
+    notes = [*pilot_assumptions(pa, 0, lang)]
+    angle = sun_angle_deg(net.stations)
+    if angle is not None:
+        notes.append(t("assume_sun_reach", lang, km=f"{net.sun_reach_m / 1000:g}", angle=f"{angle:g}",
+                       h=f"{net.sun_reach_m * np.tan(np.radians(angle)):,.0f}"))
     codes = np.array([VERDICTS.index(r.verdict) + 1 for r in results], dtype=np.int64)
     if not results:
         km = float(net.min_reach_km(np.array([h]))[0])

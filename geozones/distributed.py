@@ -138,10 +138,10 @@ def connect(workers: int | None = None, scheduler: str | None = None):
     to a new LocalCluster of ``workers`` single-threaded worker processes (default: one per
     core). Returns ``(client, cluster or None)``; one-line errors when dask is missing or the
     scheduler cannot be reached."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise InputError("dask_missing", why=first_line(exc)) from None
+    from ._optional import require
+
+    dd = require("dask.distributed")
+    Client, LocalCluster = dd.Client, dd.LocalCluster
     import logging
 
     if scheduler:

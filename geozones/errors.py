@@ -13,6 +13,7 @@ __all__ = [
     "StationFileError",
     "GeometryError",
     "OutputError",
+    "MissingExtraError",
     "first_line",
 ]
 
@@ -20,7 +21,7 @@ __all__ = [
 class GeozonesError(Exception):
     """Root of every error geozones raises on purpose.
 
-    Raised with a message key of :mod:`geozones.i18n` and its parameters, so the same error
+    Raised with a message key of :mod:`geozones.text` and its parameters, so the same error
     reads in English (``str(err)``) or Chinese (``err.localized("zh")``).
     """
 
@@ -67,6 +68,14 @@ class OutputError(GeozonesError, OSError):
     """An output cannot be written (exists already, unknown format, no permission)."""
 
     exit_code = 3
+
+
+class MissingExtraError(GeozonesError, ImportError):
+    """An optional part (PDF output, diagrams, DXF drawings, the dask engine) needs a package
+    that is not installed; the message names the extra that installs it
+    (``pip install 'geozones[pdf]'``)."""
+
+    exit_code = 2
 
 
 def first_line(exc: BaseException) -> str:

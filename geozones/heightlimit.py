@@ -29,11 +29,37 @@ NODATA = -9999.0
 
 
 def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind: str = "building") -> np.ndarray:
-    """Permitted height above the field ground at points in the frame [m]; NaN where unlimited.
+    """Permitted height above the observation-field ground at points of the station frame.
 
     From the station's rule rows read as a table of D per sector
     (:meth:`~geozones.core.zones.StationFrame.permitted_height`); equal to
     :func:`permitted_height_by_rules` (every rule evaluated at every point), a test checks it.
+    The rules are the station file's: at Jiangxian 0 within the 50 m protection range
+    (Art. 12.2), H ≤ D / 10 out to 1000 m (Art. 12.3 (2) ⑥), H ≤ D × tan 5° in the sunrise and
+    sunset sectors (Art. 12.3 (2) ⑦), D the distance from the fence.
+
+    Parameters
+    ----------
+    frame : StationFrame
+        The station's frame (azimuthal equidistant, metres, centred on the field).
+    x, y : array of float
+        Points in the frame: east and north of the field centre. [m]
+    kind : str
+        The kind of proposal (default ``"building"``; see :data:`geozones.core.kinds.KINDS`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The permitted height at each point, shaped as ``x`` [m]; 0 where nothing may stand,
+        NaN where no height rule applies.
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> frame = StationFrame(load_station())   # a 25 m field: its fence 12.5 m from the centre
+    >>> x, y = np.array([0.0, 0.0, 349.3]), np.array([312.5, 32.5, 0.0])
+    >>> permitted_height_at(frame, x, y).round(2).tolist()   # 300/10; inside 50 m; 336.8 × tan 5°
+    [30.0, 0.0, 29.47]
     """
     x = np.asarray(x, dtype=float)
     return frame.permitted_height(x, np.asarray(y, dtype=float), kind)
@@ -42,7 +68,29 @@ def permitted_height_at(frame: StationFrame, x: np.ndarray, y: np.ndarray, kind:
 def permitted_height_by_rules(frame: StationFrame, x: np.ndarray, y: np.ndarray,
                               kind: str = "building") -> np.ndarray:
     """:func:`permitted_height_at` by the generic path: measure every point
-    (``measure_points``) and evaluate every rule row (:func:`geozones.core.rules.evaluate`)."""
+    (``measure_points``) and evaluate every rule row (:func:`geozones.core.rules.evaluate`).
+
+    Parameters
+    ----------
+    frame : StationFrame
+        The station's frame.
+    x, y : array of float
+        Points east and north of the field centre. [m]
+    kind : str
+        The kind of proposal.
+
+    Returns
+    -------
+    numpy.ndarray
+        The permitted height above the field ground at each point [m] (NaN: unlimited).
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> frame = StationFrame(load_station())
+    >>> permitted_height_by_rules(frame, np.array([0.0]), np.array([3012.5])).tolist()   # general zone, D = 3000 m
+    [300.0]
+    """
     x = np.asarray(x, dtype=float)
     m = frame.measure_points(x.ravel(), np.asarray(y, dtype=float).ravel())
     kind = normalize_kinds(np.array([kind], dtype=object))[0]
@@ -62,7 +110,43 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
 
     The grid is square, ``2 * extent_m`` wide, centred on the field, with ``resolution_m``
     cells, in the station frame (default; distances exact) or in ``crs``. Written in blocks of
-    ``block_rows`` rows, so memory stays bounded for any size. Returns a summary dict.
+    ``block_rows`` rows, so memory stays bounded for any size. Each cell holds
+    :func:`permitted_height_at` its centre (the rule rows of the station file, e.g. Art. 12 of
+    the Jiangxian plan), :data:`NODATA` where no height rule applies.
+
+    Parameters
+    ----------
+    path : str or Path
+        The GeoTIFF to write (atomically; an existing file only with ``overwrite``).
+    frame : StationFrame
+        The station's frame.
+    resolution_m : float
+        Cell size. [m]
+    extent_m : float
+        Half the grid's width, from the field centre. [m]
+    crs : str or pyproj.CRS, optional
+        The grid's CRS (default: the station frame).
+    dem : geozones.terrain.DEM, optional
+        Needed for ``mode`` "ground" and "absolute".
+    mode : {"field", "ground", "absolute"}
+        Height above the field ground (Art. 12), above the local ground
+        (:func:`above_local_ground`), or the elevation of the highest permitted top. [m]
+    field_elevation_m : float, optional
+        The field's ground in the DEM's datum (modes "ground" and "absolute"). [m]
+    kind : str
+        The kind of proposal the limits are for.
+    block_rows : int
+        Rows computed and written at a time.
+    overwrite : bool
+        Replace an existing ``path``.
+    progress : callable, optional
+        ``progress(rows_done, rows)`` after each block.
+
+    Returns
+    -------
+    dict
+        ``cells``, ``zero`` (cells where nothing may stand), ``limited``, ``min`` and ``max``
+        [m], ``path``, ``size`` (cells a side), ``resolution_m``, ``crs``, ``mode``.
     """
     from rasterio.transform import from_origin
 
@@ -116,7 +200,24 @@ DESCRIPTIONS = {
 
 
 def named_frame_crs(frame: StationFrame):
-    """The station frame's CRS with a readable name (a bare PROJ string is named "unknown")."""
+    """The station frame's CRS with a readable name (a bare PROJ string is named "unknown").
+
+    Parameters
+    ----------
+    frame : StationFrame
+        The station's frame.
+
+    Returns
+    -------
+    pyproj.CRS
+        The frame's azimuthal equidistant CRS (metres), named after the station.
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> named_frame_crs(StationFrame(load_station())).name[:40]
+    'jiangxian station frame: azimuthal equid'
+    """
     from pyproj import CRS
 
     s = frame.station
@@ -134,6 +235,25 @@ def above_local_ground(limit: np.ndarray, ground: np.ndarray, field_elevation_m:
     the field, the 0–50 m protection range, Art. 12.1/12.2 ②) it stays 0 whatever the ground;
     where the local ground is already above the permitted top the result is clamped to 0
     (nothing may stand there). NaN where no limit applies or the ground is unknown.
+
+    Parameters
+    ----------
+    limit : array of float
+        Permitted height above the field ground (NaN: unlimited). [m]
+    ground : array of float
+        Local ground elevation, in the datum of ``field_elevation_m`` (NaN: unknown). [m]
+    field_elevation_m : float
+        Elevation of the observation-field ground. [m]
+
+    Returns
+    -------
+    numpy.ndarray
+        Permitted height above the local ground. [m]
+
+    Examples
+    --------
+    >>> above_local_ground(np.array([30.0, 0.0, 30.0]), np.array([765.0, 700.0, 800.0]), 761.0).tolist()
+    [26.0, 0.0, 0.0]
     """
     above = limit - (ground - field_elevation_m)
     above = np.where(limit == 0, 0.0, above)

@@ -105,16 +105,46 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
                     field_elevation_m: float | None = None, eye_height_m: float = 0.0,
                     terrain_radius_m: float = 5000.0, terrain_step_m: float | None = None,
                     labels: np.ndarray | None = None) -> HorizonProfile:
-    """The obstruction profile.
+    """The obstruction profile: per azimuth, the highest elevation angle of the buildings (and
+    terrain) seen from the field centre, and atan(H / D) with D from the fence, the angle the
+    sun-sector rule limits (Art. 12.3 (2) ⑦ of the Jiangxian plan: ≤ 5°).
 
     Parameters
     ----------
-    geoms : footprints in the station frame [m]
-    top_m : height of each top above the field ground [m] (with a DEM: building height +
-        ground − field elevation, see :mod:`geozones.terrain`)
-    dem : optional :class:`geozones.terrain.DEM` for terrain obstruction
-    field_elevation_m : the field's ground in the DEM's datum [m] (needed with ``dem``)
-    eye_height_m : height of the viewpoint above the field ground [m]
+    frame : StationFrame
+        The station's frame.
+    geoms : array of shapely geometries
+        Footprints in the station frame. [m]
+    top_m : array of float
+        Height of each top above the field ground [m] (with a DEM: building height + ground
+        − field elevation, see :mod:`geozones.terrain`).
+    dem : geozones.terrain.DEM, optional
+        Terrain obstruction, sampled along each azimuth out to ``terrain_radius_m``.
+    field_elevation_m : float, optional
+        The field's ground in the DEM's datum (needed with ``dem``). [m]
+    eye_height_m : float
+        Height of the viewpoint above the field ground. [m]
+    terrain_radius_m, terrain_step_m : float
+        How far and in what steps the DEM is sampled (default step: the DEM's cell). [m]
+    labels : array of str, optional
+        Names of the footprints, for ``source``.
+
+    Returns
+    -------
+    HorizonProfile
+        Per whole degree of azimuth: elevation [deg], distance [m], source, in a sun sector,
+        and the station's sun-sector limit [deg].
+
+    Examples
+    --------
+    A 10 m × 10 m block 20 m high, 100 m east of the field centre (87.5 m from the fence):
+    atan(20 / 100) = 11.31° from the centre, atan(20 / 87.5) = 12.875° from the fence.
+
+    >>> from geozones.station import load_station
+    >>> frame = StationFrame(load_station())
+    >>> p = horizon_profile(frame, np.array([shapely.box(100, -5, 110, 5)]), np.array([20.0]))
+    >>> round(float(p.elevation_deg[90]), 2), round(float(p.fence_elevation_deg[90]), 2), p.limit_deg
+    (11.31, 12.88, 5.0)
     """
     az = np.arange(360)
     elev = np.zeros(360)
@@ -180,7 +210,24 @@ def horizon_profile(frame: StationFrame, geoms: np.ndarray, top_m: np.ndarray, *
 
 
 def sun_rule(station):
-    """The station's obstruction-angle rule in the sun sectors (None when it has none)."""
+    """The station's obstruction-angle rule in the sun sectors (None when it has none).
+
+    Parameters
+    ----------
+    station : Station
+
+    Returns
+    -------
+    Rule or None
+        The first ``where = "sun_sector"``, ``limit = "angle"`` row (Art. 12.3 (2) ⑦ at
+        Jiangxian: ``angle_deg`` 5).
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> sun_rule(load_station()).angle_deg
+    5.0
+    """
     return next((r for r in station.rules if r.where == "sun_sector" and r.limit == "angle"), None)
 
 
@@ -188,12 +235,38 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
                    field_elevation_m: float | None = None, crs=None, layer: str | None = None):
     """Footprints and the height of their tops above the field ground, from a vector file.
 
-    Returns ``(footprints in the station frame, tops [m], labels)``. Heights come from
-    ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows without a numeric
-    height, or with coordinates that cannot be meant, are left out. With a DEM, tops are
-    height + ground under the footprint − field elevation (see :mod:`geozones.terrain`); a
-    footprint off the DEM keeps its own height. ``crs`` (``--crs``) is needed for a file
-    without one (DXF) and may name GCJ-02/BD-09 for WGS84 numbers from a Chinese web map.
+    Heights come from ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows
+    without a numeric height, or with coordinates that cannot be meant, are left out. With a
+    DEM, tops are height + ground under the footprint − field elevation (see
+    :mod:`geozones.terrain`); a footprint off the DEM keeps its own height.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any vector file (GeoPackage, shapefile, GeoJSON, DXF with ``crs``...).
+    frame : StationFrame
+        The station's frame the footprints are projected into.
+    height_field : str, optional
+        The height column [m] (default: the first of :data:`HEIGHT_COLUMNS`).
+    dem : geozones.terrain.DEM, optional
+        Ground under the footprints.
+    field_elevation_m : float, optional
+        The field's ground in the DEM's datum. [m]
+    crs : str, optional
+        ``--crs``: needed for a file without one (DXF); GCJ-02/BD-09 for WGS84 numbers from a
+        Chinese web map.
+    layer : str, optional
+        The layer (GeoPackage layer, DXF CAD layer).
+
+    Returns
+    -------
+    tuple
+        ``(footprints in the station frame [m], tops above the field ground [m], labels or None)``.
+
+    Raises
+    ------
+    InputError
+        No height column, or the one named is missing.
     """
     from .core.engine import Zones
     from .core.proposals import Proposals
@@ -231,16 +304,38 @@ CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen
 
 def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",
                  overwrite: bool = False) -> list[str]:
-    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle.
+    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle
+    (the station's sun-sector angle, Art. 12.3 (2) ⑦ at Jiangxian). Needs matplotlib
+    (``pip install 'geozones[diagram]'``).
 
-    Returns notes for the user: with ``lang="zh"`` and no Chinese font installed the labels
-    are drawn in English (rather than as empty boxes) and a note says so.
+    Parameters
+    ----------
+    profile : HorizonProfile
+        From :func:`horizon_profile`.
+    frame : StationFrame
+        The station's frame (its sun sectors are shaded).
+    path : str or Path
+        The diagram, .png or .svg.
+    lang : {"en", "zh"}
+        Language of the labels.
+    overwrite : bool
+        Replace an existing ``path``.
+
+    Returns
+    -------
+    list of str
+        Notes for the user: with ``lang="zh"`` and no Chinese font installed the labels are
+        drawn in English (rather than as empty boxes) and a note says so.
+
+    Raises
+    ------
+    MissingExtraError
+        matplotlib is not installed.
     """
-    import matplotlib
+    from ._optional import require
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
+    require("matplotlib").use("Agg")
+    plt, font_manager = require("matplotlib.pyplot"), require("matplotlib.font_manager")
 
     from .io import atomic_output
     from .text import t
@@ -299,8 +394,38 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
                     terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
                     overwrite: bool = False) -> tuple[HorizonProfile, list[str]]:
     """``geozones horizon`` as one call: read the buildings (and DEM), compute the profile,
-    draw the diagram to ``output`` (.png or .svg) and optionally the CSV. Returns the profile
-    and notes for the user."""
+    draw the diagram to ``output`` (.png or .svg) and optionally the CSV.
+
+    Parameters
+    ----------
+    output : str or Path
+        The diagram, .png or .svg.
+    station : Station
+        The station whose field is the viewpoint.
+    buildings : str or Path, optional
+        Footprints with heights (:func:`read_buildings`); ``buildings`` or ``dem`` is needed.
+    crs, layer, height_field : optional
+        As :func:`read_buildings`.
+    dem : str, Path or geozones.terrain.DEM, optional
+        Terrain obstruction.
+    field_elevation : {"dem", "station"}
+        The field's ground: the DEM at the field centre, or the station file's elevation.
+    eye_height_m : float
+        Height of the viewpoint above the field ground. [m]
+    terrain_radius_m : float
+        How far terrain is sampled. [m]
+    csv_path : str or Path, optional
+        Also write the profile, one row per degree.
+    lang : {"en", "zh"}
+        Language of the labels.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    tuple of (HorizonProfile, list of str)
+        The profile and notes for the user.
+    """
     from .errors import InputError, OutputError
     from .io import atomic_output
     from .terrain import dem_and_field
@@ -325,7 +450,29 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
 
 
 def horizon_lines(prof: HorizonProfile, output, lang: str = "en") -> list[str]:
-    """What ``geozones horizon`` prints: the highest obstruction and the azimuths over the limit."""
+    """What ``geozones horizon`` prints: the highest obstruction and the azimuths over the
+    station's sun-sector limit (Art. 12.3 (2) ⑦ at Jiangxian), seen from the centre and with
+    D from the fence.
+
+    Parameters
+    ----------
+    prof : HorizonProfile
+    output : str or Path
+        The diagram's path, named in the first line.
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> frame = StationFrame(load_station())
+    >>> p = horizon_profile(frame, np.array([shapely.box(100, -5, 110, 5)]), np.array([20.0]))
+    >>> horizon_lines(p, "h.png")[0]   # atan(20 / 100)
+    'h.png: highest obstruction 11.31°'
+    """
     from .text import t
 
     def degrees(az):

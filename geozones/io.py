@@ -131,7 +131,7 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
 
     ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
     :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
-    one (it may be a GCJ-02/BD-09 :class:`~geozones.datums.DatumCRS`).
+    one (it may be a GCJ-02/BD-09 :class:`~geozones.core.datums.DatumCRS`).
     """
     import geopandas as gpd
 

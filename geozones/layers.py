@@ -21,6 +21,33 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
     ``article`` (the station file's ``[zones.articles]``), ``station``. Sectors overlap the bands; the bands do not overlap each other.
     Pilot areas (zone ``pilot:<id>``) carry their own names and ``provisory`` (the boundary is
     provisional; 9 letters, so shapefiles keep the name).
+
+    Parameters
+    ----------
+    frame : StationFrame
+        The station's frame; its station file gives the zone distances and articles (at
+        Jiangxian: the field, Art. 12.1; 0–50 m, Art. 12.2; 50–1000 m, Art. 12.3; the general
+        zone, Art. 11 and 13).
+    crs : str or pyproj.CRS
+        The layer's CRS (default EPSG:4326, longitude first).
+    lang : {"en", "zh"}
+        Language of ``name``.
+    sector_radius_m : float
+        How far from the field centre the sun sectors are drawn. [m]
+    pilots : sequence of PilotArea
+        Pilot areas added as features of their own.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per zone band, sun sector and pilot area.
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> layer = zone_layer(StationFrame(load_station()))
+    >>> layer[["zone", "from_m", "to_m"]].head(3).values.tolist()
+    [['body', 0.0, 0.0], ['protection', 0.0, 50.0], ['control', 50.0, 1000.0]]
     """
     s = frame.station
     bounds = {**s.zone_bounds_m, "sunrise": (0.0, sector_radius_m), "sunset": (0.0, sector_radius_m)}
@@ -53,10 +80,40 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     permitted height of a point-sized ``kind`` from the same evaluator as ``geozones
     heightlimit`` (:func:`geozones.heightlimit.permitted_height_at`); cells are grouped by
     ``floor(height / step_m)`` and polygonised (rasterio), so the sun sectors' stricter
-    limit (H ≤ D·tan 5°) shows as narrower bands there. Edges follow the grid (error ≤ one
-    cell, ``resolution_m``). Columns: ``from_m``/``to_m`` (band of permitted height [m]; a
-    building up to ``from_m`` is allowed anywhere in it), ``name``, ``name_zh``; the band
-    ``from_m == to_m == 0`` is where nothing may stand. Cells without a limit are left out.
+    limit (H ≤ D·tan angle, the station's sun-sector rule: 5° at Jiangxian, Art. 12.3 (2) ⑦)
+    shows as narrower bands there. Edges follow the grid (error ≤ one cell, ``resolution_m``).
+    Columns: ``from_m``/``to_m`` (band of permitted height [m]; a building up to ``from_m`` is
+    allowed anywhere in it), ``name``, ``name_zh``; the band ``from_m == to_m == 0`` is where
+    nothing may stand. Cells without a limit are left out.
+
+    Parameters
+    ----------
+    frame : StationFrame
+        The station's frame.
+    step_m : float
+        Height of each band. [m]
+    extent_m : float
+        Half the grid's width, from the field centre. [m]
+    resolution_m : float
+        Cell size of the grid polygonised. [m]
+    kind : str
+        The kind of proposal the limits are for.
+    crs : str or pyproj.CRS
+        The layer's CRS.
+    lang : {"en", "zh"}
+        Language of ``name``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One MultiPolygon row per band, lowest first.
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> steps = height_steps(StationFrame(load_station()), 10.0, extent_m=200.0, resolution_m=10.0)
+    >>> steps[["from_m", "to_m"]].head(2).values.tolist()   # nothing within 50 m, then H ≤ D / 10
+    [[0.0, 0.0], [0.0, 10.0]]
     """
     import numpy as np
     import rasterio.features

@@ -309,10 +309,10 @@ def _parcels_overview(geoms: np.ndarray, verdicts: Sequence[str], size_px: int =
     import base64
     import io as _io
 
-    import matplotlib
+    from ._optional import require
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    require("matplotlib").use("Agg")
+    plt = require("matplotlib.pyplot")
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
@@ -382,8 +382,9 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
 
 def _band_colors(n: int) -> list[str]:
     """``n`` steps of viridis (perceptually even, readable with colour-blindness), dark = low."""
-    import matplotlib
+    from ._optional import require
 
+    matplotlib = require("matplotlib")
     cmap = matplotlib.colormaps["viridis"]
     return [matplotlib.colors.to_hex(cmap(i / max(n - 1, 1))) for i in range(n)]
 

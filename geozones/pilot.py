@@ -11,7 +11,7 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .core.kinds import USES
 from .core.pilot import PilotArea, geodesic_area_km2, low_rise_share, storeys_from_height, with_boundary
-from .core.rules import Rule
+from .core.rules import Rule, parse_rule
 from .core.text import Text
 from .errors import InputError, StationFileError, first_line
 from .station import read_toml
@@ -39,14 +38,9 @@ PILOT_TOP_KEYS = frozenset({"schema", "pilot", "rules"})
 PILOT_KEYS = frozenset({"id", "name", "name_zh", "boundary", "area_km2", "area_warn_fraction",
                         "reference_lonlat", "reference_name", "storey_height_m", "low_rise_storeys",
                         "low_rise_share_target", "source"})
-PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "article_zh", "quote_zh", "quote_en", "document",
-                             "reading_en", "reading_zh", "word",
-                             "storeys_above", "storeys_at_most", "source"})
-PILOT_SEVERITIES = ("fail", "review", "info")
-#: A pilot rule is a rule row like the station's (``where = "area"``, ``limit = "storeys"``).
+#: A pilot rule is a rule row like the station's (``where = "area"``, ``limit = "storeys"``),
+#: read by the one parser, :func:`geozones.core.rules.parse_rule`.
 PilotRule = Rule
-#: Kinds pilot rules of schema /1 concern: "residential buildings" (Pinglu plan §2).
-PILOT_KINDS = frozenset({"building"})
 
 
 def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]:
@@ -162,55 +156,6 @@ def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _parse_rule(row: Mapping[str, Any], i: int, path: str, area: str) -> Rule:
-    where = f"rules[{i}]"
-
-    def need(field: str, kind: type | tuple[type, ...], expected: str):
-        v = row.get(field)
-        if not isinstance(v, kind) or isinstance(v, bool):
-            raise StationFileError("pilot_field", path=path, field=f"{where}.{field}", expected=expected)
-        return v
-
-    uses = need("uses", list, "a list of uses from " + ", ".join(USES))
-    if not uses or any(u not in USES for u in uses):
-        raise StationFileError("pilot_field", path=path, field=f"{where}.uses",
-                               expected="a list of uses from " + ", ".join(USES))
-    severity = need("severity", str, "one of " + ", ".join(PILOT_SEVERITIES))
-    if severity not in PILOT_SEVERITIES:
-        raise StationFileError("pilot_field", path=path, field=f"{where}.severity",
-                               expected="one of " + ", ".join(PILOT_SEVERITIES))
-    known = PILOT_RULE_KEYS
-    for key in row:
-        if key not in known:
-            raise StationFileError("pilot_unknown_key", path=path, field=f"{where}.{key}",
-                                   known=", ".join(sorted(known)))
-    above = row.get("storeys_above")
-    at_most = row.get("storeys_at_most")
-    for name, v in (("storeys_above", above), ("storeys_at_most", at_most)):
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)
-                              or not math.isfinite(v) or v < 0):
-            raise StationFileError("pilot_field", path=path, field=f"{where}.{name}",
-                                   expected="a finite number ≥ 0 (storeys)")
-    if above is not None and at_most is not None and not at_most > above:
-        raise StationFileError("pilot_field", path=path, field=f"{where}.storeys_at_most",
-                               expected=f"more than storeys_above ({above:g})")
-    if above is None and at_most is None:
-        raise StationFileError("pilot_field", path=path, field=f"{where}.storeys_above",
-                               expected="a number (or storeys_at_most)")
-    return Rule(
-        id=need("id", str, "text"), kinds=PILOT_KINDS, where="area", limit="storeys",
-        severity=severity, article=need("article", str, "text"),
-        article_zh=str(row.get("article_zh", "")),
-        quote_zh=need("quote_zh", str, "text"), quote_en=need("quote_en", str, "text"),
-        uses=frozenset(uses), area=area,
-        storeys_above=None if above is None else float(above),
-        storeys_at_most=None if at_most is None else float(at_most),
-        reading_en=str(row.get("reading_en", "")),
-        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
-        document=str(row.get("document", "")),
-    )
-
-
 def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_crs: Any = None) -> PilotArea:
     """Read a pilot file; ``boundary`` (in ``boundary_crs`` if given) replaces the boundary it names."""
     path = Path(path)
@@ -271,7 +216,7 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
         reference_name=text("reference_name"), storey_height_m=num("storey_height_m"),
         low_rise_storeys=int(num("low_rise_storeys")),
         low_rise_share_target=num("low_rise_share_target", high=1.0),
-        rules=tuple(_parse_rule(r, i, p, pid) for i, r in enumerate(rows)),
+        rules=tuple(parse_rule(r, i, area=pid, path=p) for i, r in enumerate(rows)),
         source=str(t.get("source", "")),
     )
 

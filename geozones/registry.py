@@ -6,25 +6,14 @@ source). :func:`station_toml` turns one such row into a station file
 (``geozones.station/2``, the format of ``data/stations/jiangxian.toml``) whose zones and rule
 rows are the defaults of the station's national class (State Council Order No. 623 classes:
 reference climate station 基准站, basic station 基本站, general station 一般站), as
-``RULES.md`` "National classes" gives them:
+``RULES.md`` "National classes" gives them. Those defaults (each class's height-limit reach
+and ratio, setbacks, sun-sector angle, and where each value comes from) are data:
+``data/classes.toml``, read here; none is written in this module.
 
-=============  ==========================  =====================================================
-class          height limit                setbacks
-=============  ==========================  =====================================================
-reference      H ≤ D / 10 within 2000 m    dumps/sewage 500 m, railway 200 m, water 100 m,
-                                           roads and plants > 1 m 50 m
-basic          H ≤ D / 10 within 1000 m    the same
-general        H ≤ D / 8 within 800 m      dumps 200 m, railway 100 m, ponds 50 m,
-                                           roads and plants > 1 m 30 m
-all            H ≤ D × tan 5° in the sunrise and sunset directions, at any distance
-=============  ==========================  =====================================================
-
-Only the basic-station values are confirmed from a regulation's text we hold: the Jiangxian
-plan (绛政办发〔2024〕26号, Art. 12) states them for a national basic station, and its words
-are the rows' quotes. Every other value (the reference-station 2000 m from a CMA
-assessment-report template, the general-station values partly from memory of the
-regulation) is written with ``confirmed = false``, an empty quote, a reading that says where
-the value comes from, and a ``note`` that every result the rule applies to repeats.
+Only the basic-station values are confirmed from a regulation's text we hold (the Jiangxian
+plan, 绛政办发〔2024〕26号, Art. 12, whose words are the rows' quotes). Every other value is
+written with ``confirmed = false``, an empty quote, a reading that says where the value comes
+from, and a ``note`` that every result the rule applies to repeats.
 
 This module is pure: rows in, text out. Reading the table and writing files is
 :mod:`geozones.cli.stations`.
@@ -35,8 +24,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 __all__ = ["CLASSES", "CLASS_ALIASES", "CLASS_NAMES", "COLUMNS", "COLUMN_ALIASES", "REQUIRED_COLUMNS",
@@ -44,13 +35,16 @@ __all__ = ["CLASSES", "CLASS_ALIASES", "CLASS_NAMES", "COLUMNS", "COLUMN_ALIASES
            "class_zones",
            "station_toml", "DEFAULT_FIELD_SIZE_M"]
 
+#: The class defaults (zones, rule rows, their bases and the plan's words): ``data/classes.toml``.
+_DATA: dict[str, Any] = tomllib.loads((resources.files("geozones.data") / "classes.toml").read_text(encoding="utf-8"))
 #: The national classes, strictest reach first.
-CLASSES: tuple[str, ...] = ("reference", "basic", "general")
-CLASS_NAMES: dict[str, dict[str, str]] = {
-    "reference": {"en": "national reference climate station", "zh": "国家基准气候站"},
-    "basic": {"en": "national basic weather station", "zh": "国家基本气象站"},
-    "general": {"en": "national general weather station", "zh": "国家一般气象站"},
-}
+CLASSES: tuple[str, ...] = tuple(_DATA["classes"])
+CLASS_NAMES: dict[str, dict[str, str]] = {c: {"en": v["en"], "zh": v["zh"]} for c, v in _DATA["classes"].items()}
+#: The field side when the table gives none: GB 31221-2014 / the surface-observation code's
+#: 25 m × 25 m field (the Jiangxian plan Art. 12.1 (1) also says 25 m). [m]
+DEFAULT_FIELD_SIZE_M: float = _DATA["defaults"]["field_size_m"]
+#: What a station file says where the table gives none (rotation, sun and check settings).
+_DEFAULTS: dict[str, float] = _DATA["defaults"]
 #: Names a table may use for each class (compared without case and spaces).
 CLASS_ALIASES: dict[str, str] = {
     **{c: c for c in CLASSES},
@@ -71,7 +65,7 @@ COLUMNS: dict[str, str] = {
     "lon": "longitude of the field centre, WGS84/CGCS2000 [deg]",
     "elevation": "field elevation [m]",
     "class": "reference / basic / general (基准站 / 基本站 / 一般站)",
-    "field_size": f"side of the square observation field [m] (default {25.0:g})",
+    "field_size": f"side of the square observation field [m] (default {DEFAULT_FIELD_SIZE_M:g})",
     "field_rotation": "clockwise rotation of the field from grid north [deg] (default 0)",
     "prevailing_wind": "prevailing wind, the azimuth it blows FROM [deg] (default: unknown)",
     "source": "where the position comes from (default: the table and its row)",
@@ -97,14 +91,11 @@ COLUMN_ALIASES: dict[str, str] = {
     "台站号": "cma_id", "cma": "cma_id",
 }
 
-#: The field side when the table gives none: GB 31221-2014 / the surface-observation code's
-#: 25 m × 25 m field (the Jiangxian plan Art. 12.1 (1) also says 25 m). [m]
-DEFAULT_FIELD_SIZE_M = 25.0
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class RowError(ValueError):
-    """A table cell that cannot be used: ``column`` names it, ``key`` is the i18n message of
+    """A table cell that cannot be used: ``column`` names it, ``key`` is the message key (geozones.text) of
     the fix (with ``params``)."""
 
     def __init__(self, column: str, key: str, **params: object) -> None:
@@ -212,88 +203,15 @@ def parse_row(row: Mapping[str, str], default_source: str) -> StationRow:
     assert lat is not None and lon is not None and elevation is not None
     return StationRow(sid, name or name_zh, name_zh or name, lat, lon, elevation, cls,
                       DEFAULT_FIELD_SIZE_M if size is None else size,
-                      0.0 if rotation is None else rotation, wind, source, cma,
+                      _DEFAULTS["field_rotation_deg"] if rotation is None else rotation, wind, source, cma,
                       size is not None, rotation is not None)
 
 
 # --- the class defaults ------------------------------------------------------------------------
 
-_JX = "绛政办发〔2024〕26号 (Jiangxian plan)"
-_ORDER_623 = ("State Council Order No. 623 (气象设施和气象探测环境保护条例), as public summaries "
-              "restate it; article and wording not held here")
-_ORDER_623_ZH = "国务院令第623号《气象设施和气象探测环境保护条例》（据公开摘要转述；条款号及原文未核实）"
-_TEMPLATE = "a CMA observation-environment assessment-report template (not a regulation's text)"
-_TEMPLATE_ZH = "中国气象局探测环境评估报告模板（非法规原文）"
-_MEMORY = "recollection of the regulation, not checked against its text"
-_MEMORY_ZH = "凭对条例的记忆，未与原文核对"
-
-#: The basic-station rows the Jiangxian plan states in its own words (Art. 12.2-12.3): these
-#: are the confirmed values, with the plan's quote.
-_QUOTES: dict[str, tuple[str, str, str]] = {
-    "height_ratio": ("Art. 12.3 (2) ⑥",
-                     "在国家基本气象站观测场周边 1000 米探测环境保护范围内禁止修建高度超过距观测场距离 1/10 的建筑物、构筑物",
-                     "Within the 1000 m observation-environment protection range around the observation field of a national "
-                     "basic station, buildings and structures higher than 1/10 of their distance to the observation field are "
-                     "prohibited"),
-    "setback_source": ("Art. 12.3 (2) ④", "与垃圾场、排污口等干扰源距离大于 500 米",
-                       "Distance to garbage dumps, sewage outlets and similar interference sources more than 500 m"),
-    "setback_railway": ("Art. 12.3 (2) ③", "与铁路路基距离大于 200 米",
-                        "Distance to the railway subgrade more than 200 m"),
-    "setback_water": ("Art. 12.3 (2) ②", "与大型水体距离大于 100 米", "Distance to large water bodies more than 100 m"),
-    "setback_road": ("Art. 12.3 (2) ①", "与公路路基距离大于 50 米", "Distance to the road subgrade more than 50 m"),
-    "vegetation": ("Art. 12.2 (2) ③", "观测场围栏四周 50 米内不得种植高于 1 米的植物。",
-                   "No plants taller than 1 m may be planted within 50 m around the observation-field fence."),
-    "sun_sector": ("Art. 12.3 (2) ⑦",
-                   "国家基本气象站在日出方向和日落方向内(此范围不受控制区限制), 障碍物遮挡仰角不大于 5°",
-                   "For a national basic station, in the sunrise and sunset directions (this range is not limited by "
-                   "the control zone), the obstruction elevation angle of obstacles is not more than 5°"),
-}
-
-#: Per class: (height-limit reach [m], ratio, its basis) and the setbacks [m] with their basis.
-#: A basis is "plan" (confirmed: the Jiangxian plan's words for a basic station), "order"
-#: (public summaries of Order 623), "template" (CMA assessment template) or "memory".
-_CLASS_VALUES: dict[str, dict[str, tuple[float, str]]] = {
-    "reference": {"height_reach": (2000.0, "template"), "ratio": (0.1, "order"),
-                  "setback_source": (500.0, "order"), "setback_railway": (200.0, "order"),
-                  "setback_water": (100.0, "plan_other"), "setback_road": (50.0, "order"),
-                  "vegetation": (50.0, "order"), "sun_sector": (5.0, "code")},
-    "basic": {"height_reach": (1000.0, "plan"), "ratio": (0.1, "plan"),
-              "setback_source": (500.0, "plan"), "setback_railway": (200.0, "plan"),
-              "setback_water": (100.0, "plan"), "setback_road": (50.0, "plan"),
-              "vegetation": (50.0, "plan"), "sun_sector": (5.0, "plan")},
-    "general": {"height_reach": (800.0, "template"), "ratio": (0.125, "template"),
-                "setback_source": (200.0, "memory"), "setback_railway": (100.0, "memory"),
-                "setback_water": (50.0, "memory"), "setback_road": (30.0, "memory"),
-                "vegetation": (30.0, "memory"), "sun_sector": (5.0, "code")},
-}
-
-_BASIS: dict[str, tuple[str, str]] = {
-    "plan": ("the Jiangxian plan's words for a national basic station", "绛县规划对国家基本气象站的原文"),
-    "plan_other": ("the Jiangxian plan's value for a national basic station, applied to this class",
-                   "绛县规划对国家基本气象站的数值，套用于本类别"),
-    "order": (_ORDER_623, _ORDER_623_ZH),
-    "template": (_TEMPLATE, _TEMPLATE_ZH),
-    "memory": (_MEMORY, _MEMORY_ZH),
-    "code": ("the national surface-observation code (地面气象观测规范 §1.2) as RULES.md restates it; text not held",
-             "《地面气象观测规范》第1.2节（据 RULES.md 转述，原文未核实）"),
-}
-
-#: What each rule binds and limits (families, limit, severity), as the Jiangxian rows do.
-_RULE_SHAPES: dict[str, dict[str, Any]] = {
-    "height_ratio": {"families": ["obstacle"], "limit": "ratio", "word": "禁止"},
-    "setback_source": {"families": ["interference"], "limit": "forbid", "word": "大于"},
-    "setback_railway": {"families": ["railway"], "limit": "forbid", "word": "大于"},
-    "setback_water": {"families": ["water"], "limit": "forbid", "word": "大于"},
-    "setback_road": {"families": ["road"], "limit": "forbid", "word": "大于"},
-    "vegetation": {"families": ["plant"], "limit": "fixed", "height_m": 1.0, "word": "不得"},
-    "sun_sector": {"families": ["obstacle", "plant"], "limit": "angle", "word": "不大于"},
-}
-_WHAT: dict[str, tuple[str, str]] = {
-    "setback_source": ("garbage dumps, sewage outlets and similar interference sources", "垃圾场、排污口等干扰源"),
-    "setback_railway": ("the railway subgrade", "铁路路基"),
-    "setback_water": ("large water bodies (ponds)", "大型水体（池塘）"),
-    "setback_road": ("the road subgrade", "公路路基"),
-}
+def _value(station_class: str, rule_id: str) -> dict[str, Any]:
+    """The class's values of one rule row (``within`` or ``angle_deg``, ``ratio``, their bases)."""
+    return _DATA["classes"][station_class][rule_id]
 
 
 def class_zones(station_class: str) -> dict[str, float]:
@@ -305,10 +223,9 @@ def class_zones(station_class: str) -> dict[str, float]:
     >>> class_zones("general")
     {'protection': 30.0, 'control': 800.0, 'general': 800.0, 'general_upwind': 800.0}
     """
-    v = _CLASS_VALUES[station_class]
-    control = v["height_reach"][0]
-    return {"protection": v["setback_road"][0], "control": control, "general": control,
-            "general_upwind": control}
+    control = _value(station_class, "height_ratio")["within"]
+    return {"protection": _value(station_class, "setback_road")["within"], "control": control,
+            "general": control, "general_upwind": control}
 
 
 def class_rules(station_class: str) -> list[dict[str, Any]]:
@@ -317,51 +234,50 @@ def class_rules(station_class: str) -> list[dict[str, Any]]:
     >>> [(r["id"], r.get("within"), r.get("ratio"), r["confirmed"]) for r in class_rules("general")][:2]
     [('height_ratio', 800.0, 0.125, False), ('setback_source', 200.0, None, False)]
     """
-    values = _CLASS_VALUES[station_class]
     label = CLASS_NAMES[station_class]
+    bases = _DATA["bases"]
     rows = []
-    for rid, shape in _RULE_SHAPES.items():
-        distance, basis = values["height_reach"] if rid == "height_ratio" else values[rid]
-        if rid == "height_ratio":
-            ratio, ratio_basis = values["ratio"]
+    for rid, shape in _DATA["rules"].items():
+        v = _value(station_class, rid)
+        basis = v["basis"]
+        basis_en, basis_zh = bases[basis]["en"], bases[basis]["zh"]
+        if shape["limit"] == "ratio":
+            ratio, ratio_basis = v["ratio"], v["ratio_basis"]
             confirmed = basis == "plan" and ratio_basis == "plan"
-            basis_en = _BASIS[basis][0] + (f"; ratio: {_BASIS[ratio_basis][0]}" if ratio_basis != basis else "")
-            basis_zh = _BASIS[basis][1] + (f"；比值：{_BASIS[ratio_basis][1]}" if ratio_basis != basis else "")
+            if ratio_basis != basis:
+                basis_en += f"; ratio: {bases[ratio_basis]['en']}"
+                basis_zh += f"；比值：{bases[ratio_basis]['zh']}"
             one_in = round(1 / ratio)
-            value_en = f"H ≤ D / {one_in} within {distance:g} m of the fence"
-            value_zh = f"围栏外 {distance:g} 米内 H ≤ D/{one_in}"
-        elif rid == "sun_sector":
+            value_en = f"H ≤ D / {one_in} within {v['within']:g} m of the fence"
+            value_zh = f"围栏外 {v['within']:g} 米内 H ≤ D/{one_in}"
+        elif shape["limit"] == "angle":
             confirmed = basis == "plan"
-            basis_en, basis_zh = _BASIS[basis]
-            value_en = f"in the sunrise and sunset directions, at any distance, H ≤ D × tan {distance:g}°"
-            value_zh = f"日出、日落方向内不限距离 H ≤ D × tan {distance:g}°"
-        elif rid == "vegetation":
+            value_en = f"in the sunrise and sunset directions, at any distance, H ≤ D × tan {v['angle_deg']:g}°"
+            value_zh = f"日出、日落方向内不限距离 H ≤ D × tan {v['angle_deg']:g}°"
+        elif shape["limit"] == "fixed":
             confirmed = basis == "plan"
-            basis_en, basis_zh = _BASIS[basis]
-            value_en = f"no plants taller than 1 m within {distance:g} m of the fence"
-            value_zh = f"围栏外 {distance:g} 米内不得有高于 1 米的植物"
+            value_en = f"no plants taller than {shape['height_m']:g} m within {v['within']:g} m of the fence"
+            value_zh = f"围栏外 {v['within']:g} 米内不得有高于 {shape['height_m']:g} 米的植物"
         else:
             confirmed = basis == "plan"
-            basis_en, basis_zh = _BASIS[basis]
-            what_en, what_zh = _WHAT[rid]
-            value_en = f"distance to {what_en} more than {distance:g} m"
-            value_zh = f"与{what_zh}距离大于 {distance:g} 米"
-        row: dict[str, Any] = {"id": rid, "families": list(shape["families"])}
-        if rid == "sun_sector":
-            row.update(where="sun_sector", limit="angle", angle_deg=distance)
+            value_en = f"distance to {shape['what']['en']} more than {v['within']:g} m"
+            value_zh = f"与{shape['what']['zh']}距离大于 {v['within']:g} 米"
+        row: dict[str, Any] = {"id": rid, "families": list(shape["families"]), "where": shape["where"]}
+        if shape["where"] == "sun_sector":
+            row.update(limit=shape["limit"], angle_deg=v["angle_deg"])
         else:
-            row.update(where="band", within=distance, limit=shape["limit"])
-            if rid == "height_ratio":
-                row["ratio"] = values["ratio"][0]
-            if rid == "vegetation":
-                row["height_m"] = 1.0
-        row.update(severity="fail", word=shape["word"], confirmed=confirmed)
+            row.update(within=v["within"], limit=shape["limit"])
+            if shape["limit"] == "ratio":
+                row["ratio"] = v["ratio"]
+            if shape["limit"] == "fixed":
+                row["height_m"] = shape["height_m"]
+        row.update(severity=shape["severity"], word=shape["word"], confirmed=confirmed)
         if confirmed:
-            article, zh, en = _QUOTES[rid]
             from .text import article_label
 
-            row.update(article=f"Jiangxian plan {article}", article_zh="绛县规划" + article_label(article, "zh"),
-                       document=_JX, quote_zh=zh, quote_en=en,
+            row.update(article=f"Jiangxian plan {shape['article']}",
+                       article_zh="绛县规划" + article_label(shape["article"], "zh"),
+                       document=_DATA["document"], quote_zh=shape["quote_zh"], quote_en=shape["quote_en"],
                        reading_en=f"Class default of a {label['en']}: {value_en}; the Jiangxian plan states it "
                                   "for a national basic station (Order 623 article unconfirmed).",
                        reading_zh=f"{label['zh']}类别默认值：{value_zh}；绛县规划对国家基本气象站有此原文"
@@ -438,12 +354,13 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
     kv("position_is_default", True, "not a surveyed fence: every result names the source")
     kv("rules_incomplete", False, "class defaults: the rows' notes say what is unconfirmed")
     out += ["", "[field]"]
-    kv("size_m", row.field_size_m, "" if row.field_size_given else "not in the table: the standard 25 m field")
-    kv("rotation_deg", row.field_rotation_deg, "" if row.rotation_given else "not in the table: assumed 0°")
+    size, turn = f"{DEFAULT_FIELD_SIZE_M:g}", f"{_DEFAULTS['field_rotation_deg']:g}"
+    kv("size_m", row.field_size_m, "" if row.field_size_given else f"not in the table: the standard {size} m field")
+    kv("rotation_deg", row.field_rotation_deg, "" if row.rotation_given else f"not in the table: assumed {turn}°")
     kv("source", "station table" + ("" if row.field_size_given and row.rotation_given else
-                                    "; size 25 m (standard) and/or rotation 0° assumed where the table is empty"))
+                                    f"; size {size} m (standard) and/or rotation {turn}° assumed where the table is empty"))
     kv("source_zh", "台站表" + ("" if row.field_size_given and row.rotation_given else
-                             "；表中未给出处按标准 25 米边长和/或 0° 方位假定"))
+                             f"；表中未给出处按标准 {size} 米边长和/或 {turn}° 方位假定"))
     out += ["", "[zones]"]
     kv("protection_m", zones["protection"], "the nearest setback (roads, plants > 1 m) of the class")
     kv("control_m", zones["control"], "the class's height-limit reach (H ≤ D × ratio)")
@@ -451,7 +368,7 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
     out.append("# plan's 2000 m / 5000 m upwind is that plan's own): general_m = general_upwind_m = control_m.")
     kv("general_m", zones["general"])
     kv("general_upwind_m", zones["general_upwind"])
-    kv("upwind_sector_deg", 90.0)
+    kv("upwind_sector_deg", _DEFAULTS["upwind_sector_deg"])
     if row.prevailing_wind_from_deg is None:
         out.append("# Prevailing wind: not in the table (unknown). Set prevailing_wind_from_deg when known.")
     else:
@@ -472,17 +389,20 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
     out += ["", "[zones.articles]"]
     for zone in ("body", "protection", "control", "general", "sunrise", "sunset"):
         kv(zone, "class default (Order No. 623 article unconfirmed)")
+    angle = _value(cls, "sun_sector")["angle_deg"]
     out += ["", "[sun]",
-            "# Obstruction elevation ≤ 5° in the sunrise and sunset directions, out to sector_radius_m.",
+            f"# Obstruction elevation ≤ {angle:g}° in the sunrise and sunset directions, out to sector_radius_m.",
             "# The sectors follow from the station latitude (cos A = (sin δ − sin φ sin h0) / (cos φ cos h0))."]
-    kv("solstice_declination_deg", 23.44)
-    kv("horizon_altitude_deg", -0.833)
-    kv("sector_radius_m", 100000.0, "at 100 km the 5° limit permits 8.7 km")
+    kv("solstice_declination_deg", _DEFAULTS["solstice_declination_deg"])
+    kv("horizon_altitude_deg", _DEFAULTS["horizon_altitude_deg"])
+    radius = _DEFAULTS["sun_sector_radius_m"]
+    kv("sector_radius_m", radius, f"at {radius / 1000:g} km the {angle:g}° limit permits "
+                                  f"{radius * math.tan(math.radians(angle)) / 1000:.1f} km")
     kv("source", "solar geometry (Meeus, Astronomical Algorithms, ch. 15)")
     kv("source_zh", "太阳几何（Meeus《天文算法》第 15 章）")
     out += ["", "[checks]"]
-    kv("plausible_radius_m", 50000.0)
-    kv("tolerance_m", 0.001)
+    kv("plausible_radius_m", _DEFAULTS["plausible_radius_m"])
+    kv("tolerance_m", _DEFAULTS["tolerance_m"])
     for rule in class_rules(cls):
         out += [""]
         if not rule["confirmed"]:

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from .check import CheckResult
+from .core.station import sun_angle_deg
 from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
 __all__ = ["format_check"]
@@ -83,8 +84,9 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
     return "\n".join(lines)
 
 
-def format_summary(summary, lang: str = "en") -> str:
-    """The terminal summary of a screening run."""
+def format_summary(summary, lang: str = "en", network: Any = None) -> str:
+    """The terminal summary of a screening run (``network``: the stations screened against, for
+    the sun-sector angle the many-station note quotes)."""
     lines = [t("sum_rows", lang, n=f"{summary.rows:,}", out=summary.output)]
     if summary.encoding:
         lines.append(t("sum_encoding", lang, enc=summary.encoding))
@@ -121,8 +123,10 @@ def format_summary(summary, lang: str = "en") -> str:
     if getattr(summary, "stations", None) is not None:
         lines.append(t("sum_stations", lang, n=f"{summary.stations:,}", pairs=f"{summary.station_pairs:,}",
                        none=f"{summary.no_station_rows:,}"))
-        lines.append(t("assume_sun_reach", lang, km=f"{summary.sun_reach_m / 1000:g}",
-                       h=f"{summary.sun_reach_m * math.tan(math.radians(5.0)):,.0f}"))
+        angle = None if network is None else sun_angle_deg(network.stations)
+        if angle is not None:
+            lines.append(t("assume_sun_reach", lang, km=f"{summary.sun_reach_m / 1000:g}", angle=f"{angle:g}",
+                           h=f"{summary.sun_reach_m * math.tan(math.radians(angle)):,.0f}"))
         if summary.long_output:
             lines.append(t("sum_long", lang, path=summary.long_output))
     if summary.renamed:

@@ -126,3 +126,85 @@ def test_width_spelling_matches_check(frame):
     assert a.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
     assert b.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
     assert geozones.assess(gdf.geometry, kind="road", width=-1.0).problems[0] is not None
+
+
+# --- one argument order (issue 22, item 7) ---------------------------------------------------
+
+POINT = "POINT (111.5745 35.5054)"
+
+
+def test_geometry_first_everything_else_by_keyword(frame):
+    """check, check_stations and assess take the geometry first and the rest by keyword, in
+    any order. A 10 m point 336.8 m east of the fence, in the sunrise sector: the sun rule
+    permits 336.8 × tan 5° = 29.47 m (the control zone's D / 10 = 33.68 m is higher)."""
+    import inspect
+
+    for fn in (geozones.check, geozones.check_stations, geozones.assess, geozones.assess_frame):
+        params = list(inspect.signature(fn).parameters.values())
+        assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), fn.__name__
+    pt = _frame(frame, [east(336.8)]).geometry
+    r = geozones.check(pt, kind="building", height=10.0)
+    assert r.in_sun_sector and r.distance_m == pytest.approx(336.8, abs=0.01)
+    assert r.max_height_m == pytest.approx(336.8 * TAN5, abs=0.01) == pytest.approx(29.47, abs=0.01)
+    a = geozones.assess(pt, kind="building", height=10.0)
+    assert a.max_height_m[0] == pytest.approx(29.47, abs=0.01)
+    net = geozones.StationNetwork([geozones.load_station()])
+    s = geozones.check_stations(pt.iloc[0], network=net, crs="EPSG:4546", kind="building", height=10.0)
+    assert (s.verdict, s.station) == ("pass", "jiangxian") and s.max_height_m == pytest.approx(29.47, abs=0.01)
+
+
+def test_assess_with_a_number_in_place_of_the_kind_is_an_error_naming_height():
+    """assess(gs, 10) once read 10 as the kind; now it is a TypeError saying height=10."""
+    with pytest.raises(TypeError, match=re.escape("assess(geoms, height=10)")):
+        geozones.assess([POINT], 10)
+    with pytest.raises(TypeError, match="height="):
+        geozones.assess([POINT], [10.0, 20.0])
+    with pytest.raises(TypeError, match="1 positional argument"):
+        geozones.assess([POINT], "building", 10, "EPSG:4326")
+
+
+def test_old_positional_forms_work_for_one_release_with_a_warning():
+    """The old orders (check: height, kind, crs; assess: kind, height) still give the same
+    answers, with a DeprecationWarning naming the keywords. At the test point (336.8 m from the
+    fence in the sunrise sector: 336.8 × tan 5° = 29.47 m permitted, so 10 m passes) both read
+    alike."""
+    with pytest.warns(DeprecationWarning, match=re.escape("check(geometry, height=..., kind=...)")):
+        old = geozones.check(POINT, 10, "building")
+    new = geozones.check(POINT, kind="building", height=10)
+    assert old.to_dict() == new.to_dict() and new.max_height_m == pytest.approx(336.818 * TAN5, abs=0.001)
+    with pytest.warns(DeprecationWarning, match=re.escape("assess(geometry, kind=..., height=...)")):
+        old_a = geozones.assess([POINT, POINT], ["building", "road"], [10.0, np.nan])
+    new_a = geozones.assess([POINT, POINT], kind=["building", "road"], height=[10.0, np.nan])
+    assert old_a.verdict.tolist() == new_a.verdict.tolist() == ["pass", "pass"]
+    with pytest.raises(TypeError, match="multiple values for argument .height."):
+        geozones.check(POINT, 10, height=10)
+
+
+def test_all_names_import_and_nothing_is_left_out():
+    """__all__ names every public name (the API, the readers, every error), each importable."""
+    import geozones.api
+    import geozones.errors
+
+    for name in geozones.__all__:
+        assert getattr(geozones, name) is not None, name
+    assert {"check", "check_stations", "assess", "assess_frame", "screen_file", "ZoneSet", "StationNetwork",
+            "CheckResult", "load_station", "load_stations", "load_pilot", "load_pilots", "__version__"} <= set(geozones.__all__)
+    errors = {n for n in geozones.errors.__all__ if n[0].isupper()}
+    assert errors <= set(geozones.__all__)
+    for name in geozones.api.__all__:
+        assert getattr(geozones.api, name) is getattr(geozones, name), name
+    from geozones.screen import assess_frame, screen_file
+
+    assert geozones.assess_frame is assess_frame and geozones.screen_file is screen_file   # one definition each
+
+
+@pytest.mark.parametrize("old", ["rules", "zones", "coords", "kinds", "sun", "datums", "geometry", "curves"])
+def test_old_module_aliases_are_gone(old):
+    """The sys.modules aliases of the core's modules are removed (changelog: 0.2); their own
+    paths import."""
+    import importlib
+
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"geozones.{old}")
+    assert importlib.import_module(f"geozones.core.{old}") is not None

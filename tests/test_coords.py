@@ -92,7 +92,7 @@ def test_unknown_crs():
 
 def test_batch_flags_bad_rows_only(frame):
     good = _in(frame, square_north(300.0), 4326)
-    a = geozones.assess([good, _swap(good), good], "building", 5.0)
+    a = geozones.assess([good, _swap(good), good], kind="building", height=5.0)
     assert list(a.zone) == ["control", None, "control"]
     assert a.problems[0] is None and a.problems[2] is None
     assert "swapped" in str(a.problems[1])

@@ -25,7 +25,7 @@ def sample():
     local = shapely.box(x, y, x + w, y + h)
     wgs = from_frame(local, z.frame.crs, WGS84)
     height = np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0, 150, n))
-    return z, wgs, height, assess(wgs, "building", height, crs="EPSG:4326", zones=z)
+    return z, wgs, height, assess(wgs, kind="building", height=height, crs="EPSG:4326", zones=z)
 
 
 @pytest.mark.parametrize("datum", DATUMS)
@@ -34,7 +34,7 @@ def test_cleared_rows_keep_their_verdict(sample, datum):
     shift = vertex_shift_m(wgs, WGS84, [DatumCRS(datum)], z.frame.crs)[0]
     assert 300 < np.median(shift) < 2000  # GCJ-02 ≈ 550 m here, BD-09 ≈ 1.3 km
     may = verdict_may_change(a, shift)
-    b = assess(wgs, "building", height, crs=DatumCRS(datum), zones=z)
+    b = assess(wgs, kind="building", height=height, crs=DatumCRS(datum), zones=z)
     both = np.equal(a.problems, None) & np.equal(b.problems, None)
     changed = both & (a.verdict != b.verdict)
     assert changed.sum() > 20            # the sample has rows whose verdict the datum changes
@@ -49,7 +49,7 @@ def test_a_shift_of_zero_clears_rows_away_from_edges(sample):
     h = z.station.field_size_m / 2
     geoms = from_frame(np.array([shapely.Point(0, h + 300), shapely.Point(0, h + 50.5)], dtype=object),
                        z.frame.crs, WGS84)
-    a = assess(geoms, "building", 10.0, crs="EPSG:4326", zones=z)
+    a = assess(geoms, kind="building", height=10.0, crs="EPSG:4326", zones=z)
     np.testing.assert_array_equal(verdict_may_change(a, np.zeros(2)), [False, True])
 
 
@@ -65,7 +65,7 @@ def test_check_notes_equal_the_full_reading():
             pt = from_frame(np.array([shapely.Point(x, y)], dtype=object), z.frame.crs, WGS84)[0]
             height = 0.1 * n + 2.0
             r = check(pt, height=height)
-            a = assess([pt], "building", height, crs="EPSG:4326", zones=z)
+            a = assess([pt], kind="building", height=height, crs="EPSG:4326", zones=z)
             full = _datum_alternatives(a, pt, "building", height, "xy", z, None, None, "en")  # no crs: no filter
             assert [s for s in r.assumptions if s.startswith("Read as ")] == full
             changed += len(full)

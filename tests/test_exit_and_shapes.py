@@ -7,11 +7,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import read_output, square_north
-from geozones.coords import from_frame
 from pyproj import CRS
 
 from geozones.check import ZoneSet
 from geozones.cli import main
+from geozones.core.coords import from_frame
 from geozones.errors import InputError
 from geozones.screen import COLUMNS, ScreenOptions, screen_file
 

@@ -74,7 +74,7 @@ def sample():
     height[::13] = np.nan                       # height unknown
     kinds = rng.choice(np.array(["building", "road", "tower", "plant", "water"], dtype=object), n)
     floors = np.where(rng.random(n) < 0.5, rng.integers(1, 30, n).astype(float), np.nan)
-    return assess(geoms, kinds, height, floors=floors, crs="EPSG:4326", zones=z)
+    return assess(geoms, kind=kinds, height=height, floors=floors, crs="EPSG:4326", zones=z)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -12,14 +12,14 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import read_output
-from geozones.coords import parse_crs, to_frame
-from geozones.curves import arc_points, linearize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import geozones
 from geozones.check import ZoneSet, assess
 from geozones.cli import main
+from geozones.core.coords import parse_crs, to_frame
+from geozones.core.curves import arc_points, linearize
 from geozones.screen import ScreenOptions, screen_file
 
 LON0, LAT0 = 111.57, 35.512      # about 800 m north-east of the field: control belt
@@ -52,8 +52,8 @@ def test_sliver_is_valid_here_and_invalid_in_the_frame(zones):
 def test_assess_never_raises_and_marks_rows(zones):
     good = shapely.box(111.58, 35.51, 111.5805, 35.5105)
     geoms = [good, BOWTIE, NAN, sliver(), shapely.Point(1e300, 1e300), good]
-    a = assess(geoms, "building", 10.0, zones=zones)
-    ref = assess([good, shapely.make_valid(BOWTIE)], "building", 10.0, zones=zones)
+    a = assess(geoms, kind="building", height=10.0, zones=zones)
+    ref = assess([good, shapely.make_valid(BOWTIE)], kind="building", height=10.0, zones=zones)
     assert list(a.verdict[[0, 1, 5]]) == [ref.verdict[0], ref.verdict[1], ref.verdict[0]]
     assert list(a.repaired) == [False, True, False, True, False, False]
     assert a.verdict[3] is not None and a.problems[3] is None
@@ -63,7 +63,7 @@ def test_assess_never_raises_and_marks_rows(zones):
 
 
 def test_assess_wkt_strings_with_a_bad_one(zones):
-    a = assess(["POINT (111.5745 35.5054)", "POINT (oops)", CIRCLE_WKT], "building", 5.0, zones=zones)
+    a = assess(["POINT (111.5745 35.5054)", "POINT (oops)", CIRCLE_WKT], kind="building", height=5.0, zones=zones)
     assert a.verdict[0] == "pass" and a.verdict[1] is None and a.verdict[2] is not None
     assert "cannot be read" in str(a.problems[1]) or "POINT (oops)" in str(a.problems[1])
 
@@ -179,7 +179,7 @@ FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
 @FUZZ
 @given(st.lists(geometries(), min_size=1, max_size=8))
 def test_fuzz_core(zones, wkts):
-    a = assess(np.array([w or None for w in wkts], dtype=object), "building", 10.0, zones=zones)
+    a = assess(np.array([w or None for w in wkts], dtype=object), kind="building", height=10.0, zones=zones)
     assert len(a.verdict) == len(a.problems) == len(wkts)
     for i, w in enumerate(wkts):
         nothing = not w or "EMPTY" in w

@@ -140,7 +140,7 @@ def test_a_station_with_seventy_rules_screens(tmp_path, frame):
 
 def test_pilot_rules_are_rows_of_the_one_engine():
     zones = ZoneSet()
-    a = geozones.assess([shapely.Point(SEAT)] * 2, "building", [21.0, 60.0], zones=zones)
+    a = geozones.assess([shapely.Point(SEAT)] * 2, kind="building", height=[21.0, 60.0], zones=zones)
     # 7 storeys: the 6-storey norm and solar water apply (info, no flag); 20: above 18 (review)
     assert a.flagged_rules(0) == [] and a.flagged_rules(1) == ["pilot_storeys_max"]
     applied = [a.outcomes.rules[j].id for j in a.applied(0)]

@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from geozones.coords import from_frame
-from geozones.kinds import KINDS
 from pyproj import CRS
 from shapely import affinity
 
-from geozones import rules as engine
 from geozones.check import ZoneSet, assess
+from geozones.core import rules as engine
+from geozones.core.coords import from_frame
+from geozones.core.kinds import KINDS
 from geozones.errors import InputError
 from geozones.maps import build_map, page_config
 from geozones.station import default_station_path, load_station

@@ -24,8 +24,8 @@ from conftest import imported_stations
 from pyproj import CRS
 from shapely import affinity
 
-from geozones import rules as engine
 from geozones.check import ZoneSet, assess
+from geozones.core import rules as engine
 from geozones.core.coords import from_frame
 from geozones.maps import page_config
 from geozones.station import load_station, load_stations

@@ -51,7 +51,7 @@ def test_membership_inside_outside_edge(zones, pinglu):
     x0, y0, x1, y1 = pinglu.boundary.bounds
     vertex = shapely.get_coordinates(pinglu.boundary)[7]
     pts = [shapely.Point(SEAT), shapely.Point(x1 + 0.01, y0 - 0.01), shapely.Point(vertex)]
-    a = geozones.assess(pts, "building", 30.0, zones=zones)
+    a = geozones.assess(pts, kind="building", height=30.0, zones=zones)
     assert a.in_pilot.tolist() == [True, False, True]
 
 

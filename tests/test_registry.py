@@ -107,6 +107,33 @@ def test_permitted_heights_worked_by_hand(imported):
     assert _check(st["test_gen"], 29.0, kind="road").station_verdict_code[0] == 3
 
 
+def test_class_defaults_are_read_from_the_data_file(monkeypatch):
+    """The numbers of a class come from data/classes.toml, not from code: a general station
+    whose data says 6° and H ≤ D / 9 within 900 m is written with those, in its rows, zones,
+    readings and the [sun] comment (100 km × tan 6° = 10.5 km)."""
+    import copy
+    import tomllib
+
+    from geozones import registry
+
+    data = copy.deepcopy(registry._DATA)
+    data["classes"]["general"]["sun_sector"]["angle_deg"] = 6.0
+    data["classes"]["general"]["height_ratio"].update(within=900.0, ratio=1 / 9)
+    monkeypatch.setattr(registry, "_DATA", data)
+    row = registry.parse_row({"id": "g", "name": "G", "lat": "35.6", "lon": "111.8", "elevation": "800",
+                              "class": "general"}, "test")
+    text = registry.station_toml(row)
+    doc = tomllib.loads(text)
+    rules = {r["id"]: r for r in doc["rules"]}
+    assert rules["sun_sector"]["angle_deg"] == 6.0
+    assert (rules["height_ratio"]["within"], rules["height_ratio"]["ratio"]) == (900.0, 1 / 9)
+    assert doc["zones"]["control_m"] == 900.0
+    assert "H ≤ D / 9 within 900 m" in rules["height_ratio"]["reading_en"]
+    assert "tan 6°" in rules["sun_sector"]["reading_en"]
+    assert "at 100 km the 6° limit permits 10.5 km" in text
+    assert "≤ 6° in the sunrise" in text
+
+
 def test_unconfirmed_values_are_marked_in_file_and_results(imported):
     st = {s.id: s for s in load_stations(imported)}
     assert all(r.confirmed for r in st["test_basic"].rules)          # the Jiangxian plan's words

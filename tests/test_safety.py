@@ -16,11 +16,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import read_output, square_north
-from geozones.coords import from_frame
 from pyproj import CRS
 
 from geozones.check import ZoneSet
 from geozones.cli import main
+from geozones.core.coords import from_frame
 from geozones.errors import InputError, OutputError
 from geozones.safety import atomic_output, same_file
 from geozones.screen import ScreenOptions, screen_file

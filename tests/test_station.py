@@ -81,3 +81,15 @@ def test_rules_are_rows(tmp_path):
     text = SHIPPED.replace("within = 100.0", "within = 300.0")
     frame = StationFrame(load_station(_write(tmp_path, text)))
     assert one(frame, shapely.Point(0, HALF + 250), "water")["verdict"] == "fail"
+
+
+def test_sun_angle_is_read_from_the_sun_sector_rules(station, tmp_path):
+    """The sun-sector angle is the rule row's (Art. 12.3 (2) ⑦: 5°), the smallest over
+    several stations, None without an angle-limited sun rule."""
+    from geozones.core.station import sun_angle_deg
+
+    assert sun_angle_deg(station) == station.rule("sun_sector").angle_deg == 5.0
+    steeper = load_station(_write(tmp_path, SHIPPED.replace("angle_deg = 5.0", "angle_deg = 7.5")))
+    assert sun_angle_deg(steeper) == 7.5
+    assert sun_angle_deg([steeper, station]) == 5.0
+    assert sun_angle_deg([]) is None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -359,3 +360,24 @@ def test_many_stations_on_two_threads_equal_one(folder, tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(outs["2"][1], outs["1"][1])
     wide = outs["2"][0]
     assert set(wide["gz_station"].dropna()) == {"a", "b"} and wide["gz_verdict"].nunique() >= 2
+
+
+def test_sun_reach_note_quotes_the_strictest_station_angle(tmp_path):
+    """The many-station note takes its angle from the stations' sun_sector rules, the smallest
+    of them: with a 4° station beside a 5° one it says 4° and, at the default 10 km,
+    10000 × tan 4° = 699.27 → "699 m"; the shipped 5° alone: 10000 × tan 5° = 874.89 → "875 m"."""
+    _station_file(tmp_path / "mixed", "a", LAT, LON)
+    _station_file(tmp_path / "mixed", "b", LAT, LON + 0.2, (("angle_deg = 5.0", "angle_deg = 4.0"),))
+    net = StationNetwork(load_stations(tmp_path / "mixed"))
+    r = check_stations("POINT (111.5745 35.5054)", height=10, network=net)
+    note = next(n for n in r.assumptions if n.startswith("Many stations"))
+    assert "the 4° sun-sector limit" in note and "the limit there is 699 m" in note and "H / tan 4°" in note
+    r = check_stations("POINT (111.5745 35.5054)", height=10, network=StationNetwork([load_station()]), lang="zh")
+    note = next(n for n in r.assumptions if n.startswith("多站核查"))
+    assert "日出日落方向 5° 限制" in note and "该处限高 875 米" in note
+    # the screen summary says the same, from the stations it screened against
+    out = tmp_path / "o.gpkg"
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "parcels.gpkg"
+    res = CliRunner().invoke(main, ["screen", str(sample), "-o", str(out), "--stations", str(tmp_path / "mixed")])
+    assert res.exit_code == 0, res.output
+    assert "the 4° sun-sector limit" in res.output and "the limit there is 699 m" in res.output

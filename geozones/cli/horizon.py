@@ -37,7 +37,7 @@ from .options import (
 @lang_opt
 def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_height, terrain_radius, output,
             csv_path, station, overwrite, lang):
-    """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over 5°."""
+    """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over the sun-sector limit."""
     from ..horizon import horizon_diagram, horizon_lines
     from .options import refuse_outputs, warn
 

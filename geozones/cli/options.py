@@ -146,9 +146,10 @@ stations_opt = click.option(
 )
 sun_reach_opt = click.option(
     "--sun-reach", "sun_reach", type=click.FloatRange(min=0), default=None,
-    help="With --stations: distance from the fence [m] out to which the 5° sun-sector limit is "
-         "evaluated for rows of unknown height (default 10000: the limit there is 875 m, above any "
-         "structure in China); a known height H is evaluated out to H / tan 5°.",
+    help="With --stations: distance from the fence [m] out to which each station's sun-sector "
+         "limit (H ≤ D × tan angle, the angle of its sun_sector rule) is evaluated for rows of unknown "
+         "height (default 10000: the limit there is taller than any structure in China); a known "
+         "height H is evaluated out to H / tan angle.",
 )
 crs_opt = click.option(
     "--crs", default=None,

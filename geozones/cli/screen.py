@@ -179,7 +179,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     if report_path:
         write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet:
-        click.echo(format_summary(summary, lang))
+        click.echo(format_summary(summary, lang, zones))
     if reports_dir:
         from ..assessment_report import write_batch_reports
         from ..text import t

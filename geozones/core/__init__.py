@@ -2,7 +2,7 @@
 
 Imports numpy, shapely and pyproj only (and the keyed errors of :mod:`geozones.errors`): no
 files, no command line, no words, so it runs inside QGIS's Python or a dask worker. Text is
-made from its results at the edge (:mod:`geozones.i18n`, :mod:`geozones.explain`).
+made from its results at the edge (:mod:`geozones.text`, :mod:`geozones.text.explain`).
 
 Modules, in the order they build on each other:
 

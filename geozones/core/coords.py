@@ -45,7 +45,7 @@ def parse_crs(value: object) -> CRS:
     """A :class:`pyproj.CRS` from user input (``EPSG:4546``, ``4546``, WKT, PROJ string).
 
     ``GCJ-02`` / ``BD-09`` (any spelling: GCJ02, gcj02, BD09 …) give a
-    :class:`geozones.datums.DatumCRS`: WGS84 lon/lat carrying the Chinese web-map offset.
+    :class:`geozones.core.datums.DatumCRS`: WGS84 lon/lat carrying the Chinese web-map offset.
     """
     if isinstance(value, CRS):
         return value
@@ -192,7 +192,7 @@ def transform_geoms(geoms: np.ndarray, src: CRS, dst: CRS, swap: bool = False) -
     """Geometries from ``src`` to ``dst`` (x/easting/longitude first; ``swap`` when the input
     is northing/latitude first). Non-finite results mark coordinates PROJ cannot transform.
 
-    A GCJ-02/BD-09 ``src`` (:class:`~geozones.datums.DatumCRS`) is converted to WGS84 first;
+    A GCJ-02/BD-09 ``src`` (:class:`~geozones.core.datums.DatumCRS`) is converted to WGS84 first;
     such a ``dst`` gets the offset added last."""
     return shapely.transform(geoms, lambda x, y: transform_xy(x, y, src, dst, swap), interleaved=False)
 

@@ -4,7 +4,7 @@
 measures :class:`~geozones.core.proposals.Proposals` in the station frame (distances, sun
 sectors, zones, pilot area) and evaluates the station's and the pilot areas' rule rows with
 the one evaluator (:func:`geozones.core.rules.evaluate`). The result, an :class:`Assessment`,
-holds codes and numbers only; words are made from it at the edge (:mod:`geozones.explain`).
+holds codes and numbers only; words are made from it at the edge (:mod:`geozones.text.explain`).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndar
     """Geometries from WKB (``wkb=True``) or WKT values; None where unreadable.
 
     Curved geometries (CIRCULARSTRING, CURVEPOLYGON …) are linearised
-    (:func:`geozones.curves.linearize`). Returns ``(geoms, curved)``; ``curved`` marks rows
+    (:func:`geozones.core.curves.linearize`). Returns ``(geoms, curved)``; ``curved`` marks rows
     that were linearised; with ``curves=False`` they stay None (for the caller to repair).
     """
     raw = np.asarray(raw, dtype=object)

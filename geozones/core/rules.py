@@ -15,13 +15,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import StationFileError
-from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, kinds_of_families, normalize_kind
+from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, USES, kinds_of_families, normalize_kind
 from .text import Key, Text
 
 __all__ = [
@@ -35,6 +36,9 @@ __all__ = [
     "PASS",
     "REVIEW",
     "FAIL",
+    "PILOT_RULE_KEYS",
+    "PILOT_SEVERITIES",
+    "PILOT_KINDS",
     "parse_rule",
     "evaluate",
     "measured_from",
@@ -71,7 +75,7 @@ class Rule:
     """One rule row. Distances in metres from the fence; ``None`` means unbounded.
 
     ``kinds`` is every kind the rule binds: the row's ``kinds`` plus every kind of the row's
-    ``families`` (see :mod:`geozones.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
+    ``families`` (see :mod:`geozones.core.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
     不宜, 应 ...) from which ``severity`` is taken; ``reading_en``/``reading_zh`` is the
     project's interpretation, kept apart from the verbatim ``quote_zh``.
     """
@@ -110,7 +114,7 @@ class Rule:
     reading_en: str = ""
     reading_zh: str = ""
     article_zh: str = ""                    #: the article's Chinese label (default: derived,
-    #: :func:`geozones.i18n.article_label`)
+    #: :func:`geozones.text.article_label`)
     #: False when the row's values are not confirmed from a regulation's text (a class
     #: default of :mod:`geozones.registry`, RULES.md "National classes"); its ``note`` then
     #: says so in every result the rule applies to.
@@ -125,6 +129,24 @@ class Rule:
         """Permitted height at distance ``distance_m`` from the fence. [m]
 
         ``forbid`` gives 0 (nothing may stand), ``advise`` NaN (no limit).
+
+        Parameters
+        ----------
+        distance_m : float or array of float
+            Distance D from the observation-field fence. [m]
+
+        Returns
+        -------
+        numpy.ndarray
+            ``D × ratio`` (Art. 12.3 (2) ⑥ at Jiangxian: 1/10), ``D × tan angle_deg``
+            (Art. 12.3 (2) ⑦: 5°), ``height_m``, 0 or NaN, by ``limit``. [m]
+
+        Examples
+        --------
+        >>> from geozones.station import load_station
+        >>> s = load_station()
+        >>> float(s.rule("height_ratio").allowed_height_m(300.0)), round(float(s.rule("sun_sector").allowed_height_m(336.8)), 2)
+        (30.0, 29.47)
         """
         d = np.asarray(distance_m, dtype=float)
         if self.limit == "ratio" and self.ratio is not None:
@@ -138,99 +160,161 @@ class Rule:
         return np.full_like(d, np.nan)
 
 
-def _number(row: Mapping, field: str, where: str, *, positive: bool = False,
-            low: float | None = None, below: float | None = None) -> float:
-    """A finite number (NaN and infinities refused), > 0 when ``positive``, ≥ ``low``,
-    < ``below``."""
-    value = row.get(field)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise StationFileError("station_field", field=f"{where}.{field}", expected=Key("expect_number"))
-    if (positive and not value > 0) or (low is not None and not value >= low) or (
-            below is not None and not value < below):
-        expected = (Key("expect_number_between_0", below=f"{below:g}") if positive and below is not None
-                    else Key("expect_number_positive") if positive
-                    else Key("expect_number_at_least", low=f"{low:g}") if low is not None
-                    else Key("expect_number_below", below=f"{below:g}"))
-        raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
-    return float(value)
+#: The fields a pilot file's rule row may have. Such a row is a rule like the station's with
+#: ``where = "area"`` (the pilot area), ``limit = "storeys"`` and ``kinds`` = :data:`PILOT_KINDS`
+#: implied; it names the building ``uses`` it binds.
+PILOT_RULE_KEYS = frozenset({"id", "uses", "severity", "article", "article_zh", "quote_zh", "quote_en", "document",
+                             "reading_en", "reading_zh", "word", "storeys_above", "storeys_at_most", "source"})
+#: The severities of a pilot row (``info``: a notice that never changes the verdict).
+PILOT_SEVERITIES: tuple[str, ...] = ("fail", "review", "info")
+#: Kinds pilot rules of schema /1 concern: "residential buildings" (Pinglu plan §2).
+PILOT_KINDS = frozenset({"building"})
 
 
-def _text(row: Mapping, field: str, where: str, choices: tuple[str, ...] | None = None) -> str:
-    value = row.get(field)
-    if not isinstance(value, str) or (choices and value not in choices):
-        expected = Key("expect_one_of", choices=", ".join(choices)) if choices else Key("expect_text")
-        raise StationFileError("station_field", field=f"{where}.{field}", expected=expected)
-    return value
+class _Fields:
+    """A rule row's fields read with one-line errors naming the field: ``station_field`` /
+    ``station_unknown_key`` for a station file, ``pilot_field`` / ``pilot_unknown_key`` (with
+    the file's ``path``) for a pilot file."""
+
+    def __init__(self, row: Mapping, where: str, pilot: bool, path: str) -> None:
+        self.row, self.where, self.pilot, self.path = row, where, pilot, path
+
+    def error(self, field: str, expected: str | Key, key: str = "field", **params: object) -> StationFileError:
+        at = {"path": self.path} if self.pilot else {}
+        return StationFileError(("pilot_" if self.pilot else "station_") + key, **at,
+                                field=f"{self.where}.{field}", **({"expected": expected} if expected else {}), **params)
+
+    def number(self, field: str, *, positive: bool = False, low: float | None = None,
+               below: float | None = None) -> float:
+        """A finite number (NaN and infinities refused), > 0 when ``positive``, ≥ ``low``,
+        < ``below``."""
+        value = self.row.get(field)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.error(field, Key("expect_number"))
+        if (positive and not value > 0) or (low is not None and not value >= low) or (
+                below is not None and not value < below):
+            expected = (Key("expect_number_between_0", below=f"{below:g}") if positive and below is not None
+                        else Key("expect_number_positive") if positive
+                        else Key("expect_number_at_least", low=f"{low:g}") if low is not None
+                        else Key("expect_number_below", below=f"{below:g}"))
+            raise self.error(field, expected)
+        return float(value)
+
+    def text(self, field: str, choices: tuple[str, ...] | None = None) -> str:
+        value = self.row.get(field)
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise self.error(field, Key("expect_one_of", choices=", ".join(choices)) if choices else Key("expect_text"))
+        return value
+
+    def known(self, keys: AbstractSet[str]) -> None:
+        for key in self.row:
+            if key not in keys:
+                raise self.error(key, "", key="unknown_key", known=", ".join(sorted(keys)))
 
 
-def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> Rule:
-    """Build a :class:`Rule` from a station-file row, naming the field that is wrong.
+def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float] | None = None, *,
+               area: str | None = None, path: str = "") -> Rule:
+    """Build a :class:`Rule` from a rule row of a station file or, with ``area``, of a pilot
+    file, naming the field that is wrong.
 
-    ``zone_bounds_m`` maps the names a row may use for ``beyond``/``within`` (``body``,
-    ``protection``, ``control``, ``general``) to metres.
+    Parameters
+    ----------
+    row : mapping
+        One ``[[rules]]`` table of the file.
+    index : int
+        Its position in the file, for the error messages (``rules[3]``).
+    zone_bounds_m : mapping of str to float, optional
+        Station rows: the names a row may use for ``beyond``/``within`` (``body``,
+        ``protection``, ``control``, ``general``) and their distances from the fence. [m]
+    area : str, optional
+        Pilot rows: the pilot area's id. Such a row has ``where = "area"``,
+        ``limit = "storeys"`` and binds buildings (:data:`PILOT_KINDS`) of its ``uses``.
+    path : str
+        Pilot rows: the file, named in the errors (a station file's loader adds its own).
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    StationFileError
+        A field missing, of the wrong kind or out of range, or a field the row may not have.
+
+    Examples
+    --------
+    >>> r = parse_rule({"id": "height_ratio", "families": ["obstacle"], "where": "band",
+    ...                 "within": "control", "limit": "ratio", "ratio": 0.1, "severity": "fail",
+    ...                 "article": "Art. 12.3 (2) ⑥", "quote_zh": "", "quote_en": ""}, 0,
+    ...                {"control": 1000.0})
+    >>> r.within_m, float(r.allowed_height_m(300.0))
+    (1000.0, 30.0)
+    >>> p = parse_rule({"id": "storeys", "uses": ["residential"], "storeys_above": 18, "severity": "review",
+    ...                 "article": "§2 (3)", "quote_zh": "", "quote_en": ""}, 0, area="pinglu")
+    >>> p.where, p.limit, p.storeys_above, sorted(p.kinds)
+    ('area', 'storeys', 18.0, ['building'])
     """
-    where = f"rules[{index}]"
-    rid = _text(row, "id", where)
-    where = f"rules[{index}] ({rid})"
-    known = ({f.name for f in dataclasses.fields(Rule)} - {"beyond_m", "within_m"}) | {"beyond", "within"}
-    for key in row:
-        if key not in known:
-            raise StationFileError("station_unknown_key", field=f"{where}.{key}",
-                                   known=", ".join(sorted(known)))
-    # Schema /1 rows name kinds (old names such as "pollution" are aliases); /2 rows name
-    # families, and may add kinds.
-    kinds = row.get("kinds", [])
-    families = row.get("families", [])
-    if (not isinstance(kinds, list) or any(normalize_kind(k) is None for k in kinds)):
-        raise StationFileError(
-            "station_field", field=f"{where}.kinds", expected=Key("expect_kinds", kinds=", ".join(KINDS))
-        )
-    if not isinstance(families, list) or any(f not in FAMILIES for f in families) or not (kinds or families):
-        raise StationFileError(
-            "station_field", field=f"{where}.families",
-            expected=Key("expect_families", families=", ".join(FAMILIES)),
-        )
-    kinds = frozenset(normalize_kind(k) for k in kinds) | kinds_of_families(families)
+    pilot = area is not None
+    f = _Fields(row, f"rules[{index}]", pilot, path)
+    rid = f.text("id")
+    if not pilot:
+        f.where = f"rules[{index}] ({rid})"
+    f.known(PILOT_RULE_KEYS if pilot else
+            ({fl.name for fl in dataclasses.fields(Rule)} - {"beyond_m", "within_m"}) | {"beyond", "within"})
+    fields: dict[str, Any] = dict(id=rid)
+    if pilot:
+        uses = row.get("uses")
+        if not isinstance(uses, list) or not uses or any(u not in USES for u in uses):
+            raise f.error("uses", "a list of uses from " + ", ".join(USES))
+        fields.update(kinds=PILOT_KINDS, where="area", limit="storeys", uses=frozenset(uses), area=area)
+    else:
+        # Schema /1 rows name kinds (old names such as "pollution" are aliases); /2 rows name
+        # families, and may add kinds.
+        kinds = row.get("kinds", [])
+        families = row.get("families", [])
+        if (not isinstance(kinds, list) or any(normalize_kind(k) is None for k in kinds)):
+            raise f.error("kinds", Key("expect_kinds", kinds=", ".join(KINDS)))
+        if not isinstance(families, list) or any(x not in FAMILIES for x in families) or not (kinds or families):
+            raise f.error("families", Key("expect_families", families=", ".join(FAMILIES)))
+        fields.update(kinds=frozenset(normalize_kind(k) for k in kinds) | kinds_of_families(families),
+                      families=frozenset(families))
+    fields.update(
+        word=str(row.get("word", "")),
+        reading_en=str(row.get("reading_en", "")),
+        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
+    )
+    if not pilot:
+        fields.update(where=f.text("where", WHERE), limit=f.text("limit", LIMITS))
+    fields.update(
+        severity=f.text("severity", PILOT_SEVERITIES if pilot else ("fail", "review")),
+        article=f.text("article"),
+        article_zh=str(row.get("article_zh", "")),
+        quote_zh=f.text("quote_zh"),
+        quote_en=f.text("quote_en"),
+        document=str(row.get("document", "")),
+    )
+    if pilot:
+        fields.update(_storeys(f))
+        return Rule(**fields)
+    rule_where, limit = fields["where"], fields["limit"]
 
     def bound(name: str) -> float | None:
         value = row.get(name)
         if value is None:
             return None
         if isinstance(value, str):
-            if value not in zone_bounds_m:
-                raise StationFileError(
-                    "station_field", field=f"{where}.{name}",
-                    expected=Key("expect_metres_or_zone_of", zones=", ".join(zone_bounds_m)),
-                )
+            if zone_bounds_m is None or value not in zone_bounds_m:
+                raise f.error(name, Key("expect_metres_or_zone_of", zones=", ".join(zone_bounds_m or ())))
             return float(zone_bounds_m[value])
-        return _number(row, name, where, low=0.0)
+        return f.number(name, low=0.0)
 
-    rule_where = _text(row, "where", where, WHERE)
-    limit = _text(row, "limit", where, LIMITS)
-    fields: dict[str, Any] = dict(
-        id=rid,
-        kinds=kinds,
-        families=frozenset(families),
-        word=str(row.get("word", "")),
-        reading_en=str(row.get("reading_en", "")),
-        reading_zh=str(row.get("reading_zh", row.get("reading_en", ""))),
-        where=rule_where,
-        limit=limit,
-        severity=_text(row, "severity", where, ("fail", "review")),
-        article=_text(row, "article", where),
-        article_zh=str(row.get("article_zh", "")),
-        quote_zh=_text(row, "quote_zh", where),
-        quote_en=_text(row, "quote_en", where),
-        beyond_m=bound("beyond"),
-        within_m=bound("within"),
-    )
+    fields.update(beyond_m=bound("beyond"), within_m=bound("within"))
     if (fields["beyond_m"] is not None and fields["within_m"] is not None
             and not fields["beyond_m"] < fields["within_m"]):
-        raise StationFileError("station_field", field=f"{where}.beyond",
-                               expected=Key("expect_below_within", within=f"{fields['within_m']:g}"))
+        raise f.error("beyond", Key("expect_below_within", within=f"{fields['within_m']:g}"))
     note = row.get("note")
     if note is not None and not isinstance(note, str):
-        raise StationFileError("station_field", field=f"{where}.note", expected=Key("expect_message_key"))
+        raise f.error("note", Key("expect_message_key"))
     if note is None and rule_where == "general" and limit in HEIGHT_LIMITS:
         # Files of schema /1 have no notes: a height limit in the general zone is a reading
         # of Art. 13 (1) ("the national basic station standard"), so say so.
@@ -238,21 +322,35 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float]) -> 
     fields["note"] = note or None
     confirmed = row.get("confirmed", True)
     if not isinstance(confirmed, bool):
-        raise StationFileError("station_field", field=f"{where}.confirmed", expected=Key("expect_boolean"))
+        raise f.error("confirmed", Key("expect_boolean"))
     fields["confirmed"] = confirmed
-    fields["document"] = str(row.get("document", ""))
     if rule_where in ("area",) or limit == "storeys":
-        raise StationFileError("station_field", field=f"{where}.where",
-                               expected=Key("expect_station_rule"))
+        raise f.error("where", Key("expect_station_rule"))
     if rule_where == "band" and fields["within_m"] is None:
-        raise StationFileError("station_field", field=f"{where}.within", expected=Key("expect_metres_or_zone"))
+        raise f.error("within", Key("expect_metres_or_zone"))
     if limit == "ratio":
-        fields["ratio"] = _number(row, "ratio", where, positive=True)
+        fields["ratio"] = f.number("ratio", positive=True)
     elif limit == "angle":
-        fields["angle_deg"] = _number(row, "angle_deg", where, positive=True, below=90.0)
+        fields["angle_deg"] = f.number("angle_deg", positive=True, below=90.0)
     elif limit == "fixed":
-        fields["height_m"] = _number(row, "height_m", where, low=0.0)
+        fields["height_m"] = f.number("height_m", low=0.0)
     return Rule(**fields)
+
+
+def _storeys(f: _Fields) -> dict[str, float | None]:
+    """A pilot row's storey bounds: ``storeys_above < n <= storeys_at_most``, either may be
+    absent but not both."""
+    above, at_most = f.row.get("storeys_above"), f.row.get("storeys_at_most")
+    for name, v in (("storeys_above", above), ("storeys_at_most", at_most)):
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)
+                              or not math.isfinite(v) or v < 0):
+            raise f.error(name, "a finite number ≥ 0 (storeys)")
+    if above is not None and at_most is not None and not at_most > above:
+        raise f.error("storeys_at_most", f"more than storeys_above ({above:g})")
+    if above is None and at_most is None:
+        raise f.error("storeys_above", "a number (or storeys_at_most)")
+    return {"storeys_above": None if above is None else float(above),
+            "storeys_at_most": None if at_most is None else float(at_most)}
 
 
 @dataclass

@@ -7,13 +7,13 @@ them (for example the Gauss-Krüger zones around its longitude).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .rules import DEFAULT_TOLERANCE_M, Rule
 from .text import Text
 
-__all__ = ["Station", "ZONE_IDS", "gauss_kruger_epsg"]
+__all__ = ["Station", "ZONE_IDS", "gauss_kruger_epsg", "sun_angle_deg"]
 
 #: Zone ids of a station, innermost first (``zone`` codes in measurements index this).
 ZONE_IDS: tuple[str, ...] = ("body", "protection", "control", "general", "outside")
@@ -119,3 +119,32 @@ class Station:
         if self.crs_candidates:
             return self.crs_candidates
         return (*gauss_kruger_epsg(self.longitude_deg), "EPSG:4326")
+
+
+def sun_angle_deg(stations: Station | Iterable[Station]) -> float | None:
+    """The sun-sector angle of a station, or the strictest of several: the smallest
+    ``angle_deg`` of their ``where = "sun_sector"``, ``limit = "angle"`` rule rows (the
+    Jiangxian plan Art. 12.3 (2) ⑦: obstruction elevation ≤ 5°).
+
+    Parameters
+    ----------
+    stations : Station or iterable of Station
+        The station, or the stations of a network.
+
+    Returns
+    -------
+    float or None
+        The angle [deg]; None when no station has an angle-limited sun-sector rule.
+
+    Examples
+    --------
+    >>> from geozones.station import load_station
+    >>> sun_angle_deg(load_station())
+    5.0
+    >>> sun_angle_deg([]) is None
+    True
+    """
+    group = (stations,) if isinstance(stations, Station) else tuple(stations)
+    angles = [r.angle_deg for s in group for r in s.rules
+              if r.where == "sun_sector" and r.limit == "angle" and r.angle_deg is not None]
+    return min(angles) if angles else None

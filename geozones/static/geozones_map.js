@@ -4,7 +4,7 @@
  * Every answer about the rules comes from GeozonesEval (geozones_eval.js, the pure evaluator
  * that the test suite runs under node against Python); this file only draws and reads input.
  * Everything shown in a popup or panel goes through esc(): attribute values are data, never
- * markup. Texts (GZ.t) come from geozones/i18n.py in the map's language.
+ * markup. Texts (GZ.t) come from geozones/text/messages in the map's language.
  */
 (function () {
   "use strict";

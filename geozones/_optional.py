@@ -1,0 +1,42 @@
+"""The optional parts of geozones and the extras that install them.
+
+PDF reports (weasyprint), diagrams and map images (matplotlib), DXF drawings (ezdxf) and the
+dask engine (dask, distributed) are imported only inside the functions that need them, through
+:func:`require`, so ``import geozones`` loads none of them and a missing one is a one-line
+:class:`~geozones.errors.MissingExtraError` naming the extra to install (exit code 2), in the
+way geopandas treats folium.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from .errors import MissingExtraError
+
+__all__ = ["EXTRAS", "require"]
+
+#: Top-level package -> the extra of ``pyproject.toml`` that installs it (``pip install
+#: 'geozones[<extra>]'``); the message of each extra is ``missing_<extra>``.
+EXTRAS: dict[str, str] = {"weasyprint": "pdf", "matplotlib": "diagram", "ezdxf": "cad", "dask": "dask",
+                          "distributed": "dask"}
+
+
+def require(module: str) -> ModuleType:
+    """Import ``module`` (e.g. ``"matplotlib.pyplot"``), an optional part of geozones.
+
+    Raises
+    ------
+    MissingExtraError
+        When it is not installed, naming the extra that installs it.
+
+    Examples
+    --------
+    >>> require("ezdxf").__name__
+    'ezdxf'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        extra = EXTRAS[module.split(".")[0]]
+        raise MissingExtraError(f"missing_{extra}", module=module, extra=extra) from None

@@ -1,0 +1,54 @@
+"""The Python API in one place: what a notebook needs, with one argument order.
+
+Every function takes the geometry (one geometry, many, a GeoDataFrame, or a file path)
+first; everything else is a keyword:
+
+- ``check(geometry, *, height, kind, ...)``: one proposal, a :class:`~geozones.check.CheckResult`;
+- ``check_stations(geometry, *, network, height, kind, ...)``: one proposal against every
+  station of a :class:`~geozones.check.StationNetwork` in reach;
+- ``assess(geoms, *, height, kind, ...)``: many proposals, a :class:`~geozones.text.explain.Results`;
+- ``assess_frame(gdf, *, height_field, kind_field, ...)``: a GeoDataFrame with the ``gz_*``
+  columns ``geozones screen`` writes;
+- ``screen_file(input_path, output_path, *, zones, opts, ...)``: a file screened into another,
+  as ``geozones screen`` does.
+
+Heights are metres above the observation-field ground [m], distances metres from the
+observation-field fence [m], coordinates in ``crs`` (default EPSG:4326, longitude first). Each
+function is defined once, in the module named in its documentation, and re-exported here and
+from :mod:`geozones`; :func:`assess_frame` and :func:`screen_file` load geopandas, so they are
+imported on first use.
+
+>>> from geozones.api import assess, check
+>>> check("POINT (111.5745 35.5054)", height=10).verdict
+'pass'
+>>> assess(["POINT (111.5745 35.5054)"], height=[10.0]).verdict.tolist()
+['pass']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .check import CheckResult, StationNetwork, StationsCheckResult, ZoneSet, assess, check, check_stations
+
+if TYPE_CHECKING:
+    from .screen import assess_frame, screen_file
+
+__all__ = ["check", "check_stations", "assess", "assess_frame", "screen_file", "CheckResult",
+           "StationsCheckResult", "ZoneSet", "StationNetwork"]
+
+#: Names imported on first use (they need geopandas, which ``import geozones`` does not load).
+_LAZY = {"assess_frame": "screen", "screen_file": "screen"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __package__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

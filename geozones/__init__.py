@@ -34,9 +34,9 @@ from .errors import (
     OutputError,
     StationFileError,
 )
-from .text.explain import Finding
 from .pilot import load_pilot, load_pilots
 from .station import load_station, load_stations
+from .text.explain import Finding
 
 if TYPE_CHECKING:
     from .api import assess_frame, screen_file

@@ -33,8 +33,7 @@ from .core.rules import VERDICTS
 from .errors import GeozonesError, InputError, OutputError, first_line
 from .explain import row_messages
 from .i18n import t
-from .io import TableSource, atomic_output, driver_for, write_chunks
-from .safety import InputFingerprint, refuse_same_files
+from .io import InputFingerprint, TableSource, atomic_output, driver_for, refuse_same_files, write_chunks
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",

@@ -45,8 +45,8 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     """
     from ..check import ZoneSet
     from ..check import check as run_check
-    from ..footprint import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
     from ..i18n import t
+    from ..io import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
     from ..report import format_check
 
     if height is not None and not (height >= 0 and height != float("inf")):
@@ -80,8 +80,8 @@ def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilot
                     width, crs, axis_order, dem, storey_height, as_json, lang) -> None:
     """``check --stations``: the proposal against every station in reach."""
     from ..check import StationNetwork, check_stations
-    from ..footprint import is_wgs84_lonlat
     from ..i18n import t
+    from ..io import is_wgs84_lonlat
     from ..report import format_stations_check
 
     station_choice(click.get_current_context(), stations)

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from pyproj import CRS
 
 from geozones.cli import main
-from geozones.io import _stable_schema, to_arrow, write_sorted_geoparquet
+from geozones.io import to_arrow, write_sorted_geoparquet
+from geozones.io.arrow import stable_schema
 
 
 def _points(n: int, seed: int = 0, nulls=()) -> gpd.GeoDataFrame:
@@ -24,7 +25,7 @@ def _points(n: int, seed: int = 0, nulls=()) -> gpd.GeoDataFrame:
 
 def _write(gdf, path, chunk: int, **kw):
     tables = [to_arrow(gdf.iloc[i:i + chunk]) for i in range(0, len(gdf), chunk)]
-    schema = _stable_schema(tables[0])
+    schema = stable_schema(tables[0])
     batches = (b for t in tables for b in t.cast(schema).to_batches())
     write_sorted_geoparquet(path, schema, CRS.from_epsg(4326), batches, "Point", **kw)
 
@@ -80,9 +81,9 @@ def test_a_small_bbox_meets_few_row_groups(tmp_path):
     _write(gdf, sorted_path, chunk=1000, row_group_rows=256)   # 16 groups of 256
     unsorted = tmp_path / "unsorted.parquet"
     tables = [to_arrow(gdf)]
-    from geozones.io import _write_geoparquet
+    from geozones.io import write_geoparquet
 
-    _write_geoparquet(unsorted, tables[0].schema, CRS.from_epsg(4326),
+    write_geoparquet(unsorted, tables[0].schema, CRS.from_epsg(4326),
                       (b for t in tables for b in t.to_batches(max_chunksize=256)), "Point")
     box = (111.30, 35.30, 111.34, 35.34)   # 0.16 % of the square
     # a Hilbert group covers about 1/16 of the square, a compact block: the box meets at most
@@ -133,10 +134,9 @@ def test_mixed_types_still_sort(tmp_path):
 
 
 def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
-    # keys come from the bounds through geopandas' encoder; they must equal what its public
-    # GeoSeries.hilbert_distance gives for the bounding-box midpoints (computed here), and the
-    # fallback for a geopandas without the private functions must give the same
-    from geozones.io import _hilbert_keys_public, hilbert_keys
+    # keys come from the bounds through our own encoder; they must equal what geopandas'
+    # public GeoSeries.hilbert_distance gives for the bounding-box midpoints (computed here)
+    from geozones.io import hilbert_keys
 
     rng = np.random.default_rng(5)
     lo = rng.uniform(0, 1000, (2000, 2))
@@ -148,7 +148,6 @@ def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
     expect = np.full(len(b), 2 ** 32, dtype=np.int64)
     expect[ok] = mid.hilbert_distance(total_bounds=total, level=16)
     assert np.array_equal(hilbert_keys(b, total), expect)
-    assert np.array_equal(_hilbert_keys_public(b[ok], total), expect[ok])
 
 
 def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, monkeypatch):
@@ -156,7 +155,7 @@ def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, 
     file equals the one made by counting keys first, byte for byte: with the true extent,
     with a wrong one (keys made again over the true extent), with a bucket grown past its
     limit (split by the curve's next bits) and with every row on one spot."""
-    import geozones.io as gio
+    import geozones.io.hilbert as gio
 
     gdf = _points(700, seed=4, nulls=(5, 600))
     ok = gdf.geometry.notna()
@@ -208,7 +207,7 @@ def test_a_crowded_spot_is_split_off_once(tmp_path, monkeypatch):
     spot's rows are alone in a part (one key: nothing left to split by) they are sorted as
     they are, not written again at every 4 bits down the curve; the file equals the counting
     sort's."""
-    import geozones.io as gio
+    import geozones.io.hilbert as gio
 
     rng = np.random.default_rng(9)
     x = np.r_[np.full(900, 111.5), rng.uniform(111.0, 112.0, 100)]

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import HALF, TAN5, read_output, square_north
 from pyproj import CRS
 
-from geozones.cad import read_dxf
 from geozones.cli import main
 from geozones.core.coords import from_frame
+from geozones.io import read_dxf
 
 
 def _cgcs(frame, geom):

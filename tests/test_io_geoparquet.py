@@ -3,6 +3,7 @@ that a bbox query can skip, and an external sort whose memory is bounded by its 
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -240,3 +241,58 @@ def test_unique_columns_are_written_without_a_dictionary(tmp_path):
     assert not any("DICTIONARY" in e for e in enc["geometry"] + enc["gz_row"])
     assert any("DICTIONARY" in e for e in enc["kind"])
     assert pq.read_table(out).column("kind").to_pylist()[:1] in (["road"], ["building"])
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def test_chunks_equal_a_plain_geopandas_read(tmp_path):
+    from geozones.io import GeoParquetReader, open_reader
+
+    gdf = _points(23, seed=3, nulls=(4,))
+    gdf["name"] = [f"点{i}" for i in range(23)]
+    path = tmp_path / "p.parquet"
+    gdf.to_parquet(path, write_covering_bbox=True)   # a bbox covering column: never read as an attribute
+    src = open_reader(path, chunk_size=5)
+    plain = gpd.read_parquet(path)
+    assert isinstance(src, GeoParquetReader) and src.n_rows == 23 and src.reads_arrow
+    assert src.columns == ["id", "name"] and "bbox" in pq.read_schema(path).names
+    assert src.geometry_type == "Point" and src.crs.equals(plain.crs)
+    assert src.extent == pytest.approx(tuple(plain.geometry.total_bounds))
+    parts = list(src.chunks())
+    assert [len(p[0]) for p in parts] == [5, 5, 5, 5, 3]
+    df = pd.concat([p[0] for p in parts], ignore_index=True)
+    assert list(df.columns) == ["id", "name"] and list(df["name"]) == list(plain["name"])
+    geoms = np.concatenate([p[1] for p in parts])
+    assert [g is None for g in geoms] == list(plain.geometry.isna())
+    assert all(a is None or a.equals_exact(b, 0.0) for a, b in zip(geoms, plain.geometry.values))
+    # rows 7 to 18 alone: the same chunks as the whole read cuts them from row 5 on, trimmed
+    part = list(src.chunks_in(7, 18))
+    assert list(pd.concat([p[0] for p in part])["id"]) == list(plain["id"][7:18])
+
+
+def test_no_geo_metadata_needs_a_crs(tmp_path):
+    import pyarrow as pa
+
+    from geozones.errors import InputError
+    from geozones.io import open_reader
+
+    path = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"id": [1], "geometry": [shapely.to_wkb(shapely.Point(1, 2))]}), path)
+    with pytest.raises(InputError):
+        open_reader(path)
+    assert open_reader(path, crs="EPSG:4546").crs.to_epsg() == 4546
+
+
+def test_hilbert_curve_visits_every_cell_once_stepping_to_a_neighbour():
+    # the defining property of a Hilbert curve, for orders 1 to 4: its positions 0 … 4^k - 1
+    # are every cell once, and each next cell shares a side with the last
+    from geozones.io.hilbert import hilbert_index
+
+    for level in range(1, 5):
+        n = 1 << level
+        x, y = np.meshgrid(np.arange(n), np.arange(n))
+        d = hilbert_index(x.ravel(), y.ravel(), level).astype(np.int64)
+        assert sorted(d.tolist()) == list(range(n * n))
+        order = np.argsort(d)
+        steps = np.abs(np.diff(x.ravel()[order])) + np.abs(np.diff(y.ravel()[order]))
+        assert (steps == 1).all()

@@ -67,12 +67,13 @@ def hilbert_index(x: np.ndarray, y: np.ndarray, level: int = HILBERT_LEVEL) -> n
     big_c = ((c >> 1) ^ (b & (d >> 1))) ^ c
     big_d = ((a & (c >> 1)) ^ (d >> 1)) ^ d
     for shift in (2, 4, 8):
-        a, b, c, d = big_a, big_b, big_c, big_d
+        a, b = big_a, big_b
+        c_s, d_s = big_c >> shift, big_d >> shift
         if shift < 8:
             big_a = (a & (a >> shift)) ^ (b & (b >> shift))
             big_b = (a & (b >> shift)) ^ (b & ((a ^ b) >> shift))
-        big_c = c ^ (a & (c >> shift)) ^ (b & (d >> shift))
-        big_d = d ^ (b & (c >> shift)) ^ ((a ^ b) & (d >> shift))
+        big_c ^= (a & c_s) ^ (b & d_s)   # in place: the shifted copies hold what is needed
+        big_d ^= (b & c_s) ^ ((a ^ b) & d_s)
     a = big_c ^ (big_c >> 1)
     b = big_d ^ (big_d >> 1)
     i0 = x ^ y

@@ -61,7 +61,7 @@ class _Source:
 
 
 def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
-    from .safety import companions
+    from .io import companions
 
     out = []
     for p in companions(path, existing_only=True):

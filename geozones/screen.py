@@ -31,8 +31,7 @@ from .core.pilot import low_rise_share
 from .core.proposals import Proposals
 from .core.rules import VERDICTS
 from .errors import GeozonesError, InputError, OutputError, first_line
-from .io import TableSource, atomic_output, driver_for, write_chunks
-from .safety import InputFingerprint, refuse_same_files
+from .io import InputFingerprint, TableSource, atomic_output, driver_for, refuse_same_files, write_chunks
 from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",

@@ -25,7 +25,6 @@ from test_screen import _parcels
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.errors import InputError
-from geozones.io import csv_record_offsets
 from geozones.screen import ScreenOptions, screen_file
 
 distributed = pytest.importorskip("distributed")  # in the test extra: CI runs these
@@ -235,30 +234,6 @@ def test_parts_are_whole_chunks(inputs):
     src = TableSource(inputs["parquet"][0], chunk_size=CHUNK)
     parts = plan_parts(src, 2)   # 180 rows = 26 chunks; about 4 parts per worker: 4 chunks each
     assert [(p.start, p.stop) for p in parts] == [(k * 28, min(k * 28 + 28, 180)) for k in range(7)]
-
-
-def test_csv_record_offsets_skip_quoted_newlines(tmp_path):
-    # header 4 bytes; records: 'x,"a\nb"\n' (8 bytes, a newline inside quotes), 'y,"c""\n"\n'
-    # (9 bytes: a doubled quote, then a quoted newline), 'z,d' (no final newline)
-    path = tmp_path / "t.csv"
-    path.write_bytes(b'k,v\nx,"a\nb"\ny,"c""\n"\nz,d')
-    assert csv_record_offsets(path, 1) == ([4, 12, 21], 3)
-    assert csv_record_offsets(path, 2) == ([4, 21], 3)
-    assert csv_record_offsets(path, 1, block=3) == ([4, 12, 21], 3)  # quotes carried across blocks
-    path.write_bytes(b"k,v\n")
-    assert csv_record_offsets(path, 1) == ([], 0)
-
-
-def test_csv_part_reads_only_its_records(tmp_path):
-    from geozones.io import TableSource
-
-    path = tmp_path / "t.csv"
-    path.write_bytes(b'id,wkt\n1,"POINT (1 2)"\n2,"POINT (3 4)"\n3,"POINT (5 6)"\n')
-    src = TableSource(path, wkt_column="wkt", chunk_size=1)
-    starts, n = csv_record_offsets(path, 1)
-    chunks = list(src.chunks_in(1, 3, (starts[1], path.stat().st_size)))
-    assert [list(df["id"]) for df, _g, _r in chunks] == [["2"], ["3"]]
-    assert [g[0].x for _df, g, _r in chunks] == [3.0, 5.0]
 
 
 def test_summary_merge_numbers_rows_across_chunks():

@@ -265,16 +265,6 @@ def test_parquet_chunk_with_only_errors_first(tmp_path, frame, zones):
     assert len(got) == len(src) and list(got["gz_verdict"][:3]) == ["error"] * 3
 
 
-def test_shapefile_field_names_fit_without_breaking_characters():
-    from geozones.io import shapefile_field_names
-
-    names = shapefile_field_names(["建筑物高度", "名称", "averyverylongname", "averyverylongnam2", "ok"])
-    # 建筑物高度 is 15 bytes in UTF-8: cut after 3 characters (9 bytes), not inside the 4th
-    assert names == {"建筑物高度": "建筑物", "averyverylongname": "averyveryl",
-                     "averyverylongnam2": "averyver_1"}
-    assert all(len(v.encode()) <= 10 for v in names.values())
-
-
 def test_long_chinese_field_names_to_shapefile(tmp_path, frame, zones):
     src = _parcels(frame, 4546).rename(columns={"高度": "建筑物高度", "名称": "地块的名称"})
     shp = tmp_path / "in.shp"

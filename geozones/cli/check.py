@@ -45,7 +45,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     """
     from ..check import ZoneSet
     from ..check import check as run_check
-    from ..footprint import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
+    from ..io import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
     from ..report import format_check
     from ..text import t
 
@@ -80,7 +80,7 @@ def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilot
                     width, crs, axis_order, dem, storey_height, as_json, lang) -> None:
     """``check --stations``: the proposal against every station in reach."""
     from ..check import StationNetwork, check_stations
-    from ..footprint import is_wgs84_lonlat
+    from ..io import is_wgs84_lonlat
     from ..report import format_stations_check
     from ..text import t
 

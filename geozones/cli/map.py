@@ -18,8 +18,8 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
                inputs=(), more=()):
     """Build and write a map; ``offline`` is the old name of the default (ignored)."""
     from ..errors import OutputError
+    from ..io import check_output_folder
     from ..maps import build_map, read_parcels, write_map
-    from ..safety import check_output_folder
     from .options import known_inputs, refuse_outputs
 
     ctx = click.get_current_context()

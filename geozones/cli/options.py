@@ -20,7 +20,7 @@ class _Group(click.Group):
     """Turns library errors into a one-line message and a non-zero exit, no traceback."""
 
     def invoke(self, ctx: click.Context):
-        from ..safety import Interrupted, interrupts_raise
+        from ..io import Interrupted, interrupts_raise
 
         try:
             with interrupts_raise():   # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n
@@ -46,8 +46,8 @@ def note_input(ctx: click.Context, path) -> None:
 
 def refuse_outputs(ctx: click.Context, outputs, inputs=()) -> None:
     """Before any work: no output may be an input (station, pilot boundary, DEM, data) or
-    another output, whatever ``--overwrite`` says (see :mod:`geozones.safety`)."""
-    from ..safety import refuse_same_files
+    another output, whatever ``--overwrite`` says (see :mod:`geozones.io.atomic`)."""
+    from ..io import refuse_same_files
 
     refuse_same_files(outputs, [*ctx.meta.get(_INPUTS_KEY, []), *inputs])
 

@@ -23,9 +23,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import InputError, first_line
+from ..core.coords import parse_crs
+from ..errors import InputError, first_line
+from .base import Reader
 
-__all__ = ["read_dxf", "DxfCounts", "FLATTEN_M"]
+__all__ = ["read_dxf", "DxfCounts", "DxfReader", "FLATTEN_M"]
 
 #: Largest gap between an arc (polyline bulge, circle) and its flattened chords. [drawing units]
 FLATTEN_M = 0.01
@@ -48,7 +50,7 @@ class DxfCounts:
 
 def _points(entity) -> tuple[np.ndarray, bool]:
     """Flattened (x, y) vertices and the closed flag of a polyline, line or circle."""
-    from ._optional import require
+    from .._optional import require
 
     ezpath = require("ezdxf.path")
 
@@ -71,7 +73,7 @@ def read_dxf(path: str | Path, layer: str | None = None):
     """
     import geopandas as gpd
 
-    from ._optional import require
+    from .._optional import require
 
     ezdxf = require("ezdxf")
 
@@ -115,3 +117,31 @@ def read_dxf(path: str | Path, layer: str | None = None):
     gdf = gpd.GeoDataFrame(rows, columns=["layer", "entity", "handle"],
                            geometry=gpd.GeoSeries(geoms, dtype="geometry"))
     return gdf, counts
+
+
+class DxfReader(Reader):
+    """A DXF drawing as a table (:func:`read_dxf`, read whole): columns ``layer`` (the CAD
+    layer), ``entity``, ``handle``; its CRS is the one given (``--crs``), required."""
+
+    kind = "dxf"
+
+    def _open(self) -> None:
+        self._dxf, self.dxf_counts = read_dxf(self.path, layer=self.layer)
+        if self._given_crs is None:
+            raise InputError("dxf_no_crs", path=str(self.path))
+        self.crs = parse_crs(self._given_crs)
+        self.crs_assumed = False
+        self.columns = ["layer", "entity", "handle"]
+        self.n_rows = len(self._dxf)
+        self.encoding = "utf-8"
+        types = set(self._dxf.geom_type)
+        self.geometry_type = types.pop() if len(types) == 1 else "Unknown"
+        self.layer_name = self.layer or self.path.stem
+
+    def chunks(self):
+        import pandas as pd
+
+        for start in range(0, max(len(self._dxf), 1), self.chunk_size):
+            part = self._dxf.iloc[start:start + self.chunk_size]
+            geoms = np.asarray(part.geometry.values, dtype=object)
+            yield pd.DataFrame(part.drop(columns="geometry")).reset_index(drop=True), geoms, geoms

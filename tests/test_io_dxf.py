@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import HALF, TAN5, read_output, square_north
 from pyproj import CRS
 
-from geozones.cad import read_dxf
 from geozones.cli import main
 from geozones.core.coords import from_frame
+from geozones.io import read_dxf
 
 
 def _cgcs(frame, geom):
@@ -98,3 +98,43 @@ def test_dxf_needs_crs_and_dwg_is_refused(tmp_path, drawing):
         res = runner.invoke(main, args)
         assert res.exit_code == 2, res.output
         assert "DXF" in res.output and "SAVEAS" in res.output and "ODA File Converter" in res.output
+
+
+def test_reader_equals_gdal_dxf_read(tmp_path):
+    # GDAL's own DXF driver reads the same entities: the same handles and layers, its lines
+    # are ours (in 2D), and its closed polyline is our polygon's ring
+    import pyogrio
+
+    from geozones.io import DxfReader, open_reader
+
+    path = tmp_path / "plan.dxf"
+    doc = ezdxf.new("R2010")
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (10, 5), dxfattribs={"layer": "ROAD"})
+    msp.add_lwpolyline([(0, 0), (5, 0), (5, 5)], dxfattribs={"layer": "A"})
+    msp.add_lwpolyline([(20, 0), (25, 0), (25, 5), (20, 5)], close=True, dxfattribs={"layer": "B"})
+    doc.saveas(path)
+    src = open_reader(path, crs="EPSG:4546", chunk_size=2)
+    assert isinstance(src, DxfReader) and src.n_rows == 3 and src.crs.to_epsg() == 4546
+    parts = list(src.chunks())
+    assert [len(p[0]) for p in parts] == [2, 1]
+    handles = [h for p in parts for h in p[0]["handle"]]
+    layers = [v for p in parts for v in p[0]["layer"]]
+    geoms = [g for p in parts for g in p[1]]
+    gdal = pyogrio.read_dataframe(path)
+    assert handles == list(gdal["EntityHandle"]) and layers == list(gdal["Layer"])
+    plain = shapely.force_2d(np.asarray(gdal.geometry.values))
+    assert geoms[0].equals_exact(plain[0], 0.0) and geoms[1].equals_exact(plain[1], 0.0)
+    assert geoms[2].geom_type == "Polygon" and geoms[2].equals_exact(shapely.Polygon(plain[2].coords), 0.0)
+
+
+def test_a_dxf_needs_a_crs(tmp_path):
+    from geozones.errors import InputError
+    from geozones.io import open_reader
+
+    path = tmp_path / "plan.dxf"
+    doc = ezdxf.new("R2010")
+    doc.modelspace().add_line((0, 0), (1, 1))
+    doc.saveas(path)
+    with pytest.raises(InputError, match="CRS|crs"):
+        open_reader(path)

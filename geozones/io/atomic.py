@@ -36,7 +36,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import GeozonesError, InputError, OutputError
+from ..errors import GeozonesError, InputError, OutputError
 
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",

@@ -3,6 +3,7 @@ that a bbox query can skip, and an external sort whose memory is bounded by its 
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 from pyproj import CRS
 
 from geozones.cli import main
-from geozones.io import _stable_schema, to_arrow, write_sorted_geoparquet
+from geozones.io import to_arrow, write_sorted_geoparquet
+from geozones.io.arrow import stable_schema
 
 
 def _points(n: int, seed: int = 0, nulls=()) -> gpd.GeoDataFrame:
@@ -24,7 +26,7 @@ def _points(n: int, seed: int = 0, nulls=()) -> gpd.GeoDataFrame:
 
 def _write(gdf, path, chunk: int, **kw):
     tables = [to_arrow(gdf.iloc[i:i + chunk]) for i in range(0, len(gdf), chunk)]
-    schema = _stable_schema(tables[0])
+    schema = stable_schema(tables[0])
     batches = (b for t in tables for b in t.cast(schema).to_batches())
     write_sorted_geoparquet(path, schema, CRS.from_epsg(4326), batches, "Point", **kw)
 
@@ -80,9 +82,9 @@ def test_a_small_bbox_meets_few_row_groups(tmp_path):
     _write(gdf, sorted_path, chunk=1000, row_group_rows=256)   # 16 groups of 256
     unsorted = tmp_path / "unsorted.parquet"
     tables = [to_arrow(gdf)]
-    from geozones.io import _write_geoparquet
+    from geozones.io import write_geoparquet
 
-    _write_geoparquet(unsorted, tables[0].schema, CRS.from_epsg(4326),
+    write_geoparquet(unsorted, tables[0].schema, CRS.from_epsg(4326),
                       (b for t in tables for b in t.to_batches(max_chunksize=256)), "Point")
     box = (111.30, 35.30, 111.34, 35.34)   # 0.16 % of the square
     # a Hilbert group covers about 1/16 of the square, a compact block: the box meets at most
@@ -133,10 +135,9 @@ def test_mixed_types_still_sort(tmp_path):
 
 
 def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
-    # keys come from the bounds through geopandas' encoder; they must equal what its public
-    # GeoSeries.hilbert_distance gives for the bounding-box midpoints (computed here), and the
-    # fallback for a geopandas without the private functions must give the same
-    from geozones.io import _hilbert_keys_public, hilbert_keys
+    # keys come from the bounds through our own encoder; they must equal what geopandas'
+    # public GeoSeries.hilbert_distance gives for the bounding-box midpoints (computed here)
+    from geozones.io import hilbert_keys
 
     rng = np.random.default_rng(5)
     lo = rng.uniform(0, 1000, (2000, 2))
@@ -148,7 +149,6 @@ def test_hilbert_keys_equal_geopandas_public_hilbert_distance():
     expect = np.full(len(b), 2 ** 32, dtype=np.int64)
     expect[ok] = mid.hilbert_distance(total_bounds=total, level=16)
     assert np.array_equal(hilbert_keys(b, total), expect)
-    assert np.array_equal(_hilbert_keys_public(b[ok], total), expect[ok])
 
 
 def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, monkeypatch):
@@ -156,7 +156,7 @@ def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, 
     file equals the one made by counting keys first, byte for byte: with the true extent,
     with a wrong one (keys made again over the true extent), with a bucket grown past its
     limit (split by the curve's next bits) and with every row on one spot."""
-    import geozones.io as gio
+    import geozones.io.hilbert as gio
 
     gdf = _points(700, seed=4, nulls=(5, 600))
     ok = gdf.geometry.notna()
@@ -208,7 +208,7 @@ def test_a_crowded_spot_is_split_off_once(tmp_path, monkeypatch):
     spot's rows are alone in a part (one key: nothing left to split by) they are sorted as
     they are, not written again at every 4 bits down the curve; the file equals the counting
     sort's."""
-    import geozones.io as gio
+    import geozones.io.hilbert as gio
 
     rng = np.random.default_rng(9)
     x = np.r_[np.full(900, 111.5), rng.uniform(111.0, 112.0, 100)]
@@ -241,3 +241,58 @@ def test_unique_columns_are_written_without_a_dictionary(tmp_path):
     assert not any("DICTIONARY" in e for e in enc["geometry"] + enc["gz_row"])
     assert any("DICTIONARY" in e for e in enc["kind"])
     assert pq.read_table(out).column("kind").to_pylist()[:1] in (["road"], ["building"])
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def test_chunks_equal_a_plain_geopandas_read(tmp_path):
+    from geozones.io import GeoParquetReader, open_reader
+
+    gdf = _points(23, seed=3, nulls=(4,))
+    gdf["name"] = [f"点{i}" for i in range(23)]
+    path = tmp_path / "p.parquet"
+    gdf.to_parquet(path, write_covering_bbox=True)   # a bbox covering column: never read as an attribute
+    src = open_reader(path, chunk_size=5)
+    plain = gpd.read_parquet(path)
+    assert isinstance(src, GeoParquetReader) and src.n_rows == 23 and src.reads_arrow
+    assert src.columns == ["id", "name"] and "bbox" in pq.read_schema(path).names
+    assert src.geometry_type == "Point" and src.crs.equals(plain.crs)
+    assert src.extent == pytest.approx(tuple(plain.geometry.total_bounds))
+    parts = list(src.chunks())
+    assert [len(p[0]) for p in parts] == [5, 5, 5, 5, 3]
+    df = pd.concat([p[0] for p in parts], ignore_index=True)
+    assert list(df.columns) == ["id", "name"] and list(df["name"]) == list(plain["name"])
+    geoms = np.concatenate([p[1] for p in parts])
+    assert [g is None for g in geoms] == list(plain.geometry.isna())
+    assert all(a is None or a.equals_exact(b, 0.0) for a, b in zip(geoms, plain.geometry.values))
+    # rows 7 to 18 alone: the same chunks as the whole read cuts them from row 5 on, trimmed
+    part = list(src.chunks_in(7, 18))
+    assert list(pd.concat([p[0] for p in part])["id"]) == list(plain["id"][7:18])
+
+
+def test_no_geo_metadata_needs_a_crs(tmp_path):
+    import pyarrow as pa
+
+    from geozones.errors import InputError
+    from geozones.io import open_reader
+
+    path = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"id": [1], "geometry": [shapely.to_wkb(shapely.Point(1, 2))]}), path)
+    with pytest.raises(InputError):
+        open_reader(path)
+    assert open_reader(path, crs="EPSG:4546").crs.to_epsg() == 4546
+
+
+def test_hilbert_curve_visits_every_cell_once_stepping_to_a_neighbour():
+    # the defining property of a Hilbert curve, for orders 1 to 4: its positions 0 … 4^k - 1
+    # are every cell once, and each next cell shares a side with the last
+    from geozones.io.hilbert import hilbert_index
+
+    for level in range(1, 5):
+        n = 1 << level
+        x, y = np.meshgrid(np.arange(n), np.arange(n))
+        d = hilbert_index(x.ravel(), y.ravel(), level).astype(np.int64)
+        assert sorted(d.tolist()) == list(range(n * n))
+        order = np.argsort(d)
+        steps = np.abs(np.diff(x.ravel()[order])) + np.abs(np.diff(y.ravel()[order]))
+        assert (steps == 1).all()

@@ -22,7 +22,7 @@ from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.errors import InputError, OutputError
-from geozones.safety import atomic_output, same_file
+from geozones.io import atomic_output, same_file
 from geozones.screen import ScreenOptions, screen_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,7 +162,7 @@ def test_file_where_a_folder_should_be(tmp_path, frame):
 
 @pytest.mark.parametrize("where", ["mkdtemp", "replace"])
 def test_permission_denied_is_one_line(tmp_path, frame, monkeypatch, where):
-    import geozones.safety as safety
+    import geozones.io.atomic as safety
 
     _gdf(frame).to_file(tmp_path / "in.gpkg")
 
@@ -234,7 +234,7 @@ def test_signal_leaves_no_temporary_folder(tmp_path, frame, sig):
 
 def test_shapefile_swap_never_mixes_old_and_new(tmp_path, frame, monkeypatch):
     """A crash after any number of moves leaves either no .shp or a whole new set."""
-    import geozones.safety as safety
+    import geozones.io.atomic as safety
 
     dest = tmp_path / "out.shp"
     old = _gdf(frame, 3)

@@ -1,0 +1,127 @@
+"""Reading proposals and writing layers: the file edge of geozones.
+
+One reader per format family behind one small protocol (:class:`Reader`: ``crs``,
+``columns``, ``n_rows``, ``chunks()`` of ``(attributes, geometries, raw values)``), chosen
+by :func:`open_reader` from the file's extension (:mod:`~geozones.io.formats`, where a DWG
+is refused); one writer per format behind :func:`write_chunks`, always through
+:func:`atomic_output` (a temporary file moved into place only when complete, never onto an
+input, an existing output kept unless ``overwrite``).
+
+===========================  ============================================================
+module                       what it holds
+===========================  ============================================================
+:mod:`.formats`              the extension tables, DWG refused
+:mod:`.base`                 the :class:`Reader` protocol, the CRS a file is read with
+:mod:`.vector`               GDAL formats (GeoPackage, shapefile, FlatGeobuf, GeoJSON, KML)
+:mod:`.geoparquet`           GeoParquet, sorted GeoParquet output
+:mod:`.csv`                  CSV with WKT, and the one WKT reader
+:mod:`.dxf`                  CAD drawings (DXF)
+:mod:`.footprint`            one proposal for ``check`` (WKT or a file)
+:mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
+:mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
+:mod:`.write`                :func:`write_chunks`, :func:`write_vector`
+:mod:`.atomic`               atomic outputs, input fingerprints, signals
+===========================  ============================================================
+
+Only numpy, shapely and pyproj are imported with the package: pandas, Arrow, GDAL and ezdxf
+when a file is actually read or written (``check`` with WKT never imports them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..chunking import DEFAULT_CHUNK_ROWS
+from ..errors import InputError
+from .arrow import BBOX_HINT, BOUNDS_HINT, ORDER_HINT, WKB_HINT, bounds_of, covering, regroup, reusable_wkb, to_arrow
+from .atomic import (
+    SHAPEFILE_PARTS,
+    InputFingerprint,
+    Interrupted,
+    atomic_output,
+    check_interrupted,
+    check_output_folder,
+    companions,
+    critical,
+    interrupts_raise,
+    os_reason,
+    refuse_same_files,
+    same_file,
+)
+from .base import Chunk, NotArrow, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
+from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
+from .dxf import DxfCounts, DxfReader, read_dxf
+from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
+from .formats import INPUT_KINDS, VECTOR_DRIVERS, driver_for, input_kind
+from .geoparquet import (
+    GEOPARQUET_VERSION,
+    SORTED_ROW_GROUP_ROWS,
+    GeoParquetReader,
+    write_geoparquet,
+    write_presorted_geoparquet,
+    write_sorted_geoparquet,
+)
+from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets
+from .vector import (
+    DBF_NAME_BYTES,
+    VectorReader,
+    geometry_type_of,
+    read_vector,
+    require_one_layer,
+    shapefile_field_names,
+    sniff_shapefile_encoding,
+)
+from .write import write_chunks, write_vector
+
+__all__ = [
+    # reading
+    "Reader", "Chunk", "NotArrow", "READERS", "open_reader", "TableSource", "VectorReader",
+    "GeoParquetReader", "CsvReader", "DxfReader", "read_vector", "read_footprint",
+    "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs",
+    "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
+    "split_wkb", "DEFAULT_CHUNK_ROWS",
+    # formats
+    "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind",
+    # writing
+    "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
+    "write_geoparquet", "write_sorted_geoparquet", "write_presorted_geoparquet",
+    "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
+    "geometry_type_of", "WKB_HINT", "BOUNDS_HINT", "ORDER_HINT", "BBOX_HINT", "regroup",
+    "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets",
+    # outputs that never destroy anything
+    "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
+    "Interrupted", "interrupts_raise", "check_interrupted", "critical", "check_output_folder",
+    "os_reason", "SHAPEFILE_PARTS",
+]
+
+#: The reader of each input kind (:data:`INPUT_KINDS`; "gdal" for any other extension).
+READERS: dict[str, type[Reader]] = {"gdal": VectorReader, "parquet": GeoParquetReader,
+                                    "csv": CsvReader, "dxf": DxfReader}
+
+
+def open_reader(path: str | Path, *, layer: str | None = None, encoding: str | None = None,
+                wkt_column: str | None = None, crs=None, chunk_size: int = DEFAULT_CHUNK_ROWS) -> Reader:
+    """The reader of the table of features in ``path``, opened (schema, CRS and row count
+    read; no rows yet).
+
+    ``layer``: the layer to read (GDAL formats with several; the CAD layer of a DXF);
+    ``encoding``: the attributes' text encoding (else sniffed); ``wkt_column``: the CSV
+    column holding WKT (required for CSV); ``crs``: ``--crs``, for a file without one (see
+    :func:`resolve_crs`); ``chunk_size``: rows per chunk. A missing file, a DWG drawing and
+    an unreadable file are :class:`~geozones.errors.InputError`.
+    """
+    if not Path(path).exists():
+        raise InputError("input_missing", path=str(path))
+    return READERS[input_kind(path)](path, layer=layer, encoding=encoding, wkt_column=wkt_column,
+                                     crs=crs, chunk_size=chunk_size)
+
+
+#: The batch path's name for :func:`open_reader`.
+TableSource = open_reader
+
+# kept for the batch refactor's merge; remove after (screen.py and presort.py import them)
+_split_wkb = split_wkb
+_bounds_of = bounds_of
+_covering = covering
+_bucketed = bucketed
+_sorted_buckets = sorted_buckets

@@ -1,0 +1,183 @@
+"""What every reader shares: the :class:`Reader` protocol, the chunk it yields, the CRS it
+settles on, and the few helpers that turn an Arrow batch of WKB into a chunk.
+
+A chunk is ``(attributes DataFrame, geometry array, raw geometry array)``: the geometries
+are shapely objects (None where unreadable, or where their reading is left to the core),
+the raw values are what the file held (WKB bytes or WKT text), so a caller can repair or
+report an unreadable row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..chunking import DEFAULT_CHUNK_ROWS
+from ..core.coords import crs_label, parse_crs
+from ..core.geometry import parse_many
+from ..errors import InputError
+
+__all__ = ["Reader", "Chunk", "NotArrow", "resolve_crs", "is_wgs84_lonlat", "split_wkb",
+           "read_or_leave", "extent_of", "sound"]
+
+#: ``(attributes DataFrame, geometries (object array), raw WKB or WKT (object array))``.
+Chunk = tuple[Any, np.ndarray, np.ndarray]
+
+
+class NotArrow(Exception):
+    """The input cannot be read as Arrow batches (:meth:`Reader.arrow_batches`), from
+    ``row`` on (0: at all)."""
+
+    def __init__(self, why: str, row: int = 0) -> None:
+        super().__init__(why)
+        self.row = row
+
+
+def is_wgs84_lonlat(crs) -> bool:
+    """True for WGS84 longitude/latitude (EPSG:4326 or OGC:CRS84, GeoJSON's CRS) without a
+    web-map datum: coordinates that may have been copied from Gaode/Baidu all the same."""
+    from ..core.datums import datum_of
+
+    if crs is None or datum_of(crs) is not None:
+        return False
+    from pyproj import CRS
+
+    return CRS(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True)
+
+
+def resolve_crs(file_crs, given, path: str):
+    """The CRS to read a file with: its own, or ``given`` (``--crs``) when it has none.
+
+    ``--crs GCJ-02``/``BD-09`` is accepted for a file that says WGS84 lon/lat (GeoJSON always
+    does): the file's numbers are then read as that datum. Any other disagreement is refused.
+    """
+    from ..core.datums import datum_of
+
+    if file_crs is None:
+        if given is None:
+            raise InputError("file_no_crs", path=path)
+        return parse_crs(given)
+    file_crs = parse_crs(file_crs)
+    if given is None:
+        return file_crs
+    given_crs = parse_crs(given)
+    if datum_of(given_crs) is not None and is_wgs84_lonlat(file_crs):
+        return given_crs
+    if given_crs != file_crs:
+        raise InputError("crs_conflict", path=path, file_crs=crs_label(file_crs),
+                         crs=crs_label(given_crs))
+    return file_crs
+
+
+def extent_of(value) -> tuple[float, float, float, float] | None:
+    """Four finite numbers (xmin, ymin, xmax, ymax) from a file's metadata, else None."""
+    try:
+        out = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
+
+
+def sound(batch) -> bool:
+    """The batch's arrays keep Arrow's invariants (checked in full: offsets, lengths, UTF-8),
+    so converting it cannot crash the process (GDAL's FlatGeobuf stream breaks them)."""
+    import pyarrow as pa
+
+    try:
+        batch.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def split_wkb(batch, geom_name: str, read: bool = True) -> Chunk:
+    """An Arrow batch or table as ``(attributes, geometries, raw WKB)``; a WKB value that
+    cannot be parsed gives a None geometry (the caller repairs or reports it). With
+    ``read=False`` no WKB is read: every geometry is None, left to the core (which reads
+    only the rows it needs as geometries: :meth:`Proposals.build`)."""
+    df = batch.to_pandas()
+    raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
+           else np.full(len(df), None, dtype=object))
+    return df.reset_index(drop=True), read_or_leave(raw, read), raw
+
+
+def read_or_leave(raw: np.ndarray, read: bool) -> np.ndarray:
+    """The geometries of WKB values (None where unreadable), or all None when the reading is
+    left to the core (``read=False``)."""
+    return parse_many(raw, wkb=True, curves=False)[0] if read else np.full(len(raw), None, dtype=object)
+
+
+class Reader:
+    """A table of features read in chunks (one subclass per format family).
+
+    After opening: ``crs``, ``n_rows`` (None if unknown), ``columns``, ``encoding`` (and
+    ``encoding_source``: how it was decided), ``geometry_type`` and ``extent`` (as the input
+    declares them, or None), ``layer_name`` (kept in the output). :meth:`chunks` yields
+    :data:`Chunk` s of ``chunk_size`` rows, where unreadable geometries are None in the
+    geometry array but present (bytes or text) in the raw one.
+    """
+
+    #: the format family: "gdal", "parquet", "csv" or "dxf"
+    kind = ""
+
+    def __init__(self, path: str | Path, *, layer: str | None = None, encoding: str | None = None,
+                 wkt_column: str | None = None, crs: Any = None, chunk_size: int = DEFAULT_CHUNK_ROWS) -> None:
+        self.path = Path(path)
+        self.layer = layer
+        self.chunk_size = chunk_size
+        self.wkt_column = wkt_column
+        self.encoding = encoding
+        self.encoding_source = "--encoding" if encoding else ""
+        self.geometry_type: str | None = None   #: declared by the input (GDAL, GeoParquet)
+        #: the extent the input declares (GeoParquet ``bbox``, GDAL's layer extent), or None: a
+        #: hint only (a sorted output checks it against the rows, see write_sorted_geoparquet)
+        self.extent: tuple[float, float, float, float] | None = None
+        #: read the WKB into geometries (False: left to the core, see :func:`split_wkb`)
+        self.read_geometries = True
+        self.layer_name: str | None = layer     #: the input's layer (kept in the output)
+        self.dxf_counts = None
+        self.datum_note = None
+        self.crs_assumed = False
+        self.columns: list[str] = []
+        self.n_rows: int | None = None
+        self.crs: Any = None
+        self._given_crs = crs
+        self._open()
+
+    def _open(self) -> None:
+        """Read what the file declares (schema, CRS, row count)."""
+        raise NotImplementedError
+
+    def _resolve_crs(self, file_crs):
+        self.crs_assumed = False
+        return resolve_crs(file_crs, self._given_crs, str(self.path))
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every row, in chunks of ``chunk_size`` rows."""
+        raise NotImplementedError
+
+    def chunks_in(self, start: int, stop: int,
+                  csv_bytes: tuple[int, int] | None = None) -> Iterator[Chunk]:
+        """The chunks of rows ``start`` to ``stop`` (exclusive), cut as :meth:`chunks` cuts
+        them when ``start`` is a multiple of the chunk size: a part read on its own gives the
+        same chunks as the whole read (a worker of the dask engine, geozones.distributed)."""
+        raise ValueError(f"{self.kind} input is read whole")
+
+    @property
+    def reads_arrow(self) -> bool:
+        """Whether :meth:`arrow_batches` reads the input."""
+        return False
+
+    def arrow_batches(self) -> Iterator[tuple[Any, str]]:
+        """The input's Arrow batches, each with its WKB column's name, as :meth:`chunks`
+        reads them; raises :class:`NotArrow` when the input is not read that way."""
+        raise NotArrow(f"{self.kind} input")
+        yield  # a generator, as the readers' own: raises when iterated
+
+    def plain_chunks(self, start: int) -> Iterator[Chunk]:
+        """The chunks from row ``start`` on where the Arrow stream broke (GDAL inputs)."""
+        raise NotArrow(f"{self.kind} input")
+        yield  # a generator, as the readers' own: raises when iterated

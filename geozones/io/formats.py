@@ -1,0 +1,55 @@
+"""Which format a file is, from its extension: the one table readers and writers are chosen by.
+
+Kept free of the table stack (pandas, GDAL, Arrow) so that it costs nothing to import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError, OutputError
+
+__all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind"]
+
+#: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
+#: WKT geometry in a column).
+VECTOR_DRIVERS: dict[str, str] = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".kml": "KML",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
+    ".csv": "CSV",
+}
+
+#: Input readers by file extension; any other extension is read through GDAL ("gdal":
+#: GeoPackage, shapefile, FlatGeobuf, GeoJSON, KML …). See :func:`geozones.io.open_reader`.
+INPUT_KINDS: dict[str, str] = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".parquet": "parquet", ".geoparquet": "parquet",
+    ".dxf": "dxf",
+}
+
+#: Extensions no reader takes, each with the message that says what to do instead.
+_REFUSED: dict[str, str] = {".dwg": "dwg_refused"}
+
+
+def input_kind(path: str | Path) -> str:
+    """The reader a path's extension names: ``"csv"``, ``"parquet"``, ``"dxf"`` or
+    ``"gdal"``. A DWG drawing is refused here, the one place (``dwg_refused``: export DXF)."""
+    ext = Path(path).suffix.lower()
+    if ext in _REFUSED:
+        raise InputError(_REFUSED[ext], path=str(path))
+    return INPUT_KINDS.get(ext, "gdal")
+
+
+def driver_for(path: str | Path) -> str:
+    """The output driver a path's extension names."""
+    ext = Path(path).suffix.lower()
+    try:
+        return VECTOR_DRIVERS[ext]
+    except KeyError:
+        raise OutputError("output_format", path=str(path), choices=", ".join(VECTOR_DRIVERS)) from None

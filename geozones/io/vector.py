@@ -1,0 +1,430 @@
+"""GDAL formats through pyogrio: GeoPackage, shapefile, FlatGeobuf, GeoJSON, KML (and any
+other format GDAL reads).
+
+Reading: one Arrow stream per input (a GeoPackage skips by SQL OFFSET once, not per chunk),
+finished feature by feature from the first malformed batch (GDAL's FlatGeobuf driver);
+a shapefile in a legacy encoding read chunk by chunk instead (see
+:meth:`VectorReader._streams`), its encoding sniffed (:func:`sniff_shapefile_encoding`);
+several layers of features refused unless one is named (:func:`require_one_layer`).
+Writing: one streamed ``pyogrio.write_arrow`` call (:func:`write_gdal`), a shapefile's field
+names fitted to 10 bytes (:func:`shapefile_field_names`), a FlatGeobuf checked on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..core.coords import parse_crs
+from ..errors import InputError, OutputError, first_line
+from .base import NotArrow, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
+from .dxf import read_dxf
+from .formats import input_kind
+
+__all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
+           "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
+           "shapefile_field_names", "DBF_NAME_BYTES", "GEOMETRY_TYPE_NAMES", "write_gdal",
+           "check_flatgeobuf"]
+
+
+def require_one_layer(path: str | Path, layer: str | None) -> str | None:
+    """The layer to read: ``layer`` if named, else the file's one layer of features.
+
+    Refuses (exit 2, listing them) a file with several layers of features when no ``layer``
+    is named: several layers are never silently read as their first. Tables without geometry
+    (the QGIS ``layer_styles`` our GeoPackage output carries) are not layers of features; the
+    returned name lets readers ask for the data layer explicitly (no "more than one layer"
+    warning). None when the file cannot be listed (the reader that follows says why).
+    """
+    if layer is not None:
+        return layer
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception:  # unreadable: the reader that follows says why
+        return None
+    names = [str(row[0]) for row in layers if row[1] is not None]
+    if len(names) > 1:
+        raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
+    return names[0] if names and len(layers) > 1 else None
+
+
+def read_vector(path: str | Path, crs=None, layer: str | None = None):
+    """A whole vector file (any GDAL format, or DXF) as ``(GeoDataFrame, crs, notes)``.
+
+    ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
+    :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
+    one (it may be a GCJ-02/BD-09 :class:`~geozones.datums.DatumCRS`).
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    kind = input_kind(path)   # a DWG is refused, whether or not it exists
+    if not path.exists():
+        raise InputError("input_missing", path=str(path))
+    notes: list[tuple[str, dict[str, Any]]] = []
+    if kind == "dxf":
+        gdf, counts = read_dxf(path, layer=layer)
+        if crs is None:
+            raise InputError("dxf_no_crs", path=str(path))
+        notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
+        return gdf, parse_crs(crs), notes
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio", layer=require_one_layer(path, layer))
+    except InputError:
+        raise
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+    return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
+
+
+#: DBF language-driver ids (header byte 29) that name a Chinese code page.
+_DBF_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030", 0x78: "BIG5"}
+
+
+def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) -> tuple[str, str]:
+    """The text encoding of a shapefile's attributes, and how it was decided.
+
+    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936); all
+    the DBF's records (streamed in 1 MB blocks, so Chinese text that only starts after the
+    first megabyte is seen) decoding as UTF-8; as GB18030 (a superset of GBK and GB2312);
+    else ISO-8859-1, which decodes anything. ``sample_bytes`` limits how much is read
+    (None: the whole file).
+    """
+    import codecs
+
+    shp = Path(path)
+    cpg = shp.with_suffix(".cpg")
+    if cpg.exists():
+        text = cpg.read_text(encoding="ascii", errors="replace").strip()
+        if text:
+            return text, ".cpg"
+    dbf = shp.with_suffix(".dbf")
+    if not dbf.exists():
+        return "UTF-8", "default (no .dbf)"
+    decoders = {"UTF-8": codecs.getincrementaldecoder("utf-8")(),
+                "GB18030": codecs.getincrementaldecoder("gb18030")()}
+    fits = {"UTF-8": True, "GB18030": True}
+    ascii_only = True
+    block = 1 << 20
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        if len(head) > 29 and head[29] in _DBF_LDID_CHINESE:
+            return _DBF_LDID_CHINESE[head[29]], "DBF language driver"
+        header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
+        fh.seek(max(header_len, 32))
+        left = sample_bytes
+        while any(fits.values()):
+            raw = fh.read(block if left is None else min(block, left))
+            if not raw:
+                break
+            if left is not None:
+                left -= len(raw)
+            if ascii_only and raw.isascii():
+                continue
+            ascii_only = False
+            for name, dec in decoders.items():
+                if fits[name]:
+                    try:
+                        dec.decode(raw)
+                    except UnicodeDecodeError:
+                        fits[name] = False
+    if ascii_only:
+        return "UTF-8", "ASCII only"
+    for name, dec in decoders.items():  # a character cut by the end of the sample is fine
+        if fits[name]:
+            with contextlib.suppress(UnicodeDecodeError):
+                dec.decode(b"", final=sample_bytes is None)
+                return name, ("decodes as UTF-8" if name == "UTF-8"
+                              else "decodes as GB18030 (no .cpg)")
+    return "ISO-8859-1", "fallback"
+
+
+class VectorReader(Reader):
+    """A GDAL-readable file (see the module docs)."""
+
+    kind = "gdal"
+
+    def _open(self) -> None:
+        import pyogrio
+
+        self.layer = require_one_layer(self.path, self.layer)
+        if self.path.suffix.lower() == ".shp" and not self.encoding:
+            self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
+        try:
+            info = pyogrio.read_info(self.path, layer=self.layer, encoding=self.encoding)
+        except Exception as exc:
+            raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+        self.columns = list(info["fields"])
+        self.n_rows = int(info["features"]) if info["features"] >= 0 else None
+        self.crs = self._resolve_crs(None if info["crs"] is None else parse_crs(info["crs"]))
+        self.encoding = self.encoding or info.get("encoding") or "UTF-8"
+        self.geometry_type = info.get("geometry_type")
+        self.extent = extent_of(info.get("total_bounds"))
+        self.layer_name = self.layer or info.get("layer_name") or self.path.stem
+
+    def chunks(self):
+        yield from self._chunks()
+
+    def chunks_in(self, start: int, stop: int, csv_bytes: tuple[int, int] | None = None):
+        """Rows ``start`` to ``stop``: ``skip_features``, then the stream (see :class:`Reader`)."""
+        yield from self._chunks(start, stop)
+
+    def _chunks_by_offset(self, start: int = 0, stop: int | None = None):
+        import pyogrio
+
+        offset = start
+        total = stop if stop is not None else self.n_rows if self.n_rows is not None else float("inf")
+        while offset < total:
+            try:
+                meta, table = pyogrio.read_arrow(self.path, layer=self.layer, encoding=self.encoding,
+                                                 skip_features=offset,
+                                                 max_features=int(min(self.chunk_size, total - offset)))
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+            if table.num_rows == 0:
+                break
+            if not sound(table):
+                yield from self._chunks_plain(offset, stop)
+                return
+            yield split_wkb(table, meta["geometry_name"] or "wkb_geometry")
+            offset += table.num_rows
+
+    def _chunks(self, start: int = 0, stop: int | None = None):
+        if not self._streams():
+            yield from self._chunks_by_offset(start, stop)
+            return
+        try:
+            for batch, geom_name in self._batches(start, stop):
+                try:
+                    chunk = split_wkb(batch, geom_name, self.read_geometries)
+                except Exception as exc:
+                    raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+                yield chunk
+        except NotArrow as exc:   # GDAL's Arrow stream gave a malformed batch: read plainly
+            yield from self._chunks_plain(exc.row, stop)
+
+    def _streams(self) -> bool:
+        """Whether the input is read through one GDAL Arrow stream: not a shapefile in a
+        legacy encoding, read chunk by chunk instead (a reader kept open holds GDAL's
+        process-wide SHAPE_ENCODING at the input's encoding, which would recode a shapefile
+        output written meanwhile)."""
+        return not (self.path.suffix.lower() == ".shp"
+                    and self.encoding.upper().replace("-", "") != "UTF8")
+
+    def _batches(self, start: int = 0, stop: int | None = None):
+        """GDAL's Arrow batches of rows ``start`` to ``stop``, with the geometry column's
+        name; a malformed batch raises :class:`NotArrow` with its first row: rows from there
+        on are to be read through the feature API (:meth:`_chunks_plain`)."""
+        import pyogrio
+
+        try:  # one reader from ``start``: a GeoPackage skips by SQL OFFSET once, not per chunk
+            with pyogrio.open_arrow(self.path, layer=self.layer, encoding=self.encoding,
+                                    skip_features=start, batch_size=self.chunk_size,
+                                    use_pyarrow=True) as (meta, reader):
+                geom_name = meta["geometry_name"] or "wkb_geometry"
+                left = float("inf") if stop is None else stop - start
+                done = 0
+                for batch in reader:
+                    if left <= 0:
+                        break
+                    if batch.num_rows > left:
+                        batch = batch.slice(0, int(left))
+                    if not sound(batch):
+                        raise NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
+                    left -= batch.num_rows
+                    done += batch.num_rows
+                    yield batch, geom_name
+        except (InputError, NotArrow):
+            raise
+        except Exception as exc:
+            raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+
+    @property
+    def reads_arrow(self) -> bool:
+        """Whether :meth:`arrow_batches` reads the input: through one Arrow stream, unless a
+        shapefile in a legacy encoding."""
+        return self._streams()
+
+    def arrow_batches(self):
+        """GDAL's Arrow batches, each with its WKB column's name, as :meth:`chunks` reads
+        them; a malformed batch raises :class:`NotArrow`."""
+        if not self._streams():
+            raise NotArrow(f"{self.kind} input")
+        yield from self._batches()
+
+    def plain_chunks(self, start: int):
+        """The chunks from row ``start`` on, read through GDAL's feature API (where its Arrow
+        stream broke: :class:`NotArrow`)."""
+        yield from self._chunks_plain(start, None)
+
+    def _chunks_plain(self, start: int, stop: int | None):
+        """Rows ``start`` to ``stop`` read through GDAL's feature API instead of its Arrow
+        stream, chunk by chunk: for files whose Arrow stream is malformed (GDAL's FlatGeobuf
+        driver gives a null geometry offsets that run backwards, which crashed pyarrow)."""
+        import pandas as pd
+        import pyogrio.raw
+
+        offset = start
+        while stop is None or offset < stop:
+            want = self.chunk_size if stop is None else int(min(self.chunk_size, stop - offset))
+            try:
+                meta, _fids, wkb, fields = pyogrio.raw.read(self.path, layer=self.layer,
+                                                            encoding=self.encoding,
+                                                            skip_features=offset, max_features=want)
+            except Exception as exc:
+                raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
+            if wkb is None or not len(wkb):
+                break
+            df = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields)})
+            raw = np.array([None if v is None else bytes(v) for v in wkb], dtype=object)
+            yield df, read_or_leave(raw, self.read_geometries), raw
+            offset += len(raw)
+
+
+#: Geometry type names (as GDAL writes them) by shapely type id.
+GEOMETRY_TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint",
+                       5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def geometry_type_of(gdf) -> str:
+    """The one geometry type of a frame's (or geometry array's) non-null geometries, or
+    ``"Unknown"`` when mixed."""
+    geoms = np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf, dtype=object)
+    geoms = geoms[~np.equal(geoms, None)]
+    types = set(shapely.get_type_id(geoms).tolist()) - {-1}
+    if len(types) == 1:
+        return GEOMETRY_TYPE_NAMES.get(types.pop(), "Unknown")
+    if types and types <= {3, 6}:
+        return "MultiPolygon"  # GDAL accepts a Polygon in a MultiPolygon layer
+    if types and types <= {1, 5}:
+        return "MultiLineString"
+    return "Unknown"
+
+
+#: Shapely type ids a shapefile declared as each type holds (0 point, 1 line, 3 polygon, 4-6 multi).
+SHAPEFILE_FAMILIES: dict[str, set[int]] = {"Polygon": {3, 6}, "LineString": {1, 5}, "Point": {0},
+                                      "MultiPoint": {0, 4}}
+
+
+def geometry_type_ids(geoms: np.ndarray) -> set[int]:
+    """The shapely type ids of the non-null geometries (-1, a missing one, left out)."""
+    return set(shapely.get_type_id(geoms[~np.equal(geoms, None)]).tolist()) - {-1}
+
+
+def shapefile_geometry_type(geoms: np.ndarray) -> str:
+    """The shapefile type that holds ``geoms`` (one family: polygons, lines or points)."""
+    types = geometry_type_ids(geoms)
+    if types <= {3, 6}:
+        return "Polygon"
+    if types <= {1, 5}:
+        return "LineString"
+    if types <= {0}:
+        return "Point"
+    if types <= {0, 4}:
+        return "MultiPoint"
+    return "Unknown"
+
+
+#: Longest field name a DBF (shapefile attribute table) can hold, in bytes.
+DBF_NAME_BYTES = 10
+
+
+def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
+    """Renames that make every column name fit a DBF field (10 bytes in ``encoding``).
+
+    Names are cut at a character boundary (never inside a multi-byte character) and made
+    unique with a numeric suffix, so ``建筑物高度`` (15 bytes in UTF-8) becomes ``建筑物``.
+    Returns only the names that change.
+    """
+    def fits(name: str) -> bool:
+        return len(name.encode(encoding, errors="replace")) <= DBF_NAME_BYTES
+
+    def cut(name: str, room: int) -> str:
+        out = ""
+        for ch in name:
+            if len((out + ch).encode(encoding, errors="replace")) > room:
+                break
+            out += ch
+        return out
+
+    taken = {str(c) for c in columns if fits(str(c))}
+    renames: dict[str, str] = {}
+    for col in map(str, columns):
+        if fits(col):
+            continue
+        new = cut(col, DBF_NAME_BYTES)
+        k = 1
+        while new in taken:
+            suffix = f"_{k}"
+            new = cut(col, DBF_NAME_BYTES - len(suffix)) + suffix
+            k += 1
+        taken.add(new)
+        renames[col] = new
+    return renames
+
+
+
+def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, count: dict,
+               layer: str | None = None, geometry_type: str | None = None) -> None:
+    """Write the Arrow stream ``reader`` as one layer of a GDAL format: one streamed
+    ``pyogrio.write_arrow`` call (layer and spatial index made once, as for a whole-table
+    write). The layer declares ``geometry_type`` (the input's; else the first chunk's single
+    type, ``first_geoms``), never "Unknown (any)" for a single-type table, which ArcGIS and
+    QGIS handle badly. ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked
+    against it on disk)."""
+    import pyogrio
+
+    kwargs: dict[str, Any] = {"layer_options": {}}
+    if driver == "ESRI Shapefile":
+        kwargs["geometry_type"] = shapefile_geometry_type(first_geoms)
+        kwargs["layer_options"]["ENCODING"] = "UTF-8"
+    else:
+        declared = geometry_type or geometry_type_of(first_geoms)
+        if driver == "FlatGeobuf" and not geometry_type:
+            # guessed from the first chunk: FlatGeobuf refuses any later row of
+            # another type (a MultiPolygon among Polygons), so it declares none
+            declared = "Unknown"
+        kwargs["geometry_type"] = declared if declared in GEOMETRY_TYPE_NAMES.values() else "Unknown"
+    if driver == "FlatGeobuf":
+        # Its spatial index cannot hold null geometries, and every row must come out.
+        kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
+    if layer and driver in ("GPKG", "KML", "FlatGeobuf", "LIBKML"):
+        kwargs["layer"] = layer
+    pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
+                        crs=crs.to_wkt() if crs is not None else None, **kwargs)
+    if driver == "FlatGeobuf":
+        check_flatgeobuf(tmp, count["rows"])
+
+
+def check_flatgeobuf(path: Path, rows: int) -> None:
+    """Walk a FlatGeobuf file without spatial index feature by feature (each is a 4-byte
+    size and its bytes): GDAL's writer does not report failed writes (a full disk gives a
+    truncated file and success), so a file that does not hold ``rows`` whole features
+    raises :class:`OutputError`. Reads only the size prefixes."""
+    import struct
+
+    end = os.path.getsize(path)
+    n = 0
+    with open(path, "rb") as fh:
+        ok = fh.read(3) == b"fgb"
+        fh.seek(8)
+        head = fh.read(4)
+        pos = 12 + (struct.unpack("<I", head)[0] if len(head) == 4 else end)
+        while ok and pos < end:
+            fh.seek(pos)
+            size = fh.read(4)
+            if len(size) < 4:
+                break
+            pos += 4 + struct.unpack("<I", size)[0]
+            n += pos <= end
+    if not ok or n != rows or pos != end:
+        raise OutputError("output_write", path=path.name,
+                          why=f"{n} of {rows} features made it to disk (disk full?)")
+

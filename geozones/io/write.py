@@ -1,0 +1,124 @@
+"""Writing a stream of chunks as one output in the format its extension names.
+
+Every writer takes the chunks as a stream, in order, with one chunk in memory at a time:
+:func:`write_chunks` turns the GeoDataFrame chunks into Arrow batches of one stable schema
+and hands the stream to the format's writer: GeoParquet's
+``ParquetWriter``, GDAL's ``write_arrow`` (which pulls its batches from one stream, so that
+the layer and its spatial index are made once), or the CSV writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import InputError, OutputError, first_line
+from .arrow import as_table, cast_chunk, geoms_of, stable_schema
+from .atomic import atomic_output
+from .csv import write_csv
+from .formats import driver_for
+from .geoparquet import write_geoparquet, write_presorted_geoparquet, write_sorted_geoparquet
+from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_field_names, shapefile_geometry_type, write_gdal
+
+__all__ = ["write_chunks", "write_vector"]
+
+
+def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None,
+                 inputs=()) -> Path:
+    """Write a GeoDataFrame atomically in the format the extension names (one chunk of
+    :func:`write_chunks`); never onto one of ``inputs``."""
+    driver = driver_for(dest)
+    with atomic_output(dest, overwrite, inputs) as tmp:
+        write_chunks(tmp, driver, gdf.crs, iter([gdf]), layer=layer)
+    return Path(dest)
+
+
+def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
+                 renamed: dict[str, str] | None = None, geometry_type: str | None = None,
+                 wkt_column: str | None = None, wkt_position: int | None = None,
+                 sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
+    """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
+
+    A chunk may also be the Arrow table :func:`to_arrow` made of one (or, for CSV, a
+    :class:`RenderedCsv`): the dask engine's workers convert their chunks, the driver writes
+    them here, through the same code as the local engine's. ``sort="hilbert"`` (GeoParquet):
+    rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
+    ``expected_rows``: what the input declares, to bucket the rows as they come);
+    ``sort="presorted"``: the chunks come in that order already, with their ``gz_row``
+    (:data:`ORDER_HINT`, :func:`write_presorted_geoparquet`).
+
+    GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
+    spatial index created once, as for a whole-table write); GeoParquet with a streaming
+    ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
+    in memory at a time. An exception raised while producing chunks is re-raised as is.
+    A shapefile is written in UTF-8 with a ``.cpg`` and its field names are fitted to its
+    10-byte limit (:func:`shapefile_field_names`); the renames go into ``renamed``.
+
+    The layer declares ``geometry_type`` (the input's, e.g. ``"Polygon"``; default: the first
+    chunk's single type, see :func:`geometry_type_of`), never "Unknown (any)" for a
+    single-type table, which ArcGIS and QGIS handle badly.
+    """
+    import pyarrow as pa
+
+    it = iter(chunks)
+    first = next(it, None)
+    if first is None:
+        import geopandas as gpd
+
+        first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    if driver == "CSV":
+        return write_csv(tmp, _chain(first, it), wkt_column, wkt_position)
+    table0 = as_table(first, bbox=driver == "Parquet")
+    names: dict[str, str] = {}
+    if driver == "ESRI Shapefile":
+        names = shapefile_field_names(table0.column_names, "UTF-8")
+        if renamed is not None:
+            renamed.update(names)
+    if names:
+        table0 = table0.rename_columns([names.get(c, c) for c in table0.column_names])
+    schema = stable_schema(table0)
+    count = {"rows": 0}
+    failure: list[BaseException] = []
+    # a shapefile holds one family of geometry: refuse mixed input in one line, not OGR's
+    first_geoms = geoms_of(first)
+    shp_allowed = (SHAPEFILE_FAMILIES.get(shapefile_geometry_type(first_geoms), set())
+                   if driver == "ESRI Shapefile" else None)
+
+    def batches():
+        try:
+            for gdf in _chain(first, it):
+                if shp_allowed is not None and not geometry_type_ids(geoms_of(gdf)) <= shp_allowed:
+                    raise OutputError("shapefile_mixed", path=str(tmp.name))
+                table = table0 if gdf is first else as_table(gdf, bbox=driver == "Parquet")
+                if names and gdf is not first:
+                    table = table.rename_columns([names.get(c, c) for c in table.column_names])
+                count["rows"] += table.num_rows
+                yield from cast_chunk(table, schema, str(tmp.name)).to_batches()
+        except BaseException as exc:  # handed back below: Arrow would wrap it
+            failure.append(exc)
+            raise
+
+    try:
+        if driver == "Parquet" and sort == "presorted":   # chunks in curve order already
+            write_presorted_geoparquet(tmp, schema, crs, batches(),
+                                       geometry_type or geometry_type_of(first_geoms))
+        elif driver == "Parquet" and sort == "hilbert":
+            write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
+                                    extent=extent, expected_rows=expected_rows)
+        elif driver == "Parquet":
+            write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
+        else:
+            reader = pa.RecordBatchReader.from_batches(schema, batches())
+            write_gdal(tmp, driver, crs, reader, first_geoms, count, layer=layer, geometry_type=geometry_type)
+    except BaseException as exc:
+        if failure:
+            raise failure[0] from None
+        if isinstance(exc, Exception) and not isinstance(exc, (InputError, OutputError)):
+            raise OutputError("output_write", path=str(tmp.name), why=first_line(exc)) from None
+        raise
+    return count["rows"]
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest

@@ -1,0 +1,96 @@
+"""CSV with WKT geometry (geozones.io.csv): chunks equal a plain pandas + shapely read; the
+encoding falls back to GB18030; a part of the records read by its bytes; the one WKT reader;
+written CSV read back by pandas as written."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geozones.errors import InputError
+from geozones.io import csv_record_offsets, open_reader, read_wkt, write_chunks
+
+ROWS = [("a", "POINT (111.5 35.5)"), ("b", ""), ("北", "POLYGON ((0 0, 1 0, 1 1, 0 0))"),
+        ("d", "not wkt"), ("e", "LINESTRING (0 0, 2 2)")]
+
+
+def _csv(path, encoding="utf-8"):
+    pd.DataFrame(ROWS, columns=["id", "wkt"]).to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def test_chunks_equal_a_plain_pandas_read(tmp_path):
+    path = _csv(tmp_path / "t.csv")
+    src = open_reader(path, wkt_column="wkt", chunk_size=2)
+    parts = list(src.chunks())
+    assert [len(p[0]) for p in parts] == [2, 2, 1]
+    plain = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert list(pd.concat([p[0] for p in parts])["id"]) == list(plain["id"])
+    raw = np.concatenate([p[2] for p in parts])
+    geoms = np.concatenate([p[1] for p in parts])
+    assert list(raw) == [None if t == "" else t for t in plain["wkt"]]   # an empty cell: no value
+    expect = shapely.from_wkt(np.where(plain["wkt"] == "", None, plain["wkt"]), on_invalid="ignore")
+    assert [None if g is None else g.wkt for g in geoms] == [None if g is None else g.wkt for g in expect]
+    assert src.crs_assumed and src.crs.to_epsg() == 4326 and src.wkt_position == 1
+
+
+def test_gb18030_when_utf8_fails_on_the_header(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame(ROWS, columns=["编号", "wkt"]).to_csv(path, index=False, encoding="gb18030")
+    src = open_reader(path, wkt_column="wkt")
+    assert (src.encoding, src.encoding_source) == ("GB18030", "decodes as GB18030")
+    assert list(next(src.chunks())[0]["编号"]) == list(pd.read_csv(path, encoding="gb18030")["编号"])[:len(ROWS)]
+
+
+def test_the_wkt_column_is_required(tmp_path):
+    path = _csv(tmp_path / "t.csv")
+    with pytest.raises(InputError):
+        open_reader(path)
+    with pytest.raises(InputError, match="geom"):
+        open_reader(path, wkt_column="geom")
+
+
+def test_one_wkt_reader_curves_linearised_or_left():
+    arc = "CIRCULARSTRING (0 0, 1 1, 2 0)"
+    left = read_wkt(np.array([arc, None, "POINT (1 2)"], dtype=object))
+    assert left[0] is None and left[1] is None and left[2].equals(shapely.Point(1, 2))
+    line = read_wkt([arc], curves=True)[0]
+    # the arc through (0 0), (1 1), (2 0) is the upper half of the unit circle about (1, 0)
+    xy = np.asarray(line.coords)
+    assert np.allclose(np.hypot(xy[:, 0] - 1, xy[:, 1]), 1.0) and (xy[:, 1] >= 0).all()
+    assert tuple(xy[0]) == (0.0, 0.0) and tuple(xy[-1]) == (2.0, 0.0) and len(xy) > 3
+
+
+def test_csv_record_offsets_skip_quoted_newlines(tmp_path):
+    # header 4 bytes; records: 'x,"a\nb"\n' (8 bytes, a newline inside quotes), 'y,"c""\n"\n'
+    # (9 bytes: a doubled quote, then a quoted newline), 'z,d' (no final newline)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'k,v\nx,"a\nb"\ny,"c""\n"\nz,d')
+    assert csv_record_offsets(path, 1) == ([4, 12, 21], 3)
+    assert csv_record_offsets(path, 2) == ([4, 21], 3)
+    assert csv_record_offsets(path, 1, block=3) == ([4, 12, 21], 3)  # quotes carried across blocks
+    path.write_bytes(b"k,v\n")
+    assert csv_record_offsets(path, 1) == ([], 0)
+
+
+def test_csv_part_reads_only_its_records(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'id,wkt\n1,"POINT (1 2)"\n2,"POINT (3 4)"\n3,"POINT (5 6)"\n')
+    src = open_reader(path, wkt_column="wkt", chunk_size=1)
+    starts, n = csv_record_offsets(path, 1)
+    chunks = list(src.chunks_in(1, 3, (starts[1], path.stat().st_size)))
+    assert [list(df["id"]) for df, _g, _r in chunks] == [["2"], ["3"]]
+    assert [g[0].x for _df, g, _r in chunks] == [3.0, 5.0]
+
+
+def test_written_csv_reads_back_at_full_precision(tmp_path):
+    x = 111.57449321987654
+    gdf = gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=[shapely.Point(x, 35.5), None, shapely.Point(0.1, 0.2)],
+                           crs=4326)
+    out = tmp_path / "o.csv"
+    rows = write_chunks(out, "CSV", gdf.crs, iter([gdf.iloc[:2], gdf.iloc[2:]]), wkt_column="wkt", wkt_position=0)
+    back = pd.read_csv(out, keep_default_na=False)
+    assert rows == 3 and list(back.columns) == ["wkt", "id"] and list(back["id"]) == [1, 2, 3]
+    geoms = shapely.from_wkt(np.where(back["wkt"] == "", None, back["wkt"]))
+    assert geoms[0].x == x and geoms[1] is None and geoms[2].equals(shapely.Point(0.1, 0.2))

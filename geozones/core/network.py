@@ -570,8 +570,13 @@ def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CR
             for j, d in enumerate(kinds_of)]
     keep = ok[cols[0]]          # pairs of rows read in their home frame
     cols = [c[keep] for c in cols]
-    rows_p, st_p, code_p, max_p, dist_p = cols[:5]
+    rows_p, st_p, code_p, max_p, dist_p, zone_p, approval_p, maybe_p, part_p, index_p = cols
     return StationsAssessment(
-        n, stations.named, ok, problems, repaired, source, unreadable, below, height_missing, cells, nodata,
-        eff_h, ground, kinds, uses, storeys, in_pilot, pilot_code, floor_area, pilot_parts, parts,
-        *cols, governing=govern(rows_p, code_p, max_p, dist_p, st_p, n), combined=combined, as_read=as_read)
+        n=n, named=stations.named, ok=ok, problems=problems, repaired=repaired, source_geoms=source,
+        unreadable=unreadable, below_field=below, height_missing=height_missing, dem_cells=cells,
+        dem_nodata_cells=nodata, effective_height_m=eff_h, ground_m=ground, kinds=kinds, uses=uses,
+        storeys=storeys, in_pilot=in_pilot, pilot_code=pilot_code, floor_area_m2=floor_area,
+        pilot_parts=pilot_parts, parts=parts, pair_row=rows_p, pair_station=st_p, pair_code=code_p,
+        pair_max_height_m=max_p, pair_distance_m=dist_p, pair_zone=zone_p, pair_approval=approval_p,
+        pair_maybe=maybe_p, pair_part=part_p, pair_index=index_p,
+        governing=govern(rows_p, code_p, max_p, dist_p, st_p, n), combined=combined, as_read=as_read)

@@ -337,13 +337,20 @@ def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.nd
     """Heights as far as the inputs tell them before the rows are read (height, else storeys
     × storey height, else the default), to widen the station query for very tall rows; NaN
     where unknown. [m]"""
-    import pandas as pd
+    def number(v) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError, OverflowError):
+            return np.nan
 
     def numbers(v):
         if v is None:
             return np.full(n, np.nan)
         arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
-        return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float)
+        try:
+            return np.where(np.equal(arr, None), np.nan, arr).astype(float)
+        except (TypeError, ValueError, OverflowError):   # text among the numbers
+            return np.fromiter(map(number, arr), dtype=float, count=n)
 
     h = numbers(inputs.get("height_m"))
     if storey_height_m is not None:
@@ -518,13 +525,19 @@ def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CR
     pairs: list[tuple] = []
     as_read = None
     combined = None
-    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int):
+    # no rows: station 0 still gives the (empty) assessment
+    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int) if n else [0]:
         c_rows = cand_rows[cand_st == k]
         h_rows = np.flatnonzero(home == k)
-        rows_k = np.union1d(c_rows, h_rows)
-        p = Proposals.build(stations.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
-                            crs=crs, axis_order=axis_order, rings=not stations.named,
-                            **take_inputs(inputs, rows_k, n))
+        if len(h_rows) == n:   # every row at home here (its candidates are among them)
+            p = Proposals.build(stations.zones(k), geoms, raw=raw_arr, crs=crs, axis_order=axis_order,
+                                rings=not stations.named, **inputs)
+            rows_k = h_rows
+        else:
+            rows_k = np.union1d(c_rows, h_rows)
+            p = Proposals.build(stations.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
+                                crs=crs, axis_order=axis_order, rings=not stations.named,
+                                **take_inputs(inputs, rows_k, n))
         if stations.named:
             pc = p.take(np.searchsorted(rows_k, c_rows))
             a = assess_proposals(stations.station_zones(k), pc)

@@ -195,7 +195,10 @@ class Proposals:
             instead of giving the row a problem (batch screening, ``assess``).
         rings : keep the rows whose ``raw`` WKB is one strictly convex ring as coordinates
             (:mod:`geozones.core.rings`, unless ``GEOZONES_RINGS=0``; not with a DEM): no
-            geometry is built for them, and their ``geoms`` are None (see ``rings``).
+            geometry is built for them, and their ``geoms`` are None (see ``rings``). A
+            speed path of the core: :func:`geozones.core.network.assess_stations` asks for
+            it where the rows are measured as they are (one station); nothing outside the
+            core knows of it (a writer learns only :meth:`as_read`).
         api : word the row problems as the Python API's arguments (``height 12x: must be a
             number``) rather than as a table's cells (``height '12x' is not a number``).
         """

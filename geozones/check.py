@@ -145,10 +145,31 @@ class StationNetwork:
     def __len__(self) -> int:
         return len(self.stations)
 
+    #: Answers name the station that gives them (``gz_station``, ``gz_stations``), and each
+    #: station reaches only the rows within its reach (:func:`geozones.core.network.reach_m`).
+    named = True
+
     @property
     def station(self) -> Station:
         """The first station (for what needs one station's facts, e.g. its storey height)."""
         return self.stations[0]
+
+    def locate(self, geoms: np.ndarray, crs: Any, axis_order: str, height_m: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate (row, station) pairs and each row's home (nearest) station
+        (:func:`geozones.core.network.locate`)."""
+        from .core.network import locate
+
+        return locate(self.index, geoms, crs, axis_order, height_m)
+
+    def reaches(self, k: int, distance_m: np.ndarray, height_m: np.ndarray) -> np.ndarray:
+        """Whether station ``k`` reaches rows at ``distance_m`` from its fence [m] with tops
+        ``height_m`` [m]: within :func:`~geozones.core.network.reach_m` and its tolerance."""
+        from .core.network import reach_m
+
+        st = self.stations[k]
+        with np.errstate(invalid="ignore"):
+            return distance_m <= reach_m(st, height_m, self.sun_reach_m) + st.tolerance_m
 
     def zones(self, k: int) -> ZoneSet:
         if k not in self._zones:
@@ -545,9 +566,10 @@ def check(
     if datum_of(crs_obj) is not None:
         notes.append(t("assume_datum", lang, datum=datum_of(crs_obj), tol=f"{INVERSE_TOLERANCE_M:g}"))
     elif datum_hint and crs_obj.is_geographic:
-        notes += [t("assume_web_datum", lang),
-                  *_datum_alternatives(a, p.source_geoms[0], kind, None if height is None else float(a.height_m[0]),
-                                       axis_order, zones, use, floors, lang, width)]
+        # the height the rules used (a DEM's ground included), read in the other datum flat
+        inputs = dict(kind=kind, height_m=None if height is None else float(a.height_m[0]), floors=floors,
+                      use=use, width_m=width)
+        notes += [t("assume_web_datum", lang), *_datum_notes(a, zones, crs_obj, axis_order, inputs, lang)]
     if p.repaired[0]:
         notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
     terrain = None
@@ -602,29 +624,24 @@ def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: s
     return facts, notes
 
 
-def _datum_alternatives(a: Assessment, geometry, kind, height, axis_order: str, zones: ZoneSet,
-                        use, floors, lang: str, width=None) -> list[str]:
-    """Notes for each web-map datum under which the same numbers get another verdict."""
-    from .core.datums import DATUMS, geoms_to_wgs84
+def _datum_notes(a: Assessment, zones: Zones, crs: Any, axis_order: str, inputs: dict[str, Any],
+                 lang: str) -> list[str]:
+    """Notes for each web-map datum under which the same numbers get another verdict
+    (:func:`geozones.core.datumshift.datum_changes`, every datum read in one assessment)."""
+    from .core.datums import DATUMS
+    from .core.datumshift import datum_changes
 
+    changes = datum_changes(a, zones, a.source_geoms, crs, inputs, axis_order=axis_order)
     notes = []
-    # every datum read in one assessment of one row per datum, each reading converted to
-    # WGS84 first (as the datum's CRS converts it). For one proposal this costs less than
-    # the shift filter screen uses (geozones.core.datumshift): 0.98 ms a check instead of
-    # 1.42 ms with the filter near the station (bench/bench_check.py)
-    one = np.array([geometry], dtype=object)
-    rows = np.array([geoms_to_wgs84(one, parse_crs(d), axis_order == "yx")[0][0] for d in DATUMS],
-                    dtype=object)   # parse_crs: a DatumCRS each, parsed once per process
-    b = assess(rows, kind=kind, height=height, crs="EPSG:4326", axis_order="xy", zones=zones, use=use,
-               floors=floors, width=width)
-    for k, (datum, maps) in enumerate(zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd"))):
-        if b.problems[k] is not None or b.verdict[k] == a.verdict[0]:
+    for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
+        change = changes[datum]
+        if not len(change.rows):
             continue
-        allowed = b.max_height_m[k]
-        verdict = name(VERDICT_NAMES, str(b.verdict[k]), lang)
+        allowed = change.max_height_m[0]
+        verdict = name(VERDICT_NAMES, VERDICTS[int(change.verdict_code[0]) - 1], lang)
         notes.append(t("assume_datum_changes", lang, datum=datum, maps=t(maps, lang),
                        verdict=verdict.upper() if lang == "en" else verdict,
-                       d=fmt(b.measurements.distance_m[k]),
+                       d=fmt(change.distance_m[0]),
                        allowed=t("report_unlimited", lang) if np.isnan(allowed)
                        else f"{fmt(allowed)} {t('unit_m', lang)}"))
     return notes

@@ -22,13 +22,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from .check import StationNetwork, ZoneSet
 from .core.coords import parse_crs
-from .core.engine import assess_proposals
 from .core.pilot import low_rise_share
-from .core.proposals import Proposals
 from .core.rules import VERDICTS
 from .errors import GeozonesError, InputError, OutputError, first_line
 from .io import InputFingerprint, TableSource, atomic_output, driver_for, refuse_same_files, write_chunks
@@ -64,8 +61,9 @@ LONG_COLUMNS: tuple[str, ...] = (
 
 
 def output_columns(zones: Any) -> tuple[str, ...]:
-    """The ``gz_*`` columns written for ``zones`` (a ZoneSet, or a StationNetwork: two more)."""
-    if isinstance(zones, StationNetwork):
+    """The ``gz_*`` columns written for ``zones``: a station given alone (a ZoneSet), or
+    stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too)."""
+    if zones.named:
         return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
     return COLUMNS
 _DBF_TEXT_MAX = 254
@@ -229,49 +227,29 @@ def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[s
         width_m=_column(df, opts.width_field, path))
 
 
-def _count_datum_changes(counts: dict, a, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
-                         crs, zones: ZoneSet, opts: ScreenOptions, path: str) -> None:
-    """Add to ``counts[datum]`` the assessed rows whose verdict differs when the same numbers
-    are read in that datum (and the row is assessed there too). Only the rows whose verdict
-    the datum's shift could change are read again (:mod:`geozones.core.datumshift`), and only
-    to their verdicts: the counts equal reading every row in full (a test compares them)."""
-    from .core.datums import DATUMS
-    from .core.datumshift import verdict_may_change, vertex_shift_m
-
-    others = [parse_crs(d) for d in DATUMS]
-    geoms = np.asarray(geoms, dtype=object)
-    shifts = np.full((len(others), len(geoms)), np.inf)   # inf: read again in full
-    sure = np.flatnonzero(a.ok & ~a.repaired)
-    shifts[:, sure] = vertex_shift_m(geoms[sure], crs, others, zones.frame.crs, opts.axis_order == "yx")
-    may = verdict_may_change(a, shifts) & a.ok[None, :]   # rows in error are never counted
-    for k, datum in enumerate(DATUMS):
-        rows = np.flatnonzero(may[k])
-        changed = 0
-        if rows.size:
-            sub = df.iloc[rows].reset_index(drop=True)
-            sub_raw = None if raw is None else np.asarray(raw, dtype=object)[rows]
-            b = assess_proposals(zones, Proposals.build(
-                zones, geoms[rows], raw=sub_raw, crs=others[k], axis_order=opts.axis_order,
-                **_proposal_inputs(sub, opts, path)))
-            changed = int((b.ok & (b.verdict != a.verdict[rows])).sum())
-        counts[datum] = counts.get(datum, 0) + changed
-
-
 class ChunkResult(tuple):
     """What :func:`screen_chunk` gives for a chunk: ``(columns, written, residential,
-    floor_area)`` as before (it unpacks into those four), and two attributes more:
+    floor_area)`` (it unpacks into those four), and these plain facts more:
 
-    * ``unbuilt``: ``(rows, bounds as read (n, 4))`` of rows kept as rings and never read into
-      a geometry (the reader left their WKB to the core): ``written`` is None there, and the
-      writer writes the input's WKB, which is what shapely would write (geozones.core.rings);
+    * ``as_read``: ``(rows, bounds (k, 4))`` of rows whose geometry is the input's WKB,
+      unchanged: ``written`` is None there, and the writer writes the input's bytes (the
+      bounds are the geometry's as read, in the input's CRS); None when there are none;
     * ``unreadable``: rows whose ``written`` geometry is a repair of input that could not be
-      read (never to be written as the input's bytes).
+      read (never to be written as the input's bytes);
+    * ``long``: many stations, with ``opts.long_rows``: the ``--long`` rows of the chunk
+      (:data:`LONG_COLUMNS`, ``gz_row`` counting the chunk's rows from 0), else None;
+    * ``counts``: many stations: rows in reach of no station (``no_station``), (row,
+      station) pairs assessed (``pairs``), rows in (``protected``) or possibly in
+      (``maybe_protected``) a protection area of a station in reach; None for one station.
     """
 
-    def __new__(cls, columns, written, residential, floor_area, unbuilt=None, unreadable=None):
+    def __new__(cls, columns, written, residential, floor_area, as_read=None, unreadable=None,
+                long=None, counts=None):
         self = super().__new__(cls, (columns, written, residential, floor_area))
-        self.unbuilt = unbuilt
+        self.as_read = as_read
         self.unreadable = unreadable
+        self.long = long
+        self.counts = counts
         return self
 
     columns = property(lambda self: self[0])
@@ -286,70 +264,168 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
     Returns ``(columns, geometry to write, residential, floor area)`` (a
-    :class:`ChunkResult`, which also says which rows were never built): the geometry
-    is the input's, or the repaired one where the input's could not be read at all (a row of
-    ``geoms`` may be None with its WKB in ``raw``, left for the core to read);
-    ``residential`` marks the rows the pilot's residential rules concern, and ``floor area``
-    is footprint area × storeys in the station frame [m²]. With ``datum_counts`` (a dict) the rows whose
-    verdict would differ with the numbers read as GCJ-02 / BD-09 are added to it, per datum
-    (one station).
+    :class:`ChunkResult`, which also says which rows' geometry is the input's WKB
+    unchanged): the geometry is the input's, or the repaired one where the input's could
+    not be read at all (a row of ``geoms`` may be None with its WKB in ``raw``, left for the
+    core to read); ``residential`` marks the rows the pilot's residential rules concern,
+    and ``floor area`` is footprint area × storeys in the station frame [m²]. With
+    ``datum_counts`` (a dict) the rows whose verdict would differ with the numbers read as
+    GCJ-02 / BD-09 are added to it, per datum (:func:`geozones.core.datumshift.datum_changes`).
 
-    ``zones`` is one station's :class:`ZoneSet`, or a :class:`StationNetwork` (many
-    stations: :func:`_screen_chunk_network`); the columns then also carry ``attrs["counts"]``
-    (rows in reach of no station, pairs assessed, rows in a protection area) and, with
-    ``opts.long_rows``, ``attrs["long"]``: the per-station rows of ``--long``, ``gz_row``
-    counting the chunk's rows from 0.
+    ``zones`` is one station's :class:`ZoneSet` or a :class:`StationNetwork` (many
+    stations): both are assessed by :func:`geozones.core.network.assess_stations`, and
+    :func:`assessment_columns` makes the columns.
     """
-    if isinstance(zones, StationNetwork):
-        return _screen_chunk_network(df, geoms, raw, crs, zones, opts, path)
-    # convex single rings stay coordinates (no geometry built), unless the datum check
-    # needs every footprint as a geometry
-    p = Proposals.build(zones, geoms, raw=raw, crs=crs, axis_order=opts.axis_order,
-                        rings=datum_counts is None, **_proposal_inputs(df, opts, path))
-    a = assess_proposals(zones, p)
-    ok = a.ok
+    from .core.network import assess_stations
+
+    crs_obj = parse_crs(crs)
+    inputs = _proposal_inputs(df, opts, path)
+    sa = assess_stations(zones, geoms, raw, crs_obj, opts.axis_order, inputs)
     if datum_counts is not None:
-        _count_datum_changes(datum_counts, a, df, geoms, raw, crs, zones, opts, path)
-    # the input's geometry as read; an unreadable one repaired; None for rings never built
-    written = p.source_geoms
-    unbuilt = None
-    if p.rings is not None:
-        never = np.equal(written[p.rings.rows], None)
-        if never.any():
-            unbuilt = (p.rings.rows[never], p.rings.source_bounds[never])
-    status = np.where(p.repaired, "repaired", "ok").astype(object)
-    below = ok & p.below_field  # top below the field ground: obstructs nothing
-    status[below] = status[below] + "; " + t("status_below_field", opts.lang)
-    no_height = ok & p.height_missing
-    status[no_height] = status[no_height] + "; height missing"
-    partial = ok & (p.dem_nodata_cells > 0)
-    for i in np.flatnonzero(partial):
-        status[i] += f"; DEM nodata {int(p.dem_nodata_cells[i])}/{int(p.dem_cells[i])} cells"
-    status[~ok] = np.array(["error: " + p.problems[i].localized(opts.lang) for i in np.flatnonzero(~ok)],
-                           dtype=object)
-    verdict = np.where(ok, a.verdict, "error").astype(object)
-    group, sets = a.flag_groups
-    rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
-    residential = ok & (p.kinds == "building") & (p.uses == "residential")
-    storeys = a.storeys
+        from .core.datumshift import datum_changes
+
+        changes = datum_changes(sa, zones, geoms, crs_obj, inputs, raw=raw, axis_order=opts.axis_order,
+                                within=sa.combined)
+        for datum, change in changes.items():
+            datum_counts[datum] = datum_counts.get(datum, 0) + len(change.rows)
+    columns, long, counts = assessment_columns(sa, zones, opts)
+    residential = sa.ok & (sa.kinds == "building") & (sa.uses == "residential")
+    return ChunkResult(columns, sa.source_geoms, residential, sa.floor_area_m2, sa.as_read,
+                       sa.unreadable, long, counts)
+
+
+def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
+                       ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int] | None]:
+    """The ``gz_*`` columns of an assessment (:class:`geozones.core.network.StationsAssessment`),
+    in the order of :func:`output_columns` (with ``gz_ground_m`` after ``gz_height_m`` on a
+    DEM); for many stations also the ``--long`` rows (with ``opts.long_rows``) and the
+    counts of :class:`ChunkResult`, else None.
+
+    One station given alone speaks for itself: its message and rules are its assessment's,
+    pilot areas included (:func:`geozones.explain.row_messages`). Many stations: the
+    governing station's own line (``id: …``), then the others in reach, then the pilot area.
+    """
+    lang = opts.lang
+    ok = sa.ok
+    gov = sa.governing
+    has = gov.pair >= 0
+    g = gov.pair[has]
+    verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[sa.verdict_code], "error").astype(object)
+    zone = np.where(ok, "outside", None).astype(object)
+    zone[has] = sa.pair_zone[g]
+    eff_h = sa.effective_height_m
+    max_h = sa.max_height_m
+    with np.errstate(invalid="ignore"):
+        exceed = np.maximum(eff_h - max_h, 0.0)
+    long = counts = None
+    station_columns = {}
+    if not zones.named:
+        group, sets = sa.combined.flag_groups
+        rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
+        message = row_messages(sa.combined, verdict, lang)
+    else:
+        rules, message, station_columns, long, counts = _station_words(sa, zones, verdict, opts)
+    status = np.where(sa.repaired, "repaired", "ok").astype(object)
+    b = ok & sa.below_field
+    status[b] = status[b] + "; " + t("status_below_field", lang)
+    nh = ok & sa.height_missing
+    status[nh] = status[nh] + "; height missing"
+    nodata, cells = sa.dem_nodata_cells, sa.dem_cells
+    for i in np.flatnonzero(ok & (nodata > 0)):
+        status[i] += f"; DEM nodata {int(nodata[i])}/{int(cells[i])} cells"
+    problems = sa.problems
+    status[~ok] = np.array(["error: " + problems[i].localized(lang) if problems[i] is not None
+                            else "error: " + t("row_geom_empty", lang) for i in np.flatnonzero(~ok)], dtype=object)
     columns = pd.DataFrame({
         "gz_verdict": _text(verdict),
-        "gz_zone": _text(a.zone),
-        "gz_distance_m": np.round(np.where(ok, a.measurements.distance_m, np.nan), 3),
-        "gz_max_height_m": np.round(np.where(ok, a.max_height_m, np.nan), 3),
-        "gz_height_m": np.round(np.where(ok, p.effective_height_m, np.nan), 3),
-        "gz_exceedance_m": np.round(np.where(ok, a.exceedance_m, np.nan), 3),
-        "gz_in_pilot": ok & a.in_pilot,
-        "gz_storeys": np.where(ok, storeys, np.nan),
+        "gz_zone": _text(zone),
+        "gz_distance_m": np.round(np.where(ok, sa.distance_m, np.nan), 3),
+        "gz_max_height_m": np.round(max_h, 3),
+        "gz_height_m": np.round(np.where(ok, eff_h, np.nan), 3),
+        "gz_exceedance_m": np.round(np.where(ok, exceed, np.nan), 3),
+        "gz_in_pilot": ok & sa.in_pilot,
+        "gz_storeys": np.where(ok, sa.storeys, np.nan),
         "gz_rules": _text(rules),
-        "gz_message": _text(row_messages(a, verdict, opts.lang)),
+        "gz_message": _text(message),
+        **station_columns,
         "gz_status": _text(status),
     })
     if opts.dem is not None:
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
-                       np.round(np.where(ok, p.ground_m, np.nan), 3))
-    floor_area = p.footprint_area_m2() * storeys
-    return ChunkResult(columns, written, residential, floor_area, unbuilt, p.unreadable)
+                       np.round(np.where(ok, sa.ground_m, np.nan), 3))
+    return columns, long, counts
+
+
+def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOptions):
+    """Many stations: per row the flagged rules and the message (the governing station's
+    line, the others in reach, the pilot area), the station columns, the ``--long`` rows
+    and the counts (see :func:`assessment_columns`)."""
+    from .core.network import join_ids
+    from .text import VERDICT_NAMES, fmt, name, zone_name
+
+    lang = opts.lang
+    n = len(sa)
+    ok = sa.ok
+    rows_p, st_p, code_p, zone_p = sa.pair_row, sa.pair_station, sa.pair_code, sa.pair_zone
+    dist_p, max_p = sa.pair_distance_m, sa.pair_max_height_m
+    rules_p = np.full(len(rows_p), "", dtype=object)
+    msg_p = np.full(len(rows_p), "", dtype=object)
+    for j, a in enumerate(sa.parts):
+        sel = np.flatnonzero(sa.pair_part == j)
+        at = sa.pair_index[sel]
+        group, sets = a.flag_groups
+        rules_p[sel] = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group[at]]
+        msg_p[sel] = row_messages(a, a.verdict, lang)[at]
+    pilot_text = np.full(n, "", dtype=object)
+    pilot_ids = np.full(n, "", dtype=object)
+    for h_rows, pa in sa.pilot_parts:
+        pilot_text[h_rows], pilot_ids[h_rows] = _pilot_parts(pa, lang)
+    gov = sa.governing
+    has = gov.pair >= 0
+    g = gov.pair[has]
+    ids = np.array([s_.id for s_ in net.stations], dtype=object)
+    gz_station = np.full(n, "", dtype=object)
+    gz_station[has] = ids[st_p[g]]
+    rules = np.full(n, "", dtype=object)
+    rules[has] = rules_p[g]
+    both = (rules != "") & (pilot_ids != "")
+    rules = np.where(both, rules + ",", rules) + pilot_ids
+    rules[~ok] = ""
+    # messages: the governing station's own line, then the pilot area, then the others in reach
+    sep = " · "
+    message = np.full(n, "", dtype=object)
+    message[has] = ids[st_p[g]] + ": " + msg_p[g]
+    others = ~np.isin(np.arange(len(rows_p)), g)
+    if others.any():
+        also = np.full(n, "", dtype=object)
+        for j in np.flatnonzero(others):
+            r = rows_p[j]
+            item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
+                    f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
+            also[r] = item if not also[r] else also[r] + "; " + item
+        mark = also != ""
+        message[mark] = message[mark] + sep + np.array([t("msg_also_in_reach", lang, stations=x)
+                                                        for x in also[mark]], dtype=object)
+    none = ok & ~has
+    if none.any():
+        km = net.min_reach_km(sa.effective_height_m[none])
+        message[none] = np.array([name(VERDICT_NAMES, str(v), lang) + sep + t("msg_no_station", lang, km=fmt(d))
+                                  for v, d in zip(verdict[none], km)], dtype=object)
+    message = message + pilot_text
+    message[~ok] = ""
+    station_columns = {"gz_station": gz_station,
+                       "gz_stations": join_ids(rows_p, ids[st_p], dist_p, n)}
+    long = (_long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, sa.effective_height_m, rules_p, msg_p)
+            if opts.long_rows else None)
+    approval_p, maybe_p = sa.pair_approval, sa.pair_maybe
+    counts = {
+        "no_station": int(none.sum()), "pairs": len(rows_p),
+        # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
+        # in one (its wind unknown) and certainly in none
+        "protected": len(np.unique(rows_p[approval_p & ~maybe_p])),
+        "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
+    }
+    return rules, message, station_columns, long, counts
 
 
 def _text(values: np.ndarray):
@@ -365,30 +441,6 @@ def _text(values: np.ndarray):
 
 _DEFAULT_TEXT = pd.Series(["a"]).dtype
 _ARROW_TEXT = isinstance(_DEFAULT_TEXT, pd.StringDtype) and _DEFAULT_TEXT.storage == "pyarrow"
-
-
-def _take_inputs(inputs: dict[str, Any], index: np.ndarray, n: int) -> dict[str, Any]:
-    """The inputs of rows ``index``: per-row arrays taken, single values kept."""
-    return {k: v[index] if isinstance(v, np.ndarray) and v.shape == (n,) else v
-            for k, v in inputs.items()}
-
-
-def _height_guess(inputs: dict[str, Any], n: int, storey_height_m: float | None) -> np.ndarray:
-    """Heights as far as the table tells them before the rows are read into a frame (height,
-    else storeys × storey height, else the default), to widen the station query for very
-    tall rows; NaN where unknown. [m]"""
-    def numbers(v):
-        if v is None:
-            return np.full(n, np.nan)
-        arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
-        return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float)
-
-    h = numbers(inputs.get("height_m"))
-    if storey_height_m is not None:
-        h = np.where(np.isnan(h), numbers(inputs.get("floors")) * storey_height_m, h)
-    if inputs.get("default_height_m") is not None:
-        h = np.where(np.isnan(h), float(inputs["default_height_m"]), h)
-    return h
 
 
 def _pilot_parts(a, lang: str) -> tuple[np.ndarray, np.ndarray]:
@@ -430,226 +482,6 @@ def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p,
     }).iloc[order].reset_index(drop=True)
 
 
-def _screen_chunk_network(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs,
-                          net: StationNetwork, opts: ScreenOptions, path: str
-                          ) -> ChunkResult:
-    """:func:`screen_chunk` against many stations.
-
-    Each row meets only the stations whose reach box it touches (the STRtree of
-    :class:`~geozones.core.network.StationIndex`); each of them assesses it in its own frame
-    with its own rules, and reaches it when the measured distance is within
-    :func:`~geozones.core.network.reach_m`. Rows are read (problems, repairs, DEM, pilot
-    rules) once, in the frame of their nearest station; the pilot rules are evaluated there
-    once per row. The gz_* columns are the governing answer (:func:`~geozones.core.network.govern`).
-    """
-    from .core.network import govern, join_ids, lonlat_bounds, reach_m
-    from .text import VERDICT_NAMES, fmt, name, zone_name
-
-    lang = opts.lang
-    n = len(df)
-    geoms = np.asarray(geoms, dtype=object)
-    raw_arr = None if raw is None else np.asarray(raw, dtype=object)
-    crs_obj = parse_crs(crs)
-    inputs = _proposal_inputs(df, opts, path)
-    located = geoms
-    unread = None if raw_arr is None else np.equal(geoms, None) & ~np.equal(raw_arr, None)
-    if unread is not None and unread.any():
-        from .core.proposals import _repair_unreadable
-
-        # unreadable geometries are repaired by Proposals.build: locate them as repaired
-        located = geoms.copy()
-        _repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object), unread)
-    home = np.zeros(n, dtype=np.int64)   # no position: read in the first station's frame (to say why)
-    if len(net) == 1:   # nothing to prune: every row is read in the one frame anyway
-        cand_rows, cand_st = np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    else:
-        bounds = lonlat_bounds(located, crs_obj, opts.axis_order)
-        sh = opts.storey_height_m if opts.storey_height_m is not None else net.storey_height_m
-        cand_rows, cand_st = net.index.query(bounds, _height_guess(inputs, n, sh))
-        # home: the nearest station; a row with one candidate station needs no nearest query
-        one = np.bincount(cand_rows, minlength=n) == 1
-        home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
-        ask = np.flatnonzero(~one)
-        if ask.size:
-            near = net.index.nearest(bounds[ask])
-            home[ask] = np.where(near < 0, 0, near)
-
-    # per row, from the home station: the row as read, and its pilot-rule answer
-    ok = np.zeros(n, dtype=bool)
-    problems = np.full(n, None, dtype=object)
-    repaired = np.zeros(n, dtype=bool)
-    source = np.full(n, None, dtype=object)
-    below = np.zeros(n, dtype=bool)
-    height_missing = np.zeros(n, dtype=bool)
-    nodata = np.zeros(n, dtype=np.int64)
-    cells = np.zeros(n, dtype=np.int64)
-    eff_h = np.full(n, np.nan)
-    ground = np.full(n, np.nan)
-    kinds = np.full(n, None, dtype=object)
-    uses = np.full(n, None, dtype=object)
-    storeys = np.full(n, np.nan)
-    in_pilot = np.zeros(n, dtype=bool)
-    pilot_code = np.full(n, 1, dtype=np.int8)
-    pilot_text = np.full(n, "", dtype=object)
-    pilot_ids = np.full(n, "", dtype=object)
-    floor_area = np.zeros(n)
-    # per (row, station in reach) pair
-    pr: list[np.ndarray] = []
-    pk: list[np.ndarray] = []
-    pcode: list[np.ndarray] = []
-    pmax: list[np.ndarray] = []
-    pdist: list[np.ndarray] = []
-    pzone: list[np.ndarray] = []
-    prules: list[np.ndarray] = []
-    pmsg: list[np.ndarray] = []
-    papproval: list[np.ndarray] = []
-    pmaybe: list[np.ndarray] = []
-    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int):
-        c_rows = cand_rows[cand_st == k]
-        h_rows = np.flatnonzero(home == k)
-        rows_k = np.union1d(c_rows, h_rows)
-        p = Proposals.build(net.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
-                            crs=crs_obj, axis_order=opts.axis_order, **_take_inputs(inputs, rows_k, n))
-        if c_rows.size:
-            pc = p.take(np.searchsorted(rows_k, c_rows))
-            a = assess_proposals(net.station_zones(k), pc)
-            st = net.stations[k]
-            with np.errstate(invalid="ignore"):
-                reach = a.ok & (a.measurements.distance_m
-                                <= reach_m(st, pc.effective_height_m, net.sun_reach_m) + st.tolerance_m)
-            if reach.any():
-                group, sets = a.flag_groups
-                rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
-                pr.append(c_rows[reach])
-                pk.append(np.full(int(reach.sum()), k, dtype=np.int64))
-                pcode.append(a.station_verdict_code[reach])
-                pmax.append(a.max_height_m[reach])
-                pdist.append(a.measurements.distance_m[reach])
-                pzone.append(a.zone[reach])
-                prules.append(rules[reach])
-                pmsg.append(row_messages(a, a.verdict, lang)[reach])
-                papproval.append(a.in_protection_area()[reach])
-                mu = a.measurements.maybe_upwind
-                pmaybe.append((np.zeros(len(a), dtype=bool) if mu is None
-                               else np.asarray(mu, dtype=bool) & ~a.measurements.in_protected)[reach])
-        if h_rows.size:
-            ph = p.take(np.searchsorted(rows_k, h_rows))
-            pa = assess_proposals(net.pilot_zones(k), ph)
-            ok[h_rows] = pa.ok
-            problems[h_rows] = ph.problems
-            repaired[h_rows] = ph.repaired
-            source[h_rows] = ph.source_geoms
-            if ph.below_field is not None:
-                below[h_rows] = ph.below_field
-            height_missing[h_rows] = ph.height_missing
-            nodata[h_rows], cells[h_rows] = ph.dem_nodata_cells, ph.dem_cells
-            eff_h[h_rows], ground[h_rows] = ph.effective_height_m, ph.ground_m
-            kinds[h_rows], uses[h_rows] = ph.kinds, ph.uses
-            storeys[h_rows] = pa.storeys
-            in_pilot[h_rows] = pa.ok & pa.in_pilot
-            pilot_code[h_rows] = pa.pilot_verdict_code
-            pilot_text[h_rows], pilot_ids[h_rows] = _pilot_parts(pa, lang)
-            floor_area[h_rows] = shapely.area(ph.geoms) * pa.storeys
-
-    def cat(parts, dtype):
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-
-    rows_p = cat(pr, np.int64)
-    keep = ok[rows_p] if rows_p.size else np.zeros(0, dtype=bool)  # rows read in their home frame
-    rows_p, st_p = rows_p[keep], cat(pk, np.int64)[keep]
-    code_p, max_p, dist_p = cat(pcode, np.int8)[keep], cat(pmax, float)[keep], cat(pdist, float)[keep]
-    zone_p, rules_p, msg_p = cat(pzone, object)[keep], cat(prules, object)[keep], cat(pmsg, object)[keep]
-    approval_p, maybe_p = cat(papproval, bool)[keep], cat(pmaybe, bool)[keep]
-    gov = govern(rows_p, code_p, max_p, dist_p, st_p, n)
-    has = gov.pair >= 0
-    g = gov.pair[has]
-    ids = np.array([s_.id for s_ in net.stations], dtype=object)
-
-    code = pilot_code.astype(np.int64).copy()
-    code[has] = np.maximum(code[has], code_p[g])
-    verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[code], "error").astype(object)
-    zone = np.where(ok, "outside", None).astype(object)
-    zone[has] = zone_p[g]
-    distance = np.full(n, np.nan)
-    distance[has] = dist_p[g]
-    max_h = np.where(ok, gov.max_height_m, np.nan)
-    with np.errstate(invalid="ignore"):
-        exceed = np.maximum(eff_h - max_h, 0.0)
-    gz_station = np.full(n, "", dtype=object)
-    gz_station[has] = ids[st_p[g]]
-    gz_stations = join_ids(rows_p, ids[st_p], dist_p, n)
-    rules = np.full(n, "", dtype=object)
-    rules[has] = rules_p[g]
-    both = (rules != "") & (pilot_ids != "")
-    rules = np.where(both, rules + ",", rules) + pilot_ids
-    rules[~ok] = ""
-
-    # messages: the governing station's own line, then the pilot area, then the others in reach
-    sep = " · "
-    message = np.full(n, "", dtype=object)
-    message[has] = ids[st_p[g]] + ": " + msg_p[g]
-    others = ~np.isin(np.arange(len(rows_p)), g)
-    if others.any():
-        also = np.full(n, "", dtype=object)
-        for j in np.flatnonzero(others):
-            r = rows_p[j]
-            item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
-                    f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
-            also[r] = item if not also[r] else also[r] + "; " + item
-        mark = also != ""
-        message[mark] = message[mark] + sep + np.array([t("msg_also_in_reach", lang, stations=x)
-                                                        for x in also[mark]], dtype=object)
-    none = ok & ~has
-    if none.any():
-        km = net.min_reach_km(eff_h[none])
-        message[none] = np.array([name(VERDICT_NAMES, str(v), lang) + sep + t("msg_no_station", lang, km=fmt(d))
-                                  for v, d in zip(verdict[none], km)], dtype=object)
-    message = message + pilot_text
-    message[~ok] = ""
-
-    written = geoms.copy()
-    unreadable = np.equal(written, None) & repaired
-    written[unreadable] = source[unreadable]
-    status = np.where(repaired, "repaired", "ok").astype(object)
-    b = ok & below
-    status[b] = status[b] + "; " + t("status_below_field", lang)
-    nh = ok & height_missing
-    status[nh] = status[nh] + "; height missing"
-    for i in np.flatnonzero(ok & (nodata > 0)):
-        status[i] += f"; DEM nodata {int(nodata[i])}/{int(cells[i])} cells"
-    status[~ok] = np.array(["error: " + problems[i].localized(lang) if problems[i] is not None
-                            else "error: " + t("row_geom_empty", lang) for i in np.flatnonzero(~ok)], dtype=object)
-    columns = pd.DataFrame({
-        "gz_verdict": verdict,
-        "gz_zone": zone,
-        "gz_distance_m": np.round(np.where(ok, distance, np.nan), 3),
-        "gz_max_height_m": np.round(max_h, 3),
-        "gz_height_m": np.round(np.where(ok, eff_h, np.nan), 3),
-        "gz_exceedance_m": np.round(np.where(ok, exceed, np.nan), 3),
-        "gz_in_pilot": ok & in_pilot,
-        "gz_storeys": np.where(ok, storeys, np.nan),
-        "gz_rules": rules,
-        "gz_message": message,
-        "gz_station": gz_station,
-        "gz_stations": gz_stations,
-        "gz_status": status,
-    })
-    if opts.dem is not None:
-        columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
-                       np.round(np.where(ok, ground, np.nan), 3))
-    if opts.long_rows:
-        columns.attrs["long"] = _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p, msg_p)
-    columns.attrs["counts"] = {
-        "no_station": int(none.sum()), "pairs": len(rows_p),
-        # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
-        # in one (its wind unknown) and certainly in none
-        "protected": len(np.unique(rows_p[approval_p & ~maybe_p])),
-        "maybe_protected": len(np.setdiff1d(rows_p[maybe_p], rows_p[approval_p & ~maybe_p])),
-    }
-    residential = ok & (kinds == "building") & (uses == "residential")
-    return ChunkResult(columns, written, residential, floor_area, unreadable=unreadable)
-
-
 #: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
 EXTRA_COLUMNS: tuple[str, ...] = ("gz_row",)
 #: How chunks are run: here, or on a dask.distributed cluster (geozones.distributed).
@@ -681,21 +513,13 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
 
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
-    network = isinstance(ctx.zones, StationNetwork)
     counts: dict[str, int] = {}
     res = screen_chunk(df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
-                       datum_counts=counts if ctx.datum_check and not network else None)
+                       datum_counts=counts if ctx.datum_check else None)
     gz, written, residential, floor_area = res
-    unbuilt, unreadable = res.unbuilt, res.unreadable
-    part = ScreenSummary(long=gz.attrs.get("long"), numbered=input_rows is not None)
-    part.datum_changes.update(counts)   # one station: only rows the shift could change read again
-    if ctx.datum_check and network:
-        from .core.datums import DATUMS, DatumCRS
-
-        for d in DATUMS:
-            other = screen_chunk(df, geoms, raw, DatumCRS(d), ctx.zones, ctx.opts, ctx.path)[0]
-            both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
-            part.datum_changes[d] = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
+    unbuilt, unreadable = res.as_read, res.unreadable
+    part = ScreenSummary(long=res.long, numbered=input_rows is not None)
+    part.datum_changes.update(counts)
     ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
     clash = [c for c in df.columns if str(c) in ours]
     base = df.drop(columns=clash) if clash else df
@@ -735,7 +559,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
            else np.full(len(df), "", dtype=object))
     pilot = ctx.zones.pilots[0] if ctx.zones.pilots else None
     _accumulate(part, gz, part.verdicts, part.statuses, residential, floor_area, pilot, ids, ctx.zones,
-                input_rows)
+                input_rows, res.counts)
     return out, part
 
 
@@ -851,7 +675,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     (:mod:`geozones.distributed`).
     """
     inputs = [input_path, *inputs]
-    network = isinstance(zones, StationNetwork)
+    network = zones.named
     if long_path is not None and not network:
         raise InputError("long_needs_stations")
     if long_path is not None and Path(long_path).suffix.lower() not in (".csv", ".parquet"):
@@ -1130,7 +954,8 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
                 residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
-                zones: ZoneSet | StationNetwork, rows: np.ndarray | None = None) -> None:
+                zones: ZoneSet | StationNetwork, rows: np.ndarray | None = None,
+                counts: dict[str, int] | None = None) -> None:
     """Add a chunk's screened rows ``gz`` to ``summary``; they are numbered after the rows
     counted so far, or by ``rows`` (each one's input position)."""
     number = (summary.rows + np.arange(len(gz))) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -1160,7 +985,6 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         else:
             heapq.heappushpop(summary.worst, item)
     zone = gz["gz_zone"].to_numpy(dtype=object)
-    counts = gz.attrs.get("counts")
     if counts is not None:   # many stations: counted over every station in reach
         summary.protected_rows += counts["protected"]
         summary.maybe_protected_rows += counts["maybe_protected"]

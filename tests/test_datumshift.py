@@ -3,10 +3,12 @@ its numbers are read as GCJ-02 or BD-09, so check's notes and screen's counts eq
 every row in full."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from pyproj import CRS, Transformer
 
-from geozones.check import ZoneSet, _datum_alternatives, assess, check
+from geozones.check import ZoneSet, assess, check
 from geozones.core.coords import from_frame, parse_crs
 from geozones.core.datums import DATUMS, DatumCRS
 from geozones.core.datumshift import verdict_may_change, vertex_shift_m
@@ -53,20 +55,80 @@ def test_a_shift_of_zero_clears_rows_away_from_edges(sample):
     np.testing.assert_array_equal(verdict_may_change(a, np.zeros(2)), [False, True])
 
 
-def test_check_notes_equal_the_full_reading():
-    """check() (filtered) says exactly what reading both datums in full says, for sites near
-    and far, some of whose verdict the datum changes."""
+#: The Jiangxian frame, built here with pyproj (azimuthal equidistant on the field centre,
+#: y north); the fence is the 25 m square around the centre.
+FRAME = CRS.from_proj4("+proj=aeqd +lat_0=35.504 +lon_0=111.571 +x_0=0 +y_0=0 +ellps=GRS80 +units=m")
+FENCE = shapely.box(-12.5, -12.5, 12.5, 12.5)
+
+
+def _verdict_150(d: float) -> str:
+    """H = 150 m north of the field, by hand: within 1000 m the control zone's
+    height_ratio (0.1·D < 100 m) fails it; in the general zone general_height (0.1·D)
+    reviews it below D = 1500 m."""
+    return "fail" if d <= 1000.0 else ("review" if d < 1500.0 else "pass")
+
+
+def _across_1000_m():
+    """A site whose WGS84 position is north of the field and whose GCJ-02 numbers (from
+    coordTransform's forward formula), read as WGS84, land on the other side of the 1000 m
+    line (both at least 30 m from it): ``(numbers, D of the true site, D as read)``."""
+    import coordTransform
+
+    to_wgs = Transformer.from_crs(FRAME, CRS.from_epsg(4326), always_xy=True)
+    to_frame = Transformer.from_crs(CRS.from_epsg(4326), FRAME, always_xy=True)
+    for d_true in np.arange(600.0, 1400.0, 10.0):
+        lon, lat = to_wgs.transform(0.0, 12.5 + d_true)
+        glon, glat = coordTransform.wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+        x, y = to_frame.transform(float(glon[0]), float(glat[0]))
+        d_read = FENCE.distance(shapely.Point(x, y))
+        az = np.degrees(np.arctan2(x, y)) % 360
+        if (d_true - 1000) * (d_read - 1000) < 0 and min(abs(d_true - 1000), abs(d_read - 1000)) > 30 \
+                and not (55 < az < 125 or 235 < az < 305):   # away from the sun sectors
+            return shapely.Point(float(glon[0]), float(glat[0])), float(d_true), float(d_read)
+    raise AssertionError("no such site")
+
+
+def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
+    from geozones.check import StationNetwork
+    from geozones.core.datumshift import datum_changes
+    from geozones.screen import ScreenOptions, screen_chunk
+    from geozones.station import load_station
+
+    numbers, d_true, d_read = _across_1000_m()
     z = ZoneSet.shared(None)
-    h = z.station.field_size_m / 2
-    changed = 0
-    for n in (30.0, 200.0, 600.0, 1500.0, 2100.0, 3500.0, 4800.0, 7000.0):
-        for az in (0.0, 90.0, 200.0):
-            x, y = (h + n) * np.sin(np.radians(az)), (h + n) * np.cos(np.radians(az))
-            pt = from_frame(np.array([shapely.Point(x, y)], dtype=object), z.frame.crs, WGS84)[0]
-            height = 0.1 * n + 2.0
-            r = check(pt, height=height)
-            a = assess([pt], kind="building", height=height, crs="EPSG:4326", zones=z)
-            full = _datum_alternatives(a, pt, "building", height, "xy", z, None, None, "en")  # no crs: no filter
-            assert [s for s in r.assumptions if s.startswith("Read as ")] == full
-            changed += len(full)
-    assert changed >= 5, changed
+    geoms = np.array([numbers], dtype=object)
+    a = assess(geoms, kind="building", height=150.0, crs="EPSG:4326", zones=z)
+    assert a.measurements.distance_m[0] == pytest.approx(d_read, abs=0.05)
+    assert a.verdict[0] == _verdict_150(d_read)
+    change = datum_changes(a, z, geoms, WGS84, dict(kind="building", height_m=150.0))["GCJ-02"]
+    assert change.rows.tolist() == [0]
+    assert ["pass", "review", "fail"][int(change.verdict_code[0]) - 1] == _verdict_150(d_true)
+    assert change.distance_m[0] == pytest.approx(d_true, abs=0.05)       # the inverse: 1 cm
+    assert change.max_height_m[0] == pytest.approx(0.1 * d_true, abs=0.01)
+    # check says so, and screen counts the row, for the station alone and as a network of one
+    r = check(numbers, height=150.0)
+    assert r.verdict == _verdict_150(d_read)
+    note = [s for s in r.assumptions if s.startswith("Read as GCJ-02")]
+    assert len(note) == 1 and _verdict_150(d_true).upper() in note[0]
+    assert f"at {d_true:g} m" in note[0] and f"permitted height {0.1 * d_true:g} m" in note[0]
+    df = pd.DataFrame({"H": [150.0]})
+    for zones in (z, StationNetwork([load_station()])):
+        counts: dict = {}
+        screen_chunk(df, geoms, geoms, WGS84, zones, ScreenOptions(height_field="H"), datum_counts=counts)
+        assert counts["GCJ-02"] == 1
+    # the same numbers given as GCJ-02: the true site, no datum note
+    given = check(numbers, height=150.0, crs="GCJ-02")
+    assert given.verdict == _verdict_150(d_true) and not [s for s in given.assumptions if s.startswith("Read as")]
+
+
+def test_rows_far_from_every_line_change_nothing():
+    """A site 3 km north reads 3 ± 0.6 km in either datum: outside, pass, no change."""
+    from geozones.core.datumshift import datum_changes
+
+    z = ZoneSet.shared(None)
+    to_wgs = Transformer.from_crs(FRAME, CRS.from_epsg(4326), always_xy=True)
+    site = shapely.Point(*to_wgs.transform(0.0, 12.5 + 7000.0))
+    geoms = np.array([site], dtype=object)
+    a = assess(geoms, kind="building", height=10.0, crs="EPSG:4326", zones=z)
+    changes = datum_changes(a, z, geoms, WGS84, dict(kind="building", height_m=10.0), within=a)
+    assert set(changes) == set(DATUMS) and all(len(c.rows) == 0 for c in changes.values())

@@ -366,7 +366,7 @@ def test_screen_chunk_still_unpacks_into_four(zones):
                        CRS.from_epsg(4546), zones, ScreenOptions(height_field="H"))
     cols, written, residential, floor_area = res
     assert cols["gz_verdict"].tolist() == ["pass"] and written[0] is None   # left to its WKB
-    assert res.unbuilt[0].tolist() == [0] and res.unbuilt[1][0].tolist() == [552000, 3930000, 552010, 3930010]
+    assert res.as_read[0].tolist() == [0] and res.as_read[1][0].tolist() == [552000, 3930000, 552010, 3930010]
     assert res.columns is cols and not res.unreadable.any()
 
 

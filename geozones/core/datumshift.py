@@ -22,9 +22,16 @@ most ``s`` (a point of an edge is a mix of its two ends), and every distance the
 
 Rows where it is True get the full second reading, so counts and notes equal the full
 evaluation's (a test compares them).
+
+:func:`datum_changes` is the one answer to "would another datum change this verdict?" for
+``check``, ``screen`` and the API: per datum, the rows whose verdict changes and their
+verdict, permitted height and distance under that datum.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -32,7 +39,7 @@ import shapely
 from .coords import transform_geoms
 from .rules import evaluate
 
-__all__ = ["vertex_shift_m", "verdict_may_change", "MARGIN_M"]
+__all__ = ["vertex_shift_m", "verdict_may_change", "MARGIN_M", "DatumChange", "datum_changes"]
 
 #: Added to the measured shift: float noise, and the chords of drawn zone arcs (the upwind
 #: area is a polygon whose arcs lie within 0.4 m of the circles at 5 km). [m]
@@ -124,7 +131,7 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
     may = may.ravel()
     cand = np.flatnonzero(~may)      # (reading, row) pairs still open
     rows = cand % n
-    b = shapely.bounds(a.proposals.geoms[rows]).reshape(-1, 4)
+    b = a.proposals.frame_bounds()[rows].reshape(-1, 4)
     mg = margin.ravel()[cand]
     clear = np.isfinite(b).all(axis=1)
     # sun sectors: stay wholly inside or outside (edges, and the drawn arc, whose vertices
@@ -169,3 +176,100 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
         same = (v[:k] == v[k:]) & (v[:k] == a.outcomes.verdict_code()[rows])
         may[cand[~same]] = True
     return may.reshape(shape)
+
+
+@dataclass
+class DatumChange:
+    """The rows whose verdict another datum's reading changes, and what they get under it.
+
+    rows : positions of those rows (increasing).
+    verdict_code : their verdict code under the datum (PASS, REVIEW, FAIL).
+    max_height_m : their permitted height under it (NaN: none limits). [m]
+    distance_m : their distance from the (governing) station's fence under it. [m]
+    """
+
+    rows: np.ndarray
+    verdict_code: np.ndarray
+    max_height_m: np.ndarray
+    distance_m: np.ndarray
+
+
+def _given(a: Any, geoms: np.ndarray, raw: np.ndarray | None) -> np.ndarray:
+    """The rows' geometries as given (in the input's CRS): the assessment's reading, else
+    ``geoms``, else read from ``raw`` now (a row whose bytes were never made a geometry)."""
+    out = np.asarray(a.source_geoms, dtype=object).copy()
+    geoms = np.asarray(geoms, dtype=object)
+    none = np.equal(out, None)
+    out[none] = geoms[none]
+    none = np.flatnonzero(np.equal(out, None))
+    if raw is not None and none.size:
+        from .geometry import parse_many
+
+        raw = np.asarray(raw, dtype=object)[none]
+        wkb = np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=len(raw))
+        for is_wkb in (True, False):
+            pick = (wkb if is_wkb else ~wkb) & ~np.equal(raw, None)
+            if pick.any():
+                out[none[pick]] = parse_many(raw[pick], wkb=is_wkb)[0]
+    return out
+
+
+def datum_changes(a: Any, stations: Any, geoms: np.ndarray, crs: Any, inputs: dict, *,
+                  raw: np.ndarray | None = None, axis_order: str = "xy",
+                  within: Any = None) -> dict[str, DatumChange]:
+    """Would reading the same numbers as GCJ-02 or BD-09 change a verdict? Per datum of
+    :data:`geozones.core.datums.DATUMS`, the rows whose verdict differs.
+
+    Parameters
+    ----------
+    a : the rows' assessment as read in ``crs`` (WGS84 lon/lat):
+        :class:`geozones.core.engine.Assessment` or
+        :class:`geozones.core.network.StationsAssessment` (``ok``, ``verdict_code``,
+        ``source_geoms``).
+    stations : what ``a`` was assessed against: a :class:`geozones.core.engine.Zones` (one
+        station) or a network (:func:`geozones.core.network.assess_stations`).
+    geoms, raw : the rows' geometries in ``crs`` and ``axis_order`` (None where only ``raw``,
+        their WKB or WKT, holds them).
+    inputs : the other keyword arguments of :meth:`geozones.core.proposals.Proposals.build`
+        (kinds, heights … one value or one per row).
+    within : the one-station :class:`~geozones.core.engine.Assessment` of these rows: then
+        only the rows whose verdict the datum's shift could change
+        (:func:`verdict_may_change`) are read again; without it, every assessed row is.
+
+    Each datum's reading is every vertex converted from that datum to WGS84
+    (:func:`geozones.core.datums.geoms_to_wgs84`), all datums' rows assessed in one pass.
+    Rows not assessed in either reading never count.
+    """
+    from .coords import parse_crs
+    from .datums import DATUMS, geoms_to_wgs84
+    from .network import assess_stations, take_inputs
+
+    n = len(a)
+    swap = axis_order == "yx"
+    ok = np.asarray(a.ok, dtype=bool)
+    given = _given(a, geoms, raw)
+    others = [parse_crs(d) for d in DATUMS]
+    if within is not None:
+        shifts = np.full((len(others), n), np.inf)   # inf: read again
+        sure = np.flatnonzero(ok & ~np.asarray(within.repaired, dtype=bool))
+        shifts[:, sure] = vertex_shift_m(given[sure], crs, others, within.zones.frame.crs, swap)
+        may = verdict_may_change(within, shifts) & ok[None, :]
+    else:
+        may = np.broadcast_to(ok, (len(others), n))
+    rows = [np.flatnonzero(m) for m in may]
+    index = np.concatenate(rows).astype(np.int64)
+    empty = DatumChange(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), np.zeros(0), np.zeros(0))
+    if not index.size:
+        return {d: empty for d in DATUMS}
+    read = np.concatenate([geoms_to_wgs84(given[r], other, swap)[0] for r, other in zip(rows, others)])
+    b = assess_stations(stations, read, None, parse_crs("EPSG:4326"), "xy", take_inputs(inputs, index, n))
+    code = np.asarray(a.verdict_code)[index]
+    changed = b.ok & (b.verdict_code != code)
+    out: dict[str, DatumChange] = {}
+    start = 0
+    for datum, r in zip(DATUMS, rows):
+        sel = np.arange(start, start + len(r))
+        sel = sel[changed[sel]]
+        out[datum] = DatumChange(index[sel], b.verdict_code[sel], b.max_height_m[sel], b.distance_m[sel])
+        start += len(r)
+    return out

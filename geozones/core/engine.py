@@ -51,6 +51,30 @@ class Zones:
     def station(self) -> Station:
         return self.frame.station
 
+    # A station given alone is a network of one (:func:`geozones.core.network.assess_stations`):
+    # it reaches every row, at any distance, and its answers name no station.
+
+    #: The run's answers name the station that gives them (many stations given as such).
+    named = False
+
+    @property
+    def stations(self) -> tuple[Station, ...]:
+        return (self.station,)
+
+    def zones(self, k: int) -> Zones:
+        """Station ``k`` (only 0) with the pilot areas: these zones."""
+        return self
+
+    def locate(self, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate (row, station) pairs and each row's home station: every row, here."""
+        n = len(geoms)
+        return np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+
+    def reaches(self, k: int, distance_m: np.ndarray, height_m: np.ndarray) -> np.ndarray:
+        """Whether the station reaches rows at ``distance_m`` from its fence: always. [m]"""
+        return np.ones(len(distance_m), dtype=bool)
+
     @property
     def storey_height_m(self) -> float | None:
         """Storey height [m]: the option, else the station file's, else the (first) pilot
@@ -145,6 +169,11 @@ class Assessment:
     @property
     def problems(self) -> np.ndarray:
         return self.proposals.problems
+
+    @property
+    def source_geoms(self) -> np.ndarray | None:
+        """The geometries as given (in their CRS); an unreadable one repaired."""
+        return self.proposals.source_geoms
 
     @property
     def uses(self) -> np.ndarray:

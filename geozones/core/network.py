@@ -42,7 +42,8 @@ from .datums import datum_of, to_wgs84
 from .station import Station
 
 __all__ = ["DEFAULT_SUN_REACH_M", "zone_reach_m", "sun_reach_m", "reach_m", "StationIndex",
-           "Governing", "govern", "lonlat_bounds", "join_ids"]
+           "Governing", "govern", "lonlat_bounds", "join_ids", "locate", "StationsAssessment",
+           "assess_stations", "take_inputs", "height_guess_m"]
 
 #: Default distance from the fence out to which the sun rule is evaluated for rows of unknown
 #: height: tan 5° × 10 km = 875 m, taller than any structure in China. [m]
@@ -273,8 +274,16 @@ def govern(rows: np.ndarray, verdict_code: np.ndarray, max_height_m: np.ndarray,
     ([1, 2, -1], [8.75, nan], [2, 1, 0])
     """
     rows = np.asarray(rows, dtype=np.int64)
-    code = np.asarray(verdict_code, dtype=np.int64)
     mh = np.asarray(max_height_m, dtype=float)
+    if len(rows) and (rows[1:] > rows[:-1]).all():   # one pair a row at most: it governs
+        pair = np.full(n, -1, dtype=np.int64)
+        pair[rows] = np.arange(len(rows))
+        lowest = np.full(n, np.nan)
+        lowest[rows] = mh
+        count = np.zeros(n, dtype=np.int64)
+        count[rows] = 1
+        return Governing(pair, lowest, count)
+    code = np.asarray(verdict_code, dtype=np.int64)
     d = np.asarray(distance_m, dtype=float)
     mh_key = np.where(np.isnan(mh), np.inf, mh)
     d_key = np.where(np.isnan(d), np.inf, d)
@@ -315,3 +324,272 @@ def join_ids(rows: np.ndarray, ids: np.ndarray, distance_m: np.ndarray, n: int, 
             out[rm[s]] = sep.join(nm[s:e])
     return out
 
+
+
+def take_inputs(inputs: dict, index: np.ndarray, n: int) -> dict:
+    """The :meth:`~geozones.core.proposals.Proposals.build` inputs of rows ``index`` (of
+    ``n``): per-row arrays taken, single values kept."""
+    return {k: v[index] if isinstance(v, np.ndarray) and v.shape == (n,) else v
+            for k, v in inputs.items()}
+
+
+def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.ndarray:
+    """Heights as far as the inputs tell them before the rows are read (height, else storeys
+    × storey height, else the default), to widen the station query for very tall rows; NaN
+    where unknown. [m]"""
+    def number(v) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError, OverflowError):
+            return np.nan
+
+    def numbers(v):
+        if v is None:
+            return np.full(n, np.nan)
+        arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+        try:
+            return np.where(np.equal(arr, None), np.nan, arr).astype(float)
+        except (TypeError, ValueError, OverflowError):   # text among the numbers
+            return np.fromiter(map(number, arr), dtype=float, count=n)
+
+    h = numbers(inputs.get("height_m"))
+    if storey_height_m is not None:
+        h = np.where(np.isnan(h), numbers(inputs.get("floors")) * storey_height_m, h)
+    if inputs.get("default_height_m") is not None:
+        h = np.where(np.isnan(h), float(inputs["default_height_m"]), h)
+    return h
+
+
+def locate(index: StationIndex, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate (row, station) pairs of ``geoms`` (the stations whose reach box each
+    row's box meets, :meth:`StationIndex.query`) and each row's home station (the nearest;
+    0 for a row without a position, read there to say why)."""
+    n = len(geoms)
+    home = np.zeros(n, dtype=np.int64)
+    if len(index) == 1:   # nothing to prune: every row is read in the one frame anyway
+        return np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.int64), home
+    bounds = lonlat_bounds(geoms, crs, axis_order)
+    cand_rows, cand_st = index.query(bounds, height_m)
+    # a row with one candidate station needs no nearest query
+    one = np.bincount(cand_rows, minlength=n) == 1
+    home[cand_rows[one[cand_rows]]] = cand_st[one[cand_rows]]
+    ask = np.flatnonzero(~one)
+    if ask.size:
+        near = index.nearest(bounds[ask])
+        home[ask] = np.where(near < 0, 0, near)
+    return cand_rows, cand_st, home
+
+
+@dataclass
+class StationsAssessment:
+    """n rows assessed against the stations that reach them: the (row, station) results,
+    the governing one per row, and each row as read in its home station's frame.
+
+    Per row (shape (n,)): ``ok`` (read and assessed), ``problems``, ``repaired``,
+    ``source_geoms`` (the geometry as given; an unreadable one repaired), ``unreadable``,
+    ``below_field``, ``height_missing``, ``dem_cells``, ``dem_nodata_cells``,
+    ``effective_height_m`` [m], ``ground_m`` [m], ``kinds``, ``uses``, ``storeys``,
+    ``in_pilot``, ``pilot_code`` (the pilot areas' verdict code, 0 where not assessed),
+    ``floor_area_m2`` (footprint area × storeys [m²]).
+
+    Per (row, station in reach) pair, rows of ``ok`` only: ``pair_row``, ``pair_station``,
+    ``pair_code`` (the station's verdict code), ``pair_max_height_m`` [m],
+    ``pair_distance_m`` [m], ``pair_zone``, ``pair_approval`` (in or possibly in its
+    protection area), ``pair_maybe`` (possibly only: wind unknown), and where it came from:
+    ``pair_part`` (index into ``parts``, the station assessments) and ``pair_index`` (the row
+    in that assessment). ``pilot_parts``: ``(rows, Assessment)`` of the pilot rules per home
+    station. ``governing``: :func:`govern` over the pairs.
+
+    ``combined``: for a station given alone (not ``named``), the one assessment of every row
+    against its rules and the pilot areas' (it is the only part, and every row's pilot part).
+    ``as_read``: ``(rows, bounds)`` of rows whose geometry is the input's WKB unchanged and
+    was never made a geometry object (``source_geoms`` None there), bounds as read.
+    """
+
+    n: int
+    named: bool
+    ok: np.ndarray
+    problems: np.ndarray
+    repaired: np.ndarray
+    source_geoms: np.ndarray
+    unreadable: np.ndarray
+    below_field: np.ndarray
+    height_missing: np.ndarray
+    dem_cells: np.ndarray
+    dem_nodata_cells: np.ndarray
+    effective_height_m: np.ndarray
+    ground_m: np.ndarray
+    kinds: np.ndarray
+    uses: np.ndarray
+    storeys: np.ndarray
+    in_pilot: np.ndarray
+    pilot_code: np.ndarray
+    floor_area_m2: np.ndarray
+    pilot_parts: list
+    parts: list
+    pair_row: np.ndarray
+    pair_station: np.ndarray
+    pair_code: np.ndarray
+    pair_max_height_m: np.ndarray
+    pair_distance_m: np.ndarray
+    pair_zone: np.ndarray
+    pair_approval: np.ndarray
+    pair_maybe: np.ndarray
+    pair_part: np.ndarray
+    pair_index: np.ndarray
+    governing: Governing
+    combined: object = None
+    as_read: tuple | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def verdict_code(self) -> np.ndarray:
+        """Per row, the worst of the governing station's verdict and the pilot areas' (rule
+        outcome codes: PASS, REVIEW, FAIL); 0 where not assessed."""
+        code = self.pilot_code.astype(np.int64)
+        has = self.governing.pair >= 0
+        code[has] = np.maximum(code[has], self.pair_code[self.governing.pair[has]])
+        return np.where(self.ok, code, 0).astype(np.int8)
+
+    @property
+    def max_height_m(self) -> np.ndarray:
+        """Per row, the lowest permitted height over the stations in reach; NaN where none
+        limits or the row was not assessed. [m]"""
+        return np.where(self.ok, self.governing.max_height_m, np.nan)
+
+    @property
+    def distance_m(self) -> np.ndarray:
+        """Per row, the distance from the governing station's fence; NaN for none. [m]"""
+        out = np.full(self.n, np.nan)
+        has = self.ok & (self.governing.pair >= 0)
+        out[has] = self.pair_distance_m[self.governing.pair[has]]
+        return out
+
+
+def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CRS, axis_order: str,
+                    inputs: dict) -> StationsAssessment:
+    """Assess rows against the stations that reach them: one station given alone
+    (a :class:`~geozones.core.engine.Zones`: it reaches every row) or many
+    (``geozones.check.StationNetwork``).
+
+    ``geoms``: geometries in ``crs`` and ``axis_order``, None where ``raw`` (WKB or WKT per
+    row) holds the input still unread; ``inputs``: the other keyword arguments of
+    :meth:`~geozones.core.proposals.Proposals.build` (one value or one per row).
+
+    Each row meets only the stations whose reach box it touches
+    (:meth:`StationIndex.query`); each assesses it in its own frame with its own rules and
+    reaches it when the measured distance is within :func:`reach_m`. Rows are read
+    (problems, repairs, DEM, pilot rules) once, in the frame of their home station (the
+    nearest); the pilot rules are evaluated there once per row. A station given alone reads
+    every row once and evaluates its rules and the pilot areas' in one pass.
+    """
+    from .engine import assess_proposals
+    from .proposals import Proposals, repair_unreadable
+
+    n = len(geoms)
+    geoms = np.asarray(geoms, dtype=object)
+    raw_arr = None if raw is None else np.asarray(raw, dtype=object)
+    located = geoms
+    unread = None if raw_arr is None else np.equal(geoms, None) & ~np.equal(raw_arr, None)
+    if stations.named and unread is not None and unread.any():
+        # an unreadable geometry is repaired by Proposals.build: located as repaired
+        located = geoms.copy()
+        repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object), unread)
+    sh = inputs.get("storey_height_m")
+    sh = stations.storey_height_m if sh is None else sh
+    cand_rows, cand_st, home = stations.locate(located, crs, axis_order,
+                                               height_guess_m(inputs, n, sh) if stations.named else None)
+
+    ok = np.zeros(n, dtype=bool)
+    problems = np.full(n, None, dtype=object)
+    repaired = np.zeros(n, dtype=bool)
+    unreadable = np.zeros(n, dtype=bool)
+    source = np.full(n, None, dtype=object)
+    below = np.zeros(n, dtype=bool)
+    height_missing = np.zeros(n, dtype=bool)
+    nodata = np.zeros(n, dtype=np.int64)
+    cells = np.zeros(n, dtype=np.int64)
+    eff_h = np.full(n, np.nan)
+    ground = np.full(n, np.nan)
+    kinds = np.full(n, None, dtype=object)
+    uses = np.full(n, None, dtype=object)
+    storeys = np.full(n, np.nan)
+    in_pilot = np.zeros(n, dtype=bool)
+    pilot_code = np.zeros(n, dtype=np.int8)
+    floor_area = np.zeros(n)
+    pilot_parts: list = []
+    parts: list = []
+    pairs: list[tuple] = []
+    as_read = None
+    combined = None
+    # no rows: station 0 still gives the (empty) assessment
+    for k in np.union1d(np.unique(cand_st), np.unique(home)).astype(int) if n else [0]:
+        c_rows = cand_rows[cand_st == k]
+        h_rows = np.flatnonzero(home == k)
+        if len(h_rows) == n:   # every row at home here (its candidates are among them)
+            p = Proposals.build(stations.zones(k), geoms, raw=raw_arr, crs=crs, axis_order=axis_order,
+                                rings=not stations.named, **inputs)
+            rows_k = h_rows
+        else:
+            rows_k = np.union1d(c_rows, h_rows)
+            p = Proposals.build(stations.zones(k), geoms[rows_k], raw=None if raw_arr is None else raw_arr[rows_k],
+                                crs=crs, axis_order=axis_order, rings=not stations.named,
+                                **take_inputs(inputs, rows_k, n))
+        if stations.named:
+            pc = p.take(np.searchsorted(rows_k, c_rows))
+            a = assess_proposals(stations.station_zones(k), pc)
+            ph = p.take(np.searchsorted(rows_k, h_rows))
+            pa = assess_proposals(stations.pilot_zones(k), ph)
+        else:   # one station, every row at home: its rules and the pilot areas' in one pass
+            pc = ph = p
+            a = pa = combined = assess_proposals(stations.zones(k), p)
+            as_read = p.as_read()
+        if c_rows.size:
+            with np.errstate(invalid="ignore"):
+                reach = np.flatnonzero(a.ok & stations.reaches(k, a.measurements.distance_m, pc.effective_height_m))
+            if reach.size:
+                mu = a.measurements.maybe_upwind
+                maybe = (np.zeros(len(a), dtype=bool) if mu is None
+                         else np.asarray(mu, dtype=bool) & ~a.measurements.in_protected)
+                pairs.append((c_rows[reach], np.full(reach.size, k, dtype=np.int64), a.station_verdict_code[reach],
+                              a.max_height_m[reach], a.measurements.distance_m[reach], a.zone[reach],
+                              a.in_protection_area()[reach], maybe[reach],
+                              np.full(reach.size, len(parts), dtype=np.int64), reach))
+                parts.append(a)
+        if h_rows.size:
+            ok[h_rows] = pa.ok
+            problems[h_rows] = ph.problems
+            repaired[h_rows] = ph.repaired
+            source[h_rows] = ph.source_geoms
+            if ph.unreadable is not None:
+                unreadable[h_rows] = ph.unreadable
+            if ph.below_field is not None:
+                below[h_rows] = ph.below_field
+            height_missing[h_rows] = ph.height_missing
+            nodata[h_rows], cells[h_rows] = ph.dem_nodata_cells, ph.dem_cells
+            eff_h[h_rows], ground[h_rows] = ph.effective_height_m, ph.ground_m
+            kinds[h_rows], uses[h_rows] = ph.kinds, ph.uses
+            storeys[h_rows] = pa.storeys
+            in_pilot[h_rows] = pa.ok & pa.in_pilot
+            pilot_code[h_rows] = pa.pilot_verdict_code
+            floor_area[h_rows] = ph.footprint_area_m2() * pa.storeys
+            pilot_parts.append((h_rows, pa))
+
+    kinds_of = (np.int64, np.int64, np.int8, float, float, object, bool, bool, np.int64, np.int64)
+    cols = [np.concatenate([pr[j] for pr in pairs]) if pairs else np.zeros(0, dtype=d)
+            for j, d in enumerate(kinds_of)]
+    keep = ok[cols[0]]          # pairs of rows read in their home frame
+    cols = [c[keep] for c in cols]
+    rows_p, st_p, code_p, max_p, dist_p, zone_p, approval_p, maybe_p, part_p, index_p = cols
+    return StationsAssessment(
+        n=n, named=stations.named, ok=ok, problems=problems, repaired=repaired, source_geoms=source,
+        unreadable=unreadable, below_field=below, height_missing=height_missing, dem_cells=cells,
+        dem_nodata_cells=nodata, effective_height_m=eff_h, ground_m=ground, kinds=kinds, uses=uses,
+        storeys=storeys, in_pilot=in_pilot, pilot_code=pilot_code, floor_area_m2=floor_area,
+        pilot_parts=pilot_parts, parts=parts, pair_row=rows_p, pair_station=st_p, pair_code=code_p,
+        pair_max_height_m=max_p, pair_distance_m=dist_p, pair_zone=zone_p, pair_approval=approval_p,
+        pair_maybe=maybe_p, pair_part=part_p, pair_index=index_p,
+        governing=govern(rows_p, code_p, max_p, dist_p, st_p, n), combined=combined, as_read=as_read)

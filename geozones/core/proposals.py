@@ -29,7 +29,7 @@ from .pilot import storeys_from_height
 from .rings import Rings
 from .text import Key
 
-__all__ = ["Proposals", "Terrain"]
+__all__ = ["Proposals", "Terrain", "repair_unreadable"]
 
 
 class Terrain(Protocol):
@@ -113,6 +113,24 @@ class Proposals:
         geoms[self.rings.rows] = self.rings.polygons()
         return dataclasses.replace(self, geoms=geoms, rings=None)
 
+    def as_read(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(rows, bounds as read (k, 4))`` of the rows whose geometry is the input's WKB,
+        unchanged, and was never made a geometry object (``source_geoms`` None there; a
+        writer writes the input's bytes); None when there are none."""
+        if self.rings is None or self.source_geoms is None:
+            return None
+        never = np.equal(self.source_geoms[self.rings.rows], None)
+        if not never.any():
+            return None
+        return self.rings.rows[never], self.rings.source_bounds[never]
+
+    def frame_bounds(self) -> np.ndarray:
+        """``(n, 4)`` bounds of each footprint in the station frame (NaN without one). [m]"""
+        b = shapely.bounds(self.geoms)
+        if self.rings is not None and len(self.rings):
+            b[self.rings.rows] = self.rings.bounds
+        return b
+
     def footprint_area_m2(self) -> np.ndarray:
         """Area of each footprint in the station frame (NaN without one). [m²]"""
         area = shapely.area(self.geoms)
@@ -177,7 +195,10 @@ class Proposals:
             instead of giving the row a problem (batch screening, ``assess``).
         rings : keep the rows whose ``raw`` WKB is one strictly convex ring as coordinates
             (:mod:`geozones.core.rings`, unless ``GEOZONES_RINGS=0``; not with a DEM): no
-            geometry is built for them, and their ``geoms`` are None (see ``rings``).
+            geometry is built for them, and their ``geoms`` are None (see ``rings``). A
+            speed path of the core: :func:`geozones.core.network.assess_stations` asks for
+            it where the rows are measured as they are (one station); nothing outside the
+            core knows of it (a writer learns only :meth:`as_read`).
         api : word the row problems as the Python API's arguments (``height 12x: must be a
             number``) rather than as a table's cells (``height '12x' is not a number``).
         """
@@ -221,7 +242,7 @@ class Proposals:
             if unread.any():
                 arr[unread] = parse_many(raw_arr[unread], wkb=True, curves=False)[0]
             unreadable = np.equal(arr, None) & ~np.equal(raw_arr, None) & general
-            _repair_unreadable(arr, raw_arr, repaired, problems, unreadable)
+            repair_unreadable(arr, raw_arr, repaired, problems, unreadable)
         else:
             unreadable = np.zeros(n, dtype=bool)
         source = arr.copy()
@@ -369,7 +390,7 @@ def _to_frame_rows(geoms: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarra
         return local, problems
 
 
-def _repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
+def repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
                        problems: np.ndarray, rows: np.ndarray) -> None:
     """Geometries that could not be read (``rows``, a mask): try to fix the ring (unclosed
     rings are common in hand-made files); rows that stay unreadable get a problem."""

@@ -469,7 +469,7 @@ class TableSource:
                     yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
 
         for table in regroup(rows_wanted(), self.chunk_size):
-            yield _split_wkb(table.combine_chunks(), self._geom_col)
+            yield _split_wkb(table.combine_chunks(), self._geom_col, self.read_geometries)
 
     def _gdal_chunks_by_offset(self, start: int = 0, stop: int | None = None):
         import pyogrio

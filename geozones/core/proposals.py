@@ -176,7 +176,7 @@ class Proposals:
         strict : raise the first bad kind, use, height, storey count or width (``check``)
             instead of giving the row a problem (batch screening, ``assess``).
         rings : keep the rows whose ``raw`` WKB is one strictly convex ring as coordinates
-            (:mod:`geozones.core.rings`, unless ``GEOZONES_RINGS=0``; not with a DEM): no
+            (:mod:`geozones.core.rings`, unless ``rings.ENABLED`` is False; not with a DEM): no
             geometry is built for them, and their ``geoms`` are None (see ``rings``).
         api : word the row problems as the Python API's arguments (``height 12x: must be a
             number``) rather than as a table's cells (``height '12x' is not a number``).

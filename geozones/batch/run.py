@@ -37,7 +37,7 @@ __all__ = ["SCHEDULER_TIMEOUT_S", "WorkerError", "connect", "executor_for", "run
 #: How long to try reaching a scheduler before saying it cannot be reached. [s]
 SCHEDULER_TIMEOUT_S = 10.0
 #: How often this process looks for a part's next chunk while the part runs. [s]
-POLL_S = 0.02
+POLL_S = 0.002
 
 
 class WorkerError(RuntimeError):

@@ -12,6 +12,10 @@ order (:meth:`geozones.screen.ScreenSummary.merge`). A small input (or one read 
 ``--long`` run) is screened here, chunk after chunk, with the same function. Whatever the
 executor, the output and the summary are the same.
 
+The chunk files go beside the output, not to ``/dev/shm``: on 300,000 rows and 2 cores
+(bench_peers, best of 3) memory bought nothing (GeoPackage 2.16 s in /dev/shm, 1.97 s on
+disk; GeoParquet 1.70 s and 1.68 s), and the page cache holds them either way.
+
 Workers of a dask cluster must see the input and the output's folder at the same paths
 (shared storage); a worker that finds a different input file (size or time) refuses it.
 """

@@ -173,3 +173,26 @@ def test_the_run_uses_arrows_jemalloc_pool_where_the_build_has_it():
     except NotImplementedError:
         pytest.skip("this pyarrow has no jemalloc")
     assert got == "jemalloc"
+
+
+def _worker_state(_):
+    import ctypes
+    import signal
+
+    got = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(got))          # PR_GET_PDEATHSIG
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), got.value
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="prctl is Linux's")
+def test_workers_leave_signals_to_the_parent_and_die_with_it():
+    # a terminal's Ctrl-C reaches every process of the group: the workers ignore it (the
+    # parent stops the run, no worker tracebacks); should the parent be killed, so are they
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    from geozones.batch.run import _start_worker
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker) as pool:
+        sigint, sigterm, death = pool.submit(_worker_state, 0).result()
+    assert sigint == signal.SIG_IGN and sigterm == signal.SIG_DFL and death == signal.SIGKILL

@@ -186,8 +186,13 @@ def _process_pool(run: Run, processes: int):
 
 def _start_worker() -> None:
     """A worker's first act: terminal signals (Ctrl-C, hang-up) are left to this process,
-    which stops the run and its workers; SIGTERM ends the worker quietly."""
+    which stops the run and its workers; SIGTERM ends the worker quietly; should this
+    process be killed, the system kills the worker too (:mod:`geozones.batch.lifeline`)."""
     import signal
+
+    from .lifeline import die_with_parent
+
+    die_with_parent()
 
     for name in ("SIGINT", "SIGHUP"):
         if hasattr(signal, name):

@@ -249,9 +249,6 @@ def child(name: str, fmt: str, rows: int) -> None:
     elif name == "floor_cols":
         s = run_floor(src, out, fmt, cols=True)
     elif name in ("screen", "screen_1t", "screen_unsorted"):  # screen_1t: GEOZONES_THREADS=1
-        from geozones.pipeline import lean_arrow_pool
-
-        lean_arrow_pool()   # as the command does, before pyarrow is imported
         import geopandas  # noqa: F401  the peers import it before their timers start too
 
         from geozones.cli import main

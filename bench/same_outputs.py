@@ -92,7 +92,7 @@ def _frame(path: Path):
 def _same_report(a: Path, b: Path) -> str | None:
     def load(p: Path):
         d = json.loads(p.read_text(encoding="utf-8"))
-        for k in ("seconds", "elapsed_s", "rows_per_s", "started", "finished", "output", "input", "report"):
+        for k in ("seconds", "elapsed_s", "rows_per_s", "started", "finished", "output", "long_output", "input", "report"):
             d.pop(k, None)
         return d
     return None if load(a) == load(b) else "report JSON differs"

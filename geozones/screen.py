@@ -11,9 +11,7 @@ with ``shapely.make_valid``), optionally followed by ``; height missing``, or
 from __future__ import annotations
 
 import heapq
-import os
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +21,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .batch.settings import DEFAULT_CHUNK_ROWS, ENGINES, Settings
+from .batch.sort import SORTS
 from .check import StationNetwork, ZoneSet
 from .core.coords import parse_crs
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
-from .errors import GeozonesError, InputError, OutputError, first_line
-from .io import InputFingerprint, TableSource, atomic_output, driver_for, refuse_same_files, write_chunks
+from .errors import InputError, OutputError
+from .io import atomic_output
 from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
@@ -484,10 +484,6 @@ def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p,
 
 #: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
 EXTRA_COLUMNS: tuple[str, ...] = ("gz_row",)
-#: How chunks are run: here, or on a dask.distributed cluster (geozones.distributed).
-ENGINES: tuple[str, ...] = ("local", "dask")
-#: Row orders of a GeoParquet output (``--sort``); other formats keep the input order.
-SORTS: tuple[str, ...] = ("hilbert", "none")
 
 
 @dataclass
@@ -563,100 +559,21 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     return out, part
 
 
-#: The settings of the run a forked worker process screens for (:func:`_screen_arrow`).
-_WORKER_CTX: ChunkContext | None = None
-
-
-def _worker_init(ctx: ChunkContext) -> None:
-    """A forked worker's setup: the run's settings; its chunk is its only work, so its
-    projections stay on its one thread (the workers are one per core already)."""
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-    os.environ["GEOZONES_THREADS"] = "1"
-
-
-def _warm(ctx: ChunkContext) -> None:
-    """Build what screening builds once per process (the transformer from the input's CRS
-    to the station frame, the frame's verified polynomial) before workers are forked, so
-    that each starts with them rather than asking PROJ again."""
-    from .core.coords import prepare
-
-    prepare(parse_crs(ctx.crs), ctx.zones.frame.crs)
-
-
-def _screen_arrow(item):
-    """In a worker process: one chunk, given as the input's Arrow rows in an exchange file
-    ``(file, WKB column, read the WKB, input rows or None, bounds or None)``, screened and
-    made the Arrow table the writer takes (:func:`geozones.io.to_arrow`); returns ``(the
-    file holding it, the chunk's summary)``. Rows and bounds: a chunk sorted before
-    screening (geozones.presort)."""
-    from .io import _split_wkb, to_arrow
-    from .pipeline import put_table, take_table
-
-    path, spill, geom_name, read, rows, bounds = item
-    ctx = _WORKER_CTX
-    if ctx is None:
-        raise RuntimeError("a screening worker without its settings")
-    try:
-        df, geoms, raw = _split_wkb(take_table(path), geom_name, read)
-        if rows is None:
-            piece, part = screen_piece(ctx, df, geoms, raw)
-        else:
-            piece, part = _screen_in_order(ctx, df, geoms, raw, rows, bounds)
-        return put_table(to_arrow(piece, bbox=ctx.driver == "Parquet"), Path(path).parent, spill), part
-    except GeozonesError:
-        raise
-    except Exception as exc:   # whatever it is, it reaches the parent as it reads (pickled)
-        failure = f"{type(exc).__name__}: {first_line(exc)}"
-    # raised out here, the error carries nothing of the first (a pickler that sends an
-    # error's context too, as tblib's does once dask is imported, would choke on it)
-    raise WorkerError(failure)
-
-
-class WorkerError(RuntimeError):
-    """An unexpected error in a worker process, by its type's name and first line (the
-    error itself may not survive being sent to the parent)."""
-
-
-def _screen_in_order(ctx: ChunkContext, df, geoms, raw, rows, bounds):
-    """A chunk of rows sorted before screening (geozones.presort), screened: its rows keep
-    their input positions ``rows`` (the summary's row numbers, the output's ``gz_row``), and
-    the writer checks their ``bounds`` (:data:`geozones.io.ORDER_HINT`)."""
-    from .io import ORDER_HINT
-
-    piece, part = screen_piece(ctx, df, geoms, raw, rows)
-    piece.attrs[ORDER_HINT] = (rows, bounds)
-    return piece, part
-
-
-def _forks_workers(src, long_path) -> bool:
-    """Whether a local run screens in forked worker processes (:class:`geozones.pipeline.WorkerPool`)
-    rather than threads: at least :data:`geozones.chunking.PROCESS_MIN_ROWS` rows, read as Arrow batches and
-    left unread for the core (``src.read_geometries`` False: GeoParquet or GDAL input, one
-    station, no datum, no DEM, an output that takes WKB: not CSV or shapefile), with two
-    cores or more and ``fork`` here."""
-    from . import chunking
-    from .pipeline import processes_available, threads
-
-    return (not src.read_geometries and src.reads_arrow and long_path is None and threads() >= 2
-            and (src.n_rows or 0) >= chunking.PROCESS_MIN_ROWS and processes_available())
-
-
-def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
+def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opts: ScreenOptions,
                 layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs: str | None = None,
                 chunk_size: int | None = None, overwrite: bool = False,
                 progress: Callable[[int, int | None], None] | None = None,
                 inputs=(), replace_gz: bool = False, long_path=None, sort: str | None = None,
                 engine: str = "local", workers: int | None = None,
-                scheduler: str | None = None) -> ScreenSummary:
+                scheduler: str | None = None, settings: Settings | None = None) -> ScreenSummary:
     """Screen every row of ``input_path`` and write ``output_path`` (format by extension).
 
     The output is written to a temporary file and moved into place only when complete; the
     input is never modified: an output that is the input (or one of ``inputs``: station,
     pilot boundary, DEM) is refused, and an input that changes while it is read fails the
-    run with nothing written. ``progress(done, total)`` is called after each chunk (total is
-    None when the format cannot tell the row count in advance).
+    run with nothing written. ``progress(done, total)`` is called as chunks are done (total
+    is None when the format cannot tell the row count in advance).
 
     An input column named like one of ours (``gz_*``) is refused unless ``replace_gz``, so no
     user column is silently dropped; a screened file (all of our columns) is re-screened, its
@@ -669,254 +586,30 @@ def screen_file(input_path, output_path, *, zones: ZoneSet, opts: ScreenOptions,
     (input row, station in reach): :data:`LONG_COLUMNS`, ``gz_row`` counting input rows from 0.
 
     ``sort`` (GeoParquet output): ``"hilbert"`` (the default there) orders the rows along a
-    Hilbert curve and adds ``gz_row``; ``"none"`` keeps the input order. ``engine="dask"``
-    screens parts of the input on dask.distributed workers (a LocalCluster of ``workers``
-    processes, or the cluster at ``scheduler``): same output, same summary
-    (:mod:`geozones.distributed`).
+    Hilbert curve and adds ``gz_row``; ``"none"`` keeps the input order
+    (:mod:`geozones.batch.sort`).
+
+    How the run uses the machine is ``settings`` (:class:`geozones.batch.Settings`: worker
+    processes, chunk rows, engine); without it, one is made of ``chunk_size`` (rows per
+    chunk), ``engine`` (``"dask"``: parts screened on dask.distributed workers, a LocalCluster
+    of ``workers`` processes or the cluster at ``scheduler``) and one worker process per core.
+    The output and the summary are the same for any settings (:mod:`geozones.batch`).
     """
-    inputs = [input_path, *inputs]
-    network = zones.named
-    if long_path is not None and not network:
-        raise InputError("long_needs_stations")
-    if long_path is not None and Path(long_path).suffix.lower() not in (".csv", ".parquet"):
-        raise OutputError("output_format", path=str(long_path), choices=".csv, .parquet")
-    refuse_same_files([output_path] + ([long_path] if long_path is not None else []), inputs)
-    if network and opts.dem is not None:
-        raise InputError("stations_dem")
-    if long_path is not None and not opts.long_rows:
-        import dataclasses
+    from .batch.plan import plan_run
+    from .batch.run import executor_for, screened_chunks, use_arrow_pool
+    from .batch.summary import finish
+    from .batch.write import output_files, write_output
 
-        opts = dataclasses.replace(opts, long_rows=True)
-    fingerprint = InputFingerprint(input_path)
-    from .chunking import DEFAULT_CHUNK_ROWS
-
-    src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
-                      crs=crs, chunk_size=DEFAULT_CHUNK_ROWS if chunk_size is None else chunk_size)
-    out = Path(output_path)
-    driver = driver_for(out)
-    if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
-        raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
-    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
-    clash = [str(c) for c in src.columns if str(c) in ours]
-    names = {str(c) for c in src.columns}
-    rescreen = set(COLUMNS) <= names or {SHAPEFILE_NAMES[c] for c in COLUMNS} <= names
-    if clash and not (replace_gz or rescreen):  # a whole set of ours: a screened file, re-screened
-        raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
-    summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
-                            output=str(out))
-    if network:
-        summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
-        summary.long_output = None if long_path is None else str(long_path)
-    gz_columns = output_columns(zones)
-    long_writer: _LongWriter | None = None
-    from .core.datums import datum_of
-
-    datum = datum_of(src.crs)
-    out_crs = parse_crs("EPSG:4326") if datum else src.crs
-    summary.datum = datum
-    from .io import is_wgs84_lonlat
-
-    summary.crs_assumed = bool(getattr(src, "crs_assumed", False)) or (
-        crs is None and is_wgs84_lonlat(src.crs))
-    if src.dxf_counts is not None:
-        summary.dxf = src.dxf_counts.params()
-    out_layer = layer or src.layer_name or "screened"
-    summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
-    summary.geometry_type = src.geometry_type
-    if sort is None:
-        sort = "hilbert" if driver == "Parquet" else "none"
-    if sort not in SORTS or (sort != "none" and driver != "Parquet"):
-        raise InputError("sort_parquet_only", sort=str(sort), path=str(out))
-    if engine not in ENGINES:
-        raise InputError("engine_unknown", engine=str(engine), choices=", ".join(ENGINES))
-    if engine == "dask" and long_path is not None:
-        raise InputError("dask_long")
-    pilot = zones.pilots[0] if zones.pilots else None
-    if pilot is not None:
-        summary.pilot_low_rise_storeys = pilot.low_rise_storeys
-        summary.pilot_low_rise_target = pilot.low_rise_share_target
-    ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
-                       path=str(input_path), datum=datum,
-                       datum_check=summary.crs_assumed and opts.datum_check)
-    # The core reads WKB into geometries only for the rows that need one (not the convex
-    # rings it measures as coordinates, geozones.core.rings), when the writer takes the
-    # input's WKB (not CSV or shapefile), the geometry type is declared, and nothing else
-    # needs every row as a geometry (datum change or check, DEM, many stations).
-    src.read_geometries = not (
-        engine == "local" and not network and driver not in ("CSV", "ESRI Shapefile")
-        and datum is None and not ctx.datum_check and opts.dem is None
-        and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
-
-    def process_chunks(pool, plan=None):
-        """The chunks screened in the forked workers (:func:`_screen_arrow`), as the Arrow
-        tables the writer takes, in order (curve order with ``plan``)."""
-        from .io import NotArrow
-        from .pipeline import prefetch, take_table
-
-        def done(part):
-            summary.merge(part)
-            if progress:
-                progress(summary.rows, src.n_rows)
-
-        if plan is None:
-            items = ((pool.put(batch), pool.spill, geom_name, src.read_geometries, None, None)
-                     for batch, geom_name in src.arrow_batches())
-        else:
-            items = ((pool.put(table), pool.spill, plan.geom_name, False, rows, bounds)
-                     for table, rows, bounds in plan.tables())
-        try:   # the next chunks read (and sorted) in a thread while this one writes
-            for path, part in pool.map(_screen_arrow, prefetch(items, depth=2)):
-                yield take_table(path)
-                done(part)
-        except NotArrow as exc:
-            # GDAL's Arrow stream gave a malformed batch (the rows before it are written):
-            # the rest is read feature by feature, and screened on threads here
-            from .pipeline import ordered_map, threads
-
-            for piece, part in ordered_map(lambda chunk: screen_piece(ctx, *chunk),
-                                           src.plain_chunks(exc.row), threads()):
-                yield piece
-                done(part)
-
-    def local_chunks(plan=None):
-        from .pipeline import ordered_map, threads
-
-        # chunks screened side by side, one per core, taken in order
-        work = ((lambda chunk: screen_piece(ctx, *chunk)), src.chunks()) if plan is None else (
-            (lambda chunk: _screen_in_order(ctx, *chunk)), plan.chunks())
-        for piece, part in ordered_map(*work, threads()):
-            if long_writer is not None:
-                long_writer.write(part.long, summary.rows)
-            yield piece
-            summary.merge(part)
-            if progress:
-                progress(summary.rows, src.n_rows)
-
-    def or_empty(chunks):
-        any_rows = False
-        for chunk in chunks:
-            any_rows = True
-            yield chunk
-        if not any_rows:  # no rows: still the input's columns and ours
-            base = pd.DataFrame({c: pd.Series(dtype=object) for c in src.columns
-                                 if str(c) not in ours})
-            cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
-                                              else bool if c == "gz_in_pilot" else object)
-                                 for c in gz_columns})
-            if driver == "ESRI Shapefile":
-                cols = cols.rename(columns=SHAPEFILE_NAMES)
-            yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                                   geometry=gpd.GeoSeries([], crs=out_crs), crs=out_crs)
-
-    from contextlib import ExitStack
-
-    with ExitStack() as stack:
-        tmp = stack.enter_context(atomic_output(out, overwrite, inputs))
-        if long_path is not None:
-            long_writer = _LongWriter(stack.enter_context(atomic_output(Path(long_path), overwrite, inputs)))
-        # Shapefile output is UTF-8 (Arrow text is UTF-8); names are fitted to 10 bytes.
-        if engine == "dask":  # workers screen their own parts (geozones.distributed)
-            from .distributed import dask_chunks
-
-            chunks = dask_chunks(src, ctx, tmp.parent, summary, progress=progress,
-                                 workers=workers, scheduler=scheduler, fingerprint=fingerprint)
-        else:  # the next chunk is screened while GDAL writes this one (geozones.pipeline)
-            from .pipeline import prefetch
-
-            plan = None
-            if sort == "hilbert" and not src.read_geometries and long_path is None:
-                # the input's rows sorted first, then screened in curve order (geozones.presort)
-                from . import presort
-
-                if presort.enabled():
-                    import tempfile
-
-                    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=tmp.parent))
-                    stack.callback(shutil.rmtree, work, ignore_errors=True)
-                    plan = presort.presort(src, work)
-            pool = None
-            if _forks_workers(src, long_path):
-                # screening holds the GIL for most of its work: forked workers, one per
-                # core, screen the chunks while this process reads and writes
-                from .pipeline import WorkerPool, threads
-
-                _warm(ctx)
-                # in flight at once: a chunk's input and output per worker, and a few more;
-                # a screened row is about 0.5 kB more than the input's (1 kB allowed), and an
-                # input row is taken at three times its share of the file
-                per_row = 1024 + 3 * Path(input_path).stat().st_size // max(src.n_rows or 1, 1)
-                room = (threads() + 3) * max(src.chunk_size, 1) * per_row
-                try:
-                    pool = stack.enter_context(WorkerPool(threads(), _worker_init, (ctx,), spill=tmp.parent,
-                                                          room=room))
-                except OSError:   # the system would not fork (no memory, or processes, left): threads
-                    pool = None
-            chunks = prefetch(local_chunks(plan)) if pool is None else process_chunks(pool, plan)
-            if plan is not None:
-                sort = "presorted"
-        rows = write_chunks(tmp, driver, out_crs, or_empty(chunks), layer=out_layer,
-                            renamed=summary.renamed, geometry_type=src.geometry_type,
-                            wkt_column=src.wkt_column if src.kind == "csv" else None,
-                            wkt_position=getattr(src, "wkt_position", None), sort=sort,
-                            # the geometry written is the input's (WGS84 for GCJ-02/BD-09 input)
-                            extent=None if datum else src.extent, expected_rows=src.n_rows)
-        if driver == "GPKG":  # opens styled in QGIS: colours by verdict
-            from .styles import add_qgis_style, verdict_qml
-
-            add_qgis_style(tmp, out_layer, verdict_qml(src.geometry_type or "Polygon"),
-                           "geozones verdicts")
-        if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
-            raise OutputError("output_write", path=str(out),
-                              why=f"{rows} rows written for {src.n_rows or summary.rows} read")
-        if long_writer is not None:
-            long_writer.close()
-        fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
-    summary.sort = ("hilbert" if sort == "presorted" else sort) if driver == "Parquet" else None
-    # the same lists and counts whatever order the chunks came in (curve order, --chunk-size):
-    # the worst exceedances sorted (still a heap), the counts most frequent first
-    summary.worst.sort()
-    for counts in ("verdicts", "statuses", "datum_changes"):
-        setattr(summary, counts, dict(sorted(getattr(summary, counts).items(), key=lambda kv: (-kv[1], kv[0]))))
-    return summary
-
-
-class _LongWriter:
-    """The ``--long`` table, written chunk by chunk to a temporary path (CSV or Parquet)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.parquet = self.path.suffix.lower() == ".parquet"
-        self._writer: Any = None
-        self._rows = 0
-
-    def write(self, long: pd.DataFrame, start: int) -> None:
-        long = long.assign(gz_row=long["gz_row"].to_numpy(dtype=np.int64) + start)
-        if self.parquet:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(long, schema=self._schema(), preserve_index=False)
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(str(self.path), table.schema)
-            self._writer.write_table(table)
-        else:
-            long.to_csv(self.path, mode="a" if self._rows or self._writer else "w",
-                        header=self._writer is None, index=False, encoding="utf-8")
-            self._writer = True
-        self._rows += len(long)
-
-    def _schema(self):
-        import pyarrow as pa
-
-        return pa.schema([(c, pa.int64() if c == "gz_row" else pa.float64() if c.endswith("_m") else pa.string())
-                          for c in LONG_COLUMNS])
-
-    def close(self) -> None:
-        if self._writer is None:   # no rows: the header (CSV) or the schema (Parquet)
-            self.write(pd.DataFrame({c: pd.Series(dtype="int64" if c == "gz_row" else float if c.endswith("_m")
-                                                  else object) for c in LONG_COLUMNS}), 0)
-        if self.parquet and self._writer is not None:
-            self._writer.close()
+    if settings is None:
+        settings = Settings(chunk_rows=DEFAULT_CHUNK_ROWS if chunk_size is None else chunk_size,
+                            engine=engine, workers=workers, scheduler=scheduler)
+    use_arrow_pool(settings.arrow_pool)
+    run = plan_run(input_path, output_path, zones=zones, opts=opts, settings=settings, layer=layer,
+                   encoding=encoding, wkt_column=wkt_column, crs=crs, overwrite=overwrite, inputs=inputs,
+                   replace_gz=replace_gz, long_path=long_path, sort=sort)
+    with output_files(run) as (tmp, long_writer), executor_for(run) as (executor, n_workers):
+        write_output(run, tmp, screened_chunks(run, executor, n_workers, tmp.parent, long_writer, progress))
+    return finish(run)
 
 
 def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,

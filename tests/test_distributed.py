@@ -178,9 +178,9 @@ def test_cli_engine_dask(cluster, inputs, tmp_path):
 
 
 def test_unreachable_scheduler_is_one_line(inputs, tmp_path, monkeypatch):
-    import geozones.distributed as gd
+    import geozones.batch.run as run
 
-    monkeypatch.setattr(gd, "SCHEDULER_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(run, "SCHEDULER_TIMEOUT_S", 0.5)
     src, _kw = inputs["gpkg"]
     res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--engine", "dask",
                                     "--scheduler", "tcp://127.0.0.1:9"])
@@ -207,28 +207,29 @@ def test_dask_missing_is_one_line(inputs, tmp_path, monkeypatch):
 
 def test_worker_refuses_a_different_input(inputs, zones, tmp_path):
     # the worker checks the input's size and time against what the driver saw
-    from geozones.distributed import Part, _run_part, _Source
+    from geozones.batch.plan import Part, Source
+    from geozones.batch.run import run_part
     from geozones.screen import ChunkContext
 
     src, _kw = inputs["gpkg"]
-    source = _Source(str(src), "parcels", "UTF-8", None, None, CHUNK, (("in.gpkg", 1, 1),))
+    source = Source(str(src), "parcels", "UTF-8", None, None, CHUNK, True, (("in.gpkg", 1, 1),))
     ctx = ChunkContext(zones=zones, opts=ScreenOptions(**OPTS), crs=None, out_crs=None, driver="GPKG",
                        path=str(src))
     with pytest.raises(InputError, match="not the file this run reads"):
-        _run_part(ctx, source, Part(0, 0, CHUNK), str(tmp_path), None)
+        run_part(ctx, source, Part(0, 0, CHUNK), str(tmp_path), None)
 
 
 def test_dxf_input_is_refused_for_dask(tmp_path):
     from types import SimpleNamespace
 
-    from geozones.distributed import plan_parts
+    from geozones.batch.plan import plan_parts
 
     with pytest.raises(InputError, match="DXF input is read whole"):
         plan_parts(SimpleNamespace(kind="dxf", chunk_size=10, n_rows=5, path="p.dxf"), 2)
 
 
 def test_parts_are_whole_chunks(inputs):
-    from geozones.distributed import plan_parts
+    from geozones.batch.plan import plan_parts
     from geozones.io import TableSource
 
     src = TableSource(inputs["parquet"][0], chunk_size=CHUNK)

@@ -14,7 +14,6 @@ from pyproj import CRS, Transformer
 from geozones.core import fastframe
 from geozones.core.coords import project_xy
 from geozones.core.zones import StationFrame
-from geozones.pipeline import prefetch
 from geozones.station import load_station
 
 FRAME = StationFrame(load_station()).crs
@@ -82,57 +81,12 @@ def test_a_fit_that_misses_the_bound_is_not_used(monkeypatch):
 
 
 def test_switched_off_everything_goes_through_proj(monkeypatch):
-    monkeypatch.setenv("GEOZONES_FASTFRAME", "0")
+    monkeypatch.setattr(fastframe, "ENABLED", False)
     src = CRS.from_epsg(4546)
-    x, y = _ring_points(src, 5000.0, n=30_000)  # large enough to be split over the workers
+    x, y = _ring_points(src, 5000.0, n=30_000)
     px, py = _proj(src, x, y)
     qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
     assert np.array_equal(qx, px) and np.array_equal(qy, py)
-
-
-def test_one_thread_and_two_give_the_same_numbers(monkeypatch):
-    src = CRS.from_epsg(4546)
-    x, y = _ring_points(src, 8000.0, n=50_000)
-    two = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
-    monkeypatch.setenv("GEOZONES_THREADS", "1")
-    one = project_xy(src.to_wkt(), FRAME.to_wkt(), x, y)
-    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
-
-
-def test_prefetch_keeps_order_and_hands_back_errors():
-    assert list(prefetch(iter(range(50)), depth=2)) == list(range(50))
-
-    def bad():
-        yield 1
-        yield 2
-        raise ValueError("row 3 broke")
-
-    got = []
-    with pytest.raises(ValueError, match="row 3 broke"):
-        for item in prefetch(bad()):
-            got.append(item)
-    assert got == [1, 2]
-
-
-def test_prefetch_stops_the_producer_when_the_consumer_stops():
-    made = []
-
-    def endless():
-        i = 0
-        while True:
-            made.append(i)
-            yield i
-            i += 1
-
-    it = prefetch(endless(), depth=1)
-    assert next(it) == 0
-    it.close()  # joins the worker: it must have stopped
-    n = len(made)
-    assert n <= 4  # the one consumed, one queued, at most one in the making
-    import time
-
-    time.sleep(0.3)
-    assert len(made) == n  # and nothing made after close
 
 
 def test_shared_zone_set_is_reused_per_station():

@@ -212,7 +212,7 @@ def test_screen_chunk_same_with_the_path_off(zones, monkeypatch):
     df = pd.DataFrame({"PID": np.arange(len(src)), "H": rng.uniform(0, 90, len(src))})
     opts = ScreenOptions(height_field="H")
     on = screen_chunk(df, shapely.from_wkb(raw), raw, CRS.from_epsg(4546), zones, opts)
-    monkeypatch.setenv("GEOZONES_RINGS", "0")
+    monkeypatch.setattr(R, "ENABLED", False)
     off = screen_chunk(df, shapely.from_wkb(raw), raw, CRS.from_epsg(4546), zones, opts)
     pd.testing.assert_frame_equal(on[0], off[0])
     assert np.array_equal(on[2], off[2])
@@ -224,7 +224,7 @@ def test_screen_chunk_same_with_the_path_off(zones, monkeypatch):
 def test_screen_file_leaves_no_row_unwritten(zones, tmp_path, monkeypatch, src_ext, out_ext, sort):
     """The reader leaves WKB unread for the core, which builds geometries only for the rows
     off the ring path: every row still comes out with its geometry as read, the same file
-    as with every row read (GEOZONES_RINGS=0), whatever the row's fate (a ring with a bad
+    as with every row read (rings.ENABLED False), whatever the row's fate (a ring with a bad
     height, a ring far off, a concave one, unreadable bytes, none, empty, multi-part)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -258,7 +258,7 @@ def test_screen_file_leaves_no_row_unwritten(zones, tmp_path, monkeypatch, src_e
         gdf.to_file(src, engine="pyogrio")
     outs = {}
     for flag in ("1", "0"):
-        monkeypatch.setenv("GEOZONES_RINGS", flag)
+        monkeypatch.setattr(R, "ENABLED", flag == "1")
         out = tmp_path / f"out{flag}.{out_ext}"
         screen_file(src, out, zones=zones, opts=ScreenOptions(height_field="H"), sort=sort)
         outs[flag] = out

@@ -337,31 +337,6 @@ def test_wide_row_is_the_worst_and_lowest_of_its_long_rows(screened):
         assert r.gz_stations.split(",") == mine.gz_station.tolist()
 
 
-def test_many_stations_on_two_threads_equal_one(folder, tmp_path, monkeypatch):
-    # 600 rows scattered between the two stations, chunks of 50 screened side by side (the
-    # default on two cores) and on one thread: the same wide and --long outputs, row for row
-    rng = np.random.default_rng(11)
-    n = 600
-    x, y = rng.uniform(-3000, 21000, n), rng.uniform(-4000, 4000, n)
-    local = np.array([shapely.box(a, b, a + 25, b + 15) for a, b in zip(x, y)], dtype=object)
-    geoms = from_frame(local, _a_frame().crs, CRS.from_epsg(4326))
-    gdf = gpd.GeoDataFrame({"h": rng.uniform(0, 900, n).round(1)}, geometry=list(geoms), crs=4326)
-    src = tmp_path / "in.parquet"
-    gdf.to_parquet(src)
-    outs = {}
-    for threads in ("2", "1"):
-        monkeypatch.setenv("GEOZONES_THREADS", threads)
-        net = StationNetwork(load_stations(folder))   # fresh: nothing prepared by the other run
-        out, long = tmp_path / f"out{threads}.parquet", tmp_path / f"long{threads}.csv"
-        screen_file(src, out, zones=net, opts=ScreenOptions(height_field="h", datum_check=False),
-                    long_path=long, chunk_size=50, sort="none")
-        outs[threads] = (pd.read_parquet(out), pd.read_csv(long, keep_default_na=False))
-    pd.testing.assert_frame_equal(outs["2"][0], outs["1"][0])
-    pd.testing.assert_frame_equal(outs["2"][1], outs["1"][1])
-    wide = outs["2"][0]
-    assert set(wide["gz_station"].dropna()) == {"a", "b"} and wide["gz_verdict"].nunique() >= 2
-
-
 def test_sun_reach_note_quotes_the_strictest_station_angle(tmp_path):
     """The many-station note takes its angle from the stations' sun_sector rules, the smallest
     of them: with a 4° station beside a 5° one it says 4° and, at the default 10 km,

@@ -216,6 +216,6 @@ def test_core_errors_read_in_chinese_without_english_words():
         parse_rule(row, 2, {"general": 2000.0})
     assert str(err.value) == "station file ?: field rules[2] (r).ratio must be a number > 0; fix that field"
     assert err.value.localized("zh") == "站点文件 ?：字段 rules[2] (r).ratio 应为 大于 0 的数，请修改该字段"
-    a = geozones.assess(np.array(["POINT (111.5745 35.5054)", "POLYGON((1 2, 3"], dtype=object), "building", height=10)
+    a = geozones.assess(np.array(["POINT (111.5745 35.5054)", "POLYGON((1 2, 3"], dtype=object), kind="building", height=10)
     assert str(a.problems[1]).startswith("row 1: 'POLYGON((1 2, 3' is neither WKT nor an existing file")
     assert a.problems[1].localized("zh").startswith("第 1 行：“POLYGON((1 2, 3”既不是 WKT")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..chunking import DEFAULT_CHUNK_ROWS
+from ..batch.settings import DEFAULT_CHUNK_ROWS, ENGINES
+from ..batch.sort import SORTS
 from .map import _write_map
 from .options import (
     GroupedCommand,
@@ -82,7 +83,7 @@ from .options import (
 @click.option("--no-datum-check", is_flag=True,
               help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
                    "count verdicts that would change (saves two evaluations per row).")
-@click.option("--engine", type=click.Choice(("local", "dask")), default="local", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="local: this process; dask: parts of the input screened by dask.distributed workers "
                    "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -90,7 +91,7 @@ from .options import (
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "
                    "and the input and output folder at the same paths).")
-@click.option("--sort", type=click.Choice(("hilbert", "none")), default=None,
+@click.option("--sort", type=click.Choice(SORTS), default=None,
               help="GeoParquet output: rows ordered along a Hilbert curve in small row groups with bbox statistics, "
                    "plus gz_row (input row, 0-based) to restore the input order [default for .parquet: hilbert]; "
                    "none keeps the input order.")
@@ -109,10 +110,9 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     gz_message and gz_status (ok / repaired / error: why). See README for the shapefile
     short names.
     """
-    from ..pipeline import lean_arrow_pool, lean_malloc
+    import os
 
-    lean_arrow_pool()  # before pyarrow is imported: Arrow reads its pool setting once
-    lean_malloc()
+    from ..batch.settings import Settings
     from ..check import ZoneSet
     from ..report import format_summary
     from ..screen import ScreenOptions, screen_file, write_report
@@ -149,6 +149,9 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         width_field=width_field,
     )
     opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
+    # how the run uses the machine: the options, and the environment read here, at the edge
+    settings = Settings.from_environ(os.environ, chunk_rows=chunk_size, engine=engine, workers=workers,
+                                     scheduler=scheduler)
     show_bar = not quiet and sys.stderr.isatty()
     bar = None
 
@@ -170,9 +173,9 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
             zones = ZoneSet(station, pilots, storey_height)
         summary = screen_file(input_path, output, zones=zones, opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
-                              chunk_size=chunk_size, overwrite=overwrite, progress=progress,
+                              overwrite=overwrite, progress=progress,
                               inputs=inputs, replace_gz=replace_gz, long_path=long_path, sort=sort,
-                              engine=engine, workers=workers, scheduler=scheduler)
+                              settings=settings)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

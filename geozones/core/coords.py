@@ -12,10 +12,8 @@ or metres as degrees.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
@@ -97,10 +95,6 @@ def remember(memo: dict, key, value, size: int = 64) -> None:
 
 
 _local = threading.local()
-#: Below this many coordinates one thread does the projecting; above, one per core.
-PARALLEL_MIN_COORDS = 20_000
-
-
 def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     """A transformer for this thread (pyproj transformers must not be shared by threads)."""
     cache = getattr(_local, "transformers", None)
@@ -112,44 +106,18 @@ def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     return cache[key]
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _workers() -> ThreadPoolExecutor:
-    """One pool of persistent worker threads for the process (their per-thread transformers
-    live as long as they do, instead of being rebuilt by a fresh pool on every call)."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(min(os.cpu_count() or 1, 8), thread_name_prefix="geozones-proj")
-    return _pool
-
-
 def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):
-    """Project coordinate arrays (CRSs as WKT); large arrays are split over the cores (PROJ and
-    numpy release the GIL, so threads run in parallel). Into a station frame, a polynomial
-    verified against PROJ to 1 mm does the work near the station
-    (:mod:`geozones.core.fastframe`)."""
+    """Project coordinate arrays (CRSs as WKT). Into a station frame, a polynomial verified
+    against PROJ to 1 mm does the work near the station (:mod:`geozones.core.fastframe`).
+    One thread: a batch runs its parts side by side in processes (:mod:`geozones.batch`)."""
     from . import fastframe
 
     def proj(xp, yp):
         with np.errstate(all="ignore"):
             return _transformer(src_wkt, dst_wkt).transform(xp, yp, errcheck=False)
 
-    def run(part: slice):
-        with np.errstate(all="ignore"):
-            return fastframe.project(src_wkt, dst_wkt, x[part], y[part], proj,
-                                    lambda: _transformer(src_wkt, dst_wkt))
-
-    workers = fastframe.threads()
-    if len(x) < PARALLEL_MIN_COORDS or workers == 1:
-        return run(slice(None))
-    _prepare(src_wkt, dst_wkt)   # built once, before the workers need it
-    edges = np.linspace(0, len(x), workers + 1).astype(int)
-    parts = list(_workers().map(run, [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    with np.errstate(all="ignore"):
+        return fastframe.project(src_wkt, dst_wkt, x, y, proj, lambda: _transformer(src_wkt, dst_wkt))
 
 
 def prepare(src: CRS, dst: CRS) -> None:
@@ -163,16 +131,6 @@ def _prepare(src_wkt: str, dst_wkt: str) -> None:
     from . import fastframe
 
     fastframe.polynomial_for(src_wkt, dst_wkt, lambda: _transformer(src_wkt, dst_wkt))
-
-
-def _forget_pool() -> None:
-    """In a forked child: the parent's worker threads do not exist here; a pool of its own
-    is made when first needed."""
-    global _pool
-    _pool = None
-
-
-os.register_at_fork(after_in_child=_forget_pool)
 
 
 _WKT: dict[int, tuple[CRS, str]] = {}

@@ -16,12 +16,11 @@ the whole box where it will be used**, and uses it only where that verification 
 
 The measured error is kept (:attr:`FramePolynomial.max_error_m`); for the Jiangxian station it
 is ≈ 1e-8 m from WGS84/CGCS2000 lon/lat and from EPSG:4546 within 25 km (see the tests).
-Set ``GEOZONES_FASTFRAME=0`` to switch it off (every vertex through PROJ).
+Setting :data:`ENABLED` to False switches it off (every vertex through PROJ; for tests).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 
@@ -29,7 +28,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.enums import TransformDirection
 
-__all__ = ["RADIUS_M", "BOUND_M", "DEGREE", "FramePolynomial", "polynomial_for", "project", "threads"]
+__all__ = ["RADIUS_M", "BOUND_M", "DEGREE", "FramePolynomial", "polynomial_for", "project"]
 
 #: Frame radius the polynomial covers around the station [m] (a box in input coordinates
 #: slightly larger than this circle is fitted and verified).
@@ -45,21 +44,12 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, str], FramePolynomial | None] = {}
 
 
-def threads() -> int:
-    """Threads geozones may keep busy: ``GEOZONES_THREADS`` (default: the cores, at most 8).
-    ``GEOZONES_THREADS=1`` runs everything on one thread (no prefetch, no split projection)."""
-    try:
-        n = int(os.environ.get("GEOZONES_THREADS", "0"))
-    except ValueError:
-        n = 0
-    return n if n > 0 else min(_CPUS, 8)
-
-
-_CPUS = os.cpu_count() or 1
+#: Whether the verified polynomial is used (False: every vertex through PROJ).
+ENABLED = True
 
 
 def enabled() -> bool:
-    return os.environ.get("GEOZONES_FASTFRAME", "1") not in ("0", "false", "no")
+    return ENABLED
 
 
 def _is_frame(crs: CRS) -> bool:

@@ -19,8 +19,8 @@ __all__ = ["parse_many", "nonfinite", "clean"]
 
 def _parse_one(value, wkb: bool):
     try:
-        g = shapely.from_wkb(value) if wkb else shapely.from_wkt(value)
-        return g
+        with np.errstate(invalid="ignore"):   # NaN coordinates: refused by the caller, in words
+            return shapely.from_wkb(value) if wkb else shapely.from_wkt(value)
     except Exception:  # shapely raises GEOSException, ValueError, TypeError for bad values
         return None
 
@@ -34,8 +34,9 @@ def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndar
     """
     raw = np.asarray(raw, dtype=object)
     try:
-        geoms = (shapely.from_wkb(raw, on_invalid="ignore") if wkb
-                 else shapely.from_wkt(raw, on_invalid="ignore"))
+        with np.errstate(invalid="ignore"):   # NaN coordinates: a row problem, said in words
+            geoms = (shapely.from_wkb(raw, on_invalid="ignore") if wkb
+                     else shapely.from_wkt(raw, on_invalid="ignore"))
     except Exception:  # one curve makes the whole call raise
         geoms = np.array([None if v is None else _parse_one(v, wkb) for v in raw], dtype=object)
     curved = np.zeros(len(raw), dtype=bool)

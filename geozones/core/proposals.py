@@ -194,7 +194,7 @@ class Proposals:
         strict : raise the first bad kind, use, height, storey count or width (``check``)
             instead of giving the row a problem (batch screening, ``assess``).
         rings : keep the rows whose ``raw`` WKB is one strictly convex ring as coordinates
-            (:mod:`geozones.core.rings`, unless ``GEOZONES_RINGS=0``; not with a DEM): no
+            (:mod:`geozones.core.rings`, unless ``rings.ENABLED`` is False; not with a DEM): no
             geometry is built for them, and their ``geoms`` are None (see ``rings``). A
             speed path of the core: :func:`geozones.core.network.assess_stations` asks for
             it where the rows are measured as they are (one station); nothing outside the

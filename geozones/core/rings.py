@@ -14,8 +14,8 @@ keeps such footprints as plain coordinate arrays:
 
 Every row this path cannot decide exactly (near the field, on a sector's edge, concave,
 touching a pilot area's box …) is turned into a geometry (:meth:`Rings.polygons`) and takes
-the general path; a test compares both paths row by row. ``GEOZONES_RINGS=0`` switches this
-path off (every row through shapely).
+the general path; a test compares both paths row by row. Setting :data:`ENABLED` to False
+switches this path off (every row through shapely).
 
 ``screen`` goes one step further where its writer takes WKB (GeoParquet, GeoPackage …): the
 reader leaves the input's WKB unread, :meth:`geozones.core.proposals.Proposals.build` reads
@@ -25,7 +25,6 @@ are what shapely would write), with its bounds as read for the GeoParquet coveri
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,9 +42,14 @@ MAX_VERTICES = 256
 STRICT_SIN = 1e-9
 
 
+#: Whether convex single rings are measured as coordinates (False: every footprint becomes a
+#: geometry).
+ENABLED = True
+
+
 def enabled() -> bool:
-    """False when ``GEOZONES_RINGS`` is 0/false/no: every footprint becomes a geometry."""
-    return os.environ.get("GEOZONES_RINGS", "1").lower() not in ("0", "false", "no")
+    """Whether convex single rings are measured as coordinates (:data:`ENABLED`)."""
+    return ENABLED
 
 
 @dataclass

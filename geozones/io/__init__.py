@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..chunking import DEFAULT_CHUNK_ROWS
 from ..errors import InputError
 from .arrow import BBOX_HINT, BOUNDS_HINT, ORDER_HINT, WKB_HINT, bounds_of, covering, regroup, reusable_wkb, to_arrow
 from .atomic import (
@@ -48,7 +47,7 @@ from .atomic import (
     refuse_same_files,
     same_file,
 )
-from .base import Chunk, NotArrow, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
+from .base import DEFAULT_CHUNK_ROWS, Chunk, NotArrow, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ..chunking import DEFAULT_CHUNK_ROWS
 from ..core.coords import crs_label, parse_crs
 from ..core.geometry import parse_many
 from ..errors import InputError
@@ -25,6 +24,11 @@ __all__ = ["Reader", "Chunk", "NotArrow", "resolve_crs", "is_wgs84_lonlat", "spl
 
 #: ``(attributes DataFrame, geometries (object array), raw WKB or WKT (object array))``.
 Chunk = tuple[Any, np.ndarray, np.ndarray]
+
+#: Rows per chunk a reader yields unless told (``--chunk-size``): what a chunk holds is what
+#: bounds a run's memory. 12,500 rows: on 1M GeoParquet rows and 2 cores, 370 MB at the speed
+#: of 25,000 rows' 460 MB when worker processes screen.
+DEFAULT_CHUNK_ROWS = 12_500
 
 
 class NotArrow(Exception):

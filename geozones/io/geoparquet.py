@@ -95,7 +95,7 @@ class GeoParquetReader(Reader):
                     yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
 
         for table in regroup(rows_wanted(), self.chunk_size):
-            yield split_wkb(table.combine_chunks(), self._geom_col)
+            yield split_wkb(table.combine_chunks(), self._geom_col, self.read_geometries)
 
     @property
     def reads_arrow(self) -> bool:

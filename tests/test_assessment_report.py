@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 
-import geopandas as gpd
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -83,34 +82,7 @@ def test_pdf_first_page_renders(zones, proposal, tmp_path, lang):
     assert ("不通过" if lang == "zh" else "fail") in text and "20.00" in text
 
 
-def test_cli_report(tmp_path, proposal):
-    out = tmp_path / "r.html"
-    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "--height", "25", "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    assert "height_ratio" in out.read_text(encoding="utf-8")
-    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.docx")])
-    assert r.exit_code == 3 and ".pdf" in r.output and "Traceback" not in r.output
-
-
 def test_safe_filename():
     assert safe_filename("../../etc/passwd", "x") == "etc_passwd"
     assert safe_filename("地块 A/7", "x") == "地块_A_7"
     assert safe_filename("...", "row3") == "row3"
-
-
-def test_screen_reports_one_per_failing_or_review_row(tmp_path, frame):
-    ids = ["../bad id", "ok-row", "B", "B"]
-    geoms = [square_north(200.0), square_north(600.0), square_north(1500.0), square_north(300.0)]
-    heights = [25.0, 10.0, 160.0, 40.0]  # fail (20 m), pass (60 m), review (general zone 150 m), fail
-    src = tmp_path / "in.gpkg"
-    gpd.GeoDataFrame({"id": ids, "h": heights}, geometry=[to_wgs84(frame, g) for g in geoms],
-                     crs=4326).to_file(src)
-    rep = tmp_path / "reports"
-    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "out.gpkg"), "--height-field", "h",
-                                  "--reports", str(rep), "-q"])
-    assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in rep.iterdir()) == ["B.html", "B_2.html", "bad_id.html", "index.html"]
-    index = (rep / "index.html").read_text(encoding="utf-8")
-    assert index.count("<a href=") == 3 and "ok-row" not in index
-    assert "review" in (rep / "B.html").read_text(encoding="utf-8")
-    assert "150.00" in (rep / "B.html").read_text(encoding="utf-8")  # general zone: H ≤ 1500 / 10

@@ -10,19 +10,22 @@ import json
 import math
 import re
 import shutil
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import imported_stations
-from pyproj import CRS, Transformer
+from pyproj import CRS
+from shapely import affinity
 
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.core.coords import from_frame
-from geozones.maps import _network_bands
-from geozones.station import default_station_path, load_stations
+from geozones.core.zones import StationFrame
+from geozones.station import default_station_path, load_station, load_stations
 
 TABLE = """id,name,name_zh,lat,lon,elevation,class,source
 t_gen,Test general,测试一般站,35.504,111.6007,760,general,TEST DATA synthetic position
@@ -77,29 +80,6 @@ def test_station_and_stations_refused_together(folder, tmp_path):
     assert res.exit_code == 2 and "--station and --stations" in res.output
 
 
-def test_bands_show_the_lowest_limit_over_the_stations(folder):
-    # Hand-worked: the point 800 m east of Jiangxian's centre (D = 787.5 m from its fence, due
-    # east: in its sunrise sector) permits 787.5 × tan 5° = 68.9 m there. From the general test
-    # station (≈ 2.7 km further east) the point is due west, in its sunset sector, ≈ 1.9 km from
-    # its fence: 1.9 km × tan 5° ≈ 165 m, and beyond its 800 m height-limit reach. In the test
-    # station's own band layer the point must therefore show Jiangxian's lower limit, (60, 70],
-    # not its own (160, 170].
-    stations = {s.id: s for s in load_stations(folder)}
-    network = [ZoneSet(stations["t_gen"], pilots=()), ZoneSet(stations["jiangxian"], pilots=())]
-    x, y = Transformer.from_crs(network[1].frame.crs, network[0].frame.crs, always_xy=True).transform(800.0, 0.0)
-    assert x == pytest.approx(-1900, abs=40) and abs(y) < 40
-    assert 787.5 * math.tan(math.radians(5)) == pytest.approx(68.90, abs=0.01)
-    bands = _network_bands(network, extent_m=2500.0)
-    hit = [(lo, hi) for lo, hi, poly in bands[0] if poly.covers(shapely.Point(x, y))]
-    assert hit == [(60.0, 70.0)]
-    # the test station's own layer alone would say (160, 170]
-    from geozones.maps import height_bands
-
-    own = [(lo, hi) for lo, hi, poly in height_bands(network[0], 2500.0) if poly.covers(shapely.Point(x, y))]
-    assert own == [(160.0, 170.0)]
-    assert np.isfinite(x)
-
-
 def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
     # Skipped only without /usr/bin/chromium (test_map_browser.py says the same for CI).
     import os
@@ -143,18 +123,127 @@ def test_page_in_a_browser_names_the_governing_station(folder, tmp_path):
     assert "起控制作用的台站: 测试一般站" in parcel  # a parcel screened against several stations
 
 
-def test_screened_parcels_carry_their_governing_station(folder, tmp_path):
-    import geopandas as gpd
+DATA = Path(__file__).parent / "data"
 
-    from geozones.maps import build_map, write_map
 
-    stations = {s.id: s for s in load_stations(folder)}
-    zs = ZoneSet(stations["jiangxian"], pilots=())
-    geoms = from_frame(np.array([shapely.box(0, 300, 20, 320), shapely.box(2700, 300, 2720, 320)], dtype=object),
-                       zs.frame.crs, CRS.from_epsg(4326))
-    gdf = gpd.GeoDataFrame({"name": ["a", "b"], "gz_verdict": ["pass", "fail"], "gz_station": ["jiangxian", "t_gen"]},
-                           geometry=geoms, crs=4326)
-    out = tmp_path / "p.html"
-    write_map(build_map(zs, gdf, tiles="none", more=[ZoneSet(stations["t_gen"], pilots=())], extent_m=1500.0), out)
-    parcels = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", out.read_text(encoding="utf-8")).group(1))
-    assert [f["properties"]["st"] for f in parcels["features"]] == ["jiangxian", "t_gen"]
+GK = CRS.from_epsg(4546)
+
+
+ROTATED = DATA / "rotated_station.toml"
+
+
+@pytest.fixture(scope="module")
+def rot():
+    return load_station(ROTATED)
+
+
+def _rotated_field(station):
+    h = station.field_size_m / 2
+    return affinity.rotate(shapely.box(-h, -h, h, h), -station.field_rotation_deg, origin=(0, 0))
+
+
+def test_rotated_station_map_contours_and_horizon(rot, tmp_path):
+    from geozones.horizon import horizon_profile
+    from geozones.maps import contour_lines
+
+    zones = ZoneSet(rot, pilots=())
+    lines = contour_lines(zones, 3000.0)
+    ratio = sorted(h for h, _, w in lines if w == "ratio")
+    assert ratio == [float(h) for h in range(10, 301, 10)]      # D / 5 up to 1500 m -> 300 m
+    for h, line, w in lines:
+        if w == "ratio":  # each contour lies D = 5 h from the turned field
+            d = shapely.distance(_rotated_field(rot), shapely.Point(shapely.get_coordinates(line)[0]))
+            assert d == pytest.approx(h * 5, rel=1e-3)
+    sun = sorted(h for h, _, w in lines if w == "sun")
+    assert sun[0] == 10.0 and max(sun) <= 3000 * math.tan(math.radians(4.0))
+    html = tmp_path / "m.html"
+    res = CliRunner().invoke(main, ["map", "-o", str(html), "--station", str(ROTATED), "--tiles", "none", "-q"])
+    assert res.exit_code == 0, res.output
+    page = html.read_text(encoding="utf-8")
+    assert '"rotation_deg":30.0' in page and "protection range (0-30 m)" in page
+
+    # a 10 m building 100 m east (sunrise sector) rises atan(10 / 100) = 5.71° > 4°
+    b = shapely.box(100, -5, 110, 5)
+    prof = horizon_profile(StationFrame(rot), np.array([b], dtype=object), np.array([10.0]))
+    assert prof.limit_deg == 4.0 and prof.exceeds[90]
+    src = tmp_path / "b.gpkg"
+    g = from_frame(np.array([b], dtype=object), StationFrame(rot).crs, GK)
+    gpd.GeoDataFrame({"height": [10.0]}, geometry=g, crs=4546).to_file(src)
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(src), "-o", str(tmp_path / "h.svg"),
+                                    "--station", str(ROTATED)])
+    assert res.exit_code == 0, res.output
+    assert "above 4°" in res.output and "90°" in res.output
+
+
+def _gdf(frame, geoms, **cols):
+    out = from_frame(np.array(geoms, dtype=object), frame.crs, CRS.from_epsg(4546))
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(out, crs=4546), crs=4546)
+
+
+def test_map_reads_screened_gpkg_without_layer_warning(tmp_path, frame):
+    # our GeoPackage holds the data layer and QGIS's layer_styles table: the data layer is
+    # read by name, so pyogrio's "More than one layer found" warning never shows
+    import warnings
+
+    src, out = tmp_path / "in.gpkg", tmp_path / "s.gpkg"
+    _gdf(frame, [shapely.box(-5, 300, 5, 310)], h=[10.0]).to_file(src)
+    assert CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "-q"]).exit_code == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = CliRunner().invoke(main, ["map", "--parcels", str(out), "-o", str(tmp_path / "m.html"),
+                                        "--tiles", "none"])
+    assert res.exit_code == 0, res.output
+    assert not [w for w in caught if "More than one layer" in str(w.message)]
+
+
+def test_map_checks_output_folder_before_the_work_in_both_languages(tmp_path, monkeypatch):
+    import geozones.maps
+
+    def never(*_a, **_k):
+        raise AssertionError("the parcels were read before the output folder was checked")
+
+    monkeypatch.setattr(geozones.maps, "read_parcels", never)
+    out = tmp_path / "missing" / "m.html"
+    for lang, words in (("en", "folder"), ("zh", "文件夹")):
+        res = CliRunner().invoke(main, ["map", "--parcels", "data/sample/parcels.gpkg", "-o", str(out),
+                                        "--tiles", "none", "--lang", lang])
+        assert res.exit_code == 3, res.output
+        assert words in res.output and str(tmp_path / "missing") in res.output
+        assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+        if lang == "zh":
+            assert "does not exist" not in res.output
+
+
+def test_cli_map_self_contained_unless_cdn(tmp_path):
+    for flags, external in (([], False), (["--offline"], False), (["--cdn"], True)):
+        out = tmp_path / "m.html"
+        r = CliRunner().invoke(main, ["map", "-o", str(out), "--tiles", "none", *flags])
+        assert r.exit_code == 0, r.output
+        assert ("cdn.jsdelivr.net" in out.read_text(encoding="utf-8")) == external, flags
+
+
+def test_cli_map_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles", "tianditu"])
+    assert r.exit_code == 2 and "TIANDITU_KEY" in r.output
+    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles", "nonsense"])
+    assert r.exit_code == 2 and "tile URL" in r.output
+    p = tmp_path / "raw.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(111.57, 35.51)], crs=4326).to_file(p)
+    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--parcels", str(p)])
+    assert r.exit_code == 2 and "screen them first" in r.output
+    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles",
+                                  "https://tiles.example/{z}/{x}/{y}.png", "--attribution", "me"])
+    assert r.exit_code == 0 and "tiles.example" in (tmp_path / "m.html").read_text()
+
+
+def test_map_from_screened_shapefile(tmp_path):
+    out = tmp_path / "s.shp"
+    r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(out), "--height-field",
+                                  "高度", "--kind-field", "类型", "-q"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["map", "--parcels", str(out), "-o", str(tmp_path / "m.html"), "--tiles", "none"])
+    assert r.exit_code == 0, r.output
+    gz = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", (tmp_path / "m.html").read_text(encoding="utf-8")).group(1))
+    heights = [f["properties"]["mh"] for f in gz["features"]]
+    assert len(gz["features"]) >= 380 and any(h is not None for h in heights)

@@ -1,4 +1,5 @@
-"""Tests of test_architecture."""
+"""The house rules of the package layout: the core imports no I/O library, core modules import only
+numpy, shapely and pyproj, no language branches outside the catalogue."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``geozones report`` (HTML and PDF) and ``screen --reports``.
+"""The assessment report (geozones/assessment_report.py), HTML and PDF.
 
 The proposal is placed by construction: a 10 m square whose south edge is 200 m north of the
 fence (outside the sun sectors), 25 m high. By Art. 12.3 (2) ⑥, H ≤ D / 10 = 20 m, so it

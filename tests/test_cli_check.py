@@ -14,6 +14,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import HALF, TAN5, east, read_output, square_north
+from geometries import BOWTIE, CIRCLE_WKT
 from pyproj import CRS
 from shapely import affinity
 
@@ -240,12 +241,8 @@ def test_cli_refusals_are_one_line(folder, tmp_path):
     assert res.exit_code == 2 and "--station 与 --stations 不能同时使用" in res.output
 
 
-BOWTIE = shapely.from_wkt("POLYGON ((111.574 35.505, 111.575 35.506, 111.575 35.505, "
-                          "111.574 35.506, 111.574 35.505))")
 
 
-CIRCLE_WKT = ("CURVEPOLYGON (CIRCULARSTRING (111.574 35.505, 111.575 35.506, 111.576 35.505, "
-              "111.575 35.504, 111.574 35.505))")
 
 
 @pytest.mark.parametrize("wkt, code, text", [

@@ -1,4 +1,4 @@
-"""Tests of test_cli_heightlimit."""
+"""`geozones heightlimit`: the COG it writes, its options with a DEM, its warnings."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Tests of test_cli_horizon."""
+"""`geozones horizon`: the horizon diagram from buildings and a DEM, its refusals."""
 
 import math
 

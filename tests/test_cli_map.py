@@ -1,4 +1,5 @@
-"""`geozones map --stations DIR`: every station drawn, the page evaluating each.
+"""`geozones map`: the page from the command line, its refusals, and ``--stations DIR``: every
+station drawn, the page evaluating each.
 
 Stations: the shipped Jiangxian file and a synthetic general test station about 2.7 km east
 of it (TEST DATA, not a real station), made by `geozones stations import`.

@@ -1,4 +1,4 @@
-"""Tests of test_cli_report."""
+"""`geozones report`: one assessment report from the command line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Outputs other GIS tools read cleanly: declared geometry type and layer name, GeoParquet 1.1,
+"""`geozones screen`: options, messages, exit codes and the files it writes.
+
+Outputs other GIS tools read cleanly: declared geometry type and layer name, GeoParquet 1.1,
 Cloud Optimized GeoTIFF, permitted-height steps, QGIS styles, styled KML/KMZ."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of test_cli_stations."""
+"""`geozones stations`: import of a station registry table, listing, one-line refusals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of test_cli_zones."""
+"""`geozones zones`: zone and permitted-height step layers in every format, with styles."""
 
 import sqlite3
 import zipfile

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import shapely
 from conftest import HALF, square_north
+from geometries import sliver
 from geozones.coords import to_frame
 from pyproj import CRS
 
@@ -109,7 +110,6 @@ def test_field_corner_distance_in_wgs84(frame):
     assert geozones.check(p, kind="road").distance_m == pytest.approx(50.0, abs=0.01)
 
 
-LON0, LAT0 = 111.57, 35.512      # about 800 m north-east of the field: control belt
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +117,6 @@ def zones():
     return ZoneSet()
 
 
-def sliver():
-    """Valid in EPSG:4326; its vertex D lies 1e-7° (about 1 cm) above the 1.8 km edge AB,
-    and the edge's image in the station frame bends past D: self-intersecting there."""
-    a, b = (LON0, LAT0), (LON0 + 0.02, LAT0)
-    c, d, e = (LON0 + 0.02, LAT0 + 0.001), (LON0 + 0.01, LAT0 + 1e-7), (LON0, LAT0 + 0.001)
-    return shapely.Polygon([a, b, c, d, e, a])
 
 
 def test_sliver_is_valid_here_and_invalid_in_the_frame(zones):

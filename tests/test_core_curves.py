@@ -1,4 +1,4 @@
-"""Tests of test_core_curves."""
+"""Curved geometries (geozones/core/curves.py) linearised as shapely circles are."""
 
 import math
 

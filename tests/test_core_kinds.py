@@ -1,4 +1,5 @@
-"""Tests of test_core_kinds."""
+"""Kinds, families and aliases (geozones/core/kinds.py), against the plan's list of obstacles and the
+README's alias table."""
 
 from __future__ import annotations
 
@@ -45,3 +46,21 @@ def test_every_alias_names_a_kind_and_is_in_the_readme():
     for kind, families in KIND_FAMILIES.items():
         row = next(line for line in section.splitlines() if line.startswith(f"| `{kind}` |"))
         assert all(f in row for f in families), kind
+
+
+def test_normalize_kind_folds_case_and_spaces_and_refuses_the_unknown():
+    from geozones.core.kinds import normalize_kind, normalize_kinds
+
+    assert normalize_kind("  Power   LINE ") == "powerline"
+    assert normalize_kind("住宅") == "building" and normalize_kind("道路") == "road"
+    assert normalize_kind(None) is None and normalize_kind("spaceship") is None
+    assert list(normalize_kinds(["mast", "树", None])) == ["transmitter", normalize_kind("树"), None]
+
+
+def test_is_member_over_arrays():
+    import numpy as np
+
+    from geozones.core.kinds import is_member
+
+    got = is_member(np.array(["building", "road", None], dtype=object), frozenset({"building"}))
+    assert got.tolist() == [True, False, False]

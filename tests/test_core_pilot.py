@@ -1,4 +1,4 @@
-"""Tests of test_core_pilot."""
+"""Pilot-area arithmetic (geozones/core/pilot.py), by hand."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Tests of test_core_station."""
+"""Station facts computed from the station file (geozones/core/station.py): Gauss-Krüger zones."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Tests of test_heightlimit."""
+"""Permitted height at a point and as a raster (geozones/heightlimit.py), against values worked out
+from the rule text."""
+
+import math
 
 import numpy as np
 import pytest
@@ -8,7 +11,6 @@ from conftest import HALF, TAN5
 from pyproj import CRS
 from rasterio.transform import from_origin
 
-import geozones
 from geozones.core.coords import from_frame
 from geozones.heightlimit import NODATA, permitted_height_at, write_heightlimit
 from geozones.terrain import DEM
@@ -45,21 +47,41 @@ def plane_dem(tmp_path, frame):
     return _dem(tmp_path / "plane.tif", frame, plane, half=600.5)
 
 
-def test_heightlimit_raster_agrees_with_check(tmp_path, frame):
+def test_heightlimit_raster_cells_by_hand(tmp_path, frame):
+    """Cells of the raster against the rule text at the cell centre: D is a plain
+    ``shapely.distance`` to the fence box; in the control zone the limit is D / 10, and
+    D × tan 5° (tan 5° = 0.0874887) in the sunrise/sunset sectors; inside 50 m nothing may
+    stand (0 m). The sector edges from RULES.md's formula at φ = 35.504°, δ = ±23.44°,
+    h0 = −0.833°: cos A = (sin δ − sin φ sin h0) / (cos φ cos h0)."""
+    from geometries import FIELD
+
+    r = math.radians
+    phi, h0 = r(35.504), r(-0.833)
+    edges = [math.degrees(math.acos((math.sin(r(dec)) - math.sin(phi) * math.sin(h0))
+                                    / (math.cos(phi) * math.cos(h0)))) for dec in (23.44, -23.44)]
+    rise = (edges[0], edges[1])                     # about 60.06° and 118.58°
+    sets = (360 - edges[1], 360 - edges[0])
+
     path = tmp_path / "limit.tif"
     write_heightlimit(path, frame, resolution_m=10.0, extent_m=1500.0)
     with rasterio.open(path) as ds:
         assert ds.profile["tiled"] and ds.profile["compress"] == "deflate" and ds.nodata == NODATA
         band = ds.read(1)
-        # cell centres at -1495, -1485, ...: pick some and compare with a 2 cm footprint there
-        for row, col in [(100, 150), (149, 149), (150, 160), (40, 260), (0, 0), (150, 290), (120, 175)]:
-            x, y = ds.xy(row, col)
-            val = band[row, col]
-            r = geozones.check(_wgs(frame, shapely.Point(x, y).buffer(0.01, quad_segs=2)), kind="building")
-            if r.max_height_m is None:
-                assert val == NODATA, (x, y)
-            else:
-                assert val == pytest.approx(r.max_height_m, abs=2e-3), (x, y, val, r.max_height_m)
+        checked = 0
+        for row in range(0, 300, 7):
+            for col in range(0, 300, 7):
+                x, y = ds.xy(row, col)
+                d = float(shapely.distance(shapely.Point(x, y), FIELD))
+                az = math.degrees(math.atan2(x, y)) % 360
+                if not (55 < d < 995) or any(abs(az - e) < 1.0 for e in (*rise, *sets)):
+                    continue                        # keep clear of the zone and sector edges
+                sun = rise[0] < az < rise[1] or sets[0] < az < sets[1]
+                want = d * 0.0874887 if sun else d / 10
+                assert band[row, col] == pytest.approx(want, abs=2e-3), (x, y)
+                checked += 1
+        assert checked > 200
+        x, y = ds.xy(149, 149)                       # a cell centre 5 m from the field centre
+        assert abs(x) < 10 and abs(y) < 10 and band[149, 149] == 0.0
 
 
 def test_heightlimit_hand_values(frame):

@@ -1,4 +1,4 @@
-"""Tests of test_horizon."""
+"""The horizon profile (geozones/horizon.py): elevations by hand from atan(H / D)."""
 
 from __future__ import annotations
 

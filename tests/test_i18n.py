@@ -1,4 +1,4 @@
-"""Tests of test_i18n."""
+"""English and Chinese words (geozones/i18n.py): article labels, messages and assumptions in Chinese."""
 
 import geopandas as gpd
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tests of test_io."""
+"""Reading inputs (geozones/io.py): the shapefile encoding decided from the whole .dbf."""
 
 import geopandas as gpd
 import shapely

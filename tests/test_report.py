@@ -1,4 +1,4 @@
-"""Tests of test_report."""
+"""The screen summary (geozones/report.py): what it tells the planner."""
 
 from __future__ import annotations
 

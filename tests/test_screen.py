@@ -14,8 +14,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import HALF, east, read_output, square_north
+from geometries import BOWTIE, CIRCLE_WKT, FUZZ, _curve_wkb, geometries, sliver
 from geozones.curves import linearize
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pyproj import CRS
 
@@ -307,63 +308,24 @@ def test_gpkg_layer_option(tmp_path, frame, zones):
     assert len(read_output(tmp_path / "o.gpkg")) == len(src)
 
 
-LON0, LAT0 = 111.57, 35.512      # about 800 m north-east of the field: control belt
 
 
-BOWTIE = shapely.from_wkt("POLYGON ((111.574 35.505, 111.575 35.506, 111.575 35.505, "
-                          "111.574 35.506, 111.574 35.505))")
 
 
-CIRCLE_WKT = ("CURVEPOLYGON (CIRCULARSTRING (111.574 35.505, 111.575 35.506, 111.576 35.505, "
-              "111.575 35.504, 111.574 35.505))")
 
 
-def sliver():
-    """Valid in EPSG:4326; its vertex D lies 1e-7° (about 1 cm) above the 1.8 km edge AB,
-    and the edge's image in the station frame bends past D: self-intersecting there."""
-    a, b = (LON0, LAT0), (LON0 + 0.02, LAT0)
-    c, d, e = (LON0 + 0.02, LAT0 + 0.001), (LON0 + 0.01, LAT0 + 1e-7), (LON0, LAT0 + 0.001)
-    return shapely.Polygon([a, b, c, d, e, a])
 
 
-def _curve_wkb():
-    pts = [(111.574, 35.505), (111.575, 35.506), (111.576, 35.505), (111.575, 35.504), (111.574, 35.505)]
-    ring = struct.pack("<BII", 1, 8, len(pts)) + b"".join(struct.pack("<dd", *p) for p in pts)
-    return struct.pack("<BII", 1, 10, 1) + ring
 
 
-coord = st.floats(min_value=-0.02, max_value=0.02, allow_nan=False)
 
 
-special = st.sampled_from([float("nan"), float("inf"), 1e300, -1e300, 0.0])
 
 
-vertex = st.tuples(coord, coord) | st.tuples(special, coord)
 
 
-@st.composite
-def geometries(draw):
-    kind = draw(st.sampled_from(["polygon", "line", "point", "collection", "empty", "curve"]))
-    pts = [(111.575 + x, 35.51 + y) for x, y in draw(st.lists(vertex, min_size=1, max_size=7))]
-    if kind == "point":
-        return f"POINT ({pts[0][0]!r} {pts[0][1]!r})"
-    if kind == "empty":
-        return draw(st.sampled_from(["POLYGON EMPTY", "", "GEOMETRYCOLLECTION EMPTY"]))
-    text = ", ".join(f"{x!r} {y!r}" for x, y in pts)
-    if kind == "line":
-        return f"LINESTRING ({text}, {pts[0][0]!r} {pts[0][1]!r})"
-    if kind == "curve":
-        three = (pts * 3)[:3]
-        return "CIRCULARSTRING (" + ", ".join(f"{x!r} {y!r}" for x, y in three) + ")"
-    ring = f"({text}, {pts[0][0]!r} {pts[0][1]!r})"
-    poly = f"POLYGON ({ring})"
-    if kind == "collection":
-        return f"GEOMETRYCOLLECTION ({poly}, POINT ({pts[0][0]!r} {pts[0][1]!r}))"
-    return poly
 
 
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def test_screen_keeps_every_hostile_row(tmp_path, zones):

@@ -99,14 +99,26 @@ def test_outside_and_nodata(tmp_path, frame, plane_dem):
     assert res.exit_code == 2 and "does not exist" in res.output
 
 
-def test_measure_points_agrees_with_measure(frame):
+def test_measure_points_distance_is_shapelys(frame):
+    """Both measuring paths (points as coordinates, points as geometries) give D as a plain
+    ``shapely.distance`` to the 25 m fence box, and the zone the rule text gives for that D
+    (protection below 50 m, control below 1000 m; points within 1 cm of a line left out)."""
+    from geometries import FIELD
+
     rng = np.random.default_rng(11)
     x, y = rng.uniform(-3000, 3000, 500), rng.uniform(-3000, 3000, 500)
+    want = shapely.distance(shapely.points(x, y), FIELD)
     a = frame.measure_points(x, y)
     b = frame.measure(shapely.points(x, y))
-    np.testing.assert_allclose(a.distance_m, b.distance_m, atol=1e-9)
-    np.testing.assert_array_equal(a.zone, b.zone)
-    np.testing.assert_array_equal(a.in_sun_sector, b.in_sun_sector)
+    np.testing.assert_allclose(a.distance_m, want, atol=1e-6)
+    np.testing.assert_allclose(b.distance_m, want, atol=1e-6)
+    clear = (np.abs(want - 50) > 0.01) & (np.abs(want - 1000) > 0.01) & (want > 0) & (want < 1000)
+    from geozones.core.zones import ZONES
+
+    hand = np.where(want < 50, ZONES.index("protection"), ZONES.index("control"))
+    assert clear.sum() > 10
+    np.testing.assert_array_equal(a.zone[clear], hand[clear])
+    np.testing.assert_array_equal(b.zone[clear], hand[clear])
 
 
 def test_screen_with_dem(tmp_path, frame, plane_dem):

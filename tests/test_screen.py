@@ -14,7 +14,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import HALF, east, read_output, square_north
-from geometries import BOWTIE, CIRCLE_WKT, FUZZ, _curve_wkb, geometries, sliver
+from geometries import BOWTIE, CIRCLE_WKT, FIELD, FUZZ, _curve_wkb, geometries, sliver
 from geozones.curves import linearize
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,6 +107,8 @@ def test_rows_in_equal_rows_out_in_chunks(tmp_path, frame, zones):
 
 
 def test_batch_agrees_with_check(tmp_path, zones):
+    """screen and check give one answer per row; the distance both report is also a plain
+    shapely.distance to the fence box, so a shared error in measuring shows."""
     rng = np.random.default_rng(7)
     n = 300
     r = 3000 * np.sqrt(rng.random(n))
@@ -122,6 +124,8 @@ def test_batch_agrees_with_check(tmp_path, zones):
     got = read_output(tmp_path / "o.gpkg")
     for i in range(n):
         c = geozones.check(geoms[i], height=heights[i], kind=kinds[i], crs="EPSG:4546", zones=zones)
+        # an independent D: the 25 m fence box in the station frame, measured by shapely
+        assert got["gz_distance_m"][i] == pytest.approx(shapely.distance(local[i], FIELD), abs=1e-3)
         assert got["gz_verdict"][i] == c.verdict, i
         assert got["gz_zone"][i] == c.zone
         assert got["gz_distance_m"][i] == pytest.approx(c.distance_m, abs=1e-3)

@@ -87,9 +87,11 @@ def test_straddling_sun_limit_governs(frame):
 
 
 def test_empty_geometry_is_not_assessed(frame):
-    a = run(frame, [shapely.Point(), None], "building", 5.0)
-    assert list(a.zone) == [None, None]
-    assert list(a.verdict) == [None, None]
+    from geometries import EMPTY_POINT, EMPTY_POLYGON
+
+    a = run(frame, [shapely.Point(), None, EMPTY_POLYGON, EMPTY_POINT], "building", 5.0)
+    assert list(a.zone) == [None] * 4
+    assert list(a.verdict) == [None] * 4
 
 
 def test_zone_polygons_do_not_overlap(frame):

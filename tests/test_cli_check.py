@@ -1,17 +1,31 @@
 """`geozones check` and `geozones zones` from the command line: outputs, errors, exit codes."""
 
-import json
+from __future__ import annotations
 
+import json
+import math
+import re
+from pathlib import Path
+
+import ezdxf
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import east, read_output, square_north
+from conftest import HALF, TAN5, east, read_output, square_north
+from geometries import BOWTIE, CIRCLE_WKT
 from pyproj import CRS
+from shapely import affinity
 
 from geozones.cli import main
 from geozones.core.coords import from_frame
+from geozones.core.datums import from_wgs84
+from geozones.core.zones import StationFrame
+from geozones.pilot import (
+    load_pilots,
+)
+from geozones.station import default_station_path, load_station
 
 
 @pytest.fixture
@@ -102,31 +116,6 @@ def test_unknown_kind_rejected(runner):
     assert res.exit_code == 2 and "not a kind" in res.output
 
 
-def test_zones_export(runner, tmp_path):
-    out = tmp_path / "z.gpkg"
-    res = runner.invoke(main, ["zones", "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    z = read_output(out)
-    assert list(z["zone"]) == ["body", "protection", "control", "general", "sunrise", "sunset",
-                               "pilot:pinglu"]
-    assert z["provisory"].tolist() == [False] * 6 + [True]
-    assert z.crs.to_epsg() == 4326
-    # exporting again without --overwrite is refused and the file is kept
-    res = runner.invoke(main, ["zones", "-o", str(out)])
-    assert res.exit_code == 3 and "--overwrite" in res.output
-    body = z.set_index("zone").to_crs(4546).loc["body", "geometry"]
-    assert body.area == pytest.approx(625.0, rel=1e-3)
-
-
-@pytest.mark.parametrize("ext", ["geojson", "kml", "shp", "fgb"])
-def test_zones_formats(runner, tmp_path, ext):
-    out = tmp_path / f"z.{ext}"
-    res = runner.invoke(main, ["zones", "-o", str(out), "--lang", "zh"])
-    assert res.exit_code == 0, res.output
-    assert len(read_output(out)) == 7
-    assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind
-
-
 def test_check_kml_footprint(runner, frame, tmp_path):
     path = tmp_path / "site.kml"
     g = from_frame(np.array([square_north(400.0)], dtype=object), frame.crs, CRS.from_epsg(4326))
@@ -142,3 +131,274 @@ def test_zh_assumptions_are_chinese(runner, frame):
                                "--lang", "zh", "--json"])
     text = " ".join(json.loads(res.output)["assumptions"])
     assert "中国气象局台站表" in text and "CMA station list" not in text
+
+
+def _shift(geom, datum):
+    """A WGS84 geometry as the numbers a Chinese web map would show for it."""
+    return shapely.transform(geom, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], datum)))
+
+
+@pytest.mark.parametrize("datum", ["GCJ-02", "BD-09"])
+def test_check_cli_and_screen_read_the_datum(tmp_path, frame, datum):
+    wgs = from_frame(np.array([square_north(300.0)], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
+    shifted = _shift(wgs, datum)
+    runner = CliRunner()
+    res = runner.invoke(main, ["check", "--footprint", shifted.wkt, "--crs", datum.replace("-", "").lower(),
+                               "--height", "31", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["verdict"] == "fail" and out["distance_m"] == pytest.approx(300.0, abs=0.05)
+    # a GeoJSON (which always says WGS84) traced on the web map, screened with --crs
+    src = tmp_path / "traced.geojson"
+    gpd.GeoDataFrame({"h": [31.0]}, geometry=[shifted], crs=4326).to_file(src)
+    dst = tmp_path / "out.gpkg"
+    res = runner.invoke(main, ["screen", str(src), "-o", str(dst), "--crs", datum, "--height-field", "h"])
+    assert res.exit_code == 0, res.output
+    assert f"read as {datum}" in res.output
+    got = read_output(dst)
+    assert got["gz_verdict"][0] == "fail"
+    assert got["gz_distance_m"][0] == pytest.approx(300.0, abs=0.05)
+    # the output geometry is WGS84 again (GIS tools know no GCJ-02): back on the original
+    assert got.crs.to_epsg() == 4326
+    assert got.geometry[0].hausdorff_distance(wgs) < 1e-7
+
+
+
+LAT, LON = 35.504, 111.571
+
+
+L_AB = 18144.98   # m, geodesic between a and b (0.2° of longitude at 35.504° N)
+
+
+def _station_file(folder, ident: str, lat: float, lon: float, extra: tuple[tuple[str, str], ...] = ()):
+    text = default_station_path().read_text(encoding="utf-8")
+    text = (text.replace('id = "jiangxian"', f'id = "{ident}"')
+            .replace(f"latitude_deg = {LAT}", f"latitude_deg = {lat}")
+            .replace(f"longitude_deg = {LON}", f"longitude_deg = {lon}"))
+    for old, new in extra:
+        assert old in text
+        text = text.replace(old, new)
+    folder.mkdir(exist_ok=True)
+    (folder / f"{ident}.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    d = tmp_path_factory.mktemp("stations") / "two"
+    _station_file(d, "a", LAT, LON)
+    _station_file(d, "b", LAT, LON + 0.2)
+    return d
+
+
+def _a_frame():
+    from geozones.core.zones import StationFrame
+
+    return StationFrame(load_station())
+
+
+def _lonlat(x: float, y: float) -> str:
+    p = from_frame(np.array([shapely.Point(x, y)], dtype=object), _a_frame().crs, CRS.from_epsg(4326))[0]
+    return f"POINT ({p.x:.9f} {p.y:.9f})"
+
+
+def test_cli_check_stations_names_the_governing_station(folder):
+    runner = CliRunner()
+    res = runner.invoke(main, ["check", "--footprint", _lonlat(9200.0, 0.0), "--height", "790",
+                               "--stations", str(folder), "--crs", "EPSG:4326"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Verdict: FAIL\nGoverning station: b; stations in reach: b, a")
+    assert "a: pass · outside the protection zones · 9,187.50 m from the fence · permitted height 803.80 m" in res.output
+    res = runner.invoke(main, ["check", "--footprint", _lonlat(9200.0, 0.0), "--height", "790",
+                               "--stations", str(folder), "--crs", "EPSG:4326", "--json"])
+    data = json.loads(res.output)
+    assert (data["verdict"], data["station"], data["stations"]) == ("fail", "b", ["b", "a"])
+    assert data["max_height_m"] == pytest.approx((L_AB - 9212.5) * TAN5, abs=0.01)
+    assert data["governing"]["verdict"] == "fail" and data["others"][0]["verdict"] == "pass"
+    res = runner.invoke(main, ["check", "--footprint", _lonlat(0.0, 40_000.0), "--height", "20",
+                               "--stations", str(folder), "--crs", "EPSG:4326", "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("结论: 通过\n10 公里内无气象站")
+    assert res.output.count("10 公里内无气象站") == 1
+
+
+def test_cli_refusals_are_one_line(folder, tmp_path):
+    """--dem, --map and --reports are not yet available with --stations; --long needs .csv or
+    .parquet; check --station with --stations: one line each, exit 2, nothing written."""
+    gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(LON + 0.01, LAT)], crs=4326).to_file(tmp_path / "in.gpkg")
+    runner = CliRunner()
+    base = ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "out.gpkg"), "--stations", str(folder)]
+    (tmp_path / "dem.tif").write_bytes(b"")
+    for extra, words in ((["--dem", str(tmp_path / "dem.tif")], "--dem with --stations is not supported yet"),
+                         (["--map", str(tmp_path / "m.html")], "--map is not available with --stations yet"),
+                         (["--reports", str(tmp_path / "r")], "--reports is not available with --stations yet"),
+                         (["--long", str(tmp_path / "l.txt")], "cannot tell the format of")):
+        res = runner.invoke(main, base + extra)
+        assert res.exit_code != 0 and words in res.output, (extra, res.output)
+        assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+    assert not (tmp_path / "out.gpkg").exists()
+    res = runner.invoke(main, ["check", "--footprint", "POINT (111.58 35.504)", "--stations", str(folder),
+                               "--station", str(default_station_path()), "--lang", "zh"])
+    assert res.exit_code == 2 and "--station 与 --stations 不能同时使用" in res.output
+
+
+
+
+
+
+@pytest.mark.parametrize("wkt, code, text", [
+    ("POLYGON ((111.574 35.505, 111.575 NaN, 111.575 35.505, 111.574 35.505))", 2, "not finite"),
+    ("POINT (inf 35)", 2, "not finite"),
+    (BOWTIE.wkt, 0, "repaired"),
+    (CIRCLE_WKT, 0, "verdict"),
+])
+def test_check_one_clean_line(wkt, code, text):
+    res = CliRunner().invoke(main, ["check", "--footprint", wkt, "--height", "10"])
+    assert res.exit_code == code, res.output
+    assert "Traceback" not in res.output and text in res.output.lower()
+    if code:
+        assert len(res.output.strip().splitlines()) == 1
+
+
+DATA = Path(__file__).parent / "data"
+
+
+ROTATED = DATA / "rotated_station.toml"
+
+
+@pytest.fixture(scope="module")
+def rot():
+    return load_station(ROTATED)
+
+
+def _at(az_deg, r):
+    a = math.radians(az_deg)
+    return shapely.Point(r * math.sin(a), r * math.cos(a))
+
+
+def test_rotated_station_check(rot, tmp_path):
+    frame = StationFrame(rot)
+    runner = CliRunner()
+
+    def run(local, height, kind="building"):
+        site = from_frame(np.array([local], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
+        res = runner.invoke(main, ["check", "--footprint", site.wkt, "--height", str(height), "--kind", kind,
+                                   "--station", str(ROTATED), "--json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)
+
+    # azimuth 30° is the normal of the turned field's north side: D = r − 12.5 exactly
+    r = run(_at(30.0, HALF + 300.0), 61.0)
+    assert r["distance_m"] == pytest.approx(300.0, abs=1e-3)
+    assert r["zone"] == "control" and r["max_height_m"] == pytest.approx(60.0, abs=1e-3)  # D / 5
+    assert r["verdict"] == "fail" and r["station"] == "rotated_test"
+    # at 20 m from the fence (inside 30 m): no building may stand
+    assert run(_at(30.0, HALF + 20.0), 1.0)["zone"] == "protection"
+    # upwind (from 135°) the general zone reaches 4000 m; elsewhere 1500 m
+    assert run(_at(135.0, 3000.0), 1.0)["zone"] == "general"
+    assert run(_at(315.0, 3000.0), 1.0)["zone"] == "outside"
+    assert run(_at(30.0, HALF + 1000.0), 201.0)["max_height_m"] == pytest.approx(200.0, abs=1e-3)
+    assert not any("wind" in a for a in r["assumptions"])
+
+
+def _cgcs(frame, geom):
+    """A frame geometry's coordinates in EPSG:4546 (CGCS2000 Gauss-Krüger zone 37)."""
+    g = from_frame(np.array([geom], dtype=object), frame.crs, CRS.from_epsg(4546))[0]
+    return [tuple(c) for c in np.asarray(g.exterior.coords if g.geom_type == "Polygon" else g.coords)]
+
+
+@pytest.fixture
+def drawing(tmp_path, frame):
+    """A planner's drawing: two buildings on layer 建筑, a road on 道路, plus a block, text,
+    a dimension and an MTEXT that must be ignored."""
+    doc = ezdxf.new("R2010", setup=True)
+    msp = doc.modelspace()
+    # north building 300 m from the fence (closed LWPOLYLINE, drawn without repeating the start)
+    msp.add_lwpolyline(_cgcs(frame, square_north(300.0))[:-1], close=True, dxfattribs={"layer": "建筑"})
+    # east building 200 m from the fence, in the sunrise sector (old-style 2D POLYLINE, closed)
+    east_sq = shapely.box(HALF + 200.0, -5.0, HALF + 210.0, 5.0)
+    msp.add_polyline2d(_cgcs(frame, east_sq)[:-1], close=True, dxfattribs={"layer": "建筑"})
+    # a road 40 m north of the fence (open LWPOLYLINE)
+    from shapely import LineString
+
+    msp.add_lwpolyline(_cgcs(frame, LineString([(-50, HALF + 40), (50, HALF + 40)])),
+                       dxfattribs={"layer": "道路"})
+    block = doc.blocks.new(name="TREE")
+    block.add_circle((0, 0), radius=2)
+    x, y = _cgcs(frame, square_north(400.0))[0]
+    msp.add_blockref("TREE", (x, y), dxfattribs={"layer": "建筑"})
+    msp.add_text("住宅楼", dxfattribs={"layer": "建筑"}).set_placement((x, y))
+    msp.add_mtext("说明", dxfattribs={"layer": "注释"})
+    msp.add_linear_dim(base=(x, y + 5), p1=(x, y), p2=(x + 10, y), dxfattribs={"layer": "标注"}).render()
+    path = tmp_path / "site.dxf"
+    doc.saveas(path)
+    return path
+
+
+def test_check_dxf_layer_road(drawing):
+    res = CliRunner().invoke(main, ["check", "--footprint", str(drawing), "--layer", "道路",
+                                    "--crs", "EPSG:4546", "--kind", "road", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["distance_m"] == pytest.approx(40.0, abs=0.05)
+    assert any("ignored" in a for a in out["assumptions"])
+
+
+def test_dxf_needs_crs_and_dwg_is_refused(tmp_path, drawing):
+    runner = CliRunner()
+    res = runner.invoke(main, ["screen", str(drawing), "-o", str(tmp_path / "o.gpkg")])
+    assert res.exit_code == 2 and "--crs" in res.output and "Traceback" not in res.output
+    res = runner.invoke(main, ["check", "--footprint", str(drawing)])
+    assert res.exit_code == 2 and "carries no coordinate system" in res.output
+    res = runner.invoke(main, ["check", "--footprint", str(drawing), "--crs", "EPSG:4546",
+                               "--layer", "nope"])
+    assert res.exit_code == 2 and "建筑" in res.output
+    dwg = tmp_path / "site.dwg"
+    dwg.write_bytes(b"AC1032\x00\x00")
+    for args in (["check", "--footprint", str(dwg)], ["screen", str(dwg), "-o", str(tmp_path / "x.gpkg")]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 2, res.output
+        assert "DXF" in res.output and "SAVEAS" in res.output and "ODA File Converter" in res.output
+
+
+SHIPPED = default_station_path().read_text(encoding="utf-8")
+
+
+CHECKS_TABLE = re.search(r"^\[checks\].*?\n\n", SHIPPED, re.S | re.M).group(0)   # the whole table
+
+
+SCHEMA = re.search(r'schema = "geozones.station/\d"', SHIPPED).group(0)
+
+
+def _station(tmp_path, old, new):
+    p = tmp_path / "station.toml"
+    if old == "TOP":   # a top-level key: before the first table, the [checks] table gone
+        text = SHIPPED.replace(CHECKS_TABLE, "").replace(SCHEMA, SCHEMA + "\n" + new, 1)
+    else:
+        assert old in SHIPPED
+        text = SHIPPED.replace(old, new, 1)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_cli_one_line_for_bad_station(tmp_path):
+    p = _station(tmp_path, "TOP", "checks = 5")
+    res = CliRunner().invoke(main, ["check", "--footprint", "POINT (111.5745 35.5054)", "--station", str(p)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1 and "[checks]" in res.output
+
+
+@pytest.fixture(scope="module")
+def pinglu():
+    (p,) = load_pilots()
+    return p
+
+
+def test_cli_warns_and_checks(tmp_path, pinglu):
+    path = tmp_path / "small.geojson"
+    gpd.GeoDataFrame(geometry=[affinity.scale(pinglu.boundary, 0.9, 0.9)], crs=4326).to_file(path)
+    res = CliRunner().invoke(main, ["check", "--footprint", "POINT(111.206 34.838)", "--floors", "19",
+                                    "--pilot-boundary", str(path), "--json"])
+    assert res.exit_code == 0
+    assert "warning: pilot boundary" in res.stderr and "21.13 km²" in res.stderr
+    out = json.loads(res.stdout)
+    assert out["pilot"]["verdict"] == "review" and out["pilot"]["provisional_boundary"] is False

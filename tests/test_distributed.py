@@ -293,7 +293,7 @@ def test_dask_with_many_stations_equals_local(cluster, inputs, tmp_path):
     """The workers screen against a station network (screen --stations) exactly as the local
     engine does: same gz_station/gz_stations and verdicts, same summary (station pairs, rows
     in reach of none); --long is written by the local engine only (one line)."""
-    from test_stations import _station_file
+    from test_core_network import _station_file
 
     from geozones.check import StationNetwork
     from geozones.station import load_stations

@@ -1,16 +1,13 @@
 """DXF drawings in: closed polylines are footprints, open ones lines, the rest counted out."""
 
-import json
 
 import ezdxf
 import numpy as np
 import pytest
 import shapely
-from click.testing import CliRunner
-from conftest import HALF, TAN5, read_output, square_north
+from conftest import HALF, square_north
 from pyproj import CRS
 
-from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.io import read_dxf
 
@@ -58,46 +55,6 @@ def test_read_dxf_types_and_counts(drawing):
     assert counts.ignored["MTEXT"] == 1 and counts.ignored["DIMENSION"] == 1
     only, c2 = read_dxf(drawing, layer="道路")
     assert list(only.geom_type) == ["LineString"] and c2.polygons == 0
-
-
-def test_screen_dxf(tmp_path, drawing):
-    out = tmp_path / "out.gpkg"
-    res = CliRunner().invoke(main, ["screen", str(drawing), "-o", str(out), "--crs", "EPSG:4546",
-                                    "--default-height", "31", "--layer", "建筑"])
-    assert res.exit_code == 0, res.output
-    assert "ignored: 1 INSERT, 1 TEXT" in res.output
-    got = read_output(out)
-    assert list(got["layer"]) == ["建筑", "建筑"]
-    # north: D = 300, permitted 30 -> 31 m fails by 1; east: sun sector 200·tan5 = 17.50 m
-    assert got["gz_distance_m"].tolist() == pytest.approx([300.0, 200.0], abs=0.05)
-    assert got["gz_max_height_m"].tolist() == pytest.approx([30.0, 200.0 * TAN5], abs=0.01)
-    assert got["gz_verdict"].tolist() == ["fail", "fail"]
-
-
-def test_check_dxf_layer_road(drawing):
-    res = CliRunner().invoke(main, ["check", "--footprint", str(drawing), "--layer", "道路",
-                                    "--crs", "EPSG:4546", "--kind", "road", "--json"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
-    assert out["distance_m"] == pytest.approx(40.0, abs=0.05)
-    assert any("ignored" in a for a in out["assumptions"])
-
-
-def test_dxf_needs_crs_and_dwg_is_refused(tmp_path, drawing):
-    runner = CliRunner()
-    res = runner.invoke(main, ["screen", str(drawing), "-o", str(tmp_path / "o.gpkg")])
-    assert res.exit_code == 2 and "--crs" in res.output and "Traceback" not in res.output
-    res = runner.invoke(main, ["check", "--footprint", str(drawing)])
-    assert res.exit_code == 2 and "carries no coordinate system" in res.output
-    res = runner.invoke(main, ["check", "--footprint", str(drawing), "--crs", "EPSG:4546",
-                               "--layer", "nope"])
-    assert res.exit_code == 2 and "建筑" in res.output
-    dwg = tmp_path / "site.dwg"
-    dwg.write_bytes(b"AC1032\x00\x00")
-    for args in (["check", "--footprint", str(dwg)], ["screen", str(dwg), "-o", str(tmp_path / "x.gpkg")]):
-        res = runner.invoke(main, args)
-        assert res.exit_code == 2, res.output
-        assert "DXF" in res.output and "SAVEAS" in res.output and "ODA File Converter" in res.output
 
 
 def test_reader_equals_gdal_dxf_read(tmp_path):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import shapely
 from conftest import HALF, at_azimuth, read_output
+from geometries import FIELD
 from pyproj import CRS
 
 import geozones
@@ -136,8 +137,10 @@ def test_click_height_matches_python(browser, offline_map, zones):
     wgs = from_frame(np.array(pts, dtype=object), zones.frame.crs, CRS.from_epsg(4326))
     # every kind with a height (issue 10: a mast, a pylon, a chimney, a tree are bound too)
     for kind in ("building", "transmitter", "chimney", "vegetation"):
-        for p in wgs:
+        for p, local in zip(wgs, pts):
             js = page.evaluate("([lat, lon, k]) => geozones.heightAt(lat, lon, k)", [p.y, p.x, kind])
+            # D against an independent reference: shapely's distance to the fence box
+            assert js["D"] == pytest.approx(shapely.distance(local, FIELD), abs=2e-3)
             py = geozones.check(p, kind=kind, zones=zones)
             if py.max_height_m is None:
                 assert js["allowed"] is None, (kind, p, js)

@@ -1,19 +1,23 @@
 """Map building without a browser: contours, escaping, offline resources, basemaps."""
 
+from __future__ import annotations
+
 import json
 import math
 import re
+import shutil
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from click.testing import CliRunner
-from conftest import HALF, TAN5, read_output
+from conftest import HALF, TAN5, imported_stations, read_output
+from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet
-from geozones.cli import main
-from geozones.maps import COLORS, _safe_json, build_map, contour_lines, height_bands, parcel_places, write_map
+from geozones.core.coords import from_frame
+from geozones.maps import COLORS, _network_bands, _safe_json, build_map, contour_lines, height_bands, parcel_places, write_map
+from geozones.station import default_station_path, load_stations
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +68,6 @@ def test_default_page_is_self_contained(zones, tmp_path):
     assert 'src="https://cdn.jsdelivr.net/npm/leaflet-draw@1.0.4/dist/leaflet.draw.js"' in text
     assert "jquery" not in text.lower()
     assert out.stat().st_size > online.stat().st_size + 150_000  # Leaflet + Leaflet.draw inlined
-
-
-def test_cli_map_self_contained_unless_cdn(tmp_path):
-    for flags, external in (([], False), (["--offline"], False), (["--cdn"], True)):
-        out = tmp_path / "m.html"
-        r = CliRunner().invoke(main, ["map", "-o", str(out), "--tiles", "none", *flags])
-        assert r.exit_code == 0, r.output
-        assert ("cdn.jsdelivr.net" in out.read_text(encoding="utf-8")) == external, flags
 
 
 def test_height_bands_follow_the_stricter_limit(zones):
@@ -151,52 +147,53 @@ def test_gaode_shifts_overlays(zones, tmp_path):
     assert 400 < math.hypot(dx, dy) < 800 and dx > 0
 
 
-def test_cli_map_errors(tmp_path, monkeypatch):
-    monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles", "tianditu"])
-    assert r.exit_code == 2 and "TIANDITU_KEY" in r.output
-    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles", "nonsense"])
-    assert r.exit_code == 2 and "tile URL" in r.output
-    p = tmp_path / "raw.gpkg"
-    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(111.57, 35.51)], crs=4326).to_file(p)
-    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--parcels", str(p)])
-    assert r.exit_code == 2 and "screen them first" in r.output
-    r = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "m.html"), "--tiles",
-                                  "https://tiles.example/{z}/{x}/{y}.png", "--attribution", "me"])
-    assert r.exit_code == 0 and "tiles.example" in (tmp_path / "m.html").read_text()
+TABLE = """id,name,name_zh,lat,lon,elevation,class,source
+t_gen,Test general,测试一般站,35.504,111.6007,760,general,TEST DATA synthetic position
+"""
 
 
-def test_screen_writes_map(tmp_path):
-    out = tmp_path / "s.gpkg"
-    r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(out), "--height-field",
-                                  "高度", "--kind-field", "类型", "--map", str(tmp_path / "s.html"), "-q"])
-    assert r.exit_code == 0, r.output
-    assert (tmp_path / "s.html").stat().st_size > 100_000
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    st = imported_stations(tmp_path_factory.mktemp("mapnet"), TABLE)
+    shutil.copy(default_station_path(), st / "jiangxian.toml")
+    return st
 
 
-def test_map_from_screened_shapefile(tmp_path):
-    out = tmp_path / "s.shp"
-    r = CliRunner().invoke(main, ["screen", "data/sample/parcels.gpkg", "-o", str(out), "--height-field",
-                                  "高度", "--kind-field", "类型", "-q"])
-    assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(main, ["map", "--parcels", str(out), "-o", str(tmp_path / "m.html"), "--tiles", "none"])
-    assert r.exit_code == 0, r.output
-    gz = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", (tmp_path / "m.html").read_text(encoding="utf-8")).group(1))
-    heights = [f["properties"]["mh"] for f in gz["features"]]
-    assert len(gz["features"]) >= 380 and any(h is not None for h in heights)
+def test_bands_show_the_lowest_limit_over_the_stations(folder):
+    # Hand-worked: the point 800 m east of Jiangxian's centre (D = 787.5 m from its fence, due
+    # east: in its sunrise sector) permits 787.5 × tan 5° = 68.9 m there. From the general test
+    # station (≈ 2.7 km further east) the point is due west, in its sunset sector, ≈ 1.9 km from
+    # its fence: 1.9 km × tan 5° ≈ 165 m, and beyond its 800 m height-limit reach. In the test
+    # station's own band layer the point must therefore show Jiangxian's lower limit, (60, 70],
+    # not its own (160, 170].
+    stations = {s.id: s for s in load_stations(folder)}
+    network = [ZoneSet(stations["t_gen"], pilots=()), ZoneSet(stations["jiangxian"], pilots=())]
+    x, y = Transformer.from_crs(network[1].frame.crs, network[0].frame.crs, always_xy=True).transform(800.0, 0.0)
+    assert x == pytest.approx(-1900, abs=40) and abs(y) < 40
+    assert 787.5 * math.tan(math.radians(5)) == pytest.approx(68.90, abs=0.01)
+    bands = _network_bands(network, extent_m=2500.0)
+    hit = [(lo, hi) for lo, hi, poly in bands[0] if poly.covers(shapely.Point(x, y))]
+    assert hit == [(60.0, 70.0)]
+    # the test station's own layer alone would say (160, 170]
+    from geozones.maps import height_bands
+
+    own = [(lo, hi) for lo, hi, poly in height_bands(network[0], 2500.0) if poly.covers(shapely.Point(x, y))]
+    assert own == [(160.0, 170.0)]
+    assert np.isfinite(x)
 
 
-def test_map_skips_a_footprint_with_a_nan_vertex(tmp_path):
-    """A row with a NaN vertex is that row's error in the table; the map draws the others
-    instead of failing with GEOS's "Non-finite envelope" (a reviewer's find)."""
-    good = shapely.box(552000, 3930000, 552010, 3930010)
-    nan = shapely.Polygon([(552100, 3930000), (np.nan, 3930000), (552110, 3930010), (552100, 3930000)])
-    src = tmp_path / "nan.parquet"
-    gpd.GeoDataFrame({"PID": [0, 1], "H": [5.0, 6.0]}, geometry=gpd.GeoSeries([good, nan], crs=4546)).to_parquet(src)
-    page = tmp_path / "m.html"
-    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.parquet"), "--height-field", "H",
-                                  "--map", str(page), "-q"])
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output and page.stat().st_size > 100_000
-    out = gpd.read_parquet(tmp_path / "o.parquet")
-    assert out.sort_values("PID")["gz_verdict"].tolist() == ["pass", "error"]
+def test_screened_parcels_carry_their_governing_station(folder, tmp_path):
+    import geopandas as gpd
+
+    from geozones.maps import build_map, write_map
+
+    stations = {s.id: s for s in load_stations(folder)}
+    zs = ZoneSet(stations["jiangxian"], pilots=())
+    geoms = from_frame(np.array([shapely.box(0, 300, 20, 320), shapely.box(2700, 300, 2720, 320)], dtype=object),
+                       zs.frame.crs, CRS.from_epsg(4326))
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"], "gz_verdict": ["pass", "fail"], "gz_station": ["jiangxian", "t_gen"]},
+                           geometry=geoms, crs=4326)
+    out = tmp_path / "p.html"
+    write_map(build_map(zs, gdf, tiles="none", more=[ZoneSet(stations["t_gen"], pilots=())], extent_m=1500.0), out)
+    parcels = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", out.read_text(encoding="utf-8")).group(1))
+    assert [f["properties"]["st"] for f in parcels["features"]] == ["jiangxian", "t_gen"]

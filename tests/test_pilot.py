@@ -1,23 +1,29 @@
 """The Pinglu pilot area: shipped boundary, membership, replacement boundaries, storey rules."""
 
+from __future__ import annotations
+
 import json
+import re
+import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import north, to_wgs84
 from shapely import affinity
 
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
-from geozones.errors import InputError
+from geozones.errors import InputError, StationFileError
 from geozones.pilot import (
     boundary_warnings,
     geodesic_area_km2,
+    load_pilot,
     load_pilots,
-    low_rise_share,
     storeys_from_height,
     with_boundary,
 )
@@ -141,19 +147,110 @@ def test_malformed_boundary(tmp_path, content, message):
     assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
 
 
-def test_cli_warns_and_checks(tmp_path, pinglu):
-    path = tmp_path / "small.geojson"
-    gpd.GeoDataFrame(geometry=[affinity.scale(pinglu.boundary, 0.9, 0.9)], crs=4326).to_file(path)
-    res = CliRunner().invoke(main, ["check", "--footprint", "POINT(111.206 34.838)", "--floors", "19",
-                                    "--pilot-boundary", str(path), "--json"])
-    assert res.exit_code == 0
-    assert "warning: pilot boundary" in res.stderr and "21.13 km²" in res.stderr
-    out = json.loads(res.stdout)
-    assert out["pilot"]["verdict"] == "review" and out["pilot"]["provisional_boundary"] is False
+DATA = Path(__file__).parent / "data"
 
 
-def test_low_rise_share():
-    # 3 buildings: 1000 m² at 6 storeys, 500 m² at 7, 500 m² at 3 -> 1500 / 2000 = 75 %
-    share, total = low_rise_share(np.array([1000.0, 500.0, 500.0, 80.0]),
-                                  np.array([6, 7, 3, np.nan]), 6)
-    assert share == pytest.approx(0.75) and total == 2000.0
+PACKAGE = Path(geozones.__file__).parent
+
+
+def test_pilot_rules_are_rows_of_the_one_engine():
+    zones = ZoneSet()
+    a = geozones.assess([shapely.Point(SEAT)] * 2, kind="building", height=[21.0, 60.0], zones=zones)
+    # 7 storeys: the 6-storey norm and solar water apply (info, no flag); 20: above 18 (review)
+    assert a.flagged_rules(0) == [] and a.flagged_rules(1) == ["pilot_storeys_max"]
+    applied = [a.outcomes.rules[j].id for j in a.applied(0)]
+    assert applied == ["pilot_storeys_norm", "pilot_solar_water"]
+    assert a.verdict.tolist() == ["pass", "review"] and a.station_verdict_code.tolist() == [1, 1]
+    ids = [r.id for r in a.outcomes.rules]
+    assert ids[-3:] == ["pilot_storeys_max", "pilot_storeys_norm", "pilot_solar_water"]
+
+
+def test_pilot_schema_1_reads():
+    shipped = Path(str(load_pilots()[0].boundary_source))
+    (p,) = load_pilots()
+    old = load_pilot(DATA / "pinglu_pilot_v1.toml", boundary=PACKAGE.parent / "data" / "pilots" / "pinglu.geojson")
+    assert [r.id for r in old.rules] == [r.id for r in p.rules] and shipped.name == "pinglu.geojson"
+    # the /1 file as shipped before issue 10: the 18-storey cap was a fail
+    assert old.rules[0].severity == "fail" and old.rules[0].where == "area" and old.storey_height_m == 3.0
+
+
+def test_storey_height_one_source_overridable(frame):
+    fp = shapely.Point(SEAT)
+    assert geozones.check(fp, height=21.0).pilot["storeys"] == 7            # 21 / 3
+    zones = ZoneSet(storey_height_m=3.5)
+    assert geozones.check(fp, height=21.0, zones=zones).pilot["storeys"] == 6  # 21 / 3.5
+
+
+def _norm(text: str) -> str:
+    text = text.replace("$5^\\circ$", "5°").replace("$90^\\circ$", "90°")
+    text = text.replace("$H \\leq D \\times \\tan 5^\\circ$", "H ≤ D × tan 5°")
+    return re.sub(r"\s+", "", text)
+
+
+def test_pinglu_storeys(zones):
+    chifeng = _norm((DATA / "chifeng_plan_2023_excerpt.txt").read_text(encoding="utf-8"))
+    pinglu = _norm((DATA / "pinglu_plan_2023_excerpt.txt").read_text(encoding="utf-8"))
+    r = geozones.check(shapely.Point(SEAT), height=57.0, floors=19, use="住宅", zones=zones)
+    f = r.pilot["findings"][0]
+    assert r.verdict == "review" and f["rule"] == "pilot_storeys_max" and f["severity"] == "review"
+    assert "Chifeng" in f["article"] and _norm(f["quote_zh"]) in chifeng and _norm(f["quote_zh"]) not in pinglu
+    assert "应严格充分论证" in f["quote_zh"]
+    r = geozones.check(shapely.Point(SEAT), height=21.0, floors=7, use="住宅", zones=zones)
+    f = r.pilot["findings"][0]
+    assert r.verdict == "pass" and f["rule"] == "pilot_storeys_norm" and f["severity"] == "info"
+    assert _norm(f["quote_zh"]) in pinglu and "提倡新建住宅以6层为主" in f["quote_zh"]
+    assert "not a limit" in f["message"]
+    for rule in zones.pilots[0].rules:
+        assert _norm(rule.quote_zh) in (chifeng if "Chifeng" in rule.article else pinglu), rule.id
+
+
+def test_outside_provisional_boundary_is_told(zones, frame):
+    r = geozones.check(to_wgs84(frame, north(300.0)), height=10.0, zones=zones)
+    assert r.pilot["inside"] is False and r.pilot["provisional_boundary"] is True
+    assert any("PROVISIONAL" in a and "Outside" in a for a in r.assumptions)
+
+
+PILOT_DIR = Path(__file__).resolve().parents[1] / "data" / "pilots"
+
+
+PILOT = (PILOT_DIR / "pinglu.toml").read_text(encoding="utf-8")
+
+
+def _pilot(tmp_path, old, new):
+    assert old in PILOT
+    folder = tmp_path / "pilots"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(PILOT_DIR / "pinglu.geojson", folder / "pinglu.geojson")
+    p = folder / "pinglu.toml"
+    p.write_text(PILOT.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ("storeys_above = 18", "storeys_above = nan", "rules[0].storeys_above"),   # switched the rule off
+    ("storeys_above = 18", "storeys_above = inf", "rules[0].storeys_above"),
+    ("storeys_above = 6\nstoreys_at_most = 18", "storeys_above = 18\nstoreys_at_most = 6", "rules[1].storeys_at_most"),
+    ("area_km2 = 21.13", "area_km2 = inf", "[pilot].area_km2"),
+    ("low_rise_share_target = 0.70", "low_rise_share_target = 7.0", "[pilot].low_rise_share_target"),
+    ("reference_lonlat = [111.206, 34.838]", "reference_lonlat = [111.206, nan]", "[pilot].reference_lonlat"),
+    ("storey_height_m = 3.0", "storey_height_m = 3.0\nstorey_hieght_m = 2.8", "[pilot].storey_hieght_m"),
+    ('id = "pilot_storeys_max"', 'id = "pilot_storeys_max"\nnote = 1', "rules[0].note"),
+])
+def test_pilot_numbers_types_and_keys(tmp_path, old, new, field):
+    with pytest.raises(StationFileError, match=re.escape(field)) as err:
+        load_pilot(_pilot(tmp_path, old, new))
+    assert str(err.value).startswith("pilot file ")
+
+
+@pytest.mark.parametrize("boundary", ["../outside.geojson", "/etc/passwd", "sub/../../x.geojson"])
+def test_pilot_boundary_cannot_leave_its_folder(tmp_path, boundary):
+    (tmp_path / "outside.geojson").write_text((PILOT_DIR / "pinglu.geojson").read_text())
+    p = _pilot(tmp_path, 'boundary = "pinglu.geojson"', f'boundary = "{boundary}"')
+    with pytest.raises(StationFileError, match="leaves the pilot file's folder"):
+        load_pilot(p)
+
+
+def test_pilot_syntax_error_names_pilot_file(tmp_path):
+    p = _pilot(tmp_path, "area_km2 = 21.13", "area_km2 = = 21.13")
+    with pytest.raises(StationFileError, match="^pilot file .* is not valid TOML"):
+        load_pilot(p)

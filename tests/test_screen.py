@@ -1,6 +1,10 @@
 """Batch screening: nothing lost, encodings, formats, agreement with the single check."""
 
+from __future__ import annotations
+
 import json
+import sqlite3
+import struct
 
 import geopandas as gpd
 import numpy as np
@@ -10,14 +14,20 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from conftest import HALF, east, read_output, square_north
+from geometries import BOWTIE, CIRCLE_WKT, FIELD, FUZZ, _curve_wkb, geometries, sliver
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import CRS
 
 import geozones
 from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.core.coords import from_frame
+from geozones.core.curves import linearize
+from geozones.errors import InputError
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
+from geozones.station import default_station_path, load_station
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +107,8 @@ def test_rows_in_equal_rows_out_in_chunks(tmp_path, frame, zones):
 
 
 def test_batch_agrees_with_check(tmp_path, zones):
+    """screen and check give one answer per row; the distance both report is also a plain
+    shapely.distance to the fence box, so a shared error in measuring shows."""
     rng = np.random.default_rng(7)
     n = 300
     r = 3000 * np.sqrt(rng.random(n))
@@ -112,6 +124,8 @@ def test_batch_agrees_with_check(tmp_path, zones):
     got = read_output(tmp_path / "o.gpkg")
     for i in range(n):
         c = geozones.check(geoms[i], height=heights[i], kind=kinds[i], crs="EPSG:4546", zones=zones)
+        # an independent D: the 25 m fence box in the station frame, measured by shapely
+        assert got["gz_distance_m"][i] == pytest.approx(shapely.distance(local[i], FIELD), abs=1e-3)
         assert got["gz_verdict"][i] == c.verdict, i
         assert got["gz_zone"][i] == c.zone
         assert got["gz_distance_m"][i] == pytest.approx(c.distance_m, abs=1e-3)
@@ -286,3 +300,186 @@ def test_gpkg_layer_option(tmp_path, frame, zones):
                                     "--height-field", "高度", "--kind-field", "类型", "-q"])
     assert res.exit_code == 0, res.output
     assert len(read_output(tmp_path / "o.gpkg")) == len(src)
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+def test_screen_keeps_every_hostile_row(tmp_path, zones):
+    good = shapely.box(111.58, 35.51, 111.5805, 35.5105)
+    rows = [
+        ("good", good.wkt, "ok"),
+        ("bowtie", BOWTIE.wkt, "repaired"),
+        ("nan", "POLYGON ((111.574 35.505, 111.575 NaN, 111.575 35.505, 111.574 35.505))", "error: coordinates not finite"),
+        ("sliver", sliver().wkt, "repaired"),
+        ("curve", CIRCLE_WKT, "repaired"),
+        ("arc", "CIRCULARSTRING (111.574 35.505, 111.575 35.506, 111.576 35.505)", "repaired"),
+        ("gc", "GEOMETRYCOLLECTION (POINT (111.5745 35.5054), LINESTRING (111.574 35.505, 111.575 35.506))", "ok"),
+        ("z", "POLYGON Z ((111.574 35.505 1, 111.575 35.506 2, 111.575 35.505 3, 111.574 35.505 1))", "ok"),
+        ("m", "POLYGON M ((111.574 35.505 1, 111.575 35.506 2, 111.575 35.505 3, 111.574 35.505 1))", "ok"),
+        ("huge", "POINT (1e300 1e300)", "error: coordinates"),
+        ("inf", "POINT (inf 35)", "error: coordinates not finite"),
+        ("garbage", "POLYGON ((1 2", "error: geometry unreadable"),
+        ("good2", good.wkt, "ok"),
+    ]
+    csv = tmp_path / "hostile.csv"
+    pd.DataFrame({"name": [r[0] for r in rows], "h": 10.0, "wkt": [r[1] for r in rows]}).to_csv(csv, index=False)
+    s = screen_file(csv, tmp_path / "o.gpkg", zones=zones, wkt_column="wkt",
+                    opts=ScreenOptions(height_field="h"))
+    got = read_output(tmp_path / "o.gpkg")
+    assert s.rows == len(got) == len(rows)
+    assert list(got["name"]) == [r[0] for r in rows]
+    for (name, _w, want), status in zip(rows, got["gz_status"]):
+        assert status.startswith(want), (name, status)
+    c = geozones.check(good, height=10.0, zones=zones)
+    assert got["gz_verdict"][0] == got["gz_verdict"][12] == c.verdict
+
+
+def test_screen_gpkg_with_a_curved_row(tmp_path, zones):
+    path = tmp_path / "curved.gpkg"
+    geoms = [shapely.box(111.58, 35.51, 111.5805, 35.5105)] * 3
+    gpd.GeoDataFrame({"name": ["a", "curve", "c"]}, geometry=geoms, crs=4326).to_file(
+        path, SPATIAL_INDEX="NO")   # the R-tree triggers need SpatiaLite functions
+    with sqlite3.connect(path) as db:   # put a CURVEPOLYGON blob in row 2, as QGIS can
+        blob = b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + _curve_wkb()
+        db.execute("UPDATE curved SET geom = ? WHERE name = 'curve'", (blob,))
+    screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(default_height_m=5.0))
+    got = read_output(tmp_path / "o.gpkg")
+    assert list(got["gz_status"]) == ["ok", "repaired", "ok"]
+    want = geozones.check(linearize(CIRCLE_WKT), height=5.0, zones=zones)
+    assert got["gz_verdict"][1] == want.verdict
+    assert got["gz_distance_m"][1] == pytest.approx(want.distance_m, abs=1e-3)
+
+
+@FUZZ
+@given(st.lists(geometries(), min_size=1, max_size=8))
+def test_fuzz_screen(zones, tmp_path_factory, wkts):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    csv = tmp / "f.csv"
+    pd.DataFrame({"i": range(len(wkts)), "wkt": wkts}).to_csv(csv, index=False)
+    s = screen_file(csv, tmp / "o.csv", zones=zones, wkt_column="wkt", opts=ScreenOptions(default_height_m=10.0))
+    got = pd.read_csv(tmp / "o.csv")
+    assert s.rows == len(got) == len(wkts)
+    assert list(got["i"]) == list(range(len(wkts)))
+    assert got["gz_status"].map(lambda v: isinstance(v, str) and (
+        v.startswith(("ok", "repaired", "error: ")))).all()
+    assert ((got["gz_verdict"] == "error") == got["gz_status"].str.startswith("error")).all()
+
+
+def test_curve_of_nan_vertices_is_that_rows_problem(zones, tmp_path):
+    """Found by the fuzz test: GEOS refused to repair it and the whole run failed."""
+    wkts = ["POLYGON ((111.575 35.51, 111.575 35.51))", "CIRCULARSTRING (nan 35.51, nan 35.51, nan 35.51)"]
+    csv = tmp_path / "f.csv"
+    pd.DataFrame({"i": range(2), "wkt": wkts}).to_csv(csv, index=False)
+    s = screen_file(csv, tmp_path / "o.csv", zones=zones, wkt_column="wkt",
+                    opts=ScreenOptions(default_height_m=10.0))
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert s.rows == 2 and (got["gz_verdict"] == "error").all()
+
+
+GK = CRS.from_epsg(4546)
+
+
+def _many_rules_station(tmp_path, extra):
+    text = default_station_path().read_text(encoding="utf-8")
+    rows = "".join(
+        f'\n[[rules]]\nid = "advice_{k:02d}"\nkinds = ["building"]\nwhere = "band"\nwithin = "control"\n'
+        f'limit = "advise"\nseverity = "review"\narticle = "Test {k}"\nquote_zh = "测试"\nquote_en = "test"\n'
+        for k in range(extra))
+    path = tmp_path / "many.toml"
+    path.write_text(text + rows, encoding="utf-8")
+    return load_station(path)
+
+
+def test_a_station_with_seventy_rules_screens(tmp_path, frame):
+    base = len(load_station().rules)
+    extra = 70 - base
+    assert extra >= 20
+    station = _many_rules_station(tmp_path, extra)
+    assert len(station.rules) == 70
+    zones = ZoneSet(station)  # with the Pinglu pilot's 3 rules: 73 rule rows in all
+    assert len(zones.rules) == 73
+    g = from_frame(np.array([square_north(300.0), square_north(3000.0)], dtype=object), frame.crs, GK)
+    path = tmp_path / "p.gpkg"
+    gpd.GeoDataFrame({"h": [40.0, 5.0]}, geometry=g, crs=4546).to_file(path)
+    screen_file(path, tmp_path / "o.gpkg", zones=zones, opts=ScreenOptions(height_field="h"))
+    got = read_output(tmp_path / "o.gpkg")
+    # 40 m at 300 m breaks H <= D/10 (30 m) and is flagged by every added advice row too
+    rules = got["gz_rules"][0].split(",")
+    assert "height_ratio" in rules[:-extra]
+    assert rules[-extra:] == [f"advice_{k:02d}" for k in range(extra)]
+    assert got["gz_verdict"][0] == "fail" and got["gz_exceedance_m"][0] == pytest.approx(10.0)
+    assert got["gz_rules"][1] in ("", None) and got["gz_verdict"][1] == "pass"
+
+
+def _file(tmp_path, frame, heights, extra=None):
+    # squares 300 m north of the fence: permitted 30 m (H = D / 10), so 29 m pass, 31 m fail
+    geoms = from_frame(np.array([square_north(300.0)] * len(heights), dtype=object), frame.crs,
+                       CRS.from_epsg(4326))
+    data = {"name": [f"p{i}" for i in range(len(heights))], "h": heights, **(extra or {})}
+    path = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326).to_file(path)
+    return path
+
+
+def _screen(path, tmp_path, *args):
+    return CliRunner().invoke(main, ["screen", str(path), "-o", str(tmp_path / "o.gpkg"), "--height-field",
+                                     "h", "-q", "--overwrite", *args])
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "csv", "parquet", "fgb"])  # (empty GeoJSON has no schema)
+def test_zero_rows_keep_columns(tmp_path, ext):
+    path = tmp_path / f"empty.{ext}"
+    if ext == "csv":
+        path.write_text("名称,高度,wkt\n", encoding="utf-8")
+    else:
+        gdf = gpd.GeoDataFrame({"名称": pd.Series([], dtype=str), "高度": pd.Series([], dtype=float)},
+                               geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        gdf.to_parquet(path) if ext == "parquet" else gdf.to_file(path)
+    out = tmp_path / "o.gpkg"
+    s = screen_file(path, out, zones=ZoneSet(), wkt_column="wkt" if ext == "csv" else None,
+                    opts=ScreenOptions(height_field="高度"))
+    got = read_output(out)
+    assert s.rows == len(got) == 0
+    assert [c for c in got.columns if c != "geometry"] == ["名称", "高度", *COLUMNS]
+
+
+def test_csv_keeps_wkt_column_name_position_and_precision(tmp_path):
+    pts = [(111.57451234567891, 35.505412345678912), (111.5812345678901, 35.51098765432109)]
+    wkts = [f"POINT ({x!r} {y!r})" for x, y in pts]
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2], "形状": wkts, "h": [5.0, 6.0]}).to_csv(path, index=False)
+    screen_file(path, tmp_path / "o.csv", zones=ZoneSet(), wkt_column="形状",
+                opts=ScreenOptions(height_field="h"))
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert list(got.columns[:3]) == ["id", "形状", "h"]
+    back = shapely.from_wkt(got["形状"].to_numpy())
+    assert [(g.x, g.y) for g in back] == pts          # every digit back
+
+
+def test_user_gz_column_never_dropped(tmp_path, frame):
+    path = _file(tmp_path, frame, [29.0], extra={"gz_status": ["planner's note"]})
+    with pytest.raises(InputError, match="gz_status"):
+        screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    res = _screen(path, tmp_path)
+    assert res.exit_code == 2 and "--replace-gz" in res.output
+    res = _screen(path, tmp_path, "--replace-gz")
+    assert res.exit_code == 0, res.output
+    assert list(read_output(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]

@@ -1,15 +1,19 @@
 """Station files: the shipped one, malformed ones (error names the field), a custom one."""
 
+from __future__ import annotations
+
 import re
 from pathlib import Path
 
 import pytest
 import shapely
-from conftest import HALF, one
+from conftest import HALF, north, one, run
 
+from geozones.check import ZoneSet
 from geozones.core.zones import StationFrame
 from geozones.errors import StationFileError
 from geozones.station import default_station_path, load_station
+from geozones.text import assumptions
 
 SHIPPED = default_station_path().read_text(encoding="utf-8")
 
@@ -93,3 +97,197 @@ def test_sun_angle_is_read_from_the_sun_sector_rules(station, tmp_path):
     assert sun_angle_deg(steeper) == 7.5
     assert sun_angle_deg([steeper, station]) == 5.0
     assert sun_angle_deg([]) is None
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_station_schema_1_and_2_both_read():
+    v1 = load_station(DATA / "station_v1.toml")
+    v2 = load_station()
+    assert (v1.schema, v2.schema) == ("geozones.station/1", "geozones.station/2")
+    assert len(v1.rules) == (DATA / "station_v1.toml").read_text(encoding="utf-8").count("[[rules]]")
+    assert v1.rule("height_ratio").ratio == v2.rule("height_ratio").ratio == 0.1
+    assert v1.zone_articles == v2.zone_articles
+    from geozones.text import zone_name
+
+    for z in ("body", "protection", "control", "general", "outside"):
+        for lang in ("en", "zh"):
+            assert zone_name(v1, z, lang) == zone_name(v2, z, lang)
+    assert v1.storey_height_m is None and v2.storey_height_m == 3.0
+    # /1 with the shipped pilot: the pilot file's storey height; /2: the station file's
+    assert ZoneSet(v1).storey_height_m == 3.0 and ZoneSet(v2, storey_height_m=2.8).storey_height_m == 2.8
+    # the /1 general-zone height rule still states that it is a reading (no note field in /1)
+    assert v1.rule("general_height").note == "assume_general_height"
+
+
+def test_station_schema_unknown_names_both(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(default_station_path().read_text(encoding="utf-8").replace(
+        'schema = "geozones.station/2"', 'schema = "geozones.station/9"'), encoding="utf-8")
+    with pytest.raises(StationFileError, match='"geozones.station/1" or "geozones.station/2"'):
+        load_station(p)
+
+
+ROOT = Path(__file__).parent.parent
+
+
+TOL_IN = 0.0005       # 0.5 mm: within the tolerance
+
+
+def south(d: float) -> shapely.Point:
+    return shapely.Point(0.0, -(HALF + d))
+
+
+def _norm(text: str) -> str:
+    text = text.replace("$5^\\circ$", "5°").replace("$90^\\circ$", "90°")
+    text = text.replace("$H \\leq D \\times \\tan 5^\\circ$", "H ≤ D × tan 5°")
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_rule_has_its_word_and_severity_follows_it(station):
+    fail_words = {"禁止", "不准", "不得", "不再修建", "大于", "不大于"}
+    review_words = {"不应", "应", "不宜", "远离"}
+    for rule in station.rules:
+        assert rule.word in fail_words | review_words, rule.id
+        if rule.word in review_words:
+            assert rule.severity == "review", rule.id
+        elif rule.id not in ("art16_planting", "art16_radiation", "general_height"):
+            # 禁止 with a condition the tool cannot decide ("影响…") is review, stated in reading
+            assert rule.severity == "fail", rule.id
+    for rid in ("art16_planting", "art16_radiation"):
+        assert station.rule(rid).reading_en
+
+
+def test_tolerance_is_a_station_setting(tmp_path, frame):
+    text = (ROOT / "data/stations/jiangxian.toml").read_text(encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace("tolerance_m = 0.001", "tolerance_m = 0.0"), encoding="utf-8")
+    exact = StationFrame(load_station(path))
+    assert exact.station.tolerance_m == 0.0
+    assert "setback_water" in one(exact, north(100.0), "water")["rules"]
+    assert "setback_water" not in one(exact, north(100.0 + TOL_IN), "water")["rules"]
+    a = run(frame, [north(10.0)], "building", 1.0)
+    assert any("1 mm" in n for n in assumptions(a, 0))
+
+
+def test_known_wind_decides(tmp_path):
+    text = (ROOT / "data/stations/jiangxian.toml").read_text(encoding="utf-8")
+    path = tmp_path / "wind.toml"
+    path.write_text(text.replace("upwind_sector_deg = 90.0",
+                                 "upwind_sector_deg = 90.0\nprevailing_wind_from_deg = 180.0"),
+                    encoding="utf-8")
+    fr = StationFrame(load_station(path))
+    assert one(fr, north(3000.0), "industrial", 10.0)["verdict"] == "pass"     # downwind
+    up = one(fr, south(3000.0), "industrial", 10.0)
+    assert up["zone"] == "general" and up["rules"] == ["general_industry"]      # upwind
+
+
+def test_quotes_are_verbatim(station):
+    plan = _norm((DATA / "jiangxian_plan_2024.txt").read_text(encoding="utf-8"))
+    for rule in station.rules:
+        for part in rule.quote_zh.split("……"):
+            assert _norm(part) in plan, (rule.id, part)
+    assert "与测量点垂线" in station.rule("sun_sector").quote_zh
+    assert "highest water line" not in station.rule("setback_water").quote_en
+    assert "highest water line" in station.rule("setback_water").reading_en
+
+
+def test_station_file_legal_bases_and_unpublished_annexes(station, frame):
+    text = (ROOT / "data/stations/jiangxian.toml").read_text(encoding="utf-8")
+    header = text.split("schema =", 1)[0]
+    assert "《山西省气象设施和气象探测环境保护办法》(2018)" in header and "GB 31221-2014" in header
+    assert "does not cite State Council Order No. 623" in header
+    assert "which applies GB 31221-2014 and State Council Order No. 623" not in text
+    a = run(frame, [north(300.0)], "building", 10.0)
+    assert any("Annex 1" in n and "incomplete" in n for n in assumptions(a, 0))
+
+
+def test_station_v1_file_still_loads(tmp_path):
+    # the schema /1 file of before issue 10 (rules name kinds; "pollution" is an old name)
+    old = load_station(DATA / "station_v1.toml")
+    fr = StationFrame(old)
+    assert old.rule("setback_pollution").kinds == {"interference"}
+    assert one(fr, north(500.0), "垃圾场")["verdict"] == "fail"
+    assert old.tolerance_m == 0.001
+
+
+CHECKS = re.search(r"^\[checks\].*?plausible_radius_m = 50000.0", SHIPPED, re.S | re.M).group(0)
+
+
+CHECKS_TABLE = re.search(r"^\[checks\].*?\n\n", SHIPPED, re.S | re.M).group(0)   # the whole table
+
+
+SCHEMA = re.search(r'schema = "geozones.station/\d"', SHIPPED).group(0)
+
+
+def _station(tmp_path, old, new):
+    p = tmp_path / "station.toml"
+    if old == "TOP":   # a top-level key: before the first table, the [checks] table gone
+        text = SHIPPED.replace(CHECKS_TABLE, "").replace(SCHEMA, SCHEMA + "\n" + new, 1)
+    else:
+        assert old in SHIPPED
+        text = SHIPPED.replace(old, new, 1)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ("angle_deg = 5.0", "angle_deg = 135.0", "(sun_sector).angle_deg"),     # negative heights today
+    ("angle_deg = 5.0", "angle_deg = 90.0", "(sun_sector).angle_deg"),
+    ("angle_deg = 5.0", "angle_deg = nan", "(sun_sector).angle_deg"),
+    ("ratio = 0.1", "ratio = inf", "(height_ratio).ratio"),
+    ("ratio = 0.1", "ratio = -0.1", "(height_ratio).ratio"),
+    ("general_upwind_m = 5000.0", "general_upwind_m = inf", "[zones].general_upwind_m"),
+    ("sector_radius_m = 100000.0", "sector_radius_m = nan", "[sun].sector_radius_m"),
+    ("TOP", "checks = 5", "[checks]"),  # traceback today
+    (CHECKS, "[checks]\nplausible_radius_m = inf", "[checks].plausible_radius_m"),
+    ("cma_id = 53965", 'cma_id = "53965"', "[station].cma_id"),
+    ("position_is_default = true", 'position_is_default = "yes"', "[station].position_is_default"),
+    ("size_m = 25.0", "size_m = 25.0\nsize_ft = 82", "[field].size_ft"),  # unknown key
+    ("TOP", 'colour = "red"', "colour"),
+])
+def test_station_numbers_types_and_keys(tmp_path, old, new, field):
+    with pytest.raises(StationFileError, match=re.escape(field)) as err:
+        load_station(_station(tmp_path, old, new))
+    assert str(err.value).startswith("station file ")
+
+
+def test_station_rule_beyond_must_be_below_within(tmp_path):
+    text = SHIPPED
+    m = re.search(r'id = "setback_railway"(.*?)\n\n', text, re.S)
+    assert m and "within = 200.0" in m.group(1)
+    p = tmp_path / "s.toml"
+    p.write_text(text.replace(m.group(0), m.group(0).replace("within = 200.0", "within = 200.0\nbeyond = 300.0")),
+                 encoding="utf-8")
+    with pytest.raises(StationFileError, match=re.escape("(setback_railway).beyond")):
+        load_station(p)
+
+
+def test_station_rule_unknown_key(tmp_path):
+    p = _station(tmp_path, "ratio = 0.1", "ratio = 0.1\nratoi = 0.2")
+    with pytest.raises(StationFileError, match=re.escape("(height_ratio).ratoi")):
+        load_station(p)
+
+
+def test_load_stations_folder(tmp_path):
+    """A folder of station files loads every one, sorted by file name; an empty folder and a
+    repeated id are one-line errors naming the folder/files."""
+    import pytest
+
+    from geozones.errors import StationFileError
+    from geozones.station import default_station_path, load_stations
+
+    text = default_station_path().read_text(encoding="utf-8")
+    (tmp_path / "b.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "a.toml").write_text(text.replace('id = "jiangxian"', 'id = "other"', 1), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a station", encoding="utf-8")
+    assert [s.id for s in load_stations(tmp_path)] == ["other", "jiangxian"]
+    assert [s.id for s in load_stations(tmp_path / "b.toml")] == ["jiangxian"]
+    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(StationFileError, match="both have id 'jiangxian'"):
+        load_stations(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(StationFileError, match="holds no station file"):
+        load_stations(empty)

@@ -9,8 +9,13 @@ import string
 import tomllib
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
+from pyproj import CRS
 
+from geozones.core.coords import from_frame
 from geozones.text import (
     KIND_NAMES,
     LANGS,
@@ -219,3 +224,41 @@ def test_core_errors_read_in_chinese_without_english_words():
     a = geozones.assess(np.array(["POINT (111.5745 35.5054)", "POLYGON((1 2, 3"], dtype=object), kind="building", height=10)
     assert str(a.problems[1]).startswith("row 1: 'POLYGON((1 2, 3' is neither WKT nor an existing file")
     assert a.problems[1].localized("zh").startswith("第 1 行：“POLYGON((1 2, 3”既不是 WKT")
+
+
+# --- words in use: articles, assumptions and messages in Chinese (from test_i18n) ---
+
+def _gdf(frame, geoms, **cols):
+    out = from_frame(np.array(geoms, dtype=object), frame.crs, CRS.from_epsg(4546))
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(out, crs=4546), crs=4546)
+
+
+def test_check_and_gz_message_name_articles_in_chinese(frame):
+    import geozones
+    from geozones.pilot import load_pilots
+    from geozones.text import article_label
+
+    # 300 m north of the fence, 31 m: over H <= D / 10 = 30 m (Art. 12.3 (2) ⑥)
+    g = _gdf(frame, [shapely.box(-5, 12.5 + 300, 5, 12.5 + 310)])
+    r = geozones.check(g, height=31, lang="zh")
+    arts = [f.article for f in r.findings]
+    assert "第十二条 3(2)⑥" in arts and not any("Art." in a for a in arts)
+    assert "Art." in geozones.assess_frame(g, height=31)["gz_message"].iloc[0]
+    assert "Art." not in geozones.assess_frame(g, height=31, lang="zh")["gz_message"].iloc[0]
+    rules = {x.id: x for p in load_pilots() for x in p.rules}
+    chifeng = next(x for x in rules.values() if x.article.startswith("Chifeng"))
+    assert article_label(chifeng.article, "zh", chifeng.article_zh).startswith("赤峰市 2023 年规划")
+    assert article_label(chifeng.article, "en", chifeng.article_zh) == chifeng.article
+
+
+def test_field_rotation_assumption_reads_source_zh_with_english_fallback(frame):
+    import geozones
+    from geozones.station import load_station
+
+    g = _gdf(frame, [shapely.box(-5, 312.5, 5, 322.5)])
+    zh = geozones.check(g, height=10, lang="zh").assumptions
+    assert any("方位未知，假定为 0°" in a for a in zh) and not any("rotation unknown" in a for a in zh)
+    en = geozones.check(g, height=10).assumptions
+    assert any("rotation unknown, assumed 0°" in a for a in en)
+    old = load_station("tests/data/station_v1.toml")  # an old file without source_zh still loads
+    assert old.sources["field"].get("zh") == "Art. 12.1 (1); rotation unknown, assumed 0°"

@@ -1,4 +1,5 @@
-"""Invariants that must hold for any proposal (hypothesis)."""
+"""Invariants of the rule engine (geozones/core/engine.py) that must hold for any proposal
+(hypothesis)."""
 
 import math
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from geometries import FIELD
 from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet
@@ -181,6 +182,13 @@ def test_ring_path_equals_the_geometry_path(zones, epsg):
     undecided = ~frame.measure_rings(p1.rings)[2]
     assert 100 < undecided.sum() < len(p1.rings) / 2   # and stepped aside where it must
     m0, m1 = a0.measurements, a1.measurements
+    # an independent reference first: D is shapely's distance to the fence box in the frame
+    # (the round trip through the source CRS moves a vertex by well under a millimetre)
+    # (rows too far to be measured, D NaN, left out)
+    got = m1.distance_m
+    measured = ~np.isnan(got)
+    assert measured.mean() > 0.9
+    np.testing.assert_allclose(got[measured], shapely.distance(local, FIELD)[measured], rtol=0, atol=1e-3)
     # equal to the bit here (GEOS's formulas); 1e-9 m leaves room for a GEOS built with
     # fused multiply-adds
     assert np.allclose(m1.distance_m, m0.distance_m, rtol=0, atol=1e-9, equal_nan=True)
@@ -215,6 +223,11 @@ def test_screen_chunk_same_with_the_path_off(zones, monkeypatch):
     monkeypatch.setattr(R, "ENABLED", False)
     off = screen_chunk(df, shapely.from_wkb(raw), raw, CRS.from_epsg(4546), zones, opts)
     pd.testing.assert_frame_equal(on[0], off[0])
+    # and both against an independent D: shapely's distance to the fence box in the frame
+    got = on[0]["gz_distance_m"].to_numpy(dtype=float)
+    measured = ~np.isnan(got)
+    assert measured.mean() > 0.9
+    np.testing.assert_allclose(got[measured], shapely.distance(local, FIELD)[measured], rtol=0, atol=1e-3)
     assert np.array_equal(on[2], off[2])
     assert np.allclose(on[3], off[3], rtol=1e-12, equal_nan=True)
 

@@ -17,7 +17,6 @@ beyond 875 m).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -244,82 +243,12 @@ def test_one_station_folder_agrees_with_the_single_station_path(tmp_path):
     assert many.gz_station.tolist() == ["jiangxian"] * 5
 
 
-def test_cli_screen_stations_long_and_zh(folder, tmp_path):
-    geoms = from_frame(np.array([g for _, g, _ in ROWS[:5]], dtype=object), _a_frame().crs, CRS.from_epsg(4326))
-    gdf = gpd.GeoDataFrame({"h": [r[2] for r in ROWS[:5]]}, geometry=list(geoms), crs=4326)
-    gdf.to_file(tmp_path / "in.gpkg")
-    runner = CliRunner()
-    res = runner.invoke(main, ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "out.gpkg"),
-                               "--stations", str(folder), "--height-field", "h", "--long",
-                               str(tmp_path / "long.parquet"), "--lang", "zh", "--no-datum-check"])
-    assert res.exit_code == 0, res.output
-    assert "站点数：2" in res.output and "不在任何站点影响范围内的行：1" in res.output
-    out = gpd.read_file(tmp_path / "out.gpkg", layer="in")
-    assert out.gz_message.iloc[4] == "通过 · 10 公里内无气象站"
-    assert "其他可及站点：b 通过" in out.gz_message.iloc[1]
-    long = pd.read_parquet(tmp_path / "long.parquet")
-    assert len(long) == 7 and long.gz_row.tolist() == [0, 1, 1, 2, 2, 3, 3]
-    # --long without --stations, and --station with --stations: one line each, exit 2
-    res = runner.invoke(main, ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "o2.gpkg"),
-                               "--long", str(tmp_path / "l2.csv")])
-    assert res.exit_code == 2 and "--long needs --stations" in res.output
-    res = runner.invoke(main, ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "o3.gpkg"),
-                               "--stations", str(folder), "--station", str(default_station_path())])
-    assert res.exit_code == 2 and "exclude each other" in res.output
-    assert not (tmp_path / "o2.gpkg").exists() and not (tmp_path / "o3.gpkg").exists()
-
-
-def _lonlat(x: float, y: float) -> str:
-    p = from_frame(np.array([shapely.Point(x, y)], dtype=object), _a_frame().crs, CRS.from_epsg(4326))[0]
-    return f"POINT ({p.x:.9f} {p.y:.9f})"
-
-
-def test_cli_check_stations_names_the_governing_station(folder):
-    runner = CliRunner()
-    res = runner.invoke(main, ["check", "--footprint", _lonlat(9200.0, 0.0), "--height", "790",
-                               "--stations", str(folder), "--crs", "EPSG:4326"])
-    assert res.exit_code == 0, res.output
-    assert res.output.startswith("Verdict: FAIL\nGoverning station: b; stations in reach: b, a")
-    assert "a: pass · outside the protection zones · 9,187.50 m from the fence · permitted height 803.80 m" in res.output
-    res = runner.invoke(main, ["check", "--footprint", _lonlat(9200.0, 0.0), "--height", "790",
-                               "--stations", str(folder), "--crs", "EPSG:4326", "--json"])
-    data = json.loads(res.output)
-    assert (data["verdict"], data["station"], data["stations"]) == ("fail", "b", ["b", "a"])
-    assert data["max_height_m"] == pytest.approx((L_AB - 9212.5) * TAN5, abs=0.01)
-    assert data["governing"]["verdict"] == "fail" and data["others"][0]["verdict"] == "pass"
-    res = runner.invoke(main, ["check", "--footprint", _lonlat(0.0, 40_000.0), "--height", "20",
-                               "--stations", str(folder), "--crs", "EPSG:4326", "--lang", "zh"])
-    assert res.exit_code == 0, res.output
-    assert res.output.startswith("结论: 通过\n10 公里内无气象站")
-    assert res.output.count("10 公里内无气象站") == 1
-
-
 def test_check_stations_pilot_rules_once_without_a_station():
     """Pinglu (81 km from Jiangxian) is in reach of no station: the pilot rules still apply
     (60 m ÷ 3 m = 20 storeys > 18: review), and no station is quoted."""
     r = check_stations("POINT (111.2 34.84)", height=60, network=StationNetwork([load_station()]))
     assert (r.verdict, r.station, r.stations, r.no_station_km) == ("review", None, [], 10.0)
     assert r.pilot["inside"] and r.pilot["verdict"] == "review" and r.pilot["storeys"] == 20.0
-
-
-def test_cli_refusals_are_one_line(folder, tmp_path):
-    """--dem, --map and --reports are not yet available with --stations; --long needs .csv or
-    .parquet; check --station with --stations: one line each, exit 2, nothing written."""
-    gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(LON + 0.01, LAT)], crs=4326).to_file(tmp_path / "in.gpkg")
-    runner = CliRunner()
-    base = ["screen", str(tmp_path / "in.gpkg"), "-o", str(tmp_path / "out.gpkg"), "--stations", str(folder)]
-    (tmp_path / "dem.tif").write_bytes(b"")
-    for extra, words in ((["--dem", str(tmp_path / "dem.tif")], "--dem with --stations is not supported yet"),
-                         (["--map", str(tmp_path / "m.html")], "--map is not available with --stations yet"),
-                         (["--reports", str(tmp_path / "r")], "--reports is not available with --stations yet"),
-                         (["--long", str(tmp_path / "l.txt")], "cannot tell the format of")):
-        res = runner.invoke(main, base + extra)
-        assert res.exit_code != 0 and words in res.output, (extra, res.output)
-        assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
-    assert not (tmp_path / "out.gpkg").exists()
-    res = runner.invoke(main, ["check", "--footprint", "POINT (111.58 35.504)", "--stations", str(folder),
-                               "--station", str(default_station_path()), "--lang", "zh"])
-    assert res.exit_code == 2 and "--station 与 --stations 不能同时使用" in res.output
 
 
 def test_wide_row_is_the_worst_and_lowest_of_its_long_rows(screened):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, read_output, square_north
+from conftest import HALF, TAN5, square_north
 from pyproj import CRS, Geod
 
 import geozones
@@ -92,31 +92,6 @@ def test_hint_without_verdict_change_and_not_when_crs_given(frame):
     assert "--crs GCJ-02" not in " ".join(r.assumptions)
 
 
-@pytest.mark.parametrize("datum", ["GCJ-02", "BD-09"])
-def test_check_cli_and_screen_read_the_datum(tmp_path, frame, datum):
-    wgs = from_frame(np.array([square_north(300.0)], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
-    shifted = _shift(wgs, datum)
-    runner = CliRunner()
-    res = runner.invoke(main, ["check", "--footprint", shifted.wkt, "--crs", datum.replace("-", "").lower(),
-                               "--height", "31", "--json"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
-    assert out["verdict"] == "fail" and out["distance_m"] == pytest.approx(300.0, abs=0.05)
-    # a GeoJSON (which always says WGS84) traced on the web map, screened with --crs
-    src = tmp_path / "traced.geojson"
-    gpd.GeoDataFrame({"h": [31.0]}, geometry=[shifted], crs=4326).to_file(src)
-    dst = tmp_path / "out.gpkg"
-    res = runner.invoke(main, ["screen", str(src), "-o", str(dst), "--crs", datum, "--height-field", "h"])
-    assert res.exit_code == 0, res.output
-    assert f"read as {datum}" in res.output
-    got = read_output(dst)
-    assert got["gz_verdict"][0] == "fail"
-    assert got["gz_distance_m"][0] == pytest.approx(300.0, abs=0.05)
-    # the output geometry is WGS84 again (GIS tools know no GCJ-02): back on the original
-    assert got.crs.to_epsg() == 4326
-    assert got.geometry[0].hausdorff_distance(wgs) < 1e-7
-
-
 def test_assess_and_horizon_and_pilot_boundary(tmp_path, frame):
     wgs = from_frame(np.array([square_north(300.0)], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
     gcj = _shift(wgs, "GCJ-02")
@@ -142,23 +117,6 @@ def test_assess_and_horizon_and_pilot_boundary(tmp_path, frame):
     gpd.GeoDataFrame(geometry=[_shift(pinglu, "GCJ-02")], crs=4326).to_file(shifted)
     back, _ = read_boundary(shifted, "GCJ-02")
     assert back.symmetric_difference(pinglu).area / pinglu.area < 1e-6
-
-
-def test_screen_summary_says_web_numbers_need_crs(tmp_path, frame):
-    wgs = from_frame(np.array([square_north(300.0)], dtype=object), frame.crs, CRS.from_epsg(4326))[0]
-    src = tmp_path / "sites.csv"
-    src.write_text(f'wkt,h\n"{wgs.wkt}",31\n', encoding="utf-8")
-    res = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h",
-                                    "-o", str(tmp_path / "o.gpkg")])
-    assert res.exit_code == 0, res.output
-    assert "--crs GCJ-02" in res.output and "--crs BD-09" in res.output
-    # 31 m, 300 m north: fails as WGS84 (30 m allowed); as GCJ-02 the site is ~560 m away
-    # and passes (≥ 55 m allowed): one row changes under each web datum
-    assert "read as GCJ-02, 1 rows would get another verdict" in res.output
-    assert "read as BD-09, 1 rows would get another verdict" in res.output
-    quiet = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h",
-                                      "-o", str(tmp_path / "o2.gpkg"), "--no-datum-check"])
-    assert quiet.exit_code == 0 and "another verdict" not in quiet.output
 
 
 def test_pilot_boundary_crs_option(tmp_path):

@@ -87,9 +87,11 @@ def test_straddling_sun_limit_governs(frame):
 
 
 def test_empty_geometry_is_not_assessed(frame):
-    a = run(frame, [shapely.Point(), None], "building", 5.0)
-    assert list(a.zone) == [None, None]
-    assert list(a.verdict) == [None, None]
+    from geometries import EMPTY_POINT, EMPTY_POLYGON
+
+    a = run(frame, [shapely.Point(), None, EMPTY_POLYGON, EMPTY_POINT], "building", 5.0)
+    assert list(a.zone) == [None] * 4
+    assert list(a.verdict) == [None] * 4
 
 
 def test_zone_polygons_do_not_overlap(frame):
@@ -101,3 +103,29 @@ def test_zone_polygons_do_not_overlap(frame):
     # protection band area: (25 + 2·50)² − 4·50² + π·50² − 25² (minus the field)
     expected = (25 + 100) ** 2 - 4 * 50 ** 2 + math.pi * 50 ** 2 - 25 ** 2
     assert polys["protection"].area == pytest.approx(expected, rel=1e-3)
+
+
+def test_awkward_geometries_measured_as_shapely_measures_them(frame):
+    """D of each awkward geometry equals a plain ``shapely.distance`` to the 25 m fence box."""
+    from geometries import FIELD, HOLE_AROUND_FIELD, MULTIPART_ACROSS_ZONES, ON_THE_LINES, POINTS, ROAD_CENTRE_LINE
+
+    geoms = [HOLE_AROUND_FIELD, MULTIPART_ACROSS_ZONES, ROAD_CENTRE_LINE, *POINTS, *(g for _, g in ON_THE_LINES)]
+    a = run(frame, geoms, height=1.0)
+    want = [float(shapely.distance(g, FIELD)) for g in geoms]
+    assert want[:3] == pytest.approx([20.0, 30.0, 55.0]) and want[-6:] == [d for d, _ in ON_THE_LINES]
+    np.testing.assert_allclose(a.measurements.distance_m, want, atol=1e-6)
+    # the nearest part governs: a multipart with a part 30 m away is in the protection range
+    assert a.zone[1] == "protection" and a.zone[0] == "protection"
+
+
+def test_one_millimetre_either_side_of_the_lines(frame):
+    """50 m and 1000 m from the fence and 1 mm either side. The station file's tolerance is
+    1 mm (``tolerance_m = 0.001``): a footprint up to 1 mm past a line still counts as within
+    it, 1 cm past it does not (RULES.md: "within 50 m", "within 1000 m")."""
+    from geometries import ON_THE_LINES, square_at
+
+    got = [(d, one(frame, g, height=1.0)["zone"]) for d, g in ON_THE_LINES]
+    assert got == [(49.999, "protection"), (50.0, "protection"), (50.001, "protection"),
+                   (999.999, "control"), (1000.0, "control"), (1000.001, "control")]
+    assert one(frame, square_at(50.01), height=1.0)["zone"] == "control"
+    assert one(frame, square_at(1000.01), height=1.0)["zone"] == "general"

@@ -1,14 +1,19 @@
 """CRS handling: the same proposal in three CRSs, axis orders, and refused coordinates."""
 
+from __future__ import annotations
+
 import numpy as np
 import pytest
 import shapely
 from conftest import HALF, square_north
+from geometries import sliver
 from pyproj import CRS
 
 import geozones
-from geozones.core.coords import from_frame, parse_crs
+from geozones.check import ZoneSet
+from geozones.core.coords import from_frame, parse_crs, to_frame
 from geozones.errors import CoordinateError, CRSError
+from geozones.station import default_station_path, load_station
 
 
 def _in(frame, geom, epsg):
@@ -102,3 +107,32 @@ def test_field_corner_distance_in_wgs84(frame):
     # A point 30 m east and 40 m north of the NE fence corner is 50 m from the fence.
     p = _in(frame, shapely.Point(HALF + 30, HALF + 40), 4326)
     assert geozones.check(p, kind="road").distance_m == pytest.approx(50.0, abs=0.01)
+
+
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return ZoneSet()
+
+
+
+
+def test_sliver_is_valid_here_and_invalid_in_the_frame(zones):
+    g = sliver()
+    local, _ = to_frame(np.array([g]), parse_crs("EPSG:4326"), zones.frame.crs, zones.anchors_m)
+    assert g.is_valid and not local[0].is_valid
+
+
+def test_coordinate_diagnosis_uses_the_stations_zone(tmp_path):
+    # A station at 117.1° E: Gauss-Krüger coordinates with the zone number 39 in the easting
+    # (EPSG:4527) given as EPSG:4326 are recognised, with no EPSG code written in the code.
+    text = default_station_path().read_text(encoding="utf-8").replace(
+        "longitude_deg = 111.571", "longitude_deg = 117.1").replace(
+        "latitude_deg = 35.504", "latitude_deg = 36.0")
+    path = tmp_path / "east.toml"
+    path.write_text(text, encoding="utf-8")
+    zones = ZoneSet(load_station(path), pilots=())
+    site = from_frame(np.array([shapely.Point(0, 500)], dtype=object), zones.frame.crs, CRS.from_epsg(4527))[0]
+    with pytest.raises(CoordinateError, match="EPSG:4527"):
+        geozones.check(site, crs="EPSG:4546", zones=zones)

@@ -1,0 +1,107 @@
+"""Awkward geometries shared by the tests, in one place.
+
+Two families:
+
+* In the station frame (metres, x east, y north, origin at the centre of the 25 m field, as in
+  ``conftest``): the field itself, empty geometries, a polygon with a hole, footprints exactly
+  on the 50 m and 1000 m lines and 1 mm either side, a multipart across zones, a road centre
+  line (to be given a width) and points. Their distance D to the fence is known by
+  construction; ``FIELD`` lets a test measure it independently with ``shapely.distance``.
+* Hostile rows in WGS84 (lon, lat) as a planner's file may hold them: a bow-tie, a NaN
+  vertex, a curved polygon (CURVEPOLYGON) as WKT and as ISO WKB, a sliver that is valid in
+  degrees and self-intersecting in the station frame, and a hypothesis strategy of random
+  valid and invalid WKT.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import shapely
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+HALF = 12.5  # half the 25 m field [m]
+
+# --- in the station frame -----------------------------------------------------------------
+
+FIELD = shapely.box(-HALF, -HALF, HALF, HALF)  # the fence, unrotated (the shipped station)
+EMPTY_POLYGON = shapely.Polygon()
+EMPTY_POINT = shapely.from_wkt("POINT EMPTY")
+# a ring-shaped parcel whose hole holds the field: 20 m from the fence all round
+HOLE_AROUND_FIELD = shapely.Polygon(shapely.box(-200, -200, 200, 200).exterior.coords,
+                                    [shapely.box(-HALF - 20, -HALF - 20, HALF + 20, HALF + 20).exterior.coords])
+
+
+def square_at(d_m: float, size_m: float = 10.0) -> shapely.Polygon:
+    """A ``size_m`` square due north whose south edge is ``d_m`` metres from the fence. [m]"""
+    y0 = HALF + d_m
+    return shapely.box(-size_m / 2, y0, size_m / 2, y0 + size_m)
+
+
+MM = 0.001
+# footprints on the protection-range edge (50 m) and the control-zone edge (1000 m), and 1 mm
+# either side: (distance to the fence [m], footprint)
+ON_THE_LINES = [(d, square_at(d)) for edge in (50.0, 1000.0) for d in (edge - MM, edge, edge + MM)]
+# one parcel in two parts: 30 m (protection range) and 300 m (control zone) north
+MULTIPART_ACROSS_ZONES = shapely.MultiPolygon([square_at(30.0), square_at(300.0)])
+# a road centre line 55 m north of the fence: 12 m wide, its edge is 49 m away
+ROAD_CENTRE_LINE = shapely.LineString([(-200, HALF + 55), (200, HALF + 55)])
+POINTS = [shapely.Point(0, HALF + d) for d in (10.0, 100.0, 1500.0)]
+
+
+# --- hostile rows in WGS84 ----------------------------------------------------------------
+
+LON0, LAT0 = 111.57, 35.512      # about 800 m north-east of the field: control belt
+BOWTIE = shapely.from_wkt("POLYGON ((111.574 35.505, 111.575 35.506, 111.575 35.505, "
+                          "111.574 35.506, 111.574 35.505))")
+NAN = shapely.from_wkt("POLYGON ((111.574 35.505, 111.575 NaN, 111.575 35.505, 111.574 35.505))")
+CIRCLE_WKT = ("CURVEPOLYGON (CIRCULARSTRING (111.574 35.505, 111.575 35.506, 111.576 35.505, "
+              "111.575 35.504, 111.574 35.505))")
+
+
+def sliver():
+    """Valid in EPSG:4326; its vertex D lies 1e-7° (about 1 cm) above the 1.8 km edge AB,
+    and the edge's image in the station frame bends past D: self-intersecting there."""
+    a, b = (LON0, LAT0), (LON0 + 0.02, LAT0)
+    c, d, e = (LON0 + 0.02, LAT0 + 0.001), (LON0 + 0.01, LAT0 + 1e-7), (LON0, LAT0 + 0.001)
+    return shapely.Polygon([a, b, c, d, e, a])
+
+
+def _curve_wkb():
+    """CIRCLE_WKT's circle as ISO WKB (CurvePolygon, type 10, of one CircularString, type 8)."""
+    pts = [(111.574, 35.505), (111.575, 35.506), (111.576, 35.505), (111.575, 35.504), (111.574, 35.505)]
+    ring = struct.pack("<BII", 1, 8, len(pts)) + b"".join(struct.pack("<dd", *p) for p in pts)
+    return struct.pack("<BII", 1, 10, 1) + ring
+
+
+coord = st.floats(min_value=-0.02, max_value=0.02, allow_nan=False)
+special = st.sampled_from([float("nan"), float("inf"), 1e300, -1e300, 0.0])
+vertex = st.tuples(coord, coord) | st.tuples(special, coord)
+
+
+@st.composite
+def geometries(draw):
+    """Random WKT near the station: polygons, lines, points, collections, empties and curves,
+    with NaN, infinite and huge vertices among them."""
+    kind = draw(st.sampled_from(["polygon", "line", "point", "collection", "empty", "curve"]))
+    pts = [(111.575 + x, 35.51 + y) for x, y in draw(st.lists(vertex, min_size=1, max_size=7))]
+    if kind == "point":
+        return f"POINT ({pts[0][0]!r} {pts[0][1]!r})"
+    if kind == "empty":
+        return draw(st.sampled_from(["POLYGON EMPTY", "", "GEOMETRYCOLLECTION EMPTY"]))
+    text = ", ".join(f"{x!r} {y!r}" for x, y in pts)
+    if kind == "line":
+        return f"LINESTRING ({text}, {pts[0][0]!r} {pts[0][1]!r})"
+    if kind == "curve":
+        three = (pts * 3)[:3]
+        return "CIRCULARSTRING (" + ", ".join(f"{x!r} {y!r}" for x, y in three) + ")"
+    ring = f"({text}, {pts[0][0]!r} {pts[0][1]!r})"
+    poly = f"POLYGON ({ring})"
+    if kind == "collection":
+        return f"GEOMETRYCOLLECTION ({poly}, POINT ({pts[0][0]!r} {pts[0][1]!r}))"
+    return poly
+
+
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

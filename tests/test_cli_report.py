@@ -1,0 +1,23 @@
+"""`geozones report`: one assessment report from the command line."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import square_north, to_wgs84
+
+from geozones.cli import main
+
+
+@pytest.fixture(scope="module")
+def proposal(frame):
+    return to_wgs84(frame, square_north(200.0))
+
+
+def test_cli_report(tmp_path, proposal):
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "--height", "25", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "height_ratio" in out.read_text(encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.docx")])
+    assert r.exit_code == 3 and ".pdf" in r.output and "Traceback" not in r.output

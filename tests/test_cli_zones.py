@@ -1,0 +1,91 @@
+"""`geozones zones`: zone and permitted-height step layers in every format, with styles."""
+
+import sqlite3
+import zipfile
+
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+from conftest import HALF, TAN5, read_output
+
+from geozones.cli import main
+
+
+def test_zones_steps_polygons(tmp_path, frame):
+    out = tmp_path / "steps.gpkg"
+    res = CliRunner().invoke(main, ["zones", "-o", str(out), "--steps", "10", "--extent", "1200",
+                                    "--resolution", "4", "--crs", "EPSG:4546"])
+    assert res.exit_code == 0, res.output
+    steps = read_output(out, layer="height_steps")
+    assert dict(pyogrio.list_layers(out))["height_steps"] == "MultiPolygon"
+    local = steps.to_crs(frame.crs)
+
+    def band_at(x, y):
+        hit = local[local.contains(shapely.Point(x, y))]
+        assert len(hit) == 1
+        return float(hit["from_m"].iloc[0]), float(hit["to_m"].iloc[0])
+
+    # north, 300 m from the fence: D/10 = 30 m -> band 30-40; 250 m: 25 m -> 20-30
+    assert band_at(0, HALF + 305) == (30.0, 40.0)
+    assert band_at(0, HALF + 250) == (20.0, 30.0)
+    # east (sunrise sector), 300 m: 300·tan5 = 26.2 m -> 20-30, stricter than north's 30-40
+    assert band_at(HALF + 300, 0) == (20.0, 30.0)
+    assert 300 * TAN5 < 30
+    qml = sqlite3.connect(out).execute("SELECT styleQML FROM layer_styles").fetchone()[0]
+    assert 'attr="from_m"' in qml
+
+
+@pytest.mark.parametrize("ext", [".kml", ".kmz"])
+def test_zones_kml_keeps_colours_and_attribute_table(tmp_path, ext):
+    out = tmp_path / f"z{ext}"
+    assert CliRunner().invoke(main, ["zones", "-o", str(out)]).exit_code == 0
+    if ext == ".kmz":
+        text = zipfile.ZipFile(out).read("doc.kml").decode()
+    else:
+        text = out.read_text(encoding="utf-8")
+    # protection belt fill #d7301f as KML aabbggrr
+    assert "<PolyStyle><color>6e1f30d7</color>" in text
+    assert "<th>article</th><td>Art. 12.2</td>" in text
+    assert '<Data name="zone"><value>protection</value></Data>' in text
+    # GDAL reads it back as a valid KML with 7 placemarks
+    gdf = read_output(out) if ext == ".kml" else None
+    if gdf is not None:
+        assert len(gdf) == 7
+
+
+def test_zones_gpkg_style(tmp_path):
+    out = tmp_path / "z.gpkg"
+    assert CliRunner().invoke(main, ["zones", "-o", str(out)]).exit_code == 0
+    qml = sqlite3.connect(out).execute("SELECT styleQML FROM layer_styles WHERE f_table_name='zones'").fetchone()[0]
+    assert 'attr="zone"' in qml and 'value="protection"' in qml
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_zones_export(runner, tmp_path):
+    out = tmp_path / "z.gpkg"
+    res = runner.invoke(main, ["zones", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    z = read_output(out)
+    assert list(z["zone"]) == ["body", "protection", "control", "general", "sunrise", "sunset",
+                               "pilot:pinglu"]
+    assert z["provisory"].tolist() == [False] * 6 + [True]
+    assert z.crs.to_epsg() == 4326
+    # exporting again without --overwrite is refused and the file is kept
+    res = runner.invoke(main, ["zones", "-o", str(out)])
+    assert res.exit_code == 3 and "--overwrite" in res.output
+    body = z.set_index("zone").to_crs(4546).loc["body", "geometry"]
+    assert body.area == pytest.approx(625.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("ext", ["geojson", "kml", "shp", "fgb"])
+def test_zones_formats(runner, tmp_path, ext):
+    out = tmp_path / f"z.{ext}"
+    res = runner.invoke(main, ["zones", "-o", str(out), "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    assert len(read_output(out)) == 7
+    assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind

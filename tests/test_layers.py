@@ -1,0 +1,33 @@
+"""Zone and height-step layers for GIS users (geozones/layers.py), against the station file's
+distances and shapely areas worked out in the test."""
+
+import math
+
+import pytest
+import shapely
+
+from geozones.layers import height_steps, zone_layer
+
+
+def test_zone_bands_have_the_areas_of_minkowski_buffers(frame):
+    # the protection band is the 25 m field buffered by 50 m minus the field:
+    # (25 + 100)² − (4 − π) · 50² − 25² = 25² + 4·25·50 + π·50² − 25²
+    z = zone_layer(frame, crs=frame.crs).set_index("zone")
+    assert list(z.loc[["protection", "control"], "from_m"]) == [0.0, 50.0]
+    want = 4 * 25 * 50 + math.pi * 50 ** 2
+    assert z.loc["protection", "geometry"].area == pytest.approx(want, rel=2e-3)
+    field = shapely.box(-12.5, -12.5, 12.5, 12.5)
+    ring = field.buffer(1000, quad_segs=64).difference(field.buffer(50, quad_segs=64))
+    assert z.loc["control", "geometry"].area == pytest.approx(ring.area, rel=2e-3)
+    assert set(z.index) >= {"body", "protection", "control", "general", "sunrise", "sunset"}
+
+
+def test_height_steps_north_of_the_field_follow_d_over_ten(frame):
+    # due north (outside the sun sectors) the limit is D / 10: the 10-20 m band holds
+    # D = 100-200 m, i.e. y = 112.5-212.5 in the station frame
+    steps = height_steps(frame, step_m=10.0, extent_m=400.0, resolution_m=5.0, crs=frame.crs)
+    band = steps[steps["from_m"] == 10.0].union_all()
+    assert band.contains(shapely.Point(0, 12.5 + 150))
+    assert not band.contains(shapely.Point(0, 12.5 + 250)) and not band.contains(shapely.Point(0, 12.5 + 60))
+    nothing = steps[(steps["from_m"] == 0) & (steps["to_m"] == 0)].union_all()
+    assert nothing.contains(shapely.Point(0, 12.5 + 25))           # inside 50 m nothing may stand

@@ -28,7 +28,7 @@ from .core.coords import parse_crs
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
 from .errors import InputError, OutputError
-from .io import atomic_output
+from .io import OutputChunk, atomic_output
 from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
@@ -502,7 +502,7 @@ class ChunkContext:
 
 
 def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
-                 input_rows: np.ndarray | None = None) -> tuple[gpd.GeoDataFrame, ScreenSummary]:
+                 input_rows: np.ndarray | None = None) -> tuple[OutputChunk, ScreenSummary]:
     """One chunk screened: the output rows (input columns, then ours, then geometry) and the
     chunk's summary (rows numbered from 0, or by ``input_rows``, each row's input position;
     :meth:`ScreenSummary.merge` adds it to the run's).
@@ -530,23 +530,21 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
         written_out = geoms_to_wgs84(written, ctx.crs, ctx.opts.axis_order == "yx")[0]
     else:
         written_out = written
-    out = gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
-                           geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs)
+    out = OutputChunk(gpd.GeoDataFrame(pd.concat([base, cols], axis=1),
+                                       geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs))
     # the input's own WKB, written as it is where that gives the same bytes (for the writers
-    # that turn the chunk into Arrow first: pandas copies ``attrs`` into every derived frame)
+    # that turn the chunk into Arrow)
     if not ctx.datum and ctx.driver not in ("CSV", "ESRI Shapefile"):
-        from .io import BOUNDS_HINT, WKB_HINT, reusable_wkb
+        from .io import reusable_wkb
 
         # rows read as given: written as read (a repair of unreadable input is encoded)
-        wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, None, written))
+        out.wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, None, written))
         if unbuilt is not None:   # rows never built: only their WKB can be written
-            rows, bounds = unbuilt
-            if wkb is None:
-                wkb = np.full(len(written), None, dtype=object)
-            wkb[rows] = np.asarray(raw, dtype=object)[rows]
-            out.attrs[BOUNDS_HINT] = (rows, bounds)
-        if wkb is not None:
-            out.attrs[WKB_HINT] = wkb
+            rows, _bounds = unbuilt
+            if out.wkb is None:
+                out.wkb = np.full(len(written), None, dtype=object)
+            out.wkb[rows] = np.asarray(raw, dtype=object)[rows]
+            out.as_read = unbuilt
     elif unbuilt is not None:   # a writer that needs geometries: never left unbuilt
         raise AssertionError("rows left unbuilt for a writer that needs geometries")
     if len(df.columns):

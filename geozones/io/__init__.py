@@ -32,7 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from .arrow import BBOX_HINT, BOUNDS_HINT, ORDER_HINT, WKB_HINT, bounds_of, covering, regroup, reusable_wkb, to_arrow
+from .arrow import BBOX_HINT, OutputChunk, bounds_of, covering, regroup, reusable_wkb, to_arrow
 from .atomic import (
     SHAPEFILE_PARTS,
     InputFingerprint,
@@ -57,7 +57,6 @@ from .geoparquet import (
     SORTED_ROW_GROUP_ROWS,
     GeoParquetReader,
     write_geoparquet,
-    write_presorted_geoparquet,
     write_sorted_geoparquet,
 )
 from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets
@@ -83,9 +82,9 @@ __all__ = [
     "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
-    "write_geoparquet", "write_sorted_geoparquet", "write_presorted_geoparquet",
+    "write_geoparquet", "write_sorted_geoparquet",
     "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
-    "geometry_type_of", "WKB_HINT", "BOUNDS_HINT", "ORDER_HINT", "BBOX_HINT", "regroup",
+    "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
     "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets",
     # outputs that never destroy anything
     "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
@@ -117,10 +116,3 @@ def open_reader(path: str | Path, *, layer: str | None = None, encoding: str | N
 
 #: The batch path's name for :func:`open_reader`.
 TableSource = open_reader
-
-# kept for the batch refactor's merge; remove after (screen.py and presort.py import them)
-_split_wkb = split_wkb
-_bounds_of = bounds_of
-_covering = covering
-_bucketed = bucketed
-_sorted_buckets = sorted_buckets

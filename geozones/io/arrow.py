@@ -1,34 +1,55 @@
-"""Chunks as Arrow tables, the form every writer takes: :func:`to_arrow`, the hints a chunk
-carries between the screen and the writer, and a stream's schema kept stable across chunks.
-
-The hints ride in a chunk's ``attrs`` (popped by :func:`to_arrow`): :data:`WKB_HINT` (the
-input's own WKB, written as it is where that gives the same bytes), :data:`BOUNDS_HINT`
-(the bounds of rows never built), :data:`ORDER_HINT` (rows in curve order) and, as a column,
-:data:`BBOX_HINT` (a GeoParquet covering computed by a dask worker).
+"""Chunks as Arrow tables, the form every writer takes: :func:`to_arrow`, the
+:class:`OutputChunk` a screen hands the writer (its rows, and the input's WKB the writer may
+copy rather than encode again), and a stream's schema kept stable across chunks.
+:data:`BBOX_HINT` names the GeoParquet covering column a worker computes for the writer.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
 
 from ..errors import InputError, OutputError, first_line
 
-__all__ = ["WKB_HINT", "BOUNDS_HINT", "ORDER_HINT", "BBOX_HINT", "reusable_wkb", "to_arrow",
+__all__ = ["OutputChunk", "BBOX_HINT", "reusable_wkb", "to_arrow", "frame_of",
            "stable_schema", "cast_chunk", "failing_column", "covering", "bounds_of", "regroup",
            "geoms_of", "as_table"]
 
 
-#: ``attrs`` key of a chunk: per row the input's WKB where it can be written as it is
-#: (:func:`reusable_wkb`), None elsewhere; :func:`to_arrow` encodes only the other rows.
-WKB_HINT = "gz_input_wkb"
-#: ``attrs`` key of a chunk: ``(rows, bounds (n, 4))`` of rows whose geometry is None because
-#: it was never built (written from :data:`WKB_HINT`): their bounds as read, for the covering.
-BOUNDS_HINT = "gz_input_bounds"
-#: ``attrs`` key of a chunk whose rows come in curve order (:mod:`geozones.presort`):
-#: ``(input rows, bounds (n, 4))``: :func:`to_arrow` writes the rows as ``gz_row`` after the
-#: geometry, and checks that the bounds the rows were sorted by are the covering's.
-ORDER_HINT = "gz_input_order"
+
+
+@dataclass
+class OutputChunk:
+    """A chunk of output rows and what the writer may take from the input as it was read.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        The rows: the input's columns, ours, the geometry.
+    wkb : numpy.ndarray of bytes or None, optional
+        Per row, the input's WKB where writing it unchanged gives the very bytes the encoder
+        would write (:func:`reusable_wkb`), None elsewhere; :func:`to_arrow` encodes only the
+        other rows.
+    as_read : tuple of (numpy.ndarray, numpy.ndarray), optional
+        ``(rows, bounds (k, 4))``: rows whose ``frame`` geometry is None because the screen
+        measured them without building one; ``wkb`` holds them, and ``bounds`` (as read, in
+        the output CRS) serve the GeoParquet covering.
+    """
+
+    frame: Any
+    wkb: np.ndarray | None = None
+    as_read: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def frame_of(chunk):
+    """The GeoDataFrame of a chunk (an :class:`OutputChunk` or a GeoDataFrame)."""
+    return chunk.frame if isinstance(chunk, OutputChunk) else chunk
 #: The first 5 bytes of little-endian 2D WKB of a Point, LineString and Polygon.
 _PLAIN_WKB_HEADS = np.array([b"\x01" + k.to_bytes(4, "little") for k in range(1, 4)], dtype="S5")
 
@@ -63,16 +84,17 @@ def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None
     return out
 
 
-def to_arrow(gdf, bbox: bool = False):
-    """A GeoDataFrame as an Arrow table: attributes, then ISO WKB geometry named ``geometry``;
-    with ``bbox`` (for a GeoParquet output) also the covering column :data:`BBOX_HINT`, from
-    the geometries in hand rather than by parsing the WKB again. Rows whose input WKB the
-    chunk carries (``attrs[WKB_HINT]``) are written with those bytes, not encoded again."""
+def to_arrow(chunk, bbox: bool = False):
+    """A chunk (a GeoDataFrame or an :class:`OutputChunk`) as an Arrow table: attributes,
+    then ISO WKB geometry named ``geometry``; with ``bbox`` (for a GeoParquet output) also
+    the covering column :data:`BBOX_HINT`, from the geometries in hand rather than by parsing
+    the WKB again. Rows whose input WKB an :class:`OutputChunk` carries are written with those
+    bytes, not encoded again."""
     import pyarrow as pa
 
-    given = gdf.attrs.pop(WKB_HINT, None)  # popped first: pandas would copy it into every derived frame
-    unbuilt = gdf.attrs.pop(BOUNDS_HINT, None)
-    order = gdf.attrs.pop(ORDER_HINT, None)
+    gdf = frame_of(chunk)
+    given = chunk.wkb if isinstance(chunk, OutputChunk) else None
+    unbuilt = chunk.as_read if isinstance(chunk, OutputChunk) else None
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     # the attribute columns as they are (no copy without the geometry); one thread: on a
@@ -89,17 +111,10 @@ def to_arrow(gdf, bbox: bool = False):
         encode = np.equal(wkb, None) & ~np.equal(geoms, None)
         wkb[encode] = shapely.to_wkb(geoms[encode], flavor="iso")
     table = attrs.append_column("geometry", pa.array(wkb, type=pa.binary()))
-    if order is not None:
-        table = table.append_column("gz_row", pa.array(order[0], type=pa.int64()))
     if bbox:
         b = shapely.bounds(geoms)
         if unbuilt is not None:
             b[unbuilt[0]] = unbuilt[1]
-        if order is not None and not np.array_equal(b, order[1], equal_nan=True):
-            # never expected (the sort read the bounds as the output writes them): refuse
-            # rather than write rows out of order
-            raise OutputError("output_write", path="the sorted output",
-                              why="a row's bounds changed after sorting; rerun with --sort none")
         table = table.append_column(BBOX_HINT, covering(b))
     return table.replace_schema_metadata(None)
 
@@ -188,7 +203,7 @@ def geoms_of(chunk) -> np.ndarray:
 
     if isinstance(chunk, pa.Table):
         return shapely.from_wkb(chunk.column("geometry").to_numpy(zero_copy_only=False))
-    return np.asarray(chunk.geometry.values, dtype=object)
+    return np.asarray(frame_of(chunk).geometry.values, dtype=object)
 
 
 def as_table(chunk, bbox: bool = False):

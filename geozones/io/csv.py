@@ -168,6 +168,9 @@ def csv_text(gdf, wkt_column: str | None = None, wkt_position: int | None = None
     (default last); the header line only when ``header``."""
     import pandas as pd
 
+    from .arrow import frame_of
+
+    gdf = frame_of(gdf)
     geom_name = gdf.geometry.name
     df = pd.DataFrame(gdf.drop(columns=geom_name))
     name = wkt_column or "geometry"

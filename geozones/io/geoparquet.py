@@ -19,7 +19,7 @@ from .base import Reader, extent_of, split_wkb
 from .hilbert import bucketed, sorted_buckets
 
 __all__ = ["GeoParquetReader", "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "write_geoparquet",
-           "write_sorted_geoparquet", "write_presorted_geoparquet"]
+           "write_sorted_geoparquet"]
 
 
 
@@ -242,23 +242,3 @@ def _write_in_groups(writer, tables, schema, group_rows: int) -> None:
     one the rest), cast to ``schema``."""
     for table in regroup(tables, group_rows):
         writer.write_table(table.cast(schema), row_group_size=group_rows)
-
-
-def write_presorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str = "Unknown",
-                               row_group_rows: int = SORTED_ROW_GROUP_ROWS) -> None:
-    """The file :func:`write_sorted_geoparquet` writes, of batches already in curve order
-    and carrying their ``gz_row`` (:mod:`geozones.presort`: the input's rows were sorted
-    before they were screened), in the same row groups."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type)
-
-    def tables():
-        for batch in batches:
-            batch, bbox, _b = _take_bbox(batch)
-            yield pa.Table.from_batches([pa.RecordBatch.from_arrays([*batch.columns, bbox],
-                                                                    schema=out_schema)])
-
-    with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
-        _write_in_groups(writer, tables(), out_schema, row_group_rows)

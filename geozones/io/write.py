@@ -17,7 +17,7 @@ from .arrow import as_table, cast_chunk, geoms_of, stable_schema
 from .atomic import atomic_output
 from .csv import write_csv
 from .formats import driver_for
-from .geoparquet import write_geoparquet, write_presorted_geoparquet, write_sorted_geoparquet
+from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_field_names, shapefile_geometry_type, write_gdal
 
 __all__ = ["write_chunks", "write_vector"]
@@ -37,15 +37,13 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
                  wkt_column: str | None = None, wkt_position: int | None = None,
                  sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
-    """Write GeoDataFrame chunks, in order, to ``tmp`` as one output; returns rows written.
+    """Write chunks (GeoDataFrames or :class:`OutputChunk`), in order, to ``tmp`` as one output; returns rows written.
 
     A chunk may also be the Arrow table :func:`to_arrow` made of one (or, for CSV, a
     :class:`RenderedCsv`): the dask engine's workers convert their chunks, the driver writes
     them here, through the same code as the local engine's. ``sort="hilbert"`` (GeoParquet):
     rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
-    ``expected_rows``: what the input declares, to bucket the rows as they come);
-    ``sort="presorted"``: the chunks come in that order already, with their ``gz_row``
-    (:data:`ORDER_HINT`, :func:`write_presorted_geoparquet`).
+    ``expected_rows``: what the input declares, to bucket the rows as they come).
 
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
@@ -99,10 +97,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise
 
     try:
-        if driver == "Parquet" and sort == "presorted":   # chunks in curve order already
-            write_presorted_geoparquet(tmp, schema, crs, batches(),
-                                       geometry_type or geometry_type_of(first_geoms))
-        elif driver == "Parquet" and sort == "hilbert":
+        if driver == "Parquet" and sort == "hilbert":
             write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
                                     extent=extent, expected_rows=expected_rows)
         elif driver == "Parquet":

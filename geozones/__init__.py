@@ -17,7 +17,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # `geozones.check` is the function (it shadows the module of the same name).
-from .api import CheckResult, StationNetwork, StationsCheckResult, ZoneSet, assess, check, check_stations
+from .api import (
+    CheckResult,
+    StationNetwork,
+    StationsCheckResult,
+    ZoneSet,
+    assess,
+    assess_frame,
+    check,
+    check_stations,
+)
 from .core.engine import Assessment
 from .core.kinds import KINDS
 from .core.proposals import Proposals
@@ -39,7 +48,7 @@ from .station import load_station, load_stations
 from .text.explain import Finding
 
 if TYPE_CHECKING:
-    from .api import assess_frame, screen_file
+    from .api import screen_file
 
 __version__ = "0.1.0"
 
@@ -58,7 +67,7 @@ __all__ = [
 ]
 
 #: Names imported on first use: they need geopandas, which ``import geozones`` does not load.
-_LAZY = ("assess_frame", "screen_file")
+_LAZY = ("screen_file",)
 
 
 def __getattr__(name: str) -> Any:

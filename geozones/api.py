@@ -15,8 +15,8 @@ first; everything else is a keyword:
 Heights are metres above the observation-field ground [m], distances metres from the
 observation-field fence [m], coordinates in ``crs`` (default EPSG:4326, longitude first). Each
 function is defined once, in the module named in its documentation, and re-exported here and
-from :mod:`geozones`; :func:`assess_frame` and :func:`screen_file` load geopandas, so they are
-imported on first use.
+from :mod:`geozones`; :func:`assess_frame` loads geopandas when called, and
+:func:`screen_file` is imported on first use.
 
 >>> from geozones.api import assess, check
 >>> check("POINT (111.5745 35.5054)", height=10).verdict
@@ -30,16 +30,25 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .check import CheckResult, StationNetwork, StationsCheckResult, ZoneSet, assess, check, check_stations
+from .check import (
+    CheckResult,
+    StationNetwork,
+    StationsCheckResult,
+    ZoneSet,
+    assess,
+    assess_frame,
+    check,
+    check_stations,
+)
 
 if TYPE_CHECKING:
-    from .screen import assess_frame, screen_file
+    from .screen import screen_file
 
 __all__ = ["check", "check_stations", "assess", "assess_frame", "screen_file", "CheckResult",
            "StationsCheckResult", "ZoneSet", "StationNetwork"]
 
 #: Names imported on first use (they need geopandas, which ``import geozones`` does not load).
-_LAZY = {"assess_frame": "screen", "screen_file": "screen"}
+_LAZY = {"screen_file": "screen"}
 
 
 def __getattr__(name: str) -> Any:

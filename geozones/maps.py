@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 from collections.abc import Sequence
 from importlib import resources
@@ -223,7 +222,7 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
     if tiles == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(m)
     elif tiles == "tianditu":
-        key = tianditu_key or os.environ.get("TIANDITU_KEY")
+        key = tianditu_key   # the command line takes it from TIANDITU_KEY too
         if not key:
             raise InputError("tianditu_key")
         for layer, label in (("vec", t("map_tianditu", lang)), ("cva", None)):

@@ -33,7 +33,7 @@ from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
-           "assess_frame", "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS"]
+           "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -703,65 +703,3 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
             summary.pilot_floor_area_m2 += total
             if share is not None:
                 summary.pilot_low_rise_area_m2 += share * total
-
-
-def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | None = None,
-                 kind_field: str | None = None, use_field: str | None = None,
-                 kind: str = "building", use: str | None = None, height: float | None = None,
-                 storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
-                 station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None):
-    """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
-    columns ``geozones screen`` writes (the same function, :func:`screen_chunk`, computes them).
-
-    Parameters
-    ----------
-    gdf : GeoDataFrame
-        Proposals in any CRS (its own; ``crs="GCJ-02"``/``"BD-09"`` for WGS84 numbers copied
-        from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
-    height_field, floors_field, kind_field, use_field : str, optional
-        Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
-    kind, use, height : defaults for rows without a value (height [m]: none by default;
-        ``height_m=`` is the deprecated spelling).
-    storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
-    lang : language of ``gz_message`` and ``gz_status``.
-
-    Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
-    ``gz_status`` saying why. An unknown column or default raises :class:`InputError`.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, shapely
-    >>> gdf = gpd.GeoDataFrame({"h": [10.0]}, geometry=[shapely.Point(111.5745, 35.5054)], crs=4326)
-    >>> assess_frame(gdf, height_field="h")[["h", "gz_verdict", "gz_zone"]]
-          h gz_verdict  gz_zone
-    0  10.0       pass  control
-    """
-    from .check import _UNSET, _deprecated, _geometry_input
-    from .core.kinds import KINDS, USES, normalize_use
-
-    height = _deprecated("height", "height_m", height, _UNSET if height_m is None else height_m)
-    from .core.kinds import normalize_kind as _nk
-
-    default_kind = _nk(kind) if kind is not None else "building"
-    if default_kind is None:
-        raise InputError("kind_unknown", kind=str(kind), choices=", ".join(KINDS))
-    default_use = normalize_use(use) if use is not None else None
-    if use is not None and default_use is None:
-        raise InputError("use_unknown", use=str(use), choices=", ".join(USES))
-    geoms, src_crs = _geometry_input(gdf, crs, "GeoDataFrame")
-    if src_crs is None:
-        raise InputError("frame_no_crs", what="GeoDataFrame")
-    src_crs = parse_crs(src_crs)
-    zones = zones or ZoneSet(station)
-    opts = ScreenOptions(height_field=height_field, floors_field=floors_field,
-                         storey_height_m=storey_height_m, default_height_m=height,
-                         kind_field=kind_field, default_kind=default_kind, use_field=use_field,
-                         default_use=default_use, axis_order=axis_order, lang=lang)
-    geom_name = gdf.geometry.name
-    attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
-    gz = screen_chunk(attrs, np.asarray(geoms, dtype=object), np.asarray(geoms, dtype=object),
-                      src_crs, zones, opts, "GeoDataFrame").columns
-    out = gdf.copy()
-    for col in gz.columns:
-        out[col] = gz[col].to_numpy()
-    return out

@@ -194,7 +194,8 @@ def test_all_names_import_and_nothing_is_left_out():
     assert errors <= set(geozones.__all__)
     for name in geozones.api.__all__:
         assert getattr(geozones.api, name) is getattr(geozones, name), name
-    from geozones.screen import assess_frame, screen_file
+    from geozones.check import assess_frame
+    from geozones.screen import screen_file
 
     assert geozones.assess_frame is assess_frame and geozones.screen_file is screen_file   # one definition each
 

@@ -13,7 +13,7 @@ from .options import (
 )
 
 
-def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
+def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwrite,
                tianditu_key=None, attribution=None, layer=None, max_parcels=None, offline=None,
                inputs=(), more=()):
     """Build and write a map; ``offline`` is the old name of the default (ignored)."""
@@ -44,7 +44,8 @@ def _write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overw
 @click.option("--tiles", default="osm", show_default=True,
               help="Basemap: osm, tianditu (needs --tianditu-key or TIANDITU_KEY), gaode (overlays "
                    "shifted to GCJ-02), none, or a tile URL with {z}/{x}/{y}.")
-@click.option("--tianditu-key", default=None, help="Tianditu key (else the TIANDITU_KEY variable).")
+@click.option("--tianditu-key", default=None, envvar="TIANDITU_KEY", show_envvar=True,
+              help="Tianditu key (else the TIANDITU_KEY variable).")
 @click.option("--attribution", default=None, help="Attribution text for a custom tile URL.")
 @click.option("--cdn", is_flag=True,
               help="Link Leaflet and Leaflet.draw from jsDelivr instead of inlining them (smaller "
@@ -80,7 +81,7 @@ def map_command(output, parcels, tiles, tianditu_key, attribution, cdn, offline,
         network = load_stations(stations_dir)
         station, more = network[0], [ZoneSet(s, pilots=()) for s in network[1:]]
         inputs = [s.source_path for s in network]
-    _write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, cdn=cdn,
+    write_map(ZoneSet(station, pilots), parcels, output, lang=lang, tiles=tiles, cdn=cdn,
                quiet=quiet, overwrite=overwrite, tianditu_key=tianditu_key, attribution=attribution,
                layer=layer, inputs=inputs, more=more)
 

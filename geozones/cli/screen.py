@@ -9,7 +9,7 @@ import click
 
 from ..batch.settings import DEFAULT_CHUNK_ROWS, ENGINES
 from ..batch.sort import SORTS
-from .map import _write_map
+from .map import write_map
 from .options import (
     GroupedCommand,
     _kind,
@@ -196,7 +196,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         for ident, why in problems:
             warn(click.get_current_context(), f"{ident}: {why}")
     if map_path:
-        _write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
+        write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
                    quiet=quiet, overwrite=overwrite, layer=summary.layer,
                    inputs=inputs)
     _exit_code(ctx, summary, fail_on, lang)

@@ -188,11 +188,6 @@ class Assessment:
         return self.proposals.storeys_given
 
     @property
-    def pilot_index(self) -> np.ndarray:
-        """Index into ``zones.pilots`` of the pilot area each row touches; -1 for none."""
-        return self.measurements.area
-
-    @property
     def storeys(self) -> np.ndarray:
         """Storeys used by the pilot rules (NaN outside every pilot area or unknown)."""
         return np.where(self.in_pilot, self.proposals.storeys, np.nan)

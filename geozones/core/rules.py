@@ -120,11 +120,6 @@ class Rule:
     #: says so in every result the rule applies to.
     confirmed: bool = True
 
-    @property
-    def limits_height(self) -> bool:
-        """True when the rule sets a permitted height (including 0 for ``forbid``)."""
-        return self.limit in ("forbid", *HEIGHT_LIMITS) and bool(self.kinds & HEIGHT_KINDS)
-
     def allowed_height_m(self, distance_m: np.ndarray) -> np.ndarray:
         """Permitted height at distance ``distance_m`` from the fence. [m]
 

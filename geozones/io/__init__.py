@@ -47,7 +47,7 @@ from .atomic import (
     refuse_same_files,
     same_file,
 )
-from .base import DEFAULT_CHUNK_ROWS, Chunk, NotArrow, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
+from .base import DEFAULT_CHUNK_ROWS, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
@@ -73,7 +73,7 @@ from .write import write_chunks, write_vector
 
 __all__ = [
     # reading
-    "Reader", "Chunk", "NotArrow", "READERS", "open_reader", "TableSource", "VectorReader",
+    "Reader", "Chunk", "READERS", "open_reader", "TableSource", "VectorReader",
     "GeoParquetReader", "CsvReader", "DxfReader", "read_vector", "read_footprint",
     "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs",
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",

@@ -19,7 +19,7 @@ from ..core.coords import crs_label, parse_crs
 from ..core.geometry import parse_many
 from ..errors import InputError
 
-__all__ = ["Reader", "Chunk", "NotArrow", "resolve_crs", "is_wgs84_lonlat", "split_wkb",
+__all__ = ["Reader", "Chunk", "resolve_crs", "is_wgs84_lonlat", "split_wkb",
            "read_or_leave", "extent_of", "sound"]
 
 #: ``(attributes DataFrame, geometries (object array), raw WKB or WKT (object array))``.
@@ -29,15 +29,6 @@ Chunk = tuple[Any, np.ndarray, np.ndarray]
 #: bounds a run's memory. 12,500 rows: on 1M GeoParquet rows and 2 cores, 370 MB at the speed
 #: of 25,000 rows' 460 MB when worker processes screen.
 DEFAULT_CHUNK_ROWS = 12_500
-
-
-class NotArrow(Exception):
-    """The input cannot be read as Arrow batches (:meth:`Reader.arrow_batches`), from
-    ``row`` on (0: at all)."""
-
-    def __init__(self, why: str, row: int = 0) -> None:
-        super().__init__(why)
-        self.row = row
 
 
 def is_wgs84_lonlat(crs) -> bool:
@@ -169,19 +160,3 @@ class Reader:
         them when ``start`` is a multiple of the chunk size: a part read on its own gives the
         same chunks as the whole read (a worker of the dask engine, geozones.distributed)."""
         raise ValueError(f"{self.kind} input is read whole")
-
-    @property
-    def reads_arrow(self) -> bool:
-        """Whether :meth:`arrow_batches` reads the input."""
-        return False
-
-    def arrow_batches(self) -> Iterator[tuple[Any, str]]:
-        """The input's Arrow batches, each with its WKB column's name, as :meth:`chunks`
-        reads them; raises :class:`NotArrow` when the input is not read that way."""
-        raise NotArrow(f"{self.kind} input")
-        yield  # a generator, as the readers' own: raises when iterated
-
-    def plain_chunks(self, start: int) -> Iterator[Chunk]:
-        """The chunks from row ``start`` on where the Arrow stream broke (GDAL inputs)."""
-        raise NotArrow(f"{self.kind} input")
-        yield  # a generator, as the readers' own: raises when iterated

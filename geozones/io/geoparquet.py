@@ -97,14 +97,6 @@ class GeoParquetReader(Reader):
         for table in regroup(rows_wanted(), self.chunk_size):
             yield split_wkb(table.combine_chunks(), self._geom_col, self.read_geometries)
 
-    @property
-    def reads_arrow(self) -> bool:
-        return True
-
-    def arrow_batches(self):
-        for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
-            yield batch, self._geom_col
-
 
 #: GeoParquet version written: 1.1.0 adds the per-row bounding-box "covering" column.
 GEOPARQUET_VERSION = "1.1.0"

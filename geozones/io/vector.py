@@ -22,7 +22,7 @@ import shapely
 
 from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
-from .base import NotArrow, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
+from .base import Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
 from .dxf import read_dxf
 from .formats import input_kind
 
@@ -146,6 +146,15 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) 
     return "ISO-8859-1", "fallback"
 
 
+class _NotArrow(Exception):
+    """GDAL's Arrow stream of the input broke (a malformed batch) at ``row``: the rest is
+    read through its feature API."""
+
+    def __init__(self, why: str, row: int = 0) -> None:
+        super().__init__(why)
+        self.row = row
+
+
 class VectorReader(Reader):
     """A GDAL-readable file (see the module docs)."""
 
@@ -207,7 +216,7 @@ class VectorReader(Reader):
                 except Exception as exc:
                     raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
                 yield chunk
-        except NotArrow as exc:   # GDAL's Arrow stream gave a malformed batch: read plainly
+        except _NotArrow as exc:   # GDAL's Arrow stream gave a malformed batch: read plainly
             yield from self._chunks_plain(exc.row, stop)
 
     def _streams(self) -> bool:
@@ -220,7 +229,7 @@ class VectorReader(Reader):
 
     def _batches(self, start: int = 0, stop: int | None = None):
         """GDAL's Arrow batches of rows ``start`` to ``stop``, with the geometry column's
-        name; a malformed batch raises :class:`NotArrow` with its first row: rows from there
+        name; a malformed batch raises :class:`_NotArrow` with its first row: rows from there
         on are to be read through the feature API (:meth:`_chunks_plain`)."""
         import pyogrio
 
@@ -237,32 +246,14 @@ class VectorReader(Reader):
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
                     if not sound(batch):
-                        raise NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
+                        raise _NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
                     left -= batch.num_rows
                     done += batch.num_rows
                     yield batch, geom_name
-        except (InputError, NotArrow):
+        except (InputError, _NotArrow):
             raise
         except Exception as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
-
-    @property
-    def reads_arrow(self) -> bool:
-        """Whether :meth:`arrow_batches` reads the input: through one Arrow stream, unless a
-        shapefile in a legacy encoding."""
-        return self._streams()
-
-    def arrow_batches(self):
-        """GDAL's Arrow batches, each with its WKB column's name, as :meth:`chunks` reads
-        them; a malformed batch raises :class:`NotArrow`."""
-        if not self._streams():
-            raise NotArrow(f"{self.kind} input")
-        yield from self._batches()
-
-    def plain_chunks(self, start: int):
-        """The chunks from row ``start`` on, read through GDAL's feature API (where its Arrow
-        stream broke: :class:`NotArrow`)."""
-        yield from self._chunks_plain(start, None)
 
     def _chunks_plain(self, start: int, stop: int | None):
         """Rows ``start`` to ``stop`` read through GDAL's feature API instead of its Arrow

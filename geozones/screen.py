@@ -24,6 +24,7 @@ import pandas as pd
 from .batch.settings import DEFAULT_CHUNK_ROWS, ENGINES, Settings
 from .batch.sort import SORTS
 from .check import StationNetwork, ZoneSet
+from .core.arrays import is_none
 from .core.coords import parse_crs
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
@@ -215,9 +216,9 @@ def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[s
     kinds = _column(df, opts.kind_field, path)
     uses = _column(df, opts.use_field, path)
     if kinds is not None and opts.default_kind is not None:
-        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
+        kinds = np.where(is_none(kinds), opts.default_kind, kinds)
     if uses is not None and opts.default_use is not None:
-        uses = np.where(np.equal(uses, None), opts.default_use, uses)
+        uses = np.where(is_none(uses), opts.default_use, uses)
     return dict(
         kind=opts.default_kind if kinds is None else kinds,
         use=opts.default_use if uses is None else uses,

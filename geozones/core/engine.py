@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .arrays import is_none
 from .coords import transform_geoms
 from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
@@ -200,7 +201,7 @@ class Assessment:
     @property
     def ok(self) -> np.ndarray:
         """Rows that were assessed."""
-        return (self.measurements.zone >= 0) & np.equal(self.problems, None)
+        return (self.measurements.zone >= 0) & is_none(self.problems)
 
     @cached_property
     def _station_rows(self) -> np.ndarray:
@@ -329,7 +330,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
         repaired=np.zeros(n, dtype=bool), repair_reason=np.full(n, None, dtype=object),
         ground_m=np.full(n, np.nan), dem_cells=np.zeros(n, dtype=np.int64),
         dem_nodata_cells=np.zeros(n, dtype=np.int64),
-        problems=np.where(missing & np.equal(problems, None), None, problems),
+        problems=np.where(missing & is_none(problems), None, problems),
     )
     return assess_proposals(zones, p)
 

@@ -37,6 +37,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .arrays import is_none
 from .coords import project_xy
 from .datums import datum_of, to_wgs84
 from .station import Station
@@ -348,7 +349,7 @@ def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.nd
             return np.full(n, np.nan)
         arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
         try:
-            return np.where(np.equal(arr, None), np.nan, arr).astype(float)
+            return np.where(is_none(arr), np.nan, arr).astype(float)
         except (TypeError, ValueError, OverflowError):   # text among the numbers
             return np.fromiter(map(number, arr), dtype=float, count=n)
 
@@ -493,7 +494,7 @@ def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CR
     geoms = np.asarray(geoms, dtype=object)
     raw_arr = None if raw is None else np.asarray(raw, dtype=object)
     located = geoms
-    unread = None if raw_arr is None else np.equal(geoms, None) & ~np.equal(raw_arr, None)
+    unread = None if raw_arr is None else is_none(geoms) & ~is_none(raw_arr)
     if stations.named and unread is not None and unread.any():
         # an unreadable geometry is repaired by Proposals.build: located as repaired
         located = geoms.copy()

@@ -24,7 +24,7 @@ import pandas as pd
 from .batch.settings import DEFAULT_CHUNK_ROWS, ENGINES, Settings
 from .batch.sort import SORTS
 from .check import StationNetwork, ZoneSet
-from .core.arrays import is_none
+from .core.arrays import NONE, is_none
 from .core.coords import parse_crs
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
@@ -312,7 +312,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     has = gov.pair >= 0
     g = gov.pair[has]
     verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[sa.verdict_code], "error").astype(object)
-    zone = np.where(ok, "outside", None).astype(object)
+    zone = np.where(ok, "outside", NONE).astype(object)
     zone[has] = sa.pair_zone[g]
     eff_h = sa.effective_height_m
     max_h = sa.max_height_m

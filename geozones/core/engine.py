@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .arrays import is_none
+from .arrays import NONE, is_none
 from .coords import transform_geoms
 from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
@@ -315,7 +315,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
     height = np.asarray(height_m, dtype=float)
     kinds = np.broadcast_to(np.asarray(kinds, dtype=object), (n,))
     if uses is None:
-        uses = np.where(kinds == "building", "residential", None).astype(object)
+        uses = np.where(kinds == "building", "residential", NONE).astype(object)
         use_assumed = kinds == "building"
     sh = zones.storey_height_m
     given = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
@@ -330,7 +330,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
         repaired=np.zeros(n, dtype=bool), repair_reason=np.full(n, None, dtype=object),
         ground_m=np.full(n, np.nan), dem_cells=np.zeros(n, dtype=np.int64),
         dem_nodata_cells=np.zeros(n, dtype=np.int64),
-        problems=np.where(missing & is_none(problems), None, problems),
+        problems=np.where(missing & is_none(problems), NONE, problems),
     )
     return assess_proposals(zones, p)
 

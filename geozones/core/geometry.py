@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 
 from ..errors import GeometryError
-from .arrays import is_none
+from .arrays import NONE, is_none
 from .curves import linearize
 
 __all__ = ["parse_many", "nonfinite", "clean"]
@@ -84,7 +84,7 @@ def clean(geoms: np.ndarray, problems: np.ndarray | None = None
             problems[i] = GeometryError("geometry_nonfinite")
         geoms[i] = None
     present &= ~bad
-    invalid = present & ~shapely.is_valid(np.where(present, geoms, None))
+    invalid = present & ~shapely.is_valid(np.where(present, geoms, NONE))
     rows = np.flatnonzero(invalid)
     if rows.size:
         try:

@@ -191,7 +191,9 @@ class Assessment:
     @property
     def pilot_index(self) -> np.ndarray:
         """Index into ``zones.pilots`` of the pilot area each row touches; -1 for none."""
-        return self.measurements.area
+        area = self.measurements.area
+        assert area is not None  # measure() always sets it
+        return area
 
     @property
     def storeys(self) -> np.ndarray:
@@ -227,7 +229,7 @@ class Assessment:
     @property
     def in_pilot(self) -> np.ndarray:
         """True where the proposal touches a pilot area."""
-        return self.measurements.area >= 0
+        return self.pilot_index >= 0
 
     @property
     def verdict(self) -> np.ndarray:
@@ -286,7 +288,7 @@ class Assessment:
 
     def pilot(self, i: int) -> PilotArea | None:
         """The pilot area row ``i`` touches."""
-        k = int(self.measurements.area[i])
+        k = int(self.pilot_index[i])
         return self.zones.pilots[k] if k >= 0 else None
 
 

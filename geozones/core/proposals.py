@@ -123,7 +123,9 @@ class Proposals:
         never = is_none(self.source_geoms[self.rings.rows])
         if not never.any():
             return None
-        return self.rings.rows[never], self.rings.source_bounds[never]
+        bounds = self.rings.source_bounds
+        assert bounds is not None  # the rings were put in the frame by with_xy, which keeps them
+        return self.rings.rows[never], bounds[never]
 
     def frame_bounds(self) -> np.ndarray:
         """``(n, 4)`` bounds of each footprint in the station frame (NaN without one). [m]"""
@@ -236,7 +238,7 @@ class Proposals:
         if kept is not None:
             kept = kept.subset(ring_path.convex(kept) & is_none(problems[kept.rows]))
         general = _off_path(n, kept)   # the rows that are (or become) geometries
-        if raw_arr is not None:
+        if raw_arr is not None and is_bytes is not None:   # (both set or both None)
             arr = arr.copy()
             # WKB not read yet (a reader may leave it to here) is read now, but for the rings
             unread = is_none(arr) & is_bytes & general
@@ -360,13 +362,14 @@ def _off_path(n: int, kept: Rings | None) -> np.ndarray:
 
 
 def _release(kept: Rings, keep: np.ndarray, arr: np.ndarray, source: np.ndarray,
-             raw: np.ndarray) -> Rings:
+             raw: np.ndarray | None) -> Rings:
     """The rings where ``keep``; the others leave the ring path, so their geometries are
     read now where a reader left them unread (plain valid rings: they read), in ``arr`` and
     ``source``: every row not kept as a ring has its geometry as read."""
     back = kept.rows[~keep]
     back = back[is_none(source[back])]
     if back.size:
+        assert raw is not None  # rings are only ever read from the raw WKB
         arr[back] = source[back] = shapely.from_wkb(raw[back])
     return kept.subset(keep)
 
@@ -462,7 +465,7 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
         raise InputError(f"{what}_invalid", value=text[i])
-    for i in np.flatnonzero(bad | neg):
+    for i in np.flatnonzero(bad | neg).tolist():
         if api:
             errors[i] = InputError(f"{what}_invalid", value=text[i])
         elif bad[i]:

@@ -82,8 +82,10 @@ def _sun_slopes(station: Station) -> tuple[list[float], bool]:
         if r.where != "sun_sector":
             continue
         if r.limit == "angle":
+            assert r.angle_deg is not None  # parse_rule: an angle limit has its angle
             slopes.append(math.tan(math.radians(r.angle_deg)))
         elif r.limit == "ratio":
+            assert r.ratio is not None  # parse_rule: a ratio limit has its ratio
             slopes.append(float(r.ratio))
         else:
             anywhere = True
@@ -145,8 +147,8 @@ def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.nda
     ok = ~np.isnan(b).any(axis=1)
     if axis_order == "yx":  # (northing, easting) given: swap to x first before transforming
         b = b[:, [1, 0, 3, 2]]
-    x = b[:, [0, 2, 0, 2]].ravel()
-    y = b[:, [1, 1, 3, 3]].ravel()
+    x: np.ndarray = b[:, [0, 2, 0, 2]].ravel()
+    y: np.ndarray = b[:, [1, 1, 3, 3]].ravel()
     datum = datum_of(crs)
     with np.errstate(all="ignore"):
         if datum is not None:   # GCJ-02/BD-09 numbers: to WGS84 first (as transform_geoms)
@@ -495,7 +497,7 @@ def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CR
     raw_arr = None if raw is None else np.asarray(raw, dtype=object)
     located = geoms
     unread = None if raw_arr is None else is_none(geoms) & ~is_none(raw_arr)
-    if stations.named and unread is not None and unread.any():
+    if stations.named and raw_arr is not None and unread is not None and unread.any():
         # an unreadable geometry is repaired by Proposals.build: located as repaired
         located = geoms.copy()
         repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object), unread)

@@ -216,6 +216,7 @@ class VectorReader(Reader):
         legacy encoding, read chunk by chunk instead (a reader kept open holds GDAL's
         process-wide SHAPE_ENCODING at the input's encoding, which would recode a shapefile
         output written meanwhile)."""
+        assert self.encoding is not None  # _open sets it
         return not (self.path.suffix.lower() == ".shp"
                     and self.encoding.upper().replace("-", "") != "UTF8")
 

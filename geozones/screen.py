@@ -244,6 +244,11 @@ class ChunkResult(tuple):
       (``maybe_protected``) a protection area of a station in reach; None for one station.
     """
 
+    as_read: tuple[np.ndarray, np.ndarray] | None
+    unreadable: np.ndarray | None
+    long: pd.DataFrame | None
+    counts: dict[str, int] | None
+
     def __new__(cls, columns, written, residential, floor_area, as_read=None, unreadable=None,
                 long=None, counts=None):
         self = super().__new__(cls, (columns, written, residential, floor_area))
@@ -325,6 +330,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
         message = row_messages(sa.combined, verdict, lang)
     else:
+        assert isinstance(zones, StationNetwork)  # named: many stations
         rules, message, station_columns, long, counts = _station_words(sa, zones, verdict, opts)
     status = np.where(sa.repaired, "repaired", "ok").astype(object)
     b = ok & sa.below_field
@@ -399,7 +405,7 @@ def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOpt
     others = ~np.isin(np.arange(len(rows_p)), g)
     if others.any():
         also = np.full(n, "", dtype=object)
-        for j in np.flatnonzero(others):
+        for j in np.flatnonzero(others).tolist():
             r = rows_p[j]
             item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
                     f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
@@ -539,7 +545,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
         from .io import BOUNDS_HINT, WKB_HINT, reusable_wkb
 
         # rows read as given: written as read (a repair of unreadable input is encoded)
-        wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, None, written))
+        wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, NONE, written))
         if unbuilt is not None:   # rows never built: only their WKB can be written
             rows, bounds = unbuilt
             if wkb is None:

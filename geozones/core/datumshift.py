@@ -200,7 +200,7 @@ def _given(a: Any, geoms: np.ndarray, raw: np.ndarray | None) -> np.ndarray:
     ``geoms``, else read from ``raw`` now (a row whose bytes were never made a geometry)."""
     out = np.asarray(a.source_geoms, dtype=object).copy()
     geoms = np.asarray(geoms, dtype=object)
-    none = is_none(out)
+    none: np.ndarray = is_none(out)
     out[none] = geoms[none]
     none = np.flatnonzero(is_none(out))
     if raw is not None and none.size:

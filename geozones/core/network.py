@@ -363,7 +363,7 @@ def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.nd
     return h
 
 
-def locate(index: StationIndex, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray
+def locate(index: StationIndex, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray | None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate (row, station) pairs of ``geoms`` (the stations whose reach box each
     row's box meets, :meth:`StationIndex.query`) and each row's home station (the nearest;

@@ -185,7 +185,7 @@ class StationNetwork:
     def pilot_zones(self, k: int) -> Zones:
         if k not in self._pilot_zones:
             z = self.zones(k)
-            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]
+            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]  # a duck StationFrame (measure only)
                              storey_height_m=z.storey_height_m)
             share(z, pz, "pilot_boundaries")  # projected once per station
             self._pilot_zones[k] = pz

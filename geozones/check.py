@@ -185,7 +185,7 @@ class StationNetwork:
     def pilot_zones(self, k: int) -> Zones:
         if k not in self._pilot_zones:
             z = self.zones(k)
-            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]
+            pz = _PilotZones(frame=_PilotFrame(z.frame), pilots=self.pilots,  # type: ignore[arg-type]  # a duck StationFrame (measure only)
                              storey_height_m=z.storey_height_m)
             share(z, pz, "pilot_boundaries")  # projected once per station
             self._pilot_zones[k] = pz
@@ -416,7 +416,7 @@ class CheckResult:
 
     verdict: str
     zone: str
-    distance_m: float
+    distance_m: float | None
     max_height_m: float | None
     height_m: float | None
     exceedance_m: float | None
@@ -573,7 +573,7 @@ def check(
     if p.repaired[0]:
         notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
     terrain = None
-    if dem_obj is not None:
+    if dem_obj is not None and z_field is not None:   # (both set or both None)
         terrain, dem_notes = _terrain_facts(a, dem_obj, z_field, field_elevation, lang)
         notes += dem_notes
     flat = t("assume_flat", lang)
@@ -631,7 +631,9 @@ def _datum_notes(a: Assessment, zones: Zones, crs: Any, axis_order: str, inputs:
     from .core.datums import DATUMS
     from .core.datumshift import datum_changes
 
-    changes = datum_changes(a, zones, a.source_geoms, crs, inputs, axis_order=axis_order)
+    given = a.source_geoms
+    assert given is not None  # Proposals.build keeps the geometries as given
+    changes = datum_changes(a, zones, given, crs, inputs, axis_order=axis_order)
     notes = []
     for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
         change = changes[datum]

@@ -24,6 +24,7 @@ import pandas as pd
 from .batch.settings import DEFAULT_CHUNK_ROWS, ENGINES, Settings
 from .batch.sort import SORTS
 from .check import StationNetwork, ZoneSet
+from .core.arrays import NONE, is_none
 from .core.coords import parse_crs
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
@@ -215,9 +216,9 @@ def _proposal_inputs(df: pd.DataFrame, opts: ScreenOptions, path: str) -> dict[s
     kinds = _column(df, opts.kind_field, path)
     uses = _column(df, opts.use_field, path)
     if kinds is not None and opts.default_kind is not None:
-        kinds = np.where(np.equal(kinds, None), opts.default_kind, kinds)
+        kinds = np.where(is_none(kinds), opts.default_kind, kinds)
     if uses is not None and opts.default_use is not None:
-        uses = np.where(np.equal(uses, None), opts.default_use, uses)
+        uses = np.where(is_none(uses), opts.default_use, uses)
     return dict(
         kind=opts.default_kind if kinds is None else kinds,
         use=opts.default_use if uses is None else uses,
@@ -242,6 +243,11 @@ class ChunkResult(tuple):
       station) pairs assessed (``pairs``), rows in (``protected``) or possibly in
       (``maybe_protected``) a protection area of a station in reach; None for one station.
     """
+
+    as_read: tuple[np.ndarray, np.ndarray] | None
+    unreadable: np.ndarray | None
+    long: pd.DataFrame | None
+    counts: dict[str, int] | None
 
     def __new__(cls, columns, written, residential, floor_area, as_read=None, unreadable=None,
                 long=None, counts=None):
@@ -311,7 +317,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     has = gov.pair >= 0
     g = gov.pair[has]
     verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[sa.verdict_code], "error").astype(object)
-    zone = np.where(ok, "outside", None).astype(object)
+    zone = np.where(ok, "outside", NONE).astype(object)
     zone[has] = sa.pair_zone[g]
     eff_h = sa.effective_height_m
     max_h = sa.max_height_m
@@ -324,6 +330,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
         message = row_messages(sa.combined, verdict, lang)
     else:
+        assert isinstance(zones, StationNetwork)  # named: many stations
         rules, message, station_columns, long, counts = _station_words(sa, zones, verdict, opts)
     status = np.where(sa.repaired, "repaired", "ok").astype(object)
     b = ok & sa.below_field
@@ -398,7 +405,7 @@ def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOpt
     others = ~np.isin(np.arange(len(rows_p)), g)
     if others.any():
         also = np.full(n, "", dtype=object)
-        for j in np.flatnonzero(others):
+        for j in np.flatnonzero(others).tolist():
             r = rows_p[j]
             item = (f"{ids[st_p[j]]} {name(VERDICT_NAMES, VERDICTS[code_p[j] - 1], lang)}, "
                     f"{zone_name(net.stations[st_p[j]], zone_p[j], lang)}")
@@ -538,7 +545,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
         from .io import reusable_wkb
 
         # rows read as given: written as read (a repair of unreadable input is encoded)
-        out.wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, None, written))
+        out.wkb = reusable_wkb(raw, written if unreadable is None else np.where(unreadable, NONE, written))
         if unbuilt is not None:   # rows never built: only their WKB can be written
             rows, _bounds = unbuilt
             if out.wkb is None:

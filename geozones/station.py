@@ -51,20 +51,22 @@ def _table(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def _num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
-         high: float | None = None, optional: bool = False) -> float | None:
+         high: float | None = None) -> float:
     value = table.get(key)
-    if value is None and optional:
+    if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and (low is None or value >= low) and (high is None or value <= high)):
+        return float(value)
+    rng = f" in [{low}, {high}]" if low is not None and high is not None else (
+        f" ≥ {low}" if low is not None else "")
+    raise StationFileError("station_field", field=f"[{name}].{key}", expected="a finite number" + rng)
+
+
+def _opt_num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
+             high: float | None = None) -> float | None:
+    """:func:`_num` for a key that may be left out: None then."""
+    if table.get(key) is None:
         return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and low is not None and not value >= low:
-        ok = False
-    if ok and high is not None and not value <= high:
-        ok = False
-    if not ok:
-        rng = f" in [{low}, {high}]" if low is not None and high is not None else (
-            f" ≥ {low}" if low is not None else "")
-        raise StationFileError("station_field", field=f"[{name}].{key}", expected="a finite number" + rng)
-    return float(value)
+    return _num(table, name, key, low=low, high=high)
 
 
 def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = None) -> str:
@@ -252,8 +254,8 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         general_m=general,
         general_upwind_m=_num(zones, "zones", "general_upwind_m", low=0),
         upwind_sector_deg=_num(zones, "zones", "upwind_sector_deg", low=0.0, high=360.0),
-        prevailing_wind_from_deg=_num(zones, "zones", "prevailing_wind_from_deg", low=0.0,
-                                      high=360.0, optional=True),
+        prevailing_wind_from_deg=_opt_num(zones, "zones", "prevailing_wind_from_deg", low=0.0,
+                                          high=360.0),
         solstice_declination_deg=_num(sun, "sun", "solstice_declination_deg", low=0.0, high=30.0),
         horizon_altitude_deg=_num(sun, "sun", "horizon_altitude_deg", low=-5.0, high=5.0),
         sun_sector_radius_m=_num(sun, "sun", "sector_radius_m", low=1.0),
@@ -269,7 +271,6 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         zone_names={} if v1 else _names(zones),
         zone_articles=_articles(zones, v1),
         crs_candidates=tuple(candidates),
-        storey_height_m=_num(buildings, "buildings", "storey_height_m", low=0.5, high=20.0,
-                             optional=True),
+        storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=0.5, high=20.0),
         schema=str(schema),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from .options import (
     lang_opt,
@@ -76,7 +77,7 @@ def map_command(output, parcels, tiles, tianditu_key, attribution, cdn, offline,
         from ..station import load_stations
 
         if click.get_current_context().params.get("station") is not None and \
-                click.get_current_context().get_parameter_source("station").name != "DEFAULT":
+                click.get_current_context().get_parameter_source("station") is not ParameterSource.DEFAULT:
             raise InputError("map_stations_opt_conflict")
         network = load_stations(stations_dir)
         station, more = network[0], [ZoneSet(s, pilots=()) for s in network[1:]]

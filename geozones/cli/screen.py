@@ -168,7 +168,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         if stations is not None:
             from ..check import StationNetwork
 
-            zones = StationNetwork(stations, pilots, storey_height, sun_reach_m=sun_reach)
+            zones: ZoneSet | StationNetwork = StationNetwork(stations, pilots, storey_height, sun_reach_m=sun_reach)
         else:
             zones = ZoneSet(station, pilots, storey_height)
         summary = screen_file(input_path, output, zones=zones, opts=opts,

@@ -138,7 +138,7 @@ def import_command(table, folder, overwrite, quiet, lang):
     existing = _existing_ids(out)
     bad: list[InputError] = []   # every bad row is reported, one line each, before stopping
     for line, cells in rows:
-        def row_error(column: str, key: str, _line: int = line, **params: object) -> InputError:
+        def row_error(column: str, key: str, _line: object = line, **params: object) -> InputError:
             return InputError("registry_row", path=str(path), row=_line, column=column,
                               problem=_t(key, **params))
 

@@ -70,8 +70,9 @@ _PARSED: dict[object, CRS] = {}
 
 def crs_label(crs: CRS) -> str:
     """``EPSG:4546`` where there is a code, ``GCJ-02``/``BD-09`` for a datum, else the CRS name."""
-    if datum_of(crs) is not None:
-        return datum_of(crs)
+    datum = datum_of(crs)
+    if datum is not None:
+        return datum
     hit = _LABELS.get(id(crs))
     if hit is not None and hit[0] is crs:
         return hit[1]

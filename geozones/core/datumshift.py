@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from .arrays import is_none
 from .coords import transform_geoms
 from .rules import evaluate
 
@@ -199,16 +200,16 @@ def _given(a: Any, geoms: np.ndarray, raw: np.ndarray | None) -> np.ndarray:
     ``geoms``, else read from ``raw`` now (a row whose bytes were never made a geometry)."""
     out = np.asarray(a.source_geoms, dtype=object).copy()
     geoms = np.asarray(geoms, dtype=object)
-    none = np.equal(out, None)
+    none: np.ndarray = is_none(out)
     out[none] = geoms[none]
-    none = np.flatnonzero(np.equal(out, None))
+    none = np.flatnonzero(is_none(out))
     if raw is not None and none.size:
         from .geometry import parse_many
 
         raw = np.asarray(raw, dtype=object)[none]
         wkb = np.fromiter((type(v) is bytes for v in raw), dtype=bool, count=len(raw))
         for is_wkb in (True, False):
-            pick = (wkb if is_wkb else ~wkb) & ~np.equal(raw, None)
+            pick = (wkb if is_wkb else ~wkb) & ~is_none(raw)
             if pick.any():
                 out[none[pick]] = parse_many(raw[pick], wkb=is_wkb)[0]
     return out

@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .arrays import NONE, is_none
 from .coords import transform_geoms
 from .kinds import HEIGHT_KINDS, is_member
 from .pilot import PilotArea, storeys_from_height
@@ -188,6 +189,13 @@ class Assessment:
         return self.proposals.storeys_given
 
     @property
+    def pilot_index(self) -> np.ndarray:
+        """Index into ``zones.pilots`` of the pilot area each row touches; -1 for none."""
+        area = self.measurements.area
+        assert area is not None  # measure() always sets it
+        return area
+
+    @property
     def storeys(self) -> np.ndarray:
         """Storeys used by the pilot rules (NaN outside every pilot area or unknown)."""
         return np.where(self.in_pilot, self.proposals.storeys, np.nan)
@@ -195,7 +203,7 @@ class Assessment:
     @property
     def ok(self) -> np.ndarray:
         """Rows that were assessed."""
-        return (self.measurements.zone >= 0) & np.equal(self.problems, None)
+        return (self.measurements.zone >= 0) & is_none(self.problems)
 
     @cached_property
     def _station_rows(self) -> np.ndarray:
@@ -221,7 +229,7 @@ class Assessment:
     @property
     def in_pilot(self) -> np.ndarray:
         """True where the proposal touches a pilot area."""
-        return self.measurements.area >= 0
+        return self.pilot_index >= 0
 
     @property
     def verdict(self) -> np.ndarray:
@@ -280,7 +288,7 @@ class Assessment:
 
     def pilot(self, i: int) -> PilotArea | None:
         """The pilot area row ``i`` touches."""
-        k = int(self.measurements.area[i])
+        k = int(self.pilot_index[i])
         return self.zones.pilots[k] if k >= 0 else None
 
 
@@ -309,7 +317,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
     height = np.asarray(height_m, dtype=float)
     kinds = np.broadcast_to(np.asarray(kinds, dtype=object), (n,))
     if uses is None:
-        uses = np.where(kinds == "building", "residential", None).astype(object)
+        uses = np.where(kinds == "building", "residential", NONE).astype(object)
         use_assumed = kinds == "building"
     sh = zones.storey_height_m
     given = np.full(n, np.nan) if storeys is None else np.asarray(storeys, dtype=float)
@@ -324,7 +332,7 @@ def assess_local(zones: Zones | StationFrame, geoms: np.ndarray, kinds: np.ndarr
         repaired=np.zeros(n, dtype=bool), repair_reason=np.full(n, None, dtype=object),
         ground_m=np.full(n, np.nan), dem_cells=np.zeros(n, dtype=np.int64),
         dem_nodata_cells=np.zeros(n, dtype=np.int64),
-        problems=np.where(missing & np.equal(problems, None), None, problems),
+        problems=np.where(missing & is_none(problems), NONE, problems),
     )
     return assess_proposals(zones, p)
 

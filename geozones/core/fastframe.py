@@ -95,7 +95,7 @@ class FramePolynomial:
 
 def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     deg = c.shape[0] - 1
-    out = None
+    out: np.ndarray | None = None
     for i in range(deg, -1, -1):
         # inner polynomial in v for u^i
         inner = np.full_like(v, c[i, deg - i])
@@ -107,6 +107,7 @@ def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         else:
             out *= u
             out += inner
+    assert out is not None  # deg >= 0: the loop ran at least once
     return out
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from ..errors import GeometryError
+from .arrays import NONE, is_none
 from .curves import linearize
 
 __all__ = ["parse_many", "nonfinite", "clean"]
@@ -42,7 +43,7 @@ def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndar
     curved = np.zeros(len(raw), dtype=bool)
     if not curves:
         return geoms, curved
-    for i in np.flatnonzero(np.equal(geoms, None) & ~np.equal(raw, None)):
+    for i in np.flatnonzero(is_none(geoms) & ~is_none(raw)):
         try:
             geoms[i] = linearize(raw[i])
             curved[i] = True
@@ -83,7 +84,7 @@ def clean(geoms: np.ndarray, problems: np.ndarray | None = None
             problems[i] = GeometryError("geometry_nonfinite")
         geoms[i] = None
     present &= ~bad
-    invalid = present & ~shapely.is_valid(np.where(present, geoms, None))
+    invalid = present & ~shapely.is_valid(np.where(present, geoms, NONE))
     rows = np.flatnonzero(invalid)
     if rows.size:
         try:
@@ -95,7 +96,7 @@ def clean(geoms: np.ndarray, problems: np.ndarray | None = None
                 except Exception as exc:
                     problems[i] = GeometryError("geometry_failed", why=_why(exc))
                     geoms[i] = None
-        repaired[rows] = ~np.equal(geoms[rows], None)
+        repaired[rows] = ~is_none(geoms[rows])
     return geoms, problems, repaired
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import is_none
+
 __all__ = ["is_member", "KINDS", "FAMILIES", "KIND_FAMILIES", "HEIGHT_FAMILIES", "HEIGHT_KINDS", "KIND_ALIASES",
            "USES", "USE_ALIASES", "kinds_of_families", "normalize_kind", "normalize_kinds",
            "normalize_use", "normalize_many"]
@@ -168,15 +170,11 @@ def is_member(values: object, members: frozenset[str]) -> np.ndarray:
     return np.fromiter((v in members for v in arr.ravel()), dtype=bool, count=arr.size).reshape(arr.shape)
 
 
-#: ``None`` as a 0-d object array, for ``np.equal(values, _NONE)`` (an element-wise "is missing").
-_NONE = np.array(None, dtype=object)
-
-
 def normalize_many(values: object, normalize) -> np.ndarray:
     """``normalize`` applied once per distinct value of an array (values stripped of white
     space); missing or blank values give ``None``, as do values ``normalize`` does not know."""
     arr = np.asarray(values, dtype=object)
-    missing = np.equal(arr, _NONE)
+    missing = is_none(arr)
     text = np.char.strip(np.where(missing, "", arr).astype(str))
     uniq, inverse = np.unique(text, return_inverse=True)
     mapped = np.array([None if u == "" else normalize(u) for u in uniq], dtype=object)

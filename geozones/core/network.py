@@ -37,6 +37,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .arrays import is_none
 from .coords import project_xy
 from .datums import datum_of, to_wgs84
 from .station import Station
@@ -81,8 +82,10 @@ def _sun_slopes(station: Station) -> tuple[list[float], bool]:
         if r.where != "sun_sector":
             continue
         if r.limit == "angle":
+            assert r.angle_deg is not None  # parse_rule: an angle limit has its angle
             slopes.append(math.tan(math.radians(r.angle_deg)))
         elif r.limit == "ratio":
+            assert r.ratio is not None  # parse_rule: a ratio limit has its ratio
             slopes.append(float(r.ratio))
         else:
             anywhere = True
@@ -144,8 +147,8 @@ def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.nda
     ok = ~np.isnan(b).any(axis=1)
     if axis_order == "yx":  # (northing, easting) given: swap to x first before transforming
         b = b[:, [1, 0, 3, 2]]
-    x = b[:, [0, 2, 0, 2]].ravel()
-    y = b[:, [1, 1, 3, 3]].ravel()
+    x: np.ndarray = b[:, [0, 2, 0, 2]].ravel()
+    y: np.ndarray = b[:, [1, 1, 3, 3]].ravel()
     datum = datum_of(crs)
     with np.errstate(all="ignore"):
         if datum is not None:   # GCJ-02/BD-09 numbers: to WGS84 first (as transform_geoms)
@@ -348,7 +351,7 @@ def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.nd
             return np.full(n, np.nan)
         arr = np.broadcast_to(np.asarray(v, dtype=object), (n,))
         try:
-            return np.where(np.equal(arr, None), np.nan, arr).astype(float)
+            return np.where(is_none(arr), np.nan, arr).astype(float)
         except (TypeError, ValueError, OverflowError):   # text among the numbers
             return np.fromiter(map(number, arr), dtype=float, count=n)
 
@@ -360,7 +363,7 @@ def height_guess_m(inputs: dict, n: int, storey_height_m: float | None) -> np.nd
     return h
 
 
-def locate(index: StationIndex, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray
+def locate(index: StationIndex, geoms: np.ndarray, crs: CRS, axis_order: str, height_m: np.ndarray | None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate (row, station) pairs of ``geoms`` (the stations whose reach box each
     row's box meets, :meth:`StationIndex.query`) and each row's home station (the nearest;
@@ -493,8 +496,8 @@ def assess_stations(stations, geoms: np.ndarray, raw: np.ndarray | None, crs: CR
     geoms = np.asarray(geoms, dtype=object)
     raw_arr = None if raw is None else np.asarray(raw, dtype=object)
     located = geoms
-    unread = None if raw_arr is None else np.equal(geoms, None) & ~np.equal(raw_arr, None)
-    if stations.named and unread is not None and unread.any():
+    unread = None if raw_arr is None else is_none(geoms) & ~is_none(raw_arr)
+    if stations.named and raw_arr is not None and unread is not None and unread.any():
         # an unreadable geometry is repaired by Proposals.build: located as repaired
         located = geoms.copy()
         repair_unreadable(located, raw_arr, np.zeros(n, dtype=bool), np.full(n, None, dtype=object), unread)

@@ -21,6 +21,7 @@ import shapely
 
 from ..errors import GeometryError, InputError
 from . import rings as ring_path
+from .arrays import is_none
 from .coords import AXIS_ORDERS, parse_crs, reach_of_bounds, to_frame, transform_xy
 from .curves import linearize
 from .geometry import clean, parse_many
@@ -101,7 +102,7 @@ class Proposals:
     @property
     def ok(self) -> np.ndarray:
         """Rows without a problem."""
-        return np.equal(self.problems, None)
+        return is_none(self.problems)
 
     def with_geoms(self) -> Proposals:
         """The same proposals with every footprint a geometry (``rings`` made polygons)."""
@@ -119,10 +120,12 @@ class Proposals:
         writer writes the input's bytes); None when there are none."""
         if self.rings is None or self.source_geoms is None:
             return None
-        never = np.equal(self.source_geoms[self.rings.rows], None)
+        never = is_none(self.source_geoms[self.rings.rows])
         if not never.any():
             return None
-        return self.rings.rows[never], self.rings.source_bounds[never]
+        bounds = self.rings.source_bounds
+        assert bounds is not None  # the rings were put in the frame by with_xy, which keeps them
+        return self.rings.rows[never], bounds[never]
 
     def frame_bounds(self) -> np.ndarray:
         """``(n, 4)`` bounds of each footprint in the station frame (NaN without one). [m]"""
@@ -219,7 +222,7 @@ class Proposals:
         if texts.any():
             parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
             text_rows = np.flatnonzero(texts)
-            for i in text_rows[np.equal(parsed, None)]:
+            for i in text_rows[is_none(parsed)]:
                 err = (GeometryError("geometry_parse", what=Key("sum_row", row=i), text=str(arr[i])[:60])
                        if api or strict else GeometryError("row_geom_unreadable"))
                 if strict:
@@ -233,21 +236,21 @@ class Proposals:
         kept = (ring_path.from_wkb(raw_arr, is_bytes) if rings and raw_arr is not None and dem is None
                 and ring_path.enabled() else None)
         if kept is not None:
-            kept = kept.subset(ring_path.convex(kept) & np.equal(problems[kept.rows], None))
+            kept = kept.subset(ring_path.convex(kept) & is_none(problems[kept.rows]))
         general = _off_path(n, kept)   # the rows that are (or become) geometries
-        if raw_arr is not None:
+        if raw_arr is not None and is_bytes is not None:   # (both set or both None)
             arr = arr.copy()
             # WKB not read yet (a reader may leave it to here) is read now, but for the rings
-            unread = np.equal(arr, None) & is_bytes & general
+            unread = is_none(arr) & is_bytes & general
             if unread.any():
                 arr[unread] = parse_many(raw_arr[unread], wkb=True, curves=False)[0]
-            unreadable = np.equal(arr, None) & ~np.equal(raw_arr, None) & general
+            unreadable = is_none(arr) & ~is_none(raw_arr) & general
             repair_unreadable(arr, raw_arr, repaired, problems, unreadable)
         else:
             unreadable = np.zeros(n, dtype=bool)
         source = arr.copy()
         missing = (shapely.is_missing(arr) | shapely.is_empty(arr)) & general
-        problems[missing & np.equal(problems, None)] = GeometryError("row_geom_empty")
+        problems[missing & is_none(problems)] = GeometryError("row_geom_empty")
         # A NaN vertex is that row's problem; an invalid geometry is repaired (make_valid);
         # one GEOS cannot repair is that row's problem, never the batch's.
         if kept is None:
@@ -272,19 +275,19 @@ class Proposals:
         if sh is not None:
             height[from_floors] = storeys[from_floors] * sh
         if default_height_m is not None:
-            fill = np.isnan(height) & np.equal(h_err, None) & np.equal(f_err, None)
+            fill = np.isnan(height) & is_none(h_err) & is_none(f_err)
             height[fill] = default_height_m
         kinds, k_err = _names(kind, n, normalize_kind, "kind", KINDS, "kind_unknown", strict, api)
         uses, u_err = _names(use, n, normalize_use, "use", USES, "use_unknown", strict, api)
         for errs in (h_err, f_err, k_err, u_err, w_err):
-            take = np.equal(problems, None) & ~np.equal(errs, None)
+            take = is_none(problems) & ~is_none(errs)
             problems[take] = errs[take]
-        kinds[np.equal(kinds, None)] = "building"
-        given_use = ~np.equal(uses, None)
+        kinds[is_none(kinds)] = "building"
+        given_use = ~is_none(uses)
         use_assumed = ~given_use & (kinds == "building")
         uses[use_assumed] = "residential"
 
-        ok = np.equal(problems, None)
+        ok = is_none(problems)
         local = np.full(n, None, dtype=object)
         st = frame.station
         if kept is not None:
@@ -304,14 +307,14 @@ class Proposals:
             problems[np.flatnonzero(go)] = coord_problems
             # Valid in its own CRS, self-intersecting once projected (thin slivers): repair
             # it in the frame, where it is measured.
-            bad_here = np.equal(problems, None) & ~np.equal(local, None)
+            bad_here = is_none(problems) & ~is_none(local)
             bad_here[bad_here] = ~shapely.is_valid(local[bad_here])
             rows = np.flatnonzero(bad_here)
             if rows.size:   # clean only those rows: validity is not tested twice
                 reason[rows] = shapely.is_valid_reason(local[rows])
                 local[rows], problems[rows], fixed = clean(local[rows], problems[rows])
                 repaired[rows] |= fixed
-            ok = np.equal(problems, None)
+            ok = is_none(problems)
         tid = shapely.get_type_id(local)
         is_line = (tid == 1) | (tid == 2) | (tid == 5)  # LineString, LinearRing, MultiLine
         grow = ok & is_line & ~np.isnan(widths) & (widths > 0)
@@ -342,9 +345,9 @@ class Proposals:
         with np.errstate(invalid="ignore"):
             below = effective < 0
         effective = np.where(below, 0.0, effective)
-        local[~np.equal(problems, None)] = None
+        local[~is_none(problems)] = None
         if kept is not None:
-            kept = _release(kept, np.equal(problems[kept.rows], None), arr, source, raw_arr)
+            kept = _release(kept, is_none(problems[kept.rows]), arr, source, raw_arr)
         return cls(local, kinds, uses, use_assumed, height, effective, storeys, storeys_given,
                    repaired, reason, ground, cells, nodata, problems, source, widths, is_line,
                    below, kept, unreadable)
@@ -359,13 +362,14 @@ def _off_path(n: int, kept: Rings | None) -> np.ndarray:
 
 
 def _release(kept: Rings, keep: np.ndarray, arr: np.ndarray, source: np.ndarray,
-             raw: np.ndarray) -> Rings:
+             raw: np.ndarray | None) -> Rings:
     """The rings where ``keep``; the others leave the ring path, so their geometries are
     read now where a reader left them unread (plain valid rings: they read), in ``arr`` and
     ``source``: every row not kept as a ring has its geometry as read."""
     back = kept.rows[~keep]
-    back = back[np.equal(source[back], None)]
+    back = back[is_none(source[back])]
     if back.size:
+        assert raw is not None  # rings are only ever read from the raw WKB
         arr[back] = source[back] = shapely.from_wkb(raw[back])
     return kept.subset(keep)
 
@@ -438,7 +442,7 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
         # numbers only (a numeric column): float(v) is float(str(v)) for these types, so the
         # text is made only for the rows that need it in a message
         try:
-            out = np.where(np.equal(arr, None), np.nan, arr).astype(float)
+            out = np.where(is_none(arr), np.nan, arr).astype(float)
             bad = np.zeros(n, dtype=bool)
             text: Any = _LazyText(arr)
         except OverflowError:  # an int beyond float: the text path makes it inf (refused)
@@ -461,7 +465,7 @@ def _numbers(values: Any, n: int, what: str, strict: bool, api: bool = False
     if strict and (bad | neg).any():
         i = int(np.flatnonzero(bad | neg)[0])
         raise InputError(f"{what}_invalid", value=text[i])
-    for i in np.flatnonzero(bad | neg):
+    for i in np.flatnonzero(bad | neg).tolist():
         if api:
             errors[i] = InputError(f"{what}_invalid", value=text[i])
         elif bad[i]:
@@ -498,8 +502,8 @@ def _names(values: Any, n: int, normalize, what: str, choices: tuple[str, ...], 
             return np.full(n, one, dtype=object), errors
     raw = np.broadcast_to(np.asarray(values, dtype=object), (n,))
     out = normalize_many(raw, normalize)
-    text = np.char.strip(np.where(np.equal(raw, None), "", raw).astype(str))
-    unknown = np.equal(out, None) & (text != "")
+    text = np.char.strip(np.where(is_none(raw), "", raw).astype(str))
+    unknown = is_none(out) & (text != "")
     for value in np.unique(text[unknown]):
         if strict:
             raise InputError(strict_key, **{what: str(value), "choices": ", ".join(choices)})

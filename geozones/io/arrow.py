@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ..core.arrays import is_none
 from ..errors import InputError, OutputError, first_line
 
 __all__ = ["OutputChunk", "BBOX_HINT", "reusable_wkb", "to_arrow", "frame_of",
@@ -65,7 +66,7 @@ def reusable_wkb(raw: np.ndarray | None, geoms: np.ndarray) -> np.ndarray | None
         return None
     raw = np.asarray(raw, dtype=object)
     geoms = np.asarray(geoms, dtype=object)
-    is_bytes = ~np.equal(geoms, None) & np.fromiter((type(v) is bytes for v in raw), dtype=bool,
+    is_bytes = ~is_none(geoms) & np.fromiter((type(v) is bytes for v in raw), dtype=bool,
                                                      count=len(raw))
     if not is_bytes.any():
         return None
@@ -108,7 +109,7 @@ def to_arrow(chunk, bbox: bool = False):
         wkb = shapely.to_wkb(geoms, flavor="iso")
     else:
         wkb = np.asarray(given, dtype=object).copy()
-        encode = np.equal(wkb, None) & ~np.equal(geoms, None)
+        encode = is_none(wkb) & ~is_none(geoms)
         wkb[encode] = shapely.to_wkb(geoms[encode], flavor="iso")
     table = attrs.append_column("geometry", pa.array(wkb, type=pa.binary()))
     if bbox:

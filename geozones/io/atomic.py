@@ -35,6 +35,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypedDict
 
 from ..errors import GeozonesError, InputError, OutputError
 
@@ -177,7 +178,15 @@ class Interrupted(BaseException):
 
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-_state = {"critical": 0, "pending": None, "received": None}
+
+
+class _SignalState(TypedDict):
+    critical: int          #: depth of nested critical() blocks
+    pending: int | None    #: a signal held back until the critical block ends
+    received: int | None   #: the last signal received
+
+
+_state: _SignalState = {"critical": 0, "pending": None, "received": None}
 
 
 def _handler(signum, _frame):

@@ -73,7 +73,7 @@ def extent_of(value) -> tuple[float, float, float, float] | None:
         out = tuple(float(v) for v in value)
     except (TypeError, ValueError):
         return None
-    return out if len(out) == 4 and all(np.isfinite(out)) else None  # type: ignore[return-value]
+    return out if len(out) == 4 and all(np.isfinite(out)) else None
 
 
 def sound(batch) -> bool:

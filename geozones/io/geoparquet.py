@@ -82,7 +82,7 @@ class GeoParquetReader(Reader):
                 groups.append(g)
                 first_row = row if first_row is None else first_row
             row += n
-        if not groups:
+        if not groups or first_row is None:   # (first_row is set with the first group)
             return
 
         def rows_wanted():

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ..core.arrays import is_none
 from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
 from .base import Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
@@ -224,6 +225,7 @@ class VectorReader(Reader):
         legacy encoding, read chunk by chunk instead (a reader kept open holds GDAL's
         process-wide SHAPE_ENCODING at the input's encoding, which would recode a shapefile
         output written meanwhile)."""
+        assert self.encoding is not None  # _open sets it
         return not (self.path.suffix.lower() == ".shp"
                     and self.encoding.upper().replace("-", "") != "UTF8")
 
@@ -288,7 +290,7 @@ def geometry_type_of(gdf) -> str:
     """The one geometry type of a frame's (or geometry array's) non-null geometries, or
     ``"Unknown"`` when mixed."""
     geoms = np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf, dtype=object)
-    geoms = geoms[~np.equal(geoms, None)]
+    geoms = geoms[~is_none(geoms)]
     types = set(shapely.get_type_id(geoms).tolist()) - {-1}
     if len(types) == 1:
         return GEOMETRY_TYPE_NAMES.get(types.pop(), "Unknown")
@@ -306,7 +308,7 @@ SHAPEFILE_FAMILIES: dict[str, set[int]] = {"Polygon": {3, 6}, "LineString": {1, 
 
 def geometry_type_ids(geoms: np.ndarray) -> set[int]:
     """The shapely type ids of the non-null geometries (-1, a missing one, left out)."""
-    return set(shapely.get_type_id(geoms[~np.equal(geoms, None)]).tolist()) - {-1}
+    return set(shapely.get_type_id(geoms[~is_none(geoms)]).tolist()) - {-1}
 
 
 def shapefile_geometry_type(geoms: np.ndarray) -> str:

@@ -8,9 +8,11 @@ The core (:mod:`geozones.core`) answers in codes and numbers; this module turns 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
+from ..core.arrays import NONE
 from ..core.engine import Assessment
 from ..core.kinds import kinds_of_families
 from ..core.rules import NA, VERDICTS
@@ -55,12 +57,22 @@ class Finding:
     reading: str = ""       #: the project's reading of the rule, where the text leaves it open
 
 
+class _RuleTexts(TypedDict):
+    """The rule's own words a :class:`Finding` carries (keyword arguments of ``Finding``)."""
+
+    quote: str
+    quote_zh: str
+    quote_en: str
+    reading: str
+    word: str
+
+
 def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
     rule = a.outcomes.rules[j]
     code = int(a.outcomes.outcome[j, i])
     severity = "info" if rule.severity == "info" else VERDICTS[code - 1]
-    texts = dict(quote=rule.quote.get(lang), quote_zh=rule.quote_zh, quote_en=rule.quote_en,
-                 reading=rule.reading.get(lang), word=rule.word)
+    texts = _RuleTexts(quote=rule.quote.get(lang), quote_zh=rule.quote_zh, quote_en=rule.quote_en,
+                       reading=rule.reading.get(lang), word=rule.word)
     if rule.limit == "storeys":
         n = float(a.storeys[i])
         above = fmt(rule.storeys_above) if rule.storeys_above is not None else ""
@@ -82,7 +94,7 @@ def _finding(a: Assessment, j: int, i: int, lang: str) -> Finding:
     exc = max(h - allowed, 0.0) if np.isfinite(h) and np.isfinite(allowed) else np.nan
     if rule.limit == "forbid" and rule.within_m == 0:
         msg = t("finding_body", lang, kind=kind_name)
-    elif rule.limit == "forbid" and rule.where == "band":
+    elif rule.limit == "forbid" and rule.where == "band" and rule.within_m is not None:  # parse_rule: always
         key = "finding_forbid" if severity == "fail" else "finding_forbid_review"
         msg = t(key, lang, kind=kind_name, d=fmt(d), within=fmt(rule.within_m))
     elif rule.limit == "forbid" and severity == "fail":
@@ -232,7 +244,8 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
     pil = np.full(n, "", dtype=object)
     storeys = a.storeys
     for i in np.flatnonzero(ok & a.in_pilot):
-        p = a.pilot(i)
+        p = a.pilot(int(i))
+        assert p is not None  # in_pilot: the row touches a pilot area
         s = storeys[i]
         pil[i] = sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
     # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
@@ -285,7 +298,7 @@ class Results(Assessment):
         group, sets = self.flag_groups
         rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
         return pd.DataFrame({
-            "kind": np.where(ok, self.kinds, None),
+            "kind": np.where(ok, self.kinds, NONE),
             "verdict": self.verdict,
             "zone": self.zone,
             "distance_m": np.where(ok, self.measurements.distance_m, np.nan),

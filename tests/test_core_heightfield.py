@@ -16,7 +16,7 @@ from shapely import affinity
 from geozones.core.heightfield import azimuth_deg
 from geozones.core.rules import parse_rule
 from geozones.core.zones import StationFrame
-from geozones.heightlimit import permitted_height_at
+from geozones.heightlimit import permitted_height_at, permitted_height_by_rules
 from geozones.station import load_station
 
 DATA = Path(__file__).parent / "data"
@@ -103,9 +103,11 @@ def test_table_equals_the_rules_worked_out_by_hand(ref, kind):
     want, d, az = _by_hand(ref, kind, x, y)
     ok = _clear_of_edges(ref, d, az)
     assert ok.mean() > 0.95 and (d == 0.0).sum() >= 200
-    got = permitted_height_at(frame, x[ok], y[ok], kind)
-    np.testing.assert_array_equal(np.isnan(got), np.isnan(want[ok]))
-    np.testing.assert_allclose(got, want[ok], rtol=0, atol=1e-3, equal_nan=True)
+    # the table, and the public every-rule-at-every-point path, each against the hand values
+    for fn in (permitted_height_at, permitted_height_by_rules):
+        got = fn(frame, x[ok], y[ok], kind)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want[ok]))
+        np.testing.assert_allclose(got, want[ok], rtol=0, atol=1e-3, equal_nan=True)
 
 
 def test_threshold_lines_by_hand():

@@ -114,6 +114,18 @@ def test_summary_bookkeeping_by_hand():
     assert summary.pilot_floor_area_m2 == 400.0 and summary.pilot_low_rise_area_m2 == 300.0
 
 
+def test_ten_worst_exceedances_of_one_chunk_by_hand():
+    """13 rows over their limit in one chunk, by 3 m (row 0) and 1, 2, ..., 12 m (rows 1-12):
+    the ten worst are 12 m down to 4 m and one of the two 3 m rows, the later one (equal
+    exceedances are ordered by row number)."""
+    z = ZoneSet.shared(None)
+    exc = [3.0, *range(1, 13)]
+    gz, res, ids = _chunk(["fail"] * 13, exc, ["control"] * 13, [400.0] * 13, ["ok"] * 13, np.nan)
+    summary = ScreenSummary()
+    _accumulate(summary, gz, {}, {}, res, np.zeros(13), z.pilots[0], ids, z)
+    assert sorted(summary.worst, reverse=True) == [(float(k), k, "fail", str(k)) for k in range(12, 2, -1)]
+
+
 @pytest.mark.xfail(strict=True, reason="found in issue 22 item 8: screen._accumulate folds 'error: ...' "
                    "with a regex whose '.' stops at a line break, so 'error: two\\nlines' is counted as "
                    "the status 'error\\nlines'; the plain oracle the old test compared with had the same "

@@ -20,6 +20,7 @@ from geozones.check import ZoneSet
 from geozones.core import rings as R
 from geozones.core.engine import assess_proposals
 from geozones.core.proposals import Proposals
+from geozones.core.zones import ZONES
 from geozones.screen import ScreenOptions, screen_chunk
 
 
@@ -189,6 +190,14 @@ def test_ring_path_equals_the_geometry_path(zones, epsg):
     measured = ~np.isnan(got)
     assert measured.mean() > 0.9
     np.testing.assert_allclose(got[measured], shapely.distance(local, FIELD)[measured], rtol=0, atol=1e-3)
+    # and the zone from that D by the plan's lines (RULES.md: 0 / 50 / 1000 / 2000 m, 1 mm
+    # tolerance; rows within 1 cm of a line left out), on the ring path
+    d = shapely.distance(local, FIELD)
+    clear = measured & (np.min([np.abs(d - v) for v in (50.001, 1000.001, 2000.001)], axis=0) > 0.01)
+    want = np.select([d == 0.0, d <= 50.001, d <= 1000.001, d <= 2000.001],
+                     ["body", "protection", "control", "general"], "outside")
+    assert clear.sum() > 0.8 * len(local)
+    assert np.asarray(ZONES)[m1.zone[clear]].tolist() == want[clear].tolist()
     # equal to the bit here (GEOS's formulas); 1e-9 m leaves room for a GEOS built with
     # fused multiply-adds
     assert np.allclose(m1.distance_m, m0.distance_m, rtol=0, atol=1e-9, equal_nan=True)

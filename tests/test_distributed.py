@@ -265,6 +265,13 @@ def test_part_reads_match_whole_read(inputs):
         for (da, ga, _ra), (db, gb, _rb) in zip(whole[4:8], part):
             pd.testing.assert_frame_equal(da, db)
             assert np.array_equal(shapely.to_wkb(ga), shapely.to_wkb(gb))
+        # and the part is rows 28-55 of the file as geopandas reads it
+        plain = gpd.read_file(inputs[kind][0]) if kind == "gpkg" else gpd.read_parquet(inputs[kind][0])
+        names = [n for db, _g, _r in part for n in db["名称"]]
+        assert names == plain["名称"].iloc[4 * CHUNK:8 * CHUNK].tolist()
+        geoms = np.concatenate([np.asarray(g, dtype=object) for _d, g, _r in part])
+        want = plain.geometry.values[4 * CHUNK:8 * CHUNK]
+        assert [None if g is None else g.wkb for g in geoms] == [None if g is None else g.wkb for g in want]
 
 
 def test_dem_travels_to_the_workers(cluster, zones, tmp_path, frame):

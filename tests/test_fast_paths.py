@@ -1,8 +1,8 @@
-"""Optimised paths equal the plain ones they replaced (issue 13): the per-row messages built
-in one pass, numbers read from numeric columns without text, the summary's bookkeeping.
-The plain versions are kept here, verbatim from before, as the oracles."""
-
-import heapq
+"""Optimised paths against independent references: the per-row messages (built in one pass)
+against messages written out by hand, numbers read from numeric columns against the values
+worked out by hand, the summary's bookkeeping against counts made by hand, input WKB against
+shapely's own encoding, kind codes against a plain list lookup. (The plain versions these
+tests once kept as oracles compared two of our own code paths, issue 22 item 8.)"""
 
 import numpy as np
 import pandas as pd
@@ -12,189 +12,132 @@ import shapely
 import geozones.core.proposals as proposals
 from geozones.check import ZoneSet, assess
 from geozones.core.coords import from_frame, parse_crs
-from geozones.core.engine import Assessment
-from geozones.core.pilot import low_rise_share
 from geozones.screen import ScreenSummary, _accumulate
-from geozones.text import VERDICT_NAMES, article_label, name, row_messages, t, zone_name
+from geozones.text import row_messages
+
+APPROVAL_EN = "approval needs the meteorological authority's prior written consent (Art. 14, 15.1)"
+APPROVAL_ZH = "审批须事先征得气象主管部门书面同意（第十四条、第十五条第1项）"
 
 
-def plain_row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
-    """One short line per row: verdict · zone · permitted height · excess · pilot · rules.
-
-    Built from parts shared by many rows (text per distinct verdict/zone and per distinct set
-    of rules), so only the numbers are formatted row by row. Rows not assessed get "".
-    """
-    ok = a.ok
-    sep = " · "
-    unit = t("unit_m", lang)
-    verdict_s = np.asarray(verdict, dtype=str)
-    zone_s = np.asarray(a.zone, dtype=str)
-    _, first, inverse = np.unique(np.char.add(np.char.add(verdict_s, "|"), zone_s),
-                                  return_index=True, return_inverse=True)
-    heads = np.array([name(VERDICT_NAMES, verdict_s[f], lang) + sep
-                      + zone_name(a.station, zone_s[f], lang) for f in first], dtype=object)
-    out = heads[inverse.reshape(-1)]
-    max_h = np.where(ok, a.max_height_m, np.nan)
-    exc = np.where(ok, a.exceedance_m, np.nan)
-    has_max = ok & ~np.isnan(max_h)
-    limit_word, over_word = t("msg_max", lang), t("msg_over", lang)
-    out[has_max] += np.array([f"{sep}{limit_word} {v:.2f} {unit}" for v in max_h[has_max]], dtype=object)
-    over = ok & (np.nan_to_num(exc) > 0)
-    out[over] += np.array([f"{sep}{over_word} {v:.2f} {unit}" for v in exc[over]], dtype=object)
-    storeys = a.storeys
-    for i in np.flatnonzero(ok & a.in_pilot):
-        p = a.pilot(i)
-        s = storeys[i]
-        out[i] += sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
-    # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
-    inside = ok & a.in_protection_area()
-    out[inside] += sep + t("msg_approval", lang)
-    group, sets = a.flag_groups
-    tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})" for r in rules)
-                      for rules in sets], dtype=object)[group]
-    out = out + tails
-    out[~ok] = ""
-    return out
-
-
-@pytest.fixture(scope="module")
-def sample():
-    """Rows near the station (every zone, sun sectors), in the pilot area, and bad rows."""
+def test_row_messages_by_hand():
+    """Five 10 m squares of buildings (station frame, D from the fence by construction):
+    D = 300 m north, 31 m tall: control belt, D/10 = 30 m, over by 1 m (height_ratio);
+    D = 3000 m north, 10 m: outside 2000 m but, the wind unknown, maybe upwind: D/10 = 300 m,
+    pass, and the approval duty still stated; D = 50 m north, 3 m: protection range (50 ≤
+    50 m + 1 mm), nothing may stand: 0 m, over by 3 m; one in the Pinglu pilot area, 8 floors
+    given; one without a geometry: no message."""
     z = ZoneSet.shared(None)
-    rng = np.random.default_rng(9)
-    n = 1200
-    r, th = rng.uniform(0, 7000, n), rng.uniform(0, 2 * np.pi, n)
-    x, y = r * np.sin(th), r * np.cos(th)
-    cx, cy = z.anchors_m[1]  # the pilot area's centre
-    x[:200], y[:200] = cx + rng.uniform(-800, 800, 200), cy + rng.uniform(-800, 800, 200)
-    local = shapely.box(x, y, x + rng.uniform(5, 60, n), y + rng.uniform(5, 60, n))
-    geoms = from_frame(local, z.frame.crs, parse_crs("EPSG:4326")).astype(object)
-    geoms[::97] = None                          # missing geometry: not assessed
-    height = rng.uniform(0, 120, n)
-    height[::13] = np.nan                       # height unknown
-    kinds = rng.choice(np.array(["building", "road", "tower", "plant", "water"], dtype=object), n)
-    floors = np.where(rng.random(n) < 0.5, rng.integers(1, 30, n).astype(float), np.nan)
-    return assess(geoms, kind=kinds, height=height, floors=floors, crs="EPSG:4326", zones=z)
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_row_messages_equal_the_plain_ones(sample, lang):
-    a = sample
+    cx, cy = z.anchors_m[1]   # the pilot area's centre, 80 km from the station
+    local = np.array([shapely.box(-5, 12.5 + 300, 5, 12.5 + 310), shapely.box(-5, 12.5 + 3000, 5, 12.5 + 3010),
+                      shapely.box(-5, 12.5 + 50, 5, 12.5 + 60), shapely.box(cx - 5, cy - 5, cx + 5, cy + 5)],
+                     dtype=object)
+    geoms = np.append(from_frame(local, z.frame.crs, parse_crs("EPSG:4326")).astype(object), None)
+    a = assess(geoms, kind="building", height=[31.0, 10.0, 3.0, 25.0, 5.0],
+               floors=[np.nan, np.nan, np.nan, 8.0, np.nan], crs="EPSG:4326", zones=z)
     verdict = np.where(a.ok, a.verdict, "error").astype(object)
-    assert a.in_pilot.sum() > 50 and (~a.ok).sum() > 5  # the sample has every kind of row
-    fast = row_messages(a, verdict, lang)
-    np.testing.assert_array_equal(fast, plain_row_messages(a, verdict, lang))
-    assert fast.dtype == object
+    en = row_messages(a, verdict, "en")
+    assert en.dtype == object
+    assert en.tolist() == [
+        f"fail · construction control belt (50-1000 m) · max 30.00 m · over by 1.00 m · {APPROVAL_EN}"
+        " · height_ratio (Art. 12.3 (2) ⑥)",
+        f"pass · outside the protection zones · max 300.00 m · {APPROVAL_EN}",
+        f"fail · construction protection range (0-50 m) · max 0.00 m · over by 3.00 m · {APPROVAL_EN}"
+        " · protection_zone (Art. 12.2 (2) ②)",
+        "pass · outside the protection zones · Pinglu county-town green low-carbon pilot area 8 storeys",
+        ""]
+    assert row_messages(a, verdict, "zh").tolist() == [
+        f"不通过 · 建设控制地带 · 限高 30.00 米 · 超出 1.00 米 · {APPROVAL_ZH} · height_ratio (第十二条 3(2)⑥)",
+        f"通过 · 保护区外 · 限高 300.00 米 · {APPROVAL_ZH}",
+        f"不通过 · 建设保护范围 · 限高 0.00 米 · 超出 3.00 米 · {APPROVAL_ZH} · protection_zone (第十二条 2(2)②)",
+        "通过 · 保护区外 · 平陆县县城绿色低碳建设试点 8层",
+        ""]
 
 
-def test_numbers_from_a_numeric_column_equal_the_text_path(monkeypatch):
+def test_numbers_from_a_numeric_column_by_hand():
+    """A numeric column and a mixed one give the same values, worked out by hand: empty
+    (None, NaN) is NaN without a problem; a negative or infinite height, and an int beyond
+    float (10**400, taken as infinite), are refused; True and "x" are not numbers; text is
+    stripped and read ("4", " 5 "); a huge int is its nearest float."""
     values = np.array([1, 2.5, None, float("nan"), -3.0, float("inf"), np.int64(7), 0, -0.0,
                        12345678901234567, 10 ** 400, True, "4", " 5 ", "x"], dtype=object)
-    for part in (values[:10], values[:11], values):   # numbers only; a huge int; mixed
-        for api in (False, True):
-            fast = proposals._numbers(part, len(part), "height", False, api)
-            monkeypatch.setattr(proposals, "_PLAIN_NUMBERS", set())
-            plain = proposals._numbers(part, len(part), "height", False, api)
-            monkeypatch.undo()
-            np.testing.assert_array_equal(fast[0], plain[0])
-            assert ([None if e is None else (e.key, e.params) for e in fast[1]]
-                    == [None if e is None else (e.key, e.params) for e in plain[1]])
+    nan = float("nan")
+    want = [1.0, 2.5, nan, nan, nan, nan, 7.0, 0.0, 0.0, 12345678901234568.0, nan, nan, 4.0, 5.0, nan]
+    # the problem per row, for the command line (row_*) and the API (height_invalid)
+    cli = [None] * 4 + ["row_negative"] * 2 + [None] * 4 + ["row_negative", "row_not_number", None, None,
+                                                           "row_not_number"]
+    api = [None if k is None else "height_invalid" for k in cli]
+    for part in (slice(0, 10), slice(0, 11), slice(0, 15)):   # numbers only; a huge int; mixed
+        for is_api, keys in ((False, cli), (True, api)):
+            got, problems = proposals._numbers(values[part], len(values[part]), "height", False, is_api)
+            np.testing.assert_array_equal(got, want[part])
+            assert [None if e is None else e.key for e in problems] == keys[part]
+    got, problems = proposals._numbers(values[:6], 6, "height", False, False)
+    assert [e.params["value"] for e in problems if e is not None] == ["-3", "inf"]
 
 
-def plain_accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
-                residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
-                zones: ZoneSet) -> None:
-    start = summary.rows
-    summary.rows += len(gz)
-    for k, v in gz["gz_verdict"].value_counts().items():
-        verdicts[k] = verdicts.get(k, 0) + int(v)
-    st = gz["gz_status"].str.replace(r"^error: .*", "error", regex=True)
-    for k, v in st.value_counts().items():
-        statuses[k] = statuses.get(k, 0) + int(v)
-    exc = gz["gz_exceedance_m"].to_numpy(dtype=float)
-    for i in np.flatnonzero(exc > 0):
-        item = (float(exc[i]), start + int(i), str(gz["gz_verdict"].iloc[i]), str(ids[i]))
-        if len(summary.worst) < 10:
-            heapq.heappush(summary.worst, item)
-        else:
-            heapq.heappushpop(summary.worst, item)
-    zone = gz["gz_zone"].to_numpy(dtype=object)
-    summary.protected_rows += int(np.isin(zone, ["body", "protection", "control", "general"]).sum())
-    st_ = zones.station
-    if st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
-        d = gz["gz_distance_m"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            summary.maybe_protected_rows += int(((zone == "outside")
-                                                 & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
-    err = np.flatnonzero(gz["gz_status"].str.startswith("error").to_numpy())
-    summary.error_rows += len(err)
-    for i in err[: max(0, 20 - len(summary.errors))]:
-        summary.errors.append((start + int(i), gz["gz_status"].iloc[i], str(ids[i])))
-    if pilot is not None:
-        res = (residential & gz["gz_in_pilot"].to_numpy(dtype=bool)
-               & ~np.isnan(gz["gz_storeys"].to_numpy(dtype=float)))
-        if res.any():
-            storeys = gz["gz_storeys"].to_numpy(dtype=float)[res]
-            share, total = low_rise_share(floor_area[res], storeys, pilot.low_rise_storeys)
-            summary.pilot_floor_area_m2 += total
-            if share is not None:
-                summary.pilot_low_rise_area_m2 += share * total
+def _chunk(verdict, exc, zone, dist, status, pilot_storeys):
+    n = len(verdict)
+    storeys = np.full(n, np.nan)
+    storeys[0] = pilot_storeys
+    gz = pd.DataFrame({"gz_verdict": verdict, "gz_exceedance_m": exc, "gz_zone": zone, "gz_distance_m": dist,
+                       "gz_status": status, "gz_in_pilot": np.arange(n) == 0, "gz_storeys": storeys})
+    return gz, np.arange(n) == 0, np.arange(n).astype(object)
 
 
-def test_summary_bookkeeping_equals_the_plain_one():
-    """Statuses (errors folded, one with a line break), the 10 worst exceedances with ties at
-    the 10th, errors listed, protected rows: equal over two chunks."""
+def test_summary_bookkeeping_by_hand():
+    """Two chunks, 8 + 6 rows, counted by hand: verdicts and statuses (errors folded); 11
+    exceedances, the smallest (0.5 m) not among the 10 worst; protected rows (body,
+    protection, control, general); one row outside at 3000 m, maybe upwind (wind unknown,
+    reach 5000 m); errors listed by input row; the pilot's residential floor area 300 m² at
+    3 storeys (low-rise, ≤ 6) and 100 m² at 8."""
     z = ZoneSet.shared(None)
-    rng = np.random.default_rng(4)
-    chunks = []
-    for n in (300, 200):
-        exc = np.where(rng.random(n) < 0.5, np.round(rng.uniform(0, 5, n), 0), np.nan)
-        status = rng.choice(np.array(["ok", "repaired", "ok; height missing", "error: bad row",
-                                      "error: two\nlines", "error: far"], dtype=object), n)
-        verdict = np.where(np.char.startswith(status.astype(str), "error"), "error",
-                           rng.choice(np.array(["pass", "fail", "review"], dtype=object), n)).astype(object)
-        gz = pd.DataFrame({
-            "gz_verdict": verdict, "gz_exceedance_m": exc,
-            "gz_zone": rng.choice(np.array(["body", "control", "general", "outside", None], dtype=object), n),
-            "gz_distance_m": rng.uniform(0, 6000, n), "gz_status": status,
-            "gz_in_pilot": rng.random(n) < 0.3, "gz_storeys": rng.integers(1, 20, n).astype(float)})
-        chunks.append((gz, rng.random(n) < 0.5, rng.uniform(50, 500, n), np.arange(n).astype(object)))
-    pilot = z.pilots[0]
-    results = []
-    for fn in (_accumulate, plain_accumulate):
-        summary, verdicts, statuses = ScreenSummary(), {}, {}
-        for gz, res, area, ids in chunks:
-            fn(summary, gz, verdicts, statuses, res, area, pilot, ids, z)
-        results.append((summary.to_dict(), list(statuses.items()), list(verdicts.items())))
-    assert results[0] == results[1]
-    assert results[0][0]["error_rows"] > 50 and len(results[0][0]["worst_exceedances"]) == 10
+    nan = np.nan
+    a = _chunk(["fail"] * 6 + ["review", "error"], [1, 2, 3, 4, 5, 6, 7, nan],
+               ["control"] * 4 + ["general", "body", "protection", None], [100, 200, 300, 400, 1500, 0, 20, nan],
+               ["ok"] * 5 + ["repaired", "ok; height missing", "error: bad row"], 3.0)
+    b = _chunk(["fail"] * 3 + ["review", "pass", "error"], [9, 10, 11, 0.5, nan, nan],
+               ["control"] * 3 + ["general", "outside", None], [500, 600, 700, 1800, 3000, nan],
+               ["ok"] * 5 + ["error: far"], 8.0)
+    summary, verdicts, statuses = ScreenSummary(), {}, {}
+    for (gz, res, ids), area in ((a, [300.0] + [50.0] * 7), (b, [100.0] + [50.0] * 5)):
+        _accumulate(summary, gz, verdicts, statuses, res, np.array(area), z.pilots[0], ids, z)
+    assert summary.rows == 14
+    assert verdicts == {"fail": 9, "review": 2, "error": 2, "pass": 1}
+    assert statuses == {"ok": 10, "repaired": 1, "ok; height missing": 1, "error": 2}
+    assert sorted(summary.worst, reverse=True) == [
+        (11.0, 10, "fail", "2"), (10.0, 9, "fail", "1"), (9.0, 8, "fail", "0"), (7.0, 6, "review", "6"),
+        (6.0, 5, "fail", "5"), (5.0, 4, "fail", "4"), (4.0, 3, "fail", "3"), (3.0, 2, "fail", "2"),
+        (2.0, 1, "fail", "1"), (1.0, 0, "fail", "0")]
+    assert (summary.protected_rows, summary.maybe_protected_rows) == (11, 1)
+    assert summary.error_rows == 2
+    assert summary.errors == [(7, "error: bad row", "7"), (13, "error: far", "5")]
+    assert summary.pilot_floor_area_m2 == 400.0 and summary.pilot_low_rise_area_m2 == 300.0
 
 
-def test_datum_counts_equal_reading_every_row():
-    """screen's GCJ-02/BD-09 counts (only rows whose verdict the shift could change are read
-    again) equal reading every row in each datum, as screen did before."""
-    from geozones.core.datums import DATUMS, DatumCRS
-    from geozones.screen import ScreenOptions, screen_chunk
-
+def test_ten_worst_exceedances_of_one_chunk_by_hand():
+    """13 rows over their limit in one chunk, by 3 m (row 0) and 1, 2, ..., 12 m (rows 1-12):
+    the ten worst are 12 m down to 4 m and one of the two 3 m rows, the later one (equal
+    exceedances are ordered by row number)."""
     z = ZoneSet.shared(None)
-    rng = np.random.default_rng(21)
-    n = 800
-    r, th = rng.uniform(0, 12000, n), rng.uniform(0, 2 * np.pi, n)
-    x, y = r * np.sin(th), r * np.cos(th)
-    local = shapely.box(x, y, x + rng.uniform(5, 60, n), y + rng.uniform(5, 60, n))
-    geoms = from_frame(local, z.frame.crs, parse_crs("EPSG:4326")).astype(object)
-    geoms[::50] = None
-    df = pd.DataFrame({"H": np.round(rng.uniform(0, 150, n), 1)})
-    opts = ScreenOptions(height_field="H")
-    wgs = parse_crs("EPSG:4326")
-    counts: dict = {}
-    gz = screen_chunk(df, geoms, geoms, wgs, z, opts, datum_counts=counts)[0]
-    full = {}
-    for d in DATUMS:
-        other = screen_chunk(df, geoms, geoms, DatumCRS(d), z, opts)[0]
-        both = (gz["gz_verdict"] != "error") & (other["gz_verdict"] != "error")
-        full[d] = int((both & (gz["gz_verdict"] != other["gz_verdict"])).sum())
-    assert counts == full and min(full.values()) > 20
+    exc = [3.0, *range(1, 13)]
+    gz, res, ids = _chunk(["fail"] * 13, exc, ["control"] * 13, [400.0] * 13, ["ok"] * 13, np.nan)
+    summary = ScreenSummary()
+    _accumulate(summary, gz, {}, {}, res, np.zeros(13), z.pilots[0], ids, z)
+    assert sorted(summary.worst, reverse=True) == [(float(k), k, "fail", str(k)) for k in range(12, 2, -1)]
+
+
+@pytest.mark.xfail(strict=True, reason="found in issue 22 item 8: screen._accumulate folds 'error: ...' "
+                   "with a regex whose '.' stops at a line break, so 'error: two\\nlines' is counted as "
+                   "the status 'error\\nlines'; the plain oracle the old test compared with had the same "
+                   "regex, so the comparison could not see it")
+def test_an_error_status_with_a_line_break_is_counted_as_error():
+    z = ZoneSet.shared(None)
+    gz, res, ids = _chunk(["error", "error"], [np.nan] * 2, [None] * 2, [np.nan] * 2,
+                          ["error: one line", "error: two\nlines"], np.nan)
+    summary, verdicts, statuses = ScreenSummary(), {}, {}
+    _accumulate(summary, gz, verdicts, statuses, res, np.zeros(2), z.pilots[0], ids, z)
+    assert summary.error_rows == 2
+    assert statuses == {"error": 2}
 
 
 def test_input_wkb_is_written_as_is_only_where_it_equals_shapelys():
@@ -237,18 +180,14 @@ def test_input_wkb_is_written_as_is_only_where_it_equals_shapelys():
     assert hinted.equals(plain)
     # the bytes written are shapely's ISO encoding of every row, whichever way they came
     assert hinted.column("geometry").to_pylist() == [bytes(w) for w in shapely.to_wkb(rows, flavor="iso")]
+    # and what both wrote reads back as the geometries given (shapely decoding, not ours)
+    back = shapely.from_wkb(np.asarray(hinted.column("geometry").to_pylist(), dtype=object))
+    assert shapely.equals_exact(back, rows, tolerance=0).all()
 
 
-def plain_codes(values, table, n):
-    """The names-to-codes of before (sorting the names), kept as the oracle."""
-    index = {k: i for i, k in enumerate(table)}
-    arr = np.asarray(values, dtype=object)
-    arr = np.where(np.equal(arr, None), "", arr).astype(str)
-    uniq, inverse = np.unique(arr, return_inverse=True)
-    return np.array([index.get(u, len(table)) for u in uniq], dtype=np.int16)[inverse.reshape(-1)]
-
-
-def test_codes_by_lookup_equal_codes_by_sorting():
+def test_codes_are_positions_in_the_table():
+    """A kind or use is coded by its position in the table (a plain list lookup); anything
+    else (None, unknown words, "", numbers) is the code after the last."""
     from geozones.core.kinds import KINDS, USES
     from geozones.core.rules import _codes
 
@@ -257,5 +196,6 @@ def test_codes_by_lookup_equal_codes_by_sorting():
         pool = np.array(list(table) + [np.str_(table[0]), None, "unknown thing", "", 3, 2.5], dtype=object)
         values = pool[rng.integers(0, len(pool), 5000)]
         got = _codes(values, table, len(values))
-        assert got.dtype == np.int16 and np.array_equal(got, plain_codes(values, table, len(values)))
+        want = [list(table).index(v) if isinstance(v, str) and v in table else len(table) for v in values]
+        assert got.dtype == np.int16 and got.tolist() == want
         assert set(got[np.equal(values, None)]) == {len(table)}   # None: unknown

@@ -31,6 +31,15 @@ def _write(gdf, path, chunk: int, **kw):
     write_sorted_geoparquet(path, schema, CRS.from_epsg(4326), batches, "Point", **kw)
 
 
+def _hilbert_order(gdf) -> list[int]:
+    """The input rows in Hilbert order worked out with geopandas: distance along the curve
+    (order 16) over the extent of all rows, ties by input row, null geometries last."""
+    ok = gdf.geometry.notna().to_numpy()
+    keys = np.full(len(gdf), 2 ** 32, dtype=np.int64)
+    keys[ok] = gdf.geometry[ok].hilbert_distance(total_bounds=gdf.geometry[ok].total_bounds, level=16)
+    return np.lexsort((np.arange(len(gdf)), keys)).tolist()
+
+
 def test_rows_follow_the_hilbert_curve_and_gz_row_restores_input(tmp_path):
     gdf = _points(500, nulls=(3, 250))
     out = tmp_path / "s.parquet"
@@ -58,6 +67,8 @@ def test_external_sort_equals_one_bucket(tmp_path):
     _write(gdf, tmp_path / "small.parquet", chunk=33, bucket_rows=50, row_group_rows=64)
     _write(gdf, tmp_path / "one.parquet", chunk=500, bucket_rows=10 ** 6, row_group_rows=64)
     assert (tmp_path / "small.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
+    # and that file is in the order geopandas works out
+    assert pq.read_table(tmp_path / "one.parquet").column("gz_row").to_pylist() == _hilbert_order(gdf)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sort-")]  # spill removed
 
 
@@ -163,6 +174,7 @@ def test_declared_extent_buckets_as_rows_come_and_gives_the_same_file(tmp_path, 
     true = tuple(gdf.geometry[ok].total_bounds)
     ref = tmp_path / "ref.parquet"
     _write(gdf, ref, chunk=90, bucket_rows=50, row_group_rows=64)
+    assert pq.read_table(ref).column("gz_row").to_pylist() == _hilbert_order(gdf)   # geopandas' order
     splits = []
     real_split = gio._split_to_buckets
     monkeypatch.setattr(gio, "_split_to_buckets", lambda *a, **k: (splits.append(k.get("prefix", "")),
@@ -216,6 +228,7 @@ def test_a_crowded_spot_is_split_off_once(tmp_path, monkeypatch):
     gdf = gpd.GeoDataFrame({"id": np.arange(1000)}, geometry=gpd.GeoSeries(shapely.points(x, y), crs=4326),
                            crs=4326)
     _write(gdf, tmp_path / "ref.parquet", chunk=100, bucket_rows=10, row_group_rows=64)
+    assert pq.read_table(tmp_path / "ref.parquet").column("gz_row").to_pylist() == _hilbert_order(gdf)
     written = []
     real = gio._split_to_buckets
     monkeypatch.setattr(gio, "_split_to_buckets", lambda work, batch, *a, **k: (

@@ -14,7 +14,7 @@ import pytest
 import shapely
 from conftest import HALF, at_azimuth, read_output
 from geometries import FIELD
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 import geozones
 from geozones.check import ZoneSet
@@ -335,6 +335,12 @@ def test_draw_rectangle_and_check_matches_geozones_check(browser, tmp_path, zone
     assert r["verdict"] == py.verdict
     assert r["D"] == pytest.approx(py.distance_m, abs=2e-3)
     assert r["maxHeight"] == pytest.approx(py.max_height_m, abs=2e-3)
+    # and D itself: shapely's distance from the drawing, taken into the frame by pyproj, to
+    # the fence box
+    drawn = shapely.geometry.shape(r["geometry"])
+    to_frame = Transformer.from_crs(CRS.from_epsg(4326), zones.frame.crs, always_xy=True)
+    local = shapely.transform(drawn, lambda x, y: to_frame.transform(x, y), interleaved=False)
+    assert r["D"] == pytest.approx(shapely.distance(local, FIELD), abs=2e-3)
     assert {f["id"] for f in r["findings"]} == {f.rule for f in py.findings}
     text = page.locator("#gz-result").inner_text()
     assert f"{py.max_height_m:.2f}" in text and py.findings[0].article in text

@@ -190,9 +190,18 @@ def test_page_evaluator_agrees_with_python(stations, which):
     a = assess(wgs, kind=kinds, height=heights, zones=zones)
     m = a.measurements
     names = [r.id for r in a.outcomes.rules]
+    # part of it anchored outside our code: D is shapely's distance to the (turned) fence box
+    # in the frame, for every kind not widened to a subgrade (roads, railways)
+    half = station.field_size_m / 2.0
+    fence = affinity.rotate(shapely.box(-half, -half, half, half), -station.field_rotation_deg, origin=(0, 0))
+    plain_d = shapely.distance(np.array(geoms, dtype=object), fence)
+    anchored = 0
     seen_zones, seen_verdicts = set(), set()
     for i, r in enumerate(js["results"]):
         what = (which, i, geoms[i].geom_type, kinds[i], heights[i])
+        if kinds[i] not in ("road", "railway"):
+            assert _close(r["D"], float(plain_d[i])), (what, r["D"], plain_d[i])
+            anchored += 1
         assert r["zone"] == a.zone[i], what
         assert _close(r["D"], float(m.distance_m[i])), (what, r["D"], m.distance_m[i])
         assert _close(r["sunD"], float(m.sun_distance_m[i])), (what, r["sunD"], m.sun_distance_m[i])
@@ -205,6 +214,7 @@ def test_page_evaluator_agrees_with_python(stations, which):
     # the cases reach every zone and verdict (otherwise the comparison proves little)
     assert seen_zones == {"body", "protection", "control", "general", "outside"}
     assert seen_verdicts == {"pass", "review", "fail"}
+    assert anchored > len(geoms) / 2
 
 
 def test_rotated_field_and_wind_change_the_answers(stations):

@@ -103,6 +103,8 @@ def test_rows_in_equal_rows_out_in_chunks(tmp_path, frame, zones):
     ga, gb = read_output(tmp_path / "a.gpkg"), read_output(tmp_path / "b.gpkg")
     assert len(ga) == len(gb) == len(src) == a.rows == b.rows
     pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
+    # and right: the hand-worked verdict of each parcel (see _parcels), row for row
+    assert list(ga["gz_verdict"]) == list(src["expect"])
     assert a.verdicts == {"pass": 15, "fail": 15, "review": 5, "error": 10}
 
 

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 import shapely
 
 from geozones import check
@@ -74,3 +75,21 @@ def test_checks_from_eight_threads_equal_the_same_checks_in_one():
             assert list(ex.map(one, args)) == alone
     verdicts = [v for v, _m in alone]
     assert "fail" in verdicts and "pass" in verdicts
+    # and one thread is right: for boxes wholly outside the sun sectors (every corner's azimuth
+    # from the field centre more than 1° outside 60-120° and 240-300°) and within 1000 m, the
+    # limit is D/10 with D shapely's distance to the fence box (0 within 50 m + 1 mm), and
+    # 30 m fails below D = 300 m
+    fence = shapely.box(-12.5, -12.5, 12.5, 12.5)
+    checked = 0
+    for g, (verdict, max_h) in zip(local, alone):
+        x, y = np.asarray(g.exterior.coords).T
+        az = np.degrees(np.arctan2(x, y)) % 360.0
+        if (((az > 59) & (az < 121)) | ((az > 239) & (az < 301))).any():
+            continue
+        d = shapely.distance(g, fence)
+        if d > 1000:
+            continue
+        want = 0.0 if d <= 50.001 else d / 10.0
+        assert max_h == pytest.approx(want, abs=0.01) and verdict == ("fail" if 30.0 > want + 0.001 else "pass")
+        checked += 1
+    assert checked >= 10

@@ -594,6 +594,54 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     chunk), ``engine`` (``"dask"``: parts screened on dask.distributed workers, a LocalCluster
     of ``workers`` processes or the cluster at ``scheduler``) and one worker process per core.
     The output and the summary are the same for any settings (:mod:`geozones.batch`).
+
+    Parameters
+    ----------
+    input_path : str or Path
+        The proposals: any vector format, GeoParquet, CSV with a WKT column, DXF.
+    output_path : str or Path
+        The screened file; its extension chooses the format.
+    zones : ZoneSet or StationNetwork
+        The station (or stations) and pilot areas to screen against.
+    opts : ScreenOptions
+        Which columns give heights [m], storeys, kinds and uses, and their defaults.
+    layer : str, optional
+        The input's layer, for a file of several.
+    encoding : str, optional
+        The input's text encoding (a shapefile's or CSV's).
+    wkt_column : str, optional
+        A CSV input's geometry column.
+    crs : str, optional
+        The input's CRS when it declares none, or GCJ-02/BD-09.
+    chunk_size : int, optional
+        Rows screened at once.
+    overwrite : bool
+        Replace an existing output.
+    progress : callable, optional
+        ``progress(done, total)``, called as chunks are done.
+    inputs : iterable of path
+        Further inputs the output must not be (station, pilot boundary, DEM).
+    replace_gz : bool
+        Replace input columns named like ours (``gz_*``).
+    long_path : str or Path, optional
+        Many stations: the one-row-per-(row, station) file.
+    sort : {"hilbert", "none"}, optional
+        Row order of a GeoParquet output.
+    engine : {"local", "dask"}
+        Where the parts are screened.
+    workers : int, optional
+        Dask: worker processes of the LocalCluster.
+    scheduler : str, optional
+        Dask: the address of an existing cluster's scheduler.
+    settings : Settings, optional
+        How the run uses the machine; overrides ``chunk_size``, ``engine``, ``workers`` and
+        ``scheduler``.
+
+    Returns
+    -------
+    ScreenSummary
+        What the run did: rows, counts per verdict and status, the worst exceedances [m],
+        errors, the pilot areas' low-rise shares.
     """
     from .batch.plan import plan_run
     from .batch.run import executor_for, screened_chunks, use_arrow_pool
@@ -722,11 +770,34 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
         from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
     height_field, floors_field, kind_field, use_field : str, optional
         Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
-    kind, use, height : defaults for rows without a value (height [m]: none by default;
-        ``height_m=`` is the deprecated spelling).
-    storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
-    lang : language of ``gz_message`` and ``gz_status``.
+    kind, use : str, optional
+        Kind and use of rows without a value (default kind: ``"building"``).
+    height : float, optional
+        Height of rows without a value (none by default; ``height_m=`` is the deprecated
+        spelling). [m]
+    storey_height_m : float, optional
+        Storey height for ``floors_field`` (default: the station file's). [m]
+    crs : str or CRS, optional
+        The frame's CRS when it has none, or GCJ-02/BD-09.
+    axis_order : {"xy", "yx"}
+        ``"yx"`` for latitude-first coordinates.
+    station : Station, optional
+        The station (default: Jiangxian); ``zones`` gives station and pilot areas at once.
+    zones : ZoneSet, optional
+        The station and pilot areas.
+    lang : {"en", "zh"}
+        Language of ``gz_message`` and ``gz_status``.
+    height_m : float, optional
+        Deprecated spelling of ``height``.
 
+    Returns
+    -------
+    GeoDataFrame
+        The input's columns, index and CRS plus the ``gz_*`` columns (``gz_verdict``,
+        ``gz_zone``, ``gz_distance_m`` [m], ``gz_max_height_m`` [m], the articles …).
+
+    Notes
+    -----
     Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
     ``gz_status`` saying why. An unknown column or default raises :class:`InputError`.
 

@@ -49,6 +49,16 @@ def azimuth_deg(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     ``np.degrees(np.arctan2(x, y)) % 360`` bit for bit, without the (slow) float modulo: the
     angle is in (-180, 180], so the modulo only adds 360 to negative values (exactly what
     numpy's floored modulo does, rounding included).
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        East and north of points in the station frame (metres from the field centre). [m]
+
+    Returns
+    -------
+    ndarray of float
+        Azimuth of each point seen from the field centre, clockwise from north. [deg]
     """
     az = np.degrees(np.arctan2(x, y))
     np.add(az, 360.0, out=az, where=az < 0)
@@ -60,6 +70,19 @@ def field_distance(s: Station, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     The square is the observation field (``field_size_m`` wide), turned clockwise by
     ``field_rotation_deg`` (Art. 11-12: every distance is measured from the fence).
+
+    Parameters
+    ----------
+    s : Station
+        The station: its field size ``field_size_m`` [m] and rotation ``field_rotation_deg``
+        [deg].
+    x, y : ndarray of float
+        East and north of points in the station frame (metres from the field centre). [m]
+
+    Returns
+    -------
+    ndarray of float
+        Horizontal distance D from the fence to each point; 0 inside the field. [m]
     """
     h = s.field_size_m / 2.0
     if s.field_rotation_deg == 0.0:
@@ -212,6 +235,13 @@ def page_table(station: Station, kinds: Sequence[str]) -> dict[str, Any]:
     area, in the general zone, maybe upwind) and looks its answer up here; the table is
     compiled from :func:`geozones.core.rules.evaluate` by asking it at one D inside each
     segment, for an unknown height, a height below every limit and one above.
+
+    Parameters
+    ----------
+    station : Station
+        The station whose rule rows (and pilot rows, none for the page) are compiled.
+    kinds : sequence of str
+        The kinds the page offers (see :data:`geozones.core.kinds.KINDS`).
 
     Returns
     -------

@@ -449,14 +449,36 @@ def _lookup(table: tuple[str, ...], members) -> np.ndarray:
 def measured_from(rule: Rule) -> str:
     """What distance a rule reads: ``"sun"`` for D to the part of the footprint inside a sun
     sector (Art. 12.3 ⑦, ``where = "sun_sector"``), ``"fence"`` for D to the nearest point
-    of the footprint (every other rule)."""
+    of the footprint (every other rule).
+
+    Parameters
+    ----------
+    rule : Rule
+        A rule row.
+
+    Returns
+    -------
+    {"sun", "fence"}
+        The distance D [m] the rule is evaluated on.
+    """
     return "sun" if rule.where == "sun_sector" else "fence"
 
 
 def reads(rule: Rule) -> frozenset[str]:
     """What a rule reads of a proposal besides its kind, height and where it lies: ``"use"``
     (a rule for some building uses), ``"storeys"`` (a storey cap), ``"area"`` (a pilot
-    area's rule). Empty for every rule of the station's zones."""
+    area's rule). Empty for every rule of the station's zones.
+
+    Parameters
+    ----------
+    rule : Rule
+        A rule row.
+
+    Returns
+    -------
+    frozenset of str
+        A subset of ``{"use", "storeys", "area"}``.
+    """
     out = set()
     if rule.uses is not None:
         out.add("use")
@@ -512,6 +534,13 @@ def evaluate(
         Thresholds are decided with this tolerance [m]: D ≤ within + tol is inside a band
         ("more than 500 m" is broken at 500.0005 m), D > beyond + tol beyond it, and a
         height H ≤ limit + tol meets the limit.
+
+    Returns
+    -------
+    RuleOutcomes
+        Per rule and proposal: the outcome (NA, PASS, REVIEW, FAIL), the distance D used [m]
+        and the permitted height [m]; each rule row carries its article (e.g. Jiangxian plan
+        Art. 12.3 ⑥ for H ≤ D / 10).
     """
     n = len(distance_m)
     shape = (len(rules), n)

@@ -302,7 +302,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     counts of :class:`ChunkResult`, else None.
 
     One station given alone speaks for itself: its message and rules are its assessment's,
-    pilot areas included (:func:`geozones.explain.row_messages`). Many stations: the
+    pilot areas included (:func:`geozones.text.explain.row_messages`). Many stations: the
     governing station's own line (``id: …``), then the others in reach, then the pilot area.
     """
     lang = opts.lang

@@ -360,6 +360,12 @@ def assess(
     dem : path or :class:`geozones.terrain.DEM`, optional
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    field_elevation : {"dem", "station"}
+        The field's ground elevation with ``dem``: the DEM's at the field centre, or the
+        station file's. [m]
+    height_m, storeys, width_m : optional
+        Deprecated spellings of ``height`` [m], ``floors`` and ``width`` [m]
+        (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -499,6 +505,12 @@ def check(
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    field_elevation : {"dem", "station"}
+        The field's ground elevation with ``dem``: the DEM's at the field centre, or the
+        station file's. [m]
+    height_m, storeys, width_m : optional
+        Deprecated spellings of ``height`` [m], ``floors`` and ``width`` [m]
+        (a ``DeprecationWarning``).
     lang : {"en", "zh"}
         Language of the findings and assumptions.
     extra_assumptions : sequence of str

@@ -788,7 +788,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     lang : {"en", "zh"}
         Language of ``gz_message`` and ``gz_status``.
     height_m : float, optional
-        Deprecated spelling of ``height``.
+        Deprecated spelling of ``height``. [m]
 
     Returns
     -------

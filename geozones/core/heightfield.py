@@ -164,6 +164,9 @@ def height_table(station: Station, kind: str,
         ``classify(distance_m, in_sun, in_upwind)`` gives the
         :class:`~geozones.core.zones.Measurements` of points at those distances [m] in that
         sector class (:meth:`geozones.core.zones.StationFrame.measure_distances`).
+    surely : bool
+        Leave out the ring where the upwind general zone may lie (the prevailing wind
+        unknown, Art. 11: up to 5000 m): the limits where the rules surely apply (contours).
 
     Returns
     -------

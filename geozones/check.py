@@ -50,6 +50,17 @@ class ZoneSet(Zones):
     ``station=None`` reads the shipped station; ``pilots=None`` loads the shipped pilot areas
     (``data/pilots``), ``()`` uses none. ``storey_height_m`` overrides the files' storey
     height. [m]
+
+    Parameters
+    ----------
+    station : Station, optional
+        The station (default: the shipped Jiangxian station).
+    pilots : sequence of PilotArea, optional
+        The pilot areas (default: the shipped ones; ``()``: none).
+    frame : StationFrame, optional
+        The station's frame, when already made (it is made of ``station`` otherwise).
+    storey_height_m : float, optional
+        Storey height for storeys estimated from height (default: the station file's). [m]
     """
 
     def __init__(self, station: Station | None = None,
@@ -125,6 +136,18 @@ class StationNetwork:
     independently of the stations. ``zones(k)`` is station ``k`` with the pilot areas (the
     frame rows are read into, and the anchors of the plausibility test), ``station_zones(k)``
     its rules only, ``pilot_zones(k)`` the pilot rules only.
+
+    Parameters
+    ----------
+    stations : sequence of Station
+        The stations (:func:`geozones.station.load_stations`).
+    pilots : sequence of PilotArea, optional
+        The pilot areas (default: the shipped ones; ``()``: none).
+    storey_height_m : float, optional
+        Storey height for storeys estimated from height (default: each station file's). [m]
+    sun_reach_m : float, optional
+        How far from the fence a row of unknown height is tested against a station's sun
+        sectors (default: :data:`geozones.core.network.DEFAULT_SUN_REACH_M`). [m]
     """
 
     def __init__(self, stations: Sequence[Station], pilots: Sequence[PilotArea] | None = None,

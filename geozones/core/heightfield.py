@@ -103,6 +103,20 @@ class HeightTable:
     permitted height [m] in class ``c`` and segment ``i``; NaN where no rule limits the
     height. Class ``c`` = 1 for "in a sun sector" (when ``uses_sun``) + 2 for "in the upwind
     sector" (when ``uses_upwind``; 1 when the sun sectors change nothing).
+
+    Attributes
+    ----------
+    breaks : ndarray of float
+        Distances D from the fence where a segment ends, ascending. [m]
+    slope : ndarray of float, shape (classes, segments)
+        Permitted height per metre of D in each class and segment (e.g. 0.1 for H ≤ D / 10,
+        Art. 12.3 ⑥; tan 5° in the sun sectors, Art. 12.3 ⑦). [m/m]
+    intercept : ndarray of float, shape (classes, segments)
+        Permitted height at D = 0 of each line; NaN where nothing limits the height. [m]
+    uses_sun : bool
+        Whether the sun sectors form a class of their own.
+    uses_upwind : bool
+        Whether the upwind sector forms a class of its own (the prevailing wind known).
     """
 
     breaks: np.ndarray

@@ -441,7 +441,45 @@ def _dem(dem: Any, station: Station, source: str) -> tuple[Any, float | None]:
 
 @dataclass
 class CheckResult:
-    """The answer for one proposal; ``to_dict()`` gives the ``--json`` output."""
+    """The answer for one proposal; ``to_dict()`` gives the ``--json`` output.
+
+    Attributes
+    ----------
+    verdict : {"pass", "review", "fail"}
+        The worst outcome over the station's and the pilot area's rules.
+    zone : str
+        The innermost zone the proposal reaches (``body``, ``protection``, ``control``,
+        ``general``, ``outside``: Art. 11-13 at Jiangxian).
+    distance_m : float
+        Horizontal distance D from the observation-field fence to its nearest point. [m]
+    max_height_m : float or None
+        The permitted height H (e.g. D / 10, Art. 12.3 ⑥; D × tan 5° in a sun sector,
+        Art. 12.3 ⑦); None where no rule limits it. [m]
+    height_m : float or None
+        The height the rules used (above the field ground; with a DEM, ground included). [m]
+    exceedance_m : float or None
+        How far the height exceeds the permitted one. [m]
+    in_sun_sector : bool
+        Whether a part of it lies in a sunrise or sunset sector.
+    sun_distance_m : float or None
+        D to the part inside a sun sector. [m]
+    kind : str
+        Its kind (:data:`geozones.core.kinds.KINDS`).
+    station : str
+        The station's id.
+    findings : list of Finding
+        One per rule that applies: outcome, article, the plan's words.
+    assumptions : list of str
+        What the answer rests on (readings, CRS, flat ground …).
+    crs : str
+        The CRS the geometry was read in.
+    pilot : dict or None
+        The pilot-area part (inside, id, verdict, storeys, findings); None without pilot areas.
+    terrain : dict or None
+        The ground under the footprint and the field's, with a DEM. [m]
+    notices : list of str
+        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area).
+    """
 
     verdict: str
     zone: str
@@ -692,6 +730,29 @@ class StationsCheckResult:
     them. ``governing`` is that station's own result (its rules), ``others`` the other
     stations' results; ``no_station_km`` the distance within which no station lies when none
     reaches the proposal. ``to_dict()`` gives the ``--json`` output.
+
+    Attributes
+    ----------
+    verdict : {"pass", "review", "fail"}
+        The worst over the stations in reach and the pilot area.
+    station : str or None
+        The governing station's id; None when no station is in reach.
+    stations : list of str
+        Every station in reach, nearest first.
+    max_height_m : float or None
+        The lowest permitted height over them. [m]
+    governing : CheckResult or None
+        The governing station's own result.
+    others : list of CheckResult
+        The other stations' results.
+    pilot : dict or None
+        The pilot-area part, as in :class:`CheckResult`.
+    no_station_km : float or None
+        With no station in reach: the distance within which no station lies. [km]
+    sun_reach_m : float
+        How far from a fence rows of unknown height were tested against the sun sectors. [m]
+    assumptions : list of str
+        What the answer rests on.
     """
 
     verdict: str

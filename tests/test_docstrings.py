@@ -161,3 +161,18 @@ def test_every_parameter_has_an_entry(name, func):
     entries = _entries(inspect.getdoc(func) or "")
     missing = [p for p in _parameters(func) if p not in entries]
     assert not missing, f"{name}: no Parameters entry for {', '.join(missing)}"
+
+
+CLASSES = [(n, o) for n, o in OBJECTS if inspect.isclass(o)]
+
+
+@pytest.mark.parametrize("name,cls", CLASSES, ids=[n for n, _ in CLASSES])
+def test_classes_say_what_they_hold(name, cls):
+    """A class documents its constructor's parameters or its attributes; an error class
+    takes its parameters from the root, :class:`geozones.GeozonesError`."""
+    owner = next(c for c in cls.__mro__ if "__init__" in vars(c) or "__new__" in vars(c))
+    if owner is not cls and owner.__module__.startswith("geozones"):
+        cls = owner
+    doc = inspect.getdoc(cls) or ""
+    assert _section(doc, "Parameters") or _section(doc, "Attributes"), \
+        f"{name}: no Parameters or Attributes section"

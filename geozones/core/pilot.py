@@ -21,7 +21,39 @@ __all__ = ["PilotArea", "geodesic_area_km2", "storeys_from_height", "low_rise_sh
 
 @dataclass(frozen=True)
 class PilotArea:
-    """A pilot area: boundary (WGS84 lon/lat) and its rules (``where = "area"``)."""
+    """A pilot area: boundary (WGS84 lon/lat) and its rules (``where = "area"``).
+
+    Attributes
+    ----------
+    id : str
+        Its id (``pinglu``).
+    name : Text
+        Its name in English and Chinese.
+    boundary : shapely geometry
+        The boundary, WGS84 longitude/latitude. [deg]
+    boundary_source : str
+        Where the boundary came from.
+    provisional : bool
+        Whether the boundary is a stand-in for the official polygon.
+    area_km2 : float
+        The area the plan states (21.13 km² for Pinglu), the boundary is checked against. [km²]
+    area_warn_fraction : float
+        A boundary whose geodesic area is off by more than this fraction is warned about.
+    reference_lonlat : (float, float)
+        Where the boundary is expected to be centred (the county seat), for the GCJ-02 test. [deg]
+    reference_name : str
+        That place's name.
+    storey_height_m : float
+        Storey height for storeys estimated from height. [m]
+    low_rise_storeys : int
+        The most storeys of a low-rise building (6 at Pinglu).
+    low_rise_share_target : float
+        The share of new housing floor area the plan asks for in low-rise buildings (0.70).
+    rules : tuple of Rule
+        Its rule rows (``where = "area"``), read by the one evaluator.
+    source : str
+        The sections of the plan the rules come from.
+    """
 
     id: str
     name: Text

@@ -50,6 +50,17 @@ class ZoneSet(Zones):
     ``station=None`` reads the shipped station; ``pilots=None`` loads the shipped pilot areas
     (``data/pilots``), ``()`` uses none. ``storey_height_m`` overrides the files' storey
     height. [m]
+
+    Parameters
+    ----------
+    station : Station, optional
+        The station (default: the shipped Jiangxian station).
+    pilots : sequence of PilotArea, optional
+        The pilot areas (default: the shipped ones; ``()``: none).
+    frame : StationFrame, optional
+        The station's frame, when already made (it is made of ``station`` otherwise).
+    storey_height_m : float, optional
+        Storey height for storeys estimated from height (default: the station file's). [m]
     """
 
     def __init__(self, station: Station | None = None,
@@ -125,6 +136,18 @@ class StationNetwork:
     independently of the stations. ``zones(k)`` is station ``k`` with the pilot areas (the
     frame rows are read into, and the anchors of the plausibility test), ``station_zones(k)``
     its rules only, ``pilot_zones(k)`` the pilot rules only.
+
+    Parameters
+    ----------
+    stations : sequence of Station
+        The stations (:func:`geozones.station.load_stations`).
+    pilots : sequence of PilotArea, optional
+        The pilot areas (default: the shipped ones; ``()``: none).
+    storey_height_m : float, optional
+        Storey height for storeys estimated from height (default: each station file's). [m]
+    sun_reach_m : float, optional
+        How far from the fence a row of unknown height is tested against a station's sun
+        sectors (default: :data:`geozones.core.network.DEFAULT_SUN_REACH_M`). [m]
     """
 
     def __init__(self, stations: Sequence[Station], pilots: Sequence[PilotArea] | None = None,
@@ -360,6 +383,12 @@ def assess(
     dem : path or :class:`geozones.terrain.DEM`, optional
         Heights become height + highest ground under the footprint − field elevation
         (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    field_elevation : {"dem", "station"}
+        The field's ground elevation with ``dem``: the DEM's at the field centre, or the
+        station file's. [m]
+    height_m, storeys, width_m : optional
+        Deprecated spellings of ``height`` [m], ``floors`` and ``width`` [m]
+        (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -412,7 +441,45 @@ def _dem(dem: Any, station: Station, source: str) -> tuple[Any, float | None]:
 
 @dataclass
 class CheckResult:
-    """The answer for one proposal; ``to_dict()`` gives the ``--json`` output."""
+    """The answer for one proposal; ``to_dict()`` gives the ``--json`` output.
+
+    Attributes
+    ----------
+    verdict : {"pass", "review", "fail"}
+        The worst outcome over the station's and the pilot area's rules.
+    zone : str
+        The innermost zone the proposal reaches (``body``, ``protection``, ``control``,
+        ``general``, ``outside``: Art. 11-13 at Jiangxian).
+    distance_m : float
+        Horizontal distance D from the observation-field fence to its nearest point. [m]
+    max_height_m : float or None
+        The permitted height H (e.g. D / 10, Art. 12.3 ⑥; D × tan 5° in a sun sector,
+        Art. 12.3 ⑦); None where no rule limits it. [m]
+    height_m : float or None
+        The height the rules used (above the field ground; with a DEM, ground included). [m]
+    exceedance_m : float or None
+        How far the height exceeds the permitted one. [m]
+    in_sun_sector : bool
+        Whether a part of it lies in a sunrise or sunset sector.
+    sun_distance_m : float or None
+        D to the part inside a sun sector. [m]
+    kind : str
+        Its kind (:data:`geozones.core.kinds.KINDS`).
+    station : str
+        The station's id.
+    findings : list of Finding
+        One per rule that applies: outcome, article, the plan's words.
+    assumptions : list of str
+        What the answer rests on (readings, CRS, flat ground …).
+    crs : str
+        The CRS the geometry was read in.
+    pilot : dict or None
+        The pilot-area part (inside, id, verdict, storeys, findings); None without pilot areas.
+    terrain : dict or None
+        The ground under the footprint and the field's, with a DEM. [m]
+    notices : list of str
+        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area).
+    """
 
     verdict: str
     zone: str
@@ -499,6 +566,12 @@ def check(
     dem : path or :class:`geozones.terrain.DEM`, optional
         With a DEM the height used is ``height`` + highest ground under the footprint − field
         elevation (``field_elevation``: "dem", the DEM at the field centre, or "station").
+    field_elevation : {"dem", "station"}
+        The field's ground elevation with ``dem``: the DEM's at the field centre, or the
+        station file's. [m]
+    height_m, storeys, width_m : optional
+        Deprecated spellings of ``height`` [m], ``floors`` and ``width`` [m]
+        (a ``DeprecationWarning``).
     lang : {"en", "zh"}
         Language of the findings and assumptions.
     extra_assumptions : sequence of str
@@ -659,6 +732,29 @@ class StationsCheckResult:
     them. ``governing`` is that station's own result (its rules), ``others`` the other
     stations' results; ``no_station_km`` the distance within which no station lies when none
     reaches the proposal. ``to_dict()`` gives the ``--json`` output.
+
+    Attributes
+    ----------
+    verdict : {"pass", "review", "fail"}
+        The worst over the stations in reach and the pilot area.
+    station : str or None
+        The governing station's id; None when no station is in reach.
+    stations : list of str
+        Every station in reach, nearest first.
+    max_height_m : float or None
+        The lowest permitted height over them. [m]
+    governing : CheckResult or None
+        The governing station's own result.
+    others : list of CheckResult
+        The other stations' results.
+    pilot : dict or None
+        The pilot-area part, as in :class:`CheckResult`.
+    no_station_km : float or None
+        With no station in reach: the distance within which no station lies. [km]
+    sun_reach_m : float
+        How far from a fence rows of unknown height were tested against the sun sectors. [m]
+    assumptions : list of str
+        What the answer rests on.
     """
 
     verdict: str
@@ -805,11 +901,34 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
         from Gaode/Tencent/Baidu maps; ``crs=`` for a frame without one).
     height_field, floors_field, kind_field, use_field : str, optional
         Columns with height above the field ground [m], storeys, kind, use (as ``screen``).
-    kind, use, height : defaults for rows without a value (height [m]: none by default;
-        ``height_m=`` is the deprecated spelling).
-    storey_height_m : storey height for ``floors_field`` (default: the station file's). [m]
-    lang : language of ``gz_message`` and ``gz_status``.
+    kind, use : str, optional
+        Kind and use of rows without a value (default kind: ``"building"``).
+    height : float, optional
+        Height of rows without a value (none by default; ``height_m=`` is the deprecated
+        spelling). [m]
+    storey_height_m : float, optional
+        Storey height for ``floors_field`` (default: the station file's). [m]
+    crs : str or CRS, optional
+        The frame's CRS when it has none, or GCJ-02/BD-09.
+    axis_order : {"xy", "yx"}
+        ``"yx"`` for latitude-first coordinates.
+    station : Station, optional
+        The station (default: Jiangxian); ``zones`` gives station and pilot areas at once.
+    zones : ZoneSet, optional
+        The station and pilot areas.
+    lang : {"en", "zh"}
+        Language of ``gz_message`` and ``gz_status``.
+    height_m : float, optional
+        Deprecated spelling of ``height``. [m]
 
+    Returns
+    -------
+    GeoDataFrame
+        The input's columns, index and CRS plus the ``gz_*`` columns (``gz_verdict``,
+        ``gz_zone``, ``gz_distance_m`` [m], ``gz_max_height_m`` [m], the articles …).
+
+    Notes
+    -----
     Row data never raises: a bad value gives that row ``gz_verdict = "error"`` and a
     ``gz_status`` saying why. An unknown column or default raises :class:`InputError`.
 

@@ -22,7 +22,17 @@ class GeozonesError(Exception):
     """Root of every error geozones raises on purpose.
 
     Raised with a message key of :mod:`geozones.text` and its parameters, so the same error
-    reads in English (``str(err)``) or Chinese (``err.localized("zh")``).
+    reads in English (``str(err)``) or Chinese (``err.localized("zh")``). Every subclass also
+    is the builtin it resembles (``InputError`` a ``ValueError``, ``OutputError`` an
+    ``OSError``, ``MissingExtraError`` an ``ImportError``) and has the command line's
+    ``exit_code``.
+
+    Parameters
+    ----------
+    key : str
+        The message key (``geozones/text/messages/en.toml`` and ``zh.toml``).
+    **params
+        The values of the message's placeholders (numbers, paths, names).
     """
 
     exit_code = 1

@@ -43,7 +43,27 @@ class HorizonProfile:
     and source of the highest obstruction, and whether the azimuth is in a sun sector.
 
     ``limit_deg`` and ``article`` are the station's sun-sector angle rule (None when the
-    station has none)."""
+    station has none).
+
+    Attributes
+    ----------
+    azimuth_deg : ndarray of int, shape (360,)
+        Azimuth from north, clockwise. [deg]
+    elevation_deg : ndarray of float, shape (360,)
+        Elevation of the highest obstruction seen from the field centre; 0 where nothing. [deg]
+    distance_m : ndarray of float, shape (360,)
+        Its distance from the field centre. [m]
+    source : ndarray of str, shape (360,)
+        What it is (``"building <label>"``, ``"terrain"``; empty where nothing).
+    in_sun_sector : ndarray of bool, shape (360,)
+        Whether the azimuth is in a sunrise or sunset sector (Art. 12.3 ⑦).
+    limit_deg : float or None
+        The sun-sector elevation limit (5° at Jiangxian: H ≤ D × tan 5°). [deg]
+    article : str
+        The article of that rule.
+    fence_elevation_deg : ndarray of float, shape (360,), optional
+        The highest atan(H / D) with D from the fence, the plan's D. [deg]
+    """
 
     azimuth_deg: np.ndarray
     elevation_deg: np.ndarray

@@ -144,6 +144,19 @@ def contour_lines(zones: ZoneSet, extent_m: float = 5000.0) -> list[tuple[float,
     then every 50 m (``where = "sun"``), out to ``extent_m``. Each contour is the ring at that
     D, cut to the sectors of its class (sun sectors, upwind sector). A station whose rows
     set no such limit has no such contours.
+
+    Parameters
+    ----------
+    zones : ZoneSet
+        The station (its frame and rule rows).
+    extent_m : float
+        How far from the fence contours are drawn. [m]
+
+    Returns
+    -------
+    list of (float, shapely geometry, str)
+        ``(height [m], line in the station frame [m], where)``, ``where`` being
+        ``"ratio"`` or ``"sun"``.
     """
     frame = zones.frame
     table = frame.height_table("building", surely=True)
@@ -672,6 +685,38 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     limit over the stations, and click-anywhere and draw-and-check evaluate every station in
     its own frame, the worst verdict and the lowest permitted height governing. The pilot
     areas are those of ``zones``.
+
+    Parameters
+    ----------
+    zones : ZoneSet
+        The station and pilot areas drawn (zones of Art. 11-13, sun sectors of Art. 12.3 ⑦).
+    parcels : GeoDataFrame, optional
+        Screened parcels (:func:`read_parcels`), drawn by verdict.
+    lang : {"en", "zh"}
+        Language of the page.
+    tiles : str
+        Basemap, one of :data:`TILES` (``--tiles``).
+    cdn : bool
+        Link Leaflet from jsDelivr instead of inlining it.
+    offline : bool, optional
+        The old name of the default; ignored.
+    tianditu_key : str, optional
+        Key for Tianditu tiles.
+    attribution : str, optional
+        Attribution text of the basemap.
+    extent_m : float
+        How far from the fence bands and contours are drawn. [m]
+    simplify_m : float
+        Tolerance to which parcel outlines are simplified for the page. [m]
+    overview_min_parcels : int
+        From this many parcels, parcels are drawn as an overview layer.
+    more : sequence of ZoneSet
+        Further stations.
+
+    Returns
+    -------
+    folium.Map
+        The map; :func:`write_map` saves it.
     """
     network = (zones, *more)
     multi = len(network) > 1
@@ -869,7 +914,20 @@ def _bounds(zones: ZoneSet, extent_m: float) -> tuple[float, float, float, float
 
 
 def read_parcels(path: str | Path, layer: str | None = None):
-    """Screened parcels (the output of ``geozones screen``) from any format it writes."""
+    """Screened parcels (the output of ``geozones screen``) from any format it writes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The screened file (GeoParquet, GeoPackage, GeoJSON, shapefile …).
+    layer : str, optional
+        Its layer, for a file of several.
+
+    Returns
+    -------
+    GeoDataFrame
+        The parcels with their ``gz_*`` columns, in the file's CRS.
+    """
     import geopandas as gpd
 
     path = Path(path)
@@ -888,7 +946,24 @@ def read_parcels(path: str | Path, layer: str | None = None):
 
 
 def write_map(m: folium.Map, path: str | Path, overwrite: bool = True, inputs=()) -> int:
-    """Write the map atomically (never onto one of ``inputs``); returns its size in bytes."""
+    """Write the map atomically (never onto one of ``inputs``); returns its size in bytes.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (:func:`build_map`).
+    path : str or Path
+        The HTML file to write.
+    overwrite : bool
+        Replace an existing file.
+    inputs : iterable of path
+        Files the output must not be (the parcels, the station file …).
+
+    Returns
+    -------
+    int
+        Size of the written file. [bytes]
+    """
     with atomic_output(path, overwrite, inputs) as tmp:
         m.save(str(tmp))
         size = tmp.stat().st_size

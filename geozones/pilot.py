@@ -48,7 +48,21 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
     lon/lat polygon. ``crs`` (``--pilot-boundary-crs``) is needed when the file has none, and
     may name GCJ-02/BD-09 for a WGS84 file traced on a Chinese web map.
 
-    Returns ``(polygon, description)``; raises :class:`InputError` naming the problem.
+    Raises :class:`InputError` naming the problem.
+
+    Parameters
+    ----------
+    path : str or Path
+        The boundary file.
+    crs : str or CRS, optional
+        Its CRS when the file declares none (or GCJ-02/BD-09).
+
+    Returns
+    -------
+    polygon : shapely geometry
+        The boundary, WGS84 longitude/latitude. [deg]
+    description : str
+        Where it came from, for messages.
     """
     from .core.datums import geoms_to_wgs84
 
@@ -132,6 +146,17 @@ def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:
     WGS84→GCJ-02 shift (coordTransform) to within half the shift's length, the boundary was
     probably copied from a Chinese web map and needs converting to WGS84. A boundary centred
     far (more than a few hundred metres) from the reference point cannot be judged this way.
+
+    Parameters
+    ----------
+    pilot : PilotArea
+        The pilot area, its boundary in WGS84 longitude/latitude.
+
+    Returns
+    -------
+    list of (str, dict)
+        ``(message key, its values)`` of each warning (``boundary_area``, ``boundary_gcj``);
+        the catalogue (:mod:`geozones.text`) words them.
     """
     import coordTransform
 
@@ -157,7 +182,22 @@ def boundary_warnings(pilot: PilotArea) -> list[tuple[str, dict[str, Any]]]:
 
 
 def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_crs: Any = None) -> PilotArea:
-    """Read a pilot file; ``boundary`` (in ``boundary_crs`` if given) replaces the boundary it names."""
+    """Read a pilot file; ``boundary`` (in ``boundary_crs`` if given) replaces the boundary it names.
+
+    Parameters
+    ----------
+    path : str or Path
+        The pilot file (``data/pilots/*.toml``: its area, storey and height rules, articles).
+    boundary : str or Path, optional
+        A boundary file (any vector format) to use instead of the one the pilot file names.
+    boundary_crs : str or CRS, optional
+        The CRS of ``boundary`` when the file has none (GCJ-02/BD-09 allowed).
+
+    Returns
+    -------
+    PilotArea
+        The pilot area with its rules.
+    """
     path = Path(path)
     doc = read_toml(path, "pilot")
     p = str(path)
@@ -240,7 +280,22 @@ def shipped_pilot_paths() -> list[Path]:
 def load_pilots(boundary: str | Path | None = None, paths: Sequence[str | Path] | None = None,
                 boundary_crs: Any = None) -> tuple[PilotArea, ...]:
     """The shipped pilot areas (or those in ``paths``); ``boundary`` replaces the boundary of
-    the first one (Pinglu, the only one shipped)."""
+    the first one (Pinglu, the only one shipped).
+
+    Parameters
+    ----------
+    boundary : str or Path, optional
+        A boundary file for the first pilot area.
+    paths : sequence of str or Path, optional
+        Pilot files; default: the shipped ones (``data/pilots/*.toml``).
+    boundary_crs : str or CRS, optional
+        The CRS of ``boundary`` when the file has none.
+
+    Returns
+    -------
+    tuple of PilotArea
+        The pilot areas, in the order of ``paths``.
+    """
     files = [Path(p) for p in paths] if paths is not None else shipped_pilot_paths()
     return tuple(load_pilot(f, boundary if i == 0 else None, boundary_crs if i == 0 else None)
                  for i, f in enumerate(files))

@@ -308,7 +308,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     counts of :class:`ChunkResult`, else None.
 
     One station given alone speaks for itself: its message and rules are its assessment's,
-    pilot areas included (:func:`geozones.explain.row_messages`). Many stations: the
+    pilot areas included (:func:`geozones.text.explain.row_messages`). Many stations: the
     governing station's own line (``id: …``), then the others in reach, then the pilot area.
     """
     lang = opts.lang
@@ -599,6 +599,54 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     chunk), ``engine`` (``"dask"``: parts screened on dask.distributed workers, a LocalCluster
     of ``workers`` processes or the cluster at ``scheduler``) and one worker process per core.
     The output and the summary are the same for any settings (:mod:`geozones.batch`).
+
+    Parameters
+    ----------
+    input_path : str or Path
+        The proposals: any vector format, GeoParquet, CSV with a WKT column, DXF.
+    output_path : str or Path
+        The screened file; its extension chooses the format.
+    zones : ZoneSet or StationNetwork
+        The station (or stations) and pilot areas to screen against.
+    opts : ScreenOptions
+        Which columns give heights [m], storeys, kinds and uses, and their defaults.
+    layer : str, optional
+        The input's layer, for a file of several.
+    encoding : str, optional
+        The input's text encoding (a shapefile's or CSV's).
+    wkt_column : str, optional
+        A CSV input's geometry column.
+    crs : str, optional
+        The input's CRS when it declares none, or GCJ-02/BD-09.
+    chunk_size : int, optional
+        Rows screened at once.
+    overwrite : bool
+        Replace an existing output.
+    progress : callable, optional
+        ``progress(done, total)``, called as chunks are done.
+    inputs : iterable of path
+        Further inputs the output must not be (station, pilot boundary, DEM).
+    replace_gz : bool
+        Replace input columns named like ours (``gz_*``).
+    long_path : str or Path, optional
+        Many stations: the one-row-per-(row, station) file.
+    sort : {"hilbert", "none"}, optional
+        Row order of a GeoParquet output.
+    engine : {"local", "dask"}
+        Where the parts are screened.
+    workers : int, optional
+        Dask: worker processes of the LocalCluster.
+    scheduler : str, optional
+        Dask: the address of an existing cluster's scheduler.
+    settings : Settings, optional
+        How the run uses the machine; overrides ``chunk_size``, ``engine``, ``workers`` and
+        ``scheduler``.
+
+    Returns
+    -------
+    ScreenSummary
+        What the run did: rows, counts per verdict and status, the worst exceedances [m],
+        errors, the pilot areas' low-rise shares.
     """
     from .batch.plan import plan_run
     from .batch.run import executor_for, screened_chunks, use_arrow_pool
@@ -665,7 +713,7 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
     per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
     chunk: dict[str, int] = {}
     for u, v in zip(uniques, per_unique.tolist()):
-        k = re.sub(r"^error: .*", "error", u)
+        k = re.sub(r"^error: .*", "error", u, flags=re.S)
         chunk[k] = chunk.get(k, 0) + int(v)
     for k, v in sorted(chunk.items(), key=lambda kv: -kv[1]):   # most frequent first
         statuses[k] = statuses.get(k, 0) + v

@@ -39,7 +39,13 @@ V1_ZONE_ARTICLES: dict[str, str] = {
 
 
 def default_station_path() -> Path:
-    """The shipped Jiangxian station file."""
+    """The shipped Jiangxian station file.
+
+    Returns
+    -------
+    Path
+        ``data/stations/jiangxian.toml`` (绛政办发〔2024〕26号 as rule rows).
+    """
     return Path(str(resources.files("geozones.data") / "stations" / f"{DEFAULT_STATION}.toml"))
 
 
@@ -93,6 +99,16 @@ def load_station(path: str | Path | None = None) -> Station:
 
     Raises :class:`~geozones.errors.StationFileError` naming the field that is missing or
     wrong, or the file that cannot be read.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A station file (``geozones.station/1`` or ``/2`` schema).
+
+    Returns
+    -------
+    Station
+        The station: its field, zones [m], sun sectors [deg] and rule rows with their articles.
     """
     path = Path(path) if path is not None else default_station_path()
     doc = read_toml(path)
@@ -106,7 +122,20 @@ def load_station(path: str | Path | None = None) -> Station:
 
 def loads_station(text: str, path: str = "<text>") -> Station:
     """A station from the text of a station file (``path`` names it in errors): what
-    :func:`load_station` reads, for files made in memory (``geozones stations import``)."""
+    :func:`load_station` reads, for files made in memory (``geozones stations import``).
+
+    Parameters
+    ----------
+    text : str
+        The TOML text of a station file.
+    path : str
+        The name shown in errors.
+
+    Returns
+    -------
+    Station
+        The station, as :func:`load_station` gives it.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -124,6 +153,19 @@ def load_stations(path: str | Path) -> tuple[Station, ...]:
 
     Raises :class:`~geozones.errors.StationFileError` when the folder holds no station file,
     when two files give the same ``[station].id``, or naming the file that cannot be read.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of station files, or one station file.
+
+    Returns
+    -------
+    tuple of Station
+        The stations, in file-name order.
+
+    Examples
+    --------
 
     >>> [s.id for s in load_stations(default_station_path().parent)]
     ['jiangxian']

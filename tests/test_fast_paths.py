@@ -6,7 +6,6 @@ tests once kept as oracles compared two of our own code paths, issue 22 item 8.)
 
 import numpy as np
 import pandas as pd
-import pytest
 import shapely
 
 import geozones.core.proposals as proposals
@@ -126,10 +125,6 @@ def test_ten_worst_exceedances_of_one_chunk_by_hand():
     assert sorted(summary.worst, reverse=True) == [(float(k), k, "fail", str(k)) for k in range(12, 2, -1)]
 
 
-@pytest.mark.xfail(strict=True, reason="found in issue 22 item 8: screen._accumulate folds 'error: ...' "
-                   "with a regex whose '.' stops at a line break, so 'error: two\\nlines' is counted as "
-                   "the status 'error\\nlines'; the plain oracle the old test compared with had the same "
-                   "regex, so the comparison could not see it")
 def test_an_error_status_with_a_line_break_is_counted_as_error():
     z = ZoneSet.shared(None)
     gz, res, ids = _chunk(["error", "error"], [np.nan] * 2, [None] * 2, [np.nan] * 2,

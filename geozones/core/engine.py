@@ -139,6 +139,18 @@ class Assessment:
     ``outcomes`` holds every rule row, the station's first, then the pilot areas'
     (``where = "area"``). ``verdict_code`` uses the rule outcome codes (PASS, REVIEW, FAIL)
     and 0 for rows that could not be assessed (see ``problems``).
+
+    Attributes
+    ----------
+    zones : Zones
+        The station and pilot areas assessed against.
+    proposals : Proposals
+        The proposals, normalised (kinds, heights [m], storeys, uses, problems).
+    measurements : Measurements
+        Where each lies: zone, distance D from the fence [m], D to the part in a sun sector
+        [m], in the general or protected zone, maybe upwind, the pilot area it touches.
+    outcomes : RuleOutcomes
+        Every rule row's outcome, distance used [m] and permitted height [m] per proposal.
     """
 
     zones: Zones

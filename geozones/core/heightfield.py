@@ -49,6 +49,16 @@ def azimuth_deg(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     ``np.degrees(np.arctan2(x, y)) % 360`` bit for bit, without the (slow) float modulo: the
     angle is in (-180, 180], so the modulo only adds 360 to negative values (exactly what
     numpy's floored modulo does, rounding included).
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        East and north of points in the station frame (metres from the field centre). [m]
+
+    Returns
+    -------
+    ndarray of float
+        Azimuth of each point seen from the field centre, clockwise from north. [deg]
     """
     az = np.degrees(np.arctan2(x, y))
     np.add(az, 360.0, out=az, where=az < 0)
@@ -60,6 +70,19 @@ def field_distance(s: Station, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     The square is the observation field (``field_size_m`` wide), turned clockwise by
     ``field_rotation_deg`` (Art. 11-12: every distance is measured from the fence).
+
+    Parameters
+    ----------
+    s : Station
+        The station: its field size ``field_size_m`` [m] and rotation ``field_rotation_deg``
+        [deg].
+    x, y : ndarray of float
+        East and north of points in the station frame (metres from the field centre). [m]
+
+    Returns
+    -------
+    ndarray of float
+        Horizontal distance D from the fence to each point; 0 inside the field. [m]
     """
     h = s.field_size_m / 2.0
     if s.field_rotation_deg == 0.0:
@@ -80,6 +103,20 @@ class HeightTable:
     permitted height [m] in class ``c`` and segment ``i``; NaN where no rule limits the
     height. Class ``c`` = 1 for "in a sun sector" (when ``uses_sun``) + 2 for "in the upwind
     sector" (when ``uses_upwind``; 1 when the sun sectors change nothing).
+
+    Attributes
+    ----------
+    breaks : ndarray of float
+        Distances D from the fence where a segment ends, ascending. [m]
+    slope : ndarray of float, shape (classes, segments)
+        Permitted height per metre of D in each class and segment (e.g. 0.1 for H ≤ D / 10,
+        Art. 12.3 ⑥; tan 5° in the sun sectors, Art. 12.3 ⑦). [m/m]
+    intercept : ndarray of float, shape (classes, segments)
+        Permitted height at D = 0 of each line; NaN where nothing limits the height. [m]
+    uses_sun : bool
+        Whether the sun sectors form a class of their own.
+    uses_upwind : bool
+        Whether the upwind sector forms a class of its own (the prevailing wind known).
     """
 
     breaks: np.ndarray
@@ -141,6 +178,9 @@ def height_table(station: Station, kind: str,
         ``classify(distance_m, in_sun, in_upwind)`` gives the
         :class:`~geozones.core.zones.Measurements` of points at those distances [m] in that
         sector class (:meth:`geozones.core.zones.StationFrame.measure_distances`).
+    surely : bool
+        Leave out the ring where the upwind general zone may lie (the prevailing wind
+        unknown, Art. 11: up to 5000 m): the limits where the rules surely apply (contours).
 
     Returns
     -------
@@ -212,6 +252,13 @@ def page_table(station: Station, kinds: Sequence[str]) -> dict[str, Any]:
     area, in the general zone, maybe upwind) and looks its answer up here; the table is
     compiled from :func:`geozones.core.rules.evaluate` by asking it at one D inside each
     segment, for an unknown height, a height below every limit and one above.
+
+    Parameters
+    ----------
+    station : Station
+        The station whose rule rows (and pilot rows, none for the page) are compiled.
+    kinds : sequence of str
+        The kinds the page offers (see :data:`geozones.core.kinds.KINDS`).
 
     Returns
     -------

@@ -47,32 +47,48 @@ class Terrain(Protocol):
 class Proposals:
     """n proposals, normalised (arrays of shape (n,)).
 
-    geoms : geometries in the station frame [m]; None where ``problems`` says why not.
-    kinds : kind names (:data:`~geozones.core.kinds.KINDS`); uses : use names or None.
-    height_m : height of the proposal itself (given, from storeys, or the default); NaN when
+    Attributes
+    ----------
+    geoms : ndarray of geometry
+        Geometries in the station frame [m]; None where ``problems`` says why not.
+    kinds : ndarray of str
+        Kind names (:data:`~geozones.core.kinds.KINDS`).
+    uses : ndarray of str or None
+        Use names or None.
+    use_assumed : ndarray of bool
+        Residential assumed for a building without a use.
+    height_m : ndarray of float
+        Height of the proposal itself (given, from storeys, or the default); NaN when
         unknown. [m]
-    effective_height_m : H the rules use, the top above the field ground: ``height_m`` on flat
-        ground, ``height_m + ground − field elevation`` on a DEM. [m]
-    storeys : given, else estimated from ``height_m``; storeys_given : NaN where estimated.
-    use_assumed : residential assumed for a building without a use.
-    repaired : the geometry was invalid (or unreadable) and was repaired; repair_reason says
-        what shapely found.
-    ground_m, dem_cells, dem_nodata_cells : ground under the footprint on the DEM [m] and the
-        cells used (NaN and 0 without a DEM).
-    problems : None, or the error that keeps the row from being assessed.
-    source_geoms : the geometries as given (in their CRS and axis order), where they had to
-        be read from ``raw``, the repaired one.
-    below_field : on a DEM, the top is below the field's ground (H < 0): it obstructs
-        nothing, and ``effective_height_m`` is taken as 0.
-    width_m, is_line : the width given for a line [m] (NaN: none), and whether the row is a
-        line. A line with a width is measured from its edges: ``geoms`` holds it grown by half
-        the width either side, flat ends (road and railway subgrade, water's edge,
-        Art. 12.3 ① - ③).
-    rings : rows kept as strictly convex rings in the frame instead of geometries (built
-        with ``rings=True``; :mod:`geozones.core.rings`): their ``geoms`` are None, and
+    effective_height_m : ndarray of float
+        H the rules use, the top above the field ground: ``height_m`` on flat ground,
+        ``height_m + ground − field elevation`` on a DEM. [m]
+    storeys, storeys_given : ndarray of float
+        Storeys given, else estimated from ``height_m``; ``storeys_given`` is NaN where
+        estimated.
+    repaired, repair_reason : ndarray
+        The geometry was invalid (or unreadable) and was repaired; what shapely found.
+    ground_m, dem_cells, dem_nodata_cells : ndarray
+        Ground under the footprint on the DEM [m] and the cells used (NaN and 0 without a DEM).
+    problems : ndarray of object
+        None, or the error that keeps the row from being assessed.
+    source_geoms : ndarray of geometry, optional
+        The geometries as given (in their CRS and axis order), where they had to be read from
+        ``raw``, the repaired one.
+    width_m, is_line : ndarray, optional
+        The width given for a line [m] (NaN: none), and whether the row is a line. A line
+        with a width is measured from its edges: ``geoms`` holds it grown by half the width
+        either side, flat ends (road and railway subgrade, water's edge, Art. 12.3 ① - ③).
+    below_field : ndarray of bool, optional
+        On a DEM, the top is below the field's ground (H < 0): it obstructs nothing, and
+        ``effective_height_m`` is taken as 0.
+    rings : Rings, optional
+        Rows kept as strictly convex rings in the frame instead of geometries (built with
+        ``rings=True``; :mod:`geozones.core.rings`): their ``geoms`` are None, and
         :meth:`with_geoms` makes them polygons.
-    unreadable : the input's WKB or WKT could not be read as given (``source_geoms`` holds
-        the repair, if any: not the input's bytes).
+    unreadable : ndarray of bool, optional
+        The input's WKB or WKT could not be read as given (``source_geoms`` holds the repair,
+        if any: not the input's bytes).
     """
 
     geoms: np.ndarray

@@ -78,6 +78,54 @@ class Rule:
     ``families`` (see :mod:`geozones.core.kinds`). ``word`` is the plan's deciding word (禁止, 不应,
     不宜, 应 ...) from which ``severity`` is taken; ``reading_en``/``reading_zh`` is the
     project's interpretation, kept apart from the verbatim ``quote_zh``.
+
+    Attributes
+    ----------
+    id : str
+        The row's id (``height_ratio``, ``sun_sector``, ``setback_road`` …).
+    kinds : frozenset of str
+        Every kind the rule binds.
+    where : str
+        Where it applies, one of :data:`WHERE` (``band``, ``sun_sector``, ``general``,
+        ``protected``, ``area``).
+    limit : str
+        What it limits, one of :data:`LIMITS` (``forbid``, ``advise``, ``ratio``, ``angle``,
+        ``fixed``, ``storeys``).
+    severity : str
+        Its outcome when broken, one of :data:`SEVERITIES`.
+    article : str
+        The article it implements (e.g. "Art. 12.3 (2) ⑥" of the Jiangxian plan).
+    quote_zh, quote_en : str
+        The plan's text, verbatim, and a translation that adds nothing.
+    beyond_m, within_m : float or None
+        The band of D it applies in: beyond ``beyond_m``, up to ``within_m``. [m]
+    ratio : float or None
+        ``limit = "ratio"``: H ≤ D × ratio (0.1 for D / 10, Art. 12.3 ⑥).
+    angle_deg : float or None
+        ``limit = "angle"``: H ≤ D × tan(angle) (5°, Art. 12.3 ⑦). [deg]
+    height_m : float or None
+        ``limit = "fixed"``: H ≤ this height (plants at most 1 m, Art. 12.2 (2) ③). [m]
+    uses : frozenset of str or None
+        Building uses concerned (None: any).
+    area : str or None
+        The pilot area, for ``where = "area"``.
+    storeys_above, storeys_at_most : float or None
+        ``limit = "storeys"``: the storey count n is bounded by
+        ``storeys_above < n <= storeys_at_most`` (either may be None).
+    note : str or None
+        Assumption (message key) stated when it applies.
+    document : str
+        The one document the quote comes from.
+    families : frozenset of str
+        The row's families (:mod:`geozones.core.kinds`).
+    word : str
+        The plan's deciding word (禁止, 不应, 不宜, 应 …).
+    reading_en, reading_zh : str
+        The project's reading, where the text leaves it open.
+    article_zh : str
+        The article as the plan writes it.
+    confirmed : bool
+        False when the value is not quoted from a text we hold.
     """
 
     id: str
@@ -444,14 +492,36 @@ def _lookup(table: tuple[str, ...], members) -> np.ndarray:
 def measured_from(rule: Rule) -> str:
     """What distance a rule reads: ``"sun"`` for D to the part of the footprint inside a sun
     sector (Art. 12.3 ⑦, ``where = "sun_sector"``), ``"fence"`` for D to the nearest point
-    of the footprint (every other rule)."""
+    of the footprint (every other rule).
+
+    Parameters
+    ----------
+    rule : Rule
+        A rule row.
+
+    Returns
+    -------
+    {"sun", "fence"}
+        The distance D [m] the rule is evaluated on.
+    """
     return "sun" if rule.where == "sun_sector" else "fence"
 
 
 def reads(rule: Rule) -> frozenset[str]:
     """What a rule reads of a proposal besides its kind, height and where it lies: ``"use"``
     (a rule for some building uses), ``"storeys"`` (a storey cap), ``"area"`` (a pilot
-    area's rule). Empty for every rule of the station's zones."""
+    area's rule). Empty for every rule of the station's zones.
+
+    Parameters
+    ----------
+    rule : Rule
+        A rule row.
+
+    Returns
+    -------
+    frozenset of str
+        A subset of ``{"use", "storeys", "area"}``.
+    """
     out = set()
     if rule.uses is not None:
         out.add("use")
@@ -507,6 +577,13 @@ def evaluate(
         Thresholds are decided with this tolerance [m]: D ≤ within + tol is inside a band
         ("more than 500 m" is broken at 500.0005 m), D > beyond + tol beyond it, and a
         height H ≤ limit + tol meets the limit.
+
+    Returns
+    -------
+    RuleOutcomes
+        Per rule and proposal: the outcome (NA, PASS, REVIEW, FAIL), the distance D used [m]
+        and the permitted height [m]; each rule row carries its article (e.g. Jiangxian plan
+        Art. 12.3 ⑥ for H ≤ D / 10).
     """
     n = len(distance_m)
     shape = (len(rules), n)

@@ -47,6 +47,67 @@ class Station:
     land far from every zone set (default: the CGCS2000 Gauss-Krüger zones around the
     station and WGS84). ``storey_height_m`` estimates storeys from height (None: not in the
     file).
+
+    Attributes
+    ----------
+    id : str
+        Its id (``jiangxian``).
+    name : Text
+        Its name in English and Chinese.
+    cma_id : int or None
+        The CMA station number (53965 for Jiangxian).
+    station_class : str
+        Its national class (``basic``, ``reference``, ``general`` …).
+    latitude_deg, longitude_deg : float
+        The field centre, WGS84/CGCS2000. [deg]
+    elevation_m : float
+        The field's ground elevation. [m]
+    position_source : Text
+        Where the position comes from.
+    position_is_default : bool
+        Whether the position is a stand-in to be confirmed.
+    field_size_m : float
+        Side of the square observation field (25 m, Art. 12.1). [m]
+    field_rotation_deg : float
+        The field's rotation, clockwise. [deg]
+    protection_m, control_m, general_m : float
+        Outer edges of the construction protection range (50 m, Art. 12.2), the
+        construction control belt (1000 m, Art. 12.3) and the general protection zone
+        (2000 m, Art. 13), from the fence. [m]
+    general_upwind_m : float
+        Outer edge of the general zone in the upwind sector (5000 m, Art. 11). [m]
+    upwind_sector_deg : float
+        Width of the upwind sector (90°). [deg]
+    prevailing_wind_from_deg : float or None
+        The azimuth the prevailing wind blows from; None when unknown. [deg]
+    solstice_declination_deg : float
+        The sun's declination at the solstices (23.44°), for the sun sectors. [deg]
+    horizon_altitude_deg : float
+        The sun's altitude at sunrise and sunset (-0.833°: refraction and its radius). [deg]
+    sun_sector_radius_m : float
+        How far from the field centre the sun sectors' limit (Art. 12.3 ⑦) is evaluated. [m]
+    plausible_radius_m : float
+        Coordinates farther than this from the station are diagnosed as a mistake. [m]
+    rules : tuple of Rule
+        The rule rows, each with its article.
+    source_path : str
+        The station file.
+    sources : mapping of str to Text
+        Sources of the ``[field]``, ``[zones]`` and ``[sun]`` facts.
+    tolerance_m : float
+        Thresholds are decided with this tolerance (1 mm). [m]
+    rules_incomplete : bool
+        The plan's annexes are not published, so the rules may be incomplete.
+    zone_names : mapping of str to Text
+        Names of the zones.
+    zone_articles : mapping of str to str
+        The article of each zone.
+    crs_candidates : tuple of str
+        CRSs tried to diagnose coordinates far from every zone.
+    storey_height_m : float or None
+        Storey height for storeys estimated from height. [m]
+    schema : str
+        The station file's schema (``geozones.station/2``).
     """
 
     id: str

@@ -15,6 +15,16 @@ class Text(str):
     Being a ``str`` (the English), it works wherever text is expected; ``get(lang)`` picks
     the language and ``zh`` is the Chinese (the English when the file gives none).
 
+    Parameters
+    ----------
+    en : str
+        The English text.
+    zh : str, optional
+        The Chinese text (default: the English).
+
+    Examples
+    --------
+
     >>> name = Text("Jiangxian station", "绛县气象站")
     >>> name, name.get("zh"), name.get("en"), Text("only English").zh
     ('Jiangxian station', '绛县气象站', 'Jiangxian station', 'only English')

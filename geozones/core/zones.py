@@ -84,7 +84,18 @@ class Measurements:
 
 
 class StationFrame:
-    """A station's zones in its own metric frame, and the measurements of proposals in it."""
+    """A station's zones in its own metric frame, and the measurements of proposals in it.
+
+    The frame is an azimuthal equidistant projection centred on the observation field
+    (metres east and north of its centre [m]), so distances from the fence and azimuths
+    from north [deg] are exact; the zones of Art. 11-13 and the sun sectors of Art. 12.3 ⑦
+    are geometries in it.
+
+    Parameters
+    ----------
+    station : Station
+        The station: field, zone distances [m], sun sectors [deg], rule rows.
+    """
 
     def __init__(self, station: Station) -> None:
         self.station = station

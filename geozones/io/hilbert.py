@@ -1,6 +1,6 @@
 """Rows in Hilbert-curve order with bounded memory: the curve's keys (:func:`hilbert_keys`)
 and the external bucket sort behind a sorted GeoParquet output
-(:func:`geozones.io.geoparquet.write_sorted_geoparquet`) and :mod:`geozones.presort`.
+(:func:`geozones.io.geoparquet.write_sorted_geoparquet`).
 """
 
 from __future__ import annotations

@@ -40,7 +40,35 @@ def _round(value: float | None, ndigits: int = 3) -> float | None:
 
 @dataclass
 class Finding:
-    """One rule that applies to a proposal, with its outcome and numbers."""
+    """One rule that applies to a proposal, with its outcome and numbers.
+
+    Attributes
+    ----------
+    rule : str
+        The rule row's id (``height_ratio``, ``sun_sector`` …).
+    severity : {"fail", "review", "pass", "info"}
+        Its outcome (``pass``: the rule is met).
+    article : str
+        The article it implements (e.g. Jiangxian plan Art. 12.3 ⑥).
+    message : str
+        The finding in words, in the language asked for.
+    quote : str
+        The plan's text, in that language.
+    distance_m : float or None
+        The distance D the rule used. [m]
+    allowed_height_m : float or None
+        The permitted height under the rule. [m]
+    height_m : float or None
+        The height used. [m]
+    exceedance_m : float or None
+        How far the height exceeds the permitted one. [m]
+    word : str
+        The plan's deciding word (禁止, 不应, 应 …) behind the severity.
+    quote_zh, quote_en : str
+        The plan's own text, verbatim, and its translation.
+    reading : str
+        The project's reading of the rule, where the text leaves it open.
+    """
 
     rule: str
     severity: str          #: "fail", "review", "pass" (the rule is met) or "info"

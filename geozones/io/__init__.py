@@ -59,7 +59,7 @@ from .geoparquet import (
     write_geoparquet,
     write_sorted_geoparquet,
 )
-from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets
+from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets, wkb_bounds
 from .vector import (
     DBF_NAME_BYTES,
     VectorReader,
@@ -85,7 +85,7 @@ __all__ = [
     "write_geoparquet", "write_sorted_geoparquet",
     "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
     "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
-    "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets",
+    "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets", "wkb_bounds",
     # outputs that never destroy anything
     "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
     "Interrupted", "interrupts_raise", "check_interrupted", "critical", "check_output_folder",

@@ -142,3 +142,33 @@ def test_sorting_before_screening_writes_the_file_sorting_after_writes(tmp_path,
     pool.output = here.output = ""
     assert pool.to_dict() == here.to_dict()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # nothing left behind
+
+
+def test_ahead_gives_every_item_in_order_hands_on_an_error_and_stops_with_the_caller():
+    import threading
+
+    from geozones.batch.sort import ahead
+
+    assert list(ahead(iter(range(50)), depth=2)) == list(range(50))
+
+    def broken():
+        yield 1
+        raise ValueError("row 2 unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="row 2 unreadable"):
+        for item in ahead(broken()):
+            got.append(item)
+    assert got == [1]
+    made = []
+
+    def endless():
+        while True:
+            made.append(len(made))
+            yield made[-1]
+
+    it = ahead(endless(), depth=2)
+    assert [next(it) for _ in range(3)] == [0, 1, 2]
+    it.close()   # the caller stops: so does the thread, a few items ahead at most
+    assert not [t for t in threading.enumerate() if t.name == "geozones-sort-ahead"]
+    assert len(made) <= 3 + 2 + 2

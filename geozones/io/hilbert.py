@@ -171,15 +171,47 @@ def _bucket_by_extent(work: Path, numbered, key_schema, total: np.ndarray, bucke
     writers: dict = {}
     counts: dict = {}
     try:
-        for batch, b in numbered:
-            if not batch.num_rows:
-                continue
+        for batch, b in _gathered(numbered, FILE_ROWS):
             _grow(seen, b)
             keys = hilbert_keys(b, total)
             _split_to_buckets(work, batch, keys, keys >> shift, key_schema, writers, counts)
     finally:
         _close_all(writers)
     return [(work / f"bucket-{k}.arrow", counts[k], shift) for k in sorted(writers)], seen
+
+
+#: Rows gathered before they are filed into their buckets: a slice per bucket of a batch
+#: this long, not of each chunk (1M rows in 32 buckets: 2,560 writes of about 400 rows cost
+#: 0.59 s, 320 writes of about 3,000 rows a fraction of it).
+FILE_ROWS = 100_000
+
+
+def _gathered(numbered, rows: int):
+    """``(batch, bounds)`` pairs of ``numbered`` joined into pairs of at least ``rows``
+    rows (the last one the rest), in order; empty batches left out."""
+    import pyarrow as pa
+
+    batches: list = []
+    bounds: list = []
+    have = 0
+    for batch, b in numbered:
+        if not batch.num_rows:
+            continue
+        batches.append(batch)
+        bounds.append(b)
+        have += batch.num_rows
+        if have >= rows:
+            yield _one_batch(pa, batches), np.concatenate(bounds)
+            batches, bounds, have = [], [], 0
+    if batches:
+        yield _one_batch(pa, batches), np.concatenate(bounds)
+
+
+def _one_batch(pa, batches):
+    """``batches`` (one schema) as one RecordBatch (pyarrow 14 has no ``concat_batches``)."""
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _bucket_batches(buckets, spill_schema):

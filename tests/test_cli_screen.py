@@ -492,3 +492,16 @@ def test_screen_reports_one_per_failing_or_review_row(tmp_path, frame):
     assert index.count("<a href=") == 3 and "ok-row" not in index
     assert "review" in (rep / "B.html").read_text(encoding="utf-8")
     assert "150.00" in (rep / "B.html").read_text(encoding="utf-8")  # general zone: H ≤ 1500 / 10
+
+
+def test_report_dash_prints_the_json_summary_on_standard_output(tmp_path, frame):
+    """`--report -`: standard output carries the JSON summary alone (no summary text).
+    D = 300 m: H ≤ 30 m, 31 m fails; D = 500 m: H ≤ 50 m, 20 m passes."""
+    src = _parcels(frame, tmp_path)
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h",
+                                    "--report", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["rows"] == 2 and data["verdicts"]["fail"] == 1 and data["verdicts"]["pass"] == 1
+    assert not (tmp_path / "-").exists()
+

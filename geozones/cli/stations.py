@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .options import _LANG_KEY, lang_opt
+from .options import _LANG_KEY, OutputPath, lang_opt
 
 #: Encodings tried, in order, for a station table (Excel writes UTF-8 with a BOM or GBK).
 TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
@@ -113,7 +113,7 @@ def stations() -> None:
 
 @stations.command("import")
 @click.argument("table", type=click.Path(dir_okay=False, exists=True))
-@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", "folder", required=True, type=OutputPath(folder=True),
               help="Folder to write one station file (<id>.toml) per row into (made if missing).")
 @click.option("--overwrite", is_flag=True, help="Replace station files that exist already.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")

@@ -9,6 +9,13 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   shapefile's sidecars, so ``p.SHP`` writes ``p.shx``, ``p.dbf`` …: the whole set counts). A
   shapefile stands for all its parts (:data:`SHAPEFILE_PARTS`), a GeoPackage for its ``-wal``
   and ``-shm``. Refused even with ``--overwrite``.
+* **Only regular files are replaced** (:func:`check_output_path`, exit 2): an output path
+  that is a folder, a device, a FIFO or a socket (or a link to one), or whose shapefile part
+  or journal is one, is refused whatever ``--overwrite`` says, and so is a name the file
+  system cannot hold (longer than its name limit, a line break or other control character,
+  characters it refuses). The command line checks each output this way before any work
+  (``geozones.cli.options.OutputPath``); :func:`atomic_output` checks again when it starts
+  and just before the final move.
 * **An output appears whole or not at all.** It is written into a hidden ``.geozones-*``
   folder beside the destination and moved into place when complete. A shapefile's parts are
   put in place so that a crash midway never leaves a set that opens but mixes old and new
@@ -29,19 +36,24 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypedDict
 
+from ..core.text import Key
 from ..errors import GeozonesError, InputError, OutputError
 
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
     "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
+    "check_output_path", "shown_path",
+    "NAME_MAX_BYTES", "PATH_MAX_BYTES",
 ]
 
 #: The files a shapefile is made of (GDAL writes the first five; the others are indexes and
@@ -238,6 +250,131 @@ def critical() -> Iterator[None]:
             raise Interrupted(pending)
 
 
+# --- what an output may be ---------------------------------------------------------------
+
+#: Bytes a file name may have where the file system does not say (ext4, XFS, APFS, NTFS).
+NAME_MAX_BYTES = 255
+#: Bytes a whole path may have where the system does not say (Linux's PATH_MAX, less one).
+PATH_MAX_BYTES = 4095
+#: What no output name may hold: C0 controls (line breaks, tab, NUL), DEL, NEL and the
+#: Unicode line and paragraph separators (a path must print on one line).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: The message key of each kind of file that is not a regular one.
+_NOT_REGULAR = ((stat.S_ISDIR, "file_kind_folder"), (stat.S_ISCHR, "file_kind_char_device"),
+                (stat.S_ISBLK, "file_kind_block_device"), (stat.S_ISFIFO, "file_kind_fifo"),
+                (stat.S_ISSOCK, "file_kind_socket"))
+#: errno values by which a file system refuses a name (not a permission or a full disk).
+_NAME_REFUSED = {errno.EINVAL, errno.EILSEQ, errno.ENAMETOOLONG}
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as one printable line for a message: control characters and characters that
+    cannot be encoded escaped (``\\n``, ``\\udc80``), the middle of a very long path cut.
+
+    >>> shown_path("a\\nb.gpkg")
+    'a\\\\nb.gpkg'
+    """
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), os.fspath(path))
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 120 else text[:70] + "…" + text[-40:]
+
+
+def _kind_of(mode: int) -> str | None:
+    """The message key naming a file that is not regular, None for a regular file."""
+    return next((key for test, key in _NOT_REGULAR if test(mode)), None)
+
+
+def _limit(path: Path, name: str, default: int) -> int:
+    """``os.pathconf`` of the nearest existing folder up from ``path`` (``PC_NAME_MAX`` …)."""
+    for up in (path, *path.parents):
+        with contextlib.suppress(OSError, ValueError):
+            if up.is_dir():
+                value = os.pathconf(up, name)
+                return value if value and value > 0 else default
+    return default
+
+
+def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = True) -> None:
+    """Refuse an output path geozones must not write, whatever ``--overwrite`` says
+    (:class:`InputError`, exit 2); called before any work.
+
+    A file output must be a regular file or not exist yet: a folder, a character or block
+    device (``/dev/null``), a FIFO or a socket, or a link to one, is refused, and so is one of
+    those standing where its shapefile parts or journals go. A folder output (``folder``)
+    must be a folder or not exist. The name must fit the file system: no line break or other
+    control character, every part at most the file system's name limit in bytes (255), the
+    whole path within ``PATH_MAX``, encodable in the file system's encoding; with ``probe``
+    the name is also created once in a temporary folder beside it, to hear a refusal of its
+    characters (``:`` on a FAT or SMB volume) before any work.
+
+    Parameters
+    ----------
+    dest : str or Path
+        The output's path.
+    folder : bool
+        The output is a folder (reports, station files).
+    probe : bool
+        Create the name once in a temporary folder to test it (when its folder exists).
+
+    Raises
+    ------
+    InputError
+        The path is not a regular file (or not a folder), or its name cannot be written.
+    """
+    text = os.fspath(dest)
+    if _CONTROL.search(text):
+        raise InputError("output_name_control", path=shown_path(text))
+    try:
+        encoded = os.fsencode(text)
+    except UnicodeError:
+        raise InputError("output_name_encoding", path=shown_path(text)) from None
+    path = Path(text)
+    name_max = _limit(path.parent, "PC_NAME_MAX", NAME_MAX_BYTES)
+    for part in path.parts:
+        n = len(os.fsencode(part))
+        if n > name_max:
+            raise InputError("output_name_too_long", path=shown_path(text), n=n, max=name_max)
+    path_max = _limit(path.parent, "PC_PATH_MAX", PATH_MAX_BYTES + 1) - 1
+    if len(encoded) > path_max or len(os.fsencode(os.path.abspath(text))) > path_max:
+        raise InputError("output_path_too_long", path=shown_path(text), n=len(encoded), max=path_max)
+    for p in ([path] if folder else companions(path, existing_only=True) or [path]):
+        try:
+            mode = os.stat(p).st_mode
+        except (OSError, ValueError):
+            continue   # not there (or a dangling link): written as a new file
+        if folder and not stat.S_ISDIR(mode):
+            raise InputError("output_not_folder", path=shown_path(p),
+                             what=Key(_kind_of(mode) or "file_kind_file"))
+        kind = None if folder else _kind_of(mode)
+        if kind is not None:
+            raise InputError("output_not_regular", path=shown_path(p), what=Key(kind))
+    parent = path.parent
+    if probe and parent.is_dir() and not os.path.lexists(path):
+        try:
+            work = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
+        except OSError:
+            return   # read-only, no permission: said when the output is written (exit 3)
+        try:
+            _probe_name(work / path.name, folder, path)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _probe_name(probe: Path, folder: bool, shown_as: Path) -> None:
+    """Create ``probe`` (a file, or a folder) and remove it: :class:`InputError` when the
+    file system refuses its name; any other error is left to the writing (exit 3)."""
+    try:
+        if folder:
+            os.mkdir(probe)
+            os.rmdir(probe)
+        else:
+            os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.unlink(probe)
+    except OSError as exc:
+        if exc.errno in _NAME_REFUSED:
+            raise InputError("output_name_refused", path=shown_path(shown_as), why=os_reason(exc)) from None
+
+
 # --- writing ------------------------------------------------------------------------------
 
 def os_reason(exc: BaseException) -> str:
@@ -274,15 +411,19 @@ def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
     stem_len = len(tmp.name) - len(tmp.suffix)
     produced = sorted(tmpdir.iterdir(), key=lambda p: p.name)
     if _is_shapefile(dest):
+        produced.sort(key=lambda p: p.suffix.lower() == ".shp")  # the .shp last
+    stem = dest.name[: len(dest.name) - len(dest.suffix)]
+    moves = [(p, parent / (stem + p.name[stem_len:])) for p in produced]
+    for _src, target in moves:   # a special file put there while we worked: still refused
+        check_output_path(target, probe=False)
+    if _is_shapefile(dest):
         old = companions(dest, existing_only=True)
         old = [p for p in old if _part_stem(p.name)]
         old.sort(key=lambda p: p.suffix.lower() != ".shp")       # the .shp first
         for p in old:
             p.unlink()
-        produced.sort(key=lambda p: p.suffix.lower() == ".shp")  # the .shp last
-    stem = dest.name[: len(dest.name) - len(dest.suffix)]
-    for p in produced:
-        os.replace(p, parent / (stem + p.name[stem_len:]))
+    for src, target in moves:
+        os.replace(src, target)
 
 
 @contextlib.contextmanager
@@ -290,19 +431,19 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
                   inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a temporary path to write to; move it onto ``dest`` only on success.
 
-    Refuses (exit 3) an output that is one of ``inputs`` (even with ``overwrite``), an
-    existing output without ``overwrite``, and a destination folder that is missing or a
-    file. Any OS error while writing or moving (read-only folder, full disk, permission)
-    becomes one :class:`OutputError` and the temporary folder is removed. Multi-file formats
-    (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
+    Refuses (exit 2) a path that is not a regular file or a name the file system cannot hold
+    (:func:`check_output_path`); refuses (exit 3) an output that is one of ``inputs`` (even
+    with ``overwrite``), an existing output without ``overwrite``, and a destination folder
+    that is missing or a file. Any OS error while writing or moving (read-only folder, full disk,
+    permission) becomes one :class:`OutputError` and the temporary folder is removed.
+    Multi-file formats (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
     """
     dest = Path(dest)
+    check_output_path(dest, probe=False)   # the name is probed in the temporary folder below
     refuse_same_files([dest], inputs)
     if not overwrite and (dest.exists() or (_is_shapefile(dest)
                                             and companions(dest, existing_only=True))):
         raise OutputError("output_exists", path=str(dest))
-    if dest.is_dir():
-        raise OutputError("output_is_folder", path=str(dest))
     parent = _check_folder(dest)
     try:
         tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
@@ -310,6 +451,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     try:
         tmp = tmpdir / dest.name
+        _probe_name(tmp, False, dest)
         try:
             yield tmp
         except GeozonesError:
@@ -322,6 +464,8 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         try:
             with critical():
                 _commit(tmpdir, tmp, dest, parent)
+        except GeozonesError:
+            raise
         except OSError as exc:
             raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     finally:

@@ -171,8 +171,9 @@ def test_permission_denied_is_one_line(tmp_path, frame, monkeypatch, where):
 
     if where == "mkdtemp":
         monkeypatch.setattr(safety.tempfile, "mkdtemp", denied)
-    else:
+    else:   # the final move: a rename over an old output, a link for a new one
         monkeypatch.setattr(safety.os, "replace", denied)
+        monkeypatch.setattr(safety.os, "link", denied)
     for args in (["screen", tmp_path / "in.gpkg", "-o", tmp_path / "o.gpkg"],
                  ["map", "-o", tmp_path / "m.html", "--tiles", "none"]):
         out = _one_line_error(_run(args))
@@ -500,3 +501,63 @@ def test_a_name_the_file_system_refuses_is_heard_before_any_work(tmp_path, monke
     with pytest.raises(InputError, match="refuses the output name"), atomic_output(tmp_path / "a:b.csv") as tmp:
         tmp.write_text("x")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- issue 23 item 5: no silent race ------------------------------------------------------------
+
+def test_a_new_output_that_appears_meanwhile_is_not_replaced(tmp_path):
+    """Another run creates the output after this one checked it was free and before its final
+    move: this run stops (exit 3, "appeared"), the other's file is untouched."""
+    dest = tmp_path / "out.csv"
+    with pytest.raises(OutputError) as err, atomic_output(dest) as tmp:
+        tmp.write_text("ours")
+        dest.write_text("theirs")
+    assert err.value.exit_code == 3 and "appeared while this run was writing it" in str(err.value)
+    assert dest.read_text() == "theirs" and not list(tmp_path.glob(".geozones-*"))
+
+
+def test_a_shapefile_race_takes_back_only_our_parts(tmp_path, frame):
+    """Our parts are linked in one by one (the .shp last); when another run's .dbf is there
+    first, the parts we placed are removed again and theirs stay."""
+    dest = tmp_path / "out.shp"
+    with pytest.raises(OutputError, match="appeared"), atomic_output(dest) as tmp:
+        _gdf(frame, 3).to_file(tmp)
+        (tmp_path / "out.dbf").write_bytes(b"theirs")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.dbf"]
+    assert (tmp_path / "out.dbf").read_bytes() == b"theirs"
+
+
+def test_screen_output_appearing_during_the_run_is_not_replaced(tmp_path, frame, zones):
+    """The batch path (temporary output opened before the rows are screened) too: the
+    destination made from the progress callback, between the start check and the move."""
+    _gdf(frame).to_file(tmp_path / "in.gpkg")
+    dest = tmp_path / "o.csv"
+
+    def another_run(done, total):
+        if not dest.exists():
+            dest.write_text("theirs")
+
+    with pytest.raises(OutputError, match="appeared"):
+        screen_file(tmp_path / "in.gpkg", dest, zones=zones, opts=ScreenOptions(), progress=another_run)
+    assert dest.read_text() == "theirs" and not list(tmp_path.glob(".geozones-*"))
+
+
+def test_two_runs_writing_the_same_new_output_one_wins(tmp_path):
+    """Two processes at once: exactly one writes the file; the other says it exists or
+    appeared meanwhile (exit 3, one line); the file is whole."""
+    import json
+
+    dest = tmp_path / "z.geojson"
+    procs = [subprocess.Popen([sys.executable, "cli.py", "zones", "-o", str(dest)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 3], results
+    loser = next(r for r in results if r[0] == 3)
+    assert len(loser[2].strip().splitlines()) == 1 and ("exists" in loser[2] or "appeared" in loser[2])
+    assert len(json.loads(dest.read_text(encoding="utf-8"))["features"]) == 7
+    assert not list(tmp_path.glob(".geozones-*"))
+

@@ -16,6 +16,10 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   characters it refuses). The command line checks each output this way before any work
   (``geozones.cli.options.OutputPath``); :func:`atomic_output` checks again when it starts
   and just before the final move.
+* **A new output is created exclusively.** Without ``overwrite`` the final move links the
+  file under its name (``os.link``, which fails if anything is there) instead of renaming
+  over it: of two runs writing the same new output, exactly one wins; the other stops with
+  "appeared while this run was writing it" and removes what it had placed.
 * **An output appears whole or not at all.** It is written into a hidden ``.geozones-*``
   folder beside the destination and moved into place when complete. A shapefile's parts are
   put in place so that a crash midway never leaves a set that opens but mixes old and new
@@ -406,8 +410,9 @@ def _check_folder(dest: Path) -> Path:
     return parent
 
 
-def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
-    """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order)."""
+def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path, overwrite: bool = True) -> None:
+    """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order);
+    without ``overwrite`` each file is linked in exclusively (:func:`_place_new`)."""
     stem_len = len(tmp.name) - len(tmp.suffix)
     produced = sorted(tmpdir.iterdir(), key=lambda p: p.name)
     if _is_shapefile(dest):
@@ -416,6 +421,18 @@ def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
     moves = [(p, parent / (stem + p.name[stem_len:])) for p in produced]
     for _src, target in moves:   # a special file put there while we worked: still refused
         check_output_path(target, probe=False)
+    if not overwrite:
+        placed: list[tuple[Path, int]] = []
+        try:
+            for src, target in moves:
+                placed.append((target, _place_new(src, target)))
+        except FileExistsError:
+            for target, ino in placed:   # take back only what this run put there
+                with contextlib.suppress(OSError):
+                    if os.lstat(target).st_ino == ino:
+                        os.unlink(target)
+            raise OutputError("output_appeared", path=str(dest)) from None
+        return
     if _is_shapefile(dest):
         old = companions(dest, existing_only=True)
         old = [p for p in old if _part_stem(p.name)]
@@ -426,6 +443,29 @@ def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
         os.replace(src, target)
 
 
+#: errno values of a file system without hard links (FAT, some network shares).
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+
+
+def _place_new(src: Path, target: Path) -> int:
+    """Put ``src`` at ``target`` only if nothing is there (:class:`FileExistsError` else);
+    returns the inode placed. A hard link is atomic: of two runs, one gets the name. Where
+    the file system has no hard links, the name is checked just before the rename."""
+    try:
+        os.link(src, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.replace(src, target)
+        return os.lstat(target).st_ino
+    os.unlink(src)
+    return os.lstat(target).st_ino
+
+
 @contextlib.contextmanager
 def atomic_output(dest: str | Path, overwrite: bool = False,
                   inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
@@ -434,15 +474,17 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
     Refuses (exit 2) a path that is not a regular file or a name the file system cannot hold
     (:func:`check_output_path`); refuses (exit 3) an output that is one of ``inputs`` (even
     with ``overwrite``), an existing output without ``overwrite``, and a destination folder
-    that is missing or a file. Any OS error while writing or moving (read-only folder, full disk,
+    that is missing or a file. Without ``overwrite`` the output is created exclusively: if
+    the name was taken while this run worked, :class:`OutputError` ("appeared") and nothing
+    is replaced. Any OS error while writing or moving (read-only folder, full disk,
     permission) becomes one :class:`OutputError` and the temporary folder is removed.
     Multi-file formats (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
     """
     dest = Path(dest)
     check_output_path(dest, probe=False)   # the name is probed in the temporary folder below
     refuse_same_files([dest], inputs)
-    if not overwrite and (dest.exists() or (_is_shapefile(dest)
-                                            and companions(dest, existing_only=True))):
+    if not overwrite and (os.path.lexists(dest) or (_is_shapefile(dest)
+                                                    and companions(dest, existing_only=True))):
         raise OutputError("output_exists", path=str(dest))
     parent = _check_folder(dest)
     try:
@@ -463,7 +505,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         check_interrupted()   # never commit after a signal
         try:
             with critical():
-                _commit(tmpdir, tmp, dest, parent)
+                _commit(tmpdir, tmp, dest, parent, overwrite)
         except GeozonesError:
             raise
         except OSError as exc:

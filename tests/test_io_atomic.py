@@ -561,3 +561,42 @@ def test_two_runs_writing_the_same_new_output_one_wins(tmp_path):
     assert len(json.loads(dest.read_text(encoding="utf-8"))["features"]) == 7
     assert not list(tmp_path.glob(".geozones-*"))
 
+
+# --- issue 23 item 11: temporary folders of a dead run are removed, a live one's kept -------------
+
+def test_stale_temporary_folders_are_removed_when_their_owner_is_gone(tmp_path):
+    import resource
+
+    def no_core():
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    crash = ("import os, sys\nfrom geozones.io import atomic_output\n"
+             "with atomic_output(sys.argv[1]) as tmp:\n    tmp.write_text('half')\n    os.abort()\n")
+    r = subprocess.run([sys.executable, "-c", crash, str(tmp_path / "out.csv")], cwd=REPO,
+                       capture_output=True, preexec_fn=no_core, timeout=60)
+    assert r.returncode == -signal.SIGABRT   # died as a crash in a native library does: no cleanup
+    (stale,) = tmp_path.glob(".geozones-*")
+    assert (stale / "out.csv").read_text() == "half" and not (tmp_path / "out.csv").exists()
+    live = subprocess.Popen([sys.executable, "-c", "import sys\nfrom geozones.io import make_temp_folder\n"
+                             "print(make_temp_folder(sys.argv[1]), flush=True)\nsys.stdin.read()\n", str(tmp_path)],
+                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        live_dir = Path(live.stdout.readline().strip())
+        assert live_dir.is_dir() and live_dir.parent == tmp_path
+        host, boot, _pid = stale.name.removeprefix(".geozones-").split(".")[:3]
+        other_host = tmp_path / f".geozones-{'f' if host[0] != 'f' else 'e'}{host[1:]}.{boot}.{os.getpid()}.x"
+        other_boot = tmp_path / f".sort-{host}.{'f' if boot[0] != 'f' else 'e'}{boot[1:]}.{os.getpid()}.x"
+        legacy = tmp_path / ".geozones-k2j4h5"   # no owner in the name: not ours to judge
+        for p in (other_host, other_boot, legacy):
+            p.mkdir()
+        with atomic_output(tmp_path / "next.csv") as tmp:   # the next run in this folder
+            tmp.write_text("whole")
+            left = {p.name for p in tmp_path.iterdir()} - {tmp.parent.name}
+        assert left == {live_dir.name, other_host.name, legacy.name}   # dead pid's and last boot's gone
+    finally:
+        live.communicate("", timeout=60)
+    assert live.returncode == 0 and live_dir.is_dir()   # it left its folder, as a killed run would
+    with atomic_output(tmp_path / "again.csv") as tmp:   # its owner has exited now
+        tmp.write_text("x")
+    assert not live_dir.exists()
+    assert (tmp_path / "next.csv").read_text() == "whole"

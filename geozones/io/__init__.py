@@ -44,8 +44,10 @@ from .atomic import (
     companions,
     critical,
     interrupts_raise,
+    make_temp_folder,
     os_reason,
     refuse_same_files,
+    remove_stale_temporaries,
     same_file,
     shown_path,
 )
@@ -91,7 +93,8 @@ __all__ = [
     # outputs that never destroy anything
     "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
     "Interrupted", "interrupts_raise", "check_interrupted", "critical", "check_output_folder",
-    "os_reason", "SHAPEFILE_PARTS", "check_output_path", "shown_path",
+    "os_reason", "SHAPEFILE_PARTS", "check_output_path", "shown_path", "make_temp_folder",
+    "remove_stale_temporaries",
 ]
 
 #: The reader of each input kind (:data:`INPUT_KINDS`; "gdal" for any other extension).

@@ -28,6 +28,13 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   set does not open; once it is, every other part is already new). The swap runs with
   SIGINT/SIGTERM/SIGHUP deferred (:func:`critical`), so an interruption lands before or after
   it, never inside.
+* **Temporary folders name their owner** (:func:`make_temp_folder`):
+  ``.geozones-<host>.<boot>.<pid>.*`` (the sort's ``.sort-…`` alike), ``host`` a hash of the
+  host name and PID namespace, ``boot`` the kernel's boot id. One left by a run that died
+  without cleaning up (killed, a crash in a native library) is removed when the next one is
+  made in that folder, once its owner is gone: same host, and another boot or no such
+  process. A live process's folder, another host's and one without an owner in its name
+  are never touched.
 * **Interruptions leave nothing behind.** :func:`interrupts_raise` turns SIGINT, SIGTERM and
   SIGHUP into :class:`Interrupted`, an exception that unwinds like KeyboardInterrupt, so the
   temporary folder is removed by the same ``finally`` as for any failure.
@@ -39,10 +46,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import tempfile
 import threading
@@ -56,7 +65,7 @@ from ..errors import GeozonesError, InputError, OutputError
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
     "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
-    "check_output_path", "shown_path",
+    "check_output_path", "shown_path", "make_temp_folder", "remove_stale_temporaries",
     "NAME_MAX_BYTES", "PATH_MAX_BYTES",
 ]
 
@@ -355,7 +364,7 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
     parent = path.parent
     if probe and parent.is_dir() and not os.path.lexists(path):
         try:
-            work = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
+            work = make_temp_folder(parent)
         except OSError:
             return   # read-only, no permission: said when the output is written (exit 3)
         try:
@@ -377,6 +386,79 @@ def _probe_name(probe: Path, folder: bool, shown_as: Path) -> None:
     except OSError as exc:
         if exc.errno in _NAME_REFUSED:
             raise InputError("output_name_refused", path=shown_path(shown_as), why=os_reason(exc)) from None
+
+
+# --- temporary folders that name their owner ------------------------------------------------
+
+#: ``.<kind>-<host>.<boot>.<pid>.<random>``: the names :func:`make_temp_folder` makes.
+_OWNED = re.compile(r"^\.(?:geozones|sort)-([0-9a-f]{8})\.([0-9a-f]{8})\.([0-9]{1,10})\.")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "backslashreplace")).hexdigest()[:8]
+
+
+def _host_tag() -> str:
+    """8 hex digits for this host and PID namespace (a container sharing the folder has
+    its own process numbers, so its folders are another host's)."""
+    ns = ""
+    with contextlib.suppress(OSError):
+        ns = str(os.stat("/proc/self/ns/pid").st_ino)
+    return _digest(f"{socket.gethostname()}/{ns}")
+
+
+def _boot_tag() -> str:
+    """8 hex digits of the kernel's boot id (Linux); ``00000000`` where there is none."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            return _digest(fh.read().strip())
+    except OSError:
+        return "0" * 8
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts as alive)."""
+    if pid <= 0:
+        return True   # not a process number we could have written: never judged dead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Remove the temporary folders in ``folder`` left by runs that are gone (see the module
+    docs); returns those removed. Unreadable folders and errors are passed over in silence:
+    this is tidying, never a reason to fail."""
+    folder = Path(folder)
+    host, boot = _host_tag(), _boot_tag()
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _OWNED.match(entry.name)
+        if m is None or m.group(1) != host:
+            continue
+        if m.group(2) == boot and _alive(int(m.group(3))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(folder / entry.name, ignore_errors=True)
+                removed.append(folder / entry.name)
+    return removed
+
+
+def make_temp_folder(folder: str | Path, kind: str = "geozones") -> Path:
+    """A new hidden folder ``.<kind>-<host>.<boot>.<pid>.<random>`` in ``folder`` (``kind``:
+    ``geozones`` for outputs, ``sort`` for the GeoParquet sort), after removing the ones there
+    whose owner is gone (:func:`remove_stale_temporaries`). OS errors are raised as they are."""
+    remove_stale_temporaries(folder)
+    return Path(tempfile.mkdtemp(prefix=f".{kind}-{_host_tag()}.{_boot_tag()}.{os.getpid()}.", dir=folder))
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -488,7 +570,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         raise OutputError("output_exists", path=str(dest))
     parent = _check_folder(dest)
     try:
-        tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
+        tmpdir = make_temp_folder(parent)
     except OSError as exc:
         raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     try:

@@ -140,6 +140,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         raise InputError("dask_options_need_engine")
     refuse_outputs(ctx, [output, report_path, map_path, long_path], [input_path, dem])
     inputs = [*known_inputs(ctx), input_path, dem]
+    if reports_dir:   # before any work: no index.html of an earlier run replaced without --overwrite
+        from ..assessment_report import check_reports_folder
+
+        check_reports_folder(reports_dir, overwrite)
     quiet_text = quiet or report_path == STDOUT   # then the JSON summary is all standard output carries
     if report_path and report_path != STDOUT and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
@@ -198,7 +202,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
                                           id_column=summary.id_column,
                                           layer=summary.layer,
-                                          lang=lang)
+                                          lang=lang, overwrite=overwrite, renamed=summary.renamed)
         if not quiet_text:
             click.echo(t("rpt_written", lang, n=n, dir=reports_dir))
         for ident, why in problems:

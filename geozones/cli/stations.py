@@ -126,7 +126,7 @@ def import_command(table, folder, overwrite, quiet, lang):
     ``confirmed = false`` in the file and said in every result they apply to.
     """
     from ..errors import InputError, OutputError, StationFileError
-    from ..io import atomic_output
+    from ..io import WINDOWS_DEVICE_NAMES, atomic_output
     from ..registry import CLASS_NAMES, RowError, parse_row, station_toml
     from ..station import Station, loads_station
 
@@ -135,6 +135,7 @@ def import_command(table, folder, overwrite, quiet, lang):
     rows = read_table(path)
     made: list[tuple[Path, str, Station]] = []
     first_line_of: dict[str, int] = {}
+    first_id_of: dict[str, str] = {}   # casefolded id -> the id as first given
     existing = _existing_ids(out)
     bad: list[InputError] = []   # every bad row is reported, one line each, before stopping
     for line, cells in rows:
@@ -149,6 +150,13 @@ def import_command(table, folder, overwrite, quiet, lang):
             continue
         if row.id in first_line_of:
             bad.append(row_error("id", "registry_duplicate_id", id=row.id, first=first_line_of[row.id]))
+            continue
+        if row.id.upper() in WINDOWS_DEVICE_NAMES:   # the id names the file: CON.toml is a device on Windows
+            bad.append(row_error("id", "registry_reserved_id", value=row.id, names="CON, PRN, AUX, NUL, COM0-9, LPT0-9"))
+            continue
+        same = first_id_of.setdefault(row.id.casefold(), row.id)
+        if same != row.id:   # ABC.toml and abc.toml: one file where letter case is ignored
+            bad.append(row_error("id", "registry_case_duplicate", id=row.id, other=same, first=first_line_of[same]))
             continue
         first_line_of[row.id] = line
         dest = out / f"{row.id}.toml"

@@ -35,6 +35,7 @@ from ..errors import InputError
 from .arrow import BBOX_HINT, OutputChunk, bounds_of, covering, regroup, reusable_wkb, to_arrow
 from .atomic import (
     SHAPEFILE_PARTS,
+    WINDOWS_DEVICE_NAMES,
     InputFingerprint,
     Interrupted,
     atomic_output,
@@ -94,7 +95,7 @@ __all__ = [
     "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
     "Interrupted", "interrupts_raise", "check_interrupted", "critical", "check_output_folder",
     "os_reason", "SHAPEFILE_PARTS", "check_output_path", "shown_path", "make_temp_folder",
-    "remove_stale_temporaries",
+    "remove_stale_temporaries", "WINDOWS_DEVICE_NAMES",
 ]
 
 #: The reader of each input kind (:data:`INPUT_KINDS`; "gdal" for any other extension).

@@ -66,7 +66,7 @@ __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
     "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
     "check_output_path", "shown_path", "make_temp_folder", "remove_stale_temporaries",
-    "NAME_MAX_BYTES", "PATH_MAX_BYTES",
+    "NAME_MAX_BYTES", "PATH_MAX_BYTES", "WINDOWS_DEVICE_NAMES",
 ]
 
 #: The files a shapefile is made of (GDAL writes the first five; the others are indexes and
@@ -276,6 +276,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _NOT_REGULAR = ((stat.S_ISDIR, "file_kind_folder"), (stat.S_ISCHR, "file_kind_char_device"),
                 (stat.S_ISBLK, "file_kind_block_device"), (stat.S_ISFIFO, "file_kind_fifo"),
                 (stat.S_ISSOCK, "file_kind_socket"))
+#: Names Windows keeps for devices, in any letter case and with any extension (``CON.html``
+#: cannot be opened there, ``NUL.toml`` is nothing): a file made per row never takes one.
+WINDOWS_DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                                  *(f"{d}{n}" for d in ("COM", "LPT") for n in "0123456789¹²³")})
 #: errno values by which a file system refuses a name (not a permission or a full disk).
 _NAME_REFUSED = {errno.EINVAL, errno.EILSEQ, errno.ENAMETOOLONG}
 

@@ -587,12 +587,13 @@ def test_stale_temporary_folders_are_removed_when_their_owner_is_gone(tmp_path):
         other_host = tmp_path / f".geozones-{'f' if host[0] != 'f' else 'e'}{host[1:]}.{boot}.{os.getpid()}.x"
         other_boot = tmp_path / f".sort-{host}.{'f' if boot[0] != 'f' else 'e'}{boot[1:]}.{os.getpid()}.x"
         legacy = tmp_path / ".geozones-k2j4h5"   # no owner in the name: not ours to judge
-        for p in (other_host, other_boot, legacy):
+        no_pid = tmp_path / f".geozones-{host}.{boot}.9999999999.x"   # no process can have it: kept, no crash
+        for p in (other_host, other_boot, legacy, no_pid):
             p.mkdir()
         with atomic_output(tmp_path / "next.csv") as tmp:   # the next run in this folder
             tmp.write_text("whole")
             left = {p.name for p in tmp_path.iterdir()} - {tmp.parent.name}
-        assert left == {live_dir.name, other_host.name, legacy.name}   # dead pid's and last boot's gone
+        assert left == {live_dir.name, other_host.name, legacy.name, no_pid.name}   # dead pid's and last boot's gone
     finally:
         live.communicate("", timeout=60)
     assert live.returncode == 0 and live_dir.is_dir()   # it left its folder, as a killed run would

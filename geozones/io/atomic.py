@@ -421,14 +421,15 @@ def _boot_tag() -> str:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (one of another user's counts as alive)."""
-    if pid <= 0:
-        return True   # not a process number we could have written: never judged dead
+    """Whether process ``pid`` may exist (another user's counts as alive, and so does any
+    number that is not a process's: only a process known to be gone is judged dead)."""
+    if pid <= 0 or os.name == "nt":   # os.kill(pid, 0) is a Ctrl-C on Windows, not a probe
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except (OSError, OverflowError, ValueError):
         return True
     return True
 

@@ -10,6 +10,7 @@ from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
 from ..text import t
 from .options import (
+    OutputPath,
     _kind,
     dem_opt,
     field_elev_opt,
@@ -21,7 +22,7 @@ from .options import (
 
 
 @click.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
+@click.option("-o", "--output", required=True, type=OutputPath(), help="GeoTIFF to write.")
 @click.option("--resolution", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Cell size [m].")
 @click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import (
+    OutputPath,
     lang_opt,
     overwrite_opt,
     pilot_opt,
@@ -13,7 +14,7 @@ from .options import (
 
 
 @click.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
                    ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")
 @click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the output.")

@@ -213,10 +213,10 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
       row appended to its bucket; only a range holding more than ``bucket_rows`` rows (many
       parcels on one spot) makes a larger bucket.
     """
-    import tempfile
-
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from .atomic import make_temp_folder
 
     if "gz_row" in schema.names:   # sorted before screening: written as they come
         i = schema.get_field_index("gz_row")
@@ -226,7 +226,7 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
         return
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
-    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
+    work = make_temp_folder(path.parent, "sort")   # its owner in its name: removed once the owner is gone
 
     def numbered():
         """``(rows with gz_row and the covering column, bounds (n, 4))`` per batch."""

@@ -21,7 +21,6 @@ This module is pure: rows in, text out. Reading the table and writing files is
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import tomllib
@@ -91,7 +90,7 @@ COLUMN_ALIASES: dict[str, str] = {
     "台站号": "cma_id", "cma": "cma_id",
 }
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class RowError(ValueError):
@@ -169,7 +168,7 @@ def parse_row(row: Mapping[str, str], default_source: str) -> StationRow:
     sid = str(row.get("id") or "").strip()
     if not sid:
         raise RowError("id", "registry_empty")
-    if not _ID.match(sid):
+    if not _ID.fullmatch(sid):  # the whole id: it names the file
         raise RowError("id", "registry_bad_id", value=sid)
     name = str(row.get("name") or "").strip()
     name_zh = str(row.get("name_zh") or "").strip()
@@ -297,55 +296,47 @@ def class_rules(station_class: str) -> list[dict[str, Any]]:
 
 # --- writing the file --------------------------------------------------------------------------
 
-def _toml(value: Any) -> str:
-    """A TOML value: strings as basic strings (JSON's escapes are TOML's), numbers, lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(float(value))
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    raise TypeError(type(value))
-
-
+#: The file's header comment. The names come from the table: :class:`TomlDocument` keeps
+#: them on their comment lines (a line break in a name cannot start a key).
 _HEADER = """\
-# {name} ({name_zh}): a station file made by `geozones stations import` from {table}.
-# Zones and rules are the DEFAULTS OF ITS CLASS ({cls_en}, {cls_zh}) in geozones (RULES.md
-# "National classes"), not this station's own protection plan: replace them with the plan's
-# values where it has one. Rows with `confirmed = false` are values NOT confirmed from a
-# regulation's text (their quotes are empty and their readings say where the value comes
-# from); every result such a rule applies to says so. The position is the table's; replace it
-# with the surveyed fence. Every distance is horizontal, in metres, from the observation-field
-# fence to the nearest point of the object. Fields: see data/stations/jiangxian.toml.
-"""
+{name} ({name_zh}): a station file made by `geozones stations import` from {table}.
+Zones and rules are the DEFAULTS OF ITS CLASS ({cls_en}, {cls_zh}) in geozones (RULES.md
+"National classes"), not this station's own protection plan: replace them with the plan's
+values where it has one. Rows with `confirmed = false` are values NOT confirmed from a
+regulation's text (their quotes are empty and their readings say where the value comes
+from); every result such a rule applies to says so. The position is the table's; replace it
+with the surveyed fence. Every distance is horizontal, in metres, from the observation-field
+fence to the nearest point of the object. Fields: see data/stations/jiangxian.toml."""
 
 
 def station_toml(row: StationRow, table: str = "the station table") -> str:
     """The station file (``geozones.station/2``) of one checked row, with its class defaults.
 
-    The text loads with :func:`geozones.station.load_station`; ``table`` names the source
-    table in the header comment.
+    Written by a TOML serialiser (:class:`geozones.io.serialise.TomlDocument`): every cell of
+    the table is a value and reads back as it was given, whatever it holds (a line break and
+    ``key = value`` in a name stay in the name). The text loads with
+    :func:`geozones.station.load_station`; ``table`` names the source table in the header
+    comment.
     """
+    from .io.serialise import TomlDocument
+
     cls = row.station_class
     zones = class_zones(cls)
-    out = [_HEADER.format(name=row.name, name_zh=row.name_zh, table=table.replace("\n", " "),
-                          cls_en=CLASS_NAMES[cls]["en"], cls_zh=CLASS_NAMES[cls]["zh"]),
-           'schema = "geozones.station/2"', "", "[station]"]
-
-    def kv(key: str, value: Any, comment: str = "") -> None:
-        out.append(f"{key} = {_toml(value)}" + (f"   # {comment}" if comment else ""))
-
+    doc = TomlDocument()
+    kv = doc.kv
+    for line in _HEADER.split("\n"):  # each line formatted on its own: a name's line break stays in it
+        doc.comment(line.format(name=row.name, name_zh=row.name_zh, table=table,
+                                cls_en=CLASS_NAMES[cls]["en"], cls_zh=CLASS_NAMES[cls]["zh"]))
+    doc.blank()
+    kv("schema", "geozones.station/2")
+    doc.table("station")
     kv("id", row.id)
     kv("name", row.name)
     kv("name_zh", row.name_zh)
     if row.cma_id is not None:
         kv("cma_id", row.cma_id)
     kv("class", cls, CLASS_NAMES[cls]["zh"])
-    out.append("# Position of the field centre, WGS84 / CGCS2000 degrees, from the table.")
+    doc.comment("Position of the field centre, WGS84 / CGCS2000 degrees, from the table.")
     kv("latitude_deg", row.lat)
     kv("longitude_deg", row.lon)
     kv("elevation_m", row.elevation_m)
@@ -353,7 +344,7 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
     kv("position_source_zh", row.source)
     kv("position_is_default", True, "not a surveyed fence: every result names the source")
     kv("rules_incomplete", False, "class defaults: the rows' notes say what is unconfirmed")
-    out += ["", "[field]"]
+    doc.table("field")
     size, turn = f"{DEFAULT_FIELD_SIZE_M:g}", f"{_DEFAULTS['field_rotation_deg']:g}"
     kv("size_m", row.field_size_m, "" if row.field_size_given else f"not in the table: the standard {size} m field")
     kv("rotation_deg", row.field_rotation_deg, "" if row.rotation_given else f"not in the table: assumed {turn}°")
@@ -361,21 +352,21 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
                                     f"; size {size} m (standard) and/or rotation {turn}° assumed where the table is empty"))
     kv("source_zh", "台站表" + ("" if row.field_size_given and row.rotation_given else
                              f"；表中未给出处按标准 {size} 米边长和/或 {turn}° 方位假定"))
-    out += ["", "[zones]"]
+    doc.table("zones")
     kv("protection_m", zones["protection"], "the nearest setback (roads, plants > 1 m) of the class")
     kv("control_m", zones["control"], "the class's height-limit reach (H ≤ D × ratio)")
-    out.append("# The class values define no general zone beyond the height-limit reach (the Jiangxian")
-    out.append("# plan's 2000 m / 5000 m upwind is that plan's own): general_m = general_upwind_m = control_m.")
+    doc.comment("The class values define no general zone beyond the height-limit reach (the Jiangxian")
+    doc.comment("plan's 2000 m / 5000 m upwind is that plan's own): general_m = general_upwind_m = control_m.")
     kv("general_m", zones["general"])
     kv("general_upwind_m", zones["general_upwind"])
     kv("upwind_sector_deg", _DEFAULTS["upwind_sector_deg"])
     if row.prevailing_wind_from_deg is None:
-        out.append("# Prevailing wind: not in the table (unknown). Set prevailing_wind_from_deg when known.")
+        doc.comment("Prevailing wind: not in the table (unknown). Set prevailing_wind_from_deg when known.")
     else:
         kv("prevailing_wind_from_deg", row.prevailing_wind_from_deg, "the azimuth the wind blows FROM [deg]")
     kv("source", f"class defaults ({cls}), geozones RULES.md 'National classes'")
     kv("source_zh", f"{CLASS_NAMES[cls]['zh']}类别默认值（geozones RULES.md“国家台站类别”）")
-    out += ["", "[zones.names]"]
+    doc.table("zones.names")
     p, c = f"{zones['protection']:g}", f"{zones['control']:g}"
     names = {
         "body": ("observation field", "观测场"),
@@ -385,14 +376,14 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
         "outside": ("outside the protection zones", "保护区外"),
     }
     for zone, (en, zh) in names.items():
-        out.append(f"{zone} = {{ en = {_toml(en)}, zh = {_toml(zh)} }}")
-    out += ["", "[zones.articles]"]
+        kv(zone, {"en": en, "zh": zh})
+    doc.table("zones.articles")
     for zone in ("body", "protection", "control", "general", "sunrise", "sunset"):
         kv(zone, "class default (Order No. 623 article unconfirmed)")
     angle = _value(cls, "sun_sector")["angle_deg"]
-    out += ["", "[sun]",
-            f"# Obstruction elevation ≤ {angle:g}° in the sunrise and sunset directions, out to sector_radius_m.",
-            "# The sectors follow from the station latitude (cos A = (sin δ − sin φ sin h0) / (cos φ cos h0))."]
+    doc.table("sun")
+    doc.comment(f"Obstruction elevation ≤ {angle:g}° in the sunrise and sunset directions, out to sector_radius_m.")
+    doc.comment("The sectors follow from the station latitude (cos A = (sin δ − sin φ sin h0) / (cos φ cos h0)).")
     kv("solstice_declination_deg", _DEFAULTS["solstice_declination_deg"])
     kv("horizon_altitude_deg", _DEFAULTS["horizon_altitude_deg"])
     radius = _DEFAULTS["sun_sector_radius_m"]
@@ -400,14 +391,14 @@ def station_toml(row: StationRow, table: str = "the station table") -> str:
                                   f"{radius * math.tan(math.radians(angle)) / 1000:.1f} km")
     kv("source", "solar geometry (Meeus, Astronomical Algorithms, ch. 15)")
     kv("source_zh", "太阳几何（Meeus《天文算法》第 15 章）")
-    out += ["", "[checks]"]
+    doc.table("checks")
     kv("plausible_radius_m", _DEFAULTS["plausible_radius_m"])
     kv("tolerance_m", _DEFAULTS["tolerance_m"])
     for rule in class_rules(cls):
-        out += [""]
+        doc.blank()
+        doc.array_table("rules")
         if not rule["confirmed"]:
-            out.append("# UNCONFIRMED: not from a regulation's text (see reading_en).")
-        out.append("[[rules]]")
+            doc.comment("UNCONFIRMED: not from a regulation's text (see reading_en).")
         for key, value in rule.items():
             kv(key, value)
-    return "\n".join(out) + "\n"
+    return doc.text()

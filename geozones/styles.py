@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
-from html import escape
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
+
+from .io.serialise import html_text, xml_document, xml_element
 
 __all__ = ["VERDICT_COLOURS", "ZONE_COLOURS", "verdict_qml", "zones_qml", "steps_qml",
            "add_qgis_style", "write_kml", "colour_for", "step_colours"]
@@ -43,7 +43,7 @@ def _rgba(hex_colour: str, alpha: int = 255) -> str:
     return f"{int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha}"
 
 
-def _symbol(index: int, colour: str, geometry: str, alpha: float) -> str:
+def _symbol(parent, index: int, colour: str, geometry: str, alpha: float) -> None:
     geometry = geometry.lower()
     if "line" in geometry:
         kind, cls = "line", "SimpleLine"
@@ -55,23 +55,29 @@ def _symbol(index: int, colour: str, geometry: str, alpha: float) -> str:
         kind, cls = "fill", "SimpleFill"
         opts = {"color": _rgba(colour), "outline_color": "35,35,35,255", "outline_width": "0.26",
                 "style": "solid"}
-    options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in opts.items())
-    return (f'<symbol type="{kind}" name="{index}" alpha="{alpha}" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="{cls}" enabled="1" locked="0" pass="0"><Option type="Map">{options}'
-            f'</Option></layer></symbol>')
+    symbol = xml_element(parent, "symbol", type=kind, name=str(index), alpha=str(alpha), clip_to_extent="1",
+                         force_rhr="0")
+    layer = xml_element(symbol, "layer", **{"class": cls, "enabled": "1", "locked": "0", "pass": "0"})
+    options = xml_element(layer, "Option", type="Map")
+    for k, v in opts.items():
+        xml_element(options, "Option", name=k, type="QString", value=v)
 
 
 def _categorized(field: str, categories: list[tuple[str, str, str]], geometry: str,
                  alpha: float) -> str:
-    """QML: a categorised renderer on ``field``; categories are (value, label, colour)."""
-    cats = "".join(f'<category value="{xml_escape(v)}" label="{xml_escape(lab)}" symbol="{i}" render="true"/>'
-                   for i, (v, lab, _c) in enumerate(categories))
-    syms = "".join(_symbol(i, c, geometry, alpha) for i, (_v, _l, c) in enumerate(categories))
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-            '<qgis version="3.28.0" styleCategories="Symbology">'
-            f'<renderer-v2 type="categorizedSymbol" attr="{xml_escape(field)}" symbollevels="0" '
-            f'enableorderby="0" forceraster="0"><categories>{cats}</categories>'
-            f'<symbols>{syms}</symbols></renderer-v2></qgis>')
+    """QML: a categorised renderer on ``field``; categories are (value, label, colour). Built
+    and written by ElementTree (:mod:`geozones.io.serialise`): a label is an attribute value,
+    whatever it holds."""
+    root = xml_element(None, "qgis", version="3.28.0", styleCategories="Symbology")
+    renderer = xml_element(root, "renderer-v2", type="categorizedSymbol", attr=field, symbollevels="0",
+                           enableorderby="0", forceraster="0")
+    cats = xml_element(renderer, "categories")
+    for i, (v, lab, _c) in enumerate(categories):
+        xml_element(cats, "category", value=v, label=lab, symbol=str(i), render="true")
+    syms = xml_element(renderer, "symbols")
+    for i, (_v, _l, c) in enumerate(categories):
+        _symbol(syms, i, c, geometry, alpha)
+    return xml_document(root, doctype="<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>", declaration=False)
 
 
 def verdict_qml(geometry: str = "Polygon", field: str = "gz_verdict") -> str:
@@ -132,18 +138,21 @@ def _coords(ring) -> str:
     return " ".join(f"{x:.7f},{y:.7f}" for x, y, *_ in ring.coords)
 
 
-def _kml_geometry(geom) -> str:
+def _kml_geometry(parent, geom) -> None:
     t = geom.geom_type
     if t == "Polygon":
-        inner = "".join(f"<innerBoundaryIs><LinearRing><coordinates>{_coords(r)}</coordinates>"
-                        f"</LinearRing></innerBoundaryIs>" for r in geom.interiors)
-        return (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{_coords(geom.exterior)}"
-                f"</coordinates></LinearRing></outerBoundaryIs>{inner}</Polygon>")
-    if t == "LineString":
-        return f"<LineString><coordinates>{_coords(geom)}</coordinates></LineString>"
-    if t == "Point":
-        return f"<Point><coordinates>{geom.x:.7f},{geom.y:.7f}</coordinates></Point>"
-    return "<MultiGeometry>" + "".join(_kml_geometry(g) for g in geom.geoms) + "</MultiGeometry>"
+        poly = xml_element(parent, "Polygon")
+        rings = [("outerBoundaryIs", geom.exterior)] + [("innerBoundaryIs", r) for r in geom.interiors]
+        for tag, ring in rings:
+            xml_element(xml_element(xml_element(poly, tag), "LinearRing"), "coordinates", _coords(ring))
+    elif t == "LineString":
+        xml_element(xml_element(parent, "LineString"), "coordinates", _coords(geom))
+    elif t == "Point":
+        xml_element(xml_element(parent, "Point"), "coordinates", f"{geom.x:.7f},{geom.y:.7f}")
+    else:
+        multi = xml_element(parent, "MultiGeometry")
+        for g in geom.geoms:
+            _kml_geometry(multi, g)
 
 
 def write_kml(gdf, path: str | Path, colours: list[str], name_field: str = "name",
@@ -151,31 +160,39 @@ def write_kml(gdf, path: str | Path, colours: list[str], name_field: str = "name
     """Write ``gdf`` (any CRS; written as WGS84) as KML, or KMZ when ``path`` ends in .kmz.
 
     Each feature gets its colour (``colours[i]``, hex RGB) as Poly/LineStyle, and its
-    attributes as an HTML table (``description``) and as ``ExtendedData``.
+    attributes as an HTML table (``description``) and as ``ExtendedData``. The document is
+    built and written by ElementTree (:mod:`geozones.io.serialise`), so names and values are
+    text whatever they hold.
     """
     gdf = gdf.to_crs(4326)
     fields = [c for c in gdf.columns if c != gdf.geometry.name]
-    styles, marks = {}, []
+    root = xml_element(None, "kml", xmlns="http://www.opengis.net/kml/2.2")
+    doc = xml_element(root, "Document")
+    xml_element(doc, "name", title)
+    styles: dict[str, str] = {}
+    for colour in colours:
+        styles.setdefault("s" + colour.lstrip("#"), colour)
+    for sid, colour in styles.items():
+        style = xml_element(doc, "Style", id=sid)
+        line = xml_element(style, "LineStyle")
+        xml_element(line, "color", _kml_colour(colour, 255))
+        xml_element(line, "width", "1.5")
+        xml_element(xml_element(style, "PolyStyle"), "color", _kml_colour(colour, 110))
     for i, (idx, row) in enumerate(gdf.iterrows()):
-        colour = colours[i]
-        sid = "s" + colour.lstrip("#")
-        styles[sid] = (f'<Style id="{sid}"><LineStyle><color>{_kml_colour(colour, 255)}</color>'
-                       f"<width>1.5</width></LineStyle><PolyStyle><color>{_kml_colour(colour, 110)}"
-                       f"</color></PolyStyle></Style>")
-        values = {f: "" if row[f] is None or row[f] != row[f] else str(row[f]) for f in fields}
-        table = "".join(f"<tr><th>{escape(str(f))}</th><td>{escape(v)}</td></tr>" for f, v in values.items())
-        data = "".join(f'<Data name="{xml_escape(str(f))}"><value>{xml_escape(v)}</value></Data>'
-                       for f, v in values.items())
-        marks.append(f"<Placemark><name>{xml_escape(values.get(name_field, str(idx)))}</name>"
-                     f"<description><![CDATA[<table>{table}</table>]]></description>"
-                     f"<styleUrl>#{sid}</styleUrl><ExtendedData>{data}</ExtendedData>"
-                     f"{_kml_geometry(row[gdf.geometry.name])}</Placemark>")
-    doc = ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
-           f"<Document><name>{xml_escape(title)}</name>{''.join(styles.values())}{''.join(marks)}"
-           "</Document></kml>\n")
+        values = {str(f): "" if row[f] is None or row[f] != row[f] else str(row[f]) for f in fields}
+        mark = xml_element(doc, "Placemark")
+        xml_element(mark, "name", values.get(name_field, str(idx)))
+        xml_element(mark, "description", "<table>" + "".join(
+            f"<tr><th>{html_text(f)}</th><td>{html_text(v)}</td></tr>" for f, v in values.items()) + "</table>")
+        xml_element(mark, "styleUrl", "#s" + colours[i].lstrip("#"))
+        data = xml_element(mark, "ExtendedData")
+        for f, v in values.items():
+            xml_element(xml_element(data, "Data", name=f), "value", v)
+        _kml_geometry(mark, row[gdf.geometry.name])
+    text = xml_document(root)
     path = Path(path)
     if path.suffix.lower() == ".kmz":
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("doc.kml", doc)
+            z.writestr("doc.kml", text)
     else:
-        path.write_text(doc, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")

@@ -94,3 +94,23 @@ def test_written_csv_reads_back_at_full_precision(tmp_path):
     assert rows == 3 and list(back.columns) == ["wkt", "id"] and list(back["id"]) == [1, 2, 3]
     geoms = shapely.from_wkt(np.where(back["wkt"] == "", None, back["wkt"]))
     assert geoms[0].x == x and geoms[1] is None and geoms[2].equals(shapely.Point(0.1, 0.2))
+
+
+def test_written_csv_keeps_hostile_text_and_formulas_exactly(tmp_path):
+    """Issue 23 item 1: text cells go through the csv module's quoting (a line break, CR, a
+    quote, the delimiter, NUL stay inside their cell) and are written as they are: a cell that
+    starts with = + - @ is not changed (the decision in geozones/io/serialise.py and
+    docs/exit-codes.md), so the csv module reads back every cell exactly."""
+    import csv
+
+    from geometries import HOSTILE_TEXT
+
+    texts = [t for t, _m in HOSTILE_TEXT.values()] + ["+86 10 1234", "-12", "@SUM(A1:A2)", "a,b;c\td"]
+    gdf = gpd.GeoDataFrame({"name": texts}, geometry=[shapely.Point(111.5, 35.5)] * len(texts), crs=4326)
+    out = tmp_path / "h.csv"
+    assert write_chunks(out, "CSV", gdf.crs, iter([gdf.iloc[:3], gdf.iloc[3:]])) == len(texts)
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["name", "geometry"]
+    assert [r[0] for r in rows[1:]] == texts
+    assert {r[1] for r in rows[1:]} == {"POINT (111.5 35.5)"}

@@ -112,3 +112,24 @@ def test_shapefile_field_names_fit_without_breaking_characters():
     assert names == {"建筑物高度": "建筑物", "averyverylongname": "averyveryl",
                      "averyverylongnam2": "averyver_1"}
     assert all(len(v.encode()) <= 10 for v in names.values())
+
+
+def test_kml_output_holds_hostile_text_as_xml_can(tmp_path):
+    """Issue 23 item 1: a screened KML is written by GDAL, which escapes `& < > "` but copied
+    NUL-cut text, control characters and U+FFFE as they were (expat refused the file). Every
+    text cell now reads back through an XML parser as XML can hold it (HOSTILE_TEXT's second
+    column, worked by hand); numbers are untouched."""
+    import xml.etree.ElementTree as ET
+
+    from geometries import HOSTILE_TEXT
+
+    texts = list(HOSTILE_TEXT.values())
+    gdf = _parcels(len(texts))
+    gdf["name"] = [t for t, _m in texts]
+    out = tmp_path / "h.kml"
+    write_vector(gdf, out)
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    marks = ET.parse(out).getroot().findall(".//k:Placemark", ns)
+    assert [m.find("k:name", ns).text for m in marks] == [m for _t, m in texts]
+    heights = [float(m.find("k:ExtendedData//k:SimpleData[@name='height']", ns).text) for m in marks]
+    assert heights == [3.0 * i for i in range(len(texts))]

@@ -44,3 +44,64 @@ def test_kml_colours_are_alpha_blue_green_red(tmp_path):
     write_kml(gdf, path, ["#d73027"])
     text = path.read_text(encoding="utf-8")
     assert "2730d7" in text.lower() and "<Polygon>" in text       # KML writes aabbggrr
+
+
+def _html_cells(fragment: str) -> list[str]:
+    """The text of every <th>/<td> of an HTML fragment, as an HTML parser reads it."""
+    from html.parser import HTMLParser
+
+    cells: list[str] = []
+
+    class Cells(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("th", "td"):
+                cells.append("")
+
+        def handle_data(self, data):
+            if cells:
+                cells[-1] += data
+
+    p = Cells(convert_charrefs=True)
+    p.feed(fragment)
+    p.close()
+    return cells
+
+
+def test_kml_keeps_hostile_text_as_text(tmp_path):
+    """Issue 23 item 1: names, attribute values, field names and the title, whatever they
+    hold (`]]>`, `</script>`, quotes, NUL, CR, non-BMP), are text of the KML: an XML parser
+    reads one Placemark per row with the values as XML can hold them (HOSTILE_TEXT's second
+    column, worked by hand), and the description's HTML table shows them as cells."""
+    from geometries import HOSTILE_TEXT
+
+    texts = list(HOSTILE_TEXT.values())
+    path = tmp_path / "h.kml"
+    gdf = gpd.GeoDataFrame({"name": [t for t, _m in texts], "odd field ]]> \"q\"": [t for t, _m in reversed(texts)]},
+                           geometry=[shapely.Point(111.5 + i / 100, 35.5) for i in range(len(texts))], crs=4326)
+    write_kml(gdf, path, ["#d73027"] * len(texts), title=texts[0][0])
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    root = ET.parse(path).getroot()
+    assert root.find("k:Document/k:name", ns).text == texts[0][1]
+    marks = root.findall(".//k:Placemark", ns)
+    assert len(marks) == len(texts)
+    for mark, (_t, name), (_r, other) in zip(marks, texts, reversed(texts)):
+        assert mark.find("k:name", ns).text == name
+        data = {d.get("name"): d.find("k:value", ns).text or "" for d in mark.findall("k:ExtendedData/k:Data", ns)}
+        assert data == {"name": name, 'odd field ]]> "q"': other}
+        assert _html_cells(mark.find("k:description", ns).text) == ["name", name, 'odd field ]]> "q"', other]
+        assert mark.find("k:Point/k:coordinates", ns).text.endswith(",35.5000000")
+
+
+def test_qml_labels_stay_attribute_values():
+    """A zone label from a station file (user text) is an attribute value of the QML, read back
+    by an XML parser as XML can hold it; one category per zone, whatever the labels hold."""
+    from geometries import HOSTILE_TEXT
+
+    from geozones.styles import zones_qml
+
+    texts = list(HOSTILE_TEXT.values())
+    ids = [f"z{i}" for i in range(len(texts))]
+    root = ET.fromstring(zones_qml(ids, [t for t, _m in texts]))
+    cats = root.findall(".//category")
+    assert [(c.get("value"), c.get("label")) for c in cats] == list(zip(ids, [m for _t, m in texts]))
+    assert len(root.findall(".//symbols/symbol")) == len(texts)

@@ -103,8 +103,10 @@ class LongWriter:
                 self._writer = pq.ParquetWriter(str(self.path), table.schema)
             self._writer.write_table(table)
         else:
-            long.to_csv(self.path, mode="a" if self._rows or self._writer else "w",
-                        header=self._writer is None, index=False, encoding="utf-8")
+            from ..io.serialise import write_csv_frame
+
+            write_csv_frame(long, self.path, mode="a" if self._rows or self._writer else "w",
+                            header=self._writer is None)
             self._writer = True
         self._rows += len(long)
 

@@ -17,6 +17,7 @@ from ..core.coords import parse_crs
 from ..core.geometry import parse_many
 from ..errors import InputError, first_line
 from .base import Reader
+from .serialise import write_csv_frame
 
 __all__ = ["read_wkt", "CsvReader", "csv_record_offsets", "csv_text", "RenderedCsv", "write_csv"]
 
@@ -176,7 +177,7 @@ def csv_text(gdf, wkt_column: str | None = None, wkt_position: int | None = None
     name = wkt_column or "geometry"
     pos = len(df.columns) if wkt_position is None else min(wkt_position, len(df.columns))
     df.insert(pos, name, shapely.to_wkt(gdf.geometry.values, rounding_precision=-1))
-    return df.to_csv(None, header=header, index=False)
+    return write_csv_frame(df, None, header=header) or ""
 
 
 def write_csv(path: Path, chunks, wkt_column: str | None = None, wkt_position: int | None = None) -> int:

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-__all__ = ["REPLACEMENT", "markup_safe", "html_text", "page_text", "script_json", "xml_element",
+__all__ = ["REPLACEMENT", "markup_safe", "markup_safe_table", "html_text", "page_text", "script_json", "xml_element",
            "xml_document", "TomlDocument", "write_csv_frame", "safe_filename", "RESERVED_NAMES",
            "FILENAME_MAX_BYTES"]
 
@@ -100,6 +100,27 @@ def script_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def markup_safe_table(table: Any) -> Any:
+    """An Arrow table whose text columns are :func:`markup_safe` (for GDAL's KML driver, which
+    escapes ``& < > "`` but writes NUL-cut text and U+FFFE or control characters as they are,
+    making the file unreadable to an XML parser). Other columns are kept."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pc.replace_substring(col, "\r\n", "\n")
+            col = pc.replace_substring(col, "\r", "\n")
+            col = pc.replace_substring_regex(col, _NOT_XML_RE2, REPLACEMENT)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+#: :data:`_NOT_XML` in RE2's syntax (Arrow's regular expressions).
+_NOT_XML_RE2 = "[^\\t\\n\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-\\x{10FFFF}]"
 
 
 # --- XML ---------------------------------------------------------------------------------------

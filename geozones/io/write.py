@@ -18,6 +18,7 @@ from .atomic import atomic_output
 from .csv import write_csv
 from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
+from .serialise import markup_safe_table
 from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_field_names, shapefile_geometry_type, write_gdal
 
 __all__ = ["write_chunks", "write_vector"]
@@ -91,7 +92,10 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
-                yield from cast_chunk(table, schema, str(tmp.name)).to_batches()
+                table = cast_chunk(table, schema, str(tmp.name))
+                if driver == "KML":   # text XML can hold (GDAL writes U+FFFE, controls as they are)
+                    table = markup_safe_table(table)
+                yield from table.to_batches()
         except BaseException as exc:  # handed back below: Arrow would wrap it
             failure.append(exc)
             raise

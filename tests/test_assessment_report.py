@@ -96,3 +96,48 @@ def test_report_file_names_as_windows_and_macos_compare_them():
     names = report_file_names(ids, [f"row{i}" for i in range(len(ids))], taken={"index.html", "MINE.html"})
     assert names == ["café.html", "café_2.html", "B.html", "b_2.html", "mine_2.html", "LPT1_2.html"]
     assert safe_filename("𠀀" * 80, "x") == "𠀀" * 50   # 4 bytes each: 200 bytes at most
+
+
+def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
+    """Issue 23 item 1: the station's name (from a station file, made from anyone's table) and
+    the footprint label (a row id) are text of the page, as an HTML parser reads it: the
+    title, the heading and the project table hold them as XML/HTML can (HOSTILE_TEXT's second
+    column, worked by hand), and the page has no element they would have opened."""
+    import dataclasses
+    from html.parser import HTMLParser
+
+    from geometries import HOSTILE_TEXT
+
+    from geozones.core.text import Text
+
+    raw = " | ".join(t for t, _m in HOSTILE_TEXT.values())
+    shown = " | ".join(m for _t, m in HOSTILE_TEXT.values())
+    base = ZoneSet(pilots=())
+    zones = ZoneSet(dataclasses.replace(base.station, name=Text(raw, raw)), pilots=())
+    out = tmp_path / "r.html"
+    report_for(proposal, out, zones=zones, height=25.0, label=raw[:200])
+    texts: dict[str, str] = {}
+    tags: list[str] = []
+    open_: list[str] = []
+
+    class Page(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append(tag)
+            if tag not in ("meta", "img", "br"):
+                open_.append(tag)
+                texts.setdefault(tag, "")
+
+        def handle_endtag(self, tag):
+            open_.pop()
+
+        def handle_data(self, data):
+            if open_ and open_[-1] in ("title", "h1", "td"):
+                texts[open_[-1]] += data
+
+    p = Page(convert_charrefs=True)
+    p.feed(out.read_text(encoding="utf-8"))
+    p.close()
+    assert texts["title"] == texts["h1"] == f"Assessment of a proposal near {shown}"
+    assert "script" not in tags
+    # the project table's first cell: the label as given, cut to 200 characters
+    assert texts["td"].startswith(" | ".join(m for _t, m in HOSTILE_TEXT.values())[:150])

@@ -599,3 +599,42 @@ def test_reports_never_replace_files_in_the_folder_without_overwrite(tmp_path, f
     assert res.exit_code == 0, res.output
     assert "JX-1" in (rep / "JX-1.html").read_text(encoding="utf-8") and (rep / "JX-2.html").is_dir()
     assert _linked(rep) == ["JX-1.html", "JX-2_2.html"]
+
+
+def test_screen_report_names_and_index_hold_hostile_ids(tmp_path, frame):
+    """Issue 23 item 1: a row id is text in index.html, as an HTML parser reads it (markup in an
+    id opens no element), and its link points at the file written, whose name the id cannot
+    steer (report_file_names: 'index' is taken by the index, 80 non-BMP characters are cut to
+    200 bytes, markup characters are '_')."""
+    from html.parser import HTMLParser
+
+    ids = ["index", "𠀀" * 80, "</script><b>x</b> & \"q\""]
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame({"id": ids, "h": [25.0, 26.0, 27.0]},
+                     geometry=[to_wgs84(frame, square_north(200.0 + 20 * i)) for i in range(3)], crs=4326).to_file(src)
+    rep = tmp_path / "reports"
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "out.gpkg"), "--height-field", "h",
+                                  "--reports", str(rep), "-q"])
+    assert r.exit_code == 0, r.output
+    # 200 bytes of 4-byte characters: 50 of them
+    assert sorted(p.name for p in rep.iterdir()) == sorted(["index_2.html", "𠀀" * 50 + ".html", "script_b_x_b_q.html",
+                                                            "index.html"])
+    assert all(len(p.name.encode()) <= 255 for p in rep.iterdir())
+
+    links: list[list[str]] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                links.append([dict(attrs)["href"], ""])
+            assert tag not in ("script", "b"), tag
+
+        def handle_data(self, data):
+            if links and links[-1][1] == "":
+                links[-1][1] = data
+
+    p = Links(convert_charrefs=True)
+    p.feed((rep / "index.html").read_text(encoding="utf-8"))
+    assert sorted(links) == sorted([["index_2.html", "index"], ["𠀀" * 50 + ".html", "𠀀" * 80],
+                                    ["script_b_x_b_q.html", ids[2]]])
+    assert "fail" in (rep / "index_2.html").read_text(encoding="utf-8")

@@ -110,3 +110,21 @@ def test_horizon_hill(tmp_path, frame):
     assert p.elevation_deg[0] == pytest.approx(expected, abs=0.02)
     assert expected == pytest.approx(1.93, abs=0.05)
     assert p.elevation_deg[180] < 1e-3 and p.source[0] == "terrain"
+
+
+@pytest.mark.parametrize("name", ["$\\undefinedcmd$ $x^2$", "price $5 and $6", "a\nb\r\x00 😀"])
+def test_diagram_draws_names_as_written(tmp_path, frame, name):
+    """Issue 23: a station name is drawn in the diagram's title as written. Two `$` made
+    matplotlib read it as a formula, and `$\\undefinedcmd$` stopped the drawing with a
+    traceback; the figure's texts are now plain (no mathtext), the PNG is written."""
+    import dataclasses
+
+    from geozones.core.text import Text
+    from geozones.horizon import plot_horizon
+
+    named = StationFrame(dataclasses.replace(frame.station, name=Text(name, name)))
+    prof = horizon_profile(named, np.array([shapely.box(-5, HALF + 100, 5, HALF + 110)], dtype=object),
+                           np.array([30.0]))
+    out = tmp_path / "h.png"
+    assert plot_horizon(prof, named, out) == []
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

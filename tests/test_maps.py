@@ -16,7 +16,8 @@ from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet
 from geozones.core.coords import from_frame
-from geozones.maps import COLORS, _network_bands, _safe_json, build_map, contour_lines, height_bands, parcel_places, write_map
+from geozones.io.serialise import script_json
+from geozones.maps import COLORS, _network_bands, build_map, contour_lines, height_bands, parcel_places, write_map
 from geozones.station import default_station_path, load_stations
 
 
@@ -48,7 +49,7 @@ def test_contours_at_hand_worked_distances(zones):
 
 
 def test_safe_json_cannot_close_script():
-    text = _safe_json({"n": "</script><img src=x onerror=alert(1)>&"})
+    text = script_json({"n": "</script><img src=x onerror=alert(1)>&"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text)["n"] == "</script><img src=x onerror=alert(1)>&"
 
@@ -197,3 +198,59 @@ def test_screened_parcels_carry_their_governing_station(folder, tmp_path):
     write_map(build_map(zs, gdf, tiles="none", more=[ZoneSet(stations["t_gen"], pilots=())], extent_m=1500.0), out)
     parcels = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", out.read_text(encoding="utf-8")).group(1))
     assert [f["properties"]["st"] for f in parcels["features"]] == ["jiangxian", "t_gen"]
+
+
+def test_hostile_text_stays_text_of_the_page(tmp_path):
+    """Issue 23 item 1: parcel names, rule lists and statuses, the station's and the pilot
+    area's names hold `</script>`, quotes, NUL, CR, U+2028 …: the page has as many <script>
+    elements as a page of plain names (no value ended one or opened another), its title is
+    the station's name as HTML can hold it (HOSTILE_TEXT's second column, worked by hand), and
+    the parcels' JSON reads back with json.loads exactly as given."""
+    import dataclasses
+    from html.parser import HTMLParser
+
+    from geometries import HOSTILE_TEXT
+
+    from geozones.core.text import Text
+
+    texts = [t for t, _m in HOSTILE_TEXT.values()]
+    raw, shown = " | ".join(texts), " | ".join(m for _t, m in HOSTILE_TEXT.values())
+    base = ZoneSet()
+
+    def page(names, station_name):
+        zs = ZoneSet(dataclasses.replace(base.station, name=Text(station_name, station_name)),
+                     [dataclasses.replace(base.pilots[0], name=Text(station_name, station_name))])
+        gdf = gpd.GeoDataFrame({"name": names, "gz_verdict": ["fail"] * len(names), "gz_rules": names,
+                                "gz_status": names},
+                               geometry=[shapely.box(111.574 + i * 1e-4, 35.505, 111.57405 + i * 1e-4, 35.5054)
+                                         for i in range(len(names))], crs=4326)
+        out = tmp_path / f"m{len(list(tmp_path.iterdir()))}.html"
+        write_map(build_map(zs, gdf, tiles="none"), out)
+        return out.read_text(encoding="utf-8")
+
+    counts: list[dict[str, int]] = []
+    title: list[str] = []   # one per page
+
+    class Page(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            counts[-1][tag] = counts[-1].get(tag, 0) + 1
+            self.in_title = tag == "title"
+
+        def handle_endtag(self, tag):
+            self.in_title = False
+
+        def handle_data(self, data):
+            if getattr(self, "in_title", False):
+                title[-1] += data
+
+    pages = [page(texts, raw), page([f"n{i}" for i in range(len(texts))], "plain")]
+    for text in pages:
+        counts.append({})
+        title.append("")
+        Page(convert_charrefs=True).feed(text)
+    assert counts[0]["script"] == counts[1]["script"] and counts[0].get("img", 0) == counts[1].get("img", 0)
+    assert title == [f"{shown}: protection zones", "plain: protection zones"]
+    parcels = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", pages[0], re.S).group(1))
+    props = [f["properties"] for f in parcels["features"]]
+    assert [p["n"] for p in props] == [p["r"] for p in props] == [p["s"] for p in props] == texts
+    assert "\u2028" not in pages[0].split("var GZ = ", 1)[1].split("</script>", 1)[0]

@@ -4,7 +4,8 @@ file geozones writes.
 Every writer that puts text it did not make itself (a station table's cells, a parcel file's
 attributes, a station or pilot file's names and articles, a layer name, a row id) into a file
 goes through here, so that the text stays text: it never closes a string, a tag, a comment or a
-script, never starts a key or a table, and never names a path outside its folder.
+script, and never starts a key or a table. (A row id naming a report file goes through
+:func:`geozones.assessment_report.report_file_names`.)
 
 ==========================  ==================================================================
 file                        how
@@ -18,7 +19,8 @@ HTML (maps, reports)        :func:`html_text` (text and attribute values), :func
                             :func:`script_json` (JSON inside ``<script>``)
 CSV                         :func:`write_csv_frame`: the csv module's quoting (through pandas);
                             cells are written as they are, formulas included (see below)
-report file names           :func:`safe_filename`
+report file names           :func:`geozones.assessment_report.report_file_names` (their one
+                            home: the id's letters and digits, no device name, no clash)
 ==========================  ==================================================================
 
 What a format cannot hold is replaced, never dropped: XML 1.0 and HTML cannot carry NUL, the
@@ -39,14 +41,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 __all__ = ["REPLACEMENT", "markup_safe", "markup_safe_table", "html_text", "page_text", "script_json", "xml_element",
-           "xml_document", "TomlDocument", "write_csv_frame", "safe_filename", "RESERVED_NAMES",
-           "FILENAME_MAX_BYTES"]
+           "xml_document", "TomlDocument", "write_csv_frame"]
 
 #: What replaces a character a format cannot hold: U+FFFD REPLACEMENT CHARACTER.
 REPLACEMENT = "\ufffd"
@@ -228,35 +228,3 @@ def write_csv_frame(frame: Any, path: str | Path | None = None, *, header: bool 
     text when ``path`` is None."""
     return frame.to_csv(None if path is None else str(path), header=header, index=False,
                         encoding="utf-8", mode=mode)
-
-
-# --- file names --------------------------------------------------------------------------------
-
-#: Names no report file may take: the batch reports' own index, and the device names Windows
-#: reserves in any folder (with any extension).
-RESERVED_NAMES: frozenset[str] = frozenset(
-    {"index", "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
-#: The longest stem a report file takes, in UTF-8 bytes (names are at most 255 bytes; room is
-#: left for the numbering of a clash and the extension).
-FILENAME_MAX_BYTES = 120
-
-
-def safe_filename(value: Any, fallback: str) -> str:
-    """A file name stem from a row id: letters and digits of any script, ``-`` and ``_``
-    kept; every other run of characters (``/``, ``\\``, ``.``, spaces, controls) as ``_``;
-    cut to :data:`FILENAME_MAX_BYTES` bytes; a reserved name (:data:`RESERVED_NAMES`: the
-    index, Windows' device names) gets a trailing ``_``. ``fallback`` when nothing is left.
-
-    >>> safe_filename("../../etc/passwd", "row1"), safe_filename("..", "row2"), safe_filename("index", "r")
-    ('etc_passwd', 'row2', 'index_')
-    """
-    text = unicodedata.normalize("NFC", str(value))
-    text = re.sub(r"[^\w\-]+", "_", text[:FILENAME_MAX_BYTES], flags=re.UNICODE).strip("._")
-    while len(text.encode("utf-8")) > FILENAME_MAX_BYTES:
-        text = text[:-1]
-    text = text.rstrip("._")
-    if not text:
-        return fallback
-    if text.lower() in RESERVED_NAMES:
-        text += "_"
-    return text

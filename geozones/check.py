@@ -64,9 +64,11 @@ class ZoneSet(Zones):
     """
 
     def __init__(self, station: Station | None = None,
-                 pilots: Sequence[PilotArea] | None = None,
+                 pilots: Sequence[PilotArea] | None = None, *,
                  frame: StationFrame | None = None,
                  storey_height_m: float | None = None) -> None:
+        # frame and storey_height_m by name only: `ZoneSet(station, pilots, 3.0)` put the
+        # storey height in the frame's place (screen --storey-height crashed)
         if frame is None:
             frame = StationFrame(station or load_station())
         super().__init__(pilots=load_pilots() if pilots is None else tuple(pilots), frame=frame,
@@ -150,7 +152,7 @@ class StationNetwork:
         sectors (default: :data:`geozones.core.network.DEFAULT_SUN_REACH_M`). [m]
     """
 
-    def __init__(self, stations: Sequence[Station], pilots: Sequence[PilotArea] | None = None,
+    def __init__(self, stations: Sequence[Station], pilots: Sequence[PilotArea] | None = None, *,
                  storey_height_m: float | None = None, sun_reach_m: float | None = None) -> None:
         from .core.network import DEFAULT_SUN_REACH_M, StationIndex
 

@@ -122,3 +122,17 @@ def test_approval_notice_even_on_pass(frame, zones):
     assert maybe.notices and "Possibly" in maybe.notices[0]
     zh = geozones.check(to_wgs84(frame, north(300.0)), height=10.0, zones=zones, lang="zh")
     assert "第十四条" in zh.notices[0]
+
+
+def test_zone_set_takes_frame_and_storey_height_by_name_only(station):
+    """Issue 23 item 12: `ZoneSet(station, pilots, 3.0)` put the storey height in the frame's
+    place and failed later, deep in a screen, with an AttributeError. Both are keywords now
+    (StationNetwork's storey height and sun reach too): a third positional value is refused
+    where it is written, and the keyword reaches the storeys estimated from a height."""
+    from geozones.check import StationNetwork
+
+    with pytest.raises(TypeError):
+        ZoneSet(station, (), 3.0)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        StationNetwork([station], (), 3.0)  # type: ignore[misc]
+    assert ZoneSet(station, (), storey_height_m=2.5).storey_height_m == 2.5

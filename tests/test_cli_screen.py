@@ -638,3 +638,22 @@ def test_screen_report_names_and_index_hold_hostile_ids(tmp_path, frame):
     assert sorted(links) == sorted([["index_2.html", "index"], ["𠀀" * 50 + ".html", "𠀀" * 80],
                                     ["script_b_x_b_q.html", ids[2]]])
     assert "fail" in (rep / "index_2.html").read_text(encoding="utf-8")
+
+
+    assert "fail" in (rep / "index_.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("storey, height, verdict", [("3.0", 24.0, "fail"), ("2.5", 20.0, "pass")])
+def test_storey_height_reaches_the_heights(tmp_path, frame, storey, height, verdict):
+    """Issue 23 item 12: `screen --storey-height 3.0` (docs/cli.md's example) crashed with a
+    traceback (the value landed in ZoneSet's frame slot). 8 storeys 200 m north of the fence:
+    × 3.0 m = 24 m > D / 10 = 20 m, fail by 4 m; × 2.5 m = 20 m, pass."""
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame({"floors": [8]}, geometry=[to_wgs84(frame, square_north(200.0))], crs=4326).to_file(src)
+    out = tmp_path / "out.gpkg"
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--floors-field", "floors",
+                                  "--storey-height", storey, "-q"])
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+    got = read_output(out)
+    assert got["gz_height_m"].tolist() == [height] and got["gz_verdict"].tolist() == [verdict]
+    assert got["gz_max_height_m"].tolist() == [pytest.approx(20.0, abs=1e-6)]

@@ -176,9 +176,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         if stations is not None:
             from ..check import StationNetwork
 
-            zones: ZoneSet | StationNetwork = StationNetwork(stations, pilots, storey_height, sun_reach_m=sun_reach)
+            zones: ZoneSet | StationNetwork = StationNetwork(stations, pilots, storey_height_m=storey_height,
+                                                                  sun_reach_m=sun_reach)
         else:
-            zones = ZoneSet(station, pilots, storey_height)
+            zones = ZoneSet(station, pilots, storey_height_m=storey_height)
         summary = screen_file(input_path, output, zones=zones, opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               overwrite=overwrite, progress=progress,
@@ -199,7 +200,8 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         from ..assessment_report import write_batch_reports
         from ..text import t
 
-        n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
+        n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots, storey_height_m=storey_height),
+                                          opts=opts,
                                           id_column=summary.id_column,
                                           layer=summary.layer,
                                           lang=lang, overwrite=overwrite, renamed=summary.renamed)

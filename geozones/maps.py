@@ -909,7 +909,10 @@ def read_parcels(path: str | Path, layer: str | None = None):
     """
     import geopandas as gpd
 
+    from .io import require_input
+
     path = Path(path)
+    require_input(path)
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)

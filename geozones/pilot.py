@@ -65,10 +65,9 @@ def read_boundary(path: str | Path, crs: Any = None) -> tuple[BaseGeometry, str]
         Where it came from, for messages.
     """
     from .core.datums import geoms_to_wgs84
+    from .io.formats import existing_input
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError("boundary_missing", path=str(path))
+    path = existing_input(path, missing="boundary_missing")
     plain = _plain_geojson(path) if crs is None else None
     if crs is None and plain is None and path.suffix.lower() != ".dxf":
         import pyogrio

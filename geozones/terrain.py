@@ -22,6 +22,7 @@ import shapely
 
 from .core.coords import parse_crs, transform_geoms
 from .errors import InputError, first_line
+from .io.formats import existing_input
 
 __all__ = ["DEM", "FIELD_ELEVATION_SOURCES", "field_elevation", "field_elevation_source", "dem_and_field",
            "effective_heights"]
@@ -47,8 +48,7 @@ class DEM:
         import rasterio
 
         self.path = str(path)
-        if not Path(path).exists():
-            raise InputError("dem_missing", path=self.path)
+        existing_input(path, missing="dem_missing", empty="dem_empty")
         try:
             self._ds = rasterio.open(path)
         except Exception as exc:

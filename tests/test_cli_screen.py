@@ -657,3 +657,35 @@ def test_storey_height_reaches_the_heights(tmp_path, frame, storey, height, verd
     got = read_output(out)
     assert got["gz_height_m"].tolist() == [height] and got["gz_verdict"].tolist() == [verdict]
     assert got["gz_max_height_m"].tolist() == [pytest.approx(20.0, abs=1e-6)]
+
+
+@pytest.mark.parametrize("command", [
+    ["screen", "{src}", "-o", "{tmp}/o.gpkg"],
+    ["check", "--footprint", "{src}", "--height", "3"],
+    ["horizon", "--buildings", "{src}", "-o", "{tmp}/h.png"],
+    ["map", "--parcels", "{src}", "-o", "{tmp}/m.html"],
+])
+def test_every_layer_option_lists_the_layers(tmp_path, frame, command):
+    """Issue 23 item 12, for every command that takes --layer: an unknown layer exits 2 with
+    one line naming it and listing the file's layers (not "check that it is a complete … file")."""
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame({"gz_verdict": ["pass"], "h": [3.0]}, geometry=[to_wgs84(frame, square_north(200.0))],
+                     crs=4326).to_file(src, layer="parcels")
+    args = [a.format(src=src, tmp=tmp_path) for a in command] + ["--layer", "parcelz"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output.strip() == f"error: {src} has no layer 'parcelz': use --layer with one of parcels"
+
+
+@pytest.mark.parametrize("ext", [".gpkg", ".shp", ".parquet", ".csv", ".geojson", ".dxf"])
+def test_empty_input_one_line_naming_it(tmp_path, ext):
+    """Issue 23 item 12: a 0-byte input of any extension: exit 2, one line that names the file
+    and says it is empty (GDAL's raw "not recognized as being in a supported file format" before)."""
+    src = tmp_path / f"empty{ext}"
+    src.write_bytes(b"")
+    r = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--wkt-column", "wkt",
+                                  "--crs", "EPSG:4546"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output.strip() == (f"error: {src} is empty (0 bytes): it holds no features; export the file again "
+                                "or choose another")
+    assert not (tmp_path / "o.gpkg").exists()

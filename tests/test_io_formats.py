@@ -40,3 +40,47 @@ def test_dwg_refused_by_every_reader_with_the_one_message(tmp_path):
     for read in (read_vector, read_footprint):
         with pytest.raises(InputError, match="DXF"):
             read(str(tmp_path / "missing.dwg"))
+
+
+EMPTY_EXTENSIONS = [".gpkg", ".shp", ".parquet", ".csv", ".geojson", ".dxf", ".fgb", ".kml"]
+
+
+@pytest.mark.parametrize("ext", EMPTY_EXTENSIONS)
+def test_empty_file_refused_by_every_reader_in_one_line(tmp_path, ext):
+    """Issue 23 item 12: a 0-byte input gave GDAL's "not recognized as being in a supported
+    file format" (or Arrow's, or ezdxf's) after "cannot read": every reader of a whole file
+    now says, in one line naming it, that it is empty."""
+    from geozones.maps import read_parcels
+    from geozones.pilot import read_boundary
+
+    path = tmp_path / f"empty{ext}"
+    path.write_bytes(b"")
+    for read in (read_vector, read_footprint, lambda p: open_reader(p, wkt_column="wkt"), read_parcels,
+                 lambda p: read_boundary(p, "EPSG:4326")):
+        with pytest.raises(InputError) as err:
+            read(str(path))
+        assert err.value.key == "input_empty", read
+        assert str(err.value) == (f"{path} is empty (0 bytes): it holds no features; export the file again "
+                                  "or choose another")
+        assert "0 字节" in err.value.localized("zh")
+
+
+def test_empty_dem_refused_in_one_line(tmp_path):
+    from geozones.terrain import DEM
+
+    path = tmp_path / "dem.tif"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match=r"DEM .*dem\.tif is empty \(0 bytes\)") as err:
+        DEM(path)
+    assert err.value.key == "dem_empty"
+
+
+def test_a_fifo_is_not_judged_empty(tmp_path):
+    """A FIFO's size is 0 whatever it will carry: the emptiness check is for regular files."""
+    import os
+
+    from geozones.io import existing_input
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert existing_input(fifo) == fifo

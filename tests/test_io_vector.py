@@ -133,3 +133,21 @@ def test_kml_output_holds_hostile_text_as_xml_can(tmp_path):
     assert [m.find("k:name", ns).text for m in marks] == [m for _t, m in texts]
     heights = [float(m.find("k:ExtendedData//k:SimpleData[@name='height']", ns).text) for m in marks]
     assert heights == [3.0 * i for i in range(len(texts))]
+
+
+def test_unknown_layer_listed_not_blamed_on_the_file(tmp_path):
+    """Issue 23 item 12: a --layer the file does not have gave GDAL's "Layer 'x' could not be
+    opened; check that it is a complete … file". It is refused naming the layer and listing the
+    file's layers of features; a name that differs only in case is the layer GDAL would open."""
+    from geozones.io import require_one_layer
+
+    path = tmp_path / "two.gpkg"
+    _parcels().to_file(path, layer="north", engine="pyogrio")
+    _parcels(3).to_file(path, layer="south", engine="pyogrio")
+    for read in (lambda: open_reader(path, layer="east"), lambda: require_one_layer(path, "east")):
+        with pytest.raises(InputError) as err:
+            read()
+        assert err.value.key == "layer_unknown"
+        assert str(err.value) == f"{path} has no layer 'east': use --layer with one of north, south"
+    assert require_one_layer(path, "SOUTH") == "south"
+    assert open_reader(path, layer="South").n_rows == 3

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
 from .arrow import BBOX_HINT, OutputChunk, bounds_of, covering, regroup, reusable_wkb, to_arrow
 from .atomic import (
     SHAPEFILE_PARTS,
@@ -57,7 +56,7 @@ from .base import DEFAULT_CHUNK_ROWS, Chunk, Reader, is_wgs84_lonlat, resolve_cr
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
-from .formats import INPUT_KINDS, VECTOR_DRIVERS, driver_for, input_kind
+from .formats import INPUT_KINDS, VECTOR_DRIVERS, driver_for, existing_input, input_kind, require_input
 from .geoparquet import (
     GEOPARQUET_VERSION,
     SORTED_ROW_GROUP_ROWS,
@@ -85,7 +84,7 @@ __all__ = [
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
     "split_wkb", "DEFAULT_CHUNK_ROWS",
     # formats
-    "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind",
+    "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
     "write_geoparquet", "write_sorted_geoparquet",
@@ -115,9 +114,7 @@ def open_reader(path: str | Path, *, layer: str | None = None, encoding: str | N
     :func:`resolve_crs`); ``chunk_size``: rows per chunk. A missing file, a DWG drawing and
     an unreadable file are :class:`~geozones.errors.InputError`.
     """
-    if not Path(path).exists():
-        raise InputError("input_missing", path=str(path))
-    return READERS[input_kind(path)](path, layer=layer, encoding=encoding, wkt_column=wkt_column,
+    return READERS[require_input(path)](path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                                      crs=crs, chunk_size=chunk_size)
 
 

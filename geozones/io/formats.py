@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, OutputError
 
-__all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind"]
+__all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input"]
 
 #: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
 #: WKT geometry in a column).
@@ -44,6 +44,28 @@ def input_kind(path: str | Path) -> str:
     if ext in _REFUSED:
         raise InputError(_REFUSED[ext], path=str(path))
     return INPUT_KINDS.get(ext, "gdal")
+
+
+def existing_input(path: str | Path, missing: str = "input_missing", empty: str = "input_empty") -> Path:
+    """``path``, once it is known to exist and, when it is a regular file, to hold at least one
+    byte: the checks every input file passes before a reader (GDAL, Arrow, ezdxf, rasterio)
+    opens it, each refused in one line naming the file (``missing``, ``empty``: the message
+    keys; an empty file gave GDAL's "not recognized as being in a supported file format").
+    A FIFO or a folder is left to its reader."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(missing, path=str(path))
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputError(empty, path=str(path))
+    return p
+
+
+def require_input(path: str | Path) -> str:
+    """The reader of an input file (:func:`input_kind`: a DWG refused, whether or not it
+    exists), after :func:`existing_input`."""
+    kind = input_kind(path)
+    existing_input(path)
+    return kind
 
 
 def driver_for(path: str | Path) -> str:

@@ -25,7 +25,7 @@ from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
 from .base import Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
 from .dxf import read_dxf
-from .formats import input_kind
+from .formats import require_input
 
 __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
            "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
@@ -34,23 +34,32 @@ __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_
 
 
 def require_one_layer(path: str | Path, layer: str | None) -> str | None:
-    """The layer to read: ``layer`` if named, else the file's one layer of features.
+    """The layer to read: ``layer`` if the file has it, else the file's one layer of features.
 
-    Refuses (exit 2, listing them) a file with several layers of features when no ``layer``
-    is named: several layers are never silently read as their first. Tables without geometry
-    (the QGIS ``layer_styles`` our GeoPackage output carries) are not layers of features; the
-    returned name lets readers ask for the data layer explicitly (no "more than one layer"
-    warning). None when the file cannot be listed (the reader that follows says why).
+    Refuses (exit 2, listing them) a ``layer`` the file does not have (GDAL's "Layer 'x' could
+    not be opened" blamed the file), and a file with several layers of features when no
+    ``layer`` is named: several layers are never silently read as their first. A layer is
+    found as GDAL finds it (its exact name, else the one name equal but for case). Tables
+    without geometry (the QGIS ``layer_styles`` our GeoPackage output carries) are not layers
+    of features; the returned name lets readers ask for the data layer explicitly (no "more
+    than one layer" warning). None when the file cannot be listed (the reader that follows
+    says why).
     """
-    if layer is not None:
-        return layer
     import pyogrio
 
     try:
         layers = pyogrio.list_layers(path)
     except Exception:  # unreadable: the reader that follows says why
-        return None
+        return layer
+    all_names = [str(row[0]) for row in layers]
     names = [str(row[0]) for row in layers if row[1] is not None]
+    if layer is not None:
+        if layer in all_names:
+            return layer
+        same = [n for n in all_names if n.casefold() == layer.casefold()]
+        if len(same) == 1:
+            return same[0]
+        raise InputError("layer_unknown", path=str(path), layer=layer, layers=", ".join(names or all_names) or "-")
     if len(names) > 1:
         raise InputError("layer_choose", path=str(path), n=len(names), layers=", ".join(names))
     return names[0] if names and len(layers) > 1 else None
@@ -66,9 +75,7 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
     import geopandas as gpd
 
     path = Path(path)
-    kind = input_kind(path)   # a DWG is refused, whether or not it exists
-    if not path.exists():
-        raise InputError("input_missing", path=str(path))
+    kind = require_input(path)   # a DWG refused, whether or not it exists; missing, empty
     notes: list[tuple[str, dict[str, Any]]] = []
     if kind == "dxf":
         gdf, counts = read_dxf(path, layer=layer)

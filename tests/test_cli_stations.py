@@ -158,6 +158,7 @@ def test_ids_whose_files_cannot_be_told_apart_are_refused(tmp_path, runner, seco
     assert len(lines) == 1 and "row 3, column id" in lines[0] and words in lines[0], lines
     assert not (tmp_path / "o").exists()
 
+
 def test_table_text_stays_a_value_in_the_station_file(tmp_path, runner):
     """Issue 23 item 1: every text cell of the table (name, name_zh, source) is a value of the
     written file, read back with tomllib exactly as the cell held it, whatever it holds (a

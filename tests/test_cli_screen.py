@@ -640,9 +640,6 @@ def test_screen_report_names_and_index_hold_hostile_ids(tmp_path, frame):
     assert "fail" in (rep / "index_2.html").read_text(encoding="utf-8")
 
 
-    assert "fail" in (rep / "index_.html").read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("storey, height, verdict", [("3.0", 24.0, "fail"), ("2.5", 20.0, "pass")])
 def test_storey_height_reaches_the_heights(tmp_path, frame, storey, height, verdict):
     """Issue 23 item 12: `screen --storey-height 3.0` (docs/cli.md's example) crashed with a

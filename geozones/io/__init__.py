@@ -21,7 +21,7 @@ module                       what it holds
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
 :mod:`.write`                :func:`write_chunks`, :func:`write_vector`
 :mod:`.atomic`               atomic outputs, input fingerprints, signals
-:mod:`.serialise`            text from inputs into files: TOML, XML, HTML, CSV, file names
+:mod:`.serialise`            text from inputs into files: TOML, XML (KML, QML), HTML, CSV
 ===========================  ============================================================
 
 Only numpy, shapely and pyproj are imported with the package: pandas, Arrow, GDAL and ezdxf

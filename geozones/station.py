@@ -11,13 +11,13 @@ of the Jiangxian plan, CRSs derived from the longitude, no storey height).
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .core.numbers import STOREY_HEIGHT_M, Bounds
 from .core.rules import DEFAULT_TOLERANCE_M, parse_rule
 from .core.station import ZONE_IDS, Station
 from .core.text import Text
@@ -58,13 +58,13 @@ def _table(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 def _num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
          high: float | None = None) -> float:
-    value = table.get(key)
-    if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and (low is None or value >= low) and (high is None or value <= high)):
-        return float(value)
-    rng = f" in [{low}, {high}]" if low is not None and high is not None else (
-        f" ≥ {low}" if low is not None else "")
-    raise StationFileError("station_field", field=f"[{name}].{key}", expected="a finite number" + rng)
+    """A number of the file: finite, ``low`` ≤ x ≤ ``high`` (:class:`~geozones.core.numbers.Bounds`,
+    the check every number a user gives goes through)."""
+    bounds = Bounds(low, high)
+    value = bounds.number(table.get(key))
+    if value is not None:
+        return value
+    raise StationFileError("station_field", field=f"[{name}].{key}", expected=bounds.expected())
 
 
 def _opt_num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
@@ -313,6 +313,7 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         zone_names={} if v1 else _names(zones),
         zone_articles=_articles(zones, v1),
         crs_candidates=tuple(candidates),
-        storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=0.5, high=20.0),
+        storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=STOREY_HEIGHT_M.min,
+                                 high=STOREY_HEIGHT_M.max),
         schema=str(schema),
     )

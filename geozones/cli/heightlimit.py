@@ -6,10 +6,12 @@ import sys
 
 import click
 
+from ..core import numbers
 from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
 from ..text import t
 from .options import (
+    Number,
     _kind,
     dem_opt,
     field_elev_opt,
@@ -22,9 +24,9 @@ from .options import (
 
 @click.command()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
-@click.option("--resolution", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+@click.option("--resolution", type=Number(min=0.1, max=10_000), default=5.0, show_default=True,
               help="Cell size [m].")
-@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+@click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,
               help="Half-width of the square grid around the field [m].")
 @click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
               "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import click
 
+from ..core import numbers
 from ..core.coords import AXIS_ORDERS
 from ..core.kinds import KINDS, normalize_kind
+from ..core.numbers import Bounds, parse_number
 from ..errors import GeozonesError
 from ..terrain import FIELD_ELEVATION_SOURCES
 from ..text import LANGS, t
@@ -59,6 +61,46 @@ def known_inputs(ctx: click.Context) -> list[str]:
 def warn(ctx: click.Context, message: str) -> None:
     """A warning line on stderr, in the command's language."""
     click.echo(f"{t('word_warning', ctx.meta.get(_LANG_KEY, 'en'))}: {message}", err=True)
+
+
+class NumberError(click.BadParameter):
+    """A number option refused while the command line is parsed: one line (the library's
+    errors read the same), exit 2."""
+
+    def show(self, file=None) -> None:
+        lang = self.ctx.meta.get(_LANG_KEY, "en") if self.ctx is not None else "en"
+        click.echo(f"{t('word_error', lang)}: {self.message}", err=True)
+
+
+class Number(click.ParamType):
+    """The type of every numeric option of every command: a finite number (NaN and ±inf are
+    refused) within stated bounds, each closed or open, whole where ``integer``; the bounds
+    show in ``--help`` as the option's metavar (``0.5≤X≤20``, ``1≤N≤512``, ``X>0``). The
+    check is :class:`geozones.core.numbers.Bounds`, the one the API and the file readers use.
+
+    ``Number(numbers.HEIGHT_M)`` takes a named quantity; ``Number(min=0.1, max=1e4)`` states
+    bounds of its own. A test walks every command's options and requires this type of each
+    number option.
+    """
+
+    def __init__(self, bounds: Bounds | None = None, *, min: float | None = None, max: float | None = None,
+                 min_open: bool = False, max_open: bool = False, integer: bool = False) -> None:
+        self.bounds = bounds if bounds is not None else Bounds(min, max, min_open, max_open, integer)
+        self.name = "integer" if self.bounds.integer else "float"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.bounds.interval().replace("x", "N" if self.bounds.integer else "X").replace(" ", "")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number: float | int | None = value  # a default
+        else:
+            number = parse_number(str(value), self.bounds)
+        if number is None or self.bounds.problem(number) is not None:
+            name = max(param.opts, key=len) if param is not None and param.opts else "value"
+            lang = ctx.meta.get(_LANG_KEY, "en") if ctx is not None else "en"
+            raise NumberError(self.bounds.error(name, str(value).strip()).localized(lang), ctx=ctx, param=param)
+        return int(number) if self.bounds.integer else float(number)
 
 
 def _set_lang(ctx: click.Context, _param, value: str) -> str:
@@ -145,7 +187,7 @@ stations_opt = click.option(
          "station and all in reach. Excludes --station.",
 )
 sun_reach_opt = click.option(
-    "--sun-reach", "sun_reach", type=click.FloatRange(min=0), default=None,
+    "--sun-reach", "sun_reach", type=Number(numbers.SUN_REACH_M), default=None,
     help="With --stations: distance from the fence [m] out to which each station's sun-sector "
          "limit (H ≤ D × tan angle, the angle of its sun_sector rule) is evaluated for rows of unknown "
          "height (default 10000: the limit there is taller than any structure in China); a known "
@@ -170,7 +212,7 @@ field_elev_opt = click.option(
     "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
     help="Field elevation from the DEM at the field centre (same datum) or the station file.")
 storey_opt = click.option(
-    "--storey-height", type=click.FloatRange(min=0.5, max=20), default=None,
+    "--storey-height", type=Number(numbers.STOREY_HEIGHT_M), default=None,
     help="Storey height [m], to estimate storeys from height and height from storeys "
          "(default: the station file's [buildings].storey_height_m).",
 )
@@ -205,7 +247,7 @@ def proposal_opts(f):
         click.option("--footprint", required=True,
                      help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
                           "(DXF needs --crs)."),
-        click.option("--height", type=float, default=None,
+        click.option("--height", type=Number(numbers.HEIGHT_M), default=None,
                      help="Height of the top above the observation-field ground [m]."),
         click.option("--kind", default="building", show_default=True, callback=_kind,
                      help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names "
@@ -213,9 +255,9 @@ def proposal_opts(f):
         click.option("--use", default=None, callback=_use,
                      help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
                           "Default: residential for buildings, stated in the output."),
-        click.option("--floors", type=click.IntRange(min=1), default=None,
+        click.option("--floors", type=Number(numbers.FLOORS), default=None,
                      help="Storeys (pilot-area rules); default: height ÷ storey height, rounded."),
-        click.option("--width", type=click.FloatRange(min=0), default=None,
+        click.option("--width", type=Number(numbers.WIDTH_M), default=None,
                      help="Width of a line proposal [m] (road/railway subgrade, river): measured from "
                           "its edges, half the width either side. Without it a line is measured as drawn."),
     )):

@@ -9,9 +9,11 @@ import click
 
 from ..batch.settings import DEFAULT_CHUNK_ROWS, ENGINES
 from ..batch.sort import SORTS
+from ..core import numbers
 from .map import write_map
 from .options import (
     GroupedCommand,
+    Number,
     _kind,
     _use,
     axis_opt,
@@ -46,7 +48,7 @@ from .options import (
 @click.option("--height-field", default=None, help="Column with height above field ground [m].")
 @click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
 @storey_opt
-@click.option("--default-height", type=click.FloatRange(min=0), default=None,
+@click.option("--default-height", type=Number(numbers.HEIGHT_M), default=None,
               help="Height for rows without one [m] (default: none; the row's status says so).")
 @click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
 @click.option("--default-kind", default="building", show_default=True, callback=_kind,
@@ -67,7 +69,7 @@ from .options import (
 @field_elev_opt
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary as .csv or .json.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
+@click.option("--chunk-size", type=Number(numbers.CHUNK_ROWS), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
@@ -86,7 +88,7 @@ from .options import (
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="local: this process; dask: parts of the input screened by dask.distributed workers "
                    "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=Number(numbers.WORKERS), default=None,
               help="--engine dask without --scheduler: worker processes of the local cluster (default: one per core).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "

@@ -11,6 +11,7 @@ of the Jiangxian plan, CRSs derived from the longitude, no storey height).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -84,9 +85,13 @@ def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = No
 
 def read_toml(path: Path, kind: str = "station") -> dict[str, Any]:
     """A zone-set file (``kind`` "station" or "pilot") as a dict; a missing or malformed file
-    gets a :class:`~geozones.errors.StationFileError` naming it and its kind."""
+    gets a :class:`~geozones.errors.StationFileError` naming it and its kind, and a file past
+    :attr:`~geozones.core.limits.Limits.max_file_mb` is refused before it is read."""
+    from .core.limits import limits
+
     try:
         with open(path, "rb") as fh:
+            limits().check_file(os.fstat(fh.fileno()).st_size, str(path), f"file_{kind}")
             return tomllib.load(fh)
     except (FileNotFoundError, IsADirectoryError):
         raise StationFileError(f"{kind}_missing", path=str(path)) from None

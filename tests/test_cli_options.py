@@ -1,5 +1,5 @@
-"""geozones/cli/options.py: the one number type of every command's numeric options
-(issue 23, D, item 7).
+"""geozones/cli/options.py: the one number type of every command's numeric options, and the
+limits read at the edge (issue 23, D, items 7 and 8).
 
 The options are found by walking the command tree, so an option added later is tested too:
 each takes :class:`~geozones.cli.options.Number`, and NaN, ±inf and a value just outside its
@@ -8,6 +8,7 @@ stated bounds are refused while the command line is parsed, with one line and ex
 
 from __future__ import annotations
 
+import math
 import time
 
 import click
@@ -45,7 +46,7 @@ def test_the_walk_finds_every_command_and_the_known_number_options():
                  "check --sun-reach", "report --height", "screen --default-height", "screen --chunk-size",
                  "screen --workers", "zones --sector-radius", "zones --steps", "zones --extent",
                  "zones --resolution", "heightlimit --extent", "heightlimit --resolution",
-                 "horizon --eye-height", "horizon --terrain-radius"):
+                 "heightlimit --max-cells", "horizon --eye-height", "horizon --terrain-radius"):
         assert name in IDS
 
 
@@ -111,3 +112,27 @@ def test_whole_numbers_written_as_floats_are_taken():
     with pytest.raises(click.BadParameter, match="must be a whole number"):
         param.type.convert("2.5", param, ctx)
 
+
+@pytest.mark.parametrize("variable, value", [
+    ("GEOZONES_MAX_CELLS", "nan"), ("GEOZONES_MAX_CELLS", "0"), ("GEOZONES_MAX_CELLS", "1.5"),
+    ("GEOZONES_MAX_VERTICES", "inf"), ("GEOZONES_MAX_FILE_MB", "-1"), ("GEOZONES_MAX_FILE_MB", "lots"),
+])
+def test_a_limit_variable_that_is_no_number_is_refused_naming_it(variable, value):
+    res = CliRunner().invoke(main, ["zones", "-o", "never-written.gpkg"], env={variable: value})
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {variable} {value}: must be a ")
+
+
+def test_a_limit_variable_is_used(tmp_path):
+    # 200 × 200 cells at 1 m for --extent 100: over a limit of 39,999 cells, within 40,000
+    args = ["zones", "-o", str(tmp_path / "s.geojson"), "--steps", "10", "--extent", "100", "--resolution", "1"]
+    res = CliRunner().invoke(main, args, env={"GEOZONES_MAX_CELLS": "39999"})
+    assert res.exit_code == 2 and "200 × 200 = 40,000 cells, more than the limit of 39,999" in res.output
+    assert not (tmp_path / "s.geojson").exists()
+    res = CliRunner().invoke(main, args, env={"GEOZONES_MAX_CELLS": "40000"})
+    assert res.exit_code == 0, res.output
+    # the option wins over the variable
+    res = CliRunner().invoke(main, [*args, "--overwrite", "--max-cells", "39999"], env={"GEOZONES_MAX_CELLS": "40000"})
+    assert res.exit_code == 2 and "limit of 39,999" in res.output
+    assert math.ceil(2 * 100 / 1) ** 2 == 40_000

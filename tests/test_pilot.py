@@ -282,3 +282,14 @@ def test_every_number_of_a_pilot_file_refuses_nan_and_infinities(tmp_path, path,
     key = next(k for k in reversed(path) if isinstance(k, str))
     assert str(err.value).startswith(f"pilot file {p}: field ") and key in str(err.value)
 
+
+def test_a_pilot_file_of_3_gb_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    p = tmp_path / "pilot.toml"
+    with open(p, "wb") as fh:   # sparse: no disk used
+        fh.truncate(3 * 10**9)
+    start = time.perf_counter()
+    with pytest.raises(InputError, match=re.escape(f"pilot file {p} is 3,000 MB, more than the limit of 64 MB")):
+        load_pilot(p)
+    assert time.perf_counter() - start < 1.0

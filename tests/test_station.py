@@ -324,3 +324,30 @@ def test_every_number_of_a_station_file_refuses_nan_and_infinities(tmp_path, doc
     text = str(err.value)
     assert text.startswith(f"station file {p}: field ") and str(path[-1]) in text
 
+
+def test_a_station_file_of_3_gb_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    from geozones.errors import InputError
+
+    p = tmp_path / "huge.toml"
+    with open(p, "wb") as fh:   # sparse: no disk used
+        fh.truncate(3 * 10**9)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        load_station(p)
+    assert time.perf_counter() - start < 1.0
+    assert str(err.value) == (f"station file {p} is 3,000 MB, more than the limit of 64 MB for a file read whole "
+                              "(GEOZONES_MAX_FILE_MB): check it is the right file, or raise the limit")
+
+
+def test_the_file_limit_can_be_set(tmp_path):
+    from geozones.core.limits import using
+    from geozones.errors import InputError
+
+    p = _write(tmp_path, SHIPPED)
+    size = p.stat().st_size   # about 20 kB
+    with using(max_file_mb=size / 1e6 * 0.99), pytest.raises(InputError, match="more than the limit"):
+        load_station(p)
+    with using(max_file_mb=size / 1e6):
+        assert load_station(p).id == "jiangxian"

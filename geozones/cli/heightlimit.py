@@ -16,6 +16,7 @@ from .options import (
     dem_opt,
     field_elev_opt,
     lang_opt,
+    max_cells_opt,
     overwrite_opt,
     station_opt,
     warn,
@@ -39,11 +40,12 @@ from .options import (
 @click.option("--kind", default="building", show_default=True, callback=_kind,
               help="Kind whose limit to map (" + ", ".join(sorted(HEIGHT_KINDS)) + ").")
 @station_opt
+@max_cells_opt
 @overwrite_opt
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @lang_opt
 def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
-                station, overwrite, quiet, lang):
+                station, max_cells, overwrite, quiet, lang):
     """Write the permitted height as a Cloud Optimized GeoTIFF (nodata: no limit)."""
     from ..core.zones import StationFrame
     from ..heightlimit import write_heightlimit
@@ -67,7 +69,7 @@ def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elev
         stats = write_heightlimit(output, StationFrame(station), resolution_m=resolution,
                                   extent_m=extent, crs=crs, dem=dem_obj, mode=mode,
                                   field_elevation_m=z_field, kind=kind, overwrite=overwrite,
-                                  progress=progress)
+                                  progress=progress, max_cells=max_cells)
     finally:
         if bar is not None:
             bar.render_finish()

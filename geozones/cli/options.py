@@ -9,6 +9,7 @@ import click
 from ..core import numbers
 from ..core.coords import AXIS_ORDERS
 from ..core.kinds import KINDS, normalize_kind
+from ..core.limits import MAX_CELLS
 from ..core.numbers import Bounds, parse_number
 from ..errors import GeozonesError
 from ..terrain import FIELD_ELEVATION_SOURCES
@@ -22,10 +23,15 @@ class _Group(click.Group):
     """Turns library errors into a one-line message and a non-zero exit, no traceback."""
 
     def invoke(self, ctx: click.Context):
+        import os
+
+        from ..core.limits import Limits, using
         from ..io import Interrupted, interrupts_raise
 
         try:
-            with interrupts_raise():   # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n
+            # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n; the GEOZONES_MAX_* limits
+            # read here, at the edge, once
+            with interrupts_raise(), using(Limits.from_environ(os.environ)):
                 return super().invoke(ctx)
         except GeozonesError as exc:
             lang = ctx.meta.get(_LANG_KEY, "en")
@@ -215,6 +221,11 @@ storey_opt = click.option(
     "--storey-height", type=Number(numbers.STOREY_HEIGHT_M), default=None,
     help="Storey height [m], to estimate storeys from height and height from storeys "
          "(default: the station file's [buildings].storey_height_m).",
+)
+max_cells_opt = click.option(
+    "--max-cells", type=Number(min=1, max=10**15, integer=True), default=None,
+    help=f"Refuse a grid of more cells than this, before any work (default {MAX_CELLS:,}, or the "
+         "GEOZONES_MAX_CELLS variable; docs: 'Exit codes and safety', Limits).",
 )
 _pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,

@@ -8,6 +8,7 @@ from ..core import numbers
 from .options import (
     Number,
     lang_opt,
+    max_cells_opt,
     overwrite_opt,
     pilot_opt,
     station_opt,
@@ -28,11 +29,12 @@ from .options import (
               help="--steps: half-width of the square around the field [m].")
 @click.option("--resolution", type=Number(min=0.5, max=10_000), default=5.0, show_default=True,
               help="--steps: grid cell the bands are traced on [m] (edges within one cell).")
+@max_cells_opt
 @station_opt
 @pilot_opt
 @overwrite_opt
 @lang_opt
-def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots, overwrite, lang):
+def zones(output, crs, sector_radius, steps, extent, resolution, max_cells, station, pilots, overwrite, lang):
     """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
     from pathlib import Path
 
@@ -47,7 +49,8 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
 
     frame = StationFrame(station)
     if steps:
-        layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang)
+        layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang,
+                             max_cells=max_cells)
         name, qml = "height_steps", steps_qml(layer["from_m"], layer["name"])
         colours = step_colours(len(layer))
     else:

@@ -122,3 +122,12 @@ def test_approval_notice_even_on_pass(frame, zones):
     assert maybe.notices and "Possibly" in maybe.notices[0]
     zh = geozones.check(to_wgs84(frame, north(300.0)), height=10.0, zones=zones, lang="zh")
     assert "第十四条" in zh.notices[0]
+
+
+def test_assess_a_curve_past_the_vertex_limit_is_that_rows_problem(zones):
+    """issue 23, D: one curved row that would become 1,026,001 vertices; the others assessed."""
+    from geometries import many_arcs_wkt
+
+    a = assess(["POINT (111.5745 35.5054)", many_arcs_wkt(38_000)], kind="building", height=5.0, zones=zones)
+    assert a.verdict[0] == "pass" and a.verdict[1] is None
+    assert str(a.problems[1]).startswith("the curved geometry would become 1,026,001 vertices")

@@ -7,8 +7,9 @@ Generates once (cached in bench/out/) N random rectangular building parcels (8â€
 within 8 km of the Jiangxian station, in EPSG:4546 with PID and HEIGHT (0â€“100 m), as a
 GeoPackage and a GeoParquet file. Then, each contender in its own fresh process (so its peak
 memory is its own: the larger of its VmHWM and the peak sum of PSS over it and the worker
-processes it forks, with the files they exchange in /dev/shm), timed from after its imports
-to its output on disk:
+processes it forks; the files screen's workers hand over and the sort's buckets are files
+beside the output, in the page cache, not counted), timed from after its imports to its
+output on disk:
 
 * ``floor``      pyogrio read + write (GPKG) / geopandas read_parquet + to_parquet (GeoParquet);
 * ``floor_cols`` the same, also writing 11 added columns shaped like screen's ``gz_*``;
@@ -34,7 +35,6 @@ dependencies: ``pip install -e '.[bench]'``. The machine may be shared: read rat
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
@@ -291,22 +291,10 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def _exchange_kb(pids: list[int]) -> int:
-    """The files screen's worker processes exchange in /dev/shm (RAM that no process maps
-    until it reads them) [KiB]."""
-    total = 0
-    for pid in pids:
-        for f in Path("/dev/shm").glob(f"geozones-{pid}-*/*"):
-            with contextlib.suppress(OSError):
-                total += f.stat().st_size
-    return total // 1024
-
-
 def measure(name: str, fmt: str, rows: int, repeat: int) -> dict | None:
     """The fastest of ``repeat`` runs of a contender; ``mb`` is the larger of its process's
-    peak RSS and the peak sum of PSS over it and its worker processes, plus the files they
-    exchange in /dev/shm (sampled every 50 ms): memory a contender's workers hold is counted
-    once, and counted."""
+    peak RSS and the peak sum of PSS over it and its worker processes (sampled every 50 ms):
+    memory a contender's workers hold is counted once, and counted."""
     best = None
     for _ in range(repeat):
         env = dict(os.environ, GEOZONES_THREADS="1") if name == "screen_1t" else None
@@ -316,7 +304,7 @@ def measure(name: str, fmt: str, rows: int, repeat: int) -> dict | None:
         tree_kb = 0
         while proc.poll() is None:
             pids = _tree(proc.pid)
-            tree_kb = max(tree_kb, sum(_pss_kb(p) for p in pids) + _exchange_kb(pids))
+            tree_kb = max(tree_kb, sum(_pss_kb(p) for p in pids))
             time.sleep(0.05)
         stdout, stderr = proc.communicate()
         if proc.returncode != 0:

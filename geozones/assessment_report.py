@@ -21,10 +21,13 @@ import datetime as _dt
 import hashlib
 import html
 import io as _io
+import math
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -36,7 +39,8 @@ from .check import CheckResult, ZoneSet
 from .errors import OutputError
 from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
-__all__ = ["report_html", "write_report", "safe_filename", "has_cjk_font"]
+__all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
+           "has_cjk_font"]
 
 #: Colours of the verdicts (Okabe-Ito, as on the map).
 _VERDICT_COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "info": "#56B4E9"}
@@ -59,11 +63,104 @@ def has_cjk_font() -> bool:
     return False
 
 
+#: Bytes of a report name's stem at most (UTF-8): with a clash number and ``.html`` it stays
+#: far within the 255 bytes a file name may have, whatever script the id is in.
+STEM_BYTES = 200
+
+
 def safe_filename(value: Any, fallback: str) -> str:
-    """A file name from a row id: letters, digits (any script), ``-`` and ``_`` kept; nothing
-    that could climb directories or clash with a device name."""
-    text = re.sub(r"[^\w\-]+", "_", str(value), flags=re.UNICODE).strip("._")[:80]
+    """A file name stem from a row id: letters, digits (any script), ``-`` and ``_`` kept,
+    at most 80 characters and :data:`STEM_BYTES` bytes (cut between characters, so an id of
+    emoji or rare CJK characters, 4 bytes each, still fits); nothing that could climb
+    directories (``.``, ``..``, ``/``); ``fallback`` when nothing is left. The id is read in
+    Unicode's composed form (NFC), so an accent typed as a combining mark is kept."""
+    text = unicodedata.normalize("NFC", str(value))
+    text = re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("._")[:80]
+    text = text.encode("utf-8", "ignore")[:STEM_BYTES].decode("utf-8", "ignore").strip("._")
     return text or fallback
+
+
+def _name_key(name: str) -> str:
+    """How Windows and macOS compare file names: letter case and Unicode normal form aside."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def report_file_names(idents: Iterable[Any], fallbacks: Iterable[str], taken: Iterable[str] = (),
+                      fmt: str = "html") -> list[str]:
+    """One file name per row for ``screen --reports``, from its id (:func:`safe_filename`),
+    all different and none in ``taken``, compared as Windows and macOS compare names (letter
+    case and Unicode normal form aside); none a Windows device name (``CON``, ``NUL`` …,
+    :data:`WINDOWS_DEVICE_NAMES`). A name already used is numbered: ``B``, ``B_2``, ``B_3``.
+
+    Parameters
+    ----------
+    idents : iterable
+        The rows' ids, in order.
+    fallbacks : iterable of str
+        Per row, the stem when its id leaves nothing (``row7``).
+    taken : iterable of str
+        File names that must not be used (``index.html``, files already in the folder).
+    fmt : str
+        The extension, without the dot.
+
+    Returns
+    -------
+    list of str
+        The file names, in the rows' order.
+    """
+    from .io import WINDOWS_DEVICE_NAMES
+
+    used = {_name_key(n) for n in taken}
+    names = []
+    for ident, fallback in zip(idents, fallbacks):
+        base = safe_filename(ident, fallback)
+        stem, k = base, 2
+        while stem.upper() in WINDOWS_DEVICE_NAMES or _name_key(f"{stem}.{fmt}") in used:
+            stem, k = f"{base}_{k}", k + 1
+        used.add(_name_key(f"{stem}.{fmt}"))
+        names.append(f"{stem}.{fmt}")
+    return names
+
+
+def check_reports_folder(directory: str | Path, overwrite: bool = False) -> Path:
+    """Before any work: the reports folder must be a folder or new (exit 2 else), and without
+    ``overwrite`` hold no ``index.html`` (a previous run's reports, or the user's page: exit 3);
+    the reports themselves never take the name of a file already there
+    (:func:`write_batch_reports`).
+
+    Parameters
+    ----------
+    directory : str or Path
+        The folder (``screen --reports``).
+    overwrite : bool
+        Replace an existing ``index.html`` and reports of the same names.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    from .io import check_output_path
+
+    directory = Path(directory)
+    check_output_path(directory, folder=True)
+    index = directory / "index.html"
+    check_output_path(index, probe=False)
+    if not overwrite and os.path.lexists(index):
+        raise OutputError("output_exists", path=str(index))
+    return directory
+
+
+def _number(value: Any) -> float | None:
+    """A cell as a finite number ≥ 0; None when empty, text, negative or not finite (the
+    screen made such a row an error already, or read it as missing)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) and x >= 0 else None
 
 
 def _sha(path: str | Path) -> str:
@@ -357,11 +454,19 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
 
 def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zones: ZoneSet, opts,
                         id_column: str | None, layer: str | None = None, lang: str = "en",
-                        fmt: str = "html") -> tuple[int, list[tuple[str, str]]]:
+                        fmt: str = "html", overwrite: bool = False,
+                        renamed: Mapping[str, str] | None = None) -> tuple[int, list[tuple[str, str]]]:
     """``screen --reports DIR``: one report per screened row that fails or needs review, named
-    by the row's id (``id_column``; made safe for file names, numbered on a clash), plus
-    ``index.html`` linking them. A row whose report cannot be made is listed in the index with
-    the reason; it does not stop the others. Returns ``(reports written, problems)``.
+    by the row's id (``id_column``; :func:`report_file_names`: made safe for file names,
+    numbered on a clash, never a Windows device name nor ``index``), plus ``index.html``
+    linking them. Without ``overwrite`` no file already in the folder is replaced: a report
+    whose name is taken is numbered instead, and an ``index.html`` there stops the run
+    (:func:`check_reports_folder`). Empty or text cells in the height, storeys and width
+    columns count as missing (the screen made a row with a bad one an error). A row whose
+    report cannot be made is listed in the index with the reason; it does not stop the
+    others. ``renamed``: the screened file's field names fitted to a shapefile's 10 bytes
+    (``{input name: written name}``), read back under the input's. Returns ``(reports
+    written, problems)``.
     """
     import pandas as pd
 
@@ -371,52 +476,63 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     from .maps import read_parcels
     from .screen import SHAPEFILE_NAMES
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = check_reports_folder(directory, overwrite)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from .io import os_reason
+
+        raise OutputError("output_write", path=str(directory), why=os_reason(exc)) from None
     gdf = read_parcels(screened_path, layer)
     short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
+    short.update({new: old for old, new in (renamed or {}).items() if new != old and new in gdf.columns})
     gdf = gdf.rename(columns=short)
     rows = gdf[gdf["gz_verdict"].isin(["fail", "review"])]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
+    storey_m = opts.storey_height_m if opts.storey_height_m is not None else zones.storey_height_m
 
     def value(row, column):
         if not column or column not in row.index:
             return None
         v = row[column]
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-
-    used: set[str] = set()
-    entries, problems = [], []
-    for i, (idx, row) in enumerate(rows.iterrows()):
-        ident = str(row[id_column]) if id_column and id_column in row.index else str(idx)
-        stem = safe_filename(ident, f"row{idx}")
-        k = 2
-        base = stem
-        while stem.lower() in used:
-            stem, k = f"{base}_{k}", k + 1
-        used.add(stem.lower())
-        fname = f"{stem}.{fmt}"
         try:
-            h = pd.to_numeric(pd.Series([value(row, opts.height_field)]), errors="coerce").iloc[0]
-            floors = value(row, opts.floors_field)
-            if np.isnan(h) and floors is not None:
-                h = float(floors) * opts.storey_height_m
-            if np.isnan(h):
-                h = opts.default_height_m if opts.default_height_m is not None else None
+            missing = v is None or bool(pd.isna(v))
+        except (TypeError, ValueError):   # not a scalar
+            missing = False
+        return None if missing else v
+
+    # names in the folder are kept: taken (a folder, FIFO … at a name is kept even with overwrite)
+    taken = {"index.html"}
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not overwrite or not entry.is_file():
+                taken.add(entry.name)
+    idents = [str(v) if (v := value(row, id_column)) is not None else str(idx) for idx, row in rows.iterrows()]
+    fnames = report_file_names(idents, [f"row{idx}" for idx in rows.index], taken, fmt)
+    entries_, problems = [], []
+    for (idx, row), ident, fname in zip(rows.iterrows(), idents, fnames):
+        exceedance = _number(row.get("gz_exceedance_m"))
+        try:
+            h = _number(value(row, opts.height_field))
+            floors_n = _number(value(row, opts.floors_field))
+            floors = int(floors_n) if floors_n is not None and floors_n >= 1 and floors_n == int(floors_n) else None
+            if h is None and floors is not None and storey_m is not None:
+                h = floors * storey_m
+            if h is None:
+                h = opts.default_height_m
             kind = normalize_kind(str(value(row, opts.kind_field))) if value(row, opts.kind_field) else None
-            width = value(row, getattr(opts, "width_field", None))
+            width = _number(value(row, getattr(opts, "width_field", None)))
             use = value(row, opts.use_field)
             use = normalize_use(str(use)) if use is not None else opts.default_use
-            report_for(row.geometry, directory / fname, zones=zones, height=None if h is None else float(h),
-                       kind=kind or opts.default_kind, use=use,
-                       floors=int(floors) if floors is not None and float(floors) >= 1 else None,
+            report_for(row.geometry, directory / fname, zones=zones, height=h,
+                       kind=kind or opts.default_kind, use=use, floors=floors,
                        crs=crs, axis_order=opts.axis_order,
-                       dem=getattr(opts.dem, "path", None), lang=lang, overwrite=True, label=f"{id_column}={ident}",
-                       width=None if width is None else float(width))
-            entries.append((ident, str(row["gz_verdict"]), row.get("gz_exceedance_m"), fname, ""))
+                       dem=getattr(opts.dem, "path", None), lang=lang, overwrite=overwrite, label=f"{id_column}={ident}",
+                       width=width)
+            entries_.append((ident, str(row["gz_verdict"]), exceedance, fname, ""))
         except GeozonesError as exc:
             problems.append((ident, exc.localized(lang)))
-            entries.append((ident, str(row["gz_verdict"]), row.get("gz_exceedance_m"), "", exc.localized(lang)))
+            entries_.append((ident, str(row["gz_verdict"]), exceedance, "", exc.localized(lang)))
     e = html.escape
     def link(ident: str, f: str) -> str:
         return f'<a href="{e(f)}">{e(ident)}</a>' if f else e(ident)
@@ -424,8 +540,8 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     body = "".join(
         f"<tr><td>{link(ident, f)}</td>"
         f"<td class='v-{e(v)}'>{e(name(VERDICT_NAMES, v, lang))}</td>"
-        f"<td>{'' if ex is None or (isinstance(ex, float) and np.isnan(ex)) else f'{float(ex):,.2f}'}</td>"
-        f"<td>{e(why)}</td></tr>" for ident, v, ex, f, why in entries)
+        f"<td>{'' if ex is None else f'{ex:,.2f}'}</td>"
+        f"<td>{e(why)}</td></tr>" for ident, v, ex, f, why in entries_)
     title = t("rpt_index_title", lang)
     index = (f"<!DOCTYPE html><html lang=\"{t('html_lang', lang)}\"><head><meta charset=\"utf-8\">"
              f"<title>{e(title)}</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1>"
@@ -433,6 +549,6 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
              f"<table><tr><th>{e(id_column or 'row')}</th><th>{e(t('report_verdict', lang))}</th>"
              f"<th>{e(t('report_exceedance', lang))} [{e(t('unit_m', lang))}]</th><th></th></tr>{body}</table>"
              "</body></html>")
-    with atomic_output(directory / "index.html", True) as tmp:
+    with atomic_output(directory / "index.html", overwrite) as tmp:
         tmp.write_text(index, encoding="utf-8")
-    return len(entries) - len(problems), problems
+    return len(entries_) - len(problems), problems

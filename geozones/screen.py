@@ -674,11 +674,16 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     return finish(run)
 
 
+def report_json(summary: ScreenSummary) -> str:
+    """The run's summary as the JSON text of ``screen --report x.json`` (and ``--report -``)."""
+    import json
+
+    return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
+
+
 def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
                  inputs=()) -> None:
     """The run's summary as JSON (``.json``) or CSV (``.csv``: one row per metric), atomically."""
-    import json
-
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in (".json", ".csv"):
@@ -686,7 +691,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
     data = summary.to_dict()
     with atomic_output(path, overwrite, inputs) as tmp:
         if ext == ".json":
-            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+            tmp.write_text(report_json(summary), encoding="utf-8")
         else:
             rows = [("rows", "", data["rows"])]
             rows += [("verdict", k, v) for k, v in data["verdicts"].items()]

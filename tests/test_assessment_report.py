@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import square_north, to_wgs84
 
-from geozones.assessment_report import has_cjk_font, report_for, safe_filename
+from geozones.assessment_report import has_cjk_font, report_file_names, report_for, safe_filename
 from geozones.check import ZoneSet
 from geozones.cli import main
 
@@ -86,3 +86,13 @@ def test_safe_filename():
     assert safe_filename("../../etc/passwd", "x") == "etc_passwd"
     assert safe_filename("地块 A/7", "x") == "地块_A_7"
     assert safe_filename("...", "row3") == "row3"
+
+
+def test_report_file_names_as_windows_and_macos_compare_them():
+    """café in NFC and in NFD (as macOS stores it; the combining accent is no letter, so it is
+    read composed) is one name; so are B and b; files already
+    there and the index are never taken; LPT1 is a device on Windows."""
+    ids = ["café", "cafe\u0301", "B", "b", "mine", "LPT1"]
+    names = report_file_names(ids, [f"row{i}" for i in range(len(ids))], taken={"index.html", "MINE.html"})
+    assert names == ["café.html", "café_2.html", "B.html", "b_2.html", "mine_2.html", "LPT1_2.html"]
+    assert safe_filename("𠀀" * 80, "x") == "𠀀" * 50   # 4 bytes each: 200 bytes at most

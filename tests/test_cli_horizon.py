@@ -69,3 +69,20 @@ def test_cli_horizon(tmp_path, frame):
     assert res.exit_code == 2 and "nothing to draw" in res.output
     res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(tmp_path / "x.jpg")])
     assert res.exit_code == 3 and ".png, .svg" in res.output
+
+
+def test_csv_dash_prints_the_profile_on_standard_output(tmp_path, frame):
+    """`--csv -`: the profile on standard output (360 rows), the summary lines on standard
+    error. 30 m at 200 m east: atan(30 / 200) = 8.531° at 90°."""
+    import io
+
+    import geopandas as gpd
+    import pandas as pd
+
+    path = tmp_path / "b.gpkg"
+    gpd.GeoDataFrame({"height": [30.0]}, geometry=[_wgs(frame, shapely.box(200, -10, 220, 10))], crs=4326).to_file(path)
+    res = CliRunner().invoke(main, ["horizon", "--buildings", str(path), "-o", str(tmp_path / "h.png"), "--csv", "-"])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(io.StringIO(res.stdout))
+    assert len(df) == 360 and df.loc[90, "elevation_deg"] == pytest.approx(math.degrees(math.atan(30 / 200)), abs=1e-3)
+    assert "90°" in res.stderr and not (tmp_path / "-").exists()

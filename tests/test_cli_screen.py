@@ -492,3 +492,110 @@ def test_screen_reports_one_per_failing_or_review_row(tmp_path, frame):
     assert index.count("<a href=") == 3 and "ok-row" not in index
     assert "review" in (rep / "B.html").read_text(encoding="utf-8")
     assert "150.00" in (rep / "B.html").read_text(encoding="utf-8")  # general zone: H ≤ 1500 / 10
+
+
+def test_report_dash_prints_the_json_summary_on_standard_output(tmp_path, frame):
+    """`--report -`: standard output carries the JSON summary alone (no summary text).
+    D = 300 m: H ≤ 30 m, 31 m fails; D = 500 m: H ≤ 50 m, 20 m passes."""
+    src = _parcels(frame, tmp_path)
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h",
+                                    "--report", "-"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["rows"] == 2 and data["verdicts"]["fail"] == 1 and data["verdicts"]["pass"] == 1
+    assert not (tmp_path / "-").exists()
+
+
+# --- issue 23 item 6: one report per failing or review row, whatever the cells and ids ----------
+
+def _report_rows(frame, tmp_path, ids, heights=None, **text_columns):
+    """A GeoPackage of 10 m squares 200 m north of the fence (H ≤ 200 / 10 = 20 m), every
+    column text, as a planner's table may hold numbers."""
+    n = len(ids)
+    geoms = [to_wgs84(frame, square_north(200.0)) for _ in range(n)]
+    cols = {"id": ids, "h": heights or ["25"] * n, **text_columns}
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame(cols, geometry=geoms, crs=4326).to_file(src)
+    return src
+
+
+def _screen_reports(src, tmp_path, *more):
+    rep = tmp_path / "rep"
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h",
+                                    "--reports", str(rep), "-q", *more])
+    assert "Traceback" not in res.output
+    return res, rep
+
+
+def _linked(rep) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="([^"]+)">', (rep / "index.html").read_text(encoding="utf-8"))
+
+
+def test_reports_read_empty_and_text_cells_in_numeric_columns(tmp_path, frame):
+    """Empty and blank cells count as missing; a height from storeys (8 × the station's 3.0 m =
+    24 m) without --storey-height; a text height makes the row an error, so it has no report."""
+    src = _report_rows(frame, tmp_path, ["empty", "storeys", "text", "blank"],
+                       heights=["25", "", "abc", " 30 "], floors=["", "8", "", "  "], w=["", "", "", " "])
+    res, rep = _screen_reports(src, tmp_path, "--floors-field", "floors", "--width-field", "w")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in rep.iterdir()) == ["blank.html", "empty.html", "index.html", "storeys.html"]
+    assert _linked(rep) == ["empty.html", "storeys.html", "blank.html"]
+    page = (rep / "storeys.html").read_text(encoding="utf-8")
+    assert "24.00" in page and "20.00" in page   # the height used, the permitted height
+
+
+def test_reports_of_reserved_ids_never_take_the_index_or_a_device_name(tmp_path, frame):
+    src = _report_rows(frame, tmp_path, ["index", "CON", "nul", ".", "..", "Com1"])
+    res, rep = _screen_reports(src, tmp_path)
+    assert res.exit_code == 0, res.output
+    names = ["index_2.html", "CON_2.html", "nul_2.html", "row3.html", "row4.html", "Com1_2.html"]
+    assert _linked(rep) == names and sorted(p.name for p in rep.iterdir()) == sorted([*names, "index.html"])
+    assert "id=index" in (rep / "index_2.html").read_text(encoding="utf-8")
+
+
+def test_reports_of_long_and_non_bmp_ids_fit_a_file_name(tmp_path, frame):
+    """80 characters at most, and 200 bytes: 地 is 3 bytes (66 fit), 𠀀 (U+20000) 4 bytes
+    (50 fit); emoji are not letters (nothing left: the row number), A🏠B is A_B."""
+    ids = ["地" * 300, "𠀀" * 100, "🏠" * 70, "A🏠B"]
+    src = _report_rows(frame, tmp_path, ids)
+    res, rep = _screen_reports(src, tmp_path)
+    assert res.exit_code == 0, res.output
+    assert _linked(rep) == ["地" * 66 + ".html", "𠀀" * 50 + ".html", "row2.html", "A_B.html"]
+    assert all(len(p.name.encode("utf-8")) <= 255 for p in rep.iterdir())
+    assert "🏠" * 70 in (rep / "index.html").read_text(encoding="utf-8")   # the id as it is, in the index
+
+
+def test_reports_of_ids_colliding_after_sanitising_are_numbered(tmp_path, frame):
+    """a b, a/b, a_b are all a_b; A_B is the same name where case is ignored (Windows, macOS);
+    a_b_2 meets the number given to a/b."""
+    import html
+
+    ids = ["a b", "a/b", "a_b", "A_B", "a_b_2"]
+    src = _report_rows(frame, tmp_path, ids)
+    res, rep = _screen_reports(src, tmp_path)
+    assert res.exit_code == 0, res.output
+    names = ["a_b.html", "a_b_2.html", "a_b_3.html", "A_B_4.html", "a_b_2_2.html"]
+    assert _linked(rep) == names
+    for ident, fname in zip(ids, names):
+        assert f"id={html.escape(ident)}" in (rep / fname).read_text(encoding="utf-8")
+
+
+def test_reports_never_replace_files_in_the_folder_without_overwrite(tmp_path, frame):
+    src = _report_rows(frame, tmp_path, ["JX-1", "JX-2"])
+    rep = tmp_path / "rep"
+    rep.mkdir()
+    (rep / "JX-1.html").write_text("mine")
+    (rep / "JX-2.html").mkdir()   # a folder at a report's name is kept even with --overwrite
+    res, _ = _screen_reports(src, tmp_path)
+    assert res.exit_code == 0, res.output
+    assert (rep / "JX-1.html").read_text() == "mine" and _linked(rep) == ["JX-1_2.html", "JX-2_2.html"]
+    # an index.html there (this run's, or the user's): refused before any work
+    (tmp_path / "o.gpkg").unlink()
+    res, _ = _screen_reports(src, tmp_path)
+    assert res.exit_code == 3 and "index.html exists" in res.output and not (tmp_path / "o.gpkg").exists()
+    res, _ = _screen_reports(src, tmp_path, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert "JX-1" in (rep / "JX-1.html").read_text(encoding="utf-8") and (rep / "JX-2.html").is_dir()
+    assert _linked(rep) == ["JX-1.html", "JX-2_2.html"]

@@ -141,6 +141,24 @@ def test_every_bad_row_is_reported_one_line_each(tmp_path, runner):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("second, words", [
+    ("CON", "device name on Windows"),        # CON.toml is the console there
+    ("nul", "device name on Windows"),
+    ("X", "differs only in letter case from 'x' in row 2"),   # X.toml and x.toml: one file on Windows, macOS
+])
+def test_ids_whose_files_cannot_be_told_apart_are_refused(tmp_path, runner, second, words):
+    """The id names the station's file (one file per row): a Windows device name, or an id
+    differing from another only in letter case, is that row's one-line error; nothing written."""
+    table = tmp_path / "t.csv"
+    table.write_text(HEADER + "x,X,,35.0,111.0,600,basic,,,,\n" + f"{second},Y,,35.1,111.1,600,basic,,,,\n",
+                     encoding="utf-8")
+    res = runner.invoke(main, ["stations", "import", str(table), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "row 3, column id" in lines[0] and words in lines[0], lines
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_3_gb_table_is_refused_before_it_is_read(tmp_path, runner):
     """A size bomb (issue 23, D): one line naming the table and the limit, at once, nothing
     read (a sparse file: no disk used) and nothing written."""

@@ -171,8 +171,9 @@ def test_permission_denied_is_one_line(tmp_path, frame, monkeypatch, where):
 
     if where == "mkdtemp":
         monkeypatch.setattr(safety.tempfile, "mkdtemp", denied)
-    else:
+    else:   # the final move: a rename over an old output, a link for a new one
         monkeypatch.setattr(safety.os, "replace", denied)
+        monkeypatch.setattr(safety.os, "link", denied)
     for args in (["screen", tmp_path / "in.gpkg", "-o", tmp_path / "o.gpkg"],
                  ["map", "-o", tmp_path / "m.html", "--tiles", "none"]):
         out = _one_line_error(_run(args))
@@ -291,3 +292,312 @@ def test_input_changed_during_run(tmp_path, frame, zones, ext):
                     wkt_column="wkt" if ext == "csv" else None, progress=progress)
     assert not (tmp_path / "o.gpkg").exists()
     assert not list(tmp_path.glob(".geozones-*"))
+
+
+# --- issue 23 item 3: only regular files are replaced, by every command --------------------------
+
+def _special(path: Path, kind: str) -> Path:
+    """A file of ``kind`` made at ``path`` inside the test's own folder (never under /dev)."""
+    import socket
+    import stat
+
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    elif kind == "char device":   # a copy of the null device's numbers, inside tmp_path
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        except (PermissionError, OSError) as exc:
+            pytest.skip(f"mknod is not permitted here: {exc}")
+    return path
+
+
+def _kind_is(path: Path, kind: str) -> bool:
+    import stat
+
+    mode = os.lstat(path).st_mode
+    return {"fifo": stat.S_ISFIFO, "folder": stat.S_ISDIR, "socket": stat.S_ISSOCK,
+            "char device": stat.S_ISCHR}[kind](mode)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "socket", "char device"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_atomic_output_replaces_only_regular_files(tmp_path, kind, overwrite):
+    target = _special(tmp_path / "out.csv", kind)
+    with pytest.raises(InputError) as err:
+        with atomic_output(target, overwrite=overwrite) as tmp:
+            tmp.write_text("x")
+    assert err.value.exit_code == 2 and "replaces only regular files" in str(err.value)
+    assert _kind_is(target, kind)
+    assert not list(tmp_path.glob(".geozones-*"))
+    # a link to one, and a shapefile part that is one, are refused alike
+    os.symlink(target, tmp_path / "link.csv")
+    with pytest.raises(InputError), atomic_output(tmp_path / "link.csv", overwrite=True) as tmp:
+        tmp.write_text("x")
+    part = _special(tmp_path / "p.dbf", "fifo" if kind != "fifo" else "socket")
+    with pytest.raises(InputError), atomic_output(tmp_path / "p.shp", overwrite=True) as tmp:
+        tmp.write_text("x")
+    assert os.path.lexists(part) and not (tmp_path / "p.shp").exists()
+
+
+def test_a_special_file_put_in_place_while_writing_is_not_replaced(tmp_path):
+    """Checked again just before the final move: a FIFO made meanwhile stays a FIFO."""
+    dest = tmp_path / "out.csv"
+    dest.write_text("old")
+    with pytest.raises(InputError), atomic_output(dest, overwrite=True) as tmp:
+        tmp.write_text("new")
+        dest.unlink()
+        os.mkfifo(dest)
+    assert _kind_is(dest, "fifo") and not list(tmp_path.glob(".geozones-*"))
+
+
+def _bench(tmp_path, frame):
+    """Inputs for every command: parcels, buildings with heights, a station table."""
+    _gdf(frame).to_file(tmp_path / "in.gpkg")
+    (tmp_path / "t.csv").write_text((REPO / "tests/data/stations_example.csv").read_text(encoding="utf-8"),
+                                    encoding="utf-8")
+    return tmp_path
+
+
+#: Every option of every command that writes: (arguments with {out} for the output, whether
+#: the output is a folder). ``check`` and ``stations list`` only print.
+WRITERS = {
+    "screen -o": (["screen", "{d}/in.gpkg", "-o", "{out}", "--overwrite"], False),
+    "screen --report": (["screen", "{d}/in.gpkg", "-o", "{d}/o.gpkg", "--report", "{out}", "--overwrite"], False),
+    "screen --map": (["screen", "{d}/in.gpkg", "-o", "{d}/o.gpkg", "--map", "{out}", "--overwrite"], False),
+    "screen --long": (["screen", "{d}/in.gpkg", "-o", "{d}/o.gpkg", "--stations", str(REPO / "data/stations"),
+                       "--long", "{out}", "--overwrite"], False),
+    "screen --reports": (["screen", "{d}/in.gpkg", "-o", "{d}/o.gpkg", "--reports", "{out}", "--overwrite"], True),
+    "map -o": (["map", "-o", "{out}", "--tiles", "none"], False),   # map overwrites by default
+    "report -o": (["report", "--footprint", "POINT (111.5745 35.5054)", "--height", "10", "-o", "{out}"], False),
+    "zones -o": (["zones", "-o", "{out}", "--overwrite"], False),
+    "heightlimit -o": (["heightlimit", "-o", "{out}", "--extent", "50", "--overwrite"], False),
+    "horizon -o": (["horizon", "--buildings", "{d}/in.gpkg", "--height-field", "h", "-o", "{out}", "--overwrite"], False),
+    "horizon --csv": (["horizon", "--buildings", "{d}/in.gpkg", "--height-field", "h", "-o", "{d}/h.png",
+                       "--csv", "{out}", "--overwrite"], False),
+    "stations import -o": (["stations", "import", "{d}/t.csv", "-o", "{out}", "--overwrite"], True),
+}
+_EXT = {"screen -o": ".gpkg", "screen --report": ".json", "screen --map": ".html", "screen --long": ".csv",
+        "map -o": ".html", "report -o": ".html", "zones -o": ".geojson", "heightlimit -o": ".tif",
+        "horizon -o": ".png", "horizon --csv": ".csv"}
+
+
+def _args(writer: str, d: Path, out) -> list[str]:
+    return [a.format(d=d, out=out) for a in WRITERS[writer][0]]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "char device"])
+@pytest.mark.parametrize("writer", list(WRITERS))
+def test_every_writer_refuses_a_path_that_is_not_a_regular_file(tmp_path, frame, writer, kind):
+    """`geozones map -o /dev/null` as root replaced the null device with a file (issue 23): a
+    FIFO, a folder or a character device (made in tmp_path) is refused in one line, exit 2,
+    with --overwrite, before any work, and stays what it was. A folder output (--reports,
+    stations import -o) is refused when it is a FIFO, a device or a file."""
+    d = _bench(tmp_path, frame)
+    folder_out = WRITERS[writer][1]
+    if folder_out and kind == "folder":
+        kind = "fifo"   # a folder is what these take; the regular-file case stands in
+        target = d / "afile"
+        target.write_text("mine")
+    else:
+        target = _special(d / ("x" + _EXT.get(writer, "")), kind)
+    res = _run(_args(writer, d, target))
+    assert res.exit_code == 2, (writer, res.output)
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1, res.output
+    assert res.output.startswith("error: ") and ("not a folder" if folder_out else "replaces only regular files") in res.output
+    if target.name == "afile":
+        assert target.read_text() == "mine"
+    else:
+        assert _kind_is(target, kind)
+    assert not (d / "o.gpkg").exists() and not (d / "h.png").exists()   # refused before any work
+    assert not list(d.glob(".geozones-*"))
+
+
+@pytest.mark.parametrize("writer", [w for w in WRITERS if w not in ("screen --report", "horizon --csv")])
+def test_dash_is_refused_where_the_output_cannot_go_to_standard_output(tmp_path, frame, writer):
+    d = _bench(tmp_path, frame)
+    res = _run(_args(writer, d, "-"))
+    assert res.exit_code == 2 and "cannot go to standard output" in res.output and "./-" in res.output, res.output
+    assert not (d / "-").exists() and not (d / "o.gpkg").exists()
+
+
+def test_every_path_option_is_an_input_or_a_checked_output():
+    """Each option of each command naming a path is an existing input, a known input, or an
+    OutputPath (so a new writer option cannot skip the checks)."""
+    import click
+
+    from geozones.cli.options import OutputPath
+
+    inputs = {"input_path", "station", "dem", "pilots", "table"}
+    outputs = set()
+
+    def walk(cmd, name):
+        if isinstance(cmd, click.Group):
+            for sub_name, sub in cmd.commands.items():
+                walk(sub, f"{name} {sub_name}")
+            return
+        for p in cmd.params:
+            if isinstance(p.type, OutputPath):
+                outputs.add(f"{name.strip()} {max(p.opts, key=len)}")
+            elif isinstance(p.type, click.Path):
+                assert p.type.exists or p.name in inputs, (name, p.name)
+
+    walk(main, "")
+    assert outputs == {"screen --output", "screen --report", "screen --map", "screen --long", "screen --reports",
+                       "map --output", "report --output", "zones --output", "heightlimit --output",
+                       "horizon --output", "horizon --csv", "stations import --output"}
+
+
+# --- issue 23 item 11: names the file system cannot hold, before any work ------------------------
+
+@pytest.mark.parametrize("name", ["x" * 251 + ".gpkg", "a\nb.gpkg", "a\rb.gpkg", "tab\there.gpkg", "a\u2028b.gpkg",
+                                  "bad\udcff\ud800.gpkg"], ids=["256-bytes", "LF", "CR", "tab", "LS", "surrogate"])
+def test_output_names_the_file_system_cannot_hold_are_one_line_before_any_work(tmp_path, name):
+    """256 bytes (the limit is 255), a line break or other control character, a character
+    with no encoding: one printable line, exit 2, and the input is not even opened (it does
+    not exist here: that error would come first if the work had started)."""
+    assert not name.startswith("x") or len(name.encode("utf-8")) == 256
+    for args in (["screen", tmp_path / "missing.gpkg", "-o", tmp_path / name],
+                 ["zones", "-o", tmp_path / name]):
+        res = _run(args)
+        assert res.exit_code == 2, res.output
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: the output name"), res.output
+        assert "missing.gpkg" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_name_the_file_system_refuses_is_heard_before_any_work(tmp_path, monkeypatch):
+    """A FAT or SMB volume refuses ':' (EINVAL): simulated by refusing it in os.open and
+    os.mkdir; the name is tried in a temporary folder, so the answer is one line, exit 2."""
+    import errno
+
+    import geozones.io.atomic as safety
+
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def fat_open(path, *a, **k):
+        if ":" in os.path.basename(os.fspath(path)):
+            raise OSError(errno.EINVAL, "Invalid argument", os.fspath(path))
+        return real_open(path, *a, **k)
+
+    def fat_mkdir(path, *a, **k):
+        if ":" in os.path.basename(os.fspath(path)):
+            raise OSError(errno.EINVAL, "Invalid argument", os.fspath(path))
+        return real_mkdir(path, *a, **k)
+
+    monkeypatch.setattr(safety.os, "open", fat_open)
+    monkeypatch.setattr(safety.os, "mkdir", fat_mkdir)
+    for args in (["zones", "-o", tmp_path / "zones 12:00.geojson"],
+                 ["screen", tmp_path / "missing.gpkg", "-o", tmp_path / "o.gpkg", "--reports", tmp_path / "r:1"]):
+        res = _run(args)
+        assert res.exit_code == 2 and "refuses the output name" in res.output and "Invalid argument" in res.output, res.output
+        assert len(res.output.strip().splitlines()) == 1
+    with pytest.raises(InputError, match="refuses the output name"), atomic_output(tmp_path / "a:b.csv") as tmp:
+        tmp.write_text("x")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- issue 23 item 5: no silent race ------------------------------------------------------------
+
+def test_a_new_output_that_appears_meanwhile_is_not_replaced(tmp_path):
+    """Another run creates the output after this one checked it was free and before its final
+    move: this run stops (exit 3, "appeared"), the other's file is untouched."""
+    dest = tmp_path / "out.csv"
+    with pytest.raises(OutputError) as err, atomic_output(dest) as tmp:
+        tmp.write_text("ours")
+        dest.write_text("theirs")
+    assert err.value.exit_code == 3 and "appeared while this run was writing it" in str(err.value)
+    assert dest.read_text() == "theirs" and not list(tmp_path.glob(".geozones-*"))
+
+
+def test_a_shapefile_race_takes_back_only_our_parts(tmp_path, frame):
+    """Our parts are linked in one by one (the .shp last); when another run's .dbf is there
+    first, the parts we placed are removed again and theirs stay."""
+    dest = tmp_path / "out.shp"
+    with pytest.raises(OutputError, match="appeared"), atomic_output(dest) as tmp:
+        _gdf(frame, 3).to_file(tmp)
+        (tmp_path / "out.dbf").write_bytes(b"theirs")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.dbf"]
+    assert (tmp_path / "out.dbf").read_bytes() == b"theirs"
+
+
+def test_screen_output_appearing_during_the_run_is_not_replaced(tmp_path, frame, zones):
+    """The batch path (temporary output opened before the rows are screened) too: the
+    destination made from the progress callback, between the start check and the move."""
+    _gdf(frame).to_file(tmp_path / "in.gpkg")
+    dest = tmp_path / "o.csv"
+
+    def another_run(done, total):
+        if not dest.exists():
+            dest.write_text("theirs")
+
+    with pytest.raises(OutputError, match="appeared"):
+        screen_file(tmp_path / "in.gpkg", dest, zones=zones, opts=ScreenOptions(), progress=another_run)
+    assert dest.read_text() == "theirs" and not list(tmp_path.glob(".geozones-*"))
+
+
+def test_two_runs_writing_the_same_new_output_one_wins(tmp_path):
+    """Two processes at once: exactly one writes the file; the other says it exists or
+    appeared meanwhile (exit 3, one line); the file is whole."""
+    import json
+
+    dest = tmp_path / "z.geojson"
+    procs = [subprocess.Popen([sys.executable, "cli.py", "zones", "-o", str(dest)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 3], results
+    loser = next(r for r in results if r[0] == 3)
+    assert len(loser[2].strip().splitlines()) == 1 and ("exists" in loser[2] or "appeared" in loser[2])
+    assert len(json.loads(dest.read_text(encoding="utf-8"))["features"]) == 7
+    assert not list(tmp_path.glob(".geozones-*"))
+
+
+# --- issue 23 item 11: temporary folders of a dead run are removed, a live one's kept -------------
+
+def test_stale_temporary_folders_are_removed_when_their_owner_is_gone(tmp_path):
+    import resource
+
+    def no_core():
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    crash = ("import os, sys\nfrom geozones.io import atomic_output\n"
+             "with atomic_output(sys.argv[1]) as tmp:\n    tmp.write_text('half')\n    os.abort()\n")
+    r = subprocess.run([sys.executable, "-c", crash, str(tmp_path / "out.csv")], cwd=REPO,
+                       capture_output=True, preexec_fn=no_core, timeout=60)
+    assert r.returncode == -signal.SIGABRT   # died as a crash in a native library does: no cleanup
+    (stale,) = tmp_path.glob(".geozones-*")
+    assert (stale / "out.csv").read_text() == "half" and not (tmp_path / "out.csv").exists()
+    live = subprocess.Popen([sys.executable, "-c", "import sys\nfrom geozones.io import make_temp_folder\n"
+                             "print(make_temp_folder(sys.argv[1]), flush=True)\nsys.stdin.read()\n", str(tmp_path)],
+                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        live_dir = Path(live.stdout.readline().strip())
+        assert live_dir.is_dir() and live_dir.parent == tmp_path
+        host, boot, _pid = stale.name.removeprefix(".geozones-").split(".")[:3]
+        other_host = tmp_path / f".geozones-{'f' if host[0] != 'f' else 'e'}{host[1:]}.{boot}.{os.getpid()}.x"
+        other_boot = tmp_path / f".sort-{host}.{'f' if boot[0] != 'f' else 'e'}{boot[1:]}.{os.getpid()}.x"
+        legacy = tmp_path / ".geozones-k2j4h5"   # no owner in the name: not ours to judge
+        no_pid = tmp_path / f".geozones-{host}.{boot}.9999999999.x"   # no process can have it: kept, no crash
+        for p in (other_host, other_boot, legacy, no_pid):
+            p.mkdir()
+        with atomic_output(tmp_path / "next.csv") as tmp:   # the next run in this folder
+            tmp.write_text("whole")
+            left = {p.name for p in tmp_path.iterdir()} - {tmp.parent.name}
+        assert left == {live_dir.name, other_host.name, legacy.name, no_pid.name}   # dead pid's and last boot's gone
+    finally:
+        live.communicate("", timeout=60)
+    assert live.returncode == 0 and live_dir.is_dir()   # it left its folder, as a killed run would
+    with atomic_output(tmp_path / "again.csv") as tmp:   # its owner has exited now
+        tmp.write_text("x")
+    assert not live_dir.exists()
+    assert (tmp_path / "next.csv").read_text() == "whole"

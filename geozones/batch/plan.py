@@ -20,7 +20,7 @@ from ..errors import InputError, OutputError
 from .settings import ENGINES, Settings
 from .sort import resolve_sort
 
-__all__ = ["Part", "Source", "Run", "plan_run", "plan_parts", "read_part", "WHOLE"]
+__all__ = ["Part", "Source", "Run", "plan_run", "plan_parts", "presorted_parts", "read_part", "WHOLE"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Part:
     start: int
     stop: int | None
     csv_bytes: tuple[int, int] | None = None
+    #: a bucket of rows sorted before screening (:func:`geozones.batch.sort.sort_input`):
+    #: ``(file, rows, key bits)``; ``start``/``stop`` then count rows in the sorted order
+    bucket: tuple[str, int, int] | None = None
 
 
 #: The whole input as one part.
@@ -106,10 +109,33 @@ def plan_parts(src, n_workers: int, chunks_per_part: int | None = None) -> list[
 
 
 def read_part(src, part: Part) -> Iterator:
-    """The chunks ``(attributes, geometries, raw geometries)`` of ``part`` of ``src``."""
-    if part.stop is None:
-        return src.chunks()
-    return src.chunks_in(part.start, part.stop, part.csv_bytes)
+    """The chunks ``(attributes, geometries, raw geometries, order)`` of ``part`` of
+    ``src``: ``order`` None where the rows come in input order (a chunk's rows follow the
+    previous chunk's), else ``(input positions, bounds)`` of rows sorted before screening
+    (:func:`geozones.batch.sort.sorted_chunks`)."""
+    if part.bucket is not None:
+        from .sort import sorted_chunks
+
+        yield from sorted_chunks(src, part.bucket, src.read_geometries)
+        return
+    chunks = src.chunks() if part.stop is None else src.chunks_in(part.start, part.stop, part.csv_bytes)
+    for df, geoms, raw in chunks:
+        yield df, geoms, raw, None
+
+
+def presorted_parts(src, work: Path) -> list[Part] | None:
+    """The parts of a run whose rows are sorted before screening: one per bucket of
+    :func:`geozones.batch.sort.sort_input` (None: the input cannot be sorted first)."""
+    from .sort import sort_input
+
+    buckets = sort_input(src, work)
+    if buckets is None:
+        return None
+    parts, start = [], 0
+    for i, (f, rows, shift) in enumerate(buckets):
+        parts.append(Part(i, start, start + rows, bucket=(str(f), rows, shift)))
+        start += rows
+    return parts
 
 
 @dataclass
@@ -138,6 +164,13 @@ class Run:
         src = self.src
         return Source(str(Path(src.path).resolve()), src.layer, src.encoding, src.wkt_column,
                       src._given_crs, src.chunk_size, src.read_geometries, stamp(Path(src.path)))
+
+    def sorts_first(self, executor) -> bool:
+        """Whether the rows are sorted before screening (:mod:`geozones.batch.sort`): a
+        Hilbert-sorted output of a GeoParquet input written back unchanged (no datum
+        conversion), screened by ``executor`` (not None: in worker processes)."""
+        return (executor is not None and self.sort == "hilbert" and self.src.kind == "parquet"
+                and not self.ctx.datum)
 
     def in_process(self) -> bool:
         """Whether a local run screens in this process rather than in worker processes:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GeozonesError, InputError, OutputError, first_line
-from .plan import WHOLE, Part, Run, Source, plan_parts, read_part
+from .plan import WHOLE, Part, Run, Source, plan_parts, presorted_parts, read_part
 
 __all__ = ["SCHEDULER_TIMEOUT_S", "WorkerError", "connect", "executor_for", "run_part",
            "screen_part", "screened_chunks", "use_arrow_pool"]
@@ -60,13 +60,16 @@ def use_arrow_pool(name: str | None) -> None:
         pa.set_memory_pool(getattr(pa, f"{name}_memory_pool")())
 
 
-def screen_part(ctx, src, part: Part) -> Iterator[tuple[Any, Any]]:
-    """``(output rows, chunk summary)`` for each chunk of ``part`` of ``src``, in order:
-    the one per-part function of every executor, and of a run in this process."""
+def screen_part(ctx, src, part: Part) -> Iterator[tuple[Any, Any, Any]]:
+    """``(output rows, chunk summary, sorted)`` for each chunk of ``part`` of ``src``, in
+    order: the one per-part function of every executor, and of a run in this process.
+    ``sorted`` is None, or for rows sorted before screening ``(input positions, bounds
+    (n, 4) they were sorted by)``."""
     from ..screen import screen_piece
 
-    for df, geoms, raw in read_part(src, part):
-        yield screen_piece(ctx, df, geoms, raw)
+    for df, geoms, raw, order in read_part(src, part):
+        piece, summary = screen_piece(ctx, df, geoms, raw, input_rows=None if order is None else order[0])
+        yield piece, summary, order
 
 
 def chunk_file(folder: str | Path, part: Part, j: int, csv: bool) -> Path:
@@ -96,7 +99,7 @@ def _run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None
 
     src = source.open()
     rows, summaries = [], []
-    for j, (piece, summary) in enumerate(screen_part(ctx, src, part)):
+    for j, (piece, summary, order) in enumerate(screen_part(ctx, src, part)):
         final = chunk_file(folder, part, j, csv_out is not None)
         name = final.with_suffix(".tmp")
         if csv_out is not None:
@@ -105,12 +108,29 @@ def _run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None
             name.write_bytes(text.encode("utf-8"))
         else:   # GeoParquet: the covering column computed here, not by the writer
             table = to_arrow(piece, bbox=ctx.driver == "Parquet")
+            if order is not None:
+                table = _numbered(table, order[0], order[1], source.path)
             with pa.OSFile(str(name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
         os.replace(name, final)
         rows.append(len(piece))
         summaries.append(summary)
     return rows, summaries
+
+
+def _numbered(table, rows, bounds, path: str):
+    """A screened chunk of rows sorted before screening, with ``gz_row`` (each row's input
+    position): the writer writes the chunks as they come (:mod:`geozones.batch.sort`).
+    The covering written must be the bounds the rows were sorted by; should it not be, the
+    run stops rather than write a file out of order."""
+    import numpy as np
+    import pyarrow as pa
+
+    from ..io import BBOX_HINT, bounds_of
+
+    if not np.array_equal(bounds_of(table.column(BBOX_HINT).combine_chunks()), bounds, equal_nan=True):
+        raise OutputError("sort_mismatch", path=path)
+    return table.append_column("gz_row", pa.array(np.asarray(rows, dtype=np.int64)))
 
 
 def connect(workers: int | None = None, scheduler: str | None = None):
@@ -209,7 +229,7 @@ def screened_chunks(run: Run, executor: Executor | None, n_workers: int, folder:
     order; ``progress(rows done, rows in all)`` after each."""
     summary, src = run.summary, run.src
     if executor is None:
-        for piece, part in screen_part(run.ctx, src, WHOLE):
+        for piece, part, _ in screen_part(run.ctx, src, WHOLE):
             if long_writer is not None:
                 long_writer.write(part.long, summary.rows)
             yield piece
@@ -217,13 +237,15 @@ def screened_chunks(run: Run, executor: Executor | None, n_workers: int, folder:
             if progress:
                 progress(summary.rows, src.n_rows)
         return
-    parts = plan_parts(src, n_workers)
     csv_out = ({"wkt_column": src.wkt_column if src.kind == "csv" else None,
                 "wkt_position": getattr(src, "wkt_position", None)} if run.driver == "CSV" else None)
-    total = src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0)
     work = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
     futures: list[Future] = []
     try:
+        parts = presorted_parts(src, work / "sort") if run.sorts_first(executor) else None
+        if parts is None:
+            parts = plan_parts(src, n_workers)
+        total = src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0)
         futures = [executor.submit(run_part, run.ctx, run.source, p, str(work), csv_out) for p in parts]
         for k, (part, future) in enumerate(zip(parts, futures)):
             j = 0

@@ -12,6 +12,7 @@ from ..heightlimit import MODES
 from ..text import t
 from .options import (
     Number,
+    OutputPath,
     _kind,
     dem_opt,
     field_elev_opt,
@@ -24,7 +25,7 @@ from .options import (
 
 
 @click.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write.")
+@click.option("-o", "--output", required=True, type=OutputPath(), help="GeoTIFF to write.")
 @click.option("--resolution", type=Number(min=0.1, max=10_000), default=5.0, show_default=True,
               help="Cell size [m].")
 @click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,

@@ -6,7 +6,9 @@ import click
 
 from ..core import numbers
 from .options import (
+    STDOUT,
     Number,
+    OutputPath,
     dem_opt,
     field_elev_opt,
     lang_opt,
@@ -30,10 +32,11 @@ from .options import (
               help="Viewpoint height above the field ground [m].")
 @click.option("--terrain-radius", type=Number(numbers.TERRAIN_RADIUS_M), default=5000.0, show_default=True,
               help="How far to look for terrain obstruction [m].")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="The diagram (.png or .svg).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the profile as CSV (one row per degree).")
+@click.option("--csv", "csv_path", type=OutputPath(stdout=True), default=None,
+              help="Also write the profile as CSV (one row per degree); - prints it on standard "
+                   "output (the summary lines then go to standard error).")
 @station_opt
 @overwrite_opt
 @lang_opt
@@ -45,15 +48,18 @@ def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_heigh
 
     refuse_outputs(click.get_current_context(), [output, csv_path], [buildings, dem])
 
+    to_stdout = csv_path == STDOUT
     prof, notes = horizon_diagram(output, station, buildings=buildings, crs=crs, layer=layer,
                                   height_field=height_field, dem=dem,
                                   field_elevation=field_elevation, eye_height_m=eye_height,
-                                  terrain_radius_m=terrain_radius, csv_path=csv_path, lang=lang,
-                                  overwrite=overwrite)
+                                  terrain_radius_m=terrain_radius, csv_path=None if to_stdout else csv_path,
+                                  lang=lang, overwrite=overwrite)
     for note in notes:
         warn(click.get_current_context(), note)
+    if to_stdout:   # the table on standard output, the words beside it on standard error
+        click.echo(prof.to_frame().to_csv(index=False), nl=False)
     for line in horizon_lines(prof, output, lang):
-        click.echo(line)
+        click.echo(line, err=to_stdout)
 
 
 command = horizon

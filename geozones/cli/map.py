@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from .options import (
+    OutputPath,
     lang_opt,
     pilot_opt,
     station_opt,
@@ -39,7 +40,7 @@ def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwr
 
 
 @click.command("map")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("-o", "--output", required=True, type=OutputPath(), help="The HTML file to write.")
 @click.option("--parcels", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")
 @click.option("--tiles", default="osm", show_default=True,

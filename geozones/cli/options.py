@@ -57,7 +57,39 @@ def refuse_outputs(ctx: click.Context, outputs, inputs=()) -> None:
     another output, whatever ``--overwrite`` says (see :mod:`geozones.io.atomic`)."""
     from ..io import refuse_same_files
 
-    refuse_same_files(outputs, [*ctx.meta.get(_INPUTS_KEY, []), *inputs])
+    refuse_same_files([o for o in outputs if o != STDOUT], [*ctx.meta.get(_INPUTS_KEY, []), *inputs])
+
+
+#: The output name that means standard output, where an output allows it (``OutputPath(stdout=True)``).
+STDOUT = "-"
+
+
+class OutputPath(click.Path):
+    """The type of every option naming something a command writes: the path is checked when
+    the command line is read, before any work, by :func:`geozones.io.check_output_path`
+    (only a regular file is replaced, never a folder, device, FIFO or socket, whatever
+    ``--overwrite`` says; a name the file system can hold), one line and exit 2.
+
+    ``folder``: the output is a folder (reports, station files). ``stdout``: ``-`` means
+    standard output (``screen --report -``, ``horizon --csv -``); elsewhere ``-`` is refused
+    in one line (``./-`` names a file called ``-``).
+    """
+
+    def __init__(self, *, folder: bool = False, stdout: bool = False) -> None:
+        super().__init__(file_okay=not folder, dir_okay=folder, allow_dash=stdout)
+        self.folder = folder
+
+    def convert(self, value, param, ctx):
+        from ..errors import InputError
+        from ..io import check_output_path
+
+        text = str(value)
+        if text == STDOUT:
+            if self.allow_dash:
+                return text
+            raise InputError("output_no_stdout", option=max(param.opts, key=len) if param is not None else "-o")
+        check_output_path(text, folder=self.folder)
+        return text
 
 
 def known_inputs(ctx: click.Context) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import axis_opt, crs_opt, dem_opt, field_elev_opt, lang_opt, pilot_opt, proposal_opts, station_opt
+from .options import OutputPath, axis_opt, crs_opt, dem_opt, field_elev_opt, lang_opt, pilot_opt, proposal_opts, station_opt
 
 
 @click.command()
@@ -15,7 +15,7 @@ from .options import axis_opt, crs_opt, dem_opt, field_elev_opt, lang_opt, pilot
 @pilot_opt
 @dem_opt
 @field_elev_opt
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="report.html (self-contained, prints on A4) or report.pdf.")
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True, help="Replace an existing report.")
 @lang_opt

@@ -12,8 +12,10 @@ from ..batch.sort import SORTS
 from ..core import numbers
 from .map import write_map
 from .options import (
+    STDOUT,
     GroupedCommand,
     Number,
+    OutputPath,
     _kind,
     _use,
     axis_opt,
@@ -34,7 +36,7 @@ from .options import (
 
 @click.command(cls=GroupedCommand)
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
 @click.option("--layer", default=None,
               help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, "
@@ -61,25 +63,26 @@ from .options import (
 @station_opt
 @stations_opt
 @sun_reach_opt
-@click.option("--long", "long_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--long", "long_path", type=OutputPath(), default=None,
               help="With --stations: also write one row per (input row, station in reach), .csv or "
                    ".parquet: gz_row (from 0), gz_station and that station's own gz_* answer.")
 @pilot_opt
 @dem_opt
 @field_elev_opt
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the summary as .csv or .json.")
+@click.option("--report", "report_path", type=OutputPath(stdout=True), default=None,
+              help="Also write the summary as .csv or .json; - prints it as JSON on standard output "
+                   "instead of the summary text.")
 @click.option("--chunk-size", type=Number(numbers.CHUNK_ROWS), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--map", "map_path", type=OutputPath(), default=None,
               help="Also write an HTML map of the screened parcels (see `geozones map`).")
 @click.option("--fail-on", "fail_on", type=click.Choice(("error", "fail", "review")), multiple=True,
               help="Exit 4 when any row has this outcome (repeatable), for pipelines.")
 @click.option("--replace-gz", is_flag=True,
               help="Replace input columns named like ours (gz_*); without it such columns are "
                    "refused, unless the input is a screened file (all of them: re-screened).")
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--reports", "reports_dir", type=OutputPath(folder=True), default=None,
               help="Also write a printable assessment (geozones report) for every row that fails "
                    "or needs review into this folder, named by the row's id, with an index.html.")
 @click.option("--no-datum-check", is_flag=True,
@@ -139,7 +142,12 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         raise InputError("dask_options_need_engine")
     refuse_outputs(ctx, [output, report_path, map_path, long_path], [input_path, dem])
     inputs = [*known_inputs(ctx), input_path, dem]
-    if report_path and Path(report_path).exists() and not overwrite:
+    if reports_dir:   # before any work: no index.html of an earlier run replaced without --overwrite
+        from ..assessment_report import check_reports_folder
+
+        check_reports_folder(reports_dir, overwrite)
+    quiet_text = quiet or report_path == STDOUT   # then the JSON summary is all standard output carries
+    if report_path and report_path != STDOUT and Path(report_path).exists() and not overwrite:
         from ..errors import OutputError
 
         raise OutputError("output_exists", path=report_path)
@@ -181,9 +189,13 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    if report_path:
+    if report_path == STDOUT:
+        from ..screen import report_json
+
+        click.echo(report_json(summary))
+    elif report_path:
         write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
-    if not quiet:
+    if not quiet_text:
         click.echo(format_summary(summary, lang, zones))
     if reports_dir:
         from ..assessment_report import write_batch_reports
@@ -192,14 +204,14 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         n, problems = write_batch_reports(output, reports_dir, zones=ZoneSet(station, pilots), opts=opts,
                                           id_column=summary.id_column,
                                           layer=summary.layer,
-                                          lang=lang)
-        if not quiet:
+                                          lang=lang, overwrite=overwrite, renamed=summary.renamed)
+        if not quiet_text:
             click.echo(t("rpt_written", lang, n=n, dir=reports_dir))
         for ident, why in problems:
             warn(click.get_current_context(), f"{ident}: {why}")
     if map_path:
         write_map(ZoneSet(station, pilots), output, map_path, lang=lang, tiles="osm",
-                   quiet=quiet, overwrite=overwrite, layer=summary.layer,
+                   quiet=quiet_text, overwrite=overwrite, layer=summary.layer,
                    inputs=inputs)
     _exit_code(ctx, summary, fail_on, lang)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .options import _LANG_KEY, lang_opt
+from .options import _LANG_KEY, OutputPath, lang_opt
 
 #: Encodings tried, in order, for a station table (Excel writes UTF-8 with a BOM or GBK).
 TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
@@ -118,7 +118,7 @@ def stations() -> None:
 
 @stations.command("import")
 @click.argument("table", type=click.Path(dir_okay=False, exists=True))
-@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", "folder", required=True, type=OutputPath(folder=True),
               help="Folder to write one station file (<id>.toml) per row into (made if missing).")
 @click.option("--overwrite", is_flag=True, help="Replace station files that exist already.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
@@ -131,7 +131,7 @@ def import_command(table, folder, overwrite, quiet, lang):
     ``confirmed = false`` in the file and said in every result they apply to.
     """
     from ..errors import InputError, OutputError, StationFileError
-    from ..io import atomic_output
+    from ..io import WINDOWS_DEVICE_NAMES, atomic_output
     from ..registry import CLASS_NAMES, RowError, parse_row, station_toml
     from ..station import Station, loads_station
 
@@ -140,6 +140,7 @@ def import_command(table, folder, overwrite, quiet, lang):
     rows = read_table(path)
     made: list[tuple[Path, str, Station]] = []
     first_line_of: dict[str, int] = {}
+    first_id_of: dict[str, str] = {}   # casefolded id -> the id as first given
     existing = _existing_ids(out)
     bad: list[InputError] = []   # every bad row is reported, one line each, before stopping
     for line, cells in rows:
@@ -154,6 +155,13 @@ def import_command(table, folder, overwrite, quiet, lang):
             continue
         if row.id in first_line_of:
             bad.append(row_error("id", "registry_duplicate_id", id=row.id, first=first_line_of[row.id]))
+            continue
+        if row.id.upper() in WINDOWS_DEVICE_NAMES:   # the id names the file: CON.toml is a device on Windows
+            bad.append(row_error("id", "registry_reserved_id", value=row.id, names="CON, PRN, AUX, NUL, COM0-9, LPT0-9"))
+            continue
+        same = first_id_of.setdefault(row.id.casefold(), row.id)
+        if same != row.id:   # ABC.toml and abc.toml: one file where letter case is ignored
+            bad.append(row_error("id", "registry_case_duplicate", id=row.id, other=same, first=first_line_of[same]))
             continue
         first_line_of[row.id] = line
         dest = out / f"{row.id}.toml"

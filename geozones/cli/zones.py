@@ -7,6 +7,7 @@ import click
 from ..core import numbers
 from .options import (
     Number,
+    OutputPath,
     lang_opt,
     max_cells_opt,
     overwrite_opt,
@@ -16,7 +17,7 @@ from .options import (
 
 
 @click.command()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
                    ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")
 @click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the output.")

@@ -35,17 +35,22 @@ from ..errors import InputError
 from .arrow import BBOX_HINT, OutputChunk, bounds_of, covering, regroup, reusable_wkb, to_arrow
 from .atomic import (
     SHAPEFILE_PARTS,
+    WINDOWS_DEVICE_NAMES,
     InputFingerprint,
     Interrupted,
     atomic_output,
     check_interrupted,
     check_output_folder,
+    check_output_path,
     companions,
     critical,
     interrupts_raise,
+    make_temp_folder,
     os_reason,
     refuse_same_files,
+    remove_stale_temporaries,
     same_file,
+    shown_path,
 )
 from .base import DEFAULT_CHUNK_ROWS, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
@@ -59,7 +64,7 @@ from .geoparquet import (
     write_geoparquet,
     write_sorted_geoparquet,
 )
-from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets
+from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets, wkb_bounds
 from .vector import (
     DBF_NAME_BYTES,
     VectorReader,
@@ -85,11 +90,12 @@ __all__ = [
     "write_geoparquet", "write_sorted_geoparquet",
     "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
     "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
-    "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets",
+    "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets", "wkb_bounds",
     # outputs that never destroy anything
     "atomic_output", "refuse_same_files", "same_file", "companions", "InputFingerprint",
     "Interrupted", "interrupts_raise", "check_interrupted", "critical", "check_output_folder",
-    "os_reason", "SHAPEFILE_PARTS",
+    "os_reason", "SHAPEFILE_PARTS", "check_output_path", "shown_path", "make_temp_folder",
+    "remove_stale_temporaries", "WINDOWS_DEVICE_NAMES",
 ]
 
 #: The reader of each input kind (:data:`INPUT_KINDS`; "gdal" for any other extension).

@@ -9,6 +9,17 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   shapefile's sidecars, so ``p.SHP`` writes ``p.shx``, ``p.dbf`` …: the whole set counts). A
   shapefile stands for all its parts (:data:`SHAPEFILE_PARTS`), a GeoPackage for its ``-wal``
   and ``-shm``. Refused even with ``--overwrite``.
+* **Only regular files are replaced** (:func:`check_output_path`, exit 2): an output path
+  that is a folder, a device, a FIFO or a socket (or a link to one), or whose shapefile part
+  or journal is one, is refused whatever ``--overwrite`` says, and so is a name the file
+  system cannot hold (longer than its name limit, a line break or other control character,
+  characters it refuses). The command line checks each output this way before any work
+  (``geozones.cli.options.OutputPath``); :func:`atomic_output` checks again when it starts
+  and just before the final move.
+* **A new output is created exclusively.** Without ``overwrite`` the final move links the
+  file under its name (``os.link``, which fails if anything is there) instead of renaming
+  over it: of two runs writing the same new output, exactly one wins; the other stops with
+  "appeared while this run was writing it" and removes what it had placed.
 * **An output appears whole or not at all.** It is written into a hidden ``.geozones-*``
   folder beside the destination and moved into place when complete. A shapefile's parts are
   put in place so that a crash midway never leaves a set that opens but mixes old and new
@@ -17,6 +28,13 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   set does not open; once it is, every other part is already new). The swap runs with
   SIGINT/SIGTERM/SIGHUP deferred (:func:`critical`), so an interruption lands before or after
   it, never inside.
+* **Temporary folders name their owner** (:func:`make_temp_folder`):
+  ``.geozones-<host>.<boot>.<pid>.*`` (the sort's ``.sort-…`` alike), ``host`` a hash of the
+  host name and PID namespace, ``boot`` the kernel's boot id. One left by a run that died
+  without cleaning up (killed, a crash in a native library) is removed when the next one is
+  made in that folder, once its owner is gone: same host, and another boot or no such
+  process. A live process's folder, another host's and one without an owner in its name
+  are never touched.
 * **Interruptions leave nothing behind.** :func:`interrupts_raise` turns SIGINT, SIGTERM and
   SIGHUP into :class:`Interrupted`, an exception that unwinds like KeyboardInterrupt, so the
   temporary folder is removed by the same ``finally`` as for any failure.
@@ -28,20 +46,27 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import re
 import shutil
 import signal
+import socket
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypedDict
 
+from ..core.text import Key
 from ..errors import GeozonesError, InputError, OutputError
 
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
     "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
+    "check_output_path", "shown_path", "make_temp_folder", "remove_stale_temporaries",
+    "NAME_MAX_BYTES", "PATH_MAX_BYTES", "WINDOWS_DEVICE_NAMES",
 ]
 
 #: The files a shapefile is made of (GDAL writes the first five; the others are indexes and
@@ -238,6 +263,209 @@ def critical() -> Iterator[None]:
             raise Interrupted(pending)
 
 
+# --- what an output may be ---------------------------------------------------------------
+
+#: Bytes a file name may have where the file system does not say (ext4, XFS, APFS, NTFS).
+NAME_MAX_BYTES = 255
+#: Bytes a whole path may have where the system does not say (Linux's PATH_MAX, less one).
+PATH_MAX_BYTES = 4095
+#: What no output name may hold: C0 controls (line breaks, tab, NUL), DEL, NEL and the
+#: Unicode line and paragraph separators (a path must print on one line).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: The message key of each kind of file that is not a regular one.
+_NOT_REGULAR = ((stat.S_ISDIR, "file_kind_folder"), (stat.S_ISCHR, "file_kind_char_device"),
+                (stat.S_ISBLK, "file_kind_block_device"), (stat.S_ISFIFO, "file_kind_fifo"),
+                (stat.S_ISSOCK, "file_kind_socket"))
+#: Names Windows keeps for devices, in any letter case and with any extension (``CON.html``
+#: cannot be opened there, ``NUL.toml`` is nothing): a file made per row never takes one.
+WINDOWS_DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                                  *(f"{d}{n}" for d in ("COM", "LPT") for n in "0123456789¹²³")})
+#: errno values by which a file system refuses a name (not a permission or a full disk).
+_NAME_REFUSED = {errno.EINVAL, errno.EILSEQ, errno.ENAMETOOLONG}
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` as one printable line for a message: control characters and characters that
+    cannot be encoded escaped (``\\n``, ``\\udc80``), the middle of a very long path cut.
+
+    >>> shown_path("a\\nb.gpkg")
+    'a\\\\nb.gpkg'
+    """
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), os.fspath(path))
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 120 else text[:70] + "…" + text[-40:]
+
+
+def _kind_of(mode: int) -> str | None:
+    """The message key naming a file that is not regular, None for a regular file."""
+    return next((key for test, key in _NOT_REGULAR if test(mode)), None)
+
+
+def _limit(path: Path, name: str, default: int) -> int:
+    """``os.pathconf`` of the nearest existing folder up from ``path`` (``PC_NAME_MAX`` …)."""
+    for up in (path, *path.parents):
+        with contextlib.suppress(OSError, ValueError):
+            if up.is_dir():
+                value = os.pathconf(up, name)
+                return value if value and value > 0 else default
+    return default
+
+
+def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = True) -> None:
+    """Refuse an output path geozones must not write, whatever ``--overwrite`` says
+    (:class:`InputError`, exit 2); called before any work.
+
+    A file output must be a regular file or not exist yet: a folder, a character or block
+    device (``/dev/null``), a FIFO or a socket, or a link to one, is refused, and so is one of
+    those standing where its shapefile parts or journals go. A folder output (``folder``)
+    must be a folder or not exist. The name must fit the file system: no line break or other
+    control character, every part at most the file system's name limit in bytes (255), the
+    whole path within ``PATH_MAX``, encodable in the file system's encoding; with ``probe``
+    the name is also created once in a temporary folder beside it, to hear a refusal of its
+    characters (``:`` on a FAT or SMB volume) before any work.
+
+    Parameters
+    ----------
+    dest : str or Path
+        The output's path.
+    folder : bool
+        The output is a folder (reports, station files).
+    probe : bool
+        Create the name once in a temporary folder to test it (when its folder exists).
+
+    Raises
+    ------
+    InputError
+        The path is not a regular file (or not a folder), or its name cannot be written.
+    """
+    text = os.fspath(dest)
+    if _CONTROL.search(text):
+        raise InputError("output_name_control", path=shown_path(text))
+    try:
+        encoded = os.fsencode(text)
+    except UnicodeError:
+        raise InputError("output_name_encoding", path=shown_path(text)) from None
+    path = Path(text)
+    name_max = _limit(path.parent, "PC_NAME_MAX", NAME_MAX_BYTES)
+    for part in path.parts:
+        n = len(os.fsencode(part))
+        if n > name_max:
+            raise InputError("output_name_too_long", path=shown_path(text), n=n, max=name_max)
+    path_max = _limit(path.parent, "PC_PATH_MAX", PATH_MAX_BYTES + 1) - 1
+    if len(encoded) > path_max or len(os.fsencode(os.path.abspath(text))) > path_max:
+        raise InputError("output_path_too_long", path=shown_path(text), n=len(encoded), max=path_max)
+    for p in ([path] if folder else companions(path, existing_only=True) or [path]):
+        try:
+            mode = os.stat(p).st_mode
+        except (OSError, ValueError):
+            continue   # not there (or a dangling link): written as a new file
+        if folder and not stat.S_ISDIR(mode):
+            raise InputError("output_not_folder", path=shown_path(p),
+                             what=Key(_kind_of(mode) or "file_kind_file"))
+        kind = None if folder else _kind_of(mode)
+        if kind is not None:
+            raise InputError("output_not_regular", path=shown_path(p), what=Key(kind))
+    parent = path.parent
+    if probe and parent.is_dir() and not os.path.lexists(path):
+        try:
+            work = make_temp_folder(parent)
+        except OSError:
+            return   # read-only, no permission: said when the output is written (exit 3)
+        try:
+            _probe_name(work / path.name, folder, path)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _probe_name(probe: Path, folder: bool, shown_as: Path) -> None:
+    """Create ``probe`` (a file, or a folder) and remove it: :class:`InputError` when the
+    file system refuses its name; any other error is left to the writing (exit 3)."""
+    try:
+        if folder:
+            os.mkdir(probe)
+            os.rmdir(probe)
+        else:
+            os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.unlink(probe)
+    except OSError as exc:
+        if exc.errno in _NAME_REFUSED:
+            raise InputError("output_name_refused", path=shown_path(shown_as), why=os_reason(exc)) from None
+
+
+# --- temporary folders that name their owner ------------------------------------------------
+
+#: ``.<kind>-<host>.<boot>.<pid>.<random>``: the names :func:`make_temp_folder` makes.
+_OWNED = re.compile(r"^\.(?:geozones|sort)-([0-9a-f]{8})\.([0-9a-f]{8})\.([0-9]{1,10})\.")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "backslashreplace")).hexdigest()[:8]
+
+
+def _host_tag() -> str:
+    """8 hex digits for this host and PID namespace (a container sharing the folder has
+    its own process numbers, so its folders are another host's)."""
+    ns = ""
+    with contextlib.suppress(OSError):
+        ns = str(os.stat("/proc/self/ns/pid").st_ino)
+    return _digest(f"{socket.gethostname()}/{ns}")
+
+
+def _boot_tag() -> str:
+    """8 hex digits of the kernel's boot id (Linux); ``00000000`` where there is none."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            return _digest(fh.read().strip())
+    except OSError:
+        return "0" * 8
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` may exist (another user's counts as alive, and so does any
+    number that is not a process's: only a process known to be gone is judged dead)."""
+    if pid <= 0 or os.name == "nt":   # os.kill(pid, 0) is a Ctrl-C on Windows, not a probe
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Remove the temporary folders in ``folder`` left by runs that are gone (see the module
+    docs); returns those removed. Unreadable folders and errors are passed over in silence:
+    this is tidying, never a reason to fail."""
+    folder = Path(folder)
+    host, boot = _host_tag(), _boot_tag()
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _OWNED.match(entry.name)
+        if m is None or m.group(1) != host:
+            continue
+        if m.group(2) == boot and _alive(int(m.group(3))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(folder / entry.name, ignore_errors=True)
+                removed.append(folder / entry.name)
+    return removed
+
+
+def make_temp_folder(folder: str | Path, kind: str = "geozones") -> Path:
+    """A new hidden folder ``.<kind>-<host>.<boot>.<pid>.<random>`` in ``folder`` (``kind``:
+    ``geozones`` for outputs, ``sort`` for the GeoParquet sort), after removing the ones there
+    whose owner is gone (:func:`remove_stale_temporaries`). OS errors are raised as they are."""
+    remove_stale_temporaries(folder)
+    return Path(tempfile.mkdtemp(prefix=f".{kind}-{_host_tag()}.{_boot_tag()}.{os.getpid()}.", dir=folder))
+
+
 # --- writing ------------------------------------------------------------------------------
 
 def os_reason(exc: BaseException) -> str:
@@ -269,20 +497,60 @@ def _check_folder(dest: Path) -> Path:
     return parent
 
 
-def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path) -> None:
-    """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order)."""
+def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path, overwrite: bool = True) -> None:
+    """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order);
+    without ``overwrite`` each file is linked in exclusively (:func:`_place_new`)."""
     stem_len = len(tmp.name) - len(tmp.suffix)
     produced = sorted(tmpdir.iterdir(), key=lambda p: p.name)
+    if _is_shapefile(dest):
+        produced.sort(key=lambda p: p.suffix.lower() == ".shp")  # the .shp last
+    stem = dest.name[: len(dest.name) - len(dest.suffix)]
+    moves = [(p, parent / (stem + p.name[stem_len:])) for p in produced]
+    for _src, target in moves:   # a special file put there while we worked: still refused
+        check_output_path(target, probe=False)
+    if not overwrite:
+        placed: list[tuple[Path, int]] = []
+        try:
+            for src, target in moves:
+                placed.append((target, _place_new(src, target)))
+        except FileExistsError:
+            for target, ino in placed:   # take back only what this run put there
+                with contextlib.suppress(OSError):
+                    if os.lstat(target).st_ino == ino:
+                        os.unlink(target)
+            raise OutputError("output_appeared", path=str(dest)) from None
+        return
     if _is_shapefile(dest):
         old = companions(dest, existing_only=True)
         old = [p for p in old if _part_stem(p.name)]
         old.sort(key=lambda p: p.suffix.lower() != ".shp")       # the .shp first
         for p in old:
             p.unlink()
-        produced.sort(key=lambda p: p.suffix.lower() == ".shp")  # the .shp last
-    stem = dest.name[: len(dest.name) - len(dest.suffix)]
-    for p in produced:
-        os.replace(p, parent / (stem + p.name[stem_len:]))
+    for src, target in moves:
+        os.replace(src, target)
+
+
+#: errno values of a file system without hard links (FAT, some network shares).
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+
+
+def _place_new(src: Path, target: Path) -> int:
+    """Put ``src`` at ``target`` only if nothing is there (:class:`FileExistsError` else);
+    returns the inode placed. A hard link is atomic: of two runs, one gets the name. Where
+    the file system has no hard links, the name is checked just before the rename."""
+    try:
+        os.link(src, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.replace(src, target)
+        return os.lstat(target).st_ino
+    os.unlink(src)
+    return os.lstat(target).st_ino
 
 
 @contextlib.contextmanager
@@ -290,26 +558,29 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
                   inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a temporary path to write to; move it onto ``dest`` only on success.
 
-    Refuses (exit 3) an output that is one of ``inputs`` (even with ``overwrite``), an
-    existing output without ``overwrite``, and a destination folder that is missing or a
-    file. Any OS error while writing or moving (read-only folder, full disk, permission)
-    becomes one :class:`OutputError` and the temporary folder is removed. Multi-file formats
-    (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
+    Refuses (exit 2) a path that is not a regular file or a name the file system cannot hold
+    (:func:`check_output_path`); refuses (exit 3) an output that is one of ``inputs`` (even
+    with ``overwrite``), an existing output without ``overwrite``, and a destination folder
+    that is missing or a file. Without ``overwrite`` the output is created exclusively: if
+    the name was taken while this run worked, :class:`OutputError` ("appeared") and nothing
+    is replaced. Any OS error while writing or moving (read-only folder, full disk,
+    permission) becomes one :class:`OutputError` and the temporary folder is removed.
+    Multi-file formats (a shapefile's .shx, .dbf, .prj, .cpg) move with the named file.
     """
     dest = Path(dest)
+    check_output_path(dest, probe=False)   # the name is probed in the temporary folder below
     refuse_same_files([dest], inputs)
-    if not overwrite and (dest.exists() or (_is_shapefile(dest)
-                                            and companions(dest, existing_only=True))):
+    if not overwrite and (os.path.lexists(dest) or (_is_shapefile(dest)
+                                                    and companions(dest, existing_only=True))):
         raise OutputError("output_exists", path=str(dest))
-    if dest.is_dir():
-        raise OutputError("output_is_folder", path=str(dest))
     parent = _check_folder(dest)
     try:
-        tmpdir = Path(tempfile.mkdtemp(prefix=".geozones-", dir=parent))
+        tmpdir = make_temp_folder(parent)
     except OSError as exc:
         raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     try:
         tmp = tmpdir / dest.name
+        _probe_name(tmp, False, dest)
         try:
             yield tmp
         except GeozonesError:
@@ -321,7 +592,9 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         check_interrupted()   # never commit after a signal
         try:
             with critical():
-                _commit(tmpdir, tmp, dest, parent)
+                _commit(tmpdir, tmp, dest, parent, overwrite)
+        except GeozonesError:
+            raise
         except OSError as exc:
             raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     finally:

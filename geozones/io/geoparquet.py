@@ -66,8 +66,17 @@ class GeoParquetReader(Reader):
         self.layer_name = self.path.stem
         self.encoding = "utf-8"
 
+    @property
+    def geometry_column(self) -> str:
+        """The name of the WKB geometry column in :meth:`arrow_batches`."""
+        return self._geom_col
+
+    def arrow_batches(self):
+        """Every row, as the Arrow batches :meth:`chunks` splits (the covering left out)."""
+        yield from self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read)
+
     def chunks(self):
-        for batch in self._pq.iter_batches(batch_size=self.chunk_size, columns=self._columns_read):
+        for batch in self.arrow_batches():
             yield split_wkb(batch, self._geom_col, self.read_geometries)
 
     def chunks_in(self, start: int, stop: int, csv_bytes: tuple[int, int] | None = None):
@@ -183,7 +192,9 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
     """GeoParquet 1.1 (as :func:`write_geoparquet`) with the rows ordered along a Hilbert
     curve over the output's extent, in row groups of ``row_group_rows``, and a ``gz_row``
     column holding each row's input position (0-based, as the run summary numbers rows):
-    sorting the file by ``gz_row`` gives back the input order.
+    sorting the file by ``gz_row`` gives back the input order. Batches that carry ``gz_row``
+    come in that order already (sorted before screening, :mod:`geozones.batch.sort`) and
+    are written as they come.
 
     Memory is bounded by about ``bucket_rows`` rows whatever the file's size: an external
     bucket sort, all in a temporary folder beside ``path``. Each bucket holds a range of the
@@ -202,14 +213,20 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
       row appended to its bucket; only a range holding more than ``bucket_rows`` rows (many
       parcels on one spot) makes a larger bucket.
     """
-    import tempfile
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from .atomic import make_temp_folder
+
+    if "gz_row" in schema.names:   # sorted before screening: written as they come
+        i = schema.get_field_index("gz_row")
+        out_schema = _geo_schema(_without_bbox(schema.remove(i)), crs, geometry_type, [schema.field(i)])
+        with pq.ParquetWriter(path, out_schema, use_dictionary=_dictionary_columns(out_schema)) as writer:
+            _write_in_groups(writer, _with_covering(batches, out_schema), out_schema, row_group_rows)
+        return
     out_schema = _geo_schema(_without_bbox(schema), crs, geometry_type, [pa.field("gz_row", pa.int64())])
     spill_schema = out_schema.remove_metadata()
-    work = Path(tempfile.mkdtemp(prefix=".sort-", dir=path.parent))
+    work = make_temp_folder(path.parent, "sort")   # its owner in its name: removed once the owner is gone
 
     def numbered():
         """``(rows with gz_row and the covering column, bounds (n, 4))`` per batch."""
@@ -227,6 +244,16 @@ def write_sorted_geoparquet(path: Path, schema, crs, batches, geometry_type: str
                              row_group_rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _with_covering(batches, schema):
+    """Tables of ``batches`` (their covering hint and ``gz_row`` last) in the column order of
+    ``schema``: ``gz_row`` before the covering."""
+    import pyarrow as pa
+
+    for batch in batches:
+        batch, bbox, _b = _take_bbox(batch)
+        yield pa.Table.from_batches([pa.RecordBatch.from_arrays([*batch.columns, bbox], names=schema.names)])
 
 
 def _write_in_groups(writer, tables, schema, group_rows: int) -> None:

@@ -140,7 +140,7 @@ def test_heightlimit_dem_prohibited_stays_zero_and_clamps(tmp_path, frame):
 
 # --- size bombs (issue 23, D) ----------------------------------------------------------------
 
-def test_a_raster_of_4e13_cells_is_refused_before_any_work(tmp_path, frame):
+def test_a_raster_of_4e14_cells_is_refused_before_any_work(tmp_path, frame):
     """--extent 1000 km at 0.1 m: 2·10⁷ cells a side. Refused at once, naming the inputs and
     the limit; nothing written (not even the scratch folder)."""
     import time

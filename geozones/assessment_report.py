@@ -429,11 +429,8 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
 
     from .check import DEFAULT_CRS, check
     from .core.coords import from_frame, parse_crs, to_frame
-    from .errors import InputError
     from .io import read_footprint
 
-    if height is not None and not (height >= 0 and height != float("inf")):
-        raise InputError("height_invalid", value=height)
     if isinstance(footprint, str):
         geom, geom_crs, notes = read_footprint(footprint, crs)
     else:

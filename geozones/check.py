@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import shapely
 
+from .core import numbers
 from .core.coords import crs_label, parse_crs, remember
 from .core.engine import Assessment, Zones, assess_local, assess_proposals
 from .core.pilot import PilotArea
@@ -158,6 +159,9 @@ class StationNetwork:
 
         if not stations:
             raise InputError("stations_none")
+        # a NaN reach would reach no station: every row a pass (issue 23)
+        numbers.checked(sun_reach_m, "sun_reach_m", numbers.SUN_REACH_M)
+        numbers.checked(storey_height_m, "storey_height_m", numbers.STOREY_HEIGHT_M)
         self.stations: tuple[Station, ...] = tuple(stations)
         self.pilots: tuple[PilotArea, ...] = load_pilots() if pilots is None else tuple(pilots)
         self.storey_height_m_option = storey_height_m
@@ -401,12 +405,15 @@ def assess(
 
     Row data never fails the batch: a row whose geometry, coordinates, kind, height, use,
     storeys or width cannot be used is not assessed (verdict None) and ``problems[i]`` holds
-    the :class:`~geozones.errors.InputError` that says why.
+    the :class:`~geozones.errors.InputError` that says why. One number given for every row
+    (``height=10``) is an argument, not row data: NaN, ±inf or a value out of range
+    (:mod:`geozones.core.numbers`) raises, naming it.
 
     Raises
     ------
     InputError
-        A ``crs`` that contradicts the GeoSeries' own.
+        A ``crs`` that contradicts the GeoSeries' own; one ``height``, ``floors`` or ``width``
+        for every row that is NaN, ±inf or out of range (a ``ValueError`` naming it).
     TypeError
         A positional argument after the geometries that is no kind (``assess(gs, 10)``:
         write ``height=10``).
@@ -424,6 +431,7 @@ def assess(
     height = _deprecated("height", "height_m", height, height_m, 4)
     floors = _deprecated("floors", "storeys", floors, storeys, 4)
     width = _deprecated("width", "width_m", width, width_m, 4)
+    _arguments(height=height, floors=floors, width=width, scalars_only=True)
     zones = zones if zones is not None else ZoneSet.shared(station)
     arr, crs = _geometry_input(geoms, crs)
     dem_obj, z_field = _dem(dem, zones.station, field_elevation)
@@ -431,6 +439,21 @@ def assess(
                         kind=kind, height_m=height, floors=floors, use=use, dem=dem_obj,
                         field_elevation_m=z_field, width_m=width, api=True)
     return Results.of(assess_proposals(zones, p))
+
+
+#: The bounds of the API's number arguments (:mod:`geozones.core.numbers`), the command line's.
+_BOUNDS = {"height": numbers.HEIGHT_M, "floors": numbers.FLOORS, "width": numbers.WIDTH_M}
+
+
+def _arguments(*, scalars_only: bool = False, **given: Any) -> None:
+    """Refuse a number argument that is NaN, ±inf or out of range, naming it (an
+    :class:`InputError`, a ``ValueError``); None means not given. With ``scalars_only``
+    (:func:`assess`) arrays are row data, where NaN means unknown: only a single value is
+    an argument."""
+    for arg, value in given.items():
+        if value is None or isinstance(value, str) or (scalars_only and np.ndim(value) != 0):
+            continue
+        numbers.checked(value.item() if isinstance(value, np.ndarray | np.generic) else value, arg, _BOUNDS[arg])
 
 
 def _dem(dem: Any, station: Station, source: str) -> tuple[Any, float | None]:
@@ -609,6 +632,7 @@ def check(
     height = _deprecated("height", "height_m", height, height_m, 4)
     floors = _deprecated("floors", "storeys", floors, storeys, 4)
     width = _deprecated("width", "width_m", width, width_m, 4)
+    _arguments(height=height, floors=floors, width=width)
     if hasattr(geometry, "crs") and hasattr(geometry, "__len__"):  # GeoSeries / GeoDataFrame
         what = "GeoDataFrame" if hasattr(geometry, "columns") else "GeoSeries"
         if len(geometry) != 1:
@@ -833,6 +857,7 @@ def check_stations(
     from .core.network import govern, lonlat_bounds, reach_m
     from .text import pilot_assumptions, pilot_summary
 
+    _arguments(height=height, floors=floors, width=width)
     net = network
     crs_obj = parse_crs(DEFAULT_CRS if crs is None else crs)
     geom = _one_geometry(geometry)
@@ -948,6 +973,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     from .screen import ScreenOptions, screen_chunk
 
     height = _deprecated("height", "height_m", height, _UNSET if height_m is None else height_m)
+    _arguments(height=height)
+    numbers.checked(storey_height_m, "storey_height_m", numbers.STOREY_HEIGHT_M)
     default_kind = normalize_kind(kind) if kind is not None else "building"
     if default_kind is None:
         raise InputError("kind_unknown", kind=str(kind), choices=", ".join(KINDS))

@@ -104,7 +104,8 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
                       extent_m: float = 3000.0, crs=None, dem=None, mode: str = "field",
                       field_elevation_m: float | None = None, kind: str = "building",
                       block_rows: int = 256, overwrite: bool = False,
-                      progress: Callable[[int, int], None] | None = None) -> dict:
+                      progress: Callable[[int, int], None] | None = None,
+                      max_cells: int | None = None) -> dict:
     """Write the permitted-height raster: a Cloud Optimized GeoTIFF (GDAL's COG driver: tiled,
     DEFLATE-compressed float32 with overviews), band described with its meaning and unit "m".
 
@@ -141,6 +142,9 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
         Replace an existing ``path``.
     progress : callable, optional
         ``progress(rows_done, rows)`` after each block.
+    max_cells : int, optional
+        Refuse a grid of more cells, before anything is computed or written (default:
+        :func:`geozones.core.limits.limits`, 50 million unless ``GEOZONES_MAX_CELLS`` says).
 
     Returns
     -------
@@ -150,8 +154,10 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
     """
     from rasterio.transform import from_origin
 
+    from .core.limits import limits
     from .io import atomic_output
 
+    n = limits(max_cells=max_cells).check_cells(extent_m, resolution_m)   # a size bomb: before any work
     if mode != "field" and dem is None:
         from .errors import InputError
 
@@ -164,7 +170,6 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
 
         c = transform_geoms(np.array([shapely.Point(0, 0)], dtype=object), frame.crs, target, False)[0]
         x0, y0 = c.x - extent_m, c.y + extent_m
-    n = int(np.ceil(2 * extent_m / resolution_m))
     transform = from_origin(x0, y0, resolution_m, resolution_m)
     profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=target.to_wkt(),
                    transform=transform, nodata=NODATA, tiled=True, blockxsize=256, blockysize=256,

@@ -11,6 +11,9 @@ from .text import zone_name
 
 __all__ = ["zone_layer", "height_steps"]
 
+#: Cells of the ``height_steps`` grid evaluated at once (the rest of the grid is int32 bands).
+_BLOCK_CELLS = 1 << 20
+
 
 def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
                sector_radius_m: float = 5000.0, pilots=()) -> gpd.GeoDataFrame:
@@ -73,7 +76,7 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
 
 def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float = 3000.0,
                  resolution_m: float = 5.0, kind: str = "building", crs="EPSG:4326",
-                 lang: str = "en") -> gpd.GeoDataFrame:
+                 lang: str = "en", max_cells: int | None = None) -> gpd.GeoDataFrame:
     """The permitted height as vector polygons in ``step_m`` bands, for GIS users.
 
     Each cell of a ``resolution_m`` grid (``2 * extent_m`` wide, station frame) gets the
@@ -102,6 +105,10 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
         The layer's CRS.
     lang : {"en", "zh"}
         Language of ``name``.
+    max_cells : int, optional
+        Refuse a grid of more cells, before anything is computed (default:
+        :func:`geozones.core.limits.limits`, 50 million unless ``GEOZONES_MAX_CELLS`` says;
+        the grid takes about 10 bytes a cell).
 
     Returns
     -------
@@ -120,17 +127,21 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     import shapely
     from affine import Affine
 
+    from .core.limits import limits
     from .heightlimit import permitted_height_at
     from .text import t
 
-    n = int(np.ceil(2 * extent_m / resolution_m))
+    n = limits(max_cells=max_cells).check_cells(extent_m, resolution_m)   # a size bomb: before any work
     centres = -extent_m + (np.arange(n) + 0.5) * resolution_m
-    gx, gy = np.meshgrid(centres, centres[::-1])
-    limit = permitted_height_at(frame, gx, gy, kind)
-    band = np.full(limit.shape, -2, dtype=np.int32)
-    finite = ~np.isnan(limit)
-    band[finite] = np.floor(limit[finite] / step_m).astype(np.int32)
-    band[finite & (limit <= 0)] = -1
+    band = np.full((n, n), -2, dtype=np.int32)
+    block = max(1, _BLOCK_CELLS // n)   # rows evaluated at once: the grid is held as int32 only
+    for r0 in range(0, n, block):
+        gx, gy = np.meshgrid(centres, centres[::-1][r0:r0 + block])
+        limit = permitted_height_at(frame, gx, gy, kind)
+        part = band[r0:r0 + block]
+        finite = ~np.isnan(limit)
+        part[finite] = np.floor(limit[finite] / step_m).astype(np.int32)
+        part[finite & (limit <= 0)] = -1
     transform = Affine(resolution_m, 0, -extent_m, 0, -resolution_m, extent_m)
     parts: dict[int, list] = {}
     for geom, value in rasterio.features.shapes(band, mask=band > -2, transform=transform):

@@ -10,7 +10,6 @@ A further pilot area is a new ``data/pilots/<id>.toml`` with its boundary file.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .core.numbers import STOREY_HEIGHT_M, Bounds
 from .core.pilot import PilotArea, geodesic_area_km2, low_rise_share, storeys_from_height, with_boundary
 from .core.rules import Rule, parse_rule
 from .core.text import Text
@@ -211,14 +211,12 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
                 raise StationFileError("pilot_unknown_key", path=p, field=table + key,
                                        known=", ".join(sorted(known)))
 
-    def num(key: str, low: float = 0.0, high: float | None = None) -> float:
-        v = t.get(key)
-        if (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
-                or not v > low or (high is not None and not v <= high)):
-            rng = f"in ({low:g}, {high:g}]" if high is not None else f"> {low:g}"
-            raise StationFileError("pilot_field", path=p, field=f"[pilot].{key}",
-                                   expected=f"a finite number {rng}")
-        return float(v)
+    def num(key: str, high: float | None = None, bounds: Bounds | None = None) -> float:
+        bounds = bounds or Bounds(0.0, high, min_open=True)   # every number of [pilot] is > 0
+        v = bounds.number(t.get(key))
+        if v is None:
+            raise StationFileError("pilot_field", path=p, field=f"[pilot].{key}", expected=bounds.expected())
+        return v
 
     def text(key: str) -> str:
         v = t.get(key)
@@ -227,9 +225,8 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
         return v
 
     ref = t.get("reference_lonlat")
-    if not (isinstance(ref, list) and len(ref) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ref)
-            and -180 <= ref[0] <= 180 and -90 <= ref[1] <= 90):
+    if not (isinstance(ref, list) and len(ref) == 2 and Bounds(-180.0, 180.0).problem(ref[0]) is None
+            and Bounds(-90.0, 90.0).problem(ref[1]) is None):
         raise StationFileError("pilot_field", path=p, field="[pilot].reference_lonlat",
                                expected="[longitude, latitude] in WGS84 degrees")
     rows = doc.get("rules")
@@ -252,8 +249,8 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
         boundary_source=desc, provisional=provisional, area_km2=num("area_km2"),
         area_warn_fraction=num("area_warn_fraction", high=1.0),
         reference_lonlat=(float(ref[0]), float(ref[1])),
-        reference_name=text("reference_name"), storey_height_m=num("storey_height_m"),
-        low_rise_storeys=int(num("low_rise_storeys")),
+        reference_name=text("reference_name"), storey_height_m=num("storey_height_m", bounds=STOREY_HEIGHT_M),
+        low_rise_storeys=int(num("low_rise_storeys", bounds=Bounds(1, integer=True))),
         low_rise_share_target=num("low_rise_share_target", high=1.0),
         rules=tuple(parse_rule(r, i, area=pid, path=p) for i, r in enumerate(rows)),
         source=str(t.get("source", "")),

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from .core.numbers import Bounds
+
 __all__ = ["CLASSES", "CLASS_ALIASES", "CLASS_NAMES", "COLUMNS", "COLUMN_ALIASES", "REQUIRED_COLUMNS",
            "StationRow", "RowError", "normalize_class", "normalize_header", "parse_row", "class_rules",
            "class_zones",
@@ -153,8 +155,9 @@ def _number(row: Mapping[str, str], column: str, low: float, high: float, *,
         value = float(text)
     except ValueError:
         raise RowError(column, "registry_not_number", value=text) from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise RowError(column, "registry_range", value=text, low=f"{low:g}", high=f"{high:g}")
+    bounds = Bounds(low, high)
+    if bounds.problem(value) is not None:
+        raise RowError(column, "registry_range", value=text, range=bounds.interval())
     return value
 
 

@@ -24,8 +24,10 @@ import pandas as pd
 from .batch.settings import DEFAULT_CHUNK_ROWS, ENGINES, Settings
 from .batch.sort import SORTS
 from .check import StationNetwork, ZoneSet
+from .core import numbers
 from .core.arrays import NONE, is_none
 from .core.coords import parse_crs
+from .core.numbers import checked
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
 from .errors import InputError, OutputError
@@ -93,6 +95,11 @@ class ScreenOptions:
     #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
     #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
     long_rows: bool = False
+
+    def __post_init__(self) -> None:
+        # the numbers given, refused here when NaN, infinite or out of range (the options' bounds)
+        checked(self.storey_height_m, "storey_height_m", numbers.STOREY_HEIGHT_M)
+        checked(self.default_height_m, "default_height_m", numbers.HEIGHT_M)
 
 
 @dataclass
@@ -653,6 +660,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     from .batch.summary import finish
     from .batch.write import output_files, write_output
 
+    checked(chunk_size, "chunk_size", numbers.CHUNK_ROWS)
+    checked(workers, "workers", numbers.WORKERS)
     if settings is None:
         settings = Settings(chunk_rows=DEFAULT_CHUNK_ROWS if chunk_size is None else chunk_size,
                             engine=engine, workers=workers, scheduler=scheduler)

@@ -11,13 +11,14 @@ of the Jiangxian plan, CRSs derived from the longitude, no storey height).
 
 from __future__ import annotations
 
-import math
+import os
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .core.numbers import STOREY_HEIGHT_M, Bounds
 from .core.rules import DEFAULT_TOLERANCE_M, parse_rule
 from .core.station import ZONE_IDS, Station
 from .core.text import Text
@@ -58,13 +59,13 @@ def _table(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 def _num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
          high: float | None = None) -> float:
-    value = table.get(key)
-    if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and (low is None or value >= low) and (high is None or value <= high)):
-        return float(value)
-    rng = f" in [{low}, {high}]" if low is not None and high is not None else (
-        f" ≥ {low}" if low is not None else "")
-    raise StationFileError("station_field", field=f"[{name}].{key}", expected="a finite number" + rng)
+    """A number of the file: finite, ``low`` ≤ x ≤ ``high`` (:class:`~geozones.core.numbers.Bounds`,
+    the check every number a user gives goes through)."""
+    bounds = Bounds(low, high)
+    value = bounds.number(table.get(key))
+    if value is not None:
+        return value
+    raise StationFileError("station_field", field=f"[{name}].{key}", expected=bounds.expected())
 
 
 def _opt_num(table: Mapping[str, Any], name: str, key: str, *, low: float | None = None,
@@ -84,9 +85,13 @@ def _str(table: Mapping[str, Any], name: str, key: str, default: str | None = No
 
 def read_toml(path: Path, kind: str = "station") -> dict[str, Any]:
     """A zone-set file (``kind`` "station" or "pilot") as a dict; a missing or malformed file
-    gets a :class:`~geozones.errors.StationFileError` naming it and its kind."""
+    gets a :class:`~geozones.errors.StationFileError` naming it and its kind, and a file past
+    :attr:`~geozones.core.limits.Limits.max_file_mb` is refused before it is read."""
+    from .core.limits import limits
+
     try:
         with open(path, "rb") as fh:
+            limits().check_file(os.fstat(fh.fileno()).st_size, str(path), f"file_{kind}")
             return tomllib.load(fh)
     except (FileNotFoundError, IsADirectoryError):
         raise StationFileError(f"{kind}_missing", path=str(path)) from None
@@ -313,6 +318,7 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         zone_names={} if v1 else _names(zones),
         zone_articles=_articles(zones, v1),
         crs_candidates=tuple(candidates),
-        storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=0.5, high=20.0),
+        storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=STOREY_HEIGHT_M.min,
+                                 high=STOREY_HEIGHT_M.max),
         schema=str(schema),
     )

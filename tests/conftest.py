@@ -10,6 +10,7 @@ sun sectors, east (azimuth 90°) is inside the sunrise sector.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -113,3 +114,54 @@ def imported_stations(folder, table: str):
     res = CliRunner().invoke(main, ["stations", "import", str(folder / "t.csv"), "-o", str(folder / "st")])
     assert res.exit_code == 0, res.output
     return folder / "st"
+
+
+def number_paths(doc, path=()):
+    """The key paths of every number in a parsed TOML document (``("rules", 3, "ratio")``)."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from number_paths(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from number_paths(v, (*path, i))
+    elif isinstance(doc, int | float) and not isinstance(doc, bool):
+        yield path
+
+
+def with_value(doc, path, value):
+    """A deep copy of ``doc`` with the value at ``path`` replaced."""
+    import copy
+
+    out = copy.deepcopy(doc)
+    node = out
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return out
+
+
+def toml_text(doc) -> str:
+    """A parsed TOML document written back (tables as ``[name]``, everything below them
+    inline; ``nan`` and ``inf`` as TOML spells them): enough for the test files here."""
+    import json
+
+    def key(k):
+        return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float) and not math.isfinite(v):
+            return "nan" if v != v else ("inf" if v > 0 else "-inf")
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return "{" + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + "}"
+
+    top = [f"{key(k)} = {value(v)}" for k, v in doc.items() if not isinstance(v, dict)]
+    tables = [f"[{key(k)}]\n" + "\n".join(f"{key(kk)} = {value(vv)}" for kk, vv in v.items())
+              for k, v in doc.items() if isinstance(v, dict)]
+    return "\n".join(top) + "\n\n" + "\n\n".join(tables) + "\n"

@@ -75,6 +75,15 @@ def _curve_wkb():
     return struct.pack("<BII", 1, 10, 1) + ring
 
 
+def many_arcs_wkt(arcs: int, d: float = 1e-3) -> str:
+    """A CIRCULARSTRING of ``arcs`` arcs ``d``° wide, eastwards from (LON0, LAT0), each bulging
+    ``d / 4``: a sweep of 4 · atan(1/2) = 106.26°, so 27 chords of at most 4° each, and the whole
+    ``27 · arcs + 1`` vertices once made straight (a size bomb for ``arcs`` past 37,037 at the
+    default limit of 1,000,000, in about 1.6 MB of WKT)."""
+    pts = [f"{LON0 + i * d!r} {LAT0}, {LON0 + (i + 0.5) * d!r} {LAT0 + d / 4!r}" for i in range(arcs)]
+    return f"CIRCULARSTRING ({', '.join(pts)}, {LON0 + arcs * d!r} {LAT0})"
+
+
 coord = st.floats(min_value=-0.02, max_value=0.02, allow_nan=False)
 special = st.sampled_from([float("nan"), float("inf"), 1e300, -1e300, 0.0])
 vertex = st.tuples(coord, coord) | st.tuples(special, coord)

@@ -125,7 +125,10 @@ def test_width_spelling_matches_check(frame):
         b = geozones.assess(gdf.geometry, kind="road", width_m=10.0)
     assert a.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
     assert b.measurements.distance_m[0] == pytest.approx(40.0, abs=0.01)
-    assert geozones.assess(gdf.geometry, kind="road", width=-1.0).problems[0] is not None
+    # one value for every row is an argument: refused, naming it (an array's values are row data)
+    with pytest.raises(ValueError, match="width -1.0"):
+        geozones.assess(gdf.geometry, kind="road", width=-1.0)
+    assert geozones.assess(gdf.geometry, kind="road", width=[-1.0]).problems[0] is not None
 
 
 # --- one argument order (issue 22, item 7) ---------------------------------------------------
@@ -209,3 +212,94 @@ def test_old_module_aliases_are_gone(old):
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(f"geozones.{old}")
     assert importlib.import_module(f"geozones.core.{old}") is not None
+
+
+# --- numbers that are not numbers (issue 23, D, item 7) --------------------------------------
+
+def _number_arguments():
+    """(callable, argument) for every float or int argument of the API, read from the
+    signatures (a new one cannot escape); results (``*Result``) are records, not inputs."""
+    import inspect
+
+    import geozones.api
+
+    out = []
+    for name in geozones.api.__all__:
+        obj = getattr(geozones.api, name)
+        if name.endswith("Result"):
+            continue
+        fn = obj.__init__ if inspect.isclass(obj) else obj
+        for p in inspect.signature(fn).parameters.values():
+            if re.fullmatch(r"(float|int)( \| None)?", str(p.annotation)):
+                out.append((name, p.name))
+    # assess takes one value or one per row (``Any``): its single values are arguments too
+    return out + [("assess", "height"), ("assess", "floors"), ("assess", "width")]
+
+
+NUMBER_ARGUMENTS = _number_arguments()
+
+
+def test_the_walk_finds_the_number_arguments():
+    assert {("check", "height"), ("check", "floors"), ("check", "width"), ("check_stations", "height"),
+            ("assess_frame", "height"), ("assess_frame", "storey_height_m"), ("screen_file", "chunk_size"),
+            ("screen_file", "workers"), ("ZoneSet", "storey_height_m"), ("StationNetwork", "sun_reach_m"),
+            ("StationNetwork", "storey_height_m")} <= set(NUMBER_ARGUMENTS)
+
+
+def _call(name, arg, value, tmp_path):
+    from geozones.check import StationNetwork, ZoneSet
+    from geozones.screen import ScreenOptions
+    from geozones.station import load_station
+
+    point = "POINT (111.5745 35.5054)"
+    if name == "ZoneSet":
+        return ZoneSet(**{arg: value})
+    if name == "StationNetwork":
+        return StationNetwork([load_station()], **{arg: value})
+    if name == "check_stations":
+        return geozones.check_stations(point, network=StationNetwork([load_station()]), **{arg: value})
+    if name == "assess":
+        return geozones.assess([point, point], **{arg: value})
+    if name == "assess_frame":
+        gdf = gpd.GeoDataFrame({"h": [1.0]}, geometry=gpd.GeoSeries.from_wkt([point]), crs=4326)
+        return geozones.assess_frame(gdf, **{arg: value})
+    if name == "screen_file":
+        return geozones.screen_file(ROOT / "data" / "sample" / "parcels.gpkg", tmp_path / "out.gpkg",
+                                    zones=ZoneSet(), opts=ScreenOptions(), **{arg: value})
+    return getattr(geozones, name)(point, **{arg: value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), np.float64("nan")])
+@pytest.mark.parametrize("name, arg", NUMBER_ARGUMENTS, ids=[f"{n}-{a}" for n, a in NUMBER_ARGUMENTS])
+def test_every_number_argument_refuses_nan_and_infinities_naming_it(name, arg, value, tmp_path):
+    with pytest.raises(ValueError) as err:
+        _call(name, arg, value, tmp_path)
+    assert isinstance(err.value, InputError)   # one line on the command line, exit 2
+    assert str(err.value).startswith(f"{arg} {float(value)}: must be a ")
+    assert not (tmp_path / "out.gpkg").exists()
+
+
+def test_a_nan_sun_reach_never_turns_a_review_into_a_pass():
+    """7.16 km east of the fence, in the sunrise sector, height unknown: H ≤ D × tan 5° may
+    be exceeded, so the station's review stands out to the reach (10 km by default). A reach
+    that reaches nothing (5 km here) gives a pass: a NaN one did too, silently."""
+    from geozones.check import StationNetwork
+    from geozones.station import load_station
+
+    site = "POINT (111.65 35.5054)"
+    st = load_station()
+    r = geozones.check_stations(site, network=StationNetwork([st]))
+    assert (r.verdict, r.stations) == ("review", ["jiangxian"]) and r.governing.in_sun_sector
+    assert 7000 < r.governing.distance_m < 7300
+    assert geozones.check_stations(site, network=StationNetwork([st], sun_reach_m=5000)).verdict == "pass"
+    with pytest.raises(ValueError, match="sun_reach_m nan"):
+        StationNetwork([st], sun_reach_m=float("nan"))
+
+
+def test_an_array_keeps_nan_as_unknown_and_a_single_value_is_checked():
+    a = geozones.assess(["POINT (111.5745 35.5054)"] * 2, height=[10.0, np.nan])
+    assert a.verdict.tolist() == ["pass", "review"]        # NaN in an array: unknown height
+    with pytest.raises(ValueError, match=re.escape("height 10001.0: must be a finite number with 0 ≤ x ≤ 10000")):
+        geozones.assess(["POINT (111.5745 35.5054)"], height=10001.0)
+    with pytest.raises(ValueError, match="floors 2.5: must be a whole number"):
+        geozones.check("POINT (111.5745 35.5054)", floors=2.5)

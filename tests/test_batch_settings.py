@@ -18,7 +18,7 @@ def test_from_the_environment():
     assert s.processes == default_processes() and s.chunk_rows == 50 and s.arrow_pool == "jemalloc"
     assert Settings.from_environ({"GEOZONES_THREADS": "1"}).processes == 1
     assert Settings.from_environ({"GEOZONES_THREADS": "3"}).processes == 3
-    assert Settings.from_environ({"GEOZONES_THREADS": "x"}).processes == default_processes()
+    assert Settings.from_environ({"GEOZONES_THREADS": "0"}).processes == default_processes()
     assert Settings.from_environ({"GEOZONES_PROCESSES": "no", "GEOZONES_THREADS": "4"}).processes == 1
     assert Settings.from_environ({"ARROW_DEFAULT_MEMORY_POOL": "system"}).arrow_pool is None
     assert Settings.from_environ({"GEOZONES_THREADS": "1"}, processes=2).processes == 2   # options win
@@ -38,7 +38,7 @@ def test_the_commands_default_chunk_is_the_librarys():
     from geozones.cli import main
 
     text = " ".join(CliRunner().invoke(main, ["screen", "--help"]).output.split())
-    assert f"bounded by this). [default: {DEFAULT_CHUNK_ROWS};" in text
+    assert f"bounded by this). [default: {DEFAULT_CHUNK_ROWS}]" in text
 
 
 def test_no_environment_variable_is_read_or_set_below_the_edge():
@@ -64,3 +64,19 @@ def test_projecting_many_coordinates_starts_no_thread_and_no_fork_hook():
             "print(threading.active_count(), sum(str(m).startswith('geozones') for m in hooks))\n")
     got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert got.stdout.split() == ["1", "0"], got.stderr[-500:]
+
+
+@pytest.mark.parametrize("text", ["x", "nan", "2.5", "-1", "1000000000"])
+def test_a_thread_count_that_is_no_count_is_refused_naming_it(text):
+    """issue 23, D: GEOZONES_THREADS=1e9 would have forked 10⁹ processes; 'x' was ignored."""
+    from geozones.errors import InputError
+
+    with pytest.raises(InputError, match=f"^GEOZONES_THREADS {text}: must be a whole number with 0 ≤ x ≤ 512$"):
+        Settings.from_environ({"GEOZONES_THREADS": text})
+
+
+@pytest.mark.parametrize("given, name", [({"chunk_rows": 0}, "chunk_rows"), ({"chunk_rows": float("nan")}, "chunk_rows"),
+                                         ({"processes": 10**6}, "processes"), ({"workers": 0}, "workers")])
+def test_settings_refuse_numbers_out_of_range(given, name):
+    with pytest.raises(ValueError, match=f"^{name} "):
+        Settings(**given)

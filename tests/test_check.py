@@ -136,3 +136,11 @@ def test_zone_set_takes_frame_and_storey_height_by_name_only(station):
     with pytest.raises(TypeError):
         StationNetwork([station], (), 3.0)  # type: ignore[misc]
     assert ZoneSet(station, (), storey_height_m=2.5).storey_height_m == 2.5
+
+def test_assess_a_curve_past_the_vertex_limit_is_that_rows_problem(zones):
+    """issue 23, D: one curved row that would become 1,026,001 vertices; the others assessed."""
+    from geometries import many_arcs_wkt
+
+    a = assess(["POINT (111.5745 35.5054)", many_arcs_wkt(38_000)], kind="building", height=5.0, zones=zones)
+    assert a.verdict[0] == "pass" and a.verdict[1] is None
+    assert str(a.problems[1]).startswith("the curved geometry would become 1,026,001 vertices")

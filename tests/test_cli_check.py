@@ -402,3 +402,28 @@ def test_cli_warns_and_checks(tmp_path, pinglu):
     assert "warning: pilot boundary" in res.stderr and "21.13 km²" in res.stderr
     out = json.loads(res.stdout)
     assert out["pilot"]["verdict"] == "review" and out["pilot"]["provisional_boundary"] is False
+
+
+def test_a_footprint_past_the_vertex_limit_is_one_line(runner):
+    """issue 23, D: a curve of 1,026,001 vertices once made straight, refused at once."""
+    import time
+
+    from geometries import many_arcs_wkt
+
+    start = time.perf_counter()
+    res = runner.invoke(main, ["check", "--footprint", many_arcs_wkt(38_000), "--height", "5"])
+    assert time.perf_counter() - start < 1.0
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert res.output.strip() == ("error: the curved geometry would become 1,026,001 vertices when made straight, more "
+                                  "than the limit of 1,000,000 (GEOZONES_MAX_VERTICES)")
+
+
+def test_check_a_dxf_size_bomb_is_one_line(runner, tmp_path):
+    """A DXF circle of radius 10¹⁴ (issue 23, D; the estimate: tests/test_io_dxf.py)."""
+    doc = ezdxf.new("R2010")
+    doc.modelspace().add_circle((551_804.0, 3_930_659.0), radius=1e14)
+    path = tmp_path / "bomb.dxf"
+    doc.saveas(path)
+    res = runner.invoke(main, ["check", "--footprint", str(path), "--crs", "EPSG:4546"])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert "would become about 268,435,457 vertices" in res.output and "limit of 1,000,000" in res.output

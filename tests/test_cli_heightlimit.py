@@ -75,3 +75,26 @@ def test_cli_heightlimit_dem_without_mode_warns(tmp_path, plane_dem):
                                                     "--dem", str(plane_dem), "--extent", "100"])
     assert res.exit_code == 0, res.output
     assert "--dem is not used with --mode field" in res.stderr and "--mode ground" in res.stderr
+
+
+def test_a_size_bomb_is_one_line_at_once(tmp_path):
+    """heightlimit --extent 100 km --resolution 0.1 m asks for 4·10¹² cells: refused before any
+    work with one line naming the inputs and the limit (issue 23, D); --max-cells raises it."""
+    import time
+
+    out = tmp_path / "h.tif"
+    start = time.perf_counter()
+    res = CliRunner().invoke(main, ["heightlimit", "-o", str(out), "--extent", "100000", "--resolution", "0.1"])
+    assert time.perf_counter() - start < 1.0
+    assert res.exit_code == 2
+    assert res.output.strip() == (
+        "error: --extent 100000 m at --resolution 0.1 m makes 2,000,000 × 2,000,000 = 4,000,000,000,000 cells, "
+        "more than the limit of 50,000,000 (--max-cells or GEOZONES_MAX_CELLS): give a coarser --resolution or "
+        "a smaller --extent, or raise the limit")
+    assert not out.exists()
+    res = CliRunner().invoke(main, ["heightlimit", "-o", str(out), "--extent", "50", "--resolution", "1",
+                                    "--max-cells", "9999", "-q"])
+    assert res.exit_code == 2 and "100 × 100 = 10,000 cells, more than the limit of 9,999" in res.output
+    res = CliRunner().invoke(main, ["heightlimit", "-o", str(out), "--extent", "50", "--resolution", "1",
+                                    "--max-cells", "10000", "-q"])
+    assert res.exit_code == 0 and out.exists()

@@ -192,3 +192,25 @@ def test_table_text_stays_a_value_in_the_station_file(tmp_path, runner):
                            "position_source", "position_source_zh", "position_is_default", "rules_incomplete"}
         assert (st["latitude_deg"], st["longitude_deg"], st["elevation_m"]) == (35.3, 111.2, 700.0)
     assert load_stations(out)[0].name.en in texts   # and geozones loads it
+
+def test_a_3_gb_table_is_refused_before_it_is_read(tmp_path, runner):
+    """A size bomb (issue 23, D): one line naming the table and the limit, at once, nothing
+    read (a sparse file: no disk used) and nothing written."""
+    import time
+
+    table = tmp_path / "stations.csv"
+    with open(table, "wb") as fh:
+        fh.truncate(3 * 10**9)
+    start = time.perf_counter()
+    res = runner.invoke(main, ["stations", "import", str(table), "-o", str(tmp_path / "o")])
+    assert time.perf_counter() - start < 1.0
+    assert res.exit_code == 2
+    assert res.output.strip() == (f"error: station table {table} is 3,000 MB, more than the limit of 64 MB for a file "
+                                  "read whole (GEOZONES_MAX_FILE_MB): check it is the right file, or raise the limit")
+    assert not (tmp_path / "o").exists()
+    # the limit is a setting (GEOZONES_MAX_FILE_MB): set to 10 bytes, a 70-byte table is refused too
+    small = tmp_path / "small.csv"
+    small.write_text(HEADER + "a,A,,35.0,111.0,600,basic,,,,\n", encoding="utf-8")
+    res = runner.invoke(main, ["stations", "import", str(small), "-o", str(tmp_path / "o")],
+                        env={"GEOZONES_MAX_FILE_MB": "0.00001"})
+    assert res.exit_code == 2 and "more than the limit of 1e-05 MB" in res.output

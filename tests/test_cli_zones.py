@@ -94,3 +94,17 @@ def test_zones_formats(runner, tmp_path, ext):
     assert res.exit_code == 0, res.output
     assert len(read_output(out)) == 7
     assert not list(tmp_path.glob(".geozones-*"))  # no temporary left behind
+
+
+def test_zones_steps_size_bomb_is_one_line_at_once(tmp_path):
+    """A grid of 1.6·10¹¹ cells (issue 23, D): one line, exit 2, nothing written."""
+    import time
+
+    out = tmp_path / "s.gpkg"
+    start = time.perf_counter()
+    res = CliRunner().invoke(main, ["zones", "-o", str(out), "--steps", "10", "--extent", "100000",
+                                    "--resolution", "0.5"])
+    assert time.perf_counter() - start < 1.0
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert "400,000 × 400,000 = 160,000,000,000 cells, more than the limit of 50,000,000" in res.output
+    assert not out.exists()

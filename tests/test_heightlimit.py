@@ -136,3 +136,34 @@ def test_heightlimit_dem_prohibited_stays_zero_and_clamps(tmp_path, frame):
                 zero_ground = stats["zero"]
             else:
                 assert stats["zero"] == zero_ground  # the same cells counted in both modes
+
+
+# --- size bombs (issue 23, D) ----------------------------------------------------------------
+
+def test_a_raster_of_4e14_cells_is_refused_before_any_work(tmp_path, frame):
+    """--extent 1000 km at 0.1 m: 2·10⁷ cells a side. Refused at once, naming the inputs and
+    the limit; nothing written (not even the scratch folder)."""
+    import time
+
+    from geozones.errors import InputError
+
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        write_heightlimit(tmp_path / "h.tif", frame, resolution_m=0.1, extent_m=1e6)
+    assert time.perf_counter() - start < 1.0
+    assert str(err.value).startswith("--extent 1e+06 m at --resolution 0.1 m makes 20,000,000 × 20,000,000 = "
+                                     "400,000,000,000,000 cells, more than the limit of 50,000,000 (--max-cells")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cell_limit_is_stated_and_can_be_set(tmp_path, frame):
+    # 2 × 100 m / 2 m = 100 cells a side: 10,000 cells
+    with pytest.raises(ValueError, match="100 × 100 = 10,000 cells, more than the limit of 9,999"):
+        write_heightlimit(tmp_path / "h.tif", frame, resolution_m=2.0, extent_m=100.0, max_cells=9999)
+    stats = write_heightlimit(tmp_path / "h.tif", frame, resolution_m=2.0, extent_m=100.0, max_cells=10_000)
+    assert (stats["size"], stats["cells"]) == (100, 10_000)
+    from geozones.core.limits import MAX_CELLS, using
+
+    assert MAX_CELLS == 50_000_000
+    with using(max_cells=9999), pytest.raises(ValueError, match="limit of 9,999"):
+        write_heightlimit(tmp_path / "g.tif", frame, resolution_m=2.0, extent_m=100.0)

@@ -1,6 +1,8 @@
 """DXF drawings in: closed polylines are footprints, open ones lines, the rest counted out."""
 
 
+import math
+
 import ezdxf
 import numpy as np
 import pytest
@@ -95,3 +97,37 @@ def test_a_dxf_needs_a_crs(tmp_path):
     doc.saveas(path)
     with pytest.raises(InputError, match="CRS|crs"):
         open_reader(path)
+
+
+def test_a_circle_of_radius_1e14_is_refused_before_it_is_flattened(tmp_path, frame):
+    """Flattened to 1 cm chords a circle of radius 10¹⁴ is about π / √(2 · 0.01 / 10¹⁴) = 2.2·10⁸
+    vertices (issue 23, D): refused at once, naming the file, the entity and the limit."""
+    import time
+
+    from geozones.core.limits import using
+    from geozones.errors import InputError
+
+    doc = ezdxf.new("R2010")
+    msp = doc.modelspace()
+    x, y = _cgcs(frame, square_north(300.0))[0]
+    msp.add_lwpolyline(_cgcs(frame, square_north(300.0))[:-1], close=True)
+    tank = msp.add_circle((x, y), radius=1e14)
+    path = tmp_path / "bomb.dxf"
+    doc.saveas(path)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        read_dxf(path)
+    assert time.perf_counter() - start < 1.0
+    text = str(err.value)
+    assert text.startswith(f"DXF {path}: CIRCLE {tank.dxf.handle} would become about 268,435,457 vertices when "
+                           "flattened to 0.01 drawing units, more than the limit of 1,000,000 (GEOZONES_MAX_VERTICES)")
+    assert "(2e+14 units)" in text
+    assert 268_435_457 > math.pi / math.sqrt(2 * 0.01 / 1e14)   # the estimate errs on the safe side
+    # a tank of radius 10 m is 129 vertices; the limit is a setting
+    tank.dxf.radius = 10.0
+    doc.saveas(path)
+    gdf, counts = read_dxf(path)
+    assert counts.polygons == 2 and shapely.get_num_coordinates(gdf.geometry.values[1]) == 129
+    with using(max_vertices=128), pytest.raises(InputError, match="about 129 vertices"):
+        read_dxf(path)
+

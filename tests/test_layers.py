@@ -31,3 +31,30 @@ def test_height_steps_north_of_the_field_follow_d_over_ten(frame):
     assert not band.contains(shapely.Point(0, 12.5 + 250)) and not band.contains(shapely.Point(0, 12.5 + 60))
     nothing = steps[(steps["from_m"] == 0) & (steps["to_m"] == 0)].union_all()
     assert nothing.contains(shapely.Point(0, 12.5 + 25))           # inside 50 m nothing may stand
+
+
+def test_a_steps_grid_past_the_cell_limit_is_refused_before_any_work(frame):
+    """zones --steps over 100 km at 0.5 m: 1.6·10¹¹ cells (issue 23, D)."""
+    import time
+
+    from geozones.errors import InputError
+
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="400,000 × 400,000 = 160,000,000,000 cells, more than the limit of 50,000,000"):
+        height_steps(frame, 10.0, extent_m=100_000.0, resolution_m=0.5)
+    assert time.perf_counter() - start < 1.0
+    with pytest.raises(InputError, match="limit of 99"):
+        height_steps(frame, 10.0, extent_m=20.0, resolution_m=4.0, max_cells=99)   # 10 × 10 cells
+    assert len(height_steps(frame, 10.0, extent_m=20.0, resolution_m=4.0, max_cells=100)) >= 1
+
+
+def test_height_steps_in_blocks_equal_one_grid(frame, monkeypatch):
+    """The grid is evaluated in blocks of rows; a block of 7 rows gives the same bands as one
+    block (the layer is the same whatever the block)."""
+    import geozones.layers as layers
+
+    whole = height_steps(frame, 10.0, extent_m=300.0, resolution_m=10.0)
+    monkeypatch.setattr(layers, "_BLOCK_CELLS", 7 * 60)
+    blocks = height_steps(frame, 10.0, extent_m=300.0, resolution_m=10.0)
+    assert whole[["from_m", "to_m"]].values.tolist() == blocks[["from_m", "to_m"]].values.tolist()
+    assert all(a.equals(b) for a, b in zip(whole.geometry, blocks.geometry))

@@ -254,3 +254,42 @@ def test_pilot_syntax_error_names_pilot_file(tmp_path):
     p = _pilot(tmp_path, "area_km2 = 21.13", "area_km2 = = 21.13")
     with pytest.raises(StationFileError, match="^pilot file .* is not valid TOML"):
         load_pilot(p)
+
+
+def _pilot_numbers():
+    import tomllib
+
+    from conftest import number_paths
+
+    doc = tomllib.loads(PILOT)
+    return doc, list(number_paths(doc))
+
+
+_PILOT_DOC, PILOT_NUMBERS = _pilot_numbers()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("path", PILOT_NUMBERS, ids=[".".join(map(str, p)) for p in PILOT_NUMBERS])
+def test_every_number_of_a_pilot_file_refuses_nan_and_infinities(tmp_path, path, value):
+    """Generated from the numbers the shipped pilot file holds (issue 23, D): each, made NaN
+    or infinite, is refused when the file is read, naming the file and the key."""
+    from conftest import toml_text, with_value
+
+    p = _pilot(tmp_path, "", "")
+    p.write_text(toml_text(with_value(_PILOT_DOC, path, value)), encoding="utf-8")
+    with pytest.raises(StationFileError) as err:
+        load_pilot(p)
+    key = next(k for k in reversed(path) if isinstance(k, str))
+    assert str(err.value).startswith(f"pilot file {p}: field ") and key in str(err.value)
+
+
+def test_a_pilot_file_of_3_gb_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    p = tmp_path / "pilot.toml"
+    with open(p, "wb") as fh:   # sparse: no disk used
+        fh.truncate(3 * 10**9)
+    start = time.perf_counter()
+    with pytest.raises(InputError, match=re.escape(f"pilot file {p} is 3,000 MB, more than the limit of 64 MB")):
+        load_pilot(p)
+    assert time.perf_counter() - start < 1.0

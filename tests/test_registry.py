@@ -158,3 +158,41 @@ def test_class_rules_are_the_documented_table():
     assert rows["general"]["height_ratio"]["ratio"] == 0.125
     assert rows["basic"]["height_ratio"]["quote_zh"].startswith("在国家基本气象站观测场周边 1000 米")
     assert all(r["note"] == "assume_unconfirmed" for r in rows["general"].values())
+
+
+# --- numbers that are not numbers (issue 23, D) ----------------------------------------------
+
+_ROW = {"id": "g", "name": "G", "lat": "35.6", "lon": "111.8", "elevation": "800", "class": "general",
+        "field_size": "25", "field_rotation": "10", "prevailing_wind": "315", "cma_id": "53999"}
+
+
+def _number_columns():
+    """The columns read as numbers: those where text that is no number is refused as such."""
+    from geozones import registry
+
+    out = []
+    for column in registry.COLUMNS:
+        try:
+            registry.parse_row({**_ROW, column: "abc"}, "t.csv")
+        except registry.RowError as exc:
+            if exc.key == "registry_not_number":
+                out.append(column)
+    return out
+
+
+NUMBER_COLUMNS = _number_columns()
+
+
+def test_the_number_columns():
+    assert NUMBER_COLUMNS == ["lat", "lon", "elevation", "field_size", "field_rotation", "prevailing_wind", "cma_id"]
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999"])
+@pytest.mark.parametrize("column", NUMBER_COLUMNS)
+def test_every_number_column_refuses_nan_and_infinities(column, value):
+    from geozones import registry
+
+    assert registry.parse_row(_ROW, "t.csv").lat == 35.6
+    with pytest.raises(registry.RowError) as err:
+        registry.parse_row({**_ROW, column: value}, "t.csv")
+    assert err.value.column == column and err.value.key in ("registry_range", "registry_not_number")

@@ -485,3 +485,39 @@ def test_user_gz_column_never_dropped(tmp_path, frame):
     res = _screen(path, tmp_path, "--replace-gz")
     assert res.exit_code == 0, res.output
     assert list(read_output(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]
+
+
+def test_screen_a_row_past_the_vertex_limit_is_that_rows_error(tmp_path, zones):
+    """A curved row that would become more vertices than the limit (issue 23, D) is an error
+    row saying so, in a CSV (WKT) and in a GeoPackage (a curve blob); the other rows are screened."""
+    from geometries import many_arcs_wkt
+
+    from geozones.core.limits import using
+
+    good = shapely.box(111.58, 35.51, 111.5805, 35.5105)
+    bomb = many_arcs_wkt(100)   # 2,701 vertices, 110 m long
+    csv = tmp_path / "arcs.csv"
+    pd.DataFrame({"name": ["a", "arcs", "c"], "wkt": [good.wkt, bomb, good.wkt]}).to_csv(csv, index=False)
+    with using(max_vertices=2700):
+        s = screen_file(csv, tmp_path / "o.gpkg", zones=zones, wkt_column="wkt", opts=ScreenOptions(default_height_m=5.0))
+    got = read_output(tmp_path / "o.gpkg")
+    assert s.rows == 3 and s.error_rows == 1
+    assert list(got["gz_verdict"]) == ["pass", "error", "pass"]
+    assert got["gz_status"][1] == ("error: the curved geometry would become 2,701 vertices when made straight, more "
+                                   "than the limit of 2,700 (GEOZONES_MAX_VERTICES)")
+    path = tmp_path / "arcs.gpkg"
+    gpd.GeoDataFrame({"name": ["a", "arcs", "c"]}, geometry=[good] * 3, crs=4326).to_file(path, SPATIAL_INDEX="NO")
+    with sqlite3.connect(path) as db:   # the arcs as a curve blob in row 2
+        blob = b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + _wkb_of(bomb)
+        db.execute("UPDATE arcs SET geom = ? WHERE name = 'arcs'", (blob,))
+    with using(max_vertices=2700):
+        screen_file(path, tmp_path / "p.gpkg", zones=zones, opts=ScreenOptions(default_height_m=5.0))
+    got = read_output(tmp_path / "p.gpkg")
+    assert list(got["gz_verdict"]) == ["pass", "error", "pass"] and "2,701 vertices" in got["gz_status"][1]
+
+
+def _wkb_of(circularstring_wkt: str) -> bytes:
+    """ISO WKB (type 8, CircularString) of a CIRCULARSTRING's WKT."""
+    nums = [float(v) for v in circularstring_wkt[circularstring_wkt.index("(") + 1:-1].replace(",", " ").split()]
+    pts = list(zip(nums[::2], nums[1::2]))
+    return struct.pack("<BII", 1, 8, len(pts)) + b"".join(struct.pack("<dd", *p) for p in pts)

@@ -291,3 +291,63 @@ def test_load_stations_folder(tmp_path):
     empty.mkdir()
     with pytest.raises(StationFileError, match="holds no station file"):
         load_stations(empty)
+
+
+# --- numbers that are not numbers, and size bombs (issue 23, D) -----------------------------
+
+def _numbers_of(path):
+    import tomllib
+
+    from conftest import number_paths
+
+    doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return doc, list(number_paths(doc))
+
+
+_SHIPPED_DOC, _SHIPPED_NUMBERS = _numbers_of(default_station_path())
+_ROTATED = Path(__file__).parent / "data" / "rotated_station.toml"   # has the wind and storey keys
+_ROTATED_DOC, _ROTATED_NUMBERS = _numbers_of(_ROTATED)
+STATION_NUMBERS = [(_SHIPPED_DOC, p) for p in _SHIPPED_NUMBERS] + [
+    (_ROTATED_DOC, p) for p in _ROTATED_NUMBERS if p not in _SHIPPED_NUMBERS]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("doc, path", STATION_NUMBERS, ids=[".".join(map(str, p)) for _, p in STATION_NUMBERS])
+def test_every_number_of_a_station_file_refuses_nan_and_infinities(tmp_path, doc, path, value):
+    """Generated from the numbers the shipped files hold: each, made NaN or infinite, is
+    refused when the file is read, naming the file and the key."""
+    from conftest import toml_text, with_value
+
+    p = _write(tmp_path, toml_text(with_value(doc, path, value)))
+    with pytest.raises(StationFileError) as err:
+        load_station(p)
+    text = str(err.value)
+    assert text.startswith(f"station file {p}: field ") and str(path[-1]) in text
+
+
+def test_a_station_file_of_3_gb_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    from geozones.errors import InputError
+
+    p = tmp_path / "huge.toml"
+    with open(p, "wb") as fh:   # sparse: no disk used
+        fh.truncate(3 * 10**9)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        load_station(p)
+    assert time.perf_counter() - start < 1.0
+    assert str(err.value) == (f"station file {p} is 3,000 MB, more than the limit of 64 MB for a file read whole "
+                              "(GEOZONES_MAX_FILE_MB): check it is the right file, or raise the limit")
+
+
+def test_the_file_limit_can_be_set(tmp_path):
+    from geozones.core.limits import using
+    from geozones.errors import InputError
+
+    p = _write(tmp_path, SHIPPED)
+    size = p.stat().st_size   # about 20 kB
+    with using(max_file_mb=size / 1e6 * 0.99), pytest.raises(InputError, match="more than the limit"):
+        load_station(p)
+    with using(max_file_mb=size / 1e6):
+        assert load_station(p).id == "jiangxian"

@@ -202,10 +202,10 @@ def test_messages_are_package_data():
 
 def test_a_key_parameter_carries_its_own_numbers():
     """The core names what a field must be by key and numbers; the words come from here."""
-    assert t("station_field", "en", path="s.toml", field="ratio", expected=Key("expect_number_at_least", low="0")) == (
-        "station file s.toml: field ratio must be a number ≥ 0; fix that field")
-    assert t("station_field", "zh", path="s.toml", field="ratio", expected=Key("expect_number_at_least", low="0")) == (
-        "站点文件 s.toml：字段 ratio 应为 不小于 0 的数，请修改该字段")
+    assert t("station_field", "en", path="s.toml", field="ratio", expected=Key("expect_finite", range="x ≥ 0")) == (
+        "station file s.toml: field ratio must be a finite number with x ≥ 0; fix that field")
+    assert t("station_field", "zh", path="s.toml", field="ratio", expected=Key("expect_finite", range="x ≥ 0")) == (
+        "站点文件 s.toml：字段 ratio 应为 满足 x ≥ 0 的有限数，请修改该字段")
 
 
 def test_core_errors_read_in_chinese_without_english_words():
@@ -219,8 +219,8 @@ def test_core_errors_read_in_chinese_without_english_words():
                article="Art. 13 (1)", quote_zh="…", quote_en="…")
     with pytest.raises(StationFileError) as err:
         parse_rule(row, 2, {"general": 2000.0})
-    assert str(err.value) == "station file ?: field rules[2] (r).ratio must be a number > 0; fix that field"
-    assert err.value.localized("zh") == "站点文件 ?：字段 rules[2] (r).ratio 应为 大于 0 的数，请修改该字段"
+    assert str(err.value) == "station file ?: field rules[2] (r).ratio must be a finite number with x > 0; fix that field"
+    assert err.value.localized("zh") == "站点文件 ?：字段 rules[2] (r).ratio 应为 满足 x > 0 的有限数，请修改该字段"
     a = geozones.assess(np.array(["POINT (111.5745 35.5054)", "POLYGON((1 2, 3"], dtype=object), kind="building", height=10)
     assert str(a.problems[1]).startswith("row 1: 'POLYGON((1 2, 3' is neither WKT nor an existing file")
     assert a.problems[1].localized("zh").startswith("第 1 行：“POLYGON((1 2, 3”既不是 WKT")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "PROCESS_MIN_ROWS", "ENGINES", "Settings", "default_processes"]
 
+from ..core import numbers
+from ..core.numbers import checked, parse_number
 from ..io.base import DEFAULT_CHUNK_ROWS  # rows per chunk unless told (--chunk-size)
 
 #: Rows from which a local run screens in worker processes (fewer: in this process, where
@@ -56,16 +58,23 @@ class Settings:
     scheduler: str | None = None
     arrow_pool: str | None = None
 
+    def __post_init__(self) -> None:
+        # NaN, fractions and size bombs (10⁹ worker processes) refused, naming the setting
+        checked(self.chunk_rows, "chunk_rows", numbers.CHUNK_ROWS)
+        checked(self.processes, "processes", numbers.WORKERS)
+        checked(self.workers, "workers", numbers.WORKERS)
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], **given) -> Settings:
         """The settings of a command-line run: ``given`` (from the options), the worker
         processes from ``GEOZONES_THREADS`` (a count; default: one per core, at most 8) unless
         ``GEOZONES_PROCESSES`` is 0/false/no (then one: everything in this process), and
-        Arrow's jemalloc pool unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses one."""
-        try:
-            n = int(environ.get("GEOZONES_THREADS", "0"))
-        except ValueError:
-            n = 0
+        Arrow's jemalloc pool unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses one. A
+        ``GEOZONES_THREADS`` that is no whole number from 0 to 512 is refused, naming it."""
+        text = environ.get("GEOZONES_THREADS", "").strip() or "0"
+        n = parse_number(text, numbers.THREADS)
+        if n is None or numbers.THREADS.problem(n) is not None:
+            raise numbers.THREADS.error("GEOZONES_THREADS", text)
         processes = n if n > 0 else default_processes()
         if environ.get("GEOZONES_PROCESSES", "1").lower() in _OFF:
             processes = 1

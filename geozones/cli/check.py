@@ -49,8 +49,6 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     from ..report import format_check
     from ..text import t
 
-    if height is not None and not (height >= 0 and height != float("inf")):
-        raise InputError("height_invalid", value=height)
     if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
         geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
     else:

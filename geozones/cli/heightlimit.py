@@ -6,15 +6,18 @@ import sys
 
 import click
 
+from ..core import numbers
 from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
 from ..text import t
 from .options import (
+    Number,
     OutputPath,
     _kind,
     dem_opt,
     field_elev_opt,
     lang_opt,
+    max_cells_opt,
     overwrite_opt,
     station_opt,
     warn,
@@ -23,9 +26,9 @@ from .options import (
 
 @click.command()
 @click.option("-o", "--output", required=True, type=OutputPath(), help="GeoTIFF to write.")
-@click.option("--resolution", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+@click.option("--resolution", type=Number(min=0.1, max=10_000), default=5.0, show_default=True,
               help="Cell size [m].")
-@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+@click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,
               help="Half-width of the square grid around the field [m].")
 @click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
               "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")
@@ -38,11 +41,12 @@ from .options import (
 @click.option("--kind", default="building", show_default=True, callback=_kind,
               help="Kind whose limit to map (" + ", ".join(sorted(HEIGHT_KINDS)) + ").")
 @station_opt
+@max_cells_opt
 @overwrite_opt
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @lang_opt
 def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
-                station, overwrite, quiet, lang):
+                station, max_cells, overwrite, quiet, lang):
     """Write the permitted height as a Cloud Optimized GeoTIFF (nodata: no limit)."""
     from ..core.zones import StationFrame
     from ..heightlimit import write_heightlimit
@@ -66,7 +70,7 @@ def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elev
         stats = write_heightlimit(output, StationFrame(station), resolution_m=resolution,
                                   extent_m=extent, crs=crs, dem=dem_obj, mode=mode,
                                   field_elevation_m=z_field, kind=kind, overwrite=overwrite,
-                                  progress=progress)
+                                  progress=progress, max_cells=max_cells)
     finally:
         if bar is not None:
             bar.render_finish()

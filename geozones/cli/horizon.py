@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ..core import numbers
 from .options import (
     STDOUT,
+    Number,
     OutputPath,
     dem_opt,
     field_elev_opt,
@@ -26,9 +28,9 @@ from .options import (
               help="Height column [m] (default: gz_height_m, height, HEIGHT or 高度, if present).")
 @dem_opt
 @field_elev_opt
-@click.option("--eye-height", type=float, default=0.0, show_default=True,
+@click.option("--eye-height", type=Number(numbers.EYE_HEIGHT_M), default=0.0, show_default=True,
               help="Viewpoint height above the field ground [m].")
-@click.option("--terrain-radius", type=click.FloatRange(min=10), default=5000.0, show_default=True,
+@click.option("--terrain-radius", type=Number(numbers.TERRAIN_RADIUS_M), default=5000.0, show_default=True,
               help="How far to look for terrain obstruction [m].")
 @click.option("-o", "--output", required=True, type=OutputPath(),
               help="The diagram (.png or .svg).")

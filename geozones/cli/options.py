@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import click
 
+from ..core import numbers
 from ..core.coords import AXIS_ORDERS
 from ..core.kinds import KINDS, normalize_kind
+from ..core.limits import MAX_CELLS
+from ..core.numbers import Bounds, parse_number
 from ..errors import GeozonesError
 from ..terrain import FIELD_ELEVATION_SOURCES
 from ..text import LANGS, t
@@ -20,10 +23,15 @@ class _Group(click.Group):
     """Turns library errors into a one-line message and a non-zero exit, no traceback."""
 
     def invoke(self, ctx: click.Context):
+        import os
+
+        from ..core.limits import Limits, using
         from ..io import Interrupted, interrupts_raise
 
         try:
-            with interrupts_raise():   # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n
+            # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n; the GEOZONES_MAX_* limits
+            # read here, at the edge, once
+            with interrupts_raise(), using(Limits.from_environ(os.environ)):
                 return super().invoke(ctx)
         except GeozonesError as exc:
             lang = ctx.meta.get(_LANG_KEY, "en")
@@ -91,6 +99,46 @@ def known_inputs(ctx: click.Context) -> list[str]:
 def warn(ctx: click.Context, message: str) -> None:
     """A warning line on stderr, in the command's language."""
     click.echo(f"{t('word_warning', ctx.meta.get(_LANG_KEY, 'en'))}: {message}", err=True)
+
+
+class NumberError(click.BadParameter):
+    """A number option refused while the command line is parsed: one line (the library's
+    errors read the same), exit 2."""
+
+    def show(self, file=None) -> None:
+        lang = self.ctx.meta.get(_LANG_KEY, "en") if self.ctx is not None else "en"
+        click.echo(f"{t('word_error', lang)}: {self.message}", err=True)
+
+
+class Number(click.ParamType):
+    """The type of every numeric option of every command: a finite number (NaN and ±inf are
+    refused) within stated bounds, each closed or open, whole where ``integer``; the bounds
+    show in ``--help`` as the option's metavar (``0.5≤X≤20``, ``1≤N≤512``, ``X>0``). The
+    check is :class:`geozones.core.numbers.Bounds`, the one the API and the file readers use.
+
+    ``Number(numbers.HEIGHT_M)`` takes a named quantity; ``Number(min=0.1, max=1e4)`` states
+    bounds of its own. A test walks every command's options and requires this type of each
+    number option.
+    """
+
+    def __init__(self, bounds: Bounds | None = None, *, min: float | None = None, max: float | None = None,
+                 min_open: bool = False, max_open: bool = False, integer: bool = False) -> None:
+        self.bounds = bounds if bounds is not None else Bounds(min, max, min_open, max_open, integer)
+        self.name = "integer" if self.bounds.integer else "float"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.bounds.interval().replace("x", "N" if self.bounds.integer else "X").replace(" ", "")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number: float | int | None = value  # a default
+        else:
+            number = parse_number(str(value), self.bounds)
+        if number is None or self.bounds.problem(number) is not None:
+            name = max(param.opts, key=len) if param is not None and param.opts else "value"
+            lang = ctx.meta.get(_LANG_KEY, "en") if ctx is not None else "en"
+            raise NumberError(self.bounds.error(name, str(value).strip()).localized(lang), ctx=ctx, param=param)
+        return int(number) if self.bounds.integer else float(number)
 
 
 def _set_lang(ctx: click.Context, _param, value: str) -> str:
@@ -177,7 +225,7 @@ stations_opt = click.option(
          "station and all in reach. Excludes --station.",
 )
 sun_reach_opt = click.option(
-    "--sun-reach", "sun_reach", type=click.FloatRange(min=0), default=None,
+    "--sun-reach", "sun_reach", type=Number(numbers.SUN_REACH_M), default=None,
     help="With --stations: distance from the fence [m] out to which each station's sun-sector "
          "limit (H ≤ D × tan angle, the angle of its sun_sector rule) is evaluated for rows of unknown "
          "height (default 10000: the limit there is taller than any structure in China); a known "
@@ -202,9 +250,14 @@ field_elev_opt = click.option(
     "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
     help="Field elevation from the DEM at the field centre (same datum) or the station file.")
 storey_opt = click.option(
-    "--storey-height", type=click.FloatRange(min=0.5, max=20), default=None,
+    "--storey-height", type=Number(numbers.STOREY_HEIGHT_M), default=None,
     help="Storey height [m], to estimate storeys from height and height from storeys "
          "(default: the station file's [buildings].storey_height_m).",
+)
+max_cells_opt = click.option(
+    "--max-cells", type=Number(min=1, max=10**15, integer=True), default=None,
+    help=f"Refuse a grid of more cells than this, before any work (default {MAX_CELLS:,}, or the "
+         "GEOZONES_MAX_CELLS variable; docs: 'Exit codes and safety', Limits).",
 )
 _pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
@@ -237,7 +290,7 @@ def proposal_opts(f):
         click.option("--footprint", required=True,
                      help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
                           "(DXF needs --crs)."),
-        click.option("--height", type=float, default=None,
+        click.option("--height", type=Number(numbers.HEIGHT_M), default=None,
                      help="Height of the top above the observation-field ground [m]."),
         click.option("--kind", default="building", show_default=True, callback=_kind,
                      help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names "
@@ -245,9 +298,9 @@ def proposal_opts(f):
         click.option("--use", default=None, callback=_use,
                      help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
                           "Default: residential for buildings, stated in the output."),
-        click.option("--floors", type=click.IntRange(min=1), default=None,
+        click.option("--floors", type=Number(numbers.FLOORS), default=None,
                      help="Storeys (pilot-area rules); default: height ÷ storey height, rounded."),
-        click.option("--width", type=click.FloatRange(min=0), default=None,
+        click.option("--width", type=Number(numbers.WIDTH_M), default=None,
                      help="Width of a line proposal [m] (road/railway subgrade, river): measured from "
                           "its edges, half the width either side. Without it a line is measured as drawn."),
     )):

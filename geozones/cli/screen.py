@@ -9,10 +9,12 @@ import click
 
 from ..batch.settings import DEFAULT_CHUNK_ROWS, ENGINES
 from ..batch.sort import SORTS
+from ..core import numbers
 from .map import write_map
 from .options import (
     STDOUT,
     GroupedCommand,
+    Number,
     OutputPath,
     _kind,
     _use,
@@ -48,7 +50,7 @@ from .options import (
 @click.option("--height-field", default=None, help="Column with height above field ground [m].")
 @click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
 @storey_opt
-@click.option("--default-height", type=click.FloatRange(min=0), default=None,
+@click.option("--default-height", type=Number(numbers.HEIGHT_M), default=None,
               help="Height for rows without one [m] (default: none; the row's status says so).")
 @click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
 @click.option("--default-kind", default="building", show_default=True, callback=_kind,
@@ -70,7 +72,7 @@ from .options import (
 @click.option("--report", "report_path", type=OutputPath(stdout=True), default=None,
               help="Also write the summary as .csv or .json; - prints it as JSON on standard output "
                    "instead of the summary text.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
+@click.option("--chunk-size", type=Number(numbers.CHUNK_ROWS), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows per chunk (memory is bounded by this).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--map", "map_path", type=OutputPath(), default=None,
@@ -89,7 +91,7 @@ from .options import (
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="local: this process; dask: parts of the input screened by dask.distributed workers "
                    "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=Number(numbers.WORKERS), default=None,
               help="--engine dask without --scheduler: worker processes of the local cluster (default: one per core).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "

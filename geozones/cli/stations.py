@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import click
@@ -16,10 +17,13 @@ TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
 
 
 def _decode(path: Path) -> str:
+    from ..core.limits import limits
     from ..errors import InputError, first_line
 
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:   # a size bomb is refused before it is read
+            limits().check_file(os.fstat(fh.fileno()).st_size, str(path), "file_table")
+            data = fh.read()
     except OSError as exc:
         raise InputError("registry_read", path=str(path), why=first_line(exc)) from None
     first_error = None
@@ -91,15 +95,16 @@ def _t(key: str, **params: object) -> str:
 def _existing_ids(folder: Path) -> dict[str, Path]:
     """``[station].id`` of every station file already in ``folder`` (unreadable ones skipped:
     they are not ours to judge here)."""
-    import tomllib
+    from ..errors import InputError
+    from ..station import read_toml
 
     out: dict[str, Path] = {}
     if not folder.is_dir():
         return out
     for f in sorted(folder.glob("*.toml")):
-        try:
-            sid = tomllib.loads(f.read_text(encoding="utf-8")).get("station", {}).get("id")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        try:  # read as station files are (a file past the size limit is not read)
+            sid = read_toml(f).get("station", {}).get("id")
+        except (OSError, InputError, AttributeError):
             continue
         if isinstance(sid, str):
             out[sid] = f

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ..core import numbers
 from .options import (
+    Number,
     OutputPath,
     lang_opt,
+    max_cells_opt,
     overwrite_opt,
     pilot_opt,
     station_opt,
@@ -18,20 +21,21 @@ from .options import (
               help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
                    ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")
 @click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the output.")
-@click.option("--sector-radius", type=click.FloatRange(min=1.0), default=5000.0, show_default=True,
+@click.option("--sector-radius", type=Number(numbers.SECTOR_RADIUS_M), default=5000.0, show_default=True,
               help="Radius to draw the sun sectors to [m] (the rule itself has no distance limit).")
-@click.option("--steps", type=click.FloatRange(min=0.5), default=None,
+@click.option("--steps", type=Number(numbers.STEP_M), default=None,
               help="Instead of the zones, write the permitted height (building) as polygons in "
                    "bands of this many metres, e.g. --steps 10 (stricter in the sun sectors).")
-@click.option("--extent", type=click.FloatRange(min=10), default=3000.0, show_default=True,
+@click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,
               help="--steps: half-width of the square around the field [m].")
-@click.option("--resolution", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+@click.option("--resolution", type=Number(min=0.5, max=10_000), default=5.0, show_default=True,
               help="--steps: grid cell the bands are traced on [m] (edges within one cell).")
+@max_cells_opt
 @station_opt
 @pilot_opt
 @overwrite_opt
 @lang_opt
-def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots, overwrite, lang):
+def zones(output, crs, sector_radius, steps, extent, resolution, max_cells, station, pilots, overwrite, lang):
     """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
     from pathlib import Path
 
@@ -46,7 +50,8 @@ def zones(output, crs, sector_radius, steps, extent, resolution, station, pilots
 
     frame = StationFrame(station)
     if steps:
-        layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang)
+        layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang,
+                             max_cells=max_cells)
         name, qml = "height_steps", steps_qml(layer["from_m"], layer["name"])
         colours = step_colours(len(layer))
     else:

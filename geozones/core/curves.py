@@ -17,6 +17,9 @@ from typing import Any
 
 import shapely
 
+from ..errors import GeometryError
+from .limits import limits
+
 __all__ = ["linearize", "MAX_STEP_DEG", "arc_points"]
 
 #: Largest arc angle one chord replaces. [deg]
@@ -36,18 +39,30 @@ def arc_points(p0, p1, p2, max_step_deg: float = MAX_STEP_DEG) -> list[tuple[flo
     >>> [(round(x, 9) + 0, round(y, 9) + 0) for x, y in pts]
     [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)]
     """
+    arc = _arc(p0, p1, p2, max_step_deg)
+    if arc is None:
+        return [p0, p2]
+    cx, cy, r, a0, sweep, n = arc
+    pts = [(cx + r * math.cos(a0 + sweep * k / n), cy + r * math.sin(a0 + sweep * k / n))
+           for k in range(1, n)]
+    return [tuple(p0), *pts, tuple(p2)]
+
+
+def _arc(p0, p1, p2, max_step_deg: float) -> tuple[float, float, float, float, float, int] | None:
+    """The circle of an arc (centre, radius, start angle, sweep [rad]) and the chords it becomes;
+    None when it is straight (collinear points, a circle of radius 0)."""
     (x0, y0), (x1, y1), (x2, y2) = p0, p1, p2
     if (x0, y0) == (x2, y2):  # full circle: p1 is opposite p0
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         r = math.hypot(x0 - cx, y0 - cy)
         if r == 0:
-            return [p0, p2]
+            return None
         a0 = math.atan2(y0 - cy, x0 - cx)
         sweep = 2 * math.pi
     else:
         d = 2 * (x0 * (y1 - y2) + x1 * (y2 - y0) + x2 * (y0 - y1))
         if d == 0 or not math.isfinite(d):
-            return [p0, p2]
+            return None
         s0, s1, s2 = x0 * x0 + y0 * y0, x1 * x1 + y1 * y1, x2 * x2 + y2 * y2
         cx = (s0 * (y1 - y2) + s1 * (y2 - y0) + s2 * (y0 - y1)) / d
         cy = (s0 * (x2 - x1) + s1 * (x0 - x2) + s2 * (x1 - x0)) / d
@@ -59,9 +74,7 @@ def arc_points(p0, p1, p2, max_step_deg: float = MAX_STEP_DEG) -> list[tuple[flo
         if not ccw:
             sweep -= 2 * math.pi
     n = max(math.ceil(abs(math.degrees(sweep)) / max_step_deg), 1)
-    pts = [(cx + r * math.cos(a0 + sweep * k / n), cy + r * math.sin(a0 + sweep * k / n))
-           for k in range(1, n)]
-    return [tuple(p0), *pts, tuple(p2)]
+    return cx, cy, r, a0, sweep, n
 
 
 # --- a small tree: ("TYPE", payload) -----------------------------------------------------------
@@ -83,6 +96,19 @@ def _line(node) -> list[tuple[float, float]]:
             out.extend(seg if not out else seg[1:])
         return out
     raise ValueError(f"{kind} is not a curve")
+
+
+def _vertices(node) -> int:
+    """The vertices :func:`_shape` makes of ``node``, counted without making them."""
+    kind, data = node
+    if kind == "POINT":
+        return 1
+    if kind == "LINESTRING":
+        return len(data)
+    if kind == "CIRCULARSTRING":
+        arcs = [_arc(data[i], data[i + 1], data[i + 2], MAX_STEP_DEG) for i in range(0, len(data) - 2, 2)]
+        return 1 + sum(1 if a is None else a[5] for a in arcs) if arcs else len(data)
+    return sum(_vertices(part) for part in data)
 
 
 def _shape(node):
@@ -234,10 +260,13 @@ def _wkt(tk: _Tokens, default: str | None = None) -> tuple[str, Any]:
             return (kind, members)
 
 
-def linearize(raw: Any):
+def linearize(raw: Any, max_vertices: int | None = None):
     """A shapely geometry from curved WKB (bytes) or WKT (text), arcs made into chords.
 
-    Raises ValueError when the value is neither.
+    Raises ValueError when the value is neither, and a
+    :class:`~geozones.errors.GeometryError` (``geometry_vertices``) when it would become more
+    than ``max_vertices`` vertices (default: :func:`geozones.core.limits.limits`), counted
+    before any is made.
 
     >>> g = linearize("CIRCULARSTRING (0 0, 1 1, 2 0)")
     >>> g.geom_type, round(g.length, 2)   # half a circle of radius 1: π
@@ -257,4 +286,7 @@ def linearize(raw: Any):
             raise ValueError("WKT: text after the geometry")
     else:
         raise ValueError(f"not WKB or WKT: {type(raw).__name__}")
+    n, limit = _vertices(node), limits(max_vertices=max_vertices).max_vertices
+    if n > limit:   # a size bomb: refused before the points are made
+        raise GeometryError("geometry_vertices", n=f"{n:,}", limit=f"{limit:,}")
     return _shape(node)

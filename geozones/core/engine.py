@@ -20,6 +20,7 @@ from pyproj import CRS
 from .arrays import NONE, is_none
 from .coords import transform_geoms
 from .kinds import HEIGHT_KINDS, is_member
+from .numbers import STOREY_HEIGHT_M, checked
 from .pilot import PilotArea, storeys_from_height
 from .prepared import per_thread
 from .proposals import Proposals
@@ -46,7 +47,7 @@ class Zones:
             frame = StationFrame(station)
         self.frame = frame
         self.pilots: tuple[PilotArea, ...] = tuple(pilots)
-        self._storey_height_m = storey_height_m
+        self._storey_height_m = checked(storey_height_m, "storey_height_m", STOREY_HEIGHT_M)
 
     @property
     def station(self) -> Station:

@@ -26,12 +26,15 @@ def _parse_one(value, wkb: bool):
         return None
 
 
-def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True, problems: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Geometries from WKB (``wkb=True``) or WKT values; None where unreadable.
 
     Curved geometries (CIRCULARSTRING, CURVEPOLYGON …) are linearised
     (:func:`geozones.core.curves.linearize`). Returns ``(geoms, curved)``; ``curved`` marks rows
     that were linearised; with ``curves=False`` they stay None (for the caller to repair).
+    A curve past the vertex limit stays None too, its :class:`~geozones.errors.GeometryError`
+    put in ``problems`` (an array as long as ``raw``) when given.
     """
     raw = np.asarray(raw, dtype=object)
     try:
@@ -47,6 +50,10 @@ def parse_many(raw: np.ndarray, wkb: bool, curves: bool = True) -> tuple[np.ndar
         try:
             geoms[i] = linearize(raw[i])
             curved[i] = True
+        except GeometryError as exc:   # past the vertex limit: said, not "unreadable"
+            geoms[i] = None
+            if problems is not None:
+                problems[i] = exc
         except (ValueError, IndexError, TypeError, UnicodeDecodeError, OverflowError,
                 ZeroDivisionError, Exception):  # struct.error and GEOS errors: unreadable
             geoms[i] = None

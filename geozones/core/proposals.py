@@ -236,10 +236,13 @@ class Proposals:
         else:  # geometries (or None) only: nothing to parse
             texts = np.zeros(n, dtype=bool)
         if texts.any():
-            parsed = parse_many(arr[texts], wkb=False)[0]   # curved WKT is linearised
+            limited = np.full(int(texts.sum()), None, dtype=object)   # curves past the vertex limit
+            parsed = parse_many(arr[texts], wkb=False, problems=limited)[0]   # curved WKT is linearised
             text_rows = np.flatnonzero(texts)
-            for i in text_rows[is_none(parsed)]:
-                err = (GeometryError("geometry_parse", what=Key("sum_row", row=i), text=str(arr[i])[:60])
+            for j in np.flatnonzero(is_none(parsed)):
+                i = text_rows[j]
+                err = (limited[j] if limited[j] is not None
+                       else GeometryError("geometry_parse", what=Key("sum_row", row=i), text=str(arr[i])[:60])
                        if api or strict else GeometryError("row_geom_unreadable"))
                 if strict:
                     raise err
@@ -418,6 +421,9 @@ def repair_unreadable(arr: np.ndarray, raw: np.ndarray, repaired: np.ndarray,
         fixed = None
         try:  # a curve (CURVEPOLYGON …) is linearised
             fixed = linearize(raw[i])
+        except GeometryError as exc:   # past the vertex limit: that row's problem, in words
+            problems[i] = exc
+            continue
         except Exception:
             fixed = None
         if fixed is None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import StationFileError
 from .kinds import FAMILIES, HEIGHT_KINDS, KINDS, USES, kinds_of_families, normalize_kind
+from .numbers import Bounds
 from .text import Key, Text
 
 __all__ = [
@@ -227,21 +228,13 @@ class _Fields:
         return StationFileError(("pilot_" if self.pilot else "station_") + key, **at,
                                 field=f"{self.where}.{field}", **({"expected": expected} if expected else {}), **params)
 
-    def number(self, field: str, *, positive: bool = False, low: float | None = None,
-               below: float | None = None) -> float:
-        """A finite number (NaN and infinities refused), > 0 when ``positive``, ≥ ``low``,
-        < ``below``."""
-        value = self.row.get(field)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.error(field, Key("expect_number"))
-        if (positive and not value > 0) or (low is not None and not value >= low) or (
-                below is not None and not value < below):
-            expected = (Key("expect_number_between_0", below=f"{below:g}") if positive and below is not None
-                        else Key("expect_number_positive") if positive
-                        else Key("expect_number_at_least", low=f"{low:g}") if low is not None
-                        else Key("expect_number_below", below=f"{below:g}"))
-            raise self.error(field, expected)
-        return float(value)
+    def number(self, field: str, bounds: Bounds) -> float:
+        """A finite number (NaN and infinities refused) within ``bounds``
+        (:class:`~geozones.core.numbers.Bounds`, the check of every number a user gives)."""
+        value = bounds.number(self.row.get(field))
+        if value is None:
+            raise self.error(field, bounds.expected())
+        return value
 
     def text(self, field: str, choices: tuple[str, ...] | None = None) -> str:
         value = self.row.get(field)
@@ -349,7 +342,7 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float] | No
             if zone_bounds_m is None or value not in zone_bounds_m:
                 raise f.error(name, Key("expect_metres_or_zone_of", zones=", ".join(zone_bounds_m or ())))
             return float(zone_bounds_m[value])
-        return f.number(name, low=0.0)
+        return f.number(name, Bounds(0.0))
 
     fields.update(beyond_m=bound("beyond"), within_m=bound("within"))
     if (fields["beyond_m"] is not None and fields["within_m"] is not None
@@ -372,12 +365,16 @@ def parse_rule(row: Mapping, index: int, zone_bounds_m: Mapping[str, float] | No
     if rule_where == "band" and fields["within_m"] is None:
         raise f.error("within", Key("expect_metres_or_zone"))
     if limit == "ratio":
-        fields["ratio"] = f.number("ratio", positive=True)
+        fields["ratio"] = f.number("ratio", Bounds(0.0, min_open=True))
     elif limit == "angle":
-        fields["angle_deg"] = f.number("angle_deg", positive=True, below=90.0)
+        fields["angle_deg"] = f.number("angle_deg", Bounds(0.0, 90.0, min_open=True, max_open=True))
     elif limit == "fixed":
-        fields["height_m"] = f.number("height_m", low=0.0)
+        fields["height_m"] = f.number("height_m", Bounds(0.0))
     return Rule(**fields)
+
+
+#: A pilot row's storey bound: any finite number ≥ 0 (``storeys_above = 0``: every building).
+_STOREYS = Bounds(0.0)
 
 
 def _storeys(f: _Fields) -> dict[str, float | None]:
@@ -385,9 +382,8 @@ def _storeys(f: _Fields) -> dict[str, float | None]:
     absent but not both."""
     above, at_most = f.row.get("storeys_above"), f.row.get("storeys_at_most")
     for name, v in (("storeys_above", above), ("storeys_at_most", at_most)):
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)
-                              or not math.isfinite(v) or v < 0):
-            raise f.error(name, "a finite number ≥ 0 (storeys)")
+        if v is not None and _STOREYS.problem(v) is not None:
+            raise f.error(name, _STOREYS.expected())
     if above is not None and at_most is not None and not at_most > above:
         raise f.error("storeys_at_most", f"more than storeys_above ({above:g})")
     if above is None and at_most is None:

@@ -57,8 +57,8 @@ class Key(str):
     ``what`` of "{what} '{value}' is not a number"), with its own parameters, if any:
     the core says what it means in a code and numbers, :func:`geozones.text.t` words it.
 
-    >>> Key("word_height"), Key("expect_number_at_least", low="0").params
-    (Key('word_height'), {'low': '0'})
+    >>> Key("word_height"), Key("expect_finite", range="x ≥ 0").params
+    (Key('word_height'), {'range': 'x ≥ 0'})
     """
 
     params: dict[str, object]

@@ -27,7 +27,7 @@ from ..core.coords import parse_crs
 from ..errors import InputError, first_line
 from .base import Reader
 
-__all__ = ["read_dxf", "DxfCounts", "DxfReader", "FLATTEN_M"]
+__all__ = ["read_dxf", "DxfCounts", "DxfReader", "FLATTEN_M", "flattened_vertices"]
 
 #: Largest gap between an arc (polyline bulge, circle) and its flattened chords. [drawing units]
 FLATTEN_M = 0.01
@@ -48,9 +48,12 @@ class DxfCounts:
         return {"polygons": self.polygons, "lines": self.lines, "ignored": ignored}
 
 
-def _points(entity) -> tuple[np.ndarray, bool]:
-    """Flattened (x, y) vertices and the closed flag of a polyline, line or circle."""
+def _points(entity, path: Path) -> tuple[np.ndarray, bool]:
+    """Flattened (x, y) vertices and the closed flag of a polyline, line or circle; refused
+    before flattening when they would be more than the limit (a circle of radius 10¹⁴ in
+    1 cm chords is 10⁸ vertices)."""
     from .._optional import require
+    from ..core.limits import limits
 
     ezpath = require("ezdxf.path")
 
@@ -60,8 +63,46 @@ def _points(entity) -> tuple[np.ndarray, bool]:
         return np.array([[s.x, s.y], [e.x, e.y]]), False
     closed = kind == "CIRCLE" or bool(entity.is_closed)
     p = ezpath.make_path(entity)
+    n, limit = flattened_vertices(p), limits().max_vertices
+    if n > limit:
+        xs = [v.x for v in p.control_vertices()] or [0.0]
+        ys = [v.y for v in p.control_vertices()] or [0.0]
+        raise InputError("limit_vertices_dxf", path=str(path), entity=kind, handle=entity.dxf.handle,
+                         n=f"{n:,}", tol=f"{FLATTEN_M:g}", limit=f"{limit:,}",
+                         size=f"{max(max(xs) - min(xs), max(ys) - min(ys)):g}")
     pts = np.array([(v.x, v.y) for v in p.flattening(FLATTEN_M)], dtype=float)
     return pts, closed
+
+
+def flattened_vertices(p, distance: float = FLATTEN_M) -> int:
+    """About how many vertices ezdxf's ``p.flattening(distance)`` gives, from the Bézier
+    control points alone (nothing is flattened): per curve Wang's bound on the chords that keep
+    within ``distance``, rounded up to ezdxf's power-of-two subdivision, at least its 16.
+
+    >>> import ezdxf, ezdxf.path
+    >>> circle = ezdxf.new().modelspace().add_circle((0, 0), 100.0)
+    >>> p = ezdxf.path.make_path(circle)
+    >>> flattened_vertices(p), len(list(p.flattening(FLATTEN_M)))
+    (257, 257)
+    """
+    import math
+
+    from ezdxf.path import Command
+
+    total, start = 1, p.start
+    for cmd in p.commands():
+        if cmd.type == Command.CURVE4_TO:
+            a, b, c, d = start, cmd.ctrl1, cmd.ctrl2, cmd.end
+            k = math.sqrt(0.75 * max((a - 2 * b + c).magnitude, (b - 2 * c + d).magnitude) / distance)
+        elif cmd.type == Command.CURVE3_TO:
+            k = math.sqrt(0.25 * (start - 2 * cmd.ctrl + cmd.end).magnitude / distance)
+        else:
+            total += 1
+            start = cmd.end
+            continue
+        total += 2 ** math.ceil(math.log2(max(k, 16.0))) if math.isfinite(k) else 2**62
+        start = cmd.end
+    return total
 
 
 def read_dxf(path: str | Path, layer: str | None = None):
@@ -100,7 +141,7 @@ def read_dxf(path: str | Path, layer: str | None = None):
         if kind == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline):
             counts.ignored["POLYLINE (mesh)"] += 1
             continue
-        pts, closed = _points(e)
+        pts, closed = _points(e, path)
         if closed and len(np.unique(pts, axis=0)) >= 3:
             geom = shapely.Polygon(pts)
             if not geom.is_valid:

@@ -15,9 +15,9 @@ import numpy as np
 import shapely
 
 from ..core.coords import parse_crs
+from ..core.geometry import parse_many
 from ..errors import GeometryError, InputError
 from .base import is_wgs84_lonlat
-from .csv import read_wkt
 from .formats import input_kind
 from .vector import read_vector
 
@@ -33,7 +33,10 @@ def is_wkt_text(text: str) -> bool:
 def read_wkt_footprint(text: str, crs: str | None = None, what: str = "--footprint"):
     """``(geometry, crs, notes)`` from WKT; without ``crs`` EPSG:4326 is assumed and noted."""
     notes: list[tuple[str, dict[str, Any]]] = []
-    geom = read_wkt([text], curves=True)[0]  # curves linearised
+    limited = np.full(1, None, dtype=object)
+    geom = parse_many(np.array([text], dtype=object), wkb=False, problems=limited)[0][0]  # curves linearised
+    if limited[0] is not None:   # a curve past the vertex limit
+        raise limited[0]
     if geom is None:
         raise GeometryError("geometry_parse", what=what, text=text[:60])
     if geom.is_empty:

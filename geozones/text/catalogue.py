@@ -89,7 +89,7 @@ def t(key: str, lang: str = "en", **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in.
 
     A parameter that is a :class:`~geozones.core.text.Key` (a word such as ``word_height``,
-    or ``Key("expect_number_at_least", low="0")`` with parameters of its own) is put into
+    or ``Key("expect_finite", range="x ≥ 0")`` with parameters of its own) is put into
     words too. Raises :class:`KeyError` when no message file has ``key``.
     """
     message = _catalogue(lang)[0].get(key) or _catalogue("en")[0].get(key)

@@ -37,6 +37,9 @@ class Text(str):
         obj.zh = en if zh is None else zh
         return obj
 
+    def __init__(self, en: str, zh: str | None = None) -> None:  # the signature documented above
+        super().__init__()
+
     def __reduce__(self):  # pickles (e.g. to dask workers) with both languages
         return (Text, (str(self), self.zh))
 

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from .core import numbers
-from .core.coords import crs_label, parse_crs, remember
+from .core.coords import crs_label, parse_crs, remember, unknown_shift
 from .core.engine import Assessment, Zones, assess_local, assess_proposals
 from .core.pilot import PilotArea
 from .core.prepared import share
@@ -669,6 +669,9 @@ def check(
         inputs = dict(kind=kind, height_m=None if height is None else float(a.height_m[0]), floors=floors,
                       use=use, width_m=width)
         notes += [t("assume_web_datum", lang), *_datum_notes(a, zones, crs_obj, axis_order, inputs, lang)]
+    shiftless = unknown_shift(crs_obj, [(zones.station.longitude_deg, zones.station.latitude_deg)])
+    if shiftless is not None:
+        notes.append(t("assume_no_datum_shift", lang, crs=crs_label(crs_obj), datum=shiftless))
     if p.repaired[0]:
         notes.append(t("assume_repaired", lang, why=p.repair_reason[0]))
     terrain = None

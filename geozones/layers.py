@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from .core.coords import parse_crs
+from .core.coords import parse_crs, transform_geoms
 from .core.zones import StationFrame
 from .text import zone_name
 
@@ -13,6 +14,19 @@ __all__ = ["zone_layer", "height_steps"]
 
 #: Cells of the ``height_steps`` grid evaluated at once (the rest of the grid is int32 bands).
 _BLOCK_CELLS = 1 << 20
+
+
+def _into(geoms, src, crs) -> gpd.GeoSeries:
+    """Geometries from ``src`` into the output CRS ``crs`` through the one transformation of
+    :mod:`geozones.core.coords` (a Beijing 1954 or Xian 1980 output gets its datum shift, as
+    every input does; geopandas' ``to_crs`` from the station frame would ballpark it). A
+    GCJ-02/BD-09 ``crs`` is written as WGS84, as before."""
+    from .core.datums import datum_of
+
+    target = parse_crs(crs)
+    if datum_of(target) is not None:
+        target = parse_crs("EPSG:4326")
+    return gpd.GeoSeries(transform_geoms(np.asarray(geoms, dtype=object), parse_crs(src), target), crs=target)
 
 
 def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
@@ -63,7 +77,8 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
         }
         for z, _ in polys
     ]
-    gdf = gpd.GeoDataFrame(rows, geometry=[g for _, g in polys], crs=frame.crs).to_crs(4326)
+    wgs = parse_crs("EPSG:4326")
+    gdf = gpd.GeoDataFrame(rows, geometry=_into([g for _, g in polys], frame.crs, wgs), crs=wgs)
     gdf["provisory"] = False
     if pilots:
         extra = gpd.GeoDataFrame([
@@ -71,7 +86,8 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
              "from_m": None, "to_m": None, "article": p.source, "station": "", "provisory": p.provisional}
             for p in pilots], geometry=[p.boundary for p in pilots], crs=4326)
         gdf = gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=4326)
-    return gdf.to_crs(parse_crs(crs))
+    out = _into(gdf.geometry.values, wgs, crs)
+    return gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=out, crs=out.crs)
 
 
 def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float = 3000.0,
@@ -158,6 +174,6 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
         rows.append({"from_m": lo, "to_m": hi, "name": label(lang), "name_zh": label("zh"),
                      "station": frame.station.id})
         geoms.append(merged)
-    out = gpd.GeoDataFrame(rows, columns=["from_m", "to_m", "name", "name_zh", "station"],
-                           geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
-    return out.to_crs(parse_crs(crs))
+    into = _into(geoms, frame.crs, crs)
+    return gpd.GeoDataFrame(rows, columns=["from_m", "to_m", "name", "name_zh", "station"],
+                            geometry=into, crs=into.crs)

@@ -115,6 +115,9 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
         for datum, n in getattr(summary, "datum_changes", {}).items():
             if n:
                 lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
+    shiftless = getattr(summary, "no_datum_shift", None)
+    if shiftless:
+        lines.append(t("sum_no_datum_shift", lang, crs=shiftless["crs"], datum=shiftless["datum"]))
     if getattr(summary, "sort", None) == "hilbert":
         lines.append(t("sum_sorted", lang))
     if summary.protected_rows or summary.maybe_protected_rows:

@@ -125,6 +125,9 @@ class ScreenSummary:
     dxf: dict[str, Any] | None = None    #: DXF input: polygons, lines, ignored entities
     crs_assumed: bool = False            #: no CRS given: read as WGS84 lon/lat
     datum_changes: dict[str, int] = field(default_factory=dict)  #: rows whose verdict differs per datum
+    #: the input CRS and its datum when PROJ cannot shift that datum to WGS84 at a station
+    #: (only a ballpark: :func:`geozones.core.coords.unknown_shift`); None otherwise
+    no_datum_shift: dict[str, str] | None = None
     renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
     protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
     maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
@@ -195,6 +198,7 @@ class ScreenSummary:
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
             "layer": self.layer, "geometry_type": self.geometry_type, "datum": self.datum,
             "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
+            **({} if self.no_datum_shift is None else {"no_datum_shift": self.no_datum_shift}),
             "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
             "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
             **({} if self.stations is None else {
@@ -669,6 +673,7 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     run = plan_run(input_path, output_path, zones=zones, opts=opts, settings=settings, layer=layer,
                    encoding=encoding, wkt_column=wkt_column, crs=crs, overwrite=overwrite, inputs=inputs,
                    replace_gz=replace_gz, long_path=long_path, sort=sort)
+    run.summary.no_datum_shift = _no_datum_shift(run.ctx.crs, zones)
     with output_files(run) as (tmp, long_writer), executor_for(run) as (executor, n_workers):
         write_output(run, tmp, screened_chunks(run, executor, n_workers, tmp.parent, long_writer, progress))
     return finish(run)
@@ -679,6 +684,17 @@ def report_json(summary: ScreenSummary) -> str:
     import json
 
     return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _no_datum_shift(crs: Any, zones: ZoneSet | StationNetwork) -> dict[str, str] | None:
+    """``{"crs": label, "datum": name}`` when PROJ has only a ballpark from the input's datum
+    to WGS84 at one of the stations (:func:`geozones.core.coords.unknown_shift`), else None."""
+    from .core.coords import crs_label, parse_crs, unknown_shift
+
+    crs_obj = parse_crs(crs)
+    stations = getattr(zones, "stations", None) or (zones.station,)
+    datum = unknown_shift(crs_obj, [(s.longitude_deg, s.latitude_deg) for s in stations])
+    return None if datum is None else {"crs": crs_label(crs_obj), "datum": datum}
 
 
 def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = False,
@@ -705,6 +721,8 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
                      ("pilot_low_rise_target", "", data["pilot_low_rise_target"]),
                      ("protected_rows", "approval: Art. 14, 15.1", data["protected_rows"]),
                      ("maybe_protected_rows", "wind unknown", data["maybe_protected_rows"])]
+            if summary.no_datum_shift is not None:   # PROJ cannot shift the input's datum here
+                rows.append(("no_datum_shift", summary.no_datum_shift["crs"], summary.no_datum_shift["datum"]))
             if summary.stations is not None:   # many stations
                 rows += [("stations", "", data["stations"]), ("sun_reach_m", "", data["sun_reach_m"]),
                          ("no_station_rows", "", data["no_station_rows"]),

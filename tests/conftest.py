@@ -165,3 +165,22 @@ def toml_text(doc) -> str:
     tables = [f"[{key(k)}]\n" + "\n".join(f"{key(kk)} = {value(vv)}" for kk, vv in v.items())
               for k, v in doc.items() if isinstance(v, dict)]
     return "\n".join(top) + "\n\n" + "\n\n".join(tables) + "\n"
+
+
+def station_file_at(folder, lon: float, lat: float, ident: str = "moved"):
+    """The shipped station file with the field centre moved to ``lon``, ``lat`` [deg] and the
+    id ``ident``, written into ``folder`` (made if needed); returns its path."""
+    import re
+    from pathlib import Path
+
+    from geozones.station import default_station_path
+
+    text = default_station_path().read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^longitude_deg = .*$", f"longitude_deg = {lon!r}", text)
+    text = re.sub(r"(?m)^latitude_deg = .*$", f"latitude_deg = {lat!r}", text)
+    text = re.sub(r'(?m)^id = "jiangxian"$', f'id = "{ident}"', text)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ident}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -137,3 +137,56 @@ HOSTILE_TEXT: dict[str, tuple[str, str]] = {
     "a path": ("../../etc/passwd", "../../etc/passwd"),
     "mathtext": ("$\\undefinedcmd$ $x^2$", "$\\undefinedcmd$ $x^2$"),
 }
+
+
+# --- on another datum -----------------------------------------------------------------------
+# Gauss-Krüger CM 111°E (the Jiangxian station's meridian) on the older Chinese datums, as PROJ
+# strings with a datum shift of their own (the seven parameters often published for them),
+# and the EPSG codes of the same grids, for which PROJ knows no shift in Shanxi (a ballpark).
+B54_TOWGS84 = ("+proj=tmerc +lat_0=0 +lon_0=111 +k=1 +x_0=500000 +y_0=0 +ellps=krass "
+               "+towgs84=15.8,-154.4,-82.3,0,0,0,0 +units=m +no_defs")
+X80_TOWGS84 = ("+proj=tmerc +lat_0=0 +lon_0=111 +k=1 +x_0=37500000 +y_0=0 +a=6378140 +rf=298.257 "
+               "+towgs84=24,-123,-94,0.02,-0.25,-0.13,1.1 +units=m +no_defs")
+B54_EPSG = "EPSG:2434"   # Beijing 1954 / 3-degree Gauss-Kruger CM 111E
+X80_EPSG = "EPSG:2361"   # Xian 1980 / 3-degree Gauss-Kruger zone 37 (CM 111E, zone prefix)
+SHED_M = 40.0            # the shed's east wall is this far west of the west fence [m]
+
+
+def _aeqd(lon: float, lat: float) -> str:
+    """An azimuthal equidistant frame centred on a station (plain PROJ, not geozones')."""
+    return f"+proj=aeqd +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+
+
+def datum_shed(crs: str, lon: float, lat: float, d_m: float = SHED_M, size_m: float = 6.0):
+    """A ``size_m`` square shed truly ``d_m`` west of the fence of a station at ``lon``,
+    ``lat`` [deg], drawn in ``crs`` as a surveyor would give it (coordinates to the
+    millimetre), and its distance to the fence as PROJ and plain geometry make it: the
+    shed's coordinates to WGS84 with PROJ's own transformation (``+towgs84``, or whatever
+    PROJ has there), then into an AEQD centred on the station, then ``shapely.distance`` to
+    the field square. Returns ``(shed in crs, distance [m])``."""
+    from pyproj import Transformer
+
+    x1 = -HALF - d_m
+    local = shapely.box(x1 - size_m, -size_m / 2, x1, size_m / 2)
+    to_crs = Transformer.from_crs(_aeqd(lon, lat), "EPSG:4326", always_xy=True)
+    into = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+    def out(x, y):
+        gx, gy = into.transform(*to_crs.transform(x, y))
+        return [round(float(v), 3) for v in gx], [round(float(v), 3) for v in gy]
+
+    import numpy as np
+
+    shed = shapely.transform(local, lambda x, y: tuple(np.array(v) for v in out(x, y)), interleaved=False)
+    return shed, shed_distance(shed, crs, lon, lat)
+
+
+def shed_distance(geom, crs: str, lon: float, lat: float) -> float:
+    """``geom`` (in ``crs``) to WGS84 with PROJ's own transformation, into the station's AEQD,
+    and its distance to the (unrotated) field square. [m]"""
+    from pyproj import Transformer
+
+    wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    frame = Transformer.from_crs("EPSG:4326", _aeqd(lon, lat), always_xy=True)
+    local = shapely.transform(geom, lambda x, y: frame.transform(*wgs.transform(x, y)), interleaved=False)
+    return float(shapely.distance(local, FIELD))

@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from conftest import TAN5, east, read_output, square_north
 from pyproj import CRS
 
@@ -303,3 +304,127 @@ def test_an_array_keeps_nan_as_unknown_and_a_single_value_is_checked():
         geozones.assess(["POINT (111.5745 35.5054)"], height=10001.0)
     with pytest.raises(ValueError, match="floors 2.5: must be a whole number"):
         geozones.check("POINT (111.5745 35.5054)", floors=2.5)
+
+
+# --- one answer everywhere (issue 23, item 10) --------------------------------------------------
+
+def _every_answer(tmp_path, geoms, heights, kinds, station_path, crs="EPSG:4326"):
+    """Per site, (verdict, distance [m], permitted height [m] or None, zone) from check
+    --station, check --stations (the station alone, and with the Jiangxian station as a far
+    neighbour), screen --station and --stations, and the API's check, check_stations, assess
+    and assess_frame."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+    from geozones.station import default_station_path, load_station
+
+    def nan(v):
+        v = None if v is None else float(v)
+        return None if v is None or np.isnan(v) else round(v, 3)
+
+    runner = CliRunner()
+    alone, pair = tmp_path / "alone", tmp_path / "pair"
+    for d in (alone, pair):
+        d.mkdir(exist_ok=True)
+        shutil.copy(station_path, d)
+    if load_station(station_path).id != "jiangxian":
+        shutil.copy(default_station_path(), pair)
+    gdf = gpd.GeoDataFrame({"h": heights, "k": kinds}, geometry=list(geoms), crs=crs)
+    gdf.to_file(tmp_path / "in.gpkg")
+    screened = {}
+    for name, where in (("screen", ["--station", str(station_path)]), ("screen --stations", ["--stations", str(pair)])):
+        out = tmp_path / f"{name.replace(' ', '_')}.gpkg"
+        res = runner.invoke(main, ["screen", str(tmp_path / "in.gpkg"), "-o", str(out), "--height-field", "h",
+                                   "--kind-field", "k", "-q", "--overwrite", *where])
+        assert res.exit_code in (0, 4), res.output
+        screened[name] = read_output(out)
+    station = load_station(station_path)
+    zones = geozones.ZoneSet(station)
+    net = geozones.StationNetwork([load_station(p) for p in sorted(pair.iterdir())])
+    frame_out = geozones.assess_frame(gdf, height_field="h", kind_field="k", zones=zones)
+    many = geozones.assess(list(geoms), height=heights, kind=kinds, crs=crs, zones=zones).to_frame()
+    answers = []
+    for i, (g, h, k) in enumerate(zip(geoms, heights, kinds)):
+        got = {}
+        args = ["check", "--footprint", g.wkt, "--height", str(h), "--kind", k, "--crs", crs, "--json"]
+        for name, where in (("check", ["--station", str(station_path)]), ("check --stations", ["--stations", str(alone)]),
+                            ("check --stations (two)", ["--stations", str(pair)])):
+            res = runner.invoke(main, args + where)
+            assert res.exit_code == 0, res.output
+            out = json.loads(res.output)
+            gov = out.get("governing", out)
+            got[name] = (out["verdict"], nan(gov["distance_m"]), nan(out["max_height_m"]), gov["zone"])
+        r = geozones.check(g, height=h, kind=k, crs=crs, zones=zones)
+        got["api check"] = (r.verdict, nan(r.distance_m), nan(r.max_height_m), r.zone)
+        s = geozones.check_stations(g, height=h, kind=k, crs=crs, network=net)
+        got["api check_stations"] = (s.verdict, nan(s.governing.distance_m), nan(s.max_height_m), s.governing.zone)
+        for name, df in (*screened.items(), ("assess_frame", frame_out)):
+            row = df.iloc[i]
+            got[name] = (row["gz_verdict"], nan(row["gz_distance_m"]), nan(row["gz_max_height_m"]), row["gz_zone"])
+        got["api assess"] = (many["verdict"].iloc[i], nan(many["distance_m"].iloc[i]),
+                             nan(many["max_height_m"].iloc[i]), many["zone"].iloc[i])
+        answers.append(got)
+    return answers
+
+
+def test_one_answer_everywhere_around_the_station(tmp_path, frame):
+    """Seven sites around the Jiangxian station (each zone, the sunrise sector, a road, a
+    chimney): every command and API function gives the same verdict, distance, permitted
+    height and zone, the distance as plain geometry makes it in the frame."""
+    from geozones.station import default_station_path
+
+    q = 12.5
+    sites = [(shapely.box(-5, q + 30, 5, q + 40), 3.0, "building", 30.0, "fail", 0.0, "protection"),
+             (square_north(300.0), 31.0, "building", 300.0, "fail", 30.0, "control"),
+             (east(100.0), 9.0, "structure", 100.0, "fail", round(100.0 * TAN5, 3), "control"),
+             (shapely.Point(0, q + 1500), 200.0, "building", 1500.0, "review", 150.0, "general"),
+             (shapely.Point(0, q + 6000), 20.0, "building", 6000.0, "pass", None, "outside"),
+             (shapely.LineString([(-200, q + 70), (200, q + 70)]), 0.0, "road", 70.0, "pass", None, "control"),
+             (shapely.Point(-q - 400, -q - 400), 50.0, "chimney", 400 * 2 ** 0.5, "review", 56.569, "control")]
+    wgs = from_frame(np.array([s[0] for s in sites], dtype=object), frame.crs, CRS.from_epsg(4326))
+    answers = _every_answer(tmp_path, wgs, [s[1] for s in sites], [s[2] for s in sites], default_station_path())
+    for (_g, _h, _k, d, verdict, limit, zone), got in zip(sites, answers):
+        for name, (v, dist, mh, z) in got.items():
+            assert (name, v, z) == (name, verdict, zone)
+            assert dist == pytest.approx(d, abs=0.01), name
+            assert mh == (None if limit is None else pytest.approx(limit, abs=0.001)), name
+
+
+@pytest.mark.parametrize("lon", [179.9995, -179.9995])
+def test_one_answer_across_the_antimeridian(tmp_path, lon):
+    """A station at ±179.9995° and sites just across the antimeridian (a point 0.001° of
+    longitude away, a shed straddling ±180°): every command and API function finds the
+    station (the station index and 'nearest' look the short way round) and gives the
+    distance pyproj.Geod and plain geometry give; a far second station (Jiangxian) changes
+    nothing."""
+    from conftest import station_file_at
+    from geometries import FIELD
+    from pyproj import Geod
+
+    lat = 35.504
+    path = station_file_at(tmp_path / "st", lon, lat, "dateline")
+    geod = Geod(ellps="GRS80")
+
+    def local(g):   # each vertex by its geodesic from the field centre: x = s sin(az), y = s cos(az)
+        def fn(x, y):
+            az, _b, s = geod.inv(np.full(len(x), lon), np.full(len(x), lat), x, y)
+            return s * np.sin(np.radians(az)), s * np.cos(np.radians(az))
+        return shapely.transform(g, fn, interleaved=False)
+
+    e = 180.0 - abs(lon)   # 0.0005°: the antimeridian, 45 m east (west) of the field centre
+    side = 1 if lon > 0 else -1
+    point = shapely.Point(-lon, lat)
+    a, b = side * (180.0 - 0.00003), -side * (180.0 - 0.00003)   # 2.7 m either side of ±180°
+    shed = shapely.Polygon([(a, lat - 0.00003), (b, lat - 0.00003), (b, lat + 0.00003), (a, lat + 0.00003)])
+    d_point, d_shed = shapely.distance(local(point), FIELD), shapely.distance(local(shed), FIELD)
+    assert d_point == pytest.approx(90.725 - 12.5, abs=0.01) and e == pytest.approx(0.0005)
+    answers = _every_answer(tmp_path, [point, shed], [3.0, 3.0], ["building", "building"], path)
+    for d, verdict, zone, got in ((d_point, "pass", "control", answers[0]), (d_shed, "fail", "protection", answers[1])):
+        for name, (v, dist, mh, z) in got.items():
+            assert (name, v, z) == (name, verdict, zone)
+            assert dist == pytest.approx(d, abs=0.01), name
+        if zone == "control":   # in the sunrise (sunset) sector: H ≤ D × tan 5°
+            assert {mh for _v, _d, mh, _z in got.values()} == {round(d * TAN5, 3)}

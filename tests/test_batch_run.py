@@ -196,3 +196,19 @@ def test_workers_leave_signals_to_the_parent_and_die_with_it():
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker) as pool:
         sigint, sigterm, death = pool.submit(_worker_state, 0).result()
     assert sigint == signal.SIG_IGN and sigterm == signal.SIG_DFL and death == signal.SIGKILL
+
+
+@pytest.mark.parametrize("in_kind", ["gpkg", "parquet"])
+def test_many_stations_in_worker_processes(inputs, tmp_path, in_kind):
+    """screen --stations on a file large enough for worker processes: the same rows and the
+    hand-worked verdicts (the shipped station alone in the network reaches them all), not a
+    traceback (the pool prepared "the" station frame a network has not; issue 23, item 10)."""
+    from geozones.check import StationNetwork
+    from geozones.station import load_station
+
+    out = tmp_path / "out.parquet"
+    s = screen_file(inputs[in_kind], out, zones=StationNetwork([load_station()]), opts=OPTS, sort="none",
+                    settings=FORKED)
+    got = gpd.read_parquet(out)
+    assert got["PID"].tolist() == list(range(9 * COPIES))
+    assert got["gz_verdict"].tolist() == EXPECT * COPIES and s.rows == 9 * COPIES

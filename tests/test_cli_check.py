@@ -13,11 +13,21 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import HALF, TAN5, east, read_output, square_north
-from geometries import BOWTIE, CIRCLE_WKT
+from conftest import HALF, TAN5, east, read_output, square_north, station_file_at
+from geometries import (
+    B54_EPSG,
+    B54_TOWGS84,
+    BOWTIE,
+    CIRCLE_WKT,
+    SHED_M,
+    X80_EPSG,
+    X80_TOWGS84,
+    datum_shed,
+)
 from pyproj import CRS
 from shapely import affinity
 
+import geozones
 from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.datums import from_wgs84
@@ -427,3 +437,47 @@ def test_check_a_dxf_size_bomb_is_one_line(runner, tmp_path):
     res = runner.invoke(main, ["check", "--footprint", str(path), "--crs", "EPSG:4546"])
     assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
     assert "would become about 268,435,457 vertices" in res.output and "limit of 1,000,000" in res.output
+
+
+# --- every datum honoured (issue 23, item 2) ---------------------------------------------------
+
+DATUM_CRS = [B54_TOWGS84, X80_TOWGS84, B54_EPSG, X80_EPSG]
+
+
+@pytest.mark.parametrize("crs", DATUM_CRS)
+def test_a_shed_40_m_from_the_fence_on_an_older_datum(runner, station, crs):
+    """A 3 m shed truly 40 m west of the fence, given in Beijing 1954 or Xian 1980
+    Gauss-Krüger coordinates: check (JSON and text) and the API measure it where PROJ's own
+    transformation to WGS84 puts it (within 0.01 m) and refuse it (nothing may stand within
+    50 m, Art. 12.2). Dropping the +towgs84 read it 82 m (B54) or 64 m away: a pass."""
+    shed, d = datum_shed(crs, station.longitude_deg, station.latitude_deg)
+    res = runner.invoke(main, ["check", "--footprint", shed.wkt, "--height", "3", "--crs", crs, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["distance_m"] == pytest.approx(d, abs=0.01) and d == pytest.approx(SHED_M, abs=0.01)
+    assert (out["verdict"], out["zone"]) == ("fail", "protection")
+    api = geozones.check(shed, height=3, crs=crs)
+    assert (api.verdict, api.zone) == ("fail", "protection") and api.distance_m == pytest.approx(d, abs=0.01)
+    # PROJ has only a ballpark for the EPSG codes here: every output says so, the +towgs84 none
+    datum = {B54_EPSG: "Beijing 1954", X80_EPSG: "Xian 1980"}.get(crs)
+    said = [a for a in out["assumptions"] if "ballpark" in a]
+    assert said == ([] if datum is None else
+                    [f"{crs} is on the {datum} datum, and PROJ knows no transformation from it to WGS84/CGCS2000 "
+                     "here, only a ballpark that moves nothing: the coordinates were read as if on WGS84, which can "
+                     "put them tens to hundreds of metres off. Give the CRS with its datum shift (a PROJ string with "
+                     "+towgs84=…, the survey's seven parameters) or the coordinates in CGCS2000."])
+    assert [a for a in api.assumptions if "ballpark" in a] == said
+    text = runner.invoke(main, ["check", "--footprint", shed.wkt, "--height", "3", "--crs", crs, "--lang", "zh"]).output
+    assert ("只有不做任何改正的粗略转换" in text) is (datum is not None)
+    if datum is not None:
+        assert f"{crs} 采用 {datum} 基准" in text
+
+
+def test_check_stations_names_the_ballpark_too(runner, station, tmp_path):
+    shed, d = datum_shed(X80_EPSG, station.longitude_deg, station.latitude_deg)
+    station_file_at(tmp_path / "one", station.longitude_deg, station.latitude_deg, "jx")
+    res = runner.invoke(main, ["check", "--footprint", shed.wkt, "--height", "3", "--crs", X80_EPSG,
+                               "--stations", str(tmp_path / "one"), "--json"])
+    out = json.loads(res.output)
+    assert out["verdict"] == "fail" and out["governing"]["distance_m"] == pytest.approx(d, abs=0.01)
+    assert any("Xian 1980 datum" in a and "ballpark" in a for a in out["governing"]["assumptions"])

@@ -21,3 +21,17 @@ def test_cli_report(tmp_path, proposal):
     assert "height_ratio" in out.read_text(encoding="utf-8")
     r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.docx")])
     assert r.exit_code == 3 and ".pdf" in r.output and "Traceback" not in r.output
+
+
+def test_report_says_when_proj_has_no_datum_shift(tmp_path, station):
+    """Xian 1980 (EPSG:2361): PROJ has only a ballpark at Jiangxian; the report's
+    assumptions say so, as check does (issue 23, item 2)."""
+    from geometries import X80_EPSG, datum_shed
+
+    shed, _d = datum_shed(X80_EPSG, station.longitude_deg, station.latitude_deg)
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", "--footprint", shed.wkt, "--height", "3", "--crs", X80_EPSG,
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert "EPSG:2361 is on the Xian 1980 datum, and PROJ knows no transformation" in page

@@ -21,9 +21,11 @@ import rasterio
 import shapely
 from click.testing import CliRunner
 from conftest import HALF, TAN5, read_output, square_north, to_wgs84
+from geometries import B54_EPSG, B54_TOWGS84, X80_EPSG, X80_TOWGS84, datum_shed
 from pyproj import CRS
 from shapely import affinity
 
+import geozones
 from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.zones import StationFrame
@@ -686,3 +688,41 @@ def test_empty_input_one_line_naming_it(tmp_path, ext):
     assert r.output.strip() == (f"error: {src} is empty (0 bytes): it holds no features; export the file again "
                                 "or choose another")
     assert not (tmp_path / "o.gpkg").exists()
+
+
+# --- every datum honoured (issue 23, item 2) ---------------------------------------------------
+
+@pytest.mark.parametrize("crs, ext", [(B54_TOWGS84, ".gpkg"), (B54_TOWGS84, ".parquet"), (X80_TOWGS84, ".gpkg"),
+                                      (B54_EPSG, ".gpkg"), (X80_EPSG, ".parquet")])
+def test_screen_measures_a_shed_on_an_older_datum_where_proj_puts_it(tmp_path, station, crs, ext):
+    """Sheds truly 40 and 45 m west of the fence in Beijing 1954 / Xian 1980 Gauss-Krüger
+    coordinates, screened from a GeoPackage or GeoParquet (convex rings: the core's
+    coordinate path and the fitted projection): the distances PROJ's own transformation to
+    WGS84 gives (within 0.01 m), both refused; assess_frame agrees. Where PROJ has only a
+    ballpark (the EPSG codes in Shanxi) the summary, its JSON and the terminal say so."""
+    lon, lat = station.longitude_deg, station.latitude_deg
+    (s40, d40), (s45, d45) = datum_shed(crs, lon, lat), datum_shed(crs, lon, lat, d_m=45.0)
+    gdf = gpd.GeoDataFrame({"h": [3.0, 3.0]}, geometry=[s40, s45], crs=crs)
+    src, out, rep = tmp_path / f"in{ext}", tmp_path / f"out{ext}", tmp_path / "rep.json"
+    gdf.to_parquet(src) if ext == ".parquet" else gdf.to_file(src)
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "--report", str(rep)])
+    assert res.exit_code == 0, res.output
+    screened = gpd.read_parquet(out) if ext == ".parquet" else read_output(out)
+    if "gz_row" in screened.columns:
+        screened = screened.sort_values("gz_row")
+    assert screened["gz_distance_m"].tolist() == pytest.approx([d40, d45], abs=0.01)
+    assert [d40, d45] == pytest.approx([40.0, 45.0], abs=0.01)
+    assert screened["gz_verdict"].tolist() == ["fail", "fail"]
+    assert screened["gz_zone"].tolist() == ["protection", "protection"]
+    api = geozones.assess_frame(gdf, height_field="h")
+    assert api["gz_distance_m"].tolist() == pytest.approx([d40, d45], abs=0.01)
+    assert api["gz_verdict"].tolist() == ["fail", "fail"]
+    datum = {B54_EPSG: "Beijing 1954", X80_EPSG: "Xian 1980"}.get(crs)
+    summary = json.loads(rep.read_text(encoding="utf-8"))
+    if datum is None:
+        assert "no_datum_shift" not in summary and "ballpark" not in res.output
+    else:
+        assert summary["no_datum_shift"] == {"crs": crs, "datum": datum}
+        assert (f"{crs} is on the {datum} datum, which PROJ cannot shift to WGS84/CGCS2000 here (ballpark only): "
+                "coordinates read as if on WGS84, possibly tens to hundreds of metres off; give --crs with "
+                "+towgs84=… or CGCS2000 coordinates") in res.output

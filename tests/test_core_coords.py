@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from conftest import HALF, square_north
-from geometries import sliver
+from conftest import HALF, square_north, station_file_at
+from geometries import (
+    B54_EPSG,
+    B54_TOWGS84,
+    FIELD,
+    SHED_M,
+    X80_EPSG,
+    X80_TOWGS84,
+    datum_shed,
+    shed_distance,
+    sliver,
+)
 from pyproj import CRS
 
 import geozones
@@ -136,3 +146,75 @@ def test_coordinate_diagnosis_uses_the_stations_zone(tmp_path):
     site = from_frame(np.array([shapely.Point(0, 500)], dtype=object), zones.frame.crs, CRS.from_epsg(4527))[0]
     with pytest.raises(CoordinateError, match="EPSG:4527"):
         geozones.check(site, crs="EPSG:4546", zones=zones)
+
+
+# --- every datum honoured (issue 23, item 2) ---------------------------------------------------
+
+JX = (111.571, 35.504)   # the shipped station's field centre, lon/lat [deg]
+
+
+@pytest.mark.parametrize("crs", [B54_TOWGS84, X80_TOWGS84, B54_EPSG, X80_EPSG])
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_datum_shift_is_applied_on_the_way_into_the_frame(frame, monkeypatch, crs, fast):
+    """Beijing 1954 and Xian 1980 Gauss-Krüger coordinates land where PROJ's own
+    transformation to WGS84 puts them (the +towgs84 applied; for the EPSG codes, PROJ's
+    ballpark, which is all it has in Shanxi), through the verified polynomial and without it."""
+    from geozones.core import fastframe
+
+    monkeypatch.setattr(fastframe, "ENABLED", fast)
+    shed, d = datum_shed(crs, *JX)
+    local, problems = to_frame(np.array([shed]), parse_crs(crs), frame.crs)
+    assert problems[0] is None
+    assert shapely.distance(local[0], FIELD) == pytest.approx(d, abs=0.001)
+    assert d == pytest.approx(SHED_M, abs=0.01)
+    if "+towgs84" in crs:   # the shift matters: dropped, the shed reads 64-82 m away and passes
+        naive = crs.split(" +towgs84=")[0] + " +units=m +no_defs"
+        assert shed_distance(shed, naive, *JX) > SHED_M + 20
+
+
+def test_an_epsg_datum_shift_where_proj_has_one(tmp_path):
+    """Beijing 1954 (EPSG:2433, CM 108°E) at a station in the Ordos basin, where EPSG's
+    "Beijing 1954 to WGS 84" transformations apply: the shed lands where PROJ's shifts put
+    it, tens of metres from where the ballpark would, and no ballpark is reported."""
+    from geozones.core.coords import unknown_shift, wgs84_aligned
+
+    lon, lat = 108.9, 37.5
+    zones = ZoneSet(load_station(station_file_at(tmp_path, lon, lat, "ordos")), pilots=())
+    shed, d = datum_shed("EPSG:2433", lon, lat)
+    r = geozones.check(shed, height=3, crs="EPSG:2433", zones=zones)
+    assert r.distance_m == pytest.approx(d, abs=0.01) and d == pytest.approx(SHED_M, abs=0.01)
+    assert r.verdict == "fail" and r.zone == "protection"
+    ballpark = "+proj=tmerc +lat_0=0 +lon_0=108 +k=1 +x_0=500000 +y_0=0 +ellps=krass +units=m"  # no shift
+    assert shed_distance(shed, ballpark, lon, lat) > SHED_M + 20
+    assert not wgs84_aligned(parse_crs("EPSG:2433"))
+    assert unknown_shift(parse_crs("EPSG:2433"), [(lon, lat)]) is None
+    assert not any("ballpark" in a for a in r.assumptions)
+
+
+@pytest.mark.parametrize("crs, aligned", [
+    ("EPSG:4326", True), ("EPSG:4490", True), ("EPSG:4546", True), ("EPSG:32649", True),
+    ("EPSG:7789", True), ("+proj=tmerc +lon_0=111 +ellps=GRS80 +units=m", True), ("GCJ-02", True),
+    (B54_TOWGS84, False), (X80_TOWGS84, False), (B54_EPSG, False), (X80_EPSG, False),
+    ("EPSG:4214", False), ("+proj=tmerc +lon_0=111 +ellps=krass +units=m", False)])
+def test_which_datums_are_read_as_wgs84(crs, aligned):
+    from geozones.core.coords import wgs84_aligned
+
+    assert wgs84_aligned(parse_crs(crs)) is aligned
+
+
+@pytest.mark.parametrize("crs, datum", [
+    (B54_EPSG, "Beijing 1954"), (X80_EPSG, "Xian 1980"), ("EPSG:4214", "Beijing 1954"),
+    ("+proj=tmerc +lon_0=111 +ellps=krass +units=m", "Unknown based on Krassovsky, 1942 ellipsoid"),
+    (B54_TOWGS84, None), (X80_TOWGS84, None), ("EPSG:4546", None), ("EPSG:4326", None), ("BD-09", None)])
+def test_a_ballpark_is_named_from_what_proj_reports(crs, datum):
+    """At Jiangxian PROJ has no Beijing 1954 or Xian 1980 transformation (only a ballpark):
+    the datum is named; a +towgs84 (or WGS84/CGCS2000 itself) is a known shift: None."""
+    from pyproj.transformer import TransformerGroup
+
+    from geozones.core.coords import unknown_shift
+
+    assert unknown_shift(parse_crs(crs), [JX]) == datum
+    if datum is not None and crs.startswith("EPSG"):   # what PROJ itself lists here
+        group = TransformerGroup(crs, "EPSG:4326", always_xy=True,
+                                 area_of_interest=__import__("pyproj").aoi.AreaOfInterest(*JX, *JX))
+        assert all("Ballpark" in t.description for t in group.transformers)

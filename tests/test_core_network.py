@@ -285,3 +285,41 @@ def test_sun_reach_note_quotes_the_strictest_station_angle(tmp_path):
     res = CliRunner().invoke(main, ["screen", str(sample), "-o", str(out), "--stations", str(tmp_path / "mixed")])
     assert res.exit_code == 0, res.output
     assert "the 4° sun-sector limit" in res.output and "the limit there is 699 m" in res.output
+
+
+# --- across the antimeridian (issue 23, item 10) -------------------------------------------------
+
+def test_lonlat_bounds_across_the_antimeridian():
+    """A box across ±180° is taken the short way round (xmin in [-180, 180), xmax past 180),
+    whether the geometry is given in lon/lat or in a projected CRS (UTM 60N, where the
+    corners come back as 179.99…° and -179.99…°); elsewhere boxes are as before."""
+    from geozones.core.coords import parse_crs
+    from geozones.core.network import lonlat_bounds
+
+    wgs = parse_crs("EPSG:4326")
+    across = shapely.box(-179.9999, 35.5, 179.9999, 35.501)   # drawn as a ring, its edges 0.0002° long
+    b = lonlat_bounds(np.array([across, shapely.Point(111.57, 35.5)], dtype=object), wgs)
+    assert b[0].tolist() == pytest.approx([179.9999, 35.5, 180.0001, 35.501])
+    assert b[1].tolist() == pytest.approx([111.57, 35.5, 111.57, 35.5])
+    utm = CRS.from_epsg(32660)   # central meridian 177°E: ±180° is at easting ≈ 772 km at 35.5°N
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, utm, always_xy=True).transform([179.9999, -179.9999], [35.5, 35.501])
+    b = lonlat_bounds(np.array([shapely.box(x[0], y[0], x[1], y[1])], dtype=object), parse_crs("EPSG:32660"))[0]
+    assert b[0] == pytest.approx(179.9999, abs=1e-6) and b[2] == pytest.approx(180.0001, abs=1e-6)
+
+
+@pytest.mark.parametrize("lon", [179.9995, -179.9995])
+def test_station_index_looks_the_short_way_round(tmp_path, lon):
+    """A station at ±179.9995° and one at Jiangxian: a row 0.001° away across the
+    antimeridian (and a box straddling it) meets the first and has it as its nearest."""
+    _station_file(tmp_path, "dateline", LAT, lon)
+    _station_file(tmp_path, "jx", LAT, LON)
+    stations = load_stations(tmp_path)
+    index = StationIndex(stations)
+    k = [s.id for s in stations].index("dateline")
+    rows = np.array([[-lon, LAT, -lon, LAT], [179.99997, LAT, 180.00003, LAT + 0.0001],
+                     [LON + 0.01, LAT, LON + 0.01, LAT]])
+    r, st = index.query(rows)
+    assert list(zip(r.tolist(), st.tolist())) == [(0, k), (1, k), (2, 1 - k)]
+    assert index.nearest(rows).tolist() == [k, k, 1 - k]

@@ -9,9 +9,10 @@ import sys
 
 import numpy as np
 import pytest
+from geometries import B54_TOWGS84, X80_TOWGS84
 from pyproj import CRS, Transformer
 
-from geozones.core import fastframe
+from geozones.core import coords, fastframe
 from geozones.core.coords import project_xy
 from geozones.core.zones import StationFrame
 from geozones.station import load_station
@@ -151,3 +152,47 @@ def test_a_vertex_lands_on_the_same_frame_coordinates_in_any_call(monkeypatch):
     np.testing.assert_array_equal(alone[0], among[0][-2:])
     np.testing.assert_array_equal(alone[1], among[1][-2:])
     np.testing.assert_array_equal(alone[0], poly(x, y)[0])
+
+
+@pytest.mark.parametrize("crs", [B54_TOWGS84, X80_TOWGS84])
+def test_polynomial_includes_the_datum_shift(crs):
+    """Beijing 1954 / Xian 1980 with their +towgs84 (issue 23, item 2): the fitted projection
+    is verified against the transformation with the shift, so the points it projects land
+    where PROJ's own transformation to WGS84 and a plain AEQD put them (the shift is ~45 m)."""
+    src = CRS.from_user_input(crs)
+    poly = fastframe.polynomial_for(src.to_wkt(), FRAME.to_wkt(), lambda: coords._transformer(src.to_wkt(), FRAME.to_wkt()))
+    assert poly is not None and poly.max_error_m <= fastframe.BOUND_M
+    wgs = CRS.from_epsg(4326)
+    x, y = _ring_points(wgs, 20_000.0, n=2000, seed=3)
+    sx, sy = Transformer.from_crs(wgs, src, always_xy=True).transform(x, y)
+    assert poly.inside(np.asarray(sx), np.asarray(sy)).all()
+    plain = CRS.from_proj4("+proj=aeqd +lat_0=35.504 +lon_0=111.571 +ellps=GRS80 +units=m")
+    ex, ey = Transformer.from_crs(wgs, plain, always_xy=True).transform(
+        *Transformer.from_crs(src, wgs, always_xy=True).transform(sx, sy))
+    qx, qy = project_xy(src.to_wkt(), FRAME.to_wkt(), np.asarray(sx), np.asarray(sy))
+    assert np.max(np.hypot(qx - ex, qy - ey)) < 1e-3
+    nx, ny = Transformer.from_crs(CRS.from_proj4(crs.split(" +towgs84=")[0]), plain, always_xy=True).transform(sx, sy)
+    assert np.min(np.hypot(qx - nx, qy - ny)) > 20.0   # without the shift: tens of metres off
+
+
+@pytest.mark.parametrize("lon", [179.9995, -179.9995])
+def test_polynomial_across_the_antimeridian(tmp_path, lon):
+    """A station at ±179.9995°: the box of the fitted projection is taken the short way round,
+    so a site just across the antimeridian (0.001° away, 90.7 m) is inside it and lands where
+    PROJ puts it (issue 23, item 10)."""
+    from conftest import station_file_at
+
+    frame = StationFrame(load_station(station_file_at(tmp_path, lon, 35.504, "dateline"))).crs
+    wgs = CRS.from_epsg(4326)
+    poly = fastframe.polynomial_for(wgs.to_wkt(), frame.to_wkt())
+    assert poly is not None and poly.period == 360.0 and poly.sx < 1.0
+    x = np.array([lon, -lon, lon - np.sign(lon) * 0.2, -lon + np.sign(lon) * 0.2, 180.0, -180.0])
+    y = np.full(len(x), 35.504)
+    assert poly.inside(x, y).all()
+    px, py = Transformer.from_crs(wgs, frame, always_xy=True).transform(x, y)
+    qx, qy = project_xy(wgs.to_wkt(), frame.to_wkt(), x, y)
+    assert np.max(np.hypot(qx - px, qy - py)) < 1e-6
+    from pyproj import Geod
+
+    apart = Geod(ellps="GRS80").inv(lon, 35.504, -lon, 35.504)[2]   # 90.7249 m
+    assert np.hypot(qx[1], qy[1]) == pytest.approx(apart, abs=0.001) and np.sign(qx[1]) == np.sign(lon)

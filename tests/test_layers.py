@@ -5,6 +5,7 @@ import math
 
 import pytest
 import shapely
+from geometries import B54_TOWGS84, X80_TOWGS84
 
 from geozones.layers import height_steps, zone_layer
 
@@ -58,3 +59,26 @@ def test_height_steps_in_blocks_equal_one_grid(frame, monkeypatch):
     blocks = height_steps(frame, 10.0, extent_m=300.0, resolution_m=10.0)
     assert whole[["from_m", "to_m"]].values.tolist() == blocks[["from_m", "to_m"]].values.tolist()
     assert all(a.equals(b) for a, b in zip(whole.geometry, blocks.geometry))
+
+
+@pytest.mark.parametrize("crs", [B54_TOWGS84, X80_TOWGS84])
+def test_layers_on_an_older_datum_carry_its_shift(frame, crs):
+    """Zones and height steps written in Beijing 1954 / Xian 1980 with a +towgs84: each
+    vertex where PROJ's own transformation from WGS84 puts the frame's vertex (plain pyproj:
+    frame → WGS84 → the CRS), so they sit on proposals given in that CRS (issue 23, item 2);
+    straight from the frame, geopandas would ballpark them ~45 m off."""
+    import numpy as np
+    from pyproj import Transformer
+
+    wgs = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True)
+    into = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    ballpark = Transformer.from_crs(frame.crs, crs, always_xy=True)
+    local_zones = zone_layer(frame, crs=frame.crs).set_index("zone").geometry
+    local_steps = height_steps(frame, extent_m=300.0, crs=frame.crs).geometry.values
+    for got, local in ((zone_layer(frame, crs=crs).set_index("zone").geometry["protection"], local_zones["protection"]),
+                       (height_steps(frame, extent_m=300.0, crs=crs).geometry.values[0], local_steps[0])):
+        xy = shapely.get_coordinates(local)
+        want = np.column_stack(into.transform(*wgs.transform(xy[:, 0], xy[:, 1])))
+        assert np.max(np.hypot(*(shapely.get_coordinates(got) - want).T)) < 0.001
+        off = np.column_stack(ballpark.transform(xy[:, 0], xy[:, 1]))
+        assert np.min(np.hypot(*(off - want).T)) > 20.0

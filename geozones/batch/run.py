@@ -192,7 +192,8 @@ def _process_pool(run: Run, processes: int):
 
     from ..core.coords import parse_crs, prepare
 
-    prepare(parse_crs(run.ctx.crs), run.ctx.zones.frame.crs)
+    if not run.ctx.zones.named:   # one station (a network's frames are built where used)
+        prepare(parse_crs(run.ctx.crs), run.ctx.zones.frame.crs)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker)

@@ -1,6 +1,10 @@
 """Coordinates in, metres out: CRS parsing, axis order, and refusal of impossible coordinates.
 
-Every input CRS is honoured. Coordinates are read easting/longitude first (``axis_order="xy"``,
+Every input CRS is honoured, its datum too: the station frame is on CGCS2000 (WGS84 to
+centimetres), and a CRS on another datum (Beijing 1954, Xian 1980, a PROJ string's
+``+towgs84``) is transformed into it through WGS84 with the shift PROJ has for it
+(:func:`project_xy`); where PROJ has none there, only a ballpark, :func:`unknown_shift` names
+the datum so that the answer can say so. Coordinates are read easting/longitude first (``axis_order="xy"``,
 the GIS convention) unless the user says ``"yx"`` (northing/latitude first: the EPSG
 authority order of EPSG:4326 and EPSG:4546/4525, and how Chinese surveyors write X, Y).
 
@@ -18,13 +22,14 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.enums import TransformDirection
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ..errors import CoordinateError, CRSError
 from .datums import DatumCRS, datum_of, from_wgs84, parse_datum, to_wgs84
 
 __all__ = ["AXIS_ORDERS", "parse_crs", "crs_label", "to_frame", "from_frame", "transform_geoms",
-           "transform_xy", "reach_of_bounds", "project_xy", "diagnose"]
+           "transform_xy", "reach_of_bounds", "project_xy", "diagnose", "wgs84_aligned", "unknown_shift"]
 
 AXIS_ORDERS: tuple[str, ...] = ("xy", "yx")
 
@@ -95,16 +100,133 @@ def remember(memo: dict, key, value, size: int = 64) -> None:
         memo[key] = value
 
 
+#: Datums read as WGS84 without a shift: they agree with it to centimetres (CGCS2000 is
+#: ITRF97 at epoch 2000.0; the station files give positions in either). PROJ has no
+#: transformation between them but a ballpark, which moves nothing, and that is right here.
+_ALIGNED_DATUMS = ("World Geodetic System 1984", "China 2000", "International Terrestrial Reference Frame")
+
+
+def wgs84_aligned(crs: CRS) -> bool:
+    """Whether ``crs`` is on WGS84, CGCS2000 or an ITRF (or names no datum and has their
+    ellipsoid, as a bare ``+ellps=GRS80`` PROJ string): read with no datum shift.
+
+    Any other datum (Beijing 1954, Xian 1980, a ``+towgs84`` of its own) is not: its
+    coordinates go to the station frame through WGS84, with the shift PROJ knows
+    (:func:`project_xy`).
+
+    >>> wgs84_aligned(parse_crs("EPSG:4546")), wgs84_aligned(parse_crs("EPSG:2434"))
+    (True, False)
+    """
+    hit = _ALIGNED.get(id(crs))
+    if hit is not None and hit[0] is crs:
+        return hit[1]
+    if datum_of(crs) is not None:   # GCJ-02/BD-09: WGS84 once their offset is removed
+        return True
+    geod = None if crs.is_bound else crs.geodetic_crs
+    datum = None if geod is None else geod.datum
+    e = None if geod is None else geod.ellipsoid
+    if crs.is_bound:
+        aligned = False
+    elif datum is None:   # no datum at all (an engineering CRS): nothing to shift
+        aligned = True
+    else:
+        aligned = datum.name.startswith(_ALIGNED_DATUMS) or (
+            datum.name.startswith("Unknown based on") and e is not None and e.semi_major_metre == 6378137.0
+            and abs(e.inverse_flattening - 298.2572) < 1e-3)
+    remember(_ALIGNED, id(crs), (crs, aligned))  # holds the CRS: its id stays its own
+    return aligned
+
+
+_ALIGNED: dict[int, tuple[CRS, bool]] = {}
+_WGS84_WKT = CRS.from_epsg(4326).to_wkt()
+
+
+class _ViaWGS84:
+    """Two transformers one after the other, through WGS84 lon/lat: as a
+    :class:`pyproj.Transformer` for :func:`project_xy` and the fitted polynomial
+    (``transform`` with ``errcheck`` and ``direction``)."""
+
+    def __init__(self, steps: list[Transformer]) -> None:
+        self.steps = steps
+
+    def transform(self, x, y, errcheck: bool = False, direction=TransformDirection.FORWARD):
+        inverse = TransformDirection(direction) == TransformDirection.INVERSE
+        for step in (reversed(self.steps) if inverse else self.steps):
+            x, y = step.transform(x, y, errcheck=errcheck, direction=direction)
+        return x, y
+
+
 _local = threading.local()
-def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
-    """A transformer for this thread (pyproj transformers must not be shared by threads)."""
+def _transformer(src_wkt: str, dst_wkt: str) -> Transformer | _ViaWGS84:
+    """A transformer for this thread (pyproj transformers must not be shared by threads).
+
+    Between CRSs on WGS84/CGCS2000 (:func:`wgs84_aligned`), PROJ's own. From or to any other
+    datum, through WGS84 lon/lat: PROJ knows the shifts of the older Chinese datums (and
+    applies a ``+towgs84``) to WGS84 only, and would give a ballpark, without the shift,
+    straight into a CGCS2000 frame."""
     cache = getattr(_local, "transformers", None)
     if cache is None:
         cache = _local.transformers = {}
     key = (src_wkt, dst_wkt)
     if key not in cache:
-        cache[key] = Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+        src, dst = CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt)
+        if wgs84_aligned(src) and wgs84_aligned(dst):
+            cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+        else:
+            hub = CRS.from_wkt(_WGS84_WKT)
+            cache[key] = _ViaWGS84([Transformer.from_crs(a, b, always_xy=True)
+                                    for a, b in ((src, hub), (hub, dst)) if a != b])
     return cache[key]
+
+
+def unknown_shift(crs: CRS, lonlat: Sequence[tuple[float, float]]) -> str | None:
+    """The datum of ``crs`` when PROJ knows no transformation from it to WGS84 at one of the
+    points ``lonlat`` (WGS84 longitude, latitude [deg]: the stations), only a ballpark that
+    moves nothing: its coordinates are then taken as if on WGS84, tens to hundreds of metres
+    off for Beijing 1954 or Xian 1980. None when the datum is WGS84/CGCS2000
+    (:func:`wgs84_aligned`), a GCJ-02/BD-09 one, or shifted by PROJ there (an EPSG
+    transformation whose area holds the point, a ``+towgs84``).
+
+    Decided from what PROJ reports: the operation it uses for each point
+    (``get_last_used_operation``) and whether that is a ballpark.
+
+    >>> unknown_shift(parse_crs("EPSG:2434"), [(111.571, 35.504)])   # Beijing 1954 in Shanxi
+    'Beijing 1954'
+    >>> unknown_shift(parse_crs("EPSG:2433"), [(109.8, 37.0)]) is None   # the Ordos basin
+    True
+    """
+    if datum_of(crs) is not None or wgs84_aligned(crs):
+        return None
+    key = (id(crs), tuple((float(lon), float(lat)) for lon, lat in lonlat))
+    hit = _SHIFTLESS.get(key)
+    if hit is not None and hit[0] is crs:
+        return hit[1]
+    answer = _unknown_shift(crs, key[1])
+    remember(_SHIFTLESS, key, (crs, answer))  # holds the CRS: its id stays its own
+    return answer
+
+
+_SHIFTLESS: dict[tuple, tuple[CRS, str | None]] = {}
+
+
+def _unknown_shift(crs: CRS, lonlat: Sequence[tuple[float, float]]) -> str | None:
+    from pyproj.crs import CoordinateOperation
+
+    fwd = Transformer.from_crs(crs, CRS.from_wkt(_WGS84_WKT), always_xy=True)
+    for lon, lat in lonlat:
+        with np.errstate(all="ignore"):
+            x, y = fwd.transform(lon, lat, direction=TransformDirection.INVERSE, errcheck=False)
+            fwd.transform(x, y, errcheck=False)
+        try:
+            used = fwd.get_last_used_operation()
+            steps = list(used.operations or ()) or [CoordinateOperation.from_json(used.to_json())]
+            ballpark = any(step.has_ballpark_transformation for step in steps)
+        except Exception:  # no operation PROJ can describe: nothing it shifts by either
+            ballpark = True
+        if ballpark:
+            geod = crs.geodetic_crs
+            return geod.datum.name if geod is not None and geod.datum is not None else crs.name
+    return None
 
 
 def project_xy(src_wkt: str, dst_wkt: str, x: np.ndarray, y: np.ndarray):

@@ -58,6 +58,27 @@ def _is_frame(crs: CRS) -> bool:
     return bool(crs.is_projected and op is not None and "azimuthal equidistant" in op.method_name.lower())
 
 
+def _period(crs: CRS) -> float:
+    """360 when the first coordinate (with ``always_xy``) is a longitude in degrees, else 0."""
+    if not crs.is_geographic:
+        return 0.0
+    axes = [a for a in crs.axis_info if a.direction in ("east", "west")]
+    return 360.0 if axes and axes[0].unit_name.startswith("degree") else 0.0
+
+
+def _offset(d: np.ndarray, period: float) -> np.ndarray:
+    """Offsets ``d`` from the box centre; with a ``period`` (360 for a longitude) taken the
+    short way round: for a station at 179.9995°, −179.9995° is 0.001° east of it, not
+    359.999° west. Only offsets beyond half a period change, so every other number is the
+    plain difference, bit for bit."""
+    if not period:
+        return d
+    half = period / 2
+    with np.errstate(invalid="ignore"):
+        wrap = np.abs(d) > half
+    return np.where(wrap, (d + half) % period - half, d) if wrap.any() else d
+
+
 def _terms(u: np.ndarray, v: np.ndarray, degree: int) -> np.ndarray:
     cols = []
     for i in range(degree + 1):
@@ -81,14 +102,20 @@ class FramePolynomial:
     a: np.ndarray            #: (degree+1, degree+1) coefficients, a[i, j] for u^i v^j
     b: np.ndarray
     max_error_m: float       #: largest difference from PROJ on the verification grid [m]
+    #: 360 when x is a longitude in degrees (x0 ± 360 is the same place), else 0
+    period: float = 0.0
+
+    def dx(self, x: np.ndarray) -> np.ndarray:
+        """``x − x0``, a longitude's the short way round (:func:`_offset`)."""
+        return _offset(np.asarray(x, dtype=float) - self.x0, self.period)
 
     def inside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            return (np.abs(x - self.x0) <= self.sx) & (np.abs(y - self.y0) <= self.sy)
+            return (np.abs(self.dx(x)) <= self.sx) & (np.abs(y - self.y0) <= self.sy)
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Frame coordinates [m] for input coordinates inside the box (Horner in u, then v)."""
-        u = (x - self.x0) / self.sx
+        u = self.dx(x) / self.sx
         v = (y - self.y0) / self.sy
         return _horner(self.a, u, v), _horner(self.b, u, v)
 
@@ -111,7 +138,7 @@ def _horner(c: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fit(fwd: Transformer) -> FramePolynomial | None:
+def _fit(fwd: Transformer, period: float = 0.0) -> FramePolynomial | None:
     def inv_transform(x, y):
         return fwd.transform(x, y, direction=TransformDirection.INVERSE)
 
@@ -123,7 +150,9 @@ def _fit(fwd: Transformer) -> FramePolynomial | None:
     x0, y0 = inv.transform(0.0, 0.0)
     if not (np.all(np.isfinite(ex)) and np.all(np.isfinite(ey))):
         return None
-    sx = float(np.max(np.abs(np.asarray(ex) - x0)))
+    # the box's half widths; a longitude the short way round (PROJ gives −179.9° for a
+    # point east of a station at 179.9°): the box may reach past ±180°, PROJ takes that
+    sx = float(np.max(np.abs(_offset(np.asarray(ex) - x0, period))))
     sy = float(np.max(np.abs(np.asarray(ey) - y0)))
 
     def grid(n: int, shift: float = 0.0):
@@ -150,7 +179,7 @@ def _fit(fwd: Transformer) -> FramePolynomial | None:
         for j in range(DEGREE + 1 - i):
             a[i, j], b[i, j] = ca[k], cb[k]
             k += 1
-    poly = FramePolynomial(float(x0), float(y0), sx, sy, a, b, np.inf)
+    poly = FramePolynomial(float(x0), float(y0), sx, sy, a, b, np.inf, period)
     # verify on a finer grid offset from the fit grid (edges included)
     u, v = grid(CHECK_N, shift=0.5)
     xs, ys = x0 + u * sx, y0 + v * sy
@@ -159,7 +188,7 @@ def _fit(fwd: Transformer) -> FramePolynomial | None:
     err = float(np.max(np.hypot(np.asarray(px) - qx, np.asarray(py) - qy)))
     if not np.isfinite(err) or err > BOUND_M:
         return None
-    return FramePolynomial(poly.x0, poly.y0, sx, sy, a, b, err)
+    return FramePolynomial(poly.x0, poly.y0, sx, sy, a, b, err, period)
 
 
 def polynomial_for(src_wkt: str, dst_wkt: str, transformer=None) -> FramePolynomial | None:
@@ -175,7 +204,7 @@ def polynomial_for(src_wkt: str, dst_wkt: str, transformer=None) -> FramePolynom
                 src, dst = CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt)
                 if _is_frame(dst) and not _is_frame(src):
                     fwd = transformer() if transformer else Transformer.from_crs(src, dst, always_xy=True)
-                    poly = _fit(fwd)
+                    poly = _fit(fwd, _period(src))
             except Exception:  # any PROJ refusal: no fast path, PROJ does it all
                 poly = None
             _cache[key] = poly

@@ -155,6 +155,7 @@ def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.nda
             x, y = to_wgs84(x, y, datum)
         x, y = project_xy(crs.to_wkt(), _WGS84.to_wkt(), x, y)
         x, y = np.asarray(x).reshape(-1, 4), np.asarray(y).reshape(-1, 4)
+        x = _short_way(x)
         box = np.column_stack([x.min(axis=1), y.min(axis=1), x.max(axis=1), y.max(axis=1)])
     box[~ok] = np.nan
     box[~np.isfinite(box).all(axis=1)] = np.nan
@@ -162,8 +163,34 @@ def lonlat_bounds(geoms: np.ndarray, crs: CRS, axis_order: str = "xy") -> np.nda
     return out
 
 
+def _short_way(lon: np.ndarray) -> np.ndarray:
+    """Each row's longitudes ``(n, k)`` [deg] as one unbroken range the short way round: a
+    row whose longitudes spread over more than half a turn lies across the antimeridian
+    (179.99° and −179.99° are 0.02° apart), so its western ones move up by 360°. The
+    result starts in [−180, 180) and may end beyond 180 (a box across the antimeridian)."""
+    lon = np.asarray(lon, dtype=float)
+    with np.errstate(invalid="ignore"):
+        across = (lon.max(axis=1) - lon.min(axis=1)) > 180.0
+    if not across.any():
+        return lon
+    lon = lon.copy()
+    part = lon[across]
+    lon[across] = np.where(part < 0.0, part + 360.0, part)
+    with np.errstate(invalid="ignore"):
+        high = lon.min(axis=1) >= 180.0
+    lon[high] -= 360.0
+    return lon
+
+
+#: The station boxes and points are indexed three times, at their longitude and 360° either
+#: side, so that a box across the antimeridian (a station at 179.9995°, a row at −179.9995°)
+#: meets the box of every station it reaches, and "nearest" looks the short way round.
+_TURNS = (0.0, -360.0, 360.0)
+
+
 class StationIndex:
-    """The stations' reach boxes in WGS84 lon/lat, in an STRtree.
+    """The stations' reach boxes in WGS84 lon/lat, in an STRtree (each also 360° either side:
+    rows across the antimeridian meet the stations they reach, see :data:`_TURNS`).
 
     Station ``k``'s box is its field centre ± (the reach of a row of unknown height + the
     field's half diagonal + a margin of 1 % and 100 m), in degrees taken with the smallest
@@ -185,7 +212,8 @@ class StationIndex:
         grown = self.base_reach_m * 1.01 + pad + 100.0
         dlon, dlat = _deg(grown, self.lat)
         self.boxes = shapely.box(self.lon - dlon, self.lat - dlat, self.lon + dlon, self.lat + dlat)
-        self.tree = shapely.STRtree(self.boxes)
+        self.tree = shapely.STRtree(np.concatenate([
+            shapely.box(self.lon + t - dlon, self.lat - dlat, self.lon + t + dlon, self.lat + dlat) for t in _TURNS]))
         # rows taller than this may reach beyond a station's base reach (sun rule by height)
         slopes = [(_sun_slopes(s)[0] or [np.inf]) for s in self.stations]
         self._slope = np.array([min(sl) for sl in slopes])
@@ -194,7 +222,8 @@ class StationIndex:
             self._tall_m = float(np.min(self.base_reach_m * self._slope)) if len(self.stations) else np.inf
         self._centre = np.cos(np.radians(np.mean(self.lat))) if len(self.stations) else 1.0
         self._points = shapely.points(self.lon * self._centre, self.lat)
-        self._nearest_tree = shapely.STRtree(self._points)
+        self._nearest_tree = shapely.STRtree(np.concatenate([
+            shapely.points((self.lon + t) * self._centre, self.lat) for t in _TURNS]))
 
     def __len__(self) -> int:
         return len(self.stations)
@@ -229,20 +258,24 @@ class StationIndex:
                 b[tall] += np.column_stack([-dlon, -dlat, dlon, dlat])
         rows_ok = np.flatnonzero(ok)
         pairs = self.tree.query(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]), predicate="intersects")
-        rows, stations = rows_ok[pairs[0]], pairs[1]
+        rows, stations = rows_ok[pairs[0]], pairs[1] % len(self.stations)   # a copy: its station
         order = np.lexsort((stations, rows))
-        return rows[order].astype(np.int64), stations[order].astype(np.int64)
+        rows, stations = rows[order], stations[order]
+        once = np.ones(len(rows), dtype=bool)   # a wide box may meet two copies of one station's
+        once[1:] = (rows[1:] != rows[:-1]) | (stations[1:] != stations[:-1])
+        return rows[once].astype(np.int64), stations[once].astype(np.int64)
 
     def nearest(self, bounds_lonlat: np.ndarray) -> np.ndarray:
         """Per row, the station whose field centre is nearest its box centre (lon scaled by the
-        cosine of the stations' mean latitude; -1 for rows without a box)."""
+        cosine of the stations' mean latitude, the short way round the antimeridian; -1 for
+        rows without a box)."""
         b = np.asarray(bounds_lonlat, dtype=float)
         out = np.full(len(b), -1, dtype=np.int64)
         ok = ~np.isnan(b).any(axis=1)
         if ok.any() and len(self.stations):
             pts = shapely.points((b[ok, 0] + b[ok, 2]) / 2 * self._centre, (b[ok, 1] + b[ok, 3]) / 2)
             idx = self._nearest_tree.query_nearest(pts, all_matches=False)
-            out[np.flatnonzero(ok)[idx[0]]] = idx[1]
+            out[np.flatnonzero(ok)[idx[0]]] = idx[1] % len(self.stations)
         return out
 
 

@@ -124,12 +124,19 @@ class StationFrame:
 
     @cached_property
     def crs(self) -> CRS:
-        """Azimuthal equidistant projection centred on the field centre (GRS80, metres)."""
+        """Azimuthal equidistant projection centred on the field centre (metres), on the
+        CGCS2000 datum (EPSG:4490: the GRS80 ellipsoid, and WGS84 to centimetres).
+
+        The frame names its datum so that every input CRS is transformed into it with its
+        datum shift (:func:`geozones.core.coords.project_xy`; another datum goes through
+        WGS84, where PROJ has its shifts)."""
+        from pyproj.crs import ProjectedCRS
+        from pyproj.crs.coordinate_operation import AzimuthalEquidistantConversion
+
         s = self.station
-        return CRS.from_proj4(
-            f"+proj=aeqd +lat_0={s.latitude_deg} +lon_0={s.longitude_deg} "
-            "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-        )
+        frame = ProjectedCRS(AzimuthalEquidistantConversion(s.latitude_deg, s.longitude_deg),
+                             name=f"{s.id} station frame", geodetic_crs=CRS.from_epsg(4490))
+        return CRS.from_wkt(frame.to_wkt())
 
     @per_thread
     def field(self) -> Polygon:

@@ -136,3 +136,29 @@ def test_a_limit_variable_is_used(tmp_path):
     res = CliRunner().invoke(main, [*args, "--overwrite", "--max-cells", "39999"], env={"GEOZONES_MAX_CELLS": "40000"})
     assert res.exit_code == 2 and "limit of 39,999" in res.output
     assert math.ceil(2 * 100 / 1) ** 2 == 40_000
+
+
+def test_an_unexpected_failure_is_one_line_exit_1_and_its_traceback_on_request(monkeypatch, tmp_path):
+    """A bug (here a library raising inside ``zones``) is one line naming the error, exit 1,
+    no traceback, in the language asked for; ``GEOZONES_TRACEBACK=1`` lets it through for the
+    bug report."""
+    from click.testing import CliRunner
+
+    import geozones.layers as layers
+    from geozones.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("GEOS died\nsecond line")
+
+    monkeypatch.setattr(layers, "zone_layer", broken)
+    monkeypatch.delenv("GEOZONES_TRACEBACK", raising=False)
+    out = str(tmp_path / "z.gpkg")
+    r = CliRunner().invoke(main, ["zones", "-o", out])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.output.strip() == ("error: unexpected failure (RuntimeError: GEOS died); this is a bug: please report "
+                                "it with the command and GEOZONES_TRACEBACK=1's output")
+    r = CliRunner().invoke(main, ["zones", "-o", out, "--lang", "zh"])
+    assert r.exit_code == 1 and r.output.startswith("错误: 意外错误（RuntimeError: GEOS died）；这是程序缺陷")
+    monkeypatch.setenv("GEOZONES_TRACEBACK", "1")
+    r = CliRunner().invoke(main, ["zones", "-o", out])
+    assert isinstance(r.exception, RuntimeError) and not (tmp_path / "z.gpkg").exists()

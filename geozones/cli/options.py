@@ -41,6 +41,17 @@ class _Group(click.Group):
             lang = ctx.meta.get(_LANG_KEY, "en")
             click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:   # a bug (ours or a library's): one line, exit 1
+            if os.environ.get("GEOZONES_TRACEBACK"):
+                raise
+            from ..errors import first_line
+
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            why = f"{type(exc).__name__}: {first_line(exc)}".rstrip(": ")
+            click.echo(f"{t('word_error', lang)}: {t('unexpected', lang, why=why)}", err=True)
+            ctx.exit(1)
 
 
 _INPUTS_KEY = "geozones.inputs"

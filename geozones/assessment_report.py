@@ -372,13 +372,11 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     from .errors import GeozonesError
     from .io import atomic_output
     from .maps import read_parcels
-    from .screen import SHAPEFILE_NAMES
+    from .screen import full_names
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    gdf = read_parcels(screened_path, layer)
-    short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
-    gdf = gdf.rename(columns=short)
+    gdf = full_names(read_parcels(screened_path, layer))
     rows = gdf[gdf["gz_verdict"].isin(["fail", "review"])]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
 

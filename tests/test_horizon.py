@@ -110,3 +110,16 @@ def test_horizon_hill(tmp_path, frame):
     assert p.elevation_deg[0] == pytest.approx(expected, abs=0.02)
     assert expected == pytest.approx(1.93, abs=0.05)
     assert p.elevation_deg[180] < 1e-3 and p.source[0] == "terrain"
+
+
+def test_buildings_from_a_screened_shapefile_use_our_height(tmp_path, frame):
+    # a screened shapefile holds gz_height_m as gz_h_m (10 bytes): read as ours, it comes
+    # before the input's own "height" column (HEIGHT_COLUMNS), as from a screened GeoPackage
+    from geozones.horizon import read_buildings
+
+    sq = shapely.box(-5, HALF + 300, 5, HALF + 310)
+    gdf = gpd.GeoDataFrame({"height": [12.0], "gz_h_m": [31.0]},
+                           geometry=gpd.GeoSeries(to_wgs84(frame, [sq]), crs=4326), crs=4326)
+    gdf.to_file(tmp_path / "screened.shp")
+    _geoms, tops, _labels = read_buildings(tmp_path / "screened.shp", frame)
+    assert tops.tolist() == [31.0]

@@ -20,6 +20,7 @@ module                       what it holds
 :mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
 :mod:`.write`                :func:`write_chunks`, :func:`write_vector`
+:mod:`.names`                the names of an output's columns (reserved, ours, 10 bytes)
 :mod:`.atomic`               atomic outputs, input fingerprints, signals
 ===========================  ============================================================
 
@@ -47,7 +48,7 @@ from .atomic import (
     refuse_same_files,
     same_file,
 )
-from .base import DEFAULT_CHUNK_ROWS, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
+from .base import DEFAULT_CHUNK_ROWS, ROW_FAULT, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
@@ -60,13 +61,12 @@ from .geoparquet import (
     write_sorted_geoparquet,
 )
 from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets
+from .names import DBF_NAME_BYTES, RESERVED, SOURCE_PREFIX, OutputNames, output_names, shapefile_field_names
 from .vector import (
-    DBF_NAME_BYTES,
     VectorReader,
     geometry_type_of,
     read_vector,
     require_one_layer,
-    shapefile_field_names,
     sniff_shapefile_encoding,
 )
 from .write import write_chunks, write_vector
@@ -77,13 +77,15 @@ __all__ = [
     "GeoParquetReader", "CsvReader", "DxfReader", "read_vector", "read_footprint",
     "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs",
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
-    "split_wkb", "DEFAULT_CHUNK_ROWS",
+    "split_wkb", "DEFAULT_CHUNK_ROWS", "ROW_FAULT",
     # formats
     "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
     "write_geoparquet", "write_sorted_geoparquet",
     "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
+    # the names of an output's columns
+    "output_names", "OutputNames", "RESERVED", "SOURCE_PREFIX",
     "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
     "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets",
     # outputs that never destroy anything

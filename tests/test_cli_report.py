@@ -21,3 +21,15 @@ def test_cli_report(tmp_path, proposal):
     assert "height_ratio" in out.read_text(encoding="utf-8")
     r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.docx")])
     assert r.exit_code == 3 and ".pdf" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "parquet"])
+def test_report_footprint_file_with_clashing_column_names(tmp_path, ext):
+    # a footprint file whose attributes are named geometry and GZ_VERDICT: read, reported
+    from conftest import write_table
+
+    path = write_table(tmp_path / f"f.{ext}", {"id": ["a", "b"], "geometry": ["g", "h"], "GZ_VERDICT": ["v", "w"]})
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["report", "--footprint", str(path), "--height", "10", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 0

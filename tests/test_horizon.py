@@ -123,3 +123,19 @@ def test_buildings_from_a_screened_shapefile_use_our_height(tmp_path, frame):
     gdf.to_file(tmp_path / "screened.shp")
     _geoms, tops, _labels = read_buildings(tmp_path / "screened.shp", frame)
     assert tops.tolist() == [31.0]
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "shp", "geojson", "fgb", "parquet"])
+def test_buildings_with_clashing_column_names_every_format(tmp_path, frame, ext):
+    # attributes named geometry, GZ_VERDICT and a feature id beside the heights: every
+    # building read, its own height (10 m, 20 m) its top, the id its label (a GeoParquet read
+    # too, which GDAL's missing Parquet driver refused)
+    from conftest import write_table
+
+    from geozones.horizon import read_buildings
+
+    fid = "OGC_FID" if ext == "gpkg" else "FID"
+    path = write_table(tmp_path / f"b.{ext}", {"id": ["a", "b"], "height": [10.0, 20.0], "geometry": ["g", "h"],
+                                               "GZ_VERDICT": ["v", "w"], fid: ["f", "e"]})
+    _geoms, tops, labels = read_buildings(path, frame)
+    assert dict(zip(labels, tops.tolist())) == {"a": 10.0, "b": 20.0}

@@ -56,7 +56,7 @@ def require_one_layer(path: str | Path, layer: str | None) -> str | None:
 
 
 def read_vector(path: str | Path, crs=None, layer: str | None = None):
-    """A whole vector file (any GDAL format, or DXF) as ``(GeoDataFrame, crs, notes)``.
+    """A whole vector file (any GDAL format, GeoParquet, or DXF) as ``(GeoDataFrame, crs, notes)``.
 
     ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
     :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
@@ -75,6 +75,12 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
             raise InputError("dxf_no_crs", path=str(path))
         notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
         return gdf, parse_crs(crs), notes
+    if kind == "parquet":   # GDAL's own Parquet driver may be missing: geopandas reads it
+        try:
+            gdf = gpd.read_parquet(path)
+        except Exception as exc:
+            raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+        return _geometry_named(gdf), resolve_crs(gdf.crs, crs, str(path)), notes
     check_shapefile_parts(path)
     try:
         layer = require_one_layer(path, layer)
@@ -85,6 +91,19 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
+
+
+def _geometry_named(gdf):
+    """A GeoParquet read by geopandas, its attributes named as a screen would write them
+    (:func:`geozones.io.names.output_names`) and its geometry ``geometry``, whatever its
+    primary column is called (an attribute ``geometry`` beside a primary ``geom`` is kept
+    as ``src_geometry``)."""
+    from .names import output_names
+
+    geom = gdf.geometry.name
+    names = output_names([c for c in gdf.columns if c != geom]).renamed
+    gdf = gdf.rename(columns=names)
+    return gdf if geom == "geometry" else gdf.rename_geometry("geometry")
 
 
 def _attributes_kept(gdf, path: Path, layer: str | None):

@@ -559,6 +559,19 @@ def test_clashing_input_columns_kept_renamed_every_output_format(tmp_path, ext):
     _check_names(read_table(out), s, [*CLASHING, *long], expected, shapefile=ext == "shp")
 
 
+@pytest.mark.parametrize("ext", ["gpkg", "shp", "fgb"])
+def test_geometry_in_capitals_kept_and_no_crash(tmp_path, ext):
+    # GEOMETRY beside our geometry column made GDAL crash the process (SIGSEGV) writing a
+    # GeoPackage: kept as src_GEOMETRY in every output instead
+    from conftest import read_table, write_table
+
+    src = write_table(tmp_path / "in.parquet", {"id": ["a", "b"], "h": [10.0, 20.0], "GEOMETRY": ["GEOMETRY-a", "GEOMETRY-b"]})
+    out = tmp_path / f"out.{ext}"
+    s = screen_file(src, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    expected = {"GEOMETRY": "src_GEOMET" if ext == "shp" else "src_GEOMETRY"}
+    _check_names(read_table(out), s, ["GEOMETRY"], expected, shapefile=ext == "shp")
+
+
 def test_names_equal_but_for_case_kept_apart(tmp_path):
     # GeoParquet tells Height from HEIGHT, a GeoPackage does not: the second is HEIGHT_1
     # in every output, stated

@@ -471,7 +471,7 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
     from .errors import GeozonesError
     from .io import atomic_output
     from .maps import read_parcels
-    from .screen import SHAPEFILE_NAMES
+    from .screen import full_names
 
     directory = check_reports_folder(directory, overwrite)
     try:
@@ -480,10 +480,12 @@ def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zon
         from .io import os_reason
 
         raise OutputError("output_write", path=str(directory), why=os_reason(exc)) from None
-    gdf = read_parcels(screened_path, layer)
-    short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
-    short.update({new: old for old, new in (renamed or {}).items() if new != old and new in gdf.columns})
-    gdf = gdf.rename(columns=short)
+    gdf = full_names(read_parcels(screened_path, layer))
+    # the user's fields under the names the run gave them (a shapefile's 10 bytes): back to
+    # the input's names, which the options (--height-field …) give
+    back = {new: old for old, new in (renamed or {}).items()
+            if new != old and new in gdf.columns and old not in gdf.columns and old != gdf.geometry.name}
+    gdf = gdf.rename(columns=back)
     rows = gdf[gdf["gz_verdict"].isin(["fail", "review"])]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
     storey_m = opts.storey_height_m if opts.storey_height_m is not None else zones.storey_height_m

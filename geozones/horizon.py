@@ -255,7 +255,8 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
                    field_elevation_m: float | None = None, crs=None, layer: str | None = None):
     """Footprints and the height of their tops above the field ground, from a vector file.
 
-    Heights come from ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present; rows
+    Heights come from ``height_field`` or the first of :data:`HEIGHT_COLUMNS` present (a
+    screened shapefile's ``gz_h_m`` read as ``gz_height_m``: :func:`geozones.screen.full_names`); rows
     without a numeric height, or with coordinates that cannot be meant, are left out. With a
     DEM, tops are height + ground under the footprint − field elevation (see
     :mod:`geozones.terrain`); a footprint off the DEM keeps its own height.
@@ -292,8 +293,11 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     from .core.proposals import Proposals
     from .errors import InputError
     from .io import read_vector
+    from .screen import full_names
 
     gdf, file_crs, _notes = read_vector(path, crs, layer=layer)
+    if height_field is None or height_field not in gdf.columns:
+        gdf = full_names(gdf)   # a screened shapefile's gz_h_m is gz_height_m
     col = height_field or next((c for c in HEIGHT_COLUMNS if c in gdf.columns), None)
     if col is None:
         raise InputError("height_column_none", path=str(path), looked=", ".join(HEIGHT_COLUMNS),

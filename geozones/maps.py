@@ -237,13 +237,11 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
     """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
     the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
 
-    from .screen import SHAPEFILE_NAMES
+    from .screen import full_names
 
+    gdf = full_names(gdf)   # a screened shapefile's short names read as the full ones
     if "gz_verdict" not in gdf.columns:
         raise InputError("parcels_not_screened")
-    # a screened shapefile carries the short names: read them as the full ones
-    short = {v: k for k, v in SHAPEFILE_NAMES.items() if v != k and v in gdf.columns}
-    gdf = gdf.rename(columns=short)
     wgs = gdf.to_crs(4326) if gdf.crs is not None else gdf
     geoms = np.asarray(wgs.geometry.values, dtype=object).copy()
     # a footprint with a NaN or infinite vertex (that row's error in the table) has nowhere
@@ -917,7 +915,9 @@ def read_parcels(path: str | Path, layer: str | None = None):
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
         from .io import require_one_layer
+        from .io.vector import check_shapefile_parts
 
+        check_shapefile_parts(path)
         layer = require_one_layer(path, layer or None)
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
         return gpd.read_file(path, engine="pyogrio", **kw)

@@ -133,7 +133,7 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
         if summary.long_output:
             lines.append(t("sum_long", lang, path=summary.long_output))
     if summary.renamed:
-        lines.append(t("sum_renamed", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
+        lines.append(t("sum_renamed_columns", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
     share = summary.pilot_low_rise_share
     if share is not None:
         target = summary.pilot_low_rise_target or 0.0

@@ -31,12 +31,13 @@ from .core.numbers import checked
 from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
 from .errors import InputError, OutputError
-from .io import OutputChunk, atomic_output
+from .io import ROW_FAULT, OutputChunk, OutputNames, atomic_output
 from .text import row_messages, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
-           "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS"]
+           "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS", "OUR_NAMES",
+           "column_names", "full_names"]
 
 #: Columns added to every row, in order.
 COLUMNS: tuple[str, ...] = (
@@ -128,7 +129,9 @@ class ScreenSummary:
     #: the input CRS and its datum when PROJ cannot shift that datum to WGS84 at a station
     #: (only a ballpark: :func:`geozones.core.coords.unknown_shift`); None otherwise
     no_datum_shift: dict[str, str] | None = None
-    renamed: dict[str, str] = field(default_factory=dict)   # shapefile field names fitted
+    #: input columns kept under another name in the output (one of ours or a name the format
+    #: uses, as ``src_<name>``; a shapefile's 10 bytes), see :func:`column_names`
+    renamed: dict[str, str] = field(default_factory=dict)
     protected_rows: int = 0        # rows inside the protection area (approval duty, Art. 14, 15.1)
     maybe_protected_rows: int = 0  # rows possibly inside it (prevailing wind unknown)
     # many stations (screen --stations); None/0 for one station, and then not in to_dict()
@@ -276,8 +279,8 @@ class ChunkResult(tuple):
 
 
 def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zones: ZoneSet | StationNetwork,
-                 opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None
-                 ) -> ChunkResult:
+                 opts: ScreenOptions, path: str = "input", *, datum_counts: dict | None = None,
+                 faults: np.ndarray | None = None) -> ChunkResult:
     """The ``gz_*`` columns for one chunk (same row order), computed by the core.
 
     Returns ``(columns, geometry to write, residential, floor area)`` (a
@@ -288,6 +291,8 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     and ``floor area`` is footprint area × storeys in the station frame [m²]. With
     ``datum_counts`` (a dict) the rows whose verdict would differ with the numbers read as
     GCJ-02 / BD-09 are added to it, per datum (:func:`geozones.core.datumshift.datum_changes`).
+    ``faults``: per row, why the reader could not read it whole (a GeozonesError) or None:
+    such a row is an error row with that reason (its geometry, if read, still written).
 
     ``zones`` is one station's :class:`ZoneSet` or a :class:`StationNetwork` (many
     stations): both are assessed by :func:`geozones.core.network.assess_stations`, and
@@ -298,6 +303,10 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     crs_obj = parse_crs(crs)
     inputs = _proposal_inputs(df, opts, path)
     sa = assess_stations(zones, geoms, raw, crs_obj, opts.axis_order, inputs)
+    if faults is not None:   # rows the reader could not read whole: error rows, its reason
+        bad = ~is_none(faults)
+        sa.problems[bad] = faults[bad]
+        sa.ok[bad] = False
     if datum_counts is not None:
         from .core.datumshift import datum_changes
 
@@ -325,7 +334,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     lang = opts.lang
     ok = sa.ok
     gov = sa.governing
-    has = gov.pair >= 0
+    has = (gov.pair >= 0) & ok   # (a row the reader could not read whole may have been measured)
     g = gov.pair[has]
     verdict = np.where(ok, np.array([None, *VERDICTS], dtype=object)[sa.verdict_code], "error").astype(object)
     zone = np.where(ok, "outside", NONE).astype(object)
@@ -340,6 +349,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         group, sets = sa.combined.flag_groups
         rules = np.array([",".join(r.id for r in rs) for rs in sets], dtype=object)[group]
         message = row_messages(sa.combined, verdict, lang)
+        rules, message = np.where(ok, rules, ""), np.where(ok, message, "")
     else:
         assert isinstance(zones, StationNetwork)  # named: many stations
         rules, message, station_columns, long, counts = _station_words(sa, zones, verdict, opts)
@@ -358,7 +368,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         "gz_verdict": _text(verdict),
         "gz_zone": _text(zone),
         "gz_distance_m": np.round(np.where(ok, sa.distance_m, np.nan), 3),
-        "gz_max_height_m": np.round(max_h, 3),
+        "gz_max_height_m": np.round(np.where(ok, max_h, np.nan), 3),
         "gz_height_m": np.round(np.where(ok, eff_h, np.nan), 3),
         "gz_exceedance_m": np.round(np.where(ok, exceed, np.nan), 3),
         "gz_in_pilot": ok & sa.in_pilot,
@@ -399,7 +409,7 @@ def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOpt
     for h_rows, pa in sa.pilot_parts:
         pilot_text[h_rows], pilot_ids[h_rows] = _pilot_parts(pa, lang)
     gov = sa.governing
-    has = gov.pair >= 0
+    has = (gov.pair >= 0) & ok
     g = gov.pair[has]
     ids = np.array([s_.id for s_ in net.stations], dtype=object)
     gz_station = np.full(n, "", dtype=object)
@@ -435,7 +445,7 @@ def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOpt
                        "gz_stations": join_ids(rows_p, ids[st_p], dist_p, n)}
     long = (_long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, sa.effective_height_m, rules_p, msg_p)
             if opts.long_rows else None)
-    approval_p, maybe_p = sa.pair_approval, sa.pair_maybe
+    approval_p, maybe_p = sa.pair_approval & ok[rows_p], sa.pair_maybe & ok[rows_p]
     counts = {
         "no_station": int(none.sum()), "pairs": len(rows_p),
         # in the protection area of a station in reach (approval, Art. 14, 15.1), or possibly
@@ -500,8 +510,84 @@ def _long_rows(rows_p, st_p, ids, code_p, zone_p, dist_p, max_p, eff_h, rules_p,
     }).iloc[order].reset_index(drop=True)
 
 
-#: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output.
-EXTRA_COLUMNS: tuple[str, ...] = ("gz_row",)
+#: Columns of ours beyond :data:`COLUMNS`: the input row number of a sorted GeoParquet output,
+#: and the name its ``bbox`` covering column takes when the input has a ``bbox`` of its own.
+EXTRA_COLUMNS: tuple[str, ...] = ("gz_row", "gz_bbox")
+
+#: Every name of ours, full and shapefile-short: an input column so named, in any letter
+#: case, is kept as ``src_<name>`` (see :func:`column_names`).
+OUR_NAMES: frozenset[str] = frozenset(SHAPEFILE_NAMES) | frozenset(SHAPEFILE_NAMES.values()) | frozenset(EXTRA_COLUMNS)
+
+
+def full_names(frame):
+    """A screened table (read back from any format) with our columns under their full
+    names: a shapefile's short ones (``gz_dist_m``) and names in another letter case
+    (``GZ_VERDICT``, as some GIS tools write them) read as ``gz_distance_m``,
+    ``gz_verdict`` …; a column already under the full name wins, and nothing else is
+    renamed. What ``map --parcels``, ``screen --reports`` and ``horizon --buildings``
+    read our columns through.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The screened rows.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        The same rows, our columns renamed to their full names.
+    """
+    full = {name.lower(): name for name in (*SHAPEFILE_NAMES, *EXTRA_COLUMNS)}
+    full.update({short.lower(): name for name, short in SHAPEFILE_NAMES.items()})
+    present = {str(c) for c in frame.columns}
+    renames: dict[str, str] = {}
+    for col in map(str, frame.columns):
+        name = full.get(col.lower())
+        if name is not None and name != col and name not in present and name not in renames.values():
+            renames[col] = name
+    return frame.rename(columns=renames) if renames else frame
+
+
+def column_names(columns, driver: str, gz_columns, *, replace_gz: bool = False,
+                 wkt_column: str | None = None) -> OutputNames:
+    """What every column of a screened output is called: the one decision, made before any
+    row is read, that the chunks, an empty output and the summary all follow.
+
+    An input column named like one of ours (:data:`OUR_NAMES`, any letter case) or like a
+    name the formats use themselves (``geometry``, ``geom``, ``fid`` …,
+    :data:`geozones.io.RESERVED`) is kept as ``src_<name>``; with ``replace_gz``, or when the
+    input is a screened file (all of :data:`COLUMNS`, full or short names), its columns of
+    ours are dropped and replaced instead. A shapefile output takes :data:`SHAPEFILE_NAMES`
+    and 10-byte names (:func:`geozones.io.output_names`).
+
+    Parameters
+    ----------
+    columns : iterable
+        The input's attribute columns.
+    driver : str
+        The output's driver.
+    gz_columns : iterable of str
+        The columns of ours the output gets (:func:`output_columns`, ``gz_ground_m`` …).
+    replace_gz : bool
+        Drop the input's columns named like ours rather than keep them renamed.
+    wkt_column : str, optional
+        A CSV output's WKT column (a CSV input's, kept).
+
+    Returns
+    -------
+    OutputNames
+        Input columns renamed and dropped, and our columns' names where they change.
+    """
+    from .io import output_names
+
+    lower = {c.lower() for c in OUR_NAMES}
+    clash = [str(c) for c in columns if str(c).lower() in lower]
+    names = {str(c).lower() for c in columns}
+    rescreen = ({c.lower() for c in COLUMNS} <= names
+                or {SHAPEFILE_NAMES[c].lower() for c in COLUMNS} <= names)
+    return output_names(columns, driver, ours=gz_columns, short=SHAPEFILE_NAMES, reserved_ours=OUR_NAMES,
+                        drop=clash if replace_gz or rescreen else (),
+                        also=() if wkt_column is None else (wkt_column,))
 
 
 @dataclass
@@ -517,6 +603,9 @@ class ChunkContext:
     path: str                #: the input, as named in messages
     datum: str | None = None     #: GCJ-02/BD-09 input: geometry converted to WGS84
     datum_check: bool = False    #: also read as GCJ-02 and BD-09, count changed verdicts
+    #: the output's column names (:func:`column_names`): input columns renamed and dropped,
+    #: ours renamed (a shapefile's short names)
+    names: OutputNames = field(default_factory=OutputNames)
 
 
 def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray,
@@ -528,18 +617,22 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
     counts: dict[str, int] = {}
+    faults = None
+    if ROW_FAULT in df.columns:   # rows the reader could not read, and why
+        faults = df[ROW_FAULT].to_numpy(dtype=object)
+        df = df.drop(columns=[ROW_FAULT])
     res = screen_chunk(df, geoms, raw, ctx.crs, ctx.zones, ctx.opts, ctx.path,
-                       datum_counts=counts if ctx.datum_check else None)
+                       datum_counts=counts if ctx.datum_check else None, faults=faults)
     gz, written, residential, floor_area = res
     unbuilt, unreadable = res.as_read, res.unreadable
     part = ScreenSummary(long=res.long, numbered=input_rows is not None)
     part.datum_changes.update(counts)
-    ours = set(SHAPEFILE_NAMES) | set(SHAPEFILE_NAMES.values()) | set(EXTRA_COLUMNS)
-    clash = [c for c in df.columns if str(c) in ours]
-    base = df.drop(columns=clash) if clash else df
-    cols = gz
+    names = ctx.names
+    base = df.drop(columns=list(names.dropped)) if names.dropped else df
+    if names.renamed:
+        base = base.rename(columns=names.renamed)
+    cols = gz.rename(columns=names.ours) if names.ours else gz
     if ctx.driver == "ESRI Shapefile":
-        cols = gz.rename(columns=SHAPEFILE_NAMES)
         for c in ("gz_msg", "gz_status", "gz_rules"):
             cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
     if ctx.datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
@@ -591,9 +684,14 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     run with nothing written. ``progress(done, total)`` is called as chunks are done (total
     is None when the format cannot tell the row count in advance).
 
-    An input column named like one of ours (``gz_*``) is refused unless ``replace_gz``, so no
-    user column is silently dropped; a screened file (all of our columns) is re-screened, its
-    ``gz_*`` columns replaced. A file without
+    An input column named like one of ours (``gz_*``, in any letter case) or like a name the
+    formats use themselves (``geometry``, ``geom``, ``fid`` …) is kept as ``src_<name>``,
+    said in the summary's ``renamed`` (:func:`column_names`); with ``replace_gz``, or in a
+    screened file (all of our columns), its columns of ours are replaced by ours instead. A
+    row the reader cannot read whole (a CSV line with another number of fields than the
+    header, text not in the file's encoding) is an error row that says why; a file it cannot
+    read as a table (a header naming a column twice, a quote never closed, a shapefile whose
+    ``.dbf`` does not hold a record per shape) is refused (:class:`InputError`). A file without
     rows gives an output with the input's columns and ours. A CSV output keeps a CSV input's
     WKT column name and position, at full precision.
 
@@ -638,7 +736,8 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
     inputs : iterable of path
         Further inputs the output must not be (station, pilot boundary, DEM).
     replace_gz : bool
-        Replace input columns named like ours (``gz_*``).
+        Replace input columns named like ours (``gz_*``, any case) rather than keep them as
+        ``src_<name>``.
     long_path : str or Path, optional
         Many stations: the one-row-per-(row, station) file.
     sort : {"hilbert", "none"}, optional

@@ -184,3 +184,64 @@ def station_file_at(folder, lon: float, lat: float, ident: str = "moved"):
     path = folder / f"{ident}.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+#: Two small squares about 700 m north-east of the field, in WGS84: in the control belt,
+#: outside the sun sectors, so a height H passes while H <= D / 10 (D over 700 m).
+TWO_SQUARES = [shapely.box(111.574, 35.510, 111.5745, 35.5105), shapely.box(111.576, 35.512, 111.5765, 35.5125)]
+TABLE_FORMATS = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "geojson": "GeoJSON", "fgb": "FlatGeobuf",
+                 "parquet": None, "csv": None}
+
+
+def write_table(path, columns: dict, geoms=TWO_SQUARES):
+    """A file of ``geoms`` (WGS84) whose attribute columns are exactly ``columns`` (name ->
+    values, in order), whatever their names (``geometry``, ``GZ_VERDICT`` …): GDAL formats
+    through GDAL's Arrow writer (the geometry column named apart), GeoParquet with its
+    primary column named apart (``geom``, or ``the_shape`` when an attribute is ``geom``),
+    CSV with the WKT first in ``wkt``. Raises where the format cannot hold such a column (a
+    GeoPackage attribute ``fid``)."""
+    import csv
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    path = Path(path)
+    ext = path.suffix[1:]
+    if ext == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["wkt", *columns])
+            for i, g in enumerate(geoms):
+                out.writerow([g.wkt, *[columns[c][i] for c in columns]])
+        return path
+    hidden = "\x01shape"
+    table = pa.table({**{c: pa.array(v, type=None if len(v) else pa.string()) for c, v in columns.items()},
+                      hidden: pa.array(shapely.to_wkb(geoms), pa.binary())})
+    if ext == "parquet":
+        primary = "the_shape" if any(c.lower() == "geom" for c in columns) else "geom"
+        table = table.rename_columns([*columns, primary])
+        geo = {"version": "1.0.0", "primary_column": primary,
+               "columns": {primary: {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": "OGC:CRS84"}}}
+        pq.write_table(table.replace_schema_metadata({b"geo": json.dumps(geo).encode()}), path)
+        return path
+    pyogrio.write_arrow(table, path, driver=TABLE_FORMATS[ext], geometry_name=hidden, geometry_type="Polygon",
+                        crs="EPSG:4326")
+    return path
+
+
+def read_table(path):
+    """A file as written (any format of :data:`TABLE_FORMATS`), every column as stored."""
+    from pathlib import Path
+
+    import geopandas as gpd
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return gpd.read_parquet(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_output(path)

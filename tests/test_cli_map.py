@@ -256,3 +256,21 @@ def test_map_from_screened_shapefile(tmp_path):
     gz = json.loads(re.search(r"var GZ_PARCELS = (\{.*?\});</script>", (tmp_path / "m.html").read_text(encoding="utf-8")).group(1))
     heights = [f["properties"]["mh"] for f in gz["features"]]
     assert len(gz["features"]) >= 380 and any(h is not None for h in heights)
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "shp"])
+def test_map_parcels_screened_from_clashing_column_names(tmp_path, ext):
+    # screened from a table with an attribute named geometry and one of ours in capitals:
+    # the map reads our columns (a shapefile's short names too), both parcels drawn by verdict
+    from conftest import write_table
+
+    src = write_table(tmp_path / "in.gpkg", {"id": ["a", "b"], "h": [10.0, 20.0], "geometry": ["g", "h"],
+                                             "GZ_VERDICT": ["fail", "fail"]})
+    screened = tmp_path / f"s.{ext}"
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(screened), "--height-field", "h", "-q"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["map", "--parcels", str(screened), "-o", str(tmp_path / "m.html")])
+    assert res.exit_code == 0 and "2 parcels" in res.output, res.output
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    verdicts = re.findall(r'"v": ?"([a-z]+)"', page)
+    assert verdicts == ["pass", "pass"]   # our verdicts, not the input's "fail"

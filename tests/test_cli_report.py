@@ -35,3 +35,15 @@ def test_report_says_when_proj_has_no_datum_shift(tmp_path, station):
     assert r.exit_code == 0, r.output
     page = out.read_text(encoding="utf-8")
     assert "EPSG:2361 is on the Xian 1980 datum, and PROJ knows no transformation" in page
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "parquet"])
+def test_report_footprint_file_with_clashing_column_names(tmp_path, ext):
+    # a footprint file whose attributes are named geometry and GZ_VERDICT: read, reported
+    from conftest import write_table
+
+    path = write_table(tmp_path / f"f.{ext}", {"id": ["a", "b"], "geometry": ["g", "h"], "GZ_VERDICT": ["v", "w"]})
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["report", "--footprint", str(path), "--height", "10", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 0

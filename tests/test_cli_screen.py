@@ -726,3 +726,71 @@ def test_screen_measures_a_shed_on_an_older_datum_where_proj_puts_it(tmp_path, s
         assert (f"{crs} is on the {datum} datum, which PROJ cannot shift to WGS84/CGCS2000 here (ballpark only): "
                 "coordinates read as if on WGS84, possibly tens to hundreds of metres off; give --crs with "
                 "+towgs84=… or CGCS2000 coordinates") in res.output
+
+
+# --- input tables: clashing names, malformed tables (issue 23, items 4 and 9) --------------
+
+def test_columns_kept_renamed_are_said_on_the_terminal(tmp_path):
+    # one of ours in capitals and an attribute named geometry: kept as src_…, said in the
+    # summary (English and Chinese) and in the report
+    from conftest import write_table
+
+    src = write_table(tmp_path / "in.gpkg", {"id": ["a", "b"], "h": [10.0, 20.0], "GZ_VERDICT": ["x", "y"],
+                                             "geometry": ["g", "h"]})
+    for lang, said in (("en", "columns kept under another name in the output: "),
+                       ("zh", "输出中以新名称保留的列：")):
+        rep = tmp_path / f"r_{lang}.json"
+        res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h",
+                                        "--overwrite", "--report", str(rep), "--lang", lang])
+        assert res.exit_code == 0, res.output
+        assert said + "GZ_VERDICT → src_GZ_VERDICT, geometry → src_geometry" in res.output
+        assert json.loads(rep.read_text(encoding="utf-8"))["renamed_fields"] == {
+            "GZ_VERDICT": "src_GZ_VERDICT", "geometry": "src_geometry"}
+
+
+P = "POINT (111.575 35.51)"
+
+
+@pytest.mark.parametrize("text, said", [
+    (f'id,h,h,wkt\na,1,2,"{P}"\n', "the column name 'h' appears 2 times in the header"),
+    (f'id,h,wkt\na,1,"{P}"\nb,2,"{P}\nc,3,x\n', "line 3: a quote opened here is never closed"),
+])
+def test_malformed_csv_file_refused_in_one_line(tmp_path, text, said):
+    # a file-level fault: one line naming the column or the line, exit 2 (bad input, never
+    # 3, an output problem), nothing written
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "-o", str(tmp_path / "o.gpkg")])
+    assert res.exit_code == 2 and said in res.output and len(res.output.strip().splitlines()) == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_malformed_csv_rows_are_row_errors_and_the_rest_screened(tmp_path):
+    # a row with an extra field and one with a missing field: each its row's error naming
+    # the line (the summary lists them), every other row screened, nothing dropped
+    src = tmp_path / "in.csv"
+    src.write_text(f'id,h,wkt\na,10,"{P}"\nb,20,"{P}",extra\nc,30\nd,40,"{P}"\n', encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "row 1 (id=b): error: line 3 has 4 fields, the header 3" in res.output
+    assert "row 2 (id=c): error: line 4 has 2 fields, the header 3" in res.output
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(got["id"]) == ["a", "b", "c", "d"] and list(got["h"]) == ["10", "20", "30", "40"]
+    assert list(got["gz_verdict"]) == ["pass", "error", "error", "pass"]
+
+
+def test_shapefile_parts_not_as_many_refused_exit_2(tmp_path, frame):
+    # a .dbf cut short (its header updated): one line, exit 2, nothing written
+    import struct
+
+    src = _parcels(frame, tmp_path, ext=".shp")
+    dbf = src.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    header_len, record_len = struct.unpack_from("<HH", data, 8)
+    struct.pack_into("<I", data, 4, 1)
+    dbf.write_bytes(bytes(data[: header_len + record_len]) + b"\x1a")
+    res = CliRunner().invoke(main, ["screen", str(src), "--height-field", "h", "-o", str(tmp_path / "o.gpkg")])
+    assert res.exit_code == 2 and "in.shp holds 2 shapes but in.dbf 1 records" in res.output, res.output
+    assert not (tmp_path / "o.gpkg").exists()

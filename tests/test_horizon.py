@@ -128,3 +128,32 @@ def test_diagram_draws_names_as_written(tmp_path, frame, name):
     out = tmp_path / "h.png"
     assert plot_horizon(prof, named, out) == []
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_buildings_from_a_screened_shapefile_use_our_height(tmp_path, frame):
+    # a screened shapefile holds gz_height_m as gz_h_m (10 bytes): read as ours, it comes
+    # before the input's own "height" column (HEIGHT_COLUMNS), as from a screened GeoPackage
+    from geozones.horizon import read_buildings
+
+    sq = shapely.box(-5, HALF + 300, 5, HALF + 310)
+    gdf = gpd.GeoDataFrame({"height": [12.0], "gz_h_m": [31.0]},
+                           geometry=gpd.GeoSeries(to_wgs84(frame, [sq]), crs=4326), crs=4326)
+    gdf.to_file(tmp_path / "screened.shp")
+    _geoms, tops, _labels = read_buildings(tmp_path / "screened.shp", frame)
+    assert tops.tolist() == [31.0]
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "shp", "geojson", "fgb", "parquet"])
+def test_buildings_with_clashing_column_names_every_format(tmp_path, frame, ext):
+    # attributes named geometry, GZ_VERDICT and a feature id beside the heights: every
+    # building read, its own height (10 m, 20 m) its top, the id its label (a GeoParquet read
+    # too, which GDAL's missing Parquet driver refused)
+    from conftest import write_table
+
+    from geozones.horizon import read_buildings
+
+    fid = "OGC_FID" if ext == "gpkg" else "FID"
+    path = write_table(tmp_path / f"b.{ext}", {"id": ["a", "b"], "height": [10.0, 20.0], "geometry": ["g", "h"],
+                                               "GZ_VERDICT": ["v", "w"], fid: ["f", "e"]})
+    _geoms, tops, labels = read_buildings(path, frame)
+    assert dict(zip(labels, tops.tolist())) == {"a": 10.0, "b": 20.0}

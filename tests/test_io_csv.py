@@ -1,6 +1,7 @@
 """CSV with WKT geometry (geozones.io.csv): chunks equal a plain pandas + shapely read; the
 encoding falls back to GB18030; a part of the records read by its bytes; the one WKT reader;
-written CSV read back by pandas as written."""
+written CSV read back by pandas as written; malformed rows and files (a row's fault is its row's
+error, a file's is refused)."""
 
 import geopandas as gpd
 import numpy as np
@@ -114,3 +115,86 @@ def test_written_csv_keeps_hostile_text_and_formulas_exactly(tmp_path):
     assert rows[0] == ["name", "geometry"]
     assert [r[0] for r in rows[1:]] == texts
     assert {r[1] for r in rows[1:]} == {"POINT (111.5 35.5)"}
+
+
+# --- malformed tables (issue 23, item 9): a row's fault is that row's, a file's is refused --
+
+P = "POINT (111.575 35.51)"
+
+
+def _faults(src):
+    """Per row read: (its fields but the WKT, the WKT read, the fault's message or None)."""
+    from geozones.io import ROW_FAULT
+
+    out = []
+    for df, _geoms, raw in src.chunks():
+        fault = df.pop(ROW_FAULT).tolist() if ROW_FAULT in df.columns else [None] * len(df)
+        for i in range(len(df)):
+            out.append((df.iloc[i].tolist(), raw[i], None if fault[i] is None else str(fault[i])))
+    return out
+
+
+def test_rows_with_too_many_or_too_few_fields_are_their_rows_errors(tmp_path):
+    # line 3 has an unquoted comma (4 fields), line 5 lacks two (1 field), line 6 is blank
+    # (skipped); every other row is read as it is, in order, and no row is dropped
+    path = tmp_path / "t.csv"
+    path.write_text(f'id,h,wkt\na,1,"{P}"\nb,2,"{P}",x\nc,3,"{P}"\nd\n\ne,5,"{P}"\n', encoding="utf-8")
+    rows = _faults(open_reader(path, wkt_column="wkt", chunk_size=2))
+    assert [r[0] for r in rows] == [["a", "1"], ["b", "2"], ["c", "3"], ["d", ""], ["e", "5"]]
+    assert [r[1] for r in rows] == [P, None, P, None, P]
+    assert [r[2] for r in rows] == [None, "line 3 has 4 fields, the header 3: quote text that holds a comma", None,
+                                    "line 5 has 1 fields, the header 3: quote text that holds a comma", None]
+
+
+def test_a_part_names_the_lines_of_the_file(tmp_path):
+    # a part read by its bytes (a dask worker's) numbers its lines as the file does
+    path = tmp_path / "t.csv"
+    body = "".join(f'r{i},{i},"{P}"\n' for i in range(6))
+    path.write_text("id,h,wkt\n" + body + f'bad,"{P}"\n', encoding="utf-8")
+    starts, n = csv_record_offsets(path, 4)
+    assert n == 7
+    src = open_reader(path, wkt_column="wkt", chunk_size=4)
+    part = list(src.chunks_in(4, 7, (starts[1], path.stat().st_size)))
+    from geozones.io import ROW_FAULT
+
+    df = pd.concat([c[0] for c in part])
+    assert list(df["id"]) == ["r4", "r5", "bad"]
+    assert [None if f is None else str(f) for f in df[ROW_FAULT]][2].startswith("line 8 has 2 fields")
+
+
+def test_header_naming_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f'id,h,h,wkt\na,1,2,"{P}"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="the column name 'h' appears 2 times in the header"):
+        open_reader(path, wkt_column="wkt")
+
+
+def test_a_quote_never_closed_is_refused_naming_its_line(tmp_path):
+    # the quote opened on line 3 runs to the end of the file: every later row would be one
+    # field of it, so the file is refused; a quote closed on a later line is a field with
+    # line breaks, read
+    path = tmp_path / "t.csv"
+    path.write_text(f'id,h,wkt\na,1,"{P}"\nb,2,"{P}\nc,3,x\n', encoding="utf-8")
+    src = open_reader(path, wkt_column="wkt")
+    with pytest.raises(InputError, match="line 3: a quote opened here is never closed"):
+        list(src.chunks())
+    path.write_text(f'id,h,wkt\na,"1\n2",{P}\nb,2,"{P}"\n', encoding="utf-8")
+    assert [r[0] for r in _faults(open_reader(path, wkt_column="wkt"))] == [["a", "1\n2"], ["b", "2"]]
+
+
+def test_undecodable_bytes_are_their_rows_errors(tmp_path):
+    # a UTF-8 file (its header says so: 名称 in UTF-8) with one line in GBK: neither encoding
+    # reads the whole file; that line is its row's error, its text shown with U+FFFD
+    path = tmp_path / "t.csv"
+    path.write_bytes("名称,wkt\n北,".encode() + P.encode() + b"\n" + "南".encode("gbk") + b"," + P.encode()
+                     + "\n东,".encode() + P.encode() + b"\n")
+    src = open_reader(path, wkt_column="wkt")
+    assert src.encoding == "utf-8"
+    rows = _faults(src)
+    assert [r[0][0] for r in rows] == ["北", "\ufffd", "东"]   # one U+FFFD for the bytes not read
+    assert [r[2] for r in rows] == [None, "line 3 holds bytes that are not utf-8 (shown as �); name the file's "
+                                    "encoding with --encoding", None]
+    # a file in GBK with an ASCII header: every line decodes as GB18030, read so
+    path.write_bytes(b"name,wkt\n" + "北".encode("gbk") + b"," + P.encode() + b"\n")
+    src = open_reader(path, wkt_column="wkt")
+    assert (src.encoding, [r[0] for r in _faults(src)]) == ("GB18030", [["北"]])

@@ -309,3 +309,20 @@ def test_hilbert_curve_visits_every_cell_once_stepping_to_a_neighbour():
         order = np.argsort(d)
         steps = np.abs(np.diff(x.ravel()[order])) + np.abs(np.diff(y.ravel()[order]))
         assert (steps == 1).all()
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    # Arrow lets a GeoParquet name two columns alike; which one a value belongs to cannot be
+    # told (pandas would fail on them later): refused at once, naming the column
+    import json
+
+    from geozones.errors import InputError
+    from geozones.io import open_reader
+
+    wkb = shapely.to_wkb([shapely.Point(111.575, 35.51)])
+    t = pa.Table.from_arrays([pa.array(["a"]), pa.array(["x"]), pa.array(["y"]), pa.array(wkb, pa.binary())],
+                             names=["id", "n", "n", "geometry"])
+    geo = {"version": "1.0.0", "primary_column": "geometry", "columns": {"geometry": {"encoding": "WKB"}}}
+    pq.write_table(t.replace_schema_metadata({b"geo": json.dumps(geo).encode()}), tmp_path / "t.parquet")
+    with pytest.raises(InputError, match="the column name 'n' appears 2 times in the header"):
+        open_reader(tmp_path / "t.parquet")

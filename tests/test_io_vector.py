@@ -151,3 +151,83 @@ def test_unknown_layer_listed_not_blamed_on_the_file(tmp_path):
         assert str(err.value) == f"{path} has no layer 'east': use --layer with one of north, south"
     assert require_one_layer(path, "SOUTH") == "south"
     assert open_reader(path, layer="South").n_rows == 3
+
+
+# --- malformed tables and clashing names (issue 23, items 4 and 9) -------------------------
+
+def _dbf_records(shp, keep: int, header: bool) -> None:
+    """Cut the shapefile's .dbf to ``keep`` records (or repeat its first records up to
+    ``keep``), with its header's record count updated (``header``) or left as it was."""
+    import struct
+
+    dbf = shp.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    n = struct.unpack_from("<I", data, 4)[0]
+    header_len, record_len = struct.unpack_from("<HH", data, 8)
+    body = bytes(data[header_len: header_len + n * record_len])
+    body = body[: keep * record_len] if keep <= n else body + body[: (keep - n) * record_len]
+    out = bytearray(data[:header_len] + body + b"\x1a")
+    if header:
+        struct.pack_into("<I", out, 4, keep)
+    dbf.write_bytes(bytes(out))
+
+
+@pytest.mark.parametrize("keep", [3, 7])            # fewer and more records than the 5 shapes
+@pytest.mark.parametrize("header", [True, False])   # the .dbf's record count updated, or not
+def test_dbf_and_shp_not_as_many_is_refused(tmp_path, keep, header):
+    # records pair with shapes by position: one missing shifts all after it, so the file is
+    # refused in one line naming the counts (GDAL would drop shapes silently, or fail later)
+    from geozones.io import read_vector
+
+    shp = tmp_path / "p.shp"
+    _parcels(5).to_file(shp)
+    _dbf_records(shp, keep, header)
+    want = (f"p.shp holds 5 shapes but p.dbf {keep} records" if header
+            else f"the header of p.dbf counts 5 records but the file holds {keep}")
+    for read in (lambda: open_reader(shp), lambda: read_vector(shp)):
+        with pytest.raises(InputError, match=want):
+            read()
+
+
+def test_read_vector_keeps_an_attribute_named_geometry(tmp_path):
+    # geopandas drops an attribute called "geometry" for the geometry: read_vector (horizon
+    # --buildings, report, --pilot-boundary) keeps it as src_geometry, as screen writes it
+    from conftest import write_table
+
+    from geozones.io import read_vector
+
+    for ext in ("gpkg", "shp", "geojson"):
+        path = write_table(tmp_path / f"t.{ext}", {"id": ["a", "b"], "geometry": ["g-a", "g-b"], "GEOMETRY_2": ["x", "y"]})
+        gdf, _crs, _notes = read_vector(path)
+        assert list(gdf.columns) == ["id", "src_geometry", "GEOMETRY_2", "geometry"], ext
+        assert list(gdf["src_geometry"]) == ["g-a", "g-b"] and gdf.geometry.name == "geometry"
+        assert list(gdf.geometry.geom_type) == ["Polygon", "Polygon"]
+
+
+def test_an_attribute_named_like_gdals_geometry_column_stays_an_attribute(tmp_path):
+    # GDAL's Arrow stream calls a GeoJSON's geometry "wkb_geometry": an attribute of that name
+    # is read as the attribute it is, the geometry as the geometry
+    from conftest import TWO_SQUARES, write_table
+
+    path = write_table(tmp_path / "t.geojson", {"id": ["a", "b"], "wkb_geometry": ["w-a", "w-b"]})
+    (df, geoms, _raw), = open_reader(path).chunks()
+    assert list(df.columns) == ["id", "wkb_geometry"] and list(df["wkb_geometry"]) == ["w-a", "w-b"]
+    assert all(g.equals(want) for g, want in zip(geoms, TWO_SQUARES))
+
+
+def test_text_not_in_the_encoding_is_its_rows_error(tmp_path):
+    # a shapefile whose .cpg says UTF-8 but whose second name is GBK: that row is an error
+    # row naming the column, its text shown with U+FFFD; the others are read
+    from geozones.io import ROW_FAULT
+
+    shp = tmp_path / "p.shp"
+    src = _parcels(3)
+    src["name"] = ["甲", "乙乙", "c"]
+    pyogrio.write_dataframe(src, shp, encoding="GBK")
+    shp.with_suffix(".cpg").write_text("UTF-8")
+    (df, geoms, _raw), = open_reader(shp).chunks()
+    faults = [None if f is None else str(f) for f in df[ROW_FAULT]]
+    assert faults[2] is None and faults[0] == faults[1] == (
+        "column 'name' holds bytes that are not UTF-8 (shown as �); name the file's encoding with --encoding (e.g. GB18030)")
+    assert df["name"][2] == "c" and "\ufffd" in df["name"][1]
+    assert all(g is not None for g in geoms)    # the geometry read all the same

@@ -24,7 +24,6 @@ from geozones.check import ZoneSet
 from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.curves import linearize
-from geozones.errors import InputError
 from geozones.io import sniff_shapefile_encoding
 from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
 from geozones.station import default_station_path, load_station
@@ -477,14 +476,16 @@ def test_csv_keeps_wkt_column_name_position_and_precision(tmp_path):
 
 
 def test_user_gz_column_never_dropped(tmp_path, frame):
+    # kept as src_gz_status (said in the summary); --replace-gz replaces it by ours instead
     path = _file(tmp_path, frame, [29.0], extra={"gz_status": ["planner's note"]})
-    with pytest.raises(InputError, match="gz_status"):
-        screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
-    res = _screen(path, tmp_path)
-    assert res.exit_code == 2 and "--replace-gz" in res.output
+    s = screen_file(path, tmp_path / "o.gpkg", zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    got = read_output(tmp_path / "o.gpkg")
+    assert s.renamed == {"gz_status": "src_gz_status"}
+    assert list(got["src_gz_status"]) == ["planner's note"] and list(got["gz_status"]) == ["ok"]
     res = _screen(path, tmp_path, "--replace-gz")
     assert res.exit_code == 0, res.output
-    assert list(read_output(tmp_path / "o.gpkg")["gz_status"]) == ["ok"]
+    got = read_output(tmp_path / "o.gpkg")
+    assert list(got["gz_status"]) == ["ok"] and "src_gz_status" not in got.columns
 
 
 def test_screen_a_row_past_the_vertex_limit_is_that_rows_error(tmp_path, zones):
@@ -521,3 +522,123 @@ def _wkb_of(circularstring_wkt: str) -> bytes:
     nums = [float(v) for v in circularstring_wkt[circularstring_wkt.index("(") + 1:-1].replace(",", " ").split()]
     pts = list(zip(nums[::2], nums[1::2]))
     return struct.pack("<BII", 1, 8, len(pts)) + b"".join(struct.pack("<dd", *p) for p in pts)
+
+
+# --- input columns named like ours or like the formats' own (issue 23, item 4) ------------
+
+#: Names an input column may have that an output cannot keep, one per kind: the geometry
+#: column (geopandas/GeoParquet/CSV, GeoPackage, GDAL's stream), the feature id, ours in
+#: any letter case, a shapefile short name of ours, the row number of a sorted output.
+CLASHING = ["geometry", "Geom", "wkb_geometry", "FID", "ogc_fid", "GZ_VERDICT", "Gz_Status", "gz_dist_m", "gz_row"]
+#: ... those each input format can hold: a GeoPackage has its own geom and fid, GDAL's
+#: Arrow writer takes an ogc_fid column for the feature id, a shapefile's names are 10 bytes.
+HOLDS = {"gpkg": [c for c in CLASHING if c not in ("Geom", "FID")],
+         "shp": [c for c in CLASHING if len(c) <= 10 and c != "ogc_fid"],
+         "geojson": [c for c in CLASHING if c != "ogc_fid"],
+         "fgb": [c for c in CLASHING if c != "ogc_fid"],
+         "parquet": CLASHING, "csv": CLASHING}
+#: Our columns a check of "ours intact" reads, per output (a shapefile's short names).
+OURS = {"verdict": "gz_verdict", "height": "gz_height_m", "max": "gz_max_height_m", "distance": "gz_distance_m"}
+OURS_SHP = {"verdict": "gz_verdict", "height": "gz_h_m", "max": "gz_maxh_m", "distance": "gz_dist_m"}
+
+
+def _check_names(got, summary, columns: list[str], expected: dict[str, str], shapefile: bool) -> None:
+    """Every input column arrives under the name stated (``expected``, worked out by hand),
+    with its values row for row (by id: a FlatGeobuf may store its rows in another order);
+    ours are intact: the heights given (10 and 20 m) pass, limited to D/10 in the control belt."""
+    assert summary.renamed == expected
+    ids = [str(v) for v in got["id"]]
+    assert sorted(ids) == ["a", "b"]
+    for col in columns:
+        name = expected.get(col, col)
+        assert dict(zip(ids, map(str, got[name]))) == {"a": f"{col}-a", "b": f"{col}-b"}, col
+    ours = OURS_SHP if shapefile else OURS
+    assert list(got[ours["verdict"]]) == ["pass", "pass"]
+    assert dict(zip(ids, got[ours["height"]].astype(float))) == {"a": 10.0, "b": 20.0}
+    d, limit = got[ours["distance"]].astype(float), got[ours["max"]].astype(float)
+    assert (d > 700).all() and np.allclose(limit, d / 10, atol=0.001)   # H <= D / 10, Art. 12.3
+
+
+@pytest.mark.parametrize("ext", list(HOLDS))
+def test_clashing_input_columns_kept_renamed_every_input_format(tmp_path, ext):
+    # each input format, every clashing name it can hold, into a GeoPackage (whose field
+    # names ignore case, and which has a geom and a fid of its own): kept as src_<name>
+    from conftest import read_table, write_table
+
+    names = HOLDS[ext]
+    src = write_table(tmp_path / f"in.{ext}", {"id": ["a", "b"], "h": [10.0, 20.0],
+                                               **{c: [f"{c}-a", f"{c}-b"] for c in names}})
+    out = tmp_path / "out.gpkg"
+    s = screen_file(src, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"),
+                    wkt_column="wkt" if ext == "csv" else None)
+    _check_names(read_table(out), s, names, {c: "src_" + c for c in names}, shapefile=False)
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "shp", "parquet", "csv", "geojson", "fgb"])
+def test_clashing_input_columns_kept_renamed_every_output_format(tmp_path, ext):
+    # one GeoParquet holding every clashing name, and long names a shapefile must cut: two
+    # that cut to the same 10 bytes, one that cuts to a name already there, one that cuts
+    # to ours (gz_verdict); every output format keeps them all under the names stated
+    from conftest import read_table, write_table
+
+    long = ["building_height_a", "building_height_b", "building_h", "gz_verdict_old"]
+    src = write_table(tmp_path / "in.parquet", {"id": ["a", "b"], "h": [10.0, 20.0],
+                                                 **{c: [f"{c}-a", f"{c}-b"] for c in [*CLASHING, *long]}})
+    out = tmp_path / f"out.{ext}"
+    s = screen_file(src, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    if ext == "shp":   # "src_" + name, cut to 10 bytes; the long ones cut and numbered
+        expected = {c: ("src_" + c)[:10] for c in CLASHING}
+        expected |= {"building_height_a": "building_1", "building_height_b": "building_2",
+                     "gz_verdict_old": "gz_verdi_1"}
+    else:
+        expected = {c: "src_" + c for c in CLASHING}
+    _check_names(read_table(out), s, [*CLASHING, *long], expected, shapefile=ext == "shp")
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "shp", "fgb"])
+def test_geometry_in_capitals_kept_and_no_crash(tmp_path, ext):
+    # GEOMETRY beside our geometry column made GDAL crash the process (SIGSEGV) writing a
+    # GeoPackage: kept as src_GEOMETRY in every output instead
+    from conftest import read_table, write_table
+
+    src = write_table(tmp_path / "in.parquet", {"id": ["a", "b"], "h": [10.0, 20.0], "GEOMETRY": ["GEOMETRY-a", "GEOMETRY-b"]})
+    out = tmp_path / f"out.{ext}"
+    s = screen_file(src, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    expected = {"GEOMETRY": "src_GEOMET" if ext == "shp" else "src_GEOMETRY"}
+    _check_names(read_table(out), s, ["GEOMETRY"], expected, shapefile=ext == "shp")
+
+
+def test_names_equal_but_for_case_kept_apart(tmp_path):
+    # GeoParquet tells Height from HEIGHT, a GeoPackage does not: the second is HEIGHT_1
+    # in every output, stated
+    from conftest import read_table, write_table
+
+    src = write_table(tmp_path / "in.parquet", {"id": ["a", "b"], "h": [10.0, 20.0],
+                                                 "Height": ["Height-a", "Height-b"], "HEIGHT": ["HEIGHT-a", "HEIGHT-b"]})
+    for ext in ("gpkg", "parquet"):
+        out = tmp_path / f"out.{ext}"
+        s = screen_file(src, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+        _check_names(read_table(out), s, ["Height", "HEIGHT"], {"HEIGHT": "HEIGHT_1"}, shapefile=False)
+
+
+def test_empty_input_names_its_columns_as_rows_would(tmp_path):
+    # no rows: the output still has the input's columns under the names stated, and ours
+    from conftest import read_table, write_table
+
+    src = write_table(tmp_path / "in.gpkg", {"id": [], "h": [], "geometry": [], "GZ_VERDICT": []}, geoms=[])
+    s = screen_file(src, tmp_path / "o.gpkg", zones=ZoneSet(), opts=ScreenOptions(height_field="h"))
+    got = read_table(tmp_path / "o.gpkg")
+    assert s.rows == len(got) == 0
+    assert s.renamed == {"geometry": "src_geometry", "GZ_VERDICT": "src_GZ_VERDICT"}
+    assert [c for c in got.columns if c != "geometry"] == ["id", "h", "src_geometry", "src_GZ_VERDICT", *COLUMNS]
+
+
+def test_full_names_read_a_screened_shapefile_back():
+    # a screened shapefile's short names (and ours in capitals) read as the full ones; a
+    # column already under the full name wins; nothing else renamed
+    from geozones.screen import full_names
+
+    df = pd.DataFrame({"id": [1], "gz_dist_m": [1.0], "GZ_VERDICT": ["pass"], "gz_h_m": [2.0],
+                       "gz_height_m": [3.0], "src_gz_status": ["x"]})
+    assert list(full_names(df).columns) == ["id", "gz_distance_m", "gz_verdict", "gz_h_m", "gz_height_m",
+                                            "src_gz_status"]

@@ -156,7 +156,6 @@ class Run:
     long_path: Path | None = None
     fingerprint: Any = None
     gz_columns: tuple[str, ...] = ()
-    ours: frozenset[str] = frozenset()   #: input columns named like ours, left out
 
     @property
     def source(self) -> Source:
@@ -190,7 +189,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     from ..core.coords import parse_crs
     from ..core.datums import datum_of
     from ..io import InputFingerprint, TableSource, driver_for, is_wgs84_lonlat, refuse_same_files
-    from ..screen import COLUMNS, EXTRA_COLUMNS, SHAPEFILE_NAMES, ChunkContext, ScreenSummary, output_columns
+    from ..screen import ChunkContext, ScreenSummary, column_names, output_columns
 
     inputs = [input_path, *inputs]
     network = zones.named
@@ -210,14 +209,11 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     driver = driver_for(out)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
-    ours = frozenset(SHAPEFILE_NAMES) | frozenset(SHAPEFILE_NAMES.values()) | frozenset(EXTRA_COLUMNS)
-    clash = [str(c) for c in src.columns if str(c) in ours]
-    names = {str(c) for c in src.columns}
-    rescreen = set(COLUMNS) <= names or {SHAPEFILE_NAMES[c] for c in COLUMNS} <= names
-    if clash and not (replace_gz or rescreen):  # a whole set of ours: a screened file, re-screened
-        raise InputError("gz_clash", path=str(input_path), columns=", ".join(clash))
+    gz_columns = output_columns(zones)
+    names = column_names(src.columns, driver, (*gz_columns, *(("gz_ground_m",) if opts.dem is not None else ())),
+                         replace_gz=replace_gz, wkt_column=src.wkt_column if driver == "CSV" and src.kind == "csv" else None)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
-                            output=str(out))
+                            output=str(out), renamed=dict(names.renamed))
     if network:
         summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
         summary.long_output = None if long_path is None else str(long_path)
@@ -242,7 +238,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         summary.pilot_low_rise_target = pilot.low_rise_share_target
     ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
                        path=str(input_path), datum=datum,
-                       datum_check=summary.crs_assumed and opts.datum_check)
+                       datum_check=summary.crs_assumed and opts.datum_check, names=names)
     # The core reads WKB into geometries only for the rows that need one (not the convex
     # rings it measures as coordinates, geozones.core.rings), when the writer takes the
     # input's WKB (not CSV or shapefile), the geometry type is declared, and nothing else
@@ -254,4 +250,4 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     return Run(src=src, ctx=ctx, out=out, driver=driver, out_layer=out_layer, sort=sort,
                summary=summary, settings=settings, overwrite=overwrite, inputs=inputs,
                long_path=None if long_path is None else Path(long_path), fingerprint=fingerprint,
-               gz_columns=output_columns(zones), ours=ours)
+               gz_columns=gz_columns)

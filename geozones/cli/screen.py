@@ -80,8 +80,9 @@ from .options import (
 @click.option("--fail-on", "fail_on", type=click.Choice(("error", "fail", "review")), multiple=True,
               help="Exit 4 when any row has this outcome (repeatable), for pipelines.")
 @click.option("--replace-gz", is_flag=True,
-              help="Replace input columns named like ours (gz_*); without it such columns are "
-                   "refused, unless the input is a screened file (all of them: re-screened).")
+              help="Replace input columns named like ours (gz_*, any case) with ours; without it they "
+                   "are kept as src_<name> (said in the summary), unless the input is a screened file "
+                   "(all of them: re-screened, replaced).")
 @click.option("--reports", "reports_dir", type=OutputPath(folder=True), default=None,
               help="Also write a printable assessment (geozones report) for every row that fails "
                    "or needs review into this folder, named by the row's id, with an index.html.")

@@ -20,6 +20,7 @@ module                       what it holds
 :mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
 :mod:`.write`                :func:`write_chunks`, :func:`write_vector`
+:mod:`.names`                the names of an output's columns (reserved, ours, 10 bytes)
 :mod:`.atomic`               atomic outputs, input fingerprints, signals
 :mod:`.serialise`            text from inputs into files: TOML, XML (KML, QML), HTML, CSV
 ===========================  ============================================================
@@ -52,7 +53,7 @@ from .atomic import (
     same_file,
     shown_path,
 )
-from .base import DEFAULT_CHUNK_ROWS, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
+from .base import DEFAULT_CHUNK_ROWS, ROW_FAULT, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
@@ -65,13 +66,12 @@ from .geoparquet import (
     write_sorted_geoparquet,
 )
 from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets, wkb_bounds
+from .names import DBF_NAME_BYTES, RESERVED, SOURCE_PREFIX, OutputNames, output_names, shapefile_field_names
 from .vector import (
-    DBF_NAME_BYTES,
     VectorReader,
     geometry_type_of,
     read_vector,
     require_one_layer,
-    shapefile_field_names,
     sniff_shapefile_encoding,
 )
 from .write import write_chunks, write_vector
@@ -82,13 +82,15 @@ __all__ = [
     "GeoParquetReader", "CsvReader", "DxfReader", "read_vector", "read_footprint",
     "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs",
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
-    "split_wkb", "DEFAULT_CHUNK_ROWS",
+    "split_wkb", "DEFAULT_CHUNK_ROWS", "ROW_FAULT",
     # formats
     "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
     "write_geoparquet", "write_sorted_geoparquet",
     "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
+    # the names of an output's columns
+    "output_names", "OutputNames", "RESERVED", "SOURCE_PREFIX",
     "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
     "covering", "bounds_of", "hilbert_keys", "HILBERT_LEVEL", "bucketed", "sorted_buckets", "wkb_bounds",
     # outputs that never destroy anything

@@ -20,7 +20,13 @@ from ..core.geometry import parse_many
 from ..errors import InputError
 
 __all__ = ["Reader", "Chunk", "resolve_crs", "is_wgs84_lonlat", "split_wkb",
-           "read_or_leave", "extent_of", "sound"]
+           "read_or_leave", "extent_of", "sound", "text_encoding_of", "ROW_FAULT", "refuse_duplicates"]
+
+#: The column of a chunk's attributes that holds, per row, why the reader could not read it
+#: (a :class:`~geozones.errors.GeozonesError`: a CSV line with the wrong number of fields or
+#: bytes not in the file's encoding) or None; present only when a row of the chunk has one.
+#: The screen makes such a row an error row with that reason (no input column can be named so).
+ROW_FAULT = "\x00row_fault"
 
 #: ``(attributes DataFrame, geometries (object array), raw WKB or WKT (object array))``.
 Chunk = tuple[Any, np.ndarray, np.ndarray]
@@ -67,6 +73,57 @@ def resolve_crs(file_crs, given, path: str):
     return file_crs
 
 
+def text_encoding_of(fh, sample_bytes: int | None = None, block: int = 1 << 20) -> str | None:
+    """Which encoding every byte of a binary stream (from where it stands) decodes in:
+    ``"ASCII"``, ``"UTF-8"``, ``"GB18030"`` (a superset of GBK and GB2312), or None for
+    neither. Streamed in ``block`` bytes; ``sample_bytes`` limits how much is read (None:
+    to the end; a character cut by the end of the sample is then fine)."""
+    import codecs
+
+    decoders = {"UTF-8": codecs.getincrementaldecoder("utf-8")(),
+                "GB18030": codecs.getincrementaldecoder("gb18030")()}
+    fits = {"UTF-8": True, "GB18030": True}
+    ascii_only = True
+    left = sample_bytes
+    while any(fits.values()):
+        raw = fh.read(block if left is None else min(block, left))
+        if not raw:
+            break
+        if left is not None:
+            left -= len(raw)
+        if ascii_only and raw.isascii():
+            continue
+        ascii_only = False
+        for name, dec in decoders.items():
+            if fits[name]:
+                try:
+                    dec.decode(raw)
+                except UnicodeDecodeError:
+                    fits[name] = False
+    if ascii_only:
+        return "ASCII"
+    for name, dec in decoders.items():
+        if fits[name]:
+            try:
+                dec.decode(b"", final=sample_bytes is None)
+            except UnicodeDecodeError:
+                continue
+            return name
+    return None
+
+
+def refuse_duplicates(names, path: str) -> None:
+    """Refuse a header that names a column twice (exactly: names equal but for letter case
+    are kept apart in the output, :mod:`geozones.io.names`): which of the two a row's value
+    belongs to cannot be told."""
+    seen: dict[str, int] = {}
+    for name in map(str, names):
+        seen[name] = seen.get(name, 0) + 1
+    twice = [(name, n) for name, n in seen.items() if n > 1]
+    if twice:
+        raise InputError("columns_duplicate", path=path, column=twice[0][0], n=twice[0][1])
+
+
 def extent_of(value) -> tuple[float, float, float, float] | None:
     """Four finite numbers (xmin, ymin, xmax, ymax) from a file's metadata, else None."""
     try:
@@ -92,7 +149,18 @@ def split_wkb(batch, geom_name: str, read: bool = True) -> Chunk:
     """An Arrow batch or table as ``(attributes, geometries, raw WKB)``; a WKB value that
     cannot be parsed gives a None geometry (the caller repairs or reports it). With
     ``read=False`` no WKB is read: every geometry is None, left to the core (which reads
-    only the rows it needs as geometries: :meth:`Proposals.build`)."""
+    only the rows it needs as geometries: :meth:`Proposals.build`).
+
+    An attribute named like the geometry column (``wkb_geometry`` in a shapefile, which GDAL's
+    stream also calls its geometry) stays an attribute: the geometry is the column GDAL
+    marks as WKB (``geoarrow.wkb``), else the last of that name."""
+    names = batch.schema.names
+    if names.count(geom_name) > 1:
+        same = [i for i, n in enumerate(names) if n == geom_name]
+        marked = [i for i in same if b"ARROW:extension:name" in (batch.schema.field(i).metadata or {})]
+        at = (marked or same)[-1]
+        geom_name = "\x00geometry"
+        batch = batch.rename_columns([geom_name if i == at else n for i, n in enumerate(names)])
     df = batch.to_pandas()
     raw = (df.pop(geom_name).to_numpy(dtype=object) if geom_name in df
            else np.full(len(df), None, dtype=object))
@@ -141,6 +209,11 @@ class Reader:
         self.crs: Any = None
         self._given_crs = crs
         self._open()
+        refuse_duplicates(self.header(), str(self.path))
+
+    def header(self) -> list[str]:
+        """Every column the file names, the geometry's too (checked for duplicates)."""
+        return list(self.columns)
 
     def _open(self) -> None:
         """Read what the file declares (schema, CRS, row count)."""

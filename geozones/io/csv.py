@@ -6,6 +6,7 @@ with the footprint given on the command line (:mod:`geozones.io.footprint`).
 from __future__ import annotations
 
 import io as _stdio
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from ..core.arrays import is_none
 from ..core.coords import parse_crs
 from ..core.geometry import parse_many
 from ..errors import InputError, first_line
-from .base import Reader
+from .base import ROW_FAULT, Reader, refuse_duplicates, text_encoding_of
 from .serialise import write_csv_frame
 
 __all__ = ["read_wkt", "CsvReader", "csv_record_offsets", "csv_text", "RenderedCsv", "write_csv"]
@@ -31,47 +33,151 @@ def read_wkt(texts, curves: bool = False) -> np.ndarray:
 
 class CsvReader(Reader):
     """A CSV whose geometry is WKT in the column ``wkt_column`` (required); its CRS is the one
-    given, else WGS84 lon/lat (noted as assumed); UTF-8 unless told, GB18030 when UTF-8 fails
-    on the header."""
+    given, else WGS84 lon/lat (noted as assumed). Its encoding is ``encoding``, else the
+    one every byte of the file decodes in: UTF-8, else GB18030 (unless the header is UTF-8
+    and not ASCII: the file is UTF-8 with some lines that are not).
+
+    What is malformed, and what becomes of it (``docs/formats.md``):
+
+    * a line with more or fewer fields than the header, or with bytes not in the encoding:
+      that row is an error row (:data:`~geozones.io.base.ROW_FAULT`, its line named), its
+      fields kept in order; every other row is read;
+    * a header that names a column twice, a quote never closed (the rest of the file would
+      be one field), a header not in the encoding: the file is refused in one line that
+      names the column or the line.
+
+    Rows are parsed by Python's :mod:`csv` (the same reading of quotes as pandas'), one
+    chunk of ``chunk_size`` rows at a time; blank lines are skipped."""
 
     kind = "csv"
 
     def _open(self) -> None:
-        import pandas as pd
-
         if not self.wkt_column:
             raise InputError("csv_no_wkt", path=str(self.path))
         try:
-            head = pd.read_csv(self.path, nrows=0, encoding=self.encoding or "utf-8")
-        except UnicodeDecodeError:
-            self.encoding = "GB18030"
-            self.encoding_source = "decodes as GB18030"
-            head = pd.read_csv(self.path, nrows=0, encoding=self.encoding)
-        except Exception as exc:
+            if self.encoding is None:
+                self.encoding, self.encoding_source = self._sniff()
+            with open(self.path, "rb") as fh:
+                first = next(self._rows(fh), None)
+        except OSError as exc:
             raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
-        if self.wkt_column not in head.columns:
+        if first is None:
+            raise InputError("file_read", path=str(self.path), why="no header line")
+        header, line, _n, bad = first
+        if bad:
+            raise InputError("csv_header_bytes", path=str(self.path), encoding=self.encoding)
+        self._header = header
+        self._header_lines = line
+        refuse_duplicates(header, str(self.path))
+        if self.wkt_column not in header:
             raise InputError("column_missing", path=str(self.path), column=self.wkt_column,
-                             columns=", ".join(map(str, head.columns)))
-        self.columns = [c for c in head.columns if c != self.wkt_column]
-        self.wkt_position = list(head.columns).index(self.wkt_column)
+                             columns=", ".join(header))
+        self.columns = [c for c in header if c != self.wkt_column]
+        self.wkt_position = header.index(self.wkt_column)
         self.layer_name = self.path.stem
         self.n_rows = None
         self.crs = parse_crs(self._given_crs or "EPSG:4326")
         self.crs_assumed = self._given_crs is None
-        self.encoding = self.encoding or "utf-8"
+
+    def header(self) -> list[str]:
+        return list(self._header)
+
+    def _sniff(self) -> tuple[str, str]:
+        """The file's encoding when none is given, and how it was decided."""
+        with open(self.path, "rb") as fh:
+            head = fh.readline()
+            fh.seek(0)
+            found = text_encoding_of(fh)
+        utf8_header = not head.isascii() and _decodes(head, "utf-8")
+        if found == "GB18030" and not utf8_header:
+            return "GB18030", "decodes as GB18030"
+        return "utf-8", ""
+
+    def _rows(self, fh, line_offset=None):
+        """``(fields, line, lines, undecodable)`` per record of the binary stream ``fh``, the
+        header's first: its first line (1-based, in the file: ``line_offset()`` is added to
+        the lines after the header, for a part of the file), how many lines it spans, and
+        whether it holds bytes not in the encoding. Blank lines are skipped; a quote never
+        closed is refused (``csv_unterminated``)."""
+        import csv
+
+        assert self.encoding is not None  # _open sets it
+        text = _stdio.TextIOWrapper(fh, encoding=self.encoding, errors="surrogateescape", newline="")
+        bad_lines: set[int] = set()
+
+        def lines():
+            for n, line in enumerate(text, start=1):
+                if not line.isascii() and _ESCAPED.search(line):
+                    bad_lines.add(n)
+                yield line
+            yield _END
+
+        reader = csv.reader(lines())
+        last = 0
+        offset = 0
+        for fields in reader:
+            first, last = last + 1, reader.line_num
+            if fields and _END in fields[-1]:
+                if fields == [_END]:
+                    break
+                if line_offset is not None and first > 1:
+                    offset = line_offset()
+                raise InputError("csv_unterminated", path=str(self.path), line=first + offset)
+            if not fields:
+                continue
+            bad = bool(bad_lines) and any(n in bad_lines for n in range(first, last + 1))
+            if bad:
+                fields = [_ESCAPED.sub("\ufffd", f) for f in fields]
+            yield fields, first, last - first + 1, bad
 
     def chunks(self):
-        yield from self._chunks(self.path)
+        with open(self.path, "rb") as fh:
+            yield from self._chunks(fh)
 
-    def _chunks(self, source):
+    def _chunks(self, fh, line_offset=None):
         import pandas as pd
 
-        reader = pd.read_csv(source, chunksize=self.chunk_size,
-                             encoding=self.encoding, dtype=str, keep_default_na=False)
-        for df in reader:
-            raw = df.pop(self.wkt_column).to_numpy(dtype=object)
-            text = np.where(raw == "", None, raw)
-            yield df.reset_index(drop=True), read_wkt(text), text
+        header, wkt = self._header, self.wkt_column
+        n = len(header)
+        rows: list[list[str]] = []
+        faults: list = []
+        any_fault = False
+        found: list[int] = []
+
+        def lines_before() -> int:   # a part of the file: the lines above it, once
+            if not found:
+                found.append(0 if line_offset is None else line_offset())
+            return found[0]
+
+        def chunk():
+            cols = list(zip(*rows)) if rows else [()] * n
+            df = pd.DataFrame({name: list(col) for name, col in zip(header, cols)})
+            text = df.pop(wkt).to_numpy(dtype=object, copy=True)
+            text[text == ""] = None
+            if any_fault:
+                fault = np.array(faults, dtype=object)
+                text[~is_none(fault)] = None
+                df[ROW_FAULT] = fault
+            return df, read_wkt(text), text
+
+        records = self._rows(fh, lines_before)
+        next(records, None)   # the header
+        for fields, line, _lines, bad in records:
+            fault = None
+            if len(fields) != n or bad:
+                offset = lines_before()
+                fault = (InputError("row_csv_fields", line=line + offset, n=len(fields), header=n)
+                         if len(fields) != n else
+                         InputError("row_csv_bytes", line=line + offset, encoding=self.encoding))
+                fields = (fields + [""] * n)[:n]   # its fields in order, the header's number
+                any_fault = True
+            rows.append(fields)
+            faults.append(fault)
+            if len(rows) == self.chunk_size:
+                yield chunk()
+                rows, faults, any_fault = [], [], False
+        if rows:
+            yield chunk()
 
     def chunks_in(self, start: int, stop: int, csv_bytes: tuple[int, int] | None = None):
         """The records in the bytes ``csv_bytes = (begin, end)`` (:func:`csv_record_offsets`),
@@ -79,7 +185,42 @@ class CsvReader(Reader):
         if csv_bytes is None:
             raise ValueError("a CSV part is given by its byte range")
         header_end = csv_record_offsets(self.path, 1, limit=1, block=1 << 16)[0][0]
-        yield from self._chunks(_stdio.BufferedReader(_ByteRanges(self.path, [(0, header_end), csv_bytes])))
+
+        def line_offset() -> int:   # newlines between the header and the part
+            return _count_newlines(self.path, header_end, csv_bytes[0])
+
+        stream = _stdio.BufferedReader(_ByteRanges(self.path, [(0, header_end), csv_bytes]))
+        yield from self._chunks(stream, line_offset)
+
+
+#: Bytes not in the encoding, as the ``surrogateescape`` error handler reads them.
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+#: A last line fed to the CSV parser after the file's own: inside a field, a quote was never
+#: closed; as a row of its own, the file ended well.
+_END = "\x00\ue000geozones-end-of-file"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _count_newlines(path, begin: int, end: int, block: int = 1 << 24) -> int:
+    """How many newline bytes ``path`` holds in ``[begin, end)``."""
+    n = 0
+    with open(path, "rb") as fh:
+        fh.seek(begin)
+        left = end - begin
+        while left > 0:
+            data = fh.read(min(block, left))
+            if not data:
+                break
+            n += data.count(b"\n")
+            left -= len(data)
+    return n
 
 
 class _ByteRanges(_stdio.RawIOBase):

@@ -6,13 +6,12 @@ finished feature by feature from the first malformed batch (GDAL's FlatGeobuf dr
 a shapefile in a legacy encoding read chunk by chunk instead (see
 :meth:`VectorReader._streams`), its encoding sniffed (:func:`sniff_shapefile_encoding`);
 several layers of features refused unless one is named (:func:`require_one_layer`).
-Writing: one streamed ``pyogrio.write_arrow`` call (:func:`write_gdal`), a shapefile's field
-names fitted to 10 bytes (:func:`shapefile_field_names`), a FlatGeobuf checked on disk.
+Writing: one streamed ``pyogrio.write_arrow`` call (:func:`write_gdal`), a FlatGeobuf checked
+on disk. The names of the columns written are decided by :mod:`geozones.io.names`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,13 @@ import shapely
 from ..core.arrays import is_none
 from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
-from .base import Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb
+from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb, text_encoding_of
 from .dxf import read_dxf
 from .formats import require_input
 
 __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
            "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
-           "shapefile_field_names", "DBF_NAME_BYTES", "GEOMETRY_TYPE_NAMES", "write_gdal",
+           "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts", "undecodable_text",
            "check_flatgeobuf"]
 
 
@@ -66,7 +65,7 @@ def require_one_layer(path: str | Path, layer: str | None) -> str | None:
 
 
 def read_vector(path: str | Path, crs=None, layer: str | None = None):
-    """A whole vector file (any GDAL format, or DXF) as ``(GeoDataFrame, crs, notes)``.
+    """A whole vector file (any GDAL format, GeoParquet, or DXF) as ``(GeoDataFrame, crs, notes)``.
 
     ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
     :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
@@ -83,13 +82,92 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
             raise InputError("dxf_no_crs", path=str(path))
         notes.append(("assume_dxf", {"path": str(path), **counts.params()}))
         return gdf, parse_crs(crs), notes
+    if kind == "parquet":   # GDAL's own Parquet driver may be missing: geopandas reads it
+        try:
+            gdf = gpd.read_parquet(path)
+        except Exception as exc:
+            raise InputError("file_read", path=str(path), why=first_line(exc)) from None
+        return _geometry_named(gdf), resolve_crs(gdf.crs, crs, str(path)), notes
+    check_shapefile_parts(path)
     try:
-        gdf = gpd.read_file(path, engine="pyogrio", layer=require_one_layer(path, layer))
+        layer = require_one_layer(path, layer)
+        gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
+        gdf = _attributes_kept(gdf, path, layer)
     except InputError:
         raise
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError("file_read", path=str(path), why=first_line(exc)) from None
     return gdf, resolve_crs(gdf.crs, crs, str(path)), notes
+
+
+def _geometry_named(gdf):
+    """A GeoParquet read by geopandas, its attributes named as a screen would write them
+    (:func:`geozones.io.names.output_names`) and its geometry ``geometry``, whatever its
+    primary column is called (an attribute ``geometry`` beside a primary ``geom`` is kept
+    as ``src_geometry``)."""
+    from .names import output_names
+
+    geom = gdf.geometry.name
+    names = output_names([c for c in gdf.columns if c != geom]).renamed
+    gdf = gdf.rename(columns=names)
+    return gdf if geom == "geometry" else gdf.rename_geometry("geometry")
+
+
+def _attributes_kept(gdf, path: Path, layer: str | None):
+    """``gdf`` (as geopandas reads ``path``) with every attribute the file holds, named as a
+    screen would write it (:func:`geozones.io.names.output_names`): an attribute called
+    ``geometry``, which geopandas drops for the geometry, is read on its own and kept as
+    ``src_geometry``; ``GEOMETRY``, ``fid`` … become ``src_<name>`` too."""
+    import pyogrio
+
+    from .names import output_names
+
+    fields = [str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]]
+    geom = gdf.geometry.name
+    names = output_names(fields).renamed
+    if geom in fields:   # dropped by geopandas: read that field alone
+        lost = pyogrio.read_dataframe(path, layer=layer, columns=[geom], read_geometry=False)
+        kept = names[geom]   # ("geometry" is reserved: always renamed)
+        renamed = {c: n for c, n in names.items() if c != geom}
+        gdf = gdf.rename_geometry("\x00geometry").rename(columns=renamed)
+        gdf[kept] = lost[geom].to_numpy()
+        gdf = gdf[[*(kept if f == geom else renamed.get(f, f) for f in fields), "\x00geometry"]]
+        return gdf.rename_geometry(geom)
+    return gdf.rename(columns=names)
+
+
+def check_shapefile_parts(path: str | Path) -> None:
+    """Refuse a shapefile whose parts do not belong together: a ``.dbf`` whose header counts
+    other records than it holds (cut short, or added to), or whose records are not as many
+    as the shapes the ``.shx`` indexes. Rows are paired with shapes by position, so one
+    record missing shifts every one after it: a file-level fault, never row errors (GDAL
+    would read the shapes without their records, or stop with a DBF read error). Reads the
+    two headers and the files' sizes only; a shapefile without ``.shx`` or ``.dbf`` is left
+    to GDAL."""
+    import struct
+
+    from .atomic import companions
+
+    path = Path(path)
+    if path.suffix.lower() != ".shp":
+        return
+    parts = {p.suffix.lower(): p for p in companions(path, existing_only=True)}
+    shx, dbf = parts.get(".shx"), parts.get(".dbf")
+    if shx is None or dbf is None:
+        return
+    shapes = max(0, (os.path.getsize(shx) - 100) // 8)
+    with open(dbf, "rb") as fh:
+        head = fh.read(12)
+    if len(head) < 12:
+        return   # not a DBF: GDAL says so
+    header, header_len, record_len = struct.unpack_from("<IHH", head, 4)
+    body = os.path.getsize(dbf) - header_len
+    held = body // record_len if record_len else header
+    if record_len and body not in (header * record_len, header * record_len + 1):   # (+ 0x1A, the end mark)
+        raise InputError("dbf_truncated", path=str(path), dbf=dbf.name, header=header, records=held)
+    if header != shapes:
+        raise InputError("shapefile_counts", path=str(path), shp=path.name, shapes=shapes, dbf=dbf.name,
+                         records=header)
 
 
 #: DBF language-driver ids (header byte 29) that name a Chinese code page.
@@ -105,8 +183,6 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) 
     else ISO-8859-1, which decodes anything. ``sample_bytes`` limits how much is read
     (None: the whole file).
     """
-    import codecs
-
     shp = Path(path)
     cpg = shp.with_suffix(".cpg")
     if cpg.exists():
@@ -116,41 +192,19 @@ def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) 
     dbf = shp.with_suffix(".dbf")
     if not dbf.exists():
         return "UTF-8", "default (no .dbf)"
-    decoders = {"UTF-8": codecs.getincrementaldecoder("utf-8")(),
-                "GB18030": codecs.getincrementaldecoder("gb18030")()}
-    fits = {"UTF-8": True, "GB18030": True}
-    ascii_only = True
-    block = 1 << 20
     with open(dbf, "rb") as fh:
         head = fh.read(32)
         if len(head) > 29 and head[29] in _DBF_LDID_CHINESE:
             return _DBF_LDID_CHINESE[head[29]], "DBF language driver"
         header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
         fh.seek(max(header_len, 32))
-        left = sample_bytes
-        while any(fits.values()):
-            raw = fh.read(block if left is None else min(block, left))
-            if not raw:
-                break
-            if left is not None:
-                left -= len(raw)
-            if ascii_only and raw.isascii():
-                continue
-            ascii_only = False
-            for name, dec in decoders.items():
-                if fits[name]:
-                    try:
-                        dec.decode(raw)
-                    except UnicodeDecodeError:
-                        fits[name] = False
-    if ascii_only:
+        found = text_encoding_of(fh, sample_bytes)
+    if found == "ASCII":
         return "UTF-8", "ASCII only"
-    for name, dec in decoders.items():  # a character cut by the end of the sample is fine
-        if fits[name]:
-            with contextlib.suppress(UnicodeDecodeError):
-                dec.decode(b"", final=sample_bytes is None)
-                return name, ("decodes as UTF-8" if name == "UTF-8"
-                              else "decodes as GB18030 (no .cpg)")
+    if found == "UTF-8":
+        return "UTF-8", "decodes as UTF-8"
+    if found == "GB18030":
+        return "GB18030", "decodes as GB18030 (no .cpg)"
     return "ISO-8859-1", "fallback"
 
 
@@ -172,6 +226,7 @@ class VectorReader(Reader):
         import pyogrio
 
         self.layer = require_one_layer(self.path, self.layer)
+        check_shapefile_parts(self.path)
         if self.path.suffix.lower() == ".shp" and not self.encoding:
             self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
         try:
@@ -207,10 +262,14 @@ class VectorReader(Reader):
                 raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
             if table.num_rows == 0:
                 break
+            faults = None
             if not sound(table):
-                yield from self._chunks_plain(offset, stop)
-                return
-            yield split_wkb(table, meta["geometry_name"] or "wkb_geometry")
+                fixed = undecodable_text(table, self.encoding)
+                if fixed is None:
+                    yield from self._chunks_plain(offset, stop)
+                    return
+                table, faults = fixed
+            yield _with_faults(split_wkb(table, meta["geometry_name"] or "wkb_geometry"), faults)
             offset += table.num_rows
 
     def _chunks(self, start: int = 0, stop: int | None = None):
@@ -218,12 +277,12 @@ class VectorReader(Reader):
             yield from self._chunks_by_offset(start, stop)
             return
         try:
-            for batch, geom_name in self._batches(start, stop):
+            for batch, geom_name, faults in self._batches(start, stop):
                 try:
                     chunk = split_wkb(batch, geom_name, self.read_geometries)
                 except Exception as exc:
                     raise InputError("file_read", path=str(self.path), why=first_line(exc)) from None
-                yield chunk
+                yield _with_faults(chunk, faults)
         except _NotArrow as exc:   # GDAL's Arrow stream gave a malformed batch: read plainly
             yield from self._chunks_plain(exc.row, stop)
 
@@ -238,7 +297,8 @@ class VectorReader(Reader):
 
     def _batches(self, start: int = 0, stop: int | None = None):
         """GDAL's Arrow batches of rows ``start`` to ``stop``, with the geometry column's
-        name; a malformed batch raises :class:`_NotArrow` with its first row: rows from there
+        name and the rows' faults (text not in the encoding, :func:`undecodable_text`, else
+        None); a batch malformed otherwise raises :class:`_NotArrow` with its first row: rows from there
         on are to be read through the feature API (:meth:`_chunks_plain`)."""
         import pyogrio
 
@@ -254,11 +314,15 @@ class VectorReader(Reader):
                         break
                     if batch.num_rows > left:
                         batch = batch.slice(0, int(left))
+                    faults = None
                     if not sound(batch):
-                        raise _NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
+                        fixed = undecodable_text(batch, self.encoding)
+                        if fixed is None:
+                            raise _NotArrow(f"a malformed Arrow batch at row {start + done}", start + done)
+                        batch, faults = fixed
                     left -= batch.num_rows
                     done += batch.num_rows
-                    yield batch, geom_name
+                    yield batch, geom_name, faults
         except (InputError, _NotArrow):
             raise
         except Exception as exc:
@@ -286,6 +350,50 @@ class VectorReader(Reader):
             raw = np.array([None if v is None else bytes(v) for v in wkb], dtype=object)
             yield df, read_or_leave(raw, self.read_geometries), raw
             offset += len(raw)
+
+
+def undecodable_text(batch, encoding: str | None):
+    """A batch whose only flaw is text that is not UTF-8 (GDAL passes a field's bytes on as
+    they are when they are not in the declared encoding): ``(the batch with those values
+    read with �, per row its fault or None)``, the row an error row
+    (:data:`~geozones.io.base.ROW_FAULT`) and the others read; None when the batch is
+    malformed otherwise (its offsets: read it feature by feature instead)."""
+    import pyarrow as pa
+
+    columns = list(batch.columns)
+    faults = np.full(batch.num_rows, None, dtype=object)
+    for j, (name, col) in enumerate(zip(batch.schema.names, columns)):
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        as_bytes = col.view(pa.binary() if pa.types.is_string(col.type) else pa.large_binary())
+        try:
+            as_bytes.validate(full=True)
+        except pa.ArrowInvalid:
+            return None
+        text = []
+        for i, value in enumerate(as_bytes.to_pylist()):
+            try:
+                text.append(None if value is None else value.decode("utf-8"))
+            except UnicodeDecodeError:
+                text.append(value.decode("utf-8", errors="replace"))
+                if faults[i] is None:
+                    faults[i] = InputError("row_text_bytes", column=name, encoding=encoding or "UTF-8")
+        columns[j] = pa.array(text, type=col.type)
+    fixed = pa.RecordBatch.from_arrays(columns, schema=batch.schema) if isinstance(batch, pa.RecordBatch) \
+        else pa.Table.from_arrays(columns, schema=batch.schema)
+    return (fixed, faults) if sound(fixed) else None
+
+
+def _with_faults(chunk, faults):
+    """A chunk with the rows' faults (:data:`~geozones.io.base.ROW_FAULT`) when any."""
+    if faults is not None and not is_none(faults).all():
+        chunk[0][ROW_FAULT] = faults
+    return chunk
 
 
 #: Geometry type names (as GDAL writes them) by shapely type id.
@@ -330,45 +438,6 @@ def shapefile_geometry_type(geoms: np.ndarray) -> str:
     if types <= {0, 4}:
         return "MultiPoint"
     return "Unknown"
-
-
-#: Longest field name a DBF (shapefile attribute table) can hold, in bytes.
-DBF_NAME_BYTES = 10
-
-
-def shapefile_field_names(columns, encoding: str = "UTF-8") -> dict[str, str]:
-    """Renames that make every column name fit a DBF field (10 bytes in ``encoding``).
-
-    Names are cut at a character boundary (never inside a multi-byte character) and made
-    unique with a numeric suffix, so ``建筑物高度`` (15 bytes in UTF-8) becomes ``建筑物``.
-    Returns only the names that change.
-    """
-    def fits(name: str) -> bool:
-        return len(name.encode(encoding, errors="replace")) <= DBF_NAME_BYTES
-
-    def cut(name: str, room: int) -> str:
-        out = ""
-        for ch in name:
-            if len((out + ch).encode(encoding, errors="replace")) > room:
-                break
-            out += ch
-        return out
-
-    taken = {str(c) for c in columns if fits(str(c))}
-    renames: dict[str, str] = {}
-    for col in map(str, columns):
-        if fits(col):
-            continue
-        new = cut(col, DBF_NAME_BYTES)
-        k = 1
-        while new in taken:
-            suffix = f"_{k}"
-            new = cut(col, DBF_NAME_BYTES - len(suffix)) + suffix
-            k += 1
-        taken.add(new)
-        renames[col] = new
-    return renames
-
 
 
 def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, count: dict,

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError, OutputError, first_line
-from .arrow import as_table, cast_chunk, geoms_of, stable_schema
+from .arrow import BBOX_HINT, as_table, cast_chunk, geoms_of, stable_schema
 from .atomic import atomic_output
 from .csv import write_csv
 from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
+from .names import output_names
 from .serialise import markup_safe_table
-from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_field_names, shapefile_geometry_type, write_gdal
+from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_geometry_type, write_gdal
 
 __all__ = ["write_chunks", "write_vector"]
 
@@ -50,8 +51,10 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
     in memory at a time. An exception raised while producing chunks is re-raised as is.
-    A shapefile is written in UTF-8 with a ``.cpg`` and its field names are fitted to its
-    10-byte limit (:func:`shapefile_field_names`); the renames go into ``renamed``.
+    A shapefile is written in UTF-8 with a ``.cpg``. The attribute columns are named by
+    :func:`~geozones.io.names.output_names` (a shapefile's fitted to 10 bytes, a name the
+    format uses for itself kept as ``src_<name>``); the renames go into ``renamed``. (A
+    screen names its columns before it writes them: nothing is left to rename here.)
 
     The layer declares ``geometry_type`` (the input's, e.g. ``"Polygon"``; default: the first
     chunk's single type, see :func:`geometry_type_of`), never "Unknown (any)" for a
@@ -68,11 +71,9 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     if driver == "CSV":
         return write_csv(tmp, _chain(first, it), wkt_column, wkt_position)
     table0 = as_table(first, bbox=driver == "Parquet")
-    names: dict[str, str] = {}
-    if driver == "ESRI Shapefile":
-        names = shapefile_field_names(table0.column_names, "UTF-8")
-        if renamed is not None:
-            renamed.update(names)
+    names = output_names([c for c in table0.column_names if c not in ("geometry", BBOX_HINT)], driver).renamed
+    if renamed is not None:
+        renamed.update(names)
     if names:
         table0 = table0.rename_columns([names.get(c, c) for c in table0.column_names])
     schema = stable_schema(table0)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .core.numbers import Bounds
+from .core.numbers import Bounds, parse_number
 
 __all__ = ["CLASSES", "CLASS_ALIASES", "CLASS_NAMES", "COLUMNS", "COLUMN_ALIASES", "REQUIRED_COLUMNS",
            "StationRow", "RowError", "normalize_class", "normalize_header", "parse_row", "class_rules",
@@ -151,11 +151,10 @@ def _number(row: Mapping[str, str], column: str, low: float, high: float, *,
         if optional:
             return None
         raise RowError(column, "registry_empty")
-    try:
-        value = float(text)
-    except ValueError:
-        raise RowError(column, "registry_not_number", value=text) from None
     bounds = Bounds(low, high)
+    value = parse_number(text, bounds)
+    if value is None:
+        raise RowError(column, "registry_not_number", value=text)
     if bounds.problem(value) is not None:
         raise RowError(column, "registry_range", value=text, range=bounds.interval())
     return value

@@ -57,7 +57,9 @@ def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_heigh
     for note in notes:
         warn(click.get_current_context(), note)
     if to_stdout:   # the table on standard output, the words beside it on standard error
-        click.echo(prof.to_frame().to_csv(index=False), nl=False)
+        from ..io.serialise import write_csv_frame
+
+        click.echo(write_csv_frame(prof.to_frame()), nl=False)
     for line in horizon_lines(prof, output, lang):
         click.echo(line, err=to_stdout)
 

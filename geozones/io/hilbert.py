@@ -189,8 +189,6 @@ FILE_ROWS = 100_000
 def _gathered(numbered, rows: int):
     """``(batch, bounds)`` pairs of ``numbered`` joined into pairs of at least ``rows``
     rows (the last one the rest), in order; empty batches left out."""
-    import pyarrow as pa
-
     batches: list = []
     bounds: list = []
     have = 0
@@ -201,14 +199,16 @@ def _gathered(numbered, rows: int):
         bounds.append(b)
         have += batch.num_rows
         if have >= rows:
-            yield _one_batch(pa, batches), np.concatenate(bounds)
+            yield _one_batch(batches), np.concatenate(bounds)
             batches, bounds, have = [], [], 0
     if batches:
-        yield _one_batch(pa, batches), np.concatenate(bounds)
+        yield _one_batch(batches), np.concatenate(bounds)
 
 
-def _one_batch(pa, batches):
+def _one_batch(batches):
     """``batches`` (one schema) as one RecordBatch (pyarrow 14 has no ``concat_batches``)."""
+    import pyarrow as pa
+
     if len(batches) == 1:
         return batches[0]
     return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]

@@ -645,7 +645,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
                                        geometry=gpd.GeoSeries(written_out, crs=ctx.out_crs), crs=ctx.out_crs))
     # the input's own WKB, written as it is where that gives the same bytes (for the writers
     # that turn the chunk into Arrow)
-    if not ctx.datum and ctx.driver not in ("CSV", "ESRI Shapefile"):
+    if not ctx.datum and ctx.driver != "CSV":
         from .io import reusable_wkb
 
         # rows read as given: written as read (a repair of unreadable input is encoded)

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 import shapely
 
@@ -231,3 +232,62 @@ def test_text_not_in_the_encoding_is_its_rows_error(tmp_path):
         "column 'name' holds bytes that are not UTF-8 (shown as �); name the file's encoding with --encoding (e.g. GB18030)")
     assert df["name"][2] == "c" and "\ufffd" in df["name"][1]
     assert all(g is not None for g in geoms)    # the geometry read all the same
+
+
+def test_wkb_type_ids_read_from_the_headers():
+    """The type of each WKB value from its 5-byte header alone, worked by hand: byte order
+    1 (little) or 0 (big), then the code; ISO Z (+1000) and EWKB's flags (Z 0x80000000,
+    SRID 0x20000000) name the same type; a curve (8: CircularString) has no shapely id."""
+    import struct
+
+    import pyarrow as pa
+
+    from geozones.io.arrow import wkb_type_ids
+
+    def head(order, code):
+        return struct.pack("<BI" if order == 1 else ">BI", order, code) + b"\x00" * 8
+
+    values = [head(1, 3), None, head(0, 2), b"\x01\x06", head(1, 1003), head(1, 0x20000001),
+              head(0, 0x80000006)]
+    assert wkb_type_ids(pa.array(values, pa.binary())) == {3, 1, 0, 6}   # the cut-short value left out
+    assert wkb_type_ids(pa.array([head(1, 8)], pa.large_binary())) == {108}
+    assert wkb_type_ids(pa.chunked_array([pa.array([head(1, 5)], pa.binary())[0:1]])) == {5}
+    assert wkb_type_ids(pa.array([None, None], pa.binary())) == set()
+    # as shapely's own encoder writes them, sliced (an offset into the buffers)
+    geoms = [shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)]), shapely.box(0, 0, 1, 1),
+             shapely.MultiPoint([(0, 0)])]
+    arr = pa.array(shapely.to_wkb(geoms), pa.binary())
+    assert wkb_type_ids(arr.slice(1, 2)) == {1, 3}
+    assert wkb_type_ids(arr) == set(shapely.get_type_id(geoms).tolist())
+
+
+def _chunk_of(geoms, wkb, names):
+    from geozones.io import OutputChunk
+
+    frame = gpd.GeoDataFrame({"name": names}, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+    built = np.array([g is not None for g in geoms])
+    return OutputChunk(frame, wkb=np.array(wkb, dtype=object),
+                       as_read=(np.flatnonzero(~built), np.zeros((int((~built).sum()), 4))))
+
+
+def test_shapefile_written_from_wkb_checks_its_family_on_rows_never_built(tmp_path):
+    """A shapefile output takes the rows' WKB as the other formats do (a row a screen never
+    built is only WKB): its one family is read from the headers. A MultiPolygon never built
+    after Polygons is the same family (a shapefile's "Polygon"); a line is refused in one line."""
+    from geozones.errors import OutputError
+    from geozones.io import write_chunks
+
+    box, multi = shapely.box(111.57, 35.5, 111.571, 35.501), shapely.MultiPolygon([shapely.box(111.58, 35.5, 111.581, 35.501)])
+    line = shapely.LineString([(111.57, 35.5), (111.58, 35.51)])
+    first = _chunk_of([box], [None], ["a"])
+    later = _chunk_of([None], [shapely.to_wkb(multi)], ["b"])
+    out = tmp_path / "o.shp"
+    assert write_chunks(out, "ESRI Shapefile", pyproj.CRS(4326), iter([first, later])) == 2
+    back = pyogrio.read_dataframe(out)
+    assert pyogrio.read_info(out)["geometry_type"] == "Polygon"
+    assert list(back["name"]) == ["a", "b"]
+    assert shapely.equals(back.geometry.values, [box, multi]).all()
+    assert out.with_suffix(".cpg").read_text() == "UTF-8"
+    bad = _chunk_of([None], [shapely.to_wkb(line)], ["c"])
+    with pytest.raises(OutputError, match="shapefile holds one kind"):
+        write_chunks(tmp_path / "m.shp", "ESRI Shapefile", pyproj.CRS(4326), iter([_chunk_of([box], [None], ["a"]), bad]))

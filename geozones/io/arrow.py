@@ -17,7 +17,7 @@ from ..errors import InputError, OutputError, first_line
 
 __all__ = ["OutputChunk", "BBOX_HINT", "reusable_wkb", "to_arrow", "frame_of",
            "stable_schema", "cast_chunk", "failing_column", "covering", "bounds_of", "regroup",
-           "geoms_of", "as_table"]
+           "geoms_of", "as_table", "wkb_type_ids"]
 
 
 
@@ -205,6 +205,41 @@ def geoms_of(chunk) -> np.ndarray:
     if isinstance(chunk, pa.Table):
         return shapely.from_wkb(chunk.column("geometry").to_numpy(zero_copy_only=False))
     return np.asarray(frame_of(chunk).geometry.values, dtype=object)
+
+
+#: Shapely's type id of each WKB geometry type code (1 Point … 7 GeometryCollection).
+_WKB_TYPE_IDS = {1: 0, 2: 1, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7}
+
+
+def wkb_type_ids(column) -> set[int]:
+    """The shapely type ids of an Arrow WKB column's non-null values, read from each value's
+    5-byte header (byte order, type code; ISO's Z/M as +1000s and EWKB's flag bits ignored)
+    without building a geometry; a type shapely has no id for (a curve, a TIN) as
+    ``100 + code``. What a shapefile writer checks its rows' one family with, at the cost
+    of the headers: rows a screen never built are only WKB."""
+    import pyarrow as pa
+
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return set()
+    if not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
+        return set(shapely.get_type_id(shapely.from_wkb(arr.to_numpy(zero_copy_only=False))).tolist()) - {-1}
+    large = pa.types.is_large_binary(arr.type)
+    validity, offsets_buf, data_buf = arr.buffers()[:3]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)[arr.offset:arr.offset + len(arr) + 1]
+    length = np.diff(offsets)
+    keep = length >= 5
+    if arr.null_count:
+        keep &= arr.is_valid().to_numpy(zero_copy_only=False)
+    if not keep.any():
+        return set()
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    head = data[offsets[:-1][keep].astype(np.int64)[:, None] + np.arange(5)].astype(np.uint32)
+    little = head[:, 0] == 1
+    code = np.where(little, head[:, 1] | head[:, 2] << 8 | head[:, 3] << 16 | head[:, 4] << 24,
+                    head[:, 4] | head[:, 3] << 8 | head[:, 2] << 16 | head[:, 1] << 24)
+    codes = np.unique((code & 0x0FFFFFFF) % 1000).tolist()
+    return {_WKB_TYPE_IDS.get(c, 100 + c) for c in codes}
 
 
 def as_table(chunk, bbox: bool = False):

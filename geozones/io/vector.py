@@ -426,9 +426,11 @@ def geometry_type_ids(geoms: np.ndarray) -> set[int]:
     return set(shapely.get_type_id(geoms[~is_none(geoms)]).tolist()) - {-1}
 
 
-def shapefile_geometry_type(geoms: np.ndarray) -> str:
-    """The shapefile type that holds ``geoms`` (one family: polygons, lines or points)."""
-    types = geometry_type_ids(geoms)
+def shapefile_geometry_type(types: set[int]) -> str:
+    """The shapefile type that holds geometries of the shapely type ids ``types`` (one
+    family: polygons and multipolygons are both a shapefile's "Polygon", lines, points;
+    :func:`geometry_type_ids`, :func:`~geozones.io.arrow.wkb_type_ids`); ``"Unknown"`` for
+    several families, which no shapefile holds."""
     if types <= {3, 6}:
         return "Polygon"
     if types <= {1, 5}:
@@ -440,22 +442,25 @@ def shapefile_geometry_type(geoms: np.ndarray) -> str:
     return "Unknown"
 
 
-def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, count: dict,
+def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | None, count: dict,
                layer: str | None = None, geometry_type: str | None = None) -> None:
     """Write the Arrow stream ``reader`` as one layer of a GDAL format: one streamed
     ``pyogrio.write_arrow`` call (layer and spatial index made once, as for a whole-table
     write). The layer declares ``geometry_type`` (the input's; else the first chunk's single
     type, ``first_geoms``), never "Unknown (any)" for a single-type table, which ArcGIS and
-    QGIS handle badly. ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked
-    against it on disk)."""
+    QGIS handle badly; a shapefile declares ``geometry_type`` as given (its family, decided by
+    the caller from the rows' WKB: :func:`shapefile_geometry_type`) and is written in UTF-8
+    with a ``.cpg`` (GDAL cuts a text value longer than the field's 254 bytes at a character
+    boundary). ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against
+    it on disk)."""
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer_options": {}}
     if driver == "ESRI Shapefile":
-        kwargs["geometry_type"] = shapefile_geometry_type(first_geoms)
+        kwargs["geometry_type"] = geometry_type or "Unknown"
         kwargs["layer_options"]["ENCODING"] = "UTF-8"
     else:
-        declared = geometry_type or geometry_type_of(first_geoms)
+        declared = geometry_type or geometry_type_of(first_geoms if first_geoms is not None else [])
         if driver == "FlatGeobuf" and not geometry_type:
             # guessed from the first chunk: FlatGeobuf refuses any later row of
             # another type (a MultiPolygon among Polygons), so it declares none

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError, OutputError, first_line
-from .arrow import BBOX_HINT, as_table, cast_chunk, geoms_of, stable_schema
+from .arrow import BBOX_HINT, as_table, cast_chunk, geoms_of, stable_schema, wkb_type_ids
 from .atomic import atomic_output
 from .csv import write_csv
 from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
 from .serialise import markup_safe_table
-from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_geometry_type, write_gdal
+from .vector import (GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, geometry_type_of, shapefile_geometry_type,
+                     write_gdal)
 
 __all__ = ["write_chunks", "write_vector"]
 
@@ -79,17 +80,24 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     schema = stable_schema(table0)
     count = {"rows": 0}
     failure: list[BaseException] = []
-    # a shapefile holds one family of geometry: refuse mixed input in one line, not OGR's
-    first_geoms = geoms_of(first)
-    shp_allowed = (SHAPEFILE_FAMILIES.get(shapefile_geometry_type(first_geoms), set())
-                   if driver == "ESRI Shapefile" else None)
+    # a shapefile holds one family of geometry (its type: the input's declared one and the
+    # first chunk's, read from the WKB headers, as no row needs to be a geometry to be
+    # written): refuse mixed input in one line, not OGR's
+    shp_allowed = None
+    if driver == "ESRI Shapefile":
+        declared = {i for i, name in GEOMETRY_TYPE_NAMES.items() if name == geometry_type}
+        geometry_type = shapefile_geometry_type(declared | wkb_type_ids(table0.column("geometry")))
+        shp_allowed = SHAPEFILE_FAMILIES.get(geometry_type, set())
+        first_geoms = None
+    else:
+        first_geoms = geoms_of(first)
 
     def batches():
         try:
             for gdf in _chain(first, it):
-                if shp_allowed is not None and not geometry_type_ids(geoms_of(gdf)) <= shp_allowed:
-                    raise OutputError("shapefile_mixed", path=str(tmp.name))
                 table = table0 if gdf is first else as_table(gdf, bbox=driver == "Parquet")
+                if shp_allowed is not None and not wkb_type_ids(table.column("geometry")) <= shp_allowed:
+                    raise OutputError("shapefile_mixed", path=str(tmp.name))
                 if names and gdf is not first:
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows

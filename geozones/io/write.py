@@ -20,8 +20,7 @@ from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
 from .serialise import markup_safe_table
-from .vector import (GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, geometry_type_of, shapefile_geometry_type,
-                     write_gdal)
+from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, geometry_type_of, shapefile_geometry_type, write_gdal
 
 __all__ = ["write_chunks", "write_vector"]
 

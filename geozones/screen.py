@@ -70,7 +70,6 @@ def output_columns(zones: Any) -> tuple[str, ...]:
     if zones.named:
         return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
     return COLUMNS
-_DBF_TEXT_MAX = 254
 
 
 @dataclass
@@ -599,7 +598,7 @@ class ChunkContext:
     opts: ScreenOptions
     crs: Any                 #: the input's CRS (a DatumCRS for GCJ-02/BD-09)
     out_crs: Any             #: the output's
-    driver: str              #: output driver (shapefile: short names, text cut to 254)
+    driver: str              #: output driver (shapefile: short names)
     path: str                #: the input, as named in messages
     datum: str | None = None     #: GCJ-02/BD-09 input: geometry converted to WGS84
     datum_check: bool = False    #: also read as GCJ-02 and BD-09, count changed verdicts
@@ -632,9 +631,6 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
     if names.renamed:
         base = base.rename(columns=names.renamed)
     cols = gz.rename(columns=names.ours) if names.ours else gz
-    if ctx.driver == "ESRI Shapefile":
-        for c in ("gz_msg", "gz_status", "gz_rules"):
-            cols[c] = cols[c].astype(str).str.slice(0, _DBF_TEXT_MAX)
     if ctx.datum:  # the output is WGS84: GIS tools know no GCJ-02/BD-09
         from .core.datums import geoms_to_wgs84
 

@@ -26,9 +26,9 @@ from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, soun
 from .dxf import read_dxf
 from .formats import require_input
 
-__all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
+__all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding", "shapefile_encoding",
            "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
-           "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts", "undecodable_text",
+           "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts", "dbf_text", "DBF_TEXT_BYTES", "undecodable_text",
            "check_flatgeobuf"]
 
 
@@ -69,7 +69,8 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
 
     ``crs`` (``--crs``) is needed when the file has none (DXF never has one); see
     :func:`resolve_crs`. The frame's own ``crs`` is left as read: transform with the returned
-    one (it may be a GCJ-02/BD-09 :class:`~geozones.datums.DatumCRS`).
+    one (it may be a GCJ-02/BD-09 :class:`~geozones.datums.DatumCRS`). A shapefile's text is
+    read in the encoding :func:`sniff_shapefile_encoding` finds, as a screen reads it.
     """
     import geopandas as gpd
 
@@ -89,10 +90,13 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
             raise InputError("file_read", path=str(path), why=first_line(exc)) from None
         return _geometry_named(gdf), resolve_crs(gdf.crs, crs, str(path)), notes
     check_shapefile_parts(path)
+    # a shapefile's text read as a screen reads it (GDAL alone takes a .cpg of 936 as CP936,
+    # no .cpg as ISO-8859-1)
+    encoding = sniff_shapefile_encoding(path)[0] if path.suffix.lower() == ".shp" else None
     try:
         layer = require_one_layer(path, layer)
-        gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
-        gdf = _attributes_kept(gdf, path, layer)
+        gdf = gpd.read_file(path, engine="pyogrio", layer=layer, encoding=encoding)
+        gdf = _attributes_kept(gdf, path, layer, encoding)
     except InputError:
         raise
     except Exception as exc:  # pyogrio raises several types for unreadable files
@@ -113,7 +117,7 @@ def _geometry_named(gdf):
     return gdf if geom == "geometry" else gdf.rename_geometry("geometry")
 
 
-def _attributes_kept(gdf, path: Path, layer: str | None):
+def _attributes_kept(gdf, path: Path, layer: str | None, encoding: str | None = None):
     """``gdf`` (as geopandas reads ``path``) with every attribute the file holds, named as a
     screen would write it (:func:`geozones.io.names.output_names`): an attribute called
     ``geometry``, which geopandas drops for the geometry, is read on its own and kept as
@@ -122,11 +126,11 @@ def _attributes_kept(gdf, path: Path, layer: str | None):
 
     from .names import output_names
 
-    fields = [str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]]
+    fields = [str(f) for f in pyogrio.read_info(path, layer=layer, encoding=encoding)["fields"]]
     geom = gdf.geometry.name
     names = output_names(fields).renamed
     if geom in fields:   # dropped by geopandas: read that field alone
-        lost = pyogrio.read_dataframe(path, layer=layer, columns=[geom], read_geometry=False)
+        lost = pyogrio.read_dataframe(path, layer=layer, columns=[geom], read_geometry=False, encoding=encoding)
         kept = names[geom]   # ("geometry" is reserved: always renamed)
         renamed = {c: n for c, n in names.items() if c != geom}
         gdf = gdf.rename_geometry("\x00geometry").rename(columns=renamed)
@@ -170,42 +174,93 @@ def check_shapefile_parts(path: str | Path) -> None:
                          records=header)
 
 
-#: DBF language-driver ids (header byte 29) that name a Chinese code page.
+#: DBF language-driver ids (header byte 29) that name a Chinese code page: 0x4D and 0x7A
+#: GBK (CP936, read as its superset GB18030), 0x78 Big5 (CP950).
 _DBF_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030", 0x78: "BIG5"}
+
+#: The GB family as ``.cpg`` files, DBF headers and ``--encoding`` name it (ArcGIS writes
+#: ``936``; 54936 is Windows' GB18030), upper case without ``-``, ``_`` or spaces:
+#: GB2312 ⊂ GBK = CP936 ⊂ GB18030, so all are read as GB18030, which also holds the
+#: characters GBK lacks (CJK Extension A, ``㐀``).
+_GB_FAMILY = frozenset({"936", "CP936", "MS936", "WINDOWS936", "ANSI936", "GBK", "GB2312", "GB231280",
+                        "EUCCN", "20936", "54936", "CP54936", "GB18030"})
+
+
+def shapefile_encoding(name: str) -> str | None:
+    """The encoding a shapefile's text is read in, for the name a ``.cpg`` file or
+    ``--encoding`` gives (None: a name neither Python nor GDAL's iconv would know).
+
+    Both readers take the answer: GDAL's Arrow stream recodes with iconv
+    (``SHAPE_ENCODING``), pyogrio's feature reader decodes with Python's codecs, so a name
+    is turned into one both know: the GB family (``936``, ``GBK``, ``CP936``, ``GB2312`` …)
+    into ``GB18030`` (its superset: the same text, and the characters GBK lacks); a bare
+    code page (``936``, ``1252``, ``65001``) into ``CP<n>`` / ``UTF-8`` as GDAL reads a
+    ``.cpg``; ``8859_1`` into ``ISO-8859-1``. ``"936"`` given to pyogrio as it is fails
+    (no codec of that name), and GDAL's own reading of it (``CP936``) loses ``㐀``.
+
+    Examples
+    --------
+    >>> shapefile_encoding("936"), shapefile_encoding("gbk"), shapefile_encoding("65001")
+    ('GB18030', 'GB18030', 'UTF-8')
+    >>> shapefile_encoding("8859_1"), shapefile_encoding("1252"), shapefile_encoding("no such")
+    ('ISO-8859-1', 'CP1252', None)
+    """
+    import codecs
+    import re
+
+    key = re.sub(r"[\s_-]", "", name).upper()
+    if key.startswith("ANSI") and key[4:].isdigit():   # "ANSI 1252"
+        key = key[4:]
+    if key in _GB_FAMILY:
+        return "GB18030"
+    if key in ("UTF8", "65001"):
+        return "UTF-8"
+    m = re.fullmatch(r"(?:ISO)?8859(\d+)", key)
+    candidate = f"ISO-8859-{m[1]}" if m else f"CP{key}" if key.isdigit() else name.strip()
+    try:
+        codecs.lookup(candidate)
+    except LookupError:
+        return None
+    return candidate
 
 
 def sniff_shapefile_encoding(path: str | Path, sample_bytes: int | None = None) -> tuple[str, str]:
     """The text encoding of a shapefile's attributes, and how it was decided.
 
-    Order: the ``.cpg`` file; the DBF header's language-driver id (0x4D = GBK/CP936); all
+    Order: the ``.cpg`` file (its name as :func:`shapefile_encoding` reads it: ``936`` as
+    GB18030); the DBF header's language-driver id (0x4D, 0x7A = GBK/CP936: GB18030); all
     the DBF's records (streamed in 1 MB blocks, so Chinese text that only starts after the
     first megabyte is seen) decoding as UTF-8; as GB18030 (a superset of GBK and GB2312);
-    else ISO-8859-1, which decodes anything. ``sample_bytes`` limits how much is read
-    (None: the whole file).
+    else ISO-8859-1, which decodes anything. A ``.cpg`` naming no known encoding is passed
+    over (and said in how). ``sample_bytes`` limits how much is read (None: the whole file).
     """
     shp = Path(path)
     cpg = shp.with_suffix(".cpg")
+    unknown = ""
     if cpg.exists():
         text = cpg.read_text(encoding="ascii", errors="replace").strip()
         if text:
-            return text, ".cpg"
+            name = shapefile_encoding(text)
+            if name is not None:
+                return name, ".cpg" if name == text else f".cpg {text}"
+            unknown = f"; .cpg {text!r} unknown"
     dbf = shp.with_suffix(".dbf")
     if not dbf.exists():
-        return "UTF-8", "default (no .dbf)"
+        return "UTF-8", "default (no .dbf)" + unknown
     with open(dbf, "rb") as fh:
         head = fh.read(32)
         if len(head) > 29 and head[29] in _DBF_LDID_CHINESE:
-            return _DBF_LDID_CHINESE[head[29]], "DBF language driver"
+            return _DBF_LDID_CHINESE[head[29]], f"DBF language driver 0x{head[29]:02X}" + unknown
         header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
         fh.seek(max(header_len, 32))
         found = text_encoding_of(fh, sample_bytes)
     if found == "ASCII":
-        return "UTF-8", "ASCII only"
+        return "UTF-8", "ASCII only" + unknown
     if found == "UTF-8":
-        return "UTF-8", "decodes as UTF-8"
+        return "UTF-8", "decodes as UTF-8" + unknown
     if found == "GB18030":
-        return "GB18030", "decodes as GB18030 (no .cpg)"
-    return "ISO-8859-1", "fallback"
+        return "GB18030", ("decodes as GB18030 (no .cpg)" if not unknown else "decodes as GB18030" + unknown)
+    return "ISO-8859-1", "fallback" + unknown
 
 
 class _NotArrow(Exception):
@@ -227,8 +282,12 @@ class VectorReader(Reader):
 
         self.layer = require_one_layer(self.path, self.layer)
         check_shapefile_parts(self.path)
-        if self.path.suffix.lower() == ".shp" and not self.encoding:
-            self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
+        if self.path.suffix.lower() == ".shp":
+            given = self.encoding
+            if not given:
+                self.encoding, self.encoding_source = sniff_shapefile_encoding(self.path)
+            elif (name := shapefile_encoding(given)) not in (None, given):   # --encoding 936, GBK
+                self.encoding, self.encoding_source = name, f"--encoding {given}"
         try:
             info = pyogrio.read_info(self.path, layer=self.layer, encoding=self.encoding)
         except Exception as exc:
@@ -442,6 +501,38 @@ def shapefile_geometry_type(types: set[int]) -> str:
     return "Unknown"
 
 
+#: Most bytes a DBF text field holds (the width GDAL's shapefile writer gives text fields).
+DBF_TEXT_BYTES = 254
+
+
+def dbf_text(table, limit: int = DBF_TEXT_BYTES):
+    """The Arrow ``table`` with each text value longer than ``limit`` bytes in UTF-8 cut
+    after its last whole character that fits (a shapefile's field holds 254 bytes: 84
+    Chinese characters): as GDAL would cut it, without its warning on the terminal. Only
+    columns holding such a value are rebuilt; a value never cut inside a character.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = dbf_text(pa.table({"a": ["甲乙丙", "ab", None], "n": [1, 2, 3]}), limit=7)
+    >>> t.column("a").to_pylist()
+    ['甲乙', 'ab', None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        col = table.column(j)
+        if (pc.max(pc.binary_length(col)).as_py() or 0) <= limit:
+            continue
+        cut = [v if v is None or len(v.encode("utf-8")) <= limit
+               else v.encode("utf-8")[:limit].decode("utf-8", errors="ignore") for v in col.to_pylist()]
+        table = table.set_column(j, field, pa.array(cut, type=field.type))
+    return table
+
+
 def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | None, count: dict,
                layer: str | None = None, geometry_type: str | None = None) -> None:
     """Write the Arrow stream ``reader`` as one layer of a GDAL format: one streamed
@@ -450,8 +541,8 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | No
     type, ``first_geoms``), never "Unknown (any)" for a single-type table, which ArcGIS and
     QGIS handle badly; a shapefile declares ``geometry_type`` as given (its family, decided by
     the caller from the rows' WKB: :func:`shapefile_geometry_type`) and is written in UTF-8
-    with a ``.cpg`` (GDAL cuts a text value longer than the field's 254 bytes at a character
-    boundary). ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against
+    with a ``.cpg`` (its text cut to the fields' 254 bytes before: :func:`dbf_text`).
+    ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against
     it on disk)."""
     import pyogrio
 

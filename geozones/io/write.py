@@ -20,7 +20,7 @@ from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
 from .serialise import markup_safe_table
-from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, geometry_type_of, shapefile_geometry_type, write_gdal
+from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, dbf_text, geometry_type_of, shapefile_geometry_type, write_gdal
 
 __all__ = ["write_chunks", "write_vector"]
 
@@ -51,7 +51,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
     in memory at a time. An exception raised while producing chunks is re-raised as is.
-    A shapefile is written in UTF-8 with a ``.cpg``. The attribute columns are named by
+    A shapefile is written in UTF-8 with a ``.cpg``, its text cut to 254 bytes
+    (:func:`~geozones.io.vector.dbf_text`). The attribute columns are named by
     :func:`~geozones.io.names.output_names` (a shapefile's fitted to 10 bytes, a name the
     format uses for itself kept as ``src_<name>``); the renames go into ``renamed``. (A
     screen names its columns before it writes them: nothing is left to rename here.)
@@ -101,6 +102,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
                     table = table.rename_columns([names.get(c, c) for c in table.column_names])
                 count["rows"] += table.num_rows
                 table = cast_chunk(table, schema, str(tmp.name))
+                if shp_allowed is not None:   # a DBF field holds 254 bytes of text
+                    table = dbf_text(table)
                 if driver == "KML":   # text XML can hold (GDAL writes U+FFFE, controls as they are)
                     table = markup_safe_table(table)
                 yield from table.to_batches()

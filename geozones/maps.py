@@ -915,11 +915,13 @@ def read_parcels(path: str | Path, layer: str | None = None):
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
         from .io import require_one_layer
-        from .io.vector import check_shapefile_parts
+        from .io.vector import check_shapefile_parts, sniff_shapefile_encoding
 
         check_shapefile_parts(path)
         layer = require_one_layer(path, layer or None)
         kw = {"layer": layer} if layer and path.suffix.lower() == ".gpkg" else {}
+        if path.suffix.lower() == ".shp":   # a .cpg of 936, or none: read as screen reads it
+            kw["encoding"] = sniff_shapefile_encoding(path)[0]
         return gpd.read_file(path, engine="pyogrio", **kw)
     except InputError:
         raise

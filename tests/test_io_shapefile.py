@@ -153,3 +153,10 @@ def test_text_longer_than_a_dbf_field_cut_at_a_character(tmp_path, recwarn):
         screen_file(given, out, zones=ZoneSet(), opts=ScreenOptions(default_height_m=3.0))
         assert list(pyogrio.read_dataframe(out)["note"]) == want
     assert not [w for w in recwarn if "truncated" in str(w.message)]
+
+
+def test_map_reads_a_gb_shapefile_as_screen_does(tmp_path):
+    from geozones.maps import read_parcels
+
+    shp = _gb_shapefile(tmp_path / "p.shp", "936", 0)
+    assert list(read_parcels(shp)["name"]) == NAMES

@@ -42,8 +42,9 @@ from .options import (
               help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, "
                    "which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
-              help="Attribute text encoding (e.g. GBK, GB18030, UTF-8). Default: the .cpg, the DBF "
-                   "header, or detected (GB18030 when the text is not UTF-8).")
+              help="Attribute text encoding (e.g. GBK, GB18030, UTF-8; a shapefile's GBK, 936 or "
+                   "GB2312 is read as GB18030, its superset). Default: the .cpg, the DBF header, or "
+                   "detected (GB18030 when the text is not UTF-8).")
 @click.option("--wkt-column", default=None, help="CSV input: the column holding WKT geometry.")
 @crs_opt
 @axis_opt

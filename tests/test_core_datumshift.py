@@ -12,8 +12,7 @@ from pyproj import CRS, Transformer
 from geozones.check import ZoneSet, assess, check
 from geozones.core.coords import from_frame, parse_crs, transform_xy
 from geozones.core.datums import CHINA_BOUNDS, DATUMS, DatumCRS, to_wgs84
-from geozones.core.datumshift import (EDGE_M, OFFSET_SLOPE, datum_changes, row_shift_m, same_height,
-                                      verdict_may_change)
+from geozones.core.datumshift import EDGE_M, OFFSET_SLOPE, datum_changes, row_shift_m, same_height, verdict_may_change
 
 WGS84 = parse_crs("EPSG:4326")
 
@@ -70,9 +69,9 @@ def test_the_offset_slope_holds_over_china(datum):
     lat2 = lat + d * np.cos(az) / 111_320
     m_per_deg = 111_320 * np.cos(np.radians(lat))
     # both points 3 km inside the box (near its edge the offsets stop: row_shift_m gives no bound)
-    e = EDGE_M / 111_320
-    keep = ((np.minimum(lon, lon2) - x0) * np.cos(np.radians(53.55)) > e) & ((x1 - np.maximum(lon, lon2)) * np.cos(np.radians(53.55)) > e) \
-        & (np.minimum(lat, lat2) - y0 > e) & (y1 - np.maximum(lat, lat2) > e)
+    e, c = EDGE_M / 111_320, np.cos(np.radians(53.55))
+    keep = (((np.minimum(lon, lon2) - x0) * c > e) & ((x1 - np.maximum(lon, lon2)) * c > e)
+            & (np.minimum(lat, lat2) - y0 > e) & (y1 - np.maximum(lat, lat2) > e))
     lon, lat, lon2, lat2, d, m_per_deg = (v[keep] for v in (lon, lat, lon2, lat2, d, m_per_deg))
     w1, w2 = to_wgs84(lon, lat, datum), to_wgs84(lon2, lat2, datum)
     o1 = np.array([(w1[0] - lon) * m_per_deg, (w1[1] - lat) * 111_320])

@@ -638,7 +638,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
 
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[float, ...]] = {}
     faults = None
     if ROW_FAULT in df.columns:   # rows the reader could not read, and why
         faults = df[ROW_FAULT].to_numpy(dtype=object)

@@ -121,7 +121,8 @@ def row_shift_m(a, rows: np.ndarray, crs, others) -> np.ndarray:
     reach = np.hypot(cx[good] - qx[cell], cy[good] - qy[cell]) + half[good]
     # the cells' moves, measured once per process: the numbers the file would hold at each
     # cell centre (x first), then read in each datum
-    memo = _MOVES.setdefault((frame.to_wkt(), crs.to_wkt(), tuple(datum_of(o) for o in others)), {})
+    datums = [str(datum_of(o)) for o in others]
+    memo = _MOVES.setdefault((frame.to_wkt(), crs.to_wkt(), tuple(datums)), {})
     known = np.fromiter((k in memo for k in keys.tolist()), dtype=bool, count=len(keys))
     if not known.all():
         new = np.flatnonzero(~known)
@@ -142,8 +143,8 @@ def row_shift_m(a, rows: np.ndarray, crs, others) -> np.ndarray:
             memo[key] = (float(inside[j]), *(float(m[j]) for m in moves))
     cell_moves = np.array([memo[k] for k in keys.tolist()], dtype=float).reshape(len(keys), 1 + len(others))
     across = ~(reach + EDGE_M < cell_moves[cell, 0])   # the row may reach near the edge: no bound
-    for k, other in enumerate(others):
-        out[k, good] = np.where(across, np.inf, cell_moves[cell, k + 1] + OFFSET_SLOPE[datum_of(other)] * reach)
+    for k, datum in enumerate(datums):
+        out[k, good] = np.where(across, np.inf, cell_moves[cell, k + 1] + OFFSET_SLOPE[datum] * reach)
     return out
 
 

@@ -55,6 +55,8 @@ HERE = Path(__file__).resolve()
 FORMATS = ("gpkg", "parquet", "shp", "gdb")
 #: pyogrio's driver per format written through GDAL
 DRIVERS = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "gdb": "OpenFileGDB"}
+#: layer options per format: a File Geodatabase keeps 64-bit integers (PID) only so
+OPTIONS = {"gdb": {"TARGET_ARCGIS_VERSION": "ARCGIS_PRO_3_2_OR_LATER"}}
 
 
 def data_paths(rows: int, crs: int = 4326) -> dict[str, Path]:
@@ -106,7 +108,8 @@ def make_data(rows: int, crs: int = 4326) -> dict[str, Path]:
         if fmt == "parquet":
             gdf.to_parquet(tmp)
         else:
-            gdf.to_file(tmp, layer="parcels", driver=DRIVERS[fmt], engine="pyogrio", use_arrow=True)
+            gdf.to_file(tmp, layer="parcels", driver=DRIVERS[fmt], engine="pyogrio", use_arrow=True,
+                        layer_options=OPTIONS.get(fmt))
         if fmt == "shp":
             for part in tmp.parent.glob(tmp.stem + ".*"):
                 part.rename(path.with_suffix(part.suffix))
@@ -160,7 +163,7 @@ def run_floor(src: Path, out: Path, fmt: str, cols: bool) -> float:
         if cols:
             for k, v in added_columns(len(df)).items():
                 df[k] = v
-        pyogrio.write_dataframe(df, out, driver=DRIVERS[fmt], use_arrow=True)
+        pyogrio.write_dataframe(df, out, driver=DRIVERS[fmt], use_arrow=True, layer_options=OPTIONS.get(fmt))
     else:
         import geopandas as gpd
 
@@ -203,7 +206,7 @@ def run_script(src: Path, out: Path, fmt: str) -> float:
     if fmt == "parquet":
         gdf.to_parquet(out)
     else:
-        gdf.to_file(out, driver=DRIVERS[fmt], engine="pyogrio", use_arrow=True)
+        gdf.to_file(out, driver=DRIVERS[fmt], engine="pyogrio", use_arrow=True, layer_options=OPTIONS.get(fmt))
     return time.perf_counter() - t0
 
 

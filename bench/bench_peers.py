@@ -18,6 +18,8 @@ output on disk:
                  read_parquet + to_parquet (GeoParquet);
 * ``floor_cols`` the same, also writing 11 added columns shaped like screen's ``gz_*``;
 * ``screen``     the ``geozones screen`` command (in-process click call, default chunk);
+* ``screen_nodatum`` the same with ``--no-datum-check``: what the datum check costs (files
+                 that declare WGS84; goal ≤ 10 %);
 * ``screen_1t``  the same with ``GEOZONES_THREADS=1``: what the second core buys;
 * ``screen_unsorted`` (GeoParquet) the same with ``--sort none``: what the default Hilbert
                  sort of a GeoParquet output costs;
@@ -269,7 +271,7 @@ def run_duckdb(src: Path, out: Path, fmt: str, crs: int) -> float:
     return time.perf_counter() - t0
 
 
-CONTENDERS = ("floor", "floor_cols", "screen", "screen_1t", "screen_unsorted", "script", "duckdb")
+CONTENDERS = ("floor", "floor_cols", "screen", "screen_nodatum", "screen_1t", "screen_unsorted", "script", "duckdb")
 
 
 def child(name: str, fmt: str, rows: int, crs: int) -> None:
@@ -281,12 +283,12 @@ def child(name: str, fmt: str, rows: int, crs: int) -> None:
         s = run_floor(src, out, fmt, cols=False)
     elif name == "floor_cols":
         s = run_floor(src, out, fmt, cols=True)
-    elif name in ("screen", "screen_1t", "screen_unsorted"):  # screen_1t: GEOZONES_THREADS=1
+    elif name.startswith("screen"):  # screen_1t: GEOZONES_THREADS=1
         import geopandas  # noqa: F401  the peers import it before their timers start too
 
         from geozones.cli import main
 
-        sort = ["--sort", "none"] if name == "screen_unsorted" else []
+        sort = {"screen_unsorted": ["--sort", "none"], "screen_nodatum": ["--no-datum-check"]}.get(name, [])
         t0 = time.perf_counter()
         main(["screen", str(src), "-o", str(out), "--height-field", "HEIGHT", "-q", *sort],
              standalone_mode=False)
@@ -404,6 +406,9 @@ def main() -> None:
             for peer, goal in (("script", 1 / 1.5), ("duckdb", 1.0)):
                 if res.get(peer):
                     print(f"{fmt}: screen ÷ {peer} = {sc['s'] / res[peer]['s']:.2f} (goal ≤ {goal:.2f})")
+            if res.get("screen_nodatum") and sc["s"] > 0:
+                print(f"{fmt}: the datum check: screen ÷ screen_nodatum = "
+                      f"{sc['s'] / res['screen_nodatum']['s']:.2f} (goal ≤ 1.10)")
             if res.get("screen_1t"):
                 print(f"{fmt}: second core: screen_1t ÷ screen = {res['screen_1t']['s'] / sc['s']:.2f}")
             if res.get("screen_unsorted"):

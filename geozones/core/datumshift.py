@@ -207,6 +207,16 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
     m = a.measurements
     d = np.asarray(m.distance_m, dtype=float)
     may = (~a.ok | a.repaired)[None, :] | ~np.isfinite(margin)
+    # first the cheapest sure answer: a permitted height set by a rule that grows with D
+    # (H ≤ D × ratio or D × tan angle) changes with any move of a metre or more
+    scaling = a.outcomes.select(lambda r: r.limit in ("ratio", "angle"))
+    if scaling.size:
+        with np.errstate(invalid="ignore"):
+            may |= (np.abs(a.outcomes.allowed_m[scaling] - a.max_height_m) < HEIGHT_SAME_M).any(axis=0)
+    may = may.ravel()
+    cand = np.flatnonzero(~may)      # (reading, row) pairs still open
+    rows = cand % n
+    mg = margin.ravel()[cand]
     # thresholds of D: every rule's band edges, every zone edge (D <= 0 is the body)
     edges = {0.0, tol, s.protection_m + tol, s.control_m + tol, s.general_m + tol,
              s.general_upwind_m + tol, s.general_extent_m + tol}
@@ -214,14 +224,14 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
         for v in (r.within_m, r.beyond_m):
             if v is not None:
                 edges.add(v + tol)
-    with np.errstate(invalid="ignore"):
-        for e in edges:
-            may |= ~(np.abs(d - e)[None, :] > margin)
-    may = may.ravel()
-    cand = np.flatnonzero(~may)      # (reading, row) pairs still open
-    rows = cand % n
+    e = np.array(sorted(edges))
+    with np.errstate(invalid="ignore"):   # D within the margin of its nearest edge
+        dc = d[rows]
+        i = np.clip(np.searchsorted(e, dc), 1, len(e) - 1)
+        near = ~(np.minimum(np.abs(dc - e[i - 1]), np.abs(e[i] - dc)) > mg)
+    may[cand[near]] = True
+    cand, rows, mg = cand[~near], rows[~near], mg[~near]
     b = a.proposals.frame_bounds()[rows].reshape(-1, 4)
-    mg = margin.ravel()[cand]
     clear = np.isfinite(b).all(axis=1)
     # sun sectors: stay wholly inside or outside (edges, and the drawn arc, whose vertices
     # lie up to 1/cos(step/2) outside the radius)
@@ -245,15 +255,6 @@ def verdict_may_change(a, shift_m: np.ndarray) -> np.ndarray:
         clear &= ~meets
     may[cand[~clear]] = True
     cand, rows, mg = cand[clear], rows[clear], mg[clear]
-    # a permitted height set by a rule that grows with D (H ≤ D × ratio or D × tan angle)
-    # changes with any move of a metre or more: open, without evaluating the rules again
-    scaling = a.outcomes.select(lambda r: r.limit in ("ratio", "angle"))
-    if cand.size and scaling.size:
-        with np.errstate(invalid="ignore"):
-            moves = (np.abs(a.outcomes.allowed_m[np.ix_(scaling, rows)] - a.max_height_m[rows])
-                     < HEIGHT_SAME_M).any(axis=0)
-        may[cand[moves]] = True
-        cand, rows, mg = cand[~moves], rows[~moves], mg[~moves]
     if cand.size:
         # the rules at both ends of the range of D (and D_sun), in one evaluation
         p = a.proposals

@@ -112,9 +112,13 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
         lines.append(t("sum_datum", lang, datum=summary.datum))
     elif getattr(summary, "crs_assumed", False):
         lines.append(t("sum_crs_assumed", lang))
-        for datum, n in getattr(summary, "datum_changes", {}).items():
-            if n:
-                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{n:,}"))
+        for datum, c in summary.datum_report().items():
+            if c["verdicts"] or c["permitted_heights"]:
+                how = "" if c["method"] == "exact" else t(
+                    "sum_datum_sampled", lang, read=f"{c['rows_read']:,}", open=f"{c['rows_open']:,}",
+                    ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}")
+                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{c['verdicts']:,}",
+                               h=f"{c['permitted_heights']:,}", how=how))
     shiftless = getattr(summary, "no_datum_shift", None)
     if shiftless:
         lines.append(t("sum_no_datum_shift", lang, crs=shiftless["crs"], datum=shiftless["datum"]))

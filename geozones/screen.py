@@ -124,7 +124,9 @@ class ScreenSummary:
     datum: str | None = None             #: GCJ-02/BD-09 input converted to WGS84 for output
     dxf: dict[str, Any] | None = None    #: DXF input: polygons, lines, ignored entities
     crs_assumed: bool = False            #: no CRS given: read as WGS84 lon/lat
-    datum_changes: dict[str, int] = field(default_factory=dict)  #: rows whose verdict differs per datum
+    #: per datum, what reading the rows in it changes: ``(verdicts, variance, permitted heights,
+    #: variance, open rows, rows read again)`` summed over chunks (see :meth:`datum_report`)
+    datum_changes: dict[str, tuple[float, ...]] = field(default_factory=dict)
     #: the input CRS and its datum when PROJ cannot shift that datum to WGS84 at a station
     #: (only a ballpark: :func:`geozones.core.coords.unknown_shift`); None otherwise
     no_datum_shift: dict[str, str] | None = None
@@ -157,10 +159,12 @@ class ScreenSummary:
         self.rows += part.rows
         if self.id_column is None:
             self.id_column = part.id_column
-        for total, add in ((self.verdicts, part.verdicts), (self.statuses, part.statuses),
-                           (self.datum_changes, part.datum_changes)):
+        for total, add in ((self.verdicts, part.verdicts), (self.statuses, part.statuses)):
             for k, v in add.items():
                 total[k] = total.get(k, 0) + v
+        for k, stats in part.datum_changes.items():
+            had = self.datum_changes.get(k, (0.0,) * len(stats))
+            self.datum_changes[k] = tuple(x + y for x, y in zip(had, stats))
         for exc, row, verdict, ident in part.worst:
             item = (exc, start + row, verdict, ident)
             if len(self.worst) < 10:
@@ -177,6 +181,20 @@ class ScreenSummary:
         self.maybe_protected_rows += part.maybe_protected_rows
         self.no_station_rows += part.no_station_rows
         self.station_pairs += part.station_pairs
+
+    def datum_report(self) -> dict[str, dict[str, Any]]:
+        """Per datum, the rows that would get another verdict and another permitted height
+        if the numbers were in it: exact (every row that might change read again) or
+        estimated from a sample, with the half-width of its 95 % interval (1.96 standard
+        errors; :mod:`geozones.core.datumshift`)."""
+        out = {}
+        for datum, (v, v_var, h, h_var, opened, read) in self.datum_changes.items():
+            out[datum] = {"verdicts": round(float(v)), "permitted_heights": round(float(h)),
+                          "method": "exact" if read >= opened else "sampled",
+                          "verdicts_error_95": int(np.ceil(1.96 * np.sqrt(v_var))),
+                          "permitted_heights_error_95": int(np.ceil(1.96 * np.sqrt(h_var))),
+                          "rows_open": int(opened), "rows_read": int(read)}
+        return out
 
     @property
     def pilot_low_rise_share(self) -> float | None:
@@ -199,7 +217,7 @@ class ScreenSummary:
             "pilot_low_rise_target": self.pilot_low_rise_target,
             "encoding": self.encoding, "output": self.output, "renamed_fields": self.renamed,
             "layer": self.layer, "geometry_type": self.geometry_type, "datum": self.datum,
-            "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_changes,
+            "dxf": self.dxf, "crs_assumed": self.crs_assumed, "datum_changes": self.datum_report(),
             **({} if self.no_datum_shift is None else {"no_datum_shift": self.no_datum_shift}),
             "protected_rows": self.protected_rows, "maybe_protected_rows": self.maybe_protected_rows,
             "approval_notice": "Art. 14, 15.1" if self.protected_rows or self.maybe_protected_rows else None,
@@ -288,8 +306,10 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
     not be read at all (a row of ``geoms`` may be None with its WKB in ``raw``, left for the
     core to read); ``residential`` marks the rows the pilot's residential rules concern,
     and ``floor area`` is footprint area × storeys in the station frame [m²]. With
-    ``datum_counts`` (a dict) the rows whose verdict would differ with the numbers read as
-    GCJ-02 / BD-09 are added to it, per datum (:func:`geozones.core.datumshift.datum_changes`).
+    ``datum_counts`` (a dict) what reading the numbers as GCJ-02 / BD-09 would change is
+    added to it, per datum: ``(verdicts, variance, permitted heights, variance, open rows,
+    rows read)`` (:func:`geozones.core.datumshift.datum_changes`, at most
+    :func:`~geozones.core.datumshift.sample_size` rows read again per datum).
     ``faults``: per row, why the reader could not read it whole (a GeozonesError) or None:
     such a row is an error row with that reason (its geometry, if read, still written).
 
@@ -307,12 +327,14 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         sa.problems[bad] = faults[bad]
         sa.ok[bad] = False
     if datum_counts is not None:
-        from .core.datumshift import datum_changes
+        from .core.datumshift import datum_changes, sample_size
 
         changes = datum_changes(sa, zones, geoms, crs_obj, inputs, raw=raw, axis_order=opts.axis_order,
-                                within=sa.combined)
+                                within=sa.combined, sample=sample_size(len(df)), seed=len(df))
         for datum, change in changes.items():
-            datum_counts[datum] = datum_counts.get(datum, 0) + len(change.rows)
+            stats = (*change.estimate(), change.open, change.read)
+            had = datum_counts.get(datum, (0.0,) * len(stats))
+            datum_counts[datum] = tuple(x + y for x, y in zip(had, stats))
     columns, long, counts = assessment_columns(sa, zones, opts)
     residential = sa.ok & (sa.kinds == "building") & (sa.uses == "residential")
     return ChunkResult(columns, sa.source_geoms, residential, sa.floor_area_m2, sa.as_read,
@@ -615,7 +637,7 @@ def screen_piece(ctx: ChunkContext, df: pd.DataFrame, geoms: np.ndarray, raw: np
 
     The one per-chunk function of both engines (local and dask), so they cannot drift.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[float, ...]] = {}
     faults = None
     if ROW_FAULT in df.columns:   # rows the reader could not read, and why
         faults = df[ROW_FAULT].to_numpy(dtype=object)

@@ -19,6 +19,6 @@ def test_bench_peers_runs_and_the_geopandas_script_agrees_with_screen():
     out = subprocess.run([sys.executable, str(BENCH / "bench_peers.py"), "--rows", "3000",
                           "--only", "floor,floor_cols,screen,script"],
                          capture_output=True, text=True, check=True).stdout
-    for fmt in ("gpkg", "parquet"):
+    for fmt in ("gpkg", "parquet", "shp", "gdb"):
         assert f"{fmt}: verdicts script vs screen: 100.0000% equal (0 differ)" in out
         assert f"{fmt}: screen ÷ " in out

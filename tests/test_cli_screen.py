@@ -117,8 +117,9 @@ def test_screen_summary_says_web_numbers_need_crs(tmp_path, frame):
     assert "--crs GCJ-02" in res.output and "--crs BD-09" in res.output
     # 31 m, 300 m north: fails as WGS84 (30 m allowed); as GCJ-02 the site is ~560 m away
     # and passes (≥ 55 m allowed): one row changes under each web datum
-    assert "read as GCJ-02, 1 rows would get another verdict" in res.output
-    assert "read as BD-09, 1 rows would get another verdict" in res.output
+    # and its permitted height, D / 10 in the control belt, moves with D: exact (one row)
+    assert "read as GCJ-02, 1 rows would get another verdict and 1 another permitted height:" in res.output
+    assert "read as BD-09, 1 rows would get another verdict and 1 another permitted height:" in res.output
     quiet = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h",
                                       "-o", str(tmp_path / "o2.gpkg"), "--no-datum-check"])
     assert quiet.exit_code == 0 and "another verdict" not in quiet.output

@@ -1,6 +1,7 @@
-"""The datum-shift filter (geozones.core.datumshift): a row it clears keeps its verdict when
-its numbers are read as GCJ-02 or BD-09, so check's notes and screen's counts equal reading
-every row in full."""
+"""The datum-shift filter (geozones.core.datumshift): a row it settles keeps its verdict and
+its permitted height when its numbers are read as GCJ-02 or BD-09, so check's notes equal
+reading every row in full, and screen's counts are exact when every open row is read again
+and an estimate whose stated error holds when only a sample is."""
 
 import numpy as np
 import pandas as pd
@@ -9,9 +10,9 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geozones.check import ZoneSet, assess, check
-from geozones.core.coords import from_frame, parse_crs
-from geozones.core.datums import DATUMS, DatumCRS
-from geozones.core.datumshift import verdict_may_change, vertex_shift_m
+from geozones.core.coords import from_frame, parse_crs, transform_xy
+from geozones.core.datums import CHINA_BOUNDS, DATUMS, DatumCRS, to_wgs84
+from geozones.core.datumshift import EDGE_M, OFFSET_SLOPE, datum_changes, row_shift_m, same_height, verdict_may_change
 
 WGS84 = parse_crs("EPSG:4326")
 
@@ -30,29 +31,128 @@ def sample():
     return z, wgs, height, assess(wgs, kind="building", height=height, crs="EPSG:4326", zones=z)
 
 
+def _vertex_moves(wgs, datum, frame_crs) -> np.ndarray:
+    """Per row, the largest move of a vertex in the frame between the WGS84 reading and the
+    datum's, vertex by vertex (every vertex's numbers through the datum's inverse)."""
+    xy, index = shapely.get_coordinates(wgs, return_index=True)
+    ax, ay = transform_xy(xy[:, 0], xy[:, 1], WGS84, frame_crs)
+    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], datum)
+    bx, by = transform_xy(lon, lat, WGS84, frame_crs)
+    worst = np.zeros(len(wgs))
+    np.maximum.at(worst, index, np.hypot(ax - bx, ay - by))
+    return worst
+
+
 @pytest.mark.parametrize("datum", DATUMS)
-def test_cleared_rows_keep_their_verdict(sample, datum):
+def test_the_row_shift_bounds_every_vertex_move(sample, datum):
+    """The grid-and-slope bound is never below the move of any vertex, and not far above
+    (parcels of ≤ 113 m diagonal, cells of 500 m: at most slope × (354 + 57) m more)."""
+    z, wgs, _, a = sample
+    bound = row_shift_m(a, np.arange(len(wgs)), WGS84, [DatumCRS(datum)])[0]
+    exact = _vertex_moves(wgs, datum, z.frame.crs)
+    assert 300 < np.median(exact) < 2000  # GCJ-02 ≈ 550 m here, BD-09 ≈ 1.3 km
+    assert (bound >= exact).all()
+    assert (bound - exact).max() < OFFSET_SLOPE[datum] * 420 + 1
+
+
+@pytest.mark.parametrize("datum", DATUMS)
+def test_the_offset_slope_holds_over_china(datum):
+    """Pairs of points 1 m to 2 km apart anywhere in mainland China's box: the offset between
+    the two readings differs by less than OFFSET_SLOPE × their distance."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    x0, y0, x1, y1 = CHINA_BOUNDS
+    lon, lat = rng.uniform(x0, x1, n), rng.uniform(max(y0, 18.0), y1, n)
+    d = 10 ** rng.uniform(0, np.log10(2000), n)               # metres between the two points
+    az = rng.uniform(0, 2 * np.pi, n)
+    lon2 = lon + d * np.sin(az) / (111_320 * np.cos(np.radians(lat)))
+    lat2 = lat + d * np.cos(az) / 111_320
+    m_per_deg = 111_320 * np.cos(np.radians(lat))
+    # both points 3 km inside the box (near its edge the offsets stop: row_shift_m gives no bound)
+    e, c = EDGE_M / 111_320, np.cos(np.radians(53.55))
+    keep = (((np.minimum(lon, lon2) - x0) * c > e) & ((x1 - np.maximum(lon, lon2)) * c > e)
+            & (np.minimum(lat, lat2) - y0 > e) & (y1 - np.maximum(lat, lat2) > e))
+    lon, lat, lon2, lat2, d, m_per_deg = (v[keep] for v in (lon, lat, lon2, lat2, d, m_per_deg))
+    w1, w2 = to_wgs84(lon, lat, datum), to_wgs84(lon2, lat2, datum)
+    o1 = np.array([(w1[0] - lon) * m_per_deg, (w1[1] - lat) * 111_320])
+    o2 = np.array([(w2[0] - lon2) * m_per_deg, (w2[1] - lat2) * 111_320])
+    change = np.hypot(*(o2 - o1))
+    # the inverse is iterated to 1 cm: each offset may be 1 cm off
+    assert (change <= OFFSET_SLOPE[datum] * d + 0.02).all()
+    assert (change / d).max() > OFFSET_SLOPE[datum] / 8     # the slope is not loose by far
+
+
+@pytest.mark.parametrize("datum", DATUMS)
+def test_settled_rows_keep_their_verdict_and_height(sample, datum):
     z, wgs, height, a = sample
-    shift = vertex_shift_m(wgs, WGS84, [DatumCRS(datum)], z.frame.crs)[0]
-    assert 300 < np.median(shift) < 2000  # GCJ-02 ≈ 550 m here, BD-09 ≈ 1.3 km
+    shift = row_shift_m(a, np.arange(len(wgs)), WGS84, [DatumCRS(datum)])[0]
     may = verdict_may_change(a, shift)
     b = assess(wgs, kind="building", height=height, crs=DatumCRS(datum), zones=z)
     both = np.equal(a.problems, None) & np.equal(b.problems, None)
     changed = both & (a.verdict != b.verdict)
-    assert changed.sum() > 20            # the sample has rows whose verdict the datum changes
-    assert not (changed & ~may).any()    # ... and the filter flags every one of them
-    assert (~may).sum() > 200            # while clearing many others (far from every edge)
+    moved = both & ~same_height(a.max_height_m, b.max_height_m)
+    assert changed.sum() > 20 and moved.sum() > 200    # the sample has rows the datum changes
+    assert not ((changed | moved) & ~may).any()        # ... and the filter leaves every one open
+    assert (~may).sum() > 100                          # while settling others (far from every edge)
 
 
-def test_a_shift_of_zero_clears_rows_away_from_edges(sample):
-    """With no shift only the 1 m margin remains: a row 300 m north, 10 m high, is cleared;
-    one at 50.5 m (1 m margin reaches the 50 m setback) is not."""
+def test_no_bound_across_the_edge_of_the_offsets():
+    """A parcel at 135.04° E, less than 3 km from 135.05° (coordTransform's edge, where the
+    offset drops from hundreds of metres to none): no bound, read again."""
+    z = ZoneSet.shared(None)
+    poly = shapely.box(135.040, 48.0, 135.0405, 48.0004)
+    a = assess(np.array([poly], dtype=object), kind="building", height=10.0, crs="EPSG:4326", zones=z)
+    assert np.isinf(row_shift_m(a, np.array([0]), WGS84, [DatumCRS(d) for d in DATUMS])).all()
+
+
+def test_a_shift_of_zero_settles_rows_away_from_edges(sample):
+    """With no shift only the 1 m margin remains: a road 300 m north (no height) is settled;
+    one at 50.5 m (1 m margin reaches the 50 m setback) is not; a building 300 m north is
+    open: its permitted height D / 10 moves with D."""
     z, *_ = sample
     h = z.station.field_size_m / 2
     geoms = from_frame(np.array([shapely.Point(0, h + 300), shapely.Point(0, h + 50.5)], dtype=object),
                        z.frame.crs, WGS84)
-    a = assess(geoms, kind="building", height=10.0, crs="EPSG:4326", zones=z)
+    a = assess(geoms, kind="road", crs="EPSG:4326", zones=z)
     np.testing.assert_array_equal(verdict_may_change(a, np.zeros(2)), [False, True])
+    a = assess(geoms[:1], kind="building", height=10.0, crs="EPSG:4326", zones=z)
+    np.testing.assert_array_equal(verdict_may_change(a, np.zeros(1)), [True])
+
+
+def _full_counts(a, z, wgs, height, datum):
+    b = assess(wgs, kind="building", height=height, crs=DatumCRS(datum), zones=z)
+    both = np.equal(a.problems, None) & np.equal(b.problems, None)
+    return (int((both & (a.verdict != b.verdict)).sum()),
+            int((both & ~same_height(a.max_height_m, b.max_height_m)).sum()))
+
+
+def test_every_open_row_read_again_gives_the_exact_counts(sample):
+    z, wgs, height, a = sample
+    changes = datum_changes(a, z, wgs, WGS84, dict(kind="building", height_m=height), within=a)
+    for datum in DATUMS:
+        c = changes[datum]
+        assert c.exact and c.read == c.open
+        v, h = _full_counts(a, z, wgs, height, datum)
+        assert (len(c.rows), len(c.height_rows)) == (v, h)
+        np.testing.assert_array_equal(c.estimate(), [v, 0, h, 0])
+
+
+def test_a_sample_estimates_the_counts_within_its_stated_error(sample):
+    """300 of the open rows read again: the estimates are within 3 standard errors of the
+    full counts, and the variance is the sampling formula's, by hand."""
+    z, wgs, height, a = sample
+    changes = datum_changes(a, z, wgs, WGS84, dict(kind="building", height_m=height), within=a,
+                            sample=300, seed=3)
+    for datum in DATUMS:
+        c = changes[datum]
+        assert c.read == 300 < c.open and not c.exact
+        v, h = _full_counts(a, z, wgs, height, datum)
+        est = c.estimate()
+        for got, var, full, hits in ((est[0], est[1], v, len(c.rows)), (est[2], est[3], h, len(c.height_rows))):
+            p = hits / 300
+            assert got == pytest.approx(c.open * p)
+            assert var == pytest.approx(c.open ** 2 * (1 - 300 / c.open) * p * (1 - p) / 299)
+            assert abs(got - full) <= 3 * np.sqrt(var) + 1
 
 
 #: The Jiangxian frame, built here with pyproj (azimuthal equidistant on the field centre,
@@ -90,7 +190,6 @@ def _across_1000_m():
 
 def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
     from geozones.check import StationNetwork
-    from geozones.core.datumshift import datum_changes
     from geozones.screen import ScreenOptions, screen_chunk
     from geozones.station import load_station
 
@@ -101,6 +200,7 @@ def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
     assert a.measurements.distance_m[0] == pytest.approx(d_read, abs=0.05)
     assert a.verdict[0] == _verdict_150(d_read)
     change = datum_changes(a, z, geoms, WGS84, dict(kind="building", height_m=150.0))["GCJ-02"]
+    assert change.exact and change.height_rows.tolist() == [0]
     assert change.rows.tolist() == [0]
     assert ["pass", "review", "fail"][int(change.verdict_code[0]) - 1] == _verdict_150(d_true)
     assert change.distance_m[0] == pytest.approx(d_true, abs=0.05)       # the inverse: 1 cm
@@ -115,7 +215,8 @@ def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
     for zones in (z, StationNetwork([load_station()])):
         counts: dict = {}
         screen_chunk(df, geoms, geoms, WGS84, zones, ScreenOptions(height_field="H"), datum_counts=counts)
-        assert counts["GCJ-02"] == 1
+        # (verdicts, variance, heights, variance, open rows, rows read): exact
+        assert counts["GCJ-02"] == (1, 0, 1, 0, 1, 1)
     # the same numbers given as GCJ-02: the true site, no datum note
     given = check(numbers, height=150.0, crs="GCJ-02")
     assert given.verdict == _verdict_150(d_true) and not [s for s in given.assumptions if s.startswith("Read as")]
@@ -123,7 +224,6 @@ def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
 
 def test_rows_far_from_every_line_change_nothing():
     """A site 3 km north reads 3 ± 0.6 km in either datum: outside, pass, no change."""
-    from geozones.core.datumshift import datum_changes
 
     z = ZoneSet.shared(None)
     to_wgs = Transformer.from_crs(FRAME, CRS.from_epsg(4326), always_xy=True)
@@ -132,3 +232,5 @@ def test_rows_far_from_every_line_change_nothing():
     a = assess(geoms, kind="building", height=10.0, crs="EPSG:4326", zones=z)
     changes = datum_changes(a, z, geoms, WGS84, dict(kind="building", height_m=10.0), within=a)
     assert set(changes) == set(DATUMS) and all(len(c.rows) == 0 for c in changes.values())
+    # 7 km north is beyond every band and outside the sun sectors: settled, nothing read again
+    assert all(c.open == 0 and c.exact for c in changes.values())

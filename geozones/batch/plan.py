@@ -243,10 +243,11 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     # rings it measures as coordinates, geozones.core.rings), when the writer takes the
     # input's WKB (every format but CSV: a shapefile's family is checked on the WKB
     # headers), the geometry type is declared, and nothing else needs every row as a
-    # geometry (datum change or check, DEM, many stations).
+    # geometry (datum change, DEM, many stations; the datum check reads again only the
+    # rows it samples).
     src.read_geometries = not (
         not network and driver != "CSV"
-        and datum is None and not ctx.datum_check and opts.dem is None
+        and datum is None and opts.dem is None
         and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
     return Run(src=src, ctx=ctx, out=out, driver=driver, out_layer=out_layer, sort=sort,
                summary=summary, settings=settings, overwrite=overwrite, inputs=inputs,

@@ -14,6 +14,6 @@ def finish(run: Run):
     summary = run.summary
     summary.sort = run.sort if run.driver == "Parquet" else None
     summary.worst.sort()   # still a heap
-    for counts in ("verdicts", "statuses", "datum_changes"):
+    for counts in ("verdicts", "statuses"):
         setattr(summary, counts, dict(sorted(getattr(summary, counts).items(), key=lambda kv: (-kv[1], kv[0]))))
     return summary

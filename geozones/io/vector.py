@@ -26,10 +26,10 @@ from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, soun
 from .dxf import read_dxf
 from .formats import require_input
 
-__all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding", "shapefile_encoding",
-           "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
-           "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts", "dbf_text", "DBF_TEXT_BYTES", "undecodable_text",
-           "check_flatgeobuf"]
+__all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
+           "shapefile_encoding", "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type",
+           "SHAPEFILE_FAMILIES", "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts",
+           "dbf_text", "DBF_TEXT_BYTES", "undecodable_text", "check_flatgeobuf"]
 
 
 def require_one_layer(path: str | Path, layer: str | None) -> str | None:
@@ -91,7 +91,7 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
         return _geometry_named(gdf), resolve_crs(gdf.crs, crs, str(path)), notes
     check_shapefile_parts(path)
     # a shapefile's text read as a screen reads it (GDAL alone takes a .cpg of 936 as CP936,
-    # no .cpg as ISO-8859-1)
+    # and fails on GBK text with neither .cpg nor language-driver byte)
     encoding = sniff_shapefile_encoding(path)[0] if path.suffix.lower() == ".shp" else None
     try:
         layer = require_one_layer(path, layer)
@@ -542,8 +542,7 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | No
     QGIS handle badly; a shapefile declares ``geometry_type`` as given (its family, decided by
     the caller from the rows' WKB: :func:`shapefile_geometry_type`) and is written in UTF-8
     with a ``.cpg`` (its text cut to the fields' 254 bytes before: :func:`dbf_text`).
-    ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against
-    it on disk)."""
+    ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against it on disk)."""
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer_options": {}}

@@ -188,7 +188,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     decide the output's form (see :func:`geozones.screen.screen_file` for the rules)."""
     from ..core.coords import parse_crs
     from ..core.datums import datum_of
-    from ..io import InputFingerprint, TableSource, driver_for, is_wgs84_lonlat, refuse_same_files
+    from ..io import LAYERED_DRIVERS, InputFingerprint, TableSource, driver_for, is_wgs84_lonlat, refuse_same_files
     from ..screen import ChunkContext, ScreenSummary, column_names, output_columns
 
     inputs = [input_path, *inputs]
@@ -225,7 +225,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     if src.dxf_counts is not None:
         summary.dxf = src.dxf_counts.params()
     out_layer = layer or src.layer_name or "screened"
-    summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
+    summary.layer = out_layer if driver in LAYERED_DRIVERS else None
     summary.geometry_type = src.geometry_type
     sort = resolve_sort(sort, driver, out)
     if settings.engine not in ENGINES:

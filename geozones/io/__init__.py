@@ -57,7 +57,17 @@ from .base import DEFAULT_CHUNK_ROWS, ROW_FAULT, Chunk, Reader, is_wgs84_lonlat,
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
-from .formats import INPUT_KINDS, VECTOR_DRIVERS, driver_for, existing_input, input_kind, require_input
+from .formats import (
+    FOLDER_FORMATS,
+    INPUT_KINDS,
+    LAYERED_DRIVERS,
+    VECTOR_DRIVERS,
+    driver_for,
+    existing_input,
+    input_kind,
+    is_folder_format,
+    require_input,
+)
 from .geoparquet import (
     GEOPARQUET_VERSION,
     SORTED_ROW_GROUP_ROWS,
@@ -84,7 +94,8 @@ __all__ = [
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
     "split_wkb", "DEFAULT_CHUNK_ROWS", "ROW_FAULT",
     # formats
-    "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input",
+    "VECTOR_DRIVERS", "INPUT_KINDS", "FOLDER_FORMATS", "LAYERED_DRIVERS", "driver_for", "input_kind",
+    "is_folder_format", "existing_input", "require_input",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
     "write_geoparquet", "write_sorted_geoparquet",

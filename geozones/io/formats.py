@@ -9,10 +9,11 @@ from pathlib import Path
 
 from ..errors import InputError, OutputError
 
-__all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input"]
+__all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "FOLDER_FORMATS", "LAYERED_DRIVERS", "driver_for", "input_kind",
+           "is_folder_format", "existing_input", "require_input"]
 
 #: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
-#: WKT geometry in a column).
+#: WKT geometry in a column; "OpenFileGDB": an Esri File Geodatabase, a folder).
 VECTOR_DRIVERS: dict[str, str] = {
     ".gpkg": "GPKG",
     ".geojson": "GeoJSON",
@@ -23,7 +24,16 @@ VECTOR_DRIVERS: dict[str, str] = {
     ".parquet": "Parquet",
     ".geoparquet": "Parquet",
     ".csv": "CSV",
+    ".gdb": "OpenFileGDB",
 }
+
+#: Extensions whose file is a folder of files (an Esri File Geodatabase, ``parcels.gdb/``):
+#: read and written like a file, but accepted where a folder stands and written by
+#: :func:`geozones.io.atomic_output` as a folder moved in whole (see :mod:`geozones.io.atomic`).
+FOLDER_FORMATS: frozenset[str] = frozenset({".gdb"})
+
+#: Output drivers whose layer has a name: the input's layer name is kept (``--layer``).
+LAYERED_DRIVERS: frozenset[str] = frozenset({"GPKG", "KML", "LIBKML", "FlatGeobuf", "OpenFileGDB"})
 
 #: Input readers by file extension; any other extension is read through GDAL ("gdal":
 #: GeoPackage, shapefile, FlatGeobuf, GeoJSON, KML …). See :func:`geozones.io.open_reader`.
@@ -46,12 +56,22 @@ def input_kind(path: str | Path) -> str:
     return INPUT_KINDS.get(ext, "gdal")
 
 
+def is_folder_format(path: str | Path) -> bool:
+    """Whether ``path`` names a format that is a folder (:data:`FOLDER_FORMATS`), whether or
+    not it exists.
+
+    >>> is_folder_format("parcels.GDB"), is_folder_format("parcels.gpkg")
+    (True, False)
+    """
+    return Path(path).suffix.lower() in FOLDER_FORMATS
+
+
 def existing_input(path: str | Path, missing: str = "input_missing", empty: str = "input_empty") -> Path:
     """``path``, once it is known to exist and, when it is a regular file, to hold at least one
     byte: the checks every input file passes before a reader (GDAL, Arrow, ezdxf, rasterio)
     opens it, each refused in one line naming the file (``missing``, ``empty``: the message
     keys; an empty file gave GDAL's "not recognized as being in a supported file format").
-    A FIFO or a folder is left to its reader."""
+    A FIFO or a folder (a File Geodatabase) is left to its reader."""
     p = Path(path)
     if not p.exists():
         raise InputError(missing, path=str(path))

@@ -15,7 +15,8 @@ geometry. An input column keeps its name unless it cannot:
   ``建筑物``); our columns have their documented short names (given by the caller).
 
 The same rules, whatever the input format and the output format (but for the shapefile's 10
-bytes), so a file screened to ``.parquet`` and to ``.gpkg`` has the same columns. Every change
+bytes and a File Geodatabase's own ``OBJECTID`` and ``SHAPE``, :data:`FORMAT_RESERVED`), so
+a file screened to ``.parquet`` and to ``.gpkg`` has the same columns. Every change
 is returned, for the run's summary (``renamed``) and the terminal.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefile_field_names",
+__all__ = ["RESERVED", "FORMAT_RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefile_field_names",
            "DBF_NAME_BYTES"]
 
 #: Column names the formats use for themselves, in lower case (compared ignoring case): the
@@ -32,6 +33,13 @@ __all__ = ["RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefil
 #: ``wkb_geometry`` in GDAL's Arrow stream of a shapefile, GeoJSON or FlatGeobuf) and the
 #: feature id GDAL takes a column of that name for (``fid``, ``ogc_fid``).
 RESERVED: frozenset[str] = frozenset({"geometry", "geom", "wkb_geometry", "fid", "ogc_fid"})
+
+#: Further names an output format uses for itself, by driver, in lower case: a File
+#: Geodatabase's object id and geometry (GDAL takes a column ``OBJECTID`` for the object id,
+#: dropping its values, and refuses ``SHAPE`` beside the geometry; its field names ignore
+#: case). Only these outputs rename such a column, so an ArcGIS export's ``OBJECTID``
+#: stays as it is in a GeoPackage or a shapefile.
+FORMAT_RESERVED: dict[str, frozenset[str]] = {"OpenFileGDB": frozenset({"objectid", "shape"})}
 
 #: What an input column named like :data:`RESERVED` or like one of ours is prefixed with.
 SOURCE_PREFIX = "src_"
@@ -110,8 +118,9 @@ def output_names(columns: Iterable[object], driver: str | None = None, *, ours: 
     our_out = {c: short.get(c, c) if limit else c for c in ours}
     dropped = {str(c) for c in drop}
     cols = [str(c) for c in columns if str(c) not in dropped]
-    blocked = set(RESERVED) | {c.lower() for c in (*ours, *our_out.values(), *reserved_ours)}
-    taken = {n.lower() for n in (*our_out.values(), *also)} | set(RESERVED)
+    reserved = RESERVED | FORMAT_RESERVED.get(driver or "", frozenset())
+    blocked = set(reserved) | {c.lower() for c in (*ours, *our_out.values(), *reserved_ours)}
+    taken = {n.lower() for n in (*our_out.values(), *also)} | set(reserved)
     out: dict[str, str] = {}
     # first the names that stay as they are (the first of names equal but for case)
     for col in cols:

@@ -24,12 +24,12 @@ from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
 from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb, text_encoding_of
 from .dxf import read_dxf
-from .formats import require_input
+from .formats import LAYERED_DRIVERS, require_input
 
 __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
            "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
            "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts", "undecodable_text",
-           "check_flatgeobuf"]
+           "check_flatgeobuf", "file_gdb_options"]
 
 
 def require_one_layer(path: str | Path, layer: str | None) -> str | None:
@@ -464,12 +464,32 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, cou
     if driver == "FlatGeobuf":
         # Its spatial index cannot hold null geometries, and every row must come out.
         kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
-    if layer and driver in ("GPKG", "KML", "FlatGeobuf", "LIBKML"):
+    if driver == "OpenFileGDB":
+        kwargs["layer_options"].update(file_gdb_options(reader.schema))
+    if layer and driver in LAYERED_DRIVERS:
         kwargs["layer"] = layer
     pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
                         crs=crs.to_wkt() if crs is not None else None, **kwargs)
     if driver == "FlatGeobuf":
         check_flatgeobuf(tmp, count["rows"])
+
+
+def file_gdb_options(schema) -> dict[str, str]:
+    """Layer creation options of a File Geodatabase output of Arrow ``schema``.
+
+    A 64-bit integer column (ids above 2**31, and every GeoPackage INTEGER) is only kept
+    exact as a 64-bit field with ``TARGET_ARCGIS_VERSION=ARCGIS_PRO_3_2_OR_LATER`` (GDAL ≥
+    3.9): without it GDAL writes it as a Float64, which rounds ids above 2**53. Such a
+    layer opens in ArcGIS Pro 3.2 and later, and in GDAL/QGIS, not in ArcMap or older Pro,
+    so the option is set only when the table has such a column: a table without one is
+    written readable by every ArcGIS (the driver's default target).
+    """
+    import pyarrow as pa
+
+    if any(pa.types.is_int64(f.type) or pa.types.is_uint32(f.type) or pa.types.is_uint64(f.type)
+           for f in schema):
+        return {"TARGET_ARCGIS_VERSION": "ARCGIS_PRO_3_2_OR_LATER"}
+    return {}
 
 
 def check_flatgeobuf(path: Path, rows: int) -> None:

@@ -79,13 +79,13 @@ from typing import TypedDict
 
 from ..core.text import Key
 from ..errors import GeozonesError, InputError, OutputError
-from .formats import is_folder_format
+from .formats import is_folder_format, is_geodatabase
 
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
     "Interrupted", "interrupts_raise", "critical", "atomic_output", "os_reason",
     "check_output_path", "shown_path", "make_temp_folder", "remove_stale_temporaries",
-    "NAME_MAX_BYTES", "PATH_MAX_BYTES", "WINDOWS_DEVICE_NAMES", "is_geodatabase",
+    "NAME_MAX_BYTES", "PATH_MAX_BYTES", "WINDOWS_DEVICE_NAMES",
 ]
 
 #: The files a shapefile is made of (GDAL writes the first five; the others are indexes and
@@ -437,12 +437,6 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
             _probe_name(work / path.name, folder or gdb, path)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def is_geodatabase(path: str | Path) -> bool:
-    """Whether the folder ``path`` is an Esri File Geodatabase: it holds the system
-    catalogue ``a00000001.gdbtable`` that every one has (ArcGIS's and GDAL's alike)."""
-    return os.path.isfile(os.path.join(path, "a00000001.gdbtable"))
 
 
 def _probe_name(probe: Path, folder: bool, shown_as: Path) -> None:

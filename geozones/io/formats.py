@@ -5,12 +5,13 @@ Kept free of the table stack (pandas, GDAL, Arrow) so that it costs nothing to i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import InputError, OutputError
 
 __all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "FOLDER_FORMATS", "LAYERED_DRIVERS", "driver_for", "input_kind",
-           "is_folder_format", "existing_input", "require_input"]
+           "is_folder_format", "is_geodatabase", "existing_input", "require_input"]
 
 #: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
 #: WKT geometry in a column; "OpenFileGDB": an Esri File Geodatabase, a folder).
@@ -66,15 +67,24 @@ def is_folder_format(path: str | Path) -> bool:
     return Path(path).suffix.lower() in FOLDER_FORMATS
 
 
+def is_geodatabase(path: str | Path) -> bool:
+    """Whether ``path`` is a folder that is an Esri File Geodatabase: it holds the system
+    catalogue ``a00000001.gdbtable`` every one has (ArcGIS's and GDAL's alike)."""
+    return os.path.isfile(os.path.join(path, "a00000001.gdbtable"))
+
+
 def existing_input(path: str | Path, missing: str = "input_missing", empty: str = "input_empty") -> Path:
     """``path``, once it is known to exist and, when it is a regular file, to hold at least one
     byte: the checks every input file passes before a reader (GDAL, Arrow, ezdxf, rasterio)
     opens it, each refused in one line naming the file (``missing``, ``empty``: the message
     keys; an empty file gave GDAL's "not recognized as being in a supported file format").
-    A FIFO or a folder (a File Geodatabase) is left to its reader."""
+    A ``.gdb`` must be a File Geodatabase (:func:`is_geodatabase`; ``input_not_gdb``). A
+    FIFO is left to its reader."""
     p = Path(path)
     if not p.exists():
         raise InputError(missing, path=str(path))
+    if is_folder_format(p) and not is_geodatabase(p):
+        raise InputError("input_not_gdb", path=str(path))
     if p.is_file() and p.stat().st_size == 0:
         raise InputError(empty, path=str(path))
     return p

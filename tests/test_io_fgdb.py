@@ -261,3 +261,16 @@ def test_check_and_map_read_a_gdb(gdb, tmp_path, frame):
     assert "3 parcels" in res.output
     res = CliRunner().invoke(main, ["map", "--parcels", str(gdb), "-o", str(gdb / "m.html")])
     assert res.exit_code == 3                                # never written into an input .gdb
+
+
+def test_names_the_gdb_changes_are_in_the_summary_not_warnings(tmp_path, frame):
+    src = _write(_table(frame, {"建筑 高度": [31.0, 20.0, 3.5], "select": [1, 2, 3]}), tmp_path / "in.gpkg")
+    out, report = tmp_path / "out.gdb", tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "建筑 高度",
+                                    "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    assert "建筑 高度 → 建筑_高度" in res.output and "select → select_" in res.output
+    assert "RuntimeWarning" not in res.output
+    assert json.loads(report.read_text())["renamed_fields"] == {"建筑 高度": "建筑_高度", "select": "select_"}
+    df = pyogrio.read_dataframe(out, read_geometry=False).set_index("id")
+    assert df.loc[BIG_ID, "建筑_高度"] == 31.0 and df.loc[BIG_ID, "gz_verdict"] == "fail"

@@ -441,13 +441,17 @@ def shapefile_geometry_type(geoms: np.ndarray) -> str:
 
 
 def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, count: dict,
-               layer: str | None = None, geometry_type: str | None = None) -> None:
+               layer: str | None = None, geometry_type: str | None = None) -> dict[str, str]:
     """Write the Arrow stream ``reader`` as one layer of a GDAL format: one streamed
     ``pyogrio.write_arrow`` call (layer and spatial index made once, as for a whole-table
     write). The layer declares ``geometry_type`` (the input's; else the first chunk's single
     type, ``first_geoms``), never "Unknown (any)" for a single-type table, which ArcGIS and
     QGIS handle badly. ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked
-    against it on disk)."""
+    against it on disk). Returns the field names the driver changed (a File Geodatabase's
+    rules: ``建筑 高度`` → ``建筑_高度``, ``select`` → ``select_``), asked → written, for the
+    summary, instead of GDAL's warning on the terminal."""
+    import warnings
+
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer_options": {}}
@@ -468,10 +472,19 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray, cou
         kwargs["layer_options"].update(file_gdb_options(reader.schema))
     if layer and driver in LAYERED_DRIVERS:
         kwargs["layer"] = layer
-    pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
-                        crs=crs.to_wkt() if crs is not None else None, **kwargs)
+    asked = [f.name for f in reader.schema if f.name != "geometry"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Normalized/laundered field name", category=RuntimeWarning)
+        pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
+                            crs=crs.to_wkt() if crs is not None else None, **kwargs)
     if driver == "FlatGeobuf":
         check_flatgeobuf(tmp, count["rows"])
+    if driver != "OpenFileGDB":
+        return {}
+    written = [str(f) for f in pyogrio.read_info(tmp, layer=kwargs.get("layer"))["fields"]]
+    if len(written) != len(asked):
+        return {}
+    return {a: w for a, w in zip(asked, written, strict=True) if a != w}
 
 
 def file_gdb_options(schema) -> dict[str, str]:

@@ -53,8 +53,9 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     in memory at a time. An exception raised while producing chunks is re-raised as is.
     A shapefile is written in UTF-8 with a ``.cpg``. The attribute columns are named by
     :func:`~geozones.io.names.output_names` (a shapefile's fitted to 10 bytes, a name the
-    format uses for itself kept as ``src_<name>``); the renames go into ``renamed``. (A
-    screen names its columns before it writes them: nothing is left to rename here.)
+    format uses for itself kept as ``src_<name>``); the renames go into ``renamed``, with the
+    names a File Geodatabase gave fields it does not take as they are (``a-b`` → ``a_b``). (A
+    screen names its columns before it writes them: nothing else is left to rename here.)
 
     The layer declares ``geometry_type`` (the input's, e.g. ``"Polygon"``; default: the first
     chunk's single type, see :func:`geometry_type_of`), never "Unknown (any)" for a
@@ -109,7 +110,11 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
         else:
             reader = pa.RecordBatchReader.from_batches(schema, batches())
-            write_gdal(tmp, driver, crs, reader, first_geoms, count, layer=layer, geometry_type=geometry_type)
+            laundered = write_gdal(tmp, driver, crs, reader, first_geoms, count, layer=layer,
+                                   geometry_type=geometry_type)
+            if renamed is not None and laundered:   # input column -> the name the format gave it
+                source = {out: col for col, out in renamed.items()}
+                renamed.update({source.get(a, a): w for a, w in laundered.items()})
     except BaseException as exc:
         if failure:
             raise failure[0] from None

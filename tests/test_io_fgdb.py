@@ -274,3 +274,21 @@ def test_names_the_gdb_changes_are_in_the_summary_not_warnings(tmp_path, frame):
     assert json.loads(report.read_text())["renamed_fields"] == {"建筑 高度": "建筑_高度", "select": "select_"}
     df = pyogrio.read_dataframe(out, read_geometry=False).set_index("id")
     assert df.loc[BIG_ID, "建筑_高度"] == 31.0 and df.loc[BIG_ID, "gz_verdict"] == "fail"
+
+
+def test_fallback_commit_that_fails_puts_the_old_gdb_back(gdb, tmp_path, frame, monkeypatch):
+    monkeypatch.setattr(atomic_mod, "_renameat2", lambda *a: False)   # no exchange: rename aside, rename in
+    out = tmp_path / "out.gdb"
+    shutil.copytree(gdb, out)
+    real = os.rename
+
+    def rename(src, dst):
+        if Path(dst) == out and Path(src).name == "out.gdb":   # the new one moving in
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match="Permission denied"), atomic_output(out, overwrite=True) as tmp:
+        _gdb_into(tmp, frame)
+    assert len(pyogrio.read_dataframe(out)) == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

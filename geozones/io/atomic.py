@@ -640,11 +640,18 @@ def _commit_folder(tmpdir: Path, tmp: Path, dest: Path, overwrite: bool) -> None
                 raise OutputError("output_appeared", path=str(dest)) from None
             raise
         return
-    if os.path.lexists(dest):
-        if _renameat2(tmp, dest, _RENAME_EXCHANGE):
-            return   # the old geodatabase is at tmp now: removed with tmpdir
-        os.rename(dest, tmpdir / ".replaced")   # (a crash from here to the next line: see the module docs)
-    os.rename(tmp, dest)
+    if not os.path.lexists(dest):
+        os.rename(tmp, dest)
+        return
+    if _renameat2(tmp, dest, _RENAME_EXCHANGE):
+        return   # the old geodatabase is at tmp now: removed with tmpdir
+    aside = tmpdir / ".replaced"
+    os.rename(dest, aside)   # (a crash from here to the next rename: see the module docs)
+    try:
+        os.rename(tmp, dest)
+    except BaseException:
+        os.rename(aside, dest)   # the old one back, not removed with tmpdir
+        raise
 
 
 #: errno values of a file system without hard links (FAT, some network shares).

@@ -641,8 +641,13 @@ def _commit_folder(tmpdir: Path, tmp: Path, dest: Path, overwrite: bool) -> None
             raise
         return
     if not os.path.lexists(dest):
-        os.rename(tmp, dest)
-        return
+        try:
+            os.rename(tmp, dest)
+            return
+        except OSError as exc:   # one appeared meanwhile (another run): replaced as below
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        check_output_path(dest, probe=False)
     if _renameat2(tmp, dest, _RENAME_EXCHANGE):
         return   # the old geodatabase is at tmp now: removed with tmpdir
     aside = tmpdir / ".replaced"

@@ -90,9 +90,9 @@ def plan_parts(src, n_workers: int, chunks_per_part: int | None = None) -> list[
         starts, n = csv_record_offsets(src.path, size)
     elif src.kind in ("parquet", "gdal") and src.n_rows is not None:
         n = src.n_rows
-    else:
-        raise InputError("dask_input_whole", path=str(src.path),
-                         what="DXF" if src.kind == "dxf" else "this")
+    else:   # a PostGIS table is read through one cursor, in this process
+        raise InputError("dask_input_whole", path=src.shown,
+                         what={"dxf": "DXF", "postgis": "PostGIS"}.get(src.kind, "this"))
     n_chunks = -(-n // size)
     if n_chunks == 0:
         return []
@@ -145,7 +145,7 @@ class Run:
 
     src: Any                      #: the input (:class:`geozones.io.TableSource`)
     ctx: Any                      #: :class:`geozones.screen.ChunkContext`
-    out: Path
+    out: Path | str               #: the output file, or a PostGIS table's URI
     driver: str
     out_layer: str
     sort: str                     #: the output's row order (:mod:`geozones.batch.sort`)
@@ -188,7 +188,16 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     decide the output's form (see :func:`geozones.screen.screen_file` for the rules)."""
     from ..core.coords import parse_crs
     from ..core.datums import datum_of
-    from ..io import InputFingerprint, TableSource, driver_for, is_wgs84_lonlat, refuse_same_files
+    from ..io import (
+        POSTGIS_DRIVER,
+        InputFingerprint,
+        TableSource,
+        check_postgis_output,
+        driver_for,
+        is_wgs84_lonlat,
+        refuse_same_files,
+        shown_uri,
+    )
     from ..screen import ChunkContext, ScreenSummary, column_names, output_columns
 
     inputs = [input_path, *inputs]
@@ -205,15 +214,18 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=settings.chunk_rows)
-    out = Path(output_path)
-    driver = driver_for(out)
+    driver = driver_for(output_path)
+    out: Path | str = str(output_path) if driver == POSTGIS_DRIVER else Path(output_path)
+    if driver == POSTGIS_DRIVER:   # reachable, and no table there unless --overwrite: before the work
+        check_postgis_output(str(out), overwrite)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     gz_columns = output_columns(zones)
     names = column_names(src.columns, driver, (*gz_columns, *(("gz_ground_m",) if opts.dem is not None else ())),
                          replace_gz=replace_gz, wkt_column=src.wkt_column if driver == "CSV" and src.kind == "csv" else None)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
-                            output=str(out), renamed=dict(names.renamed))
+                            output=shown_uri(str(out)) if driver == POSTGIS_DRIVER else str(out),
+                            renamed=dict(names.renamed))
     if network:
         summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
         summary.long_output = None if long_path is None else str(long_path)

@@ -4,8 +4,9 @@ parameter: ``postgresql://USER@HOST:PORT/DB?table=SCHEMA.TABLE``.
 Only our own parameters are taken out of the URI (``table``, and ``geometry``: the geometry
 column of a table with several); the rest goes to libpq untouched, so ``host=/socket/dir``,
 ``sslmode=…``, ``service=…`` and the ``PGHOST``/``PGUSER``/``PGPASSWORD``/``PGSERVICE``
-environment variables and the password and service files work as libpq defines them. A
-password never appears in a message or a summary (:func:`shown_uri`, :func:`scrubbed`).
+environment variables and the password and service files work as libpq defines them (this
+module reads no environment variable itself). A password never appears in a message or a
+summary (:func:`shown_uri`, :func:`scrubbed`).
 
 The client is psycopg 3 (the ``postgis`` extra), imported only here:
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -85,9 +85,10 @@ def shown_uri(text: str) -> str:
 
 
 def scrubbed(message: str, uri: str | None = None) -> str:
-    """A library's message with every password it may hold (the URI's, ``PGPASSWORD``)
-    replaced by ``***``."""
-    secrets = [os.environ.get("PGPASSWORD", "")]
+    """A library's message with the password of ``uri`` (its user part or a ``password=``
+    parameter) replaced by ``***`` wherever it appears. (libpq never repeats a password it
+    took from ``PGPASSWORD`` or a password file.)"""
+    secrets = []
     if uri:
         parts = urlsplit(uri)
         secrets.append(unquote(parts.password or ""))
@@ -129,20 +130,23 @@ def parse_table_uri(text: str, output: bool = False) -> TableUri:
 
 def same_table(a: str, b: str) -> bool:
     """Whether two table URIs name the same table: the same table and schema (``public``
-    when none is given), database, host and port, each as given or from the PG environment
-    variables (a guess on the safe side: two names of one server are not told apart)."""
+    when none is given), host, port and database, each as given or as libpq's defaults (its
+    ``PG*`` environment variables) make it (a guess on the safe side: two names of one server
+    are not told apart)."""
+    psycopg = _psycopg()
+    from psycopg.conninfo import conninfo_to_dict
+
+    defaults = {c.keyword.decode(): c.val.decode() for c in psycopg.pq.Conninfo.get_defaults() if c.val is not None}
+
     def key(text: str):
         uri = parse_table_uri(text)
-        parts = urlsplit(uri.conninfo)
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        host = params.get("host") or parts.hostname or os.environ.get("PGHOST", "")
-        port = params.get("port") or (str(parts.port) if parts.port else os.environ.get("PGPORT", "5432"))
-        db = params.get("dbname") or parts.path.lstrip("/") or os.environ.get("PGDATABASE", "")
-        return (host, port, unquote(db), uri.schema or "public", uri.table)
+        params = {**defaults, **{k: str(v) for k, v in conninfo_to_dict(uri.conninfo).items()}}
+        db = params.get("dbname") or params.get("user", "")
+        return (params.get("host", ""), params.get("port", ""), db, uri.schema or "public", uri.table)
 
     try:
         return key(a) == key(b)
-    except (InputError, OutputError):
+    except (InputError, OutputError, psycopg.Error):
         return False
 
 

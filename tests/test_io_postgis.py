@@ -247,3 +247,16 @@ def test_fixture_fails_under_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         pg._unavailable("no initdb")
+
+
+def test_map_and_reports_read_the_screened_table(postgis_uri, frame, tmp_path):  # noqa: F811
+    from geozones.maps import read_parcels
+
+    _make_table(postgis_uri, "public.p_map", 4546, frame)
+    res = _screen(_uri(postgis_uri, "public.p_map"), "-o", _uri(postgis_uri, "public.o_map"), *SCREEN,
+                  "--map", str(tmp_path / "m.html"), "--reports", str(tmp_path / "rep"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m.html").stat().st_size > 0 and (tmp_path / "rep" / "index.html").exists()
+    parcels = read_parcels(_uri(postgis_uri, "public.o_map"))
+    assert len(parcels) == 5 and parcels.crs.to_epsg() == 4546
+    assert sorted(parcels["gz_verdict"]) == sorted(r[5] for r in ROWS)

@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import InputError, OutputError, first_line
 from .base import DEFAULT_CHUNK_ROWS, Reader, split_wkb
 
-__all__ = ["TableUri", "parse_table_uri", "shown_uri", "scrubbed", "same_table", "PostgisReader",
+__all__ = ["read_table", "TableUri", "parse_table_uri", "shown_uri", "scrubbed", "same_table", "PostgisReader",
            "PostgisOutput", "postgis_output", "check_postgis_output", "write_postgis", "GEOMETRY_COLUMN"]
 
 #: Our own parameters of a table URI; every other one is libpq's.
@@ -295,6 +295,27 @@ class PostgisReader(Reader):
             raise InputError("postgis_read", path=self.shown, why=scrubbed(first_line(exc), self.uri.conninfo)) from None
         finally:
             self.close()
+
+
+def read_table(text: str, crs=None):
+    """A whole PostGIS table as ``(GeoDataFrame, crs)`` (the screened table that ``screen
+    --map`` and ``--reports`` read back), through :class:`PostgisReader`'s chunks: for a table
+    of the size a map or a folder of reports holds. The frame's ``crs`` is the column's
+    (none for GCJ-02/BD-09 ``crs``); ``crs`` as for any reader."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from ..core.datums import datum_of
+
+    reader = PostgisReader(text, crs=crs)
+    frames, geoms = [], []
+    for df, g, _raw in reader.chunks():
+        frames.append(df)
+        geoms.append(g)
+    attrs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({c: [] for c in reader.columns})
+    values = np.concatenate(geoms) if geoms else np.empty(0, dtype=object)
+    frame_crs = None if datum_of(reader.crs) else reader.crs
+    return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(values, crs=frame_crs), crs=frame_crs), reader.crs
 
 
 def _crs_of(conn, srid: int):

@@ -260,3 +260,37 @@ def test_map_and_reports_read_the_screened_table(postgis_uri, frame, tmp_path): 
     parcels = read_parcels(_uri(postgis_uri, "public.o_map"))
     assert len(parcels) == 5 and parcels.crs.to_epsg() == 4546
     assert sorted(parcels["gz_verdict"]) == sorted(r[5] for r in ROWS)
+
+
+@pytest.mark.parametrize("out_kind", ["table", "csv", "gpkg"])
+def test_worker_processes_screen_the_chunks_read_here(postgis_uri, frame, tmp_path, out_kind):  # noqa: F811
+    """A table is read in this process and its chunks handed to the worker processes: the
+    output and the summary are those of a run in this process."""
+    from geozones.batch.settings import Settings
+    from geozones.check import ZoneSet
+    from geozones.screen import ScreenOptions, screen_file
+
+    geoms = from_frame(np.array([r[4] for r in ROWS], dtype=object), frame.crs, CRS.from_epsg(4546))
+    rows = [(k * 10 + i, f"{ROWS[i][1]}{k}", ROWS[i][2], ROWS[i][3], shapely.to_wkb(geoms[i]))
+            for k in range(9) for i in range(len(ROWS))]   # 45 rows
+    with psycopg.connect(postgis_uri) as conn:
+        conn.execute("DROP TABLE IF EXISTS public.p_work")
+        conn.execute("CREATE TABLE public.p_work (id bigint, 名称 text, 类型 text, 高度 float8, geom geometry(Polygon, 4546))")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO public.p_work VALUES (%s, %s, %s, %s, ST_GeomFromWKB(%s, 4546))", rows)
+    opts = ScreenOptions(height_field="高度", kind_field="类型")
+    outs = {}
+    for processes in (1, 2):
+        dest = {"table": _uri(postgis_uri, f"public.o_work_{out_kind}_{processes}"),
+                "csv": str(tmp_path / f"o{processes}.csv"), "gpkg": str(tmp_path / f"o{processes}.gpkg")}[out_kind]
+        summary = screen_file(_uri(postgis_uri, "public.p_work"), dest, zones=ZoneSet(), opts=opts,
+                              settings=Settings(chunk_rows=7, processes=processes, process_min_rows=1))
+        if out_kind == "table":
+            got = pd.DataFrame(_sql(postgis_uri, f"SELECT id, {', '.join(GZ)} FROM public.o_work_{out_kind}_{processes} ORDER BY id"),
+                               columns=["id", *GZ])
+        else:
+            got = (pd.read_csv(dest) if out_kind == "csv" else read_output(dest))[["id", *GZ]]
+        outs[processes] = (got, summary.verdicts, summary.rows)
+    pd.testing.assert_frame_equal(outs[1][0], outs[2][0])
+    assert outs[1][1:] == outs[2][1:] and outs[2][2] == 45
+    assert outs[2][0]["id"].tolist() == [r[0] for r in rows]   # in input order

@@ -20,7 +20,7 @@ from ..errors import InputError, OutputError
 from .settings import ENGINES, Settings
 from .sort import resolve_sort
 
-__all__ = ["Part", "Source", "Run", "plan_run", "plan_parts", "presorted_parts", "read_part", "WHOLE"]
+__all__ = ["Part", "Source", "HandedChunk", "Run", "plan_run", "plan_parts", "presorted_parts", "read_part", "WHOLE"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,26 @@ class Source:
                           wkt_column=self.wkt_column, crs=self.crs, chunk_size=self.chunk_size)
         src.read_geometries = self.read_geometries
         return src
+
+
+@dataclass(frozen=True)
+class HandedChunk:
+    """A chunk this process read (a PostGIS table's, through its one cursor), handed to a
+    worker in place of a :class:`Source`: ``open()`` gives a source whose ``chunks()`` is
+    this one chunk (the part is :data:`WHOLE`-like: ``stop`` None)."""
+
+    attributes: Any
+    geometries: Any
+    raw: Any
+    read_geometries: bool
+
+    def open(self):
+        """The chunk as a source of one chunk."""
+        return self
+
+    def chunks(self) -> Iterator:
+        """The one chunk."""
+        yield self.attributes, self.geometries, self.raw
 
 
 def stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
@@ -174,9 +194,11 @@ class Run:
     def in_process(self) -> bool:
         """Whether a local run screens in this process rather than in worker processes:
         one process allowed, fewer rows than pay for starting workers, an input read whole
-        or of unknown length, or a ``--long`` table (written as the chunks come)."""
+        or of unknown length, or a ``--long`` table (written as the chunks come). (A PostGIS
+        table is read here, through its one cursor, and its chunks handed to the workers:
+        :class:`HandedChunk`.)"""
         s, src = self.settings, self.src
-        return (s.processes < 2 or self.long_path is not None or src.kind not in ("parquet", "gdal")
+        return (s.processes < 2 or self.long_path is not None or src.kind not in ("parquet", "gdal", "postgis")
                 or src.n_rows is None or src.n_rows < s.process_min_rows)
 
 
@@ -249,7 +271,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
         summary.pilot_low_rise_target = pilot.low_rise_share_target
     ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
-                       path=str(input_path), datum=datum,
+                       path=src.shown if src.kind == "postgis" else str(input_path), datum=datum,
                        datum_check=summary.crs_assumed and opts.datum_check, names=names)
     # The core reads WKB into geometries only for the rows that need one (not the convex
     # rings it measures as coordinates, geozones.core.rings), when the writer takes the
@@ -259,7 +281,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     src.read_geometries = not (
         not network and driver not in ("CSV", "ESRI Shapefile")
         and datum is None and opts.dem is None
-        and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
+        and src.kind in ("parquet", "gdal", "postgis") and src.geometry_type is not None)
     return Run(src=src, ctx=ctx, out=out, driver=driver, out_layer=out_layer, sort=sort,
                summary=summary, settings=settings, overwrite=overwrite, inputs=inputs,
                long_path=None if long_path is None else Path(long_path), fingerprint=fingerprint,

@@ -178,8 +178,9 @@ def test_password_never_printed(postgis_uri, frame, tmp_path):  # noqa: F811
                                                                                   "public.o_pw")
     res = _screen(_uri(with_pw, "public.p_pw"), "-o", _uri(with_pw, "public.o_pw"), "--height-field", "高度", env=env)
     assert res.exit_code == 3 and "postgres:***@" in res.output and secret not in res.output
-    for uri in (_uri(with_pw, "public.nope"), f"postgresql://u:{secret}@127.0.0.1:1/x?table=a.b&password={secret}"):
-        res = _screen(uri, "-o", str(tmp_path / "o.gpkg"), env=env)
+    for uri in (_uri(with_pw, "public.nope"), f"postgresql://u:{secret}@127.0.0.1:1/x?table=a.b&password={secret}",
+                _uri(postgis_uri, "public.p_pw", password=secret)):
+        res = _screen(uri, "-o", str(tmp_path / "o.gpkg"), "--height-field", "no_such_column", env=env)
         assert res.exit_code == 2 and secret not in res.output and "***" in res.output, res.output
 
 

@@ -221,6 +221,11 @@ def test_geometry_parameter_and_chunks(postgis_uri, frame):  # noqa: F811
     chunks = list(src.chunks())
     assert [len(c[0]) for c in chunks] == [3, 3, 1]
     assert chunks[0][0]["id"].tolist() == [1, 2, 3] and shapely.get_x(chunks[0][1][0]) == pytest.approx(111.5)
+    # names as stored, letter case included: the SRID of "Land"."Parcels" found all the same
+    _sql(postgis_uri, 'CREATE SCHEMA IF NOT EXISTS "Land"', 'DROP TABLE IF EXISTS "Land"."Parcels"',
+         'CREATE TABLE "Land"."Parcels" AS SELECT id, a AS geom FROM public.p_two')
+    src = open_reader(_uri(postgis_uri, "Land.Parcels"))
+    assert (CRS(src.crs).to_epsg(), src.geometry_type, src.n_rows) == (4546, "Point", 7)
 
 
 def test_uri_parts_handed_to_libpq_untouched():

@@ -239,10 +239,9 @@ class PostgisReader(Reader):
         self._attrs = [(name, *_arrow_type(pg_type)) for name, pg_type, typname in cols if name != geom]
         self.columns = [name for name, _, _ in self._attrs]
         self._header = [c[0] for c in cols]
-        row = conn.execute("SELECT srid, type FROM geometry_columns WHERE f_table_schema = "
-                           "(SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = %s) "
-                           "AND f_table_name = (SELECT relname FROM pg_class WHERE oid = %s) "
-                           "AND f_geometry_column = %s", [oid, oid, geom]).fetchone()
+        row = conn.execute("SELECT g.srid, g.type FROM geometry_columns g JOIN pg_class c ON c.oid = %s "
+                           "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE g.f_table_schema = n.nspname "
+                           "AND g.f_table_name = c.relname AND g.f_geometry_column = %s", [oid, geom]).fetchone()
         srid, gtype = (row if row is not None else (0, "GEOMETRY"))
         from psycopg import sql
 

@@ -177,10 +177,27 @@ def refuse_same_files(outputs: Iterable[str | Path | None], inputs: Iterable[str
                       ) -> None:
     """Raise :class:`OutputError` (exit 3) when an output is an input or another output.
 
-    Never lifted by ``--overwrite``: the input is never modified.
+    Never lifted by ``--overwrite``: the input is never modified. A PostGIS table URI is
+    compared with the others by the table it names (:func:`geozones.io.postgis.same_table`).
     """
-    outs = [Path(o) for o in outputs if o is not None]
-    ins = [Path(i) for i in inputs if i is not None]
+    from .formats import is_table_uri
+
+    outputs_given: list[str | Path] = [o for o in outputs if o is not None]
+    inputs_given: list[str | Path] = [i for i in inputs if i is not None]
+    tables = [str(o) for o in outputs_given if is_table_uri(o)]
+    if tables:
+        from .postgis import same_table, shown_uri
+
+        in_tables = [str(i) for i in inputs_given if is_table_uri(i)]
+        for k, table in enumerate(tables):
+            for other in in_tables:
+                if same_table(table, other):
+                    raise OutputError("output_is_input", path=shown_uri(table), input=shown_uri(other))
+            for other in tables[:k]:
+                if same_table(table, other):
+                    raise OutputError("output_twice", path=shown_uri(table), other=shown_uri(other))
+    outs = [Path(o) for o in outputs_given if not is_table_uri(o)]
+    ins = [Path(i) for i in inputs_given if not is_table_uri(i)]
     in_keys = [(i, _keys(i)) for i in ins]
     seen: list[tuple[Path, set]] = []
     for o in outs:
@@ -201,7 +218,10 @@ class InputFingerprint:
     """
 
     def __init__(self, *paths: str | Path | None) -> None:
-        self.paths = [Path(p) for p in paths if p is not None]
+        from .formats import is_table_uri
+
+        # a table is read in one snapshot (geozones.io.postgis): nothing to fingerprint
+        self.paths = [Path(p) for p in paths if p is not None and not is_table_uri(p)]
         self.state = self._take()
 
     def _take(self) -> dict[str, tuple | None]:
@@ -346,6 +366,12 @@ def shown_path(path: str | Path) -> str:
     >>> shown_path("a\\nb.gpkg")
     'a\\\\nb.gpkg'
     """
+    from .formats import is_table_uri
+
+    if is_table_uri(path):
+        from .postgis import shown_uri
+
+        path = shown_uri(str(path))
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), os.fspath(path))
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 120 else text[:70] + "…" + text[-40:]
@@ -395,6 +421,13 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
     InputError
         The path is not a regular file (or not a folder), or its name cannot be written.
     """
+    from .formats import is_table_uri
+
+    if is_table_uri(dest):   # a PostGIS table: its URI must name one (the database is asked later)
+        from .postgis import parse_table_uri
+
+        parse_table_uri(str(dest), output=True)
+        return
     text = os.fspath(dest)
     if _CONTROL.search(text):
         raise InputError("output_name_control", path=shown_path(text))

@@ -1,4 +1,6 @@
 """Which format a file is, from its extension: the one table readers and writers are chosen by.
+A PostGIS table is named by a connection URI (``postgresql://…?table=SCHEMA.TABLE``,
+:func:`is_table_uri`): read by the ``"postgis"`` reader, written by the ``"PostGIS"`` driver.
 
 Kept free of the table stack (pandas, GDAL, Arrow) so that it costs nothing to import.
 """
@@ -11,7 +13,22 @@ from pathlib import Path
 from ..errors import InputError, OutputError
 
 __all__ = ["VECTOR_DRIVERS", "INPUT_KINDS", "FOLDER_FORMATS", "LAYERED_DRIVERS", "driver_for", "input_kind",
-           "is_folder_format", "is_geodatabase", "existing_input", "require_input"]
+           "is_folder_format", "is_geodatabase", "existing_input", "require_input",
+           "is_table_uri", "TABLE_URI_SCHEMES", "POSTGIS_DRIVER"]
+
+#: The schemes of a libpq connection URI: such an input or output names a PostGIS table.
+TABLE_URI_SCHEMES = ("postgresql://", "postgres://")
+#: The driver of a PostGIS table output (:mod:`geozones.io.postgis`; not a GDAL driver).
+POSTGIS_DRIVER = "PostGIS"
+
+
+def is_table_uri(path) -> bool:
+    """Whether ``path`` is a connection URI naming a PostGIS table rather than a file.
+
+    >>> is_table_uri("postgresql://gz@db/parcels?table=public.p"), is_table_uri("p.gpkg")
+    (True, False)
+    """
+    return isinstance(path, str) and path.lower().startswith(TABLE_URI_SCHEMES)
 
 #: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
 #: WKT geometry in a column; "OpenFileGDB": an Esri File Geodatabase, a folder).
@@ -50,7 +67,10 @@ _REFUSED: dict[str, str] = {".dwg": "dwg_refused"}
 
 def input_kind(path: str | Path) -> str:
     """The reader a path's extension names: ``"csv"``, ``"parquet"``, ``"dxf"`` or
-    ``"gdal"``. A DWG drawing is refused here, the one place (``dwg_refused``: export DXF)."""
+    ``"gdal"``, or ``"postgis"`` for a table URI. A DWG drawing is refused here, the one
+    place (``dwg_refused``: export DXF)."""
+    if is_table_uri(path):
+        return "postgis"
     ext = Path(path).suffix.lower()
     if ext in _REFUSED:
         raise InputError(_REFUSED[ext], path=str(path))
@@ -94,12 +114,15 @@ def require_input(path: str | Path) -> str:
     """The reader of an input file (:func:`input_kind`: a DWG refused, whether or not it
     exists), after :func:`existing_input`."""
     kind = input_kind(path)
-    existing_input(path)
+    if kind != "postgis":   # a table is looked for when it is opened
+        existing_input(path)
     return kind
 
 
 def driver_for(path: str | Path) -> str:
-    """The output driver a path's extension names."""
+    """The output driver a path's extension names (``"PostGIS"`` for a table URI)."""
+    if is_table_uri(path):
+        return POSTGIS_DRIVER
     ext = Path(path).suffix.lower()
     try:
         return VECTOR_DRIVERS[ext]

@@ -10,6 +10,7 @@ geometry. An input column keeps its name unless it cannot:
   never hiding one of our columns;
 * names are unique ignoring letter case (GeoPackage, shapefiles and GDAL's other formats do
   not tell ``Height`` from ``HEIGHT``): a later one gets ``_1``, ``_2`` …;
+* a PostGIS table's column names hold 63 bytes (PostgreSQL cuts longer ones), cut the same way;
 * a shapefile's field names hold 10 bytes: a longer name is cut at a character boundary
   (never inside a multi-byte character) and made unique with a suffix (``建筑物高度`` →
   ``建筑物``); our columns have their documented short names (given by the caller).
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["RESERVED", "FORMAT_RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefile_field_names",
-           "DBF_NAME_BYTES"]
+           "DBF_NAME_BYTES", "PG_NAME_BYTES"]
 
 #: Column names the formats use for themselves, in lower case (compared ignoring case): the
 #: geometry column (``geometry`` in GeoParquet, CSV and geopandas, ``geom`` in a GeoPackage,
@@ -46,6 +47,8 @@ SOURCE_PREFIX = "src_"
 
 #: Longest field name a DBF (shapefile attribute table) can hold, in bytes.
 DBF_NAME_BYTES = 10
+#: Longest column name PostgreSQL keeps (a PostGIS output), in bytes; longer ones it cuts.
+PG_NAME_BYTES = 63
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,10 @@ def output_names(columns: Iterable[object], driver: str | None = None, *, ours: 
     OutputNames
         The renames of input columns, those dropped, the renames of ours.
     """
-    limit = DBF_NAME_BYTES if driver == "ESRI Shapefile" else None
+    limit = DBF_NAME_BYTES if driver == "ESRI Shapefile" else PG_NAME_BYTES if driver == "PostGIS" else None
     short = short or {}
     ours = list(ours)
-    our_out = {c: short.get(c, c) if limit else c for c in ours}
+    our_out = {c: short.get(c, c) if driver == "ESRI Shapefile" else c for c in ours}
     dropped = {str(c) for c in drop}
     cols = [str(c) for c in columns if str(c) not in dropped]
     reserved = RESERVED | FORMAT_RESERVED.get(driver or "", frozenset())

@@ -24,7 +24,7 @@ from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
 from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb, text_encoding_of
 from .dxf import read_dxf
-from .formats import LAYERED_DRIVERS, require_input
+from .formats import LAYERED_DRIVERS, is_table_uri, require_input
 
 __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
            "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type", "SHAPEFILE_FAMILIES",
@@ -73,6 +73,11 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
     """
     import geopandas as gpd
 
+    if is_table_uri(path):   # a PostGIS table
+        from .postgis import read_table
+
+        gdf, table_crs = read_table(str(path), crs)
+        return gdf, table_crs, []
     path = Path(path)
     kind = require_input(path)   # a DWG refused, whether or not it exists; missing, empty
     notes: list[tuple[str, dict[str, Any]]] = []

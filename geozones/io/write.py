@@ -19,6 +19,7 @@ from .csv import write_csv
 from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
+from .postgis import PostgisOutput, write_postgis
 from .serialise import markup_safe_table
 from .vector import SHAPEFILE_FAMILIES, geometry_type_ids, geometry_type_of, shapefile_geometry_type, write_gdal
 
@@ -35,7 +36,7 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
     return Path(dest)
 
 
-def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
+def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, layer: str | None = None,
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
                  wkt_column: str | None = None, wkt_position: int | None = None,
                  sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
@@ -47,6 +48,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
     ``expected_rows``: what the input declares, to bucket the rows as they come).
 
+    ``driver="PostGIS"``: ``tmp`` is the output table's transaction
+    (:func:`~geozones.io.postgis.postgis_output`), the rows copied in by :func:`write_postgis`.
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
@@ -70,6 +73,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
         first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if driver == "CSV":
+        assert isinstance(tmp, Path)
         return write_csv(tmp, _chain(first, it), wkt_column, wkt_position)
     table0 = as_table(first, bbox=driver == "Parquet")
     names = output_names([c for c in table0.column_names if c not in ("geometry", BBOX_HINT)], driver).renamed
@@ -103,7 +107,9 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise
 
     try:
-        if driver == "Parquet" and sort == "hilbert":
+        if isinstance(tmp, PostgisOutput):
+            write_postgis(tmp, schema, crs, batches())
+        elif driver == "Parquet" and sort == "hilbert":
             write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
                                     extent=extent, expected_rows=expected_rows)
         elif driver == "Parquet":

@@ -420,10 +420,11 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
                kind: str = "building", use: str | None = None, floors: int | None = None,
                crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
                lang: str = "en", overwrite: bool = True, label: str | None = None,
-               width: float | None = None) -> int:
+               width: float | None = None, layer: str | None = None) -> int:
     """Check one proposal and write its report (``geozones report``); returns bytes written.
 
-    ``footprint`` is WKT, a vector file's path, or a shapely geometry in ``crs``.
+    ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
+    several), or a shapely geometry in ``crs``.
     """
     from pyproj import CRS
 
@@ -432,7 +433,7 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     from .io import read_footprint
 
     if isinstance(footprint, str):
-        geom, geom_crs, notes = read_footprint(footprint, crs)
+        geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     else:
         geom, geom_crs, notes = footprint, crs or DEFAULT_CRS, []
     result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,

@@ -896,7 +896,8 @@ def read_parcels(path: str | Path, layer: str | None = None):
     Parameters
     ----------
     path : str or Path
-        The screened file (GeoParquet, GeoPackage, GeoJSON, shapefile …).
+        The screened file (GeoParquet, GeoPackage, GeoJSON, shapefile …), or a PostGIS
+        table's URI (``postgresql://…?table=SCHEMA.TABLE``).
     layer : str, optional
         Its layer, for a file of several.
 
@@ -907,8 +908,12 @@ def read_parcels(path: str | Path, layer: str | None = None):
     """
     import geopandas as gpd
 
-    from .io import require_input
+    from .io import is_table_uri, require_input
 
+    if is_table_uri(path):   # a PostGIS table (screen -o postgresql://… --map)
+        from .io.postgis import read_table
+
+        return read_table(str(path))[0]
     path = Path(path)
     require_input(path)
     try:

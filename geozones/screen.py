@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -792,7 +793,9 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
                    replace_gz=replace_gz, long_path=long_path, sort=sort)
     run.summary.no_datum_shift = _no_datum_shift(run.ctx.crs, zones)
     with output_files(run) as (tmp, long_writer), executor_for(run) as (executor, n_workers):
-        write_output(run, tmp, screened_chunks(run, executor, n_workers, tmp.parent, long_writer, progress))
+        # the workers' chunk files go beside the output (a table's: the temporary folder)
+        folder = tmp.parent if isinstance(tmp, Path) else Path(tempfile.gettempdir())
+        write_output(run, tmp, screened_chunks(run, executor, n_workers, folder, long_writer, progress))
     return finish(run)
 
 

@@ -87,9 +87,11 @@ def test_about_four_parts_per_worker():
 
 def test_an_input_read_whole_cannot_be_split():
     with pytest.raises(InputError, match="DXF input is read whole"):
-        plan_parts(SimpleNamespace(kind="dxf", chunk_size=10, n_rows=5, path="p.dxf"), 2)
+        plan_parts(SimpleNamespace(kind="dxf", chunk_size=10, n_rows=5, path="p.dxf", shown="p.dxf"), 2)
     with pytest.raises(InputError, match="read whole"):
-        plan_parts(SimpleNamespace(kind="gdal", chunk_size=10, n_rows=None, path="p.geojsonl"), 2)
+        plan_parts(SimpleNamespace(kind="gdal", chunk_size=10, n_rows=None, path="p.geojsonl", shown="p.geojsonl"), 2)
+    with pytest.raises(InputError, match="PostGIS input is read whole"):
+        plan_parts(SimpleNamespace(kind="postgis", chunk_size=10, n_rows=5, path="x", shown="postgresql://u@h/d?table=t"), 2)
 
 
 def test_a_worker_refuses_a_file_that_changed(files, tmp_path):

@@ -228,7 +228,7 @@ def test_dxf_input_is_refused_for_dask(tmp_path):
     from geozones.batch.plan import plan_parts
 
     with pytest.raises(InputError, match="DXF input is read whole"):
-        plan_parts(SimpleNamespace(kind="dxf", chunk_size=10, n_rows=5, path="p.dxf"), 2)
+        plan_parts(SimpleNamespace(kind="dxf", chunk_size=10, n_rows=5, path="p.dxf", shown="p.dxf"), 2)
 
 
 def test_parts_are_whole_chunks(inputs):

@@ -1,4 +1,4 @@
-"""The heavy optional parts (weasyprint, matplotlib, ezdxf, dask) are imported only where used;
+"""The heavy optional parts (weasyprint, matplotlib, ezdxf, dask, psycopg) are imported only where used;
 a missing one is a one-line error naming the extra to install, exit code 2 (issue 22, item 9)."""
 
 import subprocess
@@ -45,6 +45,10 @@ def _buildings(tmp_path: Path) -> Path:
      lambda tmp: ["check", "--footprint", str(_dxf(tmp)), "--crs", "EPSG:4546"]),
     (("dask", "distributed"), "dask", "--engine dask needs dask and distributed",
      lambda tmp: ["screen", str(SAMPLE), "-o", str(tmp / "o.gpkg"), "--engine", "dask"]),
+    (("psycopg",), "postgis", "PostGIS tables need psycopg",
+     lambda tmp: ["screen", "postgresql://u@127.0.0.1:1/db?table=a.b", "-o", str(tmp / "o.gpkg")]),
+    (("psycopg",), "postgis", "PostGIS tables need psycopg",
+     lambda tmp: ["screen", str(SAMPLE), "-o", "postgresql://u@127.0.0.1:1/db?table=a.b"]),
 ])
 def test_missing_extra_is_one_line_naming_the_extra(monkeypatch, tmp_path, packages, extra, words, args):
     argv = args(tmp_path)   # made before the package goes missing (the buildings file)
@@ -84,7 +88,7 @@ def test_every_extra_is_in_pyproject():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     for package, extra in EXTRAS.items():
         assert any(dep.startswith(package) for dep in extras[extra]), (package, extra)
-    assert extras["all"] == ["geozones[pdf,diagram,cad,dask]"] and "geozones[all]" in extras["test"]
+    assert extras["all"] == ["geozones[pdf,diagram,cad,dask,postgis]"] and "geozones[all]" in extras["test"]
 
 
 def test_import_geozones_loads_no_optional_part():

@@ -20,7 +20,7 @@ from ..errors import InputError, OutputError
 from .settings import ENGINES, Settings
 from .sort import resolve_sort
 
-__all__ = ["Part", "Source", "Run", "plan_run", "plan_parts", "presorted_parts", "read_part", "WHOLE"]
+__all__ = ["Part", "Source", "HandedChunk", "Run", "plan_run", "plan_parts", "presorted_parts", "read_part", "WHOLE"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,26 @@ class Source:
         return src
 
 
+@dataclass(frozen=True)
+class HandedChunk:
+    """A chunk this process read (a PostGIS table's, through its one cursor), handed to a
+    worker in place of a :class:`Source`: ``open()`` gives a source whose ``chunks()`` is
+    this one chunk (the part is :data:`WHOLE`-like: ``stop`` None)."""
+
+    attributes: Any
+    geometries: Any
+    raw: Any
+    read_geometries: bool
+
+    def open(self):
+        """The chunk as a source of one chunk."""
+        return self
+
+    def chunks(self) -> Iterator:
+        """The one chunk."""
+        yield self.attributes, self.geometries, self.raw
+
+
 def stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
     """(file, size, mtime_ns) of ``path`` and the files it stands for (a shapefile's parts)."""
     from ..io import companions
@@ -90,9 +110,9 @@ def plan_parts(src, n_workers: int, chunks_per_part: int | None = None) -> list[
         starts, n = csv_record_offsets(src.path, size)
     elif src.kind in ("parquet", "gdal") and src.n_rows is not None:
         n = src.n_rows
-    else:
-        raise InputError("dask_input_whole", path=str(src.path),
-                         what="DXF" if src.kind == "dxf" else "this")
+    else:   # a PostGIS table is read through one cursor, in this process
+        raise InputError("dask_input_whole", path=src.shown,
+                         what={"dxf": "DXF", "postgis": "PostGIS"}.get(src.kind, "this"))
     n_chunks = -(-n // size)
     if n_chunks == 0:
         return []
@@ -145,7 +165,7 @@ class Run:
 
     src: Any                      #: the input (:class:`geozones.io.TableSource`)
     ctx: Any                      #: :class:`geozones.screen.ChunkContext`
-    out: Path
+    out: Path | str               #: the output file, or a PostGIS table's URI
     driver: str
     out_layer: str
     sort: str                     #: the output's row order (:mod:`geozones.batch.sort`)
@@ -174,9 +194,11 @@ class Run:
     def in_process(self) -> bool:
         """Whether a local run screens in this process rather than in worker processes:
         one process allowed, fewer rows than pay for starting workers, an input read whole
-        or of unknown length, or a ``--long`` table (written as the chunks come)."""
+        or of unknown length, or a ``--long`` table (written as the chunks come). (A PostGIS
+        table is read here, through its one cursor, and its chunks handed to the workers:
+        :class:`HandedChunk`.)"""
         s, src = self.settings, self.src
-        return (s.processes < 2 or self.long_path is not None or src.kind not in ("parquet", "gdal")
+        return (s.processes < 2 or self.long_path is not None or src.kind not in ("parquet", "gdal", "postgis")
                 or src.n_rows is None or src.n_rows < s.process_min_rows)
 
 
@@ -188,7 +210,17 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     decide the output's form (see :func:`geozones.screen.screen_file` for the rules)."""
     from ..core.coords import parse_crs
     from ..core.datums import datum_of
-    from ..io import InputFingerprint, TableSource, driver_for, is_wgs84_lonlat, refuse_same_files
+    from ..io import (
+        LAYERED_DRIVERS,
+        POSTGIS_DRIVER,
+        InputFingerprint,
+        TableSource,
+        check_postgis_output,
+        driver_for,
+        is_wgs84_lonlat,
+        refuse_same_files,
+        shown_uri,
+    )
     from ..screen import ChunkContext, ScreenSummary, column_names, output_columns
 
     inputs = [input_path, *inputs]
@@ -205,15 +237,18 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     fingerprint = InputFingerprint(input_path)
     src = TableSource(input_path, layer=layer, encoding=encoding, wkt_column=wkt_column,
                       crs=crs, chunk_size=settings.chunk_rows)
-    out = Path(output_path)
-    driver = driver_for(out)
+    driver = driver_for(output_path)
+    out: Path | str = str(output_path) if driver == POSTGIS_DRIVER else Path(output_path)
+    if driver == POSTGIS_DRIVER:   # reachable, and no table there unless --overwrite: before the work
+        check_postgis_output(str(out), overwrite)
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     gz_columns = output_columns(zones)
     names = column_names(src.columns, driver, (*gz_columns, *(("gz_ground_m",) if opts.dem is not None else ())),
                          replace_gz=replace_gz, wkt_column=src.wkt_column if driver == "CSV" and src.kind == "csv" else None)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,
-                            output=str(out), renamed=dict(names.renamed))
+                            output=shown_uri(str(out)) if driver == POSTGIS_DRIVER else str(out),
+                            renamed=dict(names.renamed))
     if network:
         summary.stations, summary.sun_reach_m = len(zones), zones.sun_reach_m
         summary.long_output = None if long_path is None else str(long_path)
@@ -225,7 +260,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     if src.dxf_counts is not None:
         summary.dxf = src.dxf_counts.params()
     out_layer = layer or src.layer_name or "screened"
-    summary.layer = out_layer if driver in ("GPKG", "KML", "FlatGeobuf") else None
+    summary.layer = out_layer if driver in LAYERED_DRIVERS else None
     summary.geometry_type = src.geometry_type
     sort = resolve_sort(sort, driver, out)
     if settings.engine not in ENGINES:
@@ -237,7 +272,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
         summary.pilot_low_rise_target = pilot.low_rise_share_target
     ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
-                       path=str(input_path), datum=datum,
+                       path=src.shown if src.kind == "postgis" else str(input_path), datum=datum,
                        datum_check=summary.crs_assumed and opts.datum_check, names=names)
     # The core reads WKB into geometries only for the rows that need one (not the convex
     # rings it measures as coordinates, geozones.core.rings), when the writer takes the
@@ -248,7 +283,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     src.read_geometries = not (
         not network and driver != "CSV"
         and datum is None and opts.dem is None
-        and src.kind in ("parquet", "gdal") and src.geometry_type is not None)
+        and src.kind in ("parquet", "gdal", "postgis") and src.geometry_type is not None)
     return Run(src=src, ctx=ctx, out=out, driver=driver, out_layer=out_layer, sort=sort,
                summary=summary, settings=settings, overwrite=overwrite, inputs=inputs,
                long_path=None if long_path is None else Path(long_path), fingerprint=fingerprint,

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GeozonesError, InputError, OutputError, first_line
-from .plan import WHOLE, Part, Run, Source, plan_parts, presorted_parts, read_part
+from .plan import WHOLE, HandedChunk, Part, Run, Source, plan_parts, presorted_parts, read_part
 
 __all__ = ["SCHEDULER_TIMEOUT_S", "WorkerError", "connect", "executor_for", "run_part",
            "screen_part", "screened_chunks", "use_arrow_pool"]
@@ -77,7 +77,7 @@ def chunk_file(folder: str | Path, part: Part, j: int, csv: bool) -> Path:
     return Path(folder) / f"{part.index:06d}-{j:06d}.{'csv' if csv else 'arrow'}"
 
 
-def run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None):
+def run_part(ctx, source: Source | HandedChunk, part: Part, folder: str, csv_out: dict | None):
     """On a worker: screen ``part``, each chunk left in ``folder`` as soon as it is
     screened (:func:`chunk_file`: an Arrow file, or CSV text with ``csv_out``); returns
     ``(rows of each chunk, chunk summaries)``."""
@@ -92,7 +92,7 @@ def run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None)
     raise WorkerError(failure)
 
 
-def _run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None):
+def _run_part(ctx, source: Source | HandedChunk, part: Part, folder: str, csv_out: dict | None):
     import pyarrow as pa
 
     from ..io import csv_text, to_arrow
@@ -109,7 +109,7 @@ def _run_part(ctx, source: Source, part: Part, folder: str, csv_out: dict | None
         else:   # GeoParquet: the covering column computed here, not by the writer
             table = to_arrow(piece, bbox=ctx.driver == "Parquet")
             if order is not None:
-                table = _numbered(table, order[0], order[1], source.path)
+                table = _numbered(table, order[0], order[1], ctx.path)
             with pa.OSFile(str(name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
         os.replace(name, final)
@@ -242,13 +242,17 @@ def screened_chunks(run: Run, executor: Executor | None, n_workers: int, folder:
                 "wkt_position": getattr(src, "wkt_position", None)} if run.driver == "CSV" else None)
     work = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
     futures: list[Future] = []
+    parts: list[Part] = []
     try:
-        parts = presorted_parts(src, work / "sort") if run.sorts_first(executor) else None
-        if parts is None:
-            parts = plan_parts(src, n_workers)
-        total = src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0)
-        futures = [executor.submit(run_part, run.ctx, run.source, p, str(work), csv_out) for p in parts]
-        for k, (part, future) in enumerate(zip(parts, futures)):
+        if src.kind == "postgis":   # read here, through the table's one cursor; chunks handed out
+            submitted: Iterator[tuple[Part, Future]] = _handed_out(run, executor, n_workers, work, csv_out, parts, futures)
+            total = src.n_rows
+        else:
+            parts += (presorted_parts(src, work / "sort") if run.sorts_first(executor) else None) or plan_parts(src, n_workers)
+            total = src.n_rows if src.n_rows is not None else (parts[-1].stop if parts else 0)
+            futures += [executor.submit(run_part, run.ctx, run.source, p, str(work), csv_out) for p in parts]
+            submitted = zip(parts, futures)
+        for k, (part, future) in enumerate(submitted):
             j = 0
             while csv_out is None and not future.done():   # chunks taken as they appear
                 name = chunk_file(work, part, j, False)
@@ -278,6 +282,27 @@ def screened_chunks(run: Run, executor: Executor | None, n_workers: int, folder:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _handed_out(run: Run, executor: Executor, n_workers: int, work: Path, csv_out: dict | None,
+                parts: list[Part], futures: list[Future]) -> Iterator[tuple[Part, Future]]:
+    """``(part, future)`` in input order for an input this process reads (a PostGIS table):
+    each chunk read is handed to a worker as a part of its own (:class:`HandedChunk`), at most
+    two per worker ahead of the one written (the memory of a few chunks); ``parts`` and
+    ``futures`` grow as they are submitted."""
+    src, done, start = run.src, 0, 0
+    for k, (df, geoms, raw) in enumerate(src.chunks()):
+        part = Part(k, start, None)
+        start += len(df)
+        futures.append(executor.submit(run_part, run.ctx, HandedChunk(df, geoms, raw, src.read_geometries),
+                                       part, str(work), csv_out))
+        parts.append(part)
+        while len(parts) - done > 2 * n_workers:
+            yield parts[done], futures[done]
+            done += 1
+    while done < len(parts):
+        yield parts[done], futures[done]
+        done += 1
 
 
 def _take_table(path: Path):

@@ -2,7 +2,8 @@
 
 Everything is written into temporary paths beside the outputs and moved into place only
 when the whole run succeeded (:func:`geozones.io.atomic_output`), so a failure leaves the
-outputs as they were.
+outputs as they were. A PostGIS table is written in one transaction instead, committed only
+then (:func:`geozones.io.postgis_output`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ __all__ = ["output_files", "write_output", "LongWriter"]
 
 
 @contextlib.contextmanager
-def output_files(run: Run) -> Iterator[tuple[Path, LongWriter | None]]:
-    """The output's temporary path and the ``--long`` table's writer (or None), moved into
-    place when the ``with`` block ends without error."""
-    from ..io import atomic_output
+def output_files(run: Run) -> Iterator[tuple[Any, LongWriter | None]]:
+    """The output's temporary path (a PostGIS table's transaction) and the ``--long``
+    table's writer (or None), moved into place (committed) when the ``with`` block ends
+    without error."""
+    from ..io import POSTGIS_DRIVER, atomic_output, postgis_output
 
     with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(atomic_output(run.out, run.overwrite, run.inputs))
+        tmp = stack.enter_context(postgis_output(str(run.out), run.overwrite) if run.driver == POSTGIS_DRIVER
+                                  else atomic_output(run.out, run.overwrite, run.inputs))
         long_writer = None
         if run.long_path is not None:
             long_writer = LongWriter(stack.enter_context(atomic_output(run.long_path, run.overwrite, run.inputs)))
@@ -37,7 +40,7 @@ def output_files(run: Run) -> Iterator[tuple[Path, LongWriter | None]]:
             long_writer.close()
 
 
-def write_output(run: Run, tmp: Path, chunks: Iterable) -> int:
+def write_output(run: Run, tmp, chunks: Iterable) -> int:
     """Write ``chunks`` (in order) to ``tmp`` in the run's format and row order; check that
     every row read was written once and that the input did not change meanwhile."""
     from ..io import write_chunks
@@ -54,7 +57,7 @@ def write_output(run: Run, tmp: Path, chunks: Iterable) -> int:
 
         add_qgis_style(tmp, run.out_layer, verdict_qml(src.geometry_type or "Polygon"), "geozones verdicts")
     if rows != summary.rows or (src.n_rows is not None and rows != src.n_rows):
-        raise OutputError("output_write", path=str(run.out),
+        raise OutputError("output_write", path=run.summary.output,
                           why=f"{rows} rows written for {src.n_rows or summary.rows} read")
     run.fingerprint.check()   # an input rewritten meanwhile: fail, nothing written
     return rows

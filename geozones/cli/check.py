@@ -12,6 +12,7 @@ from .options import (
     crs_opt,
     dem_opt,
     field_elev_opt,
+    footprint_layer_opt,
     lang_opt,
     pilot_opt,
     proposal_opts,
@@ -25,7 +26,7 @@ from .options import (
 
 @click.command()
 @proposal_opts
-@click.option("--layer", default=None, help="Layer of --footprint to read (a GeoPackage layer, a CAD layer of a DXF).")
+@footprint_layer_opt
 @crs_opt
 @axis_opt
 @station_opt

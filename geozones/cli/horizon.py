@@ -7,6 +7,7 @@ import click
 from ..core import numbers
 from .options import (
     STDOUT,
+    InputPath,
     Number,
     OutputPath,
     dem_opt,
@@ -18,7 +19,7 @@ from .options import (
 
 
 @click.command()
-@click.option("--buildings", type=click.Path(dir_okay=False, exists=True), default=None,
+@click.option("--buildings", type=InputPath(exists=True), default=None,
               help="Footprints with heights (any vector format and CRS; DXF with --crs).")
 @click.option("--crs", default=None,
               help="CRS of --buildings when the file has none (DXF), or GCJ-02/BD-09 for a WGS84 "

@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from .options import (
+    InputPath,
     OutputPath,
     lang_opt,
     pilot_opt,
@@ -41,7 +42,7 @@ def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwr
 
 @click.command("map")
 @click.option("-o", "--output", required=True, type=OutputPath(), help="The HTML file to write.")
-@click.option("--parcels", type=click.Path(dir_okay=False, exists=True), default=None,
+@click.option("--parcels", type=InputPath(exists=True), default=None,
               help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")
 @click.option("--tiles", default="osm", show_default=True,
               help="Basemap: osm, tianditu (needs --tianditu-key or TIANDITU_KEY), gaode (overlays "
@@ -55,7 +56,7 @@ def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwr
                    "basemap tiles (with --tiles none, none at all).")
 @click.option("--offline", is_flag=True, hidden=True,
               help="Accepted for old scripts: self-contained is the default now.")
-@click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage).")
+@click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage, File Geodatabase).")
 @station_opt
 @click.option("--stations", "stations_dir", type=click.Path(exists=True), default=None,
               help="A folder of station files (e.g. made by `geozones stations import`): draw every "

@@ -103,6 +103,24 @@ class OutputPath(click.Path):
         return text
 
 
+class InputPath(click.Path):
+    """The type of every argument or option naming a table a command reads (``screen``'s
+    INPUT, ``map --parcels``, ``horizon --buildings``): a file, or a folder where the format
+    is one (a File Geodatabase, ``parcels.gdb``: :data:`geozones.io.FOLDER_FORMATS`, the one
+    place that says so). Any other folder is refused as click refuses it ("is a directory")."""
+
+    def __init__(self, *, exists: bool = False) -> None:
+        super().__init__(exists=exists, dir_okay=False)
+        self._folder = click.Path(exists=exists, file_okay=False)
+
+    def convert(self, value, param, ctx):
+        from ..io.formats import is_folder_format
+
+        if is_folder_format(str(value)):
+            return self._folder.convert(value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def known_inputs(ctx: click.Context) -> list[str]:
     return list(ctx.meta.get(_INPUTS_KEY, []))
 
@@ -242,6 +260,9 @@ sun_reach_opt = click.option(
          "height (default 10000: the limit there is taller than any structure in China); a known "
          "height H is evaluated out to H / tan angle.",
 )
+footprint_layer_opt = click.option(
+    "--layer", default=None,
+    help="Layer of --footprint to read (a GeoPackage or File Geodatabase layer, a CAD layer of a DXF).")
 crs_opt = click.option(
     "--crs", default=None,
     help="CRS of the coordinates, e.g. EPSG:4326 (default for WKT), EPSG:4546 or EPSG:4525 "
@@ -300,7 +321,7 @@ def proposal_opts(f):
     for opt in reversed((
         click.option("--footprint", required=True,
                      help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
-                          "(DXF needs --crs)."),
+                          "or File Geodatabase (.gdb folder) (DXF needs --crs)."),
         click.option("--height", type=Number(numbers.HEIGHT_M), default=None,
                      help="Height of the top above the observation-field ground [m]."),
         click.option("--kind", default="building", show_default=True, callback=_kind,

@@ -14,6 +14,7 @@ from .map import write_map
 from .options import (
     STDOUT,
     GroupedCommand,
+    InputPath,
     Number,
     OutputPath,
     _kind,
@@ -35,11 +36,12 @@ from .options import (
 
 
 @click.command(cls=GroupedCommand)
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=InputPath())
 @click.option("-o", "--output", required=True, type=OutputPath(),
-              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv. Input: any of these, or .dxf.")
+              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv, .gdb (a File "
+                   "Geodatabase folder). Input: any of these, or .dxf.")
 @click.option("--layer", default=None,
-              help="Layer to read (GeoPackage and other multi-layer inputs; a CAD layer of a DXF, "
+              help="Layer to read (GeoPackage, File Geodatabase and other multi-layer inputs; a CAD layer of a DXF, "
                    "which needs --crs). The output layer keeps the input's name.")
 @click.option("--encoding", default=None,
               help="Attribute text encoding (e.g. GBK, GB18030, UTF-8; a shapefile's GBK, 936 or "

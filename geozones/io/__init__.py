@@ -16,6 +16,7 @@ module                       what it holds
 :mod:`.geoparquet`           GeoParquet, sorted GeoParquet output
 :mod:`.csv`                  CSV with WKT, and the one WKT reader
 :mod:`.dxf`                  CAD drawings (DXF)
+:mod:`.postgis`              PostGIS tables (a connection URI), in and out
 :mod:`.footprint`            one proposal for ``check`` (WKT or a file)
 :mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
@@ -57,7 +58,19 @@ from .base import DEFAULT_CHUNK_ROWS, ROW_FAULT, Chunk, Reader, is_wgs84_lonlat,
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
 from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
-from .formats import INPUT_KINDS, VECTOR_DRIVERS, driver_for, existing_input, input_kind, require_input
+from .formats import (
+    FOLDER_FORMATS,
+    INPUT_KINDS,
+    LAYERED_DRIVERS,
+    POSTGIS_DRIVER,
+    VECTOR_DRIVERS,
+    driver_for,
+    existing_input,
+    input_kind,
+    is_folder_format,
+    is_table_uri,
+    require_input,
+)
 from .geoparquet import (
     GEOPARQUET_VERSION,
     SORTED_ROW_GROUP_ROWS,
@@ -66,7 +79,8 @@ from .geoparquet import (
     write_sorted_geoparquet,
 )
 from .hilbert import HILBERT_LEVEL, bucketed, hilbert_keys, sorted_buckets, wkb_bounds
-from .names import DBF_NAME_BYTES, RESERVED, SOURCE_PREFIX, OutputNames, output_names, shapefile_field_names
+from .names import DBF_NAME_BYTES, PG_NAME_BYTES, RESERVED, SOURCE_PREFIX, OutputNames, output_names, shapefile_field_names
+from .postgis import PostgisOutput, PostgisReader, check_postgis_output, postgis_output, shown_uri
 from .vector import (
     VectorReader,
     geometry_type_of,
@@ -84,11 +98,14 @@ __all__ = [
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
     "split_wkb", "DEFAULT_CHUNK_ROWS", "ROW_FAULT",
     # formats
-    "VECTOR_DRIVERS", "INPUT_KINDS", "driver_for", "input_kind", "existing_input", "require_input",
+    "VECTOR_DRIVERS", "INPUT_KINDS", "FOLDER_FORMATS", "LAYERED_DRIVERS", "driver_for", "input_kind",
+    "is_folder_format", "existing_input", "require_input", "is_table_uri", "POSTGIS_DRIVER",
+    # PostGIS tables
+    "PostgisReader", "PostgisOutput", "postgis_output", "check_postgis_output", "shown_uri",
     # writing
     "write_chunks", "write_vector", "to_arrow", "reusable_wkb", "csv_text", "RenderedCsv",
     "write_geoparquet", "write_sorted_geoparquet",
-    "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES",
+    "GEOPARQUET_VERSION", "SORTED_ROW_GROUP_ROWS", "shapefile_field_names", "DBF_NAME_BYTES", "PG_NAME_BYTES",
     # the names of an output's columns
     "output_names", "OutputNames", "RESERVED", "SOURCE_PREFIX",
     "geometry_type_of", "OutputChunk", "BBOX_HINT", "regroup",
@@ -102,12 +119,12 @@ __all__ = [
 
 #: The reader of each input kind (:data:`INPUT_KINDS`; "gdal" for any other extension).
 READERS: dict[str, type[Reader]] = {"gdal": VectorReader, "parquet": GeoParquetReader,
-                                    "csv": CsvReader, "dxf": DxfReader}
+                                    "csv": CsvReader, "dxf": DxfReader, "postgis": PostgisReader}
 
 
 def open_reader(path: str | Path, *, layer: str | None = None, encoding: str | None = None,
                 wkt_column: str | None = None, crs=None, chunk_size: int = DEFAULT_CHUNK_ROWS) -> Reader:
-    """The reader of the table of features in ``path``, opened (schema, CRS and row count
+    """The reader of the table of features in ``path`` (a file, or a PostGIS table URI), opened (schema, CRS and row count
     read; no rows yet).
 
     ``layer``: the layer to read (GDAL formats with several; the CAD layer of a DXF);

@@ -8,12 +8,18 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   real folders are the same and their names differ only in case (GDAL lower-cases a
   shapefile's sidecars, so ``p.SHP`` writes ``p.shx``, ``p.dbf`` …: the whole set counts). A
   shapefile stands for all its parts (:data:`SHAPEFILE_PARTS`), a GeoPackage for its ``-wal``
-  and ``-shm``. Refused even with ``--overwrite``.
+  and ``-shm``. A format that is a folder (a File Geodatabase, ``parcels.gdb``,
+  :data:`~geozones.io.formats.FOLDER_FORMATS`) also stands for everything inside it: an
+  output inside an input ``.gdb`` (or an output ``.gdb`` holding an input) is refused.
+  Refused even with ``--overwrite``.
 * **Only regular files are replaced** (:func:`check_output_path`, exit 2): an output path
   that is a folder, a device, a FIFO or a socket (or a link to one), or whose shapefile part
   or journal is one, is refused whatever ``--overwrite`` says, and so is a name the file
   system cannot hold (longer than its name limit, a line break or other control character,
-  characters it refuses). The command line checks each output this way before any work
+  characters it refuses). The one folder an output may be is a File Geodatabase at a
+  ``.gdb`` name (a folder holding its ``a00000001.gdbtable`` catalogue): any other folder
+  there is refused, so ``--overwrite`` never removes a folder of other files. The command
+  line checks each output this way before any work
   (``geozones.cli.options.OutputPath``); :func:`atomic_output` checks again when it starts
   and just before the final move.
 * **A new output is created exclusively.** Without ``overwrite`` the final move links the
@@ -28,6 +34,16 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   set does not open; once it is, every other part is already new). The swap runs with
   SIGINT/SIGTERM/SIGHUP deferred (:func:`critical`), so an interruption lands before or after
   it, never inside.
+* **A folder output (a File Geodatabase) moves in by one rename.** A folder cannot be
+  hard-linked, so a new one is renamed in with ``renameat2(RENAME_NOREPLACE)`` (Linux: fails
+  if anything is there, the exclusive creation above); elsewhere the name is checked just
+  before a plain rename (which still fails onto a non-empty folder). An existing one
+  (``--overwrite``) is swapped with the new in one ``renameat2(RENAME_EXCHANGE)`` and then
+  removed from the temporary folder: at every instant the name holds the whole old
+  geodatabase or the whole new one. Where the file system cannot exchange, the old folder is
+  renamed into the temporary folder, the new renamed in, the old removed: a crash between
+  the two renames leaves no geodatabase at the name, and both (old and new, whole) inside
+  the run's ``.geozones-*`` folder, which the next run writing there removes.
 * **Temporary folders name their owner** (:func:`make_temp_folder`):
   ``.geozones-<host>.<boot>.<pid>.*`` (the sort's ``.sort-…`` alike), ``host`` a hash of the
   host name and PID namespace, ``boot`` the kernel's boot id. One left by a run that died
@@ -39,12 +55,14 @@ with :func:`refuse_same_files`, so the rules below hold for all of them:
   SIGHUP into :class:`Interrupted`, an exception that unwinds like KeyboardInterrupt, so the
   temporary folder is removed by the same ``finally`` as for any failure.
 * **An input that changes during the run is noticed** (:class:`InputFingerprint`: size,
-  modification and change times and inode of the input and each of its sidecars).
+  modification and change times and inode of the input and each of its sidecars; of a
+  folder input, of the folder and every file in it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import hashlib
 import os
@@ -61,6 +79,7 @@ from typing import TypedDict
 
 from ..core.text import Key
 from ..errors import GeozonesError, InputError, OutputError
+from .formats import is_folder_format, is_geodatabase
 
 __all__ = [
     "SHAPEFILE_PARTS", "companions", "same_file", "refuse_same_files", "InputFingerprint",
@@ -94,11 +113,14 @@ def _part_stem(name: str) -> tuple[str, str] | None:
 def companions(path: str | Path, existing_only: bool = False) -> list[Path]:
     """The files ``path`` stands for: itself, and for a shapefile every part with the same
     stem in any letter case (those present, plus the lower-case names GDAL would write);
-    for other files their journals and ``.aux.xml``."""
+    for other files their journals and ``.aux.xml``; a folder format (``.gdb``) only itself
+    (what is inside it counts through :func:`_inside`)."""
     path = Path(path)
     out = [path]
     parent = path.parent if str(path.parent) else Path(".")
-    if _is_shapefile(path):
+    if is_folder_format(path):
+        pass
+    elif _is_shapefile(path):
         stem = path.name[: -len(path.suffix)]
         out += [parent / (stem + part) for part in SHAPEFILE_PARTS]
         with contextlib.suppress(OSError):
@@ -132,28 +154,59 @@ def _keys(path: Path) -> set[tuple]:
     return keys
 
 
+def _inside(a: Path, b: Path) -> bool:
+    """True when ``a`` lies inside ``b`` and ``b`` is a folder format (``x.gdb/...``), by
+    their real paths (links resolved) and ignoring case."""
+    if not is_folder_format(b):
+        return False
+    try:
+        ra, rb = os.path.realpath(a).casefold(), os.path.realpath(b).casefold()
+    except (OSError, ValueError):
+        return False
+    return ra.startswith(rb.rstrip(os.sep) + os.sep)
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
-    """True when writing ``a`` would replace ``b`` or one of its parts (see module docs)."""
-    return bool(_keys(Path(a)) & _keys(Path(b)))
+    """True when writing ``a`` would replace ``b`` or one of its parts, or one of them lies
+    inside the other, a folder format (see module docs)."""
+    a, b = Path(a), Path(b)
+    return bool(_keys(a) & _keys(b)) or _inside(a, b) or _inside(b, a)
 
 
 def refuse_same_files(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]
                       ) -> None:
     """Raise :class:`OutputError` (exit 3) when an output is an input or another output.
 
-    Never lifted by ``--overwrite``: the input is never modified.
+    Never lifted by ``--overwrite``: the input is never modified. A PostGIS table URI is
+    compared with the others by the table it names (:func:`geozones.io.postgis.same_table`).
     """
-    outs = [Path(o) for o in outputs if o is not None]
-    ins = [Path(i) for i in inputs if i is not None]
+    from .formats import is_table_uri
+
+    outputs_given: list[str | Path] = [o for o in outputs if o is not None]
+    inputs_given: list[str | Path] = [i for i in inputs if i is not None]
+    tables = [str(o) for o in outputs_given if is_table_uri(o)]
+    if tables:
+        from .postgis import same_table, shown_uri
+
+        in_tables = [str(i) for i in inputs_given if is_table_uri(i)]
+        for k, table in enumerate(tables):
+            for other in in_tables:
+                if same_table(table, other):
+                    raise OutputError("output_is_input", path=shown_uri(table), input=shown_uri(other))
+            for other in tables[:k]:
+                if same_table(table, other):
+                    raise OutputError("output_twice", path=shown_uri(table), other=shown_uri(other))
+    outs = [Path(o) for o in outputs_given if not is_table_uri(o)]
+    ins = [Path(i) for i in inputs_given if not is_table_uri(i)]
     in_keys = [(i, _keys(i)) for i in ins]
     seen: list[tuple[Path, set]] = []
     for o in outs:
         ok = _keys(o)
         for i, ik in in_keys:
-            if ok & ik:
+            if ok & ik or _inside(o, i) or _inside(i, o):
                 raise OutputError("output_is_input", path=str(o), input=str(i))
         for p, pk in seen:
-            if ok & pk:
+            if ok & pk or _inside(o, p) or _inside(p, o):
                 raise OutputError("output_twice", path=str(o), other=str(p))
         seen.append((o, ok))
 
@@ -165,13 +218,19 @@ class InputFingerprint:
     """
 
     def __init__(self, *paths: str | Path | None) -> None:
-        self.paths = [Path(p) for p in paths if p is not None]
+        from .formats import is_table_uri
+
+        # a table is read in one snapshot (geozones.io.postgis): nothing to fingerprint
+        self.paths = [Path(p) for p in paths if p is not None and not is_table_uri(p)]
         self.state = self._take()
 
     def _take(self) -> dict[str, tuple | None]:
         state: dict[str, tuple | None] = {}
         for path in self.paths:
             for p in companions(path, existing_only=True) or [path]:
+                if is_folder_format(p) and p.is_dir():
+                    state.update(_folder_state(p))
+                    continue
                 try:
                     st = os.stat(p)
                     state[str(p)] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
@@ -186,6 +245,22 @@ class InputFingerprint:
         for name in sorted(set(self.state) | set(now)):
             if self.state.get(name) != now.get(name):
                 raise InputError("input_changed", path=name)
+
+
+def _folder_state(folder: Path) -> dict[str, tuple | None]:
+    """The fingerprint of a folder input: the folder itself and every file under it (a file
+    added, removed or rewritten changes it)."""
+    state: dict[str, tuple | None] = {}
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in ["", *sorted(files)]:
+            p = os.path.join(root, name) if name else root
+            try:
+                st = os.stat(p)
+                state[p] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except OSError:
+                state[p] = None
+    return state
 
 
 # --- signals -----------------------------------------------------------------------------
@@ -291,6 +366,12 @@ def shown_path(path: str | Path) -> str:
     >>> shown_path("a\\nb.gpkg")
     'a\\\\nb.gpkg'
     """
+    from .formats import is_table_uri
+
+    if is_table_uri(path):
+        from .postgis import shown_uri
+
+        path = shown_uri(str(path))
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), os.fspath(path))
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 120 else text[:70] + "…" + text[-40:]
@@ -318,7 +399,9 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
     A file output must be a regular file or not exist yet: a folder, a character or block
     device (``/dev/null``), a FIFO or a socket, or a link to one, is refused, and so is one of
     those standing where its shapefile parts or journals go. A folder output (``folder``)
-    must be a folder or not exist. The name must fit the file system: no line break or other
+    must be a folder or not exist. A File Geodatabase output (``.gdb``) must be a File
+    Geodatabase (:func:`is_geodatabase`) or not exist: another folder, a file or a device
+    there is refused. The name must fit the file system: no line break or other
     control character, every part at most the file system's name limit in bytes (255), the
     whole path within ``PATH_MAX``, encodable in the file system's encoding; with ``probe``
     the name is also created once in a temporary folder beside it, to hear a refusal of its
@@ -338,6 +421,13 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
     InputError
         The path is not a regular file (or not a folder), or its name cannot be written.
     """
+    from .formats import is_table_uri
+
+    if is_table_uri(dest):   # a PostGIS table: its URI must name one (the database is asked later)
+        from .postgis import parse_table_uri
+
+        parse_table_uri(str(dest), output=True)
+        return
     text = os.fspath(dest)
     if _CONTROL.search(text):
         raise InputError("output_name_control", path=shown_path(text))
@@ -354,11 +444,16 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
     path_max = _limit(path.parent, "PC_PATH_MAX", PATH_MAX_BYTES + 1) - 1
     if len(encoded) > path_max or len(os.fsencode(os.path.abspath(text))) > path_max:
         raise InputError("output_path_too_long", path=shown_path(text), n=len(encoded), max=path_max)
-    for p in ([path] if folder else companions(path, existing_only=True) or [path]):
+    gdb = not folder and is_folder_format(path)
+    for p in ([path] if folder or gdb else companions(path, existing_only=True) or [path]):
         try:
             mode = os.stat(p).st_mode
         except (OSError, ValueError):
             continue   # not there (or a dangling link): written as a new file
+        if gdb and not (stat.S_ISDIR(mode) and is_geodatabase(p)):
+            raise InputError("output_not_gdb", path=shown_path(p), what=Key(_kind_of(mode) or "file_kind_file"))
+        if gdb:
+            continue
         if folder and not stat.S_ISDIR(mode):
             raise InputError("output_not_folder", path=shown_path(p),
                              what=Key(_kind_of(mode) or "file_kind_file"))
@@ -372,7 +467,7 @@ def check_output_path(dest: str | Path, *, folder: bool = False, probe: bool = T
         except OSError:
             return   # read-only, no permission: said when the output is written (exit 3)
         try:
-            _probe_name(work / path.name, folder, path)
+            _probe_name(work / path.name, folder or gdb, path)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -499,7 +594,11 @@ def _check_folder(dest: Path) -> Path:
 
 def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path, overwrite: bool = True) -> None:
     """Move what was written beside ``tmp`` onto ``dest`` (see the module docs for the order);
-    without ``overwrite`` each file is linked in exclusively (:func:`_place_new`)."""
+    without ``overwrite`` each file is linked in exclusively (:func:`_place_new`); a folder
+    format is moved in whole (:func:`_commit_folder`)."""
+    if is_folder_format(dest):
+        _commit_folder(tmpdir, tmp, dest, overwrite)
+        return
     stem_len = len(tmp.name) - len(tmp.suffix)
     produced = sorted(tmpdir.iterdir(), key=lambda p: p.name)
     if _is_shapefile(dest):
@@ -528,6 +627,69 @@ def _commit(tmpdir: Path, tmp: Path, dest: Path, parent: Path, overwrite: bool =
             p.unlink()
     for src, target in moves:
         os.replace(src, target)
+
+
+#: ``renameat2`` flags (linux/fs.h) and the directory descriptor meaning "relative to the
+#: working directory".
+_RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
+#: errno values of a system or file system that cannot do what ``renameat2`` was asked.
+_NO_RENAMEAT2 = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def _renameat2(src: Path, dst: Path, flags: int) -> bool:
+    """``renameat2(src, dst, flags)`` (Linux ≥ 3.15, glibc ≥ 2.28): True when done, False
+    where the system or the file system has no such call or flag (the caller falls back);
+    any other failure raised as :class:`OSError` (``FileExistsError`` for NOREPLACE)."""
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _NO_RENAMEAT2:
+        return False
+    raise OSError(err, os.strerror(err), str(dst))
+
+
+def _commit_folder(tmpdir: Path, tmp: Path, dest: Path, overwrite: bool) -> None:
+    """Move the folder ``tmp`` (a File Geodatabase GDAL wrote) onto ``dest`` in one rename
+    (see the module docs): without ``overwrite`` only if nothing is there
+    (:class:`OutputError` "appeared" else); with it, swapped with the old one, which is left
+    in ``tmpdir`` to be removed with it."""
+    check_output_path(dest, probe=False)   # a file or another folder put there meanwhile: refused
+    if not overwrite:
+        try:
+            if not _renameat2(tmp, dest, _RENAME_NOREPLACE):
+                if os.path.lexists(dest):
+                    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dest))
+                os.rename(tmp, dest)   # fails onto anything but an empty folder
+        except (FileExistsError, IsADirectoryError, NotADirectoryError):
+            raise OutputError("output_appeared", path=str(dest)) from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise OutputError("output_appeared", path=str(dest)) from None
+            raise
+        return
+    if not os.path.lexists(dest):
+        try:
+            os.rename(tmp, dest)
+            return
+        except OSError as exc:   # one appeared meanwhile (another run): replaced as below
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        check_output_path(dest, probe=False)
+    if _renameat2(tmp, dest, _RENAME_EXCHANGE):
+        return   # the old geodatabase is at tmp now: removed with tmpdir
+    aside = tmpdir / ".replaced"
+    os.rename(dest, aside)   # (a crash from here to the next rename: see the module docs)
+    try:
+        os.rename(tmp, dest)
+    except BaseException:
+        os.rename(aside, dest)   # the old one back, not removed with tmpdir
+        raise
 
 
 #: errno values of a file system without hard links (FAT, some network shares).
@@ -580,7 +742,7 @@ def atomic_output(dest: str | Path, overwrite: bool = False,
         raise OutputError("output_write", path=str(dest), why=os_reason(exc)) from None
     try:
         tmp = tmpdir / dest.name
-        _probe_name(tmp, False, dest)
+        _probe_name(tmp, is_folder_format(dest), dest)
         try:
             yield tmp
         except GeozonesError:

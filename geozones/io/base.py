@@ -189,6 +189,8 @@ class Reader:
     def __init__(self, path: str | Path, *, layer: str | None = None, encoding: str | None = None,
                  wkt_column: str | None = None, crs: Any = None, chunk_size: int = DEFAULT_CHUNK_ROWS) -> None:
         self.path = Path(path)
+        #: the input as messages name it (a table URI without its password)
+        self.shown = self.shown_name(path)
         self.layer = layer
         self.chunk_size = chunk_size
         self.wkt_column = wkt_column
@@ -209,7 +211,12 @@ class Reader:
         self.crs: Any = None
         self._given_crs = crs
         self._open()
-        refuse_duplicates(self.header(), str(self.path))
+        refuse_duplicates(self.header(), self.shown)
+
+    @staticmethod
+    def shown_name(path: str | Path) -> str:
+        """How messages name the input at ``path``."""
+        return str(Path(path))
 
     def header(self) -> list[str]:
         """Every column the file names, the geometry's too (checked for duplicates)."""
@@ -221,7 +228,7 @@ class Reader:
 
     def _resolve_crs(self, file_crs):
         self.crs_assumed = False
-        return resolve_crs(file_crs, self._given_crs, str(self.path))
+        return resolve_crs(file_crs, self._given_crs, self.shown)
 
     def chunks(self) -> Iterator[Chunk]:
         """Every row, in chunks of ``chunk_size`` rows."""

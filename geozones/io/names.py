@@ -10,12 +10,14 @@ geometry. An input column keeps its name unless it cannot:
   never hiding one of our columns;
 * names are unique ignoring letter case (GeoPackage, shapefiles and GDAL's other formats do
   not tell ``Height`` from ``HEIGHT``): a later one gets ``_1``, ``_2`` …;
+* a PostGIS table's column names hold 63 bytes (PostgreSQL cuts longer ones), cut the same way;
 * a shapefile's field names hold 10 bytes: a longer name is cut at a character boundary
   (never inside a multi-byte character) and made unique with a suffix (``建筑物高度`` →
   ``建筑物``); our columns have their documented short names (given by the caller).
 
 The same rules, whatever the input format and the output format (but for the shapefile's 10
-bytes), so a file screened to ``.parquet`` and to ``.gpkg`` has the same columns. Every change
+bytes and a File Geodatabase's own ``OBJECTID`` and ``SHAPE``, :data:`FORMAT_RESERVED`), so
+a file screened to ``.parquet`` and to ``.gpkg`` has the same columns. Every change
 is returned, for the run's summary (``renamed``) and the terminal.
 """
 
@@ -24,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefile_field_names",
-           "DBF_NAME_BYTES"]
+__all__ = ["RESERVED", "FORMAT_RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefile_field_names",
+           "DBF_NAME_BYTES", "PG_NAME_BYTES"]
 
 #: Column names the formats use for themselves, in lower case (compared ignoring case): the
 #: geometry column (``geometry`` in GeoParquet, CSV and geopandas, ``geom`` in a GeoPackage,
@@ -33,11 +35,20 @@ __all__ = ["RESERVED", "SOURCE_PREFIX", "OutputNames", "output_names", "shapefil
 #: feature id GDAL takes a column of that name for (``fid``, ``ogc_fid``).
 RESERVED: frozenset[str] = frozenset({"geometry", "geom", "wkb_geometry", "fid", "ogc_fid"})
 
+#: Further names an output format uses for itself, by driver, in lower case: a File
+#: Geodatabase's object id and geometry (GDAL takes a column ``OBJECTID`` for the object id,
+#: dropping its values, and refuses ``SHAPE`` beside the geometry; its field names ignore
+#: case). Only these outputs rename such a column, so an ArcGIS export's ``OBJECTID``
+#: stays as it is in a GeoPackage or a shapefile.
+FORMAT_RESERVED: dict[str, frozenset[str]] = {"OpenFileGDB": frozenset({"objectid", "shape"})}
+
 #: What an input column named like :data:`RESERVED` or like one of ours is prefixed with.
 SOURCE_PREFIX = "src_"
 
 #: Longest field name a DBF (shapefile attribute table) can hold, in bytes.
 DBF_NAME_BYTES = 10
+#: Longest column name PostgreSQL keeps (a PostGIS output), in bytes; longer ones it cuts.
+PG_NAME_BYTES = 63
 
 
 @dataclass(frozen=True)
@@ -104,14 +115,15 @@ def output_names(columns: Iterable[object], driver: str | None = None, *, ours: 
     OutputNames
         The renames of input columns, those dropped, the renames of ours.
     """
-    limit = DBF_NAME_BYTES if driver == "ESRI Shapefile" else None
+    limit = DBF_NAME_BYTES if driver == "ESRI Shapefile" else PG_NAME_BYTES if driver == "PostGIS" else None
     short = short or {}
     ours = list(ours)
-    our_out = {c: short.get(c, c) if limit else c for c in ours}
+    our_out = {c: short.get(c, c) if driver == "ESRI Shapefile" else c for c in ours}
     dropped = {str(c) for c in drop}
     cols = [str(c) for c in columns if str(c) not in dropped]
-    blocked = set(RESERVED) | {c.lower() for c in (*ours, *our_out.values(), *reserved_ours)}
-    taken = {n.lower() for n in (*our_out.values(), *also)} | set(RESERVED)
+    reserved = RESERVED | FORMAT_RESERVED.get(driver or "", frozenset())
+    blocked = set(reserved) | {c.lower() for c in (*ours, *our_out.values(), *reserved_ours)}
+    taken = {n.lower() for n in (*our_out.values(), *also)} | set(reserved)
     out: dict[str, str] = {}
     # first the names that stay as they are (the first of names equal but for case)
     for col in cols:

@@ -24,12 +24,12 @@ from ..core.coords import parse_crs
 from ..errors import InputError, OutputError, first_line
 from .base import ROW_FAULT, Reader, extent_of, read_or_leave, resolve_crs, sound, split_wkb, text_encoding_of
 from .dxf import read_dxf
-from .formats import require_input
+from .formats import LAYERED_DRIVERS, is_table_uri, require_input
 
 __all__ = ["VectorReader", "read_vector", "require_one_layer", "sniff_shapefile_encoding",
            "shapefile_encoding", "geometry_type_of", "geometry_type_ids", "shapefile_geometry_type",
            "SHAPEFILE_FAMILIES", "GEOMETRY_TYPE_NAMES", "write_gdal", "check_shapefile_parts",
-           "dbf_text", "DBF_TEXT_BYTES", "undecodable_text", "check_flatgeobuf"]
+           "dbf_text", "DBF_TEXT_BYTES", "undecodable_text", "check_flatgeobuf", "file_gdb_options"]
 
 
 def require_one_layer(path: str | Path, layer: str | None) -> str | None:
@@ -74,6 +74,11 @@ def read_vector(path: str | Path, crs=None, layer: str | None = None):
     """
     import geopandas as gpd
 
+    if is_table_uri(path):   # a PostGIS table
+        from .postgis import read_table
+
+        gdf, table_crs = read_table(str(path), crs)
+        return gdf, table_crs, []
     path = Path(path)
     kind = require_input(path)   # a DWG refused, whether or not it exists; missing, empty
     notes: list[tuple[str, dict[str, Any]]] = []
@@ -534,7 +539,7 @@ def dbf_text(table, limit: int = DBF_TEXT_BYTES):
 
 
 def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | None, count: dict,
-               layer: str | None = None, geometry_type: str | None = None) -> None:
+               layer: str | None = None, geometry_type: str | None = None) -> dict[str, str]:
     """Write the Arrow stream ``reader`` as one layer of a GDAL format: one streamed
     ``pyogrio.write_arrow`` call (layer and spatial index made once, as for a whole-table
     write). The layer declares ``geometry_type`` (the input's; else the first chunk's single
@@ -542,7 +547,12 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | No
     QGIS handle badly; a shapefile declares ``geometry_type`` as given (its family, decided by
     the caller from the rows' WKB: :func:`shapefile_geometry_type`) and is written in UTF-8
     with a ``.cpg`` (its text cut to the fields' 254 bytes before: :func:`dbf_text`).
-    ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against it on disk)."""
+    ``count["rows"]``: the rows the stream gave (a FlatGeobuf is checked against it on disk).
+    Returns the field names the driver changed (a File Geodatabase's rules: ``建筑 高度`` →
+    ``建筑_高度``, ``select`` → ``select_``), asked → written, for the summary, instead of
+    GDAL's warning on the terminal."""
+    import warnings
+
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer_options": {}}
@@ -559,12 +569,41 @@ def write_gdal(tmp: Path, driver: str, crs, reader, first_geoms: np.ndarray | No
     if driver == "FlatGeobuf":
         # Its spatial index cannot hold null geometries, and every row must come out.
         kwargs["layer_options"]["SPATIAL_INDEX"] = "NO"
-    if layer and driver in ("GPKG", "KML", "FlatGeobuf", "LIBKML"):
+    if driver == "OpenFileGDB":
+        kwargs["layer_options"].update(file_gdb_options(reader.schema))
+    if layer and driver in LAYERED_DRIVERS:
         kwargs["layer"] = layer
-    pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
-                        crs=crs.to_wkt() if crs is not None else None, **kwargs)
+    asked = [f.name for f in reader.schema if f.name != "geometry"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Normalized/laundered field name", category=RuntimeWarning)
+        pyogrio.write_arrow(reader, tmp, driver=driver, geometry_name="geometry",
+                            crs=crs.to_wkt() if crs is not None else None, **kwargs)
     if driver == "FlatGeobuf":
         check_flatgeobuf(tmp, count["rows"])
+    if driver != "OpenFileGDB":
+        return {}
+    written = [str(f) for f in pyogrio.read_info(tmp, layer=kwargs.get("layer"))["fields"]]
+    if len(written) != len(asked):
+        return {}
+    return {a: w for a, w in zip(asked, written, strict=True) if a != w}
+
+
+def file_gdb_options(schema) -> dict[str, str]:
+    """Layer creation options of a File Geodatabase output of Arrow ``schema``.
+
+    A 64-bit integer column (ids above 2**31, and every GeoPackage INTEGER) is only kept
+    exact as a 64-bit field with ``TARGET_ARCGIS_VERSION=ARCGIS_PRO_3_2_OR_LATER`` (GDAL ≥
+    3.9): without it GDAL writes it as a Float64, which rounds ids above 2**53. Such a
+    layer opens in ArcGIS Pro 3.2 and later, and in GDAL/QGIS, not in ArcMap or older Pro,
+    so the option is set only when the table has such a column: a table without one is
+    written readable by every ArcGIS (the driver's default target).
+    """
+    import pyarrow as pa
+
+    if any(pa.types.is_int64(f.type) or pa.types.is_uint32(f.type) or pa.types.is_uint64(f.type)
+           for f in schema):
+        return {"TARGET_ARCGIS_VERSION": "ARCGIS_PRO_3_2_OR_LATER"}
+    return {}
 
 
 def check_flatgeobuf(path: Path, rows: int) -> None:

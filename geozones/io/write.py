@@ -19,6 +19,7 @@ from .csv import write_csv
 from .formats import driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
+from .postgis import PostgisOutput, write_postgis
 from .serialise import markup_safe_table
 from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, dbf_text, geometry_type_of, shapefile_geometry_type, write_gdal
 
@@ -35,7 +36,7 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
     return Path(dest)
 
 
-def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | None = None,
+def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, layer: str | None = None,
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
                  wkt_column: str | None = None, wkt_position: int | None = None,
                  sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
@@ -47,6 +48,8 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     rows ordered along a Hilbert curve, see :func:`write_sorted_geoparquet` (``extent`` and
     ``expected_rows``: what the input declares, to bucket the rows as they come).
 
+    ``driver="PostGIS"``: ``tmp`` is the output table's transaction
+    (:func:`~geozones.io.postgis.postgis_output`), the rows copied in by :func:`write_postgis`.
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
     spatial index created once, as for a whole-table write); GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
@@ -54,8 +57,9 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
     A shapefile is written in UTF-8 with a ``.cpg``, its text cut to 254 bytes
     (:func:`~geozones.io.vector.dbf_text`). The attribute columns are named by
     :func:`~geozones.io.names.output_names` (a shapefile's fitted to 10 bytes, a name the
-    format uses for itself kept as ``src_<name>``); the renames go into ``renamed``. (A
-    screen names its columns before it writes them: nothing is left to rename here.)
+    format uses for itself kept as ``src_<name>``); the renames go into ``renamed``, with the
+    names a File Geodatabase gave fields it does not take as they are (``a-b`` → ``a_b``). (A
+    screen names its columns before it writes them: nothing else is left to rename here.)
 
     The layer declares ``geometry_type`` (the input's, e.g. ``"Polygon"``; default: the first
     chunk's single type, see :func:`geometry_type_of`), never "Unknown (any)" for a
@@ -70,6 +74,7 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
 
         first = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     if driver == "CSV":
+        assert isinstance(tmp, Path)
         return write_csv(tmp, _chain(first, it), wkt_column, wkt_position)
     table0 = as_table(first, bbox=driver == "Parquet")
     names = output_names([c for c in table0.column_names if c not in ("geometry", BBOX_HINT)], driver).renamed
@@ -112,14 +117,20 @@ def write_chunks(tmp: Path, driver: str, crs, chunks: Iterator, layer: str | Non
             raise
 
     try:
-        if driver == "Parquet" and sort == "hilbert":
+        if isinstance(tmp, PostgisOutput):
+            write_postgis(tmp, schema, crs, batches())
+        elif driver == "Parquet" and sort == "hilbert":
             write_sorted_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms),
                                     extent=extent, expected_rows=expected_rows)
         elif driver == "Parquet":
             write_geoparquet(tmp, schema, crs, batches(), geometry_type or geometry_type_of(first_geoms))
         else:
             reader = pa.RecordBatchReader.from_batches(schema, batches())
-            write_gdal(tmp, driver, crs, reader, first_geoms, count, layer=layer, geometry_type=geometry_type)
+            laundered = write_gdal(tmp, driver, crs, reader, first_geoms, count, layer=layer,
+                                   geometry_type=geometry_type)
+            if renamed is not None and laundered:   # input column -> the name the format gave it
+                source = {out: col for col, out in renamed.items()}
+                renamed.update({source.get(a, a): w for a, w in laundered.items()})
     except BaseException as exc:
         if failure:
             raise failure[0] from None

@@ -71,9 +71,9 @@ EDGE_M = 3000.0
 #: move (bounded from there to every row of the cell by :data:`OFFSET_SLOPE`). [m]
 GRID_M = 500.0
 #: ``screen`` reads at most this share of a chunk's rows again per datum; above it, a sample.
-SAMPLE_SHARE = 0.01
-#: ... and never fewer rows than this (a chunk of 12,500 rows: 125 per datum).
-SAMPLE_MIN = 100
+SAMPLE_SHARE = 0.005
+#: ... and never fewer rows than this (a chunk of 12,500 rows: 63 per datum).
+SAMPLE_MIN = 50
 #: Permitted heights closer than this are the same (``gz_max_height_m`` has 2 decimals). [m]
 HEIGHT_SAME_M = 0.005
 
@@ -83,7 +83,7 @@ def sample_size(rows: int) -> int:
     :data:`SAMPLE_SHARE` of them, at least :data:`SAMPLE_MIN`.
 
     >>> sample_size(12_500), sample_size(1_000)
-    (125, 100)
+    (63, 50)
     """
     return max(SAMPLE_MIN, int(np.ceil(SAMPLE_SHARE * rows)))
 

@@ -343,7 +343,9 @@ def measure(name: str, fmt: str, rows: int, repeat: int, crs: int) -> dict | Non
             time.sleep(0.05)
         stdout, stderr = proc.communicate()
         if proc.returncode != 0:
-            print(f"  {name} ({fmt}) failed: {stderr.strip().splitlines()[-1:]}")
+            lines = stderr.strip().splitlines()
+            why = next((ln.strip() for ln in lines if "Error" in ln and ":" in ln), lines[-1] if lines else "")
+            print(f"  {name} ({fmt}) failed: {why}")
             return None
         r = json.loads(stdout.strip().splitlines()[-1])
         r["mb"] = max(r["mb"], tree_kb / 1024.0)

@@ -193,7 +193,10 @@ def _process_pool(run: Run, processes: int):
     from ..core.coords import parse_crs, prepare
 
     if not run.ctx.zones.named:   # one station (a network's frames are built where used)
-        prepare(parse_crs(run.ctx.crs), run.ctx.zones.frame.crs)
+        crs = parse_crs(run.ctx.crs)
+        prepare(crs, run.ctx.zones.frame.crs)
+        if run.ctx.datum_check:   # the datum check projects cell centres back from the frame
+            prepare(run.ctx.zones.frame.crs, crs)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker)

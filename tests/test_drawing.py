@@ -123,7 +123,7 @@ def test_screen_reads_the_same_entities_with_their_layers_kinds(tmp_path, site):
     res = CliRunner().invoke(main, ["screen", str(site), "-o", str(out), "--crs", "EPSG:4546",
                                     "--default-height", "20", "-q"])
     assert res.exit_code == 0, res.output
-    got = gpd.read_file(out)
+    got = gpd.read_file(out, layer="site")
     assert list(got["kind"]) == ["road", "vegetation", "building"]
     assert list(got["gz_verdict"]) == ["pass", "review", "fail"]
 

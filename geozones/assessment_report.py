@@ -40,7 +40,7 @@ from .io.serialise import html_text
 from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
-           "has_cjk_font"]
+           "has_cjk_font", "sha256_file"]
 
 #: Colours of the verdicts (Okabe-Ito, as on the map).
 _VERDICT_COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "info": "#56B4E9"}
@@ -163,11 +163,16 @@ def _number(value: Any) -> float | None:
     return x if math.isfinite(x) and x >= 0 else None
 
 
-def _sha(path: str | Path) -> str:
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex; ``—`` when it cannot be read."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return "—"
+
+
+def _sha(path: str | Path) -> str:
+    return sha256_file(path)[:12]
 
 
 def _png(fig) -> str:
@@ -364,9 +369,10 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("rpt_station_file"), e(f"{station.source_path or station.id} · sha256 {_sha(station.source_path)}")),
     ]
     for p in zones.pilots:
-        src = getattr(p, "source_path", "") or ""
-        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · "
-                                              f"{p.boundary_source} · sha256 {_sha(src) if src else '—'}")))
+        src, boundary = p.source_path, p.boundary_path
+        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · {Path(src).name if src else '—'} · "
+                                              f"sha256 {_sha(src) if src else '—'} · {p.boundary_source} · "
+                                              f"sha256 {_sha(boundary) if boundary else '—'}")))
     versions.append((T("rpt_date"), e(today.isoformat())))
 
     def table(rows: Sequence[tuple[str, str]]) -> str:
@@ -423,14 +429,19 @@ def _entities_html(drawing: Any, lang: str) -> str:
             f"<p class='small'>{e(T('rpt_entities_note', index=drawing.worst))}</p>")
 
 
+#: The formats of the printable report, by suffix (the review opinion adds ``.docx``,
+#: :func:`geozones.opinion.write_opinion`).
+REPORT_SUFFIXES = (".html", ".htm", ".pdf")
+
+
 def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True) -> int:
     """Write the report as HTML or (by the ``.pdf`` suffix) PDF, atomically; returns bytes."""
     from .io import atomic_output
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise OutputError("output_format", path=str(path), choices=".html, .pdf")
+    if suffix not in REPORT_SUFFIXES:
+        raise OutputError("output_format", path=str(path), choices=".html, .pdf (.docx: the review opinion)")
     if suffix == ".pdf" and needs_cjk(lang) and not has_cjk_font():
         raise OutputError("report_no_cjk_font", path=str(path))
     with atomic_output(path, overwrite) as tmp:

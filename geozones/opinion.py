@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -243,7 +244,7 @@ class Opinion:
             rule = rules.get(f.rule)
             zh = getattr(rule, "quote_zh", "") or getattr(f, "quote_zh", "") or ""
             en = getattr(rule, "quote_en", "") or getattr(f, "quote_en", "") or ""
-            quote = zh if self.lang == "zh" or not en else f"{zh} ({en})" if zh else en
+            quote = t("op_quote", self.lang, zh=zh, en=en) if zh and en else zh or en
             label = article_label(f.article, self.lang, getattr(rule, "article_zh", "") if rule else "")
             out.append((label, quote, f.message))
         return out
@@ -253,21 +254,19 @@ class Opinion:
         r, lang = self.result, self.lang
         T = lambda key, **kw: t(key, lang, **kw)
         project = self.fields.get("project") or T("op_this_project")
-        where = f"（{self.fields['address']}）" if lang == "zh" and self.fields.get("address") else (
-            f" ({self.fields['address']})" if self.fields.get("address") else "")
+        where = T("op_where", address=self.fields["address"]) if self.fields.get("address") else ""
         station = self.zones.station.name.get(lang)
         parts = [T("op_facts", project=project, where=where, kind=name(KIND_NAMES, r.kind, lang), station=station,
                    distance=f"{r.distance_m:,.2f}", zone=zone_name(self.zones.station, r.zone, lang))]
         if r.height_m is not None and r.max_height_m is not None:
             parts.append(T("op_height", height=f"{r.height_m:,.2f}", limit=f"{r.max_height_m:,.2f}"))
-        labels = "、".join(dict.fromkeys(a for a, _q, _m in self.articles())) if lang == "zh" else "; ".join(
-            dict.fromkeys(a for a, _q, _m in self.articles()))
+        labels = T("op_list_sep").join(dict.fromkeys(a for a, _q, _m in self.articles()))
         parts.append(T(f"op_conclude_{r.verdict}" if r.verdict in OPINION_WORDS else "op_conclude_review",
                        articles=labels or "—"))
         remedy = self.remedy_text()
         if remedy:
             parts.append(remedy)
-        return "".join(parts) if lang == "zh" else " ".join(parts)
+        return _sentences(parts)
 
     def remedy_text(self) -> str:
         """The remedy in numbers ("降低至 30.00 米以下，或向北移出 10.00 米以上"); empty on a pass."""
@@ -283,7 +282,16 @@ class Opinion:
         else:
             note = T("op_no_move", direction=compass(rm.azimuth_deg, lang), limit=f"{rm.limit_m:,.0f}")
         text = T("op_remedy", ways=T("op_or").join(ways)) if ways else ""
-        return (text + note) if lang == "zh" else " ".join(x for x in (text, note) if x)
+        return _sentences([text, note])
+
+
+def _sentences(parts: Sequence[str]) -> str:
+    """Sentences joined by a space, none after a full-width stop (。): Chinese runs on.
+
+    >>> _sentences(["甲。", "乙。"]), _sentences(["A.", "", "B."])
+    ('甲。乙。', 'A. B.')
+    """
+    return re.sub(r"(?<=[。；])\s+", "", " ".join(p for p in parts if p))
 
 
 def input_files(zones: ZoneSet, files: Sequence[tuple[str, Any]], lang: str = "en") -> list[tuple[str, str, str]]:
@@ -306,6 +314,7 @@ h1, h2, h3 { page-break-after: avoid; break-after: avoid; }
 table, figure, .sign, .opinion, .block { break-inside: avoid; page-break-inside: avoid; }
 .opinion { font-size: 11.5pt; text-indent: 2em; } .word { font-weight: bold; font-size: 14pt; }
 .sign td { height: 12mm; } .seal { height: 30mm; text-align: right; vertical-align: bottom; color: #888; }
+figure { text-align: center; } img.fig { max-height: 88mm; max-width: 100%; }
 .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
 """
 
@@ -345,8 +354,8 @@ def opinion_html(op: Opinion, *, today: _dt.date | None = None) -> str:
 <h2>2. {e(T('op_opinion'))}</h2>
 <div class="block"><p class="word">{e(op.word())}</p><p class="opinion">{e(op.paragraph())}</p></div>
 <h2>3. {e(T('op_articles'))}</h2>{arts_html}
-<h2>4. {e(T('rpt_map'))}</h2><figure><img alt="{e(T('rpt_map'))}" src="{map_png}" style="max-width:80%"></figure>
-<h2>5. {e(T('rpt_horizon'))}</h2><figure><img alt="{e(T('rpt_horizon'))}" src="{hz_png}" style="max-width:60%"></figure>
+<h2>4. {e(T('rpt_map'))}</h2><figure><img alt="{e(T('rpt_map'))}" src="{map_png}" class="fig"></figure>
+<h2>5. {e(T('rpt_horizon'))}</h2><figure><img alt="{e(T('rpt_horizon'))}" src="{hz_png}" class="fig"></figure>
 <h2>6. {e(T('op_inputs'))}</h2><table><tr><th></th><th>{e(T('op_file'))}</th><th>SHA-256</th></tr>{hashes}</table>
 <h2>7. {e(T('op_sign'))}</h2>{sign}
 </body></html>

@@ -40,7 +40,7 @@ from .io.serialise import html_text
 from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
-           "has_cjk_font", "sha256_file"]
+           "has_cjk_font", "sha256_file", "check_proposal"]
 
 #: Colours of the verdicts (Okabe-Ito, as on the map).
 _VERDICT_COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "info": "#56B4E9"}
@@ -456,15 +456,19 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
     return size
 
 
-def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
-               kind: str = "building", use: str | None = None, floors: int | None = None,
-               crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
-               lang: str = "en", overwrite: bool = True, label: str | None = None,
-               width: float | None = None, layer: str | None = None) -> int:
-    """Check one proposal and write its report (``geozones report``); returns bytes written.
+def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, kind: str = "building",
+                   use: str | None = None, floors: int | None = None, crs: Any = None, axis_order: str = "xy",
+                   dem: Any = None, field_elevation: str = "dem", lang: str = "en", width: float | None = None,
+                   layer: str | None = None) -> tuple[CheckResult, Any, Any, Any]:
+    """Read and check the one proposal of a report or an opinion: ``footprint`` is WKT, a
+    vector file's path (``layer``: its layer), a drawing (each entity checked, the worst
+    taken) or a shapely geometry in ``crs``.
 
-    ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
-    several), or a shapely geometry in ``crs``.
+    Returns
+    -------
+    (CheckResult, local geometry, WGS84 geometry, drawing or None)
+        The check, the proposal in the station's frame [m] and in lon/lat [deg], and the
+        :class:`geozones.drawing.DrawingCheckResult` of a drawing.
     """
     from pyproj import CRS
 
@@ -495,7 +499,23 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
     wgs = from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
-    text = label if label is not None else (footprint if isinstance(footprint, str) else geom.wkt)
+    return result, local[0], wgs, drawing
+
+
+def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
+               kind: str = "building", use: str | None = None, floors: int | None = None,
+               crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
+               lang: str = "en", overwrite: bool = True, label: str | None = None,
+               width: float | None = None, layer: str | None = None) -> int:
+    """Check one proposal and write its report (``geozones report``); returns bytes written.
+
+    ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
+    several), or a shapely geometry in ``crs``.
+    """
+    result, _local, wgs, drawing = check_proposal(
+        footprint, zones=zones, height=height, kind=kind, use=use, floors=floors, crs=crs, axis_order=axis_order,
+        dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer)
+    text = label if label is not None else (footprint if isinstance(footprint, str) else footprint.wkt)
     page = report_html(result, wgs, zones, lang=lang, inputs={
         "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
         "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)}, drawing=drawing)

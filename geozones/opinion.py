@@ -478,35 +478,19 @@ def opinion_for(footprint: Any, output: str | Path, *, zones: ZoneSet, fields: M
                 width: float | None = None, layer: str | None = None, today: _dt.date | None = None) -> int:
     """Check one proposal and write its review opinion (``geozones report --opinion`` or
     ``-o opinion.docx``); returns bytes written. ``footprint`` as
-    :func:`geozones.assessment_report.report_for` (a drawing: its worst entity)."""
-    from .check import DEFAULT_CRS, check
-    from .core.coords import parse_crs, to_frame
-    from .io import is_drawing, read_drawing, read_footprint
+    :func:`geozones.assessment_report.check_proposal` (a drawing: its worst entity)."""
+    from .assessment_report import check_proposal
 
-    if isinstance(footprint, str) and is_drawing(footprint):
-        from .drawing import check_drawing, drawing_notes
-
-        gdf, geom_crs, notes = read_drawing(footprint, crs, layer=layer)
-        drawing = check_drawing(gdf, crs=geom_crs, zones=zones, kind=kind, height=height, axis_order=axis_order,
-                                use=use, floors=floors, width=width, dem=dem, field_elevation=field_elevation,
-                                lang=lang, extra_assumptions=drawing_notes(notes, kind, height, lang))
-        geom = gdf.geometry.values[drawing.worst - 1]
-        kind = drawing.result.kind
-    elif isinstance(footprint, str):
-        geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
-    else:
-        geom, geom_crs = footprint, crs or DEFAULT_CRS
-    args = {"kind": kind, "use": use, "floors": floors, "width": width, "dem": dem,
-            "field_elevation": field_elevation, "lang": lang}
-    result = check(geom, height=height, crs=geom_crs, zones=zones, axis_order=axis_order, **args)
-    frame = zones.frame
-    local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
-                                frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
-    remedy = find_remedy(local[0], result, zones, args, height=height)
+    result, local, _wgs, _drawing = check_proposal(
+        footprint, zones=zones, height=height, kind=kind, use=use, floors=floors, crs=crs, axis_order=axis_order,
+        dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer)
+    args = {"kind": result.kind, "use": use, "floors": floors, "width": width, "dem": dem,
+            "field_elevation": field_elevation, "lang": lang, "axis_order": "xy"}
+    remedy = find_remedy(local, result, zones, args, height=height)
     footprint_file = footprint if isinstance(footprint, str) and len(footprint) < 4096 and Path(footprint).exists() \
         else None
     dem_file = dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)
     inputs = input_files(zones, [(t("rpt_footprint", lang), footprint_file), ("DEM", dem_file)], lang)
-    op = Opinion(fields=dict(fields or {}), result=result, remedy=remedy, zones=zones, local=local[0],
+    op = Opinion(fields=dict(fields or {}), result=result, remedy=remedy, zones=zones, local=local,
                  inputs=inputs, height=height, lang=lang)
     return write_opinion(op, output, overwrite=overwrite, today=today)

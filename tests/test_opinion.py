@@ -190,3 +190,33 @@ def test_pdf_opinion_fills_two_pages(tmp_path, zones):
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], check=True, capture_output=True,
                            text=True).stdout
     assert "拟建项目与保护范围位置图" in first and "不同意" in first
+
+
+def test_a_drawings_opinion_is_its_worst_entitys(tmp_path, zones):
+    """A road 80 m north (passes Art. 12.3 ①) and a 20 m building 150 m north (D/10 allows
+    15.00 m: fails; D = 200 m passes, a move of 50 m): the opinion is the building's."""
+    ezdxf = pytest.importorskip("ezdxf")
+    import numpy as np
+    from conftest import HALF
+    from pyproj import CRS
+
+    from geozones.core.coords import from_frame
+
+    def cgcs(geom):
+        g = from_frame(np.array([geom], dtype=object), zones.frame.crs, CRS.from_epsg(4546))[0]
+        return [tuple(c) for c in np.asarray(g.exterior.coords if g.geom_type == "Polygon" else g.coords)]
+
+    doc = ezdxf.new("R2010")
+    msp = doc.modelspace()
+    msp.add_lwpolyline(cgcs(shapely.LineString([(-50, HALF + 80), (50, HALF + 80)])), dxfattribs={"layer": "道路"})
+    msp.add_lwpolyline(cgcs(square_north(150.0))[:-1], close=True, dxfattribs={"layer": "建筑"})
+    site = tmp_path / "site.dxf"
+    doc.saveas(site)
+    out = tmp_path / "op.docx"
+    r = CliRunner().invoke(main, ["report", "--footprint", str(site), "--crs", "EPSG:4546", "--height", "20",
+                                  "-o", str(out), "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    text, _d = _text(out)
+    assert "\n不同意\n" in text and "允许高度为 15.00 米" in text and "降低至 15.00 米以下" in text
+    assert "向北移出 50.00 米以上" in text or "向北移出 49.99 米以上" in text
+    assert "site.dxf" in text

@@ -35,7 +35,7 @@ from .options import (
               help="Write the review opinion (审查意见: 同意 / 需补充论证 / 不同意, the articles, the smallest height "
                    "cut and move that pass, signature block) instead of the assessment. Implied by .docx and by "
                    "any project particular.")
-@click.option("--project", "project_file", type=click.Path(dir_okay=False),
+@click.option("--project", "project_file", type=click.Path(exists=True, dir_okay=False),
               help="A TOML file of project particulars (project, applicant, address, proposal_no, doc_no, "
                    "authority, reviewer, checker, date); the options below override it.")
 @click.option("--project-name", help="Project name (项目名称).")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from .check import CheckResult
 from .core.station import sun_angle_deg
 from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
 
-__all__ = ["format_check", "format_drawing_check"]
+__all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
 
 
 def _width(text: str) -> int:
@@ -30,7 +31,7 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
     L = lambda key: t(key, lang)
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
     title = station.name.get(lang) if station is not None else result.station
-    lines = [t("report_title", lang, station=title), ""]
+    lines = [*datum_warning_lines(result.datum_warning), t("report_title", lang, station=title), ""]
     rows = [
         (L("report_verdict"), verdict),
         (L("report_zone"), zone_name(station, result.zone, lang)),
@@ -113,6 +114,15 @@ def format_drawing_check(result, path: str, lang: str = "en", station: Any = Non
     return "\n".join(lines) + "\n" + worst
 
 
+def datum_warning_lines(warning: dict | None) -> list[str]:
+    """The lines a likely coordinate mistake is said in, first (``CheckResult.datum_warning``),
+    and a blank line; none without one."""
+    if not warning:
+        return []
+    head, *rest = warning["message"]
+    return [f"! {head}", *(f"  {line}" for line in rest), ""]
+
+
 def format_summary(summary, lang: str = "en", network: Any = None) -> str:
     """The terminal summary of a screening run (``network``: the stations screened against, for
     the sun-sector angle the many-station note quotes)."""
@@ -122,6 +132,21 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
     counts = "  ".join(f"{name(VERDICT_NAMES, v, lang)} {summary.verdicts.get(v, 0):,}"
                        for v in ("fail", "review", "pass", "error"))
     lines.append(t("sum_verdicts", lang, counts=counts))
+    # what could make those counts wrong, said next: a likely coordinate mistake, no station
+    # reaching any row
+    if getattr(summary, "datum", None):
+        lines.append(t("sum_datum", lang, datum=summary.datum))
+    elif getattr(summary, "crs_assumed", False):
+        changed = summary.datums_changing()
+        lines.append(("! " if changed else "") + t("sum_crs_assumed", lang))
+        for datum, c in changed.items():
+            how = "" if c["method"] == "exact" else t(
+                "sum_datum_sampled", lang, read=f"{c['rows_read']:,}", open=f"{c['rows_open']:,}",
+                ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}")
+            lines.append("! " + t("sum_datum_changes", lang, datum=datum, n=f"{c['verdicts']:,}",
+                                  h=f"{c['permitted_heights']:,}", how=how))
+    if "no_station_reached" in summary.warnings():
+        lines.append("! " + t("sum_no_station_reached", lang, n=f"{summary.no_station_rows:,}"))
     who = (lambda ident: f" ({summary.id_column}={ident})") if summary.id_column else (lambda _i: "")
     if summary.worst:
         lines.append(t("sum_worst", lang))
@@ -137,17 +162,6 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
             lines.append("  " + t("sum_more", lang, n=f"{summary.error_rows - len(shown):,}"))
     if getattr(summary, "dxf", None):
         lines.append(t("sum_dxf", lang, **summary.dxf))
-    if getattr(summary, "datum", None):
-        lines.append(t("sum_datum", lang, datum=summary.datum))
-    elif getattr(summary, "crs_assumed", False):
-        lines.append(t("sum_crs_assumed", lang))
-        for datum, c in summary.datum_report().items():
-            if c["verdicts"] or c["permitted_heights"]:
-                how = "" if c["method"] == "exact" else t(
-                    "sum_datum_sampled", lang, read=f"{c['rows_read']:,}", open=f"{c['rows_open']:,}",
-                    ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}")
-                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{c['verdicts']:,}",
-                               h=f"{c['permitted_heights']:,}", how=how))
     shiftless = getattr(summary, "no_datum_shift", None)
     if shiftless:
         lines.append(t("sum_no_datum_shift", lang, crs=shiftless["crs"], datum=shiftless["datum"]))
@@ -184,7 +198,7 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
     L = lambda key: t(key, lang)
     by_id = {s.id: s for s in network.stations} if network is not None else {}
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
-    lines = [f"{L('report_verdict')}: {verdict}"]
+    lines = [*datum_warning_lines(result.datum_warning), f"{L('report_verdict')}: {verdict}"]
     if result.governing is None:
         head = t("check_no_station", lang, km=f"{result.no_station_km:g}")
         lines.append(head)
@@ -201,7 +215,7 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
     gov = result.governing
     gov.pilot = result.pilot
     gov.assumptions = [*gov.assumptions, *[a for a in result.assumptions if a not in gov.assumptions]]
-    lines += ["", format_check(gov, lang, by_id.get(gov.station))]
+    lines += ["", format_check(replace(gov, datum_warning=None), lang, by_id.get(gov.station))]  # said first
     if result.others:
         lines += ["", L("report_stations") + ":"]
         for r in result.others:

@@ -197,6 +197,28 @@ class ScreenSummary:
                           "rows_open": int(opened), "rows_read": int(read)}
         return out
 
+    def datums_changing(self) -> dict[str, dict[str, Any]]:
+        """The datums of :meth:`datum_report` under which some verdict or permitted height
+        would differ."""
+        return {d: c for d, c in self.datum_report().items() if c["verdicts"] or c["permitted_heights"]}
+
+    @property
+    def no_station_reached(self) -> bool:
+        """Many stations, rows assessed, and not one of them in reach of any station: every
+        pass is "no station within N km", most likely the wrong folder or coordinates."""
+        return self.stations is not None and self.no_station_rows > 0 and self.station_pairs == 0
+
+    def warnings(self) -> list[str]:
+        """What could make the counts wrong, said first (``warnings`` in ``--report``):
+        ``datum_changes`` (no CRS given and a GCJ-02/BD-09 reading changes verdicts or
+        permitted heights), ``no_station_reached`` (:attr:`no_station_reached`)."""
+        out = []
+        if self.crs_assumed and not self.datum and self.datums_changing():
+            out.append("datum_changes")
+        if self.no_station_reached:
+            out.append("no_station_reached")
+        return out
+
     @property
     def pilot_low_rise_share(self) -> float | None:
         if self.pilot_floor_area_m2 <= 0:
@@ -205,7 +227,7 @@ class ScreenSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "verdicts": self.verdicts, "statuses": self.statuses,
+            "rows": self.rows, "verdicts": self.verdicts, "warnings": self.warnings(), "statuses": self.statuses,
             "id_column": self.id_column,
             "worst_exceedances": [{"row": r, "id": i, "exceedance_m": round(e, 3), "verdict": v}
                                   for e, r, v, i in sorted(self.worst, reverse=True)],
@@ -831,6 +853,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
         else:
             rows = [("rows", "", data["rows"])]
             rows += [("verdict", k, v) for k, v in data["verdicts"].items()]
+            rows += [("warning", w, 1) for w in data["warnings"]]
             rows += [("status", k, v) for k, v in data["statuses"].items()]
             rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
                      for w in data["worst_exceedances"]]

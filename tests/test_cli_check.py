@@ -521,6 +521,15 @@ def test_check_says_a_likely_gaode_mistake_first(tmp_path):
     # Chinese too, first
     zh = CliRunner().invoke(main, [*args, "--lang", "zh"]).output.split("\n")
     assert zh[0].startswith("! 请核实坐标") and "336.82" in zh[1] and "29.47" in zh[1]
+    # check --stations: said first once, and a top-level field of --json too
+    folder = tmp_path / "st"
+    folder.mkdir()
+    (folder / "jiangxian.toml").write_text(default_station_path().read_text(encoding="utf-8"), encoding="utf-8")
+    many = CliRunner().invoke(main, [*args, "--stations", str(folder)]).output
+    assert many.startswith("! CHECK THE COORDINATES") and many.count("CHECK THE COORDINATES") == 1
+    _said_both("\n".join(many.split("\n")[:3]), d_read, d_true)
+    j = json.loads(CliRunner().invoke(main, [*args, "--stations", str(folder), "--json"]).output)
+    assert j["datum_warning"]["datums"][0]["distance_m"] == pytest.approx(d_true, abs=0.05)
     # any --crs silences it: the numbers' own CRS, or the datum they are in
     for crs in ("EPSG:4326", "GCJ-02"):
         quiet = CliRunner().invoke(main, [*args, "--crs", crs])

@@ -152,3 +152,20 @@ def test_cells_keep_excel_limits(tmp_path):
     assert (ws["B2"].value, ws["B3"].value, ws["B4"].value) == (1.5, None, None)
     assert (ws["C2"].value, ws["C3"].value) == ("POINT (1 2)", None)
     assert ws.auto_filter.ref == "A1:C4" and not list(ws.conditional_formatting)
+
+
+def test_workbook_the_same_from_worker_processes(parcels, tmp_path):
+    # the workers hand Arrow tables to the writer, a run in this process GeoDataFrames
+    from geozones.batch import Settings
+    from geozones.check import ZoneSet
+    from geozones.screen import ScreenOptions, screen_file
+
+    sheets = []
+    for name, settings in (("one", Settings(chunk_rows=1, processes=1)),
+                           ("two", Settings(chunk_rows=1, processes=2, process_min_rows=0))):
+        out = tmp_path / name / "results.xlsx"
+        out.parent.mkdir()
+        screen_file(parcels, out, zones=ZoneSet(), opts=ScreenOptions(height_field="h"), settings=settings)
+        wb = openpyxl.load_workbook(out)
+        sheets.append([[r for r in ws.iter_rows(values_only=True) if r[0] != "output"] for ws in wb.worksheets])
+    assert sheets[0] == sheets[1] and len(sheets[0][0]) == 3

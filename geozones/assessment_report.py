@@ -272,11 +272,14 @@ tr, li { page-break-inside: avoid; }
 
 
 def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "en",
-                inputs: dict[str, Any] | None = None, today: _dt.date | None = None) -> str:
+                inputs: dict[str, Any] | None = None, today: _dt.date | None = None,
+                drawing: Any = None) -> str:
     """The assessment as one self-contained HTML page (A4 print CSS).
 
     ``geometry`` is the proposal in WGS84 (lon/lat) as checked; ``inputs`` holds what the
     user gave (footprint text, CRS, kind, height, floors, use, DEM) for the project table.
+    ``drawing`` (a :class:`geozones.drawing.DrawingCheckResult`): the page lists every entity
+    of the drawing with its verdict, and ``result``/``geometry`` are its worst entity's.
     """
     import tempfile
 
@@ -328,6 +331,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("report_sun"), e(T("report_yes") if result.in_sun_sector else T("report_no"))
          + (f" ({e(m(result.sun_distance_m))})" if result.sun_distance_m is not None else "")),
     ]
+    entities = "" if drawing is None else _entities_html(drawing, lang)
     rules = {r.id: r for r in station.rules}
     for p in zones.pilots:
         rules.update({r.id: r for r in p.rules})
@@ -381,7 +385,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 <h2>1. {e(T('rpt_project'))}</h2>{table(project)}
 <details open><summary class="small">{e(T('rpt_coords'))}</summary>
 <table class="coords"><tr><th>#</th><th>{e(T('rpt_lon'))}</th><th>{e(T('rpt_lat'))}</th></tr>{coord_rows}</table>{more}</details>
-<h2>2. {e(T('rpt_result'))}</h2>{table(answer)}{pilot}
+<h2>2. {e(T('rpt_result'))}</h2>{entities}{table(answer)}{pilot}
 <h2>3. {e(T('report_findings'))}</h2>{rules_html}
 <h2>4. {e(T('rpt_map'))}</h2>
 <figure><img alt="{e(T('rpt_map'))}" src="{map_png}"><figcaption>{e(T('rpt_map_caption'))}</figcaption></figure>
@@ -392,6 +396,31 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 <h2>8. {e(T('rpt_versions'))}</h2>{table(versions)}
 </body></html>
 """
+
+
+def _entities_html(drawing: Any, lang: str) -> str:
+    """The table of a drawing's entities (one row each: layer, kind, verdict, distance,
+    permitted height), the worst marked, with the note that the sections after are its."""
+    e = html_text
+    T = lambda key, **kw: t(key, lang, **kw)
+
+    def m(v):
+        return "—" if v is None else f"{v:,.2f} {T('unit_m')}"
+
+    head = "".join(f"<th>{e(T(k))}</th>" for k in ("drawing_index", "drawing_layer", "drawing_entity", "drawing_kind",
+                                                    "report_verdict", "report_distance", "report_max_height"))
+    rows = []
+    for x in drawing.entities:
+        mark = " style='font-weight:bold'" if x.index == drawing.worst else ""
+        verdict = (e(T("drawing_error", why=x.problem)) if x.verdict == "error" else
+                   f"<span class='verdict v-{e(x.verdict)}' style='font-size:9pt;padding:0 2mm'>"
+                   f"{e(name(VERDICT_NAMES, x.verdict, lang))}</span>")
+        limit = T("report_unlimited") if x.max_height_m is None and x.verdict != "error" else m(x.max_height_m)
+        rows.append(f"<tr{mark}><td>{x.index}</td><td>{e(x.layer)}</td><td>{e(x.entity)} {e(x.handle)}</td>"
+                    f"<td>{e(name(KIND_NAMES, x.kind, lang))}</td><td>{verdict}</td><td>{e(m(x.distance_m))}</td>"
+                    f"<td>{e(limit)}</td></tr>")
+    return (f"<h3>{e(T('rpt_entities'))}</h3><table class='entities'><tr>{head}</tr>{''.join(rows)}</table>"
+            f"<p class='small'>{e(T('rpt_entities_note', index=drawing.worst))}</p>")
 
 
 def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True) -> int:
@@ -430,15 +459,27 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
 
     from .check import DEFAULT_CRS, check
     from .core.coords import from_frame, parse_crs, to_frame
-    from .io import read_footprint
+    from .io import is_drawing, read_drawing, read_footprint
 
-    if isinstance(footprint, str):
+    drawing = None
+    if isinstance(footprint, str) and is_drawing(footprint):   # each entity its own proposal
+        from .drawing import check_drawing, drawing_notes
+
+        gdf, geom_crs, notes = read_drawing(footprint, crs, layer=layer)
+        drawing = check_drawing(gdf, crs=geom_crs, zones=zones, kind=kind, height=height, axis_order=axis_order,
+                                use=use, floors=floors, width=width, dem=dem, field_elevation=field_elevation,
+                                lang=lang, extra_assumptions=drawing_notes(notes, kind, height, lang))
+        result = drawing.result
+        result.assumptions += drawing.assumptions
+        geom = gdf.geometry.values[drawing.worst - 1]
+    elif isinstance(footprint, str):
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     else:
         geom, geom_crs, notes = footprint, crs or DEFAULT_CRS, []
-    result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
-                   use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
-                   extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width)
+    if drawing is None:
+        result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
+                       use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
+                       extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width)
     frame = zones.frame
     local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
@@ -446,7 +487,7 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     text = label if label is not None else (footprint if isinstance(footprint, str) else geom.wkt)
     page = report_html(result, wgs, zones, lang=lang, inputs={
         "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
-        "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)})
+        "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)}, drawing=drawing)
     return write_report(page, output, lang=lang, overwrite=overwrite)
 
 

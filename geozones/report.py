@@ -11,7 +11,7 @@ from .check import CheckResult
 from .core.station import sun_angle_deg
 from .text import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
 
-__all__ = ["format_check"]
+__all__ = ["format_check", "format_drawing_check"]
 
 
 def _width(text: str) -> int:
@@ -83,6 +83,35 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
     lines += ["", L("report_assumptions") + ":"]
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)
+
+
+def format_drawing_check(result, path: str, lang: str = "en", station: Any = None) -> str:
+    """A drawing's plain-text report: one line per entity (index, layer, kind, verdict, distance,
+    permitted height), the worst entity named, then its full check (:func:`format_check`)."""
+    L = lambda key: t(key, lang)
+    head = (L("drawing_index"), L("drawing_layer"), L("drawing_kind"), L("report_verdict"),
+            L("report_distance"), L("report_max_height"))
+    table = [head]
+    for e in result.entities:
+        if e.verdict == "error":
+            table.append((str(e.index), e.layer, name(KIND_NAMES, e.kind, lang), "—",
+                          t("drawing_error", lang, why=e.problem), ""))
+            continue
+        table.append((str(e.index), e.layer, name(KIND_NAMES, e.kind, lang),
+                      name(VERDICT_NAMES, e.verdict, lang).upper(), _m(e.distance_m, lang),
+                      _m(e.max_height_m, lang) if e.max_height_m is not None else L("report_unlimited")))
+    widths = [max(_width(r[c]) for r in table) for c in range(len(head))]
+    lines = [t("drawing_title", lang, path=path, n=len(result.entities)), ""]
+    for r in table:
+        cells = [f"{v}{' ' * (w - _width(v))}" for v, w in zip(r, widths)]
+        lines.append(("  " + "  ".join(cells)).rstrip())
+    w = result.worst_entity
+    lines += ["", t("drawing_worst", lang, index=w.index, layer=w.layer, entity=w.entity, handle=w.handle,
+                    verdict=name(VERDICT_NAMES, result.verdict, lang).upper()), ""]
+    worst = format_check(result.result, lang, station)
+    if result.assumptions:
+        worst += "\n" + "\n".join(f"  - {a}" for a in result.assumptions)
+    return "\n".join(lines) + "\n" + worst
 
 
 def format_summary(summary, lang: str = "en", network: Any = None) -> str:

@@ -348,8 +348,10 @@ def test_check_dxf_layer_road(drawing):
     res = CliRunner().invoke(main, ["check", "--footprint", str(drawing), "--layer", "道路",
                                     "--crs", "EPSG:4546", "--kind", "road", "--json"])
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
-    assert out["distance_m"] == pytest.approx(40.0, abs=0.05)
+    out = json.loads(res.output)   # a drawing: its entities (here the one road) and the worst
+    assert [e["layer"] for e in out["entities"]] == ["道路"] and out["worst"] == 1
+    assert out["entities"][0]["distance_m"] == pytest.approx(40.0, abs=0.05)
+    assert out["result"]["distance_m"] == pytest.approx(40.0, abs=0.05)
     assert any("ignored" in a for a in out["assumptions"])
 
 

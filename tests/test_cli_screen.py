@@ -446,13 +446,14 @@ def test_screen_dxf(tmp_path, drawing):
     res = CliRunner().invoke(main, ["screen", str(drawing), "-o", str(out), "--crs", "EPSG:4546",
                                     "--default-height", "31", "--layer", "建筑"])
     assert res.exit_code == 0, res.output
-    assert "ignored: 1 INSERT, 1 TEXT" in res.output
+    assert "1 block references; ignored: 1 TEXT" in res.output
     got = read_output(out)
-    assert list(got["layer"]) == ["建筑", "建筑"]
-    # north: D = 300, permitted 30 -> 31 m fails by 1; east: sun sector 200·tan5 = 17.50 m
-    assert got["gz_distance_m"].tolist() == pytest.approx([300.0, 200.0], abs=0.05)
-    assert got["gz_max_height_m"].tolist() == pytest.approx([30.0, 200.0 * TAN5], abs=0.01)
-    assert got["gz_verdict"].tolist() == ["fail", "fail"]
+    assert list(got["layer"]) == ["建筑", "建筑", "建筑"] and list(got["entity"])[2] == "INSERT"
+    # north: D = 300, permitted 30 -> 31 m fails by 1; east: sun sector 200·tan5 = 17.50 m;
+    # the block (a circle of radius 2 centred on a corner of the 400 m square): D = 398, 39.8 m
+    assert got["gz_distance_m"].tolist() == pytest.approx([300.0, 200.0, 398.0], abs=0.05)
+    assert got["gz_max_height_m"].tolist() == pytest.approx([30.0, 200.0 * TAN5, 39.8], abs=0.01)
+    assert got["gz_verdict"].tolist() == ["fail", "fail", "pass"]
 
 
 def test_screen_writes_map(tmp_path):

@@ -50,10 +50,15 @@ def drawing(tmp_path, frame):
 
 def test_read_dxf_types_and_counts(drawing):
     gdf, counts = read_dxf(drawing)
-    assert list(gdf["entity"]) == ["LWPOLYLINE", "POLYLINE", "LWPOLYLINE"]
-    assert list(gdf.geom_type) == ["Polygon", "Polygon", "LineString"]
-    assert (counts.polygons, counts.lines) == (2, 1)
-    assert counts.ignored["INSERT"] == 1 and counts.ignored["TEXT"] == 1
+    assert list(gdf["entity"]) == ["LWPOLYLINE", "POLYLINE", "LWPOLYLINE", "INSERT"]
+    assert list(gdf.geom_type) == ["Polygon", "Polygon", "LineString", "Polygon"]
+    # each row carries its layer's kind (the alias table): 建筑 → building, 道路 → road
+    assert list(gdf["kind"]) == ["building", "building", "road", "building"]
+    assert list(gdf["block"]) == [None, None, None, "TREE"]
+    # the block reference is one proposal: its circle of radius 2 placed at the insert point
+    assert gdf.geometry.values[3].area == pytest.approx(math.pi * 4, rel=0.01)   # chords within 1 cm
+    assert (counts.polygons, counts.lines, counts.blocks) == (2, 1, 1)
+    assert "INSERT" not in counts.ignored and counts.ignored["TEXT"] == 1
     assert counts.ignored["MTEXT"] == 1 and counts.ignored["DIMENSION"] == 1
     only, c2 = read_dxf(drawing, layer="道路")
     assert list(only.geom_type) == ["LineString"] and c2.polygons == 0

@@ -265,6 +265,8 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         crs is None and is_wgs84_lonlat(src.crs))
     if src.dxf_counts is not None:
         summary.dxf = src.dxf_counts.params()
+        if opts.kind_field is None:   # each entity's kind is its layer's (io/dxf.py), as check says
+            opts = dataclasses.replace(opts, kind_field="kind")
     out_layer = layer or src.layer_name or "screened"
     summary.layer = out_layer if driver in LAYERED_DRIVERS else None
     summary.geometry_type = src.geometry_type

@@ -52,6 +52,12 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
 
     if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
         geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
+    elif _is_drawing(footprint):   # a drawing is several proposals: one line per entity
+        if stations is not None:
+            raise InputError("drawing_stations", path=footprint)
+        _check_drawing(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots,
+                       dem, field_elevation, storey_height, as_json, lang)
+        return
     else:
         from ..io import read_footprint
 
@@ -73,6 +79,31 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(format_check(result, lang, station))
+
+
+def _is_drawing(footprint: str) -> bool:
+    from ..io import is_drawing
+
+    return is_drawing(footprint)
+
+
+def _check_drawing(path, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem,
+                   field_elevation, storey_height, as_json, lang) -> None:
+    """``check drawing.dxf``: each entity its own proposal, one line each, and the worst."""
+    from ..check import ZoneSet
+    from ..drawing import check_drawing, drawing_notes
+    from ..io import read_drawing
+    from ..report import format_drawing_check
+
+    gdf, geom_crs, notes = read_drawing(path, crs, layer=layer)
+    result = check_drawing(gdf, crs=geom_crs, zones=ZoneSet(station, pilots, storey_height_m=storey_height),
+                           kind=kind, height=height, axis_order=axis_order, use=use, floors=floors, width=width,
+                           dem=dem, field_elevation=field_elevation, lang=lang,
+                           extra_assumptions=drawing_notes(notes, kind, height, lang))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_drawing_check(result, path, lang, station))
 
 
 def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use, floors,

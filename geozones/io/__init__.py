@@ -18,7 +18,7 @@ module                       what it holds
 :mod:`.dxf`                  CAD drawings (DXF)
 :mod:`.postgis`              PostGIS tables (a connection URI), in and out
 :mod:`.xlsx`                 Excel workbooks out: the table (WKT geometry), a summary sheet
-:mod:`.footprint`            one proposal for ``check`` (WKT or a file)
+:mod:`.footprint`            one proposal for ``check`` (WKT or a file), a drawing's entities
 :mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort
 :mod:`.write`                :func:`write_chunks`, :func:`write_vector`
@@ -58,7 +58,7 @@ from .atomic import (
 from .base import DEFAULT_CHUNK_ROWS, ROW_FAULT, Chunk, Reader, is_wgs84_lonlat, resolve_crs, split_wkb
 from .csv import CsvReader, RenderedCsv, csv_record_offsets, csv_text, read_wkt
 from .dxf import DxfCounts, DxfReader, read_dxf
-from .footprint import is_wkt_text, read_footprint, read_wkt_footprint
+from .footprint import is_drawing, is_wkt_text, read_drawing, read_footprint, read_wkt_footprint
 from .formats import (
     FOLDER_FORMATS,
     INPUT_KINDS,
@@ -95,7 +95,7 @@ __all__ = [
     # reading
     "Reader", "Chunk", "READERS", "open_reader", "TableSource", "VectorReader",
     "GeoParquetReader", "CsvReader", "DxfReader", "read_vector", "read_footprint",
-    "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs",
+    "read_wkt_footprint", "read_wkt", "is_wkt_text", "read_dxf", "DxfCounts", "resolve_crs", "is_drawing", "read_drawing",
     "is_wgs84_lonlat", "require_one_layer", "sniff_shapefile_encoding", "csv_record_offsets",
     "split_wkb", "DEFAULT_CHUNK_ROWS", "ROW_FAULT",
     # formats

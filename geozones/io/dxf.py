@@ -2,13 +2,21 @@
 
 Read with ``ezdxf`` (maintained, pure Python; it reports each entity's type and its closed
 flag exactly, where GDAL's DXF driver explodes blocks and dimensions into anonymous lines).
-From model space:
+Each entity of model space is one proposal (one row), this module is the one place that
+decides what an entity is (``check``, ``report`` and ``screen`` all read :func:`read_dxf`):
 
 - ``LWPOLYLINE`` and 2D/3D ``POLYLINE``: closed → polygon, open → line (arc segments, the
   bulges, flattened to within :data:`FLATTEN_M` drawing units);
 - ``LINE`` → line; ``CIRCLE`` → polygon (a tank, a mast base);
-- everything else (blocks placed with ``INSERT``, ``TEXT``/``MTEXT``, ``DIMENSION``, hatches,
-  points …) is ignored and counted by type, so the summary says what was left out.
+- a block reference (``INSERT``) → one proposal: the union of the polygons its block holds
+  (nested blocks included, placed, scaled and rotated as drawn), or of its lines when it has
+  no polygon; a block with neither is counted out;
+- everything else (``TEXT``/``MTEXT``, ``DIMENSION``, hatches, points …) is ignored and
+  counted by type, so the summary says what was left out.
+
+Each row carries its CAD layer and the kind the layer's name means (:func:`layer_kind`: a
+kind name or an alias of :data:`geozones.core.kinds.KIND_ALIASES`, e.g. 道路 → road;
+None when the name means none, and the caller's default kind applies).
 
 A DXF carries no coordinate reference system: the caller must give one (``--crs``).
 A DWG is refused (see the ``dwg_refused`` message: export DXF first).
@@ -27,25 +35,40 @@ from ..core.coords import parse_crs
 from ..errors import InputError, first_line
 from .base import Reader
 
-__all__ = ["read_dxf", "DxfCounts", "DxfReader", "FLATTEN_M", "flattened_vertices"]
+__all__ = ["read_dxf", "DxfCounts", "DxfReader", "FLATTEN_M", "flattened_vertices", "layer_kind", "DXF_COLUMNS"]
 
 #: Largest gap between an arc (polyline bulge, circle) and its flattened chords. [drawing units]
 FLATTEN_M = 0.01
 _POLYLINES = ("LWPOLYLINE", "POLYLINE")
+#: The columns of a drawing's table: CAD layer, DXF type, handle, block name (INSERT), layer's kind.
+DXF_COLUMNS = ["layer", "entity", "handle", "block", "kind"]
+
+
+def layer_kind(layer: str) -> str | None:
+    """The kind a CAD layer's name means (:func:`geozones.core.kinds.normalize_kind`, the one
+    alias table), or None.
+
+    >>> layer_kind("道路"), layer_kind("Trees"), layer_kind("0")
+    ('road', 'vegetation', None)
+    """
+    from ..core.kinds import normalize_kind
+
+    return normalize_kind(layer)
 
 
 @dataclass
 class DxfCounts:
-    """What a DXF gave: polygons and lines read, and entities ignored by DXF type."""
+    """What a DXF gave: polygons, lines and block references read, entities ignored by DXF type."""
 
     polygons: int = 0
     lines: int = 0
+    blocks: int = 0
     ignored: Counter = field(default_factory=Counter)
 
     def params(self) -> dict[str, object]:
         """Message parameters (``assume_dxf``)."""
         ignored = ", ".join(f"{n} {k}" for k, n in sorted(self.ignored.items())) or "none"
-        return {"polygons": self.polygons, "lines": self.lines, "ignored": ignored}
+        return {"polygons": self.polygons, "lines": self.lines, "blocks": self.blocks, "ignored": ignored}
 
 
 def _points(entity, path: Path) -> tuple[np.ndarray, bool]:
@@ -106,13 +129,16 @@ def flattened_vertices(p, distance: float = FLATTEN_M) -> int:
 
 
 def read_dxf(path: str | Path, layer: str | None = None):
-    """Model-space polylines, lines and circles of a DXF as a GeoDataFrame (no CRS).
+    """Model-space polylines, lines, circles and block references of a DXF as a GeoDataFrame
+    (no CRS), one row per entity (one proposal).
 
-    Columns: ``layer`` (CAD layer), ``entity`` (DXF type), ``handle``. ``layer`` keeps only
-    that CAD layer (an unknown name is refused, listing the layers). Returns
-    ``(GeoDataFrame, DxfCounts)``.
+    Columns (:data:`DXF_COLUMNS`): ``layer`` (CAD layer), ``entity`` (DXF type), ``handle``,
+    ``block`` (the block's name for an ``INSERT``, else None), ``kind`` (the layer's kind,
+    :func:`layer_kind`, or None). ``layer`` keeps only that CAD layer (an unknown name is
+    refused, listing the layers). Returns ``(GeoDataFrame, DxfCounts)``.
     """
     import geopandas as gpd
+    import pandas as pd
 
     from .._optional import require
 
@@ -135,34 +161,83 @@ def read_dxf(path: str | Path, layer: str | None = None):
         kind = e.dxftype()
         if layer is not None and e.dxf.layer != layer:
             continue
-        if kind not in (*_POLYLINES, "LINE", "CIRCLE"):
-            counts.ignored[kind] += 1
-            continue
-        if kind == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline):
-            counts.ignored["POLYLINE (mesh)"] += 1
-            continue
-        pts, closed = _points(e, path)
-        if closed and len(np.unique(pts, axis=0)) >= 3:
-            geom = shapely.Polygon(pts)
-            if not geom.is_valid:
-                geom = shapely.make_valid(geom)
-            counts.polygons += 1
-        elif len(np.unique(pts, axis=0)) >= 2:
-            geom = shapely.LineString(pts)
-            counts.lines += 1
+        if kind == "INSERT":
+            geom = _block_geometry(e, path, counts)
+            block = e.dxf.name
         else:
-            counts.ignored[f"{kind} (degenerate)"] += 1
+            geom, block = _entity_geometry(e, path, counts), None
+        if geom is None:
             continue
-        rows.append({"layer": e.dxf.layer, "entity": kind, "handle": e.dxf.handle})
+        rows.append({"layer": e.dxf.layer, "entity": kind, "handle": e.dxf.handle, "block": block,
+                     "kind": layer_kind(e.dxf.layer)})
         geoms.append(geom)
-    gdf = gpd.GeoDataFrame(rows, columns=["layer", "entity", "handle"],
+    gdf = gpd.GeoDataFrame(rows, columns=DXF_COLUMNS,
                            geometry=gpd.GeoSeries(geoms, dtype="geometry"))
+    for col in ("block", "kind"):   # None where absent (pandas would make it NaN)
+        gdf[col] = pd.Series([r[col] for r in rows], dtype=object, index=gdf.index)
     return gdf, counts
 
 
+def _entity_geometry(e, path: Path, counts: DxfCounts):
+    """A polyline, line or circle as a polygon or line (counted), or None (counted out)."""
+    kind = e.dxftype()
+    if kind not in (*_POLYLINES, "LINE", "CIRCLE"):
+        counts.ignored[kind] += 1
+        return None
+    if kind == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline):
+        counts.ignored["POLYLINE (mesh)"] += 1
+        return None
+    pts, closed = _points(e, path)
+    if closed and len(np.unique(pts, axis=0)) >= 3:
+        geom = shapely.Polygon(pts)
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        counts.polygons += 1
+        return geom
+    if len(np.unique(pts, axis=0)) >= 2:
+        counts.lines += 1
+        return shapely.LineString(pts)
+    counts.ignored[f"{kind} (degenerate)"] += 1
+    return None
+
+
+def _block_parts(insert, path: Path, depth: int = 0) -> tuple[list, list]:
+    """The polygons and lines of a block reference, placed as drawn (nested blocks too, up to
+    16 deep); what they are is decided by :func:`_entity_geometry`, on a scratch count."""
+    polygons: list = []
+    lines: list = []
+    scratch = DxfCounts()
+    for v in insert.virtual_entities():
+        if v.dxftype() == "INSERT":
+            if depth < 16:
+                p, li = _block_parts(v, path, depth + 1)
+                polygons += p
+                lines += li
+            continue
+        g = _entity_geometry(v, path, scratch)
+        if g is not None:
+            (polygons if g.geom_type.endswith("Polygon") else lines).append(g)
+    return polygons, lines
+
+
+def _block_geometry(insert, path: Path, counts: DxfCounts):
+    """One proposal of a block reference: the union of its polygons, else of its lines
+    (the lines of a block with polygons are its drawing's details); None (counted out) when
+    it holds neither."""
+    polygons, lines = _block_parts(insert, path)
+    if not polygons and not lines:
+        counts.ignored["INSERT (empty)"] += 1
+        return None
+    counts.blocks += 1
+    if polygons:
+        return shapely.union_all(shapely.make_valid(np.asarray(polygons, dtype=object)))
+    return shapely.union_all(np.asarray(lines, dtype=object))
+
+
 class DxfReader(Reader):
-    """A DXF drawing as a table (:func:`read_dxf`, read whole): columns ``layer`` (the CAD
-    layer), ``entity``, ``handle``; its CRS is the one given (``--crs``), required."""
+    """A DXF drawing as a table (:func:`read_dxf`, read whole): one row per entity, columns
+    :data:`DXF_COLUMNS` (``kind``: the layer's kind, which ``screen`` uses as ``--kind-field``
+    unless told otherwise); its CRS is the one given (``--crs``), required."""
 
     kind = "dxf"
 
@@ -172,7 +247,7 @@ class DxfReader(Reader):
             raise InputError("dxf_no_crs", path=str(self.path))
         self.crs = parse_crs(self._given_crs)
         self.crs_assumed = False
-        self.columns = ["layer", "entity", "handle"]
+        self.columns = list(DXF_COLUMNS)
         self.n_rows = len(self._dxf)
         self.encoding = "utf-8"
         types = set(self._dxf.geom_type)

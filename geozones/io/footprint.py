@@ -1,5 +1,6 @@
-"""One proposal's footprint for ``check``: WKT text, or a vector file (DXF too) whose
-features are united into one proposal.
+"""What ``check`` and ``report`` read: one proposal's footprint (WKT text, or a vector file
+whose features are united into one proposal), or a CAD drawing's entities, each its own
+proposal (:func:`read_drawing`).
 
 WKT is read without the table stack (pandas, GDAL): ``geozones check --footprint
 "POLYGON (...)"`` needs only shapely and pyproj, which keeps the command's start-up light
@@ -21,7 +22,7 @@ from .base import is_wgs84_lonlat
 from .formats import input_kind
 from .vector import read_vector
 
-__all__ = ["is_wkt_text", "read_wkt_footprint", "read_footprint", "is_wgs84_lonlat"]
+__all__ = ["is_wkt_text", "read_wkt_footprint", "read_footprint", "is_wgs84_lonlat", "is_drawing", "read_drawing"]
 
 
 def is_wkt_text(text: str) -> bool:
@@ -47,11 +48,27 @@ def read_wkt_footprint(text: str, crs: str | None = None, what: str = "--footpri
     return geom, parse_crs(crs), notes
 
 
+def is_drawing(text: str) -> bool:
+    """True when ``text`` names a CAD drawing (a ``.dxf``; :func:`geozones.io.formats.input_kind`
+    decides): its entities are several proposals (:func:`read_drawing`), never one union."""
+    return not is_wkt_text(text) and input_kind(Path(text)) == "dxf"
+
+
+def read_drawing(path: str | Path, crs: str | None = None, layer: str | None = None):
+    """A drawing's entities, one row each (:func:`geozones.io.dxf.read_dxf`), with its CRS and
+    notes: ``(GeoDataFrame, crs, notes)``. A drawing with no entity read is refused."""
+    gdf, file_crs, notes = read_vector(path, crs, layer=layer)
+    if len(gdf) == 0:
+        raise InputError("file_no_features", path=str(path))
+    return gdf, file_crs, notes
+
+
 def read_footprint(text: str, crs: str | None = None, what: str = "--footprint", layer: str | None = None):
     """A proposal from WKT or a vector file (DXF too), with its CRS and notes on what was assumed.
 
     Returns ``(geometry, crs, notes)`` where notes are ``(message_key, params)`` pairs.
-    A file with several features gives their union (one proposal).
+    A file with several features gives their union (one proposal); a drawing is read by
+    :func:`read_drawing` instead, where each entity is its own proposal.
     """
     notes: list[tuple[str, dict[str, Any]]] = []
     path = Path(text)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from .check import CheckResult
 from .core.station import sun_angle_deg
-from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, has_message, name, t, zone_name
 
 __all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
 
@@ -225,3 +226,58 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
                                   d=f"{r.distance_m:,.2f}",
                                   max=_m(r.max_height_m, lang) if r.max_height_m is not None else L("report_unlimited")))
     return "\n".join(lines)
+
+
+def column_titles(columns, ours: Mapping[str, str], lang: str = "en") -> dict[str, str]:
+    """The header of each of our columns in a workbook (``screen -o x.xlsx``), by the name
+    it is written under (``ours``: our name -> the output's, see
+    :class:`geozones.io.OutputNames`): ``col_<name>`` of the catalogue; ``geometry`` too."""
+    titles = {ours.get(c, c): t(f"col_{c}", lang) for c in columns if has_message(f"col_{c}")}
+    titles["geometry"] = t("col_geometry", lang)
+    return titles
+
+
+def summary_sections(summary, zones: Any, crs: Any, crs_given: bool, lang: str = "en"):
+    """A screening run's summary as the sheet of a workbook: ``(sheet title, sections)`` of
+    :class:`geozones.io.xlsx.Section`: the verdict counts, the worst exceedances (the 10 of
+    :class:`~geozones.screen.ScreenSummary`, rows counted from 1), the datum check's counts
+    (:meth:`~geozones.screen.ScreenSummary.datum_report`) and the assumptions (coordinates,
+    encoding, station, pilot areas)."""
+    from .core.coords import crs_label, parse_crs
+    from .io.xlsx import Section
+
+    L = lambda key, **kw: t(key, lang, **kw)
+    counts = Section(L("xlsx_verdicts"), (L("xlsx_verdict"), L("xlsx_rows_count")))
+    counts.rows += [(name(VERDICT_NAMES, v, lang), summary.verdicts.get(v, 0)) for v in ("fail", "review", "pass", "error")]
+    counts.rows += [(L("xlsx_all_rows"), summary.rows), (L("xlsx_error_rows"), summary.error_rows),
+                    (L("xlsx_protected_rows"), summary.protected_rows),
+                    (L("xlsx_maybe_protected_rows"), summary.maybe_protected_rows)]
+    who = summary.id_column or "id"
+    worst = Section(L("xlsx_worst"), (L("xlsx_row"), who, L("xlsx_exceedance"), L("xlsx_verdict")))
+    worst.rows += [(row + 1, ident, round(exc, 3), name(VERDICT_NAMES, verdict, lang))   # as a person counts
+                   for exc, row, verdict, ident in sorted(summary.worst, reverse=True)]
+    label = crs_label(parse_crs(crs))
+    if summary.datum:
+        coords = L("sum_datum", datum=summary.datum)
+    elif summary.crs_assumed:
+        coords = L("sum_crs_assumed")
+    else:
+        coords = L("xlsx_crs_given" if crs_given else "xlsx_crs_declared", crs=label)
+    stations = getattr(zones, "stations", None)
+    station = (L("xlsx_stations", n=len(stations)) if zones.named and stations is not None
+               else f"{zones.station.name.get(lang)} ({zones.station.id})")
+    pilots = "; ".join(p.name.get(lang) for p in zones.pilots) or L("xlsx_none")
+    notes = Section(L("xlsx_assumptions"))
+    notes.rows += [(L("xlsx_crs"), coords), (L("xlsx_encoding"), summary.encoding or ""),
+                   (L("xlsx_station"), station), (L("xlsx_pilot"), pilots), (L("xlsx_output"), summary.output)]
+    sections = [counts, worst]
+    report = summary.datum_report()
+    if report:
+        check = Section(L("xlsx_datum_check"), (L("xlsx_datum"), L("xlsx_datum_verdicts"), L("xlsx_datum_heights"),
+                                                L("xlsx_datum_method"), L("xlsx_datum_read")))
+        check.rows += [(datum, c["verdicts"], c["permitted_heights"],
+                        L("xlsx_exact") if c["method"] == "exact"
+                        else L("xlsx_sampled", ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}"),
+                        f"{c['rows_read']:,} / {c['rows_open']:,}") for datum, c in report.items()]
+        sections.append(check)
+    return L("xlsx_sheet_summary"), [*sections, notes]

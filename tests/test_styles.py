@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ET
 import geopandas as gpd
 import shapely
 
-from geozones.styles import (VERDICT_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml, verdict_qml,
-                             write_kml)
+from geozones.styles import VERDICT_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml, verdict_qml, write_kml
 
 
 def test_step_colours_run_red_to_green_with_a_colour_for_every_step():

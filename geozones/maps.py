@@ -50,6 +50,20 @@ ZONE_STYLE = {
     "body": ("#000000", 0.6), "protection": ("#c62828", 0.25), "control": ("#ef6c00", 0.12),
     "general": ("#1565c0", 0.06), "sunrise": ("#fbc02d", 0.10), "sunset": ("#8e24aa", 0.10),
 }
+#: Drawn proposals (draw-and-check) in a colour of their own: a magenta, dashed, far from every
+#: verdict, zone, band and contour colour (tests/test_maps.py measures the distances).
+DRAWN_STYLE = {"color": "#e6007e", "weight": 3, "dashArray": "6 4", "fillColor": "#e6007e", "fillOpacity": 0.15}
+#: Review parcels' outline: a dark amber, dashed, that stands out against the light band fills.
+REVIEW_OUTLINE = "#7a4a00"
+#: Opacity of the permitted-height band fills. The bands are drawn opaque, each with an outline
+#: of its own colour (so neighbouring bands leave no anti-aliased hairline between them), in a
+#: pane of this opacity.
+BAND_OPACITY = 0.35
+#: Map panes and their z-index (Leaflet's overlayPane, 400, holds the zones, contours and
+#: pilot areas): the bands under them, the parcels, drawings and station marker above.
+PANES = {"bands": ("gzBands", 350), "zones": ("overlayPane", 400), "parcels": ("gzParcels", 450)}
+#: Below this map width (px) the legend starts collapsed.
+LEGEND_COLLAPSE_BELOW_PX = 700
 _WGS84 = CRS.from_epsg(4326)
 
 
@@ -340,6 +354,8 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     ``step_m`` classes: ``(0, 0)`` is "nothing may be built", then ``(0, 10]``, ``(10, 20]``, …,
     and ``(top_m, inf)``; where no height rule applies there is no band. Band edges are
     accurate to a cell (a display layer: the click popup and ``geozones check`` are exact). [m]
+    The bands tile the grid: they are simplified together (``shapely.coverage_simplify``), so
+    neighbouring bands share their edges exactly, with neither gap nor overlap.
     ``height_fn(frame, x, y, kind)`` replaces the one-station permitted height (several
     stations: the lowest over them).
     """
@@ -361,8 +377,12 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     by_class: dict[int, list] = {}
     for geom, value in shapes(cls, mask=cls >= 0, transform=transform, connectivity=4):
         by_class.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    for k in sorted(by_class):
-        poly = shapely.simplify(shapely.union_all(by_class[k]), cell / 2, preserve_topology=True)
+    keys = sorted(by_class)
+    # simplified as one coverage: neighbouring bands keep exactly the same edge (simplified
+    # one by one, each band's edge moved its own way and left slivers between them)
+    polys = shapely.coverage_simplify(np.array([shapely.union_all(by_class[k]) for k in keys], dtype=object),
+                                      cell, simplify_boundary=True) if keys else []
+    for k, poly in zip(keys, polys):
         lo = 0.0 if k == 0 else (k - 1) * step_m
         hi = 0.0 if k == 0 else (k * step_m if k * step_m <= top_m else math.inf)
         out.append((lo, hi, poly))
@@ -481,7 +501,8 @@ _CSS = """
   transform:translate(-50%,-50%);pointer-events:none}
 .gz-panel{background:#fff;padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;
   box-shadow:0 1px 4px #0005;max-width:340px}
-.gz-legend{max-height:calc(100vh - 120px);overflow:auto}
+.gz-legend{max-height:calc(100vh - 120px);overflow:auto;max-width:20vw;box-sizing:border-box;
+  white-space:normal;overflow-wrap:anywhere}
 .gz-legend.gz-collapsed .gz-legend-body{display:none}
 .gz-legend-toggle{font:bold 12px sans-serif;border:0;background:none;padding:0;cursor:pointer}
 .gz-legend-toggle:after{content:" \\25BE"}.gz-collapsed .gz-legend-toggle:after{content:" \\25B8"}
@@ -496,7 +517,7 @@ _CSS = """
 .gz-draw.gz-collapsed .gz-draw-body{display:none}
 .gz-hint{color:#444;margin-bottom:3px}
 .gz-verdict{display:inline-block;padding:1px 8px;margin:4px 0 2px;border-radius:3px;font-weight:bold;color:#000}
-.gz-v-pass{background:#009E73;color:#fff}.gz-v-review{background:#E69F00;border:2px dashed #000}
+.gz-v-pass{background:#009E73;color:#fff}.gz-v-review{background:#E69F00;border:2px dashed #7a4a00}
 .gz-v-fail{background:#D55E00;border:3px solid #000;color:#fff}
 #gz-result ul,.gz-drawn ul{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
 .gz-quote{color:#333}.gz-quote-tr{color:#555;font-style:italic}
@@ -557,11 +578,12 @@ def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[
         out.append(f"<h4>{e(t('map_parcels', lang))}</h4>")
         for v, c in COLORS.items():
             st = {"fail": {"color": "#000", "weight": 2.5},
-                  "review": {"color": "#000", "weight": 1.5, "dash": "4 3"}}.get(v, {"color": c})
+                  "review": {"color": REVIEW_OUTLINE, "weight": 2.5, "dash": "4 3"}}.get(v, {"color": c})
             out.append(f'<div class="gz-key">{_swatch("box", fill=c, opacity=0.7, **st)}'
                        f'{e(name(VERDICT_NAMES, v, lang))}</div>')
-    out.append(f'<div class="gz-key">{_swatch("box", color="#000", weight=2, fill="#009E73", opacity=0.4)}'
-               f'{e(t("map_drawn", lang))}</div>')
+    drawn_key = _swatch("box", color=DRAWN_STYLE["color"], weight=2, dash="6 4", fill=DRAWN_STYLE["fillColor"],
+                        opacity=0.3)
+    out.append(f'<div class="gz-key">{drawn_key}{e(t("map_drawn", lang))}</div>')
     out.append(f'<div class="gz-hint">{e(t("map_click", lang))}</div>')
     return "".join(out)
 
@@ -718,7 +740,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         root.header.add_child(Element(f"<style>{css}</style><style>{dcss}</style>"))
         root.header.add_child(Element(f"<script>{js}</script><script>{djs}</script>"))
     root.header.add_child(Element(f"<style>{_CSS}</style>"))
+    root.header.add_child(Element(f"<style>.leaflet-{PANES['bands'][0]}-pane{{opacity:{BAND_OPACITY}}}</style>"))
     _tiles(m, tiles, lang, tianditu_key, attribution)
+    folium.map.CustomPane(PANES["bands"][0], z_index=PANES["bands"][1], pointer_events=False).add_to(m)
+    folium.map.CustomPane(PANES["parcels"][0], z_index=PANES["parcels"][1], pointer_events=True).add_to(m)
 
     def prefixed(zs: ZoneSet, label: str) -> str:  # several stations: say whose layer it is
         return f"{zs.frame.station.name.get(lang)} — {label}" if multi else label
@@ -745,9 +770,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             geom = shift.geoms(np.array([geom], dtype=object))[0]
             color = color_of[(lo, hi)]
             label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
+            # opaque, outlined in its own colour, in a translucent pane: no hairline between bands
             folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
-                "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
-                tooltip=page_text(label)).add_to(bfg)
+                "stroke": True, "color": c, "weight": 1, "opacity": 1, "fillColor": c, "fillOpacity": 1},
+                interactive=False, pane=PANES["bands"][0], tooltip=page_text(label)).add_to(bfg)
     bfg.add_to(m)
 
     # zone bands and sun sectors: outlines (the height bands carry the fill)
@@ -836,6 +862,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "articles": articles,
         "quotes": _quotes(station, lang),
         "colors": COLORS,
+        "review_outline": REVIEW_OUTLINE,
+        "drawn_style": DRAWN_STYLE,
+        "panes": {k: {"name": n, "z": z} for k, (n, z) in PANES.items()},
+        "legend_collapse_below": LEGEND_COLLAPSE_BELOW_PX,
         "gcj": _gcj_grid((min(b[0] for b in gcj_box), min(b[1] for b in gcj_box), max(b[2] for b in gcj_box),
                           max(b[3] for b in gcj_box))) if shift.gcj else None,
         "overview": _parcels_overview(drawn, verdicts)

@@ -503,7 +503,12 @@ class CheckResult:
     terrain : dict or None
         The ground under the footprint and the field's, with a DEM. [m]
     notices : list of str
-        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area).
+        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area,
+        or asking the authority where the row may be in the upwind general zone).
+    consent : {"inside", "maybe"} or None
+        Which approval notice applies: inside the protection area (written consent needed,
+        Art. 14); maybe inside it (prevailing wind unknown, the upwind general zone may reach
+        the site: ask the authority); None: neither.
     """
 
     verdict: str
@@ -523,6 +528,8 @@ class CheckResult:
     terrain: dict[str, Any] | None = None
     #: what the result obliges (the approval duty of Art. 14, 15.1 inside the protection area)
     notices: list[str] = field(default_factory=list)
+    #: "inside", "maybe" or None: which approval notice applies (see ``notices``)
+    consent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -699,6 +706,7 @@ def check(
         pilot=pilot_summary(a, 0, lang),
         terrain=terrain,
         notices=notices(a, 0, lang),
+        consent=str(a.consent_case()[0]) or None,
     )
 
 

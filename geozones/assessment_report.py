@@ -37,7 +37,8 @@ import shapely
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
 from .io.serialise import html_text
-from .text import KIND_NAMES, VERDICT_NAMES, consent_head, fmt as fmt_number, name, needs_cjk, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
+from .text import fmt as fmt_number
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
            "has_cjk_font"]

@@ -37,7 +37,8 @@ import shapely
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
 from .io.serialise import html_text
-from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
+from .text import fmt as fmt_number
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
            "has_cjk_font"]
@@ -357,7 +358,15 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         hz_png, hz_notes = _horizon_figure(zones, local, result.height_m, lang, Path(tmp))
     duty = "".join(f"<p><b>{e(a)}</b> <span class='quote'>{e(text)}</span></p>" for a, text in DUTY_ZH)
     duty += f"<p class='tr'>{e(T('rpt_duty_en'))}</p>" if lang != "zh" else ""
-    duty += f"<p>{e(T('rpt_duty_' + ('inside' if result.zone != 'outside' or result.in_sun_sector else 'outside')))}</p>"
+    # the approval notice's case (inside: written consent; maybe upwind: ask the authority)
+    if result.consent:
+        duty += f"<p class='consent consent-{e(result.consent)}'><b>{e(consent_head(result.consent, lang))}</b></p>"
+    if result.consent == "maybe":
+        duty += f"<p>{e(T('rpt_duty_maybe', d=fmt_number(result.distance_m or 0.0), upwind=fmt_number(station.general_upwind_m)))}</p>"
+    if result.consent == "inside" or result.in_sun_sector:
+        duty += f"<p>{e(T('rpt_duty_inside'))}</p>"
+    elif not result.consent:
+        duty += f"<p>{e(T('rpt_duty_outside'))}</p>"
     assumptions = list(result.assumptions) + hz_notes
     if not _cjk_matplotlib(lang) and needs_cjk(lang):
         assumptions.append(t("hz_no_cjk_font", lang))

@@ -35,7 +35,7 @@ from .core.zones import ZONES
 from .errors import InputError, first_line
 from .io import atomic_output
 from .io.serialise import html_text, page_text, script_json
-from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, t, zone_name
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 
@@ -247,11 +247,14 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
         folium.TileLayer(tiles, attr=page_text(attribution or "custom tiles"), name="basemap").add_to(m)
 
 
-def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
+def _parcels_geojson(gdf, shift: _Shift, simplify_m: float, network: Sequence[ZoneSet] = ()
+                     ) -> tuple[dict[str, Any], np.ndarray, list[str]]:
     """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
-    the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
+    the drawn geometries (lon/lat, as on the basemap) with their verdicts. ``network``: the
+    stations, for each parcel's approval notice (``c``: "inside", "maybe" or "") from its
+    governing station (the first without ``gz_station``)."""
 
-    from .screen import full_names
+    from .screen import consent_cases, full_names
 
     gdf = full_names(gdf)   # a screened shapefile's short names read as the full ones
     if "gz_verdict" not in gdf.columns:
@@ -288,6 +291,14 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
     if "gz_station" in gdf.columns:  # screened against several stations: the governing one
         props["st"] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
                        for v in col("gz_station", "")]
+    if network and "gz_zone" in gdf.columns and "gz_distance_m" in gdf.columns:
+        zone, dist = col("gz_zone"), np.asarray(num(col("gz_distance_m")), dtype=float)
+        consent = np.full(len(gdf), "", dtype=object)
+        for k, zs in enumerate(network):
+            own = (np.asarray(props["st"], dtype=object) == zs.frame.station.id) if "st" in props else (
+                np.full(len(gdf), k == 0))
+            consent[own] = consent_cases(zone[own], dist[own], zs.frame.station)[:]
+        props["c"] = consent.tolist()
     features, drawn, verdicts = [], [], []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
@@ -522,6 +533,7 @@ _CSS = """
 #gz-result ul,.gz-drawn ul{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
 .gz-quote{color:#333}.gz-quote-tr{color:#555;font-style:italic}
 .gz-note{margin-top:4px;color:#8a4b00}
+.gz-consent{margin-top:4px;padding:2px 4px;border-left:3px solid #8a4b00;font-weight:bold}
 .gz-search input{width:180px}
 .gz-places{margin-bottom:6px;padding-bottom:4px;border-bottom:1px solid #ccc}
 .gz-places button{font-size:11px}
@@ -832,7 +844,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     drawn_fg = folium.FeatureGroup(name=t("map_drawn", lang), show=True)
     drawn_fg.add_to(m)
     if parcels is not None:
-        parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m)
+        parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m, network)
     else:
         parcels_json, drawn, verdicts = {"type": "FeatureCollection", "features": []}, np.array([], dtype=object), []
     articles: dict[str, str] = {}
@@ -896,6 +908,9 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "station_governing": t("map_station_governing", lang),
             "stations_in_reach": t("map_stations_in_reach", lang),
             "no_station": t("map_no_station", lang, name="{name}", km="{km}"),  # filled in by the page
+            # the approval notices (Art. 14, 15.1); the page fills in the station's upwind reach
+            "consent": {"inside": consent_head("inside", lang),
+                        "maybe": t("consent_maybe_row", lang, head=consent_head("maybe", lang), upwind="{upwind}")},
         },
     })
     root.html.add_child(Element(

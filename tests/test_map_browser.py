@@ -408,3 +408,51 @@ def test_draw_rectangle_and_check_matches_geozones_check(browser, tmp_path, zone
     assert "leaflet-gzParcels-pane" in style[2]
     assert ev["errors"] == []
     page.close()
+
+
+def test_popups_and_draw_result_carry_the_consent_notice(browser, tmp_path, zones):
+    """Issue 25 item 3, hand-worked (shipped station, wind unknown): 30 m north of the fence is
+    inside the protection area (written consent, Art. 14), 3000 m north may be in the upwind
+    general zone (ask the authority; it reaches 5,000 m), 7000 m north has no notice; the
+    click popup, the parcel popup and the draw-and-check result (panel and popup) say so."""
+    inside = "Inside the protection area: written consent needed (Art. 14)"
+    maybe = ("May be inside the upwind general zone (prevailing wind unknown): ask the authority; "
+             "the upwind general zone reaches 5,000 m (Art. 11)")
+    boxes = [shapely.box(-5, HALF + d, 5, HALF + d + 10) for d in (30.0, 3000.0, 7000.0)]
+    wgs = from_frame(np.array(boxes, dtype=object), zones.frame.crs, CRS.from_epsg(4326))
+    parcels = gpd.GeoDataFrame({"name": ["near", "mid", "far"], "gz_verdict": ["fail", "review", "pass"],
+                                "gz_zone": ["protection", "outside", "outside"],
+                                "gz_distance_m": [30.0, 3000.0, 7000.0]}, geometry=wgs, crs=4326)
+    path = tmp_path / "consent.html"
+    write_map(build_map(zones, parcels, tiles="none", extent_m=1500.0), path)
+    page, ev = _open(browser, path)
+    got = page.evaluate("""(geoms) => geoms.map((g, i) => {
+        const c = g.coordinates[0][0], out = {};
+        out.click = geozones.clickPopup({lat: c[1], lng: c[0]});
+        let hit = null;
+        geozones.parcels.eachLayer(l => { if (l.feature.properties.n === ["near", "mid", "far"][i]) { hit = l; } });
+        out.parcel = geozones.parcelPopup(hit.feature.properties);
+        const r = geozones.evaluator.check(GZ, g, "building", 400);
+        r.geometry = g;
+        out.result = geozones.resultHtml(r, "building");
+        return out; })""", [shapely.geometry.mapping(g) for g in wgs])
+    for k in ("click", "parcel", "result"):
+        assert inside in got[0][k] and maybe not in got[0][k], k
+        assert maybe in got[1][k] and inside not in got[1][k], k
+        assert "gz-consent" not in got[2][k], k
+    # drawn in the panel: the same notice in #gz-result
+    page.click(".gz-draw .gz-toggle")
+    page.fill("#gz-height", "12")
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(480, 360)
+    page.mouse.down()
+    page.mouse.move(500, 375, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    r = page.evaluate("() => geozones.lastCheck")
+    py = geozones.check(shapely.geometry.shape(r["geometry"]), height=12, kind="building", zones=zones)
+    assert py.consent in ("inside", "maybe") and r["consent"] == py.consent
+    text = page.locator("#gz-result").inner_text()
+    assert (inside in text) == (py.consent == "inside") and (maybe.split(";")[0] in text) == (py.consent == "maybe")
+    assert ev["errors"] == []
+    page.close()

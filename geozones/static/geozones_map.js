@@ -81,6 +81,15 @@
       : EV.heightAt(GZ, lat, lon, kind || "building");
   }
 
+  /** The approval notice (Art. 14, 15.1) of a result or parcel: "inside" (written consent) or
+   *  "maybe" (wind unknown: ask the authority, the upwind general zone's reach [m]); "" else. */
+  function consentHtml(c, reach) {
+    if (!c || !GZ.t.consent[c]) { return ""; }
+    var text = GZ.t.consent[c].replace("{upwind}", reach === null || reach === undefined ? "—"
+      : Number(reach).toLocaleString("en-US", { maximumFractionDigits: 2 }));
+    return '<div class="gz-consent gz-consent-' + esc(c) + '">' + esc(text) + "</div>";
+  }
+
   function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : Number(v).toFixed(2) + " " + GZ.t.unit; }
 
   function clickPopup(latlng) {
@@ -94,10 +103,12 @@
     ];
     var net = networkLine(h);
     if (net) { lines.push(net); }
-    return '<div class="gz-click">' + lines.join("<br>") + "</div>";
+    return '<div class="gz-click">' + lines.join("<br>") + consentHtml(h.consent, h.consentReach) + "</div>";
   }
 
   function parcelPopup(p) {
+    var own = p.st ? stationCfg(p.st) : null;
+    var reach = (own || GZ).zones ? (own || GZ).zones.general_upwind : null;
     var rules = (p.r || "").split(",").filter(Boolean).map(function (id) {
       return esc(id) + (GZ.articles[id] ? " — " + esc(GZ.articles[id]) : "");
     });
@@ -108,7 +119,7 @@
       esc(GZ.t.exceedance) + ": " + esc(fmt(p.ex)) +
       (p.st ? "<br>" + esc(GZ.t.station_governing) + ": " + esc(stationName(p.st)) : "") +
       (rules.length ? "<br>" + esc(GZ.t.rules) + ":<br>" + rules.join("<br>") : "") +
-      (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + "</div>";
+      (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + consentHtml(p.c, reach) + "</div>";
   }
 
   /** Parcel style by verdict: Okabe-Ito colours, and fail also by a heavy dark outline and
@@ -200,7 +211,7 @@
         '<br><span class="gz-quote">“' + esc(q[0]) + "”</span>" +
         (q[1] ? '<br><span class="gz-quote-tr">' + esc(q[1]) + "</span>" : "") + "</li>";
     });
-    return rows.join("<br>") +
+    return rows.join("<br>") + consentHtml(r.consent, r.consentReach) +
       '<div class="gz-rules-head">' + esc(GZ.t.rules) + ":</div>" +
       (rules.length ? "<ul>" + rules.join("") + "</ul>" : "<div>" + esc(GZ.t.no_rules) + "</div>") +
       (inPilot.length ? '<div class="gz-note">' + esc(GZ.t.pilot_note) + "</div>" : "");
@@ -297,7 +308,7 @@
         rules: r.findings.map(function (f) {
           return (f.station ? f.station + ": " : "") + f.id + " (" + f.article + "): " + f.outcome;
         }).join("; "),
-        station: GZ.network ? r.station : GZ.station_id };
+        station: GZ.network ? r.station : GZ.station_id, consent: r.consent || null };
       if (GZ.network) { props.stations = r.stations.join(","); }
       features.push({ type: "Feature", geometry: r.geometry, properties: props });
     });
@@ -418,7 +429,7 @@
   }
 
   window.geozones = { esc: esc, heightAt: heightAt, mapToWgs: mapToWgs, clickPopup: clickPopup,
-                      parcelPopup: parcelPopup, exportDrawing: exportDrawing, evaluator: EV };
+                      parcelPopup: parcelPopup, resultHtml: resultHtml, exportDrawing: exportDrawing, evaluator: EV };
 
   window.geozonesInit = function (map, parcelGroup, stationGroup, contourGroup, drawnGroup) {
     window.geozones.map = map;

@@ -37,7 +37,8 @@ import shapely
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
 from .io.serialise import html_text
-from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
+from .text import fmt as fmt_number
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
            "has_cjk_font", "sha256_file", "check_proposal"]
@@ -273,6 +274,8 @@ figure { margin: 3mm 0; page-break-inside: avoid; } figure img { max-width: 100%
 figcaption { font-size: 9pt; color: #444; }
 .small { font-size: 9pt; color: #444; } .coords { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 tr, li { page-break-inside: avoid; }
+.warn { border: 2px solid #D55E00; padding: 2mm 3mm; margin: 2mm 0; page-break-inside: avoid; }
+.warn p { margin: 0.6mm 0; } .warn p:first-child { font-weight: bold; }
 """
 
 
@@ -360,7 +363,15 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         hz_png, hz_notes = _horizon_figure(zones, local, result.height_m, lang, Path(tmp))
     duty = "".join(f"<p><b>{e(a)}</b> <span class='quote'>{e(text)}</span></p>" for a, text in DUTY_ZH)
     duty += f"<p class='tr'>{e(T('rpt_duty_en'))}</p>" if lang != "zh" else ""
-    duty += f"<p>{e(T('rpt_duty_' + ('inside' if result.zone != 'outside' or result.in_sun_sector else 'outside')))}</p>"
+    # the approval notice's case (inside: written consent; maybe upwind: ask the authority)
+    if result.consent:
+        duty += f"<p class='consent consent-{e(result.consent)}'><b>{e(consent_head(result.consent, lang))}</b></p>"
+    if result.consent == "maybe":
+        duty += f"<p>{e(T('rpt_duty_maybe', d=fmt_number(result.distance_m or 0.0), upwind=fmt_number(station.general_upwind_m)))}</p>"
+    if result.consent == "inside" or result.in_sun_sector:
+        duty += f"<p>{e(T('rpt_duty_inside'))}</p>"
+    elif not result.consent:
+        duty += f"<p>{e(T('rpt_duty_outside'))}</p>"
     assumptions = list(result.assumptions) + hz_notes
     if not _cjk_matplotlib(lang) and needs_cjk(lang):
         assumptions.append(t("hz_no_cjk_font", lang))
@@ -379,6 +390,10 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         return "<table>" + "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
     title = T("rpt_title", station=st_name)
+    # a likely coordinate mistake, said before anything else (check's datum_warning)
+    warning = ("<div class='warn' role='alert'>" + "".join(f"<p>{e(line)}</p>" for line in
+                                                       result.datum_warning["message"]) + "</div>"
+               if result.datum_warning else "")
     pilot = ""
     if result.pilot and result.pilot.get("inside"):
         pilot = (f"<p>{e(T('report_pilot'))}: {e(result.pilot['name'])} — "
@@ -387,7 +402,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{e(title)}</h1>
-<p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>
+<p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>{warning}
 <h2>1. {e(T('rpt_project'))}</h2>{table(project)}
 <details open><summary class="small">{e(T('rpt_coords'))}</summary>
 <table class="coords"><tr><th>#</th><th>{e(T('rpt_lon'))}</th><th>{e(T('rpt_lat'))}</th></tr>{coord_rows}</table>{more}</details>
@@ -474,7 +489,7 @@ def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, ki
 
     from .check import DEFAULT_CRS, check
     from .core.coords import from_frame, parse_crs, to_frame
-    from .io import is_drawing, read_drawing, read_footprint
+    from .io import is_drawing, is_wgs84_lonlat, read_drawing, read_footprint
 
     drawing = None
     if isinstance(footprint, str) and is_drawing(footprint):   # each entity its own proposal
@@ -492,9 +507,11 @@ def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, ki
     else:
         geom, geom_crs, notes = footprint, crs or DEFAULT_CRS, []
     if drawing is None:
+        # no --crs and WGS84 lon/lat numbers: say first if a web-map datum changes the answer
+        hint = crs is None and is_wgs84_lonlat(geom_crs)
         result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
                        use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
-                       extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width)
+                       extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width, datum_hint=hint)
     frame = zones.frame
     local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)

@@ -503,7 +503,17 @@ class CheckResult:
     terrain : dict or None
         The ground under the footprint and the field's, with a DEM. [m]
     notices : list of str
-        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area).
+        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area,
+        or asking the authority where the row may be in the upwind general zone).
+    consent : {"inside", "maybe"} or None
+        Which approval notice applies: inside the protection area (written consent needed,
+        Art. 14); maybe inside it (prevailing wind unknown, the upwind general zone may reach
+        the site: ask the authority); None: neither.
+    datum_warning : dict or None
+        No CRS given and the numbers, read as GCJ-02 or BD-09, give another verdict or
+        permitted height: ``message`` (the lines to show first), ``as_read`` and per datum in
+        ``datums`` the ``verdict``, ``distance_m`` [m] and ``max_height_m`` [m] (None:
+        unlimited). None otherwise (and with any ``crs``).
     """
 
     verdict: str
@@ -523,6 +533,10 @@ class CheckResult:
     terrain: dict[str, Any] | None = None
     #: what the result obliges (the approval duty of Art. 14, 15.1 inside the protection area)
     notices: list[str] = field(default_factory=list)
+    #: a likely coordinate mistake, said first (:func:`_datum_warning`); None: none
+    datum_warning: dict[str, Any] | None = None
+    #: "inside", "maybe" or None: which approval notice applies (see ``notices``)
+    consent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -602,8 +616,8 @@ def check(
     extra_assumptions : sequence of str
         Notes put before the result's own assumptions.
     datum_hint : bool, optional
-        Say whether the GCJ-02/BD-09 reading of WGS84 numbers would change the verdict
-        (default: when no ``crs`` is given).
+        Say whether the GCJ-02/BD-09 reading of WGS84 numbers would change the verdict or
+        the permitted height (``datum_warning``; default: when no ``crs`` is given).
 
     Returns
     -------
@@ -658,6 +672,7 @@ def check(
         raise p.problems[0]
     a = assess_proposals(zones, p)
     notes = [*extra_assumptions]
+    warning = None
     if crs_given is None:
         notes.insert(0, t("assume_crs_default", lang, crs=DEFAULT_CRS))
     from .core.datums import INVERSE_TOLERANCE_M, datum_of
@@ -668,7 +683,8 @@ def check(
         # the height the rules used (a DEM's ground included), read in the other datum flat
         inputs = dict(kind=kind, height_m=None if height is None else float(a.height_m[0]), floors=floors,
                       use=use, width_m=width)
-        notes += [t("assume_web_datum", lang), *_datum_notes(a, zones, crs_obj, axis_order, inputs, lang)]
+        notes.append(t("assume_web_datum", lang))
+        warning = _datum_warning(a, zones, crs_obj, axis_order, inputs, lang)
     shiftless = unknown_shift(crs_obj, [(zones.station.longitude_deg, zones.station.latitude_deg)])
     if shiftless is not None:
         notes.append(t("assume_no_datum_shift", lang, crs=crs_label(crs_obj), datum=shiftless))
@@ -699,6 +715,8 @@ def check(
         pilot=pilot_summary(a, 0, lang),
         terrain=terrain,
         notices=notices(a, 0, lang),
+        datum_warning=warning,
+        consent=str(a.consent_case()[0]) or None,
     )
 
 
@@ -726,29 +744,44 @@ def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: s
     return facts, notes
 
 
-def _datum_notes(a: Assessment, zones: Zones, crs: Any, axis_order: str, inputs: dict[str, Any],
-                 lang: str) -> list[str]:
-    """Notes for each web-map datum under which the same numbers get another verdict
-    (:func:`geozones.core.datumshift.datum_changes`, every datum read in one assessment)."""
+def _datum_warning(a: Assessment, zones: Zones, crs: Any, axis_order: str, inputs: dict[str, Any],
+                   lang: str) -> dict[str, Any] | None:
+    """The warning said first when the same numbers read as a web-map datum give row 0
+    another verdict or another permitted height (:func:`geozones.core.datumshift.datum_changes`,
+    every datum read in one assessment): both answers, as read and under each such datum;
+    None when no datum changes either."""
     from .core.datums import DATUMS
     from .core.datumshift import datum_changes
 
     given = a.source_geoms
     assert given is not None  # Proposals.build keeps the geometries as given
     changes = datum_changes(a, zones, given, crs, inputs, axis_order=axis_order)
-    notes = []
+
+    def answer(code: int, d: float, allowed: float) -> dict[str, Any]:
+        verdict = name(VERDICT_NAMES, VERDICTS[code - 1], lang)
+        words = dict(verdict=verdict.upper() if lang == "en" else verdict, d=fmt(d),
+                     allowed=t("report_unlimited", lang) if np.isnan(allowed)
+                     else f"{fmt(allowed)} {t('unit_m', lang)}")
+        return {"verdict": VERDICTS[code - 1], "distance_m": _round(d), "max_height_m": _round(allowed),
+                "words": words}
+
+    datums = []
     for datum, maps in zip(DATUMS, ("datum_maps_gcj", "datum_maps_bd")):
-        change = changes[datum]
-        if not len(change.rows):
+        c = changes[datum]
+        if len(c.rows):        # the verdict changes (and perhaps the height)
+            ans = answer(int(c.verdict_code[0]), c.distance_m[0], c.max_height_m[0])
+        elif len(c.height_rows):   # the same verdict, another permitted height
+            ans = answer(int(a.verdict_code[0]), c.height_distance_m[0], c.height_max_height_m[0])
+        else:
             continue
-        allowed = change.max_height_m[0]
-        verdict = name(VERDICT_NAMES, VERDICTS[int(change.verdict_code[0]) - 1], lang)
-        notes.append(t("assume_datum_changes", lang, datum=datum, maps=t(maps, lang),
-                       verdict=verdict.upper() if lang == "en" else verdict,
-                       d=fmt(change.distance_m[0]),
-                       allowed=t("report_unlimited", lang) if np.isnan(allowed)
-                       else f"{fmt(allowed)} {t('unit_m', lang)}"))
-    return notes
+        datums.append({"datum": datum, "maps": t(maps, lang), **ans})
+    if not datums:
+        return None
+    as_read = answer(int(a.verdict_code[0]), float(a.measurements.distance_m[0]), float(a.max_height_m[0]))
+    lines = [t("datum_warning_head", lang, **as_read.pop("words"))]
+    lines += [t("assume_datum_changes", lang, datum=w["datum"], maps=w["maps"], **w.pop("words")) for w in datums]
+    lines.append(t("datum_warning_fix", lang))
+    return {"message": lines, "as_read": {"crs": crs_label(crs), **as_read}, "datums": datums}
 
 
 @dataclass
@@ -784,6 +817,8 @@ class StationsCheckResult:
         How far from a fence rows of unknown height were tested against the sun sectors. [m]
     assumptions : list of str
         What the answer rests on.
+    datum_warning : dict or None
+        The governing station's ``datum_warning`` (:class:`CheckResult`), said first.
     """
 
     verdict: str
@@ -796,6 +831,7 @@ class StationsCheckResult:
     no_station_km: float | None = None
     sun_reach_m: float = 0.0
     assumptions: list[str] = field(default_factory=list)
+    datum_warning: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -912,7 +948,7 @@ def check_stations(
         verdict=verdict, station=gov.station, stations=[results[i].station for i in order],
         max_height_m=_round(g.max_height_m[0]), governing=gov,
         others=[results[i] for i in order if results[i] is not gov], pilot=pilot,
-        sun_reach_m=net.sun_reach_m, assumptions=notes)
+        sun_reach_m=net.sun_reach_m, assumptions=notes, datum_warning=gov.datum_warning)
 
 
 def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | None = None,

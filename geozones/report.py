@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .check import CheckResult
 from .core.station import sun_angle_deg
-from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, has_message, name, t, zone_name
 
-__all__ = ["format_check", "format_drawing_check"]
+__all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
 
 
 def _width(text: str) -> int:
@@ -30,7 +32,7 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
     L = lambda key: t(key, lang)
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
     title = station.name.get(lang) if station is not None else result.station
-    lines = [t("report_title", lang, station=title), ""]
+    lines = [*datum_warning_lines(result.datum_warning), t("report_title", lang, station=title), ""]
     rows = [
         (L("report_verdict"), verdict),
         (L("report_zone"), zone_name(station, result.zone, lang)),
@@ -113,6 +115,15 @@ def format_drawing_check(result, path: str, lang: str = "en", station: Any = Non
     return "\n".join(lines) + "\n" + worst
 
 
+def datum_warning_lines(warning: dict | None) -> list[str]:
+    """The lines a likely coordinate mistake is said in, first (``CheckResult.datum_warning``),
+    and a blank line; none without one."""
+    if not warning:
+        return []
+    head, *rest = warning["message"]
+    return [f"! {head}", *(f"  {line}" for line in rest), ""]
+
+
 def format_summary(summary, lang: str = "en", network: Any = None) -> str:
     """The terminal summary of a screening run (``network``: the stations screened against, for
     the sun-sector angle the many-station note quotes)."""
@@ -122,6 +133,21 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
     counts = "  ".join(f"{name(VERDICT_NAMES, v, lang)} {summary.verdicts.get(v, 0):,}"
                        for v in ("fail", "review", "pass", "error"))
     lines.append(t("sum_verdicts", lang, counts=counts))
+    # what could make those counts wrong, said next: a likely coordinate mistake, no station
+    # reaching any row
+    if getattr(summary, "datum", None):
+        lines.append(t("sum_datum", lang, datum=summary.datum))
+    elif getattr(summary, "crs_assumed", False):
+        changed = summary.datums_changing()
+        lines.append(("! " if changed else "") + t("sum_crs_assumed", lang))
+        for datum, c in changed.items():
+            how = "" if c["method"] == "exact" else t(
+                "sum_datum_sampled", lang, read=f"{c['rows_read']:,}", open=f"{c['rows_open']:,}",
+                ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}")
+            lines.append("! " + t("sum_datum_changes", lang, datum=datum, n=f"{c['verdicts']:,}",
+                                  h=f"{c['permitted_heights']:,}", how=how))
+    if "no_station_reached" in summary.warnings():
+        lines.append("! " + t("sum_no_station_reached", lang, n=f"{summary.no_station_rows:,}"))
     who = (lambda ident: f" ({summary.id_column}={ident})") if summary.id_column else (lambda _i: "")
     if summary.worst:
         lines.append(t("sum_worst", lang))
@@ -137,25 +163,15 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
             lines.append("  " + t("sum_more", lang, n=f"{summary.error_rows - len(shown):,}"))
     if getattr(summary, "dxf", None):
         lines.append(t("sum_dxf", lang, **summary.dxf))
-    if getattr(summary, "datum", None):
-        lines.append(t("sum_datum", lang, datum=summary.datum))
-    elif getattr(summary, "crs_assumed", False):
-        lines.append(t("sum_crs_assumed", lang))
-        for datum, c in summary.datum_report().items():
-            if c["verdicts"] or c["permitted_heights"]:
-                how = "" if c["method"] == "exact" else t(
-                    "sum_datum_sampled", lang, read=f"{c['rows_read']:,}", open=f"{c['rows_open']:,}",
-                    ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}")
-                lines.append(t("sum_datum_changes", lang, datum=datum, n=f"{c['verdicts']:,}",
-                               h=f"{c['permitted_heights']:,}", how=how))
     shiftless = getattr(summary, "no_datum_shift", None)
     if shiftless:
         lines.append(t("sum_no_datum_shift", lang, crs=shiftless["crs"], datum=shiftless["datum"]))
     if getattr(summary, "sort", None) == "hilbert":
         lines.append(t("sum_sorted", lang))
-    if summary.protected_rows or summary.maybe_protected_rows:
-        lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
-                       maybe=f"{summary.maybe_protected_rows:,}"))
+    # the approval notices (Art. 14, 15.1), each case on its own line
+    for case, rows in (("inside", summary.protected_rows), ("maybe", summary.maybe_protected_rows)):
+        if rows:
+            lines.append(t("sum_consent", lang, head=consent_head(case, lang), n=f"{rows:,}"))
     if getattr(summary, "stations", None) is not None:
         lines.append(t("sum_stations", lang, n=f"{summary.stations:,}", pairs=f"{summary.station_pairs:,}",
                        none=f"{summary.no_station_rows:,}"))
@@ -184,7 +200,7 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
     L = lambda key: t(key, lang)
     by_id = {s.id: s for s in network.stations} if network is not None else {}
     verdict = name(VERDICT_NAMES, result.verdict, lang).upper()
-    lines = [f"{L('report_verdict')}: {verdict}"]
+    lines = [*datum_warning_lines(result.datum_warning), f"{L('report_verdict')}: {verdict}"]
     if result.governing is None:
         head = t("check_no_station", lang, km=f"{result.no_station_km:g}")
         lines.append(head)
@@ -201,7 +217,7 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
     gov = result.governing
     gov.pilot = result.pilot
     gov.assumptions = [*gov.assumptions, *[a for a in result.assumptions if a not in gov.assumptions]]
-    lines += ["", format_check(gov, lang, by_id.get(gov.station))]
+    lines += ["", format_check(replace(gov, datum_warning=None), lang, by_id.get(gov.station))]  # said first
     if result.others:
         lines += ["", L("report_stations") + ":"]
         for r in result.others:
@@ -211,3 +227,58 @@ def format_stations_check(result, lang: str = "en", network: Any = None) -> str:
                                   d=f"{r.distance_m:,.2f}",
                                   max=_m(r.max_height_m, lang) if r.max_height_m is not None else L("report_unlimited")))
     return "\n".join(lines)
+
+
+def column_titles(columns, ours: Mapping[str, str], lang: str = "en") -> dict[str, str]:
+    """The header of each of our columns in a workbook (``screen -o x.xlsx``), by the name
+    it is written under (``ours``: our name -> the output's, see
+    :class:`geozones.io.OutputNames`): ``col_<name>`` of the catalogue; ``geometry`` too."""
+    titles = {ours.get(c, c): t(f"col_{c}", lang) for c in columns if has_message(f"col_{c}")}
+    titles["geometry"] = t("col_geometry", lang)
+    return titles
+
+
+def summary_sections(summary, zones: Any, crs: Any, crs_given: bool, lang: str = "en"):
+    """A screening run's summary as the sheet of a workbook: ``(sheet title, sections)`` of
+    :class:`geozones.io.xlsx.Section`: the verdict counts, the worst exceedances (the 10 of
+    :class:`~geozones.screen.ScreenSummary`, rows counted from 1), the datum check's counts
+    (:meth:`~geozones.screen.ScreenSummary.datum_report`) and the assumptions (coordinates,
+    encoding, station, pilot areas)."""
+    from .core.coords import crs_label, parse_crs
+    from .io.xlsx import Section
+
+    L = lambda key, **kw: t(key, lang, **kw)
+    counts = Section(L("xlsx_verdicts"), (L("xlsx_verdict"), L("xlsx_rows_count")))
+    counts.rows += [(name(VERDICT_NAMES, v, lang), summary.verdicts.get(v, 0)) for v in ("fail", "review", "pass", "error")]
+    counts.rows += [(L("xlsx_all_rows"), summary.rows), (L("xlsx_error_rows"), summary.error_rows),
+                    (L("xlsx_protected_rows"), summary.protected_rows),
+                    (L("xlsx_maybe_protected_rows"), summary.maybe_protected_rows)]
+    who = summary.id_column or "id"
+    worst = Section(L("xlsx_worst"), (L("xlsx_row"), who, L("xlsx_exceedance"), L("xlsx_verdict")))
+    worst.rows += [(row + 1, ident, round(exc, 3), name(VERDICT_NAMES, verdict, lang))   # as a person counts
+                   for exc, row, verdict, ident in sorted(summary.worst, reverse=True)]
+    label = crs_label(parse_crs(crs))
+    if summary.datum:
+        coords = L("sum_datum", datum=summary.datum)
+    elif summary.crs_assumed:
+        coords = L("sum_crs_assumed")
+    else:
+        coords = L("xlsx_crs_given" if crs_given else "xlsx_crs_declared", crs=label)
+    stations = getattr(zones, "stations", None)
+    station = (L("xlsx_stations", n=len(stations)) if zones.named and stations is not None
+               else f"{zones.station.name.get(lang)} ({zones.station.id})")
+    pilots = "; ".join(p.name.get(lang) for p in zones.pilots) or L("xlsx_none")
+    notes = Section(L("xlsx_assumptions"))
+    notes.rows += [(L("xlsx_crs"), coords), (L("xlsx_encoding"), summary.encoding or ""),
+                   (L("xlsx_station"), station), (L("xlsx_pilot"), pilots), (L("xlsx_output"), summary.output)]
+    sections = [counts, worst]
+    report = summary.datum_report()
+    if report:
+        check = Section(L("xlsx_datum_check"), (L("xlsx_datum"), L("xlsx_datum_verdicts"), L("xlsx_datum_heights"),
+                                                L("xlsx_datum_method"), L("xlsx_datum_read")))
+        check.rows += [(datum, c["verdicts"], c["permitted_heights"],
+                        L("xlsx_exact") if c["method"] == "exact"
+                        else L("xlsx_sampled", ev=f"{c['verdicts_error_95']:,}", eh=f"{c['permitted_heights_error_95']:,}"),
+                        f"{c['rows_read']:,} / {c['rows_open']:,}") for datum, c in report.items()]
+        sections.append(check)
+    return L("xlsx_sheet_summary"), [*sections, notes]

@@ -197,6 +197,28 @@ class ScreenSummary:
                           "rows_open": int(opened), "rows_read": int(read)}
         return out
 
+    def datums_changing(self) -> dict[str, dict[str, Any]]:
+        """The datums of :meth:`datum_report` under which some verdict or permitted height
+        would differ."""
+        return {d: c for d, c in self.datum_report().items() if c["verdicts"] or c["permitted_heights"]}
+
+    @property
+    def no_station_reached(self) -> bool:
+        """Many stations, rows assessed, and not one of them in reach of any station: every
+        pass is "no station within N km", most likely the wrong folder or coordinates."""
+        return self.stations is not None and self.no_station_rows > 0 and self.station_pairs == 0
+
+    def warnings(self) -> list[str]:
+        """What could make the counts wrong, said first (``warnings`` in ``--report``):
+        ``datum_changes`` (no CRS given and a GCJ-02/BD-09 reading changes verdicts or
+        permitted heights), ``no_station_reached`` (:attr:`no_station_reached`)."""
+        out = []
+        if self.crs_assumed and not self.datum and self.datums_changing():
+            out.append("datum_changes")
+        if self.no_station_reached:
+            out.append("no_station_reached")
+        return out
+
     @property
     def pilot_low_rise_share(self) -> float | None:
         if self.pilot_floor_area_m2 <= 0:
@@ -205,7 +227,7 @@ class ScreenSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "verdicts": self.verdicts, "statuses": self.statuses,
+            "rows": self.rows, "verdicts": self.verdicts, "warnings": self.warnings(), "statuses": self.statuses,
             "id_column": self.id_column,
             "worst_exceedances": [{"row": r, "id": i, "exceedance_m": round(e, 3), "verdict": v}
                                   for e, r, v, i in sorted(self.worst, reverse=True)],
@@ -831,6 +853,7 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
         else:
             rows = [("rows", "", data["rows"])]
             rows += [("verdict", k, v) for k, v in data["verdicts"].items()]
+            rows += [("warning", w, 1) for w in data["warnings"]]
             rows += [("status", k, v) for k, v in data["statuses"].items()]
             rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
                      for w in data["worst_exceedances"]]
@@ -850,6 +873,21 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             from .io.serialise import write_csv_frame
 
             write_csv_frame(pd.DataFrame(rows, columns=["metric", "key", "value"]), tmp)
+
+
+def consent_cases(zone: np.ndarray, distance_m: np.ndarray, station: Any) -> np.ndarray:
+    """The approval notice's case of screened rows, from their ``gz_zone`` and
+    ``gz_distance_m`` [m] against ``station``, as
+    :meth:`~geozones.core.engine.Assessment.consent_case` gives it for assessed rows:
+    ``"inside"`` the protection area (a core or general zone), ``"maybe"`` (outside it, the
+    prevailing wind unknown and within the upwind general zone's reach), else ``""``."""
+    zone = np.asarray(zone, dtype=object)
+    out = np.where(np.isin(zone, ["body", "protection", "control", "general"]), "inside", "").astype(object)
+    if station.prevailing_wind_from_deg is None and station.general_upwind_m > station.general_m:
+        with np.errstate(invalid="ignore"):
+            near = np.asarray(distance_m, dtype=float) <= station.general_upwind_m + station.tolerance_m
+        out[(zone == "outside") & near] = "maybe"
+    return out
 
 
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
@@ -891,13 +929,9 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         summary.no_station_rows += counts["no_station"]
         summary.station_pairs += counts["pairs"]
     else:
-        summary.protected_rows += int(gz["gz_zone"].isin(["body", "protection", "control", "general"]).sum())
-    st_ = zones.station
-    if counts is None and st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
-        d = gz["gz_distance_m"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            summary.maybe_protected_rows += int(((zone == "outside")
-                                                 & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
+        cases = consent_cases(zone, gz["gz_distance_m"].to_numpy(dtype=float), zones.station)
+        summary.protected_rows += int((cases == "inside").sum())
+        summary.maybe_protected_rows += int((cases == "maybe").sum())
     err = np.flatnonzero(is_error[codes])
     summary.error_rows += len(err)
     err = err[np.argsort(number[err], kind="stable")]   # the first in the input first

@@ -190,3 +190,34 @@ def shed_distance(geom, crs: str, lon: float, lat: float) -> float:
     frame = Transformer.from_crs("EPSG:4326", _aeqd(lon, lat), always_xy=True)
     local = shapely.transform(geom, lambda x, y: frame.transform(*wgs.transform(x, y)), interleaved=False)
     return float(shapely.distance(local, FIELD))
+
+
+# --- the issue-25 site: Gaode numbers of a footprint in the sunrise sector ---------------------
+
+JIANGXIAN_LONLAT = (111.571, 35.504)   # the shipped station's field centre [deg]
+GAODE_TRUE_WKT = ("POLYGON ((111.5745 35.5054, 111.5750 35.5054, 111.5750 35.5058, "
+                  "111.5745 35.5058, 111.5745 35.5054))")   # the README's check example (WGS84)
+
+
+def gaode_site():
+    """The README's footprint (WGS84) as Gaode/AMap shows it: every vertex through
+    coordTransform's forward formula (WGS84 → GCJ-02). Measured by hand (PROJ into the
+    station's AEQD, ``shapely.distance`` to the field square, azimuth of the nearest point
+    from the field centre) both ways. Returns ``(gcj_numbers, d_true, az_true, d_read,
+    az_read)``: the true site and the numbers read as WGS84 [m, deg]."""
+    import coordTransform
+    import numpy as np
+    from pyproj import Transformer
+
+    true = shapely.from_wkt(GAODE_TRUE_WKT)
+    xy = shapely.get_coordinates(true)
+    glon, glat = coordTransform.wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    gcj = shapely.set_coordinates(true, np.c_[glon, glat])
+    frame = Transformer.from_crs("EPSG:4326", _aeqd(*JIANGXIAN_LONLAT), always_xy=True)
+
+    def measure(geom):
+        local = shapely.transform(geom, lambda x, y: frame.transform(x, y), interleaved=False)
+        near = shapely.shortest_line(local, FIELD).coords[0]
+        return float(shapely.distance(local, FIELD)), float(np.degrees(np.arctan2(near[0], near[1])) % 360)
+
+    return (gcj, *measure(true), *measure(gcj))

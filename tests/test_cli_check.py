@@ -483,3 +483,55 @@ def test_check_stations_names_the_ballpark_too(runner, station, tmp_path):
     out = json.loads(res.output)
     assert out["verdict"] == "fail" and out["governing"]["distance_m"] == pytest.approx(d, abs=0.01)
     assert any("Xian 1980 datum" in a and "ballpark" in a for a in out["governing"]["assumptions"])
+
+
+def _said_both(text: str, d_read: float, d_true: float) -> None:
+    """Both answers of the issue-25 site in ``text``: PASS at the distance read and its
+    5° limit, and GCJ-02's PASS at the true distance and its 5° limit (fmt: 2 decimals)."""
+    for d in (d_read, d_true):
+        assert f"PASS at {d:,.2f} m" in text, text
+        assert f"permitted height {d * TAN5:,.2f}".rstrip("0").rstrip(".") + " m" in text, text
+
+
+def test_check_says_a_likely_gaode_mistake_first(tmp_path):
+    """Issue 25: the README's footprint copied from Gaode. Read as WGS84 (no --crs) it is
+    857.25 m out in the sunrise sector, PASS under 857.25·tan 5° = 75.00 m; in truth
+    336.82 m out, PASS under 29.47 m. The verdict is the same, the permitted height is not:
+    the first lines say so with both answers; --json has it as a top-level field; any --crs
+    silences it."""
+    from geometries import gaode_site
+
+    numbers, d_true, _, d_read, _ = gaode_site()
+    assert round(d_read * TAN5, 2) == 75.0 and round(d_true * TAN5, 2) == 29.47
+    args = ["check", "--footprint", numbers.wkt, "--height", "10"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    first = r.output.split("\n")[:3]
+    assert first[0].startswith("! CHECK THE COORDINATES") and "WGS84" in first[0]
+    assert first[1].strip().startswith("Read as GCJ-02 (Gaode/AMap, Tencent)")
+    _said_both("\n".join(first), d_read, d_true)
+    assert "--crs GCJ-02" in r.output.split("\n\n")[0]
+    j = json.loads(CliRunner().invoke(main, [*args, "--json"]).output)
+    w = j["datum_warning"]
+    assert w["as_read"]["verdict"] == "pass" and w["as_read"]["distance_m"] == pytest.approx(d_read, abs=0.05)
+    assert w["as_read"]["max_height_m"] == pytest.approx(d_read * TAN5, abs=0.01)
+    gcj = next(x for x in w["datums"] if x["datum"] == "GCJ-02")
+    assert gcj["verdict"] == "pass" and gcj["distance_m"] == pytest.approx(d_true, abs=0.05)
+    assert gcj["max_height_m"] == pytest.approx(d_true * TAN5, abs=0.01)
+    # Chinese too, first
+    zh = CliRunner().invoke(main, [*args, "--lang", "zh"]).output.split("\n")
+    assert zh[0].startswith("! 请核实坐标") and "336.82" in zh[1] and "29.47" in zh[1]
+    # check --stations: said first once, and a top-level field of --json too
+    folder = tmp_path / "st"
+    folder.mkdir()
+    (folder / "jiangxian.toml").write_text(default_station_path().read_text(encoding="utf-8"), encoding="utf-8")
+    many = CliRunner().invoke(main, [*args, "--stations", str(folder)]).output
+    assert many.startswith("! CHECK THE COORDINATES") and many.count("CHECK THE COORDINATES") == 1
+    _said_both("\n".join(many.split("\n")[:3]), d_read, d_true)
+    j = json.loads(CliRunner().invoke(main, [*args, "--stations", str(folder), "--json"]).output)
+    assert j["datum_warning"]["datums"][0]["distance_m"] == pytest.approx(d_true, abs=0.05)
+    # any --crs silences it: the numbers' own CRS, or the datum they are in
+    for crs in ("EPSG:4326", "GCJ-02"):
+        quiet = CliRunner().invoke(main, [*args, "--crs", crs])
+        assert quiet.exit_code == 0 and "CHECK THE COORDINATES" not in quiet.output
+        assert json.loads(CliRunner().invoke(main, [*args, "--crs", crs, "--json"]).output)["datum_warning"] is None

@@ -47,3 +47,25 @@ def test_report_footprint_file_with_clashing_column_names(tmp_path, ext):
     res = CliRunner().invoke(main, ["report", "--footprint", str(path), "--height", "10", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert out.stat().st_size > 0
+
+
+def test_report_says_a_likely_gaode_mistake_near_the_top(tmp_path):
+    """Issue 25: the README's footprint copied from Gaode, no --crs: the report says, before
+    its first section, both answers (PASS at 857.25 m under 75 m as read; under GCJ-02 PASS
+    at 336.82 m under 29.47 m, H ≤ D·tan 5° both); any --crs silences it."""
+    from conftest import TAN5
+    from geometries import gaode_site
+
+    numbers, d_true, _, d_read, _ = gaode_site()
+    out = tmp_path / "r.html"
+    args = ["report", "--footprint", numbers.wkt, "--height", "10", "-o", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    top = page[page.index("<body>"):page.index("<h2>1.")]
+    assert "class='warn'" in top and "CHECK THE COORDINATES" in top and "Read as GCJ-02" in top
+    for d in (d_read, d_true):
+        assert f"PASS at {d:,.2f} m" in top
+    assert f"{d_true * TAN5:.2f} m" in top and "(permitted height 75 m)" in top
+    r = CliRunner().invoke(main, [*args, "--crs", "EPSG:4326"])
+    assert r.exit_code == 0 and "CHECK THE COORDINATES" not in out.read_text(encoding="utf-8")

@@ -796,3 +796,30 @@ def test_shapefile_parts_not_as_many_refused_exit_2(tmp_path, frame):
     res = CliRunner().invoke(main, ["screen", str(src), "--height-field", "h", "-o", str(tmp_path / "o.gpkg")])
     assert res.exit_code == 2 and "in.shp holds 2 shapes but in.dbf 1 records" in res.output, res.output
     assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_screen_says_a_likely_gaode_mistake_after_the_counts(tmp_path):
+    """Issue 25: a file of the README's footprint copied from Gaode, EPSG:4326, no --crs.
+    Read as GCJ-02 its one row keeps PASS but its permitted height goes from 75.00 m (857.25
+    m out) to 29.47 m (336.82 m out): the line after the verdict counts says so, as a
+    warning, and --report lists it under ``warnings``; --crs EPSG:4326 silences both."""
+    from geometries import gaode_site
+
+    numbers = gaode_site()[0]
+    src = tmp_path / "gaode.gpkg"
+    gpd.GeoDataFrame({"h": [10.0]}, geometry=[numbers], crs=4326).to_file(src)
+    rep = tmp_path / "rep.json"
+    args = ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h", "--report", str(rep),
+            "--overwrite"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    lines = r.output.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("verdicts"))
+    assert lines[at + 1].startswith("! coordinates read as WGS84")
+    assert lines[at + 2].startswith("! read as GCJ-02, 0 rows would get another verdict and 1 another permitted height")
+    data = json.loads(rep.read_text())
+    assert data["warnings"] == ["datum_changes"]
+    assert data["datum_changes"]["GCJ-02"]["permitted_heights"] == 1 and data["datum_changes"]["GCJ-02"]["verdicts"] == 0
+    r = CliRunner().invoke(main, [*args, "--crs", "EPSG:4326"])
+    assert r.exit_code == 0 and "! " not in r.output and "GCJ-02" not in r.output
+    assert json.loads(rep.read_text())["warnings"] == []

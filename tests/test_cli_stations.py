@@ -214,3 +214,72 @@ def test_a_3_gb_table_is_refused_before_it_is_read(tmp_path, runner):
     res = runner.invoke(main, ["stations", "import", str(small), "-o", str(tmp_path / "o")],
                         env={"GEOZONES_MAX_FILE_MB": "0.00001"})
     assert res.exit_code == 2 and "more than the limit of 1e-05 MB" in res.output
+
+
+def test_the_readme_registry_example_with_the_shipped_station(tmp_path, runner):
+    """README and docs/stations.md as written (issue 25 item 8): ``stations import
+    tests/data/stations_example.csv -o stations/ --with-shipped``, then ``check --footprint
+    "POINT (111.66 35.504)" --height 30 --stations stations/``. The point is 0.089° of
+    longitude east of Jiangxian's field centre (111.571°, 35.504°): about 0.089 × 111.32 km ×
+    cos 35.504° = 8.07 km, 8.05 km from the fence, due east in the sunrise sector, so only
+    the sun rule reaches it, H ≤ 8,052 × tan 5° ≈ 704 m: PASS, governed by Jiangxian. The
+    example's synthetic stations are 19 km and more away (beyond the 10 km sun reach)."""
+    import math
+
+    out = tmp_path / "stations"
+    res = runner.invoke(main, ["stations", "import", str(EXAMPLE), "-o", str(out), "--with-shipped"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("*.toml")) == ["jiangxian.toml", "test_basic.toml", "test_gen.toml",
+                                                          "test_ref.toml"]
+    # the shipped file as it is: the plan's own rules, not a "basic" class default
+    assert (out / "jiangxian.toml").read_text(encoding="utf-8") == default_station_path().read_text(encoding="utf-8")
+    res = runner.invoke(main, ["check", "--footprint", "POINT (111.66 35.504)", "--height", "30",
+                               "--stations", str(out), "--crs", "EPSG:4326", "--json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.output)
+    assert j["station"] == "jiangxian" and j["stations"] == ["jiangxian"] and j["verdict"] == "pass"
+    d = 0.089 * 111_320 * math.cos(math.radians(35.504)) - 12.5
+    assert j["governing"]["distance_m"] == pytest.approx(d, rel=0.005)
+    assert j["max_height_m"] == pytest.approx(d * math.tan(math.radians(5.0)), rel=0.005)
+    # a table row may not take the shipped station's id
+    (tmp_path / "t.csv").write_text(HEADER + "jiangxian,J,J,35.4,111.4,700,basic,,,,x\n", encoding="utf-8")
+    res = runner.invoke(main, ["stations", "import", str(tmp_path / "t.csv"), "-o", str(tmp_path / "o2"),
+                               "--with-shipped"])
+    assert res.exit_code == 2 and "row 2, column id" in res.output and "--with-shipped" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o2").exists()
+
+
+def test_screen_with_stations_none_of_which_reaches_any_row_warns(tmp_path, runner):
+    """The example's synthetic stations alone (no --with-shipped) and parcels 300 m north
+    of Jiangxian's fence: the nearest synthetic station is 19 km away, beyond every reach
+    (10 km), so every row is "no station within 10 km". That is said as a warning (the line
+    after the verdict counts, ``warnings`` in --report), not as a quiet pass; with the
+    shipped station in the folder, no warning."""
+    import geopandas as gpd
+    from conftest import square_north, to_wgs84
+
+    from geozones.core.zones import StationFrame
+
+    frame = StationFrame(load_station())
+    parcels = tmp_path / "p.gpkg"
+    gpd.GeoDataFrame({"h": [10.0, 20.0]}, crs=4326,
+                     geometry=[to_wgs84(frame, square_north(300.0)), to_wgs84(frame, square_north(600.0))]
+                     ).to_file(parcels)
+    for shipped, warned in ((False, True), (True, False)):
+        reg = tmp_path / f"reg{shipped}"
+        res = runner.invoke(main, ["stations", "import", str(EXAMPLE), "-o", str(reg), "-q",
+                                   *(["--with-shipped"] if shipped else [])])
+        assert res.exit_code == 0, res.output
+        rep = tmp_path / f"rep{shipped}.json"
+        res = runner.invoke(main, ["screen", str(parcels), "-o", str(tmp_path / f"o{shipped}.gpkg"), "--crs",
+                                   "EPSG:4326", "--height-field", "h", "--stations", str(reg), "--report", str(rep)])
+        assert res.exit_code == 0, res.output
+        lines = res.output.split("\n")
+        at = next(i for i, line in enumerate(lines) if line.startswith("verdicts"))
+        data = json.loads(rep.read_text())
+        if warned:
+            assert lines[at + 1].startswith("! no station reaches any of the 2 rows"), res.output
+            assert data["warnings"] == ["no_station_reached"] and data["no_station_rows"] == 2
+        else:
+            assert "no station reaches" not in res.output and data["warnings"] == []
+            assert data["no_station_rows"] == 0 and data["station_pairs"] == 2

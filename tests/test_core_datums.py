@@ -80,7 +80,8 @@ def test_readme_example_in_gcj02_fails_at_336_8_m(frame):
     assert plain.verdict == "pass" and plain.distance_m > 800
     text = " ".join(plain.assumptions)
     assert "--crs GCJ-02" in text
-    assert "Read as GCJ-02" in text and "FAIL" in text and "336.82" in text
+    said = " ".join(plain.datum_warning["message"])   # said first, not among the assumptions
+    assert "Read as GCJ-02" in said and "FAIL" in said and "336.82" in said and "Read as" not in text
 
 
 def test_hint_without_verdict_change_and_not_when_crs_given(frame):

@@ -208,7 +208,9 @@ def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
     # check says so, and screen counts the row, for the station alone and as a network of one
     r = check(numbers, height=150.0)
     assert r.verdict == _verdict_150(d_read)
-    note = [s for s in r.assumptions if s.startswith("Read as GCJ-02")]
+    # said first (datum_warning), no longer among the assumptions (issue 25)
+    assert not [s for s in r.assumptions if s.startswith("Read as")]
+    note = [s for s in r.datum_warning["message"] if s.startswith("Read as GCJ-02")]
     assert len(note) == 1 and _verdict_150(d_true).upper() in note[0]
     assert f"at {d_true:g} m" in note[0] and f"permitted height {0.1 * d_true:g} m" in note[0]
     df = pd.DataFrame({"H": [150.0]})
@@ -219,7 +221,7 @@ def test_a_gcj_02_reading_across_the_1000_m_line_changes_the_verdict():
         assert counts["GCJ-02"] == (1, 0, 1, 0, 1, 1)
     # the same numbers given as GCJ-02: the true site, no datum note
     given = check(numbers, height=150.0, crs="GCJ-02")
-    assert given.verdict == _verdict_150(d_true) and not [s for s in given.assumptions if s.startswith("Read as")]
+    assert given.verdict == _verdict_150(d_true) and given.datum_warning is None
 
 
 def test_rows_far_from_every_line_change_nothing():
@@ -234,3 +236,28 @@ def test_rows_far_from_every_line_change_nothing():
     assert set(changes) == set(DATUMS) and all(len(c.rows) == 0 for c in changes.values())
     # 7 km north is beyond every band and outside the sun sectors: settled, nothing read again
     assert all(c.open == 0 and c.exact for c in changes.values())
+
+
+def test_a_gcj_02_reading_that_changes_only_the_permitted_height():
+    """Issue 25: Gaode numbers of the README's footprint read as WGS84 land 857.25 m from the
+    fence, still in the sunrise sector: PASS under H ≤ D·tan 5° = 75.00 m; the true site is
+    336.82 m out, also PASS, under 29.47 m. The verdict stays, the permitted height does not:
+    a height row, with its height and distance under the datum."""
+    from geometries import gaode_site
+
+    from geozones.core.datumshift import HEIGHT_SAME_M
+
+    numbers, d_true, az_true, d_read, az_read = gaode_site()
+    # both inside the sunrise sector (60.06°–118.58° from the field centre at Jiangxian)
+    assert 62 < az_true < 116 and 62 < az_read < 116
+    tan5 = np.tan(np.radians(5.0))
+    z = ZoneSet.shared(None)
+    geoms = np.array([numbers], dtype=object)
+    a = assess(geoms, kind="building", height=10.0, crs="EPSG:4326", zones=z)
+    assert a.measurements.distance_m[0] == pytest.approx(d_read, abs=0.05)
+    assert a.max_height_m[0] == pytest.approx(d_read * tan5, abs=0.01)        # 75.00 m
+    change = datum_changes(a, z, geoms, WGS84, dict(kind="building", height_m=10.0))["GCJ-02"]
+    assert change.rows.tolist() == [] and change.height_rows.tolist() == [0]
+    assert change.height_distance_m[0] == pytest.approx(d_true, abs=0.05)     # 336.82 m
+    assert change.height_max_height_m[0] == pytest.approx(d_true * tan5, abs=0.01)   # 29.47 m
+    assert abs(change.height_max_height_m[0] - a.max_height_m[0]) > HEIGHT_SAME_M

@@ -17,14 +17,15 @@ def test_input_kinds(name, kind):
 
 @pytest.mark.parametrize(("name", "driver"), [("o.gpkg", "GPKG"), ("o.SHP", "ESRI Shapefile"),
                                               ("o.json", "GeoJSON"), ("o.fgb", "FlatGeobuf"),
-                                              ("o.geoparquet", "Parquet"), ("o.csv", "CSV"), ("o.kml", "KML")])
+                                              ("o.geoparquet", "Parquet"), ("o.csv", "CSV"), ("o.kml", "KML"),
+                                              ("o.xlsx", "XLSX")])
 def test_output_drivers(name, driver):
     assert driver_for(name) == driver
 
 
 def test_unknown_output_format_is_refused_listing_the_choices():
     with pytest.raises(OutputError, match=r"\.gpkg.*\.csv"):
-        driver_for("o.xlsx")
+        driver_for("o.xls")
 
 
 def test_dwg_refused_by_every_reader_with_the_one_message(tmp_path):

@@ -1,4 +1,4 @@
-"""The heavy optional parts (weasyprint, matplotlib, ezdxf, dask, psycopg) are imported only where used;
+"""The heavy optional parts (weasyprint, matplotlib, ezdxf, dask, psycopg, openpyxl) are imported only where used;
 a missing one is a one-line error naming the extra to install, exit code 2 (issue 22, item 9)."""
 
 import subprocess
@@ -49,6 +49,8 @@ def _buildings(tmp_path: Path) -> Path:
      lambda tmp: ["screen", "postgresql://u@127.0.0.1:1/db?table=a.b", "-o", str(tmp / "o.gpkg")]),
     (("psycopg",), "postgis", "PostGIS tables need psycopg",
      lambda tmp: ["screen", str(SAMPLE), "-o", "postgresql://u@127.0.0.1:1/db?table=a.b"]),
+    (("openpyxl",), "xlsx", "Excel output needs openpyxl",
+     lambda tmp: ["screen", str(SAMPLE), "-o", str(tmp / "o.xlsx")]),
 ])
 def test_missing_extra_is_one_line_naming_the_extra(monkeypatch, tmp_path, packages, extra, words, args):
     argv = args(tmp_path)   # made before the package goes missing (the buildings file)
@@ -89,11 +91,11 @@ def test_every_extra_is_in_pyproject():
     distribution = {"docx": "python-docx"}   # an import name that is not its distribution's
     for package, extra in EXTRAS.items():
         assert any(dep.startswith(distribution.get(package, package)) for dep in extras[extra]), (package, extra)
-    assert extras["all"] == ["geozones[pdf,diagram,cad,dask,postgis,docx]"] and "geozones[all]" in extras["test"]
+    assert extras["all"] == ["geozones[pdf,diagram,cad,dask,postgis,xlsx,docx]"] and "geozones[all]" in extras["test"]
 
 
 def test_import_geozones_loads_no_optional_part():
     code = ("import geozones, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('weasyprint', 'matplotlib', 'ezdxf', 'dask', 'distributed', 'folium')))")
+            "('weasyprint', 'matplotlib', 'ezdxf', 'dask', 'distributed', 'folium', 'openpyxl')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

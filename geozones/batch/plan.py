@@ -241,6 +241,12 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     out: Path | str = str(output_path) if driver == POSTGIS_DRIVER else Path(output_path)
     if driver == POSTGIS_DRIVER:   # reachable, and no table there unless --overwrite: before the work
         check_postgis_output(str(out), overwrite)
+    if driver == "XLSX":   # no openpyxl, or more rows than a sheet holds: before the work
+        from .._optional import require
+        from ..io.xlsx import refuse_rows
+
+        require("openpyxl")
+        refuse_rows(src.n_rows, str(out))
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     gz_columns = output_columns(zones)

@@ -46,12 +46,22 @@ def write_output(run: Run, tmp, chunks: Iterable) -> int:
     from ..io import write_chunks
 
     src, driver, summary = run.src, run.driver, run.summary
+    sheets = None
+    if driver == "XLSX":   # a workbook: headers in the run's language, a summary sheet
+        from ..io.xlsx import Sheets
+        from ..report import column_titles, summary_sections
+        from ..text import t
+
+        ctx, lang = run.ctx, run.ctx.opts.lang
+        sheets = Sheets(t("xlsx_sheet_table", lang), column_titles((*run.gz_columns, "gz_ground_m"), ctx.names.ours, lang),
+                        lambda: summary_sections(summary, ctx.zones, ctx.crs, src._given_crs is not None, lang))
     rows = write_chunks(tmp, driver, run.ctx.out_crs, _or_empty(run, chunks), layer=run.out_layer,
                         renamed=summary.renamed, geometry_type=src.geometry_type,
                         wkt_column=src.wkt_column if src.kind == "csv" else None,
                         wkt_position=getattr(src, "wkt_position", None), sort=run.sort,
                         # the geometry written is the input's (WGS84 for GCJ-02/BD-09 input)
-                        extent=None if run.ctx.datum else src.extent, expected_rows=src.n_rows)
+                        extent=None if run.ctx.datum else src.extent, expected_rows=src.n_rows,
+                        sheets=sheets)
     if driver == "GPKG":  # opens styled in QGIS: colours by verdict
         from ..styles import add_qgis_style, verdict_qml
 

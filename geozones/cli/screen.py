@@ -39,7 +39,8 @@ from .options import (
 @click.argument("input_path", metavar="INPUT", type=InputPath())
 @click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv, .gdb (a File "
-                   "Geodatabase folder). Input: any of these, or .dxf.")
+                   "Geodatabase folder), .xlsx (an Excel workbook: the table, geometry as WKT, and a summary "
+                   "sheet; headers in --lang). Input: any of these but .xlsx, or .dxf.")
 @click.option("--layer", default=None,
               help="Layer to read (GeoPackage, File Geodatabase and other multi-layer inputs; a CAD layer of a DXF, "
                    "which needs --crs). The output layer keeps the input's name.")
@@ -145,6 +146,14 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
 
         raise InputError("dask_options_need_engine")
     refuse_outputs(ctx, [output, report_path, map_path, long_path], [input_path, dem])
+    from ..io import driver_for
+
+    if driver_for(output) == "XLSX":   # --map and --reports read the output back as a layer
+        for given, option in ((map_path, "--map"), (reports_dir, "--reports")):
+            if given is not None:
+                from ..errors import InputError
+
+                raise InputError("xlsx_reads_back", option=option)
     inputs = [*known_inputs(ctx), input_path, dem]
     if reports_dir:   # before any work: no index.html of an earlier run replaced without --overwrite
         from ..assessment_report import check_reports_folder

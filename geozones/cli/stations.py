@@ -121,14 +121,18 @@ def stations() -> None:
 @click.option("-o", "--output", "folder", required=True, type=OutputPath(folder=True),
               help="Folder to write one station file (<id>.toml) per row into (made if missing).")
 @click.option("--overwrite", is_flag=True, help="Replace station files that exist already.")
+@click.option("--with-shipped", is_flag=True,
+              help="Also write the shipped station files (the Jiangxian station, its plan's own rules) into the folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @lang_opt
-def import_command(table, folder, overwrite, quiet, lang):
+def import_command(table, folder, overwrite, with_shipped, quiet, lang):
     """Make station files from a CSV table of stations (columns: README "Station registry").
 
     Each station gets the zones and rules of its class (reference/basic/general,
     基准站/基本站/一般站); values not confirmed from a regulation's text are marked
     ``confirmed = false`` in the file and said in every result they apply to.
+    ``--with-shipped`` adds the shipped station files as they are (Jiangxian: the plan's
+    own rule rows), so ``--stations DIR`` covers them too.
     """
     from ..errors import InputError, OutputError, StationFileError
     from ..io import WINDOWS_DEVICE_NAMES, atomic_output
@@ -176,6 +180,23 @@ def import_command(table, folder, overwrite, quiet, lang):
             bad.append(InputError("registry_row", path=str(path), row=line, column="-", problem=str(exc)))
             continue
         made.append((dest, text, station))
+    if with_shipped:
+        from ..station import default_station_path
+
+        for f in sorted(default_station_path().parent.glob("*.toml")):
+            text = f.read_text(encoding="utf-8")
+            station = loads_station(text, str(f))
+            dest = out / f"{station.id}.toml"
+            other = existing.get(station.id)
+            if station.id.casefold() in first_id_of:   # a row of the table has its id
+                same = first_id_of[station.id.casefold()]
+                bad.append(InputError("registry_row", path=str(path), row=first_line_of[same], column="id",
+                                      problem=_t("registry_shipped_id", id=same)))
+            elif other is not None and other.resolve() != dest.resolve():
+                bad.append(InputError("registry_row", path=str(path), row="-", column="id",
+                                      problem=_t("registry_id_taken", id=station.id, other=str(other))))
+            else:
+                made.append((dest, text, station))
     if bad:
         for err in bad[:-1]:
             click.echo(f"{_t('word_error')}: {err.localized(lang)}", err=True)

@@ -42,7 +42,7 @@ precision of ``gz_max_height_m``), or is limited in one reading and not in the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -290,6 +290,9 @@ class DatumChange:
     distance_m : their distance from the (governing) station's fence under it. [m]
     height_rows : positions of the rows read again whose permitted height differs
         (:func:`same_height`), whatever their verdict.
+    height_max_height_m, height_distance_m : the permitted height [m] (NaN: none limits) and
+        the distance [m] of the ``height_rows`` under the datum (their verdict under it is
+        ``verdict_code`` where they are in ``rows``, else the verdict as read).
     open : rows whose verdict or permitted height might differ (the others provably keep
         both, :func:`verdict_may_change`).
     read : of those, the rows read again: all of them (exact), or a random sample.
@@ -302,6 +305,8 @@ class DatumChange:
     height_rows: np.ndarray
     open: int = 0
     read: int = 0
+    height_max_height_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    height_distance_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def exact(self) -> bool:
@@ -413,6 +418,7 @@ def datum_changes(a: Any, stations: Any, geoms: np.ndarray, crs: Any, inputs: di
         sel = np.arange(start, start + len(r))
         v, h = sel[changed[sel]], sel[height[sel]]
         out[datum] = DatumChange(index[v], b.verdict_code[v], b.max_height_m[v], b.distance_m[v], index[h],
-                                 open=len(o), read=len(r))
+                                 open=len(o), read=len(r), height_max_height_m=b.max_height_m[h],
+                                 height_distance_m=b.distance_m[h])
         start += len(r)
     return out

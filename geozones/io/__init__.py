@@ -17,6 +17,7 @@ module                       what it holds
 :mod:`.csv`                  CSV with WKT, and the one WKT reader
 :mod:`.dxf`                  CAD drawings (DXF)
 :mod:`.postgis`              PostGIS tables (a connection URI), in and out
+:mod:`.xlsx`                 Excel workbooks out: the table (WKT geometry), a summary sheet
 :mod:`.footprint`            one proposal for ``check`` (WKT or a file), a drawing's entities
 :mod:`.arrow`                chunks as Arrow tables, the hints a chunk carries to the writer
 :mod:`.hilbert`              Hilbert-curve keys and the external bucket sort

@@ -31,7 +31,8 @@ def is_table_uri(path) -> bool:
     return isinstance(path, str) and path.lower().startswith(TABLE_URI_SCHEMES)
 
 #: Output formats by file extension (the GDAL driver names; "Parquet": GeoParquet, "CSV":
-#: WKT geometry in a column; "OpenFileGDB": an Esri File Geodatabase, a folder).
+#: WKT geometry in a column; "OpenFileGDB": an Esri File Geodatabase, a folder; "XLSX": an
+#: Excel workbook, WKT geometry in the last column, written by :mod:`geozones.io.xlsx`).
 VECTOR_DRIVERS: dict[str, str] = {
     ".gpkg": "GPKG",
     ".geojson": "GeoJSON",
@@ -43,6 +44,7 @@ VECTOR_DRIVERS: dict[str, str] = {
     ".geoparquet": "Parquet",
     ".csv": "CSV",
     ".gdb": "OpenFileGDB",
+    ".xlsx": "XLSX",
 }
 
 #: Extensions whose file is a folder of files (an Esri File Geodatabase, ``parcels.gdb/``):

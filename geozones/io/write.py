@@ -22,6 +22,7 @@ from .names import output_names
 from .postgis import PostgisOutput, write_postgis
 from .serialise import markup_safe_table
 from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, dbf_text, geometry_type_of, shapefile_geometry_type, write_gdal
+from .xlsx import Sheets, write_xlsx
 
 __all__ = ["write_chunks", "write_vector"]
 
@@ -39,7 +40,8 @@ def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | No
 def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, layer: str | None = None,
                  renamed: dict[str, str] | None = None, geometry_type: str | None = None,
                  wkt_column: str | None = None, wkt_position: int | None = None,
-                 sort: str = "none", extent=None, expected_rows: int | None = None) -> int:
+                 sort: str = "none", extent=None, expected_rows: int | None = None,
+                 sheets: Sheets | None = None) -> int:
     """Write chunks (GeoDataFrames or :class:`OutputChunk`), in order, to ``tmp`` as one output; returns rows written.
 
     A chunk may also be the Arrow table :func:`to_arrow` made of one (or, for CSV, a
@@ -51,7 +53,9 @@ def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, 
     ``driver="PostGIS"``: ``tmp`` is the output table's transaction
     (:func:`~geozones.io.postgis.postgis_output`), the rows copied in by :func:`write_postgis`.
     GDAL formats are written by a single streamed ``pyogrio.write_arrow`` call (layer and
-    spatial index created once, as for a whole-table write); GeoParquet with a streaming
+    spatial index created once, as for a whole-table write); an Excel workbook (``"XLSX"``)
+    by :func:`~geozones.io.xlsx.write_xlsx`, its titles and summary sheet ``sheets``;
+    GeoParquet with a streaming
     ``ParquetWriter`` and GeoParquet 1.1.0 metadata; CSV with WKT geometry. Only one chunk is
     in memory at a time. An exception raised while producing chunks is re-raised as is.
     A shapefile is written in UTF-8 with a ``.cpg``, its text cut to 254 bytes
@@ -76,6 +80,9 @@ def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, 
     if driver == "CSV":
         assert isinstance(tmp, Path)
         return write_csv(tmp, _chain(first, it), wkt_column, wkt_position)
+    if driver == "XLSX":
+        assert isinstance(tmp, Path)
+        return write_xlsx(tmp, _chain(first, it), sheets)
     table0 = as_table(first, bbox=driver == "Parquet")
     names = output_names([c for c in table0.column_names if c not in ("geometry", BBOX_HINT)], driver).renamed
     if renamed is not None:

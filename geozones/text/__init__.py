@@ -31,6 +31,7 @@ from .explain import (
     Finding,
     Results,
     assumptions,
+    consent_head,
     findings,
     fmt,
     notices,
@@ -43,4 +44,4 @@ from .explain import (
 __all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key", "Text",
            "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES",
            "Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
-           "pilot_summary", "row_messages", "fmt"]
+           "consent_head", "pilot_summary", "row_messages", "fmt"]

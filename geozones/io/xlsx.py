@@ -101,8 +101,11 @@ def _fill(wb, path: Path, chunks: Iterable, sheets: Sheets, verdict_column: str 
         if not names:
             names = [c for c in table.column_names if c != "geometry"] + ["geometry"]
             shown = _titles(names, sheets.headers)
-            for i, title in enumerate(shown, start=1):
-                ws.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, max(8, 2 + _width(title)))
+            for i, (name, title) in enumerate(zip(names, shown), start=1):
+                # as wide as the title and the first chunk's first 200 values (display width)
+                sample = table.column(name).slice(0, 200).to_pylist()
+                wide = max([_width(title), *(_width(str(v)) for v in sample if v is not None)])
+                ws.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, max(8, 2 + wide))
             ws.freeze_panes = "A2"
             ws.append([_bold(_cell(ws, title), bold) for title in shown])
         rows += table.num_rows

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The pictures of the documents geozones writes, shown in README.md: page 1 of each, made from
+# the real output of the commands below (a review opinion as PDF and as Word, the Excel workbook
+# of the screened sample). Needs the test extras (.venv), LibreOffice Writer and Calc
+# (Debian: libreoffice-writer libreoffice-calc) and
+# poppler-utils (pdftoppm). Run from the repository root: bash docs/make_images.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GZ=.venv/bin/geozones
+out=docs/images
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# the README's proposal, 31 m high: 336.8 m from the fence in the sunrise sector, limit 29.47 m
+site="POLYGON((111.5745 35.5054, 111.5750 35.5054, 111.5750 35.5058, 111.5745 35.5058, 111.5745 35.5054))"
+particulars=(--project-name "绛县某小区3号住宅楼" --applicant "某房地产开发有限公司" --address "绛县古绛镇某路东侧"
+             --proposal-no "JX-2026-031" --doc-no "绛气审〔2026〕31号" --authority "绛县气象局"
+             --reviewer "张三" --checker "李四" --date 2026-12-06)
+$GZ report --footprint "$site" --crs EPSG:4326 --height 31 --lang zh "${particulars[@]}" -o "$work/opinion.pdf" --overwrite
+$GZ report --footprint "$site" --crs EPSG:4326 --height 31 --lang zh "${particulars[@]}" -o "$work/opinion.docx" --overwrite
+$GZ screen data/sample/parcels.gpkg -o "$work/screened.xlsx" --height-field 高度 --floors-field 层数 \
+    --kind-field 类型 --use-field 用途 --lang zh -q
+soffice --headless --convert-to pdf --outdir "$work/docx" "$work/opinion.docx" > /dev/null
+soffice --headless --convert-to pdf --outdir "$work/xlsx" "$work/screened.xlsx" > /dev/null
+pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$work/opinion.pdf" "$out/opinion-pdf"
+pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$work/docx/opinion.pdf" "$out/opinion-docx"
+pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$work/xlsx/screened.pdf" "$out/screened-xlsx"
+ls -l "$out"

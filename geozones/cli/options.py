@@ -13,14 +13,94 @@ from ..core.limits import MAX_CELLS
 from ..core.numbers import Bounds, parse_number
 from ..errors import GeozonesError
 from ..terrain import FIELD_ELEVATION_SOURCES
-from ..text import LANGS, t
+from ..text import LANGS, from_english, t
 
 _LANG_KEY = "geozones.lang"
+#: The language of click's usage errors and of ``--help``: ``--lang`` as written on the
+#: command line, found before click parses it (:func:`argv_lang`).
+_USAGE_LANG_KEY = "geozones.usage_lang"
 _PILOT_CRS_KEY = "geozones.pilot_crs"
 
 
+def argv_lang(args, environ=None) -> str | None:
+    """The language a command line asks for before click has read it: the last ``--lang zh``
+    or ``--lang=zh`` before a ``--``, else the ``GEOZONES_LANG`` environment variable; None
+    when neither names a language of :data:`~geozones.text.LANGS`. ``--lang`` is an option
+    of each command, so click's usage errors (an unknown option, a missing one) come before it
+    is parsed: this is how they, and ``--help``, learn the language.
+
+    >>> argv_lang(["screen", "a.csv", "--lang", "zh"], {}), argv_lang(["check", "--lang=zh"], {})
+    ('zh', 'zh')
+    >>> argv_lang(["check"], {"GEOZONES_LANG": "zh"}), argv_lang(["check", "--lang", "fr"], {})
+    ('zh', None)
+    """
+    import os
+
+    args = [str(a) for a in args]
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    if found is None:
+        found = (os.environ if environ is None else environ).get("GEOZONES_LANG")
+    return found if found in LANGS else None
+
+
+def usage_lang(ctx: click.Context | None) -> str:
+    """The language of click's own words (usage errors, ``--help``) for ``ctx``'s command line."""
+    return ctx.meta.get(_USAGE_LANG_KEY, "en") if ctx is not None else "en"
+
+
+class LocalizedUsageError(click.UsageError):
+    """click's usage error ``exc`` in ``lang``: the message put into words through the
+    ``[click]`` table of the message catalogue (click's templates, see
+    :func:`geozones.text.from_english`), shown as click shows it (usage line, where to find
+    help, the error) with the catalogue's words (用法：, 请用 … 查看帮助, 错误：)."""
+
+    def __init__(self, exc: click.UsageError, lang: str) -> None:
+        super().__init__(from_english(exc.format_message(), lang, "click_"), exc.ctx)
+        self.lang = lang
+
+    def show(self, file=None) -> None:
+        lang, ctx = self.lang, self.ctx
+        if ctx is not None:
+            formatter = ctx.make_formatter()
+            formatter.write_usage(ctx.command_path, " ".join(ctx.command.collect_usage_pieces(ctx)),
+                                  prefix=t("click_usage", lang))
+            hint = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                hint = t("click_try_help", lang, command=ctx.command_path,
+                         option=max(ctx.command.get_help_option_names(ctx), key=len)) + "\n"
+            click.echo(f"{formatter.getvalue()}{hint}", err=True, color=ctx.color)
+        click.echo(t("click_error", lang, message=self.format_message()), err=True,
+                   color=ctx.color if ctx is not None else None)
+
+
+def localized(exc: click.ClickException, ctx: click.Context | None) -> click.ClickException:
+    """``exc`` in the language of ``ctx``'s command line: click's usage errors are put into
+    words (:class:`LocalizedUsageError`); English, our own one-line errors
+    (:class:`NumberError`) and every other exception stay as they are."""
+    lang = usage_lang(ctx)
+    if lang == "en" or not isinstance(exc, click.UsageError) or isinstance(exc, (NumberError, LocalizedUsageError)):
+        return exc
+    return LocalizedUsageError(exc, lang)
+
+
 class _Group(click.Group):
-    """Turns library errors into a one-line message and a non-zero exit, no traceback."""
+    """Turns library errors into a one-line message and a non-zero exit, no traceback, and
+    click's usage errors into the language of the command line (:func:`argv_lang`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        lang = argv_lang(args)
+        ctx.meta[_USAGE_LANG_KEY] = lang or "en"
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            raise localized(exc, ctx) from None
 
     def invoke(self, ctx: click.Context):
         import os
@@ -41,7 +121,9 @@ class _Group(click.Group):
             lang = ctx.meta.get(_LANG_KEY, "en")
             click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.ClickException as exc:
+            raise localized(exc, getattr(exc, "ctx", None) or ctx) from None
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:   # a bug (ours or a library's): one line, exit 1
             if os.environ.get("GEOZONES_TRACEBACK"):
@@ -175,12 +257,12 @@ def _set_lang(ctx: click.Context, _param, value: str) -> str:
     return value
 
 
-def _kind(_ctx, _param, value: str | None) -> str | None:
+def _kind(ctx: click.Context, _param, value: str | None) -> str | None:
     if value is None:
         return None
     kind = normalize_kind(value)
     if kind is None:
-        raise click.BadParameter(f"'{value}' is not a kind: use one of {', '.join(KINDS)}")
+        raise click.BadParameter(t("opt_not_kind", ctx.meta.get(_LANG_KEY, "en"), value=value, choices=", ".join(KINDS)))
     return kind
 
 
@@ -227,14 +309,14 @@ def _pilots(ctx: click.Context, _param, value: str | None):
     return pilots
 
 
-def _use(_ctx, _param, value: str | None) -> str | None:
+def _use(ctx: click.Context, _param, value: str | None) -> str | None:
     from ..core.kinds import USES, normalize_use
 
     if value is None:
         return None
     use = normalize_use(value)
     if use is None:
-        raise click.BadParameter(f"'{value}' is not a use: use one of {', '.join(USES)}")
+        raise click.BadParameter(t("opt_not_use", ctx.meta.get(_LANG_KEY, "en"), value=value, choices=", ".join(USES)))
     return use
 
 

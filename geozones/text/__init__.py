@@ -20,6 +20,7 @@ from .catalogue import (
     Key,
     Text,
     article_label,
+    from_english,
     has_message,
     name,
     needs_cjk,
@@ -40,7 +41,7 @@ from .explain import (
     row_messages,
 )
 
-__all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key", "Text",
+__all__ = ["LANGS", "t", "from_english", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key", "Text",
            "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES",
            "Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "pilot_summary", "row_messages", "fmt"]

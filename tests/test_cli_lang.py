@@ -4,11 +4,19 @@ exactly as click writes them. Every expected string is written out by hand."""
 
 from __future__ import annotations
 
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import square_north
+from pyproj import CRS
 
 from geozones.cli import main
 from geozones.cli.options import argv_lang
+from geozones.core.coords import from_frame
 
 
 def run(*args: str, **env: str | None):
@@ -88,3 +96,42 @@ def test_a_missing_file_in_chinese(tmp_path):
 ])
 def test_argv_lang(args, environ, lang):
     assert argv_lang(args, environ) == lang
+
+
+# --- rows counted as a person counts: the first row is row 1 (第 1 行) ---
+
+def _three_rows(tmp_path, frame):
+    """Row 1 passes (10 m, 300 m north: 30 m allowed), row 2 fails by 1 m (31 m), row 3 is an
+    error (height −1)."""
+    geoms = from_frame(np.array([square_north(300.0)] * 3, dtype=object), frame.crs, CRS.from_epsg(4546))
+    src = tmp_path / "three.gpkg"
+    gpd.GeoDataFrame({"id": ["a", "b", "c"], "h": [10.0, 31.0, -1.0]}, geometry=gpd.GeoSeries(geoms, crs=4546),
+                     crs=4546).to_file(src)
+    return src
+
+
+@pytest.mark.parametrize("lang, worst, error", [
+    ("en", "  row 2 (id=b): +1.00 m (fail)", "  row 3 (id=c): error: height -1 is negative or infinite"),
+    ("zh", "  第 2 行 (id=b): +1.00 米 (不通过)", "  第 3 行 (id=c): error: 高度 -1 为负数或无穷大"),
+])
+def test_summary_counts_rows_from_1(tmp_path, frame, lang, worst, error):
+    src = _three_rows(tmp_path, frame)
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h",
+                                    "--lang", lang])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert worst in lines and error in lines
+
+
+def test_report_keeps_row_from_0_and_adds_row_number_from_1(tmp_path, frame):
+    src = _three_rows(tmp_path, frame)
+    args = ["screen", str(src), "-o", str(tmp_path / "o.gpkg"), "--height-field", "h", "-q"]
+    assert CliRunner().invoke(main, [*args, "--report", str(tmp_path / "r.json")]).exit_code == 0
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [(w["row"], w["row_number"], w["id"]) for w in data["worst_exceedances"]] == [(1, 2, "b")]
+    assert [(e["row"], e["row_number"], e["id"]) for e in data["errors"]] == [(2, 3, "c")]
+    # gz_row-like positions for machines: b is the second feature read
+    assert CliRunner().invoke(main, [*args, "--report", str(tmp_path / "r.csv"), "--overwrite"]).exit_code == 0
+    table = pd.read_csv(tmp_path / "r.csv")
+    assert list(table.loc[table["metric"] == "worst_exceedance_m", "key"]) == ["row 2 b"]
+    assert list(table.loc[table["metric"] == "error", "key"]) == ["row 3 c"]

@@ -24,6 +24,7 @@ from .catalogue import (
     has_message,
     name,
     needs_cjk,
+    row_number,
     t,
     text,
     zone_name,
@@ -41,7 +42,8 @@ from .explain import (
     row_messages,
 )
 
-__all__ = ["LANGS", "t", "from_english", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key", "Text",
+__all__ = ["LANGS", "t", "from_english", "row_number", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk",
+           "Key", "Text",
            "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES",
            "Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "pilot_summary", "row_messages", "fmt"]

@@ -19,9 +19,9 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from importlib import resources
 
-from ..core.text import Key, Text
+from ..core.text import Key, Text, row_number
 
-__all__ = ["LANGS", "t", "from_english", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key",
+__all__ = ["LANGS", "t", "from_english", "row_number", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key",
            "Text", "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES"]
 
 #: The languages with a message file; ``--lang`` offers these.

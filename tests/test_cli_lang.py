@@ -135,3 +135,56 @@ def test_report_keeps_row_from_0_and_adds_row_number_from_1(tmp_path, frame):
     table = pd.read_csv(tmp_path / "r.csv")
     assert list(table.loc[table["metric"] == "worst_exceedance_m", "key"]) == ["row 2 b"]
     assert list(table.loc[table["metric"] == "error", "key"]) == ["row 3 c"]
+
+
+# --- --help in the language of the command line ---
+
+def help_text(*args: str, **env: str | None) -> str:
+    res = CliRunner(env={"GEOZONES_LANG": None, "LANG": "C.UTF-8", **env}).invoke(main, list(args), prog_name="geozones")
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.mark.parametrize("args", [("screen", "--help", "--lang", "zh"), ("screen", "--lang", "zh", "--help"),
+                                  ("screen", "--lang=zh", "-h")])
+def test_screen_help_in_chinese_in_any_order(args):
+    text = help_text(*args)
+    assert text.startswith("用法：geozones screen [OPTIONS] INPUT\n\n  筛查地块文件的每一行，写回并加上 gz_* 列。\n")
+    assert "\n输入:\n" in text and "\n输出:\n" in text
+    assert "  --wkt-column TEXT     CSV 输入：存放 WKT 几何的列。\n" in text
+    assert "  -q, --quiet" in text and "不显示进度条，也不显示汇总。" in text
+    assert "没有类型的行所用的类型。  [默认：building]" in text
+    assert "显示此帮助并退出。" in text
+    assert "Column with" not in text and "Usage:" not in text
+
+
+def test_check_help_in_chinese():
+    text = help_text("check", "--help", "--lang", "zh")
+    assert text.startswith("用法：geozones check [OPTIONS]\n\n  核查一个拟建项目：结论、所在区域、距离、允许高度、条款。\n\n"
+                           "  无论结论如何，退出码均为 0（结论请看输出）；输入有误时为 2。\n\n选项:\n")
+    assert "  --json" in text and "以 JSON 输出结果。" in text
+    assert "[必填]" in text and "[默认：xy]" in text
+
+
+def test_help_stays_english_without_lang_and_geozones_lang_switches():
+    text = help_text("check", "--help")
+    assert text.startswith("Usage: geozones check [OPTIONS]\n\n  Check one proposal: verdict, zone, distance, "
+                           "permitted height, articles.\n\n  Exit code 0 whatever the verdict")
+    assert "  --json                          Print the result as JSON.\n" in text
+    assert "[required]" in text and "Show this message and exit." in text
+    assert help_text("check", "--help", GEOZONES_LANG="zh").startswith("用法：geozones check [OPTIONS]\n\n  核查一个拟建项目")
+
+
+@pytest.mark.parametrize("command", ["screen", "check"])
+def test_every_option_of_screen_and_check_has_chinese_help(command):
+    import click
+
+    from geozones.cli.options import help_record
+
+    cmd = main.commands[command]
+    ctx = click.Context(cmd, info_name=command)
+    for param in cmd.get_params(ctx):
+        if isinstance(param, click.Option) and not param.hidden:
+            _names, zh = help_record(param, ctx, "zh")
+            en_help = param.help or ""
+            assert zh != en_help and any("\u4e00" <= c <= "\u9fff" for c in zh), (param.name, zh)

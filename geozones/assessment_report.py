@@ -37,10 +37,11 @@ import shapely
 from .check import CheckResult, ZoneSet
 from .errors import OutputError
 from .io.serialise import html_text
-from .text import KIND_NAMES, VERDICT_NAMES, name, needs_cjk, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
+from .text import fmt as fmt_number
 
 __all__ = ["report_html", "write_report", "safe_filename", "report_file_names", "check_reports_folder",
-           "has_cjk_font"]
+           "has_cjk_font", "sha256_file", "check_proposal"]
 
 #: Colours of the verdicts (Okabe-Ito, as on the map).
 _VERDICT_COLORS = {"pass": "#009E73", "review": "#E69F00", "fail": "#D55E00", "info": "#56B4E9"}
@@ -163,11 +164,16 @@ def _number(value: Any) -> float | None:
     return x if math.isfinite(x) and x >= 0 else None
 
 
-def _sha(path: str | Path) -> str:
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex; ``—`` when it cannot be read."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return "—"
+
+
+def _sha(path: str | Path) -> str:
+    return sha256_file(path)[:12]
 
 
 def _png(fig) -> str:
@@ -357,7 +363,15 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         hz_png, hz_notes = _horizon_figure(zones, local, result.height_m, lang, Path(tmp))
     duty = "".join(f"<p><b>{e(a)}</b> <span class='quote'>{e(text)}</span></p>" for a, text in DUTY_ZH)
     duty += f"<p class='tr'>{e(T('rpt_duty_en'))}</p>" if lang != "zh" else ""
-    duty += f"<p>{e(T('rpt_duty_' + ('inside' if result.zone != 'outside' or result.in_sun_sector else 'outside')))}</p>"
+    # the approval notice's case (inside: written consent; maybe upwind: ask the authority)
+    if result.consent:
+        duty += f"<p class='consent consent-{e(result.consent)}'><b>{e(consent_head(result.consent, lang))}</b></p>"
+    if result.consent == "maybe":
+        duty += f"<p>{e(T('rpt_duty_maybe', d=fmt_number(result.distance_m or 0.0), upwind=fmt_number(station.general_upwind_m)))}</p>"
+    if result.consent == "inside" or result.in_sun_sector:
+        duty += f"<p>{e(T('rpt_duty_inside'))}</p>"
+    elif not result.consent:
+        duty += f"<p>{e(T('rpt_duty_outside'))}</p>"
     assumptions = list(result.assumptions) + hz_notes
     if not _cjk_matplotlib(lang) and needs_cjk(lang):
         assumptions.append(t("hz_no_cjk_font", lang))
@@ -366,9 +380,10 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("rpt_station_file"), e(f"{station.source_path or station.id} · sha256 {_sha(station.source_path)}")),
     ]
     for p in zones.pilots:
-        src = getattr(p, "source_path", "") or ""
-        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · "
-                                              f"{p.boundary_source} · sha256 {_sha(src) if src else '—'}")))
+        src, boundary = p.source_path, p.boundary_path
+        versions.append((T("report_pilot"), e(f"{p.name.get(lang)} · {Path(src).name if src else '—'} · "
+                                              f"sha256 {_sha(src) if src else '—'} · {p.boundary_source} · "
+                                              f"sha256 {_sha(boundary) if boundary else '—'}")))
     versions.append((T("rpt_date"), e(today.isoformat())))
 
     def table(rows: Sequence[tuple[str, str]]) -> str:
@@ -429,14 +444,19 @@ def _entities_html(drawing: Any, lang: str) -> str:
             f"<p class='small'>{e(T('rpt_entities_note', index=drawing.worst))}</p>")
 
 
+#: The formats of the printable report, by suffix (the review opinion adds ``.docx``,
+#: :func:`geozones.opinion.write_opinion`).
+REPORT_SUFFIXES = (".html", ".htm", ".pdf")
+
+
 def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True) -> int:
     """Write the report as HTML or (by the ``.pdf`` suffix) PDF, atomically; returns bytes."""
     from .io import atomic_output
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise OutputError("output_format", path=str(path), choices=".html, .pdf")
+    if suffix not in REPORT_SUFFIXES:
+        raise OutputError("output_format", path=str(path), choices=".html, .pdf (.docx: the review opinion)")
     if suffix == ".pdf" and needs_cjk(lang) and not has_cjk_font():
         raise OutputError("report_no_cjk_font", path=str(path))
     with atomic_output(path, overwrite) as tmp:
@@ -451,15 +471,19 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
     return size
 
 
-def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
-               kind: str = "building", use: str | None = None, floors: int | None = None,
-               crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
-               lang: str = "en", overwrite: bool = True, label: str | None = None,
-               width: float | None = None, layer: str | None = None) -> int:
-    """Check one proposal and write its report (``geozones report``); returns bytes written.
+def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, kind: str = "building",
+                   use: str | None = None, floors: int | None = None, crs: Any = None, axis_order: str = "xy",
+                   dem: Any = None, field_elevation: str = "dem", lang: str = "en", width: float | None = None,
+                   layer: str | None = None) -> tuple[CheckResult, Any, Any, Any]:
+    """Read and check the one proposal of a report or an opinion: ``footprint`` is WKT, a
+    vector file's path (``layer``: its layer), a drawing (each entity checked, the worst
+    taken) or a shapely geometry in ``crs``.
 
-    ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
-    several), or a shapely geometry in ``crs``.
+    Returns
+    -------
+    (CheckResult, local geometry, WGS84 geometry, drawing or None)
+        The check, the proposal in the station's frame [m] and in lon/lat [deg], and the
+        :class:`geozones.drawing.DrawingCheckResult` of a drawing.
     """
     from pyproj import CRS
 
@@ -492,7 +516,23 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
     wgs = from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
-    text = label if label is not None else (footprint if isinstance(footprint, str) else geom.wkt)
+    return result, local[0], wgs, drawing
+
+
+def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,
+               kind: str = "building", use: str | None = None, floors: int | None = None,
+               crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
+               lang: str = "en", overwrite: bool = True, label: str | None = None,
+               width: float | None = None, layer: str | None = None) -> int:
+    """Check one proposal and write its report (``geozones report``); returns bytes written.
+
+    ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
+    several), or a shapely geometry in ``crs``.
+    """
+    result, _local, wgs, drawing = check_proposal(
+        footprint, zones=zones, height=height, kind=kind, use=use, floors=floors, crs=crs, axis_order=axis_order,
+        dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer)
+    text = label if label is not None else (footprint if isinstance(footprint, str) else footprint.wkt)
     page = report_html(result, wgs, zones, lang=lang, inputs={
         "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
         "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)}, drawing=drawing)

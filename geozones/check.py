@@ -503,7 +503,12 @@ class CheckResult:
     terrain : dict or None
         The ground under the footprint and the field's, with a DEM. [m]
     notices : list of str
-        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area).
+        What the result obliges (the approval duty of Art. 14, 15.1 inside the protection area,
+        or asking the authority where the row may be in the upwind general zone).
+    consent : {"inside", "maybe"} or None
+        Which approval notice applies: inside the protection area (written consent needed,
+        Art. 14); maybe inside it (prevailing wind unknown, the upwind general zone may reach
+        the site: ask the authority); None: neither.
     datum_warning : dict or None
         No CRS given and the numbers, read as GCJ-02 or BD-09, give another verdict or
         permitted height: ``message`` (the lines to show first), ``as_read`` and per datum in
@@ -530,6 +535,8 @@ class CheckResult:
     notices: list[str] = field(default_factory=list)
     #: a likely coordinate mistake, said first (:func:`_datum_warning`); None: none
     datum_warning: dict[str, Any] | None = None
+    #: "inside", "maybe" or None: which approval notice applies (see ``notices``)
+    consent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -709,6 +716,7 @@ def check(
         terrain=terrain,
         notices=notices(a, 0, lang),
         datum_warning=warning,
+        consent=str(a.consent_case()[0]) or None,
     )
 
 

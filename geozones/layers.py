@@ -100,7 +100,8 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     heightlimit`` (:func:`geozones.heightlimit.permitted_height_at`); cells are grouped by
     ``floor(height / step_m)`` and polygonised (rasterio), so the sun sectors' stricter
     limit (H ≤ D·tan angle, the station's sun-sector rule: 5° at Jiangxian, Art. 12.3 (2) ⑦)
-    shows as narrower bands there. Edges follow the grid (error ≤ one cell, ``resolution_m``).
+    shows as narrower bands there. Edges follow the grid (error ≤ one cell, ``resolution_m``);
+    neighbouring bands share their edges exactly (simplified together as one coverage).
     Columns: ``from_m``/``to_m`` (band of permitted height [m]; a building up to ``from_m`` is
     allowed anywhere in it), ``name``, ``name_zh``; the band ``from_m == to_m == 0`` is where
     nothing may stand. Cells without a limit are left out.
@@ -163,12 +164,15 @@ def height_steps(frame: StationFrame, step_m: float = 10.0, *, extent_m: float =
     for geom, value in rasterio.features.shapes(band, mask=band > -2, transform=transform):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     rows, geoms = [], []
-    for k in sorted(parts):
+    keys = sorted(parts)
+    # simplified as one coverage, so neighbouring bands keep one shared edge (no slivers)
+    simplified = shapely.coverage_simplify(np.array([shapely.union_all(parts[k]) for k in keys], dtype=object),
+                                           resolution_m, simplify_boundary=True) if keys else []
+    for k, merged in zip(keys, simplified):
         lo, hi = (0.0, 0.0) if k < 0 else (k * step_m, (k + 1) * step_m)
         def label(lg: str, k: int = k, lo: float = lo, hi: float = hi) -> str:
             return t("steps_zero", lg) if k < 0 else t("steps_band", lg, lo=f"{lo:g}", hi=f"{hi:g}")
 
-        merged = shapely.union_all(parts[k]).simplify(resolution_m / 2, preserve_topology=True)
         if merged.geom_type == "Polygon":  # one geometry type for the layer: MultiPolygon
             merged = shapely.MultiPolygon([merged])
         rows.append({"from_m": lo, "to_m": hi, "name": label(lang), "name_zh": label("zh"),

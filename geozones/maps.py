@@ -35,7 +35,7 @@ from .core.zones import ZONES
 from .errors import InputError, first_line
 from .io import atomic_output
 from .io.serialise import html_text, page_text, script_json
-from .text import KIND_NAMES, VERDICT_NAMES, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, t, zone_name
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 
@@ -50,6 +50,20 @@ ZONE_STYLE = {
     "body": ("#000000", 0.6), "protection": ("#c62828", 0.25), "control": ("#ef6c00", 0.12),
     "general": ("#1565c0", 0.06), "sunrise": ("#fbc02d", 0.10), "sunset": ("#8e24aa", 0.10),
 }
+#: Drawn proposals (draw-and-check) in a colour of their own: a magenta, dashed, far from every
+#: verdict, zone, band and contour colour (tests/test_maps.py measures the distances).
+DRAWN_STYLE = {"color": "#e6007e", "weight": 3, "dashArray": "6 4", "fillColor": "#e6007e", "fillOpacity": 0.15}
+#: Review parcels' outline: a dark amber, dashed, that stands out against the light band fills.
+REVIEW_OUTLINE = "#7a4a00"
+#: Opacity of the permitted-height band fills. The bands are drawn opaque, each with an outline
+#: of its own colour (so neighbouring bands leave no anti-aliased hairline between them), in a
+#: pane of this opacity.
+BAND_OPACITY = 0.35
+#: Map panes and their z-index (Leaflet's overlayPane, 400, holds the zones, contours and
+#: pilot areas): the bands under them, the parcels, drawings and station marker above.
+PANES = {"bands": ("gzBands", 350), "zones": ("overlayPane", 400), "parcels": ("gzParcels", 450)}
+#: Below this map width (px) the legend starts collapsed.
+LEGEND_COLLAPSE_BELOW_PX = 700
 _WGS84 = CRS.from_epsg(4326)
 
 
@@ -233,11 +247,14 @@ def _tiles(m: folium.Map, tiles: str, lang: str, tianditu_key: str | None, attri
         folium.TileLayer(tiles, attr=page_text(attribution or "custom tiles"), name="basemap").add_to(m)
 
 
-def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, Any], np.ndarray, list[str]]:
+def _parcels_geojson(gdf, shift: _Shift, simplify_m: float, network: Sequence[ZoneSet] = ()
+                     ) -> tuple[dict[str, Any], np.ndarray, list[str]]:
     """The screened parcels as compact GeoJSON for the page (only what the popup shows), and
-    the drawn geometries (lon/lat, as on the basemap) with their verdicts."""
+    the drawn geometries (lon/lat, as on the basemap) with their verdicts. ``network``: the
+    stations, for each parcel's approval notice (``c``: "inside", "maybe" or "") from its
+    governing station (the first without ``gz_station``)."""
 
-    from .screen import full_names
+    from .screen import consent_cases, full_names
 
     gdf = full_names(gdf)   # a screened shapefile's short names read as the full ones
     if "gz_verdict" not in gdf.columns:
@@ -274,6 +291,14 @@ def _parcels_geojson(gdf, shift: _Shift, simplify_m: float) -> tuple[dict[str, A
     if "gz_station" in gdf.columns:  # screened against several stations: the governing one
         props["st"] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
                        for v in col("gz_station", "")]
+    if network and "gz_zone" in gdf.columns and "gz_distance_m" in gdf.columns:
+        zone, dist = col("gz_zone"), np.asarray(num(col("gz_distance_m")), dtype=float)
+        consent = np.full(len(gdf), "", dtype=object)
+        for k, zs in enumerate(network):
+            own = (np.asarray(props["st"], dtype=object) == zs.frame.station.id) if "st" in props else (
+                np.full(len(gdf), k == 0))
+            consent[own] = consent_cases(zone[own], dist[own], zs.frame.station)[:]
+        props["c"] = consent.tolist()
     features, drawn, verdicts = [], [], []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
@@ -340,6 +365,8 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     ``step_m`` classes: ``(0, 0)`` is "nothing may be built", then ``(0, 10]``, ``(10, 20]``, …,
     and ``(top_m, inf)``; where no height rule applies there is no band. Band edges are
     accurate to a cell (a display layer: the click popup and ``geozones check`` are exact). [m]
+    The bands tile the grid: they are simplified together (``shapely.coverage_simplify``), so
+    neighbouring bands share their edges exactly, with neither gap nor overlap.
     ``height_fn(frame, x, y, kind)`` replaces the one-station permitted height (several
     stations: the lowest over them).
     """
@@ -361,8 +388,12 @@ def height_bands(zones: ZoneSet, extent_m: float = 5000.0, step_m: float = 10.0,
     by_class: dict[int, list] = {}
     for geom, value in shapes(cls, mask=cls >= 0, transform=transform, connectivity=4):
         by_class.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    for k in sorted(by_class):
-        poly = shapely.simplify(shapely.union_all(by_class[k]), cell / 2, preserve_topology=True)
+    keys = sorted(by_class)
+    # simplified as one coverage: neighbouring bands keep exactly the same edge (simplified
+    # one by one, each band's edge moved its own way and left slivers between them)
+    polys = shapely.coverage_simplify(np.array([shapely.union_all(by_class[k]) for k in keys], dtype=object),
+                                      cell, simplify_boundary=True) if keys else []
+    for k, poly in zip(keys, polys):
         lo = 0.0 if k == 0 else (k - 1) * step_m
         hi = 0.0 if k == 0 else (k * step_m if k * step_m <= top_m else math.inf)
         out.append((lo, hi, poly))
@@ -481,7 +512,8 @@ _CSS = """
   transform:translate(-50%,-50%);pointer-events:none}
 .gz-panel{background:#fff;padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;
   box-shadow:0 1px 4px #0005;max-width:340px}
-.gz-legend{max-height:calc(100vh - 120px);overflow:auto}
+.gz-legend{max-height:calc(100vh - 120px);overflow:auto;max-width:20vw;box-sizing:border-box;
+  white-space:normal;overflow-wrap:anywhere}
 .gz-legend.gz-collapsed .gz-legend-body{display:none}
 .gz-legend-toggle{font:bold 12px sans-serif;border:0;background:none;padding:0;cursor:pointer}
 .gz-legend-toggle:after{content:" \\25BE"}.gz-collapsed .gz-legend-toggle:after{content:" \\25B8"}
@@ -496,11 +528,12 @@ _CSS = """
 .gz-draw.gz-collapsed .gz-draw-body{display:none}
 .gz-hint{color:#444;margin-bottom:3px}
 .gz-verdict{display:inline-block;padding:1px 8px;margin:4px 0 2px;border-radius:3px;font-weight:bold;color:#000}
-.gz-v-pass{background:#009E73;color:#fff}.gz-v-review{background:#E69F00;border:2px dashed #000}
+.gz-v-pass{background:#009E73;color:#fff}.gz-v-review{background:#E69F00;border:2px dashed #7a4a00}
 .gz-v-fail{background:#D55E00;border:3px solid #000;color:#fff}
 #gz-result ul,.gz-drawn ul{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
 .gz-quote{color:#333}.gz-quote-tr{color:#555;font-style:italic}
 .gz-note{margin-top:4px;color:#8a4b00}
+.gz-consent{margin-top:4px;padding:2px 4px;border-left:3px solid #8a4b00;font-weight:bold}
 .gz-search input{width:180px}
 .gz-places{margin-bottom:6px;padding-bottom:4px;border-bottom:1px solid #ccc}
 .gz-places button{font-size:11px}
@@ -557,11 +590,12 @@ def _legend_html(lang: str, bands: list[tuple[float, float, Any]], colors: list[
         out.append(f"<h4>{e(t('map_parcels', lang))}</h4>")
         for v, c in COLORS.items():
             st = {"fail": {"color": "#000", "weight": 2.5},
-                  "review": {"color": "#000", "weight": 1.5, "dash": "4 3"}}.get(v, {"color": c})
+                  "review": {"color": REVIEW_OUTLINE, "weight": 2.5, "dash": "4 3"}}.get(v, {"color": c})
             out.append(f'<div class="gz-key">{_swatch("box", fill=c, opacity=0.7, **st)}'
                        f'{e(name(VERDICT_NAMES, v, lang))}</div>')
-    out.append(f'<div class="gz-key">{_swatch("box", color="#000", weight=2, fill="#009E73", opacity=0.4)}'
-               f'{e(t("map_drawn", lang))}</div>')
+    drawn_key = _swatch("box", color=DRAWN_STYLE["color"], weight=2, dash="6 4", fill=DRAWN_STYLE["fillColor"],
+                        opacity=0.3)
+    out.append(f'<div class="gz-key">{drawn_key}{e(t("map_drawn", lang))}</div>')
     out.append(f'<div class="gz-hint">{e(t("map_click", lang))}</div>')
     return "".join(out)
 
@@ -718,7 +752,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         root.header.add_child(Element(f"<style>{css}</style><style>{dcss}</style>"))
         root.header.add_child(Element(f"<script>{js}</script><script>{djs}</script>"))
     root.header.add_child(Element(f"<style>{_CSS}</style>"))
+    root.header.add_child(Element(f"<style>.leaflet-{PANES['bands'][0]}-pane{{opacity:{BAND_OPACITY}}}</style>"))
     _tiles(m, tiles, lang, tianditu_key, attribution)
+    folium.map.CustomPane(PANES["bands"][0], z_index=PANES["bands"][1], pointer_events=False).add_to(m)
+    folium.map.CustomPane(PANES["parcels"][0], z_index=PANES["parcels"][1], pointer_events=True).add_to(m)
 
     def prefixed(zs: ZoneSet, label: str) -> str:  # several stations: say whose layer it is
         return f"{zs.frame.station.name.get(lang)} — {label}" if multi else label
@@ -745,9 +782,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             geom = shift.geoms(np.array([geom], dtype=object))[0]
             color = color_of[(lo, hi)]
             label = f"{t('map_permitted', lang)}: {_band_label(lo, hi, lang)} {t('unit_m', lang)}"
+            # opaque, outlined in its own colour, in a translucent pane: no hairline between bands
             folium.GeoJson(shapely.geometry.mapping(geom), style_function=lambda _f, c=color: {
-                "stroke": False, "fillColor": c, "fillOpacity": 0.35}, interactive=False,
-                tooltip=page_text(label)).add_to(bfg)
+                "stroke": True, "color": c, "weight": 1, "opacity": 1, "fillColor": c, "fillOpacity": 1},
+                interactive=False, pane=PANES["bands"][0], tooltip=page_text(label)).add_to(bfg)
     bfg.add_to(m)
 
     # zone bands and sun sectors: outlines (the height bands carry the fill)
@@ -806,7 +844,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     drawn_fg = folium.FeatureGroup(name=t("map_drawn", lang), show=True)
     drawn_fg.add_to(m)
     if parcels is not None:
-        parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m)
+        parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m, network)
     else:
         parcels_json, drawn, verdicts = {"type": "FeatureCollection", "features": []}, np.array([], dtype=object), []
     articles: dict[str, str] = {}
@@ -836,6 +874,10 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         "articles": articles,
         "quotes": _quotes(station, lang),
         "colors": COLORS,
+        "review_outline": REVIEW_OUTLINE,
+        "drawn_style": DRAWN_STYLE,
+        "panes": {k: {"name": n, "z": z} for k, (n, z) in PANES.items()},
+        "legend_collapse_below": LEGEND_COLLAPSE_BELOW_PX,
         "gcj": _gcj_grid((min(b[0] for b in gcj_box), min(b[1] for b in gcj_box), max(b[2] for b in gcj_box),
                           max(b[3] for b in gcj_box))) if shift.gcj else None,
         "overview": _parcels_overview(drawn, verdicts)
@@ -866,6 +908,9 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "station_governing": t("map_station_governing", lang),
             "stations_in_reach": t("map_stations_in_reach", lang),
             "no_station": t("map_no_station", lang, name="{name}", km="{km}"),  # filled in by the page
+            # the approval notices (Art. 14, 15.1); the page fills in the station's upwind reach
+            "consent": {"inside": consent_head("inside", lang),
+                        "maybe": t("consent_maybe_row", lang, head=consent_head("maybe", lang), upwind="{upwind}")},
         },
     })
     root.html.add_child(Element(

@@ -254,6 +254,7 @@ def load_pilot(path: str | Path, boundary: str | Path | None = None, boundary_cr
         low_rise_share_target=num("low_rise_share_target", high=1.0),
         rules=tuple(parse_rule(r, i, area=pid, path=p) for i, r in enumerate(rows)),
         source=str(t.get("source", "")),
+        source_path=str(path), boundary_path=str(boundary_path),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .check import CheckResult
 from .core.station import sun_angle_deg
-from .text import KIND_NAMES, VERDICT_NAMES, has_message, name, row_number, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, has_message, name, row_number, t, zone_name
 
 __all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
 
@@ -168,9 +168,10 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
         lines.append(t("sum_no_datum_shift", lang, crs=shiftless["crs"], datum=shiftless["datum"]))
     if getattr(summary, "sort", None) == "hilbert":
         lines.append(t("sum_sorted", lang))
-    if summary.protected_rows or summary.maybe_protected_rows:
-        lines.append(t("sum_protected", lang, n=f"{summary.protected_rows:,}",
-                       maybe=f"{summary.maybe_protected_rows:,}"))
+    # the approval notices (Art. 14, 15.1), each case on its own line
+    for case, rows in (("inside", summary.protected_rows), ("maybe", summary.maybe_protected_rows)):
+        if rows:
+            lines.append(t("sum_consent", lang, head=consent_head(case, lang), n=f"{rows:,}"))
     if getattr(summary, "stations", None) is not None:
         lines.append(t("sum_stations", lang, n=f"{summary.stations:,}", pairs=f"{summary.station_pairs:,}",
                        none=f"{summary.no_station_rows:,}"))

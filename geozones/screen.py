@@ -876,6 +876,21 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             write_csv_frame(pd.DataFrame(rows, columns=["metric", "key", "value"]), tmp)
 
 
+def consent_cases(zone: np.ndarray, distance_m: np.ndarray, station: Any) -> np.ndarray:
+    """The approval notice's case of screened rows, from their ``gz_zone`` and
+    ``gz_distance_m`` [m] against ``station``, as
+    :meth:`~geozones.core.engine.Assessment.consent_case` gives it for assessed rows:
+    ``"inside"`` the protection area (a core or general zone), ``"maybe"`` (outside it, the
+    prevailing wind unknown and within the upwind general zone's reach), else ``""``."""
+    zone = np.asarray(zone, dtype=object)
+    out = np.where(np.isin(zone, ["body", "protection", "control", "general"]), "inside", "").astype(object)
+    if station.prevailing_wind_from_deg is None and station.general_upwind_m > station.general_m:
+        with np.errstate(invalid="ignore"):
+            near = np.asarray(distance_m, dtype=float) <= station.general_upwind_m + station.tolerance_m
+        out[(zone == "outside") & near] = "maybe"
+    return out
+
+
 def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, statuses: dict,
                 residential: np.ndarray, floor_area: np.ndarray, pilot, ids: np.ndarray,
                 zones: ZoneSet | StationNetwork, rows: np.ndarray | None = None,
@@ -915,13 +930,9 @@ def _accumulate(summary: ScreenSummary, gz: pd.DataFrame, verdicts: dict, status
         summary.no_station_rows += counts["no_station"]
         summary.station_pairs += counts["pairs"]
     else:
-        summary.protected_rows += int(gz["gz_zone"].isin(["body", "protection", "control", "general"]).sum())
-    st_ = zones.station
-    if counts is None and st_.prevailing_wind_from_deg is None and st_.general_upwind_m > st_.general_m:
-        d = gz["gz_distance_m"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            summary.maybe_protected_rows += int(((zone == "outside")
-                                                 & (d <= st_.general_upwind_m + st_.tolerance_m)).sum())
+        cases = consent_cases(zone, gz["gz_distance_m"].to_numpy(dtype=float), zones.station)
+        summary.protected_rows += int((cases == "inside").sum())
+        summary.maybe_protected_rows += int((cases == "maybe").sum())
     err = np.flatnonzero(is_error[codes])
     summary.error_rows += len(err)
     err = err[np.argsort(number[err], kind="stable")]   # the first in the input first

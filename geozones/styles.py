@@ -30,8 +30,18 @@ _STEP_RAMP = ("#67000d", "#a50f15", "#d7301f", "#ef6548", "#fc8d59", "#fdbb84", 
 
 
 def step_colours(n: int) -> list[str]:
-    """Colours of ``n`` permitted-height steps, lowest (red) first."""
-    return [_STEP_RAMP[min(i, len(_STEP_RAMP) - 1)] for i in range(n)]
+    """Colours of ``n`` permitted-height steps, lowest (red) first: ``n`` even samples of one
+    red-to-green ramp (linear in RGB between its stops), so every step has a colour of its own
+    (distinct for any ``n`` below a few hundred) and the highest step is the ramp's green."""
+    stops = [tuple(int(c.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)) for c in _STEP_RAMP]
+    out = []
+    for i in range(n):
+        at = i / (n - 1) * (len(stops) - 1) if n > 1 else 0.0
+        j = min(int(at), len(stops) - 2)
+        f = at - j
+        rgb = (round(a + (b - a) * f) for a, b in zip(stops[j], stops[j + 1]))
+        out.append("#" + "".join(f"{v:02x}" for v in rgb))
+    return out
 
 
 def colour_for(table: dict[str, str], key: str) -> str:
@@ -92,10 +102,19 @@ def zones_qml(zone_ids, labels) -> str:
 
 
 def steps_qml(values, labels) -> str:
-    """Permitted-height steps on a red (nothing may stand) to green (high) ramp, by ``from_m``."""
-    values, labels = list(values), list(labels)
-    cats = [(f"{v:g}", lab, c) for v, lab, c in zip(values, labels, step_colours(len(values)))]
-    return _categorized("from_m", cats, "Polygon", 0.6)
+    """Permitted-height steps on a red (nothing may stand) to green (high) ramp, by ``to_m``.
+
+    ``values`` are the layer's ``to_m`` (the band's top; ``0`` where nothing may stand), one
+    per band as :func:`geozones.layers.height_steps` writes them; ``labels`` their names. The
+    categories are built from the distinct values, lowest first: one category, one label and
+    one colour (:func:`step_colours`) per band. (``from_m`` does not tell the "nothing may
+    stand" band from the 0–10 m band: both start at 0.)
+    """
+    first: dict[str, str] = {}
+    for v, lab in sorted(zip((float(v) for v in values), labels), key=lambda vl: vl[0]):
+        first.setdefault(f"{v:g}", str(lab))
+    cats = [(v, lab, c) for (v, lab), c in zip(first.items(), step_colours(len(first)))]
+    return _categorized("to_m", cats, "Polygon", 0.6)
 
 
 def add_qgis_style(gpkg: str | Path, layer: str, qml: str, name: str, geometry_column: str = "geom") -> None:

@@ -19,7 +19,7 @@ def test_cli_report(tmp_path, proposal):
     r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "--height", "25", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "height_ratio" in out.read_text(encoding="utf-8")
-    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.docx")])
+    r = CliRunner().invoke(main, ["report", "--footprint", proposal.wkt, "-o", str(tmp_path / "r.odt")])
     assert r.exit_code == 3 and ".pdf" in r.output and "Traceback" not in r.output
 
 

@@ -33,7 +33,28 @@ def test_zones_steps_polygons(tmp_path, frame):
     assert band_at(HALF + 300, 0) == (20.0, 30.0)
     assert 300 * TAN5 < 30
     qml = sqlite3.connect(out).execute("SELECT styleQML FROM layer_styles").fetchone()[0]
-    assert 'attr="from_m"' in qml
+    _one_category_per_band(qml, steps)
+
+
+def _one_category_per_band(qml, steps):
+    """Issue 25 item 5: the QGIS style gives every band of the layer its own category, label
+    and colour (by ``to_m``: ``from_m`` is 0 for both the "nothing may stand" band and the
+    0-10 m band), the bands above 120 m included."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(qml)
+    assert root.find(".//renderer-v2").get("attr") == "to_m"
+    cats = list(root.iter("category"))
+    values = [c.get("value") for c in cats]
+    assert sorted(float(v) for v in values) == sorted(float(v) for v in steps["to_m"])   # one per band
+    assert len(set(values)) == len(values) == len(steps)
+    assert len({c.get("label") for c in cats}) == len(cats)
+    colours = {}
+    for sym in root.iter("symbol"):
+        fill = next(o.get("value") for o in sym.iter("Option") if o.get("name") == "color")
+        colours[sym.get("name")] = fill
+    assert len({colours[c.get("symbol")] for c in cats}) == len(cats)   # a colour of its own each
+    assert max(float(v) for v in values) > 150   # the layer reaches past 120 m, where the old ramp ran out
 
 
 @pytest.mark.parametrize("ext", [".kml", ".kmz"])

@@ -14,15 +14,19 @@ from geozones.core.coords import from_frame, parse_crs
 from geozones.screen import ScreenSummary, _accumulate
 from geozones.text import row_messages
 
-APPROVAL_EN = "approval needs the meteorological authority's prior written consent (Art. 14, 15.1)"
-APPROVAL_ZH = "审批须事先征得气象主管部门书面同意（第十四条、第十五条第1项）"
+APPROVAL_EN = "Inside the protection area: written consent needed (Art. 14)"
+APPROVAL_ZH = "位于保护范围内：须事先取得书面同意（第十四条）"
+# wind unknown, 2000-5000 m out: not the same duty, and the reason said (issue 25 item 3)
+MAYBE_EN = ("May be inside the upwind general zone (prevailing wind unknown): ask the authority; "
+            "the upwind general zone reaches 5,000 m (Art. 11)")
+MAYBE_ZH = "可能位于上风方一般保护区内（主导风向未知）：请向气象主管部门咨询；上风方一般保护区可达 5,000 米（第十一条）"
 
 
 def test_row_messages_by_hand():
     """Five 10 m squares of buildings (station frame, D from the fence by construction):
     D = 300 m north, 31 m tall: control belt, D/10 = 30 m, over by 1 m (height_ratio);
     D = 3000 m north, 10 m: outside 2000 m but, the wind unknown, maybe upwind: D/10 = 300 m,
-    pass, and the approval duty still stated; D = 50 m north, 3 m: protection range (50 ≤
+    pass, and "ask the authority" stated with its reason; D = 50 m north, 3 m: protection range (50 ≤
     50 m + 1 mm), nothing may stand: 0 m, over by 3 m; one in the Pinglu pilot area, 8 floors
     given; one without a geometry: no message."""
     z = ZoneSet.shared(None)
@@ -39,14 +43,14 @@ def test_row_messages_by_hand():
     assert en.tolist() == [
         f"fail · construction control belt (50-1000 m) · max 30.00 m · over by 1.00 m · {APPROVAL_EN}"
         " · height_ratio (Art. 12.3 (2) ⑥)",
-        f"pass · outside the protection zones · max 300.00 m · {APPROVAL_EN}",
+        f"pass · outside the protection zones · max 300.00 m · {MAYBE_EN}",
         f"fail · construction protection range (0-50 m) · max 0.00 m · over by 3.00 m · {APPROVAL_EN}"
         " · protection_zone (Art. 12.2 (2) ②)",
         "pass · outside the protection zones · Pinglu county-town green low-carbon pilot area 8 storeys",
         ""]
     assert row_messages(a, verdict, "zh").tolist() == [
         f"不通过 · 建设控制地带 · 限高 30.00 米 · 超出 1.00 米 · {APPROVAL_ZH} · height_ratio (第十二条 3(2)⑥)",
-        f"通过 · 保护区外 · 限高 300.00 米 · {APPROVAL_ZH}",
+        f"通过 · 保护区外 · 限高 300.00 米 · {MAYBE_ZH}",
         f"不通过 · 建设保护范围 · 限高 0.00 米 · 超出 3.00 米 · {APPROVAL_ZH} · protection_zone (第十二条 2(2)②)",
         "通过 · 保护区外 · 平陆县县城绿色低碳建设试点 8层",
         ""]

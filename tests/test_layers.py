@@ -34,6 +34,16 @@ def test_height_steps_north_of_the_field_follow_d_over_ten(frame):
     assert nothing.contains(shapely.Point(0, 12.5 + 25))           # inside 50 m nothing may stand
 
 
+def test_height_steps_tile_the_grid(frame):
+    """Issue 25 item 5: every cell within 800 m has a limit, so the bands tile the 1600 m
+    square: their union is the square and their areas add up to it (no gap, no overlap)."""
+    steps = height_steps(frame, step_m=10.0, extent_m=800.0, resolution_m=5.0, crs=frame.crs)
+    square = shapely.box(-800, -800, 800, 800)
+    assert len(steps) > 5
+    assert shapely.symmetric_difference(steps.union_all(), square).area < 1e-6
+    assert steps.area.sum() == pytest.approx(square.area, abs=1e-6)
+
+
 def test_a_steps_grid_past_the_cell_limit_is_refused_before_any_work(frame):
     """zones --steps over 100 km at 0.5 m: 1.6·10¹¹ cells (issue 23, D)."""
     import time

@@ -20,7 +20,7 @@ from pyproj import CRS, Transformer
 import geozones
 from geozones.check import ZoneSet
 from geozones.core.coords import from_frame
-from geozones.maps import build_map, write_map
+from geozones.maps import DRAWN_STYLE, build_map, write_map
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -299,6 +299,58 @@ def test_opening_view_fits_parcels_clear_of_legend_and_scale(browser, sample_map
     page.close()
 
 
+def _station_points(page):
+    return page.evaluate("""() => (GZ.network || [GZ]).map(c => {
+        const p = geozones.map.latLngToContainerPoint(c.station.shown),
+              r = geozones.map.getContainer().getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; })""")
+
+
+@pytest.fixture(scope="module")
+def station_top_right(tmp_path_factory, zones):
+    """Parcels in a tall column 1600 m west of the station: fitting them puts the station at
+    the top right of the view, under the legend (1000 x 760 px; x = 834 px, the legend from
+    790 px, without the pan that keeps stations clear)."""
+    boxes = [shapely.box(-1620, y, -1600, y + 20) for y in (-1500, -80)]
+    parcels = gpd.GeoDataFrame({
+        "name": ["s", "n"], "gz_verdict": ["pass", "review"], "gz_height_m": [5.0, 5.0],
+        "gz_max_height_m": [100.0, 100.0], "gz_exceedance_m": [0.0, 0.0],
+        "gz_rules": ["", ""], "gz_status": ["ok", "ok"],
+    }, geometry=from_frame(np.array(boxes, dtype=object), zones.frame.crs, CRS.from_epsg(4326)), crs=4326)
+    path = tmp_path_factory.mktemp("topright") / "m.html"
+    write_map(build_map(zones, parcels, tiles="none"), path)
+    return path
+
+
+@pytest.mark.parametrize("which", ["station_top_right", "sample_map"])
+def test_legend_leaves_the_station_clear_and_collapses_on_small_screens(browser, request, which):
+    """Issue 25 item 5: at the opening view the legend (expanded, at most a fifth of the width)
+    does not cover the station marker (a 6 px dot: its box grown by 6 px), which is in view;
+    on a 600 px wide screen it starts collapsed, its toggle opens it, still clear of the station."""
+    path = request.getfixturevalue(which)
+    page, ev = _open(browser, path)
+    legend = _boxes(page, ".gz-legend")[0]
+    assert page.locator(".gz-legend.gz-collapsed").count() == 0
+    assert legend[2] - legend[0] <= 0.2 * 1000 + 0.5
+    for x, y in _station_points(page):
+        assert 0 <= x <= 1000 and 0 <= y <= 760
+        assert not _overlap(legend, [x - 6, y - 6, x + 6, y + 6])
+    page.close()
+    small = browser.new_page(viewport={"width": 600, "height": 700})
+    small.goto(path.as_uri())
+    small.wait_for_function("typeof window.geozones === 'object'")
+    assert small.locator(".gz-legend.gz-collapsed").count() == 1
+    assert not small.locator(".gz-legend-body").is_visible()
+    small.click(".gz-legend-toggle")
+    assert small.locator(".gz-legend-body").is_visible()
+    legend = _boxes(small, ".gz-legend")[0]
+    assert legend[2] - legend[0] <= 0.2 * 600 + 0.5
+    for x, y in _station_points(small):
+        assert not _overlap(legend, [x - 6, y - 6, x + 6, y + 6])
+    assert _page_errors(ev) == []
+    small.close()
+
+
 def test_search_finds_a_parcel(browser, sample_map):
 
     first = str(read_output("data/sample/parcels.gpkg").iloc[7, 0])
@@ -350,6 +402,59 @@ def test_draw_rectangle_and_check_matches_geozones_check(browser, tmp_path, zone
     assert page.evaluate("() => geozones.lastCheck.verdict") == "fail"
     fc = page.evaluate("() => geozones.exportDrawing(geozones.drawnGroup)")
     assert fc["features"][0]["properties"]["verdict"] == "fail" and fc["features"][0]["properties"]["height_m"] == 500
+    # the drawing keeps its own colour (not its verdict's), in the pane above the zones
+    style = page.evaluate("""() => { let s; geozones.drawnGroup.eachLayer(l => s = [l.options.color, l.options.dashArray,
+        l._renderer._container.parentNode.className]); return s; }""")
+    assert style[0] == DRAWN_STYLE["color"] and style[1] == DRAWN_STYLE["dashArray"]
+    assert "leaflet-gzParcels-pane" in style[2]
+    assert ev["errors"] == []
+    page.close()
+
+
+def test_popups_and_draw_result_carry_the_consent_notice(browser, tmp_path, zones):
+    """Issue 25 item 3, hand-worked (shipped station, wind unknown): 30 m north of the fence is
+    inside the protection area (written consent, Art. 14), 3000 m north may be in the upwind
+    general zone (ask the authority; it reaches 5,000 m), 7000 m north has no notice; the
+    click popup, the parcel popup and the draw-and-check result (panel and popup) say so."""
+    inside = "Inside the protection area: written consent needed (Art. 14)"
+    maybe = ("May be inside the upwind general zone (prevailing wind unknown): ask the authority; "
+             "the upwind general zone reaches 5,000 m (Art. 11)")
+    boxes = [shapely.box(-5, HALF + d, 5, HALF + d + 10) for d in (30.0, 3000.0, 7000.0)]
+    wgs = from_frame(np.array(boxes, dtype=object), zones.frame.crs, CRS.from_epsg(4326))
+    parcels = gpd.GeoDataFrame({"name": ["near", "mid", "far"], "gz_verdict": ["fail", "review", "pass"],
+                                "gz_zone": ["protection", "outside", "outside"],
+                                "gz_distance_m": [30.0, 3000.0, 7000.0]}, geometry=wgs, crs=4326)
+    path = tmp_path / "consent.html"
+    write_map(build_map(zones, parcels, tiles="none", extent_m=1500.0), path)
+    page, ev = _open(browser, path)
+    got = page.evaluate("""(geoms) => geoms.map((g, i) => {
+        const c = g.coordinates[0][0], out = {};
+        out.click = geozones.clickPopup({lat: c[1], lng: c[0]});
+        let hit = null;
+        geozones.parcels.eachLayer(l => { if (l.feature.properties.n === ["near", "mid", "far"][i]) { hit = l; } });
+        out.parcel = geozones.parcelPopup(hit.feature.properties);
+        const r = geozones.evaluator.check(GZ, g, "building", 400);
+        r.geometry = g;
+        out.result = geozones.resultHtml(r, "building");
+        return out; })""", [shapely.geometry.mapping(g) for g in wgs])
+    for k in ("click", "parcel", "result"):
+        assert inside in got[0][k] and maybe not in got[0][k], k
+        assert maybe in got[1][k] and inside not in got[1][k], k
+        assert "gz-consent" not in got[2][k], k
+    # drawn in the panel: the same notice in #gz-result
+    page.click(".gz-draw .gz-toggle")
+    page.fill("#gz-height", "12")
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(480, 360)
+    page.mouse.down()
+    page.mouse.move(500, 375, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    r = page.evaluate("() => geozones.lastCheck")
+    py = geozones.check(shapely.geometry.shape(r["geometry"]), height=12, kind="building", zones=zones)
+    assert py.consent in ("inside", "maybe") and r["consent"] == py.consent
+    text = page.locator("#gz-result").inner_text()
+    assert (inside in text) == (py.consent == "inside") and (maybe.split(";")[0] in text) == (py.consent == "maybe")
     assert ev["errors"] == []
     page.close()
 

@@ -254,3 +254,101 @@ def test_hostile_text_stays_text_of_the_page(tmp_path):
     props = [f["properties"] for f in parcels["features"]]
     assert [p["n"] for p in props] == [p["r"] for p in props] == [p["s"] for p in props] == texts
     assert "\u2028" not in pages[0].split("var GZ = ", 1)[1].split("</script>", 1)[0]
+
+
+def test_height_bands_tile_the_grid_without_gaps_or_overlaps(zones):
+    """Issue 25 item 5: within 1500 m of the field every cell has a limit (wind unknown: the
+    general zone reaches 5000 m upwind), so the bands must tile the 3000 m square exactly:
+    their union is the square, the sum of their areas is the square's area (no overlap), no
+    band leaves a hole another does not fill, and neighbours meet along a shared edge (their
+    intersection is lines only). Simplified one by one, they left slivers between them."""
+    bands = [g for _lo, _hi, g in height_bands(zones, 1500.0, cell_m=10.0)]
+    square = shapely.box(-1500, -1500, 1500, 1500)
+    assert len(bands) > 10
+    union = shapely.union_all(bands)
+    assert shapely.symmetric_difference(union, square).area < 1e-6
+    assert sum(g.area for g in bands) == pytest.approx(square.area, abs=1e-6)
+    touching = 0
+    for i, a in enumerate(bands):
+        for b in bands[i + 1:]:
+            if a.intersects(b):
+                assert shapely.intersection(a, b).area < 1e-9
+                if shapely.intersection(a.boundary, b.boundary).length > 0:
+                    touching += 1
+    assert touching >= len(bands) - 1
+
+
+def _page(zones, tmp_path, lang="en"):
+    """The page of the Jiangxian station with one review parcel: its HTML and config (GZ)."""
+    parcels = gpd.GeoDataFrame({
+        "name": ["a"], "gz_verdict": ["review"], "gz_height_m": [12.0], "gz_max_height_m": [30.0],
+        "gz_exceedance_m": [0.0], "gz_rules": ["general_height"], "gz_status": ["ok"]},
+        geometry=from_frame(np.array([shapely.box(-20, HALF + 1300, 20, HALF + 1330)], dtype=object),
+                            zones.frame.crs, CRS.from_epsg(4326)), crs=4326)
+    out = tmp_path / "m.html"
+    write_map(build_map(zones, parcels, tiles="none", lang=lang), out)
+    html = out.read_text(encoding="utf-8")
+    return html, json.loads(re.search(r"var GZ = (\{.*?\});\n", html).group(1))
+
+
+def _rgb(c):
+    c = c.lstrip("#")
+    return np.array([int(c[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
+
+
+def test_legend_is_narrow_and_collapsible(zones, tmp_path):
+    """The legend is a fifth of the page wide at most (CSS max-width ≤ 20vw, text wrapping), has
+    a toggle that hides its body, starts collapsed below a stated width, and keys the drawings
+    in their own colour."""
+    html, gz = _page(zones, tmp_path, "zh")
+    rule = re.search(r"\.gz-legend\{([^}]*)\}", html).group(1)
+    decl = {k.strip(): v.strip() for k, v in (d.split(":", 1) for d in rule.split(";") if d.strip())}
+    assert decl["max-width"].endswith("vw") and float(decl["max-width"][:-2]) <= 20
+    assert decl["white-space"] == "normal" and "overflow-wrap" in decl
+    assert re.search(r"\.gz-legend\.gz-collapsed \.gz-legend-body\{display:none\}", html)
+    assert 'class="gz-legend-toggle"' in html and "gz-collapsed" in html
+    assert 400 <= gz["legend_collapse_below"] <= 800
+    assert f'stroke="{gz["drawn_style"]["color"]}"' in gz["legend"]
+
+
+def test_drawings_parcels_and_bands_read_apart(zones, tmp_path):
+    """Drawn proposals have a colour of their own, at least 80 (of 441) in RGB from every verdict,
+    zone, band, contour and pilot colour; the parcels' pane lies above the zones' (Leaflet's
+    overlayPane, 400) and the bands' below; the review outline is dark amber, at least 2 px,
+    with a contrast of at least 3:1 against every band fill as seen (opaque band colour at the
+    band pane's opacity over a white basemap); the bands are outlined in their own colour."""
+    from geozones.maps import BAND_OPACITY, ZONE_STYLE
+
+    html, gz = _page(zones, tmp_path)
+    band_fills = set(re.findall(r'"fillColor": "(#[0-9a-f]{6})", "fillOpacity": 1', html))
+    assert len(band_fills) > 10
+    others = ({c.lower() for c in COLORS.values()} | {c for c, _o in ZONE_STYLE.values()} | band_fills
+              | {"#37474f", "#6a1b9a", "#00695c", "#000000", gz["review_outline"]})
+    drawn = gz["drawn_style"]["color"]
+    assert drawn == gz["drawn_style"]["fillColor"] and gz["drawn_style"]["dashArray"]
+    assert min(np.linalg.norm(_rgb(drawn) - _rgb(c)) for c in others) >= 80
+    panes = gz["panes"]
+    assert panes["zones"] == {"name": "overlayPane", "z": 400}
+    assert panes["bands"]["z"] < 400 < panes["parcels"]["z"] < 600   # under the markers and popups
+    created = dict(re.findall(r'createPane\(\s*"(\w+)"\);\s*\w+\.style\.zIndex = (\d+);', html))
+    assert int(created[panes["parcels"]["name"]]) == panes["parcels"]["z"]
+    assert int(created[panes["bands"]["name"]]) == panes["bands"]["z"]
+    assert f".leaflet-{panes['bands']['name']}-pane{{opacity:{BAND_OPACITY}}}" in html
+    # every band is filled opaque and outlined in its own colour, weight 1 (no hairline gaps)
+    styles = re.findall(r'\{"color": "(#\w+)", "fillColor": "(#\w+)", "fillOpacity": 1, "opacity": 1, '
+                        r'"stroke": true, "weight": (\d+)\}', html)
+    assert len(styles) == len(band_fills) and all(c == f and int(w) >= 1 for c, f, w in styles)
+
+    def luminance(rgb):   # WCAG 2 relative luminance of 0-255 RGB
+        v = np.asarray(rgb) / 255
+        v = np.where(v <= 0.03928, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+
+    review = gz["review_outline"]
+    r, g, b = _rgb(review)
+    assert r > g > b and r < 160   # a dark amber
+    for fill in band_fills:
+        seen = BAND_OPACITY * _rgb(fill) + (1 - BAND_OPACITY) * 255
+        lo, hi = sorted((luminance(_rgb(review)), luminance(seen)))
+        assert (hi + 0.05) / (lo + 0.05) >= 3, fill
+    assert "s.weight = 2.5" in html.split("if (v === \"review\")", 1)[1][:120]

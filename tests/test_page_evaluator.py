@@ -197,6 +197,7 @@ def test_page_evaluator_agrees_with_python(stations, which):
     plain_d = shapely.distance(np.array(geoms, dtype=object), fence)
     anchored = 0
     seen_zones, seen_verdicts = set(), set()
+    consent = a.consent_case()
     for i, r in enumerate(js["results"]):
         what = (which, i, geoms[i].geom_type, kinds[i], heights[i])
         if kinds[i] not in ("road", "railway"):
@@ -209,9 +210,13 @@ def test_page_evaluator_agrees_with_python(stations, which):
         assert _close(r["maxHeight"], float(a.max_height_m[i])), (what, r["maxHeight"], a.max_height_m[i])
         applied = {names[j]: engine.VERDICTS[int(c) - 1] for j, c in enumerate(a.outcomes.outcome[:, i]) if c}
         assert {f["id"]: f["outcome"] for f in r["findings"]} == applied, what
+        # the approval notice's case (Art. 14: inside; wind unknown: maybe upwind)
+        assert (r["consent"] or "") == consent[i], (what, r["consent"], consent[i])
         seen_zones.add(r["zone"])
         seen_verdicts.add(r["verdict"])
     # the cases reach every zone and verdict (otherwise the comparison proves little)
+    assert set(consent) >= {"inside"} | ({"maybe"} if station.prevailing_wind_from_deg is None else set())
+    assert "maybe" not in set(consent) or station.prevailing_wind_from_deg is None
     assert seen_zones == {"body", "protection", "control", "general", "outside"}
     assert seen_verdicts == {"pass", "review", "fail"}
     assert anchored > len(geoms) / 2
@@ -276,3 +281,21 @@ def test_map_refuses_rules_the_page_does_not_know(stations):
     assert "geozones check" in str(err.value)
     with pytest.raises(InputError, match="novel"):
         build_map(ZoneSet(_with_rule(stations["shipped"], uses=frozenset({"public"})), pilots=()), None, tiles="none")
+
+
+def test_page_consent_notice_by_hand(stations):
+    """Issue 25 item 3, hand-worked on the shipped station (wind unknown, general zone 2000 m,
+    upwind reach 5000 m): 30 m north of the fence is inside the protection range (written
+    consent, Art. 14); 3000 m north (azimuth 0°, in no sun sector) is beyond 2000 m but within
+    5000 m (maybe upwind: ask the authority, reach 5000 m); 7000 m north is beyond both: none."""
+    zones = ZoneSet(stations["shipped"], pilots=())
+    boxes = [shapely.box(-5, 12.5 + d, 5, 22.5 + d) for d in (30.0, 3000.0, 7000.0)]
+    wgs = from_frame(np.array(boxes, dtype=object), zones.frame.crs, CRS.from_epsg(4326))
+    js = _run_node(page_config(zones), [{"geometry": shapely.geometry.mapping(g), "kind": "building",
+                                         "height": 400.0} for g in wgs])["results"]
+    assert [r["D"] for r in js] == [pytest.approx(d, abs=1e-3) for d in (30.0, 3000.0, 7000.0)]
+    assert [r["inSun"] for r in js] == [False, False, False]
+    assert [r["consent"] for r in js] == ["inside", "maybe", None]
+    assert [r["consentReach"] for r in js] == [None, 5000.0, None]
+    # 3000 m: H ≤ D / 10 = 300 m in the maybe-upwind band, 400 m exceeds it: review, not fail
+    assert js[1]["verdict"] == "review" and js[1]["maxHeight"] == pytest.approx(300.0, abs=1e-6)

@@ -7,13 +7,30 @@ import xml.etree.ElementTree as ET
 import geopandas as gpd
 import shapely
 
-from geozones.styles import VERDICT_COLOURS, add_qgis_style, colour_for, step_colours, verdict_qml, write_kml
+from geozones.styles import VERDICT_COLOURS, add_qgis_style, colour_for, step_colours, steps_qml, verdict_qml, write_kml
 
 
-def test_step_colours_run_red_first_and_repeat_the_last():
-    c = step_colours(20)
-    assert len(c) == 20 and c[0] == "#67000d" and c[13] == c[19] == "#238443"
+def test_step_colours_run_red_to_green_with_a_colour_for_every_step():
+    """Issue 25 item 5: 20 (or 60) steps get 20 (60) distinct colours of the one ramp, from its
+    red to its green (before, every step past the 14th was the same green)."""
+    for n in (1, 2, 14, 20, 60):
+        c = step_colours(n)
+        assert len(c) == len(set(c)) == n
+        assert c[0] == "#67000d" and (n == 1 or c[-1] == "#238443")
+    # halfway along 14 stops with 27 samples: sample 13 is stop 6.5, between #fdd49e and #fee8c8
+    assert step_colours(27)[13] == "#fedeb3"   # (253.5→254, 222, 179)
     assert step_colours(0) == []
+
+
+def test_steps_qml_has_one_category_per_distinct_band():
+    """Two rows of one band give one category; the zero band and the 0-10 m band (both from 0)
+    two, each with its own label and colour."""
+    root = ET.fromstring(steps_qml([0, 10, 10, 20, 130, 140], ["none", "0-10", "0-10", "10-20", "120-130", "130-140"]))
+    cats = list(root.iter("category"))
+    assert [c.get("value") for c in cats] == ["0", "10", "20", "130", "140"]
+    assert [c.get("label") for c in cats] == ["none", "0-10", "10-20", "120-130", "130-140"]
+    fills = [next(o.get("value") for o in s.iter("Option") if o.get("name") == "color") for s in root.iter("symbol")]
+    assert len(set(fills)) == 5 and fills[0] == "103,0,13,255" and fills[-1] == "35,132,67,255"
 
 
 def test_colour_for_takes_the_id_before_a_colon():

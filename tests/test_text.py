@@ -44,6 +44,7 @@ PARAMETERS_DIFFER = {
     "zone_span": {"a", "b"},        # the Chinese zone names carry no distance band
     "hz_sun": {"article"},          # "日出/日落方向" names the rule without its article
     "hz_fence_sun": {"limit"},      # the Chinese names the angle, the English the article
+    "op_quote": {"en"},             # the opinion quotes the plan in Chinese, in English with the translation
 }
 
 

@@ -53,7 +53,7 @@ def zones(output, crs, sector_radius, steps, extent, resolution, max_cells, stat
     if steps:
         layer = height_steps(frame, steps, extent_m=extent, resolution_m=resolution, crs=crs, lang=lang,
                              max_cells=max_cells)
-        name, qml = "height_steps", steps_qml(layer["from_m"], layer["name"])
+        name, qml = "height_steps", steps_qml(layer["to_m"], layer["name"])
         colours = step_colours(len(layer))
     else:
         layer = zone_layer(frame, crs=crs, lang=lang, sector_radius_m=sector_radius, pilots=pilots)

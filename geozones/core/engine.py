@@ -291,6 +291,17 @@ class Assessment:
             out = out | (np.asarray(m.maybe_upwind, dtype=bool) & self.ok)
         return out
 
+    def consent_case(self) -> np.ndarray:
+        """Per row, which approval notice applies (Art. 14, 15.1): ``"inside"`` the protection
+        area (written consent needed, Art. 14), ``"maybe"`` in it (the prevailing wind is
+        unknown and the row may be in the upwind general zone, Art. 11: ask the authority),
+        or ``""`` (neither; rows not assessed too)."""
+        m = self.measurements
+        inside = np.asarray(m.in_protected, dtype=bool) & self.ok
+        out = np.where(inside, "inside", "").astype(object)
+        out[self.in_protection_area() & ~inside] = "maybe"
+        return out
+
     @property
     def width_m(self) -> np.ndarray | None:
         return self.proposals.width_m

@@ -53,6 +53,10 @@ class PilotArea:
         Its rule rows (``where = "area"``), read by the one evaluator.
     source : str
         The sections of the plan the rules come from.
+    source_path : str
+        The pilot file it was read from ("" when built in code).
+    boundary_path : str
+        The boundary file it was read from ("" when built in code).
     """
 
     id: str
@@ -69,6 +73,8 @@ class PilotArea:
     low_rise_share_target: float
     rules: tuple[Rule, ...]
     source: str = ""
+    source_path: str = ""
+    boundary_path: str = ""
 
     @property
     def name_zh(self) -> str:

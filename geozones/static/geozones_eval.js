@@ -333,11 +333,14 @@
                       allowed: isNaN(allowed) ? null : allowed, limit: rule.limit });
     });
     var maxHeight = lowest < Infinity ? lowest : null;
+    // the approval notice (Art. 14, 15.1), whatever the verdict: inside the protection area
+    // (written consent), or maybe inside it (wind unknown: ask the authority, with the reach)
+    var consent = m.inProtected ? "inside" : m.maybeUpwind ? "maybe" : null;
     return {
       verdict: VERDICTS[worst], D: m.D, sunD: isNaN(m.sunD) ? null : m.sunD, zone: m.zone, inSun: m.inSun,
       maxHeight: maxHeight, height: known ? height : null,
       exceedance: known && maxHeight !== null ? Math.max(height - maxHeight, 0) : null,
-      findings: findings
+      findings: findings, consent: consent, consentReach: consent === "maybe" ? cfg.zones.general_upwind : null
     };
   }
 
@@ -352,7 +355,8 @@
     var best = null;
     r.findings.forEach(function (f) { if (f.allowed !== null && (best === null || f.allowed < best.allowed)) { best = f; } });
     return { allowed: r.maxHeight, rule: best ? best.id : null, article: best ? best.article : null,
-             D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings };
+             D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings,
+             consent: r.consent, consentReach: r.consentReach };
   }
 
   // --- several stations (geozones map --stations) ------------------------------------------
@@ -383,7 +387,7 @@
       return { verdict: "pass", station: null, stations: [], nearest: nearest, D: nearest ? nearest.D : null,
                sunD: null, zone: "outside", inSun: false, maxHeight: null,
                height: height === null || height === undefined || isNaN(height) ? null : height,
-               exceedance: null, findings: [], perStation: [] };
+               exceedance: null, findings: [], perStation: [], consent: null, consentReach: null };
     }
     var gov = per[0], lowest = null;
     per.forEach(function (r) {
@@ -397,6 +401,13 @@
     out.stations = per.map(function (r) { return r.station; });
     out.nearest = nearest;
     out.perStation = per;
+    // the approval notice: inside any station's protection area before maybe inside one
+    out.consent = null; out.consentReach = null;
+    per.forEach(function (r) {
+      if (r.consent === "inside" || (r.consent === "maybe" && out.consent === null)) {
+        out.consent = r.consent; out.consentReach = r.consentReach;
+      }
+    });
     out.findings = [];
     per.forEach(function (r) {
       r.findings.forEach(function (f) { var g = {}; Object.keys(f).forEach(function (k) { g[k] = f[k]; }); g.station = r.station; out.findings.push(g); });
@@ -411,7 +422,8 @@
     r.findings.forEach(function (f) { if (f.allowed !== null && (best === null || f.allowed < best.allowed)) { best = f; } });
     return { allowed: r.maxHeight, rule: best ? best.id : null, article: best ? best.article : null,
              ruleStation: best ? best.station : null, station: r.station, stations: r.stations, nearest: r.nearest,
-             D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings };
+             D: r.D, zone: r.zone, inSun: r.inSun, verdict: r.verdict, findings: r.findings,
+             consent: r.consent, consentReach: r.consentReach };
   }
 
   return { toLocal: toLocal, measure: measure, evaluate: evaluate, check: check, heightAt: heightAt,

@@ -82,6 +82,15 @@
       : EV.heightAt(GZ, lat, lon, kind || "building");
   }
 
+  /** The approval notice (Art. 14, 15.1) of a result or parcel: "inside" (written consent) or
+   *  "maybe" (wind unknown: ask the authority, the upwind general zone's reach [m]); "" else. */
+  function consentHtml(c, reach) {
+    if (!c || !GZ.t.consent[c]) { return ""; }
+    var text = GZ.t.consent[c].replace("{upwind}", reach === null || reach === undefined ? "—"
+      : Number(reach).toLocaleString("en-US", { maximumFractionDigits: 2 }));
+    return '<div class="gz-consent gz-consent-' + esc(c) + '">' + esc(text) + "</div>";
+  }
+
   function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : Number(v).toFixed(2) + " " + GZ.t.unit; }
 
   function clickPopup(latlng) {
@@ -95,10 +104,12 @@
     ];
     var net = networkLine(h);
     if (net) { lines.push(net); }
-    return '<div class="gz-click">' + lines.join("<br>") + "</div>";
+    return '<div class="gz-click">' + lines.join("<br>") + consentHtml(h.consent, h.consentReach) + "</div>";
   }
 
   function parcelPopup(p) {
+    var own = p.st ? stationCfg(p.st) : null;
+    var reach = (own || GZ).zones ? (own || GZ).zones.general_upwind : null;
     var rules = (p.r || "").split(",").filter(Boolean).map(function (id) {
       return esc(id) + (GZ.articles[id] ? " — " + esc(GZ.articles[id]) : "");
     });
@@ -109,17 +120,34 @@
       esc(GZ.t.exceedance) + ": " + esc(fmt(p.ex)) +
       (p.st ? "<br>" + esc(GZ.t.station_governing) + ": " + esc(stationName(p.st)) : "") +
       (rules.length ? "<br>" + esc(GZ.t.rules) + ":<br>" + rules.join("<br>") : "") +
-      (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + "</div>";
+      (p.s && p.s !== "ok" ? "<br>" + esc(p.s) : "") + consentHtml(p.c, reach) + "</div>";
   }
 
   /** Parcel style by verdict: Okabe-Ito colours, and fail also by a heavy dark outline and
-   *  review by a dashed one, so the verdict reads without colour too. */
+   *  review by a dashed dark-amber one, so the verdict reads without colour too and stands
+   *  out against the band fills. */
   function parcelStyle(v) {
     var c = GZ.colors[v] || "#777";
     var s = { color: c, weight: 1, fillColor: c, fillOpacity: 0.55 };
     if (v === "fail") { s.color = "#000"; s.weight = 2.5; }
-    if (v === "review") { s.color = "#000"; s.weight = 1.5; s.dashArray = "4 3"; }
+    if (v === "review") { s.color = GZ.review_outline; s.weight = 2.5; s.dashArray = "4 3"; }
     return s;
+  }
+
+  /** Drawn proposals: a colour of their own (GZ.drawn_style), whatever their verdict (the
+   *  panel and the popup say it), so a drawing never reads as a screened parcel or a zone. */
+  function drawnStyle() {
+    var s = {};
+    Object.keys(GZ.drawn_style).forEach(function (k) { s[k] = GZ.drawn_style[k]; });
+    return s;
+  }
+
+  // One canvas, in the parcels pane above the zones, draws the parcels, the drawings and the
+  // station markers: a canvas takes every click over it, so one canvas for all that is clickable.
+  var topRenderer = null;
+  function renderer() {
+    if (!topRenderer) { topRenderer = L.canvas({ padding: 0.5, pane: GZ.panes.parcels.name }); }
+    return topRenderer;
   }
 
   // --- contour labels: a greedy placement that never lets two overlap ------------------------
@@ -184,7 +212,7 @@
         '<br><span class="gz-quote">“' + esc(q[0]) + "”</span>" +
         (q[1] ? '<br><span class="gz-quote-tr">' + esc(q[1]) + "</span>" : "") + "</li>";
     });
-    return rows.join("<br>") +
+    return rows.join("<br>") + consentHtml(r.consent, r.consentReach) +
       '<div class="gz-rules-head">' + esc(GZ.t.rules) + ":</div>" +
       (rules.length ? "<ul>" + rules.join("") + "</ul>" : "<div>" + esc(GZ.t.no_rules) + "</div>") +
       (inPilot.length ? '<div class="gz-note">' + esc(GZ.t.pilot_note) + "</div>" : "");
@@ -222,7 +250,7 @@
     function show(layer) {
       var r = checkLayer(layer);
       out.innerHTML = resultHtml(r, layer.gz.kind);
-      layer.setStyle && layer.setStyle(parcelStyle(r.verdict));
+      layer.setStyle && layer.setStyle(drawnStyle());
       layer.bindPopup(function () { return '<div class="gz-drawn">' + resultHtml(layer.gz.result, layer.gz.kind) + "</div>"; },
                       { maxWidth: 380 });
       window.geozones.lastCheck = r;
@@ -255,12 +283,17 @@
       a.download = "geozones-drawing.geojson";
       document.body.appendChild(a); a.click(); document.body.removeChild(a);
     });
+    var shape = drawnStyle();
+    shape.renderer = renderer();
+    var point = drawnStyle();
+    point.renderer = renderer();
+    point.radius = 7;
     map.addControl(new L.Control.Draw({
       position: "topleft",
-      draw: { polyline: { shapeOptions: { color: "#000", weight: 3 } },
-              polygon: { allowIntersection: false, showArea: false, shapeOptions: { color: "#000" } },
-              rectangle: { showArea: false, shapeOptions: { color: "#000" } },
-              circle: false, marker: false, circlemarker: { radius: 7, color: "#000" } },
+      draw: { polyline: { shapeOptions: shape },
+              polygon: { allowIntersection: false, showArea: false, shapeOptions: shape },
+              rectangle: { showArea: false, shapeOptions: shape },
+              circle: false, marker: false, circlemarker: point },
       edit: false
     }));
   }
@@ -276,7 +309,7 @@
         rules: r.findings.map(function (f) {
           return (f.station ? f.station + ": " : "") + f.id + " (" + f.article + "): " + f.outcome;
         }).join("; "),
-        station: GZ.network ? r.station : GZ.station_id };
+        station: GZ.network ? r.station : GZ.station_id, consent: r.consent || null };
       if (GZ.network) { props.stations = r.stations.join(","); }
       features.push({ type: "Feature", geometry: r.geometry, properties: props });
     });
@@ -360,6 +393,20 @@
       legend.insertBefore(div, legend.firstChild);
     }
     map.fitBounds(start, { paddingTopLeft: [60, 20], paddingBottomRight: legendPadding(), animate: false });
+    keepStationsClear(map);
+  }
+
+  /** Pan the view so that no station marker in view lies under the legend (top right). */
+  function keepStationsClear(map) {
+    var el = document.querySelector(".gz-legend");
+    if (!el) { return; }
+    var box = map.getContainer().getBoundingClientRect(), lb = el.getBoundingClientRect(), size = map.getSize();
+    var left = lb.left - box.left - 40, bottom = lb.bottom - box.top + 16, dx = 0;
+    (GZ.network || [GZ]).forEach(function (c) {
+      var p = map.latLngToContainerPoint(c.station.shown);
+      if (p.x > left && p.x < size.x && p.y > 0 && p.y < bottom) { dx = Math.max(dx, p.x - left); }
+    });
+    if (dx > 0) { map.panBy([dx, 0], { animate: false }); }
   }
 
   function legendControl(map) {
@@ -370,8 +417,11 @@
       // the legend's HTML was built and escaped in Python (geozones/maps.py)
       div.innerHTML = '<button type="button" class="gz-legend-toggle" title="' + esc(GZ.t.legend) + '">' +
         esc(GZ.t.legend) + "</button>" + '<div class="gz-legend-body">' + GZ.legend + "</div>";
-      if (map.getSize().x < 700) { div.classList.add("gz-collapsed"); }
-      div.querySelector(".gz-legend-toggle").addEventListener("click", function () { div.classList.toggle("gz-collapsed"); });
+      if (map.getSize().x < GZ.legend_collapse_below) { div.classList.add("gz-collapsed"); }
+      div.querySelector(".gz-legend-toggle").addEventListener("click", function () {
+        div.classList.toggle("gz-collapsed");
+        if (!div.classList.contains("gz-collapsed")) { keepStationsClear(map); }
+      });
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
@@ -380,7 +430,7 @@
   }
 
   window.geozones = { esc: esc, heightAt: heightAt, mapToWgs: mapToWgs, clickPopup: clickPopup,
-                      parcelPopup: parcelPopup, exportDrawing: exportDrawing, evaluator: EV };
+                      parcelPopup: parcelPopup, resultHtml: resultHtml, exportDrawing: exportDrawing, evaluator: EV };
 
   window.geozonesInit = function (map, parcelGroup, stationGroup, contourGroup, drawnGroup) {
     window.geozones.map = map;
@@ -399,7 +449,8 @@
     if (stationGroup) {
       // facts were HTML-escaped in Python (geozones/maps.py) and contain only <b> and <br>
       (GZ.network || [GZ]).forEach(function (c) {
-        L.circleMarker(c.station.shown, { radius: 6, color: "#000", fillColor: "#000", fillOpacity: 1 })
+        L.circleMarker(c.station.shown, { radius: 6, color: "#000", fillColor: "#000", fillOpacity: 1,
+                                          renderer: renderer() })
           .bindPopup(c.station.facts, { maxWidth: 360 }).addTo(stationGroup);
       });
     }
@@ -414,12 +465,11 @@
     }
     if (parcelGroup && GZ_PARCELS && GZ_PARCELS.features.length) {
       searchControl(map);
-      var renderer = L.canvas({ padding: 0.5 });
       var buildParcels = function () {
         return L.geoJSON(GZ_PARCELS, {
-          renderer: renderer,
+          renderer: renderer(),
           style: function (f) { return parcelStyle(f.properties.v); },
-          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, renderer: renderer }); },
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, renderer: renderer() }); },
           onEachFeature: function (f, layer) {
             layer.bindPopup(function () { return parcelPopup(f.properties); });
             layer.bindTooltip(function () { return esc(f.properties.n); }, { sticky: true });
@@ -431,7 +481,7 @@
       } else {
         // Many parcels: an image at overview zooms; the vector parcels (and their popups)
         // from GZ.overview.min_zoom up, where the canvas only draws the few in view.
-        var image = L.imageOverlay(GZ.overview.url, GZ.overview.bounds, { opacity: 0.85 });
+        var image = L.imageOverlay(GZ.overview.url, GZ.overview.bounds, { opacity: 0.85, pane: GZ.panes.parcels.name });
         var sync = function () {
           var near = map.getZoom() >= GZ.overview.min_zoom;
           if (near) {
@@ -449,6 +499,7 @@
         sync();
       }
     }
+    if (stationGroup) { stationGroup.eachLayer(function (l) { l.bringToFront(); }); }  // over the parcels
     openingView(map);
     if (contourGroup) {
       var relabel = function () { if (map.hasLayer(contourGroup)) { placeLabels(map, contourGroup); } };

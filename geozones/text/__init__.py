@@ -33,6 +33,7 @@ from .explain import (
     Finding,
     Results,
     assumptions,
+    consent_head,
     findings,
     fmt,
     notices,
@@ -46,4 +47,4 @@ __all__ = ["LANGS", "t", "from_english", "row_number", "has_message", "name", "t
            "Key", "Text",
            "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES",
            "Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
-           "pilot_summary", "row_messages", "fmt"]
+           "consent_head", "pilot_summary", "row_messages", "fmt"]

@@ -20,7 +20,7 @@ from ..core.text import Text
 from .catalogue import KIND_NAMES, VERDICT_NAMES, article_label, has_message, name, t, zone_name
 
 __all__ = ["Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
-           "pilot_summary", "row_messages", "fmt"]
+           "consent_head", "pilot_summary", "row_messages", "fmt"]
 
 
 def fmt(value: float) -> str:
@@ -230,13 +230,23 @@ def pilot_summary(a: Assessment, i: int, lang: str) -> dict | None:
     }
 
 
+def consent_head(case: str, lang: str = "en") -> str:
+    """The approval notice's headline for a case of
+    :meth:`~geozones.core.engine.Assessment.consent_case` (``"inside"`` or ``"maybe"``)."""
+    return t(f"consent_{case}", lang)
+
+
 def notices(a: Assessment, i: int, lang: str = "en") -> list[str]:
-    """The approval duty (Art. 7, 14, 15.1) for a row in the protection area, whatever its
-    verdict; empty outside it."""
-    if not a.in_protection_area()[i]:
+    """The approval duty (Art. 14, 15.1) for a row inside the protection area (written consent
+    needed) or possibly inside it (wind unknown: ask the authority), whatever its verdict;
+    empty elsewhere."""
+    case = str(a.consent_case()[i])
+    if not case:
         return []
-    key = "notice_approval" if a.measurements.in_protected[i] else "notice_approval_maybe"
-    return [t(key, lang)]
+    s = a.station
+    key = "notice_approval" if case == "inside" else "notice_approval_maybe"
+    return [t(key, lang, head=consent_head(case, lang), upwind=fmt(s.general_upwind_m),
+              d=fmt(float(a.measurements.distance_m[i])))]
 
 
 def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
@@ -276,8 +286,13 @@ def row_messages(a: Assessment, verdict: np.ndarray, lang: str) -> np.ndarray:
         assert p is not None  # in_pilot: the row touches a pilot area
         s = storeys[i]
         pil[i] = sep + p.name.get(lang) + ("" if np.isnan(s) else t("msg_storeys", lang, n=f"{s:.0f}"))
-    # Art. 14, 15.1: inside (or possibly inside) the protection area, approval needs consent.
-    appr = np.where(ok & a.in_protection_area(), sep + t("msg_approval", lang), "").astype(object)
+    # Art. 14, 15.1: inside the protection area, approval needs written consent; possibly
+    # inside (wind unknown), ask the authority, with the reason
+    case = a.consent_case()
+    appr = np.full(n, "", dtype=object)
+    appr[case == "inside"] = sep + consent_head("inside", lang)
+    appr[case == "maybe"] = sep + t("consent_maybe_row", lang, head=consent_head("maybe", lang),
+                                    upwind=fmt(a.station.general_upwind_m))
     group, sets = a.flag_groups
     tails = np.array(["" if not rules else sep + "; ".join(f"{r.id} ({article_label(r.article, lang, r.article_zh)})" for r in rules)
                       for rules in sets], dtype=object)[group]

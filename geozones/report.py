@@ -10,7 +10,7 @@ from typing import Any
 
 from .check import CheckResult
 from .core.station import sun_angle_deg
-from .text import KIND_NAMES, VERDICT_NAMES, consent_head, has_message, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, consent_head, has_message, name, row_number, t, zone_name
 
 __all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
 
@@ -152,13 +152,13 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
     if summary.worst:
         lines.append(t("sum_worst", lang))
         for exc, row, verdict, ident in sorted(summary.worst, reverse=True)[:5]:
-            lines.append(f"  {t('sum_row', lang, row=row)}{who(ident)}: +{exc:,.2f} {t('unit_m', lang)} "
+            lines.append(f"  {t('sum_row', lang, row=row_number(row))}{who(ident)}: +{exc:,.2f} {t('unit_m', lang)} "
                          f"({name(VERDICT_NAMES, verdict, lang)})")
     if summary.error_rows:
         lines.append(t("sum_errors", lang, n=f"{summary.error_rows:,}"))
         shown = summary.errors[:5]
         for row, status, ident in shown:
-            lines.append(f"  {t('sum_row', lang, row=row)}{who(ident)}: {status}")
+            lines.append(f"  {t('sum_row', lang, row=row_number(row))}{who(ident)}: {status}")
         if summary.error_rows > len(shown):
             lines.append("  " + t("sum_more", lang, n=f"{summary.error_rows - len(shown):,}"))
     if getattr(summary, "dxf", None):
@@ -255,7 +255,7 @@ def summary_sections(summary, zones: Any, crs: Any, crs_given: bool, lang: str =
                     (L("xlsx_maybe_protected_rows"), summary.maybe_protected_rows)]
     who = summary.id_column or "id"
     worst = Section(L("xlsx_worst"), (L("xlsx_row"), who, L("xlsx_exceedance"), L("xlsx_verdict")))
-    worst.rows += [(row + 1, ident, round(exc, 3), name(VERDICT_NAMES, verdict, lang))   # as a person counts
+    worst.rows += [(row_number(row), ident, round(exc, 3), name(VERDICT_NAMES, verdict, lang))
                    for exc, row, verdict, ident in sorted(summary.worst, reverse=True)]
     label = crs_label(parse_crs(crs))
     if summary.datum:

@@ -33,7 +33,7 @@ from .core.pilot import low_rise_share
 from .core.rules import VERDICTS
 from .errors import InputError, OutputError
 from .io import ROW_FAULT, OutputChunk, OutputNames, atomic_output
-from .text import row_messages, t
+from .text import row_messages, row_number, t
 
 __all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
@@ -229,10 +229,11 @@ class ScreenSummary:
         return {
             "rows": self.rows, "verdicts": self.verdicts, "warnings": self.warnings(), "statuses": self.statuses,
             "id_column": self.id_column,
-            "worst_exceedances": [{"row": r, "id": i, "exceedance_m": round(e, 3), "verdict": v}
+            "worst_exceedances": [{"row": r, "row_number": row_number(r), "id": i, "exceedance_m": round(e, 3),
+                                   "verdict": v}
                                   for e, r, v, i in sorted(self.worst, reverse=True)],
             "error_rows": self.error_rows,
-            "errors": [{"row": r, "id": i, "status": s} for r, s, i in self.errors],
+            "errors": [{"row": r, "row_number": row_number(r), "id": i, "status": s} for r, s, i in self.errors],
             "pilot_residential_floor_area_m2": round(self.pilot_floor_area_m2, 1),
             "pilot_low_rise_share": None if self.pilot_low_rise_share is None
             else round(self.pilot_low_rise_share, 4),
@@ -855,9 +856,9 @@ def write_report(summary: ScreenSummary, path: str | Path, overwrite: bool = Fal
             rows += [("verdict", k, v) for k, v in data["verdicts"].items()]
             rows += [("warning", w, 1) for w in data["warnings"]]
             rows += [("status", k, v) for k, v in data["statuses"].items()]
-            rows += [("worst_exceedance_m", f"row {w['row']} {w['id']}", w["exceedance_m"])
+            rows += [("worst_exceedance_m", f"row {w['row_number']} {w['id']}", w["exceedance_m"])
                      for w in data["worst_exceedances"]]
-            rows += [("error", f"row {e['row']} {e['id']}", e["status"]) for e in data["errors"]]
+            rows += [("error", f"row {e['row_number']} {e['id']}", e["status"]) for e in data["errors"]]
             rows += [("renamed_field", old, new) for old, new in (data["renamed_fields"] or {}).items()]
             rows += [("pilot_residential_floor_area_m2", "", data["pilot_residential_floor_area_m2"]),
                      ("pilot_low_rise_share", f"<= {data['pilot_low_rise_storeys']} storeys", data["pilot_low_rise_share"]),

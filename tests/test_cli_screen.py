@@ -776,8 +776,8 @@ def test_malformed_csv_rows_are_row_errors_and_the_rest_screened(tmp_path):
     out = tmp_path / "o.csv"
     res = CliRunner().invoke(main, ["screen", str(src), "--wkt-column", "wkt", "--height-field", "h", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "row 1 (id=b): error: line 3 has 4 fields, the header 3" in res.output
-    assert "row 2 (id=c): error: line 4 has 2 fields, the header 3" in res.output
+    assert "row 2 (id=b): error: line 3 has 4 fields, the header 3" in res.output
+    assert "row 3 (id=c): error: line 4 has 2 fields, the header 3" in res.output
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(got["id"]) == ["a", "b", "c", "d"] and list(got["h"]) == ["10", "20", "30", "40"]
     assert list(got["gz_verdict"]) == ["pass", "error", "error", "pass"]

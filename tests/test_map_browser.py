@@ -6,6 +6,7 @@ Skipped only on a developer machine without /usr/bin/chromium; under CI (CI=true
 
 import io
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -456,3 +457,11 @@ def test_popups_and_draw_result_carry_the_consent_notice(browser, tmp_path, zone
     assert (inside in text) == (py.consent == "inside") and (maybe.split(";")[0] in text) == (py.consent == "maybe")
     assert ev["errors"] == []
     page.close()
+
+
+def test_scale_bar_is_metric_only(browser, sample_map):
+    # one bar, in metres or kilometres (Leaflet's default adds a second one in feet/miles)
+    page, ev = _open(browser, sample_map)
+    bars = page.evaluate("() => [...document.querySelectorAll('.leaflet-control-scale-line')].map(e => e.textContent)")
+    assert len(bars) == 1 and re.fullmatch(r"\d+ k?m", bars[0]), bars
+    assert ev["errors"] == [] or all(e.startswith("Failed to load resource") for e in ev["errors"])

@@ -223,8 +223,8 @@ def test_core_errors_read_in_chinese_without_english_words():
     assert str(err.value) == "station file ?: field rules[2] (r).ratio must be a finite number with x > 0; fix that field"
     assert err.value.localized("zh") == "站点文件 ?：字段 rules[2] (r).ratio 应为 满足 x > 0 的有限数，请修改该字段"
     a = geozones.assess(np.array(["POINT (111.5745 35.5054)", "POLYGON((1 2, 3"], dtype=object), kind="building", height=10)
-    assert str(a.problems[1]).startswith("row 1: 'POLYGON((1 2, 3' is neither WKT nor an existing file")
-    assert a.problems[1].localized("zh").startswith("第 1 行：“POLYGON((1 2, 3”既不是 WKT")
+    assert str(a.problems[1]).startswith("row 2: 'POLYGON((1 2, 3' is neither WKT nor an existing file")
+    assert a.problems[1].localized("zh").startswith("第 2 行：“POLYGON((1 2, 3”既不是 WKT")
 
 
 # --- words in use: articles, assumptions and messages in Chinese (from test_i18n) ---

@@ -341,5 +341,8 @@ def _result(future: Future, part: Part, run: Run):
     except Exception as exc:
         if run.settings.engine != "dask":
             raise
-        raise InputError("dask_worker_failed", path=run.ctx.path, start=part.start, stop=part.stop,
+        from ..text import row_number
+
+        raise InputError("dask_worker_failed", path=run.ctx.path, start=row_number(part.start),
+                         stop="…" if part.stop is None else part.stop,   # stop, exclusive from 0, is the last from 1
                          why=first_line(exc) or type(exc).__name__) from None

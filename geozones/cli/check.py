@@ -8,11 +8,13 @@ import click
 
 from ..errors import InputError
 from .options import (
+    Command,
     axis_opt,
     crs_opt,
     dem_opt,
     field_elev_opt,
     footprint_layer_opt,
+    h,
     lang_opt,
     pilot_opt,
     proposal_opts,
@@ -24,7 +26,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command, help=h("cmd_check"))
 @proposal_opts
 @footprint_layer_opt
 @crs_opt
@@ -36,14 +38,11 @@ from .options import (
 @dem_opt
 @field_elev_opt
 @storey_opt
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=h("check_json"))
 @lang_opt
 def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, stations, sun_reach,
           pilots, dem, field_elevation, storey_height, as_json, lang):
-    """Check one proposal: verdict, zone, distance, permitted height, articles.
-
-    Exit code 0 whatever the verdict (read it from the output); 2 for bad input.
-    """
+    """``geozones check``; its help is the catalogue's ``help_cmd_check``."""
     from ..check import ZoneSet
     from ..check import check as run_check
     from ..io import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint

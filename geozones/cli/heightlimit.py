@@ -11,6 +11,7 @@ from ..core.kinds import HEIGHT_KINDS
 from ..heightlimit import MODES
 from ..text import t
 from .options import (
+    Command,
     Number,
     OutputPath,
     _kind,
@@ -24,7 +25,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("-o", "--output", required=True, type=OutputPath(), help="GeoTIFF to write.")
 @click.option("--resolution", type=Number(min=0.1, max=10_000), default=5.0, show_default=True,
               help="Cell size [m].")

@@ -7,6 +7,7 @@ import click
 from ..core import numbers
 from .options import (
     STDOUT,
+    Command,
     InputPath,
     Number,
     OutputPath,
@@ -18,7 +19,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--buildings", type=InputPath(exists=True), default=None,
               help="Footprints with heights (any vector format and CRS; DXF with --crs).")
 @click.option("--crs", default=None,

@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from .options import (
+    Command,
     InputPath,
     OutputPath,
     lang_opt,
@@ -40,7 +41,7 @@ def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwr
         click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", Leaflet from the CDN" if cdn else ", self-contained"))
 
 
-@click.command("map")
+@click.command("map", cls=Command)
 @click.option("-o", "--output", required=True, type=OutputPath(), help="The HTML file to write.")
 @click.option("--parcels", type=InputPath(exists=True), default=None,
               help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")

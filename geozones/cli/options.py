@@ -4,6 +4,8 @@ the model). Choices come from the library's own constants."""
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from ..core import numbers
@@ -13,14 +15,100 @@ from ..core.limits import MAX_CELLS
 from ..core.numbers import Bounds, parse_number
 from ..errors import GeozonesError
 from ..terrain import FIELD_ELEVATION_SOURCES
-from ..text import LANGS, t
+from ..text import LANGS, from_english, t
 
 _LANG_KEY = "geozones.lang"
+#: The language of click's usage errors and of ``--help``: ``--lang`` as written on the
+#: command line, found before click parses it (:func:`argv_lang`).
+_USAGE_LANG_KEY = "geozones.usage_lang"
 _PILOT_CRS_KEY = "geozones.pilot_crs"
 
 
+def argv_lang(args, environ=None) -> str | None:
+    """The language a command line asks for before click has read it: the last ``--lang zh``
+    or ``--lang=zh`` before a ``--``, else the ``GEOZONES_LANG`` environment variable; None
+    when neither names a language of :data:`~geozones.text.LANGS`. ``--lang`` is an option
+    of each command, so click's usage errors (an unknown option, a missing one) come before it
+    is parsed: this is how they, and ``--help``, learn the language.
+
+    >>> argv_lang(["screen", "a.csv", "--lang", "zh"], {}), argv_lang(["check", "--lang=zh"], {})
+    ('zh', 'zh')
+    >>> argv_lang(["check"], {"GEOZONES_LANG": "zh"}), argv_lang(["check", "--lang", "fr"], {})
+    ('zh', None)
+    """
+    import os
+
+    args = [str(a) for a in args]
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    if found is None:
+        found = (os.environ if environ is None else environ).get("GEOZONES_LANG")
+    return found if found in LANGS else None
+
+
+def usage_lang(ctx: click.Context | None) -> str:
+    """The language of click's own words (usage errors, ``--help``) for ``ctx``'s command line."""
+    return (ctx.meta.get(_USAGE_LANG_KEY) if ctx is not None else None) or "en"
+
+
+def h(key: str, **params: object) -> str:
+    """An option's or a command's help as click shows it, in English, from the ``[help]``
+    table of the message catalogue (``help_<key>``); ``--help`` in another language is found
+    from it (:class:`Command`)."""
+    return t(f"help_{key}", "en", **params)
+
+
+class LocalizedUsageError(click.UsageError):
+    """click's usage error ``exc`` in ``lang``: the message put into words through the
+    ``[click]`` table of the message catalogue (click's templates, see
+    :func:`geozones.text.from_english`), shown as click shows it (usage line, where to find
+    help, the error) with the catalogue's words (用法：, 请用 … 查看帮助, 错误：)."""
+
+    def __init__(self, exc: click.UsageError, lang: str) -> None:
+        super().__init__(from_english(exc.format_message(), lang, "click_"), exc.ctx)
+        self.lang = lang
+
+    def show(self, file=None) -> None:
+        lang, ctx = self.lang, self.ctx
+        if ctx is not None:
+            formatter = ctx.make_formatter()
+            formatter.write_usage(ctx.command_path, " ".join(ctx.command.collect_usage_pieces(ctx)),
+                                  prefix=t("click_usage", lang))
+            hint = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                hint = t("click_try_help", lang, command=ctx.command_path,
+                         option=max(ctx.command.get_help_option_names(ctx), key=len)) + "\n"
+            click.echo(f"{formatter.getvalue()}{hint}", err=True, color=ctx.color)
+        click.echo(t("click_error", lang, message=self.format_message()), err=True,
+                   color=ctx.color if ctx is not None else None)
+
+
+def localized(exc: click.ClickException, ctx: click.Context | None) -> click.ClickException:
+    """``exc`` in the language of ``ctx``'s command line: click's usage errors are put into
+    words (:class:`LocalizedUsageError`); English, our own one-line errors
+    (:class:`NumberError`) and every other exception stay as they are."""
+    lang = usage_lang(ctx)
+    if lang == "en" or not isinstance(exc, click.UsageError) or isinstance(exc, (NumberError, LocalizedUsageError)):
+        return exc
+    return LocalizedUsageError(exc, lang)
+
+
 class _Group(click.Group):
-    """Turns library errors into a one-line message and a non-zero exit, no traceback."""
+    """Turns library errors into a one-line message and a non-zero exit, no traceback, and
+    click's usage errors into the language of the command line (:func:`argv_lang`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_USAGE_LANG_KEY] = argv_lang(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            raise localized(exc, ctx) from None
 
     def invoke(self, ctx: click.Context):
         import os
@@ -41,7 +129,9 @@ class _Group(click.Group):
             lang = ctx.meta.get(_LANG_KEY, "en")
             click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.ClickException as exc:
+            raise localized(exc, getattr(exc, "ctx", None) or ctx) from None
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:   # a bug (ours or a library's): one line, exit 1
             if os.environ.get("GEOZONES_TRACEBACK"):
@@ -175,12 +265,12 @@ def _set_lang(ctx: click.Context, _param, value: str) -> str:
     return value
 
 
-def _kind(_ctx, _param, value: str | None) -> str | None:
+def _kind(ctx: click.Context, _param, value: str | None) -> str | None:
     if value is None:
         return None
     kind = normalize_kind(value)
     if kind is None:
-        raise click.BadParameter(f"'{value}' is not a kind: use one of {', '.join(KINDS)}")
+        raise click.BadParameter(t("opt_not_kind", ctx.meta.get(_LANG_KEY, "en"), value=value, choices=", ".join(KINDS)))
     return kind
 
 
@@ -227,64 +317,55 @@ def _pilots(ctx: click.Context, _param, value: str | None):
     return pilots
 
 
-def _use(_ctx, _param, value: str | None) -> str | None:
+def _use(ctx: click.Context, _param, value: str | None) -> str | None:
     from ..core.kinds import USES, normalize_use
 
     if value is None:
         return None
     use = normalize_use(value)
     if use is None:
-        raise click.BadParameter(f"'{value}' is not a use: use one of {', '.join(USES)}")
+        raise click.BadParameter(t("opt_not_use", ctx.meta.get(_LANG_KEY, "en"), value=value, choices=", ".join(USES)))
     return use
 
 
 # --- shared options, defined once ----------------------------------------------------------
 lang_opt = click.option(
     "--lang", type=click.Choice(LANGS), default="en", show_default=True, is_eager=True,
-    callback=_set_lang, expose_value=True, help="Language of messages and reports (zh: 中文).",
+    callback=_set_lang, expose_value=True, help=h("lang"),
 )
 station_opt = click.option(
     "--station", "station", type=click.Path(dir_okay=False), default=None, callback=_station,
-    help="Station file (TOML) to use instead of the shipped Jiangxian station.",
+    help=h("station"),
 )
 stations_opt = click.option(
     "--stations", "stations", type=click.Path(exists=True), default=None, callback=_stations,
-    help="A folder of station files (*.toml): check against every station whose zones or sun "
-         "sectors reach the site, each in its own frame; gz_station/gz_stations name the governing "
-         "station and all in reach. Excludes --station.",
+    help=h("stations"),
 )
 sun_reach_opt = click.option(
     "--sun-reach", "sun_reach", type=Number(numbers.SUN_REACH_M), default=None,
-    help="With --stations: distance from the fence [m] out to which each station's sun-sector "
-         "limit (H ≤ D × tan angle, the angle of its sun_sector rule) is evaluated for rows of unknown "
-         "height (default 10000: the limit there is taller than any structure in China); a known "
-         "height H is evaluated out to H / tan angle.",
+    help=h("sun_reach"),
 )
 footprint_layer_opt = click.option(
     "--layer", default=None,
-    help="Layer of --footprint to read (a GeoPackage or File Geodatabase layer, a CAD layer of a DXF).")
+    help=h("layer"))
 crs_opt = click.option(
     "--crs", default=None,
-    help="CRS of the coordinates, e.g. EPSG:4326 (default for WKT), EPSG:4546 or EPSG:4525 "
-         "(CGCS2000 Gauss-Krüger zone 37 without/with the zone prefix); GCJ-02 for numbers from "
-         "Gaode/AMap or Tencent maps, BD-09 for Baidu maps. Required for DXF.",
+    help=h("crs"),
 )
 axis_opt = click.option(
     "--axis-order", type=click.Choice(AXIS_ORDERS), default="xy", show_default=True,
-    help="xy: easting/longitude first; yx: northing/latitude first (surveyor X, Y).",
+    help=h("axis_order"),
 )
-overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+overwrite_opt = click.option("--overwrite", is_flag=True, help=h("overwrite"))
 dem_opt = click.option(
     "--dem", type=click.Path(dir_okay=False), default=None,
-    help="DEM (GeoTIFF, any CRS): height used = height + highest ground under the footprint "
-         "− field elevation.")
+    help=h("dem"))
 field_elev_opt = click.option(
     "--field-elevation", type=click.Choice(FIELD_ELEVATION_SOURCES), default="dem", show_default=True,
-    help="Field elevation from the DEM at the field centre (same datum) or the station file.")
+    help=h("field_elevation"))
 storey_opt = click.option(
     "--storey-height", type=Number(numbers.STOREY_HEIGHT_M), default=None,
-    help="Storey height [m], to estimate storeys from height and height from storeys "
-         "(default: the station file's [buildings].storey_height_m).",
+    help=h("storey_height"),
 )
 max_cells_opt = click.option(
     "--max-cells", type=Number(min=1, max=10**15, integer=True), default=None,
@@ -293,8 +374,7 @@ max_cells_opt = click.option(
 )
 _pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
-    help="Pilot-area boundary (Shapefile/GPKG/GeoJSON/DXF, any CRS) replacing the shipped, "
-         "provisional Pinglu boundary.",
+    help=h("pilot_boundary"),
 )
 
 
@@ -306,8 +386,7 @@ def _set_pilot_crs(ctx: click.Context, _param, value: str | None) -> str | None:
 _pilot_crs_opt = click.option(
     "--pilot-boundary-crs", type=str, default=None, is_eager=True, expose_value=False,
     callback=_set_pilot_crs,
-    help="CRS of --pilot-boundary when it has none (DXF), or GCJ-02/BD-09 when a WGS84 file was "
-         "traced on Gaode/Tencent/Baidu maps.",
+    help=h("pilot_boundary_crs"),
 )
 
 
@@ -320,21 +399,17 @@ def proposal_opts(f):
     """The options that describe one proposal (``check``, ``report``), defined once."""
     for opt in reversed((
         click.option("--footprint", required=True,
-                     help="The proposal: WKT, or the path of a GeoJSON/GPKG/Shapefile/KML/DXF file "
-                          "or File Geodatabase (.gdb folder) (DXF needs --crs)."),
+                     help=h("footprint")),
         click.option("--height", type=Number(numbers.HEIGHT_M), default=None,
-                     help="Height of the top above the observation-field ground [m]."),
+                     help=h("height")),
         click.option("--kind", default="building", show_default=True, callback=_kind,
-                     help="Kind of proposal: " + ", ".join(KINDS) + " (Chinese and common names "
-                          "accepted, e.g. 基站, 铁塔, 烟囱, 锅炉房, 加油站, 果园; see README 'Kinds and names')."),
+                     help=h("kind", kinds=", ".join(KINDS))),
         click.option("--use", default=None, callback=_use,
-                     help="Building use for pilot-area rules: residential, public, other (住宅/公共…). "
-                          "Default: residential for buildings, stated in the output."),
+                     help=h("use")),
         click.option("--floors", type=Number(numbers.FLOORS), default=None,
-                     help="Storeys (pilot-area rules); default: height ÷ storey height, rounded."),
+                     help=h("floors")),
         click.option("--width", type=Number(numbers.WIDTH_M), default=None,
-                     help="Width of a line proposal [m] (road/railway subgrade, river): measured from "
-                          "its edges, half the width either side. Without it a line is measured as drawn."),
+                     help=h("width")),
     )):
         f = opt(f)
     return f
@@ -367,8 +442,9 @@ GROUP_HEADINGS: dict[str, dict[str, str]] = {
 
 
 def help_lang(environ=None) -> str:
-    """The language of ``--help`` headings: ``zh`` when ``GEOZONES_LANG`` is ``zh``, or, without
-    it, when ``LANG`` starts with ``zh`` (e.g. ``zh_CN.UTF-8``); else ``en``."""
+    """The language of ``--help`` without ``--lang`` on the command line: ``zh`` when
+    ``GEOZONES_LANG`` is ``zh``, or, without it, when ``LANG`` starts with ``zh`` (e.g.
+    ``zh_CN.UTF-8``); else ``en``."""
     import os
 
     env = os.environ if environ is None else environ
@@ -390,16 +466,69 @@ def option_groups(command: click.Command, ctx: click.Context, groups: dict[str, 
     return [(key, params) for key, params in placed.items() if params]
 
 
-class GroupedCommand(click.Command):
+def help_language(ctx: click.Context) -> str:
+    """The language of ``--help``: ``--lang`` on the command line (in any order: ``screen
+    --help --lang zh``), else :func:`help_lang` of the environment."""
+    return ctx.meta.get(_USAGE_LANG_KEY) or help_lang()
+
+
+def help_record(param: click.Parameter, ctx: click.Context, lang: str) -> tuple[str, str] | None:
+    """click's help line of ``param`` in ``lang``: a help text from the catalogue's ``[help]``
+    table (:func:`h`) and click's ``[default: …; required]`` put into words through
+    :func:`geozones.text.from_english`; a text not in the catalogue stays as it is."""
+    record = param.get_help_record(ctx)
+    if record is None or lang == "en":
+        return record
+    names, text = record
+    own = getattr(param, "help", None) or ""
+    if own and text.startswith(own):
+        head, rest = from_english(own, lang, "help_"), text[len(own):]
+    else:
+        head, rest = "", text
+    extra = re.fullmatch(r"(\s*)\[(.*)\]", rest, re.DOTALL)
+    if extra:
+        items = "; ".join(from_english(item, lang, "click_") for item in extra.group(2).split("; "))
+        rest = f"{extra.group(1)}[{items}]"
+    return names, head + rest
+
+
+class Command(click.Command):
+    """Every command: its ``--help`` in the language of the command line (:func:`help_language`):
+    the usage line, the description, each option's help and the headings, through the message
+    catalogue (what it does not hold stays in English)."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix=t("click_usage", help_language(ctx)))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = help_language(ctx)
+        text = from_english(self.help, lang, "help_") if self.help and lang != "en" else None
+        if text is None or text == self.help:
+            return super().format_help_text(ctx, formatter)
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(text)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = help_language(ctx)
+        rows = [rv for p in self.get_params(ctx) if not isinstance(p, click.Argument)
+                if (rv := help_record(p, ctx, lang)) is not None]
+        if rows:
+            with formatter.section(t("click_options", lang)):
+                formatter.write_dl(rows)
+
+
+class GroupedCommand(Command):
     """A command whose ``--help`` lists its options under headings (:data:`SCREEN_OPTION_GROUPS`),
     so each group reads in one screen."""
 
     option_groups: dict[str, tuple[str, ...]] = SCREEN_OPTION_GROUPS
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lang = help_lang()
+        lang = help_language(ctx)
         for key, params in option_groups(self, ctx, self.option_groups):
-            rows = [rv for rv in (p.get_help_record(ctx) for p in params) if rv is not None]
+            rows = [rv for rv in (help_record(p, ctx, lang) for p in params) if rv is not None]
             if rows:
                 with formatter.section(GROUP_HEADINGS[key][lang]):
                     formatter.write_dl(rows)

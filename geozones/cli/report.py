@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .options import (
+    Command,
     OutputPath,
     axis_opt,
     crs_opt,
@@ -19,7 +20,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @proposal_opts
 @footprint_layer_opt
 @crs_opt

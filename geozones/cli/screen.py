@@ -23,6 +23,7 @@ from .options import (
     crs_opt,
     dem_opt,
     field_elev_opt,
+    h,
     lang_opt,
     overwrite_opt,
     pilot_opt,
@@ -35,76 +36,60 @@ from .options import (
 )
 
 
-@click.command(cls=GroupedCommand)
+@click.command(cls=GroupedCommand, help=h("cmd_screen"))
 @click.argument("input_path", metavar="INPUT", type=InputPath())
 @click.option("-o", "--output", required=True, type=OutputPath(),
-              help="Output file; format by extension: .gpkg .shp .geojson .fgb .parquet .csv, .gdb (a File "
-                   "Geodatabase folder), .xlsx (an Excel workbook: the table, geometry as WKT, and a summary "
-                   "sheet; headers in --lang). Input: any of these but .xlsx, or .dxf.")
+              help=h("screen_output"))
 @click.option("--layer", default=None,
-              help="Layer to read (GeoPackage, File Geodatabase and other multi-layer inputs; a CAD layer of a DXF, "
-                   "which needs --crs). The output layer keeps the input's name.")
+              help=h("screen_layer"))
 @click.option("--encoding", default=None,
-              help="Attribute text encoding (e.g. GBK, GB18030, UTF-8; a shapefile's GBK, 936 or "
-                   "GB2312 is read as GB18030, its superset). Default: the .cpg, the DBF header, or "
-                   "detected (GB18030 when the text is not UTF-8).")
-@click.option("--wkt-column", default=None, help="CSV input: the column holding WKT geometry.")
+              help=h("screen_encoding"))
+@click.option("--wkt-column", default=None, help=h("screen_wkt_column"))
 @crs_opt
 @axis_opt
-@click.option("--height-field", default=None, help="Column with height above field ground [m].")
-@click.option("--floors-field", default=None, help="Column with storeys; height = storeys × --storey-height.")
+@click.option("--height-field", default=None, help=h("screen_height_field"))
+@click.option("--floors-field", default=None, help=h("screen_floors_field"))
 @storey_opt
 @click.option("--default-height", type=Number(numbers.HEIGHT_M), default=None,
-              help="Height for rows without one [m] (default: none; the row's status says so).")
-@click.option("--kind-field", default=None, help="Column with the kind (English or Chinese, e.g. 道路/road).")
+              help=h("screen_default_height"))
+@click.option("--kind-field", default=None, help=h("screen_kind_field"))
 @click.option("--default-kind", default="building", show_default=True, callback=_kind,
-              help="Kind for rows without one.")
+              help=h("screen_default_kind"))
 @click.option("--width-field", default=None,
-              help="Column with the width of line features [m] (road/railway subgrade, river): "
-                   "measured from the edges. Lines without one are measured as drawn.")
-@click.option("--use-field", default=None, help="Column with the building use (住宅/residential, 公共/public …).")
-@click.option("--default-use", default=None, callback=_use, help="Use for rows without one (default: residential for buildings).")
+              help=h("screen_width_field"))
+@click.option("--use-field", default=None, help=h("screen_use_field"))
+@click.option("--default-use", default=None, callback=_use, help=h("screen_default_use"))
 @station_opt
 @stations_opt
 @sun_reach_opt
 @click.option("--long", "long_path", type=OutputPath(), default=None,
-              help="With --stations: also write one row per (input row, station in reach), .csv or "
-                   ".parquet: gz_row (from 0), gz_station and that station's own gz_* answer.")
+              help=h("screen_long"))
 @pilot_opt
 @dem_opt
 @field_elev_opt
 @click.option("--report", "report_path", type=OutputPath(stdout=True), default=None,
-              help="Also write the summary as .csv or .json; - prints it as JSON on standard output "
-                   "instead of the summary text.")
+              help=h("screen_report"))
 @click.option("--chunk-size", type=Number(numbers.CHUNK_ROWS), default=DEFAULT_CHUNK_ROWS, show_default=True,
-              help="Rows per chunk (memory is bounded by this).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+              help=h("screen_chunk_size"))
+@click.option("-q", "--quiet", is_flag=True, help=h("screen_quiet"))
 @click.option("--map", "map_path", type=OutputPath(), default=None,
-              help="Also write an HTML map of the screened parcels (see `geozones map`).")
+              help=h("screen_map"))
 @click.option("--fail-on", "fail_on", type=click.Choice(("error", "fail", "review")), multiple=True,
-              help="Exit 4 when any row has this outcome (repeatable), for pipelines.")
+              help=h("screen_fail_on"))
 @click.option("--replace-gz", is_flag=True,
-              help="Replace input columns named like ours (gz_*, any case) with ours; without it they "
-                   "are kept as src_<name> (said in the summary), unless the input is a screened file "
-                   "(all of them: re-screened, replaced).")
+              help=h("screen_replace_gz"))
 @click.option("--reports", "reports_dir", type=OutputPath(folder=True), default=None,
-              help="Also write a printable assessment (geozones report) for every row that fails "
-                   "or needs review into this folder, named by the row's id, with an index.html.")
+              help=h("screen_reports"))
 @click.option("--no-datum-check", is_flag=True,
-              help="Without --crs on WGS84 input, do not also read the rows as GCJ-02/BD-09 to "
-                   "count verdicts that would change (saves two evaluations per row).")
+              help=h("screen_no_datum_check"))
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="local: this process; dask: parts of the input screened by dask.distributed workers "
-                   "(a LocalCluster, or --scheduler), each reading its own rows; same output and summary.")
+              help=h("screen_engine"))
 @click.option("--workers", type=Number(numbers.WORKERS), default=None,
-              help="--engine dask without --scheduler: worker processes of the local cluster (default: one per core).")
+              help=h("screen_workers"))
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="--engine dask: an existing cluster's scheduler, e.g. tcp://host:8786 (workers need geozones "
-                   "and the input and output folder at the same paths).")
+              help=h("screen_scheduler"))
 @click.option("--sort", type=click.Choice(SORTS), default=None,
-              help="GeoParquet output: rows ordered along a Hilbert curve in small row groups with bbox statistics, "
-                   "plus gz_row (input row, 0-based) to restore the input order [default for .parquet: hilbert]; "
-                   "none keeps the input order.")
+              help=h("screen_sort"))
 @overwrite_opt
 @lang_opt
 def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, height_field,
@@ -113,13 +98,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
            report_path, chunk_size, quiet, map_path, reports_dir, fail_on, replace_gz, no_datum_check,
            engine, workers, scheduler, sort,
            overwrite, lang):
-    """Screen every row of a parcel file and write it back with gz_* columns.
-
-    Rows in = rows out, in order, with every input column; each row gets gz_verdict,
-    gz_zone, gz_distance_m, gz_max_height_m, gz_exceedance_m, gz_in_pilot, gz_rules,
-    gz_message and gz_status (ok / repaired / error: why). See README for the shapefile
-    short names.
-    """
+    """``geozones screen``; its help is the catalogue's ``help_cmd_screen``."""
     import os
 
     from ..batch.settings import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .options import _LANG_KEY, OutputPath, lang_opt
+from .options import _LANG_KEY, Command, OutputPath, lang_opt
 
 #: Encodings tried, in order, for a station table (Excel writes UTF-8 with a BOM or GBK).
 TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
@@ -116,7 +116,7 @@ def stations() -> None:
     """The station registry: make station files from a table, list a folder of them."""
 
 
-@stations.command("import")
+@stations.command("import", cls=Command)
 @click.argument("table", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", "folder", required=True, type=OutputPath(folder=True),
               help="Folder to write one station file (<id>.toml) per row into (made if missing).")
@@ -237,7 +237,7 @@ def station_summary(station, lang: str = "en") -> dict:
             "file": station.source_path}
 
 
-@stations.command("list")
+@stations.command("list", cls=Command)
 @click.argument("folder", type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per station) instead of a table.")
 @lang_opt

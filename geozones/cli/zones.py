@@ -6,6 +6,7 @@ import click
 
 from ..core import numbers
 from .options import (
+    Command,
     Number,
     OutputPath,
     lang_opt,
@@ -16,7 +17,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
                    ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")

@@ -28,7 +28,7 @@ from .geometry import clean, parse_many
 from .kinds import HEIGHT_KINDS, KINDS, USES, is_member, normalize_kind, normalize_many, normalize_use
 from .pilot import storeys_from_height
 from .rings import Rings
-from .text import Key
+from .text import Key, row_number
 
 __all__ = ["Proposals", "Terrain", "repair_unreadable"]
 
@@ -242,7 +242,7 @@ class Proposals:
             for j in np.flatnonzero(is_none(parsed)):
                 i = text_rows[j]
                 err = (limited[j] if limited[j] is not None
-                       else GeometryError("geometry_parse", what=Key("sum_row", row=i), text=str(arr[i])[:60])
+                       else GeometryError("geometry_parse", what=Key("sum_row", row=row_number(i)), text=str(arr[i])[:60])
                        if api or strict else GeometryError("row_geom_unreadable"))
                 if strict:
                     raise err

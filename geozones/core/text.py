@@ -6,7 +6,18 @@ comes from a station or pilot file, in English and Chinese.
 
 from __future__ import annotations
 
-__all__ = ["Text", "Key"]
+__all__ = ["Text", "Key", "row_number"]
+
+
+def row_number(index: int) -> int:
+    """An input row's number as a person counts it, the first row 1, from its position
+    counted from 0 (``gz_row``, the ``row`` of ``screen --report``): the one place that
+    converts, for every message, summary and sheet that names a row (``第 1 行``, ``row 1``).
+
+    >>> row_number(0), row_number(41)
+    (1, 42)
+    """
+    return int(index) + 1
 
 
 class Text(str):

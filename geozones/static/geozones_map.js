@@ -9,6 +9,7 @@
 (function () {
   "use strict";
   var EV = window.GeozonesEval;
+  L.Control.Scale.mergeOptions({ imperial: false });  // the scale bar in metres only (before folium adds it)
 
   function esc(value) {
     return String(value === null || value === undefined ? "" : value)

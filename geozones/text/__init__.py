@@ -20,9 +20,11 @@ from .catalogue import (
     Key,
     Text,
     article_label,
+    from_english,
     has_message,
     name,
     needs_cjk,
+    row_number,
     t,
     text,
     zone_name,
@@ -41,7 +43,8 @@ from .explain import (
     row_messages,
 )
 
-__all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key", "Text",
+__all__ = ["LANGS", "t", "from_english", "row_number", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk",
+           "Key", "Text",
            "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES",
            "Results", "Finding", "findings", "pilot_findings", "assumptions", "pilot_assumptions", "notices",
            "consent_head", "pilot_summary", "row_messages", "fmt"]

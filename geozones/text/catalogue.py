@@ -19,9 +19,9 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from importlib import resources
 
-from ..core.text import Key, Text
+from ..core.text import Key, Text, row_number
 
-__all__ = ["LANGS", "t", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key",
+__all__ = ["LANGS", "t", "from_english", "row_number", "has_message", "name", "text", "zone_name", "article_label", "needs_cjk", "Key",
            "Text", "VERDICT_NAMES", "ZONE_NAMES", "KIND_NAMES"]
 
 #: The languages with a message file; ``--lang`` offers these.
@@ -97,6 +97,39 @@ def t(key: str, lang: str = "en", **params: object) -> str:
         raise KeyError(f"no message {key!r} in geozones/text/messages/en.toml")
     params = {k: t(v, lang, **v.params) if isinstance(v, Key) else v for k, v in params.items()}
     return message.format_map(_Params(params))
+
+
+@functools.cache
+def _templates(prefix: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The English messages whose key starts with ``prefix`` as patterns (each ``{name}`` a
+    group), the longest literal text first, so the most specific template is tried first."""
+    found = []
+    for key, message in _catalogue("en")[0].items():
+        if key.startswith(prefix):
+            parts = re.split(r"\{(\w+)\}", message)
+            pattern = "".join(f"(?P<{p}>.+?)" if i % 2 else re.escape(p) for i, p in enumerate(parts))
+            found.append((-len("".join(parts[0::2])), key, re.compile(pattern, re.DOTALL)))
+    return [(key, pattern) for _, key, pattern in sorted(found)]
+
+
+def from_english(message: str, lang: str, prefix: str, nested: tuple[str, ...] = ("reason", "kind")) -> str:
+    """Another program's English ``message`` (click's usage errors: ``prefix="click_"``) in
+    ``lang``: the first English template under ``prefix`` that matches the whole message gives
+    its key's text in ``lang``, the parameters in ``nested`` put into words the same way; a
+    message no template matches is returned as it is.
+
+    >>> from_english("Missing option '--footprint'.", "zh", "click_")
+    "缺少选项 '--footprint'。"
+    >>> from_english("Invalid value for '--lang': 'fr' is not one of 'en', 'zh'.", "zh", "click_")
+    "'--lang' 的值无效：'fr' 不是 'en', 'zh' 之一。"
+    """
+    for key, pattern in _templates(prefix):
+        found = pattern.fullmatch(message)
+        if found:
+            params = {k: from_english(v, lang, prefix, nested) if k in nested else v
+                      for k, v in found.groupdict().items()}
+            return t(key, lang, **params)
+    return message
 
 
 def has_message(key: str) -> bool:

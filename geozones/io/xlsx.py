@@ -107,6 +107,9 @@ def _fill(wb, path: Path, chunks: Iterable, sheets: Sheets, verdict_column: str 
                 wide = max([_width(title), *(_width(str(v)) for v in sample if v is not None)])
                 ws.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, max(8, 2 + wide))
             ws.freeze_panes = "A2"
+            # printed landscape, the header row on every page
+            ws.page_setup.orientation = "landscape"
+            ws.print_title_rows = "1:1"
             ws.append([_bold(_cell(ws, title), bold) for title in shown])
         rows += table.num_rows
         refuse_rows(rows, str(path.name))

@@ -12,16 +12,16 @@ import sys
 
 import click
 
-from .options import _Group
+from .options import _Group, group_lang_opt, h
 
 __all__ = ["main"]
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="geozones")
+@click.group(cls=_Group, help=h("cmd_main"), context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="geozones", help=h("version"))
+@group_lang_opt
 def main() -> None:
-    """Check proposals against the Jiangxian weather station's protection zones
-    (绛县国家基本气象站气象探测环境保护专项规划, GB 31221-2014)."""
+    """The ``geozones`` command; its help is the catalogue's ``help_cmd_main``."""
 
 
 from . import check, heightlimit, horizon, map, report, screen, stations, zones  # noqa: E402  (registers commands)

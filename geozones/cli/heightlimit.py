@@ -17,6 +17,7 @@ from .options import (
     _kind,
     dem_opt,
     field_elev_opt,
+    h,
     lang_opt,
     max_cells_opt,
     overwrite_opt,
@@ -25,30 +26,28 @@ from .options import (
 )
 
 
-@click.command(cls=Command)
-@click.option("-o", "--output", required=True, type=OutputPath(), help="GeoTIFF to write.")
+@click.command(cls=Command, help=h("cmd_heightlimit"))
+@click.option("-o", "--output", required=True, type=OutputPath(), help=h("heightlimit_output"))
 @click.option("--resolution", type=Number(min=0.1, max=10_000), default=5.0, show_default=True,
-              help="Cell size [m].")
+              help=h("heightlimit_resolution"))
 @click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,
-              help="Half-width of the square grid around the field [m].")
-@click.option("--crs", default=None, help="CRS of the raster (default: the station-centred "
-              "azimuthal equidistant frame, where distances are exact), e.g. EPSG:4546.")
+              help=h("heightlimit_extent"))
+@click.option("--crs", default=None, help=h("heightlimit_crs"))
 @dem_opt
 @click.option("--mode", type=click.Choice(MODES), default="field",
-              show_default=True, help="Cell value: height above the field ground; above the local "
-              "ground (needs --dem); or absolute elevation (needs --dem).")
-@click.option("--absolute", "absolute", is_flag=True, help="Same as --mode absolute.")
+              show_default=True, help=h("heightlimit_mode"))
+@click.option("--absolute", "absolute", is_flag=True, help=h("heightlimit_absolute"))
 @field_elev_opt
 @click.option("--kind", default="building", show_default=True, callback=_kind,
-              help="Kind whose limit to map (" + ", ".join(sorted(HEIGHT_KINDS)) + ").")
+              help=h("heightlimit_kind", kinds=", ".join(sorted(HEIGHT_KINDS))))
 @station_opt
 @max_cells_opt
 @overwrite_opt
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("-q", "--quiet", is_flag=True, help=h("quiet"))
 @lang_opt
 def heightlimit(output, resolution, extent, crs, dem, mode, absolute, field_elevation, kind,
                 station, max_cells, overwrite, quiet, lang):
-    """Write the permitted height as a Cloud Optimized GeoTIFF (nodata: no limit)."""
+    """``geozones heightlimit``; its help is the catalogue's ``help_cmd_heightlimit``."""
     from ..core.zones import StationFrame
     from ..heightlimit import write_heightlimit
     from ..terrain import dem_and_field

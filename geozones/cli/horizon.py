@@ -13,38 +13,37 @@ from .options import (
     OutputPath,
     dem_opt,
     field_elev_opt,
+    h,
     lang_opt,
     overwrite_opt,
     station_opt,
 )
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, help=h("cmd_horizon"))
 @click.option("--buildings", type=InputPath(exists=True), default=None,
-              help="Footprints with heights (any vector format and CRS; DXF with --crs).")
+              help=h("horizon_buildings"))
 @click.option("--crs", default=None,
-              help="CRS of --buildings when the file has none (DXF), or GCJ-02/BD-09 for a WGS84 "
-                   "file whose numbers come from Gaode/Tencent/Baidu maps.")
-@click.option("--layer", default=None, help="Layer of --buildings (GeoPackage layer, DXF CAD layer).")
+              help=h("horizon_crs"))
+@click.option("--layer", default=None, help=h("horizon_layer"))
 @click.option("--height-field", default=None,
-              help="Height column [m] (default: gz_height_m, height, HEIGHT or 高度, if present).")
+              help=h("horizon_height_field"))
 @dem_opt
 @field_elev_opt
 @click.option("--eye-height", type=Number(numbers.EYE_HEIGHT_M), default=0.0, show_default=True,
-              help="Viewpoint height above the field ground [m].")
+              help=h("horizon_eye_height"))
 @click.option("--terrain-radius", type=Number(numbers.TERRAIN_RADIUS_M), default=5000.0, show_default=True,
-              help="How far to look for terrain obstruction [m].")
+              help=h("horizon_terrain_radius"))
 @click.option("-o", "--output", required=True, type=OutputPath(),
-              help="The diagram (.png or .svg).")
+              help=h("horizon_output"))
 @click.option("--csv", "csv_path", type=OutputPath(stdout=True), default=None,
-              help="Also write the profile as CSV (one row per degree); - prints it on standard "
-                   "output (the summary lines then go to standard error).")
+              help=h("horizon_csv"))
 @station_opt
 @overwrite_opt
 @lang_opt
 def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_height, terrain_radius, output,
             csv_path, station, overwrite, lang):
-    """Draw the horizon obstruction diagram (地平圈障碍物遮蔽图) and list azimuths over the sun-sector limit."""
+    """``geozones horizon``; its help is the catalogue's ``help_cmd_horizon``."""
     from ..horizon import horizon_diagram, horizon_lines
     from .options import refuse_outputs, warn
 

@@ -9,6 +9,7 @@ from click.core import ParameterSource
 
 from .options import (
     Command,
+    h,
     InputPath,
     OutputPath,
     lang_opt,
@@ -41,36 +42,31 @@ def write_map(zones, parcels_path, out, *, lang, tiles, cdn=False, quiet, overwr
         click.echo(f"{out}: {size / 1e6:.1f} MB, {n:,} parcels" + (", Leaflet from the CDN" if cdn else ", self-contained"))
 
 
-@click.command("map", cls=Command)
-@click.option("-o", "--output", required=True, type=OutputPath(), help="The HTML file to write.")
+@click.command("map", cls=Command, help=h("cmd_map"))
+@click.option("-o", "--output", required=True, type=OutputPath(), help=h("map_output"))
 @click.option("--parcels", type=InputPath(exists=True), default=None,
-              help="Screened parcels (the output of `geozones screen`) to show coloured by verdict.")
+              help=h("map_parcels"))
 @click.option("--tiles", default="osm", show_default=True,
-              help="Basemap: osm, tianditu (needs --tianditu-key or TIANDITU_KEY), gaode (overlays "
-                   "shifted to GCJ-02), none, or a tile URL with {z}/{x}/{y}.")
+              help=h("map_tiles", tile="{z}/{x}/{y}"))
 @click.option("--tianditu-key", default=None, envvar="TIANDITU_KEY", show_envvar=True,
-              help="Tianditu key (else the TIANDITU_KEY variable).")
-@click.option("--attribution", default=None, help="Attribution text for a custom tile URL.")
+              help=h("map_tianditu_key"))
+@click.option("--attribution", default=None, help=h("map_attribution"))
 @click.option("--cdn", is_flag=True,
-              help="Link Leaflet and Leaflet.draw from jsDelivr instead of inlining them (smaller "
-                   "file; needs the internet). Default: one self-contained file, no request but "
-                   "basemap tiles (with --tiles none, none at all).")
+              help=h("map_cdn"))
 @click.option("--offline", is_flag=True, hidden=True,
-              help="Accepted for old scripts: self-contained is the default now.")
-@click.option("--layer", default=None, help="Layer of --parcels to read (GeoPackage, File Geodatabase).")
+              help=h("map_offline"))
+@click.option("--layer", default=None, help=h("map_layer"))
 @station_opt
 @click.option("--stations", "stations_dir", type=click.Path(exists=True), default=None,
-              help="A folder of station files (e.g. made by `geozones stations import`): draw every "
-                   "station; click-anywhere and draw-and-check evaluate each in its own frame, the "
-                   "worst verdict and the lowest permitted height governing.")
+              help=h("map_stations"))
 @pilot_opt
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("-q", "--quiet", is_flag=True, help=h("quiet"))
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True,
-              help="Replace an existing map (maps are regenerated output).")
+              help=h("map_overwrite"))
 @lang_opt
 def map_command(output, parcels, tiles, tianditu_key, attribution, cdn, offline, layer, station,
                 stations_dir, pilots, quiet, overwrite, lang):
-    """Write an HTML map of the zones (and screened parcels): layers, legend, click-height."""
+    """``geozones map``; its help is the catalogue's ``help_cmd_map``."""
     from ..check import ZoneSet
 
     more: list = []

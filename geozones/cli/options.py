@@ -22,6 +22,7 @@ _LANG_KEY = "geozones.lang"
 #: command line, found before click parses it (:func:`argv_lang`).
 _USAGE_LANG_KEY = "geozones.usage_lang"
 _PILOT_CRS_KEY = "geozones.pilot_crs"
+_GROUP_LANG_KEY = "geozones.group_lang"
 
 
 def argv_lang(args, environ=None) -> str | None:
@@ -97,51 +98,6 @@ def localized(exc: click.ClickException, ctx: click.Context | None) -> click.Cli
     if lang == "en" or not isinstance(exc, click.UsageError) or isinstance(exc, (NumberError, LocalizedUsageError)):
         return exc
     return LocalizedUsageError(exc, lang)
-
-
-class _Group(click.Group):
-    """Turns library errors into a one-line message and a non-zero exit, no traceback, and
-    click's usage errors into the language of the command line (:func:`argv_lang`)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta[_USAGE_LANG_KEY] = argv_lang(args)
-        try:
-            return super().parse_args(ctx, args)
-        except click.ClickException as exc:
-            raise localized(exc, ctx) from None
-
-    def invoke(self, ctx: click.Context):
-        import os
-
-        from ..core.limits import Limits, using
-        from ..io import Interrupted, interrupts_raise
-
-        try:
-            # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n; the GEOZONES_MAX_* limits
-            # read here, at the edge, once
-            with interrupts_raise(), using(Limits.from_environ(os.environ)):
-                return super().invoke(ctx)
-        except GeozonesError as exc:
-            lang = ctx.meta.get(_LANG_KEY, "en")
-            click.echo(f"{t('word_error', lang)}: {exc.localized(lang)}", err=True)
-            ctx.exit(exc.exit_code)
-        except Interrupted as exc:
-            lang = ctx.meta.get(_LANG_KEY, "en")
-            click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
-            ctx.exit(exc.exit_code)
-        except click.exceptions.ClickException as exc:
-            raise localized(exc, getattr(exc, "ctx", None) or ctx) from None
-        except (click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except Exception as exc:   # a bug (ours or a library's): one line, exit 1
-            if os.environ.get("GEOZONES_TRACEBACK"):
-                raise
-            from ..errors import first_line
-
-            lang = ctx.meta.get(_LANG_KEY, "en")
-            why = f"{type(exc).__name__}: {first_line(exc)}".rstrip(": ")
-            click.echo(f"{t('word_error', lang)}: {t('unexpected', lang, why=why)}", err=True)
-            ctx.exit(1)
 
 
 _INPUTS_KEY = "geozones.inputs"
@@ -260,9 +216,19 @@ class Number(click.ParamType):
         return int(number) if self.bounds.integer else float(number)
 
 
-def _set_lang(ctx: click.Context, _param, value: str) -> str:
+def _set_lang(ctx: click.Context, param, value: str) -> str:
+    """A command's ``--lang``; not given, the group's (``geozones --lang zh check …``)."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source(param.name) is ParameterSource.DEFAULT:
+        value = ctx.meta.get(_GROUP_LANG_KEY) or value
     ctx.meta[_LANG_KEY] = value
     return value
+
+
+def _set_group_lang(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_GROUP_LANG_KEY] = value
 
 
 def _kind(ctx: click.Context, _param, value: str | None) -> str | None:
@@ -333,6 +299,12 @@ lang_opt = click.option(
     "--lang", type=click.Choice(LANGS), default="en", show_default=True, is_eager=True,
     callback=_set_lang, expose_value=True, help=h("lang"),
 )
+#: ``--lang`` of a group (``geozones --help --lang zh``, ``geozones stations --help --lang zh``):
+#: the language of its help and, where a command's own ``--lang`` is not given, of the command.
+group_lang_opt = click.option(
+    "--lang", type=click.Choice(LANGS), default=None, is_eager=True, expose_value=False,
+    callback=_set_group_lang, help=h("group_lang"),
+)
 station_opt = click.option(
     "--station", "station", type=click.Path(dir_okay=False), default=None, callback=_station,
     help=h("station"),
@@ -369,8 +341,7 @@ storey_opt = click.option(
 )
 max_cells_opt = click.option(
     "--max-cells", type=Number(min=1, max=10**15, integer=True), default=None,
-    help=f"Refuse a grid of more cells than this, before any work (default {MAX_CELLS:,}, or the "
-         "GEOZONES_MAX_CELLS variable; docs: 'Exit codes and safety', Limits).",
+    help=h("max_cells", default=f"{MAX_CELLS:,}"),
 )
 _pilot_boundary_opt = click.option(
     "--pilot-boundary", "pilots", type=click.Path(dir_okay=False), default=None, callback=_pilots,
@@ -492,31 +463,123 @@ def help_record(param: click.Parameter, ctx: click.Context, lang: str) -> tuple[
     return names, head + rest
 
 
-class Command(click.Command):
-    """Every command: its ``--help`` in the language of the command line (:func:`help_language`):
-    the usage line, the description, each option's help and the headings, through the message
-    catalogue (what it does not hold stays in English)."""
+class _LocalizedHelp:
+    """``--help`` in the language of the command line (:func:`help_language`): the usage line,
+    the description, each option's help and the headings, through the message catalogue (what
+    it does not hold stays in English). Shared by :class:`Command` and :class:`Group`."""
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),  # type: ignore[attr-defined]
                               prefix=t("click_usage", help_language(ctx)))
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         lang = help_language(ctx)
-        text = from_english(self.help, lang, "help_") if self.help and lang != "en" else None
-        if text is None or text == self.help:
-            return super().format_help_text(ctx, formatter)
+        text = localized_help(self, lang)  # type: ignore[arg-type]
+        if lang == "en" or not text or text == self.help:  # type: ignore[attr-defined]
+            return super().format_help_text(ctx, formatter)  # type: ignore[misc]
         formatter.write_paragraph()
         with formatter.indentation():
             formatter.write_text(text)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         lang = help_language(ctx)
-        rows = [rv for p in self.get_params(ctx) if not isinstance(p, click.Argument)
+        rows = [rv for p in self.get_params(ctx) if not isinstance(p, click.Argument)  # type: ignore[attr-defined]
                 if (rv := help_record(p, ctx, lang)) is not None]
         if rows:
             with formatter.section(t("click_options", lang)):
                 formatter.write_dl(rows)
+
+
+def localized_help(command: click.Command, lang: str) -> str:
+    """``command``'s description in ``lang``: its English help (from the catalogue's
+    ``[help]`` table, :func:`h`) put into words through :func:`geozones.text.from_english`."""
+    if not command.help or lang == "en":
+        return command.help or ""
+    return from_english(command.help, lang, "help_")
+
+
+def short_help(command: click.Command, lang: str, limit: int = 45) -> str:
+    """What a group's ``--help`` lists beside ``command``: click's own short help in English;
+    in another language the first sentence of :func:`localized_help` (cut with … past
+    ``limit`` characters: its aside in brackets left out first)."""
+    if lang == "en" or command.short_help:
+        return command.get_short_help_str(limit)
+    text = localized_help(command, lang)
+    if text == (command.help or ""):
+        return command.get_short_help_str(limit)
+    first = text.split("\n\n")[0].split("。")[0].strip()
+    if len(first) > limit:   # a long sentence: without its aside in brackets, else cut
+        first = first.split("（")[0].strip() or first
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+class Command(_LocalizedHelp, click.Command):
+    """Every command: its ``--help`` in the language of the command line (:class:`_LocalizedHelp`)."""
+
+
+class Group(_LocalizedHelp, click.Group):
+    """A command with subcommands (``geozones``, ``geozones stations``): its ``--help`` in the
+    language of the command line, each subcommand listed with its short help in that language
+    (:func:`short_help`)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = help_language(ctx)
+        commands = [(name, cmd) for name in self.list_commands(ctx)
+                    if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section(t("click_commands", lang)):
+                formatter.write_dl([(name, short_help(cmd, lang, limit if lang == "en" else 40))
+                                    for name, cmd in commands])
+
+
+class _Group(Group):
+    """The top-level group (:class:`Group`). Turns library errors into a one-line message and a non-zero exit, no traceback, and
+    click's usage errors into the language of the command line (:func:`argv_lang`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_USAGE_LANG_KEY] = argv_lang(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            raise localized(exc, ctx) from None
+
+    def invoke(self, ctx: click.Context):
+        import os
+
+        from ..core.limits import Limits, using
+        from ..io import Interrupted, interrupts_raise
+
+        try:
+            # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n; the GEOZONES_MAX_* limits
+            # read here, at the edge, once
+            with interrupts_raise(), using(Limits.from_environ(os.environ)):
+                return super().invoke(ctx)
+        except GeozonesError as exc:
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            click.echo(f"{t('word_error', lang)}: {exc.localized(lang)}", err=True)
+            ctx.exit(exc.exit_code)
+        except Interrupted as exc:
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            click.echo(f"{t('word_error', lang)}: {t('interrupted', lang, signal=str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+        except click.exceptions.ClickException as exc:
+            raise localized(exc, getattr(exc, "ctx", None) or ctx) from None
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:   # a bug (ours or a library's): one line, exit 1
+            if os.environ.get("GEOZONES_TRACEBACK"):
+                raise
+            from ..errors import first_line
+
+            lang = ctx.meta.get(_LANG_KEY, "en")
+            why = f"{type(exc).__name__}: {first_line(exc)}".rstrip(": ")
+            click.echo(f"{t('word_error', lang)}: {t('unexpected', lang, why=why)}", err=True)
+            ctx.exit(1)
 
 
 class GroupedCommand(Command):

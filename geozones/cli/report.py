@@ -13,6 +13,7 @@ from .options import (
     dem_opt,
     field_elev_opt,
     footprint_layer_opt,
+    h,
     lang_opt,
     pilot_opt,
     proposal_opts,
@@ -20,7 +21,7 @@ from .options import (
 )
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, help=h("cmd_report"))
 @proposal_opts
 @footprint_layer_opt
 @crs_opt
@@ -30,31 +31,26 @@ from .options import (
 @dem_opt
 @field_elev_opt
 @click.option("-o", "--output", required=True, type=OutputPath(),
-              help="report.html (self-contained, prints on A4) or report.pdf; opinion.docx writes the review "
-                   "opinion as an editable Word file.")
+              help=h("report_output"))
 @click.option("--opinion", is_flag=True,
-              help="Write the review opinion (审查意见: 同意 / 需补充论证 / 不同意, the articles, the smallest height "
-                   "cut and move that pass, signature block) instead of the assessment. Implied by .docx and by "
-                   "any project particular.")
+              help=h("report_opinion"))
 @click.option("--project", "project_file", type=click.Path(exists=True, dir_okay=False),
-              help="A TOML file of project particulars (project, applicant, address, proposal_no, doc_no, "
-                   "authority, reviewer, checker, date); the options below override it.")
-@click.option("--project-name", help="Project name (项目名称).")
-@click.option("--applicant", help="Applicant (建设单位).")
-@click.option("--address", help="Location or address (建设地点).")
-@click.option("--proposal-no", help="Proposal number (申报编号).")
-@click.option("--doc-no", help="Document number of the opinion (文号).")
-@click.option("--authority", help="The issuing authority, shown at the seal (审查机关).")
-@click.option("--reviewer", help="Reviewer (审查人).")
-@click.option("--checker", help="Checker (审核人).")
-@click.option("--date", "opinion_date", help="Date of the opinion (default: today).")
-@click.option("--overwrite/--no-overwrite", default=True, show_default=True, help="Replace an existing report.")
+              help=h("report_project"))
+@click.option("--project-name", help=h("report_project_name"))
+@click.option("--applicant", help=h("report_applicant"))
+@click.option("--address", help=h("report_address"))
+@click.option("--proposal-no", help=h("report_proposal_no"))
+@click.option("--doc-no", help=h("report_doc_no"))
+@click.option("--authority", help=h("report_authority"))
+@click.option("--reviewer", help=h("report_reviewer"))
+@click.option("--checker", help=h("report_checker"))
+@click.option("--date", "opinion_date", help=h("report_date"))
+@click.option("--overwrite/--no-overwrite", default=True, show_default=True, help=h("report_overwrite"))
 @lang_opt
 def report(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem, field_elevation,
            output, opinion, project_file, project_name, applicant, address, proposal_no, doc_no, authority,
            reviewer, checker, opinion_date, overwrite, lang):
-    """Write the assessment of one proposal for its application: verdict, permitted height,
-    articles (Chinese and English), map, obstruction view, approval duty, assumptions."""
+    """``geozones report``; its help is the catalogue's ``help_cmd_report``."""
     from pathlib import Path
 
     from ..assessment_report import report_for

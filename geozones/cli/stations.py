@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .options import _LANG_KEY, Command, OutputPath, lang_opt
+from .options import _LANG_KEY, Command, Group, OutputPath, group_lang_opt, h, lang_opt
 
 #: Encodings tried, in order, for a station table (Excel writes UTF-8 with a BOM or GBK).
 TABLE_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gbk")
@@ -111,29 +111,23 @@ def _existing_ids(folder: Path) -> dict[str, Path]:
     return out
 
 
-@click.group("stations")
+@click.group("stations", cls=Group, help=h("cmd_stations"))
+@group_lang_opt
 def stations() -> None:
-    """The station registry: make station files from a table, list a folder of them."""
+    """``geozones stations``; its help is the catalogue's ``help_cmd_stations``."""
 
 
-@stations.command("import", cls=Command)
+@stations.command("import", cls=Command, help=h("cmd_stations_import"))
 @click.argument("table", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", "folder", required=True, type=OutputPath(folder=True),
-              help="Folder to write one station file (<id>.toml) per row into (made if missing).")
-@click.option("--overwrite", is_flag=True, help="Replace station files that exist already.")
+              help=h("stations_import_output"))
+@click.option("--overwrite", is_flag=True, help=h("stations_import_overwrite"))
 @click.option("--with-shipped", is_flag=True,
-              help="Also write the shipped station files (the Jiangxian station, its plan's own rules) into the folder.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+              help=h("stations_import_with_shipped"))
+@click.option("-q", "--quiet", is_flag=True, help=h("quiet"))
 @lang_opt
 def import_command(table, folder, overwrite, with_shipped, quiet, lang):
-    """Make station files from a CSV table of stations (columns: README "Station registry").
-
-    Each station gets the zones and rules of its class (reference/basic/general,
-    基准站/基本站/一般站); values not confirmed from a regulation's text are marked
-    ``confirmed = false`` in the file and said in every result they apply to.
-    ``--with-shipped`` adds the shipped station files as they are (Jiangxian: the plan's
-    own rule rows), so ``--stations DIR`` covers them too.
-    """
+    """``geozones stations import``; its help is the catalogue's ``help_cmd_stations_import``."""
     from ..errors import InputError, OutputError, StationFileError
     from ..io import WINDOWS_DEVICE_NAMES, atomic_output
     from ..registry import CLASS_NAMES, RowError, parse_row, station_toml
@@ -237,12 +231,12 @@ def station_summary(station, lang: str = "en") -> dict:
             "file": station.source_path}
 
 
-@stations.command("list", cls=Command)
+@stations.command("list", cls=Command, help=h("cmd_stations_list"))
 @click.argument("folder", type=click.Path(exists=True))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per station) instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help=h("stations_list_json"))
 @lang_opt
 def list_command(folder, as_json, lang):
-    """List the stations of a folder of station files: id, name, class, position, reach, file."""
+    """``geozones stations list``; its help is the catalogue's ``help_cmd_stations_list``."""
     from ..station import load_stations
     from ..text import t
 

@@ -7,6 +7,7 @@ import click
 from ..core import numbers
 from .options import (
     Command,
+    h,
     Number,
     OutputPath,
     lang_opt,
@@ -17,27 +18,25 @@ from .options import (
 )
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, help=h("cmd_zones"))
 @click.option("-o", "--output", required=True, type=OutputPath(),
-              help="Output file; the format follows the extension (.gpkg, .geojson, .kml, .kmz, .shp, "
-                   ".fgb). GeoPackages carry a QGIS style; KML/KMZ keep colours and attribute tables.")
-@click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the output.")
+              help=h("zones_output"))
+@click.option("--crs", default="EPSG:4326", show_default=True, help=h("zones_crs"))
 @click.option("--sector-radius", type=Number(numbers.SECTOR_RADIUS_M), default=5000.0, show_default=True,
-              help="Radius to draw the sun sectors to [m] (the rule itself has no distance limit).")
+              help=h("zones_sector_radius"))
 @click.option("--steps", type=Number(numbers.STEP_M), default=None,
-              help="Instead of the zones, write the permitted height (building) as polygons in "
-                   "bands of this many metres, e.g. --steps 10 (stricter in the sun sectors).")
+              help=h("zones_steps"))
 @click.option("--extent", type=Number(numbers.EXTENT_M), default=3000.0, show_default=True,
-              help="--steps: half-width of the square around the field [m].")
+              help=h("zones_extent"))
 @click.option("--resolution", type=Number(min=0.5, max=10_000), default=5.0, show_default=True,
-              help="--steps: grid cell the bands are traced on [m] (edges within one cell).")
+              help=h("zones_resolution"))
 @max_cells_opt
 @station_opt
 @pilot_opt
 @overwrite_opt
 @lang_opt
 def zones(output, crs, sector_radius, steps, extent, resolution, max_cells, station, pilots, overwrite, lang):
-    """Write the station's zones, sun sectors and the pilot areas as a GIS layer."""
+    """``geozones zones``; its help is the catalogue's ``help_cmd_zones``."""
     from pathlib import Path
 
     from ..core.zones import StationFrame

@@ -35,7 +35,7 @@ from .core.zones import ZONES
 from .errors import InputError, first_line
 from .io import atomic_output
 from .io.serialise import html_text, page_text, script_json
-from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, t, zone_name
+from .text import KIND_NAMES, VERDICT_NAMES, article_label, consent_head, name, t, zone_name
 
 __all__ = ["TILES", "build_map", "write_map", "read_parcels", "contour_lines"]
 
@@ -847,11 +847,11 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         parcels_json, drawn, verdicts = _parcels_geojson(parcels, shift, simplify_m, network)
     else:
         parcels_json, drawn, verdicts = {"type": "FeatureCollection", "features": []}, np.array([], dtype=object), []
-    articles: dict[str, str] = {}
+    articles: dict[str, str] = {}   # as the plan's reader writes them: 第十二条 … in Chinese
     for zs in reversed(network):  # the first station's article wins where rule ids repeat
-        articles.update({r.id: r.article for r in zs.frame.station.rules})
+        articles.update({r.id: article_label(r.article, lang, r.article_zh) for r in zs.frame.station.rules})
     for p in zones.pilots:
-        articles.update({r.id: r.article for r in p.rules})
+        articles.update({r.id: article_label(r.article, lang, r.article_zh) for r in p.rules})
     boxes = [shift.geoms(_to_wgs(zs, [zs.frame.band(min(zs.frame.station.general_m, extent_m))]))[0].bounds
              for zs in network]
     view_box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

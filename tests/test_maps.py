@@ -352,3 +352,29 @@ def test_drawings_parcels_and_bands_read_apart(zones, tmp_path):
         lo, hi = sorted((luminance(_rgb(review)), luminance(seen)))
         assert (hi + 0.05) / (lo + 0.05) >= 3, fill
     assert "s.weight = 2.5" in html.split("if (v === \"review\")", 1)[1][:120]
+
+
+def test_page_in_chinese_has_the_zh_catalogue_texts(zones, tmp_path):
+    """With lang="zh" the page's words are the zh catalogue's: every text of the panel and
+    popups (GZ.t) in Chinese where the English has words, the legend's headings the zh ones and
+    none of the English, the articles as the plan's reader writes them (第十二条 …), and
+    Leaflet.draw's texts in Chinese."""
+    from geozones.text import article_label, t
+
+    (tmp_path / "en").mkdir(), (tmp_path / "zh").mkdir()
+    _html, en = _page(zones, tmp_path / "en")
+    _html, zh = _page(zones, tmp_path / "zh", "zh")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert en["t"].keys() == zh["t"].keys()
+    for key, text in en["t"].items():
+        if isinstance(text, str) and re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", text)):
+            assert cjk.search(zh["t"][key]) and zh["t"][key] != text, (key, zh["t"][key])
+    assert zh["t"]["permitted"] == t("map_permitted", "zh") and zh["t"]["legend"] == t("map_legend", "zh")
+    for key in ("map_bands", "map_zones", "map_station", "map_parcels", "map_drawn", "map_click"):
+        assert t(key, "zh") in zh["legend"] and t(key, "en") not in zh["legend"], key
+    rules = {r.id: r for r in zones.frame.station.rules}
+    assert zh["articles"]["body"] == "第十二条 1" == article_label(rules["body"].article, "zh")
+    for rid, label in zh["articles"].items():
+        assert "Art." not in label and cjk.search(label), (rid, label)
+    assert en["articles"]["body"] == "Art. 12.1"
+    assert zh["draw_local"]["draw"]["toolbar"]["buttons"]["rectangle"] == t("draw_rectangle", "zh")

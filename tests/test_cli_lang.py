@@ -175,16 +175,79 @@ def test_help_stays_english_without_lang_and_geozones_lang_switches():
     assert help_text("check", "--help", GEOZONES_LANG="zh").startswith("用法：geozones check [OPTIONS]\n\n  核查一个拟建项目")
 
 
-@pytest.mark.parametrize("command", ["screen", "check"])
-def test_every_option_of_screen_and_check_has_chinese_help(command):
+def _commands(group=None, path=()):
+    """Every command of the click tree, ``(path, command)``, the top level first."""
     import click
 
-    from geozones.cli.options import help_record
+    group = main if group is None else group
+    yield path, group
+    if isinstance(group, click.Group):
+        for name_, cmd in group.commands.items():
+            yield from _commands(cmd, (*path, name_))
 
-    cmd = main.commands[command]
-    ctx = click.Context(cmd, info_name=command)
-    for param in cmd.get_params(ctx):
-        if isinstance(param, click.Option) and not param.hidden:
-            _names, zh = help_record(param, ctx, "zh")
-            en_help = param.help or ""
-            assert zh != en_help and any("\u4e00" <= c <= "\u9fff" for c in zh), (param.name, zh)
+
+def _english_sentences(text: str) -> list[str]:
+    """The runs of four or more English words in ``text`` (the sentences a Chinese help must not keep);
+    names in quotes (a docs page's or README section's title) are names, not sentences."""
+    import re
+
+    runs = re.split(r"[.;:()\[\],，。；：（）]|\s-\s|--\S+|\{\w+\}", re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "", text))
+    return [" ".join(w) for run in runs if len(w := re.findall(r"[A-Za-z]+", run)) >= 4
+            and len(" ".join(w)) >= len(run.strip()) - 4]
+
+
+@pytest.mark.parametrize("path", [p for p, _c in _commands()], ids=lambda p: " ".join(p) or "geozones")
+def test_every_option_of_every_command_has_chinese_help(path):
+    """For each command of the tree (``geozones`` and ``stations`` too): its description and
+    every option's help come from the catalogue (the English is a ``[help]`` template whose zh
+    text differs), and ``--help --lang zh`` shows the zh text and no English sentence of it."""
+    import click
+
+    from geozones.cli.options import localized_help
+    from geozones.text import from_english
+
+    cmd = dict(_commands())[path]
+    flat = "".join(help_text(*path, "--help", "--lang", "zh").split())
+    words = " ".join(help_text(*path, "--help", "--lang", "zh").split())
+    texts = [(cmd.name, cmd.help or "", localized_help(cmd, "zh"))]
+    texts += [(p.name, p.help or "", from_english(p.help or "", "zh", "help_"))
+              for p in cmd.params if isinstance(p, click.Option)]
+    assert all(en for _n, en, _zh in texts), [n for n, en, _zh in texts if not en]
+    for name_, en, zh in texts:
+        assert zh != en and any("\u4e00" <= c <= "\u9fff" for c in zh), (name_, zh)
+        hidden = any(p.name == name_ and getattr(p, "hidden", False) for p in cmd.params)
+        if not hidden:
+            assert "".join(zh.split()) in flat, (name_, zh)
+        for sentence in _english_sentences(en):
+            assert sentence not in words, (name_, sentence)
+    assert "Usage:" not in words and "Options:" not in words and "Commands:" not in words
+
+
+def test_group_help_lists_commands_in_chinese():
+    """``geozones --help --lang zh``: the description and every command's short help in
+    Chinese (the first sentence of its zh description); English stays click's own."""
+    from geozones.cli.options import localized_help
+
+    text = help_text("--help", "--lang", "zh")
+    assert text.startswith("用法：geozones [OPTIONS] COMMAND [ARGS]...\n\n  核查拟建项目是否符合绛县国家基本气象站")
+    commands = text.split("\n命令:\n", 1)[1]
+    for name_, cmd in main.commands.items():
+        line = next(ln for ln in commands.splitlines() if ln.split()[0] == name_)
+        first = localized_help(cmd, "zh").split("。")[0].split("（")[0]
+        assert first[:12] in line, (name_, line)
+    assert "  check        核查一个拟建项目：结论、所在区域、距离、允许高度、条款\n" in commands
+    assert "  import  由站点 CSV 表格生成站点文件\n" in help_text("stations", "--help", "--lang", "zh")
+    english = help_text("--help")
+    assert "  check        Check one proposal: verdict, zone, distance, permitted...\n" in english
+    assert "\nCommands:\n" in english and "\nOptions:\n" in english
+
+
+def test_lang_of_the_group_is_the_commands_unless_its_own_says_otherwise():
+    """``geozones --lang zh check …`` speaks Chinese (as ``check … --lang zh``); the command's
+    own ``--lang`` wins."""
+    args = ["check", "--footprint", "POINT (0 0)", "--height", "-1"]
+    zh = CliRunner().invoke(main, ["--lang", "zh", *args])
+    assert zh.exit_code == 2 and zh.output == CliRunner().invoke(main, [*args, "--lang", "zh"]).output
+    assert "--height" in zh.output and any("\u4e00" <= c <= "\u9fff" for c in zh.output)
+    en = CliRunner().invoke(main, ["--lang", "zh", *args, "--lang", "en"])
+    assert en.output == CliRunner().invoke(main, args).output and not any("\u4e00" <= c <= "\u9fff" for c in en.output)

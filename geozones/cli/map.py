@@ -9,9 +9,9 @@ from click.core import ParameterSource
 
 from .options import (
     Command,
-    h,
     InputPath,
     OutputPath,
+    h,
     lang_opt,
     pilot_opt,
     station_opt,

@@ -54,9 +54,9 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     if not header or not any(h.strip() for h in header):
         raise InputError("registry_no_rows", path=str(path))
     columns = [normalize_header(h) for h in header]
-    for h, c in zip(header, columns):
-        if c is None and h.strip():
-            raise InputError("registry_unknown_column", path=str(path), column=h.strip(),
+    for head, c in zip(header, columns):
+        if c is None and head.strip():
+            raise InputError("registry_unknown_column", path=str(path), column=head.strip(),
                              known=", ".join(_known_columns()))
     seen = [c for c in columns if c]
     dup = sorted({c for c in seen if seen.count(c) > 1})

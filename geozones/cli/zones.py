@@ -7,9 +7,9 @@ import click
 from ..core import numbers
 from .options import (
     Command,
-    h,
     Number,
     OutputPath,
+    h,
     lang_opt,
     max_cells_opt,
     overwrite_opt,

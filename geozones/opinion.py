@@ -314,7 +314,10 @@ h1, h2, h3 { page-break-after: avoid; break-after: avoid; }
 table, figure, .sign, .opinion, .block { break-inside: avoid; page-break-inside: avoid; }
 .opinion { font-size: 11.5pt; text-indent: 2em; } .word { font-weight: bold; font-size: 14pt; }
 .sign td { height: 12mm; } .seal { height: 30mm; text-align: right; vertical-align: bottom; color: #888; }
-figure { text-align: center; } img.fig { max-height: 88mm; max-width: 100%; }
+figure { text-align: center; margin: 0; } img.fig { max-height: 88mm; max-width: 100%; }
+table.figs { width: 100%; table-layout: fixed; border-collapse: collapse; }
+table.figs td { border: 0; padding: 0 2mm 0 0; vertical-align: top; width: 50%; }
+table.figs h2 { font-size: 11pt; } table.figs img.fig { max-height: 82mm; width: 100%; object-fit: contain; }
 .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
 """
 
@@ -354,8 +357,9 @@ def opinion_html(op: Opinion, *, today: _dt.date | None = None) -> str:
 <h2>2. {e(T('op_opinion'))}</h2>
 <div class="block"><p class="word">{e(op.word())}</p><p class="opinion">{e(op.paragraph())}</p></div>
 <h2>3. {e(T('op_articles'))}</h2>{arts_html}
-<h2>4. {e(T('rpt_map'))}</h2><figure><img alt="{e(T('rpt_map'))}" src="{map_png}" class="fig"></figure>
-<h2>5. {e(T('rpt_horizon'))}</h2><figure><img alt="{e(T('rpt_horizon'))}" src="{hz_png}" class="fig"></figure>
+<table class="figs"><tr>
+<td><h2>4. {e(T('rpt_map'))}</h2><figure><img alt="{e(T('rpt_map'))}" src="{map_png}" class="fig"></figure></td>
+<td><h2>5. {e(T('rpt_horizon'))}</h2><figure><img alt="{e(T('rpt_horizon'))}" src="{hz_png}" class="fig"></figure></td></tr></table>
 <h2>6. {e(T('op_inputs'))}</h2><table><tr><th></th><th>{e(T('op_file'))}</th><th>SHA-256</th></tr>{hashes}</table>
 <h2>7. {e(T('op_sign'))}</h2>{sign}
 </body></html>

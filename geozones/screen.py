@@ -199,8 +199,9 @@ class ScreenSummary:
 
     def datums_changing(self) -> dict[str, dict[str, Any]]:
         """The datums of :meth:`datum_report` under which some verdict or permitted height
-        would differ."""
-        return {d: c for d, c in self.datum_report().items() if c["verdicts"] or c["permitted_heights"]}
+        would, or (sampled, with an error above 0) might, differ."""
+        return {d: c for d, c in self.datum_report().items()
+                if c["verdicts"] or c["permitted_heights"] or c["verdicts_error_95"] or c["permitted_heights_error_95"]}
 
     @property
     def no_station_reached(self) -> bool:

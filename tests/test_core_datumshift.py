@@ -149,10 +149,30 @@ def test_a_sample_estimates_the_counts_within_its_stated_error(sample):
         v, h = _full_counts(a, z, wgs, height, datum)
         est = c.estimate()
         for got, var, full, hits in ((est[0], est[1], v, len(c.rows)), (est[2], est[3], h, len(c.height_rows))):
-            p = hits / 300
-            assert got == pytest.approx(c.open * p)
-            assert var == pytest.approx(c.open ** 2 * (1 - 300 / c.open) * p * (1 - p) / 299)
+            assert got == pytest.approx(c.open * hits / 300)
+            q = (hits + 0.5) / 301   # the share the variance takes: never 0 or 1
+            assert var == pytest.approx(c.open ** 2 * (1 - 300 / c.open) * q * (1 - q) / 300)
             assert abs(got - full) <= 3 * np.sqrt(var) + 1
+
+
+def test_a_sample_without_a_changed_row_still_states_an_error():
+    """1,000 open rows of which 10 change, 50 read, none of them changed: the estimate is 0,
+    the error is not (share (0 + 0.5) / 51 in the variance: 1.96 × 1000 × √(0.95 × q(1 − q) / 50)
+    ≈ 26.6: 27 rows at 95 %, rounded up), and the summary says the datum may change rows."""
+    from geozones.core.datumshift import DatumChange
+    from geozones.screen import ScreenSummary
+
+    none = np.zeros(0, dtype=np.int64)
+    c = DatumChange(none, np.zeros(0, dtype=np.int8), np.zeros(0), np.zeros(0), none, open=1000, read=50)
+    est = c.estimate()
+    q = 0.5 / 51
+    assert est[0] == 0 and est[1] == pytest.approx(1000 ** 2 * 0.95 * q * (1 - q) / 50)
+    s = ScreenSummary()
+    s.datum_changes["GCJ-02"] = (*est, 1000, 50)
+    report = s.datum_report()["GCJ-02"]
+    assert report["verdicts"] == 0 and report["method"] == "sampled"
+    assert report["verdicts_error_95"] == int(np.ceil(1.96 * np.sqrt(est[1]))) == 27
+    assert "GCJ-02" in s.datums_changing()
 
 
 #: The Jiangxian frame, built here with pyproj (azimuthal equidistant on the field centre,

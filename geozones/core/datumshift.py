@@ -317,17 +317,18 @@ class DatumChange:
         """``[verdicts, variance, heights, variance]``: the rows estimated to change verdict
         and permitted height, and the variances of those estimates (0 when exact): the share
         of changed rows in the sample times the open rows (simple random sampling without
-        replacement; estimates and variances of chunks add up)."""
+        replacement; estimates and variances of chunks add up). The variance takes the share
+        as ``(changed + 0.5) / (read + 1)``, so that a sample in which no row (or every row)
+        changed still states an error: 14 changes among 2,106 open rows are missed by a
+        sample of 60 about two times in three, and "0 ± 0" would say they cannot be there."""
         out = np.zeros(4)
         for j, changed in enumerate((len(self.rows), len(self.height_rows))):
             if self.exact:
                 out[2 * j] = changed
                 continue
-            p = changed / self.read
-            out[2 * j] = self.open * p
-            if self.read > 1:
-                s2 = p * (1 - p) * self.read / (self.read - 1)
-                out[2 * j + 1] = self.open ** 2 * (1 - self.read / self.open) * s2 / self.read
+            out[2 * j] = self.open * changed / self.read
+            q = (changed + 0.5) / (self.read + 1)
+            out[2 * j + 1] = self.open ** 2 * (1 - self.read / self.open) * q * (1 - q) / self.read
         return out
 
 

@@ -74,7 +74,7 @@ def read_project(path: str | Path) -> dict[str, str]:
     """
     p = Path(path)
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))   # Notepad may lead with a BOM
     except OSError as exc:
         raise InputError("project_read", path=p.name, why=exc.strerror or str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -89,6 +89,21 @@ def read_project(path: str | Path) -> dict[str, str]:
             raise InputError("project_value", path=p.name, name=key)
         out[key] = str(value)
     return out
+
+
+#: Characters no XML document (Word, HTML) may hold: the C0 controls but tab, line feed and
+#: carriage return (text pasted from Word brings vertical tabs, \x0b).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """The particulars as the documents can hold them: control characters no XML document
+    may hold removed, surrounding white space stripped.
+
+    >>> clean_fields({"project": " A\x0bB ", "applicant": "某公司"})
+    {'project': 'AB', 'applicant': '某公司'}
+    """
+    return {k: _NOT_XML.sub("", str(v)).strip() for k, v in fields.items()}
 
 
 @dataclass
@@ -495,6 +510,6 @@ def opinion_for(footprint: Any, output: str | Path, *, zones: ZoneSet, fields: M
         else None
     dem_file = dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)
     inputs = input_files(zones, [(t("rpt_footprint", lang), footprint_file), ("DEM", dem_file)], lang)
-    op = Opinion(fields=dict(fields or {}), result=result, remedy=remedy, zones=zones, local=local,
+    op = Opinion(fields=clean_fields(fields or {}), result=result, remedy=remedy, zones=zones, local=local,
                  inputs=inputs, height=height, lang=lang)
     return write_opinion(op, output, overwrite=overwrite, today=today)

@@ -169,3 +169,16 @@ def test_workbook_the_same_from_worker_processes(parcels, tmp_path):
         wb = openpyxl.load_workbook(out)
         sheets.append([[r for r in ws.iter_rows(values_only=True) if r[0] != "output"] for ws in wb.worksheets])
     assert sheets[0] == sheets[1] and len(sheets[0][0]) == 3
+
+
+def test_ids_longer_than_excels_15_digits_kept_whole_as_text(tmp_path, frame):
+    """A 19-digit parcel id (as cadastres number them) written as a number would come back as
+    6.10113001001e+18; as text it is whole. 15 digits still fit a number."""
+    geoms = from_frame(np.array([square_north(300.0), square_north(500.0)], dtype=object),
+                       frame.crs, CRS.from_epsg(4546))
+    src = tmp_path / "ids.gpkg"
+    gpd.GeoDataFrame({"pid": np.array([6101130010010000123, 999_999_999_999_999], dtype=np.int64), "h": [31.0, 20.0]},
+                     geometry=gpd.GeoSeries(geoms, crs=4546), crs=4546).to_file(src)
+    ws = _screen(src, tmp_path / "ids.xlsx").worksheets[0]
+    assert ws["A2"].value == "6101130010010000123" and ws["A2"].data_type == "s"
+    assert ws["A3"].value == 999_999_999_999_999 and ws["A3"].data_type == "n"

@@ -220,3 +220,11 @@ def test_a_drawings_opinion_is_its_worst_entitys(tmp_path, zones):
     assert "\n不同意\n" in text and "允许高度为 15.00 米" in text and "降低至 15.00 米以下" in text
     assert "向北移出 50.00 米以上" in text or "向北移出 49.99 米以上" in text
     assert "site.dxf" in text
+
+
+def test_control_characters_pasted_into_a_field_are_dropped(tmp_path, zones):
+    """Text pasted from Word brings vertical tabs (\\x0b), which no XML document may hold:
+    the Word file is written, the field without them."""
+    out = _write(tmp_path, zones, 300.0, 31, extra=("--project-name", "城东\x0b综合楼 "))
+    text, _d = _text(out)
+    assert "城东综合楼" in text and "\x0b" not in text

@@ -34,6 +34,9 @@ MAX_CELL_CHARS = 32_767
 VERDICT_FILLS: dict[str, str] = {"fail": "FFC7CE", "review": "FFEB9C", "pass": "C6EFCE", "error": "D9D9D9"}
 #: Widest column set from its header [characters].
 _MAX_WIDTH = 40
+#: The largest integer written as a number: Excel holds 15 significant digits (a 19-digit
+#: parcel id written as a number would come back rounded); larger ones are written as text.
+MAX_EXACT_INT = 10**15 - 1
 
 
 @dataclass
@@ -156,7 +159,8 @@ def _titles(names: list[str], headers: Mapping[str, str]) -> list[str]:
 
 
 class _Text(str):
-    """Text that would read as a formula (begins with ``=``): written as a text cell."""
+    """Text Excel would read as something else (a formula: begins with ``=``; a number too
+    long for its 15 digits): written as a text cell."""
 
 
 def _discard(wb) -> None:
@@ -232,7 +236,9 @@ def _cells(column, wkb: bool) -> list:
         column = column.cast(pa.timestamp(kind.unit))
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return [v if v is None else _text(v) for v in column.to_pylist()]
-    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+    if pa.types.is_integer(kind):   # Excel keeps 15 digits: a longer id as its text, whole
+        return [v if v is None or abs(v) <= MAX_EXACT_INT else _Text(str(v)) for v in column.to_pylist()]
+    if (pa.types.is_floating(kind) or pa.types.is_boolean(kind)
             or pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind)):
         return column.to_pylist()
     return [v if v is None else _text(v.hex() if isinstance(v, bytes) else str(v)) for v in column.to_pylist()]

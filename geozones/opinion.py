@@ -36,7 +36,7 @@ import shapely
 
 from .check import CheckResult, ZoneSet
 from .errors import InputError, OutputError
-from .io.serialise import html_text
+from .io.serialise import html_text, markup_safe
 from .text import KIND_NAMES, article_label, name, t, zone_name
 
 __all__ = ["PROJECT_FIELDS", "MOVE_LIMIT_M", "MOVE_STEP_M", "MOVE_TOLERANCE_M", "Remedy", "Opinion",
@@ -91,19 +91,15 @@ def read_project(path: str | Path) -> dict[str, str]:
     return out
 
 
-#: Characters no XML document (Word, HTML) may hold: the C0 controls but tab, line feed and
-#: carriage return (text pasted from Word brings vertical tabs, \x0b).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def clean_fields(fields: Mapping[str, str]) -> dict[str, str]:
-    """The particulars as the documents can hold them: control characters no XML document
-    may hold removed, surrounding white space stripped.
+    """The particulars as the documents can hold them (:func:`geozones.io.serialise.markup_safe`,
+    the one rule for Word's XML and the HTML page alike: a character XML has no place for, a
+    vertical tab pasted from Word among them, becomes U+FFFD), white space around stripped.
 
     >>> clean_fields({"project": " A\x0bB ", "applicant": "某公司"})
-    {'project': 'AB', 'applicant': '某公司'}
+    {'project': 'A\ufffdB', 'applicant': '某公司'}
     """
-    return {k: _NOT_XML.sub("", str(v)).strip() for k, v in fields.items()}
+    return {k: markup_safe(v).strip() for k, v in fields.items()}
 
 
 @dataclass

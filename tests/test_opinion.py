@@ -222,9 +222,10 @@ def test_a_drawings_opinion_is_its_worst_entitys(tmp_path, zones):
     assert "site.dxf" in text
 
 
-def test_control_characters_pasted_into_a_field_are_dropped(tmp_path, zones):
+def test_control_characters_pasted_into_a_field_are_replaced(tmp_path, zones):
     """Text pasted from Word brings vertical tabs (\\x0b), which no XML document may hold:
-    the Word file is written, the field without them."""
+    the Word file is written, the character replaced by U+FFFD as everywhere else
+    (geozones.io.serialise: replaced, never dropped)."""
     out = _write(tmp_path, zones, 300.0, 31, extra=("--project-name", "城东\x0b综合楼 "))
     text, _d = _text(out)
-    assert "城东综合楼" in text and "\x0b" not in text
+    assert "城东\ufffd综合楼" in text and "\x0b" not in text

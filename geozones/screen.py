@@ -103,6 +103,18 @@ class ScreenOptions:
         checked(self.default_height_m, "default_height_m", numbers.HEIGHT_M)
 
 
+def add_datum_stats(total: dict[str, tuple[float, ...]], datum: str, stats: tuple[float, ...]) -> None:
+    """Add one chunk's datum-check figures ``(verdicts, variance, permitted heights, variance,
+    open rows, rows read)`` to ``total[datum]``, element by element (estimates, variances and
+    counts of chunks all add up).
+
+    >>> t = {}; add_datum_stats(t, "GCJ-02", (1, 0, 2, 0, 3, 3)); add_datum_stats(t, "GCJ-02", (1, 0.5, 0, 0, 5, 2)); t
+    {'GCJ-02': (2.0, 0.5, 2.0, 0.0, 8.0, 5.0)}
+    """
+    had = total.get(datum, (0.0,) * len(stats))
+    total[datum] = tuple(x + y for x, y in zip(had, stats))
+
+
 @dataclass
 class ScreenSummary:
     """What a screening run did: counts, the worst exceedances, errors, pilot share."""
@@ -164,8 +176,7 @@ class ScreenSummary:
             for k, v in add.items():
                 total[k] = total.get(k, 0) + v
         for k, stats in part.datum_changes.items():
-            had = self.datum_changes.get(k, (0.0,) * len(stats))
-            self.datum_changes[k] = tuple(x + y for x, y in zip(had, stats))
+            add_datum_stats(self.datum_changes, k, stats)
         for exc, row, verdict, ident in part.worst:
             item = (exc, start + row, verdict, ident)
             if len(self.worst) < 10:
@@ -357,9 +368,7 @@ def screen_chunk(df: pd.DataFrame, geoms: np.ndarray, raw: np.ndarray, crs, zone
         changes = datum_changes(sa, zones, geoms, crs_obj, inputs, raw=raw, axis_order=opts.axis_order,
                                 within=sa.combined, sample=sample_size(len(df)), seed=len(df))
         for datum, change in changes.items():
-            stats = (*change.estimate(), change.open, change.read)
-            had = datum_counts.get(datum, (0.0,) * len(stats))
-            datum_counts[datum] = tuple(x + y for x, y in zip(had, stats))
+            add_datum_stats(datum_counts, datum, (*change.estimate(), change.open, change.read))
     columns, long, counts = assessment_columns(sa, zones, opts)
     residential = sa.ok & (sa.kinds == "building") & (sa.uses == "residential")
     return ChunkResult(columns, sa.source_geoms, residential, sa.floor_area_m2, sa.as_read,

@@ -70,10 +70,13 @@ def remove(path: Path) -> None:
     """An output of an earlier run gone: a file with its shapefile companions, or a folder."""
     import shutil
 
+    from geozones.io.atomic import companions  # a shapefile's parts, as screen knows them
+
     if path.is_dir():
         shutil.rmtree(path)
-    for p in [path, *(path.with_suffix(e) for e in (".dbf", ".shx", ".prj", ".cpg"))] if path.suffix == ".shp" else [path]:
-        p.unlink(missing_ok=True)
+    for p in companions(path, existing_only=True):
+        if not p.is_dir():
+            p.unlink(missing_ok=True)
 
 
 def make_data(rows: int, crs: int = 4326) -> dict[str, Path]:
@@ -113,7 +116,9 @@ def make_data(rows: int, crs: int = 4326) -> dict[str, Path]:
             gdf.to_file(tmp, layer="parcels", driver=DRIVERS[fmt], engine="pyogrio", use_arrow=True,
                         layer_options=OPTIONS.get(fmt))
         if fmt == "shp":
-            for part in tmp.parent.glob(tmp.stem + ".*"):
+            from geozones.io.atomic import companions
+
+            for part in companions(tmp, existing_only=True):
                 part.rename(path.with_suffix(part.suffix))
         else:
             tmp.rename(path)

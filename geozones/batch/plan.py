@@ -280,7 +280,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         summary.pilot_low_rise_storeys = pilot.low_rise_storeys
         summary.pilot_low_rise_target = pilot.low_rise_share_target
     ctx = ChunkContext(zones=zones, opts=opts, crs=src.crs, out_crs=out_crs, driver=driver,
-                       path=src.shown if src.kind == "postgis" else str(input_path), datum=datum,
+                       path=src.shown, datum=datum,
                        datum_check=summary.crs_assumed and opts.datum_check, names=names)
     # The core reads WKB into geometries only for the rows that need one (not the convex
     # rings it measures as coordinates, geozones.core.rings), when the writer takes the

@@ -22,6 +22,7 @@ import shapely
 
 from .._optional import require
 from ..errors import OutputError
+from .serialise import markup_safe
 
 __all__ = ["MAX_ROWS", "MAX_CELL_CHARS", "VERDICT_FILLS", "Section", "Sheets", "write_xlsx", "refuse_rows"]
 
@@ -207,11 +208,11 @@ def _sheet_title(title: str) -> str:
 
 
 def _text(value: str) -> str:
-    """``value`` as cell text: control characters dropped, cut to :data:`MAX_CELL_CHARS`
-    UTF-16 code units (never inside a surrogate pair); :class:`_Text` when it begins with ``=``."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """``value`` as cell text: what XML cannot hold (control characters, U+FFFE, lone
+    surrogates) as U+FFFD by :func:`~geozones.io.serialise.markup_safe`, the rule every document
+    geozones writes follows; cut to :data:`MAX_CELL_CHARS` UTF-16 code units (never inside a
+    surrogate pair); :class:`_Text` when it begins with ``=``."""
+    value = markup_safe(value)
     if len(value) > MAX_CELL_CHARS // 2:
         units = value.encode("utf-16-le")
         if len(units) > 2 * MAX_CELL_CHARS:

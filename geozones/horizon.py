@@ -27,6 +27,7 @@ beside the approved obstacles.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -373,7 +374,7 @@ class SunPath:
     """
 
     name: str
-    date: Any
+    date: _dt.date
     time: pd.DatetimeIndex
     azimuth_deg: np.ndarray
     elevation_deg: np.ndarray
@@ -389,7 +390,7 @@ def _local_zone() -> str:
     return f"Etc/GMT-{LOCAL_UTC_OFFSET_H}"
 
 
-def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PATH_YEAR) -> dict[str, Any]:
+def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PATH_YEAR) -> dict[str, _dt.date]:
     """The local (UTC+8) dates of the June solstice, the March equinox and the December
     solstice of ``year``: the days whose local noon has the highest, the smallest absolute
     (March) and the lowest solar declination, the declination taken from pvlib's SPA position

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The pictures of the documents geozones writes, shown in README.md: page 1 of each, made from
 # the real output of the commands below (a review opinion as PDF and as Word, the Excel workbook
-# of the screened sample). Needs the test extras (.venv), LibreOffice Writer and Calc
-# (Debian: libreoffice-writer libreoffice-calc) and
+# of the screened sample), and the horizon diagram in its two forms (docs/maps.md). Needs the
+# test extras (.venv), LibreOffice Writer and Calc (Debian: libreoffice-writer libreoffice-calc) and
 # poppler-utils (pdftoppm). Run from the repository root: bash docs/make_images.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,14 @@ $GZ report --footprint "$site" --crs EPSG:4326 --height 31 --lang zh "${particul
 $GZ report --footprint "$site" --crs EPSG:4326 --height 31 --lang zh "${particulars[@]}" -o "$work/opinion.docx" --overwrite
 $GZ screen data/sample/parcels.gpkg -o "$work/screened.xlsx" --height-field 高度 --floors-field 层数 \
     --kind-field 类型 --use-field 用途 --lang zh -q
+# the horizon obstruction diagram of the same proposal, in both forms (the report draws the polar one)
+cat > "$work/site.geojson" <<EOF
+{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "3号住宅楼", "height": 31},
+ "geometry": {"type": "Polygon", "coordinates": [[[111.5745, 35.5054], [111.5750, 35.5054], [111.5750, 35.5058],
+ [111.5745, 35.5058], [111.5745, 35.5054]]]}}]}
+EOF
+$GZ horizon --buildings "$work/site.geojson" --lang zh --form polar -o "$out/horizon-polar.png" --overwrite
+$GZ horizon --buildings "$work/site.geojson" --lang zh --form cartesian -o "$out/horizon-cartesian.png" --overwrite
 soffice --headless --convert-to pdf --outdir "$work/docx" "$work/opinion.docx" > /dev/null
 soffice --headless --convert-to pdf --outdir "$work/xlsx" "$work/screened.xlsx" > /dev/null
 pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$work/opinion.pdf" "$out/opinion-pdf"

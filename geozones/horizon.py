@@ -16,22 +16,32 @@ centre. The plan defines D from the fence (Art. 12.3 ⑦: "D 指观测场围栏�
 object near the field can break the plan's rule while the centre view shows less than 5°
 (a 5 m building 50 m east of the fence: 5.71° from the fence, 4.57° from the centre), so the
 profile also carries the fence-based angle per azimuth and the diagram draws both.
+
+The diagram (:func:`plot_horizon`) is the observation code's obstruction diagram, in polar form
+(azimuth around, north up, clockwise; elevation radially, 0° at the rim) or azimuth–elevation
+form, with the sun paths of the June solstice, the March equinox and the December solstice of a
+reference year (pvlib's SPA, apparent elevation) marked at each full hour of local time (UTC+8),
+the 5° limit within the sunrise and sunset sectors, and optionally a proposal in its own colour
+beside the approved obstacles.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from .core.zones import StationFrame
 
+if TYPE_CHECKING:   # pandas is imported where a table is made: the CLI loads this module for its choices
+    import pandas as pd
+
 __all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS",
-           "horizon_diagram", "horizon_lines"]
+           "horizon_diagram", "horizon_lines", "HORIZON_FORMS", "SunPath", "sun_paths", "sun_path_dates"]
 
 #: Height columns looked for when none is named, in order.
 HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
@@ -91,6 +101,8 @@ class HorizonProfile:
         return self.in_sun_sector & (fence > self.limit_deg + 1e-9)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame({
             "azimuth_deg": self.azimuth_deg, "elevation_deg": np.round(self.elevation_deg, 3),
             "distance_m": np.round(self.distance_m, 2), "source": self.source,
@@ -289,6 +301,8 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
     InputError
         No height column, or the one named is missing.
     """
+    import pandas as pd
+
     from .core.engine import Zones
     from .core.proposals import Proposals
     from .errors import InputError
@@ -325,25 +339,278 @@ def read_buildings(path, frame: StationFrame, height_field: str | None = None, d
 CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei",
                               "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei")
 
+#: The diagram's forms: ``polar`` is the observation code's obstruction diagram (azimuth around,
+#: north up, clockwise; elevation radially, 0° at the rim and the zenith at the centre),
+#: ``cartesian`` the azimuth–elevation form (azimuth across, elevation up). The first is the default.
+HORIZON_FORMS: tuple[str, ...] = ("polar", "cartesian")
+#: The reference year whose solstices and equinox the sun paths are drawn for.
+SUN_PATH_YEAR = 2025
+#: The local time of the hour marks: China Standard Time, UTC+8. [h]
+LOCAL_UTC_OFFSET_H = 8
+#: The sun paths drawn, in order: name (the message key ``hz_path_<name>``) and colour.
+SUN_PATH_STYLE: tuple[tuple[str, str], ...] = (("june_solstice", "#d84315"), ("equinox", "#2e7d32"),
+                                               ("december_solstice", "#1565c0"))
+#: The colours of the two groups of obstacles: the approved ones (or the only profile) and the proposal.
+APPROVED_COLOR, PROPOSAL_COLOR = "#455a64", "#00acc1"
+
+
+@dataclass
+class SunPath:
+    """The sun's apparent position over one day, from sunrise to sunset, at 1-minute steps.
+
+    Attributes
+    ----------
+    name : str
+        ``"june_solstice"``, ``"equinox"`` (March) or ``"december_solstice"``.
+    date : datetime.date
+        The local (UTC+8) date.
+    time : pandas.DatetimeIndex
+        The instants, local time (UTC+8), where the sun's centre is at or above the apparent
+        horizon.
+    azimuth_deg : ndarray
+        Clockwise from true north. [deg]
+    elevation_deg : ndarray
+        Apparent elevation of the sun's centre (pvlib's SPA, standard refraction). [deg]
+    """
+
+    name: str
+    date: _dt.date
+    time: pd.DatetimeIndex
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+
+    @property
+    def on_the_hour(self) -> np.ndarray:
+        """Which points are full hours of local time (the hour marks)."""
+        return np.asarray((self.time.minute == 0) & (self.time.second == 0))
+
+
+def _local_zone() -> str:
+    """The IANA name of the fixed local time, UTC+8 (POSIX signs are reversed)."""
+    return f"Etc/GMT-{LOCAL_UTC_OFFSET_H}"
+
+
+def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PATH_YEAR) -> dict[str, _dt.date]:
+    """The local (UTC+8) dates of the June solstice, the March equinox and the December
+    solstice of ``year``: the days whose local noon has the highest, the smallest absolute
+    (March) and the lowest solar declination, the declination taken from pvlib's SPA position
+    at local noon through sin δ = sin φ sin h + cos φ cos h cos A (h the true elevation).
+
+    Parameters
+    ----------
+    latitude_deg, longitude_deg : float
+        The station. [deg]
+    year : int
+        The reference year.
+
+    Returns
+    -------
+    dict
+        ``{"june_solstice": date, "equinox": date, "december_solstice": date}``.
+
+    Examples
+    --------
+    >>> d = sun_path_dates(35.504, 111.575, 2025)
+    >>> [str(v) for v in d.values()]
+    ['2025-06-21', '2025-03-20', '2025-12-21']
+    """
+    import pandas as pd
+    from pvlib.solarposition import get_solarposition
+
+    noons = pd.date_range(f"{year}-01-01 12:00", f"{year}-12-31 12:00", freq="D", tz=_local_zone())
+    pos = get_solarposition(noons, latitude_deg, longitude_deg)
+    phi, h, az = np.radians(latitude_deg), np.radians(pos["elevation"].to_numpy()), np.radians(pos["azimuth"].to_numpy())
+    dec = np.degrees(np.arcsin(np.sin(phi) * np.sin(h) + np.cos(phi) * np.cos(h) * np.cos(az)))
+    first_half = noons.month <= 6
+    march = np.where(first_half, np.abs(dec), np.inf).argmin()
+    return {"june_solstice": noons[dec.argmax()].date(), "equinox": noons[march].date(),
+            "december_solstice": noons[dec.argmin()].date()}
+
+
+def sun_paths(latitude_deg: float, longitude_deg: float, elevation_m: float = 0.0,
+              year: int = SUN_PATH_YEAR) -> list[SunPath]:
+    """The sun paths of the June solstice, the March equinox and the December solstice of
+    ``year`` seen from the station: pvlib's solar position (SPA, ``nrel_numpy``) every minute of
+    the local day, kept where the apparent elevation of the sun's centre is ≥ 0°. The refraction
+    is pvlib's for the standard atmosphere's pressure at ``elevation_m`` and 12 °C.
+
+    Parameters
+    ----------
+    latitude_deg, longitude_deg : float
+        The station. [deg]
+    elevation_m : float
+        The station's height above sea level (the air pressure of the refraction). [m]
+    year : int
+        The reference year (:func:`sun_path_dates`).
+
+    Returns
+    -------
+    list of SunPath
+        In the order of :data:`SUN_PATH_STYLE`.
+
+    Examples
+    --------
+    Equinox noon at Jiangxian (φ = 35.504°): the sun at about 90° − φ = 54.5°.
+
+    >>> p = sun_paths(35.504, 111.571, 761.0)[1]
+    >>> p.name, str(p.date), round(float(p.elevation_deg.max()), 1), str(p.time[p.on_the_hour][0])
+    ('equinox', '2025-03-20', 54.4, '2025-03-20 07:00:00+08:00')
+    """
+    import pandas as pd
+    from pvlib.solarposition import get_solarposition
+
+    dates = sun_path_dates(latitude_deg, longitude_deg, year)
+    out = []
+    for name, _color in SUN_PATH_STYLE:
+        day = pd.Timestamp(dates[name])
+        times = pd.date_range(day, day + pd.Timedelta(hours=24), freq="1min", inclusive="left", tz=_local_zone())
+        pos = get_solarposition(times, latitude_deg, longitude_deg, altitude=elevation_m)
+        up = pos["apparent_elevation"].to_numpy() >= 0.0
+        out.append(SunPath(name, dates[name], times[up], pos["azimuth"].to_numpy()[up],
+                           pos["apparent_elevation"].to_numpy()[up]))
+    return out
+
+
+def _cjk_font(plt, lang: str, words: str, notes: list[str]) -> str:
+    """The language the labels are drawn in: ``lang``, or English where the words need a
+    Chinese font and none is installed (a note says so); sets the font when one is."""
+    from ._optional import require
+    from .text import t
+
+    font_manager = require("matplotlib.font_manager")
+    if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        fonts = [f for f in CJK_FONTS if f in installed]
+        if fonts:
+            plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
+        else:
+            notes.append(t("hz_no_cjk_font", lang))
+            return "en"
+    return lang
+
+
+def _draw_horizon(plt, profile: HorizonProfile, frame: StationFrame, lang: str, proposal: HorizonProfile | None,
+                  form: str, year: int | None) -> tuple[Any, list[str]]:
+    """The figure of :func:`plot_horizon` and the notes; every curve is drawn at (azimuth,
+    elevation) through one mapping: polar θ = azimuth, r = 90° − elevation; cartesian x =
+    azimuth, y = elevation. The sun paths' lines carry the gid ``sunpath-<name>``, the
+    obstacles' fills ``obstacles-approved`` (or ``obstacles``) and ``obstacles-proposal``."""
+    from .text import t
+
+    notes: list[str] = []
+    st = frame.station
+    draw = _cjk_font(plt, lang, t("hz_title", lang, station=st.name.get(lang)) + t("hz_obstruction", lang), notes)
+    polar = form == "polar"
+    groups = [(profile, APPROVED_COLOR, "hz_approved" if proposal is not None else "hz_obstruction",
+               "obstacles-approved" if proposal is not None else "obstacles")]
+    if proposal is not None:
+        groups.append((proposal, PROPOSAL_COLOR, "hz_proposal", "obstacles-proposal"))
+    judged = proposal if proposal is not None else profile   # the 5° rule is judged per obstacle
+    paths = [] if year is None else sun_paths(st.latitude_deg, st.longitude_deg, st.elevation_m, year)
+    if polar:
+        top = 90.0
+    else:
+        highest = max([float(g[0].elevation_deg.max()) for g in groups]
+                      + [float(p.elevation_deg.max()) for p in paths if len(p.elevation_deg)])
+        top = min(90.0, max(10.0, float(np.ceil((highest + 3) / 5) * 5)))
+
+    def xy(az, el):
+        az, el = np.asarray(az, dtype=float), np.minimum(np.asarray(el, dtype=float), 90.0)
+        return (np.radians(az), 90.0 - el) if polar else (az, el)
+
+    fig = plt.figure(figsize=(7, 8.4) if polar else (9, 6.2))
+    ax: Any = fig.add_subplot(projection="polar") if polar else fig.add_subplot()
+    if polar:
+        ax.set_theta_zero_location("N")
+        ax.set_theta_direction(-1)
+    for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
+        a0, a1 = frame.sun_azimuths[name_]
+        arc = np.linspace(a0, a1, 60)
+        x, ground = xy(arc, np.zeros(60))
+        ax.fill_between(x, ground, xy(arc, np.full(60, top))[1], color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
+    az = np.append(profile.azimuth_deg, 360)
+    for prof, color, key, gid in groups:
+        x, y = xy(az, np.append(prof.elevation_deg, prof.elevation_deg[0]))
+        fill = ax.fill_between(x, xy(az, np.zeros(len(az)))[1], y, color=color, alpha=0.6, edgecolor=color,
+                               linewidth=0.6, label=t(key, draw))
+        fill.set_gid(gid)
+    if judged.limit_deg is not None:
+        for i, name_ in enumerate(("sunrise", "sunset")):
+            a0, a1 = frame.sun_azimuths[name_]
+            arc = np.linspace(a0, a1, 60)
+            ax.plot(*xy(arc, np.full(60, judged.limit_deg)), "r--", lw=1.4, gid="limit",
+                    label=None if i else t("hz_limit", draw, limit=f"{judged.limit_deg:g}", article=judged.article))
+    bad = judged.exceeds & judged.in_sun_sector
+    if bad.any():
+        ax.plot(*xy(judged.azimuth_deg[bad], judged.elevation_deg[bad]), "r.", ms=5)
+    if judged.fence_elevation_deg is not None:
+        fe = np.minimum(judged.fence_elevation_deg, top)
+        ax.plot(*xy(az, np.append(fe, fe[0])), color="#e65100", lw=1.0, ls=":", label=t("hz_fence_angle", draw))
+        brk = judged.breaks_sun_rule
+        if brk.any():
+            ax.plot(*xy(judged.azimuth_deg[brk], fe[brk]), "x", color="#b71c1c", ms=7,
+                    label=t("hz_fence_breaks", draw, article=judged.article))
+    styles = dict(SUN_PATH_STYLE)
+    for p in paths:
+        color = styles[p.name]
+        ax.plot(*xy(p.azimuth_deg, p.elevation_deg), color=color, lw=1.3, gid=f"sunpath-{p.name}",
+                label=t(f"hz_path_{p.name}", draw, date=p.date.isoformat()))
+        hours = p.on_the_hour
+        hx, hy = xy(p.azimuth_deg[hours], p.elevation_deg[hours])
+        ax.plot(hx, hy, "o", color=color, ms=3.2, gid=f"sunhours-{p.name}")
+        for x_, y_, when in zip(hx, hy, p.time[hours]):
+            ax.annotate(f"{when.hour}", (x_, y_), xytext=(3, 3), textcoords="offset points", fontsize=6, color=color)
+    if paths:
+        ax.plot([], [], "o", color="#616161", ms=3.2, label=t("hz_hours", draw, offset=LOCAL_UTC_OFFSET_H))
+    if polar:
+        ax.set_ylim(0, 90)
+        ticks = [10, 30, 50, 70]
+        ax.set_yticks([90 - v for v in ticks], [f"{v}°" for v in ticks], fontsize=7)
+        ax.set_rlabel_position(20)   # north of the sun paths
+        legend = {"loc": "lower center", "bbox_to_anchor": (0.5, -0.42)}
+    else:
+        ax.set_xlim(0, 360)
+        ax.set_ylim(0, top)
+        ax.set_xticks(range(0, 361, 30))
+        ax.set_xlabel(t("hz_azimuth", draw))
+        ax.set_ylabel(t("hz_elevation", draw))
+        ax.grid(alpha=0.3)
+        legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
+    ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
+    ax.legend(ncol=1, fontsize=8, **legend)
+    return fig, notes
+
 
 def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",
-                 overwrite: bool = False) -> list[str]:
-    """Polar diagram: elevation (radius) by azimuth, sun sectors shaded, the limit circle
-    (the station's sun-sector angle, Art. 12.3 (2) ⑦ at Jiangxian). Needs matplotlib
-    (``pip install 'geozones[diagram]'``).
+                 overwrite: bool = False, *, proposal: HorizonProfile | None = None, form: str = "polar",
+                 year: int | None = SUN_PATH_YEAR) -> list[str]:
+    """The obstruction diagram: the obstacles' elevation by azimuth, the sunrise and sunset
+    sectors shaded, the limit (the station's sun-sector angle, Art. 12.3 (2) ⑦ at Jiangxian:
+    5°) drawn within those sectors, the angle from the fence, and the sun paths of the June
+    solstice, the March equinox and the December solstice with a mark at each full hour of
+    local time (UTC+8). Needs matplotlib (``pip install 'geozones[diagram]'``).
 
     Parameters
     ----------
     profile : HorizonProfile
-        From :func:`horizon_profile`.
+        From :func:`horizon_profile`: the obstacles; with ``proposal``, the approved ones.
     frame : StationFrame
-        The station's frame (its sun sectors are shaded).
+        The station's frame (its sun sectors are shaded; its position gives the sun paths).
     path : str or Path
         The diagram, .png or .svg.
     lang : {"en", "zh"}
         Language of the labels.
     overwrite : bool
         Replace an existing ``path``.
+    proposal : HorizonProfile, optional
+        The proposal, drawn in its own colour over ``profile`` (then labelled "approved
+        obstacles"); the fence angle and the 5° marks are the proposal's (the rule is judged per
+        obstacle).
+    form : {"polar", "cartesian"}
+        :data:`HORIZON_FORMS`: the observation code's polar form (0° at the rim, north up,
+        clockwise) or azimuth across and elevation up.
+    year : int or None
+        The reference year of the sun paths (:func:`sun_paths`); None draws none.
 
     Returns
     -------
@@ -353,57 +620,19 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
 
     Raises
     ------
+    InputError
+        ``form`` is not one of :data:`HORIZON_FORMS`.
     MissingExtraError
         matplotlib is not installed.
     """
-    from ._optional import figures, require
+    from ._optional import figures
+    from .errors import InputError
     from .io import atomic_output
-    from .text import t
 
+    if form not in HORIZON_FORMS:
+        raise InputError("horizon_form", form=form, choices=", ".join(HORIZON_FORMS))
     with figures() as plt:
-        font_manager = require("matplotlib.font_manager")
-        notes: list[str] = []
-        draw = lang  # the language drawn: English where no installed font has Chinese glyphs
-        words = t("hz_title", lang, station=frame.station.name.get(lang)) + t("hz_obstruction", lang)
-        if any(ord(c) >= 0x2E80 for c in words):  # CJK text needs a CJK font
-            installed = {f.name for f in font_manager.fontManager.ttflist}
-            fonts = [f for f in CJK_FONTS if f in installed]
-            if fonts:
-                plt.rcParams["font.family"] = [fonts[0], "DejaVu Sans"]
-            else:
-                draw = "en"
-                notes.append(t("hz_no_cjk_font", lang))
-        st = frame.station
-        rmax = max(10.0, float(np.ceil(profile.elevation_deg.max() + 2)))
-        fig = plt.figure(figsize=(7, 8.0))
-        ax: Any = fig.add_subplot(projection="polar")  # a PolarAxes (typed as its base Axes)
-        ax.set_theta_zero_location("N")
-        ax.set_theta_direction(-1)
-        th = np.radians(np.append(profile.azimuth_deg, 360))
-        for name_, color in (("sunrise", "#fbc02d"), ("sunset", "#8e24aa")):
-            a0, a1 = frame.sun_azimuths[name_]
-            arc = np.radians(np.linspace(a0, a1, 60))
-            ax.fill_between(arc, 0, rmax, color=color, alpha=0.15, label=t(f"hz_{name_}", draw))
-        e = np.append(profile.elevation_deg, profile.elevation_deg[0])
-        ax.fill_between(th, 0, e, color="#455a64", alpha=0.6, label=t("hz_obstruction", draw))
-        if profile.limit_deg is not None:
-            ax.plot(np.linspace(0, 2 * np.pi, 361), np.full(361, profile.limit_deg), "r--", lw=1.2,
-                    label=t("hz_limit", draw, limit=f"{profile.limit_deg:g}", article=profile.article))
-        bad = profile.exceeds & profile.in_sun_sector
-        if bad.any():
-            ax.plot(np.radians(profile.azimuth_deg[bad]), profile.elevation_deg[bad], "r.", ms=5)
-        if profile.fence_elevation_deg is not None:
-            fe = np.minimum(profile.fence_elevation_deg, rmax)
-            ax.plot(th, np.append(fe, fe[0]), color="#e65100", lw=1.0, ls=":",
-                    label=t("hz_fence_angle", draw))
-            brk = profile.breaks_sun_rule
-            if brk.any():
-                ax.plot(np.radians(profile.azimuth_deg[brk]), fe[brk], "x", color="#b71c1c", ms=7,
-                        label=t("hz_fence_breaks", draw, article=profile.article))
-        ax.set_ylim(0, rmax)
-        ax.set_rlabel_position(135)
-        ax.set_title(t("hz_title", draw, station=st.name.get(draw)), pad=18)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.30), ncol=1, fontsize=8)
+        fig, notes = _draw_horizon(plt, profile, frame, lang, proposal, form, year)
         with atomic_output(path, overwrite) as tmp:
             fig.savefig(tmp, dpi=120, bbox_inches="tight")
         plt.close(fig)
@@ -414,7 +643,8 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
                     height_field: str | None = None,
                     dem=None, field_elevation: str = "dem", eye_height_m: float = 0.0,
                     terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
-                    overwrite: bool = False) -> tuple[HorizonProfile, list[str]]:
+                    overwrite: bool = False, proposal: HorizonProfile | None = None, form: str = "polar",
+                    year: int | None = SUN_PATH_YEAR) -> tuple[HorizonProfile, list[str]]:
     """``geozones horizon`` as one call: read the buildings (and DEM), compute the profile,
     draw the diagram to ``output`` (.png or .svg) and optionally the CSV.
 
@@ -442,6 +672,12 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
         Language of the labels.
     overwrite : bool
         Replace existing outputs.
+    proposal : HorizonProfile, optional
+        A proposal drawn in its own colour beside the buildings (then the approved obstacles).
+    form : {"polar", "cartesian"}
+        The diagram's form (:data:`HORIZON_FORMS`).
+    year : int or None
+        The reference year of the sun paths; None draws none.
 
     Returns
     -------
@@ -465,7 +701,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
                                              crs=crs, layer=layer)
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height_m, terrain_radius_m=terrain_radius_m, labels=labels)
-    notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite)
+    notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite, proposal=proposal, form=form, year=year)
     if csv_path:
         with atomic_output(csv_path, overwrite) as tmp:
             write_csv_frame(prof.to_frame(), tmp)

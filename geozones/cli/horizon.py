@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..core import numbers
+from ..horizon import HORIZON_FORMS
 from .options import (
     STDOUT,
     Command,
@@ -36,13 +37,15 @@ from .options import (
               help=h("horizon_terrain_radius"))
 @click.option("-o", "--output", required=True, type=OutputPath(),
               help=h("horizon_output"))
+@click.option("--form", type=click.Choice(HORIZON_FORMS), default=HORIZON_FORMS[0], show_default=True,
+              help=h("horizon_form"))
 @click.option("--csv", "csv_path", type=OutputPath(stdout=True), default=None,
               help=h("horizon_csv"))
 @station_opt
 @overwrite_opt
 @lang_opt
 def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_height, terrain_radius, output,
-            csv_path, station, overwrite, lang):
+            form, csv_path, station, overwrite, lang):
     """``geozones horizon``; its help is the catalogue's ``help_cmd_horizon``."""
     from ..horizon import horizon_diagram, horizon_lines
     from .options import refuse_outputs, warn
@@ -54,7 +57,7 @@ def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_heigh
                                   height_field=height_field, dem=dem,
                                   field_elevation=field_elevation, eye_height_m=eye_height,
                                   terrain_radius_m=terrain_radius, csv_path=None if to_stdout else csv_path,
-                                  lang=lang, overwrite=overwrite)
+                                  lang=lang, overwrite=overwrite, form=form)
     for note in notes:
         warn(click.get_current_context(), note)
     if to_stdout:   # the table on standard output, the words beside it on standard error

@@ -48,13 +48,14 @@ from .station import load_station, load_stations
 from .text.explain import Finding
 
 if TYPE_CHECKING:
-    from .api import screen_file
+    from .api import column_types, output_columns, screen_file, verdict_qml, write_heightlimit, zone_layer, zones_qml
 
 __version__ = "0.1.0"
 
 __all__ = [
     # the API (geozones.api)
     "check", "check_stations", "assess", "assess_frame", "screen_file",
+    "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml",
     "CheckResult", "StationsCheckResult", "ZoneSet", "StationNetwork",
     # reading station and pilot files
     "load_station", "load_stations", "load_pilot", "load_pilots",
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 #: Names imported on first use: they need geopandas, which ``import geozones`` does not load.
-_LAZY = ("screen_file",)
+_LAZY = ("screen_file", "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml")
 
 
 def __getattr__(name: str) -> Any:

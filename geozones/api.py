@@ -10,7 +10,16 @@ first; everything else is a keyword:
 - ``assess_frame(gdf, *, height_field, kind_field, ...)``: a GeoDataFrame with the ``gz_*``
   columns ``geozones screen`` writes;
 - ``screen_file(input_path, output_path, *, zones, opts, ...)``: a file screened into another,
-  as ``geozones screen`` does.
+  as ``geozones screen`` does; ``output_columns(zones)`` and ``column_types(columns)``: the
+  ``gz_*`` columns it adds and their types;
+- ``zone_layer(frame, *, crs, lang, ...)``: the zone bands as a GeoDataFrame (``geozones
+  zones``), of a :class:`~geozones.core.zones.StationFrame` made of ``load_station(path)``;
+- ``write_heightlimit(path, frame, *, resolution_m, extent_m, crs, ...)``: the permitted-height
+  GeoTIFF (``geozones heightlimit``);
+- ``verdict_qml()`` and ``zones_qml(zone_ids, labels)``: the QGIS styles ``screen`` and
+  ``zones`` store in their GeoPackages.
+
+What the QGIS Processing provider (``qgis/geozones_qgis``) calls is this module, nothing deeper.
 
 Heights are metres above the observation-field ground [m], distances metres from the
 observation-field fence [m], coordinates in ``crs`` (default EPSG:4326, longitude first). Each
@@ -40,15 +49,24 @@ from .check import (
     check,
     check_stations,
 )
+from .core.zones import StationFrame
+from .pilot import load_pilots
+from .station import load_station
 
 if TYPE_CHECKING:
-    from .screen import screen_file
+    from .heightlimit import write_heightlimit
+    from .layers import zone_layer
+    from .screen import column_types, output_columns, screen_file
+    from .styles import verdict_qml, zones_qml
 
 __all__ = ["check", "check_stations", "assess", "assess_frame", "screen_file", "CheckResult",
-           "StationsCheckResult", "ZoneSet", "StationNetwork"]
+           "StationsCheckResult", "ZoneSet", "StationNetwork", "StationFrame", "load_station", "load_pilots",
+           "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml"]
 
-#: Names imported on first use (they need geopandas, which ``import geozones`` does not load).
-_LAZY = {"screen_file": "screen"}
+#: Names imported on first use (they need geopandas or rasterio, which ``import geozones`` does
+#: not load), and their modules.
+_LAZY = {"screen_file": "screen", "output_columns": "screen", "column_types": "screen", "zone_layer": "layers",
+         "write_heightlimit": "heightlimit", "verdict_qml": "styles", "zones_qml": "styles"}
 
 
 def __getattr__(name: str) -> Any:

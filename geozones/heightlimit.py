@@ -154,9 +154,14 @@ def write_heightlimit(path: str | Path, frame: StationFrame, *, resolution_m: fl
     """
     from rasterio.transform import from_origin
 
+    from .core import numbers
     from .core.limits import limits
     from .io import atomic_output
 
+    numbers.checked(resolution_m, "resolution_m", numbers.RESOLUTION_M)
+    numbers.checked(extent_m, "extent_m", numbers.EXTENT_M)
+    numbers.checked(field_elevation_m, "field_elevation_m", numbers.ELEVATION_M)
+    numbers.checked(block_rows, "block_rows", numbers.BLOCK_ROWS)
     n = limits(max_cells=max_cells).check_cells(extent_m, resolution_m)   # a size bomb: before any work
     if mode != "field" and dem is None:
         from .errors import InputError

@@ -66,6 +66,9 @@ def zone_layer(frame: StationFrame, crs="EPSG:4326", lang: str = "en",
     >>> layer[["zone", "from_m", "to_m"]].head(3).values.tolist()
     [['body', 0.0, 0.0], ['protection', 0.0, 50.0], ['control', 50.0, 1000.0]]
     """
+    from .core import numbers
+
+    numbers.checked(sector_radius_m, "sector_radius_m", numbers.SECTOR_RADIUS_M)
     s = frame.station
     bounds = {**s.zone_bounds_m, "sunrise": (0.0, sector_radius_m), "sunset": (0.0, sector_radius_m)}
     polys = frame.zone_polygons(sector_radius_m)

@@ -35,7 +35,7 @@ from .errors import InputError, OutputError
 from .io import ROW_FAULT, OutputChunk, OutputNames, atomic_output
 from .text import row_messages, row_number, t
 
-__all__ = ["COLUMNS", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
+__all__ = ["COLUMNS", "column_types", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
            "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS", "OUR_NAMES",
            "column_names", "full_names"]
@@ -67,10 +67,46 @@ LONG_COLUMNS: tuple[str, ...] = (
 
 def output_columns(zones: Any) -> tuple[str, ...]:
     """The ``gz_*`` columns written for ``zones``: a station given alone (a ZoneSet), or
-    stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too)."""
+    stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too).
+
+    Parameters
+    ----------
+    zones : ZoneSet or StationNetwork
+        What the rows are screened against.
+
+    Returns
+    -------
+    tuple of str
+        The column names, in the order written.
+    """
     if zones.named:
         return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
     return COLUMNS
+
+
+def column_types(columns) -> dict[str, type]:
+    """The type of each of our ``columns``: ``float`` for the measures (``*_m``) and
+    ``gz_storeys`` (NaN where unknown), ``bool`` for ``gz_in_pilot``, ``str`` for the rest
+    (verdict, zone, rules, message, status, stations). What an empty output's columns and a
+    QGIS layer's fields are made of, before any row is screened.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Our column names (:func:`output_columns`, ``gz_ground_m`` …).
+
+    Returns
+    -------
+    dict
+        Each name and its type (``float``, ``bool`` or ``str``), in the order given.
+
+    Examples
+    --------
+    >>> column_types(["gz_verdict", "gz_distance_m", "gz_in_pilot"])
+    {'gz_verdict': <class 'str'>, 'gz_distance_m': <class 'float'>, 'gz_in_pilot': <class 'bool'>}
+    """
+    return {c: float if c.endswith("_m") or c == "gz_storeys" else bool if c == "gz_in_pilot" else str
+            for c in columns}
 
 
 @dataclass

@@ -91,12 +91,39 @@ def _categorized(field: str, categories: list[tuple[str, str, str]], geometry: s
 
 
 def verdict_qml(geometry: str = "Polygon", field: str = "gz_verdict") -> str:
-    """Screened parcels coloured by verdict (pass green, review amber, fail red, error grey)."""
+    """Screened parcels coloured by verdict (pass green, review amber, fail red, error grey).
+
+    Parameters
+    ----------
+    geometry : str
+        The layer's geometry type (``"Polygon"``, ``"LineString"``, ``"Point"`` …): fill, line
+        or marker symbols.
+    field : str
+        The verdict field.
+
+    Returns
+    -------
+    str
+        The QML document (a categorised renderer).
+    """
     return _categorized(field, [(v, v, c) for v, c in VERDICT_COLOURS.items()], geometry, 0.8)
 
 
 def zones_qml(zone_ids, labels) -> str:
-    """Zones and sectors filled by zone (the layer of ``geozones zones``)."""
+    """Zones and sectors filled by zone (the layer of ``geozones zones``).
+
+    Parameters
+    ----------
+    zone_ids : iterable of str
+        The layer's ``zone`` values (``body``, ``protection`` … ``pilot:<id>``).
+    labels : iterable of str
+        Their names, shown in the legend.
+
+    Returns
+    -------
+    str
+        The QML document (a categorised renderer on ``zone``).
+    """
     return _categorized("zone", [(z, lab, colour_for(ZONE_COLOURS, z)) for z, lab in zip(zone_ids, labels)],
                         "Polygon", 0.45)
 

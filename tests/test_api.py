@@ -244,7 +244,9 @@ def test_the_walk_finds_the_number_arguments():
     assert {("check", "height"), ("check", "floors"), ("check", "width"), ("check_stations", "height"),
             ("assess_frame", "height"), ("assess_frame", "storey_height_m"), ("screen_file", "chunk_size"),
             ("screen_file", "workers"), ("ZoneSet", "storey_height_m"), ("StationNetwork", "sun_reach_m"),
-            ("StationNetwork", "storey_height_m")} <= set(NUMBER_ARGUMENTS)
+            ("StationNetwork", "storey_height_m"), ("zone_layer", "sector_radius_m"),
+            ("write_heightlimit", "resolution_m"), ("write_heightlimit", "extent_m"),
+            ("write_heightlimit", "field_elevation_m"), ("write_heightlimit", "block_rows")} <= set(NUMBER_ARGUMENTS)
 
 
 def _call(name, arg, value, tmp_path):
@@ -267,6 +269,11 @@ def _call(name, arg, value, tmp_path):
     if name == "screen_file":
         return geozones.screen_file(ROOT / "data" / "sample" / "parcels.gpkg", tmp_path / "out.gpkg",
                                     zones=ZoneSet(), opts=ScreenOptions(), **{arg: value})
+    if name == "zone_layer":
+        return geozones.zone_layer(geozones.StationFrame(load_station()), **{arg: value})
+    if name == "write_heightlimit":
+        return geozones.write_heightlimit(tmp_path / "out.gpkg", geozones.StationFrame(load_station()),
+                                          **{arg: value})
     return getattr(geozones, name)(point, **{arg: value})
 
 

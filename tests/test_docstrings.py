@@ -90,9 +90,10 @@ def test_the_walk_finds_the_public_api():
     names = {n for n, _ in OBJECTS}
     for expected in ("geozones.api.check", "geozones.api.assess", "geozones.api.assess_frame",
                      "geozones.api.screen_file", "geozones.core.rules.evaluate",
-                     "geozones.core.heightfield.page_table", "geozones.station.load_station",
+                     "geozones.core.heightfield.page_table", "geozones.api.load_station",
                      "geozones.pilot.load_pilot", "geozones.maps.build_map",
-                     "geozones.GeozonesError", "geozones.StationFrame"):
+                     "geozones.GeozonesError", "geozones.api.StationFrame", "geozones.api.zone_layer",
+                     "geozones.api.write_heightlimit", "geozones.api.verdict_qml"):
         assert expected in names
     assert len(FUNCTIONS) >= 25
 

@@ -140,19 +140,22 @@ def test_heightlimit_dem_prohibited_stays_zero_and_clamps(tmp_path, frame):
 
 # --- size bombs (issue 23, D) ----------------------------------------------------------------
 
-def test_a_raster_of_4e14_cells_is_refused_before_any_work(tmp_path, frame):
-    """--extent 1000 km at 0.1 m: 2·10⁷ cells a side. Refused at once, naming the inputs and
-    the limit; nothing written (not even the scratch folder)."""
+def test_a_raster_of_4e12_cells_is_refused_before_any_work(tmp_path, frame):
+    """--extent 100 km (the most it may be) at 0.1 m: 2·10⁶ cells a side. Refused at once,
+    naming the inputs and the limit; nothing written (not even the scratch folder). An extent
+    past 100 km is refused as a number out of range, as on the command line."""
     import time
 
     from geozones.errors import InputError
 
     start = time.perf_counter()
     with pytest.raises(InputError) as err:
-        write_heightlimit(tmp_path / "h.tif", frame, resolution_m=0.1, extent_m=1e6)
+        write_heightlimit(tmp_path / "h.tif", frame, resolution_m=0.1, extent_m=1e5)
     assert time.perf_counter() - start < 1.0
-    assert str(err.value).startswith("--extent 1e+06 m at --resolution 0.1 m makes 20,000,000 × 20,000,000 = "
-                                     "400,000,000,000,000 cells, more than the limit of 50,000,000 (--max-cells")
+    assert str(err.value).startswith("--extent 100000 m at --resolution 0.1 m makes 2,000,000 × 2,000,000 = "
+                                     "4,000,000,000,000 cells, more than the limit of 50,000,000 (--max-cells")
+    with pytest.raises(InputError, match=r"^extent_m 1000000.0: must be a finite number with 10 ≤ x ≤ 100000"):
+        write_heightlimit(tmp_path / "h.tif", frame, resolution_m=0.1, extent_m=1e6)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -78,6 +78,8 @@ def _or_empty(run: Run, chunks: Iterable) -> Iterator:
     columns and ours."""
     import geopandas as gpd
 
+    from ..screen import column_types
+
     any_rows = False
     for chunk in chunks:
         any_rows = True
@@ -86,9 +88,8 @@ def _or_empty(run: Run, chunks: Iterable) -> Iterator:
         names = run.ctx.names   # as the chunks would have been named
         base = pd.DataFrame({names.renamed.get(str(c), str(c)): pd.Series(dtype=object)
                              for c in run.src.columns if str(c) not in names.dropped})
-        cols = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_m") or c == "gz_storeys"
-                                          else bool if c == "gz_in_pilot" else object)
-                             for c in run.gz_columns}).rename(columns=names.ours)
+        cols = pd.DataFrame({c: pd.Series(dtype=object if t is str else t)
+                             for c, t in column_types(run.gz_columns).items()}).rename(columns=names.ours)
         out_crs = run.ctx.out_crs
         yield gpd.GeoDataFrame(pd.concat([base, cols], axis=1), geometry=gpd.GeoSeries([], crs=out_crs),
                                crs=out_crs)

@@ -190,3 +190,9 @@ STEP_M = Bounds(0.5, 10_000.0)
 EYE_HEIGHT_M = Bounds(0.0, 1000.0)
 #: How far the horizon diagram looks for terrain [m]: 10 m to 100 km.
 TERRAIN_RADIUS_M = Bounds(10.0, 100_000.0)
+#: Cell size of the height-limit raster [m] (heightlimit --resolution): 0.1 m to 10 km.
+RESOLUTION_M = Bounds(0.1, 10_000.0)
+#: The observation field's ground in a DEM's datum [m]: −500 m (the Dead Sea shore: −430 m) to 9 km.
+ELEVATION_M = Bounds(-500.0, 9000.0)
+#: Raster rows computed and written at a time: 1 to 1 million.
+BLOCK_ROWS = Bounds(1, 1_000_000, integer=True)

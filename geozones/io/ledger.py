@@ -131,27 +131,33 @@ class LedgerStore:
             conn = sqlite3.connect(self.location, timeout=LOCK_WAIT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise OutputError("ledger_write", path=self.shown, why=first_line(exc)) from None
+        _gpkg_functions(conn)
         return conn
 
-    def _gpkg_srs(self, conn: sqlite3.Connection) -> tuple[int, str]:
-        """The SRS id of the ledger layer's geometry and its CRS (``EPSG:n`` or WKT)."""
-        row = conn.execute("SELECT g.srs_id, s.organization, s.organization_coordsys_id, s.definition "
+    def _gpkg_layer(self, conn: sqlite3.Connection) -> tuple[int, str, str, str]:
+        """The ledger layer's SRS id, its CRS (``EPSG:n`` or WKT), its id column (the integer
+        primary key: ``id`` in a ledger geozones made, ``fid`` in one GDAL made) and its
+        geometry column."""
+        row = conn.execute("SELECT g.srs_id, s.organization, s.organization_coordsys_id, s.definition, g.column_name "
                            "FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id "
                            "WHERE lower(g.table_name) = lower(?)", [LAYER]).fetchone()
         if row is None:
             raise InputError("ledger_not_ledger", path=self.shown, layer=LAYER)
-        srs_id, org, code, definition = row
+        srs_id, org, code, definition, geom = row
+        pk = [r[1] for r in conn.execute(f'PRAGMA table_info("{LAYER}")') if r[5] == 1]
+        if len(pk) != 1:
+            raise InputError("ledger_not_ledger", path=self.shown, layer=LAYER)
         if srs_id <= 0:
-            return srs_id, LEDGER_CRS
-        return srs_id, (f"EPSG:{code}" if str(org).upper() == "EPSG" else definition)
+            return srs_id, LEDGER_CRS, pk[0], geom
+        return srs_id, (f"EPSG:{code}" if str(org).upper() == "EPSG" else definition), pk[0], geom
 
     def _read_gpkg(self) -> list[dict[str, Any]]:
         conn = self._sqlite()
         try:
             try:
-                _srs_id, crs = self._gpkg_srs(conn)
+                _srs_id, crs, pk, gcol = self._gpkg_layer(conn)
                 names = ", ".join(f'"{n}"' for n in _NAMES)
-                rows = conn.execute(f'SELECT id, {names}, geom FROM "{LAYER}" ORDER BY id').fetchall()
+                rows = conn.execute(f'SELECT "{pk}", {names}, "{gcol}" FROM "{LAYER}" ORDER BY "{pk}"').fetchall()
             except sqlite3.DatabaseError as exc:
                 raise InputError("ledger_read", path=self.shown, why=first_line(exc)) from None
         finally:
@@ -165,11 +171,11 @@ class LedgerStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 _create_gpkg(conn)
-                srs_id, crs = self._gpkg_srs(conn)
+                srs_id, crs, pk, gcol = self._gpkg_layer(conn)
                 if validate is not None:
-                    validate(self._target_gpkg(conn, row.get("supersedes")))
+                    validate(self._target_gpkg(conn, pk, row.get("supersedes")))
                 geom = _from_lonlat(np.array([row.get("geometry")], dtype=object), crs)[0]
-                names = ", ".join(f'"{n}"' for n in (*_NAMES, "geom"))
+                names = ", ".join(f'"{n}"' for n in (*_NAMES, gcol))
                 cur = conn.execute(f'INSERT INTO "{LAYER}" ({names}) VALUES ({", ".join("?" * (len(_NAMES) + 1))})',
                                    [*(row.get(n) for n in _NAMES), _gpkg_encode(geom, srs_id)])
                 new_id = int(cur.lastrowid or 0)
@@ -186,14 +192,14 @@ class LedgerStore:
         finally:
             conn.close()
 
-    def _target_gpkg(self, conn: sqlite3.Connection, target: int | None) -> Target | None:
+    def _target_gpkg(self, conn: sqlite3.Connection, pk: str, target: int | None) -> Target | None:
         if target is None:
             return None
         names = ", ".join(f'"{n}"' for n in _NAMES)
-        found = conn.execute(f'SELECT id, {names} FROM "{LAYER}" WHERE id = ?', [int(target)]).fetchone()
+        found = conn.execute(f'SELECT "{pk}", {names} FROM "{LAYER}" WHERE "{pk}" = ?', [int(target)]).fetchone()
         if found is None:
             return None
-        later = conn.execute(f'SELECT min(id) FROM "{LAYER}" WHERE supersedes = ?', [int(target)]).fetchone()[0]
+        later = conn.execute(f'SELECT min("{pk}") FROM "{LAYER}" WHERE supersedes = ?', [int(target)]).fetchone()[0]
         return {"id": found[0], **dict(zip(_NAMES, found[1:])), "replaced_by": later}
 
     # --- PostGIS -------------------------------------------------------------------------
@@ -305,6 +311,23 @@ def _create_gpkg(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
                  "VALUES (?, 'features', ?, ?, 4326)", [LAYER, LAYER, "geozones station ledger"])
     conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', 4326, 0, 0)", [LAYER])
+
+
+def _gpkg_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions a GeoPackage's spatial-index triggers call (``ST_IsEmpty``,
+    ``ST_MinX`` …: GDAL's and QGIS's R-tree triggers), so that a ledger given a spatial index
+    by a GIS is still appended to and its index kept."""
+    def bound(i: int):
+        def f(blob):
+            g = _gpkg_decode(blob)
+            return None if g is None or g.is_empty else float(shapely.bounds(g)[i])
+        return f
+
+    conn.create_function("ST_IsEmpty", 1, lambda b: None if b is None else int(_gpkg_decode(b).is_empty),
+                         deterministic=True)
+    for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+        conn.create_function(name, 1, bound(i), deterministic=True)
+    conn.create_function("GPKG_IsAssignable", 2, lambda a, b: 1, deterministic=True)
 
 
 def _grow_extent(conn: sqlite3.Connection, geom) -> None:

@@ -98,6 +98,8 @@ def test_add_from_check_json_and_from_a_screened_row(tmp_path, frame, wkt):
       "--supersedes", "7"], 2, "has no entry 7"),
     (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--from-json", "{tmp}/no.json"], 2, "does not exist"),
     (["remove", "5", "--ledger", "{tmp}/l.gpkg", "--reason", "x"], 2, "does not exist"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--from-screen", "{tmp}/s.gpkg", "--row", "1",
+      "--height", "9"], 2, "--height goes with --footprint"),
 ])
 def test_bad_input_is_one_line_and_an_exit_code(tmp_path, wkt, args, code, words):
     res = _run("ledger", *[a.format(tmp=tmp_path, wkt=wkt) for a in args], env={"GEOZONES_LEDGER": None})

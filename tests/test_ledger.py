@@ -298,8 +298,9 @@ _APPENDER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_appending_at_once_lose_nothing_and_supersede_once(tmp_path, station, north300):
-    path = tmp_path / "ledger.gpkg"
+def _two_appenders(path, tmp_path, station, north300):
+    """Entry 1, then two processes each appending 15 entries and trying to replace entry 1,
+    started together; what the ledger holds then."""
     L.add_entry(path, _entry(station, north300))   # 1, the one both try to replace
     go = tmp_path / "go"
     procs = [subprocess.Popen([sys.executable, "-c", _APPENDER, str(path), who, "15", str(go)],
@@ -307,13 +308,26 @@ def test_two_processes_appending_at_once_lose_nothing_and_supersede_once(tmp_pat
     go.touch()
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    entries = L.read_ledger(path)
+    return outs, L.read_ledger(path)
+
+
+def _nothing_lost(outs, entries):
     assert [e.id for e in entries] == list(range(1, 33))   # 1 + 2 × 15 + the one that replaced 1
     assert sorted(int(o) for o in outs) == [0, 1]
     for who in ("a", "b"):
         assert [e.note for e in entries if e.recorded_by == who and "replaces" not in (e.note or "")] == \
             [f"{who} {i}" for i in range(15)]
     assert len([e for e in entries if e.supersedes == 1]) == 1
+
+
+def test_two_processes_appending_at_once_lose_nothing_and_supersede_once(tmp_path, station, north300):
+    _nothing_lost(*_two_appenders(tmp_path / "ledger.gpkg", tmp_path, station, north300))
+
+
+def test_two_processes_appending_to_a_postgis_ledger_at_once(postgis_uri, tmp_path, station, north300):  # noqa: F811
+    """The same with PostGIS: each append one transaction under the table's EXCLUSIVE lock."""
+    uri = f"{postgis_uri}&table=public.race_{tmp_path.name[-8:].replace('-', '_').lower()}"
+    _nothing_lost(*_two_appenders(uri, tmp_path, station, north300))
 
 
 # --- PostGIS -------------------------------------------------------------------------------

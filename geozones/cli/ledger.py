@@ -72,6 +72,8 @@ def add(ledger, footprint, height, kind, use, floors, width, layer, crs, axis_or
 
     if sum(x is not None for x in (footprint, from_json, from_screen)) != 1 or (row is None) != (from_screen is None):
         raise InputError("ledger_source")
+    if footprint is None and height is not None:   # the JSON's or the row's H is the one its figures are of
+        raise InputError("ledger_height_source")
     decided = dict(decision_date=L.parse_date(decision_date) or datetime.date.today().isoformat(), doc_no=doc_no,
                    recorded_by=recorded_by or "", note=note, supersedes=supersedes)
     if footprint is not None:
@@ -84,10 +86,6 @@ def add(ledger, footprint, height, kind, use, floors, width, layer, crs, axis_or
     else:
         entry = L.entry_from_screen(from_screen, row, station, decision=decision, kind=kind, layer=layer, use=use,
                                     **decided)
-    if height is not None and footprint is None:   # a height given now overrides the record's
-        import dataclasses
-
-        entry = dataclasses.replace(entry, height_m=float(height))
     added = L.add_entry(ledger, entry)
     click.echo(t("ledger_added", lang, path=ledger.shown, id=added.id, decision=t(f"ledger_decision_{decision}", lang),
                  station=station.id))

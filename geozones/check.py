@@ -579,14 +579,12 @@ def frame_and_lonlat(geometry: Any, crs: Any, zones: Zones, axis_order: str = "x
     (shapely geometry, shapely geometry)
         The geometry in the frame [m] and in WGS84 lon/lat [deg].
     """
-    from pyproj import CRS
-
     from .core.coords import from_frame, to_frame
 
     frame = zones.frame
     local, _problems = to_frame(np.array([shapely.make_valid(geometry)], dtype=object), parse_crs(crs),
                                 frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
-    return local[0], from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
+    return local[0], from_frame(local, frame.crs, parse_crs(DEFAULT_CRS))[0]
 
 
 def _one_geometry(geometry: Any) -> Any:
@@ -770,14 +768,12 @@ def check(
 
 def _lonlat_footprint(p: Proposals, zones: Zones) -> str | None:
     """Row 0 of ``p`` (in the station frame) as WGS84 lon/lat WKT (:func:`lonlat_wkt`)."""
-    from pyproj import CRS
-
     from .core.coords import from_frame
 
     geom = p.with_geoms().geoms[0]
     if geom is None:
         return None
-    return lonlat_wkt(from_frame(np.array([geom], dtype=object), zones.frame.crs, CRS.from_epsg(4326))[0])
+    return lonlat_wkt(from_frame(np.array([geom], dtype=object), zones.frame.crs, parse_crs(DEFAULT_CRS))[0])
 
 
 def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str

@@ -31,7 +31,7 @@ from .options import (
 
 _DECISIONS = ("approved", "refused", "pending")   # geozones.ledger.DECISIONS (a test holds them equal)
 #: An entry id or a row number: a whole number from 1.
-_ID = Number(min=1, max=2**63 - 1, integer=True)
+_ID = Number(min=1, integer=True)
 
 
 @click.group("ledger", cls=Group, help=h("cmd_ledger"))

@@ -485,10 +485,7 @@ def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, ki
         The check, the proposal in the station's frame [m] and in lon/lat [deg], and the
         :class:`geozones.drawing.DrawingCheckResult` of a drawing.
     """
-    from pyproj import CRS
-
-    from .check import DEFAULT_CRS, check
-    from .core.coords import from_frame, parse_crs, to_frame
+    from .check import DEFAULT_CRS, check, frame_and_lonlat
     from .io import is_drawing, is_wgs84_lonlat, read_drawing, read_footprint
 
     drawing = None
@@ -512,11 +509,8 @@ def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, ki
         result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
                        use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
                        extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width, datum_hint=hint)
-    frame = zones.frame
-    local, _problems = to_frame(np.array([shapely.make_valid(geom)], dtype=object), parse_crs(geom_crs),
-                                frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
-    wgs = from_frame(local, frame.crs, CRS.from_epsg(4326))[0]
-    return result, local[0], wgs, drawing
+    local, wgs = frame_and_lonlat(geom, geom_crs, zones, axis_order)
+    return result, local, wgs, drawing
 
 
 def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float | None = None,

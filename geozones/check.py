@@ -34,7 +34,8 @@ from .station import load_station
 from .text import VERDICT_NAMES, Finding, Results, assumptions, findings, fmt, name, notices, pilot_assumptions, pilot_summary, t
 
 __all__ = ["assess", "assess_frame", "check", "ZoneSet", "StationNetwork", "Assessment", "CheckResult", "Finding",
-           "DEFAULT_CRS", "assess_local", "check_stations", "StationsCheckResult"]
+           "DEFAULT_CRS", "assess_local", "check_stations", "StationsCheckResult", "frame_and_lonlat", "lonlat_wkt",
+           "LONLAT_DECIMALS"]
 
 DEFAULT_CRS = "EPSG:4326"
 
@@ -537,9 +538,53 @@ class CheckResult:
     datum_warning: dict[str, Any] | None = None
     #: "inside", "maybe" or None: which approval notice applies (see ``notices``)
     consent: str | None = None
+    #: the proposal as measured, WKT in WGS84 lon/lat (:func:`lonlat_wkt`)
+    footprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: Decimals of a longitude or latitude in :func:`lonlat_wkt` (1e-9° is 0.1 mm).
+LONLAT_DECIMALS = 9
+
+
+def lonlat_wkt(geometry: Any) -> str:
+    """A WGS84 lon/lat geometry as WKT to :data:`LONLAT_DECIMALS` decimals (0.1 mm).
+
+    >>> lonlat_wkt(shapely.Point(111.57450000004, 35.5054))
+    'POINT (111.5745 35.5054)'
+    """
+    return shapely.to_wkt(geometry, rounding_precision=LONLAT_DECIMALS, trim=True)
+
+
+def frame_and_lonlat(geometry: Any, crs: Any, zones: Zones, axis_order: str = "xy") -> tuple[Any, Any]:
+    """One geometry in ``crs`` (``axis_order``) in the station frame of ``zones`` [m] and in
+    WGS84 lon/lat [deg]: read as a check reads it (datum, axis order, repair), the one way a
+    proposal is taken into the frame and back out (reports, the ledger).
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        The proposal in ``crs``.
+    crs : str or pyproj.CRS
+        Its CRS (a GCJ-02/BD-09 name too).
+    zones : Zones
+        The station's zones (its frame and the anchors coordinates are judged by).
+    axis_order : {"xy", "yx"}
+        "yx" when the coordinates are northing/latitude first.
+
+    Returns
+    -------
+    (shapely geometry, shapely geometry)
+        The geometry in the frame [m] and in WGS84 lon/lat [deg].
+    """
+    from .core.coords import from_frame, to_frame
+
+    frame = zones.frame
+    local, _problems = to_frame(np.array([shapely.make_valid(geometry)], dtype=object), parse_crs(crs),
+                                frame.crs, zones.anchors_m, frame.station.plausible_radius_m, axis_order)
+    return local[0], from_frame(local, frame.crs, parse_crs(DEFAULT_CRS))[0]
 
 
 def _one_geometry(geometry: Any) -> Any:
@@ -717,7 +762,18 @@ def check(
         notices=notices(a, 0, lang),
         datum_warning=warning,
         consent=str(a.consent_case()[0]) or None,
+        footprint=_lonlat_footprint(p, zones),
     )
+
+
+def _lonlat_footprint(p: Proposals, zones: Zones) -> str | None:
+    """Row 0 of ``p`` (in the station frame) as WGS84 lon/lat WKT (:func:`lonlat_wkt`)."""
+    from .core.coords import from_frame
+
+    geom = p.with_geoms().geoms[0]
+    if geom is None:
+        return None
+    return lonlat_wkt(from_frame(np.array([geom], dtype=object), zones.frame.crs, parse_crs(DEFAULT_CRS))[0])
 
 
 def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str

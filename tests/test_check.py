@@ -144,3 +144,24 @@ def test_assess_a_curve_past_the_vertex_limit_is_that_rows_problem(zones):
     a = assess(["POINT (111.5745 35.5054)", many_arcs_wkt(38_000)], kind="building", height=5.0, zones=zones)
     assert a.verdict[0] == "pass" and a.verdict[1] is None
     assert str(a.problems[1]).startswith("the curved geometry would become 1,026,001 vertices")
+
+
+def test_the_result_names_the_footprint_it_measured_in_lonlat(station, frame):
+    """Issue 27: ``footprint`` is the proposal as measured, WGS84 lon/lat WKT; projected by
+    pyproj alone (azimuthal equidistant about the field centre) it is the square 300 m north
+    of the fence, and a GCJ-02 input is given back in WGS84 (its offset taken off)."""
+    from pyproj import Transformer
+
+    r = geozones.check(to_wgs84(frame, square_north(300.0)), height=20)
+    aeqd = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_proj4(
+        f"+proj=aeqd +lat_0={station.latitude_deg} +lon_0={station.longitude_deg} +ellps=GRS80 +units=m"),
+        always_xy=True)
+    x, y = aeqd.transform(*shapely.get_coordinates(shapely.from_wkt(r.footprint)).T)
+    assert np.allclose(np.c_[x, y], shapely.get_coordinates(square_north(300.0)), atol=0.01)
+    assert r.to_dict()["footprint"] == r.footprint
+    import coordTransform as ct  # the GCJ-02 forward formula, the reference for the offset
+
+    lon, lat = shapely.get_coordinates(to_wgs84(frame, north(300.0)))[0]
+    g = geozones.check(shapely.Point(*ct.wgs84_to_gcj02(lon, lat)), height=20, crs="GCJ-02")
+    back = shapely.get_coordinates(shapely.from_wkt(g.footprint))[0]
+    assert np.allclose(back, [lon, lat], atol=2e-6)   # the inverse's 0.2 m

@@ -366,10 +366,18 @@ def pilot_opt(f):
     return _pilot_crs_opt(_pilot_boundary_opt(f))
 
 
-def proposal_opts(f):
-    """The options that describe one proposal (``check``, ``report``), defined once."""
+def proposal_options(footprint_required: bool = True):
+    """The options that describe one proposal (``check``, ``report``, ``ledger add``),
+    defined once; ``ledger add`` takes its proposal from elsewhere too, so there
+    ``--footprint`` is not required."""
+    def decorate(f):
+        return _proposal_opts(f, footprint_required)
+    return decorate
+
+
+def _proposal_opts(f, footprint_required: bool):
     for opt in reversed((
-        click.option("--footprint", required=True,
+        click.option("--footprint", required=footprint_required,
                      help=h("footprint")),
         click.option("--height", type=Number(numbers.HEIGHT_M), default=None,
                      help=h("height")),
@@ -384,6 +392,32 @@ def proposal_opts(f):
     )):
         f = opt(f)
     return f
+
+
+#: The proposal options of ``check`` and ``report`` (``--footprint`` required).
+proposal_opts = proposal_options()
+
+#: The environment variable naming the ledger when ``--ledger`` is not given.
+LEDGER_ENV = "GEOZONES_LEDGER"
+
+
+def _ledger(ctx: click.Context, _param, value: str | None):
+    """``--ledger``: the ledger's store (:func:`geozones.io.ledger.open_store`), a file noted
+    as an input (never an output); not given (nor ``GEOZONES_LEDGER``), one line."""
+    from ..errors import InputError
+    from ..io import is_table_uri
+    from ..io.ledger import open_store
+
+    if value is None or not str(value).strip():
+        raise InputError("ledger_no_location")
+    if not is_table_uri(value):
+        note_input(ctx, value)
+    return open_store(value)
+
+
+#: ``--ledger PATH|URI`` (default: the ``GEOZONES_LEDGER`` environment variable).
+ledger_opt = click.option("--ledger", "ledger", envvar=LEDGER_ENV, default=None, callback=_ledger,
+                          help=h("ledger"))
 
 
 # --- option groups in --help -----------------------------------------------------------------

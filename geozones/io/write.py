@@ -16,10 +16,10 @@ from ..errors import InputError, OutputError, first_line
 from .arrow import BBOX_HINT, as_table, cast_chunk, geoms_of, stable_schema, wkb_type_ids
 from .atomic import atomic_output
 from .csv import write_csv
-from .formats import driver_for
+from .formats import POSTGIS_DRIVER, driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
 from .names import output_names
-from .postgis import PostgisOutput, write_postgis
+from .postgis import PostgisOutput, postgis_output, write_postgis
 from .serialise import markup_safe_table
 from .vector import GEOMETRY_TYPE_NAMES, SHAPEFILE_FAMILIES, dbf_text, geometry_type_of, shapefile_geometry_type, write_gdal
 from .xlsx import Sheets, write_xlsx
@@ -30,8 +30,13 @@ __all__ = ["write_chunks", "write_vector"]
 def write_vector(gdf, dest: str | Path, overwrite: bool = False, layer: str | None = None,
                  inputs=()) -> Path:
     """Write a GeoDataFrame atomically in the format the extension names (one chunk of
-    :func:`write_chunks`); never onto one of ``inputs``."""
+    :func:`write_chunks`); never onto one of ``inputs``. A PostGIS table URI is written in
+    one transaction (:func:`~geozones.io.postgis.postgis_output`)."""
     driver = driver_for(dest)
+    if driver == POSTGIS_DRIVER:
+        with postgis_output(str(dest), overwrite) as out:
+            write_chunks(out, driver, gdf.crs, iter([gdf]), layer=layer)
+        return Path(str(dest))
     with atomic_output(dest, overwrite, inputs) as tmp:
         write_chunks(tmp, driver, gdf.crs, iter([gdf]), layer=layer)
     return Path(dest)

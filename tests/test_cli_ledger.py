@@ -1,0 +1,147 @@
+"""``geozones ledger``: add (from the proposal options, a check's JSON, a screened row), list
+(table, --json, --lang zh, --history), remove, export; exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from conftest import east, read_output, square_north, to_wgs84
+from pg import postgis_uri  # noqa: F401  (the fixture)
+
+from geozones import ledger as L
+from geozones.cli import main
+from geozones.cli.ledger import _DECISIONS
+
+
+def _run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+@pytest.fixture
+def wkt(frame):
+    return to_wgs84(frame, square_north(300.0)).wkt
+
+
+def test_the_cli_takes_the_librarys_decisions():
+    assert _DECISIONS == L.DECISIONS
+
+
+def test_add_list_remove_history_export(tmp_path, frame, wkt):
+    led = tmp_path / "l.gpkg"
+    res = _run("ledger", "add", "--ledger", led, "--footprint", wkt, "--height", 25, "--decision", "pending",
+               "--date", "2026-03-01", "--doc-no", "绛气函〔2026〕3号", "--by", "王工", "--note", "待审")
+    assert res.exit_code == 0 and res.output == f"{led}: entry 1 added (pending, station jiangxian)\n", res.output
+    res = _run("ledger", "add", "--ledger", led, "--footprint", wkt, "--height", 25, "--decision", "approved",
+               "--supersedes", 1)
+    assert res.exit_code == 0, res.output
+    res = _run("ledger", "list", "--ledger", led, "--json")
+    rows = json.loads(res.output)
+    # 300 m north: permitted 30 m; today's date by default; the OS user by default
+    assert [(r["id"], r["decision"], r["supersedes"], r["distance_m"], r["max_height_m"]) for r in rows] == \
+        [(2, "approved", 1, 300.0, 30.0)]
+    assert rows[0]["decision_date"] and rows[0]["recorded_by"] == L.default_user()
+    table = _run("ledger", "list", "--ledger", led, "--history").output.splitlines()
+    assert table[0].split()[:3] == ["id", "decision", "date"] and len(table) == 3
+    assert table[1].split()[:4] == ["1", "pending", "2026-03-01", "绛气函〔2026〕3号"] and "待审" in table[1]
+    zh = _run("ledger", "list", "--ledger", led, "--lang", "zh").output.splitlines()
+    assert zh[0].split()[:3] == ["编号", "决定", "日期"] and zh[1].split()[:2] == ["2", "批准"]
+    assert "建设控制地带" in zh[1]
+    res = _run("ledger", "remove", 2, "--ledger", led, "--reason", "permit withdrawn", "--by", "李工")
+    assert res.exit_code == 0 and res.output == f"{led}: entry 2 removed (tombstone entry 3)\n"
+    assert _run("ledger", "list", "--ledger", led).output == f"no entries for station jiangxian in {led}\n"
+    res = _run("ledger", "export", "--ledger", led, "-o", tmp_path / "h.geojson", "--history")
+    assert res.exit_code == 0 and res.output.endswith(": 3 entries\n")
+    gdf = read_output(tmp_path / "h.geojson")
+    assert gdf["decision"].tolist() == ["pending", "approved", "removed"] and gdf["note"][2] == "permit withdrawn"
+    assert gdf.crs.to_epsg() == 4326 and gdf.geometry[0].equals_exact(gpd.GeoSeries.from_wkt([wkt])[0], 1e-9)
+    res = _run("ledger", "export", "--ledger", led, "-o", tmp_path / "now.gpkg")
+    assert res.exit_code == 0 and res.output.endswith(": 0 entries\n")
+
+
+def test_add_from_check_json_and_from_a_screened_row(tmp_path, frame, wkt):
+    led = tmp_path / "l.gpkg"
+    res = _run("check", "--footprint", wkt, "--height", 31, "--json")
+    (tmp_path / "c.json").write_text(res.output, encoding="utf-8")
+    res = _run("ledger", "add", "--ledger", led, "--from-json", tmp_path / "c.json", "--decision", "refused")
+    assert res.exit_code == 0, res.output
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame({"h": [5.0, 9.0]}, geometry=[to_wgs84(frame, east(100.0).buffer(3.0)),
+                                                  to_wgs84(frame, east(200.0))], crs="EPSG:4326").to_file(src)
+    assert _run("screen", src, "-o", tmp_path / "s.gpkg", "--height-field", "h", "-q").exit_code == 0
+    res = _run("ledger", "add", "--ledger", led, "--from-screen", tmp_path / "s.gpkg", "--row", 2,
+               "--decision", "approved", "--kind", "structure")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(_run("ledger", "list", "--ledger", led, "--json").output)
+    # the JSON: 31 m at D = 300 m against 30 m; row 2: D = 200 m east, sunrise sector,
+    # 200 × tan 5° = 17.50 m permitted, 9 m passes
+    assert [(r["verdict"], r["distance_m"], r["max_height_m"], r["height_m"], r["kind"]) for r in rows] == \
+        [("fail", 300.0, 30.0, 31.0, "building"), ("pass", 200.0, 17.498, 9.0, "structure")]
+    res = _run("ledger", "add", "--ledger", led, "--from-screen", tmp_path / "s.gpkg", "--row", 3,
+               "--decision", "approved")
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "has no row 3 (it has 2)" in res.output
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["list", "--ledger", "{tmp}/none.gpkg"], 2, "does not exist"),
+    (["list"], 2, "GEOZONES_LEDGER"),
+    (["list", "--ledger", "{tmp}/l.shp"], 2, "GeoPackage (.gpkg) or a PostGIS table"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved"], 2, "exactly one of"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--footprint", "{wkt}", "--row", "1"], 2,
+     "exactly one of"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--footprint", "{wkt}"], 2, "no height"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--footprint", "{wkt}", "--height", "3",
+      "--date", "next week"], 2, "is not a date"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--footprint", "{wkt}", "--height", "3",
+      "--supersedes", "7"], 2, "has no entry 7"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--from-json", "{tmp}/no.json"], 2, "does not exist"),
+    (["remove", "5", "--ledger", "{tmp}/l.gpkg", "--reason", "x"], 2, "does not exist"),
+    (["add", "--ledger", "{tmp}/l.gpkg", "--decision", "approved", "--from-screen", "{tmp}/s.gpkg", "--row", "1",
+      "--height", "9"], 2, "--height goes with --footprint"),
+])
+def test_bad_input_is_one_line_and_an_exit_code(tmp_path, wkt, args, code, words):
+    res = _run("ledger", *[a.format(tmp=tmp_path, wkt=wkt) for a in args], env={"GEOZONES_LEDGER": None})
+    assert res.exit_code == code and words in res.output and res.output.count("\n") == 1, res.output
+    assert "Traceback" not in res.output
+
+
+def test_the_ledger_from_the_environment_and_errors_in_chinese(tmp_path, wkt, monkeypatch):
+    led = tmp_path / "env.gpkg"
+    res = _run("ledger", "add", "--footprint", wkt, "--height", 3, "--decision", "refused",
+               env={"GEOZONES_LEDGER": str(led)})
+    assert res.exit_code == 0 and led.exists()
+    res = _run("ledger", "remove", 9, "--reason", "x", "--lang", "zh", env={"GEOZONES_LEDGER": str(led)})
+    assert res.exit_code == 2 and res.output == f"错误: 台账 {led} 中没有条目 9：请查看 geozones ledger list --history\n"
+
+
+def test_another_stations_check_is_refused(tmp_path, wkt):
+    data = {"verdict": "pass", "zone": "control", "station": "53959", "footprint": wkt, "height_m": 3}
+    (tmp_path / "c.json").write_text(json.dumps(data), encoding="utf-8")
+    res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-json", tmp_path / "c.json",
+               "--decision", "approved")
+    assert res.exit_code == 2 and "station 53959, not jiangxian" in res.output
+
+
+def test_export_never_writes_over_the_ledger(tmp_path, wkt):
+    led = tmp_path / "l.gpkg"
+    assert _run("ledger", "add", "--ledger", led, "--footprint", wkt, "--height", 3, "--decision",
+                "approved").exit_code == 0
+    before = led.read_bytes()
+    res = _run("ledger", "export", "--ledger", led, "-o", led, "--overwrite")
+    assert res.exit_code != 0 and led.read_bytes() == before
+
+
+def test_export_to_postgis_and_a_postgis_ledger_from_the_cli(postgis_uri, tmp_path, wkt):  # noqa: F811
+    uri = f"{postgis_uri}&table=public.cli_ledger"
+    res = _run("ledger", "add", "--ledger", uri, "--footprint", wkt, "--height", 12, "--decision", "approved")
+    assert res.exit_code == 0, res.output
+    res = _run("ledger", "export", "--ledger", uri, "-o", f"{postgis_uri}&table=public.cli_export")
+    assert res.exit_code == 0 and res.output.endswith(": 1 entries\n"), res.output
+    from geozones.io.postgis import read_table
+
+    gdf, _crs = read_table(f"{postgis_uri}&table=public.cli_export")
+    assert gdf["height_m"].tolist() == [12.0] and gdf["distance_m"].tolist() == [300.0]
+    res = _run("ledger", "export", "--ledger", uri, "-o", uri, "--overwrite")
+    assert res.exit_code == 2 and "is the input" in res.output

@@ -515,6 +515,14 @@ class CheckResult:
         permitted height: ``message`` (the lines to show first), ``as_read`` and per datum in
         ``datums`` the ``verdict``, ``distance_m`` [m] and ``max_height_m`` [m] (None:
         unlimited). None otherwise (and with any ``crs``).
+    sunshine : dict or None
+        The sun minutes the proposal hides from the sunshine recorder over the reference year
+        (a figure, not a rule: the 5° of Art. 12.3 ⑦ still decides): ``sun_blocked_min_per_year``
+        [min], ``sunshine_loss_h_per_year`` [h] (minutes with clear-sky DNI ≥ 120 W/m²),
+        ``minutes_by_month`` [min], ``worst_month``, ``first_date``/``last_date``,
+        ``earliest_time``/``latest_time`` (local, UTC+8), ``days``, ``covers_recorder``, and the
+        settings ``year``, ``recorder_height_m`` [m], ``clear_sky_model``, ``utc_offset_h`` [h].
+        None without a height.
     """
 
     verdict: str
@@ -540,6 +548,8 @@ class CheckResult:
     consent: str | None = None
     #: the proposal as measured, WKT in WGS84 lon/lat (:func:`lonlat_wkt`)
     footprint: str | None = None
+    #: the sun figures (issue 27): :func:`sun_summary`; None without a height
+    sunshine: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -742,6 +752,10 @@ def check(
     flat = t("assume_flat", lang)
     notes += [n for n in assumptions(a, 0, lang) if terrain is None or n != flat]
     notes += pilot_assumptions(a, 0, lang)
+    sunshine = sun_summary(zones.station, p.with_geoms().geoms[0], float(a.height_m[0]))
+    if sunshine is not None:
+        notes.append(t("assume_sunshine", lang, year=sunshine["year"], h=f"{sunshine['recorder_height_m']:g}",
+                       model=sunshine["clear_sky_model"], utc=f"{sunshine['utc_offset_h']:+g}"))
     m = a.measurements
     return CheckResult(
         verdict=str(a.verdict[0]),
@@ -763,6 +777,7 @@ def check(
         datum_warning=warning,
         consent=str(a.consent_case()[0]) or None,
         footprint=_lonlat_footprint(p, zones),
+        sunshine=sunshine,
     )
 
 
@@ -774,6 +789,37 @@ def _lonlat_footprint(p: Proposals, zones: Zones) -> str | None:
     if geom is None:
         return None
     return lonlat_wkt(from_frame(np.array([geom], dtype=object), zones.frame.crs, parse_crs(DEFAULT_CRS))[0])
+
+
+def sun_summary(station: Station, footprint: Any, top_m: float) -> dict[str, Any] | None:
+    """The sun figures of one proposal as a dict (``CheckResult.sunshine``, the report's section).
+
+    Parameters
+    ----------
+    station : Station
+        The station: its recorder height [m] and ``[sunshine]`` settings.
+    footprint : shapely geometry
+        The footprint in the station frame. [m]
+    top_m : float
+        Its top above the field ground (NaN: none). [m]
+
+    Returns
+    -------
+    dict or None
+        :class:`~geozones.core.sunshine.SunFigures` as a dict with the settings it was computed
+        with (``year``, ``recorder_height_m`` [m], ``clear_sky_model``, ``utc_offset_h`` [h]);
+        None without a top.
+    """
+    from .sunshine import proposal_sun_figures
+
+    got = proposal_sun_figures(station, footprint, top_m)
+    if got is None:
+        return None
+    out = got[1].to_dict()
+    out["sunshine_loss_h_per_year"] = round(out["sunshine_loss_h_per_year"], 2)
+    out.update(year=station.sunshine_year, recorder_height_m=station.sunshine_recorder_height_m,
+               clear_sky_model=station.sunshine_clear_sky, utc_offset_h=station.sunshine_utc_offset_h)
+    return out
 
 
 def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str

@@ -44,6 +44,7 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
         rows.append((L("report_height"), f"{_m(result.height_m, lang)} ({name(KIND_NAMES, result.kind, lang)})"))
         rows.append((L("report_exceedance"), _m(result.exceedance_m, lang)))
     rows.append((L("report_sun"), L("report_yes") if result.in_sun_sector else L("report_no")))
+    rows += sun_rows(result.sunshine, lang)
     width = max(_width(k) for k, _ in rows)
     lines += [f"  {k}{' ' * (width - _width(k))}  {v}" for k, v in rows]
     lines += ["", L("report_findings") + ":"]
@@ -84,6 +85,23 @@ def format_check(result: CheckResult, lang: str = "en", station: Any = None) -> 
     lines += ["", L("report_assumptions") + ":"]
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)
+
+
+def sun_rows(sunshine: Mapping[str, Any] | None, lang: str = "en") -> list[tuple[str, str]]:
+    """The report's rows of the sun figures (``CheckResult.sunshine``): the minutes and hours
+    hidden, then when; none without figures."""
+    if not sunshine:
+        return []
+    head = t("report_sun_blocked", lang)
+    if sunshine["covers_recorder"]:
+        return [(head, t("report_sun_covers", lang))]
+    if not sunshine["sun_blocked_min_per_year"]:
+        return [(head, t("report_sun_none", lang))]
+    return [(head, t("report_sun_blocked_value", lang, minutes=f"{sunshine['sun_blocked_min_per_year']:,}",
+                     hours=f"{sunshine['sunshine_loss_h_per_year']:,.2f}")),
+            ("", t("report_sun_when", lang, first=sunshine["first_date"], last=sunshine["last_date"],
+                   days=sunshine["days"], earliest=sunshine["earliest_time"], latest=sunshine["latest_time"],
+                   month=sunshine["worst_month"]))]
 
 
 def format_drawing_check(result, path: str, lang: str = "en", station: Any = None) -> str:

@@ -194,7 +194,7 @@ def load_stations(path: str | Path) -> tuple[Station, ...]:
 
 #: The fields each table of a station file may have (anything else is a typo: reported).
 STATION_KEYS: dict[str, frozenset[str]] = {
-    "": frozenset({"schema", "station", "field", "zones", "sun", "checks", "rules", "buildings"}),
+    "": frozenset({"schema", "station", "field", "zones", "sun", "checks", "rules", "buildings", "sunshine"}),
     "station": frozenset({"id", "name", "name_zh", "cma_id", "class", "latitude_deg", "longitude_deg",
                           "elevation_m", "position_source", "position_source_zh",
                           "position_is_default", "rules_incomplete", "legal_bases", "source"}),
@@ -205,7 +205,32 @@ STATION_KEYS: dict[str, frozenset[str]] = {
     "sun": frozenset({"solstice_declination_deg", "horizon_altitude_deg", "sector_radius_m", "source", "source_zh"}),
     "checks": frozenset({"plausible_radius_m", "tolerance_m", "crs_candidates", "source"}),
     "buildings": frozenset({"storey_height_m", "source"}),
+    "sunshine": frozenset({"recorder_height_m", "reference_year", "clear_sky_model", "utc_offset_h", "source"}),
 }
+
+
+def _sunshine(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[sunshine]`` settings of the sun figures (each optional, with its default)."""
+    from .core.sunshine import CLEAR_SKY_MODELS
+
+    sun = _table(doc, "sunshine") if "sunshine" in doc else {}
+    out: dict[str, Any] = {}
+    if "recorder_height_m" in sun:
+        out["sunshine_recorder_height_m"] = _num(sun, "sunshine", "recorder_height_m", low=0.0, high=100.0)
+    if "reference_year" in sun:
+        out["sunshine_year"] = int(_num(sun, "sunshine", "reference_year", low=1900, high=2100))
+        if out["sunshine_year"] != sun["reference_year"]:
+            raise StationFileError("station_field", field="[sunshine].reference_year",
+                                   expected="a whole year between 1900 and 2100")
+    if "clear_sky_model" in sun:
+        model = _str(sun, "sunshine", "clear_sky_model")
+        if model not in CLEAR_SKY_MODELS:
+            raise StationFileError("station_field", field="[sunshine].clear_sky_model",
+                                   expected=" or ".join(f'"{m}"' for m in CLEAR_SKY_MODELS))
+        out["sunshine_clear_sky"] = model
+    if "utc_offset_h" in sun:
+        out["sunshine_utc_offset_h"] = _num(sun, "sunshine", "utc_offset_h", low=-12.0, high=14.0)
+    return out
 
 
 def _unknown_keys(doc: Mapping[str, Any]) -> None:
@@ -321,4 +346,5 @@ def _parse(doc: Mapping[str, Any], path: str) -> Station:
         storey_height_m=_opt_num(buildings, "buildings", "storey_height_m", low=STOREY_HEIGHT_M.min,
                                  high=STOREY_HEIGHT_M.max),
         schema=str(schema),
+        **_sunshine(doc),
     )

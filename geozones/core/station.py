@@ -108,6 +108,16 @@ class Station:
         Storey height for storeys estimated from height. [m]
     schema : str
         The station file's schema (``geozones.station/2``).
+    sunshine_recorder_height_m : float
+        Height of the sunshine recorder above the field ground, at the field centre
+        (``[sunshine].recorder_height_m``, 1.5 m). [m]
+    sunshine_year : int
+        Reference year of the sun figures (``[sunshine].reference_year``, 2025).
+    sunshine_clear_sky : str
+        Clear-sky model deciding the WMO sunshine minutes (``[sunshine].clear_sky_model``,
+        ``ineichen``).
+    sunshine_utc_offset_h : float
+        Local time of the sun figures (``[sunshine].utc_offset_h``, 8: Beijing time). [h]
     """
 
     id: str
@@ -144,6 +154,10 @@ class Station:
     crs_candidates: tuple[str, ...] = ()
     storey_height_m: float | None = None
     schema: str = "geozones.station/2"
+    sunshine_recorder_height_m: float = 1.5
+    sunshine_year: int = 2025
+    sunshine_clear_sky: str = "ineichen"
+    sunshine_utc_offset_h: float = 8.0
 
     @property
     def name_zh(self) -> str:

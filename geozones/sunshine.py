@@ -1,0 +1,203 @@
+"""The sun table of a station (issue 27): pvlib's solar position and clear-sky model, cached.
+
+For every minute of the reference year (``[sunshine].reference_year`` of the station file,
+default 2025; local time at ``utc_offset_h``, UTC+8) the apparent elevation and azimuth of the
+sun's centre come from pvlib's implementation of NREL's Solar Position Algorithm
+(:func:`pvlib.solarposition.spa_python`, numpy engine; refraction for the standard atmosphere's
+pressure at the station's elevation and 12 °C), and whether the minute counts as sunshine from a
+clear-sky model (``[sunshine].clear_sky_model``): ``ineichen`` (default: Ineichen-Perez with
+the Linke turbidity climatology of pvlib, monthly values interpolated to the day, at the
+station's position) or ``simplified_solis`` (Ineichen 2008; aerosol optical depth 0.1 at
+700 nm, precipitable water 1 cm). The direct normal irradiance of that cloudless sky must
+reach 120 W/m² (WMO's sunshine): the real record loses more on cloudy days, the table counts
+what a clear sky would give. Only minutes with the sun's centre above 0° apparent elevation are
+kept.
+
+Computing it takes seconds, so the table is kept in memory (per process) and on disk, in
+``$GEOZONES_CACHE_DIR`` or else ``$XDG_CACHE_HOME/geozones`` (``~/.cache/geozones``), one
+``.npz`` file per station position, year, time zone, model and pvlib version, written
+atomically; a file that cannot be read or does not hold what its name promises is computed
+again and replaced, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .core.station import Station
+from .core.sunshine import CLEAR_SKY_MODELS, SUNSHINE_DNI_W_M2, SunFigures, SunTable, blocked_minutes, sun_figures
+
+__all__ = ["sun_table", "cache_dir", "proposal_sun_figures", "CACHE_ENV"]
+
+#: The environment variable naming the cache folder.
+CACHE_ENV = "GEOZONES_CACHE_DIR"
+#: Bumped when the table's content or layout changes (old files are then never read).
+_FORMAT = 1
+_MEMO: dict[str, SunTable] = {}
+_LOCK = threading.Lock()
+
+
+def cache_dir() -> Path:
+    """The folder of the on-disk caches: ``$GEOZONES_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/geozones``, else ``~/.cache/geozones``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "geozones"
+
+
+def _pvlib_version() -> str:
+    try:
+        return metadata.version("pvlib")
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _key(station: Station, year: int, model: str) -> tuple[str, dict]:
+    facts = {"format": _FORMAT, "latitude_deg": station.latitude_deg, "longitude_deg": station.longitude_deg,
+             "elevation_m": station.elevation_m, "year": year, "utc_offset_h": station.sunshine_utc_offset_h,
+             "model": model, "threshold_w_m2": SUNSHINE_DNI_W_M2, "pvlib": _pvlib_version()}
+    text = json.dumps(facts, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24], facts
+
+
+def _compute(station: Station, year: int, model: str) -> SunTable:
+    """The table from pvlib (seconds: 525,600 SPA positions)."""
+    import pandas as pd
+    import pvlib
+    offset = station.sunshine_utc_offset_h
+    tz = _fixed_tz(offset)
+    days = (pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)).days
+    times = pd.date_range(pd.Timestamp(year, 1, 1, tz=tz), periods=days * 1440, freq="min")
+    pressure = pvlib.atmosphere.alt2pres(station.elevation_m)
+    sp = pvlib.solarposition.spa_python(times, station.latitude_deg, station.longitude_deg,
+                                        altitude=station.elevation_m, pressure=pressure, temperature=12.0,
+                                        how="numpy")
+    el = sp["apparent_elevation"].to_numpy()
+    up = el > 0.0
+    # the times carry their own offset; the Location's zone is used for nothing here
+    loc = pvlib.location.Location(station.latitude_deg, station.longitude_deg, tz="UTC",
+                                  altitude=station.elevation_m)
+    cs = loc.get_clearsky(times[up], model=model, solar_position=sp[up])
+    sunny = np.zeros(len(times), dtype=bool)
+    sunny[up] = cs["dni"].to_numpy() >= SUNSHINE_DNI_W_M2
+    return SunTable.build(np.arange(len(times)), el, sp["azimuth"].to_numpy(), sunny, year, offset)
+
+
+def _fixed_tz(offset_h: float):
+    import datetime as dt
+
+    return dt.timezone(dt.timedelta(hours=offset_h))
+
+
+def _read(path: Path, facts: dict) -> SunTable | None:
+    """The table of a cache file, or None when it is missing, unreadable or not what the key says."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if json.loads(str(z["facts"])) != facts:
+                return None
+            minute, el, az, sunny = (z[k] for k in ("minute", "elevation_deg", "azimuth_deg", "sunshine"))
+        n = len(minute)
+        if not (len(el) == len(az) == len(sunny) == n > 0) or minute.dtype != np.int32 \
+                or not (np.isfinite(el).all() and (el > 0).all() and (el <= 90).all()) \
+                or not ((az >= 0).all() and (az < 360).all() and (np.diff(az) >= 0).all()) \
+                or sunny.dtype != bool or minute.min() < 0:
+            return None
+        return SunTable(minute, el, az, sunny, int(facts["year"]), float(facts["utc_offset_h"]))
+    except Exception:   # a corrupt cache (truncated, another format, bad zip): computed again
+        return None
+
+
+def _write(path: Path, table: SunTable, facts: dict) -> None:
+    """Written atomically; a folder that cannot be written leaves the table in memory only."""
+    from .errors import GeozonesError
+    from .io.atomic import atomic_output
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(path, overwrite=True) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, facts=np.array(json.dumps(facts, sort_keys=True)), minute=table.minute,
+                     elevation_deg=table.elevation_deg, azimuth_deg=table.azimuth_deg, sunshine=table.sunshine)
+    except (OSError, GeozonesError):
+        pass
+
+
+def sun_table(station: Station, *, year: int | None = None, model: str | None = None) -> SunTable:
+    """The sun minutes of ``station``'s reference year, from the memo, the disk cache or pvlib.
+
+    Parameters
+    ----------
+    station : Station
+        Its position and elevation [deg, m] and ``[sunshine]`` settings.
+    year : int, optional
+        The reference year (default: the station's ``sunshine_year``, 2025).
+    model : str, optional
+        The clear-sky model (:data:`~geozones.core.sunshine.CLEAR_SKY_MODELS`; default the
+        station's ``sunshine_clear_sky``, ``ineichen``).
+
+    Returns
+    -------
+    SunTable
+        Apparent elevation [deg], azimuth [deg] and the WMO sunshine flag of every minute with
+        the sun's centre above 0°.
+    """
+    year = station.sunshine_year if year is None else int(year)
+    model = station.sunshine_clear_sky if model is None else model
+    if model not in CLEAR_SKY_MODELS:
+        from .errors import InputError
+
+        raise InputError("sun_model_unknown", model=model, known=", ".join(CLEAR_SKY_MODELS))
+    key, facts = _key(station, year, model)
+    with _LOCK:
+        table = _MEMO.get(key + str(cache_dir()))
+        if table is not None:
+            return table
+        path = cache_dir() / f"sun-{key}.npz"
+        table = _read(path, facts)
+        if table is None:
+            table = _compute(station, year, model)
+            _write(path, table, facts)
+        _MEMO[key + str(cache_dir())] = table
+        return table
+
+
+def proposal_sun_figures(station: Station, footprint, top_m: float) -> tuple[np.ndarray, SunFigures] | None:
+    """One proposal's hidden sun minutes and their figures, seen from the station's recorder.
+
+    Parameters
+    ----------
+    station : Station
+        The station (its recorder height ``sunshine_recorder_height_m`` [m] and sun table).
+    footprint : shapely geometry
+        The footprint in the station frame. [m]
+    top_m : float
+        Its top above the field ground (NaN: none). [m]
+
+    Returns
+    -------
+    tuple of (ndarray of int32, SunFigures) or None
+        The minutes of the year hidden and their figures; None without a top.
+    """
+    if footprint is None or not np.isfinite(top_m):
+        return None
+    table = sun_table(station)
+    import shapely
+
+    minutes = blocked_minutes(table, footprint, top_m, station.sunshine_recorder_height_m)
+    covers = float(shapely.distance(shapely.Point(0.0, 0.0), footprint)) <= 0.0 \
+        and top_m > station.sunshine_recorder_height_m
+    return minutes, sun_figures(table, minutes, covers_recorder=covers)

@@ -77,8 +77,18 @@ def _key(station: Station, year: int, model: str) -> tuple[str, dict]:
 
 def _compute(station: Station, year: int, model: str) -> SunTable:
     """The table from pvlib (seconds: 525,600 SPA positions)."""
+    import warnings
+
     import pandas as pd
     import pvlib
+
+    with warnings.catch_warnings():   # pvlib's own use of pandas names pandas 3 deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _positions(pvlib, pd, station, year, model)
+
+
+def _positions(pvlib, pd, station: Station, year: int, model: str) -> SunTable:
     offset = station.sunshine_utc_offset_h
     tz = _fixed_tz(offset)
     days = (pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)).days

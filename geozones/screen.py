@@ -35,7 +35,7 @@ from .errors import InputError, OutputError
 from .io import ROW_FAULT, OutputChunk, OutputNames, atomic_output
 from .text import row_messages, row_number, t
 
-__all__ = ["COLUMNS", "column_types", "STATION_COLUMNS", "LONG_COLUMNS", "output_columns",
+__all__ = ["COLUMNS", "column_types", "STATION_COLUMNS", "SUN_COLUMNS", "sun_columns", "LONG_COLUMNS", "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
            "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS", "OUR_NAMES",
            "column_names", "full_names"]
@@ -53,10 +53,16 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "gz_in_pilot": "gz_pilot", "gz_storeys": "gz_storey", "gz_rules": "gz_rules",
     "gz_message": "gz_msg", "gz_status": "gz_status",
     "gz_station": "gz_station", "gz_stations": "gz_stns",
+    "gz_sun_blocked_min": "gz_sun_min", "gz_sunshine_loss_h": "gz_sun_h", "gz_sun_worst_month": "gz_sun_mon",
 }
 #: Columns added with many stations (``screen --stations``), before ``gz_status``: the
 #: station that sets the verdict and limit, and every station in reach (ids, nearest first).
 STATION_COLUMNS: tuple[str, ...] = ("gz_station", "gz_stations")
+#: Columns added with ``screen --sun`` (:attr:`ScreenOptions.sun`), before ``gz_status``: the
+#: sun minutes a row hides from the sunshine recorder over the reference year, the sunshine
+#: hours lost (clear sky, DNI ≥ 120 W/m²) and the month with most hidden minutes (0: none),
+#: seen from the governing station (:func:`geozones.sunshine.rows_sun_figures`).
+SUN_COLUMNS: tuple[str, ...] = ("gz_sun_blocked_min", "gz_sunshine_loss_h", "gz_sun_worst_month")
 #: Columns of the ``--long`` table: one row per (input row, station in reach), that
 #: station's own answer (its rules only; the pilot areas' are in the main output).
 LONG_COLUMNS: tuple[str, ...] = (
@@ -65,29 +71,32 @@ LONG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def output_columns(zones: Any) -> tuple[str, ...]:
+def output_columns(zones: Any, sun: bool = False) -> tuple[str, ...]:
     """The ``gz_*`` columns written for ``zones``: a station given alone (a ZoneSet), or
-    stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too).
+    stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too); with
+    ``sun``, :data:`SUN_COLUMNS` too.
 
     Parameters
     ----------
     zones : ZoneSet or StationNetwork
         What the rows are screened against.
+    sun : bool
+        With the sun figures (``screen --sun``).
 
     Returns
     -------
     tuple of str
         The column names, in the order written.
     """
-    if zones.named:
-        return (*COLUMNS[:-1], *STATION_COLUMNS, COLUMNS[-1])
-    return COLUMNS
+    extra = (*(STATION_COLUMNS if zones.named else ()), *(SUN_COLUMNS if sun else ()))
+    return (*COLUMNS[:-1], *extra, COLUMNS[-1])
 
 
 def column_types(columns) -> dict[str, type]:
-    """The type of each of our ``columns``: ``float`` for the measures (``*_m``) and
-    ``gz_storeys`` (NaN where unknown), ``bool`` for ``gz_in_pilot``, ``str`` for the rest
-    (verdict, zone, rules, message, status, stations). What an empty output's columns and a
+    """The type of each of our ``columns``: ``float`` for the measures (``*_m``),
+    ``gz_storeys`` and the sun figures' minutes and hours (NaN where unknown), ``int`` for
+    ``gz_sun_worst_month``, ``bool`` for ``gz_in_pilot``, ``str`` for the rest (verdict, zone,
+    rules, message, status, stations). What an empty output's columns and a
     QGIS layer's fields are made of, before any row is screened.
 
     Parameters
@@ -98,15 +107,16 @@ def column_types(columns) -> dict[str, type]:
     Returns
     -------
     dict
-        Each name and its type (``float``, ``bool`` or ``str``), in the order given.
+        Each name and its type (``float``, ``int``, ``bool`` or ``str``), in the order given.
 
     Examples
     --------
     >>> column_types(["gz_verdict", "gz_distance_m", "gz_in_pilot"])
     {'gz_verdict': <class 'str'>, 'gz_distance_m': <class 'float'>, 'gz_in_pilot': <class 'bool'>}
     """
-    return {c: float if c.endswith("_m") or c == "gz_storeys" else bool if c == "gz_in_pilot" else str
-            for c in columns}
+    floats = ("gz_storeys", "gz_sun_blocked_min", "gz_sunshine_loss_h")
+    return {c: float if c.endswith("_m") or c in floats else int if c == "gz_sun_worst_month"
+            else bool if c == "gz_in_pilot" else str for c in columns}
 
 
 @dataclass
@@ -129,6 +139,8 @@ class ScreenOptions:
     #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
     #: and count the rows whose verdict would differ (costs two more evaluations per row).
     datum_check: bool = True
+    #: The sun figures (:data:`SUN_COLUMNS`), for the rows the bound cannot clear.
+    sun: bool = False
     #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
     #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
     long_rows: bool = False
@@ -467,12 +479,49 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         "gz_rules": _text(rules),
         "gz_message": _text(message),
         **station_columns,
+        **(sun_columns(sa, zones, has) if opts.sun else {}),
         "gz_status": _text(status),
     })
     if opts.dem is not None:
         columns.insert(columns.columns.get_loc("gz_height_m") + 1, "gz_ground_m",
                        np.round(np.where(ok, sa.ground_m, np.nan), 3))
     return columns, long, counts
+
+
+def sun_columns(sa, zones: ZoneSet | StationNetwork, has: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`SUN_COLUMNS` of an assessment: each row seen from its governing station (the one
+    station given alone), rows the bound clears without a ray cast; NaN and 0 for rows without
+    a station in reach, an error or no top.
+
+    Parameters
+    ----------
+    sa : StationsAssessment
+        The rows assessed.
+    zones : ZoneSet or StationNetwork
+        The station or stations.
+    has : ndarray of bool
+        Rows read, with a governing station.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``gz_sun_blocked_min`` [min], ``gz_sunshine_loss_h`` [h], ``gz_sun_worst_month``.
+    """
+    from .sunshine import rows_sun_figures
+
+    n = sa.n
+    minutes, hours = np.full(n, np.nan), np.full(n, np.nan)
+    month = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(has)
+    g = sa.governing.pair[rows]
+    part = sa.pair_part[g]
+    for p in np.unique(part):
+        mine = part == p
+        a = sa.parts[p]
+        idx = sa.pair_index[g[mine]]
+        m, h, mo = rows_sun_figures(a.station, a.proposals, idx, sa.effective_height_m[rows[mine]])
+        minutes[rows[mine]], hours[rows[mine]], month[rows[mine]] = m, h, mo
+    return {"gz_sun_blocked_min": minutes, "gz_sunshine_loss_h": np.round(hours, 2), "gz_sun_worst_month": month}
 
 
 def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOptions):

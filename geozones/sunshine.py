@@ -34,7 +34,7 @@ import numpy as np
 from .core.station import Station
 from .core.sunshine import CLEAR_SKY_MODELS, SUNSHINE_DNI_W_M2, SunFigures, SunTable, blocked_minutes, sun_figures
 
-__all__ = ["sun_table", "cache_dir", "proposal_sun_figures", "CACHE_ENV"]
+__all__ = ["sun_table", "cache_dir", "proposal_sun_figures", "rows_sun_figures", "CACHE_ENV"]
 
 #: The environment variable naming the cache folder.
 CACHE_ENV = "GEOZONES_CACHE_DIR"
@@ -211,3 +211,63 @@ def proposal_sun_figures(station: Station, footprint, top_m: float) -> tuple[np.
     covers = float(shapely.distance(shapely.Point(0.0, 0.0), footprint)) <= 0.0 \
         and top_m > station.sunshine_recorder_height_m
     return minutes, sun_figures(table, minutes, covers_recorder=covers)
+
+
+def _footprints(proposals, index: np.ndarray) -> np.ndarray:
+    """The frame footprints of rows ``index`` (sorted) of a :class:`~geozones.core.proposals.Proposals`,
+    polygons made only for them where the rows are kept as rings."""
+    geoms = proposals.geoms[index].copy()
+    rings = proposals.rings
+    if rings is not None and len(rings) and len(index):
+        keep = np.isin(rings.rows, index)
+        if keep.any():
+            sub = rings.subset(keep)
+            geoms[np.searchsorted(index, sub.rows)] = sub.polygons()
+    return geoms
+
+
+def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sun figures of many rows for ``screen``: the bound first
+    (:func:`~geozones.core.sunshine.sun_bound_clears` on the footprints' boxes), the exact
+    count only for the rows it cannot clear.
+
+    Parameters
+    ----------
+    station : Station
+        The station whose recorder and sun table count.
+    proposals : Proposals
+        The rows, in that station's frame. [m]
+    index : ndarray of int
+        The rows to give figures for (positions in ``proposals``).
+    top_m : ndarray of float
+        Their tops above the field ground (NaN: none, no figure). [m]
+
+    Returns
+    -------
+    tuple of ndarray
+        Per row of ``index``: minutes hidden per year [min] and sunshine lost per year [h]
+        (NaN without a top), and the worst month (1-12; 0 when nothing is hidden or no top).
+    """
+    index = np.asarray(index, dtype=np.int64)
+    top_m = np.asarray(top_m, dtype=float)
+    n = len(index)
+    minutes = np.where(np.isfinite(top_m), 0.0, np.nan)
+    hours = minutes.copy()
+    month = np.zeros(n, dtype=np.int64)
+    if not n or not np.isfinite(top_m).any():
+        return minutes, hours, month
+    from .core.sunshine import sun_bound_clears
+
+    table = sun_table(station)
+    h_rec = station.sunshine_recorder_height_m
+    bounds = proposals.frame_bounds()[index]
+    todo = np.flatnonzero(~sun_bound_clears(table, bounds, top_m, h_rec))
+    if len(todo):
+        order = np.argsort(index[todo], kind="stable")
+        todo = todo[order]
+        geoms = _footprints(proposals, index[todo])
+        for k, g, z in zip(todo, geoms, top_m[todo]):
+            f = sun_figures(table, blocked_minutes(table, g, z, h_rec))
+            minutes[k], hours[k], month[k] = f.sun_blocked_min_per_year, f.sunshine_loss_h_per_year, f.worst_month
+    return minutes, hours, month

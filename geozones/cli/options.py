@@ -429,7 +429,7 @@ SCREEN_OPTION_GROUPS: dict[str, tuple[str, ...]] = {
                 "--dem", "--field-elevation"),
     "rules": ("--kind-field", "--default-kind", "--width-field", "--use-field", "--default-use",
               "--station", "--stations", "--sun-reach", "--pilot-boundary", "--pilot-boundary-crs"),
-    "output": ("--output", "--overwrite", "--replace-gz", "--sort", "--long", "--report", "--map",
+    "output": ("--output", "--overwrite", "--replace-gz", "--sort", "--long", "--sun", "--report", "--map",
                "--reports", "--fail-on", "--quiet", "--lang"),
     "performance": ("--chunk-size", "--engine", "--workers", "--scheduler"),
 }

@@ -82,6 +82,8 @@ from .options import (
               help=h("screen_reports"))
 @click.option("--no-datum-check", is_flag=True,
               help=h("screen_no_datum_check"))
+@click.option("--sun", is_flag=True,
+              help=h("screen_sun"))
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help=h("screen_engine"))
 @click.option("--workers", type=Number(numbers.WORKERS), default=None,
@@ -96,7 +98,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, stations, sun_reach, long_path, pilots, dem, field_elevation,
            report_path, chunk_size, quiet, map_path, reports_dir, fail_on, replace_gz, no_datum_check,
-           engine, workers, scheduler, sort,
+           sun, engine, workers, scheduler, sort,
            overwrite, lang):
     """``geozones screen``; its help is the catalogue's ``help_cmd_screen``."""
     import os
@@ -148,7 +150,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         default_height_m=default_height, kind_field=kind_field, default_kind=default_kind,
         use_field=use_field, default_use=default_use, axis_order=axis_order, lang=lang,
         datum_check=not no_datum_check,
-        width_field=width_field,
+        width_field=width_field, sun=sun,
     )
     opts.dem, opts.field_elevation_m = dem_and_field(dem, station, field_elevation)
     # how the run uses the machine: the options, and the environment read here, at the edge

@@ -295,6 +295,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 
     from . import __version__
     from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
+    from .report import sun_rows
 
     e = html_text
     T = lambda key, **kw: t(key, lang, **kw)
@@ -338,6 +339,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
         (T("report_distance"), e(m(result.distance_m))),
         (T("report_sun"), e(T("report_yes") if result.in_sun_sector else T("report_no"))
          + (f" ({e(m(result.sun_distance_m))})" if result.sun_distance_m is not None else "")),
+        *((k, e(v)) for k, v in sun_rows(result.sunshine, lang)),
     ]
     entities = "" if drawing is None else _entities_html(drawing, lang)
     rules = {r.id: r for r in station.rules}

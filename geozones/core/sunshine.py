@@ -106,6 +106,15 @@ class SunTable:
         return low
 
     @property
+    def by_minute(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(minutes, sunshine)`` in time order (sorted once)."""
+        got = self._bins.get("by_minute")
+        if got is None:
+            order = np.argsort(self.minute, kind="stable")
+            got = self._bins["by_minute"] = (self.minute[order], self.sunshine[order])
+        return got
+
+    @property
     def range_min(self) -> np.ndarray:
         """``(360, 361)``: the lowest elevation over ``length`` bins from bin ``start``, wrapped. [deg]"""
         rm = self._bins.get("range")
@@ -305,13 +314,12 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
     m = np.unique(np.asarray(minutes, dtype=np.int64))
     if len(m) == 0:
         return SunFigures(0, 0.0, (0,) * 12, 0, "", "", "", "", 0, covers_recorder)
-    order = np.argsort(table.minute, kind="stable")
-    sorted_minutes = table.minute[order]
+    sorted_minutes, sorted_sunny = table.by_minute
     pos = np.searchsorted(sorted_minutes, m)
     pos = np.minimum(pos, len(sorted_minutes) - 1)
     known = sorted_minutes[pos] == m
     m, pos = m[known], pos[known]
-    sunny = table.sunshine[order][pos]
+    sunny = sorted_sunny[pos]
     day = m // 1440
     starts = np.array([(_dt.date(table.year, k, 1) - _dt.date(table.year, 1, 1)).days for k in range(1, 13)])
     month = np.searchsorted(starts, day, side="right")        # 1 .. 12

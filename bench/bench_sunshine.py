@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_screen import OUT, make_file  # noqa: E402
+from bench_screen import OUT, make_file
 
 
 def screen_time(path: Path, out: Path, chunk: int, sun: bool) -> float:

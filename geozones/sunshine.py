@@ -257,17 +257,16 @@ def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.n
     month = np.zeros(n, dtype=np.int64)
     if not n or not np.isfinite(top_m).any():
         return minutes, hours, month
-    from .core.sunshine import sun_bound_clears
+    from .core.sunshine import blocked_minutes_many, figures_by_row, sun_bound_clears
 
     table = sun_table(station)
     h_rec = station.sunshine_recorder_height_m
     bounds = proposals.frame_bounds()[index]
     todo = np.flatnonzero(~sun_bound_clears(table, bounds, top_m, h_rec))
     if len(todo):
-        order = np.argsort(index[todo], kind="stable")
-        todo = todo[order]
-        geoms = _footprints(proposals, index[todo])
-        for k, g, z in zip(todo, geoms, top_m[todo]):
-            f = sun_figures(table, blocked_minutes(table, g, z, h_rec))
-            minutes[k], hours[k], month[k] = f.sun_blocked_min_per_year, f.sunshine_loss_h_per_year, f.worst_month
+        todo = todo[np.argsort(index[todo], kind="stable")]
+        rows, mins = blocked_minutes_many(table, _footprints(proposals, index[todo]), top_m[todo], h_rec,
+                                          ordered=False)
+        m, h, mo = figures_by_row(table, rows, mins, len(todo))
+        minutes[todo], hours[todo], month[todo] = m, h, mo
     return minutes, hours, month

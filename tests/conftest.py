@@ -10,7 +10,10 @@ sun sectors, east (azimuth 90°) is inside the sunrise sector.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -23,6 +26,24 @@ from geozones.core.kinds import normalize_kinds
 from geozones.core.zones import StationFrame
 from geozones.station import load_station
 from geozones.text import findings
+
+#: The test session's cache folder (the sun table of geozones.sunshine is computed once per
+#: session there, never read from or written to the user's cache); loaded at start-up for the
+#: docstring examples of geozones/ too (tests/ is one of the test paths).
+_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    from geozones.sunshine import CACHE_ENV
+
+    _CACHE.append(tempfile.mkdtemp(prefix="geozones-test-cache-"))
+    os.environ[CACHE_ENV] = _CACHE[-1]
+
+
+def pytest_unconfigure(config):
+    for folder in _CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 HALF = 12.5          # half the 25 m field [m]
 TAN5 = math.tan(math.radians(5.0))

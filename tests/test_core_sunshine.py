@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from geozones.core.sunshine import SunTable, blocked_minutes, sun_bound_clears, sun_figures
+from geozones.core.sunshine import (
+    SunTable,
+    blocked_minutes,
+    blocked_minutes_many,
+    figures_by_row,
+    sun_bound_clears,
+    sun_figures,
+)
 from geozones.station import load_station
 from geozones.sunshine import sun_table
 
@@ -69,7 +76,7 @@ def test_wall_due_east_hides_the_equinox_sunrises(table, mornings):
     # holds it some 10 minutes each of those mornings, in the first hour after 6 am (solar
     # noon is at 12:34 here, the equinox sunrise near 06:30).
     assert 30 <= f.days <= 50
-    assert f.first_date.startswith("2025-03") and f.last_date.startswith("2025-10") \
+    assert (f.first_date.startswith("2025-03") and f.last_date.startswith("2025-10")) \
         or f.last_date.startswith("2025-09")
     assert f.worst_month in (3, 9)
     per_day = f.sun_blocked_min_per_year / f.days
@@ -145,9 +152,19 @@ def test_bound_never_clears_a_row_that_hides_something(table):
                   for x, y, ww, hh in zip(cx[tri], cy[tri], w[tri], h[tri])]
     top = rng.uniform(0, 120, n)
     clears = sun_bound_clears(table, shapely.bounds(geoms), top, H_REC)
-    hides = np.array([len(blocked_minutes(table, g, z, H_REC)) > 0 for g, z in zip(geoms, top)])
+    each = [blocked_minutes(table, g, z, H_REC) for g, z in zip(geoms, top)]
+    hides = np.array([len(m) > 0 for m in each])
     assert not (clears & hides).any()
     assert clears.sum() > n // 4 and hides.sum() > 10      # the bound does work; some rows hide
+    # all rows at once (the screen's path) give the same minutes, and the same figures
+    rows, minutes = blocked_minutes_many(table, geoms, top, H_REC)
+    for k in range(n):
+        assert minutes[rows == k].tolist() == each[k].tolist()
+    count, hours, worst = figures_by_row(table, rows, minutes, n)
+    for k in np.flatnonzero(hides)[:40]:
+        f = sun_figures(table, each[k])
+        assert (count[k], round(hours[k], 9), worst[k]) == \
+            (f.sun_blocked_min_per_year, round(f.sunshine_loss_h_per_year, 9), f.worst_month)
 
 
 def test_union_of_two_obstacles_counts_each_minute_once(table):

@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 
 __all__ = ["SunTable", "SunFigures", "CLEAR_SKY_MODELS", "SUNSHINE_DNI_W_M2", "blocked_minutes",
-           "sun_figures", "sun_bound_clears", "minute_to_local"]
+           "blocked_minutes_many", "figures_by_row", "sun_figures", "sun_bound_clears", "minute_to_local"]
 
 #: Clear-sky models the table may be computed with (pvlib.clearsky), the first the default.
 CLEAR_SKY_MODELS: tuple[str, ...] = ("ineichen", "simplified_solis")
@@ -41,6 +41,12 @@ SUNSHINE_DNI_W_M2 = 120.0
 _BINS = 360
 #: Clearing margin of the bound [deg]: angles within it of the lowest sun are computed exactly.
 _MARGIN_DEG = 1e-9
+#: :func:`blocked_minutes_many` counts rows seen below 20° in these bands of their box's angle,
+#: each against the table's minutes below the band's top (below 6°: a few per cent of the
+#: year); the others one by one. [deg]
+_BANDS_DEG: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 9.0, 13.0, 20.0)
+#: Candidate (row, minute) pairs worked at a time by :func:`blocked_minutes_many` (memory).
+_PAIRS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,29 @@ class SunTable:
         if got is None:
             order = np.argsort(self.minute, kind="stable")
             got = self._bins["by_minute"] = (self.minute[order], self.sunshine[order])
+        return got
+
+    @property
+    def by_year(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per minute of the year: 1.0 where it is a sunshine minute of the table (else 0.0),
+        and its month less one (0-11)."""
+        got = self._bins.get("by_year")
+        if got is None:
+            n = self.minutes_in_year
+            sunny = np.zeros(n)
+            sunny[self.minute[self.sunshine]] = 1.0
+            starts = np.array([(_dt.date(self.year, k, 1) - _dt.date(self.year, 1, 1)).days * 1440
+                               for k in range(1, 13)])
+            month = (np.searchsorted(starts, np.arange(n), side="right") - 1).astype(np.int64)
+            got = self._bins["by_year"] = (sunny, month)
+        return got
+
+    def below(self, limit_deg: float) -> np.ndarray:
+        """Rows of the table (still in azimuth order) with the sun below ``limit_deg``. [deg]"""
+        key = ("below", limit_deg)
+        got = self._bins.get(key)
+        if got is None:
+            got = self._bins[key] = np.flatnonzero(self.elevation_deg < limit_deg)
         return got
 
     @property
@@ -329,7 +358,7 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
         return SunFigures(0, 0.0, (0,) * 12, 0, "", "", "", "", 0, covers_recorder)
     first, last = minute_to_local(table.year, int(m[0])), minute_to_local(table.year, int(m[-1]))
     return SunFigures(
-        sun_blocked_min_per_year=int(len(m)),
+        sun_blocked_min_per_year=len(m),
         sunshine_loss_h_per_year=float(sunny.sum()) / 60.0,
         minutes_by_month=tuple(int(v) for v in by_month),
         worst_month=int(np.argmax(by_month)) + 1,
@@ -337,9 +366,208 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
         last_date=last.date().isoformat(),
         earliest_time=f"{int(clock.min()) // 60:02d}:{int(clock.min()) % 60:02d}",
         latest_time=f"{int(clock.max()) // 60:02d}:{int(clock.max()) % 60:02d}",
-        days=int(len(np.unique(day))),
+        days=len(np.unique(day)),
         covers_recorder=covers_recorder,
     )
+
+
+def _box_view(bounds: np.ndarray, dz: np.ndarray):
+    """Per box not holding the origin: distance from the origin [m], azimuth span ``lo`` ≤ ``hi``
+    (``hi − lo`` < 180, ``lo`` in [-180, 360)) and its angle atan(dz / d). [deg]"""
+    x0, y0, x1, y1 = bounds.T
+    dx = np.maximum(np.maximum(x0, -x1), 0.0)
+    dy = np.maximum(np.maximum(y0, -y1), 0.0)
+    d_box = np.hypot(dx, dy)
+    cx, cy = np.stack([x0, x0, x1, x1], 1), np.stack([y0, y1, y0, y1], 1)
+    centre = np.degrees(np.arctan2((x0 + x1) / 2, (y0 + y1) / 2))
+    off = np.mod(np.degrees(np.arctan2(cx, cy)) - centre[:, None] + 180.0, 360.0) - 180.0
+    lo = centre + off.min(axis=1)
+    hi = centre + off.max(axis=1)
+    return d_box, lo, hi, np.degrees(np.arctan2(dz, d_box))
+
+
+def _outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(segments (k, 4), geometry index of each)`` of many footprints' outlines that a ray
+    from the origin can enter through (a line is its own outline, every segment kept). [m]
+
+    A ray from outside a polygon first crosses its outline where it enters, through an edge
+    with the origin on its outer side: rings normalised (GEOS: shell clockwise, holes
+    counter-clockwise, the interior on the right of every edge), the edges with the origin on
+    their left, or on their line, are kept; the others (about half) cannot be the nearest."""
+    geoms = np.asarray(geoms, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))      # Polygon, MultiPolygon
+    outline = geoms.copy()
+    if polygonal.any():
+        outline[polygonal] = shapely.boundary(shapely.normalize(geoms[polygonal]))
+    parts, owner = shapely.get_parts(outline, return_index=True)
+    xy, line = shapely.get_coordinates(parts, return_index=True)
+    same = line[1:] == line[:-1]
+    seg = np.hstack([xy[:-1][same], xy[1:][same]])
+    own = owner[line[:-1][same]]
+    ex, ey = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    facing = ~polygonal[own] | (ey * seg[:, 0] - ex * seg[:, 1] >= 0.0)
+    return seg[facing], own[facing]
+
+
+def blocked_minutes_many(table: SunTable, geoms: np.ndarray, top_m: np.ndarray,
+                         recorder_height_m: float = 1.5, *, ordered: bool = True
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`blocked_minutes` of many footprints at once: the (row, minute) pairs hidden.
+
+    Rows whose box is seen below 20° are counted together, in bands of that angle, against
+    the table's minutes below the band's top in their boxes' azimuth spans (the exact ray
+    test per pair, through the edges a ray can enter by); the others (near and tall, or over
+    the recorder: few) one by one. Equal to :func:`blocked_minutes` row by row.
+
+    Parameters
+    ----------
+    table : SunTable
+        The sun minutes of the reference year.
+    geoms : ndarray of shapely geometry, shape (n,)
+        Footprints in the station frame (None: none). [m]
+    top_m : ndarray, shape (n,)
+        Their tops above the field ground (NaN: none). [m]
+    recorder_height_m : float
+        The recorder's height above the field ground. [m]
+    ordered : bool
+        Sort the pairs by row then minute (False: in no order, for :func:`figures_by_row`).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(rows, minutes)``: for each hidden minute its row (position in ``geoms``) and its
+        minute of the year, by row then minute.
+
+    Examples
+    --------
+    >>> t = SunTable.build([0, 1], [1.0, 3.0], [90.5, 90.5], [True, True], 2025)
+    >>> g = np.array([shapely.box(100, -10, 110, 10), shapely.box(-110, -10, -100, 10)])
+    >>> [a.tolist() for a in blocked_minutes_many(t, g, np.array([5.0, 50.0]))]
+    [[0], [0]]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    dz = np.asarray(top_m, dtype=float) - float(recorder_height_m)
+    out_rows: list[np.ndarray] = []
+    out_min: list[np.ndarray] = []
+    live = np.flatnonzero(~shapely.is_missing(geoms) & np.isfinite(dz) & (dz > 0.0))
+    live = live[~shapely.is_empty(geoms[live])] if len(live) else live
+    if not len(live) or not len(table):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32)
+    d_box, lo, hi, angle = _box_view(shapely.bounds(geoms[live]), dz[live])
+    low = (d_box > 0.0) & (angle < _BANDS_DEG[-1])
+    for k in live[~low]:                                  # near and tall: one by one
+        m = blocked_minutes(table, geoms[k], float(top_m[k]), recorder_height_m)
+        out_rows.append(np.full(len(m), k, dtype=np.int64))
+        out_min.append(m)
+    rows, lo, hi, angle = live[low], lo[low], hi[low], angle[low]
+    seg, owner = _outline_segments(geoms[rows])
+    order = np.argsort(owner, kind="stable")
+    seg, owner = seg[order], owner[order]
+    seg_first = np.searchsorted(owner, np.arange(len(rows)))
+    seg_count = np.searchsorted(owner, np.arange(len(rows)), "right") - seg_first
+    dz_rows = dz[rows]
+    band = np.searchsorted(np.asarray(_BANDS_DEG), angle, "right")
+    for b_i, limit in enumerate(_BANDS_DEG):
+        mine = np.flatnonzero(band == b_i)
+        if len(mine):
+            r, m = _low_rows(table, table.below(limit), mine, lo[mine], hi[mine], angle, dz_rows,
+                             seg, seg_first, seg_count)
+            out_rows.append(rows[r])
+            out_min.append(m)
+    r = np.concatenate(out_rows)
+    m = np.concatenate(out_min)
+    if not ordered:
+        return r, m
+    o = np.lexsort((m, r))
+    return r[o], m[o]
+
+
+def _low_rows(table: SunTable, sub: np.ndarray, mine: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              angle: np.ndarray, dz: np.ndarray, seg: np.ndarray, seg_first: np.ndarray,
+              seg_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden (row, minute) pairs of rows ``mine`` against the table rows ``sub`` (sorted
+    by azimuth): candidates in each row's azimuth span below its box angle, then the ray test."""
+    sub_az = table.azimuth_deg[sub]
+    start = np.mod(lo, 360.0)
+    end = start + (hi - lo)
+    wrap = end >= 360.0                                    # a span across north is two ranges
+    r_of = np.concatenate([mine, mine[wrap]])
+    a = np.concatenate([start, np.zeros(int(wrap.sum()))])
+    b = np.concatenate([np.where(wrap, 360.0, end), end[wrap] - 360.0])
+    first = np.searchsorted(sub_az, a, "left")
+    count = np.searchsorted(sub_az, b, "right") - first
+    cum = np.cumsum(count)
+    out_r, out_m = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int32)]
+    done = 0
+    while done < len(r_of):
+        stop = max(int(np.searchsorted(cum, (cum[done - 1] if done else 0) + _PAIRS, "right")), done + 1)
+        rr, f, c = r_of[done:stop], first[done:stop], count[done:stop]
+        done = stop
+        total = int(c.sum())
+        if not total:
+            continue
+        pr = np.repeat(rr, c)
+        trow = sub[np.arange(total) - np.repeat(np.cumsum(c) - c - f, c)]
+        el = table.elevation_deg[trow]
+        keep = el < angle[pr]
+        pr, trow, el = pr[keep], trow[keep], el[keep]
+        sc = seg_count[pr]
+        has = sc > 0
+        pr, trow, el, sc = pr[has], trow[has], el[has], sc[has]
+        if not len(pr):
+            continue
+        ends = np.cumsum(sc)
+        e = np.arange(int(ends[-1])) - np.repeat(ends - sc - seg_first[pr], sc)
+        t = _pair_hits(seg[e], np.repeat(table.azimuth_deg[trow], sc))
+        d_near = np.minimum.reduceat(t, ends - sc)
+        hidden = el < np.degrees(np.arctan2(dz[pr], d_near))
+        out_r.append(pr[hidden])
+        out_m.append(table.minute[trow[hidden]])
+    return np.concatenate(out_r), np.concatenate(out_m)
+
+
+def _pair_hits(seg: np.ndarray, azimuth_deg: np.ndarray) -> np.ndarray:
+    """Per (segment, azimuth) pair, the distance along the ray to the segment; inf where the
+    ray misses it (:func:`_ray_hits`, pair by pair). [m]"""
+    a = np.radians(azimuth_deg)
+    ux, uy = np.sin(a), np.cos(a)
+    px, py = seg[:, 0], seg[:, 1]
+    ex, ey = seg[:, 2] - px, seg[:, 3] - py
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = ux * ey - uy * ex
+        t = (px * ey - py * ex) / den
+        s = (px * uy - py * ux) / den
+        hit = (den != 0.0) & (s >= 0.0) & (s <= 1.0) & (t > 0.0)
+    return np.where(hit, t, np.inf)
+
+
+def figures_by_row(table: SunTable, rows: np.ndarray, minutes: np.ndarray, n: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the figures of its hidden minutes (pairs of :func:`blocked_minutes_many`).
+
+    Parameters
+    ----------
+    table : SunTable
+        The table the minutes come from.
+    rows, minutes : ndarray
+        The (row, minute of the year) pairs, each pair once.
+    n : int
+        Rows.
+
+    Returns
+    -------
+    tuple of ndarray, shape (n,)
+        Minutes hidden per year [min], sunshine hours lost per year [h] and the worst month
+        (1-12; 0 where nothing is hidden).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    sunny, month = table.by_year
+    minutes = np.asarray(minutes, dtype=np.int64)
+    count = np.bincount(rows, minlength=n).astype(float)
+    hours = np.bincount(rows, weights=sunny[minutes], minlength=n) / 60.0
+    by_month = np.bincount(rows * 12 + month[minutes], minlength=n * 12).reshape(n, 12)
+    worst = np.where(count > 0, np.argmax(by_month, axis=1) + 1, 0)
+    return count, hours, worst
 
 
 def sun_bound_clears(table: SunTable, bounds: np.ndarray, top_m: np.ndarray,
@@ -377,20 +605,10 @@ def sun_bound_clears(table: SunTable, bounds: np.ndarray, top_m: np.ndarray,
     live = np.isfinite(b).all(axis=1) & np.isfinite(dz) & (dz > 0.0)
     if not live.any():
         return clear
-    bb = b[live]
-    x0, y0, x1, y1 = bb.T
-    dx = np.maximum(np.maximum(x0, -x1), 0.0)
-    dy = np.maximum(np.maximum(y0, -y1), 0.0)
-    d_box = np.hypot(dx, dy)
-    cx, cy = np.stack([x0, x0, x1, x1], 1), np.stack([y0, y1, y0, y1], 1)
-    centre = np.degrees(np.arctan2((x0 + x1) / 2, (y0 + y1) / 2))
-    off = np.mod(np.degrees(np.arctan2(cx, cy)) - centre[:, None] + 180.0, 360.0) - 180.0
-    lo = centre + off.min(axis=1)
-    hi = centre + off.max(axis=1)
+    d_box, lo, hi, angle = _box_view(b[live], dz[live])
     first = np.floor(lo).astype(np.int64)
     length = np.clip(np.floor(hi).astype(np.int64) - first + 1, 1, _BINS)
     lowest = table.range_min[np.mod(first, _BINS), length]
-    angle = np.degrees(np.arctan2(dz[live], d_box))
     ok = (d_box > 0.0) & (angle < lowest - _MARGIN_DEG)
     clear[live] = ok
     return clear

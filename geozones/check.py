@@ -1057,7 +1057,8 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                  kind_field: str | None = None, use_field: str | None = None,
                  kind: str = "building", use: str | None = None, height: float | None = None,
                  storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
-                 station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None):
+                 station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None,
+                 sun: bool = False):
     """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
     columns ``geozones screen`` writes (the same function,
     :func:`geozones.screen.screen_chunk`, computes them).
@@ -1088,6 +1089,9 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
         Language of ``gz_message`` and ``gz_status``.
     height_m : float, optional
         Deprecated spelling of ``height``. [m]
+    sun : bool
+        Also the sun figures of ``screen --sun`` (``gz_sun_blocked_min`` [min],
+        ``gz_sunshine_loss_h`` [h], ``gz_sun_worst_month``).
 
     Returns
     -------
@@ -1130,7 +1134,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     opts = ScreenOptions(height_field=height_field, floors_field=floors_field,
                          storey_height_m=storey_height_m, default_height_m=height,
                          kind_field=kind_field, default_kind=default_kind, use_field=use_field,
-                         default_use=default_use, axis_order=axis_order, lang=lang)
+                         default_use=default_use, axis_order=axis_order, lang=lang, sun=sun)
     geom_name = gdf.geometry.name
     attrs = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
     gz = screen_chunk(attrs, np.asarray(geoms, dtype=object), np.asarray(geoms, dtype=object),

@@ -150,6 +150,14 @@ def test_bound_never_clears_a_row_that_hides_something(table):
     tri = rng.random(n) < 0.3
     geoms[tri] = [shapely.Polygon([(x - ww / 2, y - hh / 2), (x + ww / 2, y - hh / 2), (x, y + hh / 2)])
                   for x, y, ww, hh in zip(cx[tri], cy[tri], w[tri], h[tri])]
+    # some courtyard blocks (a hole), either orientation, and an L-shaped wall (a line)
+    ring = rng.random(n) < 0.1
+    geoms[ring] = [shapely.Polygon(g.exterior.coords[::-1] if k % 2 else g.exterior.coords,
+                                   [shapely.box(x - ww / 4, y - hh / 4, x + ww / 4, y + hh / 4).exterior.coords])
+                   for k, (g, x, y, ww, hh) in enumerate(zip(geoms[ring], cx[ring], cy[ring], w[ring], h[ring]))]
+    line = rng.random(n) < 0.05
+    geoms[line] = [shapely.LineString([(x - ww / 2, y), (x, y), (x, y + hh)])
+                   for x, y, ww, hh in zip(cx[line], cy[line], w[line], h[line])]
     top = rng.uniform(0, 120, n)
     clears = sun_bound_clears(table, shapely.bounds(geoms), top, H_REC)
     each = [blocked_minutes(table, g, z, H_REC) for g, z in zip(geoms, top)]

@@ -27,6 +27,8 @@ MODULES = (
     "geozones.heightlimit",
     "geozones.horizon",
     "geozones.maps",
+    "geozones.sunshine",
+    "geozones.core.sunshine",
 )
 
 #: Name endings of quantities and the unit their description must give.

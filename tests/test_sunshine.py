@@ -146,3 +146,61 @@ def test_check_gives_the_figures_text_and_json():
     assert f"{s['sun_blocked_min_per_year']:,} min/year" in format_check(r, "en", st)
     assert "日照损失" in format_check(check(wkt, height=60.0, crs=StationFrame(st).crs, lang="zh"), "zh", st)
     assert check(wkt, kind="road", crs=StationFrame(st).crs).sunshine is None      # no height: no figures
+
+
+def test_assess_frame_and_screen_sun_columns(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geozones.api import assess_frame
+    from geozones.check import ZoneSet
+    from geozones.core.zones import StationFrame
+    from geozones.screen import SHAPEFILE_NAMES, SUN_COLUMNS, output_columns
+
+    st = load_station()
+    crs = StationFrame(st).crs
+    # the tall block south of the field (winter noons), a wall 200 m east (equinox sunrises,
+    # 461 minutes: tests/test_core_sunshine.py), a block due north (nothing), no height
+    geoms = [shapely.box(-30, -80, 30, -60), shapely.box(200, -17.5, 201, 17.5), shapely.box(-20, 100, 20, 130),
+             shapely.box(-20, 300, 20, 330)]
+    gdf = gpd.GeoDataFrame({"h": [60.0, 8.5, 30.0, None]}, geometry=geoms, crs=crs)
+    out = assess_frame(gdf, height_field="h", sun=True)
+    assert out["gz_sun_worst_month"].tolist() == [12, 3, 0, 0]
+    assert out["gz_sun_blocked_min"].tolist()[1:3] == [461.0, 0.0]
+    assert out["gz_sun_blocked_min"].iloc[0] > 10000 and np.isnan(out["gz_sun_blocked_min"].iloc[3])
+    assert out["gz_sunshine_loss_h"].iloc[1] == 0.0       # the sun just risen is not WMO sunshine
+    assert "gz_sun_blocked_min" not in assess_frame(gdf, height_field="h").columns
+    cols = output_columns(ZoneSet(st), sun=True)
+    assert cols[-4:] == (*SUN_COLUMNS, "gz_status")
+    assert all(len(SHAPEFILE_NAMES[c]) <= 10 for c in SUN_COLUMNS)
+
+
+def test_cli_screen_sun_and_check_json(tmp_path):
+    import geopandas as gpd
+    import shapely
+    from click.testing import CliRunner
+    from pyproj import CRS
+
+    from geozones.cli import main
+    from geozones.core.coords import from_frame
+    from geozones.core.zones import StationFrame
+
+    frame = StationFrame(load_station())
+    geoms = from_frame(np.array([shapely.box(200, -17.5, 201, 17.5), shapely.box(-20, 100, 20, 130)], dtype=object),
+                       frame.crs, CRS.from_epsg(4546))
+    src = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame({"h": [8.5, 30.0]}, geometry=geoms, crs=4546).to_file(src)
+    out = tmp_path / "out.shp"
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "--sun", "-q"])
+    assert res.exit_code == 0, res.output
+    back = gpd.read_file(out)
+    assert back["gz_sun_min"].tolist() == [461.0, 0.0] and back["gz_sun_mon"].tolist() == [3, 0]
+    plain = tmp_path / "plain.gpkg"
+    assert CliRunner().invoke(main, ["screen", str(src), "-o", str(plain), "--height-field", "h", "-q"]).exit_code == 0
+    assert "gz_sun_blocked_min" not in gpd.read_file(plain, layer="in").columns
+    res = CliRunner().invoke(main, ["check", "--footprint", geoms[0].wkt, "--crs", "EPSG:4546", "--height", "8.5",
+                                    "--json"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output)["sunshine"]
+    assert (s["sun_blocked_min_per_year"], s["first_date"], s["last_date"], s["days"]) == (461, "2025-03-10",
+                                                                                          "2025-10-03", 48)

@@ -250,6 +250,11 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
     gz_columns = output_columns(zones, opts.sun)
+    if opts.sun:   # the sun tables read (or computed) once, here, before any worker is forked
+        from ..sunshine import sun_table
+
+        for st in (zones.stations if zones.named else (zones.station,)):
+            sun_table(st)
     names = column_names(src.columns, driver, (*gz_columns, *(("gz_ground_m",) if opts.dem is not None else ())),
                          replace_gz=replace_gz, wkt_column=src.wkt_column if driver == "CSV" and src.kind == "csv" else None)
     summary = ScreenSummary(encoding=f"{src.encoding} ({src.encoding_source})" if src.encoding_source else src.encoding,

@@ -112,12 +112,11 @@ class SunTable:
         return low
 
     @property
-    def by_minute(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(minutes, sunshine)`` in time order (sorted once)."""
+    def by_minute(self) -> np.ndarray:
+        """The table's minutes in time order (sorted once)."""
         got = self._bins.get("by_minute")
         if got is None:
-            order = np.argsort(self.minute, kind="stable")
-            got = self._bins["by_minute"] = (self.minute[order], self.sunshine[order])
+            got = self._bins["by_minute"] = np.sort(self.minute)
         return got
 
     @property
@@ -205,6 +204,20 @@ class SunFigures:
 def minute_to_local(year: int, minute: int) -> _dt.datetime:
     """The local date and time of minute ``minute`` of ``year`` (0: 1 January 00:00).
 
+    Parameters
+    ----------
+    year : int
+        The reference year.
+    minute : int
+        Minute of the year, local time.
+
+    Returns
+    -------
+    datetime.datetime
+        Its local date and time (naive: the table's ``utc_offset_h``).
+
+    Examples
+    --------
     >>> minute_to_local(2025, 1440 * 31 + 61).isoformat()
     '2025-02-01T01:01:00'
     """
@@ -224,26 +237,34 @@ def _segments(geom) -> np.ndarray:
     return np.vstack(parts) if parts else np.empty((0, 4))
 
 
-def _ray_hits(seg: np.ndarray, azimuth_deg: np.ndarray) -> np.ndarray:
-    """``(m, k)``: distance along the ray at each azimuth to each segment it crosses (inf where
-    it does not). [m]"""
-    a = np.radians(np.asarray(azimuth_deg, dtype=float))
-    ux, uy = np.sin(a)[:, None], np.cos(a)[:, None]
-    px, py = seg[:, 0][None, :], seg[:, 1][None, :]
-    ex, ey = (seg[:, 2] - seg[:, 0])[None, :], (seg[:, 3] - seg[:, 1])[None, :]
+def _crossing(px, py, qx, qy, azimuth_deg) -> np.ndarray:
+    """Distance along the ray from the origin at ``azimuth_deg`` to the segment p-q, element by
+    element (broadcast); inf where the ray misses it or runs along it. [m]
+
+    With u the ray's direction and e = q − p, t u = p + s e gives t = (p × e) / (u × e), the
+    distance, and s = (p × u) / (u × e), the place on the segment (0 ≤ s ≤ 1)."""
+    a = np.radians(azimuth_deg)
+    ux, uy = np.sin(a), np.cos(a)
+    ex, ey = qx - px, qy - py
     with np.errstate(divide="ignore", invalid="ignore"):
-        den = ux * ey - uy * ex                      # u × e
-        t = (px * ey - py * ex) / den                # (p × e) / (u × e): distance along the ray
-        s = (px * uy - py * ux) / den                # (p × u) / (u × e): place on the segment
+        den = ux * ey - uy * ex
+        t = (px * ey - py * ex) / den
+        s = (px * uy - py * ux) / den
         hit = (den != 0.0) & (s >= 0.0) & (s <= 1.0) & (t > 0.0)
     return np.where(hit, t, np.inf)
+
+
+def _ray_hits(seg: np.ndarray, azimuth_deg: np.ndarray) -> np.ndarray:
+    """``(m, k)``: distance along the ray at each azimuth to each segment (inf: missed). [m]"""
+    az = np.asarray(azimuth_deg, dtype=float)[:, None]
+    return _crossing(seg[:, 0][None, :], seg[:, 1][None, :], seg[:, 2][None, :], seg[:, 3][None, :], az)
 
 
 def _span(seg: np.ndarray) -> tuple[float, float]:
     """``(start, width)`` of an arc of azimuths holding the outline ``seg``: the circle less
     the widest gap between its vertices' azimuths, unless an edge crosses that gap (a shape
     curling round the origin), then the whole circle. [deg]"""
-    xy = seg[:, :2]
+    xy = np.vstack([seg[:, :2], seg[:, 2:]])          # both ends: a line's last vertex too
     az = np.sort(np.mod(np.degrees(np.arctan2(xy[:, 0], xy[:, 1])), 360.0))
     gaps = np.diff(np.append(az, az[0] + 360.0))
     k = int(np.argmax(gaps))
@@ -304,6 +325,7 @@ def blocked_minutes(table: SunTable, footprint, top_m: float, recorder_height_m:
     if len(seg) == 0:
         return np.empty(0, dtype=np.int32)
     start, width = _span(seg)
+    seg = _outline_segments(np.array([footprint], dtype=object))[0]
     rows = _rows_in_span(table, start, width)
     top_angle = np.degrees(np.arctan2(dz, d_min))
     rows = rows[table.elevation_deg[rows] < top_angle]
@@ -343,23 +365,19 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
     m = np.unique(np.asarray(minutes, dtype=np.int64))
     if len(m) == 0:
         return SunFigures(0, 0.0, (0,) * 12, 0, "", "", "", "", 0, covers_recorder)
-    sorted_minutes, sorted_sunny = table.by_minute
-    pos = np.searchsorted(sorted_minutes, m)
-    pos = np.minimum(pos, len(sorted_minutes) - 1)
-    known = sorted_minutes[pos] == m
-    m, pos = m[known], pos[known]
-    sunny = sorted_sunny[pos]
-    day = m // 1440
-    starts = np.array([(_dt.date(table.year, k, 1) - _dt.date(table.year, 1, 1)).days for k in range(1, 13)])
-    month = np.searchsorted(starts, day, side="right")        # 1 .. 12
-    by_month = np.bincount(month, minlength=13)[1:13]
-    clock = m % 1440
+    sorted_minutes = table.by_minute
+    pos = np.minimum(np.searchsorted(sorted_minutes, m), len(sorted_minutes) - 1)
+    m = m[sorted_minutes[pos] == m]                        # minutes of the table only
     if len(m) == 0:
         return SunFigures(0, 0.0, (0,) * 12, 0, "", "", "", "", 0, covers_recorder)
+    sunny, month = table.by_year
+    by_month = np.bincount(month[m], minlength=12)
+    day = m // 1440
+    clock = m % 1440
     first, last = minute_to_local(table.year, int(m[0])), minute_to_local(table.year, int(m[-1]))
     return SunFigures(
         sun_blocked_min_per_year=len(m),
-        sunshine_loss_h_per_year=float(sunny.sum()) / 60.0,
+        sunshine_loss_h_per_year=float(sunny[m].sum()) / 60.0,
         minutes_by_month=tuple(int(v) for v in by_month),
         worst_month=int(np.argmax(by_month)) + 1,
         first_date=first.date().isoformat(),
@@ -391,22 +409,33 @@ def _outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from the origin can enter through (a line is its own outline, every segment kept). [m]
 
     A ray from outside a polygon first crosses its outline where it enters, through an edge
-    with the origin on its outer side: rings normalised (GEOS: shell clockwise, holes
-    counter-clockwise, the interior on the right of every edge), the edges with the origin on
-    their left, or on their line, are kept; the others (about half) cannot be the nearest."""
-    geoms = np.asarray(geoms, dtype=object)
-    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))      # Polygon, MultiPolygon
-    outline = geoms.copy()
-    if polygonal.any():
-        outline[polygonal] = shapely.boundary(shapely.normalize(geoms[polygonal]))
-    parts, owner = shapely.get_parts(outline, return_index=True)
-    xy, line = shapely.get_coordinates(parts, return_index=True)
-    same = line[1:] == line[:-1]
-    seg = np.hstack([xy[:-1][same], xy[1:][same]])
-    own = owner[line[:-1][same]]
-    ex, ey = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
-    facing = ~polygonal[own] | (ey * seg[:, 0] - ex * seg[:, 1] >= 0.0)
-    return seg[facing], own[facing]
+    with the origin on its outer side. A ring's orientation (the sign of its shoelace sum) and
+    whether it is a shell or a hole say on which side of its edges the polygon lies; the edges
+    with the origin on the other side, or on their line, are kept, the others (about half)
+    cannot be the nearest."""
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    kind = shapely.get_type_id(parts)
+    poly = kind == 3
+    rings, ring_part = shapely.get_rings(parts[poly], return_index=True)
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = ring_part[1:] != ring_part[:-1]
+    xy, r = shapely.get_coordinates(rings, return_index=True)
+    same = r[1:] == r[:-1]
+    x0, y0, x1, y1 = xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same]
+    r = r[:-1][same]
+    ccw = np.bincount(r, weights=x0 * y1 - x1 * y0, minlength=len(rings)) > 0.0
+    inside_left = ccw == shell                      # the polygon on the left of the ring's edges
+    side = (y1 - y0) * x0 - (x1 - x0) * y0          # > 0: the origin on an edge's left
+    keep = np.where(inside_left[r], side <= 0.0, side >= 0.0)
+    seg = np.column_stack([x0, y0, x1, y1])[keep]
+    own = owner[poly][ring_part[r[keep]]]
+    lines = np.isin(kind, (1, 2))                   # LineString, LinearRing: every segment
+    if lines.any():
+        lxy, li = shapely.get_coordinates(parts[lines], return_index=True)
+        ls = li[1:] == li[:-1]
+        seg = np.vstack([seg, np.hstack([lxy[:-1][ls], lxy[1:][ls]])])
+        own = np.concatenate([own, owner[lines][li[:-1][ls]]])
+    return seg, own
 
 
 def blocked_minutes_many(table: SunTable, geoms: np.ndarray, top_m: np.ndarray,
@@ -518,27 +547,13 @@ def _low_rows(table: SunTable, sub: np.ndarray, mine: np.ndarray, lo: np.ndarray
             continue
         ends = np.cumsum(sc)
         e = np.arange(int(ends[-1])) - np.repeat(ends - sc - seg_first[pr], sc)
-        t = _pair_hits(seg[e], np.repeat(table.azimuth_deg[trow], sc))
+        se = seg[e]
+        t = _crossing(se[:, 0], se[:, 1], se[:, 2], se[:, 3], np.repeat(table.azimuth_deg[trow], sc))
         d_near = np.minimum.reduceat(t, ends - sc)
         hidden = el < np.degrees(np.arctan2(dz[pr], d_near))
         out_r.append(pr[hidden])
         out_m.append(table.minute[trow[hidden]])
     return np.concatenate(out_r), np.concatenate(out_m)
-
-
-def _pair_hits(seg: np.ndarray, azimuth_deg: np.ndarray) -> np.ndarray:
-    """Per (segment, azimuth) pair, the distance along the ray to the segment; inf where the
-    ray misses it (:func:`_ray_hits`, pair by pair). [m]"""
-    a = np.radians(azimuth_deg)
-    ux, uy = np.sin(a), np.cos(a)
-    px, py = seg[:, 0], seg[:, 1]
-    ex, ey = seg[:, 2] - px, seg[:, 3] - py
-    with np.errstate(divide="ignore", invalid="ignore"):
-        den = ux * ey - uy * ex
-        t = (px * ey - py * ex) / den
-        s = (px * uy - py * ux) / den
-        hit = (den != 0.0) & (s >= 0.0) & (s <= 1.0) & (t > 0.0)
-    return np.where(hit, t, np.inf)
 
 
 def figures_by_row(table: SunTable, rows: np.ndarray, minutes: np.ndarray, n: int

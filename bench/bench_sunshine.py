@@ -14,7 +14,6 @@ warm. The machine is shared: read ratios.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -68,7 +67,7 @@ def check_times(repeat: int = 20) -> dict[str, float]:
     wall = shapely.box(200.0, -17.5, 201.0, 17.5)     # 200 m east: hides equinox sunrises
     out = {}
     with tempfile.TemporaryDirectory() as folder:
-        os.environ[sunshine.CACHE_ENV] = folder
+        sunshine.use_cache_dir(folder)
         sunshine._MEMO.clear()
         t0 = time.perf_counter()
         sun_summary(st, wall, 8.5)

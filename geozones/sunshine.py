@@ -13,19 +13,20 @@ reach 120 W/m² (WMO's sunshine): the real record loses more on cloudy days, the
 what a clear sky would give. Only minutes with the sun's centre above 0° apparent elevation are
 kept.
 
-Computing it takes seconds, so the table is kept in memory (per process) and on disk, in
-``$GEOZONES_CACHE_DIR`` or else ``$XDG_CACHE_HOME/geozones`` (``~/.cache/geozones``), one
+Computing it takes seconds, so the table is kept in memory (per process) and on disk, one
 ``.npz`` file per station position, year, time zone, model and pvlib version, written
 atomically; a file that cannot be read or does not hold what its name promises is computed
-again and replaced, never trusted.
+again and replaced, never trusted. The folder is ``~/.cache/geozones`` unless
+:func:`use_cache_dir` names another; the command line names, at its edge,
+``$GEOZONES_CACHE_DIR`` or else ``$XDG_CACHE_HOME/geozones`` (:func:`cache_dir_from`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -34,7 +35,8 @@ import numpy as np
 from .core.station import Station
 from .core.sunshine import CLEAR_SKY_MODELS, SUNSHINE_DNI_W_M2, SunFigures, SunTable, blocked_minutes, sun_figures
 
-__all__ = ["sun_table", "cache_dir", "proposal_sun_figures", "rows_sun_figures", "CACHE_ENV"]
+__all__ = ["sun_table", "cache_dir", "cache_dir_from", "use_cache_dir", "proposal_sun_figures", "rows_sun_figures",
+           "CACHE_ENV"]
 
 #: The environment variable naming the cache folder.
 CACHE_ENV = "GEOZONES_CACHE_DIR"
@@ -42,22 +44,60 @@ CACHE_ENV = "GEOZONES_CACHE_DIR"
 _FORMAT = 1
 _MEMO: dict[str, SunTable] = {}
 _LOCK = threading.Lock()
+_FOLDER: list[Path] = []     # the folder use_cache_dir named (empty: the default)
+
+
+def cache_dir_from(environ: Mapping[str, str]) -> Path:
+    """The cache folder an environment names: ``GEOZONES_CACHE_DIR``, else
+    ``XDG_CACHE_HOME/geozones``, else ``~/.cache/geozones`` (what the command line uses).
+
+    Parameters
+    ----------
+    environ : mapping of str to str
+        The environment, read by the caller at its edge (the command line).
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+
+    Examples
+    --------
+    >>> cache_dir_from({"GEOZONES_CACHE_DIR": "/tmp/gz", "XDG_CACHE_HOME": "/x"}).as_posix()
+    '/tmp/gz'
+    >>> cache_dir_from({"XDG_CACHE_HOME": "/x"}).as_posix()
+    '/x/geozones'
+    """
+    given = environ.get(CACHE_ENV, "").strip()
+    if given:
+        return Path(given)
+    xdg = environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "geozones"
+
+
+def use_cache_dir(folder: str | Path | None) -> None:
+    """Keep the sun tables in ``folder`` from now on (None: the default, ``~/.cache/geozones``).
+
+    Parameters
+    ----------
+    folder : str or Path or None
+        The cache folder (made when a table is first written).
+    """
+    _FOLDER.clear()
+    if folder is not None:
+        _FOLDER.append(Path(folder))
 
 
 def cache_dir() -> Path:
-    """The folder of the on-disk caches: ``$GEOZONES_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/geozones``, else ``~/.cache/geozones``.
+    """The folder of the on-disk caches: the one :func:`use_cache_dir` named, else
+    ``~/.cache/geozones``.
 
     Returns
     -------
     Path
         The folder (not created here).
     """
-    given = os.environ.get(CACHE_ENV)
-    if given:
-        return Path(given)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "geozones"
+    return _FOLDER[0] if _FOLDER else cache_dir_from({})
 
 
 def _pvlib_version() -> str:

@@ -34,10 +34,11 @@ _CACHE: list[str] = []
 
 
 def pytest_configure(config):
-    from geozones.sunshine import CACHE_ENV
+    from geozones.sunshine import CACHE_ENV, use_cache_dir
 
     _CACHE.append(tempfile.mkdtemp(prefix="geozones-test-cache-"))
-    os.environ[CACHE_ENV] = _CACHE[-1]
+    use_cache_dir(_CACHE[-1])
+    os.environ[CACHE_ENV] = _CACHE[-1]      # the command line reads it (in a subprocess too)
 
 
 def pytest_unconfigure(config):

@@ -13,13 +13,21 @@ import geozones.sunshine as sunshine
 from geozones.core.sunshine import SunTable
 from geozones.errors import InputError, StationFileError
 from geozones.station import default_station_path, load_station, loads_station
-from geozones.sunshine import CACHE_ENV, cache_dir, sun_table
+from geozones.sunshine import CACHE_ENV, cache_dir, cache_dir_from, sun_table, use_cache_dir
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
+def folder(tmp_path):
+    """The cache in tmp_path for one test, the session's again after."""
+    before = cache_dir()
+    use_cache_dir(tmp_path)
+    yield tmp_path
+    use_cache_dir(before)
+
+
+@pytest.fixture
+def fake(monkeypatch, folder):
     """The cache in tmp_path, the memo empty, and pvlib replaced by a 3-minute table (counted)."""
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(sunshine, "_MEMO", {})
     calls = []
 
@@ -31,12 +39,22 @@ def fake(monkeypatch, tmp_path):
     return calls
 
 
-def test_cache_folder_from_env_then_xdg(monkeypatch, tmp_path):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a"))
-    assert cache_dir() == tmp_path / "a"
-    monkeypatch.delenv(CACHE_ENV)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert cache_dir() == tmp_path / "x" / "geozones"
+def test_cache_folder_from_env_then_xdg(tmp_path, folder):
+    assert cache_dir() == folder
+    assert cache_dir_from({CACHE_ENV: str(tmp_path / "a"), "XDG_CACHE_HOME": "/x"}) == tmp_path / "a"
+    assert cache_dir_from({"XDG_CACHE_HOME": str(tmp_path / "x")}) == tmp_path / "x" / "geozones"
+    assert cache_dir_from({}).parts[-2:] == (".cache", "geozones")
+
+
+def test_the_command_line_reads_the_cache_folder_at_its_edge(tmp_path, folder):
+    from click.testing import CliRunner
+
+    from geozones.cli import main
+
+    res = CliRunner().invoke(main, ["check", "--footprint", "POINT (111.5745 35.5054)", "--height", "10"],
+                             env={CACHE_ENV: str(tmp_path / "edge")})
+    assert res.exit_code == 0, res.output
+    assert cache_dir() == tmp_path / "edge" and list((tmp_path / "edge").glob("sun-*.npz"))
 
 
 def test_computed_once_then_memo_then_disk(fake, tmp_path):
@@ -90,10 +108,10 @@ def test_corrupt_cache_is_recomputed_not_trusted(fake, tmp_path, damage):
     assert len(fake) == 2                              # the file was replaced by a good one
 
 
-def test_unwritable_cache_still_answers(fake, tmp_path, monkeypatch):
+def test_unwritable_cache_still_answers(fake, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setenv(CACHE_ENV, str(blocker / "sub"))
+    use_cache_dir(blocker / "sub")
     assert len(sun_table(load_station())) == 3
 
 

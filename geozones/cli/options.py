@@ -587,10 +587,12 @@ class _Group(Group):
 
         from ..core.limits import Limits, using
         from ..io import Interrupted, interrupts_raise
+        from ..sunshine import cache_dir_from, use_cache_dir
 
         try:
             # SIGINT, SIGTERM, SIGHUP: clean up, one line, 128 + n; the GEOZONES_MAX_* limits
-            # read here, at the edge, once
+            # and the cache folder (GEOZONES_CACHE_DIR, XDG_CACHE_HOME) read here, at the edge, once
+            use_cache_dir(cache_dir_from(os.environ))
             with interrupts_raise(), using(Limits.from_environ(os.environ)):
                 return super().invoke(ctx)
         except GeozonesError as exc:

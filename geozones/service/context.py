@@ -34,6 +34,7 @@ class ServiceSettings:
     max_body_bytes : largest request body [bytes].
     max_jobs : screening jobs queued or running at once.
     lang : the language of answers when a request names none.
+    url : the service's address, for the links in its answers.
     """
 
     zones: Any
@@ -44,6 +45,8 @@ class ServiceSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     max_jobs: int = MAX_JOBS
     lang: str = "en"
+    #: the service's own address (links in answers), e.g. ``http://127.0.0.1:5000``
+    url: str = "http://127.0.0.1:5000"
     #: screening jobs accepted and not finished (counted here, limited by ``max_jobs``)
     jobs_open: int = 0
     jobs_lock: threading.Lock = field(default_factory=threading.Lock)

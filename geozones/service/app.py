@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -96,7 +97,7 @@ class GeozonesApp:
             return self._send(start_response, problem(500, t("service_internal", lang, why=why)))
 
     @staticmethod
-    def _send(start_response, answer, extra: list[tuple[str, str]] = ()) -> list[bytes]:
+    def _send(start_response, answer, extra: Sequence[tuple[str, str]] = ()) -> list[bytes]:
         status, headers, body = answer
         start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, *extra])
         return [body]

@@ -35,13 +35,14 @@ STEP_M, EXTENT_M, RESOLUTION_M = 10.0, 3000.0, 10.0
 def _edge_heights(frame, polygon) -> tuple[float | None, float | None]:
     """The lowest and highest permitted height for a building on ``polygon``'s rings (station
     frame), from :func:`geozones.heightlimit.permitted_height_at`: inside a band the limits
-    grow with the distance from the fence, so the extremes lie on its edges. [m]"""
+    grow with the distance from the fence, so the extremes lie on its edges (taken 0.5 m
+    inside, where the band's own rules hold). [m]"""
     import numpy as np
     import shapely
 
     from ..heightlimit import permitted_height_at
 
-    xy = shapely.get_coordinates(shapely.segmentize(polygon.boundary, 10.0))
+    xy = shapely.get_coordinates(shapely.segmentize(polygon.buffer(-0.5).boundary, 10.0))
     h = permitted_height_at(frame, xy[:, 0], xy[:, 1], "building")
     h = h[np.isfinite(h)]
     if not h.size:

@@ -15,6 +15,7 @@ which the web application also calls before a request reaches pygeoapi, so a bad
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -280,15 +281,21 @@ def refused(clear: bool = False) -> BadInput | None:
     return found
 
 
-def _refusal(exc: BadInput | GeozonesError, lang: str) -> ProcessorExecuteError:
+def _refusal(exc: BadInput | GeozonesError, lang: str, what: str = "footprint") -> ProcessorExecuteError:
     """A refused input as pygeoapi's error, in ``lang``, remembered for :func:`refused`. An
-    error of the check itself names ``crs`` for a CRS that does not fit, else ``footprint``."""
+    error of the run itself names ``crs`` for a CRS that does not fit, else ``what`` (the
+    geometry input). The server's own folders are left out of the words."""
     from ..errors import CoordinateError, CRSError
 
     if not isinstance(exc, BadInput):
-        exc = BadInput("crs" if isinstance(exc, (CRSError, CoordinateError)) else "footprint", exc)
+        exc = BadInput("crs" if isinstance(exc, (CRSError, CoordinateError)) else what, exc)
     _REFUSED.value = exc
-    return ProcessorExecuteError(user_msg=exc.localized(lang))
+    words = exc.localized(lang)
+    settings = current()
+    for folder in (settings.data_dir, settings.jobs_dir):
+        if folder is not None:
+            words = words.replace(f"{folder.resolve()}{os.sep}", "").replace(f"{folder}{os.sep}", "")
+    return ProcessorExecuteError(user_msg=words)
 
 
 class CheckProcessor(BaseProcessor):
@@ -302,14 +309,15 @@ class CheckProcessor(BaseProcessor):
         from ..report import check_json
 
         settings = current()
-        lang = data.get("lang", settings.lang) if isinstance(data, dict) else settings.lang
+        asked = data.get("lang") if isinstance(data, dict) else None
+        lang = asked if isinstance(asked, str) and asked in LANGS else settings.lang
         try:
             kw = check_inputs(data, settings.lang)
             lang = kw["lang"]
             result = check_read(kw.pop("geometry"), kw.pop("geometry_crs"), kw.pop("notes"),
                                 crs_given=kw.pop("crs_given"), zones=settings.zones, **kw)
         except (BadInput, GeozonesError) as exc:
-            raise _refusal(exc, lang if lang in LANGS else "en") from None
+            raise _refusal(exc, lang) from None
         # bytes under a media type pygeoapi passes on as they are: the CLI's text, byte for byte
         return "application/json; charset=utf-8", check_json(result).encode("utf-8")
 
@@ -331,8 +339,10 @@ class ScreenProcessor(BaseProcessor):
         try:
             return self._run(settings, data)
         except (BadInput, GeozonesError) as exc:
-            lang = data.get("lang") if isinstance(data, dict) and data.get("lang") in LANGS else settings.lang
-            raise _refusal(exc, lang) from None
+            asked = data.get("lang") if isinstance(data, dict) else None
+            lang = asked if isinstance(asked, str) and asked in LANGS else settings.lang
+            what = "file" if isinstance(data, dict) and data.get("file") is not None else "features"
+            raise _refusal(exc, lang, what) from None
         finally:
             settings.end_job()
 

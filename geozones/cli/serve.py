@@ -25,7 +25,7 @@ from .options import (
               help=h("serve_port"))
 @click.option("--data-dir", type=click.Path(exists=True, file_okay=False), default=None, help=h("serve_data_dir"))
 @click.option("--token", default=None, envvar="GEOZONES_TOKEN", show_envvar=True, help=h("serve_token"))
-@click.option("--max-body", type=Number(min=1024, max=2**31, integer=True), default=MAX_BODY_BYTES,
+@click.option("--max-body", type=Number(min=1024, max=1_000_000_000, integer=True), default=MAX_BODY_BYTES,
               show_default=True, help=h("serve_max_body"))
 @click.option("--max-jobs", type=Number(min=1, max=64, integer=True), default=MAX_JOBS, show_default=True,
               help=h("serve_max_jobs"))

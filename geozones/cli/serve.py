@@ -41,6 +41,7 @@ from .options import (
 def serve(host, port, data_dir, token, max_body, max_jobs, threads, state_dir, station, stations, sun_reach,
           pilots, storey_height, lang):
     """``geozones serve``; its help is the catalogue's ``help_cmd_serve``."""
+    import os
     import tempfile
     from pathlib import Path
 
@@ -60,7 +61,7 @@ def serve(host, port, data_dir, token, max_body, max_jobs, threads, state_dir, s
         state_dir=Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="geozones-serve-")),
         token=token or None, max_body_bytes=max_body, max_jobs=max_jobs, lang=lang, url=url)
     click.echo(t("service_started", lang, url=url), err=True)
-    run(settings, host, port, threads=threads)
+    run(settings, os.environ, host, port, threads=threads)   # pygeoapi reads its configuration from there
 
 
 command = serve

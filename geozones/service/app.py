@@ -19,10 +19,9 @@ from __future__ import annotations
 import hmac
 import io
 import json
-import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -202,9 +201,9 @@ class GeozonesApp:
                      ("Content-Length", str(len(data)))], data
 
 
-def _write_configuration(settings: ServiceSettings, host: str, port: int) -> None:
+def _write_configuration(settings: ServiceSettings, host: str, port: int, environ: MutableMapping[str, str]) -> None:
     """pygeoapi's configuration and OpenAPI document, made in code and written to the state
-    folder, named by the environment variables pygeoapi reads on import."""
+    folder, named in ``environ`` by the variables pygeoapi reads on import."""
     import yaml
     from pygeoapi.openapi import get_oas
 
@@ -217,13 +216,15 @@ def _write_configuration(settings: ServiceSettings, host: str, port: int) -> Non
     cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     api_path = settings.state_dir / "pygeoapi-openapi.json"
     api_path.write_text(json.dumps(get_oas(cfg), ensure_ascii=False, default=str), encoding="utf-8")
-    os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
-    os.environ["PYGEOAPI_OPENAPI"] = str(api_path)
+    environ["PYGEOAPI_CONFIG"] = str(cfg_path)
+    environ["PYGEOAPI_OPENAPI"] = str(api_path)
 
 
-def make_app(settings: ServiceSettings, host: str = "127.0.0.1", port: int = 5000) -> GeozonesApp:
+def make_app(settings: ServiceSettings, environ: MutableMapping[str, str], host: str = "127.0.0.1",
+             port: int = 5000) -> GeozonesApp:
     """The service's WSGI application for ``settings`` (one per server process: pygeoapi
-    reads its configuration once, on import).
+    reads its configuration once, on import, from the process's environment: ``environ``,
+    the command line's process environment, receives ``PYGEOAPI_CONFIG`` and ``PYGEOAPI_OPENAPI``).
 
     Raises
     ------
@@ -236,7 +237,7 @@ def make_app(settings: ServiceSettings, host: str = "127.0.0.1", port: int = 500
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.jobs_dir.mkdir(parents=True, exist_ok=True)
     set_current(settings)
-    _write_configuration(settings, host, port)
+    _write_configuration(settings, host, port, environ)
     flask_app = require("pygeoapi.flask_app")
 
     def failed(exc: Exception):   # a bug inside pygeoapi or a plugin: a document, no traceback
@@ -265,11 +266,12 @@ def job_progress(job_id: str, percent: int) -> None:
                                                "updated": get_current_datetime()})
 
 
-def run(settings: ServiceSettings, host: str, port: int, threads: int = 8) -> None:
-    """Serve ``settings`` on ``host``:``port`` with waitress until interrupted."""
+def run(settings: ServiceSettings, environ: MutableMapping[str, str], host: str, port: int, threads: int = 8) -> None:
+    """Serve ``settings`` on ``host``:``port`` with waitress until interrupted (``environ``:
+    see :func:`make_app`)."""
     from .._optional import require
 
-    app = make_app(settings, host, port)
+    app = make_app(settings, environ, host, port)
     waitress = require("waitress")
     # waitress refuses bodies past twice the limit itself (plain text); up to that the
     # application answers 413 with an exception document

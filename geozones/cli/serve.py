@@ -8,6 +8,7 @@ from ..service.context import MAX_BODY_BYTES, MAX_JOBS
 from .options import (
     Command,
     Number,
+    OutputPath,
     h,
     lang_opt,
     pilot_opt,
@@ -31,7 +32,7 @@ from .options import (
               help=h("serve_max_jobs"))
 @click.option("--threads", type=Number(min=1, max=64, integer=True), default=8, show_default=True,
               help=h("serve_threads"))
-@click.option("--state-dir", type=click.Path(file_okay=False), default=None, help=h("serve_state_dir"))
+@click.option("--state-dir", type=OutputPath(folder=True), default=None, help=h("serve_state_dir"))
 @station_opt
 @stations_opt
 @sun_reach_opt

@@ -113,9 +113,9 @@ def test_sorting_before_screening_writes_the_file_sorting_after_writes(tmp_path,
     # A geometry the screen cannot read (a curve: it writes a linearised repair, whose bounds
     # are not known before) makes the run sort after screening instead.
     import pyarrow as pa
+    from geometries import _curve_wkb
 
     import geozones.batch.run as run_mod
-    from geometries import _curve_wkb
 
     src = tmp_path / "in.parquet"
     _hostile_parcels().to_parquet(src)

@@ -2,7 +2,7 @@
 
 PDF reports (weasyprint), diagrams and map images (matplotlib), DXF drawings (ezdxf), the
 dask engine (dask, distributed), PostGIS tables (psycopg), Excel workbooks (openpyxl) and Word
-opinions (python-docx) are imported only inside the functions that need them, through
+opinions (python-docx) and the service (pygeoapi, waitress) are imported only inside the functions that need them, through
 :func:`require`, so ``import geozones`` loads none of them and a missing one is a one-line
 :class:`~geozones.errors.MissingExtraError` naming the extra to install (exit code 2), in the
 way geopandas treats folium.
@@ -23,7 +23,8 @@ __all__ = ["EXTRAS", "require", "figures"]
 #: Top-level package -> the extra of ``pyproject.toml`` that installs it (``pip install
 #: 'geozones[<extra>]'``); the message of each extra is ``missing_<extra>``.
 EXTRAS: dict[str, str] = {"weasyprint": "pdf", "matplotlib": "diagram", "ezdxf": "cad", "dask": "dask",
-                          "distributed": "dask", "psycopg": "postgis", "openpyxl": "xlsx", "docx": "docx"}
+                          "distributed": "dask", "psycopg": "postgis", "openpyxl": "xlsx", "docx": "docx",
+                          "pygeoapi": "serve", "waitress": "serve"}
 
 
 def require(module: str) -> ModuleType:

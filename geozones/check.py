@@ -34,8 +34,8 @@ from .station import load_station
 from .text import VERDICT_NAMES, Finding, Results, assumptions, findings, fmt, name, notices, pilot_assumptions, pilot_summary, t
 
 __all__ = ["assess", "assess_frame", "check", "ZoneSet", "StationNetwork", "Assessment", "CheckResult", "Finding",
-           "DEFAULT_CRS", "assess_local", "check_stations", "StationsCheckResult", "frame_and_lonlat", "lonlat_wkt",
-           "LONLAT_DECIMALS"]
+           "DEFAULT_CRS", "assess_local", "check_read", "check_stations", "StationsCheckResult", "frame_and_lonlat",
+           "lonlat_wkt", "LONLAT_DECIMALS"]
 
 DEFAULT_CRS = "EPSG:4326"
 
@@ -820,6 +820,30 @@ def sun_summary(station: Station, footprint: Any, top_m: float) -> dict[str, Any
     out.update(year=station.sunshine_year, recorder_height_m=station.sunshine_recorder_height_m,
                clear_sky_model=station.sunshine_clear_sky, utc_offset_h=station.sunshine_utc_offset_h)
     return out
+
+
+def check_read(geometry: Any, geometry_crs: Any, notes: Sequence[tuple[str, dict[str, Any]]], *,
+               crs_given: bool, lang: str = "en", **given: Any) -> CheckResult:
+    """:func:`check` of one footprint as an input reader gave it
+    (:func:`geozones.io.read_footprint`, :func:`geozones.io.read_wkt_footprint`: the geometry,
+    its CRS and the reader's notes): what ``geozones check`` and the service's
+    ``geozones-check`` process both run. Without a CRS given (``crs_given`` False) the
+    reader's EPSG:4326 is the assumed one and WGS84 numbers are also read as GCJ-02/BD-09
+    (``datum_warning``); the reader's notes come first among the assumptions, in ``lang``.
+    ``given``: :func:`check`'s other keywords (height, kind, zones, use, floors …).
+
+    >>> from geozones.io import read_wkt_footprint
+    >>> geom, crs, notes = read_wkt_footprint("POINT (111.5745 35.5054)")
+    >>> check_read(geom, crs, notes, crs_given=False, height=10).max_height_m
+    29.468
+    """
+    from .io import is_wgs84_lonlat
+
+    defaulted = any(k == "assume_crs_default" for k, _ in notes)
+    kept = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
+    return check(geometry, crs=None if defaulted else geometry_crs,
+                 datum_hint=not crs_given and (defaulted or is_wgs84_lonlat(geometry_crs)),
+                 lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in kept], **given)
 
 
 def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str

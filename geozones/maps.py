@@ -684,7 +684,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
               cdn: bool = False, offline: bool | None = None, tianditu_key: str | None = None,
               attribution: str | None = None, extent_m: float = 5000.0,
               simplify_m: float = 0.5, overview_min_parcels: int = OVERVIEW_MIN_PARCELS,
-              more: Sequence[ZoneSet] = ()) -> folium.Map:
+              more: Sequence[ZoneSet] = (), service: dict[str, str] | None = None) -> folium.Map:
     """The map as a folium Map (see the module docstring).
 
     The page is self-contained by default: Leaflet and Leaflet.draw are inlined from installed
@@ -723,6 +723,11 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         From this many parcels, parcels are drawn as an overview layer.
     more : sequence of ZoneSet
         Further stations.
+    service : dict, optional
+        The page is served by ``geozones serve``: the addresses its script may call
+        (``{"check": ".../processes/geozones-check/execution"}``), put in the page's data as
+        ``GZ.service``; None (a static file, the default): ``GZ.service`` is null and
+        draw-and-check evaluates in the page.
 
     Returns
     -------
@@ -890,6 +895,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
                                None if multi else station)
         + (f'<div class="gz-note">{html_text(t("map_stations_note", lang))}</div>' if multi else ""),
         "draw_local": _draw_local(lang),
+        "service": service,
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
             "zone": t("map_zone", lang), "distance": t("map_distance", lang), "sun": t("map_sun", lang),

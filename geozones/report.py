@@ -12,7 +12,21 @@ from .check import CheckResult
 from .core.station import sun_angle_deg
 from .text import KIND_NAMES, VERDICT_NAMES, consent_head, has_message, name, row_number, t, zone_name
 
-__all__ = ["format_check", "format_drawing_check", "datum_warning_lines"]
+__all__ = ["check_json", "format_check", "format_drawing_check", "datum_warning_lines"]
+
+
+def check_json(result: Any) -> str:
+    """The JSON text of a check (:class:`~geozones.check.CheckResult`, a drawing's or a station
+    network's result): what ``geozones check --json`` prints and what the service's
+    ``geozones-check`` process answers, from one place (the result's ``to_dict``).
+
+    >>> from geozones.check import check
+    >>> check_json(check("POINT (111.5745 35.5054)", height=10)).splitlines()[1]
+    '  "verdict": "pass",'
+    """
+    import json
+
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
 def _width(text: str) -> int:

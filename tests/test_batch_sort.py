@@ -73,7 +73,7 @@ def _hostile_parcels(n: int = 200, seed: int = 11) -> gpd.GeoDataFrame:
     """Boxes scattered over about 2 km around the station (WGS84), in random order, with the
     awkward rows of tests/geometries.py among them: null, empty, a bow-tie, a NaN vertex, a
     point, a multi-part polygon, a box repeated on one spot (ties broken by input row)."""
-    from tests.geometries import BOWTIE, EMPTY_POLYGON, LAT0, LON0, NAN
+    from geometries import BOWTIE, EMPTY_POLYGON, LAT0, LON0, NAN
 
     rng = np.random.default_rng(seed)
     x = LON0 + rng.uniform(-0.01, 0.01, n)
@@ -113,9 +113,9 @@ def test_sorting_before_screening_writes_the_file_sorting_after_writes(tmp_path,
     # A geometry the screen cannot read (a curve: it writes a linearised repair, whose bounds
     # are not known before) makes the run sort after screening instead.
     import pyarrow as pa
+    from geometries import _curve_wkb
 
     import geozones.batch.run as run_mod
-    from tests.geometries import _curve_wkb
 
     src = tmp_path / "in.parquet"
     _hostile_parcels().to_parquet(src)

@@ -41,7 +41,7 @@ def test_the_walk_finds_every_command_and_the_known_number_options():
     commands = {" ".join(path) for path, _ in _commands()}
     assert commands == {"check", "screen", "map", "report", "zones", "heightlimit", "horizon",
                         "stations import", "stations list", "ledger add", "ledger list", "ledger remove",
-                        "ledger export"}
+                        "ledger export", "serve"}
     # the options named in the issue, and the rest found by the walk
     for name in ("check --storey-height", "check --height", "check --floors", "check --width",
                  "check --sun-reach", "report --height", "screen --default-height", "screen --chunk-size",

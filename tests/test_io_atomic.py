@@ -450,7 +450,8 @@ def test_every_path_option_is_an_input_or_a_checked_output():
     walk(main, "")
     assert outputs == {"screen --output", "screen --report", "screen --map", "screen --long", "screen --reports",
                        "map --output", "report --output", "zones --output", "heightlimit --output",
-                       "horizon --output", "horizon --csv", "stations import --output", "ledger export --output"}
+                       "horizon --output", "horizon --csv", "stations import --output", "ledger export --output",
+                       "serve --state-dir"}
 
 
 # --- issue 23 item 11: names the file system cannot hold, before any work ------------------------

@@ -91,11 +91,11 @@ def test_every_extra_is_in_pyproject():
     distribution = {"docx": "python-docx"}   # an import name that is not its distribution's
     for package, extra in EXTRAS.items():
         assert any(dep.startswith(distribution.get(package, package)) for dep in extras[extra]), (package, extra)
-    assert extras["all"] == ["geozones[pdf,diagram,cad,dask,postgis,xlsx,docx]"] and "geozones[all]" in extras["test"]
+    assert extras["all"] == ["geozones[pdf,diagram,cad,dask,postgis,xlsx,docx,serve]"] and "geozones[all]" in extras["test"]
 
 
 def test_import_geozones_loads_no_optional_part():
     code = ("import geozones, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('weasyprint', 'matplotlib', 'ezdxf', 'dask', 'distributed', 'folium', 'openpyxl')))")
+            "('weasyprint', 'matplotlib', 'ezdxf', 'dask', 'distributed', 'folium', 'openpyxl', 'pygeoapi', 'waitress')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

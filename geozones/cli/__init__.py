@@ -24,9 +24,9 @@ def main() -> None:
     """The ``geozones`` command; its help is the catalogue's ``help_cmd_main``."""
 
 
-from . import check, heightlimit, horizon, ledger, map, report, screen, stations, zones  # noqa: E402  (registers commands)
+from . import check, heightlimit, horizon, ledger, map, report, screen, serve, stations, zones  # noqa: E402  (registers commands)
 
-for _module in (check, screen, map, report, zones, heightlimit, horizon, stations, ledger):
+for _module in (check, screen, map, report, zones, heightlimit, horizon, stations, ledger, serve):
     main.add_command(_module.command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..errors import InputError
@@ -43,11 +41,9 @@ from .options import (
 def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, stations, sun_reach,
           pilots, dem, field_elevation, storey_height, as_json, lang):
     """``geozones check``; its help is the catalogue's ``help_cmd_check``."""
-    from ..check import ZoneSet
-    from ..check import check as run_check
-    from ..io import is_wgs84_lonlat, is_wkt_text, read_wkt_footprint
-    from ..report import format_check
-    from ..text import t
+    from ..check import ZoneSet, check_read
+    from ..io import is_wkt_text, read_wkt_footprint
+    from ..report import check_json, format_check
 
     if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
         geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
@@ -61,21 +57,20 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         from ..io import read_footprint
 
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
-    defaulted = any(k == "assume_crs_default" for k, _ in notes)
-    notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
     if stations is not None:
+        defaulted = any(k == "assume_crs_default" for k, _ in notes)
+        notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
         _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use,
                         floors, width, crs, axis_order, dem, storey_height, as_json, lang)
         return
-    result = run_check(
-        geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
-        datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
+    result = check_read(
+        geom, geom_crs, notes, crs_given=crs is not None, height=height, kind=kind,
         zones=ZoneSet(station, pilots, storey_height_m=storey_height),
         axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
-        lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width,
+        lang=lang, width=width,
     )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(check_json(result))
     else:
         click.echo(format_check(result, lang, station))
 
@@ -92,7 +87,7 @@ def _check_drawing(path, layer, height, kind, use, floors, width, crs, axis_orde
     from ..check import ZoneSet
     from ..drawing import check_drawing, drawing_notes
     from ..io import read_drawing
-    from ..report import format_drawing_check
+    from ..report import check_json, format_drawing_check
 
     gdf, geom_crs, notes = read_drawing(path, crs, layer=layer)
     result = check_drawing(gdf, crs=geom_crs, zones=ZoneSet(station, pilots, storey_height_m=storey_height),
@@ -100,7 +95,7 @@ def _check_drawing(path, layer, height, kind, use, floors, width, crs, axis_orde
                            dem=dem, field_elevation=field_elevation, lang=lang,
                            extra_assumptions=drawing_notes(notes, kind, height, lang))
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(check_json(result))
     else:
         click.echo(format_drawing_check(result, path, lang, station))
 
@@ -110,7 +105,7 @@ def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilot
     """``check --stations``: the proposal against every station in reach."""
     from ..check import StationNetwork, check_stations
     from ..io import is_wgs84_lonlat
-    from ..report import format_stations_check
+    from ..report import check_json, format_stations_check
     from ..text import t
 
     station_choice(click.get_current_context(), stations)
@@ -123,7 +118,7 @@ def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilot
                             network=net, axis_order=axis_order, use=use, floors=floors, lang=lang,
                             extra_assumptions=extra, width=width)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(check_json(result))
     else:
         click.echo(format_stations_check(result, lang, net))
 

@@ -1,0 +1,279 @@
+"""The service's WSGI application: pygeoapi's Flask application, configured in code, inside a
+thin layer of geozones' own that
+
+- asks for the access token (``Authorization: Bearer …``) on every request when one is set;
+- refuses a request body over the limit (413) before reading it;
+- reads each process's inputs before pygeoapi does (:func:`geozones.service.processes.check_inputs`,
+  :func:`~geozones.service.processes.screen_inputs`), so a bad one is a 400 naming it, in the
+  request's language, and never a job; counts the screening jobs (429 past the limit);
+- serves the map page (``/map``) and a screening job's file (``/jobs/<id>/download``);
+- answers anything that goes wrong with an exception document and goes on serving: no
+  request ends the server, no answer carries a traceback.
+
+Every refusal is an OGC API exception document (JSON): ``type``, ``title``, ``status``,
+``detail`` and, for an input, ``input``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import re
+import sys
+from collections.abc import MutableMapping, Sequence
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..errors import first_line
+from ..text import LANGS, t
+from .context import ServiceSettings, set_current
+
+__all__ = ["make_app", "GeozonesApp", "request_lang", "job_progress", "MAP_ROUTE", "SERVED_FLAG"]
+
+#: Where the map page is served.
+MAP_ROUTE = "/map"
+#: What tells the page's script that it is served: ``GZ.service`` (null in a static file).
+SERVED_FLAG = "GZ.service"
+
+_EXECUTION = re.compile(r"/processes/([^/]+)/execution/?")
+_DOWNLOAD = re.compile(r"/jobs/([0-9a-fA-F-]{8,64})/download/?")
+
+
+def request_lang(environ: dict[str, Any], default: str = "en") -> str:
+    """The language of a request's answers: ``?lang=`` when it names one of
+    :data:`~geozones.text.LANGS`, else the first of ``Accept-Language`` that does
+    (``zh-CN,zh;q=0.9`` is zh), else ``default``.
+
+    >>> request_lang({"QUERY_STRING": "", "HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.8"})
+    'zh'
+    >>> request_lang({"QUERY_STRING": "lang=en", "HTTP_ACCEPT_LANGUAGE": "zh-CN"})
+    'en'
+    """
+    asked = parse_qs(environ.get("QUERY_STRING", "")).get("lang", [])
+    tags = [*asked, *(part.split(";")[0] for part in environ.get("HTTP_ACCEPT_LANGUAGE", "").split(","))]
+    for tag in tags:
+        base = tag.strip().split("-")[0].split("_")[0].lower()
+        if base in LANGS:
+            return base
+    return default
+
+
+#: Exception types (OGC API common codes, as pygeoapi's own documents name them) by status.
+_TYPES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound", 413: "PayloadTooLarge",
+          429: "TooManyJobs", 500: "NoApplicableCode"}
+
+
+def problem(status: int, detail: str, *, input_name: str | None = None, code: str | None = None
+            ) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An exception document: ``(status, headers, body)``."""
+    doc: dict[str, Any] = {"type": code or _TYPES.get(status, "NoApplicableCode"), "code": code or _TYPES.get(status),
+                           "title": HTTPStatus(status).phrase, "status": status, "detail": detail,
+                           "description": detail}
+    if input_name is not None:
+        doc["input"] = input_name
+    body = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    return status, [("Content-Type", "application/problem+json; charset=utf-8"),
+                    ("Content-Length", str(len(body)))], body
+
+
+class GeozonesApp:
+    """The WSGI application ``geozones serve`` runs (see the module docstring)."""
+
+    def __init__(self, inner, settings: ServiceSettings) -> None:
+        self.inner = inner
+        self.settings = settings
+        self._pages: dict[str, bytes] = {}
+
+    def __call__(self, environ, start_response):
+        try:
+            return self._serve(environ, start_response)
+        except Exception as exc:   # never a traceback, never the end of the server
+            print(f"geozones serve: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
+            lang = request_lang(environ, self.settings.lang)
+            why = f"{type(exc).__name__}"
+            return self._send(start_response, problem(500, t("service_internal", lang, why=why)))
+
+    @staticmethod
+    def _send(start_response, answer, extra: Sequence[tuple[str, str]] = ()) -> list[bytes]:
+        status, headers, body = answer
+        start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, *extra])
+        return [body]
+
+    def _serve(self, environ, start_response):
+        s = self.settings
+        lang = request_lang(environ, s.lang)
+        path = environ.get("PATH_INFO", "") or "/"
+        if s.token is not None:
+            given = environ.get("HTTP_AUTHORIZATION", "")
+            if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {s.token}".encode()):
+                return self._send(start_response, problem(401, t("service_unauthorized", lang)),
+                                  [("WWW-Authenticate", 'Bearer realm="geozones"')])
+        length_text = environ.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            return self._send(start_response, problem(400, t("service_bad_length", lang, value=length_text[:20])))
+        if length > s.max_body_bytes:
+            return self._send(start_response, problem(413, t("service_too_large", lang, size=length,
+                                                              limit=s.max_body_bytes)))
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.rstrip("/") == MAP_ROUTE and method in ("GET", "HEAD"):
+            return self._send(start_response, self._map(lang))
+        found = _DOWNLOAD.fullmatch(path)
+        if found and method in ("GET", "HEAD"):
+            return self._send(start_response, self._download(found.group(1), lang))
+        found = _EXECUTION.fullmatch(path)
+        if found and method == "POST":
+            return self._execute(environ, start_response, found.group(1), length, lang)
+        return self.inner(environ, start_response)
+
+    def _execute(self, environ, start_response, process: str, length: int, lang: str):
+        from .processes import PROCESSES, BadInput, check_inputs, screen_inputs
+
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)   # read once here, again by pygeoapi
+        environ["CONTENT_LENGTH"] = str(len(body))
+        if process not in PROCESSES:
+            return self.inner(environ, start_response)
+        try:
+            doc = json.loads(body.decode("utf-8")) if body else None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return self._send(start_response, problem(400, t("service_not_json", lang)))
+        environ["CONTENT_TYPE"] = "application/json"   # read as JSON whatever the client said
+        inputs = doc.get("inputs") if isinstance(doc, dict) else None
+        if isinstance(inputs, dict) and inputs.get("lang") in LANGS:
+            lang = inputs["lang"]
+        read = check_inputs if process == "geozones-check" else screen_inputs
+        try:
+            read(inputs, lang)
+        except BadInput as exc:
+            missing = exc.error.key == "service_missing"
+            return self._send(start_response, problem(400, exc.localized(lang), input_name=exc.name,
+                                                      code="MissingParameterValue" if missing else None))
+        if process != "geozones-screen":
+            return self._refused_or(environ, start_response, lang)
+        if not self.settings.take_job():
+            return self._send(start_response, problem(429, t("service_busy", lang, jobs=self.settings.max_jobs)))
+        return self._refused_or(environ, start_response, lang)
+
+    def _refused_or(self, environ, start_response, lang: str):
+        """pygeoapi's answer, unless a process refused an input while it ran in this thread
+        (a synchronous execution): then the exception document naming that input."""
+        from .processes import refused
+
+        refused(clear=True)
+        captured: list = []
+        body = self.inner(environ, lambda status, headers, exc_info=None: captured.append((status, headers)))
+        refusal = refused(clear=True)
+        if refusal is not None:
+            if hasattr(body, "close"):
+                body.close()
+            return self._send(start_response, problem(400, refusal.localized(lang), input_name=refusal.name))
+        start_response(*captured[0])
+        return body
+
+    def _map(self, lang: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The page ``geozones map`` writes, with ``GZ.service`` naming the check process."""
+        if lang not in self._pages:
+            from ..maps import build_map
+
+            m = build_map(self.settings.zones, lang=lang,
+                          service={"check": "/processes/geozones-check/execution", "base": "/"})
+            self._pages[lang] = m.get_root().render().encode("utf-8")
+        page = self._pages[lang]
+        return 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))], page
+
+    def _download(self, job: str, lang: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A screening job's file, in the format it was asked for."""
+        from .processes import SCREEN_FORMATS
+
+        folder = self.settings.jobs_dir / job
+        files = sorted(folder.glob("screened.*")) if folder.is_dir() else []
+        files = [f for f in files if f.suffix.lstrip(".") in SCREEN_FORMATS]
+        chosen = next((f for f in files if f.suffix != ".geojson"), files[0] if files else None)
+        if chosen is None:
+            return problem(404, t("service_no_download", lang, job=job), code="NoSuchJob")
+        data = chosen.read_bytes()
+        return 200, [("Content-Type", SCREEN_FORMATS[chosen.suffix.lstrip(".")]),
+                     ("Content-Disposition", f'attachment; filename="{chosen.name}"'),
+                     ("Content-Length", str(len(data)))], data
+
+
+def _write_configuration(settings: ServiceSettings, host: str, port: int, environ: MutableMapping[str, str]) -> None:
+    """pygeoapi's configuration and OpenAPI document, made in code and written to the state
+    folder, named in ``environ`` by the variables pygeoapi reads on import."""
+    import yaml
+    from pygeoapi.openapi import get_oas
+
+    from .config import pygeoapi_config
+
+    st = settings.zones.station
+    bbox = [st.longitude_deg - 0.1, st.latitude_deg - 0.1, st.longitude_deg + 0.1, st.latitude_deg + 0.1]
+    cfg = pygeoapi_config(settings.url, host, port, settings.state_dir, bbox)
+    cfg_path = settings.state_dir / "pygeoapi-config.yml"
+    cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    api_path = settings.state_dir / "pygeoapi-openapi.json"
+    api_path.write_text(json.dumps(get_oas(cfg), ensure_ascii=False, default=str), encoding="utf-8")
+    environ["PYGEOAPI_CONFIG"] = str(cfg_path)
+    environ["PYGEOAPI_OPENAPI"] = str(api_path)
+
+
+def make_app(settings: ServiceSettings, environ: MutableMapping[str, str], host: str = "127.0.0.1",
+             port: int = 5000) -> GeozonesApp:
+    """The service's WSGI application for ``settings`` (one per server process: pygeoapi
+    reads its configuration once, on import, from the process's environment: ``environ``,
+    the command line's process environment, receives ``PYGEOAPI_CONFIG`` and ``PYGEOAPI_OPENAPI``).
+
+    Raises
+    ------
+    MissingExtraError
+        Without the ``serve`` extra (pygeoapi, waitress).
+    """
+    from .._optional import require
+
+    require("pygeoapi")
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    settings.jobs_dir.mkdir(parents=True, exist_ok=True)
+    set_current(settings)
+    _write_configuration(settings, host, port, environ)
+    flask_app = require("pygeoapi.flask_app")
+
+    def failed(exc: Exception):   # a bug inside pygeoapi or a plugin: a document, no traceback
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):
+            return exc
+        print(f"geozones serve: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
+        from flask import request
+
+        lang = request_lang(request.environ, settings.lang)
+        status, headers, body = problem(500, t("service_internal", lang, why=type(exc).__name__))
+        return body, status, headers
+
+    flask_app.APP.register_error_handler(Exception, failed)
+    return GeozonesApp(flask_app.APP, settings)
+
+
+def job_progress(job_id: str, percent: int) -> None:
+    """A running job's progress in pygeoapi's job database (its status: running)."""
+    from pygeoapi import flask_app
+    from pygeoapi.util import get_current_datetime
+
+    flask_app.api_.manager.update_job(job_id, {"status": "running", "progress": int(percent),
+                                               "message": f"screening: {percent} %",
+                                               "updated": get_current_datetime()})
+
+
+def run(settings: ServiceSettings, environ: MutableMapping[str, str], host: str, port: int, threads: int = 8) -> None:
+    """Serve ``settings`` on ``host``:``port`` with waitress until interrupted (``environ``:
+    see :func:`make_app`)."""
+    from .._optional import require
+
+    app = make_app(settings, environ, host, port)
+    waitress = require("waitress")
+    # waitress refuses bodies past twice the limit itself (plain text); up to that the
+    # application answers 413 with an exception document
+    waitress.serve(app, host=host, port=port, threads=threads, ident="geozones",
+                   max_request_body_size=2 * settings.max_body_bytes + 65536, _quiet=True)

@@ -534,6 +534,9 @@ _CSS = """
 .gz-quote{color:#333}.gz-quote-tr{color:#555;font-style:italic}
 .gz-note{margin-top:4px;color:#8a4b00}
 .gz-consent{margin-top:4px;padding:2px 4px;border-left:3px solid #8a4b00;font-weight:bold}
+.gz-engine{margin-top:2px;padding:1px 4px;background:#0072B2;color:#fff;font-weight:bold;display:inline-block}
+.gz-engine-failed{margin-top:2px;padding:2px 4px;border-left:3px solid #D55E00;color:#7a2a00}
+.gz-engine-asking{color:#444;font-style:italic}
 .gz-search input{width:180px}
 .gz-places{margin-bottom:6px;padding-bottom:4px;border-bottom:1px solid #ccc}
 .gz-places button{font-size:11px}
@@ -726,8 +729,9 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
     service : dict, optional
         The page is served by ``geozones serve``: the addresses its script may call
         (``{"check": ".../processes/geozones-check/execution"}``), put in the page's data as
-        ``GZ.service``; None (a static file, the default): ``GZ.service`` is null and
-        draw-and-check evaluates in the page.
+        ``GZ.service``: draw-and-check then asks that process (the Python engine) and falls
+        back to the page's own evaluator, saying so, when it cannot answer. None (a static
+        file, the default): ``GZ.service`` is null and draw-and-check evaluates in the page.
 
     Returns
     -------
@@ -896,6 +900,7 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
         + (f'<div class="gz-note">{html_text(t("map_stations_note", lang))}</div>' if multi else ""),
         "draw_local": _draw_local(lang),
         "service": service,
+        "lang": lang,
         "t": {
             "unit": t("unit_m", lang), "permitted": t("map_permitted", lang), "rule": t("map_rule", lang),
             "zone": t("map_zone", lang), "distance": t("map_distance", lang), "sun": t("map_sun", lang),
@@ -908,6 +913,15 @@ def build_map(zones: ZoneSet, parcels=None, *, lang: str = "en", tiles: str = "o
             "draw_title": t("map_draw_title", lang), "draw_hint": t("map_draw_hint", lang),
             "export": t("map_export", lang), "clear": t("map_clear", lang), "pilot_note": t("map_pilot_note", lang),
             "zoom_in": t("map_zoom_in", lang), "zoom_out": t("map_zoom_out", lang),
+            # the service's answer (a served page): filled in by the page
+            "engine": t("map_engine", lang), "engine_asking": t("map_engine_asking", lang),
+            "engine_failed": t("map_engine_failed", lang, detail="{detail}"),
+            "engine_unreachable": t("map_engine_unreachable", lang), "notices": t("report_notices", lang),
+            "sun_blocked": t("report_sun_blocked", lang), "sun_none": t("report_sun_none", lang),
+            "sun_covers": t("report_sun_covers", lang),
+            "sun_blocked_value": t("report_sun_blocked_value", lang, minutes="{minutes}", hours="{hours}"),
+            "sun_when": t("report_sun_when", lang, first="{first}", last="{last}", days="{days}",
+                          earliest="{earliest}", latest="{latest}", month="{month}"),
             "zones": {z: zone_name(station, z, lang) for z in ZONES},
             "verdicts": {v: name(VERDICT_NAMES, v, lang) for v in VERDICT_NAMES},
             "kinds": {k: name(KIND_NAMES, k, lang) for k in KIND_NAMES},

@@ -5,7 +5,6 @@ Skipped only on a developer machine without /usr/bin/chromium; under CI (CI=true
 """
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from chromium import launch, sync_api
 from conftest import HALF, at_azimuth, read_output
 from geometries import FIELD
 from pyproj import CRS, Transformer
@@ -22,18 +22,7 @@ from geozones.check import ZoneSet
 from geozones.core.coords import from_frame
 from geozones.maps import DRAWN_STYLE, build_map, write_map
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI: /usr/bin/chromium is missing; .ci/run must install Debian's chromium")
-    pytest.skip("no /usr/bin/chromium on this machine (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else __import__(
-    "playwright.sync_api", fromlist=["sync_playwright"])
-
 HOSTILE = "<img src=x onerror=alert(1)>"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,7 @@ def zones():
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -395,6 +384,8 @@ def test_draw_rectangle_and_check_matches_geozones_check(browser, tmp_path, zone
     local = shapely.transform(drawn, lambda x, y: to_frame.transform(x, y), interleaved=False)
     assert r["D"] == pytest.approx(shapely.distance(local, FIELD), abs=2e-3)
     assert {f["id"] for f in r["findings"]} == {f.rule for f in py.findings}
+    # a static file: the page's own evaluator answered, nothing was asked over the network
+    assert r.get("source") is None and [u for u in ev["requests"] if not u.startswith("file://")] == []
     text = page.locator("#gz-result").inner_text()
     assert f"{py.max_height_m:.2f}" in text and py.findings[0].article in text
     # a new height re-checks the same drawing; the export carries the answer as GeoJSON

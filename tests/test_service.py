@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from service_server import CLI, running_server
 
 pytest.importorskip("pygeoapi")
 pytest.importorskip("waitress")
@@ -27,13 +26,6 @@ SQUARE = {"type": "Polygon", "coordinates": [[[111.5745, 35.5054], [111.5747, 35
 SQUARE_WKT = "POLYGON ((111.5745 35.5054, 111.5747 35.5054, 111.5747 35.5056, 111.5745 35.5056, 111.5745 35.5054))"
 POINT = {"type": "Point", "coordinates": [111.5745, 35.5054]}
 MAX_BODY = 64 * 1024
-CLI = [sys.executable, "-c", "from geozones.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +38,9 @@ def server(tmp_path_factory):
         {"type": "Feature", "properties": {"h": 5}, "geometry": POINT}]}), encoding="utf-8")
     (root / "secret.geojson").write_text((data / "in.geojson").read_text(encoding="utf-8"), encoding="utf-8")
     (data / "link.geojson").symlink_to(root / "secret.geojson")
-    port = _free_port()
-    env = {**os.environ, "GEOZONES_TOKEN": TOKEN}
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--data-dir", str(data), "--max-body",
-                             str(MAX_BODY), "--state-dir", str(root / "state")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {proc.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.2)
-        yield {"url": url, "data": data, "proc": proc}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_server(root / "state", ["--data-dir", str(data), "--max-body", str(MAX_BODY)],
+                        env={"GEOZONES_TOKEN": TOKEN}) as running:
+        yield {**running, "data": data}
 
 
 def call(server, path, body=None, *, token=TOKEN, headers=None, raw: bytes | None = None):

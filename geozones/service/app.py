@@ -1,7 +1,8 @@
 """The service's WSGI application: pygeoapi's Flask application, configured in code, inside a
 thin layer of geozones' own that
 
-- asks for the access token (``Authorization: Bearer …``) on every request when one is set;
+- asks for the access token on every request when one is set: ``Authorization: Bearer …``,
+  or the session cookie a browser gets by opening ``/map?token=…`` once (:data:`SESSION_COOKIE`);
 - refuses a request body over the limit (413) before reading it;
 - reads each process's inputs before pygeoapi does (:func:`geozones.service.processes.check_inputs`,
   :func:`~geozones.service.processes.screen_inputs`), so a bad one is a 400 naming it, in the
@@ -20,22 +21,27 @@ import hmac
 import io
 import json
 import re
+import secrets
 import sys
 from collections.abc import MutableMapping, Sequence
 from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from ..errors import first_line
 from ..text import LANGS, t
 from .context import ServiceSettings, set_current
 
-__all__ = ["make_app", "GeozonesApp", "request_lang", "job_progress", "MAP_ROUTE", "SERVED_FLAG"]
+__all__ = ["make_app", "GeozonesApp", "request_lang", "job_progress", "MAP_ROUTE", "SERVED_FLAG", "SESSION_COOKIE"]
 
 #: Where the map page is served.
 MAP_ROUTE = "/map"
 #: What tells the page's script that it is served: ``GZ.service`` (null in a static file).
 SERVED_FLAG = "GZ.service"
+#: The session cookie ``GET /map?token=…`` sets on a token-guarded server (HttpOnly,
+#: SameSite=Strict): a random value of this server process, never the token itself.
+SESSION_COOKIE = "geozones_session"
 
 _EXECUTION = re.compile(r"/processes/([^/]+)/execution/?")
 _DOWNLOAD = re.compile(r"/jobs/([0-9a-fA-F-]{8,64})/download/?")
@@ -85,6 +91,8 @@ class GeozonesApp:
         self.inner = inner
         self.settings = settings
         self._pages: dict[str, bytes] = {}
+        #: the session cookie's value: new for each server process (a restart ends every session)
+        self._session = secrets.token_urlsafe(32)
 
     def __call__(self, environ, start_response):
         try:
@@ -106,8 +114,10 @@ class GeozonesApp:
         lang = request_lang(environ, s.lang)
         path = environ.get("PATH_INFO", "") or "/"
         if s.token is not None:
-            given = environ.get("HTTP_AUTHORIZATION", "")
-            if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {s.token}".encode()):
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            if path.rstrip("/") == MAP_ROUTE and "token" in query and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+                return self._send(start_response, self._open_session(environ, query, lang))
+            if not self._authorized(environ):
                 return self._send(start_response, problem(401, t("service_unauthorized", lang)),
                                   [("WWW-Authenticate", 'Bearer realm="geozones"')])
         length_text = environ.get("CONTENT_LENGTH") or "0"
@@ -128,6 +138,41 @@ class GeozonesApp:
         if found and method == "POST":
             return self._execute(environ, start_response, found.group(1), length, lang)
         return self.inner(environ, start_response)
+
+    def _authorized(self, environ) -> bool:
+        """The request bears the token (``Authorization: Bearer``) or this process's session
+        cookie; a cookie-borne request that changes something (not GET/HEAD) must also come
+        from the service's own pages (``Origin`` its own), so no other page on the same host
+        rides on a browser's session. Every comparison takes constant time."""
+        given = environ.get("HTTP_AUTHORIZATION", "")
+        if hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {self.settings.token}".encode()):
+            return True
+        try:
+            jar = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        except CookieError:
+            return False
+        morsel = jar.get(SESSION_COOKIE)
+        if morsel is None or not hmac.compare_digest(morsel.value.encode("utf-8", "replace"), self._session.encode()):
+            return False
+        if environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return hmac.compare_digest(environ.get("HTTP_ORIGIN", "").encode("utf-8", "replace"), own.encode("utf-8", "replace"))
+
+    def _open_session(self, environ, query: dict[str, list[str]], lang: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """``GET /map?token=…``: the right token is answered with a redirect to the map
+        without it (out of the address bar, the history and any Referer) and the session
+        cookie; a wrong one with 401."""
+        given = query.get("token", [""])[0]
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), str(self.settings.token).encode()):
+            status, headers, body = problem(401, t("service_unauthorized", lang))
+            return status, [*headers, ("WWW-Authenticate", 'Bearer realm="geozones"')], body
+        rest = urlencode([(k, v) for k, vs in query.items() if k != "token" for v in vs])
+        secure = "; Secure" if environ.get("wsgi.url_scheme") == "https" else ""
+        return 303, [("Location", environ.get("SCRIPT_NAME", "") + MAP_ROUTE + (f"?{rest}" if rest else "")),
+                     ("Set-Cookie", f"{SESSION_COOKIE}={self._session}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+                     ("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+                     ("Content-Length", "0")], b""
 
     def _execute(self, environ, start_response, process: str, length: int, lang: str):
         from .processes import PROCESSES, BadInput, check_inputs, screen_inputs

@@ -2,7 +2,10 @@
  * opening view, contour labels that never overlap, and the legend.
  *
  * Every answer about the rules comes from GeozonesEval (geozones_eval.js, the pure evaluator
- * that the test suite runs under node against Python); this file only draws and reads input.
+ * that the test suite runs under node against Python), or, on a page served by `geozones serve`
+ * (GZ.service set), draw-and-check's from the service's check process (the Python engine),
+ * the evaluator answering only when the service cannot; this file only draws, reads input and
+ * shows answers.
  * Everything shown in a popup or panel goes through esc(): attribute values are data, never
  * markup. Texts (GZ.t) come from geozones/text/messages in the map's language.
  */
@@ -178,9 +181,11 @@
   }
 
   // --- draw and check -----------------------------------------------------------------------
+  // A drawing's coordinates go to the evaluator and the service unrounded (toGeoJSON(false)):
+  // Leaflet's default, 6 decimals, moves a vertex by up to 0.1 m.
   function checkLayer(layer) {
     var props = layer.gz;
-    var geometry = geometryToWgs(layer.toGeoJSON().geometry);
+    var geometry = geometryToWgs(layer.toGeoJSON(false).geometry);
     var r = GZ.network ? EV.checkAll(GZ.network, geometry, props.kind, props.height)
       : EV.check(GZ, geometry, props.kind, props.height);
     r.geometry = geometry;
@@ -218,6 +223,82 @@
       (inPilot.length ? '<div class="gz-note">' + esc(GZ.t.pilot_note) + "</div>" : "");
   }
 
+  // --- the service's answer (a served page: GZ.service) --------------------------------------
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
+  }
+
+  function num(v, digits) {
+    return Number(v).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  /** The sun figures of the service's answer (`sunshine`), the rows `geozones check` prints. */
+  function sunRows(s) {
+    if (!s) { return []; }
+    var head = esc(GZ.t.sun_blocked) + ": ";
+    if (s.covers_recorder) { return [head + esc(GZ.t.sun_covers)]; }
+    if (!s.sun_blocked_min_per_year) { return [head + esc(GZ.t.sun_none)]; }
+    return [head + esc(fill(GZ.t.sun_blocked_value, { minutes: num(s.sun_blocked_min_per_year, 0),
+                                                      hours: num(s.sunshine_loss_h_per_year, 2) })),
+            esc(fill(GZ.t.sun_when, { first: s.first_date, last: s.last_date, days: s.days, earliest: s.earliest_time,
+                                      latest: s.latest_time, month: s.worst_month }))];
+  }
+
+  function findingHtml(f) {
+    var quote = f.quote_zh || f.quote, tr = GZ.lang !== "zh" && f.quote_en && f.quote_en !== quote ? f.quote_en : "";
+    return '<li class="gz-f-' + esc(f.severity) + '"><b>' + esc(GZ.t.verdicts[f.severity] || f.severity) + "</b> " +
+      (f.station ? esc(stationName(f.station)) + ": " : "") + esc(f.rule) + " — " + esc(f.article) +
+      (f.allowed_height_m !== null && f.allowed_height_m !== undefined
+        ? " · " + esc(GZ.t.permitted) + " " + esc(fmt(f.allowed_height_m)) : "") +
+      (f.message ? "<br>" + esc(f.message) : "") +
+      (quote ? '<br><span class="gz-quote">“' + esc(quote) + "”</span>" : "") +
+      (tr ? '<br><span class="gz-quote-tr">' + esc(tr) + "</span>" : "") + "</li>";
+  }
+
+  /** The service's answer (the JSON of `geozones check --json`), headed as the engine's. */
+  function serviceHtml(doc, kind) {
+    var rows = [
+      '<div class="gz-engine">' + esc(GZ.t.engine) + "</div>",
+      '<div class="gz-verdict gz-v-' + esc(doc.verdict) + '">' + esc(GZ.t.verdicts[doc.verdict] || doc.verdict) + "</div>",
+      esc(GZ.t.permitted) + ": <b>" + esc(doc.max_height_m === null ? GZ.t.unlimited : fmt(doc.max_height_m)) + "</b>",
+      esc(GZ.t.exceedance) + ": " + esc(fmt(doc.exceedance_m)),
+      esc(GZ.t.distance) + ": " + esc(fmt(doc.distance_m)) + (doc.in_sun_sector ? " · " + esc(GZ.t.sun) : ""),
+      esc(GZ.t.zone) + ": " + esc(zoneLabel({ zone: doc.zone, station: doc.station })) + " · " +
+        esc(GZ.t.kinds[doc.kind || kind] || doc.kind || kind)
+    ].concat(sunRows(doc.sunshine));
+    var findings = (doc.findings || []).concat(doc.pilot && doc.pilot.findings ? doc.pilot.findings : []);
+    var notices = (doc.notices || []).map(function (n) { return "<li>" + esc(n) + "</li>"; });
+    return rows.join("<br>") +
+      '<div class="gz-rules-head">' + esc(GZ.t.rules) + ":</div>" +
+      (findings.length ? "<ul>" + findings.map(findingHtml).join("") + "</ul>" : "<div>" + esc(GZ.t.no_rules) + "</div>") +
+      (notices.length ? '<div class="gz-rules-head">' + esc(GZ.t.notices) + ':</div><ul class="gz-notices">' +
+        notices.join("") + "</ul>" : "");
+  }
+
+  /** POST one drawing to the check process: a promise of the answer (the JSON of
+   *  `geozones check --json`), rejected with a sentence in the page's language: the detail of
+   *  the service's exception document, or that the service cannot be reached. The session
+   *  cookie (a token-guarded server) goes along by itself: same origin. */
+  function askService(geometry, gz) {
+    var inputs = { footprint: geometry, crs: "EPSG:4326", kind: gz.kind || "building", lang: GZ.lang };
+    if (gz.height !== null && gz.height !== undefined) { inputs.height_m = gz.height; }
+    var sep = GZ.service.check.indexOf("?") < 0 ? "?" : "&";
+    return fetch(GZ.service.check + sep + "lang=" + encodeURIComponent(GZ.lang), {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ inputs: inputs })
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var doc = null;
+        try { doc = JSON.parse(text); } catch (e) { doc = null; }
+        if (res.ok && doc && doc.verdict) { return doc; }
+        throw { detail: (doc && (doc.detail || doc.description)) || res.status + " " + res.statusText };
+      });
+    }).catch(function (e) {
+      throw (e && typeof e.detail === "string") ? e.detail : GZ.t.engine_unreachable;
+    });
+  }
+
   function drawControl(map, drawn) {
     var panel = L.control({ position: "topleft" });
     panel.onAdd = function () {
@@ -247,16 +328,34 @@
       var h = parseFloat(heightBox.value);
       return { kind: kindBox.value || "building", height: isNaN(h) || h < 0 ? null : h };
     }
-    function show(layer) {
-      var r = checkLayer(layer);
-      out.innerHTML = resultHtml(r, layer.gz.kind);
-      layer.setStyle && layer.setStyle(drawnStyle());
-      layer.bindPopup(function () { return '<div class="gz-drawn">' + resultHtml(layer.gz.result, layer.gz.kind) + "</div>"; },
-                      { maxWidth: 380 });
-      window.geozones.lastCheck = r;
+    var current = null, asked = 0;   // asked: the latest request; an older answer arriving late is not shown
+    function shown(layer, html, r, mine) {
+      layer.gz.html = html;
+      if (layer.isPopupOpen && layer.isPopupOpen()) { layer.getPopup().setContent('<div class="gz-drawn">' + html + "</div>"); }
+      if (mine === asked) { out.innerHTML = html; window.geozones.lastCheck = r; }
       return r;
     }
-    var current = null;
+    function show(layer) {
+      var mine = ++asked, kind = layer.gz.kind;
+      layer.setStyle && layer.setStyle(drawnStyle());
+      layer.bindPopup(function () { return '<div class="gz-drawn">' + layer.gz.html + "</div>"; }, { maxWidth: 380 });
+      if (!GZ.service) { var r = checkLayer(layer); return shown(layer, resultHtml(r, kind), r, mine); }
+      var geometry = geometryToWgs(layer.toGeoJSON(false).geometry);
+      shown(layer, '<div class="gz-engine-asking">' + esc(GZ.t.engine_asking) + "</div>", null, mine);
+      window.geozones.asking = (window.geozones.asking || 0) + 1;
+      return askService(geometry, layer.gz).then(function (doc) {
+        doc.geometry = geometry;
+        doc.source = "service";
+        layer.gz.result = doc;
+        return shown(layer, serviceHtml(doc, kind), doc, mine);
+      }, function (detail) {
+        var r = checkLayer(layer);
+        r.source = "offline";
+        r.serviceError = detail;
+        return shown(layer, '<div class="gz-engine-failed">' + esc(fill(GZ.t.engine_failed, { detail: detail })) +
+                     "</div>" + resultHtml(r, kind), r, mine);
+      }).then(function (r) { window.geozones.asking -= 1; return r; });
+    }
     function recheck() { if (current) { var i = readInputs(); current.gz.kind = i.kind; current.gz.height = i.height; show(current); } }
     kindBox.addEventListener("change", recheck);
     heightBox.addEventListener("input", recheck);
@@ -274,7 +373,7 @@
       });
     });
     document.getElementById("gz-clear").addEventListener("click", function () {
-      drawn.clearLayers(); current = null; out.innerHTML = "";
+      drawn.clearLayers(); current = null; out.innerHTML = ""; asked += 1;
     });
     document.getElementById("gz-export").addEventListener("click", function () {
       var blob = new Blob([JSON.stringify(exportDrawing(drawn), null, 1)], { type: "application/geo+json" });
@@ -298,12 +397,22 @@
     }));
   }
 
-  /** The drawn proposals as GeoJSON (WGS84), each with its kind, height and the answer. */
+  /** The drawn proposals as GeoJSON (WGS84), each with its kind, height and the answer (the
+   *  service's, `answered_by: "service"`, or the page's own, `"page"`). */
   function exportDrawing(drawn) {
     var features = [];
     drawn.eachLayer(function (layer) {
       var r = layer.gz.result || checkLayer(layer);
-      var props = {
+      if (r.source === "service") {
+        features.push({ type: "Feature", geometry: r.geometry, properties: {
+          kind: layer.gz.kind, height_m: layer.gz.height, verdict: r.verdict, zone: r.zone,
+          distance_m: r.distance_m, sun_distance_m: r.sun_distance_m, max_height_m: r.max_height_m,
+          exceedance_m: r.exceedance_m,
+          rules: (r.findings || []).map(function (f) { return f.rule + " (" + f.article + "): " + f.severity; }).join("; "),
+          station: r.station, consent: r.consent || null, answered_by: "service" } });
+        return;
+      }
+      var props = { answered_by: "page",
         kind: layer.gz.kind, height_m: layer.gz.height, verdict: r.verdict, zone: r.zone,
         distance_m: r.D, sun_distance_m: r.sunD, max_height_m: r.maxHeight, exceedance_m: r.exceedance,
         rules: r.findings.map(function (f) {
@@ -430,7 +539,8 @@
   }
 
   window.geozones = { esc: esc, heightAt: heightAt, mapToWgs: mapToWgs, clickPopup: clickPopup,
-                      parcelPopup: parcelPopup, resultHtml: resultHtml, exportDrawing: exportDrawing, evaluator: EV };
+                      parcelPopup: parcelPopup, resultHtml: resultHtml, serviceHtml: serviceHtml,
+                      exportDrawing: exportDrawing, evaluator: EV };
 
   window.geozonesInit = function (map, parcelGroup, stationGroup, contourGroup, drawnGroup) {
     window.geozones.map = map;

@@ -154,6 +154,42 @@ def test_every_request_needs_the_token(server):
     assert call(server, "/", token=TOKEN)[0] == 200
 
 
+def _raw(server, method, path, headers=None, body=None):
+    """One request without following redirects: ``(status, headers, body)``."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        res = conn.getresponse()
+        return res.status, res.headers, res.read()
+    finally:
+        conn.close()
+
+
+def test_map_token_opens_a_session_cookie(server):
+    """GET /map?token=… (a browser's way in): a redirect to /map without the token and an
+    HttpOnly SameSite=Strict cookie that is not the token; the cookie then stands for the
+    token, for a POST only from the service's own origin."""
+    status, headers, body = _raw(server, "GET", f"/map?token={TOKEN}&lang=zh")
+    assert status == 303 and headers["Location"] == "/map?lang=zh" and body == b""
+    cookie = headers["Set-Cookie"]
+    name, value = cookie.split(";")[0].split("=", 1)
+    assert name == "geozones_session" and value and TOKEN not in cookie
+    assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= {p.strip() for p in cookie.split(";")}
+    assert _raw(server, "GET", "/map?token=wrong")[0] == 401
+    jar = {"Cookie": f"geozones_session={value}"}
+    status, _, page = _raw(server, "GET", "/map", jar)
+    assert status == 200 and TOKEN.encode() not in page
+    assert _raw(server, "GET", "/map", {"Cookie": "geozones_session=forged"})[0] == 401
+    body = json.dumps({"inputs": {"footprint": POINT, "height_m": 10}})
+    own = {**jar, "Content-Type": "application/json", "Origin": server["url"]}
+    assert _raw(server, "POST", "/processes/geozones-check/execution", own, body)[0] == 200
+    for origin in ({}, {"Origin": "http://127.0.0.1:1"}, {"Origin": "null"}):   # another page on this host
+        headers = {**jar, "Content-Type": "application/json", **origin}
+        assert _raw(server, "POST", "/processes/geozones-check/execution", headers, body)[0] == 401, origin
+
+
 def test_zones_collection_with_each_bands_permitted_height(server):
     status, doc = call_json(server, "/collections/zones/items?f=json")
     assert status == 200 and doc["type"] == "FeatureCollection"

@@ -224,10 +224,26 @@ def minute_to_local(year: int, minute: int) -> _dt.datetime:
     return _dt.datetime(year, 1, 1) + _dt.timedelta(minutes=int(minute))
 
 
+def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(parts, index of the geometry of each)``: the single parts (points, lines, polygons) of
+    many geometries, collections flattened to the bottom (a repaired footprint, ``make_valid``'s
+    ``GEOMETRYCOLLECTION (MULTIPOLYGON …, LINESTRING …)``, holds multi-part members, which one
+    ``shapely.get_parts`` leaves whole)."""
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    multi = shapely.get_type_id(parts) >= 4
+    while multi.any():
+        sub, k = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], sub])
+        owner = np.concatenate([owner[~multi], owner[multi][k]])
+        multi = shapely.get_type_id(parts) >= 4
+    order = np.argsort(owner, kind="stable")
+    return parts[order], owner[order]
+
+
 def _segments(geom) -> np.ndarray:
     """``(k, 4)`` segments ``x0, y0, x1, y1`` of a geometry's outline (polygon rings, lines). [m]"""
     parts = []
-    for g in shapely.get_parts(np.asarray([geom], dtype=object)):
+    for g in _flat_parts(np.asarray([geom], dtype=object))[0]:
         lines = [g.exterior, *g.interiors] if g.geom_type == "Polygon" else \
             ([g] if g.geom_type in ("LineString", "LinearRing") else [])
         for ring in lines:
@@ -413,7 +429,7 @@ def _outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whether it is a shell or a hole say on which side of its edges the polygon lies; the edges
     with the origin on the other side, or on their line, are kept, the others (about half)
     cannot be the nearest."""
-    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    parts, owner = _flat_parts(geoms)
     kind = shapely.get_type_id(parts)
     poly = kind == 3
     rings, ring_part = shapely.get_rings(parts[poly], return_index=True)

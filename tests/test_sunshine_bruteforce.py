@@ -172,6 +172,15 @@ def test_a_repaired_footprint_hides_what_its_parts_hide(tables):
     assert set(blocked_minutes_many(table, np.array([gc]), np.array([30.0]))[1].tolist()) == want
 
 
+def test_a_courtyard_counts_the_minute_due_north_once():
+    """Round the recorder the span is the whole circle; a sun minute at azimuth exactly 0° was
+    taken both as the circle's start and its end."""
+    table = SunTable.build([0, 1, 2, 3], [1.0] * 4, [90.0, 95.0, 0.0, 180.0], [True] * 4, 2025)
+    yard = shapely.box(-20, -20, 20, 20).difference(shapely.box(-10, -10, 10, 10))
+    assert blocked_minutes(table, yard, 30.0).tolist() == [0, 1, 2, 3]
+    assert blocked_minutes_many(table, np.array([yard]), np.array([30.0]))[1].tolist() == [0, 1, 2, 3]
+
+
 def test_the_table_is_pvlib_called_directly(jiangxian):
     """5000 random minutes of 2025: the times built here in UTC (minute 0 = 2024-12-31 16:00 UTC,
     UTC+8 with no daylight saving), SPA at the standard atmosphere's pressure and 12 °C, and

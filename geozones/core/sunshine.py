@@ -295,6 +295,8 @@ def _rows_in_span(table: SunTable, start: float, width: float) -> np.ndarray:
     """Rows of the table (sorted by azimuth) with azimuth in [start, start + width], wrapped."""
     az = table.azimuth_deg
     end = start + width
+    if width >= 360.0:                  # the whole circle: every row once (north's rows not twice)
+        return np.arange(len(az))
     if end < 360.0:
         return np.arange(np.searchsorted(az, start, "left"), np.searchsorted(az, end, "right"))
     return np.concatenate([np.arange(np.searchsorted(az, start, "left"), len(az)),

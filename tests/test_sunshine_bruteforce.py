@@ -263,3 +263,41 @@ def test_azimuths_are_from_true_north_for_a_gauss_kruger_footprint(jiangxian):
     turned = blocked_minutes(jiangxian, affinity.rotate(frame_wall, 0.33, origin=(0, 0)),
                              1.5 + 100.0 * math.tan(math.radians(6.0)))
     assert len(turned) != want.sun_blocked_min_per_year
+
+
+def test_a_wall_to_the_south_in_winter_worked_by_hand(jiangxian):
+    """A wall due south, its north face on y = −50 m from x = −25 to 25 m, seen at 33° due south
+    (H = 1.5 + 50 tan 33°). At azimuth A the face is 50 / cos(A − 180°) away, so a minute (A, e)
+    is hidden when |A − 180°| ≤ atan(25 / 50) = 26.57° and e < atan(tan 33° cos(A − 180°)).
+    The noon sun at 35.504° N (90 − 35.504 + δ, 31.1° at the solstice) is below 33° only from
+    about 30 November to 12 January, but off noon the winter sun sinks faster than the wall's
+    top, so the blocking starts earlier, at the wall's ends. Counted here from pvlib's SPA
+    minute by minute over October-December and January-March, 09:00-15:00 (UTC+8): a season
+    about a month either side of the winter solstice, across the new year, so it starts in
+    November and ends in January, and December is the worst month."""
+    import pvlib
+
+    st = load_station()
+    top = 1.5 + 50.0 * math.tan(math.radians(33.0))
+    wall = shapely.box(-25.0, -51.0, 25.0, -50.0)
+    got = sun_figures(jiangxian, blocked_minutes(jiangxian, wall, top))
+    days = pd.date_range(pd.Timestamp(2025, 10, 1, 9, tz=UTC8), periods=92, freq="D").append(
+        pd.date_range(pd.Timestamp(2025, 1, 1, 9, tz=UTC8), periods=90, freq="D"))
+    times = pd.DatetimeIndex(np.concatenate([pd.date_range(d, periods=360, freq="min") for d in days]))
+    sp = pvlib.solarposition.spa_python(times, st.latitude_deg, st.longitude_deg, altitude=st.elevation_m,
+                                        pressure=pvlib.atmosphere.alt2pres(st.elevation_m), temperature=12.0)
+    off = np.radians(sp["azimuth"].to_numpy() - 180.0)
+    hidden = (np.abs(off) <= math.atan(25.0 / 50.0)) & \
+        (sp["apparent_elevation"].to_numpy() < np.degrees(np.arctan(math.tan(math.radians(33.0)) * np.cos(off))))
+    when = times[hidden]
+    assert got.sun_blocked_min_per_year == int(hidden.sum()) > 0
+    assert got.first_date == when[when.month == 11].min().date().isoformat()
+    assert got.last_date == when[when.month == 1].max().date().isoformat()
+    assert "2025-11-15" <= got.first_date <= "2025-11-30" and "2025-01-12" <= got.last_date <= "2025-01-28"
+    assert got.worst_month == 12
+    by_month = [int((when.month == m).sum()) for m in range(1, 13)]
+    assert list(got.minutes_by_month) == by_month
+    clock = when.hour * 60 + when.minute
+    assert (got.earliest_time, got.latest_time) == (f"{clock.min() // 60:02d}:{clock.min() % 60:02d}",
+                                                   f"{clock.max() // 60:02d}:{clock.max() % 60:02d}")
+    assert got.days == len(set(when.date))

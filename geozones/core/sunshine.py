@@ -172,7 +172,12 @@ class SunFigures:
     worst_month : int
         The month (1-12) with most hidden minutes; 0 when none.
     first_date, last_date : str
-        The first and last local dates (ISO) with a hidden minute; empty when none.
+        The local dates (ISO) the blocking starts and ends: the first and last dates with a
+        hidden minute, except that a blocking across the new year (hidden minutes on both
+        31 December and 1 January, as behind an obstacle to the south in winter) starts on the
+        first hidden date after the longest run of dates without and ends on the last hidden
+        date before it, so ``first_date`` is then later in the year than ``last_date``; empty
+        when none.
     earliest_time, latest_time : str
         The earliest and latest local clock time (HH:MM, UTC+8 at Jiangxian) hidden on any day;
         empty when none.
@@ -392,19 +397,33 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
     by_month = np.bincount(month[m], minlength=12)
     day = m // 1440
     clock = m % 1440
-    first, last = minute_to_local(table.year, int(m[0])), minute_to_local(table.year, int(m[-1]))
+    first, last = _season(table, np.unique(day))
     return SunFigures(
         sun_blocked_min_per_year=len(m),
         sunshine_loss_h_per_year=float(sunny[m].sum()) / 60.0,
         minutes_by_month=tuple(int(v) for v in by_month),
         worst_month=int(np.argmax(by_month)) + 1,
-        first_date=first.date().isoformat(),
-        last_date=last.date().isoformat(),
+        first_date=first,
+        last_date=last,
         earliest_time=f"{int(clock.min()) // 60:02d}:{int(clock.min()) % 60:02d}",
         latest_time=f"{int(clock.max()) // 60:02d}:{int(clock.max()) % 60:02d}",
         days=len(np.unique(day)),
         covers_recorder=covers_recorder,
     )
+
+
+def _season(table: SunTable, days: np.ndarray) -> tuple[str, str]:
+    """The ISO dates a blocking on ``days`` (days of the year, sorted, at least one) starts and
+    ends: the first and last, unless it runs across the new year (both the year's last and first
+    days among them), then round the year from the end of its longest gap (see
+    :class:`SunFigures`)."""
+    n_days = table.minutes_in_year // 1440
+    start, end = int(days[0]), int(days[-1])
+    if days[0] == 0 and days[-1] == n_days - 1 and len(days) < n_days:
+        k = int(np.argmax(np.diff(days)))           # the longest gap: from days[k] to days[k + 1]
+        start, end = int(days[k + 1]), int(days[k])
+    return (minute_to_local(table.year, start * 1440).date().isoformat(),
+            minute_to_local(table.year, end * 1440).date().isoformat())
 
 
 def _box_view(bounds: np.ndarray, dz: np.ndarray):

@@ -301,3 +301,25 @@ def test_a_wall_to_the_south_in_winter_worked_by_hand(jiangxian):
     assert (got.earliest_time, got.latest_time) == (f"{clock.min() // 60:02d}:{clock.min() % 60:02d}",
                                                    f"{clock.max() // 60:02d}:{clock.max() % 60:02d}")
     assert got.days == len(set(when.date))
+
+
+def test_check_and_screen_see_all_of_a_repaired_bow_tie(jiangxian):
+    """An invalid footprint (a bow-tie with a spike, 60-80 m east, 30 m) is repaired by both
+    check and screen into a GEOMETRYCOLLECTION(MULTIPOLYGON, LINESTRING); both give the union of
+    the minutes its two triangles and its spike hide one by one (they gave the spike's 449)."""
+    import geopandas as gpd
+
+    from geozones.api import assess_frame
+    from geozones.check import check
+    from geozones.core.zones import StationFrame
+
+    crs = StationFrame(load_station()).crs
+    wkt = "POLYGON ((60 -10, 80 10, 80 -10, 60 10, 60 -10, 55 -10, 60 -10))"
+    parts = [shapely.Polygon([(60, 10), (70, 0), (60, -10)]), shapely.Polygon([(80, -10), (70, 0), (80, 10)]),
+             shapely.LineString([(60, -10), (55, -10)])]
+    want = len(set().union(*(blocked_minutes(jiangxian, p, 30.0).tolist() for p in parts)))
+    assert want > 10_000
+    assert check(wkt, height=30.0, crs=crs).sunshine["sun_blocked_min_per_year"] == want
+    out = assess_frame(gpd.GeoDataFrame({"h": [30.0]}, geometry=[shapely.from_wkt(wkt)], crs=crs),
+                       height_field="h", sun=True)
+    assert out["gz_sun_blocked_min"].tolist() == [want]

@@ -236,6 +236,8 @@ def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``shapely.get_parts`` leaves whole)."""
     parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
     multi = shapely.get_type_id(parts) >= 4
+    if not multi.any():
+        return parts, owner
     while multi.any():
         sub, k = shapely.get_parts(parts[multi], return_index=True)
         parts = np.concatenate([parts[~multi], sub])

@@ -172,7 +172,12 @@ class SunFigures:
     worst_month : int
         The month (1-12) with most hidden minutes; 0 when none.
     first_date, last_date : str
-        The first and last local dates (ISO) with a hidden minute; empty when none.
+        The local dates (ISO) the blocking starts and ends: the first and last dates with a
+        hidden minute, except that a blocking across the new year (hidden minutes on both
+        31 December and 1 January, as behind an obstacle to the south in winter) starts on the
+        first hidden date after the longest run of dates without and ends on the last hidden
+        date before it, so ``first_date`` is then later in the year than ``last_date``; empty
+        when none.
     earliest_time, latest_time : str
         The earliest and latest local clock time (HH:MM, UTC+8 at Jiangxian) hidden on any day;
         empty when none.
@@ -224,10 +229,28 @@ def minute_to_local(year: int, minute: int) -> _dt.datetime:
     return _dt.datetime(year, 1, 1) + _dt.timedelta(minutes=int(minute))
 
 
+def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(parts, index of the geometry of each)``: the single parts (points, lines, polygons) of
+    many geometries, collections flattened to the bottom (a repaired footprint, ``make_valid``'s
+    ``GEOMETRYCOLLECTION (MULTIPOLYGON …, LINESTRING …)``, holds multi-part members, which one
+    ``shapely.get_parts`` leaves whole)."""
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    multi = shapely.get_type_id(parts) >= 4
+    if not multi.any():
+        return parts, owner
+    while multi.any():
+        sub, k = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], sub])
+        owner = np.concatenate([owner[~multi], owner[multi][k]])
+        multi = shapely.get_type_id(parts) >= 4
+    order = np.argsort(owner, kind="stable")
+    return parts[order], owner[order]
+
+
 def _segments(geom) -> np.ndarray:
     """``(k, 4)`` segments ``x0, y0, x1, y1`` of a geometry's outline (polygon rings, lines). [m]"""
     parts = []
-    for g in shapely.get_parts(np.asarray([geom], dtype=object)):
+    for g in _flat_parts(np.asarray([geom], dtype=object))[0]:
         lines = [g.exterior, *g.interiors] if g.geom_type == "Polygon" else \
             ([g] if g.geom_type in ("LineString", "LinearRing") else [])
         for ring in lines:
@@ -279,6 +302,8 @@ def _rows_in_span(table: SunTable, start: float, width: float) -> np.ndarray:
     """Rows of the table (sorted by azimuth) with azimuth in [start, start + width], wrapped."""
     az = table.azimuth_deg
     end = start + width
+    if width >= 360.0:                  # the whole circle: every row once (north's rows not twice)
+        return np.arange(len(az))
     if end < 360.0:
         return np.arange(np.searchsorted(az, start, "left"), np.searchsorted(az, end, "right"))
     return np.concatenate([np.arange(np.searchsorted(az, start, "left"), len(az)),
@@ -374,19 +399,33 @@ def sun_figures(table: SunTable, minutes: np.ndarray, covers_recorder: bool = Fa
     by_month = np.bincount(month[m], minlength=12)
     day = m // 1440
     clock = m % 1440
-    first, last = minute_to_local(table.year, int(m[0])), minute_to_local(table.year, int(m[-1]))
+    first, last = _season(table, np.unique(day))
     return SunFigures(
         sun_blocked_min_per_year=len(m),
         sunshine_loss_h_per_year=float(sunny[m].sum()) / 60.0,
         minutes_by_month=tuple(int(v) for v in by_month),
         worst_month=int(np.argmax(by_month)) + 1,
-        first_date=first.date().isoformat(),
-        last_date=last.date().isoformat(),
+        first_date=first,
+        last_date=last,
         earliest_time=f"{int(clock.min()) // 60:02d}:{int(clock.min()) % 60:02d}",
         latest_time=f"{int(clock.max()) // 60:02d}:{int(clock.max()) % 60:02d}",
         days=len(np.unique(day)),
         covers_recorder=covers_recorder,
     )
+
+
+def _season(table: SunTable, days: np.ndarray) -> tuple[str, str]:
+    """The ISO dates a blocking on ``days`` (days of the year, sorted, at least one) starts and
+    ends: the first and last, unless it runs across the new year (both the year's last and first
+    days among them), then round the year from the end of its longest gap (see
+    :class:`SunFigures`)."""
+    n_days = table.minutes_in_year // 1440
+    start, end = int(days[0]), int(days[-1])
+    if days[0] == 0 and days[-1] == n_days - 1 and len(days) < n_days:
+        k = int(np.argmax(np.diff(days)))           # the longest gap: from days[k] to days[k + 1]
+        start, end = int(days[k + 1]), int(days[k])
+    return (minute_to_local(table.year, start * 1440).date().isoformat(),
+            minute_to_local(table.year, end * 1440).date().isoformat())
 
 
 def _box_view(bounds: np.ndarray, dz: np.ndarray):
@@ -413,7 +452,7 @@ def _outline_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whether it is a shell or a hole say on which side of its edges the polygon lies; the edges
     with the origin on the other side, or on their line, are kept, the others (about half)
     cannot be the nearest."""
-    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    parts, owner = _flat_parts(geoms)
     kind = shapely.get_type_id(parts)
     poly = kind == 3
     rings, ring_part = shapely.get_rings(parts[poly], return_index=True)

@@ -82,7 +82,7 @@ from .options import (
               help=h("screen_reports"))
 @click.option("--no-datum-check", is_flag=True,
               help=h("screen_no_datum_check"))
-@click.option("--sun", is_flag=True,
+@click.option("--sun/--no-sun", default=True, show_default=True,
               help=h("screen_sun"))
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help=h("screen_engine"))

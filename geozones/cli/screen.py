@@ -25,6 +25,7 @@ from .options import (
     field_elev_opt,
     h,
     lang_opt,
+    ledger_effect_opt,
     overwrite_opt,
     pilot_opt,
     station_choice,
@@ -84,6 +85,7 @@ from .options import (
               help=h("screen_no_datum_check"))
 @click.option("--sun/--no-sun", default=True, show_default=True,
               help=h("screen_sun"))
+@ledger_effect_opt
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help=h("screen_engine"))
 @click.option("--workers", type=Number(numbers.WORKERS), default=None,
@@ -98,7 +100,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, stations, sun_reach, long_path, pilots, dem, field_elevation,
            report_path, chunk_size, quiet, map_path, reports_dir, fail_on, replace_gz, no_datum_check,
-           sun, engine, workers, scheduler, sort,
+           sun, ledger, engine, workers, scheduler, sort,
            overwrite, lang):
     """``geozones screen``; its help is the catalogue's ``help_cmd_screen``."""
     import os
@@ -122,6 +124,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         for given, option in ((dem, "--dem"), (map_path, "--map"), (reports_dir, "--reports")):
             if given is not None:
                 raise InputError("stations_dem" if option == "--dem" else "stations_option", option=option)
+    if ledger is not None and not sun:
+        from ..errors import InputError
+
+        raise InputError("ledger_needs_sun")
     if engine != "dask" and (workers or scheduler):
         from ..errors import InputError
 
@@ -176,6 +182,11 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
                                                                   sun_reach_m=sun_reach)
         else:
             zones = ZoneSet(station, pilots, storey_height_m=storey_height)
+        if ledger is not None:   # the approved obstacles' minutes: once per run, before the rows
+            from ..sunshine import approved_sun_minutes
+
+            opts.approved_sun = {st.id: approved_sun_minutes(ledger, st)
+                                 for st in (zones.stations if zones.named else (zones.station,))}
         summary = screen_file(input_path, output, zones=zones, opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               overwrite=overwrite, progress=progress,
@@ -192,6 +203,12 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet_text:
         click.echo(format_summary(summary, lang, zones))
+        if opts.approved_sun is not None:
+            from ..text import t
+
+            for got in opts.approved_sun.values():
+                click.echo(t("screen_ledger_note", lang, ledger=got.ledger, station=got.station, n=got.obstacles,
+                             minutes=f"{len(got.minutes):,}"))
     if reports_dir:
         from ..assessment_report import write_batch_reports
         from ..text import t

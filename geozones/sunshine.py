@@ -37,7 +37,7 @@ from .core.station import Station
 from .core.sunshine import CLEAR_SKY_MODELS, SUNSHINE_DNI_W_M2, SunFigures, SunTable, blocked_minutes, sun_figures
 
 __all__ = ["sun_table", "cache_dir", "cache_dir_from", "use_cache_dir", "proposal_sun_figures", "rows_sun_figures",
-           "CACHE_ENV", "obstacles_sun_minutes", "approved_sun_minutes", "ApprovedSun"]
+           "CACHE_ENV", "solar_position", "local_zone", "obstacles_sun_minutes", "approved_sun_minutes", "ApprovedSun"]
 
 #: The environment variable naming the cache folder.
 CACHE_ENV = "GEOZONES_CACHE_DIR"
@@ -131,15 +131,74 @@ def _compute(station: Station, year: int, model: str) -> SunTable:
         return _positions(pvlib, pd, station, year, model)
 
 
+def solar_position(station: Station, times):
+    """The sun's position seen from ``station`` at ``times``: pvlib's implementation of NREL's
+    Solar Position Algorithm (:func:`pvlib.solarposition.spa_python`, numpy engine) with the
+    refraction of the standard atmosphere's pressure at the station's elevation and 12 °C. The
+    one solar-position call of geozones: the sun table and the horizon diagram's sun paths.
+
+    Parameters
+    ----------
+    station : Station
+        Its latitude, longitude [deg] and elevation [m].
+    times : pandas.DatetimeIndex
+        Time-zone aware instants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        pvlib's columns, among them ``apparent_elevation`` (the sun's centre, with refraction),
+        ``elevation`` (without) and ``azimuth`` (clockwise from true north). [deg]
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from geozones.station import load_station
+    >>> noon = pd.date_range("2025-03-20 12:30", periods=1, tz=local_zone(8.0))
+    >>> round(float(solar_position(load_station(), noon)["apparent_elevation"].iloc[0]), 1)   # about 90° − φ
+    54.3
+    """
+    import warnings
+
+    import pvlib
+
+    with warnings.catch_warnings():   # pvlib's own use of pandas names pandas 3 deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pvlib.solarposition.spa_python(times, station.latitude_deg, station.longitude_deg,
+                                              altitude=station.elevation_m,
+                                              pressure=pvlib.atmosphere.alt2pres(station.elevation_m),
+                                              temperature=12.0, how="numpy")
+
+
+def local_zone(offset_h: float):
+    """The fixed local time zone ``UTC + offset_h`` (``[sunshine].utc_offset_h``: no daylight saving).
+
+    Parameters
+    ----------
+    offset_h : float
+        The offset from UTC. [h]
+
+    Returns
+    -------
+    datetime.timezone
+
+    Examples
+    --------
+    >>> local_zone(8.0)
+    datetime.timezone(datetime.timedelta(seconds=28800))
+    """
+    import datetime as dt
+
+    return dt.timezone(dt.timedelta(hours=offset_h))
+
+
 def _positions(pvlib, pd, station: Station, year: int, model: str) -> SunTable:
     offset = station.sunshine_utc_offset_h
-    tz = _fixed_tz(offset)
+    tz = local_zone(offset)
     days = (pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)).days
     times = pd.date_range(pd.Timestamp(year, 1, 1, tz=tz), periods=days * 1440, freq="min")
-    pressure = pvlib.atmosphere.alt2pres(station.elevation_m)
-    sp = pvlib.solarposition.spa_python(times, station.latitude_deg, station.longitude_deg,
-                                        altitude=station.elevation_m, pressure=pressure, temperature=12.0,
-                                        how="numpy")
+    sp = solar_position(station, times)
     el = sp["apparent_elevation"].to_numpy()
     up = el > 0.0
     # the times carry their own offset; the Location's zone is used for nothing here
@@ -149,12 +208,6 @@ def _positions(pvlib, pd, station: Station, year: int, model: str) -> SunTable:
     sunny = np.zeros(len(times), dtype=bool)
     sunny[up] = cs["dni"].to_numpy() >= SUNSHINE_DNI_W_M2
     return SunTable.build(np.arange(len(times)), el, sp["azimuth"].to_numpy(), sunny, year, offset)
-
-
-def _fixed_tz(offset_h: float):
-    import datetime as dt
-
-    return dt.timezone(dt.timedelta(hours=offset_h))
 
 
 def _read(path: Path, facts: dict) -> SunTable | None:

@@ -8,6 +8,7 @@ Python sets (the code uses numpy's sorted-array set functions and the batched co
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,8 @@ from geozones.station import load_station
 from geozones.sunshine import sun_table
 
 ST = load_station()
+#: the shipped stations' folder (the Jiangxian station alone)
+STATIONS = str(Path(__file__).resolve().parents[1] / "data" / "stations")
 FRAME = StationFrame(ST)
 H_REC = ST.sunshine_recorder_height_m
 #: two approved obstacles east of the field (the sunrise sector), their shadows overlapping,
@@ -190,8 +193,17 @@ def test_horizon_ledger_draws_the_approved_obstacles_and_the_proposal(tmp_path):
     assert bad.exit_code != 0 and "--height" in bad.output and "Traceback" not in bad.output
 
 
-def test_check_ledger_refuses_many_stations(tmp_path):
+def test_ledger_refused_with_many_stations_unless_named_by_the_environment(tmp_path):
     path = _ledger(tmp_path / "l.gpkg", A)
     res = CliRunner().invoke(main, ["check", "--footprint", _lonlat(P[0]).wkt, "--height", "10", "--stations",
-                                    "all", "--ledger", path])
-    assert res.exit_code != 0 and "--stations" in res.output and "Traceback" not in res.output
+                                    STATIONS, "--ledger", path])
+    assert res.exit_code != 0 and "--ledger works with one station" in res.output and "Traceback" not in res.output
+    # named by GEOZONES_LEDGER (for every command) it is left out where it cannot apply
+    res = CliRunner().invoke(main, ["check", "--footprint", _lonlat(P[0]).wkt, "--height", "10", "--stations",
+                                    STATIONS, "--json"], env={"GEOZONES_LEDGER": path})
+    assert res.exit_code == 0, res.output
+    led = _check_json("--footprint", _lonlat(P[0]).wkt, "--height", "10")   # and used where it applies
+    assert "ledger" not in led["sunshine"]
+    res = CliRunner().invoke(main, ["check", "--footprint", _lonlat(P[0]).wkt, "--height", "10", "--json"],
+                             env={"GEOZONES_LEDGER": path})
+    assert json.loads(res.output)["sunshine"]["ledger"]["approved_obstacles"] == 1

@@ -15,6 +15,7 @@ from .options import (
     h,
     lang_opt,
     ledger_effect_opt,
+    ledger_where_it_applies,
     pilot_opt,
     proposal_opts,
     station_choice,
@@ -50,8 +51,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
         geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
     elif _is_drawing(footprint):   # a drawing is several proposals: one line per entity
-        if ledger is not None:
-            raise InputError("ledger_one_station", option=footprint)
+        ledger_where_it_applies(click.get_current_context(), ledger, False, "ledger_one_station", option=footprint)
         if stations is not None:
             raise InputError("drawing_stations", path=footprint)
         _check_drawing(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots,
@@ -62,8 +62,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
 
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     if stations is not None:
-        if ledger is not None:
-            raise InputError("ledger_one_station", option="--stations")
+        ledger_where_it_applies(click.get_current_context(), ledger, False, "ledger_one_station", option="--stations")
         defaulted = any(k == "assume_crs_default" for k, _ in notes)
         notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
         _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use,

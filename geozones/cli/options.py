@@ -421,6 +421,20 @@ def _ledger(ctx: click.Context, _param, value: str | None, required: bool = True
 #: ``--ledger PATH|URI`` (default: the ``GEOZONES_LEDGER`` environment variable).
 ledger_opt = click.option("--ledger", "ledger", envvar=LEDGER_ENV, default=None, callback=_ledger,
                           help=h("ledger"))
+def ledger_where_it_applies(ctx: click.Context, ledger, applies: bool, key: str, **params):
+    """``--ledger`` where the command can use it (``applies``); where it cannot (``check
+    --stations``, a drawing, ``screen --no-sun``) a ledger given on the command line is refused
+    in one line (message ``key``) and one named by ``GEOZONES_LEDGER`` is left out (the
+    environment names it for every command)."""
+    if ledger is None or applies:
+        return ledger
+    if ctx.get_parameter_source("ledger") == click.core.ParameterSource.ENVIRONMENT:
+        return None
+    from ..errors import InputError
+
+    raise InputError(key, **params)
+
+
 #: ``--ledger PATH|URI`` where it is optional: the proposal's sun minutes against the
 #: station's approved obstacles (``check``, ``report``, ``screen``, ``horizon``; issue 27).
 ledger_effect_opt = click.option("--ledger", "ledger", envvar=LEDGER_ENV, default=None, metavar="PATH|URI",

@@ -26,6 +26,7 @@ from .options import (
     h,
     lang_opt,
     ledger_effect_opt,
+    ledger_where_it_applies,
     overwrite_opt,
     pilot_opt,
     station_choice,
@@ -124,10 +125,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         for given, option in ((dem, "--dem"), (map_path, "--map"), (reports_dir, "--reports")):
             if given is not None:
                 raise InputError("stations_dem" if option == "--dem" else "stations_option", option=option)
-    if ledger is not None and not sun:
-        from ..errors import InputError
-
-        raise InputError("ledger_needs_sun")
+    ledger = ledger_where_it_applies(ctx, ledger, sun, "ledger_needs_sun")
     if engine != "dask" and (workers or scheduler):
         from ..errors import InputError
 

@@ -216,6 +216,9 @@ class ScreenSummary:
     station_pairs: int = 0             #: (row, station) pairs assessed (stations in reach)
     long_output: str | None = None     #: the --long table written
     sort: str | None = None        # GeoParquet output: row order (hilbert: gz_row gives the input's)
+    #: ``screen --ledger``: the ledger (as shown) and, per station id, the approved obstacles
+    #: counted and the minutes a year they hide together; None without a ledger
+    ledger: dict[str, Any] | None = None
     #: a chunk's ``--long`` rows (gz_row from 0 in the chunk), handed from screen_piece to
     #: the writer; never part of the run's summary
     long: Any = field(default=None, repr=False, compare=False)
@@ -323,6 +326,7 @@ class ScreenSummary:
                 "no_station_rows": self.no_station_rows, "station_pairs": self.station_pairs,
                 "long_output": self.long_output}),
             "sort": self.sort,
+            **({} if self.ledger is None else {"ledger": self.ledger}),
         }
 
 

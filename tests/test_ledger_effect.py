@@ -139,9 +139,13 @@ def test_screen_ledger_columns_equal_check_ledger(tmp_path):
     src = tmp_path / "in.gpkg"
     gpd.GeoDataFrame({"h": [h for _, h in rows]}, geometry=geoms, crs=4326).to_file(src)
     out = tmp_path / "out.shp"
-    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "--ledger", path])
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "--ledger", path,
+                                    "--report", str(tmp_path / "run.json")])
     assert res.exit_code == 0, res.output
     assert f"ledger {path}: 2 approved obstacle(s) of {ST.id} counted" in res.output
+    said = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["ledger"]
+    assert said == {"ledger": path, "stations": {ST.id: {"approved_obstacles": 2,
+                                                         "blocked_min": len(_minutes(A) | _minutes(B))}}}
     back = gpd.read_file(out)
     union = _minutes(A) | _minutes(B)
     for i, (g, top) in enumerate(rows):

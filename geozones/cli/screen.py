@@ -193,6 +193,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    if opts.approved_sun is not None:   # which ledger, how many counted: in the text and the JSON summary
+        summary.ledger = {"ledger": next(iter(opts.approved_sun.values())).ledger if opts.approved_sun else None,
+                          "stations": {k: {"approved_obstacles": v.obstacles, "blocked_min": len(v.minutes)}
+                                       for k, v in opts.approved_sun.items()}}
     if report_path == STDOUT:
         from ..screen import report_json
 

@@ -188,6 +188,9 @@ def test_horizon_ledger_draws_the_approved_obstacles_and_the_proposal(tmp_path):
                                     "--height", str(P[1]), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert f"ledger {path}: 2 approved obstacle(s)" in res.output
+    # the proposal's own lines: atan((12 − 0) / 220) at azimuth 90°, the nearest point 220 m east
+    alone = res.output.split("the proposal alone")[1]
+    assert f"highest obstruction {np.degrees(np.arctan2(12.0, 220.0)):.2f}°" in alone
     text = out.read_text(encoding="utf-8")
     assert f"fill: {APPROVED_COLOR}" in text.split('id="obstacles-approved"')[1].split("</g>")[0]
     assert f"fill: {PROPOSAL_COLOR}" in text.split('id="obstacles-proposal"')[1].split("</g>")[0]

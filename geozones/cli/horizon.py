@@ -83,6 +83,12 @@ def horizon(buildings, crs, layer, height_field, dem, field_elevation, eye_heigh
         click.echo(write_csv_frame(prof.to_frame()), nl=False)
     for line in horizon_lines(prof, output, lang):
         click.echo(line, err=to_stdout)
+    if proposal is not None:   # the 5° rule is judged per obstacle: the proposal's own lines
+        from ..text import t
+
+        click.echo(t("hz_proposal_alone", lang), err=to_stdout)
+        for line in horizon_lines(proposal, output, lang):
+            click.echo("  " + line, err=to_stdout)
 
 
 def _proposal_profile(footprint, height, kind, use, floors, width, crs, station, dem, field_elevation, eye_height,

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The pictures of the documents geozones writes, shown in README.md: page 1 of each, made from
 # the real output of the commands below (a review opinion as PDF and as Word, the Excel workbook
-# of the screened sample), and the horizon diagram in its two forms (docs/maps.md). Needs the
-# test extras (.venv), LibreOffice Writer and Calc (Debian: libreoffice-writer libreoffice-calc) and
-# poppler-utils (pdftoppm). Run from the repository root: bash docs/make_images.sh
+# of the screened sample), the horizon diagram in its two forms (docs/maps.md) and the ledger's
+# worked example (README). Needs the test extras (.venv), LibreOffice Writer and Calc (Debian:
+# libreoffice-writer libreoffice-calc) and poppler-utils (pdftoppm). Run from the repository root: bash docs/make_images.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GZ=.venv/bin/geozones
@@ -27,6 +27,14 @@ cat > "$work/site.geojson" <<EOF
 EOF
 $GZ horizon --buildings "$work/site.geojson" --lang zh --form polar -o "$out/horizon-polar.png" --overwrite
 $GZ horizon --buildings "$work/site.geojson" --lang zh --form cartesian -o "$out/horizon-cartesian.png" --overwrite
+# the README's worked example of the ledger: one approved building east of the field, then a proposal behind it
+approved="POLYGON((111.5732 35.5037, 111.5734 35.5037, 111.5734 35.5041, 111.5732 35.5041, 111.5732 35.5037))"
+proposal="POLYGON((111.5737 35.5039, 111.5740 35.5039, 111.5740 35.5044, 111.5737 35.5044, 111.5737 35.5039))"
+$GZ ledger add --ledger "$work/ledger.gpkg" --footprint "$approved" --crs EPSG:4326 --height 15 \
+    --decision approved --date 2025-06-30 --doc-no "绛气函〔2025〕12号" > /dev/null
+$GZ check --footprint "$proposal" --crs EPSG:4326 --height 18 --ledger "$work/ledger.gpkg" | sed -n '/Sun hidden/,/ledger /p'
+$GZ horizon --ledger "$work/ledger.gpkg" --footprint "$proposal" --crs EPSG:4326 --height 18 --form cartesian \
+    -o "$out/horizon-ledger.png" --overwrite
 soffice --headless --convert-to pdf --outdir "$work/docx" "$work/opinion.docx" > /dev/null
 soffice --headless --convert-to pdf --outdir "$work/xlsx" "$work/screened.xlsx" > /dev/null
 pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$work/opinion.pdf" "$out/opinion-pdf"

@@ -476,10 +476,11 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
 def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, kind: str = "building",
                    use: str | None = None, floors: int | None = None, crs: Any = None, axis_order: str = "xy",
                    dem: Any = None, field_elevation: str = "dem", lang: str = "en", width: float | None = None,
-                   layer: str | None = None) -> tuple[CheckResult, Any, Any, Any]:
+                   layer: str | None = None, ledger: Any = None) -> tuple[CheckResult, Any, Any, Any]:
     """Read and check the one proposal of a report or an opinion: ``footprint`` is WKT, a
     vector file's path (``layer``: its layer), a drawing (each entity checked, the worst
-    taken) or a shapely geometry in ``crs``.
+    taken) or a shapely geometry in ``crs``; ``ledger``: the station's ledger, for the sun
+    minutes the proposal adds to its approved obstacles' (:func:`geozones.check.check`).
 
     Returns
     -------
@@ -510,7 +511,8 @@ def check_proposal(footprint, *, zones: ZoneSet, height: float | None = None, ki
         hint = crs is None and is_wgs84_lonlat(geom_crs)
         result = check(geom, height=height, kind=kind, crs=geom_crs, zones=zones, axis_order=axis_order,
                        use=use, floors=floors, dem=dem, field_elevation=field_elevation, lang=lang,
-                       extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width, datum_hint=hint)
+                       extra_assumptions=[t(k, lang, **p) for k, p in notes], width=width, datum_hint=hint,
+                       ledger=ledger)
     local, wgs = frame_and_lonlat(geom, geom_crs, zones, axis_order)
     return result, local, wgs, drawing
 
@@ -519,15 +521,16 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
                kind: str = "building", use: str | None = None, floors: int | None = None,
                crs: Any = None, axis_order: str = "xy", dem: Any = None, field_elevation: str = "dem",
                lang: str = "en", overwrite: bool = True, label: str | None = None,
-               width: float | None = None, layer: str | None = None) -> int:
+               width: float | None = None, layer: str | None = None, ledger: Any = None) -> int:
     """Check one proposal and write its report (``geozones report``); returns bytes written.
 
     ``footprint`` is WKT, a vector file's path (``layer``: its layer, for a file of
-    several), or a shapely geometry in ``crs``.
+    several), or a shapely geometry in ``crs``; ``ledger``: the station's ledger (the sun rows
+    then say what the proposal adds to its approved obstacles, and the cumulative total).
     """
     result, _local, wgs, drawing = check_proposal(
         footprint, zones=zones, height=height, kind=kind, use=use, floors=floors, crs=crs, axis_order=axis_order,
-        dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer)
+        dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer, ledger=ledger)
     text = label if label is not None else (footprint if isinstance(footprint, str) else footprint.wkt)
     page = report_html(result, wgs, zones, lang=lang, inputs={
         "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,

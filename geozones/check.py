@@ -627,6 +627,7 @@ def check(
     extra_assumptions: Sequence[str] = (),
     datum_hint: bool | None = None,
     width: float | None = None,
+    ledger: Any = None,
     height_m: Any = _UNSET,
     storeys: Any = _UNSET,
     width_m: Any = _UNSET,
@@ -673,6 +674,11 @@ def check(
     datum_hint : bool, optional
         Say whether the GCJ-02/BD-09 reading of WGS84 numbers would change the verdict or
         the permitted height (``datum_warning``; default: when no ``crs`` is given).
+    ledger : str, Path or LedgerStore, optional
+        The station's ledger (a GeoPackage or a PostGIS table URI): the sun figures then also
+        say what the proposal adds to what the approved obstacles already hide, and the
+        cumulative total (``sunshine["ledger"]``, :func:`sun_summary`). The verdict does not
+        change: the 5° rule is judged per obstacle.
 
     Returns
     -------
@@ -752,7 +758,7 @@ def check(
     flat = t("assume_flat", lang)
     notes += [n for n in assumptions(a, 0, lang) if terrain is None or n != flat]
     notes += pilot_assumptions(a, 0, lang)
-    sunshine = sun_summary(zones.station, p.with_geoms().geoms[0], float(a.height_m[0]))
+    sunshine = sun_summary(zones.station, p.with_geoms().geoms[0], float(a.height_m[0]), ledger=ledger)
     if sunshine is not None:
         notes.append(t("assume_sunshine", lang, year=sunshine["year"], h=f"{sunshine['recorder_height_m']:g}",
                        model=sunshine["clear_sky_model"], utc=f"{sunshine['utc_offset_h']:+g}"))
@@ -791,7 +797,7 @@ def _lonlat_footprint(p: Proposals, zones: Zones) -> str | None:
     return lonlat_wkt(from_frame(np.array([geom], dtype=object), zones.frame.crs, parse_crs(DEFAULT_CRS))[0])
 
 
-def sun_summary(station: Station, footprint: Any, top_m: float) -> dict[str, Any] | None:
+def sun_summary(station: Station, footprint: Any, top_m: float, ledger: Any = None) -> dict[str, Any] | None:
     """The sun figures of one proposal as a dict (``CheckResult.sunshine``, the report's section).
 
     Parameters
@@ -802,13 +808,20 @@ def sun_summary(station: Station, footprint: Any, top_m: float) -> dict[str, Any
         The footprint in the station frame. [m]
     top_m : float
         Its top above the field ground (NaN: none). [m]
+    ledger : str, Path or LedgerStore, optional
+        The station's ledger: its current approved obstacles
+        (:func:`geozones.sunshine.approved_sun_minutes`).
 
     Returns
     -------
     dict or None
         :class:`~geozones.core.sunshine.SunFigures` as a dict with the settings it was computed
         with (``year``, ``recorder_height_m`` [m], ``clear_sky_model``, ``utc_offset_h`` [h]);
-        None without a top.
+        with ``ledger``, ``ledger``: the ledger (as shown), ``approved_obstacles`` counted,
+        and in minutes per year [min] and sunshine hours per year [h] what they hide together
+        (``blocked_min_before``, ``loss_h_before``), what the proposal adds to that
+        (``added_min``, ``added_loss_h``: its minutes they do not hide) and the total with it
+        (``cumulative_min``, ``cumulative_loss_h``), each minute counted once. None without a top.
     """
     from .sunshine import proposal_sun_figures
 
@@ -819,6 +832,26 @@ def sun_summary(station: Station, footprint: Any, top_m: float) -> dict[str, Any
     out["sunshine_loss_h_per_year"] = round(out["sunshine_loss_h_per_year"], 2)
     out.update(year=station.sunshine_year, recorder_height_m=station.sunshine_recorder_height_m,
                clear_sky_model=station.sunshine_clear_sky, utc_offset_h=station.sunshine_utc_offset_h)
+    if ledger is not None:
+        out["ledger"] = _ledger_effect(station, got[0], ledger)
+    return out
+
+
+def _ledger_effect(station: Station, own: np.ndarray, ledger: Any) -> dict[str, Any]:
+    """``sunshine["ledger"]`` of :func:`sun_summary`: the approved obstacles' union, what the
+    proposal's minutes ``own`` add to it and the cumulative set, as minutes and hours a year."""
+    from .core.sunshine import added_minutes, sun_figures
+    from .sunshine import approved_sun_minutes, sun_table
+
+    approved = approved_sun_minutes(ledger, station)
+    added, cumulative = added_minutes(own, approved.minutes)
+    table = sun_table(station)
+    out: dict[str, Any] = {"ledger": approved.ledger, "approved_obstacles": approved.obstacles}
+    for what, minutes in (("before", approved.minutes), ("added", added), ("cumulative", cumulative)):
+        f = sun_figures(table, minutes)
+        head = "blocked_min_before" if what == "before" else f"{what}_min"
+        out[head] = f.sun_blocked_min_per_year
+        out["loss_h_before" if what == "before" else f"{what}_loss_h"] = round(f.sunshine_loss_h_per_year, 2)
     return out
 
 

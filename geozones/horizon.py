@@ -20,7 +20,8 @@ profile also carries the fence-based angle per azimuth and the diagram draws bot
 The diagram (:func:`plot_horizon`) is the observation code's obstruction diagram, in polar form
 (azimuth around, north up, clockwise; elevation radially, 0° at the rim) or azimuth–elevation
 form, with the sun paths of the June solstice, the March equinox and the December solstice of a
-reference year (pvlib's SPA, apparent elevation) marked at each full hour of local time (UTC+8),
+reference year (the station's ``[sunshine]`` settings; the SPA position of
+:func:`geozones.sunshine.solar_position`, apparent elevation) marked at each full hour of local time (UTC+8),
 the 5° limit within the sunrise and sunset sectors, and optionally a proposal in its own colour
 beside the approved obstacles.
 """
@@ -41,7 +42,8 @@ if TYPE_CHECKING:   # pandas is imported where a table is made: the CLI loads th
     import pandas as pd
 
 __all__ = ["HorizonProfile", "horizon_profile", "plot_horizon", "read_buildings", "HEIGHT_COLUMNS",
-           "horizon_diagram", "horizon_lines", "HORIZON_FORMS", "SunPath", "sun_paths", "sun_path_dates"]
+           "horizon_diagram", "horizon_lines", "HORIZON_FORMS", "SunPath", "sun_paths", "sun_path_dates",
+           "STATION_YEAR"]
 
 #: Height columns looked for when none is named, in order.
 HEIGHT_COLUMNS: tuple[str, ...] = ("gz_height_m", "height", "HEIGHT", "高度")
@@ -343,10 +345,10 @@ CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen
 #: north up, clockwise; elevation radially, 0° at the rim and the zenith at the centre),
 #: ``cartesian`` the azimuth–elevation form (azimuth across, elevation up). The first is the default.
 HORIZON_FORMS: tuple[str, ...] = ("polar", "cartesian")
-#: The reference year whose solstices and equinox the sun paths are drawn for.
-SUN_PATH_YEAR = 2025
-#: The local time of the hour marks: China Standard Time, UTC+8. [h]
-LOCAL_UTC_OFFSET_H = 8
+#: ``year=`` of :func:`plot_horizon` and :func:`horizon_diagram`: the sun paths of the station's
+#: ``[sunshine].reference_year`` (the year, like the local time of the hour marks,
+#: ``[sunshine].utc_offset_h``, is the station file's, as for the sun figures).
+STATION_YEAR = "station"
 #: The sun paths drawn, in order: name (the message key ``hz_path_<name>``) and colour.
 SUN_PATH_STYLE: tuple[tuple[str, str], ...] = (("june_solstice", "#d84315"), ("equinox", "#2e7d32"),
                                                ("december_solstice", "#1565c0"))
@@ -385,23 +387,19 @@ class SunPath:
         return np.asarray((self.time.minute == 0) & (self.time.second == 0))
 
 
-def _local_zone() -> str:
-    """The IANA name of the fixed local time, UTC+8 (POSIX signs are reversed)."""
-    return f"Etc/GMT-{LOCAL_UTC_OFFSET_H}"
-
-
-def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PATH_YEAR) -> dict[str, _dt.date]:
-    """The local (UTC+8) dates of the June solstice, the March equinox and the December
-    solstice of ``year``: the days whose local noon has the highest, the smallest absolute
-    (March) and the lowest solar declination, the declination taken from pvlib's SPA position
-    at local noon through sin δ = sin φ sin h + cos φ cos h cos A (h the true elevation).
+def sun_path_dates(station, year: int | None = None) -> dict[str, _dt.date]:
+    """The local dates (``[sunshine].utc_offset_h``, UTC+8) of the June solstice, the March
+    equinox and the December solstice of ``year``: the days whose local noon has the highest,
+    the smallest absolute (March) and the lowest solar declination, the declination taken from
+    the SPA position at local noon (:func:`geozones.sunshine.solar_position`) through
+    sin δ = sin φ sin h + cos φ cos h cos A (h the true elevation).
 
     Parameters
     ----------
-    latitude_deg, longitude_deg : float
-        The station. [deg]
-    year : int
-        The reference year.
+    station : Station
+        The station (its position and ``[sunshine]`` settings).
+    year : int, optional
+        The reference year (default: the station's ``[sunshine].reference_year``).
 
     Returns
     -------
@@ -410,16 +408,21 @@ def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PA
 
     Examples
     --------
-    >>> d = sun_path_dates(35.504, 111.575, 2025)
+    >>> from geozones.station import load_station
+    >>> d = sun_path_dates(load_station(), 2025)
     >>> [str(v) for v in d.values()]
     ['2025-06-21', '2025-03-20', '2025-12-21']
     """
     import pandas as pd
-    from pvlib.solarposition import get_solarposition
 
-    noons = pd.date_range(f"{year}-01-01 12:00", f"{year}-12-31 12:00", freq="D", tz=_local_zone())
-    pos = get_solarposition(noons, latitude_deg, longitude_deg)
-    phi, h, az = np.radians(latitude_deg), np.radians(pos["elevation"].to_numpy()), np.radians(pos["azimuth"].to_numpy())
+    from .sunshine import local_zone, solar_position
+
+    year = station.sunshine_year if year is None else int(year)
+    noons = pd.date_range(pd.Timestamp(year, 1, 1, 12), pd.Timestamp(year, 12, 31, 12), freq="D",
+                          tz=local_zone(station.sunshine_utc_offset_h))
+    pos = solar_position(station, noons)
+    phi = np.radians(station.latitude_deg)
+    h, az = np.radians(pos["elevation"].to_numpy()), np.radians(pos["azimuth"].to_numpy())
     dec = np.degrees(np.arcsin(np.sin(phi) * np.sin(h) + np.cos(phi) * np.cos(h) * np.cos(az)))
     first_half = noons.month <= 6
     march = np.where(first_half, np.abs(dec), np.inf).argmin()
@@ -427,21 +430,18 @@ def sun_path_dates(latitude_deg: float, longitude_deg: float, year: int = SUN_PA
             "december_solstice": noons[dec.argmin()].date()}
 
 
-def sun_paths(latitude_deg: float, longitude_deg: float, elevation_m: float = 0.0,
-              year: int = SUN_PATH_YEAR) -> list[SunPath]:
+def sun_paths(station, year: int | None = None) -> list[SunPath]:
     """The sun paths of the June solstice, the March equinox and the December solstice of
-    ``year`` seen from the station: pvlib's solar position (SPA, ``nrel_numpy``) every minute of
-    the local day, kept where the apparent elevation of the sun's centre is ≥ 0°. The refraction
-    is pvlib's for the standard atmosphere's pressure at ``elevation_m`` and 12 °C.
+    ``year`` seen from the station: the SPA position (:func:`geozones.sunshine.solar_position`,
+    the one the sun figures use, with its standard refraction) every minute of the local day
+    (``[sunshine].utc_offset_h``), kept where the apparent elevation of the sun's centre is ≥ 0°.
 
     Parameters
     ----------
-    latitude_deg, longitude_deg : float
-        The station. [deg]
-    elevation_m : float
-        The station's height above sea level (the air pressure of the refraction). [m]
-    year : int
-        The reference year (:func:`sun_path_dates`).
+    station : Station
+        The station (its position, elevation and ``[sunshine]`` settings).
+    year : int, optional
+        The reference year (:func:`sun_path_dates`; default the station's).
 
     Returns
     -------
@@ -452,21 +452,24 @@ def sun_paths(latitude_deg: float, longitude_deg: float, elevation_m: float = 0.
     --------
     Equinox noon at Jiangxian (φ = 35.504°): the sun at about 90° − φ = 54.5°.
 
-    >>> p = sun_paths(35.504, 111.571, 761.0)[1]
+    >>> from geozones.station import load_station
+    >>> p = sun_paths(load_station())[1]
     >>> p.name, str(p.date), round(float(p.elevation_deg.max()), 1), str(p.time[p.on_the_hour][0])
     ('equinox', '2025-03-20', 54.4, '2025-03-20 07:00:00+08:00')
     """
     import pandas as pd
-    from pvlib.solarposition import get_solarposition
 
-    dates = sun_path_dates(latitude_deg, longitude_deg, year)
+    from .sunshine import local_zone, solar_position
+
+    dates = sun_path_dates(station, year)
+    tz = local_zone(station.sunshine_utc_offset_h)
     out = []
     for name, _color in SUN_PATH_STYLE:
-        day = pd.Timestamp(dates[name])
-        times = pd.date_range(day, day + pd.Timedelta(hours=24), freq="1min", inclusive="left", tz=_local_zone())
-        pos = get_solarposition(times, latitude_deg, longitude_deg, altitude=elevation_m)
+        day = dates[name]
+        times = pd.date_range(pd.Timestamp(day.year, day.month, day.day, tz=tz), periods=24 * 60, freq="1min")
+        pos = solar_position(station, times)
         up = pos["apparent_elevation"].to_numpy() >= 0.0
-        out.append(SunPath(name, dates[name], times[up], pos["azimuth"].to_numpy()[up],
+        out.append(SunPath(name, day, times[up], pos["azimuth"].to_numpy()[up],
                            pos["apparent_elevation"].to_numpy()[up]))
     return out
 
@@ -490,7 +493,7 @@ def _cjk_font(plt, lang: str, words: str, notes: list[str]) -> str:
 
 
 def _draw_horizon(plt, profile: HorizonProfile, frame: StationFrame, lang: str, proposal: HorizonProfile | None,
-                  form: str, year: int | None) -> tuple[Any, list[str]]:
+                  form: str, year: int | str | None) -> tuple[Any, list[str]]:
     """The figure of :func:`plot_horizon` and the notes; every curve is drawn at (azimuth,
     elevation) through one mapping: polar θ = azimuth, r = 90° − elevation; cartesian x =
     azimuth, y = elevation. The sun paths' lines carry the gid ``sunpath-<name>``, the
@@ -506,7 +509,7 @@ def _draw_horizon(plt, profile: HorizonProfile, frame: StationFrame, lang: str, 
     if proposal is not None:
         groups.append((proposal, PROPOSAL_COLOR, "hz_proposal", "obstacles-proposal"))
     judged = proposal if proposal is not None else profile   # the 5° rule is judged per obstacle
-    paths = [] if year is None else sun_paths(st.latitude_deg, st.longitude_deg, st.elevation_m, year)
+    paths = [] if year is None else sun_paths(st, None if year == STATION_YEAR else int(year))
     if polar:
         top = 90.0
     else:
@@ -561,7 +564,7 @@ def _draw_horizon(plt, profile: HorizonProfile, frame: StationFrame, lang: str, 
         for x_, y_, when in zip(hx, hy, p.time[hours]):
             ax.annotate(f"{when.hour}", (x_, y_), xytext=(3, 3), textcoords="offset points", fontsize=6, color=color)
     if paths:
-        ax.plot([], [], "o", color="#616161", ms=3.2, label=t("hz_hours", draw, offset=LOCAL_UTC_OFFSET_H))
+        ax.plot([], [], "o", color="#616161", ms=3.2, label=t("hz_hours", draw, offset=f"{st.sunshine_utc_offset_h:+g}"))
     if polar:
         ax.set_ylim(0, 90)
         ticks = [10, 30, 50, 70]
@@ -583,7 +586,7 @@ def _draw_horizon(plt, profile: HorizonProfile, frame: StationFrame, lang: str, 
 
 def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path, lang: str = "en",
                  overwrite: bool = False, *, proposal: HorizonProfile | None = None, form: str = "polar",
-                 year: int | None = SUN_PATH_YEAR) -> list[str]:
+                 year: int | str | None = STATION_YEAR) -> list[str]:
     """The obstruction diagram: the obstacles' elevation by azimuth, the sunrise and sunset
     sectors shaded, the limit (the station's sun-sector angle, Art. 12.3 (2) ⑦ at Jiangxian:
     5°) drawn within those sectors, the angle from the fence, and the sun paths of the June
@@ -609,8 +612,9 @@ def plot_horizon(profile: HorizonProfile, frame: StationFrame, path: str | Path,
     form : {"polar", "cartesian"}
         :data:`HORIZON_FORMS`: the observation code's polar form (0° at the rim, north up,
         clockwise) or azimuth across and elevation up.
-    year : int or None
-        The reference year of the sun paths (:func:`sun_paths`); None draws none.
+    year : int, "station" or None
+        The reference year of the sun paths (:func:`sun_paths`; :data:`STATION_YEAR`: the
+        station's ``[sunshine].reference_year``); None draws none.
 
     Returns
     -------
@@ -644,7 +648,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
                     dem=None, field_elevation: str = "dem", eye_height_m: float = 0.0,
                     terrain_radius_m: float = 5000.0, csv_path=None, lang: str = "en",
                     overwrite: bool = False, proposal: HorizonProfile | None = None, form: str = "polar",
-                    year: int | None = SUN_PATH_YEAR) -> tuple[HorizonProfile, list[str]]:
+                    year: int | str | None = STATION_YEAR, ledger=None) -> tuple[HorizonProfile, list[str]]:
     """``geozones horizon`` as one call: read the buildings (and DEM), compute the profile,
     draw the diagram to ``output`` (.png or .svg) and optionally the CSV.
 
@@ -676,8 +680,12 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
         A proposal drawn in its own colour beside the buildings (then the approved obstacles).
     form : {"polar", "cartesian"}
         The diagram's form (:data:`HORIZON_FORMS`).
-    year : int or None
-        The reference year of the sun paths; None draws none.
+    year : int, "station" or None
+        The reference year of the sun paths (default the station's); None draws none.
+    ledger : str, Path, LedgerStore or Obstacles, optional
+        The station's ledger (or its :func:`geozones.ledger.approved_obstacles`): its current
+        approved obstacles drawn with the buildings as the first profile ("approved obstacles"
+        beside ``proposal``).
 
     Returns
     -------
@@ -691,7 +699,7 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise OutputError("output_format", path=str(output), choices=".png, .svg")
-    if buildings is None and dem is None:
+    if buildings is None and dem is None and ledger is None and proposal is None:
         raise InputError("horizon_nothing")
     frame = StationFrame(station)
     dem_obj, z_field = dem_and_field(dem, station, field_elevation)
@@ -699,6 +707,15 @@ def horizon_diagram(output: str | Path, station, *, buildings=None, crs=None, la
     if buildings:
         geoms, tops, labels = read_buildings(buildings, frame, height_field, dem_obj, z_field,
                                              crs=crs, layer=layer)
+    if ledger is not None:
+        from .ledger import Obstacles, approved_obstacles
+
+        obs = ledger if isinstance(ledger, Obstacles) else approved_obstacles(ledger, station)
+        named = np.array([f"ledger #{i}" for i in obs.ids], dtype=object)
+        labels = np.concatenate([np.arange(len(geoms)).astype(str).astype(object) if labels is None
+                                 else np.asarray(labels, dtype=object), named])
+        geoms = np.concatenate([np.asarray(geoms, dtype=object), obs.geoms])
+        tops = np.concatenate([np.asarray(tops, dtype=float), obs.top_m])
     prof = horizon_profile(frame, geoms, tops, dem=dem_obj, field_elevation_m=z_field,
                            eye_height_m=eye_height_m, terrain_radius_m=terrain_radius_m, labels=labels)
     notes = plot_horizon(prof, frame, output, lang=lang, overwrite=overwrite, proposal=proposal, form=form, year=year)

@@ -107,15 +107,26 @@ def sun_rows(sunshine: Mapping[str, Any] | None, lang: str = "en") -> list[tuple
     if not sunshine:
         return []
     head = t("report_sun_blocked", lang)
+    led = sunshine.get("ledger")
     if sunshine["covers_recorder"]:
-        return [(head, t("report_sun_covers", lang))]
-    if not sunshine["sun_blocked_min_per_year"]:
-        return [(head, t("report_sun_none", lang))]
-    return [(head, t("report_sun_blocked_value", lang, minutes=f"{sunshine['sun_blocked_min_per_year']:,}",
-                     hours=f"{sunshine['sunshine_loss_h_per_year']:,.2f}")),
-            ("", t("report_sun_when", lang, first=sunshine["first_date"], last=sunshine["last_date"],
-                   days=sunshine["days"], earliest=sunshine["earliest_time"], latest=sunshine["latest_time"],
-                   month=sunshine["worst_month"]))]
+        rows = [(head, t("report_sun_covers", lang))]
+    elif not sunshine["sun_blocked_min_per_year"]:
+        rows = [(head, t("report_sun_none", lang))]
+    else:
+        rows = [(head, t("report_sun_blocked_value", lang, minutes=f"{sunshine['sun_blocked_min_per_year']:,}",
+                         hours=f"{sunshine['sunshine_loss_h_per_year']:,.2f}")),
+                ("", t("report_sun_when", lang, first=sunshine["first_date"], last=sunshine["last_date"],
+                       days=sunshine["days"], earliest=sunshine["earliest_time"], latest=sunshine["latest_time"],
+                       month=sunshine["worst_month"]))]
+    if led:
+        rows += [(t("report_sun_added", lang), t("report_sun_added_value", lang, minutes=f"{led['added_min']:,}",
+                                                  hours=f"{led['added_loss_h']:,.2f}")),
+                 (t("report_sun_cumulative", lang),
+                  t("report_sun_cumulative_value", lang, minutes=f"{led['cumulative_min']:,}",
+                    hours=f"{led['cumulative_loss_h']:,.2f}", before=f"{led['blocked_min_before']:,}",
+                    before_h=f"{led['loss_h_before']:,.2f}")),
+                 ("", t("report_sun_ledger", lang, n=led["approved_obstacles"], ledger=led["ledger"]))]
+    return rows
 
 
 def format_drawing_check(result, path: str, lang: str = "en", station: Any = None) -> str:

@@ -35,7 +35,8 @@ from .errors import InputError, OutputError
 from .io import ROW_FAULT, OutputChunk, OutputNames, atomic_output
 from .text import row_messages, row_number, t
 
-__all__ = ["COLUMNS", "column_types", "STATION_COLUMNS", "SUN_COLUMNS", "sun_columns", "LONG_COLUMNS", "output_columns",
+__all__ = ["COLUMNS", "column_types", "STATION_COLUMNS", "SUN_COLUMNS", "LEDGER_COLUMNS", "sun_columns", "LONG_COLUMNS",
+           "output_columns",
            "SHAPEFILE_NAMES", "ScreenOptions", "ScreenSummary", "screen_chunk", "screen_file",
            "ChunkContext", "screen_piece", "ENGINES", "SORTS", "EXTRA_COLUMNS", "OUR_NAMES",
            "column_names", "full_names"]
@@ -54,6 +55,7 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "gz_message": "gz_msg", "gz_status": "gz_status",
     "gz_station": "gz_station", "gz_stations": "gz_stns",
     "gz_sun_blocked_min": "gz_sun_min", "gz_sunshine_loss_h": "gz_sun_h", "gz_sun_worst_month": "gz_sun_mon",
+    "gz_sun_added_min": "gz_sun_add", "gz_sun_cumulative_min": "gz_sun_cum",
 }
 #: Columns added with many stations (``screen --stations``), before ``gz_status``: the
 #: station that sets the verdict and limit, and every station in reach (ids, nearest first).
@@ -63,6 +65,10 @@ STATION_COLUMNS: tuple[str, ...] = ("gz_station", "gz_stations")
 #: hours lost (clear sky, DNI ≥ 120 W/m²) and the month with most hidden minutes (0: none),
 #: seen from the governing station (:func:`geozones.sunshine.rows_sun_figures`).
 SUN_COLUMNS: tuple[str, ...] = ("gz_sun_blocked_min", "gz_sunshine_loss_h", "gz_sun_worst_month")
+#: Columns added after :data:`SUN_COLUMNS` with a ledger (``screen --ledger``,
+#: :attr:`ScreenOptions.approved_sun`): the minutes a row adds to what its station's approved
+#: obstacles already hide (its minutes they do not hide), and the cumulative total with it.
+LEDGER_COLUMNS: tuple[str, ...] = ("gz_sun_added_min", "gz_sun_cumulative_min")
 #: Columns of the ``--long`` table: one row per (input row, station in reach), that
 #: station's own answer (its rules only; the pilot areas' are in the main output).
 LONG_COLUMNS: tuple[str, ...] = (
@@ -71,24 +77,27 @@ LONG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def output_columns(zones: Any, sun: bool = False) -> tuple[str, ...]:
+def output_columns(zones: Any, sun: bool = False, ledger: bool = False) -> tuple[str, ...]:
     """The ``gz_*`` columns written for ``zones``: a station given alone (a ZoneSet), or
     stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too); with
-    ``sun``, :data:`SUN_COLUMNS` too.
+    ``sun``, :data:`SUN_COLUMNS` too, and with ``ledger`` :data:`LEDGER_COLUMNS` after them.
 
     Parameters
     ----------
     zones : ZoneSet or StationNetwork
         What the rows are screened against.
     sun : bool
-        With the sun figures (``screen --sun``).
+        With the sun figures (``screen``'s default; ``--no-sun`` leaves them out).
+    ledger : bool
+        With the ledger's columns (``screen --ledger``; with ``sun`` only).
 
     Returns
     -------
     tuple of str
         The column names, in the order written.
     """
-    extra = (*(STATION_COLUMNS if zones.named else ()), *(SUN_COLUMNS if sun else ()))
+    extra = (*(STATION_COLUMNS if zones.named else ()), *(SUN_COLUMNS if sun else ()),
+             *(LEDGER_COLUMNS if sun and ledger else ()))
     return (*COLUMNS[:-1], *extra, COLUMNS[-1])
 
 
@@ -114,7 +123,7 @@ def column_types(columns) -> dict[str, type]:
     >>> column_types(["gz_verdict", "gz_distance_m", "gz_in_pilot"])
     {'gz_verdict': <class 'str'>, 'gz_distance_m': <class 'float'>, 'gz_in_pilot': <class 'bool'>}
     """
-    floats = ("gz_storeys", "gz_sun_blocked_min", "gz_sunshine_loss_h")
+    floats = ("gz_storeys", "gz_sun_blocked_min", "gz_sunshine_loss_h", *LEDGER_COLUMNS)
     return {c: float if c.endswith("_m") or c in floats else int if c == "gz_sun_worst_month"
             else bool if c == "gz_in_pilot" else str for c in columns}
 
@@ -141,6 +150,10 @@ class ScreenOptions:
     datum_check: bool = True
     #: The sun figures (:data:`SUN_COLUMNS`), for the rows the bound cannot clear.
     sun: bool = False
+    #: With a ledger (``screen --ledger``): per station id, its approved obstacles and the union
+    #: of the sun minutes they hide (:func:`geozones.sunshine.approved_sun_minutes`), computed
+    #: once per run before any worker starts; the rows then get :data:`LEDGER_COLUMNS`.
+    approved_sun: dict[str, Any] | None = None
     #: Many stations: also make the per-station rows of ``--long`` (``attrs["long"]`` of
     #: :func:`screen_chunk`'s columns); screen_file sets it when it writes them.
     long_rows: bool = False
@@ -203,6 +216,9 @@ class ScreenSummary:
     station_pairs: int = 0             #: (row, station) pairs assessed (stations in reach)
     long_output: str | None = None     #: the --long table written
     sort: str | None = None        # GeoParquet output: row order (hilbert: gz_row gives the input's)
+    #: ``screen --ledger``: the ledger (as shown) and, per station id, the approved obstacles
+    #: counted and the minutes a year they hide together; None without a ledger
+    ledger: dict[str, Any] | None = None
     #: a chunk's ``--long`` rows (gz_row from 0 in the chunk), handed from screen_piece to
     #: the writer; never part of the run's summary
     long: Any = field(default=None, repr=False, compare=False)
@@ -310,6 +326,7 @@ class ScreenSummary:
                 "no_station_rows": self.no_station_rows, "station_pairs": self.station_pairs,
                 "long_output": self.long_output}),
             "sort": self.sort,
+            **({} if self.ledger is None else {"ledger": self.ledger}),
         }
 
 
@@ -479,7 +496,7 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
         "gz_rules": _text(rules),
         "gz_message": _text(message),
         **station_columns,
-        **(sun_columns(sa, zones, has) if opts.sun else {}),
+        **(sun_columns(sa, zones, has, opts.approved_sun) if opts.sun else {}),
         "gz_status": _text(status),
     })
     if opts.dem is not None:
@@ -488,10 +505,11 @@ def assessment_columns(sa, zones: ZoneSet | StationNetwork, opts: ScreenOptions
     return columns, long, counts
 
 
-def sun_columns(sa, zones: ZoneSet | StationNetwork, has: np.ndarray) -> dict[str, np.ndarray]:
+def sun_columns(sa, zones: ZoneSet | StationNetwork, has: np.ndarray,
+                approved_sun: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """:data:`SUN_COLUMNS` of an assessment: each row seen from its governing station (the one
     station given alone), rows the bound clears without a ray cast; NaN and 0 for rows without
-    a station in reach, an error or no top.
+    a station in reach, an error or no top. With ``approved_sun``, :data:`LEDGER_COLUMNS` too.
 
     Parameters
     ----------
@@ -501,16 +519,21 @@ def sun_columns(sa, zones: ZoneSet | StationNetwork, has: np.ndarray) -> dict[st
         The station or stations.
     has : ndarray of bool
         Rows read, with a governing station.
+    approved_sun : dict, optional
+        Per station id, its :class:`geozones.sunshine.ApprovedSun` (computed once per run).
 
     Returns
     -------
     dict of str to ndarray
-        ``gz_sun_blocked_min`` [min], ``gz_sunshine_loss_h`` [h], ``gz_sun_worst_month``.
+        ``gz_sun_blocked_min`` [min], ``gz_sunshine_loss_h`` [h], ``gz_sun_worst_month``; with
+        ``approved_sun`` ``gz_sun_added_min`` (the row's minutes the approved obstacles do not
+        hide) and ``gz_sun_cumulative_min`` (theirs with the row's) [min].
     """
     from .sunshine import rows_sun_figures
 
     n = sa.n
     minutes, hours = np.full(n, np.nan), np.full(n, np.nan)
+    added, before = np.full(n, np.nan), np.full(n, np.nan)
     month = np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero(has)
     g = sa.governing.pair[rows]
@@ -519,9 +542,15 @@ def sun_columns(sa, zones: ZoneSet | StationNetwork, has: np.ndarray) -> dict[st
         mine = part == p
         a = sa.parts[p]
         idx = sa.pair_index[g[mine]]
-        m, h, mo = rows_sun_figures(a.station, a.proposals, idx, sa.effective_height_m[rows[mine]])
-        minutes[rows[mine]], hours[rows[mine]], month[rows[mine]] = m, h, mo
-    return {"gz_sun_blocked_min": minutes, "gz_sunshine_loss_h": np.round(hours, 2), "gz_sun_worst_month": month}
+        approved = None if approved_sun is None else approved_sun.get(a.station.id)
+        m, h, mo, ad = rows_sun_figures(a.station, a.proposals, idx, sa.effective_height_m[rows[mine]],
+                                        None if approved is None else approved.minutes)
+        minutes[rows[mine]], hours[rows[mine]], month[rows[mine]], added[rows[mine]] = m, h, mo, ad
+        before[rows[mine]] = 0.0 if approved is None else float(len(approved.minutes))
+    out = {"gz_sun_blocked_min": minutes, "gz_sunshine_loss_h": np.round(hours, 2), "gz_sun_worst_month": month}
+    if approved_sun is not None:
+        out.update(gz_sun_added_min=added, gz_sun_cumulative_min=before + added)
+    return out
 
 
 def _station_words(sa, net: StationNetwork, verdict: np.ndarray, opts: ScreenOptions):

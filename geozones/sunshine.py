@@ -27,6 +27,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -36,13 +37,15 @@ from .core.station import Station
 from .core.sunshine import CLEAR_SKY_MODELS, SUNSHINE_DNI_W_M2, SunFigures, SunTable, blocked_minutes, sun_figures
 
 __all__ = ["sun_table", "cache_dir", "cache_dir_from", "use_cache_dir", "proposal_sun_figures", "rows_sun_figures",
-           "CACHE_ENV"]
+           "CACHE_ENV", "solar_position", "local_zone", "obstacles_sun_minutes", "approved_sun_minutes", "ApprovedSun"]
 
 #: The environment variable naming the cache folder.
 CACHE_ENV = "GEOZONES_CACHE_DIR"
 #: Bumped when the table's content or layout changes (old files are then never read).
 _FORMAT = 1
 _MEMO: dict[str, SunTable] = {}
+#: The union of a ledger's approved obstacles' minutes, keyed on their content (per process).
+_UNIONS: dict[str, np.ndarray] = {}
 _LOCK = threading.Lock()
 _FOLDER: list[Path] = []     # the folder use_cache_dir named (empty: the default)
 
@@ -128,15 +131,74 @@ def _compute(station: Station, year: int, model: str) -> SunTable:
         return _positions(pvlib, pd, station, year, model)
 
 
+def solar_position(station: Station, times):
+    """The sun's position seen from ``station`` at ``times``: pvlib's implementation of NREL's
+    Solar Position Algorithm (:func:`pvlib.solarposition.spa_python`, numpy engine) with the
+    refraction of the standard atmosphere's pressure at the station's elevation and 12 °C. The
+    one solar-position call of geozones: the sun table and the horizon diagram's sun paths.
+
+    Parameters
+    ----------
+    station : Station
+        Its latitude, longitude [deg] and elevation [m].
+    times : pandas.DatetimeIndex
+        Time-zone aware instants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        pvlib's columns, among them ``apparent_elevation`` (the sun's centre, with refraction),
+        ``elevation`` (without) and ``azimuth`` (clockwise from true north). [deg]
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from geozones.station import load_station
+    >>> noon = pd.date_range("2025-03-20 12:30", periods=1, tz=local_zone(8.0))
+    >>> round(float(solar_position(load_station(), noon)["apparent_elevation"].iloc[0]), 1)   # about 90° − φ
+    54.3
+    """
+    import warnings
+
+    import pvlib
+
+    with warnings.catch_warnings():   # pvlib's own use of pandas names pandas 3 deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pvlib.solarposition.spa_python(times, station.latitude_deg, station.longitude_deg,
+                                              altitude=station.elevation_m,
+                                              pressure=pvlib.atmosphere.alt2pres(station.elevation_m),
+                                              temperature=12.0, how="numpy")
+
+
+def local_zone(offset_h: float):
+    """The fixed local time zone ``UTC + offset_h`` (``[sunshine].utc_offset_h``: no daylight saving).
+
+    Parameters
+    ----------
+    offset_h : float
+        The offset from UTC. [h]
+
+    Returns
+    -------
+    datetime.timezone
+
+    Examples
+    --------
+    >>> local_zone(8.0)
+    datetime.timezone(datetime.timedelta(seconds=28800))
+    """
+    import datetime as dt
+
+    return dt.timezone(dt.timedelta(hours=offset_h))
+
+
 def _positions(pvlib, pd, station: Station, year: int, model: str) -> SunTable:
     offset = station.sunshine_utc_offset_h
-    tz = _fixed_tz(offset)
+    tz = local_zone(offset)
     days = (pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)).days
     times = pd.date_range(pd.Timestamp(year, 1, 1, tz=tz), periods=days * 1440, freq="min")
-    pressure = pvlib.atmosphere.alt2pres(station.elevation_m)
-    sp = pvlib.solarposition.spa_python(times, station.latitude_deg, station.longitude_deg,
-                                        altitude=station.elevation_m, pressure=pressure, temperature=12.0,
-                                        how="numpy")
+    sp = solar_position(station, times)
     el = sp["apparent_elevation"].to_numpy()
     up = el > 0.0
     # the times carry their own offset; the Location's zone is used for nothing here
@@ -146,12 +208,6 @@ def _positions(pvlib, pd, station: Station, year: int, model: str) -> SunTable:
     sunny = np.zeros(len(times), dtype=bool)
     sunny[up] = cs["dni"].to_numpy() >= SUNSHINE_DNI_W_M2
     return SunTable.build(np.arange(len(times)), el, sp["azimuth"].to_numpy(), sunny, year, offset)
-
-
-def _fixed_tz(offset_h: float):
-    import datetime as dt
-
-    return dt.timezone(dt.timedelta(hours=offset_h))
 
 
 def _read(path: Path, facts: dict) -> SunTable | None:
@@ -253,6 +309,91 @@ def proposal_sun_figures(station: Station, footprint, top_m: float) -> tuple[np.
     return minutes, sun_figures(table, minutes, covers_recorder=covers)
 
 
+def obstacles_sun_minutes(station: Station, geoms: np.ndarray, top_m: np.ndarray) -> np.ndarray:
+    """The union of the sun minutes several obstacles hide from the station's recorder (each
+    minute once), computed once per process for the same obstacles (a memo keyed on their
+    footprints, tops, the recorder and the sun table's settings).
+
+    Parameters
+    ----------
+    station : Station
+        The station (its recorder height and sun table).
+    geoms : ndarray of shapely geometry
+        The footprints in the station frame. [m]
+    top_m : ndarray of float
+        Their tops above the field ground. [m]
+
+    Returns
+    -------
+    ndarray of int64
+        The minutes of the reference year hidden by at least one of them, sorted.
+    """
+    import shapely
+
+    from .core.sunshine import blocked_minutes_many
+
+    geoms = np.asarray(geoms, dtype=object)
+    top_m = np.asarray(top_m, dtype=float)
+    if not len(geoms):
+        return np.empty(0, dtype=np.int64)
+    table_key = _key(station, station.sunshine_year, station.sunshine_clear_sky)[0]
+    digest = hashlib.sha256(f"{table_key} {station.sunshine_recorder_height_m!r}".encode())
+    for wkb, top in zip(shapely.to_wkb(geoms, hex=True), top_m):
+        digest.update(f"|{wkb}:{float(top)!r}".encode())
+    key = digest.hexdigest()
+    got = _UNIONS.get(key)
+    if got is None:
+        _, minutes = blocked_minutes_many(sun_table(station), geoms, top_m, station.sunshine_recorder_height_m,
+                                          ordered=False)
+        got = _UNIONS[key] = np.unique(minutes.astype(np.int64))
+    return got
+
+
+@dataclass(frozen=True)
+class ApprovedSun:
+    """A ledger's approved obstacles of one station and the sun minutes they hide together.
+
+    Attributes
+    ----------
+    ledger : str
+        The ledger, as shown to the user (a PostGIS URI's password hidden).
+    station : str
+        The station id.
+    obstacles : int
+        Approved obstacles counted (the ledger's current state).
+    minutes : ndarray of int64
+        The union of the minutes of the year they hide, sorted.
+    """
+
+    ledger: str
+    station: str
+    obstacles: int
+    minutes: np.ndarray
+
+
+def approved_sun_minutes(ledger, station: Station) -> ApprovedSun:
+    """The station's current approved obstacles in ``ledger`` and the union of the sun minutes
+    they hide (:func:`obstacles_sun_minutes`; refused, removed and superseded entries do not count).
+
+    Parameters
+    ----------
+    ledger : str, Path or LedgerStore
+        The ledger (a GeoPackage path or a PostGIS table URI).
+    station : Station
+        The station.
+
+    Returns
+    -------
+    ApprovedSun
+    """
+    from .io.ledger import LedgerStore, open_store
+    from .ledger import approved_obstacles
+
+    store = ledger if isinstance(ledger, LedgerStore) else open_store(ledger)
+    obs = approved_obstacles(store, station)
+    return ApprovedSun(store.shown, station.id, len(obs), obstacles_sun_minutes(station, obs.geoms, obs.top_m))
+
+
 def _footprints(proposals, index: np.ndarray) -> np.ndarray:
     """The frame footprints of rows ``index`` (sorted) of a :class:`~geozones.core.proposals.Proposals`,
     polygons made only for them where the rows are kept as rings."""
@@ -266,8 +407,9 @@ def _footprints(proposals, index: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.ndarray,
+                     approved: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The sun figures of many rows for ``screen``: the bound first
     (:func:`~geozones.core.sunshine.sun_bound_clears` on the footprints' boxes), the exact
     count only for the rows it cannot clear.
@@ -282,12 +424,17 @@ def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.n
         The rows to give figures for (positions in ``proposals``).
     top_m : ndarray of float
         Their tops above the field ground (NaN: none, no figure). [m]
+    approved : ndarray of int, optional
+        The union of the minutes the station's approved obstacles hide
+        (:func:`approved_sun_minutes`), computed once per run.
 
     Returns
     -------
     tuple of ndarray
         Per row of ``index``: minutes hidden per year [min] and sunshine lost per year [h]
-        (NaN without a top), and the worst month (1-12; 0 when nothing is hidden or no top).
+        (NaN without a top), the worst month (1-12; 0 when nothing is hidden or no top), and
+        the minutes it adds to ``approved`` [min] (its own minutes without ``approved``; rows
+        the bound clears add 0).
     """
     index = np.asarray(index, dtype=np.int64)
     top_m = np.asarray(top_m, dtype=float)
@@ -295,9 +442,10 @@ def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.n
     minutes = np.where(np.isfinite(top_m), 0.0, np.nan)
     hours = minutes.copy()
     month = np.zeros(n, dtype=np.int64)
+    added = minutes.copy()
     if not n or not np.isfinite(top_m).any():
-        return minutes, hours, month
-    from .core.sunshine import blocked_minutes_many, figures_by_row, sun_bound_clears
+        return minutes, hours, month, added
+    from .core.sunshine import added_by_row, blocked_minutes_many, figures_by_row, sun_bound_clears
 
     table = sun_table(station)
     h_rec = station.sunshine_recorder_height_m
@@ -309,4 +457,5 @@ def rows_sun_figures(station: Station, proposals, index: np.ndarray, top_m: np.n
                                           ordered=False)
         m, h, mo = figures_by_row(table, rows, mins, len(todo))
         minutes[todo], hours[todo], month[todo] = m, h, mo
-    return minutes, hours, month
+        added[todo] = m if approved is None or not len(approved) else added_by_row(rows, mins, approved, len(todo))
+    return minutes, hours, month, added

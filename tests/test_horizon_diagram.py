@@ -32,7 +32,7 @@ DATES = {"june_solstice": "2025-06-21", "equinox": "2025-03-20", "december_solst
 @pytest.fixture(scope="module")
 def paths(frame):
     st = frame.station
-    return {p.name: p for p in sun_paths(st.latitude_deg, st.longitude_deg, st.elevation_m)}
+    return {p.name: p for p in sun_paths(st)}
 
 
 def _pvlib(frame, day):
@@ -57,9 +57,9 @@ def _profiles(frame):
 
 def test_dates_of_the_reference_year(frame):
     st = frame.station
-    assert {k: str(v) for k, v in sun_path_dates(st.latitude_deg, st.longitude_deg, 2025).items()} == DATES
+    assert {k: str(v) for k, v in sun_path_dates(st, 2025).items()} == DATES
     # another year: 2024's June solstice 20:51 UTC on 20 June = 21 June 04:51 UTC+8; March equinox 20 March
-    d = sun_path_dates(st.latitude_deg, st.longitude_deg, 2024)
+    d = sun_path_dates(st, 2024)
     assert (str(d["june_solstice"]), str(d["equinox"])) == ("2024-06-21", "2024-03-20")
 
 

@@ -209,12 +209,13 @@ def test_cli_screen_sun_and_check_json(tmp_path):
     src = tmp_path / "in.gpkg"
     gpd.GeoDataFrame({"h": [8.5, 30.0]}, geometry=geoms, crs=4546).to_file(src)
     out = tmp_path / "out.shp"
-    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "--sun", "-q"])
+    res = CliRunner().invoke(main, ["screen", str(src), "-o", str(out), "--height-field", "h", "-q"])   # on by default
     assert res.exit_code == 0, res.output
     back = gpd.read_file(out)
     assert back["gz_sun_min"].tolist() == [461.0, 0.0] and back["gz_sun_mon"].tolist() == [3, 0]
     plain = tmp_path / "plain.gpkg"
-    assert CliRunner().invoke(main, ["screen", str(src), "-o", str(plain), "--height-field", "h", "-q"]).exit_code == 0
+    assert CliRunner().invoke(main, ["screen", str(src), "-o", str(plain), "--height-field", "h", "--no-sun",
+                                     "-q"]).exit_code == 0
     assert "gz_sun_blocked_min" not in gpd.read_file(plain, layer="in").columns
     res = CliRunner().invoke(main, ["check", "--footprint", geoms[0].wkt, "--crs", "EPSG:4546", "--height", "8.5",
                                     "--json"])

@@ -249,7 +249,7 @@ def plan_run(input_path, output_path, *, zones, opts, settings: Settings, layer:
         refuse_rows(src.n_rows, str(out))
     if driver == "ESRI Shapefile" and src.geometry_type in ("Unknown", "GeometryCollection"):
         raise OutputError("shapefile_mixed", path=str(out))  # declared mixed: before the work
-    gz_columns = output_columns(zones, opts.sun)
+    gz_columns = output_columns(zones, opts.sun, opts.approved_sun is not None)
     if opts.sun:   # the sun tables read (or computed) once, here, before any worker is forked
         from ..sunshine import sun_table
 

@@ -14,6 +14,8 @@ from .options import (
     footprint_layer_opt,
     h,
     lang_opt,
+    ledger_effect_opt,
+    ledger_where_it_applies,
     pilot_opt,
     proposal_opts,
     station_choice,
@@ -37,9 +39,10 @@ from .options import (
 @field_elev_opt
 @storey_opt
 @click.option("--json", "as_json", is_flag=True, help=h("check_json"))
+@ledger_effect_opt
 @lang_opt
 def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, stations, sun_reach,
-          pilots, dem, field_elevation, storey_height, as_json, lang):
+          pilots, dem, field_elevation, storey_height, as_json, ledger, lang):
     """``geozones check``; its help is the catalogue's ``help_cmd_check``."""
     from ..check import ZoneSet, check_read
     from ..io import is_wkt_text, read_wkt_footprint
@@ -48,6 +51,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
     if is_wkt_text(footprint):  # no pandas/GDAL for WKT: the command starts in a blink
         geom, geom_crs, notes = read_wkt_footprint(footprint, crs)
     elif _is_drawing(footprint):   # a drawing is several proposals: one line per entity
+        ledger_where_it_applies(click.get_current_context(), ledger, False, "ledger_one_station", option=footprint)
         if stations is not None:
             raise InputError("drawing_stations", path=footprint)
         _check_drawing(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots,
@@ -58,6 +62,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
 
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     if stations is not None:
+        ledger_where_it_applies(click.get_current_context(), ledger, False, "ledger_one_station", option="--stations")
         defaulted = any(k == "assume_crs_default" for k, _ in notes)
         notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
         _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use,
@@ -67,7 +72,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         geom, geom_crs, notes, crs_given=crs is not None, height=height, kind=kind,
         zones=ZoneSet(station, pilots, storey_height_m=storey_height),
         axis_order=axis_order, use=use, floors=floors, dem=dem, field_elevation=field_elevation,
-        lang=lang, width=width,
+        lang=lang, width=width, ledger=ledger,
     )
     if as_json:
         click.echo(check_json(result))

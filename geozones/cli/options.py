@@ -401,14 +401,17 @@ proposal_opts = proposal_options()
 LEDGER_ENV = "GEOZONES_LEDGER"
 
 
-def _ledger(ctx: click.Context, _param, value: str | None):
+def _ledger(ctx: click.Context, _param, value: str | None, required: bool = True):
     """``--ledger``: the ledger's store (:func:`geozones.io.ledger.open_store`), a file noted
-    as an input (never an output); not given (nor ``GEOZONES_LEDGER``), one line."""
+    as an input (never an output); not given (nor ``GEOZONES_LEDGER``), one line, or None
+    where the ledger is optional (``check``, ``report``, ``screen``, ``horizon``)."""
     from ..errors import InputError
     from ..io import is_table_uri
     from ..io.ledger import open_store
 
     if value is None or not str(value).strip():
+        if not required:
+            return None
         raise InputError("ledger_no_location")
     if not is_table_uri(value):
         note_input(ctx, value)
@@ -418,6 +421,25 @@ def _ledger(ctx: click.Context, _param, value: str | None):
 #: ``--ledger PATH|URI`` (default: the ``GEOZONES_LEDGER`` environment variable).
 ledger_opt = click.option("--ledger", "ledger", envvar=LEDGER_ENV, default=None, callback=_ledger,
                           help=h("ledger"))
+def ledger_where_it_applies(ctx: click.Context, ledger, applies: bool, key: str, **params):
+    """``--ledger`` where the command can use it (``applies``); where it cannot (``check
+    --stations``, a drawing, ``screen --no-sun``) a ledger given on the command line is refused
+    in one line (message ``key``) and one named by ``GEOZONES_LEDGER`` is left out (the
+    environment names it for every command)."""
+    if ledger is None or applies:
+        return ledger
+    if ctx.get_parameter_source("ledger") == click.core.ParameterSource.ENVIRONMENT:
+        return None
+    from ..errors import InputError
+
+    raise InputError(key, **params)
+
+
+#: ``--ledger PATH|URI`` where it is optional: the proposal's sun minutes against the
+#: station's approved obstacles (``check``, ``report``, ``screen``, ``horizon``; issue 27).
+ledger_effect_opt = click.option("--ledger", "ledger", envvar=LEDGER_ENV, default=None, metavar="PATH|URI",
+                                 callback=lambda ctx, p, v: _ledger(ctx, p, v, required=False),
+                                 help=h("ledger_effect"))
 
 
 # --- option groups in --help -----------------------------------------------------------------
@@ -428,7 +450,7 @@ SCREEN_OPTION_GROUPS: dict[str, tuple[str, ...]] = {
     "heights": ("--height-field", "--floors-field", "--storey-height", "--default-height",
                 "--dem", "--field-elevation"),
     "rules": ("--kind-field", "--default-kind", "--width-field", "--use-field", "--default-use",
-              "--station", "--stations", "--sun-reach", "--pilot-boundary", "--pilot-boundary-crs"),
+              "--station", "--stations", "--sun-reach", "--pilot-boundary", "--pilot-boundary-crs", "--ledger"),
     "output": ("--output", "--overwrite", "--replace-gz", "--sort", "--long", "--sun", "--report", "--map",
                "--reports", "--fail-on", "--quiet", "--lang"),
     "performance": ("--chunk-size", "--engine", "--workers", "--scheduler"),

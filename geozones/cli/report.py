@@ -15,6 +15,7 @@ from .options import (
     footprint_layer_opt,
     h,
     lang_opt,
+    ledger_effect_opt,
     pilot_opt,
     proposal_opts,
     station_opt,
@@ -46,10 +47,11 @@ from .options import (
 @click.option("--checker", help=h("report_checker"))
 @click.option("--date", "opinion_date", help=h("report_date"))
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True, help=h("report_overwrite"))
+@ledger_effect_opt
 @lang_opt
 def report(footprint, layer, height, kind, use, floors, width, crs, axis_order, station, pilots, dem, field_elevation,
            output, opinion, project_file, project_name, applicant, address, proposal_no, doc_no, authority,
-           reviewer, checker, opinion_date, overwrite, lang):
+           reviewer, checker, opinion_date, overwrite, ledger, lang):
     """``geozones report``; its help is the catalogue's ``help_cmd_report``."""
     from pathlib import Path
 
@@ -74,7 +76,8 @@ def report(footprint, layer, height, kind, use, floors, width, crs, axis_order, 
         return
     size = report_for(footprint, output, zones=ZoneSet(station, pilots), height=height, kind=kind, use=use,
                       floors=floors, crs=crs, axis_order=axis_order, dem=dem,
-                      field_elevation=field_elevation, lang=lang, overwrite=overwrite, width=width, layer=layer)
+                      field_elevation=field_elevation, lang=lang, overwrite=overwrite, width=width, layer=layer,
+                      ledger=ledger)
     click.echo(f"{output}: {size / 1e3:,.0f} kB")
 
 

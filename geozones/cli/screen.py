@@ -25,6 +25,8 @@ from .options import (
     field_elev_opt,
     h,
     lang_opt,
+    ledger_effect_opt,
+    ledger_where_it_applies,
     overwrite_opt,
     pilot_opt,
     station_choice,
@@ -82,8 +84,9 @@ from .options import (
               help=h("screen_reports"))
 @click.option("--no-datum-check", is_flag=True,
               help=h("screen_no_datum_check"))
-@click.option("--sun", is_flag=True,
+@click.option("--sun/--no-sun", default=True, show_default=True,
               help=h("screen_sun"))
+@ledger_effect_opt
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help=h("screen_engine"))
 @click.option("--workers", type=Number(numbers.WORKERS), default=None,
@@ -98,7 +101,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
            floors_field, storey_height, default_height, kind_field, default_kind, width_field,
            use_field, default_use, station, stations, sun_reach, long_path, pilots, dem, field_elevation,
            report_path, chunk_size, quiet, map_path, reports_dir, fail_on, replace_gz, no_datum_check,
-           sun, engine, workers, scheduler, sort,
+           sun, ledger, engine, workers, scheduler, sort,
            overwrite, lang):
     """``geozones screen``; its help is the catalogue's ``help_cmd_screen``."""
     import os
@@ -122,6 +125,7 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         for given, option in ((dem, "--dem"), (map_path, "--map"), (reports_dir, "--reports")):
             if given is not None:
                 raise InputError("stations_dem" if option == "--dem" else "stations_option", option=option)
+    ledger = ledger_where_it_applies(ctx, ledger, sun, "ledger_needs_sun")
     if engine != "dask" and (workers or scheduler):
         from ..errors import InputError
 
@@ -176,6 +180,11 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
                                                                   sun_reach_m=sun_reach)
         else:
             zones = ZoneSet(station, pilots, storey_height_m=storey_height)
+        if ledger is not None:   # the approved obstacles' minutes: once per run, before the rows
+            from ..sunshine import approved_sun_minutes
+
+            opts.approved_sun = {st.id: approved_sun_minutes(ledger, st)
+                                 for st in (zones.stations if zones.named else (zones.station,))}
         summary = screen_file(input_path, output, zones=zones, opts=opts,
                               layer=layer, encoding=encoding, wkt_column=wkt_column, crs=crs,
                               overwrite=overwrite, progress=progress,
@@ -184,6 +193,10 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    if opts.approved_sun is not None:   # which ledger, how many counted: in the text and the JSON summary
+        summary.ledger = {"ledger": next(iter(opts.approved_sun.values())).ledger if opts.approved_sun else None,
+                          "stations": {k: {"approved_obstacles": v.obstacles, "blocked_min": len(v.minutes)}
+                                       for k, v in opts.approved_sun.items()}}
     if report_path == STDOUT:
         from ..screen import report_json
 
@@ -192,6 +205,12 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet_text:
         click.echo(format_summary(summary, lang, zones))
+        if opts.approved_sun is not None:
+            from ..text import t
+
+            for got in opts.approved_sun.values():
+                click.echo(t("screen_ledger_note", lang, ledger=got.ledger, station=got.station, n=got.obstacles,
+                             minutes=f"{len(got.minutes):,}"))
     if reports_dir:
         from ..assessment_report import write_batch_reports
         from ..text import t

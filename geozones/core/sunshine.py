@@ -32,7 +32,8 @@ import numpy as np
 import shapely
 
 __all__ = ["SunTable", "SunFigures", "CLEAR_SKY_MODELS", "SUNSHINE_DNI_W_M2", "blocked_minutes",
-           "blocked_minutes_many", "figures_by_row", "sun_figures", "sun_bound_clears", "minute_to_local"]
+           "blocked_minutes_many", "figures_by_row", "sun_figures", "added_minutes", "added_by_row",
+           "sun_bound_clears", "minute_to_local"]
 
 #: Clear-sky models the table may be computed with (pvlib.clearsky), the first the default.
 CLEAR_SKY_MODELS: tuple[str, ...] = ("ineichen", "simplified_solis")
@@ -666,3 +667,57 @@ def sun_bound_clears(table: SunTable, bounds: np.ndarray, top_m: np.ndarray,
     ok = (d_box > 0.0) & (angle < lowest - _MARGIN_DEG)
     clear[live] = ok
     return clear
+
+
+def added_minutes(own: np.ndarray, approved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What a proposal adds to the approved obstacles' hidden minutes, and the cumulative set:
+    sets of minutes, so a minute two obstacles hide counts once.
+
+    Parameters
+    ----------
+    own : array of int
+        The minutes of the year the proposal hides.
+    approved : array of int
+        The union of the minutes the approved obstacles hide.
+
+    Returns
+    -------
+    tuple of ndarray of int64
+        ``(added, cumulative)``: own \\ approved and approved ∪ own, sorted.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in added_minutes(np.array([3, 4, 5]), np.array([1, 4]))]
+    [[3, 5], [1, 3, 4, 5]]
+    """
+    own = np.asarray(own, dtype=np.int64)
+    approved = np.asarray(approved, dtype=np.int64)
+    return np.setdiff1d(own, approved), np.union1d(approved, own)
+
+
+def added_by_row(rows: np.ndarray, minutes: np.ndarray, approved: np.ndarray, n: int) -> np.ndarray:
+    """Per row, how many of its hidden minutes (pairs of :func:`blocked_minutes_many`, each
+    once) the approved obstacles do not hide already: :func:`added_minutes` of every row at once.
+
+    Parameters
+    ----------
+    rows, minutes : ndarray
+        The (row, minute of the year) pairs.
+    approved : ndarray of int
+        The union of the approved obstacles' minutes (sorted or not).
+    n : int
+        Rows.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Minutes added per row. [min]
+
+    Examples
+    --------
+    >>> added_by_row(np.array([0, 0, 1]), np.array([3, 4, 4]), np.array([1, 4]), 3).tolist()
+    [1, 0, 0]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    new = ~np.isin(np.asarray(minutes, dtype=np.int64), np.asarray(approved, dtype=np.int64))
+    return np.bincount(rows[new], minlength=n)

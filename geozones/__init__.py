@@ -48,7 +48,17 @@ from .station import load_station, load_stations
 from .text.explain import Finding
 
 if TYPE_CHECKING:
-    from .api import column_types, output_columns, screen_file, verdict_qml, write_heightlimit, zone_layer, zones_qml
+    from .api import (
+        cache_dir_from,
+        column_types,
+        output_columns,
+        screen_file,
+        use_cache_dir,
+        verdict_qml,
+        write_heightlimit,
+        zone_layer,
+        zones_qml,
+    )
 
 __version__ = "0.1.0"
 
@@ -56,7 +66,7 @@ __all__ = [
     # the API (geozones.api)
     "check", "check_stations", "assess", "assess_frame", "screen_file",
     "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml",
-    "CheckResult", "StationsCheckResult", "ZoneSet", "StationNetwork",
+    "use_cache_dir", "cache_dir_from", "CheckResult", "StationsCheckResult", "ZoneSet", "StationNetwork",
     # reading station and pilot files
     "load_station", "load_stations", "load_pilot", "load_pilots",
     # the errors (geozones.errors)
@@ -68,7 +78,8 @@ __all__ = [
 ]
 
 #: Names imported on first use: they need geopandas, which ``import geozones`` does not load.
-_LAZY = ("screen_file", "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml")
+_LAZY = ("screen_file", "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml",
+         "use_cache_dir", "cache_dir_from")
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,9 @@ first; everything else is a keyword:
 - ``write_heightlimit(path, frame, *, resolution_m, extent_m, crs, ...)``: the permitted-height
   GeoTIFF (``geozones heightlimit``);
 - ``verdict_qml()`` and ``zones_qml(zone_ids, labels)``: the QGIS styles ``screen`` and
-  ``zones`` store in their GeoPackages.
+  ``zones`` store in their GeoPackages;
+- ``use_cache_dir(folder)`` and ``cache_dir_from(environ)``: where the sun tables of the sun
+  figures are kept (a program's edge reads its environment and names the folder).
 
 What the QGIS Processing provider (``qgis/geozones_qgis``) calls is this module, nothing deeper.
 
@@ -58,15 +60,18 @@ if TYPE_CHECKING:
     from .layers import zone_layer
     from .screen import column_types, output_columns, screen_file
     from .styles import verdict_qml, zones_qml
+    from .sunshine import cache_dir_from, use_cache_dir
 
 __all__ = ["check", "check_stations", "assess", "assess_frame", "screen_file", "CheckResult",
            "StationsCheckResult", "ZoneSet", "StationNetwork", "StationFrame", "load_station", "load_pilots",
-           "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml"]
+           "output_columns", "column_types", "zone_layer", "write_heightlimit", "verdict_qml", "zones_qml",
+           "use_cache_dir", "cache_dir_from"]
 
 #: Names imported on first use (they need geopandas or rasterio, which ``import geozones`` does
 #: not load), and their modules.
 _LAZY = {"screen_file": "screen", "output_columns": "screen", "column_types": "screen", "zone_layer": "layers",
-         "write_heightlimit": "heightlimit", "verdict_qml": "styles", "zones_qml": "styles"}
+         "write_heightlimit": "heightlimit", "verdict_qml": "styles", "zones_qml": "styles",
+         "use_cache_dir": "sunshine", "cache_dir_from": "sunshine"}
 
 
 def __getattr__(name: str) -> Any:

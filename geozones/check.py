@@ -1115,7 +1115,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
                  kind: str = "building", use: str | None = None, height: float | None = None,
                  storey_height_m: float | None = None, crs: Any = None, axis_order: str = "xy",
                  station=None, zones: ZoneSet | None = None, lang: str = "en", height_m: Any = None,
-                 sun: bool = False):
+                 sun: bool = True):
     """A GeoDataFrame checked row by row: the input's columns, index and CRS plus the ``gz_*``
     columns ``geozones screen`` writes (the same function,
     :func:`geozones.screen.screen_chunk`, computes them).
@@ -1147,7 +1147,7 @@ def assess_frame(gdf, *, height_field: str | None = None, floors_field: str | No
     height_m : float, optional
         Deprecated spelling of ``height``. [m]
     sun : bool
-        Also the sun figures of ``screen --sun`` (``gz_sun_blocked_min`` [min],
+        Also the sun figures of ``screen`` (default; False as ``--no-sun``) (``gz_sun_blocked_min`` [min],
         ``gz_sunshine_loss_h`` [h], ``gz_sun_worst_month``).
 
     Returns

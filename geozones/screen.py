@@ -77,7 +77,7 @@ LONG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def output_columns(zones: Any, sun: bool = False, ledger: bool = False) -> tuple[str, ...]:
+def output_columns(zones: Any, sun: bool = True, ledger: bool = False) -> tuple[str, ...]:
     """The ``gz_*`` columns written for ``zones``: a station given alone (a ZoneSet), or
     stations named in the answers (a StationNetwork: :data:`STATION_COLUMNS` too); with
     ``sun``, :data:`SUN_COLUMNS` too, and with ``ledger`` :data:`LEDGER_COLUMNS` after them.
@@ -148,8 +148,9 @@ class ScreenOptions:
     #: When coordinates are read as WGS84 without --crs, also read them as GCJ-02 and BD-09
     #: and count the rows whose verdict would differ (costs two more evaluations per row).
     datum_check: bool = True
-    #: The sun figures (:data:`SUN_COLUMNS`), for the rows the bound cannot clear.
-    sun: bool = False
+    #: The sun figures (:data:`SUN_COLUMNS`), for the rows the bound cannot clear (on by default,
+    #: as ``screen``'s; False: ``--no-sun``, for speed).
+    sun: bool = True
     #: With a ledger (``screen --ledger``): per station id, its approved obstacles and the union
     #: of the sun minutes they hide (:func:`geozones.sunshine.approved_sun_minutes`), computed
     #: once per run before any worker starts; the rows then get :data:`LEDGER_COLUMNS`.

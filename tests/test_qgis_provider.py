@@ -94,6 +94,8 @@ def qgis_run(tmp_path_factory):
          "parameters": {"INPUT": str(d / "sites.gpkg"), **fields, "OUTPUT": str(d / "q_screen.gpkg")}},
         {"name": "screen_zh", "algorithm": "geozones:screen",
          "parameters": {"INPUT": str(d / "sites.gpkg"), **fields, "LANG": 1, "OUTPUT": str(d / "q_screen_zh.gpkg")}},
+        {"name": "screen_nosun", "algorithm": "geozones:screen",
+         "parameters": {"INPUT": str(d / "sites.gpkg"), **fields, "SUN": False, "OUTPUT": str(d / "q_nosun.gpkg")}},
         {"name": "screen_cancel", "algorithm": "geozones:screen", "cancel_after": 1,
          "parameters": {"INPUT": str(d / "many.gpkg"), **fields, "OUTPUT": str(d / "q_cancel.gpkg")}},
         {"name": "zones", "algorithm": "geozones:zones",
@@ -147,8 +149,11 @@ def test_screen_gives_every_feature_the_gz_fields_of_geozones_screen(qgis_run, l
     cli = _gz(d / f"cli_{lang}.gpkg")
     ours = _gz(d / ("q_screen.gpkg" if lang == "en" else "q_screen_zh.gpkg"))
     gz = [c for c in cli.columns if c.startswith("gz_")]
-    assert len(gz) == 11 and [c for c in ours.columns if c.startswith("gz_")] == gz
+    assert len(gz) == 14 and gz[-4:-1] == ["gz_sun_blocked_min", "gz_sunshine_loss_h", "gz_sun_worst_month"]
+    assert [c for c in ours.columns if c.startswith("gz_")] == gz
     assert len(ours) == len(cli) == len(SITES)
+    nosun = [c for c in _gz(d / "q_nosun.gpkg").columns if c.startswith("gz_")]
+    assert nosun == [c for c in gz if not c.startswith("gz_sun")]     # SUN off: the figures left out
     for i in range(len(cli)):
         for c in ["pid", "height", "floors", "kind", *gz]:
             assert _same(ours.at[i, c], cli.at[i, c]), (i, c, ours.at[i, c], cli.at[i, c])

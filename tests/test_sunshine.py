@@ -187,7 +187,8 @@ def test_assess_frame_and_screen_sun_columns(tmp_path):
     assert out["gz_sun_blocked_min"].tolist()[1:3] == [461.0, 0.0]
     assert out["gz_sun_blocked_min"].iloc[0] > 10000 and np.isnan(out["gz_sun_blocked_min"].iloc[3])
     assert out["gz_sunshine_loss_h"].iloc[1] == 0.0       # the sun just risen is not WMO sunshine
-    assert "gz_sun_blocked_min" not in assess_frame(gdf, height_field="h").columns
+    assert assess_frame(gdf, height_field="h")["gz_sun_blocked_min"].tolist()[1:3] == [461.0, 0.0]  # the default
+    assert "gz_sun_blocked_min" not in assess_frame(gdf, height_field="h", sun=False).columns
     cols = output_columns(ZoneSet(st), sun=True)
     assert cols[-4:] == (*SUN_COLUMNS, "gz_status")
     assert all(len(SHAPEFILE_NAMES[c]) <= 10 for c in SUN_COLUMNS)

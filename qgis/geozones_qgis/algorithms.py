@@ -11,6 +11,7 @@ are the library's, as on the command line.
 """
 
 import math
+import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -23,6 +24,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -182,6 +184,9 @@ class ScreenAlgorithm(_Base):
             self.addParameter(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT",
                                                           type=kind, optional=True))
         self._station_params()
+        self.addParameter(QgsProcessingParameterBoolean(
+            "SUN", "Sun figures (minutes and sunshine hours hidden from the recorder; off for speed)",
+            defaultValue=True))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Screened"))
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -194,9 +199,11 @@ class ScreenAlgorithm(_Base):
         picked = {key: self.parameterAsString(parameters, key, context) or None
                   for key in ("HEIGHT_FIELD", "FLOORS_FIELD", "KIND_FIELD")}
         lang = _lang(self, parameters, context)
+        sun = self.parameterAsBoolean(parameters, "SUN", context)
+        gz.use_cache_dir(gz.cache_dir_from(os.environ))   # the sun tables where the command line keeps them
         try:
             zones = gz.ZoneSet(_station(self, parameters, context))
-            gz_types = gz.column_types(gz.output_columns(zones))
+            gz_types = gz.column_types(gz.output_columns(zones, sun=sun))
         except GeozonesError as err:
             raise QgsProcessingException(str(err)) from err
         ours = {c.lower() for c in gz_types}
@@ -222,7 +229,7 @@ class ScreenAlgorithm(_Base):
             frame = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
             try:
                 out = gz.assess_frame(frame, height_field=picked["HEIGHT_FIELD"], floors_field=picked["FLOORS_FIELD"],
-                                      kind_field=picked["KIND_FIELD"], zones=zones, lang=lang)
+                                      kind_field=picked["KIND_FIELD"], zones=zones, lang=lang, sun=sun)
             except GeozonesError as err:
                 raise QgsProcessingException(str(err)) from err
             gz_values = out[list(gz_types)].to_numpy(dtype=object)

@@ -564,3 +564,18 @@ def test_a_shared_address_without_a_token_is_warned_about(monkeypatch, tmp_path,
     res = CliRunner().invoke(main, ["serve", *args, "--state-dir", str(tmp_path / "state")])
     assert res.exit_code == 0, res.output
     assert ("without --token" in res.output) is warned and served[0][0] == (args[1] if args else "127.0.0.1")
+
+
+def test_a_footprint_past_max_vertices_is_refused(busy):
+    """10,001 vertices (the default --max-vertices is 10,000): refused before any work; an
+    invalid ring of 100,000 took minutes to repair, of 10^6 a server's memory."""
+    n = 10_000
+    ring = [[111.5745 + 0.0005 * math.cos(2 * math.pi * i / n), 35.5054 + 0.0005 * math.sin(2 * math.pi * i / n)]
+            for i in range(n)]
+    footprint = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    code, headers, content = call(busy, CHECK, {"inputs": {"footprint": footprint, "lang": "zh"}}, token=None)
+    doc = json.loads(content)
+    assert code == 400 and doc["input"] == "footprint" and "10001" in doc["detail"] and "--max-vertices" in doc["detail"]
+    half = {"type": "Polygon", "coordinates": [ring[:5000:50] + [ring[0]]]}
+    status, doc = call_json(busy, CHECK, {"inputs": {"footprint": half}}, token=None)
+    assert status == 200 and doc["verdict"] in ("pass", "review")

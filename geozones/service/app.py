@@ -159,9 +159,11 @@ class GeozonesApp:
                 why = t("service_member", lang, value=str(value)[:40], choices=", ".join(allowed or ()) or "-")
                 return self._send(start_response, problem(400, t("service_bad_input", lang, input=member, why=why),
                                                           input_name=member))
-        read = check_inputs if process == "geozones-check" else screen_inputs
         try:
-            read(inputs, lang)
+            if process == "geozones-check":
+                check_inputs(inputs, lang, self.settings.max_vertices)
+            else:
+                screen_inputs(inputs, lang)
         except BadInput as exc:
             missing = exc.error.key == "service_missing"
             return self._send(start_response, problem(400, exc.localized(lang), input_name=exc.name,

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ServiceSettings", "JobSlot", "current", "set_current", "MAX_BODY_BYTES", "MAX_JOBS", "KEEP_JOBS", "KEPT_SYNC",
-           "is_loopback"]
+__all__ = ["ServiceSettings", "JobSlot", "current", "set_current", "is_loopback", "MAX_BODY_BYTES", "MAX_JOBS",
+           "MAX_VERTICES", "KEEP_JOBS", "KEPT_SYNC"]
 
 #: Largest request body accepted, unless ``--max-body`` says [bytes]: 10 MiB.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 #: Screening jobs queued or running at once, unless ``--max-jobs`` says.
 MAX_JOBS = 4
+#: Vertices of a checked footprint, unless ``--max-vertices`` says (no building has more;
+#: repairing an invalid ring of 10,000 takes seconds, of 100,000 minutes).
+MAX_VERTICES = 10_000
 #: Finished jobs kept (status, results, download) before the oldest are deleted, unless
 #: ``--keep-jobs`` says.
 KEEP_JOBS = 100
@@ -59,6 +62,7 @@ class ServiceSettings:
     token : the access token every request must bear (None: no token asked).
     max_body_bytes : largest request body [bytes].
     max_jobs : jobs queued or running at once (screenings, and checks run as jobs).
+    max_vertices : vertices of a checked footprint.
     keep_jobs : finished jobs kept; the oldest beyond are deleted (a synchronous check
         is never kept).
     lang : the language of answers when a request names none.
@@ -73,6 +77,7 @@ class ServiceSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     max_jobs: int = MAX_JOBS
     keep_jobs: int = KEEP_JOBS
+    max_vertices: int = MAX_VERTICES
     lang: str = "en"
     #: the service's own address (links in answers), e.g. ``http://127.0.0.1:5000``
     url: str = "http://127.0.0.1:5000"

@@ -29,7 +29,7 @@ from ..core.kinds import KINDS, USES, normalize_kind, normalize_use
 from ..core.numbers import checked
 from ..errors import GeozonesError, InputError
 from ..text import LANGS, t
-from .context import current
+from .context import MAX_VERTICES, current
 
 __all__ = ["BadInput", "check_inputs", "refused", "screen_inputs", "CheckProcessor", "ScreenProcessor",
            "SCREEN_FORMATS", "PROCESSES", "hand_over"]
@@ -115,9 +115,11 @@ def _geometry_wkt(value: Any) -> str:
     return shapely.to_wkt(geom, rounding_precision=-1)
 
 
-def check_inputs(inputs: Any, default_lang: str = "en") -> dict[str, Any]:
+def check_inputs(inputs: Any, default_lang: str = "en", max_vertices: int = MAX_VERTICES) -> dict[str, Any]:
     """The keywords of :func:`geozones.check.check_read` from ``geozones-check``'s inputs,
-    and ``lang``; a missing or bad input raises :class:`BadInput` naming it.
+    and ``lang``; a missing or bad input raises :class:`BadInput` naming it, and so does a
+    footprint of more than ``max_vertices`` vertices (``--max-vertices``: repairing an
+    invalid ring of 100,000 takes minutes).
 
     >>> check_inputs({"footprint": {"type": "Point", "coordinates": [111.5745, 35.5054]}, "height_m": 10})["height"]
     10.0
@@ -149,6 +151,11 @@ def check_inputs(inputs: Any, default_lang: str = "en") -> dict[str, Any]:
         from ..errors import CRSError
 
         raise BadInput("crs" if isinstance(exc, CRSError) else "footprint", exc) from None
+    import shapely
+
+    vertices = int(shapely.get_num_coordinates(geom))
+    if vertices > max_vertices:
+        raise BadInput("footprint", InputError("service_too_many_vertices", count=vertices, limit=max_vertices))
     return {"geometry": geom, "geometry_crs": geom_crs, "notes": notes, "crs_given": crs is not None, **kw}
 
 
@@ -364,7 +371,7 @@ class CheckProcessor(_Process):
         asked = data.get("lang") if isinstance(data, dict) else None
         lang = asked if isinstance(asked, str) and asked in LANGS else settings.lang
         try:
-            kw = check_inputs(data, settings.lang)
+            kw = check_inputs(data, settings.lang, settings.max_vertices)
             lang = kw["lang"]
             where = {"zones": settings.zones} if settings.network is None else {"network": settings.network}
             result = check_read(kw.pop("geometry"), kw.pop("geometry_crs"), kw.pop("notes"),

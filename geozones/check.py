@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 import shapely
@@ -855,15 +855,27 @@ def _ledger_effect(station: Station, own: np.ndarray, ledger: Any) -> dict[str, 
     return out
 
 
+@overload
 def check_read(geometry: Any, geometry_crs: Any, notes: Sequence[tuple[str, dict[str, Any]]], *,
-               crs_given: bool, lang: str = "en", **given: Any) -> CheckResult:
+               crs_given: bool, lang: str = "en", network: None = None, **given: Any) -> CheckResult: ...
+
+
+@overload
+def check_read(geometry: Any, geometry_crs: Any, notes: Sequence[tuple[str, dict[str, Any]]], *,
+               crs_given: bool, lang: str = "en", network: StationNetwork, **given: Any) -> StationsCheckResult: ...
+
+
+def check_read(geometry: Any, geometry_crs: Any, notes: Sequence[tuple[str, dict[str, Any]]], *,
+               crs_given: bool, lang: str = "en", network: StationNetwork | None = None,
+               **given: Any) -> CheckResult | StationsCheckResult:
     """:func:`check` of one footprint as an input reader gave it
     (:func:`geozones.io.read_footprint`, :func:`geozones.io.read_wkt_footprint`: the geometry,
     its CRS and the reader's notes): what ``geozones check`` and the service's
     ``geozones-check`` process both run. Without a CRS given (``crs_given`` False) the
     reader's EPSG:4326 is the assumed one and WGS84 numbers are also read as GCJ-02/BD-09
     (``datum_warning``); the reader's notes come first among the assumptions, in ``lang``.
-    ``given``: :func:`check`'s other keywords (height, kind, zones, use, floors …).
+    ``given``: :func:`check`'s other keywords (height, kind, zones, use, floors …). With a
+    ``network`` (``--stations``) it is :func:`check_stations` against every station in reach.
 
     >>> from geozones.io import read_wkt_footprint
     >>> geom, crs, notes = read_wkt_footprint("POINT (111.5745 35.5054)")
@@ -873,10 +885,13 @@ def check_read(geometry: Any, geometry_crs: Any, notes: Sequence[tuple[str, dict
     from .io import is_wgs84_lonlat
 
     defaulted = any(k == "assume_crs_default" for k, _ in notes)
-    kept = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
-    return check(geometry, crs=None if defaulted else geometry_crs,
-                 datum_hint=not crs_given and (defaulted or is_wgs84_lonlat(geometry_crs)),
-                 lang=lang, extra_assumptions=[t(k, lang, **p) for k, p in kept], **given)
+    datum_hint = not crs_given and (defaulted or is_wgs84_lonlat(geometry_crs))
+    kept = [t(k, lang, **p) for k, p in notes if k != "assume_crs_default"]  # check() says it
+    if network is not None:
+        return check_stations(geometry, crs=None if defaulted else geometry_crs, datum_hint=datum_hint,
+                              network=network, lang=lang, extra_assumptions=kept, **given)
+    return check(geometry, crs=None if defaulted else geometry_crs, datum_hint=datum_hint,
+                 lang=lang, extra_assumptions=kept, **given)
 
 
 def _terrain_facts(a: Assessment, dem: Any, z_field: float, source: str, lang: str

@@ -25,14 +25,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(state_dir: Path, options: Sequence[str] = (), env: Mapping[str, str] | None = None
+def running_server(state_dir: Path, options: Sequence[str] = (), env: Mapping[str, str | None] | None = None
                    ) -> Iterator[dict]:
-    """``geozones serve --port P --state-dir STATE_DIR OPTIONS…`` until the block ends:
+    """``geozones serve --port P --state-dir STATE_DIR OPTIONS…`` until the block ends, with
+    this process's environment changed by ``env`` (a None value unsets the variable):
     ``{"url": "http://127.0.0.1:P", "port": P, "proc": the process}``, once it accepts
     connections (RuntimeError with its last words if it does not within 60 s)."""
     port = free_port()
     proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--state-dir", str(state_dir), *options],
-                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env={k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:

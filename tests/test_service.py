@@ -4,8 +4,12 @@ byte for byte; the numbers with the plan's formula worked out here."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -28,9 +32,12 @@ POINT = {"type": "Point", "coordinates": [111.5745, 35.5054]}
 MAX_BODY = 64 * 1024
 
 
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The running service: its base URL and data folder (a file inside, a link leading out)."""
+    """The running service: its base URL and data folder (a file inside, a link leading out,
+    a FIFO in a folder inside)."""
     root = tmp_path_factory.mktemp("serve")
     data = root / "data"
     data.mkdir()
@@ -38,9 +45,11 @@ def server(tmp_path_factory):
         {"type": "Feature", "properties": {"h": 5}, "geometry": POINT}]}), encoding="utf-8")
     (root / "secret.geojson").write_text((data / "in.geojson").read_text(encoding="utf-8"), encoding="utf-8")
     (data / "link.geojson").symlink_to(root / "secret.geojson")
+    (data / "tmp").mkdir()
+    os.mkfifo(data / "tmp" / "fifo.geojson")   # a reader opening it would wait for ever
     with running_server(root / "state", ["--data-dir", str(data), "--max-body", str(MAX_BODY)],
                         env={"GEOZONES_TOKEN": TOKEN}) as running:
-        yield {**running, "data": data}
+        yield {**running, "data": data, "state": root / "state"}
 
 
 def call(server, path, body=None, *, token=TOKEN, headers=None, raw: bytes | None = None):
@@ -294,9 +303,11 @@ def test_the_job_count_is_limited(tmp_path):
     from geozones.service import ServiceSettings
 
     s = ServiceSettings(zones=ZoneSet(), state_dir=tmp_path, max_jobs=2)
-    assert [s.take_job(), s.take_job(), s.take_job()] == [True, True, False]
-    s.end_job()
-    assert s.take_job() is True
+    a, b, c = s.take_job(), s.take_job(), s.take_job()
+    assert a is not None and b is not None and c is None
+    a.release()
+    a.release()   # given back once, however often released
+    assert s.jobs_open == 1 and s.take_job() is not None and s.take_job() is None
 
 
 def test_a_missing_extra_is_one_line(monkeypatch):
@@ -319,3 +330,256 @@ def test_serve_binds_loopback_by_default():
 def test_the_state_folder_keeps_the_generated_configuration(server):
     state = Path(server["data"]).parent / "state"
     assert (state / "pygeoapi-config.yml").is_file() and (state / "jobs").is_dir()
+
+
+# -- a hostile or clumsy client (issue 26 review): every bad request a 4xx document naming the
+# -- input, in the request's language; nothing kept that nobody asks for; the server lives on
+
+CHECK = "/processes/geozones-check/execution"
+SCREEN = "/processes/geozones-screen/execution"
+
+
+@pytest.mark.parametrize(("path", "raw", "name"), [
+    (CHECK, b'{"inputs": {"footprint": "POINT (1 2)", "height_m": ' + b"9" * 5000 + b"}}", None),   # past int's digits
+    (CHECK, b'{"inputs": ' + b"[" * 3000 + b"]" * 3000 + b"}", None),   # deeper than the JSON reader goes
+    (CHECK, json.dumps({"inputs": {"footprint": POINT}, "subscriber": "x"}).encode(), "subscriber"),
+    (CHECK, json.dumps({"inputs": {"footprint": POINT}, "subscriber": {"successUri": "http://127.0.0.1:9/"}}).encode(),
+     "subscriber"),   # a callback to any address a client names: refused
+    (CHECK, json.dumps({"inputs": {"footprint": POINT}, "response": "document"}).encode(), "response"),
+    (SCREEN, json.dumps({"inputs": {"file": "in.geojson\x00.txt"}}).encode(), "file"),
+    (SCREEN, json.dumps({"inputs": {"file": "a" * 5000}}).encode(), "file"),
+    (SCREEN, json.dumps({"inputs": {"file": "tmp/fifo.geojson"}}).encode(), "file"),
+    (SCREEN, json.dumps({"inputs": {"file": "..\\..\\secret.geojson"}}).encode(), "file"),
+    (SCREEN, json.dumps({"inputs": {"features": {"type": "FeatureCollection", "features": [1, None]}}}).encode(),
+     "features"),   # dropped unseen before
+    (SCREEN, b'{"inputs": {"height_field": "h", "features": {"type": "FeatureCollection", "features": [{"type": '
+             b'"Feature", "properties": {"h": NaN}, "geometry": {"type": "Point", "coordinates": [111.5, 35.5]}}]}}}',
+     "features"),
+])
+def test_hostile_bodies_get_a_document_and_the_server_lives_on(server, path, raw, name):
+    code, headers, content = call(server, path, raw=raw, headers={"Accept-Language": "zh"})
+    doc = json.loads(content)
+    assert code == 400 and headers["Content-Type"].startswith("application/problem+json"), content[:300]
+    assert doc.get("input") == name and b"Traceback" not in content
+    assert any("\u4e00" <= c <= "\u9fff" for c in doc["detail"])   # in the language asked for
+    if name is not None:
+        assert doc["detail"].startswith(f"输入“{name}”")
+    assert call_json(server, CHECK, {"inputs": {"footprint": POINT, "height_m": 10}})[1]["verdict"] == "pass"
+
+
+def test_unknown_routes_and_methods_get_a_document(server):
+    for path, method, status in (("/nosuch", "GET", 404), (CHECK, "GET", 405), ("/processes/geozones-check", "DELETE", 405)):
+        req = urllib.request.Request(server["url"] + path, method=method)
+        req.add_header("Authorization", f"Bearer {TOKEN}")
+        try:
+            urllib.request.urlopen(req, timeout=30)
+            raise AssertionError(path)
+        except urllib.error.HTTPError as err:
+            assert err.code == status and err.headers["Content-Type"].startswith("application/problem+json"), path
+            assert path in json.loads(err.read())["detail"]
+
+
+def _raw_request(server, head: bytes) -> bytes:
+    """The answer to a request whose head (and no body) is sent as it is."""
+    host, port = server["url"].rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(head)
+        out = b""
+        with contextlib.suppress(OSError):
+            while chunk := s.recv(65536):
+                out += chunk
+    return out
+
+
+def test_a_body_far_past_the_limit_gets_the_document_too(server):
+    """Past --max-body waitress refuses the body before reading it; its answer is the
+    service's document (it was waitress's plain text past twice the limit)."""
+    size = 3 * MAX_BODY
+    answer = _raw_request(server, (f"POST {CHECK} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                                   f"Accept-Language: zh\r\nContent-Type: application/json\r\n"
+                                   f"Content-Length: {size}\r\n\r\n").encode())
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b"application/problem+json" in head
+    doc = json.loads(body)
+    assert doc["status"] == 413 and str(size) in doc["detail"] and "--max-body" in doc["detail"]
+    assert "字节" in doc["detail"]
+
+
+def test_synchronous_checks_are_not_kept(server):
+    before = set(p.name for p in (server["state"] / "pygeoapi-jobs").iterdir())
+    for _ in range(3):
+        status, headers, _ = call(server, CHECK, {"inputs": {"footprint": POINT, "height_m": 10}})
+        assert status == 200 and "Location" not in headers
+    after = set(p.name for p in (server["state"] / "pygeoapi-jobs").iterdir())
+    assert not [n for n in after - before if n.startswith("geozones-check")]
+    _, jobs = call_json(server, "/jobs?f=json&limit=1000")
+    assert not [j for j in jobs["jobs"] if j["processID"] == "geozones-check" and j["status"] == "successful"
+                and j["jobID"] not in before]
+
+
+def test_the_check_runs_as_a_job_when_asked_as_its_description_says(server):
+    _, described = call_json(server, "/processes/geozones-check")
+    assert described["jobControlOptions"] == ["sync-execute", "async-execute"]
+    status, headers, _ = call(server, CHECK, {"inputs": {"footprint": POINT, "height_m": 10}},
+                              headers={"Prefer": "respond-async"})
+    assert status == 201 and headers["Preference-Applied"] == "respond-async"
+    job = headers["Location"].rsplit("/", 1)[1]
+    assert _wait(server, job)["status"] == "successful"
+    _, result = call_json(server, f"/jobs/{job}/results?f=json")
+    _, now = call_json(server, CHECK, {"inputs": {"footprint": POINT, "height_m": 10}})
+    assert result == now
+
+
+def test_a_deleted_job_takes_its_download_along(server):
+    status, headers, _ = call(server, SCREEN, {"inputs": {"features": FEATURES, "height_field": "h"}},
+                              headers={"Prefer": "respond-async"})
+    job = headers["Location"].rsplit("/", 1)[1]
+    assert _wait(server, job)["status"] == "successful"
+    assert call(server, f"/jobs/{job}/download")[0] == 200
+    req = urllib.request.Request(f"{server['url']}/jobs/{job}", method="DELETE")
+    req.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(req, timeout=30) as res:
+        assert res.status == 200
+    assert call(server, f"/jobs/{job}/download")[0] == 404 and call(server, f"/jobs/{job}/results?f=json")[0] == 404
+    assert not (server["state"] / "jobs" / job).exists()
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
+    """A server taking one job at a time and keeping two, over two stations (``--stations``),
+    with a 20,000-row file that takes a while to screen. No token."""
+    root = tmp_path_factory.mktemp("busy")
+    data = root / "data"
+    data.mkdir()
+    rows = [{"type": "Feature", "properties": {"h": i % 40},
+             "geometry": {"type": "Point", "coordinates": [111.5745 + i * 1e-6, 35.5054]}} for i in range(20_000)]
+    (data / "big.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": rows}), encoding="utf-8")
+    stations = root / "stations"
+    stations.mkdir()
+    from geozones.station import default_station_path
+
+    text = default_station_path().read_text(encoding="utf-8")
+    lon = 111.571
+    assert f"longitude_deg = {lon}" in text
+    (stations / "a.toml").write_text(text.replace('id = "jiangxian"', 'id = "a"'), encoding="utf-8")
+    (stations / "b.toml").write_text(text.replace('id = "jiangxian"', 'id = "b"')
+                                     .replace(f"longitude_deg = {lon}", f"longitude_deg = {lon + 0.2}"), encoding="utf-8")
+    with running_server(root / "state", ["--data-dir", str(data), "--max-jobs", "1", "--keep-jobs", "2",
+                                         "--stations", str(stations)], env={"GEOZONES_TOKEN": None}) as running:
+        yield {**running, "data": data, "state": root / "state", "b_lon": lon + 0.2}
+
+
+def test_the_job_limit_over_http(busy):
+    big = {"inputs": {"file": "big.geojson", "height_field": "h"}}
+    status, headers, _ = call(busy, SCREEN, big, token=None, headers={"Prefer": "respond-async"})
+    assert status == 201
+    job = headers["Location"].rsplit("/", 1)[1]
+    status, headers, content = call(busy, SCREEN, big, token=None, headers={"Prefer": "respond-async",
+                                                                            "Accept-Language": "zh"})
+    doc = json.loads(content)   # the one place is taken while the first screens 20,000 rows
+    assert status == 429 and doc["type"] == "TooManyJobs" and "--max-jobs" in doc["detail"] and "作业" in doc["detail"]
+    assert _wait(busy, job)["status"] == "successful"
+    status, headers, _ = call(busy, SCREEN, {"inputs": {"features": FEATURES, "height_field": "h"}}, token=None,
+                              headers={"Prefer": "respond-async"})
+    assert status == 201   # given back when the job ended
+    assert _wait(busy, headers["Location"].rsplit("/", 1)[1])["status"] == "successful"
+
+
+def test_a_place_is_given_back_when_no_job_runs(busy):
+    """Requests pygeoapi (or the layer before it) refuses before making a process hold no
+    place: with one place, a good screening still runs after three of them."""
+    for extra in ({"subscriber": {"inProgressUri": "http://127.0.0.1:9/"}}, {"response": "bogus"},
+                  {"inputs": {"features": FEATURES, "height_field": 3}}):
+        body = {"inputs": {"features": FEATURES, "height_field": "h"}, **extra}
+        assert call(busy, SCREEN, body, token=None, headers={"Prefer": "respond-async"})[0] == 400
+    status, doc = call_json(busy, SCREEN, {"inputs": {"features": FEATURES, "height_field": "h"}}, token=None)
+    assert status == 200 and len(doc["features"]) == 3
+
+
+def test_a_place_is_given_back_when_pygeoapi_fails_before_the_process(tmp_path):
+    """However pygeoapi answers without running the process (an error document, an exception),
+    the place taken for the request is free again."""
+    from geozones.check import ZoneSet
+    from geozones.service import ServiceSettings
+    from geozones.service.app import GeozonesApp
+
+    settings = ServiceSettings(zones=ZoneSet(), state_dir=tmp_path, max_jobs=1)
+
+    def refuses(environ, start_response):
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    def breaks(environ, start_response):
+        raise OSError("the job database is gone")
+
+    body = json.dumps({"inputs": {"features": FEATURES, "height_field": "h"}}).encode()
+    for inner in (refuses, breaks):
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": SCREEN, "CONTENT_LENGTH": str(len(body)),
+                   "wsgi.input": io.BytesIO(body), "QUERY_STRING": "", "HTTP_PREFER": "respond-async"}
+        answer = GeozonesApp(inner, settings)(environ, lambda status, headers, exc_info=None: None)
+        assert b"".join(answer) and settings.jobs_open == 0, inner.__name__
+
+
+def test_finished_jobs_are_pruned_to_keep_jobs(busy):
+    jobs = []
+    for _ in range(4):
+        status, headers, _ = call(busy, SCREEN, {"inputs": {"features": FEATURES, "height_field": "h"}}, token=None,
+                                  headers={"Prefer": "respond-async"})
+        assert status == 201
+        jobs.append(headers["Location"].rsplit("/", 1)[1])
+        assert _wait(busy, jobs[-1])["status"] == "successful"
+    call(busy, CHECK, {"inputs": {"footprint": POINT}}, token=None)   # an execution prunes
+    _, listed = call_json(busy, "/jobs?f=json&limit=1000", token=None)
+    assert {j["jobID"] for j in listed["jobs"]} == set(jobs[-2:])
+    assert {p.name for p in (busy["state"] / "jobs").iterdir()} == set(jobs[-2:])
+    assert len(list((busy["state"] / "pygeoapi-jobs").iterdir())) == 2
+
+
+def test_several_stations_are_all_served(busy):
+    _, doc = call_json(busy, "/collections/zones/items?f=json&limit=1000", token=None)
+    assert {f["properties"]["station"] for f in doc["features"]} >= {"a", "b"}
+    _, steps = call_json(busy, "/collections/heightsteps/items?f=json&limit=1", token=None)
+    _, one = call_json(busy, "/collections/heightsteps/items?f=json&limit=1&station=a", token=None)
+    assert steps["numberMatched"] == 2 * one["numberMatched"]
+    # 300 m east of b's field: b's control zone, answered as `check --stations` answers
+    near_b = {"type": "Point", "coordinates": [busy["b_lon"] + 0.0033, 35.504]}
+    status, got = call_json(busy, CHECK, {"inputs": {"footprint": near_b, "height_m": 50}}, token=None)
+    assert status == 200 and got["station"] == "b" and got["verdict"] == "fail"
+    cli = subprocess.run([*CLI, "check", "--footprint", f"POINT ({busy['b_lon'] + 0.0033} 35.504)", "--height", "50",
+                          "--stations", str(busy["data"].parent / "stations"), "--json"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(cli.stdout) == got
+    status, _, page = call(busy, "/map", token=None)   # b's zones drawn too: its longitude in their outlines
+    assert status == 200 and f"{busy['b_lon']:.3f}".encode() in page
+
+
+@pytest.mark.parametrize(("args", "warned"), [(["--host", "0.0.0.0"], True), (["--host", "192.168.1.5"], True),
+                                              (["--host", "0.0.0.0", "--token", "t"], False),
+                                              (["--host", "::1"], False), ([], False)])
+def test_a_shared_address_without_a_token_is_warned_about(monkeypatch, tmp_path, args, warned):
+    from click.testing import CliRunner
+
+    import geozones.service.app as app
+    from geozones.cli import main
+
+    served = []
+    monkeypatch.setattr(app, "run", lambda settings, environ, host, port, threads=8: served.append((host, settings)))
+    monkeypatch.delenv("GEOZONES_TOKEN", raising=False)
+    res = CliRunner().invoke(main, ["serve", *args, "--state-dir", str(tmp_path / "state")])
+    assert res.exit_code == 0, res.output
+    assert ("without --token" in res.output) is warned and served[0][0] == (args[1] if args else "127.0.0.1")
+
+
+def test_a_footprint_past_max_vertices_is_refused(busy):
+    """10,001 vertices (the default --max-vertices is 10,000): refused before any work; an
+    invalid ring of 100,000 took minutes to repair, of 10^6 a server's memory."""
+    n = 10_000
+    ring = [[111.5745 + 0.0005 * math.cos(2 * math.pi * i / n), 35.5054 + 0.0005 * math.sin(2 * math.pi * i / n)]
+            for i in range(n)]
+    footprint = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    code, headers, content = call(busy, CHECK, {"inputs": {"footprint": footprint, "lang": "zh"}}, token=None)
+    doc = json.loads(content)
+    assert code == 400 and doc["input"] == "footprint" and "10001" in doc["detail"] and "--max-vertices" in doc["detail"]
+    half = {"type": "Polygon", "coordinates": [ring[:5000:50] + [ring[0]]]}
+    status, doc = call_json(busy, CHECK, {"inputs": {"footprint": half}}, token=None)
+    assert status == 200 and doc["verdict"] in ("pass", "review")

@@ -63,9 +63,7 @@ def check(footprint, layer, height, kind, use, floors, width, crs, axis_order, s
         geom, geom_crs, notes = read_footprint(footprint, crs, layer=layer)
     if stations is not None:
         ledger_where_it_applies(click.get_current_context(), ledger, False, "ledger_one_station", option="--stations")
-        defaulted = any(k == "assume_crs_default" for k, _ in notes)
-        notes = [(k, p) for k, p in notes if k != "assume_crs_default"]  # check() says it
-        _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use,
+        _check_stations(geom, geom_crs, notes, stations, sun_reach, pilots, height, kind, use,
                         floors, width, crs, axis_order, dem, storey_height, as_json, lang)
         return
     result = check_read(
@@ -105,23 +103,18 @@ def _check_drawing(path, layer, height, kind, use, floors, width, crs, axis_orde
         click.echo(format_drawing_check(result, path, lang, station))
 
 
-def _check_stations(geom, geom_crs, defaulted, notes, stations, sun_reach, pilots, height, kind, use, floors,
+def _check_stations(geom, geom_crs, notes, stations, sun_reach, pilots, height, kind, use, floors,
                     width, crs, axis_order, dem, storey_height, as_json, lang) -> None:
     """``check --stations``: the proposal against every station in reach."""
-    from ..check import StationNetwork, check_stations
-    from ..io import is_wgs84_lonlat
+    from ..check import StationNetwork, check_read
     from ..report import check_json, format_stations_check
-    from ..text import t
 
     station_choice(click.get_current_context(), stations)
     if dem is not None:
         raise InputError("stations_dem")
     net = StationNetwork(stations, pilots, storey_height_m=storey_height, sun_reach_m=sun_reach)
-    extra = [t(k, lang, **p) for k, p in notes]
-    result = check_stations(geom, height=height, kind=kind, crs=None if defaulted else geom_crs,
-                            datum_hint=crs is None and (defaulted or is_wgs84_lonlat(geom_crs)),
-                            network=net, axis_order=axis_order, use=use, floors=floors, lang=lang,
-                            extra_assumptions=extra, width=width)
+    result = check_read(geom, geom_crs, notes, crs_given=crs is not None, network=net, height=height, kind=kind,
+                        axis_order=axis_order, use=use, floors=floors, lang=lang, width=width)
     if as_json:
         click.echo(check_json(result))
     else:

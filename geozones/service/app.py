@@ -3,10 +3,12 @@ thin layer of geozones' own that
 
 - asks for the access token on every request when one is set: ``Authorization: Bearer …``,
   or the session cookie a browser gets by opening ``/map?token=…`` once (:data:`SESSION_COOKIE`);
-- refuses a request body over the limit (413) before reading it;
+- refuses a request body over the limit (413) before reading it (and waitress, below it,
+  refuses one with an exception document too);
 - reads each process's inputs before pygeoapi does (:func:`geozones.service.processes.check_inputs`,
   :func:`~geozones.service.processes.screen_inputs`), so a bad one is a 400 naming it, in the
-  request's language, and never a job; counts the screening jobs (429 past the limit);
+  request's language, and never a job; counts the jobs (429 past the limit) and gives each
+  job's place back whatever happens to it;
 - serves the map page (``/map``) and a screening job's file (``/jobs/<id>/download``);
 - answers anything that goes wrong with an exception document and goes on serving: no
   request ends the server, no answer carries a traceback.
@@ -31,7 +33,7 @@ from urllib.parse import parse_qs, urlencode
 
 from ..errors import first_line
 from ..text import LANGS, t
-from .context import ServiceSettings, set_current
+from .context import KEPT_SYNC, ServiceSettings, set_current
 
 __all__ = ["make_app", "GeozonesApp", "request_lang", "job_progress", "MAP_ROUTE", "SERVED_FLAG", "SESSION_COOKIE"]
 
@@ -67,8 +69,14 @@ def request_lang(environ: dict[str, Any], default: str = "en") -> str:
 
 
 #: Exception types (OGC API common codes, as pygeoapi's own documents name them) by status.
-_TYPES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound", 413: "PayloadTooLarge",
-          429: "TooManyJobs", 500: "NoApplicableCode"}
+_TYPES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
+          413: "PayloadTooLarge", 429: "TooManyJobs", 431: "HeadersTooLarge", 500: "NoApplicableCode"}
+#: The execution request's members besides ``inputs`` that the processes do not offer, and the
+#: values they take (None: none; a client naming a callback would make the server post anywhere).
+_REQUEST_MEMBERS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "geozones-check": {"subscriber": None, "response": ("raw",)},
+    "geozones-screen": {"subscriber": None, "response": ("raw", "document")},
+}
 
 
 def problem(status: int, detail: str, *, input_name: str | None = None, code: str | None = None
@@ -184,47 +192,71 @@ class GeozonesApp:
             return self.inner(environ, start_response)
         try:
             doc = json.loads(body.decode("utf-8")) if body else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):   # not JSON, too deep, a 5000-digit number
             return self._send(start_response, problem(400, t("service_not_json", lang)))
         environ["CONTENT_TYPE"] = "application/json"   # read as JSON whatever the client said
         inputs = doc.get("inputs") if isinstance(doc, dict) else None
-        if isinstance(inputs, dict) and inputs.get("lang") in LANGS:
+        if isinstance(inputs, dict) and isinstance(inputs.get("lang"), str) and inputs["lang"] in LANGS:
             lang = inputs["lang"]
-        read = check_inputs if process == "geozones-check" else screen_inputs
+        for member, allowed in _REQUEST_MEMBERS[process].items():
+            value = doc.get(member) if isinstance(doc, dict) else None
+            if value is not None and (allowed is None or value not in allowed):
+                why = t("service_member", lang, value=str(value)[:40], choices=", ".join(allowed or ()) or "-")
+                return self._send(start_response, problem(400, t("service_bad_input", lang, input=member, why=why),
+                                                          input_name=member))
         try:
-            read(inputs, lang)
+            if process == "geozones-check":
+                check_inputs(inputs, lang, self.settings.max_vertices)
+            else:
+                screen_inputs(inputs, lang)
         except BadInput as exc:
             missing = exc.error.key == "service_missing"
             return self._send(start_response, problem(400, exc.localized(lang), input_name=exc.name,
                                                       code="MissingParameterValue" if missing else None))
-        if process != "geozones-screen":
-            return self._refused_or(environ, start_response, lang)
-        if not self.settings.take_job():
-            return self._send(start_response, problem(429, t("service_busy", lang, jobs=self.settings.max_jobs)))
-        return self._refused_or(environ, start_response, lang)
+        slot = None
+        if process == "geozones-screen" or environ.get("HTTP_PREFER") == "respond-async":   # a job
+            slot = self.settings.take_job()
+            if slot is None:
+                return self._send(start_response, problem(429, t("service_busy", lang, jobs=self.settings.max_jobs)))
+        return self._refused_or(environ, start_response, lang, process, slot)
 
-    def _refused_or(self, environ, start_response, lang: str):
+    def _refused_or(self, environ, start_response, lang: str, process: str, slot):
         """pygeoapi's answer, unless a process refused an input while it ran in this thread
-        (a synchronous execution): then the exception document naming that input."""
-        from .processes import refused
+        (a synchronous execution): then the exception document naming that input.
+
+        ``slot``: the job's place, handed to the process pygeoapi makes (it gives it back when
+        its run ends); given back here unless pygeoapi accepted a job (201) that will run."""
+        from .processes import hand_over, refused
 
         refused(clear=True)
         captured: list = []
-        body = self.inner(environ, lambda status, headers, exc_info=None: captured.append((status, headers)))
+        hand_over(slot)
+        try:
+            body = self.inner(environ, lambda status, headers, exc_info=None: captured.append((status, headers)))
+        finally:
+            hand_over(None)
+            if slot is not None and not (captured and captured[0][0].startswith("201")):
+                slot.release()   # no job will run: pygeoapi answered before, or the run is over
         refusal = refused(clear=True)
         if refusal is not None:
             if hasattr(body, "close"):
                 body.close()
             return self._send(start_response, problem(400, refusal.localized(lang), input_name=refusal.name))
-        start_response(*captured[0])
+        status, headers = captured[0]
+        if process not in KEPT_SYNC and status.startswith("200"):   # a synchronous answer is not kept as a job
+            headers = [(k, v) for k, v in headers if k.lower() != "location"]
+        start_response(status, headers)
         return body
 
     def _map(self, lang: str) -> tuple[int, list[tuple[str, str]], bytes]:
         """The page ``geozones map`` writes, with ``GZ.service`` naming the check process."""
         if lang not in self._pages:
+            from ..check import ZoneSet
             from ..maps import build_map
 
-            m = build_map(self.settings.zones, lang=lang,
+            net = self.settings.network   # --stations: every station drawn and checked, as geozones map does
+            more = () if net is None else [ZoneSet(st, pilots=()) for st in net.stations[1:]]
+            m = build_map(self.settings.zones, lang=lang, more=more,
                           service={"check": "/processes/geozones-check/execution", "base": "/"})
             self._pages[lang] = m.get_root().render().encode("utf-8")
         page = self._pages[lang]
@@ -286,14 +318,19 @@ def make_app(settings: ServiceSettings, environ: MutableMapping[str, str], host:
     flask_app = require("pygeoapi.flask_app")
 
     def failed(exc: Exception):   # a bug inside pygeoapi or a plugin: a document, no traceback
+        from flask import request
         from werkzeug.exceptions import HTTPException
 
-        if isinstance(exc, HTTPException):
-            return exc
-        print(f"geozones serve: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
-        from flask import request
-
         lang = request_lang(request.environ, settings.lang)
+        if isinstance(exc, HTTPException):   # no such route, no such method: a document too
+            code = exc.code or 500
+            if code < 400:
+                return exc   # a redirect (a trailing slash) stays one
+            key = {404: "service_no_route", 405: "service_no_method"}.get(code, "service_http")
+            status, headers, body = problem(code, t(key, lang, path=request.path[:200], method=request.method,
+                                                   status=code))
+            return body, status, headers
+        print(f"geozones serve: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
         status, headers, body = problem(500, t("service_internal", lang, why=type(exc).__name__))
         return body, status, headers
 
@@ -311,14 +348,54 @@ def job_progress(job_id: str, percent: int) -> None:
                                                "updated": get_current_datetime()})
 
 
+def _waitress_error_task(settings: ServiceSettings):
+    """waitress's task answering a request it refuses itself (a body over the limit, headers
+    too large, a malformed request), answering with an exception document as the
+    application does, in the request's language, instead of waitress's plain text."""
+    from waitress.task import ErrorTask
+
+    class DocumentErrorTask(ErrorTask):
+        def execute(self):
+            error = self.request.error
+            code = int(getattr(error, "code", 400))
+            asked = {"QUERY_STRING": getattr(self.request, "query", "") or "",
+                     "HTTP_ACCEPT_LANGUAGE": self.request.headers.get("ACCEPT_LANGUAGE", "")}
+            lang = request_lang(asked, settings.lang)
+            if code == 413:
+                size = self.request.headers.get("CONTENT_LENGTH") or f"> {settings.max_body_bytes}"   # chunked
+                detail = t("service_too_large", lang, size=size, limit=settings.max_body_bytes)
+            else:
+                detail = t("service_http", lang, status=code, path=str(getattr(self.request, "path", ""))[:200],
+                           method=str(getattr(self.request, "command", "")))
+            status, headers, body = problem(code, detail)
+            self.status = f"{status} {HTTPStatus(status).phrase}"
+            self.response_headers.extend(h for h in headers if h[0] != "Content-Length")
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    return DocumentErrorTask
+
+
 def run(settings: ServiceSettings, environ: MutableMapping[str, str], host: str, port: int, threads: int = 8) -> None:
     """Serve ``settings`` on ``host``:``port`` with waitress until interrupted (``environ``:
     see :func:`make_app`)."""
     from .._optional import require
 
     app = make_app(settings, environ, host, port)
-    waitress = require("waitress")
-    # waitress refuses bodies past twice the limit itself (plain text); up to that the
-    # application answers 413 with an exception document
-    waitress.serve(app, host=host, port=port, threads=threads, ident="geozones",
-                   max_request_body_size=2 * settings.max_body_bytes + 65536, _quiet=True)
+    require("waitress")
+    from waitress.channel import HTTPChannel
+    from waitress.server import create_server
+
+    class Channel(HTTPChannel):
+        error_task_class = _waitress_error_task(settings)
+
+    # waitress refuses a body over the limit before reading it (it takes ``size <
+    # max_request_body_size``), as the application would, with the same document
+    servers: dict = {}
+    server = create_server(app, map=servers, host=host, port=port, threads=threads, ident="geozones",
+                           max_request_body_size=settings.max_body_bytes + 1)
+    for listener in list(servers.values()):
+        if hasattr(listener, "channel_class"):
+            listener.channel_class = Channel
+    server.run()

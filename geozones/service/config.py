@@ -1,5 +1,6 @@
 """pygeoapi's configuration of the service, made in code from ``geozones serve``'s options:
-the server's address, its languages (en, zh), the job manager (TinyDB in the state folder),
+the server's address, its languages (en, zh), the job manager (pygeoapi's TinyDB one in the
+state folder, keeping less: :class:`geozones.service.jobs.JobManager`),
 the two collections and the two processes, each a geozones plugin. Nobody edits YAML."""
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def pygeoapi_config(url: str, host: str, port: int, state_dir: Path, bbox: list[
             "limits": {"default_items": 100, "max_items": 1000},
             "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                     "attribution": "&copy; OpenStreetMap contributors"},
-            "manager": {"name": "TinyDB", "connection": str(state_dir / "jobs.db"), "output_dir": str(jobs)},
+            "manager": {"name": "geozones.service.jobs.JobManager", "connection": str(state_dir / "jobs.db"), "output_dir": str(jobs)},
         },
         "logging": {"level": "ERROR"},
         "metadata": {

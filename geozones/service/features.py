@@ -3,7 +3,7 @@ a pygeoapi feature provider plugin.
 
 The layers are those of ``geozones zones`` (:func:`geozones.layers.zone_layer`,
 :func:`geozones.layers.height_steps`), made once per server process and kept, in WGS84
-(longitude first). ``?datum=gcj02`` gives the same features in GCJ-02, for overlay on Gaode
+(longitude first), for every station served (``--stations``). ``?datum=gcj02`` gives the same features in GCJ-02, for overlay on Gaode
 tiles, through :func:`geozones.core.coords.transform_geoms` (the one datum transformation).
 Each zone band carries the permitted height at its edges, from the one evaluator
 (:func:`geozones.heightlimit.permitted_height_at`): ``height_min_m`` to ``height_max_m``.
@@ -50,25 +50,41 @@ def _edge_heights(frame, polygon) -> tuple[float | None, float | None]:
     return round(float(h.min()), 3), round(float(h.max()), 3)
 
 
+def _stations():
+    """The stations served: every one of ``--stations``, else the one station."""
+    settings = current()
+    net = settings.network
+    return [settings.zones.station] if net is None else list(net.stations)
+
+
+def _concat(layers):
+    import pandas as pd
+
+    return layers[0] if len(layers) == 1 else pd.concat(layers, ignore_index=True)
+
+
 def _zones(lang: str):
+    """Each station's zones (``station`` names it), the pilot areas once."""
     from ..core.zones import StationFrame
     from ..layers import zone_layer
 
-    zones = current().zones
-    frame = StationFrame(zones.station)
-    layer = zone_layer(frame, lang=lang, pilots=zones.pilots)
-    heights = dict((z, _edge_heights(frame, g)) for z, g in frame.zone_polygons())
-    layer["height_min_m"] = [heights.get(z, (None, None))[0] for z in layer["zone"]]
-    layer["height_max_m"] = [heights.get(z, (None, None))[1] for z in layer["zone"]]
-    return layer
+    layers = []
+    for k, station in enumerate(_stations()):
+        frame = StationFrame(station)
+        layer = zone_layer(frame, lang=lang, pilots=current().zones.pilots if k == 0 else ())
+        heights = dict((z, _edge_heights(frame, g)) for z, g in frame.zone_polygons())
+        layer["height_min_m"] = [heights.get(z, (None, None))[0] for z in layer["zone"]]
+        layer["height_max_m"] = [heights.get(z, (None, None))[1] for z in layer["zone"]]
+        layers.append(layer)
+    return _concat(layers)
 
 
 def _steps(lang: str):
     from ..core.zones import StationFrame
     from ..layers import height_steps
 
-    return height_steps(StationFrame(current().zones.station), STEP_M, extent_m=EXTENT_M,
-                        resolution_m=RESOLUTION_M, lang=lang)
+    return _concat([height_steps(StationFrame(station), STEP_M, extent_m=EXTENT_M, resolution_m=RESOLUTION_M,
+                                 lang=lang) for station in _stations()])
 
 
 def _features(layer, datum: str | None) -> list[dict[str, Any]]:

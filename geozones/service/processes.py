@@ -29,10 +29,10 @@ from ..core.kinds import KINDS, USES, normalize_kind, normalize_use
 from ..core.numbers import checked
 from ..errors import GeozonesError, InputError
 from ..text import LANGS, t
-from .context import current
+from .context import MAX_VERTICES, current
 
 __all__ = ["BadInput", "check_inputs", "refused", "screen_inputs", "CheckProcessor", "ScreenProcessor",
-           "SCREEN_FORMATS", "PROCESSES"]
+           "SCREEN_FORMATS", "PROCESSES", "hand_over"]
 
 #: The formats a screening's download is written in (``format`` input): extension -> media type.
 SCREEN_FORMATS: dict[str, str] = {
@@ -115,9 +115,11 @@ def _geometry_wkt(value: Any) -> str:
     return shapely.to_wkt(geom, rounding_precision=-1)
 
 
-def check_inputs(inputs: Any, default_lang: str = "en") -> dict[str, Any]:
+def check_inputs(inputs: Any, default_lang: str = "en", max_vertices: int = MAX_VERTICES) -> dict[str, Any]:
     """The keywords of :func:`geozones.check.check_read` from ``geozones-check``'s inputs,
-    and ``lang``; a missing or bad input raises :class:`BadInput` naming it.
+    and ``lang``; a missing or bad input raises :class:`BadInput` naming it, and so does a
+    footprint of more than ``max_vertices`` vertices (``--max-vertices``: repairing an
+    invalid ring of 100,000 takes minutes).
 
     >>> check_inputs({"footprint": {"type": "Point", "coordinates": [111.5745, 35.5054]}, "height_m": 10})["height"]
     10.0
@@ -149,6 +151,11 @@ def check_inputs(inputs: Any, default_lang: str = "en") -> dict[str, Any]:
         from ..errors import CRSError
 
         raise BadInput("crs" if isinstance(exc, CRSError) else "footprint", exc) from None
+    import shapely
+
+    vertices = int(shapely.get_num_coordinates(geom))
+    if vertices > max_vertices:
+        raise BadInput("footprint", InputError("service_too_many_vertices", count=vertices, limit=max_vertices))
     return {"geometry": geom, "geometry_crs": geom_crs, "notes": notes, "crs_given": crs is not None, **kw}
 
 
@@ -166,6 +173,14 @@ def screen_inputs(inputs: Any, default_lang: str = "en") -> dict[str, Any]:
     if features is not None and not (isinstance(features, dict) and features.get("type") == "FeatureCollection"
                                      and isinstance(features.get("features"), list)):
         raise BadInput("features", InputError("service_not_collection"))
+    if features is not None:   # every row comes out with a status: none dropped unseen
+        for i, feature in enumerate(features["features"]):
+            if not (isinstance(feature, dict) and feature.get("type") == "Feature"):
+                raise BadInput("features", InputError("service_not_feature", index=i))
+        try:
+            json.dumps(features, allow_nan=False)
+        except ValueError:   # NaN or Infinity somewhere: no number GeoJSON allows
+            raise BadInput("features", InputError("service_not_finite")) from None
     path = None if name is None else data_file(name)
     fmt = _choice(inputs, "format", lambda v: v.lower().lstrip(".") if v.lower().lstrip(".") in SCREEN_FORMATS else None,
                   tuple(SCREEN_FORMATS), "geojson")
@@ -185,15 +200,23 @@ def data_file(name: Any) -> Path:
         raise BadInput("file", InputError("service_not_text", value=str(name)[:40]))
     if folder is None:
         raise BadInput("file", InputError("service_no_data_dir"))
+    shown = name[:80].replace("\x00", "\\0")
+    if "\x00" in name or len(name) > 1024:   # no file system takes these: refused before asking one
+        raise BadInput("file", InputError("service_no_file", name=shown))
     given = Path(name)
-    if given.is_absolute() or ".." in given.parts or re.match(r"^[A-Za-z]:", name):
-        raise BadInput("file", InputError("service_outside_data", name=name[:80]))
+    if given.is_absolute() or ".." in given.parts or "\\" in name or re.match(r"^[A-Za-z]:", name):
+        raise BadInput("file", InputError("service_outside_data", name=shown))
     root = folder.resolve()
-    path = (root / given).resolve()
-    if not path.is_relative_to(root):
-        raise BadInput("file", InputError("service_outside_data", name=name[:80]))
-    if not path.is_file():
-        raise BadInput("file", InputError("service_no_file", name=name[:80]))
+    try:
+        path = (root / given).resolve()
+        inside = path.is_relative_to(root)
+        regular = inside and path.is_file()   # a FIFO, a device or a folder is no input file
+    except (OSError, ValueError):   # too long a name, a loop of links …
+        raise BadInput("file", InputError("service_no_file", name=shown)) from None
+    if not inside:
+        raise BadInput("file", InputError("service_outside_data", name=shown))
+    if not regular:
+        raise BadInput("file", InputError("service_no_file", name=shown))
     return path
 
 
@@ -211,7 +234,9 @@ CHECK_METADATA: dict[str, Any] = {
     "id": "geozones-check",
     "title": _titles("service_check_title"),
     "description": _titles("service_check_description"),
-    "jobControlOptions": ["sync-execute"],
+    # both, as pygeoapi lists every process of an asynchronous job manager: a check asked
+    # with Prefer: respond-async is a job (counted as screenings are, --max-jobs)
+    "jobControlOptions": ["sync-execute", "async-execute"],
     "keywords": ["GB 31221-2014", "meteorological station", "protection zone"],
     "links": [],
     "inputs": {
@@ -269,6 +294,40 @@ PROCESSES = {"geozones-check": CHECK_METADATA, "geozones-screen": SCREEN_METADAT
 
 
 _REFUSED = threading.local()
+_HANDED = threading.local()
+
+
+def hand_over(slot: Any) -> Any:
+    """Leave ``slot`` (a :class:`~geozones.service.context.JobSlot`, or None) for the process
+    pygeoapi makes next in this thread (it takes it in ``set_job_id``); returns the slot left
+    before, not taken by any process."""
+    before = getattr(_HANDED, "slot", None)
+    _HANDED.slot = slot
+    return before
+
+
+class _Process(BaseProcessor):
+    """A geozones process: it holds the job slot the web application took for its request
+    (:func:`hand_over`) and gives it back when its run ends, however it ends."""
+
+    def __init__(self, processor_def: dict, metadata: dict) -> None:
+        super().__init__(processor_def, metadata)
+        self.job_id: str | None = None
+        self.slot: Any = None
+
+    def set_job_id(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.slot = hand_over(None)
+
+    def execute(self, data: dict, outputs=None):
+        try:
+            return self._execute(current(), data)
+        finally:
+            if self.slot is not None:
+                self.slot.release()
+
+    def _execute(self, settings, data: dict):
+        raise NotImplementedError
 
 
 def refused(clear: bool = False) -> BadInput | None:
@@ -298,44 +357,40 @@ def _refusal(exc: BadInput | GeozonesError, lang: str, what: str = "footprint") 
     return ProcessorExecuteError(user_msg=words)
 
 
-class CheckProcessor(BaseProcessor):
-    """``geozones-check``: one proposal, answered with ``geozones check --json``'s JSON."""
+class CheckProcessor(_Process):
+    """``geozones-check``: one proposal, answered with ``geozones check --json``'s JSON
+    (against every station in reach with ``--stations``)."""
 
     def __init__(self, processor_def: dict) -> None:
         super().__init__(processor_def, CHECK_METADATA)
 
-    def execute(self, data: dict, outputs=None):
+    def _execute(self, settings, data: dict):
         from ..check import check_read
         from ..report import check_json
 
-        settings = current()
         asked = data.get("lang") if isinstance(data, dict) else None
         lang = asked if isinstance(asked, str) and asked in LANGS else settings.lang
         try:
-            kw = check_inputs(data, settings.lang)
+            kw = check_inputs(data, settings.lang, settings.max_vertices)
             lang = kw["lang"]
+            where = {"zones": settings.zones} if settings.network is None else {"network": settings.network}
             result = check_read(kw.pop("geometry"), kw.pop("geometry_crs"), kw.pop("notes"),
-                                crs_given=kw.pop("crs_given"), zones=settings.zones, **kw)
+                                crs_given=kw.pop("crs_given"), **where, **kw)
         except (BadInput, GeozonesError) as exc:
             raise _refusal(exc, lang) from None
         # bytes under a media type pygeoapi passes on as they are: the CLI's text, byte for byte
         return "application/json; charset=utf-8", check_json(result).encode("utf-8")
 
 
-class ScreenProcessor(BaseProcessor):
+class ScreenProcessor(_Process):
     """``geozones-screen``: a FeatureCollection or a data-folder file screened (as a job with
     ``Prefer: respond-async``), answered with the screened features, the summary and a link
     to the file in the format asked for."""
 
     def __init__(self, processor_def: dict) -> None:
         super().__init__(processor_def, SCREEN_METADATA)
-        self.job_id: str | None = None
 
-    def set_job_id(self, job_id: str) -> None:
-        self.job_id = job_id
-
-    def execute(self, data: dict, outputs=None):
-        settings = current()
+    def _execute(self, settings, data: dict):
         try:
             return self._run(settings, data)
         except (BadInput, GeozonesError) as exc:
@@ -343,8 +398,6 @@ class ScreenProcessor(BaseProcessor):
             lang = asked if isinstance(asked, str) and asked in LANGS else settings.lang
             what = "file" if isinstance(data, dict) and data.get("file") is not None else "features"
             raise _refusal(exc, lang, what) from None
-        finally:
-            settings.end_job()
 
     def _run(self, settings, data: dict):
         from ..batch import Settings

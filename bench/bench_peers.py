@@ -20,6 +20,8 @@ output on disk:
 * ``screen``     the ``geozones screen`` command (in-process click call, default chunk);
 * ``screen_nodatum`` the same with ``--no-datum-check``: what the datum check costs (files
                  that declare WGS84; goal ≤ 10 %);
+* ``screen_nosun`` the same with ``--no-sun``: what the sun figures (issue 27, on by
+                 default) cost; goal ≤ 1.5 (at most 50 % more);
 * ``screen_1t``  the same with ``GEOZONES_THREADS=1``: what the second core buys;
 * ``screen_unsorted`` (GeoParquet) the same with ``--sort none``: what the default Hilbert
                  sort of a GeoParquet output costs;
@@ -276,7 +278,7 @@ def run_duckdb(src: Path, out: Path, fmt: str, crs: int) -> float:
     return time.perf_counter() - t0
 
 
-CONTENDERS = ("floor", "floor_cols", "screen", "screen_nodatum", "screen_1t", "screen_unsorted", "script", "duckdb")
+CONTENDERS = ("floor", "floor_cols", "screen", "screen_nodatum", "screen_nosun", "screen_1t", "screen_unsorted", "script", "duckdb")
 
 
 def child(name: str, fmt: str, rows: int, crs: int) -> None:
@@ -293,7 +295,8 @@ def child(name: str, fmt: str, rows: int, crs: int) -> None:
 
         from geozones.cli import main
 
-        sort = {"screen_unsorted": ["--sort", "none"], "screen_nodatum": ["--no-datum-check"]}.get(name, [])
+        sort = {"screen_unsorted": ["--sort", "none"], "screen_nodatum": ["--no-datum-check"],
+                "screen_nosun": ["--no-sun"]}.get(name, [])
         t0 = time.perf_counter()
         main(["screen", str(src), "-o", str(out), "--height-field", "HEIGHT", "-q", *sort],
              standalone_mode=False)
@@ -416,6 +419,9 @@ def main() -> None:
             if res.get("screen_nodatum") and sc["s"] > 0:
                 print(f"{fmt}: the datum check: screen ÷ screen_nodatum = "
                       f"{sc['s'] / res['screen_nodatum']['s']:.2f} (goal ≤ 1.10)")
+            if res.get("screen_nosun") and sc["s"] > 0:
+                print(f"{fmt}: the sun figures: screen ÷ screen_nosun = "
+                      f"{sc['s'] / res['screen_nosun']['s']:.2f} (goal ≤ 1.50)")
             if res.get("screen_1t"):
                 print(f"{fmt}: second core: screen_1t ÷ screen = {res['screen_1t']['s'] / sc['s']:.2f}")
             if res.get("screen_unsorted"):

@@ -32,7 +32,7 @@ from geozones.check import StationNetwork, check_stations
 from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.network import StationIndex, govern, reach_m, sun_reach_m, zone_reach_m
-from geozones.screen import COLUMNS, LONG_COLUMNS, ScreenOptions, screen_file
+from geozones.screen import COLUMNS, LONG_COLUMNS, SUN_COLUMNS, ScreenOptions, screen_file
 from geozones.station import default_station_path, load_station, load_stations
 
 TAN5 = math.tan(math.radians(5.0))
@@ -234,7 +234,7 @@ def test_one_station_folder_agrees_with_the_single_station_path(tmp_path):
     screen_file(tmp_path / "in.gpkg", tmp_path / "many.gpkg", zones=StationNetwork(load_stations(d)), opts=opts)
     one = gpd.read_file(tmp_path / "one.gpkg", layer="in")
     many = gpd.read_file(tmp_path / "many.gpkg", layer="in")
-    assert [c for c in one.columns if c.startswith("gz_")] == list(COLUMNS)
+    assert [c for c in one.columns if c.startswith("gz_")] == [*COLUMNS[:-1], *SUN_COLUMNS, "gz_status"]  # sun: default
     for c in ("gz_verdict", "gz_zone", "gz_distance_m", "gz_max_height_m", "gz_exceedance_m", "gz_rules"):
         assert one[c].tolist() == many[c].tolist(), c
     # hand-worked: 60 m → 6 m (7 fails); 300 m → 30 m; 1500 m → review over 150 m; 3000 m: maybe

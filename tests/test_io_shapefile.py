@@ -125,7 +125,8 @@ def test_output_field_names_fit_10_bytes_and_never_collide(tmp_path):
     assert s.renamed == want
     ours = [SHAPEFILE_NAMES[c] for c in ("gz_verdict", "gz_zone", "gz_distance_m", "gz_max_height_m",
                                          "gz_height_m", "gz_exceedance_m", "gz_in_pilot", "gz_storeys",
-                                         "gz_rules", "gz_message", "gz_status")]
+                                         "gz_rules", "gz_message", "gz_sun_blocked_min", "gz_sunshine_loss_h",
+                                         "gz_sun_worst_month", "gz_status")]
     names = _dbf_field_names(out.with_suffix(".dbf"))
     assert names == [want.get(c, c) for c in cols] + ours
     assert all(len(nm.encode("utf-8")) <= 10 for nm in names)

@@ -97,8 +97,8 @@ def test_the_two_agree_on_every_shared_column_in_reach(both):
 
 def test_which_columns_depends_on_how_the_station_was_given(both):
     alone, network = both
-    assert tuple(alone.columns.columns) == COLUMNS == output_columns(ZoneSet(load_station()))
-    named = output_columns(StationNetwork([load_station()]))
+    assert tuple(alone.columns.columns) == COLUMNS == output_columns(ZoneSet(load_station()), sun=False)
+    named = output_columns(StationNetwork([load_station()]), sun=False)
     assert tuple(network.columns.columns) == named
     assert named[-3:] == (*STATION_COLUMNS, "gz_status")
     assert network.columns["gz_station"].tolist() == ["jiangxian"] * 3 + ["", ""]

@@ -25,7 +25,7 @@ from geozones.cli import main
 from geozones.core.coords import from_frame
 from geozones.core.curves import linearize
 from geozones.io import sniff_shapefile_encoding
-from geozones.screen import COLUMNS, SHAPEFILE_NAMES, ScreenOptions, screen_file
+from geozones.screen import COLUMNS, SHAPEFILE_NAMES, SUN_COLUMNS, ScreenOptions, screen_file
 from geozones.station import default_station_path, load_station
 
 
@@ -459,7 +459,7 @@ def test_zero_rows_keep_columns(tmp_path, ext):
                     opts=ScreenOptions(height_field="高度"))
     got = read_output(out)
     assert s.rows == len(got) == 0
-    assert [c for c in got.columns if c != "geometry"] == ["名称", "高度", *COLUMNS]
+    assert [c for c in got.columns if c != "geometry"] == ["名称", "高度", *COLUMNS[:-1], *SUN_COLUMNS, "gz_status"]
 
 
 def test_csv_keeps_wkt_column_name_position_and_precision(tmp_path):
@@ -630,7 +630,8 @@ def test_empty_input_names_its_columns_as_rows_would(tmp_path):
     got = read_table(tmp_path / "o.gpkg")
     assert s.rows == len(got) == 0
     assert s.renamed == {"geometry": "src_geometry", "GZ_VERDICT": "src_GZ_VERDICT"}
-    assert [c for c in got.columns if c != "geometry"] == ["id", "h", "src_geometry", "src_GZ_VERDICT", *COLUMNS]
+    assert [c for c in got.columns if c != "geometry"] == ["id", "h", "src_geometry", "src_GZ_VERDICT", *COLUMNS[:-1],
+                                                            *SUN_COLUMNS, "gz_status"]
 
 
 def test_full_names_read_a_screened_shapefile_back():

@@ -27,7 +27,7 @@ from pyproj import CRS, Transformer
 
 from geozones.check import StationNetwork, ZoneSet
 from geozones.core.network import govern
-from geozones.screen import COLUMNS, STATION_COLUMNS, ScreenOptions, output_columns, screen_chunk
+from geozones.screen import COLUMNS, STATION_COLUMNS, SUN_COLUMNS, ScreenOptions, output_columns, screen_chunk
 from geozones.station import load_station
 
 TAN5 = math.tan(math.radians(5.0))
@@ -97,10 +97,12 @@ def test_the_two_agree_on_every_shared_column_in_reach(both):
 
 def test_which_columns_depends_on_how_the_station_was_given(both):
     alone, network = both
-    assert tuple(alone.columns.columns) == COLUMNS == output_columns(ZoneSet(load_station()), sun=False)
-    named = output_columns(StationNetwork([load_station()]), sun=False)
+    assert COLUMNS == output_columns(ZoneSet(load_station()), sun=False)
+    assert tuple(alone.columns.columns) == output_columns(ZoneSet(load_station())) == (*COLUMNS[:-1], *SUN_COLUMNS,
+                                                                                      "gz_status")
+    named = output_columns(StationNetwork([load_station()]))
     assert tuple(network.columns.columns) == named
-    assert named[-3:] == (*STATION_COLUMNS, "gz_status")
+    assert named[-6:] == (*STATION_COLUMNS, *SUN_COLUMNS, "gz_status")
     assert network.columns["gz_station"].tolist() == ["jiangxian"] * 3 + ["", ""]
     # one station gives no --long rows or counts unless given as a network
     assert alone.long is None and alone.counts is None

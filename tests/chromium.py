@@ -5,6 +5,7 @@ Importing this skips the importing test module on a developer machine without
 missing one is a failure.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -27,3 +28,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 def launch(p):
     """The browser, from a ``sync_playwright()`` context ``p``."""
     return p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+@contextlib.contextmanager
+def running_browser():
+    """Debian's chromium, launched, until the block ends (a module fixture's body)."""
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b
+        finally:
+            b.close()

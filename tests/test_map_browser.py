@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from chromium import launch, sync_api
+from chromium import running_browser
 from conftest import HALF, at_azimuth, read_output
 from geometries import FIELD
 from pyproj import CRS, Transformer
@@ -32,10 +32,8 @@ def zones():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
+    with running_browser() as b:
         yield b
-        b.close()
 
 
 def _open(browser, path: Path):

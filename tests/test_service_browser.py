@@ -17,7 +17,7 @@ import urllib.request
 import numpy as np
 import pytest
 import shapely
-from chromium import launch, sync_api
+from chromium import running_browser
 from conftest import HALF
 from pyproj import CRS
 from service_server import running_server
@@ -45,10 +45,8 @@ NORTH_300 = _wgs_ring(shapely.box(-10, HALF + 300, 10, HALF + 320))
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
+    with running_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

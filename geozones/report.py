@@ -117,7 +117,7 @@ def sun_rows(sunshine: Mapping[str, Any] | None, lang: str = "en") -> list[tuple
                          hours=f"{sunshine['sunshine_loss_h_per_year']:,.2f}")),
                 ("", t("report_sun_when", lang, first=sunshine["first_date"], last=sunshine["last_date"],
                        days=sunshine["days"], earliest=sunshine["earliest_time"], latest=sunshine["latest_time"],
-                       month=sunshine["worst_month"]))]
+                       month_name=t("report_months", lang).split(",")[sunshine["worst_month"] - 1]))]
     if led:
         rows += [(t("report_sun_added", lang), t("report_sun_added_value", lang, minutes=f"{led['added_min']:,}",
                                                   hours=f"{led['added_loss_h']:,.2f}")),

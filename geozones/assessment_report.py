@@ -35,7 +35,7 @@ import numpy as np
 import shapely
 
 from .check import CheckResult, ZoneSet
-from .errors import OutputError
+from .errors import InputError, OutputError
 from .io.serialise import html_text
 from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
 from .text import fmt as fmt_number
@@ -279,6 +279,45 @@ tr, li { page-break-inside: avoid; }
 """
 
 
+#: The id of the report page's ``<script type="application/json">`` holding the check's JSON
+#: (:func:`geozones.report.check_json`, what ``check --json`` prints), for ``geozones ledger add
+#: --from-report`` and any program that files the page.
+CHECK_DATA_ID = "geozones-check"
+
+
+def embedded_json(text: str) -> str:
+    """JSON text safe inside an HTML ``<script>`` element: every ``<`` written as the JSON
+    escape ``\\u003c`` (it can only stand inside a JSON string), so no ``</script>`` or
+    ``<!--`` in a field ends the element; the JSON value is unchanged.
+
+    >>> embedded_json('{"note": "</script><!--"}')
+    '{"note": "\\\\u003c/script>\\\\u003c!--"}'
+    """
+    return text.replace("<", "\\u003c")
+
+
+def check_data_element(result: Any) -> str:
+    """The ``<script type="application/json">`` element a report page (the assessment, the
+    review opinion) carries: the check's JSON (:func:`geozones.report.check_json`)."""
+    from .report import check_json
+
+    return f'<script type="application/json" id="{CHECK_DATA_ID}">{embedded_json(check_json(result))}</script>'
+
+
+def check_data(page: str, shown: str) -> str:
+    """The check's JSON text a report page carries (:data:`CHECK_DATA_ID`).
+
+    Raises
+    ------
+    InputError
+        The page holds none (not a geozones report, or one made before it carried the data).
+    """
+    m = re.search(r'<script type="application/json" id="' + CHECK_DATA_ID + r'">(.*?)</script>', page, re.S)
+    if m is None:
+        raise InputError("ledger_report_no_data", path=shown)
+    return m.group(1)
+
+
 def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "en",
                 inputs: dict[str, Any] | None = None, today: _dt.date | None = None,
                 drawing: Any = None) -> str:
@@ -402,7 +441,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
                  f"{e(name(VERDICT_NAMES, result.pilot['verdict'], lang))}</p>")
     return f"""<!DOCTYPE html>
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>{_CSS}</style></head><body>
+<style>{_CSS}</style>{check_data_element(drawing or result)}</head><body>
 <h1>{e(title)}</h1>
 <p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>{warning}
 <h2>1. {e(T('rpt_project'))}</h2>{table(project)}

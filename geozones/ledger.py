@@ -33,7 +33,8 @@ from .errors import InputError
 from .io.ledger import LedgerStore, Target, open_store
 
 __all__ = ["DECISIONS", "REMOVED", "Entry", "Obstacles", "read_ledger", "current", "add_entry", "remove_entry",
-           "approved_obstacles", "export_ledger", "entry_from_check", "entry_from_json", "entry_from_screen",
+           "approved_obstacles", "export_ledger", "entry_from_check", "entry_from_json", "entry_from_report",
+           "entry_from_screen",
            "default_user", "utc_now", "parse_date", "ledger_frame", "entry_from_proposal", "format_ledger",
            "LIST_COLUMNS"]
 
@@ -481,17 +482,55 @@ def entry_from_json(path: str | Path, station: Station, *, decision: str, **kw: 
     -------
     Entry
     """
+    return _entry_from_text(path, station, decision=decision, report=False, **kw)
+
+
+def entry_from_report(path: str | Path, station: Station, *, decision: str, **kw: Any) -> Entry:
+    """An entry from an HTML report (``geozones report -o X.html``, the assessment or the review
+    opinion), by the check's JSON the page carries
+    (:data:`geozones.assessment_report.CHECK_DATA_ID`), read as :func:`entry_from_json` reads
+    ``check --json``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The report page.
+    station : Station
+        The ledger's station.
+    decision : str
+        One of :data:`DECISIONS`.
+    **kw
+        As :func:`entry_from_check`.
+
+    Returns
+    -------
+    Entry
+    """
+    if Path(path).suffix.lower() in (".pdf", ".docx"):
+        raise InputError("ledger_report_format", path=str(path))
+    return _entry_from_text(path, station, decision=decision, report=True, **kw)
+
+
+def _entry_from_text(path: str | Path, station: Station, *, decision: str, report: bool, **kw: Any) -> Entry:
+    """:func:`entry_from_json` and :func:`entry_from_report`: the file read, the check's JSON
+    (the page's, for a report) parsed and taken for ``station``."""
     import sys
+
+    from .assessment_report import check_data
+    from .errors import first_line
 
     shown = str(path)
     try:
         text = sys.stdin.read() if shown == "-" else Path(path).read_text(encoding="utf-8-sig")
-        data = json.loads(text)
     except FileNotFoundError:
         raise InputError("input_missing", path=shown) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        from .errors import first_line
-
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("ledger_json_bad", path=shown, why=first_line(exc)) from None
+    if report:
+        text = check_data(text, shown)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
         raise InputError("ledger_json_bad", path=shown, why=first_line(exc)) from None
     if not isinstance(data, dict):
         raise InputError("ledger_json_form", path=shown)
@@ -506,7 +545,8 @@ def entry_from_json(path: str | Path, station: Station, *, decision: str, **kw: 
         data = mine[0]
     if "verdict" not in data or "zone" not in data:
         raise InputError("ledger_json_form", path=shown)
-    return entry_from_check(data, station, decision=decision, source=kw.pop("source", None) or f"json {shown}", **kw)
+    return entry_from_check(data, station, decision=decision,
+                            source=kw.pop("source", None) or f"{'report' if report else 'json'} {shown}", **kw)
 
 
 def entry_from_screen(path: str | Path, row: int, station: Station, *, decision: str, kind: str = "building",

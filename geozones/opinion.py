@@ -338,7 +338,7 @@ def opinion_html(op: Opinion, *, today: _dt.date | None = None) -> str:
     follows, tables, figures and the signature block never split across pages)."""
     import tempfile
 
-    from .assessment_report import _CSS, _horizon_figure, _map_figure
+    from .assessment_report import _CSS, _horizon_figure, _map_figure, check_data_element
 
     e, lang = html_text, op.lang
     T = lambda key, **kw: t(key, lang, **kw)
@@ -361,7 +361,7 @@ def opinion_html(op: Opinion, *, today: _dt.date | None = None) -> str:
     title = T("op_title")
     return f"""<!DOCTYPE html>
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>{_CSS}{_OP_CSS}</style></head><body>
+<style>{_CSS}{_OP_CSS}</style>{check_data_element(r)}</head><body>
 <h1>{e(title)}</h1>
 <p class="docno">{e(T("op_doc_no_line", doc_no=op.fields.get("doc_no", "") or "—"))}</p>
 <h2>1. {e(T('rpt_project'))}</h2><table>{rows}</table>

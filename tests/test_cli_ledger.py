@@ -84,6 +84,33 @@ def test_add_from_check_json_and_from_a_screened_row(tmp_path, frame, wkt):
     assert res.exit_code == 2 and res.output.count("\n") == 1 and "has no row 3 (it has 2)" in res.output
 
 
+def test_add_from_a_report_page_as_from_its_check_json(tmp_path, wkt):
+    # a 20 m square 300 m north, 31 m high, named in the particulars with a script-closing
+    # string: the page carries check --json's text; the entry equals the one from that JSON
+    # (D = 300 m, permitted 300/10 = 30 m, fail by 1 m)
+    page = tmp_path / "r.html"
+    res = _run("report", "--footprint", wkt, "--height", 31, "-o", page, "--project-name", "</script><!-- 楼")
+    assert res.exit_code == 0, res.output
+    res = _run("check", "--footprint", wkt, "--height", 31, "--json")
+    (tmp_path / "c.json").write_text(res.output, encoding="utf-8")
+    assert _run("report", "--footprint", wkt, "--height", 31, "-o", tmp_path / "a.html").exit_code == 0  # assessment
+    for i, (opt, src) in enumerate((("--from-report", page), ("--from-report", tmp_path / "a.html"),
+                                    ("--from-json", tmp_path / "c.json"))):
+        res = _run("ledger", "add", "--ledger", tmp_path / f"l{i}.gpkg", opt, src, "--decision", "refused")
+        assert res.exit_code == 0, res.output
+    a, a2, b = (json.loads(_run("ledger", "list", "--ledger", tmp_path / f"l{i}.gpkg", "--json").output)[0]
+                for i in (0, 1, 2))
+    keys = ("verdict", "zone", "distance_m", "max_height_m", "height_m", "kind", "footprint")
+    assert [a[k] for k in keys] == [a2[k] for k in keys] == [b[k] for k in keys]
+    assert (a["verdict"], a["distance_m"], a["max_height_m"], a["height_m"]) == ("fail", 300.0, 30.0, 31.0)
+    assert a["source"].startswith("report ")
+    old = tmp_path / "old.html"
+    old.write_text("<!DOCTYPE html><html><body><h1>geozones</h1></body></html>", encoding="utf-8")
+    for src, words in ((old, "carries no check data"), (tmp_path / "r.pdf", "in the HTML report only")):
+        res = _run("ledger", "add", "--ledger", tmp_path / "l0.gpkg", "--from-report", src, "--decision", "approved")
+        assert res.exit_code == 2 and res.output.count("\n") == 1 and words in res.output, res.output
+
+
 @pytest.mark.parametrize("args, code, words", [
     (["list", "--ledger", "{tmp}/none.gpkg"], 2, "does not exist"),
     (["list"], 2, "GEOZONES_LEDGER"),

@@ -51,6 +51,7 @@ def ledger() -> None:
 @dem_opt
 @field_elev_opt
 @click.option("--from-json", "from_json", default=None, help=h("ledger_from_json"))
+@click.option("--from-report", "from_report", default=None, help=h("ledger_from_report"))
 @click.option("--from-screen", "from_screen", default=None, help=h("ledger_from_screen"))
 @click.option("--row", type=_ID, default=None, help=h("ledger_row"))
 @click.option("--decision", type=click.Choice(_DECISIONS), required=True, help=h("ledger_decision"))
@@ -61,7 +62,7 @@ def ledger() -> None:
 @click.option("--supersedes", type=_ID, default=None, help=h("ledger_supersedes"))
 @lang_opt
 def add(ledger, footprint, height, kind, use, floors, width, layer, crs, axis_order, station, pilots, dem,
-        field_elevation, from_json, from_screen, row, decision, decision_date, doc_no, recorded_by, note,
+        field_elevation, from_json, from_report, from_screen, row, decision, decision_date, doc_no, recorded_by, note,
         supersedes, lang):
     """``geozones ledger add``; its help is the catalogue's ``help_cmd_ledger_add``."""
     import datetime
@@ -70,7 +71,7 @@ def add(ledger, footprint, height, kind, use, floors, width, layer, crs, axis_or
     from ..check import ZoneSet
     from ..text import t
 
-    if sum(x is not None for x in (footprint, from_json, from_screen)) != 1 or (row is None) != (from_screen is None):
+    if sum(x is not None for x in (footprint, from_json, from_report, from_screen)) != 1 or (row is None) != (from_screen is None):
         raise InputError("ledger_source")
     if footprint is None and height is not None:   # the JSON's or the row's H is the one its figures are of
         raise InputError("ledger_height_source")
@@ -83,6 +84,8 @@ def add(ledger, footprint, height, kind, use, floors, width, layer, crs, axis_or
                                       layer=layer, **decided)
     elif from_json is not None:
         entry = L.entry_from_json(from_json, station, decision=decision, floors=floors, use=use, **decided)
+    elif from_report is not None:
+        entry = L.entry_from_report(from_report, station, decision=decision, floors=floors, use=use, **decided)
     else:
         entry = L.entry_from_screen(from_screen, row, station, decision=decision, kind=kind, layer=layer, use=use,
                                     **decided)

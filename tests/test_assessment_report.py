@@ -7,6 +7,7 @@ exceeds by 5 m and fails.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -118,11 +119,14 @@ def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
     report_for(proposal, out, zones=zones, height=25.0, label=raw[:200])
     texts: dict[str, str] = {}
     tags: list[str] = []
+    scripts: list[dict] = []
     open_: list[str] = []
 
     class Page(HTMLParser):
         def handle_starttag(self, tag, attrs):
             tags.append(tag)
+            if tag == "script":
+                scripts.append(dict(attrs))
             if tag not in ("meta", "img", "br"):
                 open_.append(tag)
                 texts.setdefault(tag, "")
@@ -131,13 +135,15 @@ def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
             open_.pop()
 
         def handle_data(self, data):
-            if open_ and open_[-1] in ("title", "h1", "td"):
+            if open_ and open_[-1] in ("title", "h1", "td", "script"):
                 texts[open_[-1]] += data
 
     p = Page(convert_charrefs=True)
     p.feed(out.read_text(encoding="utf-8"))
     p.close()
     assert texts["title"] == texts["h1"] == f"Assessment of a proposal near {shown}"
-    assert "script" not in tags
+    # the one script element is the check's data (never run by a browser), its JSON whole
+    assert scripts == [{"type": "application/json", "id": "geozones-check"}]
+    assert json.loads(texts["script"])["station"] == "jiangxian" and len(tags) > 10
     # the project table's first cell: the label as given, cut to 200 characters
     assert texts["td"].startswith(" | ".join(m for _t, m in HOSTILE_TEXT.values())[:150])

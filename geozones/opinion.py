@@ -404,7 +404,8 @@ def write_docx(op: Opinion, path: Path, *, today: _dt.date | None = None) -> Non
     import tempfile
 
     from ._optional import require
-    from .assessment_report import _horizon_figure, _map_figure
+    from .assessment_report import _horizon_figure, _map_figure, docx_check_data
+    from .report import check_json
 
     docx = require("docx")
     shared = require("docx.shared")
@@ -467,6 +468,7 @@ def write_docx(op: Opinion, path: Path, *, today: _dt.date | None = None) -> Non
            (T("op_field_date"), date, T("op_seal"), op.fields.get("authority", ""))])
     doc.core_properties.title = T("op_title")
     doc.core_properties.subject = op.fields.get("project", "")
+    docx_check_data(doc, check_json(r))   # for ledger add --from-report, as the HTML page's element
     doc.save(str(path))
 
 
@@ -479,7 +481,10 @@ def write_opinion(op: Opinion, path: str | Path, *, overwrite: bool = True, toda
     if path.suffix.lower() not in (*REPORT_SUFFIXES, ".docx"):
         raise OutputError("output_format", path=str(path), choices=", ".join((*REPORT_SUFFIXES, ".docx")))
     if path.suffix.lower() != ".docx":
-        return write_report(opinion_html(op, today=today), path, lang=op.lang, overwrite=overwrite)
+        from .report import check_json
+
+        return write_report(opinion_html(op, today=today), path, lang=op.lang, overwrite=overwrite,
+                            data=check_json(op.result))
     with atomic_output(path, overwrite) as tmp:
         write_docx(op, tmp, today=today)
         size = tmp.stat().st_size

@@ -7,6 +7,7 @@ exceeds by 5 m and fails.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -102,7 +103,8 @@ def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
     """Issue 23 item 1: the station's name (from a station file, made from anyone's table) and
     the footprint label (a row id) are text of the page, as an HTML parser reads it: the
     title, the heading and the project table hold them as XML/HTML can (HOSTILE_TEXT's second
-    column, worked by hand), and the page has no element they would have opened."""
+    column, worked by hand), and the page has no element they would have opened: its one script
+    is the check's JSON (ledger add --from-report), data and not code, read whole."""
     import dataclasses
     from html.parser import HTMLParser
 
@@ -118,11 +120,14 @@ def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
     report_for(proposal, out, zones=zones, height=25.0, label=raw[:200])
     texts: dict[str, str] = {}
     tags: list[str] = []
+    scripts: list[dict] = []
     open_: list[str] = []
 
     class Page(HTMLParser):
         def handle_starttag(self, tag, attrs):
             tags.append(tag)
+            if tag == "script":
+                scripts.append(dict(attrs))
             if tag not in ("meta", "img", "br"):
                 open_.append(tag)
                 texts.setdefault(tag, "")
@@ -131,13 +136,14 @@ def test_hostile_names_stay_text_of_the_report(proposal, tmp_path):
             open_.pop()
 
         def handle_data(self, data):
-            if open_ and open_[-1] in ("title", "h1", "td"):
+            if open_ and open_[-1] in ("title", "h1", "td", "script"):
                 texts[open_[-1]] += data
 
     p = Page(convert_charrefs=True)
     p.feed(out.read_text(encoding="utf-8"))
     p.close()
     assert texts["title"] == texts["h1"] == f"Assessment of a proposal near {shown}"
-    assert "script" not in tags
+    assert scripts == [{"type": "application/json", "id": "geozones-check"}]
+    assert json.loads(texts["script"])["max_height_m"] == 20.0   # D / 10, as the module says
     # the project table's first cell: the label as given, cut to 200 characters
     assert texts["td"].startswith(" | ".join(m for _t, m in HOSTILE_TEXT.values())[:150])

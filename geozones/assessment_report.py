@@ -290,14 +290,12 @@ _CHECK_DATA_XML = "/customXml/geozones-check.xml"
 _CHECK_DATA_NS = "https://geozones.invalid/check-json"
 
 
-def check_data_element(result: Any) -> str:
+def check_data_element(data: str) -> str:
     """The ``<script type="application/json">`` element a report page (the assessment, the
-    review opinion) carries: the check's JSON (:func:`geozones.report.check_json`), every
-    ``<``, ``>`` and ``&`` a JSON escape (:func:`geozones.io.serialise.script_json_text`) so no
-    field ends the element."""
-    from .report import check_json
-
-    return f'<script type="application/json" id="{CHECK_DATA_ID}">{script_json_text(check_json(result))}</script>'
+    review opinion) carries: the check's JSON text ``data`` (:func:`geozones.report.check_json`),
+    every ``<``, ``>`` and ``&`` a JSON escape (:func:`geozones.io.serialise.script_json_text`)
+    so no field ends the element."""
+    return f'<script type="application/json" id="{CHECK_DATA_ID}">{script_json_text(data)}</script>'
 
 
 def check_data(page: str, shown: str) -> str:
@@ -387,7 +385,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 
     from . import __version__
     from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
-    from .report import sun_rows
+    from .report import check_json, sun_rows
 
     e = html_text
     T = lambda key, **kw: t(key, lang, **kw)
@@ -494,7 +492,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
                  f"{e(name(VERDICT_NAMES, result.pilot['verdict'], lang))}</p>")
     return f"""<!DOCTYPE html>
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>{_CSS}</style>{check_data_element(drawing or result)}</head><body>
+<style>{_CSS}</style>{check_data_element(check_json(drawing or result))}</head><body>
 <h1>{e(title)}</h1>
 <p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>{warning}
 <h2>1. {e(T('rpt_project'))}</h2>{table(project)}

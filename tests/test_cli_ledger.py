@@ -147,15 +147,37 @@ def test_a_report_without_check_data_is_refused_in_one_line(tmp_path, wkt):
     assert not (tmp_path / "l.gpkg").exists()
 
 
+def test_a_drawings_report_is_refused_as_its_check_json(tmp_path, frame):
+    # two buildings drawn in CGCS2000 / 3-degree GK (EPSG:4546): the assessment and the opinion
+    # carry the drawing's check (several proposals), which --from-json refuses too
+    ezdxf = pytest.importorskip("ezdxf")
+    import numpy as np
+    from pyproj import CRS
+
+    from geozones.core.coords import from_frame
+
+    doc = ezdxf.new("R2010")
+    for d in (150.0, 300.0):
+        g = from_frame(np.array([square_north(d)], dtype=object), frame.crs, CRS.from_epsg(4546))[0]
+        doc.modelspace().add_lwpolyline(list(g.exterior.coords)[:-1], close=True, dxfattribs={"layer": "建筑"})
+    doc.saveas(tmp_path / "site.dxf")
+    for name in ("a.html", "o.docx"):
+        res = _run("report", "--footprint", tmp_path / "site.dxf", "--crs", "EPSG:4546", "--height", 20,
+                   "-o", tmp_path / name)
+        assert res.exit_code == 0, res.output
+        res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-report", tmp_path / name,
+                   "--decision", "approved")
+        assert res.exit_code == 2 and res.output.count("\n") == 1 and "is a drawing's check" in res.output, res.output
+
+
 def test_the_check_data_element_survives_any_field():
     # JSON text with every character that could end or open an element inside a <script>
     from html.parser import HTMLParser
-    from types import SimpleNamespace
 
     from geozones.assessment_report import check_data, check_data_element
 
     value = {"note": "</script><script>alert(1)</script><!-- & \u2028 ]]>", "n": 1}
-    page = f"<html><head>{check_data_element(SimpleNamespace(to_dict=lambda: value))}</head><body>x</body></html>"
+    page = f"<html><head>{check_data_element(json.dumps(value, ensure_ascii=False))}</head><body>x</body></html>"
     seen: list[str] = []
 
     class P(HTMLParser):

@@ -22,7 +22,7 @@ __all__ = ["EXTRAS", "require", "figures"]
 
 #: Top-level package -> the extra of ``pyproject.toml`` that installs it (``pip install
 #: 'geozones[<extra>]'``); the message of each extra is ``missing_<extra>``.
-EXTRAS: dict[str, str] = {"weasyprint": "pdf", "matplotlib": "diagram", "ezdxf": "cad", "dask": "dask",
+EXTRAS: dict[str, str] = {"weasyprint": "pdf", "pypdf": "pdf", "matplotlib": "diagram", "ezdxf": "cad", "dask": "dask",
                           "distributed": "dask", "psycopg": "postgis", "openpyxl": "xlsx", "docx": "docx",
                           "pygeoapi": "serve", "waitress": "serve"}
 

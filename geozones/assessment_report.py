@@ -36,7 +36,7 @@ import shapely
 
 from .check import CheckResult, ZoneSet
 from .errors import InputError, OutputError
-from .io.serialise import html_text
+from .io.serialise import html_text, markup_safe, script_json_text
 from .text import KIND_NAMES, VERDICT_NAMES, consent_head, name, needs_cjk, t, zone_name
 from .text import fmt as fmt_number
 
@@ -283,25 +283,19 @@ tr, li { page-break-inside: avoid; }
 #: (:func:`geozones.report.check_json`, what ``check --json`` prints), for ``geozones ledger add
 #: --from-report`` and any program that files the page.
 CHECK_DATA_ID = "geozones-check"
+#: The name of the same JSON in a PDF report (an embedded file) and in a Word opinion (the file
+#: name of its custom XML part, ``customXml/geozones-check.xml``, whose one element holds it).
+CHECK_DATA_FILE = "geozones-check.json"
+_CHECK_DATA_XML = "/customXml/geozones-check.xml"
+_CHECK_DATA_NS = "https://geozones.invalid/check-json"
 
 
-def embedded_json(text: str) -> str:
-    """JSON text safe inside an HTML ``<script>`` element: every ``<`` written as the JSON
-    escape ``\\u003c`` (it can only stand inside a JSON string), so no ``</script>`` or
-    ``<!--`` in a field ends the element; the JSON value is unchanged.
-
-    >>> embedded_json('{"note": "</script><!--"}')
-    '{"note": "\\\\u003c/script>\\\\u003c!--"}'
-    """
-    return text.replace("<", "\\u003c")
-
-
-def check_data_element(result: Any) -> str:
+def check_data_element(data: str) -> str:
     """The ``<script type="application/json">`` element a report page (the assessment, the
-    review opinion) carries: the check's JSON (:func:`geozones.report.check_json`)."""
-    from .report import check_json
-
-    return f'<script type="application/json" id="{CHECK_DATA_ID}">{embedded_json(check_json(result))}</script>'
+    review opinion) carries: the check's JSON text ``data`` (:func:`geozones.report.check_json`),
+    every ``<``, ``>`` and ``&`` a JSON escape (:func:`geozones.io.serialise.script_json_text`)
+    so no field ends the element."""
+    return f'<script type="application/json" id="{CHECK_DATA_ID}">{script_json_text(data)}</script>'
 
 
 def check_data(page: str, shown: str) -> str:
@@ -316,6 +310,63 @@ def check_data(page: str, shown: str) -> str:
     if m is None:
         raise InputError("ledger_report_no_data", path=shown)
     return m.group(1)
+
+
+def docx_check_data(document: Any, data: str) -> None:
+    """Put the check's JSON ``data`` into a python-docx ``document`` as a custom XML part
+    (``customXml/geozones-check.xml``, related from the document as Word relates its own), which
+    Word keeps and does not show; :func:`report_check_data` reads it back."""
+    from xml.sax.saxutils import escape
+
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    blob = (f"<?xml version='1.0' encoding='UTF-8'?>\n<check xmlns=\"{_CHECK_DATA_NS}\">"
+            f"{escape(markup_safe(data))}</check>").encode()
+    part = Part(PackURI(_CHECK_DATA_XML), "application/xml", blob, document.part.package)
+    document.part.relate_to(part, RT.CUSTOM_XML)
+
+
+def report_check_data(path: str | Path) -> str:
+    """The check's JSON text a report written by ``geozones report`` carries: the page's
+    element in HTML (:func:`check_data`), the embedded file :data:`CHECK_DATA_FILE` in a PDF
+    (read with pypdf), the custom XML part in a Word opinion (:func:`docx_check_data`).
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, or holds no check data.
+    """
+    from .errors import GeozonesError, first_line
+
+    shown, suffix = str(path), Path(path).suffix.lower()
+    if not Path(path).is_file():   # python-docx says "package not found" for a missing file
+        raise InputError("input_missing", path=shown)
+    try:
+        if suffix == ".pdf":
+            from ._optional import require
+
+            reader = require("pypdf").PdfReader(str(path))
+            found = reader.attachments.get(CHECK_DATA_FILE)
+            if not found:
+                raise InputError("ledger_report_no_data", path=shown)
+            return found[0].decode("utf-8")
+        if suffix == ".docx":
+            from ._optional import require
+
+            docx = require("docx")   # its parser (lxml) resolves no entities
+            for part in docx.Document(str(path)).part.package.iter_parts():
+                if str(part.partname).startswith("/customXml/"):
+                    root = docx.oxml.parse_xml(part.blob)
+                    if root.tag == f"{{{_CHECK_DATA_NS}}}check":
+                        return root.text or ""
+            raise InputError("ledger_report_no_data", path=shown)
+        return check_data(Path(path).read_text(encoding="utf-8-sig"), shown)
+    except GeozonesError:   # no data; pypdf or python-docx not installed
+        raise
+    except Exception as exc:   # a damaged PDF, zip or page: pypdf, python-docx and lxml raise their own
+        raise InputError("ledger_report_bad", path=shown, why=first_line(exc)) from None
 
 
 def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "en",
@@ -334,7 +385,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
 
     from . import __version__
     from .core.coords import from_frame, to_frame, transform_geoms  # noqa: F401  (to_frame: the one input path)
-    from .report import sun_rows
+    from .report import check_json, sun_rows
 
     e = html_text
     T = lambda key, **kw: t(key, lang, **kw)
@@ -441,7 +492,7 @@ def report_html(result: CheckResult, geometry, zones: ZoneSet, *, lang: str = "e
                  f"{e(name(VERDICT_NAMES, result.pilot['verdict'], lang))}</p>")
     return f"""<!DOCTYPE html>
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>{_CSS}</style>{check_data_element(drawing or result)}</head><body>
+<style>{_CSS}</style>{check_data_element(check_json(drawing or result))}</head><body>
 <h1>{e(title)}</h1>
 <p class="small">{e(T('rpt_subtitle'))} · {e(today.isoformat())}</p>{warning}
 <h2>1. {e(T('rpt_project'))}</h2>{table(project)}
@@ -490,8 +541,11 @@ def _entities_html(drawing: Any, lang: str) -> str:
 REPORT_SUFFIXES = (".html", ".htm", ".pdf")
 
 
-def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True) -> int:
-    """Write the report as HTML or (by the ``.pdf`` suffix) PDF, atomically; returns bytes."""
+def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bool = True,
+                 data: str | None = None) -> int:
+    """Write the report as HTML or (by the ``.pdf`` suffix) PDF, atomically; returns bytes.
+    ``data``: the check's JSON (:func:`geozones.report.check_json`), which a PDF carries as the
+    embedded file :data:`CHECK_DATA_FILE` (the page carries it in its own element)."""
     from .io import atomic_output
 
     path = Path(path)
@@ -505,7 +559,9 @@ def write_report(page: str, path: str | Path, *, lang: str = "en", overwrite: bo
             from ._optional import require
 
             weasyprint = require("weasyprint")
-            weasyprint.HTML(string=page).write_pdf(str(tmp))
+            files = [] if data is None else [weasyprint.Attachment(
+                string=data, name=CHECK_DATA_FILE, description="geozones check --json")]
+            weasyprint.HTML(string=page).write_pdf(str(tmp), attachments=files)
         else:
             tmp.write_text(page, encoding="utf-8")
         size = tmp.stat().st_size
@@ -574,7 +630,9 @@ def report_for(footprint, output: str | Path, *, zones: ZoneSet, height: float |
     page = report_html(result, wgs, zones, lang=lang, inputs={
         "footprint": text, "crs": result.crs, "height": height, "floors": floors, "use": use, "width": width,
         "dem": dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)}, drawing=drawing)
-    return write_report(page, output, lang=lang, overwrite=overwrite)
+    from .report import check_json
+
+    return write_report(page, output, lang=lang, overwrite=overwrite, data=check_json(drawing or result))
 
 
 def write_batch_reports(screened_path: str | Path, directory: str | Path, *, zones: ZoneSet, opts,

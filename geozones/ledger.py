@@ -486,15 +486,15 @@ def entry_from_json(path: str | Path, station: Station, *, decision: str, **kw: 
 
 
 def entry_from_report(path: str | Path, station: Station, *, decision: str, **kw: Any) -> Entry:
-    """An entry from an HTML report (``geozones report -o X.html``, the assessment or the review
-    opinion), by the check's JSON the page carries
-    (:data:`geozones.assessment_report.CHECK_DATA_ID`), read as :func:`entry_from_json` reads
+    """An entry from a report (``geozones report -o X.html|.pdf|.docx``, the assessment or the
+    review opinion), by the check's JSON it carries
+    (:func:`geozones.assessment_report.report_check_data`), read as :func:`entry_from_json` reads
     ``check --json``.
 
     Parameters
     ----------
     path : str or Path
-        The report page.
+        The report (HTML, PDF or Word).
     station : Station
         The ledger's station.
     decision : str
@@ -506,28 +506,25 @@ def entry_from_report(path: str | Path, station: Station, *, decision: str, **kw
     -------
     Entry
     """
-    if Path(path).suffix.lower() in (".pdf", ".docx"):
-        raise InputError("ledger_report_format", path=str(path))
     return _entry_from_text(path, station, decision=decision, report=True, **kw)
 
 
 def _entry_from_text(path: str | Path, station: Station, *, decision: str, report: bool, **kw: Any) -> Entry:
-    """:func:`entry_from_json` and :func:`entry_from_report`: the file read, the check's JSON
-    (the page's, for a report) parsed and taken for ``station``."""
+    """:func:`entry_from_json` and :func:`entry_from_report`: the file read (for a report, the
+    check's JSON it carries), the check's JSON parsed and taken for ``station``."""
     import sys
 
-    from .assessment_report import check_data
+    from .assessment_report import report_check_data
     from .errors import first_line
 
     shown = str(path)
     try:
-        text = sys.stdin.read() if shown == "-" else Path(path).read_text(encoding="utf-8-sig")
+        text = (report_check_data(path) if report else
+                sys.stdin.read() if shown == "-" else Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError("input_missing", path=shown) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError("ledger_json_bad", path=shown, why=first_line(exc)) from None
-    if report:
-        text = check_data(text, shown)
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -226,6 +226,8 @@ class Opinion:
         The height given. [m]
     lang : str
         The language of the words.
+    drawing : DrawingCheckResult or None
+        The drawing's check when the proposal is a drawing (``result`` is its worst entity's).
     """
 
     fields: dict[str, str]
@@ -236,6 +238,15 @@ class Opinion:
     inputs: list[tuple[str, str, str]] = field(default_factory=list)
     height: float | None = None
     lang: str = "en"
+    drawing: Any = None
+
+    def check_data(self) -> str:
+        """The check's JSON the opinion carries (its page's element, its PDF's embedded file, its
+        Word file's custom XML part): the drawing's for a drawing, which ``ledger add
+        --from-report`` refuses as it refuses the drawing's ``check --json``."""
+        from .report import check_json
+
+        return check_json(self.drawing or self.result)
 
     def word(self) -> str:
         """同意 / 需补充论证 / 不同意 (agreed / further justification needed / not agreed)."""
@@ -361,7 +372,7 @@ def opinion_html(op: Opinion, *, today: _dt.date | None = None) -> str:
     title = T("op_title")
     return f"""<!DOCTYPE html>
 <html lang="{t('html_lang', lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>{_CSS}{_OP_CSS}</style>{check_data_element(r)}</head><body>
+<style>{_CSS}{_OP_CSS}</style>{check_data_element(op.check_data())}</head><body>
 <h1>{e(title)}</h1>
 <p class="docno">{e(T("op_doc_no_line", doc_no=op.fields.get("doc_no", "") or "—"))}</p>
 <h2>1. {e(T('rpt_project'))}</h2><table>{rows}</table>
@@ -404,7 +415,7 @@ def write_docx(op: Opinion, path: Path, *, today: _dt.date | None = None) -> Non
     import tempfile
 
     from ._optional import require
-    from .assessment_report import _horizon_figure, _map_figure
+    from .assessment_report import _horizon_figure, _map_figure, docx_check_data
 
     docx = require("docx")
     shared = require("docx.shared")
@@ -467,6 +478,7 @@ def write_docx(op: Opinion, path: Path, *, today: _dt.date | None = None) -> Non
            (T("op_field_date"), date, T("op_seal"), op.fields.get("authority", ""))])
     doc.core_properties.title = T("op_title")
     doc.core_properties.subject = op.fields.get("project", "")
+    docx_check_data(doc, op.check_data())   # for ledger add --from-report, as the HTML page's element
     doc.save(str(path))
 
 
@@ -479,7 +491,8 @@ def write_opinion(op: Opinion, path: str | Path, *, overwrite: bool = True, toda
     if path.suffix.lower() not in (*REPORT_SUFFIXES, ".docx"):
         raise OutputError("output_format", path=str(path), choices=", ".join((*REPORT_SUFFIXES, ".docx")))
     if path.suffix.lower() != ".docx":
-        return write_report(opinion_html(op, today=today), path, lang=op.lang, overwrite=overwrite)
+        return write_report(opinion_html(op, today=today), path, lang=op.lang, overwrite=overwrite,
+                            data=op.check_data())
     with atomic_output(path, overwrite) as tmp:
         write_docx(op, tmp, today=today)
         size = tmp.stat().st_size
@@ -496,7 +509,7 @@ def opinion_for(footprint: Any, output: str | Path, *, zones: ZoneSet, fields: M
     :func:`geozones.assessment_report.check_proposal` (a drawing: its worst entity)."""
     from .assessment_report import check_proposal
 
-    result, local, _wgs, _drawing = check_proposal(
+    result, local, _wgs, drawing = check_proposal(
         footprint, zones=zones, height=height, kind=kind, use=use, floors=floors, crs=crs, axis_order=axis_order,
         dem=dem, field_elevation=field_elevation, lang=lang, width=width, layer=layer)
     args = {"kind": result.kind, "use": use, "floors": floors, "width": width, "dem": dem,
@@ -507,5 +520,5 @@ def opinion_for(footprint: Any, output: str | Path, *, zones: ZoneSet, fields: M
     dem_file = dem if isinstance(dem, (str, Path)) else getattr(dem, "path", None)
     inputs = input_files(zones, [(t("rpt_footprint", lang), footprint_file), ("DEM", dem_file)], lang)
     op = Opinion(fields=clean_fields(fields or {}), result=result, remedy=remedy, zones=zones, local=local,
-                 inputs=inputs, height=height, lang=lang)
+                 inputs=inputs, height=height, lang=lang, drawing=drawing)
     return write_opinion(op, output, overwrite=overwrite, today=today)

@@ -1,4 +1,4 @@
-"""``geozones ledger``: add (from the proposal options, a check's JSON, a screened row), list
+"""``geozones ledger``: add (from the proposal options, a check's JSON, a report, a screened row), list
 (table, --json, --lang zh, --history), remove, export; exit codes and one-line errors."""
 
 from __future__ import annotations
@@ -84,31 +84,109 @@ def test_add_from_check_json_and_from_a_screened_row(tmp_path, frame, wkt):
     assert res.exit_code == 2 and res.output.count("\n") == 1 and "has no row 3 (it has 2)" in res.output
 
 
-def test_add_from_a_report_page_as_from_its_check_json(tmp_path, wkt):
-    # a 20 m square 300 m north, 31 m high, named in the particulars with a script-closing
-    # string: the page carries check --json's text; the entry equals the one from that JSON
-    # (D = 300 m, permitted 300/10 = 30 m, fail by 1 m)
-    page = tmp_path / "r.html"
-    res = _run("report", "--footprint", wkt, "--height", 31, "-o", page, "--project-name", "</script><!-- 楼")
+@pytest.fixture(scope="module")
+def from_json_entry(tmp_path_factory, frame):
+    """The entry ``ledger add --from-json`` makes of ``check --json`` for the square 300 m north
+    at 31 m, and that JSON's text."""
+    tmp = tmp_path_factory.mktemp("json")
+    wkt = to_wgs84(frame, square_north(300.0)).wkt
+    text = _run("check", "--footprint", wkt, "--height", 31, "--json").output
+    (tmp / "c.json").write_text(text, encoding="utf-8")
+    res = _run("ledger", "add", "--ledger", tmp / "l.gpkg", "--from-json", tmp / "c.json", "--decision", "refused")
     assert res.exit_code == 0, res.output
-    res = _run("check", "--footprint", wkt, "--height", 31, "--json")
-    (tmp_path / "c.json").write_text(res.output, encoding="utf-8")
-    assert _run("report", "--footprint", wkt, "--height", 31, "-o", tmp_path / "a.html").exit_code == 0  # assessment
-    for i, (opt, src) in enumerate((("--from-report", page), ("--from-report", tmp_path / "a.html"),
-                                    ("--from-json", tmp_path / "c.json"))):
-        res = _run("ledger", "add", "--ledger", tmp_path / f"l{i}.gpkg", opt, src, "--decision", "refused")
-        assert res.exit_code == 0, res.output
-    a, a2, b = (json.loads(_run("ledger", "list", "--ledger", tmp_path / f"l{i}.gpkg", "--json").output)[0]
-                for i in (0, 1, 2))
+    return json.loads(_run("ledger", "list", "--ledger", tmp / "l.gpkg", "--json").output)[0], text
+
+
+@pytest.mark.parametrize("name, particulars", [
+    ("a.html", []), ("a.pdf", []),                                    # the assessment
+    ("r.html", ["--project-name", "</script><!-- 楼"]),               # the review opinion, its
+    ("r.pdf", ["--project-name", "</script><!-- 楼"]),                # particulars with a
+    ("r.docx", ["--project-name", "</script><!-- 楼"]),               # script-closing string
+])
+def test_add_from_a_report_as_from_its_check_json(tmp_path, wkt, from_json_entry, name, particulars):
+    # the square 300 m north, 31 m high: D = 300 m, permitted 300/10 = 30 m, fail by 1 m; the
+    # report (HTML: a script element; PDF: an embedded file; Word: a custom XML part) carries
+    # check --json's text and gives the entry --from-json gives
+    report = tmp_path / name
+    res = _run("report", "--footprint", wkt, "--height", 31, "-o", report, *particulars)
+    assert res.exit_code == 0, res.output
+    res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-report", report, "--decision", "refused")
+    assert res.exit_code == 0, res.output
+    a = json.loads(_run("ledger", "list", "--ledger", tmp_path / "l.gpkg", "--json").output)[0]
+    b, text = from_json_entry
     keys = ("verdict", "zone", "distance_m", "max_height_m", "height_m", "kind", "footprint")
-    assert [a[k] for k in keys] == [a2[k] for k in keys] == [b[k] for k in keys]
-    assert (a["verdict"], a["distance_m"], a["max_height_m"], a["height_m"]) == ("fail", 300.0, 30.0, 31.0)
-    assert a["source"].startswith("report ")
-    old = tmp_path / "old.html"
+    assert [a[k] for k in keys] == [b[k] for k in keys]
+    assert (a["verdict"], a["zone"], a["distance_m"], a["max_height_m"], a["height_m"]) == \
+        ("fail", "control", 300.0, 30.0, 31.0)
+    assert a["source"] == f"report {report}"
+    if name.endswith(".pdf"):   # the embedded file is check --json's very text
+        import pypdf
+
+        assert pypdf.PdfReader(report).attachments["geozones-check.json"][0].decode() == text.rstrip("\n")
+    if name.endswith(".html"):  # one script element, whole: the field did not end it
+        page = report.read_text(encoding="utf-8")
+        assert page.count('<script type="application/json" id="geozones-check">') == 1
+        assert "</script><!--" not in page
+
+
+def test_a_report_without_check_data_is_refused_in_one_line(tmp_path, wkt):
+    old = tmp_path / "old.html"   # a page made before reports carried the data
     old.write_text("<!DOCTYPE html><html><body><h1>geozones</h1></body></html>", encoding="utf-8")
-    for src, words in ((old, "carries no check data"), (tmp_path / "r.pdf", "in the HTML report only")):
-        res = _run("ledger", "add", "--ledger", tmp_path / "l0.gpkg", "--from-report", src, "--decision", "approved")
+    bare = tmp_path / "bare.pdf"  # a PDF without the embedded file
+    import weasyprint
+
+    weasyprint.HTML(string="<p>geozones</p>").write_pdf(bare)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    for src, words in ((old, "carries no check data"), (bare, "carries no check data"),
+                       (tmp_path / "broken.pdf", "cannot read the report"), (tmp_path / "none.pdf", "does not exist")):
+        res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-report", src, "--decision", "approved")
         assert res.exit_code == 2 and res.output.count("\n") == 1 and words in res.output, res.output
+    res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-report", old, "--footprint", wkt,
+               "--height", 20, "--decision", "approved")   # two sources
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "--from-report FILE" in res.output, res.output
+    assert not (tmp_path / "l.gpkg").exists()
+
+
+def test_a_drawings_report_is_refused_as_its_check_json(tmp_path, frame):
+    # two buildings drawn in CGCS2000 / 3-degree GK (EPSG:4546): the assessment and the opinion
+    # carry the drawing's check (several proposals), which --from-json refuses too
+    ezdxf = pytest.importorskip("ezdxf")
+    import numpy as np
+    from pyproj import CRS
+
+    from geozones.core.coords import from_frame
+
+    doc = ezdxf.new("R2010")
+    for d in (150.0, 300.0):
+        g = from_frame(np.array([square_north(d)], dtype=object), frame.crs, CRS.from_epsg(4546))[0]
+        doc.modelspace().add_lwpolyline(list(g.exterior.coords)[:-1], close=True, dxfattribs={"layer": "建筑"})
+    doc.saveas(tmp_path / "site.dxf")
+    for name in ("a.html", "o.docx"):
+        res = _run("report", "--footprint", tmp_path / "site.dxf", "--crs", "EPSG:4546", "--height", 20,
+                   "-o", tmp_path / name)
+        assert res.exit_code == 0, res.output
+        res = _run("ledger", "add", "--ledger", tmp_path / "l.gpkg", "--from-report", tmp_path / name,
+                   "--decision", "approved")
+        assert res.exit_code == 2 and res.output.count("\n") == 1 and "is a drawing's check" in res.output, res.output
+
+
+def test_the_check_data_element_survives_any_field():
+    # JSON text with every character that could end or open an element inside a <script>
+    from html.parser import HTMLParser
+
+    from geozones.assessment_report import check_data, check_data_element
+
+    value = {"note": "</script><script>alert(1)</script><!-- & \u2028 ]]>", "n": 1}
+    page = f"<html><head>{check_data_element(json.dumps(value, ensure_ascii=False))}</head><body>x</body></html>"
+    seen: list[str] = []
+
+    class P(HTMLParser):
+        def handle_data(self, data):
+            seen.append(data)
+
+    P().feed(page)
+    assert json.loads(seen[0]) == value and seen[1] == "x"   # one script's data, then the body
+    assert json.loads(check_data(page, "p.html")) == value
 
 
 @pytest.mark.parametrize("args, code, words", [

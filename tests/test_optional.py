@@ -26,6 +26,12 @@ def _missing(monkeypatch, *packages: str) -> None:
         monkeypatch.setitem(sys.modules, name, None)
 
 
+def _file(tmp_path: Path, name: str) -> Path:
+    """A file named ``name`` whose content does not matter (the missing package is named first)."""
+    (tmp_path / name).write_bytes(b"%PDF-1.7")
+    return tmp_path / name
+
+
 def _buildings(tmp_path: Path) -> Path:
     import geopandas as gpd
     import shapely
@@ -37,8 +43,11 @@ def _buildings(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("packages, extra, words, args", [
-    (("weasyprint",), "pdf", "PDF output needs weasyprint",
+    (("weasyprint",), "pdf", "PDF reports need weasyprint",
      lambda tmp: ["report", "--footprint", POINT, "--height", "25", "-o", str(tmp / "r.pdf")]),
+    (("pypdf",), "pdf", "PDF reports need weasyprint (to write them) and pypdf (to read",   # the file is not opened
+     lambda tmp: ["ledger", "add", "--ledger", str(tmp / "l.gpkg"), "--from-report", str(_file(tmp, "r.pdf")),
+                  "--decision", "approved"]),
     (("matplotlib",), "diagram", "diagrams and map images need matplotlib",
      lambda tmp: ["horizon", "--buildings", str(_buildings(tmp)), "-o", str(tmp / "h.png")]),
     (("ezdxf",), "cad", "DXF drawings need ezdxf",

@@ -16,7 +16,8 @@ XML (KML, QGIS QML)         :func:`xml_element` / :func:`xml_document`: ElementT
                             escapes; :func:`markup_safe` first
 HTML (maps, reports)        :func:`html_text` (text and attribute values), :func:`page_text`
                             (also inside folium's JavaScript template literals),
-                            :func:`script_json` (JSON inside ``<script>``)
+                            :func:`script_json` (JSON inside ``<script>``; JSON text
+                            as written: :func:`script_json_text`)
 CSV                         :func:`write_csv_frame`: the csv module's quoting (through pandas);
                             cells are written as they are, formulas included (see below)
 report file names           :func:`geozones.assessment_report.report_file_names` (their one
@@ -45,8 +46,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-__all__ = ["REPLACEMENT", "markup_safe", "markup_safe_table", "html_text", "page_text", "script_json", "xml_element",
-           "xml_document", "TomlDocument", "write_csv_frame"]
+__all__ = ["REPLACEMENT", "markup_safe", "markup_safe_table", "html_text", "page_text", "script_json",
+           "script_json_text", "xml_element", "xml_document", "TomlDocument", "write_csv_frame"]
 
 #: What replaces a character a format cannot hold: U+FFFD REPLACEMENT CHARACTER.
 REPLACEMENT = "\ufffd"
@@ -97,7 +98,17 @@ def script_json(value: Any) -> str:
     >>> script_json({"n": "</script>\\u2028"})
     '{"n":"\\\\u003c/script\\\\u003e\\\\u2028"}'
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return script_json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def script_json_text(text: str) -> str:
+    """JSON text (as written, e.g. ``check --json``'s) made safe inside a ``<script>`` element
+    as :func:`script_json` makes it: ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u`` escapes,
+    which can only stand inside JSON strings, so the JSON value is unchanged.
+
+    >>> script_json_text('{"note": "</script><!--"}')
+    '{"note": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    """
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

@@ -233,6 +233,32 @@ def test_signal_leaves_no_temporary_folder(tmp_path, frame, sig):
     assert not (tmp_path / "o.gpkg").exists()
 
 
+def test_a_signal_arrow_wrapped_as_a_stream_error_is_still_the_signal(tmp_path, frame, monkeypatch):
+    """A signal whose Interrupted is raised in Arrow's own frames, between two batches, comes
+    back from GDAL as "Error while accessing batch from stream" (seen once under load in CI:
+    exit 3 "cannot write" instead of 129): the writer says the signal, not a write error."""
+    import geozones.io.atomic as safety
+    import geozones.io.write as writing
+    from geozones.io import Interrupted
+
+    def wrapped(*args, **kwargs):
+        safety._state["received"] = signal.SIGHUP      # the handler ran, its exception lost
+        raise OSError("Error while accessing batch from stream")
+
+    monkeypatch.setattr(writing, "write_gdal", wrapped)
+    with pytest.raises(Interrupted) as got:
+        writing.write_chunks(tmp_path / "o.gpkg", "GPKG", 4326, iter([_gdf(frame, 3)]))
+    assert got.value.exit_code == 129
+    safety._state["received"] = None
+
+    def failed(*args, **kwargs):
+        raise OSError("Error while accessing batch from stream")
+
+    monkeypatch.setattr(writing, "write_gdal", failed)
+    with pytest.raises(OutputError, match="Error while accessing batch"):   # without a signal: the error
+        writing.write_chunks(tmp_path / "o2.gpkg", "GPKG", 4326, iter([_gdf(frame, 3)]))
+
+
 def test_shapefile_swap_never_mixes_old_and_new(tmp_path, frame, monkeypatch):
     """A crash after any number of moves leaves either no .shp or a whole new set."""
     import geozones.io.atomic as safety

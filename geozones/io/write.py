@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError, OutputError, first_line
 from .arrow import BBOX_HINT, as_table, cast_chunk, geoms_of, stable_schema, wkb_type_ids
-from .atomic import atomic_output
+from .atomic import atomic_output, check_interrupted
 from .csv import write_csv
 from .formats import POSTGIS_DRIVER, driver_for
 from .geoparquet import write_geoparquet, write_sorted_geoparquet
@@ -146,6 +146,9 @@ def write_chunks(tmp: Path | PostgisOutput, driver: str, crs, chunks: Iterator, 
     except BaseException as exc:
         if failure:
             raise failure[0] from None
+        # a signal whose Interrupted was raised in Arrow's own Python frames (between two
+        # batches, outside batches()) comes back wrapped as a stream error: it is the signal
+        check_interrupted()
         if isinstance(exc, Exception) and not isinstance(exc, (InputError, OutputError)):
             raise OutputError("output_write", path=str(tmp.name), why=first_line(exc)) from None
         raise

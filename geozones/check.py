@@ -847,11 +847,11 @@ def _ledger_effect(station: Station, own: np.ndarray, ledger: Any) -> dict[str, 
     added, cumulative = added_minutes(own, approved.minutes)
     table = sun_table(station)
     out: dict[str, Any] = {"ledger": approved.ledger, "approved_obstacles": approved.obstacles}
-    for what, minutes in (("before", approved.minutes), ("added", added), ("cumulative", cumulative)):
+    for min_key, h_key, minutes in (("blocked_min_before", "loss_h_before", approved.minutes),
+                                    ("added_min", "added_loss_h", added),
+                                    ("cumulative_min", "cumulative_loss_h", cumulative)):
         f = sun_figures(table, minutes)
-        head = "blocked_min_before" if what == "before" else f"{what}_min"
-        out[head] = f.sun_blocked_min_per_year
-        out["loss_h_before" if what == "before" else f"{what}_loss_h"] = round(f.sunshine_loss_h_per_year, 2)
+        out[min_key], out[h_key] = f.sun_blocked_min_per_year, round(f.sunshine_loss_h_per_year, 2)
     return out
 
 

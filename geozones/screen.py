@@ -940,6 +940,11 @@ def screen_file(input_path, output_path, *, zones: ZoneSet | StationNetwork, opt
                    encoding=encoding, wkt_column=wkt_column, crs=crs, overwrite=overwrite, inputs=inputs,
                    replace_gz=replace_gz, long_path=long_path, sort=sort)
     run.summary.no_datum_shift = _no_datum_shift(run.ctx.crs, zones)
+    if opts.approved_sun is not None:   # which ledger, how many counted: in the text and the JSON summary
+        run.summary.ledger = {
+            "ledger": next(iter(opts.approved_sun.values())).ledger if opts.approved_sun else None,
+            "stations": {k: {"approved_obstacles": v.obstacles, "blocked_min": len(v.minutes)}
+                         for k, v in opts.approved_sun.items()}}
     with output_files(run) as (tmp, long_writer), executor_for(run) as (executor, n_workers):
         # the workers' chunk files go beside the output (a table's: the temporary folder)
         folder = tmp.parent if isinstance(tmp, Path) else Path(tempfile.gettempdir())

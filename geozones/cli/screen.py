@@ -193,10 +193,6 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    if opts.approved_sun is not None:   # which ledger, how many counted: in the text and the JSON summary
-        summary.ledger = {"ledger": next(iter(opts.approved_sun.values())).ledger if opts.approved_sun else None,
-                          "stations": {k: {"approved_obstacles": v.obstacles, "blocked_min": len(v.minutes)}
-                                       for k, v in opts.approved_sun.items()}}
     if report_path == STDOUT:
         from ..screen import report_json
 
@@ -205,12 +201,6 @@ def screen(input_path, output, layer, encoding, wkt_column, crs, axis_order, hei
         write_report(summary, report_path, overwrite=overwrite, inputs=inputs)
     if not quiet_text:
         click.echo(format_summary(summary, lang, zones))
-        if opts.approved_sun is not None:
-            from ..text import t
-
-            for got in opts.approved_sun.values():
-                click.echo(t("screen_ledger_note", lang, ledger=got.ledger, station=got.station, n=got.obstacles,
-                             minutes=f"{len(got.minutes):,}"))
     if reports_dir:
         from ..assessment_report import write_batch_reports
         from ..text import t

@@ -226,8 +226,8 @@ def format_summary(summary, lang: str = "en", network: Any = None) -> str:
             lines.append(t("sum_long", lang, path=summary.long_output))
     if summary.renamed:
         lines.append(t("sum_renamed_columns", lang, pairs=", ".join(f"{a} → {b}" for a, b in summary.renamed.items())))
-    led = getattr(summary, "ledger", None)
-    for station, got in (led or {}).get("stations", {}).items():   # screen --ledger: what was counted
+    led = getattr(summary, "ledger", None) or {}
+    for station, got in led.get("stations", {}).items():   # screen --ledger: what was counted
         lines.append(t("screen_ledger_note", lang, ledger=led["ledger"], station=station, n=got["approved_obstacles"],
                        minutes=f"{got['blocked_min']:,}"))
     share = summary.pilot_low_rise_share
